@@ -1,0 +1,137 @@
+/* config.c: see config.h. The INI parsing itself is inih's. */
+#include "config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cn_config_set(char **field, const char *value)
+{
+    char *copy = value ? strdup(value) : NULL;
+    if (value && !copy)
+        return -1;
+    free(*field);
+    *field = copy;
+    return 0;
+}
+
+int cn_config_defaults(cn_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->lang = CN_LANG_FR;
+    cfg->max_message_size = 1024 * 1024;
+    cfg->log_level = CN_LOG_INFO;
+    if (cn_config_set(&cfg->node_id, "local") || cn_config_set(&cfg->data_dir, "data") ||
+        cn_config_set(&cfg->command_endpoint, "tcp://127.0.0.1:7410") ||
+        cn_config_set(&cfg->event_endpoint, "tcp://127.0.0.1:7411"))
+        return -1;
+    return 0;
+}
+
+void cn_config_clear(cn_config *cfg)
+{
+    free(cfg->node_id);
+    free(cfg->data_dir);
+    free(cfg->command_endpoint);
+    free(cfg->event_endpoint);
+    free(cfg->demo_file);
+    memset(cfg, 0, sizeof *cfg);
+}
+
+struct load_ctx {
+    cn_config *cfg;
+    char dir[PATH_MAX];
+    char *err;
+    size_t errcap;
+};
+
+/* A path in the file is relative to the file's folder. */
+static int set_path(struct load_ctx *ctx, char **field, const char *value)
+{
+    if (value[0] == '/' || value[0] == '\0')
+        return cn_config_set(field, value);
+    char full[PATH_MAX * 2];
+    snprintf(full, sizeof full, "%s/%s", ctx->dir, value);
+    return cn_config_set(field, full);
+}
+
+static int on_entry(void *user, const char *section, const char *name, const char *value)
+{
+    struct load_ctx *ctx = user;
+    cn_config *cfg = ctx->cfg;
+    int rc = 0;
+#define IS(s, n) (strcmp(section, s) == 0 && strcmp(name, n) == 0)
+    if (IS("node", "id")) {
+        rc = cn_config_set(&cfg->node_id, value);
+    } else if (IS("node", "lang")) {
+        if (strcmp(value, "fr") == 0)
+            cfg->lang = CN_LANG_FR;
+        else if (strcmp(value, "en") == 0)
+            cfg->lang = CN_LANG_EN;
+        else {
+            snprintf(ctx->err, ctx->errcap, "[node] lang = %s: valeurs possibles fr ou en", value);
+            return 0;
+        }
+    } else if (IS("storage", "data_dir")) {
+        rc = set_path(ctx, &cfg->data_dir, value);
+    } else if (IS("bus", "command")) {
+        rc = cn_config_set(&cfg->command_endpoint, value);
+    } else if (IS("bus", "events")) {
+        rc = cn_config_set(&cfg->event_endpoint, value);
+    } else if (IS("bus", "max_message_size")) {
+        char *end;
+        errno = 0;
+        long v = strtol(value, &end, 10);
+        if (errno || *end || v < 1024) {
+            snprintf(ctx->err, ctx->errcap,
+                     "[bus] max_message_size = %s: un nombre d'octets d'au moins 1024 est attendu", value);
+            return 0;
+        }
+        cfg->max_message_size = v;
+    } else if (IS("log", "level")) {
+        if (cn_log_level_parse(value, &cfg->log_level) != 0) {
+            snprintf(ctx->err, ctx->errcap, "[log] level = %s: valeurs possibles error, warn, info, debug",
+                     value);
+            return 0;
+        }
+    } else if (IS("demo", "file")) {
+        rc = set_path(ctx, &cfg->demo_file, value);
+    } else {
+        snprintf(ctx->err, ctx->errcap, "clé inconnue [%s] %s", section, name);
+        return 0;
+    }
+#undef IS
+    if (rc != 0) {
+        snprintf(ctx->err, ctx->errcap, "mémoire insuffisante");
+        return 0;
+    }
+    return 1;
+}
+
+int cn_config_load(cn_config *cfg, const char *path, char *err, size_t errcap)
+{
+    struct load_ctx ctx = {.cfg = cfg, .err = err, .errcap = errcap};
+    char tmp[PATH_MAX];
+    snprintf(tmp, sizeof tmp, "%s", path);
+    snprintf(ctx.dir, sizeof ctx.dir, "%s", dirname(tmp));
+    err[0] = '\0';
+
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errcap, "%s: impossible d'ouvrir le fichier de configuration: %s", path, strerror(errno));
+        return -1;
+    }
+    int line = ini_parse_file(f, on_entry, &ctx);
+    fclose(f);
+    if (line != 0) {
+        char why[512];
+        snprintf(why, sizeof why, "%s", err[0] ? err : "ligne illisible (attendu: [section] ou clé = valeur)");
+        snprintf(err, errcap, "%s:%d: %s", path, line, why);
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,606 @@
+/* core.c: see core.h. */
+#include "core.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "mp.h"
+#include "text.h"
+
+struct cn_core {
+    sqlite3 *db;
+    const cn_config *cfg;
+    cn_evlog *evlog;
+    const cn_op **ops;
+    size_t nops, capops;
+    bool in_batch;
+    int64_t started_ms;
+};
+
+cn_core *cn_core_new(sqlite3 *db, const cn_config *cfg)
+{
+    cn_core *core = calloc(1, sizeof *core);
+    if (!core)
+        return NULL;
+    core->db = db;
+    core->cfg = cfg;
+    core->started_ms = cn_now_ms();
+    core->evlog = cn_evlog_new(db, cfg->node_id);
+    if (!core->evlog) {
+        free(core);
+        return NULL;
+    }
+    return core;
+}
+
+void cn_core_destroy(cn_core **corep)
+{
+    if (!corep || !*corep)
+        return;
+    cn_core *core = *corep;
+    if (core->in_batch)
+        sqlite3_exec(core->db, "ROLLBACK", NULL, NULL, NULL);
+    cn_evlog_destroy(&core->evlog);
+    free(core->ops);
+    free(core);
+    *corep = NULL;
+}
+
+const cn_config *cn_core_config(const cn_core *core) { return core->cfg; }
+sqlite3 *cn_core_db(const cn_core *core) { return core->db; }
+cn_evlog *cn_core_evlog(const cn_core *core) { return core->evlog; }
+size_t cn_core_op_count(const cn_core *core) { return core->nops; }
+const cn_op *cn_core_op_at(const cn_core *core, size_t i) { return i < core->nops ? core->ops[i] : NULL; }
+int64_t cn_core_started_ms(const cn_core *core) { return core->started_ms; }
+
+static const cn_op *find_op(const cn_core *core, const char *name, size_t len)
+{
+    for (size_t i = 0; i < core->nops; i++)
+        if (strlen(core->ops[i]->name) == len && memcmp(core->ops[i]->name, name, len) == 0)
+            return core->ops[i];
+    return NULL;
+}
+
+int cn_core_register(cn_core *core, const cn_op *ops, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (find_op(core, ops[i].name, strlen(ops[i].name))) {
+            cn_error("opération %s déjà enregistrée", ops[i].name);
+            return -1;
+        }
+        if (core->nops == core->capops) {
+            size_t cap = core->capops ? core->capops * 2 : 64;
+            const cn_op **p = realloc(core->ops, cap * sizeof *p);
+            if (!p)
+                return -1;
+            core->ops = p;
+            core->capops = cap;
+        }
+        core->ops[core->nops++] = &ops[i];
+    }
+    return 0;
+}
+
+/* ---- errors ------------------------------------------------------------ */
+
+int cn_req_fail(cn_req *req, const char *code, const char *field, const char *fmt, ...)
+{
+    if (req->err_code)
+        return -1; /* keep the first, most precise error */
+    req->err_code = code;
+    snprintf(req->err_field, sizeof req->err_field, "%s", field ? field : "");
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(req->err_msg, sizeof req->err_msg, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+int cn_req_sqlite_fail(cn_req *req, int rc)
+{
+    const char *detail = sqlite3_errmsg(req->db);
+    switch (rc & 0xff) {
+    case SQLITE_CONSTRAINT:
+        return cn_req_fail(req, "conflict", NULL, L("conflit avec les données existantes: %s",
+                                                    "conflicts with existing data: %s"), detail);
+    case SQLITE_FULL:
+        return cn_req_fail(req, "unavailable", NULL,
+                           L("disque plein: rien n'a été enregistré; libérez de l'espace puis réessayez",
+                             "disk full: nothing was saved; free some space and try again"));
+    case SQLITE_IOERR:
+    case SQLITE_READONLY:
+    case SQLITE_CANTOPEN:
+    case SQLITE_BUSY:
+        return cn_req_fail(req, "unavailable", NULL,
+                           L("stockage indisponible (%s): rien n'a été enregistré; réessayez",
+                             "storage unavailable (%s): nothing was saved; try again"), detail);
+    default:
+        cn_error("SQLite: %s (code %d)", detail, rc);
+        return cn_req_fail(req, "internal", NULL, L("erreur interne de la base de données: %s",
+                                                    "internal database error: %s"), detail);
+    }
+}
+
+int cn_req_prepare(cn_req *req, const char *sql, sqlite3_stmt **st)
+{
+    int rc = sqlite3_prepare_v2(req->db, sql, -1, st, NULL);
+    if (rc != SQLITE_OK) {
+        cn_error("SQL invalide: %s: %s", sqlite3_errmsg(req->db), sql);
+        return cn_req_sqlite_fail(req, rc);
+    }
+    return 0;
+}
+
+int cn_req_exec(cn_req *req, sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    int out = 0;
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        out = cn_req_sqlite_fail(req, rc);
+    sqlite3_finalize(st);
+    return out;
+}
+
+int cn_req_emit(cn_req *req, const char *region, const char *type, const void *data, size_t len)
+{
+    int rc = cn_evlog_append(req->core->evlog, region, type, data, len);
+    return rc == SQLITE_OK ? 0 : cn_req_sqlite_fail(req, rc);
+}
+
+const char *cn_req_strdup(cn_req *req, const msgpack_object *str)
+{
+    char *s = msgpack_zone_malloc(req->zone, str->via.str.size + 1);
+    if (!s)
+        return NULL;
+    memcpy(s, str->via.str.ptr, str->via.str.size);
+    s[str->via.str.size] = '\0';
+    return s;
+}
+
+/* ---- arguments --------------------------------------------------------- */
+
+static int arg_lookup(cn_req *req, const char *key, int required, const msgpack_object **out)
+{
+    const msgpack_object *o = cn_mp_get(req->args, key);
+    *out = o;
+    if (!o) {
+        if (required)
+            return cn_req_fail(req, "invalid_argument", key, L("argument obligatoire manquant: %s",
+                                                               "missing required argument: %s"), key);
+        return 0;
+    }
+    return 1;
+}
+
+static int wrong_type(cn_req *req, const char *key, const char *fr, const char *en)
+{
+    return cn_req_fail(req, "bad_request", key, L("l'argument %s doit être %s", "argument %s must be %s"), key,
+                       L(fr, en));
+}
+
+int cn_arg_str(cn_req *req, const char *key, int required, const char **out)
+{
+    const msgpack_object *o;
+    int r = arg_lookup(req, key, required, &o);
+    *out = NULL;
+    if (r <= 0)
+        return r;
+    if (o->type == MSGPACK_OBJECT_NIL)
+        return 1;
+    if (o->type != MSGPACK_OBJECT_STR)
+        return wrong_type(req, key, "une chaîne de caractères", "a string");
+    *out = cn_req_strdup(req, o);
+    return *out ? 1 : cn_req_fail(req, "internal", NULL, "mémoire insuffisante");
+}
+
+int cn_arg_int(cn_req *req, const char *key, int required, int64_t *out, bool *is_null)
+{
+    const msgpack_object *o;
+    int r = arg_lookup(req, key, required, &o);
+    if (is_null)
+        *is_null = false;
+    if (r <= 0)
+        return r;
+    if (o->type == MSGPACK_OBJECT_NIL && is_null) {
+        *is_null = true;
+        return 1;
+    }
+    if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER && o->via.u64 <= INT64_MAX)
+        *out = (int64_t)o->via.u64;
+    else if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
+        *out = o->via.i64;
+    else
+        return wrong_type(req, key, "un entier", "an integer");
+    return 1;
+}
+
+int cn_arg_num(cn_req *req, const char *key, int required, double *out, bool *is_null)
+{
+    const msgpack_object *o;
+    int r = arg_lookup(req, key, required, &o);
+    if (is_null)
+        *is_null = false;
+    if (r <= 0)
+        return r;
+    if (o->type == MSGPACK_OBJECT_NIL && is_null) {
+        *is_null = true;
+        return 1;
+    }
+    if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+        *out = (double)o->via.u64;
+    else if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
+        *out = (double)o->via.i64;
+    else if (o->type == MSGPACK_OBJECT_FLOAT32 || o->type == MSGPACK_OBJECT_FLOAT64)
+        *out = o->via.f64;
+    else
+        return wrong_type(req, key, "un nombre", "a number");
+    if (*out != *out || *out > 1e15 || *out < -1e15)
+        return cn_req_fail(req, "invalid_argument", key, L("%s: nombre hors limites", "%s: number out of range"),
+                           key);
+    return 1;
+}
+
+int cn_arg_bool(cn_req *req, const char *key, int required, bool *out)
+{
+    const msgpack_object *o;
+    int r = arg_lookup(req, key, required, &o);
+    if (r <= 0)
+        return r;
+    if (o->type != MSGPACK_OBJECT_BOOLEAN)
+        return wrong_type(req, key, "un booléen (true/false)", "a boolean (true/false)");
+    *out = o->via.boolean;
+    return 1;
+}
+
+int cn_arg_enum(cn_req *req, const char *key, int required, const char *const *allowed, const char **out)
+{
+    int r = cn_arg_str(req, key, required, out);
+    if (r <= 0 || !*out)
+        return r;
+    char list[256] = "";
+    for (size_t i = 0; allowed[i]; i++) {
+        if (strcmp(*out, allowed[i]) == 0)
+            return 1;
+        size_t len = strlen(list);
+        snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "", allowed[i]);
+    }
+    return cn_req_fail(req, "invalid_argument", key, L("%s: « %s » n'est pas une valeur permise (%s)",
+                                                       "%s: \"%s\" is not an allowed value (%s)"),
+                       key, *out, list);
+}
+
+int cn_arg_date(cn_req *req, const char *key, int required, const char **out)
+{
+    int r = cn_arg_str(req, key, required, out);
+    if (r <= 0 || !*out)
+        return r;
+    if (!cn_date_valid(*out))
+        return cn_req_fail(req, "invalid_argument", key,
+                           L("%s: « %s » n'est pas une date valide (AAAA-MM-JJ, jour existant)",
+                             "%s: \"%s\" is not a valid date (YYYY-MM-DD, existing day)"),
+                           key, *out);
+    return 1;
+}
+
+int cn_arg_array(cn_req *req, const char *key, int required, const msgpack_object **out)
+{
+    int r = arg_lookup(req, key, required, out);
+    if (r <= 0)
+        return r;
+    if ((*out)->type == MSGPACK_OBJECT_NIL) {
+        *out = NULL;
+        return 1;
+    }
+    if ((*out)->type != MSGPACK_OBJECT_ARRAY)
+        return wrong_type(req, key, "une liste", "a list");
+    return 1;
+}
+
+int cn_arg_strlist(cn_req *req, const char *key, int required, const msgpack_object **out)
+{
+    int r = cn_arg_array(req, key, required, out);
+    if (r <= 0 || !*out)
+        return r;
+    for (uint32_t i = 0; i < (*out)->via.array.size; i++)
+        if ((*out)->via.array.ptr[i].type != MSGPACK_OBJECT_STR)
+            return wrong_type(req, key, "une liste de chaînes", "a list of strings");
+    return 1;
+}
+
+/* ---- envelope and dispatch --------------------------------------------- */
+
+void cn_reply_destroy(cn_reply *reply)
+{
+    msgpack_sbuffer_destroy(&reply->buf);
+    msgpack_sbuffer_destroy(&reply->id);
+}
+
+static void pack_error(cn_reply *reply, const char *code, const char *message, const char *field)
+{
+    msgpack_sbuffer_clear(&reply->buf);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &reply->buf, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 4);
+    cn_pk_kint(&pk, "v", 1);
+    cn_pk_str(&pk, "id");
+    if (reply->id.size)
+        cn_pk_raw(&pk, reply->id.data, reply->id.size);
+    else
+        msgpack_pack_nil(&pk);
+    cn_pk_kbool(&pk, "ok", false);
+    cn_pk_str(&pk, "error");
+    msgpack_pack_map(&pk, field && *field ? 3 : 2);
+    cn_pk_kstr(&pk, "code", code);
+    cn_pk_kstr(&pk, "message", message);
+    if (field && *field)
+        cn_pk_kstr(&pk, "field", field);
+    reply->ok = false;
+}
+
+static void pack_ok(cn_reply *reply, const msgpack_sbuffer *result)
+{
+    msgpack_sbuffer_clear(&reply->buf);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &reply->buf, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 4);
+    cn_pk_kint(&pk, "v", 1);
+    cn_pk_str(&pk, "id");
+    if (reply->id.size)
+        cn_pk_raw(&pk, reply->id.data, reply->id.size);
+    else
+        msgpack_pack_nil(&pk);
+    cn_pk_kbool(&pk, "ok", true);
+    cn_pk_str(&pk, "result");
+    if (result->size)
+        cn_pk_raw(&pk, result->data, result->size);
+    else
+        msgpack_pack_nil(&pk);
+    reply->ok = true;
+}
+
+void cn_reply_init_error(cn_reply *reply, const char *code, const char *message)
+{
+    msgpack_sbuffer_init(&reply->buf);
+    msgpack_sbuffer_init(&reply->id);
+    reply->routable = true;
+    pack_error(reply, code, message, NULL);
+}
+
+void cn_core_unavailable(cn_core *core, cn_reply *reply)
+{
+    (void)core;
+    pack_error(reply, "unavailable",
+               L("la modification n'a pas pu être écrite sur le disque; rien n'a été enregistré, réessayez",
+                 "the change could not be written to disk; nothing was saved, try again"),
+               NULL);
+}
+
+static bool unknown_args(cn_req *req, const cn_op *op)
+{
+    if (!op->args)
+        return false;
+    for (uint32_t i = 0; i < req->args->via.map.size; i++) {
+        const msgpack_object *k = &req->args->via.map.ptr[i].key;
+        if (k->type != MSGPACK_OBJECT_STR) {
+            cn_req_fail(req, "bad_request", "args", L("les clés de args doivent être des chaînes",
+                                                      "args keys must be strings"));
+            return true;
+        }
+        bool known = false;
+        for (size_t j = 0; op->args[j] && !known; j++)
+            known = strlen(op->args[j]) == k->via.str.size &&
+                    memcmp(op->args[j], k->via.str.ptr, k->via.str.size) == 0;
+        if (!known) {
+            char name[96];
+            snprintf(name, sizeof name, "%.*s", (int)k->via.str.size, k->via.str.ptr);
+            char list[512] = "";
+            for (size_t j = 0; op->args[j]; j++) {
+                size_t len = strlen(list);
+                snprintf(list + len, sizeof list - len, "%s%s", j ? ", " : "", op->args[j]);
+            }
+            cn_req_fail(req, "invalid_argument", name,
+                        L("argument inconnu pour %s: %s (acceptés: %s)", "unknown argument for %s: %s (accepted: %s)"),
+                        op->name, name, list);
+            return true;
+        }
+    }
+    return false;
+}
+
+int cn_core_batch_begin(cn_core *core)
+{
+    if (core->in_batch)
+        return 0;
+    if (sqlite3_exec(core->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+        cn_error("début de transaction impossible: %s", sqlite3_errmsg(core->db));
+        return -1;
+    }
+    core->in_batch = true;
+    return 0;
+}
+
+int cn_core_batch_commit(cn_core *core, void *pub)
+{
+    if (!core->in_batch)
+        return 0;
+    core->in_batch = false;
+    int rc = sqlite3_exec(core->db, "COMMIT", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        cn_error("l'écriture sur disque a échoué (%s): le lot de commandes est annulé", sqlite3_errmsg(core->db));
+        sqlite3_exec(core->db, "ROLLBACK", NULL, NULL, NULL);
+        cn_evlog_abort(core->evlog);
+        return -1;
+    }
+    cn_evlog_publish(core->evlog, pub);
+    return 0;
+}
+
+/* Decodes and checks the envelope; on success fills *op and *args. */
+static int check_envelope(cn_core *core, const msgpack_object *root, cn_reply *reply, const cn_op **op,
+                          const msgpack_object **args, cn_lang *lang)
+{
+    char path[256];
+    if (root->type != MSGPACK_OBJECT_MAP) {
+        pack_error(reply, "bad_request", L("la requête doit être une map msgpack {v, id, op, args}",
+                                           "the request must be a msgpack map {v, id, op, args}"), NULL);
+        return -1;
+    }
+    reply->routable = true;
+    const msgpack_object *id = cn_mp_get(root, "id");
+    if (id && id->type != MSGPACK_OBJECT_NIL) {
+        if (id->type == MSGPACK_OBJECT_POSITIVE_INTEGER ||
+            (id->type == MSGPACK_OBJECT_STR && id->via.str.size <= 256 &&
+             cn_utf8_valid(id->via.str.ptr, id->via.str.size))) {
+            msgpack_packer pk;
+            msgpack_packer_init(&pk, &reply->id, msgpack_sbuffer_write);
+            msgpack_pack_object(&pk, *id);
+        } else {
+            pack_error(reply, "bad_request", L("id doit être un entier positif ou une chaîne (256 octets au plus)",
+                                               "id must be a positive integer or a string (at most 256 bytes)"),
+                       "id");
+            return -1;
+        }
+    }
+    const msgpack_object *l = cn_mp_get(root, "lang");
+    if (cn_mp_str_eq(l, "en"))
+        *lang = CN_LANG_EN;
+    else if (cn_mp_str_eq(l, "fr"))
+        *lang = CN_LANG_FR;
+    cn_lang_set(*lang);
+
+    const msgpack_object *v = cn_mp_get(root, "v");
+    if (!v || v->type != MSGPACK_OBJECT_POSITIVE_INTEGER || v->via.u64 != 1) {
+        pack_error(reply, "bad_request", v ? L("version de protocole non prise en charge: seule v=1 l'est",
+                                               "unsupported protocol version: only v=1 is")
+                                           : L("champ v manquant (version du protocole, 1)",
+                                               "missing field v (protocol version, 1)"),
+                   "v");
+        return -1;
+    }
+    const msgpack_object *o = cn_mp_get(root, "op");
+    if (!o || o->type != MSGPACK_OBJECT_STR) {
+        pack_error(reply, "bad_request", L("champ op manquant ou pas une chaîne (ex.: \"region.list\")",
+                                           "missing field op, or not a string (e.g. \"region.list\")"),
+                   "op");
+        return -1;
+    }
+    const msgpack_object *a = cn_mp_get(root, "args");
+    if (a && a->type != MSGPACK_OBJECT_MAP && a->type != MSGPACK_OBJECT_NIL) {
+        pack_error(reply, "bad_request", L("args doit être une map", "args must be a map"), "args");
+        return -1;
+    }
+    if (!cn_mp_utf8_valid(root, path, sizeof path)) {
+        char msg[400];
+        snprintf(msg, sizeof msg, L("texte qui n'est pas de l'UTF-8 valide dans %s", "text that is not valid UTF-8 in %s"),
+                 path);
+        pack_error(reply, "bad_request", msg, path);
+        return -1;
+    }
+    *op = find_op(core, o->via.str.ptr, o->via.str.size);
+    if (!*op) {
+        char msg[400];
+        snprintf(msg, sizeof msg, L("opération inconnue: %.*s (node.info donne la liste)",
+                                    "unknown operation: %.*s (node.info lists them)"),
+                 (int)(o->via.str.size > 100 ? 100 : o->via.str.size), o->via.str.ptr);
+        pack_error(reply, "unknown_op", msg, "op");
+        return -1;
+    }
+    *args = (a && a->type == MSGPACK_OBJECT_MAP) ? a : NULL;
+    return 0;
+}
+
+void cn_core_handle(cn_core *core, const char *frame, size_t len, cn_reply *reply)
+{
+    msgpack_sbuffer_init(&reply->buf);
+    msgpack_sbuffer_init(&reply->id);
+    reply->ok = false;
+    reply->routable = false;
+    cn_lang lang = core->cfg->lang;
+    cn_lang_set(lang);
+
+    msgpack_unpacked msg;
+    msgpack_unpacked_init(&msg);
+    size_t off = 0;
+    msgpack_unpack_return ur = msgpack_unpack_next(&msg, frame, len, &off);
+    if (ur != MSGPACK_UNPACK_SUCCESS || off != len) {
+        pack_error(reply, "bad_request",
+                   ur == MSGPACK_UNPACK_SUCCESS
+                       ? L("octets en trop après le message msgpack", "extra bytes after the msgpack message")
+                       : L("la trame n'est pas du msgpack valide (vide, tronquée, mal formée ou imbriquée sur plus "
+                           "de 32 niveaux)",
+                           "the frame is not valid msgpack (empty, truncated, malformed or nested deeper than 32 "
+                           "levels)"),
+                   NULL);
+        reply->routable = true;
+        msgpack_unpacked_destroy(&msg);
+        return;
+    }
+
+    const cn_op *op = NULL;
+    const msgpack_object *args = NULL;
+    if (check_envelope(core, &msg.data, reply, &op, &args, &lang) != 0) {
+        reply->routable = true;
+        msgpack_unpacked_destroy(&msg);
+        cn_lang_set(core->cfg->lang);
+        return;
+    }
+
+    static const msgpack_object empty_map = {.type = MSGPACK_OBJECT_MAP};
+    cn_req req = {.core = core, .db = core->db, .args = args ? args : &empty_map, .zone = msg.zone};
+    msgpack_sbuffer_init(&req.result);
+    msgpack_packer_init(&req.pk, &req.result, msgpack_sbuffer_write);
+
+    size_t mark = cn_evlog_mark(core->evlog);
+    bool savepoint = sqlite3_exec(core->db, "SAVEPOINT cmd", NULL, NULL, NULL) == SQLITE_OK;
+    int rc = -1;
+    if (!savepoint)
+        cn_req_sqlite_fail(&req, sqlite3_errcode(core->db));
+    else if (!unknown_args(&req, op))
+        rc = op->fn(&req);
+    if (rc == 0 && !req.err_code) {
+        if (sqlite3_exec(core->db, "RELEASE cmd", NULL, NULL, NULL) != SQLITE_OK) {
+            cn_req_sqlite_fail(&req, sqlite3_errcode(core->db));
+            rc = -1;
+        }
+    } else {
+        rc = -1;
+    }
+    if (rc != 0) {
+        if (savepoint) {
+            sqlite3_exec(core->db, "ROLLBACK TO cmd", NULL, NULL, NULL);
+            sqlite3_exec(core->db, "RELEASE cmd", NULL, NULL, NULL);
+        }
+        cn_evlog_rewind(core->evlog, mark);
+        if (!req.err_code) {
+            cn_error("%s: le gestionnaire a échoué sans dire pourquoi", op->name);
+            cn_req_fail(&req, "internal", NULL, L("erreur interne", "internal error"));
+        }
+        if (strcmp(req.err_code, "internal") == 0)
+            cn_warn("%s: %s", op->name, req.err_msg);
+        pack_error(reply, req.err_code, req.err_msg, req.err_field);
+    } else {
+        pack_ok(reply, &req.result);
+    }
+    msgpack_sbuffer_destroy(&req.result);
+    msgpack_unpacked_destroy(&msg);
+    cn_lang_set(core->cfg->lang);
+}
+
+int cn_core_call(cn_core *core, const char *frame, size_t len, cn_reply *reply, void *pub)
+{
+    if (cn_core_batch_begin(core) != 0) {
+        msgpack_sbuffer_init(&reply->buf);
+        msgpack_sbuffer_init(&reply->id);
+        cn_core_unavailable(core, reply);
+        return -1;
+    }
+    cn_core_handle(core, frame, len, reply);
+    if (cn_core_batch_commit(core, pub) != 0) {
+        cn_core_unavailable(core, reply);
+        return -1;
+    }
+    return reply->ok ? 0 : -1;
+}

@@ -1,0 +1,141 @@
+/* core.h: the command core. It decodes a request envelope, dispatches it to
+ * the handler of its op, and runs every command inside a savepoint of the
+ * current batch transaction, so a failing command changes nothing while the
+ * others of the batch still commit together (group commit: one fsync for
+ * many commands, each reply sent only after that fsync).
+ *
+ * The socket side (server.c) calls, for each batch:
+ *   cn_core_batch_begin → cn_core_handle × N → cn_core_batch_commit
+ * and sends the replies only when the commit succeeded. */
+#ifndef CN_CORE_H
+#define CN_CORE_H
+
+#include <msgpack.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "evlog.h"
+
+typedef struct cn_core cn_core;
+typedef struct cn_req cn_req;
+
+/* A handler fills req's result (cn_req_pk) and returns 0, or returns the
+ * value of cn_req_fail() (-1). Its writes are undone when it fails. */
+typedef int (*cn_op_fn)(cn_req *req);
+
+typedef struct cn_op {
+    const char *name;          /* "<noun>.<verb>" */
+    cn_op_fn fn;
+    const char *const *args;   /* accepted argument names, NULL-terminated */
+    const char *help_fr, *help_en;
+} cn_op;
+
+/* The reply to one request, kept until the batch is committed. */
+typedef struct cn_reply {
+    msgpack_sbuffer buf; /* the encoded reply frame */
+    bool ok;
+    bool routable;       /* false when the request was not even a map with an id */
+    msgpack_sbuffer id;  /* the request's id, encoded (nil when absent) */
+} cn_reply;
+
+/* Creates the core over an open database. db and cfg stay the caller's and
+ * must outlive the core. Returns NULL on failure. */
+cn_core *cn_core_new(sqlite3 *db, const cn_config *cfg);
+void cn_core_destroy(cn_core **corep);
+
+/* Adds ops to the dispatch table; ops must stay valid while the core lives.
+ * Returns -1 when a name is already taken. */
+int cn_core_register(cn_core *core, const cn_op *ops, size_t n);
+
+/* Opens the batch transaction. Returns 0 or -1 (logged). */
+int cn_core_batch_begin(cn_core *core);
+
+/* Handles one request frame inside the batch; always fills *reply (init'd
+ * here; the caller destroys it with cn_reply_destroy). */
+void cn_core_handle(cn_core *core, const char *frame, size_t len, cn_reply *reply);
+
+/* Commits the batch. On success publishes its events on pub (may be NULL)
+ * and returns 0. On failure rolls everything back, logs why, and returns -1:
+ * the caller must then replace every ok reply with cn_core_unavailable(). */
+int cn_core_batch_commit(cn_core *core, void *pub);
+
+/* Rewrites reply as an "unavailable" error saying the change was not saved. */
+void cn_core_unavailable(cn_core *core, cn_reply *reply);
+
+/* Initialises reply as an error with no id (for frames the core never saw). */
+void cn_reply_init_error(cn_reply *reply, const char *code, const char *message);
+
+void cn_reply_destroy(cn_reply *reply);
+
+/* Runs one request outside any batch (begin, handle, commit), for the demo
+ * loader and the tests. Returns 0 when the reply is ok. */
+int cn_core_call(cn_core *core, const char *frame, size_t len, cn_reply *reply, void *pub);
+
+const cn_config *cn_core_config(const cn_core *core);
+sqlite3 *cn_core_db(const cn_core *core);
+cn_evlog *cn_core_evlog(const cn_core *core);
+size_t cn_core_op_count(const cn_core *core);
+const cn_op *cn_core_op_at(const cn_core *core, size_t i);
+int64_t cn_core_started_ms(const cn_core *core);
+
+/* ---- for handlers ---------------------------------------------------- */
+
+struct cn_req {
+    cn_core *core;
+    sqlite3 *db;
+    const msgpack_object *args; /* always a map (possibly empty) */
+    msgpack_zone *zone;         /* the decoded request's memory, freed with it */
+    msgpack_sbuffer result;
+    msgpack_packer pk;          /* packs the result; exactly one object */
+    const char *err_code;
+    char err_field[96];
+    char err_msg[512];
+};
+
+static inline msgpack_packer *cn_req_pk(cn_req *req) { return &req->pk; }
+
+/* Sets the request's error and returns -1. code is one of the protocol's
+ * codes; field names the argument at fault, or NULL. */
+int cn_req_fail(cn_req *req, const char *code, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Maps an SQLite failure to a protocol error (constraint → conflict, disk
+ * full or I/O → unavailable, else internal) and returns -1. */
+int cn_req_sqlite_fail(cn_req *req, int rc);
+
+/* Prepares sql on the request's database, failing the request on error. */
+int cn_req_prepare(cn_req *req, const char *sql, sqlite3_stmt **st);
+
+/* Steps a statement that returns no row; finalizes it; fails the request on
+ * error. Returns 0 or -1. */
+int cn_req_exec(cn_req *req, sqlite3_stmt *st);
+
+/* Emits an event inside the command's transaction (see evlog.h). */
+int cn_req_emit(cn_req *req, const char *region, const char *type, const void *data, size_t len);
+
+/* ---- arguments -------------------------------------------------------
+ * Each getter returns 0 when the argument is absent, 1 when it is present
+ * (an explicit nil is present, with *out NULL / *is_null true), and -1 with
+ * the request failed when it is missing but required or of the wrong type. */
+
+enum { CN_OPTIONAL = 0, CN_REQUIRED = 1 };
+
+int cn_arg_str(cn_req *req, const char *key, int required, const char **out);
+int cn_arg_int(cn_req *req, const char *key, int required, int64_t *out, bool *is_null);
+int cn_arg_num(cn_req *req, const char *key, int required, double *out, bool *is_null);
+int cn_arg_bool(cn_req *req, const char *key, int required, bool *out);
+/* A string that must be one of allowed (NULL-terminated). */
+int cn_arg_enum(cn_req *req, const char *key, int required, const char *const *allowed, const char **out);
+/* A YYYY-MM-DD date that exists. */
+int cn_arg_date(cn_req *req, const char *key, int required, const char **out);
+/* An array whose items are all strings; *out is the array object. */
+int cn_arg_strlist(cn_req *req, const char *key, int required, const msgpack_object **out);
+/* An array of anything; *out is the array object. */
+int cn_arg_array(cn_req *req, const char *key, int required, const msgpack_object **out);
+
+/* Copies a msgpack str into the request's memory as a NUL-terminated string. */
+const char *cn_req_strdup(cn_req *req, const msgpack_object *str);
+
+#endif

@@ -1,0 +1,43 @@
+/* db.h: the SQLite database under the data directory: opening it with the
+ * settings the durability promise rests on (WAL, synchronous=FULL, foreign
+ * keys), the single-instance lock, and the versioned schema migrations.
+ *
+ * Every table of the plan model and the event log lives here; the schema
+ * is described in migrations.c. */
+#ifndef CN_DB_H
+#define CN_DB_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+
+typedef struct cn_db cn_db;
+
+/* Creates data_dir if needed, takes its lock (a second daemon on the same
+ * directory is refused with a message naming the pid holding it), opens
+ * data_dir/concertd.db and migrates it to the latest schema. Returns NULL
+ * and a message in err on failure. Destroy with cn_db_destroy(). */
+cn_db *cn_db_new(const char *data_dir, char *err, size_t errcap);
+
+/* Closes the database (checkpointing the WAL) and releases the lock.
+ * Nulls *dbp; safe on NULL. */
+void cn_db_destroy(cn_db **dbp);
+
+sqlite3 *cn_db_sqlite(cn_db *db);
+
+/* Opens path with the daemon's settings but no lock and no migration
+ * (for tests and tools). Returns SQLITE_OK or an SQLite error code. */
+int cn_db_open_raw(const char *path, sqlite3 **out);
+
+/* Applies the migrations above the database's user_version, up to and
+ * including target (or all of them when target < 0), each in its own
+ * transaction. Returns 0, or -1 with a message in err. */
+int cn_db_migrate(sqlite3 *db, int target, char *err, size_t errcap);
+
+/* The schema version the database is at, and the latest this build knows. */
+int cn_db_version(sqlite3 *db);
+int cn_db_latest_version(void);
+
+/* Runs SQL with no result rows; on failure logs and returns the SQLite code. */
+int cn_db_exec(sqlite3 *db, const char *sql);
+
+#endif

@@ -1,0 +1,172 @@
+/* evlog.c: see evlog.h. */
+#include "evlog.h"
+
+#include <msgpack.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "log.h"
+#include "mp.h"
+#include "text.h"
+
+typedef struct {
+    char *topic;
+    msgpack_sbuffer payload;
+} pending_event;
+
+struct cn_evlog {
+    sqlite3 *db;
+    char *origin;
+    int64_t last_seq;
+    pending_event *queue;
+    size_t len, cap;
+    sqlite3_stmt *insert;
+};
+
+static int load_last_seq(cn_evlog *log)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(log->db, "SELECT coalesce(max(seq), 0) FROM events WHERE origin = ?", -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    sqlite3_bind_text(st, 1, log->origin, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        log->last_seq = sqlite3_column_int64(st, 0);
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+cn_evlog *cn_evlog_new(sqlite3 *db, const char *origin)
+{
+    cn_evlog *log = calloc(1, sizeof *log);
+    if (!log)
+        return NULL;
+    log->db = db;
+    log->origin = strdup(origin);
+    if (!log->origin || load_last_seq(log) != SQLITE_OK ||
+        sqlite3_prepare_v3(db, "INSERT INTO events(origin, seq, ts_ms, region, type, data) VALUES (?,?,?,?,?,?)",
+                           -1, SQLITE_PREPARE_PERSISTENT, &log->insert, NULL) != SQLITE_OK) {
+        cn_error("journal des événements: %s", sqlite3_errmsg(db));
+        cn_evlog_destroy(&log);
+        return NULL;
+    }
+    return log;
+}
+
+static void drop_from(cn_evlog *log, size_t from)
+{
+    for (size_t i = from; i < log->len; i++) {
+        free(log->queue[i].topic);
+        msgpack_sbuffer_destroy(&log->queue[i].payload);
+    }
+    log->len = from;
+}
+
+void cn_evlog_destroy(cn_evlog **logp)
+{
+    if (!logp || !*logp)
+        return;
+    cn_evlog *log = *logp;
+    drop_from(log, 0);
+    free(log->queue);
+    sqlite3_finalize(log->insert);
+    free(log->origin);
+    free(log);
+    *logp = NULL;
+}
+
+int cn_evlog_pack_event(msgpack_packer *pk, int64_t seq, const char *origin, int64_t ts, const char *region,
+                        const char *type, const void *data, size_t len)
+{
+    int rc = msgpack_pack_map(pk, 6);
+    rc |= cn_pk_kint(pk, "seq", seq);
+    rc |= cn_pk_kstr(pk, "origin", origin);
+    rc |= cn_pk_kint(pk, "ts", ts);
+    rc |= cn_pk_kstr(pk, "region", region);
+    rc |= cn_pk_kstr(pk, "type", type);
+    rc |= cn_pk_str(pk, "data");
+    rc |= cn_pk_raw(pk, data, len);
+    return rc;
+}
+
+int cn_evlog_append(cn_evlog *log, const char *region, const char *type, const void *data, size_t len)
+{
+    if (log->len == log->cap) {
+        size_t cap = log->cap ? log->cap * 2 : 64;
+        pending_event *q = realloc(log->queue, cap * sizeof *q);
+        if (!q)
+            return SQLITE_NOMEM;
+        log->queue = q;
+        log->cap = cap;
+    }
+    int64_t seq = log->last_seq + 1;
+    int64_t ts = cn_now_ms();
+    sqlite3_stmt *st = log->insert;
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, log->origin, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, seq);
+    sqlite3_bind_int64(st, 3, ts);
+    sqlite3_bind_text(st, 4, region, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, type, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 6, data, (int)len, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc != SQLITE_DONE)
+        return rc;
+
+    pending_event *ev = &log->queue[log->len];
+    size_t tlen = strlen(region) + 1 + strlen(type) + 1;
+    ev->topic = malloc(tlen);
+    if (!ev->topic)
+        return SQLITE_NOMEM;
+    snprintf(ev->topic, tlen, "%s/%s", region, type);
+    msgpack_sbuffer_init(&ev->payload);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &ev->payload, msgpack_sbuffer_write);
+    if (cn_evlog_pack_event(&pk, seq, log->origin, ts, region, type, data, len) != 0) {
+        free(ev->topic);
+        msgpack_sbuffer_destroy(&ev->payload);
+        return SQLITE_NOMEM;
+    }
+    log->len++;
+    log->last_seq = seq;
+    return SQLITE_OK;
+}
+
+size_t cn_evlog_mark(cn_evlog *log) { return log->len; }
+
+void cn_evlog_rewind(cn_evlog *log, size_t mark)
+{
+    /* The savepoint rollback removed the rows; seqs given out after the mark
+     * are given again, so the log stays gap-free. */
+    log->last_seq -= (int64_t)(log->len - mark);
+    drop_from(log, mark);
+}
+
+void cn_evlog_publish(cn_evlog *log, void *pub)
+{
+    for (size_t i = 0; i < log->len; i++) {
+        pending_event *ev = &log->queue[i];
+        /* PUB never blocks: with no subscriber, or one past its high-water
+         * mark, the message is dropped; subscribers fill gaps with events.since. */
+        if (pub && (zmq_send(pub, ev->topic, strlen(ev->topic), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+                    zmq_send(pub, ev->payload.data, ev->payload.size, ZMQ_DONTWAIT) < 0))
+            cn_debug("publication de %s: %s", ev->topic, zmq_strerror(zmq_errno()));
+    }
+    drop_from(log, 0);
+}
+
+void cn_evlog_abort(cn_evlog *log)
+{
+    drop_from(log, 0);
+    if (load_last_seq(log) != SQLITE_OK)
+        cn_error("journal des événements: %s", sqlite3_errmsg(log->db));
+}
+
+int64_t cn_evlog_last_seq(const cn_evlog *log) { return log->last_seq; }
+const char *cn_evlog_origin(const cn_evlog *log) { return log->origin; }

@@ -1,0 +1,45 @@
+/* evlog.h: the event log. Every change to the model is an event with
+ * (origin, seq), seq strictly increasing per origin. An event is written
+ * to the events table inside the command's transaction and queued; only
+ * after the transaction commits is it published on the PUB socket, so a
+ * subscriber never sees a change that is not on disk. */
+#ifndef CN_EVLOG_H
+#define CN_EVLOG_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct cn_evlog cn_evlog;
+
+/* Reads the last seq of origin from db. The db stays the caller's and must
+ * outlive the log. Returns NULL on failure. Destroy with cn_evlog_destroy(). */
+cn_evlog *cn_evlog_new(sqlite3 *db, const char *origin);
+void cn_evlog_destroy(cn_evlog **logp);
+
+/* Inside the open transaction: gives the event the next seq, stores it and
+ * queues it for publishing. data/len is one encoded msgpack map (copied).
+ * Returns the SQLite code (SQLITE_OK on success). */
+int cn_evlog_append(cn_evlog *log, const char *region, const char *type, const void *data, size_t len);
+
+/* A mark, and the rewind to it when the command that followed it failed
+ * and its savepoint was rolled back. */
+size_t cn_evlog_mark(cn_evlog *log);
+void cn_evlog_rewind(cn_evlog *log, size_t mark);
+
+/* After COMMIT: sends every queued event on pub (two frames, topic then
+ * payload) and empties the queue. */
+void cn_evlog_publish(cn_evlog *log, void *pub);
+
+/* After a failed COMMIT: drops the queue and re-reads the last seq. */
+void cn_evlog_abort(cn_evlog *log);
+
+int64_t cn_evlog_last_seq(const cn_evlog *log);
+const char *cn_evlog_origin(const cn_evlog *log);
+
+/* Packs the payload map of an event (seq, origin, ts, region, type, data). */
+struct msgpack_packer;
+int cn_evlog_pack_event(struct msgpack_packer *pk, int64_t seq, const char *origin, int64_t ts,
+                        const char *region, const char *type, const void *data, size_t len);
+
+#endif

@@ -1,0 +1,44 @@
+/* log.c: see log.h. Writes whole lines with one fprintf so lines from
+ * several threads (uv work threads) do not interleave mid-line. */
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+static cn_log_level current_level = CN_LOG_INFO;
+static const char *const level_names[] = {"ERROR", "WARN ", "INFO ", "DEBUG"};
+
+void cn_log_set_level(cn_log_level level) { current_level = level; }
+
+int cn_log_level_parse(const char *name, cn_log_level *out)
+{
+    static const char *const names[] = {"error", "warn", "info", "debug"};
+    for (int i = 0; i < 4; i++)
+        if (strcmp(name, names[i]) == 0) {
+            *out = (cn_log_level)i;
+            return 0;
+        }
+    return -1;
+}
+
+void cn_log(cn_log_level level, const char *fmt, ...)
+{
+    if (level > current_level)
+        return;
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    struct tm tm;
+    gmtime_r(&tv.tv_sec, &tm);
+    char stamp[32];
+    strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
+
+    char msg[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "%s.%03dZ %s %s\n", stamp, (int)(tv.tv_usec / 1000), level_names[level], msg);
+}

@@ -1,0 +1,110 @@
+/* migrations.c: the schema of the plan model and the event log, as an
+ * ordered list of migrations. A database records the last one applied in
+ * PRAGMA user_version; opening it applies the rest, so an older database
+ * is upgraded in place. Never edit a released migration: add one. */
+#include "migrations.h"
+
+#include <stddef.h>
+
+static const char *const migrations[] = {
+    /* 1: the plan model and the event log. */
+    "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE regions("
+    "  id TEXT PRIMARY KEY,"
+    "  name TEXT NOT NULL,"
+    "  name_key TEXT NOT NULL,"           /* name with accents and case folded */
+    "  organisation TEXT,"
+    "  kind TEXT NOT NULL CHECK(kind IN ('local','regional','national')),"
+    "  origin TEXT NOT NULL,"             /* node that owns the region */
+    "  created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL);"
+    "CREATE TABLE territories("
+    "  region TEXT NOT NULL REFERENCES regions(id) ON DELETE CASCADE,"
+    "  position INTEGER NOT NULL, name TEXT NOT NULL,"
+    "  PRIMARY KEY(region, position));"
+    "CREATE TABLE plans("
+    "  id INTEGER PRIMARY KEY,"
+    "  region TEXT NOT NULL REFERENCES regions(id),"
+    "  title TEXT NOT NULL, period TEXT, start_date TEXT, end_date TEXT, adopted_on TEXT,"
+    "  mission TEXT,"
+    "  status TEXT NOT NULL DEFAULT 'active' CHECK(status IN ('active','archived')),"
+    "  created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL);"
+    "CREATE INDEX plans_region ON plans(region, status);"
+    "CREATE TABLE mandates("
+    "  plan INTEGER NOT NULL REFERENCES plans(id) ON DELETE CASCADE,"
+    "  position INTEGER NOT NULL, number TEXT NOT NULL, text TEXT NOT NULL,"
+    "  PRIMARY KEY(plan, position));"
+    "CREATE TABLE orientations("
+    "  id INTEGER PRIMARY KEY,"
+    "  plan INTEGER NOT NULL REFERENCES plans(id) ON DELETE CASCADE,"
+    "  number TEXT NOT NULL, sort_key TEXT NOT NULL, statement TEXT NOT NULL,"
+    "  UNIQUE(plan, number));"
+    "CREATE TABLE objectives("
+    "  id INTEGER PRIMARY KEY,"
+    "  plan INTEGER NOT NULL REFERENCES plans(id) ON DELETE CASCADE,"
+    "  orientation INTEGER REFERENCES orientations(id),"
+    "  number TEXT NOT NULL, sort_key TEXT NOT NULL, text TEXT NOT NULL,"
+    "  mandates BLOB NOT NULL,"            /* msgpack array of mandate numbers */
+    "  UNIQUE(plan, number));"
+    "CREATE INDEX objectives_orientation ON objectives(orientation);"
+    "CREATE TABLE actions("
+    "  id INTEGER PRIMARY KEY,"
+    "  plan INTEGER NOT NULL REFERENCES plans(id) ON DELETE CASCADE,"
+    "  objective INTEGER NOT NULL REFERENCES objectives(id),"
+    "  number TEXT NOT NULL, sort_key TEXT NOT NULL, text TEXT NOT NULL,"
+    "  priority TEXT,"
+    "  targets BLOB NOT NULL,"             /* msgpack array of strings */
+    "  schedule TEXT,"                     /* the échéance as the plan words it */
+    "  expected_result TEXT, responsible TEXT,"
+    "  status TEXT NOT NULL DEFAULT 'planned' CHECK(status IN"
+    "    ('planned','in_progress','done','ongoing','postponed','cancelled')),"
+    "  created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL,"
+    "  UNIQUE(plan, number));"
+    "CREATE INDEX actions_objective ON actions(objective);"
+    "CREATE TABLE action_windows("
+    "  action INTEGER NOT NULL REFERENCES actions(id) ON DELETE CASCADE,"
+    "  position INTEGER NOT NULL,"
+    "  kind TEXT NOT NULL CHECK(kind IN ('dated','ongoing','on_demand','unknown')),"
+    "  start_date TEXT, end_date TEXT,"
+    "  PRIMARY KEY(action, position));"
+    "CREATE INDEX action_windows_end ON action_windows(end_date) WHERE kind = 'dated';"
+    "CREATE TABLE action_notes("
+    "  id INTEGER PRIMARY KEY,"
+    "  action INTEGER NOT NULL REFERENCES actions(id) ON DELETE CASCADE,"
+    "  date TEXT NOT NULL, text TEXT NOT NULL,"
+    "  status_from TEXT, status_to TEXT, created_ms INTEGER NOT NULL);"
+    "CREATE INDEX action_notes_action ON action_notes(action);"
+    "CREATE TABLE indicators("
+    "  id INTEGER PRIMARY KEY,"
+    "  plan INTEGER NOT NULL REFERENCES plans(id) ON DELETE CASCADE,"
+    "  action INTEGER REFERENCES actions(id) ON DELETE SET NULL,"
+    "  name TEXT NOT NULL, unit TEXT, target REAL, target_date TEXT, baseline REAL,"
+    "  created_ms INTEGER NOT NULL);"
+    "CREATE INDEX indicators_plan ON indicators(plan);"
+    "CREATE TABLE measurements("
+    "  id INTEGER PRIMARY KEY,"
+    "  indicator INTEGER NOT NULL REFERENCES indicators(id) ON DELETE CASCADE,"
+    "  date TEXT NOT NULL, value REAL NOT NULL, note TEXT, created_ms INTEGER NOT NULL);"
+    "CREATE INDEX measurements_indicator ON measurements(indicator, date);"
+    "CREATE TABLE events("
+    "  origin TEXT NOT NULL, seq INTEGER NOT NULL,"
+    "  ts_ms INTEGER NOT NULL, region TEXT NOT NULL, type TEXT NOT NULL,"
+    "  data BLOB NOT NULL,"                /* msgpack map */
+    "  PRIMARY KEY(origin, seq)) WITHOUT ROWID;",
+
+    /* 2: the region's glossary of acronyms (plans end with one), and a kind
+     * for territories (MRC, ville, agglomération…). */
+    "CREATE TABLE glossary("
+    "  region TEXT NOT NULL REFERENCES regions(id) ON DELETE CASCADE,"
+    "  term TEXT NOT NULL, definition TEXT NOT NULL,"
+    "  PRIMARY KEY(region, term));"
+    "ALTER TABLE territories ADD COLUMN kind TEXT NOT NULL DEFAULT 'MRC';",
+};
+
+int cn_migrations_count(void) { return (int)(sizeof migrations / sizeof migrations[0]); }
+
+const char *cn_migration_sql(int version)
+{
+    if (version < 1 || version > cn_migrations_count())
+        return NULL;
+    return migrations[version - 1];
+}

@@ -1,0 +1,40 @@
+/* mp.h: msgpack helpers shared by the request handlers: reading fields of
+ * a decoded map, and packing strings, SQLite rows and pre-encoded bytes.
+ * Nothing here allocates except through the packer's buffer. */
+#ifndef CN_MP_H
+#define CN_MP_H
+
+#include <msgpack.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* The value of key in map, or NULL when map is not a map or has no such key. */
+const msgpack_object *cn_mp_get(const msgpack_object *map, const char *key);
+
+/* True when o is a string equal to s. */
+bool cn_mp_str_eq(const msgpack_object *o, const char *s);
+
+/* Packs s as a str, or nil when s is NULL. */
+int cn_pk_str(msgpack_packer *pk, const char *s);
+int cn_pk_strn(msgpack_packer *pk, const char *s, size_t n);
+/* Packs a map key followed by a string, integer, double or bool value. */
+int cn_pk_kstr(msgpack_packer *pk, const char *key, const char *val);
+int cn_pk_kint(msgpack_packer *pk, const char *key, int64_t val);
+int cn_pk_kbool(msgpack_packer *pk, const char *key, bool val);
+/* Appends bytes that are already one encoded msgpack object. */
+int cn_pk_raw(msgpack_packer *pk, const void *data, size_t len);
+
+/* Packs column i of the current row: NULL as nil, integers, reals, text as
+ * str, and BLOBs as the msgpack object they hold (the model stores lists
+ * pre-encoded). */
+int cn_pk_column(msgpack_packer *pk, sqlite3_stmt *st, int i);
+
+/* Packs the current row as a map from column name to value. */
+int cn_pk_row(msgpack_packer *pk, sqlite3_stmt *st);
+
+/* Checks that every str in o (map keys included) is valid UTF-8. On failure
+ * writes the path of the first bad string ("args.name") into path. */
+bool cn_mp_utf8_valid(const msgpack_object *o, char *path, size_t cap);
+
+#endif

@@ -1,0 +1,374 @@
+/* ops_action.c: action.* — the moyens d'action of a plan, with their
+ * targets (cibles), échéance (raw text and dated windows), expected result,
+ * responsible, status and dated progress notes. Status changes go through
+ * action.set_status so each one is an event and a note. */
+#include <string.h>
+
+#include "model.h"
+#include "mp.h"
+#include "text.h"
+
+static const char *const statuses[] = {"planned", "in_progress", "done", "ongoing", "postponed", "cancelled", NULL};
+
+/* Resolves args.objective (a number in plan) to its id; 0 when absent. */
+static int objective_of(cn_req *req, int64_t plan, int required, int64_t *objective)
+{
+    char num[64], key[160];
+    int r = cn_number_arg(req, "objective", required, num, key);
+    *objective = 0;
+    if (r <= 0)
+        return r;
+    *objective = cn_entity_by_number(req, "objectives", plan, num);
+    if (*objective < 0)
+        return -1;
+    if (*objective == 0)
+        return cn_req_fail(req, "not_found", "objective", L("objectif %s introuvable dans ce plan",
+                                                            "objective %s not found in this plan"), num);
+    return 1;
+}
+
+static int store_targets(cn_req *req, int64_t id, bool create)
+{
+    const msgpack_object *list;
+    int r = cn_arg_strlist(req, "targets", CN_OPTIONAL, &list);
+    if (r < 0 || (r == 0 && !create))
+        return r;
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init(&buf);
+    cn_pack_strlist(&buf, list);
+    sqlite3_stmt *st;
+    int rc = cn_req_prepare(req, "UPDATE actions SET targets = ? WHERE id = ?", &st);
+    if (rc == 0) {
+        sqlite3_bind_blob(st, 1, buf.data, (int)buf.size, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 2, id);
+        rc = cn_req_exec(req, st);
+    }
+    msgpack_sbuffer_destroy(&buf);
+    return rc;
+}
+
+static int pack_action_summary(cn_req *req, msgpack_packer *pk, int64_t id) { return cn_pack_action(req, pk, id, false); }
+static int pack_action_full(cn_req *req, msgpack_packer *pk, int64_t id) { return cn_pack_action(req, pk, id, true); }
+
+int cn_note_insert(cn_req *req, int64_t action, const char *region, const char *status_from, const char *status_to)
+{
+    const char *text, *date;
+    char today[11];
+    if (cn_arg_str(req, status_to ? "note" : "text", status_to ? CN_OPTIONAL : CN_REQUIRED, &text) < 0 ||
+        cn_arg_date(req, "date", CN_OPTIONAL, &date) < 0)
+        return -1;
+    if (!status_to && (!text || !*text))
+        return cn_req_fail(req, "invalid_argument", "text", L("la note ne peut être vide", "the note cannot be empty"));
+    if (!date) {
+        cn_date_today(today);
+        date = today;
+    }
+    if (!text && !status_to)
+        return 0;
+    sqlite3_stmt *st;
+    if (cn_req_prepare(req, "INSERT INTO action_notes(action, date, text, status_from, status_to, created_ms)"
+                            " VALUES (?,?,?,?,?,?)", &st))
+        return -1;
+    sqlite3_bind_int64(st, 1, action);
+    cn_bind_text(st, 2, date);
+    cn_bind_text(st, 3, text ? text : "");
+    cn_bind_text(st, 4, status_from);
+    cn_bind_text(st, 5, status_to);
+    sqlite3_bind_int64(st, 6, cn_now_ms());
+    if (cn_req_exec(req, st))
+        return -1;
+    if (status_to)
+        return 0; /* the status_changed event carries the note */
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init(&buf);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &buf, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 3);
+    cn_pk_str(&pk, "action");
+    int rc = cn_pack_action(req, &pk, action, false);
+    cn_pk_kstr(&pk, "date", date);
+    cn_pk_kstr(&pk, "text", text);
+    if (rc == 0)
+        rc = cn_emit_buf(req, region, "action.noted", &buf);
+    msgpack_sbuffer_destroy(&buf);
+    return rc;
+}
+
+int cn_action_insert(cn_req *req, int64_t plan, const char *region, int64_t parent, int64_t *id)
+{
+    char num[64], key[160];
+    const char *text, *priority, *schedule, *expected, *responsible, *status;
+    if (!parent && objective_of(req, plan, CN_REQUIRED, &parent) < 0)
+        return -1;
+    if (cn_number_arg(req, "number", CN_REQUIRED, num, key) < 0 || cn_arg_str(req, "text", CN_REQUIRED, &text) < 0 ||
+        cn_arg_str(req, "priority", CN_OPTIONAL, &priority) < 0 || cn_arg_str(req, "schedule", CN_OPTIONAL, &schedule) < 0 ||
+        cn_arg_str(req, "expected_result", CN_OPTIONAL, &expected) < 0 ||
+        cn_arg_str(req, "responsible", CN_OPTIONAL, &responsible) < 0 ||
+        cn_arg_enum(req, "status", CN_OPTIONAL, statuses, &status) < 0)
+        return -1;
+    if (!text || !*text)
+        return cn_req_fail(req, "invalid_argument", "text", L("le texte ne peut être vide", "the text cannot be empty"));
+    int64_t other = cn_entity_by_number(req, "actions", plan, num);
+    if (other < 0)
+        return -1;
+    if (other)
+        return cn_req_fail(req, "conflict", "number", L("l'action %s existe déjà dans ce plan",
+                                                        "action %s already exists in this plan"), num);
+    int64_t now = cn_now_ms();
+    sqlite3_stmt *st;
+    if (cn_req_prepare(req, "INSERT INTO actions(plan, objective, number, sort_key, text, priority, targets, schedule,"
+                            " expected_result, responsible, status, created_ms, updated_ms)"
+                            " VALUES (?,?,?,?,?,?,x'90',?,?,?,?,?,?)", &st))
+        return -1;
+    sqlite3_bind_int64(st, 1, plan);
+    sqlite3_bind_int64(st, 2, parent);
+    sqlite3_bind_text(st, 3, num, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 4, key, -1, SQLITE_TRANSIENT);
+    cn_bind_text(st, 5, text);
+    cn_bind_text(st, 6, priority);
+    cn_bind_text(st, 7, schedule);
+    cn_bind_text(st, 8, expected);
+    cn_bind_text(st, 9, responsible);
+    cn_bind_text(st, 10, status ? status : "planned");
+    sqlite3_bind_int64(st, 11, now);
+    sqlite3_bind_int64(st, 12, now);
+    if (cn_req_exec(req, st))
+        return -1;
+    *id = sqlite3_last_insert_rowid(req->db);
+    if (store_targets(req, *id, true) || cn_windows_store(req, *id, schedule))
+        return -1;
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init(&buf);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &buf, msgpack_sbuffer_write);
+    int rc = cn_pack_action(req, &pk, *id, false);
+    if (rc == 0)
+        rc = cn_emit_buf(req, region, "action.created", &buf);
+    msgpack_sbuffer_destroy(&buf);
+    return rc;
+}
+
+static int action_create(cn_req *req)
+{
+    int64_t plan, id;
+    const char *region;
+    if (cn_plan_arg(req, &plan, &region) || cn_action_insert(req, plan, region, 0, &id))
+        return -1;
+    return cn_pack_action(req, cn_req_pk(req), id, false);
+}
+
+static int action_get(cn_req *req)
+{
+    int64_t id, plan;
+    const char *region;
+    if (cn_entity_arg(req, "actions", &id, &plan, &region))
+        return -1;
+    return cn_pack_action(req, cn_req_pk(req), id, true);
+}
+
+static int action_list(cn_req *req)
+{
+    int64_t plan, objective;
+    const char *region, *status, *responsible;
+    if (cn_plan_arg(req, &plan, &region) || objective_of(req, plan, CN_OPTIONAL, &objective) < 0 ||
+        cn_arg_enum(req, "status", CN_OPTIONAL, statuses, &status) < 0 ||
+        cn_arg_str(req, "responsible", CN_OPTIONAL, &responsible) < 0)
+        return -1;
+    sqlite3_stmt *st;
+    if (cn_req_prepare(req,
+                       "SELECT a.id FROM actions a WHERE a.plan = ?1 AND (?2 IS NULL OR a.objective = ?2)"
+                       " AND (?3 IS NULL OR a.status = ?3)"
+                       " AND (?4 IS NULL OR instr(lower(coalesce(a.responsible, '')), lower(?4)) > 0)"
+                       " ORDER BY a.sort_key",
+                       &st))
+        return -1;
+    sqlite3_bind_int64(st, 1, plan);
+    if (objective)
+        sqlite3_bind_int64(st, 2, objective);
+    cn_bind_text(st, 3, status);
+    cn_bind_text(st, 4, responsible);
+    size_t n = 0;
+    while (sqlite3_step(st) == SQLITE_ROW)
+        n++;
+    sqlite3_reset(st);
+    msgpack_pack_array(cn_req_pk(req), n);
+    int rc = 0;
+    while (rc == 0 && sqlite3_step(st) == SQLITE_ROW)
+        rc = cn_pack_action(req, cn_req_pk(req), sqlite3_column_int64(st, 0), false);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int action_update(cn_req *req)
+{
+    int64_t id, plan, objective;
+    const char *region;
+    if (cn_entity_arg(req, "actions", &id, &plan, &region) || objective_of(req, plan, CN_OPTIONAL, &objective) < 0)
+        return -1;
+    if (cn_mp_get(req->args, "status"))
+        return cn_req_fail(req, "invalid_argument", "status", L("le statut se change avec action.set_status",
+                                                                "the status is changed with action.set_status"));
+    static const char *const fields[] = {"text", "priority", "schedule", "expected_result", "responsible"};
+    const char *schedule = NULL;
+    bool schedule_set = false;
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        const char *v;
+        int r = cn_arg_str(req, fields[i], CN_OPTIONAL, &v);
+        if (r < 0)
+            return -1;
+        if (r == 0)
+            continue;
+        if (i == 0 && (!v || !*v))
+            return cn_req_fail(req, "invalid_argument", "text", L("le texte ne peut être vide",
+                                                                  "the text cannot be empty"));
+        if (strcmp(fields[i], "schedule") == 0) {
+            schedule = v;
+            schedule_set = true;
+        }
+        char sql[96];
+        snprintf(sql, sizeof sql, "UPDATE actions SET %s = ? WHERE id = ?", fields[i]);
+        sqlite3_stmt *st;
+        if (cn_req_prepare(req, sql, &st))
+            return -1;
+        cn_bind_text(st, 1, v);
+        sqlite3_bind_int64(st, 2, id);
+        if (cn_req_exec(req, st))
+            return -1;
+    }
+    if (objective) {
+        sqlite3_stmt *st;
+        if (cn_req_prepare(req, "UPDATE actions SET objective = ? WHERE id = ?", &st))
+            return -1;
+        sqlite3_bind_int64(st, 1, objective);
+        sqlite3_bind_int64(st, 2, id);
+        if (cn_req_exec(req, st))
+            return -1;
+    }
+    if (store_targets(req, id, false) < 0)
+        return -1;
+    if ((schedule_set || cn_mp_get(req->args, "windows")) && cn_windows_store(req, id, schedule))
+        return -1;
+    char num[64], key[160];
+    int r = cn_number_arg(req, "new_number", CN_OPTIONAL, num, key);
+    if (r < 0)
+        return -1;
+    if (r > 0) {
+        int64_t other = cn_entity_by_number(req, "actions", plan, num);
+        if (other < 0)
+            return -1;
+        if (other && other != id)
+            return cn_req_fail(req, "conflict", "new_number", L("le numéro %s est déjà pris dans ce plan",
+                                                                "number %s is already taken in this plan"), num);
+        sqlite3_stmt *st;
+        if (cn_req_prepare(req, "UPDATE actions SET number = ?, sort_key = ? WHERE id = ?", &st))
+            return -1;
+        sqlite3_bind_text(st, 1, num, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 2, key, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 3, id);
+        if (cn_req_exec(req, st))
+            return -1;
+    }
+    sqlite3_stmt *st;
+    if (cn_req_prepare(req, "UPDATE actions SET updated_ms = ? WHERE id = ?", &st))
+        return -1;
+    sqlite3_bind_int64(st, 1, cn_now_ms());
+    sqlite3_bind_int64(st, 2, id);
+    if (cn_req_exec(req, st))
+        return -1;
+    return cn_emit_entity(req, region, "action.updated", pack_action_summary, id);
+}
+
+static int action_delete(cn_req *req)
+{
+    int64_t id, plan;
+    const char *region;
+    if (cn_entity_arg(req, "actions", &id, &plan, &region) ||
+        cn_emit_entity(req, region, "action.deleted", pack_action_full, id))
+        return -1;
+    sqlite3_stmt *st;
+    if (cn_req_prepare(req, "DELETE FROM actions WHERE id = ?", &st))
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    return cn_req_exec(req, st);
+}
+
+static int action_set_status(cn_req *req)
+{
+    int64_t id, plan;
+    const char *region, *status;
+    if (cn_entity_arg(req, "actions", &id, &plan, &region) || cn_arg_enum(req, "status", CN_REQUIRED, statuses, &status) < 0)
+        return -1;
+    if (!status)
+        return cn_req_fail(req, "invalid_argument", "status", L("status ne peut être nul", "status cannot be null"));
+    sqlite3_stmt *st;
+    if (cn_req_prepare(req, "SELECT status FROM actions WHERE id = ?", &st))
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    char from[32] = "";
+    if (sqlite3_step(st) == SQLITE_ROW)
+        snprintf(from, sizeof from, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    if (cn_req_prepare(req, "UPDATE actions SET status = ?, updated_ms = ? WHERE id = ?", &st))
+        return -1;
+    cn_bind_text(st, 1, status);
+    sqlite3_bind_int64(st, 2, cn_now_ms());
+    sqlite3_bind_int64(st, 3, id);
+    if (cn_req_exec(req, st) || cn_note_insert(req, id, region, from, status))
+        return -1;
+    const char *note, *date;
+    cn_arg_str(req, "note", CN_OPTIONAL, &note);
+    cn_arg_date(req, "date", CN_OPTIONAL, &date);
+    char today[11];
+    if (!date) {
+        cn_date_today(today);
+        date = today;
+    }
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init(&buf);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &buf, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 5);
+    cn_pk_str(&pk, "action");
+    int rc = cn_pack_action(req, &pk, id, false);
+    cn_pk_kstr(&pk, "from", from);
+    cn_pk_kstr(&pk, "to", status);
+    cn_pk_kstr(&pk, "note", note);
+    cn_pk_kstr(&pk, "date", date);
+    if (rc == 0)
+        rc = cn_emit_buf(req, region, "action.status_changed", &buf);
+    msgpack_sbuffer_destroy(&buf);
+    if (rc == 0)
+        rc = cn_pack_action(req, cn_req_pk(req), id, true);
+    return rc;
+}
+
+static int action_note(cn_req *req)
+{
+    int64_t id, plan;
+    const char *region;
+    if (cn_entity_arg(req, "actions", &id, &plan, &region) || cn_note_insert(req, id, region, NULL, NULL))
+        return -1;
+    return cn_pack_action(req, cn_req_pk(req), id, true);
+}
+
+static const char *const create_args[] = {"region",   "plan",     "objective",       "number",      "text",
+                                          "priority", "targets",  "schedule",        "windows",     "expected_result",
+                                          "responsible", "status", NULL};
+static const char *const sel[] = {"region", "plan", "number", "id", NULL};
+static const char *const list_args[] = {"region", "plan", "objective", "status", "responsible", NULL};
+static const char *const update_args[] = {"region",   "plan",     "number",   "id",        "objective",
+                                          "text",     "priority", "targets",  "schedule",  "windows",
+                                          "expected_result", "responsible", "new_number", "status", NULL};
+static const char *const status_args[] = {"region", "plan", "number", "id", "status", "note", "date", NULL};
+static const char *const note_args[] = {"region", "plan", "number", "id", "text", "date", NULL};
+
+const cn_op cn_action_ops[] = {
+    {"action.create", action_create, create_args, "ajoute une action", "adds an action"},
+    {"action.get", action_get, sel, "montre une action, ses notes et indicateurs", "shows an action, notes, indicators"},
+    {"action.list", action_list, list_args, "liste les actions", "lists the actions"},
+    {"action.update", action_update, update_args, "modifie une action", "updates an action"},
+    {"action.delete", action_delete, sel, "supprime une action", "deletes an action"},
+    {"action.set_status", action_set_status, status_args, "change l'état d'une action", "changes an action's status"},
+    {"action.note", action_note, note_args, "ajoute une note de suivi", "adds a progress note"},
+};
+const size_t cn_action_ops_count = sizeof cn_action_ops / sizeof cn_action_ops[0];

@@ -1,0 +1,194 @@
+/* ops_indicator.c: indicator.* — the indicateurs de suivi of a plan or of
+ * one of its actions ("Nombre de membres", target 200), and their dated
+ * measurements. */
+#include <string.h>
+
+#include "model.h"
+#include "mp.h"
+#include "text.h"
+
+static int pack_with_history(cn_req *req, msgpack_packer *pk, int64_t id) { return cn_pack_indicator(req, pk, id, false); }
+
+int cn_indicator_insert(cn_req *req, int64_t plan, const char *region, int64_t parent, int64_t *id)
+{
+    const char *name, *unit, *target_date;
+    double target = 0, baseline = 0;
+    bool target_null = false, baseline_null = false;
+    if (!parent) {
+        char num[64], key[160];
+        int r = cn_number_arg(req, "action", CN_OPTIONAL, num, key);
+        if (r < 0)
+            return -1;
+        if (r > 0) {
+            parent = cn_entity_by_number(req, "actions", plan, num);
+            if (parent < 0)
+                return -1;
+            if (parent == 0)
+                return cn_req_fail(req, "not_found", "action", L("action %s introuvable dans ce plan",
+                                                                 "action %s not found in this plan"), num);
+        }
+    }
+    int rt, rb;
+    if (cn_arg_str(req, "name", CN_REQUIRED, &name) < 0 || cn_arg_str(req, "unit", CN_OPTIONAL, &unit) < 0 ||
+        (rt = cn_arg_num(req, "target", CN_OPTIONAL, &target, &target_null)) < 0 ||
+        (rb = cn_arg_num(req, "baseline", CN_OPTIONAL, &baseline, &baseline_null)) < 0 ||
+        cn_arg_date(req, "target_date", CN_OPTIONAL, &target_date) < 0)
+        return -1;
+    if (!name || !*name)
+        return cn_req_fail(req, "invalid_argument", "name", L("le nom ne peut être vide", "the name cannot be empty"));
+    sqlite3_stmt *st;
+    if (cn_req_prepare(req, "INSERT INTO indicators(plan, action, name, unit, target, target_date, baseline, created_ms)"
+                            " VALUES (?,?,?,?,?,?,?,?)", &st))
+        return -1;
+    sqlite3_bind_int64(st, 1, plan);
+    if (parent)
+        sqlite3_bind_int64(st, 2, parent);
+    cn_bind_text(st, 3, name);
+    cn_bind_text(st, 4, unit);
+    if (rt > 0 && !target_null)
+        sqlite3_bind_double(st, 5, target);
+    cn_bind_text(st, 6, target_date);
+    if (rb > 0 && !baseline_null)
+        sqlite3_bind_double(st, 7, baseline);
+    sqlite3_bind_int64(st, 8, cn_now_ms());
+    if (cn_req_exec(req, st))
+        return -1;
+    *id = sqlite3_last_insert_rowid(req->db);
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init(&buf);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &buf, msgpack_sbuffer_write);
+    int rc = cn_pack_indicator(req, &pk, *id, false);
+    if (rc == 0)
+        rc = cn_emit_buf(req, region, "indicator.created", &buf);
+    msgpack_sbuffer_destroy(&buf);
+    return rc;
+}
+
+int cn_measurement_insert(cn_req *req, int64_t indicator, const char *region)
+{
+    double value;
+    const char *date, *note;
+    char today[11];
+    if (cn_arg_num(req, "value", CN_REQUIRED, &value, NULL) < 0 || cn_arg_date(req, "date", CN_OPTIONAL, &date) < 0 ||
+        cn_arg_str(req, "note", CN_OPTIONAL, &note) < 0)
+        return -1;
+    if (!date) {
+        cn_date_today(today);
+        date = today;
+    }
+    sqlite3_stmt *st;
+    if (cn_req_prepare(req, "INSERT INTO measurements(indicator, date, value, note, created_ms) VALUES (?,?,?,?,?)", &st))
+        return -1;
+    sqlite3_bind_int64(st, 1, indicator);
+    cn_bind_text(st, 2, date);
+    sqlite3_bind_double(st, 3, value);
+    cn_bind_text(st, 4, note);
+    sqlite3_bind_int64(st, 5, cn_now_ms());
+    if (cn_req_exec(req, st))
+        return -1;
+    if (!region)
+        return 0; /* imported history: the indicator.created event carries it */
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init(&buf);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &buf, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 4);
+    cn_pk_str(&pk, "indicator");
+    int rc = cn_pack_indicator(req, &pk, indicator, false);
+    cn_pk_kstr(&pk, "date", date);
+    cn_pk_str(&pk, "value");
+    msgpack_pack_double(&pk, value);
+    cn_pk_kstr(&pk, "note", note);
+    if (rc == 0)
+        rc = cn_emit_buf(req, region, "indicator.recorded", &buf);
+    msgpack_sbuffer_destroy(&buf);
+    return rc;
+}
+
+/* The indicator named by args.id, with its plan's region. */
+static int indicator_arg(cn_req *req, int64_t *id, const char **region)
+{
+    if (cn_arg_int(req, "id", CN_REQUIRED, id, NULL) < 0)
+        return -1;
+    sqlite3_stmt *st;
+    if (cn_req_prepare(req, "SELECT p.region FROM indicators i JOIN plans p ON p.id = i.plan WHERE i.id = ?", &st))
+        return -1;
+    sqlite3_bind_int64(st, 1, *id);
+    *region = NULL;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        msgpack_object o = {.type = MSGPACK_OBJECT_STR};
+        o.via.str.ptr = (const char *)sqlite3_column_text(st, 0);
+        o.via.str.size = (uint32_t)sqlite3_column_bytes(st, 0);
+        *region = cn_req_strdup(req, &o);
+    }
+    sqlite3_finalize(st);
+    if (!*region)
+        return cn_req_fail(req, "not_found", "id", L("indicateur inconnu: id %lld", "unknown indicator: id %lld"),
+                           (long long)*id);
+    return 0;
+}
+
+static int indicator_create(cn_req *req)
+{
+    int64_t plan, id;
+    const char *region;
+    if (cn_plan_arg(req, &plan, &region) || cn_indicator_insert(req, plan, region, 0, &id))
+        return -1;
+    return cn_pack_indicator(req, cn_req_pk(req), id, false);
+}
+
+static int indicator_record(cn_req *req)
+{
+    int64_t id;
+    const char *region;
+    if (indicator_arg(req, &id, &region) || cn_measurement_insert(req, id, region))
+        return -1;
+    return cn_pack_indicator(req, cn_req_pk(req), id, false);
+}
+
+static int indicator_history(cn_req *req)
+{
+    int64_t id;
+    const char *region;
+    if (indicator_arg(req, &id, &region))
+        return -1;
+    return cn_pack_indicator(req, cn_req_pk(req), id, true);
+}
+
+static int indicator_list(cn_req *req)
+{
+    int64_t plan;
+    const char *region;
+    if (cn_plan_arg(req, &plan, &region))
+        return -1;
+    sqlite3_stmt *st;
+    if (cn_req_prepare(req, "SELECT i.id FROM indicators i LEFT JOIN actions a ON a.id = i.action WHERE i.plan = ?"
+                            " ORDER BY a.sort_key NULLS FIRST, i.id", &st))
+        return -1;
+    sqlite3_bind_int64(st, 1, plan);
+    size_t n = 0;
+    while (sqlite3_step(st) == SQLITE_ROW)
+        n++;
+    sqlite3_reset(st);
+    msgpack_pack_array(cn_req_pk(req), n);
+    int rc = 0;
+    while (rc == 0 && sqlite3_step(st) == SQLITE_ROW)
+        rc = pack_with_history(req, cn_req_pk(req), sqlite3_column_int64(st, 0));
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static const char *const create_args[] = {"region", "plan", "action", "name", "unit",
+                                          "target", "target_date", "baseline", NULL};
+static const char *const record_args[] = {"id", "value", "date", "note", NULL};
+static const char *const id_args[] = {"id", NULL};
+static const char *const list_args[] = {"region", "plan", NULL};
+
+const cn_op cn_indicator_ops[] = {
+    {"indicator.create", indicator_create, create_args, "ajoute un indicateur", "adds an indicator"},
+    {"indicator.record", indicator_record, record_args, "enregistre une mesure", "records a measurement"},
+    {"indicator.history", indicator_history, id_args, "historique des mesures", "measurement history"},
+    {"indicator.list", indicator_list, list_args, "liste les indicateurs", "lists the indicators"},
+};
+const size_t cn_indicator_ops_count = sizeof cn_indicator_ops / sizeof cn_indicator_ops[0];

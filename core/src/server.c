@@ -1,0 +1,203 @@
+/* server.c: see server.h. */
+#include "server.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "log.h"
+#include "text.h"
+#include "zwatch.h"
+
+#define MAX_FRAMES 4 /* identity, REQ delimiter, payload, and one to detect extras */
+
+struct cn_server {
+    void *zctx, *router, *pub;
+    cn_zwatch *watch;
+    cn_core *core;
+};
+
+typedef struct {
+    zmq_msg_t frames[MAX_FRAMES];
+    int nframes;    /* frames kept */
+    int total;      /* frames received */
+    int envelope;   /* frames echoed back before the reply */
+    cn_reply reply;
+    bool has_reply;
+} request;
+
+/* Reads one whole multipart message; returns 0, or -1 when none is waiting. */
+static int read_request(void *sock, request *rq)
+{
+    rq->nframes = rq->total = 0;
+    rq->has_reply = false;
+    int more = 1;
+    while (more) {
+        zmq_msg_t part;
+        zmq_msg_init(&part);
+        if (zmq_msg_recv(&part, sock, rq->total == 0 ? ZMQ_DONTWAIT : 0) < 0) {
+            zmq_msg_close(&part);
+            return rq->total == 0 ? -1 : 0;
+        }
+        more = zmq_msg_more(&part);
+        if (rq->nframes < MAX_FRAMES)
+            rq->frames[rq->nframes++] = part;
+        else
+            zmq_msg_close(&part);
+        rq->total++;
+    }
+    return 0;
+}
+
+static void request_close(request *rq)
+{
+    for (int i = 0; i < rq->nframes; i++)
+        zmq_msg_close(&rq->frames[i]);
+    if (rq->has_reply)
+        cn_reply_destroy(&rq->reply);
+}
+
+/* Decides which frames route the reply: a REQ socket puts an empty
+ * delimiter after the identity, a DEALER does not. Fills the reply. */
+static void handle(cn_server *srv, request *rq)
+{
+    int payload_at = 1;
+    if (rq->total >= 3 && zmq_msg_size(&rq->frames[1]) == 0)
+        payload_at = 2;
+    rq->envelope = payload_at;
+    rq->has_reply = true;
+    if (rq->total != payload_at + 1) {
+        cn_reply_init_error(&rq->reply, "bad_request",
+                            L("une requête est une seule trame msgpack", "a request is a single msgpack frame"));
+        return;
+    }
+    zmq_msg_t *payload = &rq->frames[payload_at];
+    cn_core_handle(srv->core, zmq_msg_data(payload), zmq_msg_size(payload), &rq->reply);
+}
+
+static void send_reply(cn_server *srv, request *rq)
+{
+    for (int i = 0; i < rq->envelope; i++)
+        if (zmq_send(srv->router, zmq_msg_data(&rq->frames[i]), zmq_msg_size(&rq->frames[i]),
+                     ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+            goto dropped;
+    if (zmq_send(srv->router, rq->reply.buf.data, rq->reply.buf.size, ZMQ_DONTWAIT) >= 0)
+        return;
+dropped:
+    /* The client has gone (ROUTER drops replies to unknown peers) or is not
+     * reading; the change itself is committed either way. */
+    cn_debug("réponse non livrée: %s", zmq_strerror(zmq_errno()));
+}
+
+/* One batch: read what is queued (bounded), handle it in one transaction,
+ * commit once, then reply. Leftovers are seen at the next loop iteration. */
+static void process_batch(cn_server *srv)
+{
+    static request batch[CN_BATCH_MAX];
+    int n = 0;
+    while (n < CN_BATCH_MAX && read_request(srv->router, &batch[n]) == 0)
+        n++;
+    if (n == 0)
+        return;
+    bool began = cn_core_batch_begin(srv->core) == 0;
+    for (int i = 0; i < n; i++) {
+        if (began) {
+            handle(srv, &batch[i]);
+        } else {
+            batch[i].has_reply = true;
+            batch[i].envelope = (batch[i].total >= 3 && zmq_msg_size(&batch[i].frames[1]) == 0) ? 2 : 1;
+            cn_reply_init_error(&batch[i].reply, "unavailable",
+                                L("base de données indisponible; réessayez", "database unavailable; try again"));
+        }
+    }
+    if (began && cn_core_batch_commit(srv->core, srv->pub) != 0)
+        for (int i = 0; i < n; i++)
+            if (batch[i].reply.ok)
+                cn_core_unavailable(srv->core, &batch[i].reply);
+    for (int i = 0; i < n; i++) {
+        send_reply(srv, &batch[i]);
+        request_close(&batch[i]);
+    }
+}
+
+static void on_readable(cn_zwatch *w, void *sock, void *arg)
+{
+    (void)w;
+    (void)sock;
+    process_batch(arg);
+}
+
+static void *bind_socket(cn_server *srv, int type, const char *endpoint, long maxmsg, char *err, size_t errcap)
+{
+    void *s = zmq_socket(srv->zctx, type);
+    int linger = 1000;
+    int64_t max = maxmsg;
+    if (!s || zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger) != 0 ||
+        (maxmsg > 0 && zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &max, sizeof max) != 0)) {
+        snprintf(err, errcap, "socket ZeroMQ: %s", zmq_strerror(zmq_errno()));
+        if (s)
+            zmq_close(s);
+        return NULL;
+    }
+    if (zmq_bind(s, endpoint) != 0) {
+        int e = zmq_errno();
+        snprintf(err, errcap, "impossible d'écouter sur %s: %s%s", endpoint, zmq_strerror(e),
+                 e == EADDRINUSE ? " (un autre programme utilise ce port; choisissez-en un autre dans la configuration"
+                                   " ou avec --command-endpoint / --event-endpoint)"
+                                 : "");
+        zmq_close(s);
+        return NULL;
+    }
+    return s;
+}
+
+cn_server *cn_server_new(uv_loop_t *loop, cn_core *core, const cn_config *cfg, char *err, size_t errcap)
+{
+    cn_server *srv = calloc(1, sizeof *srv);
+    if (!srv) {
+        snprintf(err, errcap, "mémoire insuffisante");
+        return NULL;
+    }
+    srv->core = core;
+    srv->zctx = zmq_ctx_new();
+    if (!srv->zctx) {
+        snprintf(err, errcap, "contexte ZeroMQ: %s", zmq_strerror(zmq_errno()));
+        free(srv);
+        return NULL;
+    }
+    srv->router = bind_socket(srv, ZMQ_ROUTER, cfg->command_endpoint, cfg->max_message_size, err, errcap);
+    if (srv->router)
+        srv->pub = bind_socket(srv, ZMQ_PUB, cfg->event_endpoint, 0, err, errcap);
+    if (srv->pub)
+        srv->watch = cn_zwatch_new(loop, srv->router, on_readable, srv);
+    if (!srv->watch) {
+        if (srv->pub && !err[0])
+            snprintf(err, errcap, "surveillance du socket de commandes impossible");
+        cn_server_destroy(&srv);
+        return NULL;
+    }
+    return srv;
+}
+
+void *cn_server_pub(cn_server *srv) { return srv->pub; }
+
+void cn_server_destroy(cn_server **srvp)
+{
+    if (!srvp || !*srvp)
+        return;
+    cn_server *srv = *srvp;
+    if (srv->watch) {
+        /* Requests already received are answered before we go. */
+        process_batch(srv);
+        cn_zwatch_destroy(&srv->watch);
+    }
+    if (srv->router)
+        zmq_close(srv->router);
+    if (srv->pub)
+        zmq_close(srv->pub);
+    zmq_ctx_term(srv->zctx);
+    free(srv);
+    *srvp = NULL;
+}

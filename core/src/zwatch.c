@@ -1,0 +1,106 @@
+/* zwatch.c: see zwatch.h. */
+#include "zwatch.h"
+
+#include <stdlib.h>
+#include <zmq.h>
+
+#include "log.h"
+
+struct cn_zwatch {
+    uv_prepare_t prepare;
+    uv_check_t check;
+    uv_idle_t idle;
+    uv_poll_t poll;
+    void *sock;
+    cn_zwatch_cb cb;
+    void *arg;
+    int open_handles; /* freed when the last close callback has run */
+};
+
+static int pending_events(void *sock)
+{
+    int events = 0;
+    size_t len = sizeof events;
+    if (zmq_getsockopt(sock, ZMQ_EVENTS, &events, &len) != 0)
+        return 0;
+    return events;
+}
+
+static void idle_noop(uv_idle_t *h) { (void)h; }
+static void poll_noop(uv_poll_t *h, int status, int events)
+{
+    (void)h;
+    (void)status;
+    (void)events;
+}
+
+static void on_prepare(uv_prepare_t *h)
+{
+    cn_zwatch *w = h->data;
+    if (pending_events(w->sock) & ZMQ_POLLIN)
+        uv_idle_start(&w->idle, idle_noop);
+    else
+        uv_poll_start(&w->poll, UV_READABLE, poll_noop);
+}
+
+static void on_check(uv_check_t *h)
+{
+    cn_zwatch *w = h->data;
+    uv_idle_stop(&w->idle);
+    uv_poll_stop(&w->poll);
+    if (pending_events(w->sock) & ZMQ_POLLIN)
+        w->cb(w, w->sock, w->arg);
+}
+
+cn_zwatch *cn_zwatch_new(uv_loop_t *loop, void *sock, cn_zwatch_cb cb, void *arg)
+{
+    int fd;
+    size_t len = sizeof fd;
+    if (zmq_getsockopt(sock, ZMQ_FD, &fd, &len) != 0) {
+        cn_error("ZMQ_FD: %s", zmq_strerror(zmq_errno()));
+        return NULL;
+    }
+    cn_zwatch *w = calloc(1, sizeof *w);
+    if (!w)
+        return NULL;
+    w->sock = sock;
+    w->cb = cb;
+    w->arg = arg;
+    int rc = uv_prepare_init(loop, &w->prepare);
+    if (rc == 0)
+        rc = uv_check_init(loop, &w->check);
+    if (rc == 0)
+        rc = uv_idle_init(loop, &w->idle);
+    if (rc == 0)
+        rc = uv_poll_init(loop, &w->poll, fd);
+    if (rc != 0) {
+        /* Only reachable before any handle is active; the few initialised ones
+         * have no pending callbacks, but libuv still wants them closed. */
+        cn_error("libuv: %s", uv_strerror(rc));
+        abort();
+    }
+    w->prepare.data = w->check.data = w->idle.data = w->poll.data = w;
+    w->open_handles = 4;
+    uv_prepare_start(&w->prepare, on_prepare);
+    uv_check_start(&w->check, on_check);
+    return w;
+}
+
+static void on_close(uv_handle_t *h)
+{
+    cn_zwatch *w = h->data;
+    if (--w->open_handles == 0)
+        free(w);
+}
+
+void cn_zwatch_destroy(cn_zwatch **wp)
+{
+    if (!wp || !*wp)
+        return;
+    cn_zwatch *w = *wp;
+    uv_close((uv_handle_t *)&w->prepare, on_close);
+    uv_close((uv_handle_t *)&w->check, on_close);
+    uv_close((uv_handle_t *)&w->idle, on_close);
+    uv_close((uv_handle_t *)&w->poll, on_close);
+    *wp = NULL;
+}

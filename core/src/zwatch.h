@@ -1,0 +1,29 @@
+/* zwatch.h: runs a callback on the libuv loop whenever a ZeroMQ socket has
+ * messages to read.
+ *
+ * ZMQ_FD is edge-triggered and a readable fd does not mean a message is
+ * there, so a plain uv_poll_t hangs. The watcher follows flux-core's
+ * zwatcher: a prepare handle looks at ZMQ_EVENTS before the loop blocks;
+ * if a message is already queued it starts an idle handle so the loop does
+ * not block, else it polls ZMQ_FD; a check handle, after the loop wakes,
+ * stops both, reads ZMQ_EVENTS again and calls the callback only when
+ * ZMQ_POLLIN is really set. The callback must drain in bounded batches
+ * (ZMQ_DONTWAIT); whatever is left is seen at the next prepare. */
+#ifndef CN_ZWATCH_H
+#define CN_ZWATCH_H
+
+#include <uv.h>
+
+typedef struct cn_zwatch cn_zwatch;
+typedef void (*cn_zwatch_cb)(cn_zwatch *w, void *sock, void *arg);
+
+/* Creates and starts a watcher for sock's readable messages. The socket
+ * stays the caller's. Returns NULL on failure. Destroy with
+ * cn_zwatch_destroy(); the memory is freed once libuv has closed the
+ * handles, so the loop must run after that call. */
+cn_zwatch *cn_zwatch_new(uv_loop_t *loop, void *sock, cn_zwatch_cb cb, void *arg);
+
+/* Stops the watcher and closes its handles; nulls *wp; safe on NULL. */
+void cn_zwatch_destroy(cn_zwatch **wp);
+
+#endif
