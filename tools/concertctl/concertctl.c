@@ -1,0 +1,469 @@
+/* concertctl: the command-line client of concertd.
+ *
+ *   concertctl [--endpoint EP] [--events EP] [--json] [--lang fr|en] NOUN VERB [ARGS] [--OPTIONS]
+ *
+ * Each subcommand is one row of the table below: the op it sends, the
+ * positional arguments (mapped to the op's args in order) and the options
+ * (--foo-bar VALUE → args.foo_bar). Errors end with a one-line
+ * "concertctl: <code>: <message>" on stderr and a non-zero status. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client.h"
+#include "jsonmp.h"
+#include "mp.h"
+#include "render.h"
+#include "text.h"
+
+/* Option types: s string, d date, i integer, n number, l repeatable string
+ * (a list), w repeatable window START..END (or ongoing / on_demand), f flag. */
+typedef struct {
+    const char *name; /* --name; the arg is the name with '-' as '_' unless arg is set */
+    char type;
+    const char *arg;
+    const char *help_fr, *help_en;
+} opt;
+
+typedef struct {
+    const char *noun, *verb, *op;
+    const char *pos[4];   /* positional argument names, in order */
+    char pos_type[4];     /* 's' or 'n' (plan number) or 'i' (integer) or 'f' (file) */
+    const opt *opts;
+    const char *help_fr, *help_en;
+} command;
+
+static const opt plan_sel[] = {{"plan", 'i', NULL, "id du plan (défaut: le plan actif de la région)",
+                                "plan id (default: the region's active plan)"},
+                               {NULL, 0, NULL, NULL, NULL}};
+static const opt region_opts[] = {
+    {"name", 's', NULL, "nom (ex.: Lanaudière)", "name (e.g. Lanaudière)"},
+    {"organisation", 's', NULL, "organisation porteuse (ex.: TPDSL)", "organisation (e.g. TPDSL)"},
+    {"kind", 's', NULL, "local, regional ou national", "local, regional or national"},
+    {"territory", 'l', "territories", "territoire (MRC), répétable", "territory (MRC), repeatable"},
+    {NULL, 0, NULL, NULL, NULL}};
+static const opt plan_opts[] = {
+    {"title", 's', NULL, "titre (ex.: Plan d'action 2018-2023)", "title"},
+    {"period", 's', NULL, "période (ex.: 2018-2023)", "period (e.g. 2018-2023)"},
+    {"start", 'd', "start_date", "début (AAAA-MM-JJ)", "start (YYYY-MM-DD)"},
+    {"end", 'd', "end_date", "fin (AAAA-MM-JJ)", "end (YYYY-MM-DD)"},
+    {"adopted", 'd', "adopted_on", "adopté le (AAAA-MM-JJ)", "adopted on (YYYY-MM-DD)"},
+    {"mission", 's', NULL, "mission", "mission"},
+    {"mandate", 'l', "mandates", "mandat, répétable (numérotés 1, 2, …)", "mandate, repeatable (numbered 1, 2, …)"},
+    {"plan", 'i', NULL, "id du plan", "plan id"},
+    {NULL, 0, NULL, NULL, NULL}};
+static const opt orientation_opts[] = {
+    {"statement", 's', NULL, "énoncé de l'orientation", "the orientation's statement"},
+    {"new-number", 's', NULL, "nouveau numéro", "new number"},
+    {"plan", 'i', NULL, "id du plan", "plan id"},
+    {NULL, 0, NULL, NULL, NULL}};
+static const opt objective_opts[] = {
+    {"text", 's', NULL, "texte de l'objectif", "the objective's text"},
+    {"orientation", 's', NULL, "numéro de l'orientation", "orientation number"},
+    {"mandate", 'l', "mandates", "mandat visé, répétable", "mandate referred to, repeatable"},
+    {"new-number", 's', NULL, "nouveau numéro", "new number"},
+    {"plan", 'i', NULL, "id du plan", "plan id"},
+    {NULL, 0, NULL, NULL, NULL}};
+static const opt action_opts[] = {
+    {"objective", 's', NULL, "numéro de l'objectif", "objective number"},
+    {"text", 's', NULL, "texte de l'action", "the action's text"},
+    {"target", 'l', "targets", "cible, répétable", "target audience, repeatable"},
+    {"schedule", 's', NULL, "échéance telle qu'écrite (ex.: Automne 2013)", "schedule as written"},
+    {"window", 'w', "windows", "fenêtre DÉBUT..FIN (ou ongoing, on_demand), répétable",
+     "window START..END (or ongoing, on_demand), repeatable"},
+    {"expected", 's', "expected_result", "résultat attendu", "expected result"},
+    {"responsible", 's', NULL, "responsable", "responsible"},
+    {"priority", 's', NULL, "priorité", "priority"},
+    {"new-number", 's', NULL, "nouveau numéro", "new number"},
+    {"plan", 'i', NULL, "id du plan", "plan id"},
+    {NULL, 0, NULL, NULL, NULL}};
+static const opt action_list_opts[] = {
+    {"status", 's', NULL, "planned, in_progress, done, ongoing, postponed, cancelled", "status filter"},
+    {"objective", 's', NULL, "numéro de l'objectif", "objective number"},
+    {"responsible", 's', NULL, "responsable (partie du nom)", "responsible (part of the name)"},
+    {"plan", 'i', NULL, "id du plan", "plan id"},
+    {NULL, 0, NULL, NULL, NULL}};
+static const opt status_opts[] = {
+    {"note", 's', NULL, "note de suivi", "progress note"},
+    {"date", 'd', NULL, "date (défaut: aujourd'hui)", "date (default: today)"},
+    {"plan", 'i', NULL, "id du plan", "plan id"},
+    {NULL, 0, NULL, NULL, NULL}};
+static const opt note_opts[] = {{"date", 'd', NULL, "date (défaut: aujourd'hui)", "date (default: today)"},
+                                {"plan", 'i', NULL, "id du plan", "plan id"},
+                                {NULL, 0, NULL, NULL, NULL}};
+static const opt indicator_opts[] = {
+    {"name", 's', NULL, "nom (ex.: Nombre de membres)", "name (e.g. Number of members)"},
+    {"action", 's', NULL, "numéro de l'action suivie", "number of the action it follows"},
+    {"unit", 's', NULL, "unité", "unit"},
+    {"target", 'n', NULL, "valeur cible (ex.: 200)", "target value (e.g. 200)"},
+    {"target-date", 'd', NULL, "date de la cible", "target date"},
+    {"baseline", 'n', NULL, "point de départ", "baseline"},
+    {"plan", 'i', NULL, "id du plan", "plan id"},
+    {NULL, 0, NULL, NULL, NULL}};
+static const opt record_opts[] = {{"date", 'd', NULL, "date de la mesure (défaut: aujourd'hui)", "date (default: today)"},
+                                  {"note", 's', NULL, "note", "note"},
+                                  {NULL, 0, NULL, NULL, NULL}};
+static const opt events_opts[] = {{"since", 'i', NULL, "après ce numéro de séquence", "after this sequence number"},
+                                  {"limit", 'i', NULL, "nombre maximal (défaut 1000)", "at most this many (default 1000)"},
+                                  {"region", 's', NULL, "une seule région", "one region only"},
+                                  {NULL, 0, NULL, NULL, NULL}};
+static const opt plan_list_opts[] = {{"all", 'f', "include_archived", "inclut les plans archivés", "include archived plans"},
+                                     {NULL, 0, NULL, NULL, NULL}};
+static const opt no_opts[] = {{NULL, 0, NULL, NULL, NULL}};
+
+static const command commands[] = {
+    {"info", "", "node.info", {0}, "", no_opts, "identité du démon et opérations", "daemon identity and operations"},
+    {"region", "list", "region.list", {0}, "", no_opts, "liste les régions", "lists the regions"},
+    {"region", "show", "region.get", {"id"}, "s", no_opts, "montre une région", "shows a region"},
+    {"region", "create", "region.create", {"id"}, "s", region_opts, "crée une région (ID: ex. lanaudiere)",
+     "creates a region (ID: e.g. lanaudiere)"},
+    {"region", "update", "region.update", {"id"}, "s", region_opts, "modifie une région", "updates a region"},
+    {"plan", "list", "plan.list", {"region"}, "s", plan_list_opts, "liste les plans (d'une région)", "lists plans"},
+    {"plan", "show", "plan.get", {"region"}, "s", plan_sel, "montre le plan actif d'une région",
+     "shows a region's active plan"},
+    {"plan", "create", "plan.create", {"region"}, "s", plan_opts, "crée un plan d'action", "creates an action plan"},
+    {"plan", "update", "plan.update", {"region"}, "s", plan_opts, "modifie un plan", "updates a plan"},
+    {"plan", "archive", "plan.archive", {"region"}, "s", plan_sel, "archive un plan", "archives a plan"},
+    {"plan", "export", "plan.export", {"region"}, "s", plan_sel, "exporte le plan en JSON (sur la sortie)",
+     "exports the plan as JSON (to stdout)"},
+    {"plan", "import", "plan.import", {"region", "document"}, "sf", no_opts,
+     "importe un plan exporté (fichier JSON)", "imports an exported plan (JSON file)"},
+    {"orientation", "list", "orientation.list", {"region"}, "s", plan_sel, "liste les orientations", "lists orientations"},
+    {"orientation", "show", "orientation.get", {"region", "number"}, "sn", plan_sel, "montre une orientation",
+     "shows an orientation"},
+    {"orientation", "create", "orientation.create", {"region", "number"}, "sn", orientation_opts,
+     "ajoute une orientation", "adds an orientation"},
+    {"orientation", "update", "orientation.update", {"region", "number"}, "sn", orientation_opts,
+     "modifie une orientation", "updates an orientation"},
+    {"orientation", "delete", "orientation.delete", {"region", "number"}, "sn", plan_sel, "supprime une orientation",
+     "deletes an orientation"},
+    {"objective", "list", "objective.list", {"region"}, "s", objective_opts, "liste les objectifs", "lists objectives"},
+    {"objective", "show", "objective.get", {"region", "number"}, "sn", plan_sel, "montre un objectif",
+     "shows an objective"},
+    {"objective", "create", "objective.create", {"region", "number"}, "sn", objective_opts, "ajoute un objectif",
+     "adds an objective"},
+    {"objective", "update", "objective.update", {"region", "number"}, "sn", objective_opts, "modifie un objectif",
+     "updates an objective"},
+    {"objective", "delete", "objective.delete", {"region", "number"}, "sn", plan_sel, "supprime un objectif",
+     "deletes an objective"},
+    {"action", "list", "action.list", {"region"}, "s", action_list_opts, "liste les actions", "lists actions"},
+    {"action", "show", "action.get", {"region", "number"}, "sn", plan_sel, "montre une action et son suivi",
+     "shows an action and its follow-up"},
+    {"action", "create", "action.create", {"region", "number"}, "sn", action_opts, "ajoute une action",
+     "adds an action"},
+    {"action", "update", "action.update", {"region", "number"}, "sn", action_opts, "modifie une action",
+     "updates an action"},
+    {"action", "delete", "action.delete", {"region", "number"}, "sn", plan_sel, "supprime une action",
+     "deletes an action"},
+    {"action", "status", "action.set_status", {"region", "number", "status"}, "sns", status_opts,
+     "change l'état (planned, in_progress, done, ongoing, postponed, cancelled)",
+     "changes the status (planned, in_progress, done, ongoing, postponed, cancelled)"},
+    {"action", "note", "action.note", {"region", "number", "text"}, "sns", note_opts, "ajoute une note de suivi",
+     "adds a progress note"},
+    {"indicator", "list", "indicator.list", {"region"}, "s", plan_sel, "liste les indicateurs", "lists indicators"},
+    {"indicator", "create", "indicator.create", {"region"}, "s", indicator_opts, "ajoute un indicateur",
+     "adds an indicator"},
+    {"indicator", "record", "indicator.record", {"id", "value"}, "iv", record_opts, "enregistre une mesure",
+     "records a measurement"},
+    {"indicator", "history", "indicator.history", {"id"}, "i", no_opts, "historique d'un indicateur",
+     "an indicator's history"},
+    {"events", "", "events.since", {0}, "", events_opts, "rejoue le journal des événements", "replays the event log"},
+};
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+#define T(fr, en) (ctl_en() ? (en) : (fr))
+
+static void usage(FILE *out)
+{
+    fprintf(out, "%s",
+            T("Usage: concertctl [OPTIONS GLOBALES] NOM VERBE [ARGUMENTS] [--OPTIONS]\n\n"
+              "Options globales:\n"
+              "  --endpoint EP   socket de commandes (défaut tcp://127.0.0.1:7410, ou $CONCERTD_ENDPOINT)\n"
+              "  --events EP     socket d'événements (défaut tcp://127.0.0.1:7411, ou $CONCERTD_EVENTS)\n"
+              "  --json          sortie JSON pour les scripts\n"
+              "  --lang fr|en    langue des messages (défaut fr, ou $CONCERTD_LANG)\n"
+              "  --timeout MS    délai de réponse (défaut 5000)\n\n"
+              "Commandes:\n",
+              "Usage: concertctl [GLOBAL OPTIONS] NOUN VERB [ARGUMENTS] [--OPTIONS]\n\n"
+              "Global options:\n"
+              "  --endpoint EP   command socket (default tcp://127.0.0.1:7410, or $CONCERTD_ENDPOINT)\n"
+              "  --events EP     event socket (default tcp://127.0.0.1:7411, or $CONCERTD_EVENTS)\n"
+              "  --json          JSON output for scripts\n"
+              "  --lang fr|en    message language (default fr, or $CONCERTD_LANG)\n"
+              "  --timeout MS    reply timeout (default 5000)\n\n"
+              "Commands:\n"));
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        char line[128];
+        snprintf(line, sizeof line, "%s %s", commands[i].noun, commands[i].verb);
+        for (int p = 0; p < 4 && commands[i].pos[p]; p++) {
+            size_t len = strlen(line);
+            snprintf(line + len, sizeof line - len, " %s", commands[i].pos[p]);
+        }
+        fprintf(out, "  %-40s %s\n", line, T(commands[i].help_fr, commands[i].help_en));
+    }
+    fprintf(out, "  %-40s %s\n", "tail [region]", T("affiche les événements en direct", "prints live events"));
+    fprintf(out, "  %-40s %s\n", "call OP [JSON]", T("envoie une opération brute", "sends a raw operation"));
+    fprintf(out, "%s", T("\n«concertctl NOM VERBE --help» détaille une commande. Exemple:\n"
+                         "  concertctl action show lanaudiere 2.3\n",
+                         "\n\"concertctl NOUN VERB --help\" details a command. Example:\n"
+                         "  concertctl action show lanaudiere 2.3\n"));
+}
+
+static void command_help(const command *c)
+{
+    printf("Usage: concertctl %s%s%s", c->noun, *c->verb ? " " : "", c->verb);
+    for (int p = 0; p < 4 && c->pos[p]; p++)
+        printf(" %s", c->pos[p]);
+    printf(" [--OPTIONS]\n%s (op %s)\n", T(c->help_fr, c->help_en), c->op);
+    for (const opt *o = c->opts; o->name; o++) {
+        char flag[64];
+        snprintf(flag, sizeof flag, "--%s%s", o->name, o->type == 'f' ? "" : " VALEUR");
+        printf("  %-26s %s\n", flag, T(o->help_fr, o->help_en));
+    }
+}
+
+static int fail(const char *code, const char *fmt, const char *a)
+{
+    fprintf(stderr, "concertctl: %s: ", code);
+    fprintf(stderr, fmt, a);
+    fputc('\n', stderr);
+    return 2;
+}
+
+/* Adds one value to the JSON args. */
+static int put(json_t *args, const char *key, char type, const char *value)
+{
+    char *end;
+    json_t *v = NULL;
+    switch (type) {
+    case 'i': {
+        long long n = strtoll(value, &end, 10);
+        if (*end || !*value)
+            return fail("invalid_argument", T("« %s » n'est pas un entier", "\"%s\" is not an integer"), value);
+        v = json_integer(n);
+        break;
+    }
+    case 'n':
+    case 'v': {
+        double d = strtod(value, &end);
+        if (*end || !*value)
+            return fail("invalid_argument", T("« %s » n'est pas un nombre", "\"%s\" is not a number"), value);
+        v = json_real(d);
+        break;
+    }
+    case 'f': {
+        json_error_t err;
+        v = json_load_file(value, 0, &err);
+        if (!v) {
+            fprintf(stderr, "concertctl: invalid_argument: %s:%d: %s\n", value, err.line, err.text);
+            return 2;
+        }
+        break;
+    }
+    case 'l':
+    case 'w': {
+        json_t *list = json_object_get(args, key);
+        if (!list) {
+            list = json_array();
+            json_object_set_new(args, key, list);
+        }
+        if (type == 'l') {
+            json_array_append_new(list, json_string(value));
+        } else if (strcmp(value, "ongoing") == 0 || strcmp(value, "on_demand") == 0) {
+            json_array_append_new(list, json_pack("{s:s}", "kind", value));
+        } else {
+            const char *dots = strstr(value, "..");
+            char start[32];
+            if (!dots || dots - value >= (long)sizeof start)
+                return fail("invalid_argument", T("--window %s: attendu DÉBUT..FIN (AAAA-MM-JJ..AAAA-MM-JJ)",
+                                                  "--window %s: expected START..END (YYYY-MM-DD..YYYY-MM-DD)"),
+                            value);
+            snprintf(start, sizeof start, "%.*s", (int)(dots - value), value);
+            json_array_append_new(list, json_pack("{s:s, s:s, s:s}", "kind", "dated", "start", start, "end", dots + 2));
+        }
+        return 0;
+    }
+    case 'b':
+        v = json_true();
+        break;
+    default:
+        v = json_string(value);
+    }
+    if (!v)
+        return fail("invalid_argument", T("valeur illisible: %s", "unreadable value: %s"), value);
+    json_object_set_new(args, key, v);
+    return 0;
+}
+
+static int run(const ctl_conn *conn, const char *op, json_t *args, bool json)
+{
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init(&buf);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &buf, msgpack_sbuffer_write);
+    cn_json_to_mp(&pk, args);
+    msgpack_unpacked reply;
+    char err[512];
+    int status = 0;
+    if (ctl_call(conn, op, buf.data, buf.size, &reply, err, sizeof err) != 0) {
+        fprintf(stderr, "concertctl: unavailable: %s\n", err);
+        status = 1;
+    } else {
+        const msgpack_object *ok = cn_mp_get(&reply.data, "ok");
+        if (ok && ok->type == MSGPACK_OBJECT_BOOLEAN && ok->via.boolean) {
+            const msgpack_object *result = cn_mp_get(&reply.data, "result");
+            ctl_render(op, result, json);
+        } else {
+            const msgpack_object *e = cn_mp_get(&reply.data, "error");
+            const msgpack_object *code = cn_mp_get(e, "code"), *msg = cn_mp_get(e, "message");
+            fprintf(stderr, "concertctl: %.*s: %.*s\n", code ? (int)code->via.str.size : 7,
+                    code ? code->via.str.ptr : "unknown", msg ? (int)msg->via.str.size : 0, msg ? msg->via.str.ptr : "");
+            status = 1;
+        }
+        msgpack_unpacked_destroy(&reply);
+    }
+    msgpack_sbuffer_destroy(&buf);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    ctl_conn conn = {.endpoint = getenv("CONCERTD_ENDPOINT"), .events = getenv("CONCERTD_EVENTS"),
+                     .timeout_ms = 5000, .lang = getenv("CONCERTD_LANG")};
+    if (!conn.endpoint)
+        conn.endpoint = "tcp://127.0.0.1:7410";
+    if (!conn.events)
+        conn.events = "tcp://127.0.0.1:7411";
+    if (!conn.lang || (strcmp(conn.lang, "en") != 0))
+        conn.lang = "fr";
+    bool json = false;
+    int i = 1;
+    for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--json") == 0) {
+            json = true;
+        } else if (strcmp(a, "--help") == 0) {
+            ctl_set_en(strcmp(conn.lang, "en") == 0);
+            usage(stdout);
+            return 0;
+        } else if (i + 1 < argc && strcmp(a, "--endpoint") == 0) {
+            conn.endpoint = argv[++i];
+        } else if (i + 1 < argc && strcmp(a, "--events") == 0) {
+            conn.events = argv[++i];
+        } else if (i + 1 < argc && strcmp(a, "--timeout") == 0) {
+            conn.timeout_ms = atoi(argv[++i]);
+        } else if (i + 1 < argc && strcmp(a, "--lang") == 0) {
+            conn.lang = strcmp(argv[++i], "en") == 0 ? "en" : "fr";
+        } else {
+            ctl_set_en(strcmp(conn.lang, "en") == 0);
+            fail("bad_request", T("option globale inconnue: %s (concertctl --help)", "unknown global option: %s (concertctl --help)"), a);
+            return 2;
+        }
+    }
+    ctl_set_en(strcmp(conn.lang, "en") == 0);
+    if (i >= argc) {
+        usage(stderr);
+        return 2;
+    }
+    const char *noun = argv[i++];
+    if (strcmp(noun, "tail") == 0) {
+        char prefix[128] = "";
+        if (i < argc && strcmp(argv[i], "--help") == 0) {
+            printf("%s", T("Usage: concertctl tail [RÉGION]\nAffiche les événements publiés, en direct.\n",
+                           "Usage: concertctl tail [REGION]\nPrints published events as they happen.\n"));
+            return 0;
+        }
+        if (i < argc)
+            snprintf(prefix, sizeof prefix, "%s/", argv[i]);
+        return ctl_tail(&conn, prefix, json);
+    }
+    if (strcmp(noun, "call") == 0) {
+        if (i >= argc || strcmp(argv[i], "--help") == 0) {
+            printf("%s", T("Usage: concertctl call OP ['{\"arg\": valeur}']\n", "Usage: concertctl call OP ['{\"arg\": value}']\n"));
+            return i >= argc ? 2 : 0;
+        }
+        const char *op = argv[i++];
+        json_error_t err;
+        json_t *args = i < argc ? json_loads(argv[i], 0, &err) : json_object();
+        if (!json_is_object(args)) {
+            json_decref(args);
+            return fail("bad_request", T("les arguments doivent être un objet JSON: %s", "arguments must be a JSON object: %s"),
+                        i < argc ? argv[i] : "");
+        }
+        int rc = run(&conn, op, args, true);
+        json_decref(args);
+        return rc;
+    }
+    const char *verb = "";
+    const command *cmd = NULL;
+    for (size_t k = 0; k < NCOMMANDS && !cmd; k++)
+        if (strcmp(commands[k].noun, noun) == 0 && !*commands[k].verb)
+            cmd = &commands[k];
+    if (!cmd) {
+        verb = i < argc ? argv[i++] : "";
+        for (size_t k = 0; k < NCOMMANDS && !cmd; k++)
+            if (strcmp(commands[k].noun, noun) == 0 && strcmp(commands[k].verb, verb) == 0)
+                cmd = &commands[k];
+    }
+    if (!cmd) {
+        char what[128];
+        snprintf(what, sizeof what, "%s %s", noun, verb);
+        fail("bad_request", T("commande inconnue: %s (concertctl --help)", "unknown command: %s (concertctl --help)"),
+             what);
+        return 2;
+    }
+
+    json_t *args = json_object();
+    int npos = 0, status = 0;
+    for (; i < argc && status == 0; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            command_help(cmd);
+            json_decref(args);
+            return 0;
+        }
+        if (strncmp(a, "--", 2) == 0) {
+            const opt *o = cmd->opts;
+            while (o->name && strcmp(o->name, a + 2) != 0)
+                o++;
+            if (!o->name) {
+                status = fail("invalid_argument", T("option inconnue pour cette commande: %s (--help)",
+                                                    "unknown option for this command: %s (--help)"), a);
+                break;
+            }
+            char key[64];
+            snprintf(key, sizeof key, "%s", o->arg ? o->arg : o->name);
+            for (char *p = key; *p; p++)
+                if (*p == '-')
+                    *p = '_';
+            if (o->type == 'f') {
+                status = put(args, key, 'b', "");
+            } else if (i + 1 >= argc) {
+                status = fail("invalid_argument", T("%s attend une valeur", "%s needs a value"), a);
+            } else {
+                status = put(args, key, o->type == 'd' ? 's' : o->type, argv[++i]);
+            }
+            continue;
+        }
+        if (npos >= 4 || !cmd->pos[npos]) {
+            status = fail("invalid_argument", T("argument en trop: %s (--help)", "unexpected argument: %s (--help)"), a);
+            break;
+        }
+        char t = cmd->pos_type[npos];
+        status = put(args, cmd->pos[npos], t == 'n' ? 's' : t, a); /* 'n': plan numbering, sent as text */
+        npos++;
+    }
+    if (status == 0) {
+        for (int p = npos; p < 4 && cmd->pos[p]; p++)
+            if (!(strcmp(cmd->op, "plan.list") == 0)) {
+                status = fail("invalid_argument", T("argument manquant: %s (--help)", "missing argument: %s (--help)"),
+                              cmd->pos[p]);
+                break;
+            }
+    }
+    if (status == 0)
+        status = run(&conn, cmd->op, args, json || strcmp(cmd->op, "plan.export") == 0);
+    json_decref(args);
+    return status;
+}

@@ -1,0 +1,408 @@
+/* render.c: see render.h. */
+#include "render.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "jsonmp.h"
+#include "mp.h"
+
+static bool english;
+void ctl_set_en(bool en) { english = en; }
+bool ctl_en(void) { return english; }
+#define T(fr, en) (english ? (en) : (fr))
+
+void ctl_print_json(const msgpack_object *o, bool compact)
+{
+    json_t *j = cn_mp_to_json(o);
+    char *s = j ? json_dumps(j, compact ? JSON_COMPACT : JSON_INDENT(2)) : NULL;
+    printf("%s\n", s ? s : "null");
+    free(s);
+    json_decref(j);
+}
+
+/* Words for the model's enumerations. */
+static const char *word(const char *v)
+{
+    static const char *const words[][3] = {
+        {"planned", "prévue", "planned"},         {"in_progress", "en cours", "in progress"},
+        {"done", "réalisée", "done"},             {"ongoing", "en continu", "ongoing"},
+        {"postponed", "reportée", "postponed"},   {"cancelled", "annulée", "cancelled"},
+        {"active", "actif", "active"},            {"archived", "archivé", "archived"},
+        {"local", "locale", "local"},             {"regional", "régionale", "regional"},
+        {"national", "nationale", "national"},    {"dated", "datée", "dated"},
+        {"on_demand", "sur demande", "on demand"}, {"unknown", "non datée", "undated"},
+    };
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (strcmp(v, words[i][0]) == 0)
+            return words[i][english ? 2 : 1];
+    return v;
+}
+
+/* Formats a scalar into buf; lists of strings are joined with ", ". */
+static const char *scalar(const msgpack_object *o, char *buf, size_t cap, bool words)
+{
+    if (!o)
+        return "";
+    switch (o->type) {
+    case MSGPACK_OBJECT_NIL:
+        return "";
+    case MSGPACK_OBJECT_BOOLEAN:
+        return o->via.boolean ? T("oui", "yes") : T("non", "no");
+    case MSGPACK_OBJECT_POSITIVE_INTEGER:
+        snprintf(buf, cap, "%llu", (unsigned long long)o->via.u64);
+        return buf;
+    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+        snprintf(buf, cap, "%lld", (long long)o->via.i64);
+        return buf;
+    case MSGPACK_OBJECT_FLOAT32:
+    case MSGPACK_OBJECT_FLOAT64:
+        snprintf(buf, cap, "%g", o->via.f64);
+        return buf;
+    case MSGPACK_OBJECT_STR:
+        snprintf(buf, cap, "%.*s", (int)o->via.str.size, o->via.str.ptr);
+        return words ? word(buf) : buf;
+    case MSGPACK_OBJECT_ARRAY: {
+        buf[0] = '\0';
+        for (uint32_t i = 0; i < o->via.array.size; i++) {
+            char item[512];
+            size_t len = strlen(buf);
+            snprintf(buf + len, cap - len, "%s%s", i ? ", " : "", scalar(&o->via.array.ptr[i], item, sizeof item, words));
+        }
+        return buf;
+    }
+    default:
+        return "…";
+    }
+}
+
+/* Display width of UTF-8 text: one column per code point. */
+static size_t width(const char *s)
+{
+    size_t w = 0;
+    for (; *s; s++)
+        if (((unsigned char)*s & 0xC0) != 0x80)
+            w++;
+    return w;
+}
+
+/* Prints s in exactly w columns: cut with "…" or padded. Newlines become spaces. */
+static void cell(const char *s, size_t w, bool last)
+{
+    size_t col = 0;
+    const char *p = s;
+    size_t total = width(s);
+    while (*p && col < w) {
+        if (total > w && col == w - 1) {
+            fputs("…", stdout);
+            col++;
+            break;
+        }
+        size_t n = 1;
+        while (p[n] && ((unsigned char)p[n] & 0xC0) == 0x80)
+            n++;
+        if (*p == '\n' || *p == '\t')
+            putchar(' ');
+        else
+            fwrite(p, 1, n, stdout);
+        p += n;
+        col++;
+    }
+    if (!last)
+        for (; col < w + 2; col++)
+            putchar(' ');
+}
+
+typedef struct {
+    const char *key, *fr, *en;
+    size_t max; /* widest the column may grow */
+    bool words;
+} column;
+
+static void table(const msgpack_object *list, const column *cols, size_t ncols)
+{
+    if (!list || list->type != MSGPACK_OBJECT_ARRAY)
+        return;
+    if (list->via.array.size == 0) {
+        printf("%s\n", T("(aucun)", "(none)"));
+        return;
+    }
+    size_t w[16];
+    char buf[2048];
+    for (size_t c = 0; c < ncols; c++) {
+        w[c] = width(english ? cols[c].en : cols[c].fr);
+        for (uint32_t i = 0; i < list->via.array.size; i++) {
+            size_t cw = width(scalar(cn_mp_get(&list->via.array.ptr[i], cols[c].key), buf, sizeof buf, cols[c].words));
+            if (cw > w[c])
+                w[c] = cw;
+        }
+        if (w[c] > cols[c].max)
+            w[c] = cols[c].max;
+    }
+    for (size_t c = 0; c < ncols; c++)
+        cell(english ? cols[c].en : cols[c].fr, w[c], c + 1 == ncols);
+    putchar('\n');
+    for (size_t c = 0; c < ncols; c++) {
+        for (size_t k = 0; k < w[c]; k++)
+            fputs("─", stdout);
+        if (c + 1 < ncols)
+            fputs("  ", stdout);
+    }
+    putchar('\n');
+    for (uint32_t i = 0; i < list->via.array.size; i++) {
+        for (size_t c = 0; c < ncols; c++)
+            cell(scalar(cn_mp_get(&list->via.array.ptr[i], cols[c].key), buf, sizeof buf, cols[c].words), w[c],
+                 c + 1 == ncols);
+        putchar('\n');
+    }
+}
+
+/* "Label : value" lines for the keys of a map that have a value. */
+static void details(const msgpack_object *map, const column *rows, size_t n)
+{
+    size_t lw = 0;
+    for (size_t i = 0; i < n; i++)
+        if (width(english ? rows[i].en : rows[i].fr) > lw)
+            lw = width(english ? rows[i].en : rows[i].fr);
+    char buf[8192];
+    for (size_t i = 0; i < n; i++) {
+        const char *v = scalar(cn_mp_get(map, rows[i].key), buf, sizeof buf, rows[i].words);
+        if (!*v)
+            continue;
+        const char *label = english ? rows[i].en : rows[i].fr;
+        printf("%s", label);
+        for (size_t k = width(label); k < lw; k++)
+            putchar(' ');
+        printf(" : %s\n", v);
+    }
+}
+
+static void heading(const char *fr, const char *en) { printf("\n%s\n", T(fr, en)); }
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static const column region_rows[] = {
+    {"id", "Région", "Region", 0, false},      {"name", "Nom", "Name", 0, false},
+    {"organisation", "Organisation", "Organisation", 0, false}, {"kind", "Type", "Kind", 0, true},
+    {"origin", "Origine", "Origin", 0, false}};
+static const column plan_rows[] = {
+    {"id", "Plan", "Plan", 0, false},           {"region", "Région", "Region", 0, false},
+    {"title", "Titre", "Title", 0, false},      {"period", "Période", "Period", 0, false},
+    {"start_date", "Début", "Start", 0, false}, {"end_date", "Fin", "End", 0, false},
+    {"adopted_on", "Adopté le", "Adopted on", 0, false}, {"status", "État", "Status", 0, true},
+    {"mission", "Mission", "Mission", 0, false}, {"orientations", "Orientations", "Orientations", 0, false},
+    {"objectives", "Objectifs", "Objectives", 0, false}, {"actions", "Actions", "Actions", 0, false},
+    {"indicators", "Indicateurs", "Indicators", 0, false}};
+static const column action_rows[] = {
+    {"number", "Action", "Action", 0, false},   {"region", "Région", "Region", 0, false},
+    {"objective", "Objectif", "Objective", 0, false}, {"text", "Texte", "Text", 0, false},
+    {"status", "État", "Status", 0, true},      {"priority", "Priorité", "Priority", 0, false},
+    {"targets", "Cibles", "Targets", 0, false}, {"schedule", "Échéance", "Schedule", 0, false},
+    {"expected_result", "Résultat attendu", "Expected result", 0, false},
+    {"responsible", "Responsable", "Responsible", 0, false}, {"id", "Id", "Id", 0, false}};
+static const column indicator_rows[] = {
+    {"id", "Indicateur", "Indicator", 0, false}, {"region", "Région", "Region", 0, false},
+    {"action", "Action", "Action", 0, false},    {"name", "Nom", "Name", 0, false},
+    {"unit", "Unité", "Unit", 0, false},         {"target", "Cible", "Target", 0, false},
+    {"target_date", "Pour le", "By", 0, false},  {"baseline", "Point de départ", "Baseline", 0, false},
+    {"latest", "Dernière mesure", "Latest", 0, false}, {"latest_date", "Mesurée le", "Measured on", 0, false}};
+
+static void render_action(const msgpack_object *a)
+{
+    details(a, action_rows, COUNT(action_rows));
+    const msgpack_object *windows = cn_mp_get(a, "windows");
+    if (windows && windows->via.array.size) {
+        heading("Fenêtres d'échéance", "Schedule windows");
+        static const column cols[] = {{"kind", "Type", "Kind", 12, true},
+                                      {"start", "Début", "Start", 10, false},
+                                      {"end", "Fin", "End", 10, false}};
+        table(windows, cols, COUNT(cols));
+    }
+    const msgpack_object *notes = cn_mp_get(a, "notes");
+    if (notes && notes->via.array.size) {
+        heading("Suivi", "Progress notes");
+        static const column cols[] = {{"date", "Date", "Date", 10, false},
+                                      {"status_to", "État", "Status", 12, true},
+                                      {"text", "Note", "Note", 70, false}};
+        table(notes, cols, COUNT(cols));
+    }
+    const msgpack_object *ind = cn_mp_get(a, "indicators");
+    if (ind && ind->via.array.size) {
+        heading("Indicateurs", "Indicators");
+        static const column cols[] = {{"id", "Id", "Id", 6, false},
+                                      {"name", "Indicateur", "Indicator", 50, false},
+                                      {"target", "Cible", "Target", 10, false},
+                                      {"latest", "Dernière", "Latest", 10, false}};
+        table(ind, cols, COUNT(cols));
+    }
+}
+
+void ctl_render(const char *op, const msgpack_object *r, bool json)
+{
+    if (json) {
+        ctl_print_json(r, false);
+        return;
+    }
+    if (strcmp(op, "region.list") == 0) {
+        static const column cols[] = {{"id", "Région", "Region", 20, false},
+                                      {"name", "Nom", "Name", 40, false},
+                                      {"kind", "Type", "Kind", 10, true},
+                                      {"organisation", "Organisation", "Organisation", 20, false},
+                                      {"active_plans", "Plans actifs", "Active plans", 12, false}};
+        table(r, cols, COUNT(cols));
+    } else if (strncmp(op, "region.", 7) == 0) {
+        details(r, region_rows, COUNT(region_rows));
+        const msgpack_object *t = cn_mp_get(r, "territories");
+        if (t && t->via.array.size) {
+            heading("Territoires", "Territories");
+            static const column cols[] = {{"name", "Nom", "Name", 40, false}, {"kind", "Type", "Kind", 20, false}};
+            table(t, cols, COUNT(cols));
+        }
+        const msgpack_object *p = cn_mp_get(r, "plans");
+        if (p && p->via.array.size) {
+            heading("Plans", "Plans");
+            static const column cols[] = {{"id", "Plan", "Plan", 6, false},
+                                          {"title", "Titre", "Title", 50, false},
+                                          {"status", "État", "Status", 10, true}};
+            table(p, cols, COUNT(cols));
+        }
+    } else if (strcmp(op, "plan.list") == 0) {
+        static const column cols[] = {{"id", "Plan", "Plan", 6, false},         {"region", "Région", "Region", 16, false},
+                                      {"title", "Titre", "Title", 40, false},   {"period", "Période", "Period", 12, false},
+                                      {"status", "État", "Status", 8, true},    {"actions", "Actions", "Actions", 7, false}};
+        table(r, cols, COUNT(cols));
+    } else if (strcmp(op, "plan.get") == 0 || strcmp(op, "plan.create") == 0 || strcmp(op, "plan.update") == 0 ||
+               strcmp(op, "plan.archive") == 0) {
+        details(r, plan_rows, COUNT(plan_rows));
+        const msgpack_object *m = cn_mp_get(r, "mandates");
+        if (m && m->via.array.size) {
+            heading("Mandats", "Mandates");
+            static const column cols[] = {{"number", "No", "No", 4, false}, {"text", "Mandat", "Mandate", 100, false}};
+            table(m, cols, COUNT(cols));
+        }
+    } else if (strcmp(op, "plan.import") == 0) {
+        static const column rows[] = {{"plan", "Plan créé", "Plan created", 0, false},
+                                      {"region", "Région", "Region", 0, false},
+                                      {"orientations", "Orientations", "Orientations", 0, false},
+                                      {"objectives", "Objectifs", "Objectives", 0, false},
+                                      {"actions", "Actions", "Actions", 0, false},
+                                      {"indicators", "Indicateurs", "Indicators", 0, false}};
+        details(r, rows, COUNT(rows));
+    } else if (strcmp(op, "orientation.list") == 0) {
+        static const column cols[] = {{"number", "No", "No", 4, false},
+                                      {"statement", "Orientation", "Orientation", 90, false},
+                                      {"objectives", "Objectifs", "Objectives", 9, false}};
+        table(r, cols, COUNT(cols));
+    } else if (strncmp(op, "orientation.", 12) == 0) {
+        static const column rows[] = {{"number", "Orientation", "Orientation", 0, false},
+                                      {"region", "Région", "Region", 0, false},
+                                      {"statement", "Énoncé", "Statement", 0, false},
+                                      {"objectives", "Objectifs", "Objectives", 0, false},
+                                      {"id", "Id", "Id", 0, false}};
+        details(r, rows, COUNT(rows));
+    } else if (strcmp(op, "objective.list") == 0) {
+        static const column cols[] = {{"number", "No", "No", 6, false},
+                                      {"orientation", "Orientation", "Orientation", 11, false},
+                                      {"text", "Objectif", "Objective", 80, false},
+                                      {"actions", "Actions", "Actions", 7, false}};
+        table(r, cols, COUNT(cols));
+    } else if (strncmp(op, "objective.", 10) == 0) {
+        static const column rows[] = {{"number", "Objectif", "Objective", 0, false},
+                                      {"region", "Région", "Region", 0, false},
+                                      {"orientation", "Orientation", "Orientation", 0, false},
+                                      {"text", "Texte", "Text", 0, false},
+                                      {"mandates", "Mandats", "Mandates", 0, false},
+                                      {"actions", "Actions", "Actions", 0, false},
+                                      {"id", "Id", "Id", 0, false}};
+        details(r, rows, COUNT(rows));
+    } else if (strcmp(op, "action.list") == 0) {
+        static const column cols[] = {{"number", "Action", "Action", 8, false},
+                                      {"status", "État", "Status", 11, true},
+                                      {"schedule", "Échéance", "Schedule", 18, false},
+                                      {"responsible", "Responsable", "Responsible", 20, false},
+                                      {"text", "Texte", "Text", 60, false}};
+        table(r, cols, COUNT(cols));
+    } else if (strncmp(op, "action.", 7) == 0) {
+        render_action(r);
+    } else if (strcmp(op, "indicator.list") == 0) {
+        static const column cols[] = {{"id", "Id", "Id", 5, false},          {"action", "Action", "Action", 8, false},
+                                      {"name", "Indicateur", "Indicator", 50, false},
+                                      {"target", "Cible", "Target", 8, false}, {"latest", "Dernière", "Latest", 8, false},
+                                      {"latest_date", "Le", "On", 10, false}};
+        table(r, cols, COUNT(cols));
+    } else if (strncmp(op, "indicator.", 10) == 0) {
+        details(r, indicator_rows, COUNT(indicator_rows));
+        const msgpack_object *m = cn_mp_get(r, "measurements");
+        if (m) {
+            heading("Mesures", "Measurements");
+            static const column cols[] = {{"date", "Date", "Date", 10, false},
+                                          {"value", "Valeur", "Value", 12, false},
+                                          {"note", "Note", "Note", 60, false}};
+            table(m, cols, COUNT(cols));
+        }
+    } else if (strcmp(op, "events.since") == 0) {
+        const msgpack_object *evs = cn_mp_get(r, "events");
+        for (uint32_t i = 0; evs && i < evs->via.array.size; i++)
+            ctl_render_event(&evs->via.array.ptr[i], false);
+        const msgpack_object *more = cn_mp_get(r, "more");
+        if (more && more->type == MSGPACK_OBJECT_BOOLEAN && more->via.boolean)
+            printf(T("… la suite avec --since %llu\n", "… more with --since %llu\n"),
+                   (unsigned long long)cn_mp_get(r, "last_seq")->via.u64);
+    } else if (strcmp(op, "node.info") == 0) {
+        static const column rows[] = {{"node", "Nœud", "Node", 0, false},
+                                      {"version", "Version", "Version", 0, false},
+                                      {"protocol", "Protocole", "Protocol", 0, false},
+                                      {"last_seq", "Dernier événement", "Last event", 0, false}};
+        details(r, rows, COUNT(rows));
+        heading("Opérations", "Operations");
+        static const column cols[] = {{"name", "Opération", "Operation", 22, false},
+                                      {"help", "Description", "Description", 60, false}};
+        table(cn_mp_get(r, "ops"), cols, COUNT(cols));
+    } else {
+        ctl_print_json(r, false);
+    }
+}
+
+/* One line per event: time, region, type, and what it is about. */
+void ctl_render_event(const msgpack_object *ev, bool json)
+{
+    if (json) {
+        ctl_print_json(ev, true);
+        return;
+    }
+    char region[64], type[64], what[512] = "", buf[512];
+    scalar(cn_mp_get(ev, "region"), region, sizeof region, false);
+    scalar(cn_mp_get(ev, "type"), type, sizeof type, false);
+    const msgpack_object *ts = cn_mp_get(ev, "ts"), *seq = cn_mp_get(ev, "seq"), *data = cn_mp_get(ev, "data");
+    char when[32] = "";
+    if (ts && ts->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
+        time_t t = (time_t)(ts->via.u64 / 1000);
+        struct tm tm;
+        localtime_r(&t, &tm);
+        strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+    }
+    const msgpack_object *subject = cn_mp_get(data, "action");
+    if (!subject || subject->type != MSGPACK_OBJECT_MAP)
+        subject = cn_mp_get(data, "indicator");
+    if (!subject || subject->type != MSGPACK_OBJECT_MAP)
+        subject = data;
+    const char *keys[] = {"number", "name", "title", "statement"};
+    for (size_t i = 0; i < COUNT(keys) && !what[0]; i++) {
+        const char *v = scalar(cn_mp_get(subject, keys[i]), buf, sizeof buf, false);
+        if (*v)
+            snprintf(what, sizeof what, "%s", v);
+    }
+    const msgpack_object *to = cn_mp_get(data, "to");
+    if (to) {
+        size_t len = strlen(what);
+        snprintf(what + len, sizeof what - len, " → %s", scalar(to, buf, sizeof buf, true));
+    }
+    const msgpack_object *value = cn_mp_get(data, "value");
+    if (value) {
+        size_t len = strlen(what);
+        snprintf(what + len, sizeof what - len, " = %s", scalar(value, buf, sizeof buf, false));
+    }
+    printf("%s  #%-5s %-12s %-24s %s\n", when, scalar(seq, buf, sizeof buf, false), region, type, what);
+}
