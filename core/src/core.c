@@ -525,9 +525,10 @@ void cn_core_handle(cn_core *core, const char *frame, size_t len, cn_reply *repl
     msgpack_unpacked_init(&msg);
     size_t off = 0;
     msgpack_unpack_return ur = msgpack_unpack_next(&msg, frame, len, &off);
-    if (ur != MSGPACK_UNPACK_SUCCESS || off != len) {
+    bool extra = ur == MSGPACK_UNPACK_EXTRA_BYTES || (ur == MSGPACK_UNPACK_SUCCESS && off != len);
+    if (ur != MSGPACK_UNPACK_SUCCESS || extra) {
         pack_error(reply, "bad_request",
-                   ur == MSGPACK_UNPACK_SUCCESS
+                   extra
                        ? L("octets en trop après le message msgpack", "extra bytes after the msgpack message")
                        : L("la trame n'est pas du msgpack valide (vide, tronquée, mal formée ou imbriquée sur plus "
                            "de 32 niveaux)",

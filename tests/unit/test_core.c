@@ -1,0 +1,234 @@
+/* Unit tests of core.c through cn_core_call, no sockets: envelope errors,
+ * argument errors, a failing command changes nothing, and a batch commits
+ * the good commands while undoing the bad one. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "core.h"
+#include "db.h"
+#include "model.h"
+#include "mp.h"
+
+typedef struct {
+    char dir[128];
+    cn_db *db;
+    cn_config cfg;
+    cn_core *core;
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    char err[512];
+    snprintf(f->dir, sizeof f->dir, "/tmp/concertd-unit-core-XXXXXX");
+    if (!mkdtemp(f->dir) || cn_config_defaults(&f->cfg))
+        return -1;
+    f->db = cn_db_new(f->dir, err, sizeof err);
+    f->core = f->db ? cn_core_new(cn_db_sqlite(f->db), &f->cfg) : NULL;
+    if (!f->core || cn_model_register(f->core))
+        return -1;
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    cn_core_destroy(&f->core);
+    cn_db_destroy(&f->db);
+    cn_config_clear(&f->cfg);
+    char cmd[200];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
+    int rc = system(cmd);
+    free(f);
+    return rc;
+}
+
+/* Sends frame; returns the error code of the reply ("ok" when it succeeded)
+ * in code (cap 32). */
+static void call_raw(fixture *f, const char *frame, size_t len, char code[32])
+{
+    cn_reply reply;
+    cn_core_call(f->core, frame, len, &reply, NULL);
+    msgpack_unpacked up;
+    msgpack_unpacked_init(&up);
+    assert_int_equal(msgpack_unpack_next(&up, reply.buf.data, reply.buf.size, NULL), MSGPACK_UNPACK_SUCCESS);
+    const msgpack_object *ok = cn_mp_get(&up.data, "ok");
+    assert_non_null(ok);
+    if (ok->via.boolean) {
+        strcpy(code, "ok");
+    } else {
+        const msgpack_object *c = cn_mp_get(cn_mp_get(&up.data, "error"), "code");
+        assert_non_null(c);
+        snprintf(code, 32, "%.*s", (int)c->via.str.size, c->via.str.ptr);
+    }
+    msgpack_unpacked_destroy(&up);
+    cn_reply_destroy(&reply);
+}
+
+/* Builds {v:1, id:7, op, args: <args_json-like packer callback>} */
+static void call_op(fixture *f, const char *op, void (*args)(msgpack_packer *), char code[32])
+{
+    msgpack_sbuffer b;
+    msgpack_sbuffer_init(&b);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &b, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 4);
+    cn_pk_kint(&pk, "v", 1);
+    cn_pk_kint(&pk, "id", 7);
+    cn_pk_kstr(&pk, "op", op);
+    cn_pk_str(&pk, "args");
+    args(&pk);
+    call_raw(f, b.data, b.size, code);
+    msgpack_sbuffer_destroy(&b);
+}
+
+static void region_ok(msgpack_packer *pk)
+{
+    msgpack_pack_map(pk, 2);
+    cn_pk_kstr(pk, "id", "mauricie");
+    cn_pk_kstr(pk, "name", "Mauricie");
+}
+static void region_bad_type(msgpack_packer *pk)
+{
+    msgpack_pack_map(pk, 2);
+    cn_pk_kstr(pk, "id", "laurentides");
+    cn_pk_kint(pk, "name", 5);
+}
+static void region_unknown_arg(msgpack_packer *pk)
+{
+    msgpack_pack_map(pk, 3);
+    cn_pk_kstr(pk, "id", "laurentides");
+    cn_pk_kstr(pk, "name", "Laurentides");
+    cn_pk_kstr(pk, "nmae", "typo");
+}
+static void plan_bad_date(msgpack_packer *pk)
+{
+    msgpack_pack_map(pk, 3);
+    cn_pk_kstr(pk, "region", "mauricie");
+    cn_pk_kstr(pk, "title", "Plan d'action 2017-2020");
+    cn_pk_kstr(pk, "start_date", "2023-02-30");
+}
+static void no_args(msgpack_packer *pk) { msgpack_pack_map(pk, 0); }
+
+static int64_t count(fixture *f, const char *table)
+{
+    char sql[64];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
+    sqlite3_stmt *st;
+    sqlite3_prepare_v2(cn_db_sqlite(f->db), sql, -1, &st, NULL);
+    sqlite3_step(st);
+    int64_t n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+
+#define RAW(f, lit, code) call_raw(f, lit, sizeof lit - 1, code)
+
+static void envelope_errors(void **state)
+{
+    fixture *f = *state;
+    char code[32];
+    RAW(f, "\xc1", code); /* never-used msgpack byte */
+    assert_string_equal(code, "bad_request");
+    call_raw(f, "", 0, code);
+    assert_string_equal(code, "bad_request");
+    RAW(f, "\x93\x01\x02\x03", code); /* an array, not a map */
+    assert_string_equal(code, "bad_request");
+    RAW(f, "\x81\xa1v\x01", code); /* {v:1}: no op */
+    assert_string_equal(code, "bad_request");
+    RAW(f, "\x82\xa1v\x02\xa2op\xa9node.info", code); /* v:2 */
+    assert_string_equal(code, "bad_request");
+    RAW(f, "\x82\xa1v\x01\xa2op\xa9node.info\x00", code); /* trailing byte */
+    assert_string_equal(code, "bad_request");
+    RAW(f, "\x82\xa1v\x01\xa2op\xa4no.p", code);
+    assert_string_equal(code, "unknown_op");
+    RAW(f, "\x82\xa1v\x01\xa2op\xa2\xff\xfe", code); /* invalid UTF-8 */
+    assert_string_equal(code, "bad_request");
+    RAW(f, "\x82\xa1v\x01\xa2op\xa9node.info", code);
+    assert_string_equal(code, "ok");
+    assert_int_equal(count(f, "events"), 0);
+}
+
+static void argument_errors_change_nothing(void **state)
+{
+    fixture *f = *state;
+    char code[32];
+    call_op(f, "region.create", region_ok, code);
+    assert_string_equal(code, "ok");
+    int64_t events = count(f, "events"), regions = count(f, "regions");
+    call_op(f, "region.create", region_ok, code);
+    assert_string_equal(code, "conflict");
+    call_op(f, "region.create", region_bad_type, code);
+    assert_string_equal(code, "bad_request");
+    call_op(f, "region.create", region_unknown_arg, code);
+    assert_string_equal(code, "invalid_argument");
+    call_op(f, "plan.create", plan_bad_date, code);
+    assert_string_equal(code, "invalid_argument");
+    call_op(f, "region.create", no_args, code);
+    assert_string_equal(code, "invalid_argument");
+    call_op(f, "action.get", no_args, code);
+    assert_string_equal(code, "invalid_argument");
+    assert_int_equal(count(f, "events"), events);
+    assert_int_equal(count(f, "regions"), regions);
+    assert_int_equal(count(f, "plans"), 0);
+    assert_int_equal(cn_evlog_last_seq(cn_core_evlog(f->core)), events);
+}
+
+static void batch_undoes_only_the_failing_command(void **state)
+{
+    fixture *f = *state;
+    char code[32];
+    call_op(f, "region.create", region_ok, code);
+    assert_string_equal(code, "ok");
+    int64_t seq = cn_evlog_last_seq(cn_core_evlog(f->core));
+
+    /* One batch: a good plan, a bad plan (date), a second good plan. */
+    static const char *const titles[] = {"Plan A", "Plan B", "Plan C"};
+    static const char *const starts[] = {"2017-01-01", "2017-02-30", "2020-01-01"};
+    assert_int_equal(cn_core_batch_begin(f->core), 0);
+    cn_reply replies[3];
+    for (int i = 0; i < 3; i++) {
+        msgpack_sbuffer b;
+        msgpack_sbuffer_init(&b);
+        msgpack_packer pk;
+        msgpack_packer_init(&pk, &b, msgpack_sbuffer_write);
+        msgpack_pack_map(&pk, 3);
+        cn_pk_kint(&pk, "v", 1);
+        cn_pk_kstr(&pk, "op", "plan.create");
+        cn_pk_str(&pk, "args");
+        msgpack_pack_map(&pk, 3);
+        cn_pk_kstr(&pk, "region", "mauricie");
+        cn_pk_kstr(&pk, "title", titles[i]);
+        cn_pk_kstr(&pk, "start_date", starts[i]);
+        cn_core_handle(f->core, b.data, b.size, &replies[i]);
+        msgpack_sbuffer_destroy(&b);
+    }
+    assert_int_equal(cn_core_batch_commit(f->core, NULL), 0);
+    assert_true(replies[0].ok);
+    assert_false(replies[1].ok);
+    assert_true(replies[2].ok);
+    for (int i = 0; i < 3; i++)
+        cn_reply_destroy(&replies[i]);
+    assert_int_equal(count(f, "plans"), 2);
+    /* Two events, consecutive seqs: the undone command left no gap. */
+    assert_int_equal(cn_evlog_last_seq(cn_core_evlog(f->core)), seq + 2);
+    assert_int_equal(count(f, "events"), seq + 2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(envelope_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(argument_errors_change_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(batch_undoes_only_the_failing_command, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
