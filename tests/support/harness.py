@@ -1,0 +1,197 @@
+"""Test harness: starts a real concertd on ipc:// endpoints in a temporary
+folder and talks to it with Debian's python3-zmq and python3-msgpack,
+using only what proto/PROTOCOL.md specifies."""
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import tempfile
+import time
+
+import msgpack
+import zmq
+
+CONCERTD = os.environ.get("CONCERTD", "concertd")
+CONCERTCTL = os.environ.get("CONCERTCTL", "concertctl")
+SOURCE = os.environ.get("CONCERTD_SOURCE", os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+
+CTX = zmq.Context.instance()
+
+
+class Client:
+    """A DEALER client: one request frame, one reply frame, matched by id."""
+
+    def __init__(self, endpoint, socket_type=zmq.DEALER):
+        self.sock = CTX.socket(socket_type)
+        self.sock.setsockopt(zmq.LINGER, 0)
+        self.sock.connect(endpoint)
+        self.next_id = 1
+
+    def close(self):
+        self.sock.close(0)
+
+    def send(self, op, args=None, **envelope):
+        rid = self.next_id
+        self.next_id += 1
+        msg = {"v": 1, "id": rid, "op": op, "args": args or {}}
+        msg.update(envelope)
+        self.send_frame(msgpack.packb(msg))
+        return rid
+
+    def send_frame(self, frame):
+        self.sock.send(frame)
+
+    def recv(self, timeout=10000):
+        if not self.sock.poll(timeout):
+            raise TimeoutError("no reply within %d ms" % timeout)
+        return msgpack.unpackb(self.sock.recv(), raw=False)
+
+    def call(self, op, args=None, timeout=10000, **envelope):
+        rid = self.send(op, args, **envelope)
+        deadline = time.monotonic() + timeout / 1000
+        while True:
+            left = int((deadline - time.monotonic()) * 1000)
+            if left <= 0:
+                raise TimeoutError("no reply to %s" % op)
+            reply = self.recv(left)
+            if reply.get("id") == rid:
+                return reply
+
+    def ok(self, op, **args):
+        reply = self.call(op, args)
+        assert reply["ok"], "%s %r -> %r" % (op, args, reply)
+        return reply["result"]
+
+    def error(self, op, **args):
+        reply = self.call(op, args)
+        assert not reply["ok"], "%s %r should have failed: %r" % (op, args, reply)
+        return reply["error"]
+
+
+class Daemon:
+    """A concertd process with its own data directory and endpoints."""
+
+    def __init__(self, node_id="test", folder=None, extra=()):
+        self.folder = folder or tempfile.mkdtemp(prefix="concertd-e2e-")
+        self.data = os.path.join(self.folder, "data")
+        self.command = "ipc://%s/cmd.sock" % self.folder
+        self.events = "ipc://%s/ev.sock" % self.folder
+        self.node_id = node_id
+        self.extra = list(extra)
+        self.proc = None
+        self.log_path = os.path.join(self.folder, "concertd.log")
+
+    def argv(self):
+        return [CONCERTD, "--data-dir", self.data, "--command-endpoint", self.command,
+                "--event-endpoint", self.events, "--node-id", self.node_id, "--no-demo",
+                "--log-level", "debug"] + self.extra
+
+    def start(self, wait=True):
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(self.argv(), stdout=self.log, stderr=self.log)
+        if wait:
+            self.wait_ready()
+        return self
+
+    def wait_ready(self, timeout=15):
+        """Polls node.info until the daemon answers (or has died)."""
+        deadline = time.monotonic() + timeout
+        client = Client(self.command)
+        try:
+            while time.monotonic() < deadline:
+                if self.proc.poll() is not None:
+                    raise RuntimeError("concertd exited with %s:\n%s" % (self.proc.returncode, self.log_text()))
+                try:
+                    if client.call("node.info", timeout=200)["ok"]:
+                        return
+                except TimeoutError:
+                    pass
+            raise RuntimeError("concertd did not answer:\n" + self.log_text())
+        finally:
+            client.close()
+
+    def client(self, socket_type=zmq.DEALER):
+        return Client(self.command, socket_type)
+
+    def stop(self, timeout=20):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(timeout)
+        code = self.proc.returncode if self.proc else None
+        if self.proc:
+            self.log.close()
+        self.proc = None
+        return code
+
+    def kill(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(20)
+        self.log.close()
+        self.proc = None
+
+    def log_text(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def snapshot(self):
+        """Every row of every table, read directly from the SQLite file."""
+        db = sqlite3.connect("file:%s/concertd.db?mode=ro" % self.data, uri=True)
+        try:
+            tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
+            return {t: sorted(map(repr, db.execute("SELECT * FROM %s" % t))) for t in tables}
+        finally:
+            db.close()
+
+    def cleanup(self):
+        if self.proc:
+            self.kill()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def subscriber(endpoint, prefix=""):
+    sub = CTX.socket(zmq.SUB)
+    sub.setsockopt(zmq.LINGER, 0)
+    sub.setsockopt_string(zmq.SUBSCRIBE, prefix)
+    sub.connect(endpoint)
+    return sub
+
+
+def recv_event(sub, timeout=10000):
+    if not sub.poll(timeout):
+        raise TimeoutError("no event within %d ms" % timeout)
+    topic, payload = sub.recv_multipart()
+    return topic.decode("utf-8"), msgpack.unpackb(payload, raw=False)
+
+
+def sync_subscriber(sub, client, region):
+    """ZeroMQ subscriptions take effect asynchronously: touch the region until
+    the subscriber sees an event, so later events are known to arrive."""
+    for _ in range(200):
+        client.ok("region.update", id=region)
+        if sub.poll(50):
+            while sub.poll(0):
+                sub.recv_multipart()
+            return
+    raise TimeoutError("subscriber never connected")
+
+
+def seed_plan(client, region="lanaudiere", name="Lanaudière"):
+    """A small real plan: Lanaudière's first objective, two actions, an indicator."""
+    client.ok("region.create", id=region, name=name, organisation="TPDSL", territories=["Joliette", "Matawinie"])
+    plan = client.ok("plan.create", region=region, title="Plan d'action 2018-2023", period="2018-2023",
+                     start_date="2018-10-02", adopted_on="2018-10-02",
+                     mandates=["Veiller et analyser les enjeux sociaux", "Réunir des acteurs"])
+    client.ok("orientation.create", region=region, number="1",
+              statement="En 2023, des acteurs ont adhéré à une compréhension commune du développement social")
+    client.ok("objective.create", region=region, orientation="1", number="1",
+              text="S'entendre sur une définition commune du développement social", mandates=["2", "4"])
+    client.ok("action.create", region=region, objective="1", number="1.1",
+              text="Réaliser un exercice pour proposer une définition, une charte de valeurs et une politique de membership",
+              targets=["CA"], schedule="An 1", responsible="CA et équipe",
+              windows=[{"kind": "dated", "start": "2018-10-02", "end": "2019-10-01"}])
+    client.ok("action.create", region=region, objective="1", number="1.2",
+              text="Inviter les acteurs à adhérer à la charte des valeurs", targets=["CLDS", "Comité de citoyens"],
+              schedule="An 1 à An 5", expected_result="Adhésion de 200 membres")
+    client.ok("indicator.create", region=region, action="1.2", name="Nombre de membres", unit="membres", target=200)
+    return plan
