@@ -1,0 +1,154 @@
+"""Bad input gets a clear error and changes nothing: each case is sent to a
+running concertd, then the daemon must still answer and every table of its
+database must be exactly as before."""
+import unittest
+
+import msgpack
+import zmq
+
+from harness import Daemon, seed_plan
+
+
+def fixstr(raw):
+    """A msgpack str holding raw bytes (which may be invalid UTF-8)."""
+    assert len(raw) < 32
+    return bytes([0xA0 | len(raw)]) + raw
+
+
+def request_bytes(op, args_bytes):
+    """{v:1, id:9, op, args: <pre-encoded>}"""
+    return (b"\x84" + msgpack.packb("v") + msgpack.packb(1) + msgpack.packb("id") + msgpack.packb(9)
+            + msgpack.packb("op") + msgpack.packb(op) + msgpack.packb("args") + args_bytes)
+
+
+class BadInput(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.d = Daemon().start()
+        cls.c = cls.d.client()
+        seed_plan(cls.c)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.c.close()
+        assert cls.d.stop() == 0
+        cls.d.cleanup()
+
+    def setUp(self):
+        self.before = self.d.snapshot()
+        self.seq = self.c.ok("node.info")["last_seq"]
+
+    def tearDown(self):
+        # Still answering, and nothing changed.
+        self.assertEqual(self.c.ok("node.info")["last_seq"], self.seq)
+        self.assertEqual(self.d.snapshot(), self.before)
+
+    def raw(self, frame):
+        self.c.send_frame(frame)
+        return self.c.recv()
+
+    def assertError(self, reply, code, field=None):
+        self.assertFalse(reply["ok"], reply)
+        self.assertEqual(reply["error"]["code"], code, reply)
+        self.assertTrue(reply["error"]["message"], "a message a person can act on")
+        if field:
+            self.assertEqual(reply["error"].get("field"), field, reply)
+
+    def test_not_msgpack(self):
+        self.assertError(self.raw(b"\xc1 hello"), "bad_request")
+        self.assertError(self.raw(b"GET / HTTP/1.1\r\n\r\n"), "bad_request")
+
+    def test_truncated_msgpack(self):
+        full = msgpack.packb({"v": 1, "id": 1, "op": "region.create", "args": {"id": "x", "name": "Xénon"}})
+        for cut in (1, 5, len(full) - 1):
+            self.assertError(self.raw(full[:cut]), "bad_request")
+
+    def test_empty_frame(self):
+        self.assertError(self.raw(b""), "bad_request")
+
+    def test_not_a_map(self):
+        self.assertError(self.raw(msgpack.packb([1, "region.list"])), "bad_request")
+        self.assertError(self.raw(msgpack.packb("region.list")), "bad_request")
+
+    def test_missing_op_or_version(self):
+        self.assertError(self.raw(msgpack.packb({"v": 1, "id": 1})), "bad_request", "op")
+        self.assertError(self.raw(msgpack.packb({"id": 1, "op": "node.info"})), "bad_request", "v")
+        self.assertError(self.raw(msgpack.packb({"v": 2, "id": 1, "op": "node.info"})), "bad_request", "v")
+
+    def test_wrong_types(self):
+        self.assertError(self.raw(msgpack.packb({"v": 1, "id": 1, "op": 5})), "bad_request", "op")
+        self.assertError(self.raw(msgpack.packb({"v": 1, "id": 1, "op": "region.list", "args": [1]})),
+                         "bad_request", "args")
+        self.assertError(self.raw(msgpack.packb({"v": 1, "id": {"a": 1}, "op": "node.info"})), "bad_request", "id")
+        self.assertError(self.c.call("region.create", {"id": "x", "name": 5}), "bad_request", "name")
+        self.assertError(self.c.call("action.set_status", {"region": "lanaudiere", "number": "1.1", "status": 3}),
+                         "bad_request", "status")
+        self.assertError(self.c.call("indicator.record", {"id": "one", "value": 1}), "bad_request", "id")
+        self.assertError(self.c.call("action.create", {"region": "lanaudiere", "objective": "1", "number": "1.3",
+                                                       "text": "x", "targets": "CA"}), "bad_request", "targets")
+
+    def test_unknown_op_and_args(self):
+        self.assertError(self.c.call("region.destroy"), "unknown_op", "op")
+        self.assertError(self.c.call("region.create", {"id": "x", "name": "X", "colour": "blue"}),
+                         "invalid_argument", "colour")
+
+    def test_unknown_region_and_action(self):
+        self.assertError(self.c.call("action.get", {"region": "atlantide", "number": "1.1"}), "not_found", "region")
+        self.assertError(self.c.call("action.get", {"region": "lanaudiere", "number": "9.9"}), "not_found", "number")
+        self.assertError(self.c.call("action.get", {"id": 999999}), "not_found", "id")
+        self.assertError(self.c.call("indicator.record", {"id": 999999, "value": 1}), "not_found", "id")
+        self.assertError(self.c.call("action.create", {"region": "lanaudiere", "objective": "8", "number": "8.1",
+                                                       "text": "x"}), "not_found", "objective")
+
+    def test_nesting_ten_thousand_levels(self):
+        deep = b"\x91" * 10000 + b"\xc0"
+        self.assertError(self.raw(deep), "bad_request")
+        args = b"\x82" + msgpack.packb("id") + msgpack.packb("deep") + msgpack.packb("name") + deep
+        self.assertError(self.raw(request_bytes("region.create", args)), "bad_request")
+
+    def test_invalid_utf8(self):
+        args = b"\x82" + msgpack.packb("id") + msgpack.packb("gaspesie") + msgpack.packb("name") + fixstr(b"Gasp\xe9sie")
+        reply = self.raw(request_bytes("region.create", args))
+        self.assertError(reply, "bad_request", "args.name")
+        bad_key = b"\x81" + fixstr(b"\xff") + msgpack.packb("x")
+        self.assertError(self.raw(request_bytes("region.list", bad_key)), "bad_request")
+
+    def test_impossible_dates(self):
+        for date in ("2023-02-30", "2023-13-01", "30/01/2023", "demain"):
+            self.assertError(self.c.call("plan.create", {"region": "lanaudiere", "title": "P", "start_date": date}),
+                             "invalid_argument", "start_date")
+        self.assertError(self.c.call("action.update", {"region": "lanaudiere", "number": "1.1", "windows": [
+            {"kind": "dated", "start": "2020-01-01", "end": "2019-01-01"}]}), "invalid_argument", "windows[0]")
+        self.assertError(self.c.call("plan.create", {"region": "lanaudiere", "title": "P", "start_date": "2023-01-01",
+                                                     "end_date": "2022-01-01"}), "invalid_argument", "end_date")
+
+    def test_invalid_values(self):
+        self.assertError(self.c.call("region.create", {"id": "Pas Un Slug!", "name": "X"}), "invalid_argument", "id")
+        self.assertError(self.c.call("action.set_status", {"region": "lanaudiere", "number": "1.1",
+                                                           "status": "finished"}), "invalid_argument", "status")
+        self.assertError(self.c.call("action.create", {"region": "lanaudiere", "objective": "1", "number": "1..2",
+                                                       "text": "x"}), "invalid_argument", "number")
+        self.assertError(self.c.call("action.create", {"region": "lanaudiere", "objective": "1", "number": "1.1",
+                                                       "text": "doublon"}), "conflict", "number")
+        self.assertError(self.c.call("region.create", {"id": "lanaudiere-2", "name": "LANAUDIÈRE"}), "conflict")
+
+    def test_multipart_request(self):
+        self.c.sock.send_multipart([msgpack.packb({"v": 1, "id": 1, "op": "node.info"}), b"extra"])
+        self.assertError(self.c.recv(), "bad_request")
+
+    def test_message_over_the_size_limit(self):
+        big = self.d.client()
+        try:
+            big.send("region.create", {"id": "big", "name": "x" * (2 * 1024 * 1024)})
+            # ZeroMQ drops the connection of a peer that exceeds ZMQ_MAXMSGSIZE: no reply.
+            with self.assertRaises(TimeoutError):
+                big.recv(timeout=1000)
+        finally:
+            big.close()
+        # A message just under the limit is still read and answered.
+        reply = self.c.call("region.create", {"id": "big", "name": "x" * (512 * 1024), "kind": "cosmic"})
+        self.assertError(reply, "invalid_argument", "kind")
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,135 @@
+"""The issue's "done when", with concertctl alone: create a region, a plan
+with orientations, objectives and actions, change a status with a note,
+record an indicator value, export the plan and import it into another
+region, and watch all of it in `concertctl tail`."""
+import json
+import re
+import os
+import subprocess
+import tempfile
+import unittest
+
+from harness import CONCERTCTL, Daemon
+
+
+class Cli(unittest.TestCase):
+    def setUp(self):
+        self.d = Daemon().start()
+        self.base = [CONCERTCTL, "--endpoint", self.d.command, "--events", self.d.events]
+
+    def tearDown(self):
+        self.d.stop()
+        self.d.cleanup()
+
+    def ctl(self, *args, ok=True):
+        r = subprocess.run(self.base + list(args), capture_output=True, timeout=30)
+        out, err = r.stdout.decode(), r.stderr.decode()
+        if ok:
+            self.assertEqual(r.returncode, 0, "%s\n%s" % (args, err))
+        return r.returncode, out, err
+
+    def start_tail(self):
+        tail = subprocess.Popen(self.base + ["tail", "lanaudiere"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        # Subscriptions connect asynchronously: update the region until tail shows it.
+        os.set_blocking(tail.stdout.fileno(), False)
+        for _ in range(500):
+            self.ctl("region", "update", "lanaudiere", "--organisation", "TPDSL")
+            line = tail.stdout.readline()
+            if line:
+                os.set_blocking(tail.stdout.fileno(), True)
+                return tail
+        self.fail("tail never received an event")
+
+    def test_a_table_runs_its_plan_from_the_command_line(self):
+        self.ctl("region", "create", "lanaudiere", "--name", "Lanaudière", "--organisation", "TPDSL",
+                 "--territory", "Joliette", "--territory", "Matawinie")
+        tail = self.start_tail()
+        try:
+            self.ctl("plan", "create", "lanaudiere", "--title", "Plan d'action 2018-2023", "--period", "2018-2023",
+                     "--start", "2018-10-02", "--adopted", "2018-10-02", "--mandate", "Veiller et analyser")
+            self.ctl("orientation", "create", "lanaudiere", "1", "--statement",
+                     "En 2023, des acteurs ont adhéré à une compréhension commune")
+            self.ctl("objective", "create", "lanaudiere", "1", "--orientation", "1", "--text",
+                     "S'entendre sur une définition commune du développement social", "--mandate", "2")
+            self.ctl("action", "create", "lanaudiere", "1.2", "--objective", "1", "--text",
+                     "Inviter les acteurs à adhérer à la charte des valeurs", "--target", "CLDS",
+                     "--target", "Comité de citoyens", "--schedule", "An 1", "--window", "2018-10-02..2019-10-01",
+                     "--responsible", "Équipe")
+            self.ctl("action", "status", "lanaudiere", "1.2", "in_progress", "--note", "Lancement au forum",
+                     "--date", "2018-11-15")
+            self.ctl("indicator", "create", "lanaudiere", "--action", "1.2", "--name", "Nombre de membres",
+                     "--target", "200")
+            _, out, _ = self.ctl("--json", "indicator", "list", "lanaudiere")
+            ind = json.loads(out)[0]["id"]
+            self.ctl("indicator", "record", str(ind), "57", "--date", "2019-06-30")
+
+            # People read tables with French words and accents intact.
+            _, out, _ = self.ctl("action", "show", "lanaudiere", "1.2")
+            self.assertIn("en cours", out)
+            self.assertIn("Lancement au forum", out)
+            self.assertIn("Comité de citoyens", out)
+            self.assertIn("Nombre de membres", out)
+            _, out, _ = self.ctl("--lang", "en", "action", "list", "lanaudiere")
+            self.assertIn("in progress", out)
+
+            # Export, then import into another region: the same plan.
+            _, exported, _ = self.ctl("plan", "export", "lanaudiere")
+            with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+                f.write(exported)
+            self.ctl("region", "create", "rqds", "--name", "Réseau québécois de développement social",
+                     "--kind", "national")
+            _, out, _ = self.ctl("plan", "import", "rqds", f.name)
+            self.assertIn("Actions", out)
+            _, again, _ = self.ctl("plan", "export", "rqds")
+            self.assertEqual(json.loads(again), json.loads(exported))
+            os.unlink(f.name)
+
+            # tail saw every change, in order, with accents.
+            want = ["plan.created", "orientation.created", "objective.created", "action.created",
+                    "action.status_changed", "indicator.created", "indicator.recorded"]
+            seen = []
+            while len(seen) < len(want):
+                line = tail.stdout.readline().decode("utf-8")
+                self.assertTrue(line, "tail ended early")
+                kind = line.split()[4]
+                if kind != "region.updated":
+                    seen.append(kind)
+                    if kind == "action.status_changed":
+                        self.assertIn("1.2 → en cours", line)
+            self.assertEqual(seen, want)
+        finally:
+            tail.terminate()
+            tail.wait(10)
+            tail.stdout.close()
+
+    def test_errors_are_one_line_with_code(self):
+        code, out, err = self.ctl("action", "show", "nowhere", "1.1", ok=False)
+        self.assertEqual(code, 1)
+        self.assertRegex(err, r"^concertctl: not_found: région inconnue: nowhere")
+        self.assertEqual(err.count("\n"), 1)
+        code, _, err = self.ctl("plan", "create", "x", "--start", "2023-02-30", "--title", "T", ok=False)
+        self.assertNotEqual(code, 0)
+        self.assertTrue(err.startswith("concertctl: "))
+        code, _, err = self.ctl("frobnicate", ok=False)
+        self.assertEqual(code, 2)
+        self.assertIn("commande inconnue", err)
+        r = subprocess.run([CONCERTCTL, "--endpoint", "ipc:///nonexistent/x.sock", "--timeout", "300",
+                            "region", "list"], capture_output=True, timeout=30)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("concertctl: unavailable:", r.stderr.decode())
+
+    def test_help_on_every_subcommand(self):
+        _, out, _ = self.ctl("--help")
+        # Command lines are "  noun verb args…  description", the first column 40 wide.
+        commands = [[w for w in line[2:42].split()[:2] if re.fullmatch("[a-z]+", w)]
+                    for line in out.splitlines() if line.startswith("  ") and not line.strip().startswith("--")
+                    and not line.startswith("   ") and not line.startswith("  concertctl")]
+        self.assertGreater(len(commands), 30)
+        for words in commands:
+            r = subprocess.run(self.base + words + ["--help"], capture_output=True, timeout=30)
+            self.assertEqual(r.returncode, 0, words)
+            self.assertIn("Usage", r.stdout.decode(), words)
+
+
+if __name__ == "__main__":
+    unittest.main()
