@@ -3,13 +3,21 @@
 
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
 
 #include "render.h"
 
-int ctl_call(const ctl_conn *c, const char *op, const char *args, size_t args_len, msgpack_unpacked *reply,
-             char *err, size_t errcap)
+void ctl_reply_destroy(ctl_reply *reply)
+{
+    msgpack_unpacked_destroy(&reply->up);
+    free(reply->frame);
+    reply->frame = NULL;
+}
+
+int ctl_call(const ctl_conn *c, const char *op, const char *args, size_t args_len, ctl_reply *reply, char *err,
+             size_t errcap)
 {
     msgpack_sbuffer buf;
     msgpack_sbuffer_init(&buf);
@@ -48,11 +56,15 @@ int ctl_call(const ctl_conn *c, const char *op, const char *args, size_t args_le
                               : "pas de réponse de %s après %d ms (concertd est-il démarré? --endpoint change l'adresse)",
                      c->endpoint, c->timeout_ms);
         } else {
-            msgpack_unpacked_init(reply);
-            if (msgpack_unpack_next(reply, zmq_msg_data(&msg), zmq_msg_size(&msg), NULL) == MSGPACK_UNPACK_SUCCESS)
+            size_t size = zmq_msg_size(&msg);
+            msgpack_unpacked_init(&reply->up);
+            reply->frame = malloc(size ? size : 1);
+            if (reply->frame)
+                memcpy(reply->frame, zmq_msg_data(&msg), size);
+            if (reply->frame && msgpack_unpack_next(&reply->up, reply->frame, size, NULL) == MSGPACK_UNPACK_SUCCESS) {
                 rc = 0;
-            else {
-                msgpack_unpacked_destroy(reply);
+            } else {
+                ctl_reply_destroy(reply);
                 snprintf(err, errcap, ctl_en() ? "unreadable reply" : "réponse illisible");
             }
         }

@@ -13,12 +13,20 @@ typedef struct {
     const char *lang;      /* "fr" or "en" */
 } ctl_conn;
 
+/* A decoded reply. The decoded objects point into frame, so both live
+ * until ctl_reply_destroy(). */
+typedef struct {
+    msgpack_unpacked up;
+    char *frame;
+} ctl_reply;
+
 /* Sends {v, id, op, args} (args: one encoded msgpack map, or NULL) and waits
- * for the reply. On success *reply holds the decoded reply (destroy it with
- * msgpack_unpacked_destroy) and 0 is returned; on a transport failure a
- * message is written to err and -1 returned. */
-int ctl_call(const ctl_conn *c, const char *op, const char *args, size_t args_len, msgpack_unpacked *reply,
-             char *err, size_t errcap);
+ * for the reply. On success fills *reply (free it with ctl_reply_destroy)
+ * and returns 0; on a transport failure writes a message to err and
+ * returns -1. */
+int ctl_call(const ctl_conn *c, const char *op, const char *args, size_t args_len, ctl_reply *reply, char *err,
+             size_t errcap);
+void ctl_reply_destroy(ctl_reply *reply);
 
 /* Prints every event published under prefix until interrupted; with json,
  * one JSON object per line. Returns the exit status. */

@@ -303,25 +303,25 @@ static int run(const ctl_conn *conn, const char *op, json_t *args, bool json)
     msgpack_packer pk;
     msgpack_packer_init(&pk, &buf, msgpack_sbuffer_write);
     cn_json_to_mp(&pk, args);
-    msgpack_unpacked reply;
+    ctl_reply reply;
     char err[512];
     int status = 0;
     if (ctl_call(conn, op, buf.data, buf.size, &reply, err, sizeof err) != 0) {
         fprintf(stderr, "concertctl: unavailable: %s\n", err);
         status = 1;
     } else {
-        const msgpack_object *ok = cn_mp_get(&reply.data, "ok");
+        const msgpack_object *ok = cn_mp_get(&reply.up.data, "ok");
         if (ok && ok->type == MSGPACK_OBJECT_BOOLEAN && ok->via.boolean) {
-            const msgpack_object *result = cn_mp_get(&reply.data, "result");
+            const msgpack_object *result = cn_mp_get(&reply.up.data, "result");
             ctl_render(op, result, json);
         } else {
-            const msgpack_object *e = cn_mp_get(&reply.data, "error");
+            const msgpack_object *e = cn_mp_get(&reply.up.data, "error");
             const msgpack_object *code = cn_mp_get(e, "code"), *msg = cn_mp_get(e, "message");
             fprintf(stderr, "concertctl: %.*s: %.*s\n", code ? (int)code->via.str.size : 7,
                     code ? code->via.str.ptr : "unknown", msg ? (int)msg->via.str.size : 0, msg ? msg->via.str.ptr : "");
             status = 1;
         }
-        msgpack_unpacked_destroy(&reply);
+        ctl_reply_destroy(&reply);
     }
     msgpack_sbuffer_destroy(&buf);
     return status;
