@@ -1,0 +1,151 @@
+#!/usr/bin/python3
+"""concertd benchmark: durable mutations per second and reply latency
+(p50/p99) with 1 and with 100 requests in flight, for concertd and, in the
+same run, for a bare baseline (ROUTER + one SQLite insert per message,
+same durability: WAL, synchronous=FULL); then concertd's memory holding
+20 regions x 200 actions. Not a test: it prints figures for
+tools/PERFORMANCE.md.
+
+  /usr/bin/python3 tools/bench/bench.py [BUILD_DIR]      (default: build)
+"""
+import os
+import platform
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import msgpack
+import zmq
+
+BUILD = sys.argv[1] if len(sys.argv) > 1 else "build"
+CTX = zmq.Context.instance()
+
+
+def wait_answer(sock, frame, tries=200):
+    for _ in range(tries):
+        sock.send(frame)
+        if sock.poll(100):
+            return sock.recv()
+    raise RuntimeError("no answer")
+
+
+def measure(endpoint, make_frame, count, in_flight):
+    """Sends count frames keeping in_flight outstanding; returns (rate, p50_ms, p99_ms)."""
+    s = CTX.socket(zmq.DEALER)
+    s.setsockopt(zmq.LINGER, 0)
+    s.connect(endpoint)
+    sent_at = {}
+    latencies = []
+    sent = 0
+    start = time.perf_counter()
+    while len(latencies) < count:
+        while sent < count and len(sent_at) < in_flight:
+            sent_at[sent] = time.perf_counter()
+            s.send(make_frame(sent))
+            sent += 1
+        s.recv()
+        # Replies to one DEALER come back in order.
+        first = min(sent_at)
+        latencies.append(time.perf_counter() - sent_at.pop(first))
+    elapsed = time.perf_counter() - start
+    s.close()
+    latencies.sort()
+    return count / elapsed, 1000 * statistics.median(latencies), 1000 * latencies[int(0.99 * (len(latencies) - 1))]
+
+
+def rss_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return -1
+
+
+def call(sock, op, **args):
+    sock.send(msgpack.packb({"v": 1, "id": 1, "op": op, "args": args}))
+    reply = msgpack.unpackb(sock.recv(), raw=False)
+    if not reply["ok"]:
+        raise RuntimeError("%s: %s" % (op, reply["error"]))
+    return reply["result"]
+
+
+def main():
+    folder = tempfile.mkdtemp(prefix="concertd-bench-")
+    results = {}
+    try:
+        # --- concertd ---
+        cmd = "ipc://%s/cmd" % folder
+        daemon = subprocess.Popen([os.path.join(BUILD, "core", "concertd"), "--data-dir", folder + "/data",
+                                   "--command-endpoint", cmd, "--event-endpoint", "ipc://%s/ev" % folder,
+                                   "--no-demo", "--log-level", "warn"])
+        s = CTX.socket(zmq.DEALER)
+        s.setsockopt(zmq.LINGER, 0)
+        s.connect(cmd)
+        wait_answer(s, msgpack.packb({"v": 1, "id": 0, "op": "node.info"}))
+        call(s, "region.create", id="bench", name="Bénchmark")
+        call(s, "plan.create", region="bench", title="Plan")
+        call(s, "objective.create", region="bench", number="1", text="Objectif")
+        call(s, "action.create", region="bench", objective="1", number="1.1", text="Action")
+        ind = call(s, "indicator.create", region="bench", action="1.1", name="Nombre de participants")["id"]
+
+        # A durable mutation whose cost does not grow with history: a new
+        # measurement (row + event), the reply carrying the latest value.
+        def note(i):
+            return msgpack.packb({"v": 1, "id": i, "op": "indicator.record", "args": {
+                "id": ind, "value": i, "note": "Rencontre nº %d" % i}})
+
+        results["concertd", 1] = measure(cmd, note, 300, 1)
+        results["concertd", 100] = measure(cmd, note, 5000, 100)
+        rss_start = rss_kib(daemon.pid)
+
+        # 20 regions x 200 actions, through plan.import.
+        for r in range(20):
+            doc = {"format": "concertd.plan", "version": 1, "plan": {"title": "Plan d'action 2024-2029"},
+                   "objectives": [{"number": str(o), "text": "Objectif %d" % o} for o in range(1, 11)],
+                   "actions": [{"number": "%d.%d" % (a // 20 + 1, a % 20 + 1), "objective": str(a // 20 + 1),
+                                "text": "Moyen d'action %d: organiser les rencontres régionales de concertation" % a,
+                                "targets": ["CLDS", "MRC"], "schedule": "Automne 2025",
+                                "windows": [{"kind": "dated", "start": "2025-09-23", "end": "2025-12-20"}],
+                                "responsible": "Équipe"} for a in range(200)]}
+            call(s, "region.create", id="region-%d" % r, name="Région %d" % r)
+            call(s, "plan.import", region="region-%d" % r, document=doc)
+        call(s, "action.list", region="region-0")
+        rss_loaded = rss_kib(daemon.pid)
+        s.close()
+        daemon.send_signal(signal.SIGTERM)
+        daemon.wait(30)
+
+        # --- baseline ---
+        bcmd = "ipc://%s/base" % folder
+        base = subprocess.Popen([os.path.join(BUILD, "tools", "bench_baseline"), bcmd, folder + "/base.db"])
+        b = CTX.socket(zmq.DEALER)
+        b.setsockopt(zmq.LINGER, 0)
+        b.connect(bcmd)
+        wait_answer(b, b"warm-up")
+        b.close()
+        results["baseline", 1] = measure(bcmd, note, 300, 1)
+        results["baseline", 100] = measure(bcmd, note, 5000, 100)
+        base.send_signal(signal.SIGTERM)
+        base.wait(30)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+    print("machine: %s, %d cores, %s" % (platform.processor() or platform.machine(), os.cpu_count(),
+                                         platform.platform()))
+    print("%-10s %9s %12s %9s %9s" % ("", "in flight", "mutations/s", "p50 ms", "p99 ms"))
+    for who in ("baseline", "concertd"):
+        for n in (1, 100):
+            rate, p50, p99 = results[who, n]
+            print("%-10s %9d %12.0f %9.2f %9.2f" % (who, n, rate, p50, p99))
+    for n in (1, 100):
+        print("ratio concertd/baseline, %d in flight: %.2f" % (n, results["concertd", n][0] / results["baseline", n][0]))
+    print("concertd RSS: %.1f MiB at start, %.1f MiB holding 20 regions x 200 actions"
+          % (rss_start / 1024, rss_loaded / 1024))
+
+
+if __name__ == "__main__":
+    main()
