@@ -429,7 +429,8 @@ int cn_core_batch_commit(cn_core *core, void *pub)
     core->in_batch = false;
     int rc = sqlite3_exec(core->db, "COMMIT", NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
-        cn_error("l'écriture sur disque a échoué (%s): le lot de commandes est annulé", sqlite3_errmsg(core->db));
+        cn_error("l'écriture sur disque a échoué (%s): le lot de commandes est annulé, rien n'en a été enregistré; "
+                 "vérifiez l'espace libre et les droits du dossier de données", sqlite3_errmsg(core->db));
         sqlite3_exec(core->db, "ROLLBACK", NULL, NULL, NULL);
         cn_evlog_abort(core->evlog);
         return -1;

@@ -2,6 +2,7 @@
  * clean shutdown on SIGTERM/SIGINT (requests already received are answered,
  * the database is closed cleanly). */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,6 +118,9 @@ int main(int argc, char **argv)
     }
     cn_log_set_level(cfg.log_level);
     cn_lang_set(cfg.lang);
+    /* A write past a file-size limit must fail like a full disk (the command
+     * gets "unavailable" and nothing is saved), not kill the daemon. */
+    signal(SIGXFSZ, SIG_IGN);
 
     int status = 1;
     cn_db *db = cn_db_new(cfg.data_dir, err, sizeof err);

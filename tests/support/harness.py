@@ -14,6 +14,8 @@ import zmq
 
 CONCERTD = os.environ.get("CONCERTD", "concertd")
 CONCERTCTL = os.environ.get("CONCERTCTL", "concertctl")
+# A command put before concertd, e.g. "valgrind -q --error-exitcode=99" (tools/dev test uses it).
+WRAP = os.environ.get("CONCERTD_WRAP", "").split()
 SOURCE = os.environ.get("CONCERTD_SOURCE", os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
 
 CTX = zmq.Context.instance()
@@ -83,7 +85,7 @@ class Daemon:
         self.log_path = os.path.join(self.folder, "concertd.log")
 
     def argv(self):
-        return [CONCERTD, "--data-dir", self.data, "--command-endpoint", self.command,
+        return WRAP + [CONCERTD, "--data-dir", self.data, "--command-endpoint", self.command,
                 "--event-endpoint", self.events, "--node-id", self.node_id, "--no-demo",
                 "--log-level", "debug"] + self.extra
 
