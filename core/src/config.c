@@ -55,7 +55,18 @@ static int set_path(struct load_ctx *ctx, char **field, const char *value)
     if (value[0] == '/' || value[0] == '\0')
         return cn_config_set(field, value);
     char full[PATH_MAX * 2];
-    snprintf(full, sizeof full, "%s/%s", ctx->dir, value);
+    /* The folder exists (the file is in it): resolving it keeps "../" out of logs. */
+    char dir[PATH_MAX];
+    snprintf(full, sizeof full, "%s/%s", realpath(ctx->dir, dir) ? dir : ctx->dir, value);
+    /* Drop a leading "<dir>/../x" into "<parent>/x" for readability. */
+    char *up = strstr(full, "/../");
+    if (up && up > full && strncmp(value, "../", 3) == 0) {
+        char *slash = up - 1;
+        while (slash > full && *slash != '/')
+            slash--;
+        if (*slash == '/')
+            memmove(slash, up + 3, strlen(up + 3) + 1);
+    }
     return cn_config_set(field, full);
 }
 

@@ -101,9 +101,11 @@ int cn_db_migrate(sqlite3 *db, int target, char *err, size_t errcap)
             sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
             return -1;
         }
-        if (v > 1 || current > 0)
-            cn_info("base de données migrée au schéma %d", v);
     }
+    if (current == 0 && target > 0)
+        cn_info("base de données créée (schéma %d)", target);
+    else if (target > current)
+        cn_info("base de données migrée du schéma %d au schéma %d", current, target);
     return 0;
 }
 

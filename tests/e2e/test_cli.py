@@ -69,6 +69,10 @@ class Cli(unittest.TestCase):
             self.assertIn("Lancement au forum", out)
             self.assertIn("Comité de citoyens", out)
             self.assertIn("Nombre de membres", out)
+            _, out, _ = self.ctl("--json", "action", "show", "lanaudiere", "1.2")
+            action_id = json.loads(out)["id"]
+            _, out, _ = self.ctl("--json", "action", "show", "--id", str(action_id))
+            self.assertEqual(json.loads(out)["number"], "1.2")
             _, out, _ = self.ctl("--lang", "en", "action", "list", "lanaudiere")
             self.assertIn("in progress", out)
 

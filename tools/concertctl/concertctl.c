@@ -37,6 +37,11 @@ typedef struct {
 static const opt plan_sel[] = {{"plan", 'i', NULL, "id du plan (défaut: le plan actif de la région)",
                                 "plan id (default: the region's active plan)"},
                                {NULL, 0, NULL, NULL, NULL}};
+static const opt ent_sel[] = {{"plan", 'i', NULL, "id du plan (défaut: le plan actif de la région)",
+                               "plan id (default: the region's active plan)"},
+                              {"id", 'i', NULL, "id interne stable (remplace RÉGION NUMÉRO)",
+                               "stable internal id (instead of REGION NUMBER)"},
+                              {NULL, 0, NULL, NULL, NULL}};
 static const opt region_opts[] = {
     {"name", 's', NULL, "nom (ex.: Lanaudière)", "name (e.g. Lanaudière)"},
     {"organisation", 's', NULL, "organisation porteuse (ex.: TPDSL)", "organisation (e.g. TPDSL)"},
@@ -130,31 +135,31 @@ static const command commands[] = {
     {"plan", "import", "plan.import", {"region", "document"}, "sf", no_opts,
      "importe un plan exporté (fichier JSON)", "imports an exported plan (JSON file)"},
     {"orientation", "list", "orientation.list", {"region"}, "s", plan_sel, "liste les orientations", "lists orientations"},
-    {"orientation", "show", "orientation.get", {"region", "number"}, "sn", plan_sel, "montre une orientation",
+    {"orientation", "show", "orientation.get", {"region", "number"}, "sn", ent_sel, "montre une orientation",
      "shows an orientation"},
     {"orientation", "create", "orientation.create", {"region", "number"}, "sn", orientation_opts,
      "ajoute une orientation", "adds an orientation"},
     {"orientation", "update", "orientation.update", {"region", "number"}, "sn", orientation_opts,
      "modifie une orientation", "updates an orientation"},
-    {"orientation", "delete", "orientation.delete", {"region", "number"}, "sn", plan_sel, "supprime une orientation",
+    {"orientation", "delete", "orientation.delete", {"region", "number"}, "sn", ent_sel, "supprime une orientation",
      "deletes an orientation"},
     {"objective", "list", "objective.list", {"region"}, "s", objective_opts, "liste les objectifs", "lists objectives"},
-    {"objective", "show", "objective.get", {"region", "number"}, "sn", plan_sel, "montre un objectif",
+    {"objective", "show", "objective.get", {"region", "number"}, "sn", ent_sel, "montre un objectif",
      "shows an objective"},
     {"objective", "create", "objective.create", {"region", "number"}, "sn", objective_opts, "ajoute un objectif",
      "adds an objective"},
     {"objective", "update", "objective.update", {"region", "number"}, "sn", objective_opts, "modifie un objectif",
      "updates an objective"},
-    {"objective", "delete", "objective.delete", {"region", "number"}, "sn", plan_sel, "supprime un objectif",
+    {"objective", "delete", "objective.delete", {"region", "number"}, "sn", ent_sel, "supprime un objectif",
      "deletes an objective"},
     {"action", "list", "action.list", {"region"}, "s", action_list_opts, "liste les actions", "lists actions"},
-    {"action", "show", "action.get", {"region", "number"}, "sn", plan_sel, "montre une action et son suivi",
+    {"action", "show", "action.get", {"region", "number"}, "sn", ent_sel, "montre une action et son suivi",
      "shows an action and its follow-up"},
     {"action", "create", "action.create", {"region", "number"}, "sn", action_opts, "ajoute une action",
      "adds an action"},
     {"action", "update", "action.update", {"region", "number"}, "sn", action_opts, "modifie une action",
      "updates an action"},
-    {"action", "delete", "action.delete", {"region", "number"}, "sn", plan_sel, "supprime une action",
+    {"action", "delete", "action.delete", {"region", "number"}, "sn", ent_sel, "supprime une action",
      "deletes an action"},
     {"action", "status", "action.set_status", {"region", "number", "status"}, "sns", status_opts,
      "change l'état (planned, in_progress, done, ongoing, postponed, cancelled)",
@@ -455,7 +460,9 @@ int main(int argc, char **argv)
         npos++;
     }
     if (status == 0) {
-        for (int p = npos; p < 4 && cmd->pos[p]; p++)
+        /* plan.list's region is optional; an entity named by --id needs no region and number. */
+        bool by_id = json_object_get(args, "id") && strcmp(cmd->pos[0] ? cmd->pos[0] : "", "id") != 0;
+        for (int p = npos; p < 4 && cmd->pos[p] && !by_id; p++)
             if (!(strcmp(cmd->op, "plan.list") == 0)) {
                 status = fail("invalid_argument", T("argument manquant: %s (--help)", "missing argument: %s (--help)"),
                               cmd->pos[p]);

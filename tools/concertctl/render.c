@@ -260,6 +260,13 @@ void ctl_render(const char *op, const msgpack_object *r, bool json)
             static const column cols[] = {{"name", "Nom", "Name", 40, false}, {"kind", "Type", "Kind", 20, false}};
             table(t, cols, COUNT(cols));
         }
+        const msgpack_object *g = cn_mp_get(r, "glossary");
+        if (g && g->via.array.size) {
+            heading("Sigles", "Acronyms");
+            static const column cols[] = {{"term", "Sigle", "Acronym", 12, false},
+                                          {"definition", "Définition", "Definition", 80, false}};
+            table(g, cols, COUNT(cols));
+        }
         const msgpack_object *p = cn_mp_get(r, "plans");
         if (p && p->via.array.size) {
             heading("Plans", "Plans");
