@@ -318,47 +318,43 @@ void cn_reply_destroy(cn_reply *reply)
     msgpack_sbuffer_destroy(&reply->id);
 }
 
-static void pack_error(cn_reply *reply, const char *code, const char *message, const char *field)
+/* Packs the reply map's first three entries (v, id, ok) and the key of the
+ * fourth ("result" or "error"), whose value the caller packs. */
+static void pack_head(msgpack_packer *pk, cn_reply *reply, bool ok)
 {
     msgpack_sbuffer_clear(&reply->buf);
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, &reply->buf, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 4);
-    cn_pk_kint(&pk, "v", 1);
-    cn_pk_str(&pk, "id");
+    msgpack_packer_init(pk, &reply->buf, msgpack_sbuffer_write);
+    msgpack_pack_map(pk, 4);
+    cn_pk_kint(pk, "v", 1);
+    cn_pk_str(pk, "id");
     if (reply->id.size)
-        cn_pk_raw(&pk, reply->id.data, reply->id.size);
+        cn_pk_raw(pk, reply->id.data, reply->id.size);
     else
-        msgpack_pack_nil(&pk);
-    cn_pk_kbool(&pk, "ok", false);
-    cn_pk_str(&pk, "error");
+        msgpack_pack_nil(pk);
+    cn_pk_kbool(pk, "ok", ok);
+    cn_pk_str(pk, ok ? "result" : "error");
+    reply->ok = ok;
+}
+
+static void pack_error(cn_reply *reply, const char *code, const char *message, const char *field)
+{
+    msgpack_packer pk;
+    pack_head(&pk, reply, false);
     msgpack_pack_map(&pk, field && *field ? 3 : 2);
     cn_pk_kstr(&pk, "code", code);
     cn_pk_kstr(&pk, "message", message);
     if (field && *field)
         cn_pk_kstr(&pk, "field", field);
-    reply->ok = false;
 }
 
 static void pack_ok(cn_reply *reply, const msgpack_sbuffer *result)
 {
-    msgpack_sbuffer_clear(&reply->buf);
     msgpack_packer pk;
-    msgpack_packer_init(&pk, &reply->buf, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 4);
-    cn_pk_kint(&pk, "v", 1);
-    cn_pk_str(&pk, "id");
-    if (reply->id.size)
-        cn_pk_raw(&pk, reply->id.data, reply->id.size);
-    else
-        msgpack_pack_nil(&pk);
-    cn_pk_kbool(&pk, "ok", true);
-    cn_pk_str(&pk, "result");
+    pack_head(&pk, reply, true);
     if (result->size)
         cn_pk_raw(&pk, result->data, result->size);
     else
         msgpack_pack_nil(&pk);
-    reply->ok = true;
 }
 
 void cn_reply_init_error(cn_reply *reply, const char *code, const char *message)

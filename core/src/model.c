@@ -39,6 +39,55 @@ int cn_pack_strlist(msgpack_sbuffer *buf, const msgpack_object *list)
     return rc;
 }
 
+const char *cn_req_column(cn_req *req, sqlite3_stmt *st, int i)
+{
+    msgpack_object o = {.type = MSGPACK_OBJECT_STR};
+    o.via.str.ptr = (const char *)sqlite3_column_text(st, i);
+    o.via.str.size = (uint32_t)sqlite3_column_bytes(st, i);
+    return o.via.str.ptr ? cn_req_strdup(req, &o) : NULL;
+}
+
+int cn_store_strlist(cn_req *req, const char *table, const char *column, const char *arg, int64_t id, bool create)
+{
+    const msgpack_object *list;
+    int r = cn_arg_strlist(req, arg, CN_OPTIONAL, &list);
+    if (r < 0 || (r == 0 && !create))
+        return r;
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init(&buf);
+    cn_pack_strlist(&buf, list);
+    char sql[128];
+    snprintf(sql, sizeof sql, "UPDATE %s SET %s = ? WHERE id = ?", table, column);
+    sqlite3_stmt *st;
+    int rc = cn_req_prepare(req, sql, &st);
+    if (rc == 0) {
+        sqlite3_bind_blob(st, 1, buf.data, (int)buf.size, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 2, id);
+        rc = cn_req_exec(req, st);
+    }
+    msgpack_sbuffer_destroy(&buf);
+    return rc;
+}
+
+int cn_pk_rows(cn_req *req, msgpack_packer *pk, sqlite3_stmt *st)
+{
+    /* Count first so the array header is right; these lists are short. */
+    size_t n = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        n++;
+    if (rc != SQLITE_DONE) {
+        sqlite3_finalize(st);
+        return cn_req_sqlite_fail(req, rc);
+    }
+    sqlite3_reset(st);
+    msgpack_pack_array(pk, n);
+    while (sqlite3_step(st) == SQLITE_ROW)
+        cn_pk_row(pk, st);
+    sqlite3_finalize(st);
+    return 0;
+}
+
 /* ---- resolution ---------------------------------------------------------- */
 
 int cn_region_arg(cn_req *req, const char *key, int required, const char **slug)
@@ -58,12 +107,8 @@ int cn_region_arg(cn_req *req, const char *key, int required, const char **slug)
         return -1;
     sqlite3_bind_text(st, 1, given, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, folded, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        msgpack_object o = {.type = MSGPACK_OBJECT_STR};
-        o.via.str.ptr = (const char *)sqlite3_column_text(st, 0);
-        o.via.str.size = (uint32_t)sqlite3_column_bytes(st, 0);
-        *slug = cn_req_strdup(req, &o);
-    }
+    if (sqlite3_step(st) == SQLITE_ROW)
+        *slug = cn_req_column(req, st, 0);
     sqlite3_finalize(st);
     if (!*slug)
         return cn_req_fail(req, "not_found", key, L("région inconnue: %s (region.list donne les régions)",
@@ -78,12 +123,8 @@ static int plan_region(cn_req *req, int64_t plan, const char **region)
         return -1;
     sqlite3_bind_int64(st, 1, plan);
     *region = NULL;
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        msgpack_object o = {.type = MSGPACK_OBJECT_STR};
-        o.via.str.ptr = (const char *)sqlite3_column_text(st, 0);
-        o.via.str.size = (uint32_t)sqlite3_column_bytes(st, 0);
-        *region = cn_req_strdup(req, &o);
-    }
+    if (sqlite3_step(st) == SQLITE_ROW)
+        *region = cn_req_column(req, st, 0);
     sqlite3_finalize(st);
     return *region ? 0 : -1;
 }
@@ -250,21 +291,7 @@ static int pack_rows(cn_req *req, msgpack_packer *pk, const char *sql, int64_t i
         sqlite3_bind_text(st, 1, text_id, -1, SQLITE_STATIC);
     else
         sqlite3_bind_int64(st, 1, id);
-    /* Count first so the array header is right; these lists are short. */
-    size_t n = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        n++;
-    if (rc != SQLITE_DONE) {
-        sqlite3_finalize(st);
-        return cn_req_sqlite_fail(req, rc);
-    }
-    sqlite3_reset(st);
-    msgpack_pack_array(pk, n);
-    while (sqlite3_step(st) == SQLITE_ROW)
-        cn_pk_row(pk, st);
-    sqlite3_finalize(st);
-    return 0;
+    return cn_pk_rows(req, pk, st);
 }
 
 int cn_pack_region(cn_req *req, msgpack_packer *pk, const char *slug)
@@ -381,7 +408,7 @@ int cn_emit_buf(cn_req *req, const char *region, const char *type, const msgpack
     return cn_req_emit(req, region, type, buf->data, buf->size);
 }
 
-int cn_emit_entity(cn_req *req, const char *region, const char *type, cn_pack_fn fn, int64_t id)
+int cn_emit_entity(cn_req *req, const char *region, const char *type, cn_pack_fn fn, int64_t id, bool as_result)
 {
     msgpack_sbuffer buf;
     msgpack_sbuffer_init(&buf);
@@ -390,7 +417,7 @@ int cn_emit_entity(cn_req *req, const char *region, const char *type, cn_pack_fn
     int rc = fn(req, &pk, id);
     if (rc == 0)
         rc = cn_emit_buf(req, region, type, &buf);
-    if (rc == 0)
+    if (rc == 0 && as_result)
         cn_pk_raw(cn_req_pk(req), buf.data, buf.size);
     msgpack_sbuffer_destroy(&buf);
     return rc;

@@ -55,9 +55,9 @@ int cn_pack_indicator(cn_req *req, msgpack_packer *pk, int64_t id, bool history)
 
 typedef int (*cn_pack_fn)(cn_req *req, msgpack_packer *pk, int64_t id);
 
-/* Packs entity id with fn, emits it as event `type` of region, and makes it
- * the request's result too. */
-int cn_emit_entity(cn_req *req, const char *region, const char *type, cn_pack_fn fn, int64_t id);
+/* Packs entity id with fn and emits it as event `type` of region; with
+ * as_result, makes it the request's result too. */
+int cn_emit_entity(cn_req *req, const char *region, const char *type, cn_pack_fn fn, int64_t id, bool as_result);
 
 /* Emits an event whose data is the map packed in buf. */
 int cn_emit_buf(cn_req *req, const char *region, const char *type, const msgpack_sbuffer *buf);
@@ -82,6 +82,17 @@ int cn_windows_store(cn_req *req, int64_t action, const char *schedule);
 /* Packs a msgpack array of strings into a BLOB-ready buffer (empty array
  * when list is NULL). */
 int cn_pack_strlist(msgpack_sbuffer *buf, const msgpack_object *list);
+
+/* Replaces the list-of-strings BLOB column of row id in table with
+ * args[arg]; with create, an absent argument stores an empty list. */
+int cn_store_strlist(cn_req *req, const char *table, const char *column, const char *arg, int64_t id, bool create);
+
+/* Steps st (prepared and bound), packs every row as a map into an array,
+ * and finalizes st. */
+int cn_pk_rows(cn_req *req, msgpack_packer *pk, sqlite3_stmt *st);
+
+/* Copies text column i of st's current row into the request's memory. */
+const char *cn_req_column(cn_req *req, sqlite3_stmt *st, int i);
 
 /* Binds text or NULL. */
 void cn_bind_text(sqlite3_stmt *st, int i, const char *s);

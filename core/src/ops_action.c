@@ -27,26 +27,6 @@ static int objective_of(cn_req *req, int64_t plan, int required, int64_t *object
     return 1;
 }
 
-static int store_targets(cn_req *req, int64_t id, bool create)
-{
-    const msgpack_object *list;
-    int r = cn_arg_strlist(req, "targets", CN_OPTIONAL, &list);
-    if (r < 0 || (r == 0 && !create))
-        return r;
-    msgpack_sbuffer buf;
-    msgpack_sbuffer_init(&buf);
-    cn_pack_strlist(&buf, list);
-    sqlite3_stmt *st;
-    int rc = cn_req_prepare(req, "UPDATE actions SET targets = ? WHERE id = ?", &st);
-    if (rc == 0) {
-        sqlite3_bind_blob(st, 1, buf.data, (int)buf.size, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(st, 2, id);
-        rc = cn_req_exec(req, st);
-    }
-    msgpack_sbuffer_destroy(&buf);
-    return rc;
-}
-
 static int pack_action_summary(cn_req *req, msgpack_packer *pk, int64_t id) { return cn_pack_action(req, pk, id, false); }
 static int pack_action_full(cn_req *req, msgpack_packer *pk, int64_t id) { return cn_pack_action(req, pk, id, true); }
 
@@ -135,17 +115,9 @@ int cn_action_insert(cn_req *req, int64_t plan, const char *region, int64_t pare
     if (cn_req_exec(req, st))
         return -1;
     *id = sqlite3_last_insert_rowid(req->db);
-    if (store_targets(req, *id, true) || cn_windows_store(req, *id, schedule))
+    if (cn_store_strlist(req, "actions", "targets", "targets", *id, true) || cn_windows_store(req, *id, schedule))
         return -1;
-    msgpack_sbuffer buf;
-    msgpack_sbuffer_init(&buf);
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, &buf, msgpack_sbuffer_write);
-    int rc = cn_pack_action(req, &pk, *id, false);
-    if (rc == 0)
-        rc = cn_emit_buf(req, region, "action.created", &buf);
-    msgpack_sbuffer_destroy(&buf);
-    return rc;
+    return cn_emit_entity(req, region, "action.created", pack_action_summary, *id, false);
 }
 
 static int action_create(cn_req *req)
@@ -244,7 +216,7 @@ static int action_update(cn_req *req)
         if (cn_req_exec(req, st))
             return -1;
     }
-    if (store_targets(req, id, false) < 0)
+    if (cn_store_strlist(req, "actions", "targets", "targets", id, false) < 0)
         return -1;
     if ((schedule_set || cn_mp_get(req->args, "windows")) && cn_windows_store(req, id, schedule))
         return -1;
@@ -275,7 +247,7 @@ static int action_update(cn_req *req)
     sqlite3_bind_int64(st, 2, id);
     if (cn_req_exec(req, st))
         return -1;
-    return cn_emit_entity(req, region, "action.updated", pack_action_summary, id);
+    return cn_emit_entity(req, region, "action.updated", pack_action_summary, id, true);
 }
 
 static int action_delete(cn_req *req)
@@ -283,7 +255,7 @@ static int action_delete(cn_req *req)
     int64_t id, plan;
     const char *region;
     if (cn_entity_arg(req, "actions", &id, &plan, &region) ||
-        cn_emit_entity(req, region, "action.deleted", pack_action_full, id))
+        cn_emit_entity(req, region, "action.deleted", pack_action_full, id, true))
         return -1;
     sqlite3_stmt *st;
     if (cn_req_prepare(req, "DELETE FROM actions WHERE id = ?", &st))

@@ -7,7 +7,7 @@
 #include "mp.h"
 #include "text.h"
 
-static int pack_with_history(cn_req *req, msgpack_packer *pk, int64_t id) { return cn_pack_indicator(req, pk, id, false); }
+static int pack_indicator(cn_req *req, msgpack_packer *pk, int64_t id) { return cn_pack_indicator(req, pk, id, false); }
 
 int cn_indicator_insert(cn_req *req, int64_t plan, const char *region, int64_t parent, int64_t *id)
 {
@@ -54,15 +54,7 @@ int cn_indicator_insert(cn_req *req, int64_t plan, const char *region, int64_t p
     if (cn_req_exec(req, st))
         return -1;
     *id = sqlite3_last_insert_rowid(req->db);
-    msgpack_sbuffer buf;
-    msgpack_sbuffer_init(&buf);
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, &buf, msgpack_sbuffer_write);
-    int rc = cn_pack_indicator(req, &pk, *id, false);
-    if (rc == 0)
-        rc = cn_emit_buf(req, region, "indicator.created", &buf);
-    msgpack_sbuffer_destroy(&buf);
-    return rc;
+    return cn_emit_entity(req, region, "indicator.created", pack_indicator, *id, false);
 }
 
 int cn_measurement_insert(cn_req *req, int64_t indicator, const char *region)
@@ -116,12 +108,8 @@ static int indicator_arg(cn_req *req, int64_t *id, const char **region)
         return -1;
     sqlite3_bind_int64(st, 1, *id);
     *region = NULL;
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        msgpack_object o = {.type = MSGPACK_OBJECT_STR};
-        o.via.str.ptr = (const char *)sqlite3_column_text(st, 0);
-        o.via.str.size = (uint32_t)sqlite3_column_bytes(st, 0);
-        *region = cn_req_strdup(req, &o);
-    }
+    if (sqlite3_step(st) == SQLITE_ROW)
+        *region = cn_req_column(req, st, 0);
     sqlite3_finalize(st);
     if (!*region)
         return cn_req_fail(req, "not_found", "id", L("indicateur inconnu: id %lld", "unknown indicator: id %lld"),
@@ -174,7 +162,7 @@ static int indicator_list(cn_req *req)
     msgpack_pack_array(cn_req_pk(req), n);
     int rc = 0;
     while (rc == 0 && sqlite3_step(st) == SQLITE_ROW)
-        rc = pack_with_history(req, cn_req_pk(req), sqlite3_column_int64(st, 0));
+        rc = pack_indicator(req, cn_req_pk(req), sqlite3_column_int64(st, 0));
     sqlite3_finalize(st);
     return rc;
 }

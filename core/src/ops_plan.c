@@ -92,15 +92,7 @@ int cn_plan_insert(cn_req *req, const char *region, int64_t *id)
     *id = sqlite3_last_insert_rowid(req->db);
     if (store_mandates(req, *id) < 0)
         return -1;
-    msgpack_sbuffer buf;
-    msgpack_sbuffer_init(&buf);
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, &buf, msgpack_sbuffer_write);
-    int rc = cn_pack_plan(req, &pk, *id);
-    if (rc == 0)
-        rc = cn_emit_buf(req, region, "plan.created", &buf);
-    msgpack_sbuffer_destroy(&buf);
-    return rc;
+    return cn_emit_entity(req, region, "plan.created", cn_pack_plan, *id, false);
 }
 
 static int plan_create(cn_req *req)
@@ -138,15 +130,7 @@ static int plan_list(cn_req *req)
         return -1;
     cn_bind_text(st, 1, region);
     sqlite3_bind_int(st, 2, archived);
-    size_t n = 0;
-    while (sqlite3_step(st) == SQLITE_ROW)
-        n++;
-    sqlite3_reset(st);
-    msgpack_pack_array(cn_req_pk(req), n);
-    while (sqlite3_step(st) == SQLITE_ROW)
-        cn_pk_row(cn_req_pk(req), st);
-    sqlite3_finalize(st);
-    return 0;
+    return cn_pk_rows(req, cn_req_pk(req), st);
 }
 
 static int touch_and_emit(cn_req *req, int64_t plan, const char *region, const char *type)
@@ -158,7 +142,7 @@ static int touch_and_emit(cn_req *req, int64_t plan, const char *region, const c
     sqlite3_bind_int64(st, 2, plan);
     if (cn_req_exec(req, st))
         return -1;
-    return cn_emit_entity(req, region, type, cn_pack_plan, plan);
+    return cn_emit_entity(req, region, type, cn_pack_plan, plan, true);
 }
 
 static int plan_update(cn_req *req)

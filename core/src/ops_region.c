@@ -169,15 +169,7 @@ static int region_list(cn_req *req)
                        " FROM regions r ORDER BY r.name_key",
                        &st))
         return -1;
-    size_t n = 0;
-    while (sqlite3_step(st) == SQLITE_ROW)
-        n++;
-    sqlite3_reset(st);
-    msgpack_pack_array(cn_req_pk(req), n);
-    while (sqlite3_step(st) == SQLITE_ROW)
-        cn_pk_row(cn_req_pk(req), st);
-    sqlite3_finalize(st);
-    return 0;
+    return cn_pk_rows(req, cn_req_pk(req), st);
 }
 
 static int region_update(cn_req *req)

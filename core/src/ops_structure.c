@@ -53,22 +53,14 @@ static int pack_list(cn_req *req, const char *sql, int64_t plan, int64_t filter)
         sqlite3_bind_int64(st, 2, filter);
     else
         sqlite3_bind_null(st, 2);
-    size_t n = 0;
-    while (sqlite3_step(st) == SQLITE_ROW)
-        n++;
-    sqlite3_reset(st);
-    msgpack_pack_array(cn_req_pk(req), n);
-    while (sqlite3_step(st) == SQLITE_ROW)
-        cn_pk_row(cn_req_pk(req), st);
-    sqlite3_finalize(st);
-    return 0;
+    return cn_pk_rows(req, cn_req_pk(req), st);
 }
 
 /* Emits <what>.deleted with the entity as it was, then deletes it. */
 static int delete_entity(cn_req *req, const char *table, const char *type, cn_pack_fn fn, int64_t id,
                          const char *region)
 {
-    if (cn_emit_entity(req, region, type, fn, id))
+    if (cn_emit_entity(req, region, type, fn, id, true))
         return -1;
     char sql[64];
     snprintf(sql, sizeof sql, "DELETE FROM %s WHERE id = ?", table);
@@ -101,15 +93,7 @@ int cn_orientation_insert(cn_req *req, int64_t plan, const char *region, int64_t
     if (cn_req_exec(req, st))
         return -1;
     *id = sqlite3_last_insert_rowid(req->db);
-    msgpack_sbuffer buf;
-    msgpack_sbuffer_init(&buf);
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, &buf, msgpack_sbuffer_write);
-    int rc = cn_pack_orientation(req, &pk, *id);
-    if (rc == 0)
-        rc = cn_emit_buf(req, region, "orientation.created", &buf);
-    msgpack_sbuffer_destroy(&buf);
-    return rc;
+    return cn_emit_entity(req, region, "orientation.created", cn_pack_orientation, *id, false);
 }
 
 static int orientation_create(cn_req *req)
@@ -166,7 +150,7 @@ static int orientation_update(cn_req *req)
     }
     if (renumber(req, "orientations", id, plan) < 0)
         return -1;
-    return cn_emit_entity(req, region, "orientation.updated", cn_pack_orientation, id);
+    return cn_emit_entity(req, region, "orientation.updated", cn_pack_orientation, id, true);
 }
 
 static int orientation_delete(cn_req *req)
@@ -210,26 +194,6 @@ static int orientation_of(cn_req *req, int64_t plan, int64_t *orientation, int *
     return 1;
 }
 
-static int store_objective_mandates(cn_req *req, int64_t id, bool create)
-{
-    const msgpack_object *list;
-    int r = cn_arg_strlist(req, "mandates", CN_OPTIONAL, &list);
-    if (r < 0 || (r == 0 && !create))
-        return r;
-    msgpack_sbuffer buf;
-    msgpack_sbuffer_init(&buf);
-    cn_pack_strlist(&buf, list);
-    sqlite3_stmt *st;
-    int rc = cn_req_prepare(req, "UPDATE objectives SET mandates = ? WHERE id = ?", &st);
-    if (rc == 0) {
-        sqlite3_bind_blob(st, 1, buf.data, (int)buf.size, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(st, 2, id);
-        rc = cn_req_exec(req, st);
-    }
-    msgpack_sbuffer_destroy(&buf);
-    return rc;
-}
-
 int cn_objective_insert(cn_req *req, int64_t plan, const char *region, int64_t parent, int64_t *id)
 {
     char num[64], key[160];
@@ -255,17 +219,9 @@ int cn_objective_insert(cn_req *req, int64_t plan, const char *region, int64_t p
     if (cn_req_exec(req, st))
         return -1;
     *id = sqlite3_last_insert_rowid(req->db);
-    if (store_objective_mandates(req, *id, true))
+    if (cn_store_strlist(req, "objectives", "mandates", "mandates", *id, true))
         return -1;
-    msgpack_sbuffer buf;
-    msgpack_sbuffer_init(&buf);
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, &buf, msgpack_sbuffer_write);
-    int rc = cn_pack_objective(req, &pk, *id);
-    if (rc == 0)
-        rc = cn_emit_buf(req, region, "objective.created", &buf);
-    msgpack_sbuffer_destroy(&buf);
-    return rc;
+    return cn_emit_entity(req, region, "objective.created", cn_pack_objective, *id, false);
 }
 
 static int objective_create(cn_req *req)
@@ -321,9 +277,9 @@ static int objective_update(cn_req *req)
     sqlite3_bind_int(st, 2, present > 0);
     sqlite3_bind_int64(st, 3, orientation);
     sqlite3_bind_int64(st, 4, id);
-    if (cn_req_exec(req, st) || store_objective_mandates(req, id, false) < 0 || renumber(req, "objectives", id, plan) < 0)
+    if (cn_req_exec(req, st) || cn_store_strlist(req, "objectives", "mandates", "mandates", id, false) < 0 || renumber(req, "objectives", id, plan) < 0)
         return -1;
-    return cn_emit_entity(req, region, "objective.updated", cn_pack_objective, id);
+    return cn_emit_entity(req, region, "objective.updated", cn_pack_objective, id, true);
 }
 
 static int objective_delete(cn_req *req)
