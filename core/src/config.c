@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int cn_config_set(char **field, const char *value)
 {
@@ -25,7 +26,7 @@ int cn_config_defaults(cn_config *cfg)
     cfg->lang = CN_LANG_FR;
     cfg->max_message_size = 1024 * 1024;
     cfg->log_level = CN_LOG_INFO;
-    if (cn_config_set(&cfg->node_id, "local") || cn_config_set(&cfg->data_dir, "data") ||
+    if (cn_config_set(&cfg->node_id, "local") || cn_config_set(&cfg->timezone, "America/Toronto") || cn_config_set(&cfg->data_dir, "data") ||
         cn_config_set(&cfg->command_endpoint, "tcp://127.0.0.1:7410") ||
         cn_config_set(&cfg->event_endpoint, "tcp://127.0.0.1:7411"))
         return -1;
@@ -35,6 +36,7 @@ int cn_config_defaults(cn_config *cfg)
 void cn_config_clear(cn_config *cfg)
 {
     free(cfg->node_id);
+    free(cfg->timezone);
     free(cfg->data_dir);
     free(cfg->command_endpoint);
     free(cfg->event_endpoint);
@@ -87,6 +89,15 @@ static int on_entry(void *user, const char *section, const char *name, const cha
             snprintf(ctx->err, ctx->errcap, "[node] lang = %s: valeurs possibles fr ou en", value);
             return 0;
         }
+    } else if (IS("node", "timezone")) {
+        char zone[512];
+        snprintf(zone, sizeof zone, "/usr/share/zoneinfo/%s", value);
+        if (strstr(value, "..") || access(zone, R_OK) != 0) {
+            snprintf(ctx->err, ctx->errcap, "[node] timezone = %s: fuseau inconnu (ex.: America/Toronto; paquet tzdata)",
+                     value);
+            return 0;
+        }
+        rc = cn_config_set(&cfg->timezone, value);
     } else if (IS("storage", "data_dir")) {
         rc = set_path(ctx, &cfg->data_dir, value);
     } else if (IS("bus", "command")) {

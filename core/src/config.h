@@ -14,6 +14,7 @@
 typedef struct cn_config {
     char *node_id;          /* this node's id in (origin, seq); [node] id */
     cn_lang lang;           /* default language of messages; [node] lang = fr|en */
+    char *timezone;         /* where "today" is reckoned; [node] timezone, default America/Toronto */
     char *data_dir;         /* holds concertd.db and the lock; [storage] data_dir */
     char *command_endpoint; /* ROUTER bind; [bus] command */
     char *event_endpoint;   /* PUB bind; [bus] events */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <uv.h>
 
 #include "config.h"
@@ -109,9 +110,9 @@ int main(int argc, char **argv)
         return 2;
     }
     if (check) {
-        printf("configuration valide\n  nœud: %s\n  données: %s\n  commandes: %s\n  événements: %s\n"
+        printf("configuration valide\n  fuseau horaire: %s\n  nœud: %s\n  données: %s\n  commandes: %s\n  événements: %s\n"
                "  taille max. d'un message: %ld octets\n  démo: %s\n",
-               cfg.node_id, cfg.data_dir, cfg.command_endpoint, cfg.event_endpoint, cfg.max_message_size,
+               cfg.timezone, cfg.node_id, cfg.data_dir, cfg.command_endpoint, cfg.event_endpoint, cfg.max_message_size,
                cfg.demo_file ? cfg.demo_file : "(aucune)");
         cn_config_clear(&cfg);
         return 0;
@@ -121,6 +122,9 @@ int main(int argc, char **argv)
     /* A write past a file-size limit must fail like a full disk (the command
      * gets "unavailable" and nothing is saved), not kill the daemon. */
     signal(SIGXFSZ, SIG_IGN);
+    /* Dates that default to "today" are the table's today, not UTC's. */
+    setenv("TZ", cfg.timezone, 1);
+    tzset();
 
     int status = 1;
     cn_db *db = cn_db_new(cfg.data_dir, err, sizeof err);

@@ -133,7 +133,7 @@ void cn_date_today(char out[11])
 {
     time_t t = time(NULL);
     struct tm tm;
-    gmtime_r(&t, &tm);
+    localtime_r(&t, &tm); /* the daemon sets TZ from [node] timezone */
     strftime(out, 11, "%Y-%m-%d", &tm);
 }
 

@@ -21,7 +21,8 @@ size_t cn_fold(const char *s, char *out, size_t cap);
 /* True when s is a real calendar date written YYYY-MM-DD (2023-02-30 is not). */
 bool cn_date_valid(const char *s);
 
-/* Today's date, UTC, as YYYY-MM-DD into out[11]. */
+/* Today's date in the process's time zone (concertd sets it from
+ * [node] timezone), as YYYY-MM-DD into out[11]. */
 void cn_date_today(char out[11]);
 
 /* Milliseconds since the Unix epoch (wall clock). */

@@ -88,6 +88,14 @@ class Configuration(unittest.TestCase):
             self.assertIn("max_mesage_size", err)
         finally:
             os.unlink(f.name)
+        with tempfile.NamedTemporaryFile("w", suffix=".conf", delete=False) as f:
+            f.write("[node]\ntimezone = Mars/Olympus\n")
+        try:
+            r = self.run_daemon("--config", f.name, "--check-config")
+            self.assertEqual(r.returncode, 1)
+            self.assertIn("%s:2: [node] timezone = Mars/Olympus: fuseau inconnu" % f.name, r.stderr.decode())
+        finally:
+            os.unlink(f.name)
         r = self.run_daemon("--config", "/nonexistent/concertd.conf")
         self.assertEqual(r.returncode, 1)
         self.assertIn("impossible d'ouvrir", r.stderr.decode())

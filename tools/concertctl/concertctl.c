@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "client.h"
 #include "jsonmp.h"
@@ -342,6 +343,10 @@ int main(int argc, char **argv)
         conn.events = "tcp://127.0.0.1:7411";
     if (!conn.lang || (strcmp(conn.lang, "en") != 0))
         conn.lang = "fr";
+    /* People read times in the tables' own time zone unless they chose another. */
+    if (!getenv("TZ"))
+        setenv("TZ", "America/Toronto", 1);
+    tzset();
     bool json = false;
     int i = 1;
     for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
