@@ -33,8 +33,61 @@ int cn_config_defaults(cn_config *cfg)
     return 0;
 }
 
+int cn_config_add_plugin(cn_config *cfg, const char *name)
+{
+    for (size_t i = 0; i < cfg->nplugins; i++)
+        if (strcmp(cfg->plugins[i], name) == 0)
+            return 0;
+    char **list = realloc(cfg->plugins, (cfg->nplugins + 1) * sizeof *list);
+    if (!list)
+        return -1;
+    cfg->plugins = list;
+    if (!(list[cfg->nplugins] = strdup(name)))
+        return -1;
+    cfg->nplugins++;
+    return 0;
+}
+
+const char *cn_config_setting(const cn_config *cfg, const char *section, const char *key)
+{
+    for (size_t i = cfg->nsettings; i-- > 0;)
+        if (strcmp(cfg->settings[i].section, section) == 0 && strcmp(cfg->settings[i].key, key) == 0)
+            return cfg->settings[i].value;
+    return NULL;
+}
+
+static int add_setting(cn_config *cfg, const char *section, const char *key, const char *value)
+{
+    struct cn_setting *list = realloc(cfg->settings, (cfg->nsettings + 1) * sizeof *list);
+    if (!list)
+        return -1;
+    cfg->settings = list;
+    struct cn_setting *s = &list[cfg->nsettings];
+    s->section = strdup(section);
+    s->key = strdup(key);
+    s->value = strdup(value);
+    if (!s->section || !s->key || !s->value) {
+        free(s->section);
+        free(s->key);
+        free(s->value);
+        return -1;
+    }
+    cfg->nsettings++;
+    return 0;
+}
+
 void cn_config_clear(cn_config *cfg)
 {
+    for (size_t i = 0; i < cfg->nplugins; i++)
+        free(cfg->plugins[i]);
+    free(cfg->plugins);
+    for (size_t i = 0; i < cfg->nsettings; i++) {
+        free(cfg->settings[i].section);
+        free(cfg->settings[i].key);
+        free(cfg->settings[i].value);
+    }
+    free(cfg->settings);
+    free(cfg->plugin_path);
     free(cfg->node_id);
     free(cfg->timezone);
     free(cfg->data_dir);
@@ -122,6 +175,27 @@ static int on_entry(void *user, const char *section, const char *name, const cha
         }
     } else if (IS("demo", "file")) {
         rc = set_path(ctx, &cfg->demo_file, value);
+    } else if (IS("plugins", "path")) {
+        /* Each ':'-separated folder is relative to this file's folder. */
+        char joined[PATH_MAX * 4] = "", copy[PATH_MAX * 4];
+        snprintf(copy, sizeof copy, "%s", value);
+        for (char *save = NULL, *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+            char *full = NULL;
+            if (set_path(ctx, &full, dir) != 0)
+                return 0;
+            size_t len = strlen(joined);
+            snprintf(joined + len, sizeof joined - len, "%s%s", len ? ":" : "", full);
+            free(full);
+        }
+        rc = cn_config_set(&cfg->plugin_path, joined);
+    } else if (IS("plugins", "load")) {
+        char copy[1024];
+        snprintf(copy, sizeof copy, "%s", value);
+        for (char *save = NULL, *p = strtok_r(copy, ", \t", &save); p && rc == 0;
+             p = strtok_r(NULL, ", \t", &save))
+            rc = cn_config_add_plugin(cfg, p);
+    } else if (strncmp(section, "plugin.", 7) == 0 && section[7]) {
+        rc = add_setting(cfg, section, name, value);
     } else {
         snprintf(ctx->err, ctx->errcap, "clé inconnue [%s] %s", section, name);
         return 0;

@@ -21,7 +21,20 @@ typedef struct cn_config {
     long max_message_size;  /* ZMQ_MAXMSGSIZE in bytes; [bus] max_message_size */
     cn_log_level log_level; /* [log] level */
     char *demo_file;        /* JSON bundle imported when the database is empty; [demo] file */
+    char *plugin_path;      /* folders searched for NAME.so, ':'-separated; [plugins] path */
+    char **plugins;         /* names to load, in order; [plugins] load = a, b */
+    size_t nplugins;
+    struct cn_setting {     /* every key of [plugin.NAME] and [plugin.NAME.REGION] */
+        char *section, *key, *value;
+    } *settings;
+    size_t nsettings;
 } cn_config;
+
+/* Adds name to the plugins to load (no duplicates). Returns 0 or -1. */
+int cn_config_add_plugin(cn_config *cfg, const char *name);
+
+/* The value of key in [section], or NULL. */
+const char *cn_config_setting(const cn_config *cfg, const char *section, const char *key);
 
 /* Fills cfg with the built-in defaults. Free with cn_config_clear(). */
 int cn_config_defaults(cn_config *cfg);

@@ -18,6 +18,8 @@ struct cn_core {
     size_t nops, capops;
     bool in_batch;
     int64_t started_ms;
+    cn_info_fn info_fn;
+    void *info_data;
 };
 
 cn_core *cn_core_new(sqlite3 *db, const cn_config *cfg)
@@ -84,19 +86,67 @@ int cn_core_register(cn_core *core, const cn_op *ops, size_t n)
     return 0;
 }
 
+void cn_core_unregister(cn_core *core, const cn_op *op)
+{
+    for (size_t i = 0; i < core->nops; i++)
+        if (core->ops[i] == op) {
+            memmove(&core->ops[i], &core->ops[i + 1], (core->nops - i - 1) * sizeof *core->ops);
+            core->nops--;
+            return;
+        }
+}
+
 /* ---- errors ------------------------------------------------------------ */
 
-int cn_req_fail(cn_req *req, const char *code, const char *field, const char *fmt, ...)
+int cn_req_failv(cn_req *req, const char *code, const char *field, const char *fmt, va_list ap)
 {
     if (req->err_code)
         return -1; /* keep the first, most precise error */
     req->err_code = code;
     snprintf(req->err_field, sizeof req->err_field, "%s", field ? field : "");
+    vsnprintf(req->err_msg, sizeof req->err_msg, fmt, ap);
+    return -1;
+}
+
+int cn_req_fail(cn_req *req, const char *code, const char *field, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(req->err_msg, sizeof req->err_msg, fmt, ap);
+    cn_req_failv(req, code, field, fmt, ap);
     va_end(ap);
     return -1;
+}
+
+bool cn_core_in_batch(const cn_core *core) { return core->in_batch; }
+
+void cn_core_set_info_hook(cn_core *core, cn_info_fn fn, void *data)
+{
+    core->info_fn = fn;
+    core->info_data = data;
+}
+
+void cn_core_pack_info_hook(cn_core *core, msgpack_packer *pk)
+{
+    if (core->info_fn)
+        core->info_fn(pk, core->info_data);
+    else
+        msgpack_pack_array(pk, 0);
+}
+
+int cn_core_in_savepoint(cn_core *core, int (*fn)(void *arg), void *arg)
+{
+    size_t mark = cn_evlog_mark(core->evlog);
+    if (sqlite3_exec(core->db, "SAVEPOINT cb", NULL, NULL, NULL) != SQLITE_OK)
+        return -1;
+    int rc = fn(arg);
+    if (rc == 0 && sqlite3_exec(core->db, "RELEASE cb", NULL, NULL, NULL) != SQLITE_OK)
+        rc = -1;
+    if (rc != 0) {
+        sqlite3_exec(core->db, "ROLLBACK TO cb", NULL, NULL, NULL);
+        sqlite3_exec(core->db, "RELEASE cb", NULL, NULL, NULL);
+        cn_evlog_rewind(core->evlog, mark);
+    }
+    return rc;
 }
 
 int cn_req_sqlite_fail(cn_req *req, int rc)
@@ -515,6 +565,8 @@ void cn_core_handle(cn_core *core, const char *frame, size_t len, cn_reply *repl
     msgpack_sbuffer_init(&reply->id);
     reply->ok = false;
     reply->routable = false;
+    /* A nested call (a plugin calling an op) hands back the caller's language. */
+    cn_lang outer = cn_lang_get();
     cn_lang lang = core->cfg->lang;
     cn_lang_set(lang);
 
@@ -534,6 +586,7 @@ void cn_core_handle(cn_core *core, const char *frame, size_t len, cn_reply *repl
                    NULL);
         reply->routable = true;
         msgpack_unpacked_destroy(&msg);
+        cn_lang_set(outer);
         return;
     }
 
@@ -542,12 +595,12 @@ void cn_core_handle(cn_core *core, const char *frame, size_t len, cn_reply *repl
     if (check_envelope(core, &msg.data, reply, &op, &args, &lang) != 0) {
         reply->routable = true;
         msgpack_unpacked_destroy(&msg);
-        cn_lang_set(core->cfg->lang);
+        cn_lang_set(outer);
         return;
     }
 
     static const msgpack_object empty_map = {.type = MSGPACK_OBJECT_MAP};
-    cn_req req = {.core = core, .db = core->db, .args = args ? args : &empty_map, .zone = msg.zone};
+    cn_req req = {.core = core, .op = op, .db = core->db, .args = args ? args : &empty_map, .zone = msg.zone};
     msgpack_sbuffer_init(&req.result);
     msgpack_packer_init(&req.pk, &req.result, msgpack_sbuffer_write);
 
@@ -584,7 +637,7 @@ void cn_core_handle(cn_core *core, const char *frame, size_t len, cn_reply *repl
     }
     msgpack_sbuffer_destroy(&req.result);
     msgpack_unpacked_destroy(&msg);
-    cn_lang_set(core->cfg->lang);
+    cn_lang_set(outer);
 }
 
 int cn_core_call(cn_core *core, const char *frame, size_t len, cn_reply *reply, void *pub)

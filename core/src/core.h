@@ -11,6 +11,7 @@
 #define CN_CORE_H
 
 #include <msgpack.h>
+#include <stdarg.h>
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -30,6 +31,7 @@ typedef struct cn_op {
     cn_op_fn fn;
     const char *const *args;   /* accepted argument names, NULL-terminated */
     const char *help_fr, *help_en;
+    const void *data;          /* for fn (plugin ops: which plugin handler) */
 } cn_op;
 
 /* The reply to one request, kept until the batch is committed. */
@@ -49,6 +51,9 @@ void cn_core_destroy(cn_core **corep);
  * Returns -1 when a name is already taken. */
 int cn_core_register(cn_core *core, const cn_op *ops, size_t n);
 
+/* Removes op (registered earlier) from the dispatch table. */
+void cn_core_unregister(cn_core *core, const cn_op *op);
+
 /* Opens the batch transaction. Returns 0 or -1 (logged). */
 int cn_core_batch_begin(cn_core *core);
 
@@ -60,6 +65,19 @@ void cn_core_handle(cn_core *core, const char *frame, size_t len, cn_reply *repl
  * and returns 0. On failure rolls everything back, logs why, and returns -1:
  * the caller must then replace every ok reply with cn_core_unavailable(). */
 int cn_core_batch_commit(cn_core *core, void *pub);
+
+/* True while a batch transaction is open. */
+bool cn_core_in_batch(const cn_core *core);
+
+/* Inside the open batch: runs fn(arg) in its own savepoint. When fn returns
+ * non-zero, what it wrote and the events it emitted are undone. Returns
+ * fn's result (or -1 when the savepoint could not be opened). */
+int cn_core_in_savepoint(cn_core *core, int (*fn)(void *arg), void *arg);
+
+/* A function node.info calls to add a "plugins" entry (one msgpack object). */
+typedef void (*cn_info_fn)(msgpack_packer *pk, void *data);
+void cn_core_set_info_hook(cn_core *core, cn_info_fn fn, void *data);
+void cn_core_pack_info_hook(cn_core *core, msgpack_packer *pk);
 
 /* Rewrites reply as an "unavailable" error saying the change was not saved. */
 void cn_core_unavailable(cn_core *core, cn_reply *reply);
@@ -84,6 +102,7 @@ int64_t cn_core_started_ms(const cn_core *core);
 
 struct cn_req {
     cn_core *core;
+    const cn_op *op;
     sqlite3 *db;
     const msgpack_object *args; /* always a map (possibly empty) */
     msgpack_zone *zone;         /* the decoded request's memory, freed with it */
@@ -100,6 +119,7 @@ static inline msgpack_packer *cn_req_pk(cn_req *req) { return &req->pk; }
  * codes; field names the argument at fault, or NULL. */
 int cn_req_fail(cn_req *req, const char *code, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+int cn_req_failv(cn_req *req, const char *code, const char *field, const char *fmt, va_list ap);
 
 /* Maps an SQLite failure to a protocol error (constraint → conflict, disk
  * full or I/O → unavailable, else internal) and returns -1. */

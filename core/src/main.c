@@ -15,6 +15,7 @@
 #include "demo.h"
 #include "log.h"
 #include "model.h"
+#include "plugin_host.h"
 #include "server.h"
 
 #ifndef CONCERTD_VERSION
@@ -34,6 +35,8 @@ static void usage(FILE *out)
             "      --node-id ID             identité du nœud (remplace [node] id)\n"
             "      --log-level LEVEL        error, warn, info ou debug\n"
             "      --no-demo                ne charge pas la démo dans une base vide\n"
+            "      --plugin NAME            charge aussi ce greffon (répétable)\n"
+            "      --plugin-dir DIR         cherche les greffons (NAME.so) d'abord dans DIR\n"
             "  -h, --help                   cette aide\n"
             "  -V, --version                version\n");
 }
@@ -41,6 +44,7 @@ static void usage(FILE *out)
 typedef struct {
     uv_signal_t sigterm, sigint;
     cn_server *server;
+    cn_host *host;
 } app;
 
 static void on_signal(uv_signal_t *h, int signum)
@@ -48,22 +52,26 @@ static void on_signal(uv_signal_t *h, int signum)
     app *a = h->data;
     cn_info("signal %s reçu: arrêt propre", signum == SIGTERM ? "SIGTERM" : "SIGINT");
     cn_server_destroy(&a->server);
+    cn_host_stop(a->host);
     uv_close((uv_handle_t *)&a->sigterm, NULL);
     uv_close((uv_handle_t *)&a->sigint, NULL);
 }
 
 int main(int argc, char **argv)
 {
-    enum { OPT_CHECK = 256, OPT_CMD, OPT_EVT, OPT_NODE, OPT_LOG, OPT_NODEMO };
+    enum { OPT_CHECK = 256, OPT_CMD, OPT_EVT, OPT_NODE, OPT_LOG, OPT_NODEMO, OPT_PLUGIN, OPT_PLUGIN_DIR };
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'},    {"check-config", no_argument, NULL, OPT_CHECK},
         {"data-dir", required_argument, NULL, 'd'},  {"command-endpoint", required_argument, NULL, OPT_CMD},
         {"event-endpoint", required_argument, NULL, OPT_EVT}, {"node-id", required_argument, NULL, OPT_NODE},
         {"log-level", required_argument, NULL, OPT_LOG}, {"no-demo", no_argument, NULL, OPT_NODEMO},
+        {"plugin", required_argument, NULL, OPT_PLUGIN}, {"plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR},
         {"help", no_argument, NULL, 'h'},            {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0}};
     const char *config_path = NULL, *data_dir = NULL, *cmd = NULL, *evt = NULL, *node = NULL, *level = NULL;
     bool check = false, no_demo = false;
+    const char *extra_plugins[32], *plugin_dir = NULL;
+    size_t nextra = 0;
     int c;
     while ((c = getopt_long(argc, argv, "c:d:hV", opts, NULL)) != -1) {
         switch (c) {
@@ -75,6 +83,11 @@ int main(int argc, char **argv)
         case OPT_NODE: node = optarg; break;
         case OPT_LOG: level = optarg; break;
         case OPT_NODEMO: no_demo = true; break;
+        case OPT_PLUGIN:
+            if (nextra < sizeof extra_plugins / sizeof extra_plugins[0])
+                extra_plugins[nextra++] = optarg;
+            break;
+        case OPT_PLUGIN_DIR: plugin_dir = optarg; break;
         case 'h': usage(stdout); return 0;
         case 'V': printf("concertd %s\n", CONCERTD_VERSION); return 0;
         default: usage(stderr); return 2;
@@ -103,6 +116,17 @@ int main(int argc, char **argv)
         fprintf(stderr, "concertd: mémoire insuffisante\n");
         cn_config_clear(&cfg);
         return 1;
+    }
+    for (size_t i = 0; i < nextra; i++)
+        if (cn_config_add_plugin(&cfg, extra_plugins[i]) != 0) {
+            fprintf(stderr, "concertd: mémoire insuffisante\n");
+            cn_config_clear(&cfg);
+            return 1;
+        }
+    if (plugin_dir) {
+        char path[8192];
+        snprintf(path, sizeof path, "%s%s%s", plugin_dir, cfg.plugin_path ? ":" : "", cfg.plugin_path ? cfg.plugin_path : "");
+        cn_config_set(&cfg.plugin_path, path);
     }
     if (level && cn_log_level_parse(level, &cfg.log_level) != 0) {
         fprintf(stderr, "concertd: --log-level %s: valeurs possibles error, warn, info, debug\n", level);
@@ -144,13 +168,19 @@ int main(int argc, char **argv)
     if (uv_loop_init(&loop) != 0)
         goto out;
     loop_ok = true;
-    a.server = cn_server_new(&loop, core, &cfg, err, sizeof err);
+    a.host = cn_host_new(core, &loop, &cfg);
+    if (!a.host)
+        goto out;
+    a.server = cn_server_new(&loop, core, a.host, &cfg, err, sizeof err);
     if (!a.server) {
         cn_error("%s", err);
         goto out;
     }
+    cn_host_set_pub(a.host, cn_server_pub(a.server));
     if (cfg.demo_file && cn_demo_load(core, cfg.demo_file, cn_server_pub(a.server)) != 0)
         cn_warn("la démo n'a pas été chargée; le démon continue sans elle");
+    /* Plugins catch up with what was logged while they were not running. */
+    cn_host_deliver(a.host);
     uv_signal_init(&loop, &a.sigterm);
     uv_signal_init(&loop, &a.sigint);
     a.sigterm.data = a.sigint.data = &a;
@@ -163,11 +193,13 @@ int main(int argc, char **argv)
 
 out:
     cn_server_destroy(&a.server);
+    cn_host_stop(a.host);
     if (loop_ok) {
         uv_run(&loop, UV_RUN_DEFAULT); /* lets closing handles finish */
         if (uv_loop_close(&loop) != 0)
             cn_warn("boucle libuv fermée avec des handles encore ouverts");
     }
+    cn_host_destroy(&a.host);
     cn_core_destroy(&core);
     cn_db_destroy(&db);
     if (status == 0)

@@ -98,6 +98,13 @@ static const char *const migrations[] = {
     "  term TEXT NOT NULL, definition TEXT NOT NULL,"
     "  PRIMARY KEY(region, term));"
     "ALTER TABLE territories ADD COLUMN kind TEXT NOT NULL DEFAULT 'MRC';",
+
+    /* 3: what the plugin host keeps per plugin: the version of the plugin's
+     * own schema, and how far in the event log it has been delivered. */
+    "CREATE TABLE plugin_state("
+    "  plugin TEXT PRIMARY KEY,"
+    "  schema_version INTEGER NOT NULL DEFAULT 0,"
+    "  cursor_seq INTEGER);",
 };
 
 int cn_migrations_count(void) { return (int)(sizeof migrations / sizeof migrations[0]); }

@@ -335,12 +335,12 @@ static const char *const status_args[] = {"region", "plan", "number", "id", "sta
 static const char *const note_args[] = {"region", "plan", "number", "id", "text", "date", NULL};
 
 const cn_op cn_action_ops[] = {
-    {"action.create", action_create, create_args, "ajoute une action", "adds an action"},
-    {"action.get", action_get, sel, "montre une action, ses notes et indicateurs", "shows an action, notes, indicators"},
-    {"action.list", action_list, list_args, "liste les actions", "lists the actions"},
-    {"action.update", action_update, update_args, "modifie une action", "updates an action"},
-    {"action.delete", action_delete, sel, "supprime une action", "deletes an action"},
-    {"action.set_status", action_set_status, status_args, "change l'état d'une action", "changes an action's status"},
-    {"action.note", action_note, note_args, "ajoute une note de suivi", "adds a progress note"},
+    {"action.create", action_create, create_args, "ajoute une action", "adds an action", NULL},
+    {"action.get", action_get, sel, "montre une action, ses notes et indicateurs", "shows an action, notes, indicators", NULL},
+    {"action.list", action_list, list_args, "liste les actions", "lists the actions", NULL},
+    {"action.update", action_update, update_args, "modifie une action", "updates an action", NULL},
+    {"action.delete", action_delete, sel, "supprime une action", "deletes an action", NULL},
+    {"action.set_status", action_set_status, status_args, "change l'état d'une action", "changes an action's status", NULL},
+    {"action.note", action_note, note_args, "ajoute une note de suivi", "adds a progress note", NULL},
 };
 const size_t cn_action_ops_count = sizeof cn_action_ops / sizeof cn_action_ops[0];

@@ -174,9 +174,9 @@ static const char *const id_args[] = {"id", NULL};
 static const char *const list_args[] = {"region", "plan", NULL};
 
 const cn_op cn_indicator_ops[] = {
-    {"indicator.create", indicator_create, create_args, "ajoute un indicateur", "adds an indicator"},
-    {"indicator.record", indicator_record, record_args, "enregistre une mesure", "records a measurement"},
-    {"indicator.history", indicator_history, id_args, "historique des mesures", "measurement history"},
-    {"indicator.list", indicator_list, list_args, "liste les indicateurs", "lists the indicators"},
+    {"indicator.create", indicator_create, create_args, "ajoute un indicateur", "adds an indicator", NULL},
+    {"indicator.record", indicator_record, record_args, "enregistre une mesure", "records a measurement", NULL},
+    {"indicator.history", indicator_history, id_args, "historique des mesures", "measurement history", NULL},
+    {"indicator.list", indicator_list, list_args, "liste les indicateurs", "lists the indicators", NULL},
 };
 const size_t cn_indicator_ops_count = sizeof cn_indicator_ops / sizeof cn_indicator_ops[0];

@@ -15,13 +15,15 @@ static int node_info(cn_req *req)
 {
     msgpack_packer *pk = cn_req_pk(req);
     const cn_config *cfg = cn_core_config(req->core);
-    msgpack_pack_map(pk, 7);
+    msgpack_pack_map(pk, 8);
     cn_pk_kstr(pk, "node", cfg->node_id);
     cn_pk_kstr(pk, "version", CONCERTD_VERSION);
     cn_pk_kint(pk, "protocol", 1);
     cn_pk_kint(pk, "last_seq", cn_evlog_last_seq(cn_core_evlog(req->core)));
     cn_pk_kint(pk, "started_ms", cn_core_started_ms(req->core));
     cn_pk_kstr(pk, "lang", cfg->lang == CN_LANG_EN ? "en" : "fr");
+    cn_pk_str(pk, "plugins");
+    cn_core_pack_info_hook(req->core, pk);
     cn_pk_str(pk, "ops");
     size_t n = cn_core_op_count(req->core);
     msgpack_pack_array(pk, n);
@@ -102,7 +104,7 @@ static const char *const no_args[] = {NULL};
 static const char *const since_args[] = {"since", "limit", "origin", "region", NULL};
 
 const cn_op cn_node_ops[] = {
-    {"node.info", node_info, no_args, "identité du nœud et opérations disponibles", "node identity and available ops"},
-    {"events.since", events_since, since_args, "rejoue le journal des événements", "replays the event log"},
+    {"node.info", node_info, no_args, "identité du nœud et opérations disponibles", "node identity and available ops", NULL},
+    {"events.since", events_since, since_args, "rejoue le journal des événements", "replays the event log", NULL},
 };
 const size_t cn_node_ops_count = sizeof cn_node_ops / sizeof cn_node_ops[0];

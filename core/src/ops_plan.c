@@ -219,12 +219,12 @@ extern int cn_plan_import_op(cn_req *req);
 static const char *const import_args[] = {"region", "document", NULL};
 
 const cn_op cn_plan_ops[] = {
-    {"plan.create", plan_create, create_args, "crée un plan d'action", "creates an action plan"},
-    {"plan.get", plan_get, select_args, "montre un plan", "shows a plan"},
-    {"plan.list", plan_list, list_args, "liste les plans", "lists the plans"},
-    {"plan.update", plan_update, update_args, "modifie un plan", "updates a plan"},
-    {"plan.archive", plan_archive, select_args, "archive un plan", "archives a plan"},
-    {"plan.export", cn_plan_export_op, select_args, "exporte un plan (document JSON)", "exports a plan (JSON document)"},
-    {"plan.import", cn_plan_import_op, import_args, "importe un plan exporté", "imports an exported plan"},
+    {"plan.create", plan_create, create_args, "crée un plan d'action", "creates an action plan", NULL},
+    {"plan.get", plan_get, select_args, "montre un plan", "shows a plan", NULL},
+    {"plan.list", plan_list, list_args, "liste les plans", "lists the plans", NULL},
+    {"plan.update", plan_update, update_args, "modifie un plan", "updates a plan", NULL},
+    {"plan.archive", plan_archive, select_args, "archive un plan", "archives a plan", NULL},
+    {"plan.export", cn_plan_export_op, select_args, "exporte un plan (document JSON)", "exports a plan (JSON document)", NULL},
+    {"plan.import", cn_plan_import_op, import_args, "importe un plan exporté", "imports an exported plan", NULL},
 };
 const size_t cn_plan_ops_count = sizeof cn_plan_ops / sizeof cn_plan_ops[0];

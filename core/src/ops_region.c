@@ -234,9 +234,9 @@ static const char *const id_args[] = {"id", NULL};
 static const char *const no_args[] = {NULL};
 
 const cn_op cn_region_ops[] = {
-    {"region.create", region_create, create_args, "crée une région", "creates a region"},
-    {"region.get", region_get, id_args, "montre une région", "shows a region"},
-    {"region.list", region_list, no_args, "liste les régions", "lists the regions"},
-    {"region.update", region_update, create_args, "modifie une région", "updates a region"},
+    {"region.create", region_create, create_args, "crée une région", "creates a region", NULL},
+    {"region.get", region_get, id_args, "montre une région", "shows a region", NULL},
+    {"region.list", region_list, no_args, "liste les régions", "lists the regions", NULL},
+    {"region.update", region_update, create_args, "modifie une région", "updates a region", NULL},
 };
 const size_t cn_region_ops_count = sizeof cn_region_ops / sizeof cn_region_ops[0];

@@ -312,15 +312,15 @@ static const char *const ob_update[] = {"region", "plan", "number",   "id",     
                                         "orientation", "mandates", "new_number", NULL};
 
 const cn_op cn_structure_ops[] = {
-    {"orientation.create", orientation_create, or_create, "ajoute une orientation", "adds an orientation"},
-    {"orientation.get", orientation_get, sel, "montre une orientation", "shows an orientation"},
-    {"orientation.list", orientation_list, plan_sel, "liste les orientations", "lists the orientations"},
-    {"orientation.update", orientation_update, or_update, "modifie une orientation", "updates an orientation"},
-    {"orientation.delete", orientation_delete, sel, "supprime une orientation vide", "deletes an empty orientation"},
-    {"objective.create", objective_create, ob_create, "ajoute un objectif", "adds an objective"},
-    {"objective.get", objective_get, sel, "montre un objectif", "shows an objective"},
-    {"objective.list", objective_list, ob_list, "liste les objectifs", "lists the objectives"},
-    {"objective.update", objective_update, ob_update, "modifie un objectif", "updates an objective"},
-    {"objective.delete", objective_delete, sel, "supprime un objectif sans action", "deletes an objective with no action"},
+    {"orientation.create", orientation_create, or_create, "ajoute une orientation", "adds an orientation", NULL},
+    {"orientation.get", orientation_get, sel, "montre une orientation", "shows an orientation", NULL},
+    {"orientation.list", orientation_list, plan_sel, "liste les orientations", "lists the orientations", NULL},
+    {"orientation.update", orientation_update, or_update, "modifie une orientation", "updates an orientation", NULL},
+    {"orientation.delete", orientation_delete, sel, "supprime une orientation vide", "deletes an empty orientation", NULL},
+    {"objective.create", objective_create, ob_create, "ajoute un objectif", "adds an objective", NULL},
+    {"objective.get", objective_get, sel, "montre un objectif", "shows an objective", NULL},
+    {"objective.list", objective_list, ob_list, "liste les objectifs", "lists the objectives", NULL},
+    {"objective.update", objective_update, ob_update, "modifie un objectif", "updates an objective", NULL},
+    {"objective.delete", objective_delete, sel, "supprime un objectif sans action", "deletes an objective with no action", NULL},
 };
 const size_t cn_structure_ops_count = sizeof cn_structure_ops / sizeof cn_structure_ops[0];

@@ -17,6 +17,7 @@ struct cn_server {
     void *zctx, *router, *pub;
     cn_zwatch *watch;
     cn_core *core;
+    cn_host *host;
 };
 
 typedef struct {
@@ -120,6 +121,8 @@ static void process_batch(cn_server *srv)
         send_reply(srv, &batch[i]);
         request_close(&batch[i]);
     }
+    /* Replies first: plugins react to what is committed, after the clients know. */
+    cn_host_deliver(srv->host);
 }
 
 static void on_readable(cn_zwatch *w, void *sock, void *arg)
@@ -153,7 +156,8 @@ static void *bind_socket(cn_server *srv, int type, const char *endpoint, long ma
     return s;
 }
 
-cn_server *cn_server_new(uv_loop_t *loop, cn_core *core, const cn_config *cfg, char *err, size_t errcap)
+cn_server *cn_server_new(uv_loop_t *loop, cn_core *core, cn_host *host, const cn_config *cfg, char *err,
+                         size_t errcap)
 {
     cn_server *srv = calloc(1, sizeof *srv);
     if (!srv) {
@@ -161,6 +165,7 @@ cn_server *cn_server_new(uv_loop_t *loop, cn_core *core, const cn_config *cfg, c
         return NULL;
     }
     srv->core = core;
+    srv->host = host;
     srv->zctx = zmq_ctx_new();
     if (!srv->zctx) {
         snprintf(err, errcap, "contexte ZeroMQ: %s", zmq_strerror(zmq_errno()));

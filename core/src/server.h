@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "core.h"
+#include "plugin_host.h"
 
 #define CN_BATCH_MAX 256
 
@@ -18,7 +19,9 @@ typedef struct cn_server cn_server;
 
 /* Binds the endpoints of cfg and starts watching the ROUTER on loop. core
  * and cfg stay the caller's. Returns NULL with a message in err. */
-cn_server *cn_server_new(uv_loop_t *loop, cn_core *core, const cn_config *cfg, char *err, size_t errcap);
+/* host (may be NULL) gets the committed events of every batch. */
+cn_server *cn_server_new(uv_loop_t *loop, cn_core *core, cn_host *host, const cn_config *cfg, char *err,
+                         size_t errcap);
 
 /* Answers what is already queued, then closes the sockets (replies get up
  * to a second to leave). The loop must run afterwards so the watcher's

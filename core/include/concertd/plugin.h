@@ -1,0 +1,168 @@
+/* concertd/plugin.h: the only header a concertd plugin includes.
+ *
+ * A plugin is a shared object that exports one symbol,
+ *
+ *     const cd_plugin concertd_plugin_entry = { CD_PLUGIN_ABI, "name", "1.0", init, fini };
+ *
+ * (the CD_PLUGIN macro below writes it). concertd dlopen()s the file named
+ * in its configuration, checks `abi` before calling anything, and calls
+ * init() with a table of host functions: that table is the plugin's whole
+ * view of the daemon. The daemon exports no symbols and the plugin links
+ * nothing of concertd (only msgpack-c and SQLite, for their types).
+ *
+ * Everything runs on the daemon's one loop thread, except the `work`
+ * function given to queue_work(). Callbacks that can change state
+ * (command handlers, event handlers, timers, work completions) run inside
+ * a transaction: what they write, and the events they emit, commit
+ * together or not at all, and events are published only after the commit.
+ *
+ * Ownership: strings passed to the host are copied by it; strings and
+ * msgpack objects the host passes to a callback are valid only during that
+ * callback. See plugins/README.md for a walk-through. */
+#ifndef CONCERTD_PLUGIN_H
+#define CONCERTD_PLUGIN_H
+
+#include <msgpack.h>
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Bumped on any incompatible change to cd_plugin or cd_host_api. Adding a
+ * function at the end of cd_host_api (in a reserved slot) is compatible. */
+#define CD_PLUGIN_ABI 1
+
+typedef struct cd_host cd_host;   /* the host's handle for one loaded plugin */
+typedef struct cd_req cd_req;     /* one command being handled */
+typedef struct cd_timer cd_timer; /* a timer started with timer_start */
+
+enum { CD_LOG_ERROR = 0, CD_LOG_WARN = 1, CD_LOG_INFO = 2, CD_LOG_DEBUG = 3 };
+
+/* A command handler: read args, pack exactly one result object with
+ * result(), return 0; or return fail(...) (-1). Runs inside the command's
+ * transaction; on failure everything it wrote is undone. */
+typedef int (*cd_op_fn)(cd_req *req, void *data);
+
+/* An event handler. event is the payload map (seq, origin, ts, region, type,
+ * data), exactly as published. Return 0, or -1 to have the failure logged
+ * and counted (what the handler wrote is undone; the event is not
+ * delivered again). */
+typedef int (*cd_event_fn)(cd_host *host, const msgpack_object *event, void *data);
+
+/* A timer callback, inside its own transaction. Return 0, or -1 (logged). */
+typedef int (*cd_timer_fn)(cd_host *host, void *data);
+
+/* Work off the loop: `work` runs on a worker thread and must not call the
+ * host; `done` then runs on the loop thread, inside a transaction, with
+ * status 0 (or -1 if the work could not be run). */
+typedef void (*cd_work_fn)(void *data);
+typedef int (*cd_done_fn)(cd_host *host, void *data, int status);
+
+typedef struct cd_op_spec {
+    const char *name;        /* "<plugin>.<verb>", e.g. "progress.get" */
+    cd_op_fn fn;
+    void *data;              /* passed to fn */
+    const char *const *args; /* accepted argument names, NULL-terminated */
+    const char *help_fr, *help_en;
+} cd_op_spec;
+
+typedef struct cd_host_api {
+    uint32_t abi;  /* CD_PLUGIN_ABI */
+    uint32_t size; /* sizeof(cd_host_api) of the host */
+
+    /* Log a line "[plugin] message" at a CD_LOG_* level. */
+    void (*log)(cd_host *h, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+    /* This plugin's configuration: [plugin.NAME] key, overridden for region by
+     * [plugin.NAME.REGION] key when region is not NULL. NULL when unset. */
+    const char *(*config)(cd_host *h, const char *region, const char *key);
+    /* 1 when the plugin is enabled for region ([plugin.NAME] regions = …, all
+     * by default), else 0. Events of other regions are not delivered. */
+    int (*region_enabled)(cd_host *h, const char *region);
+
+    /* Registers a command. The name must start with "<plugin>.". Call from
+     * init only. Returns 0 or -1 (logged). */
+    int (*register_op)(cd_host *h, const cd_op_spec *spec);
+
+    /* Brings the plugin's own tables up to date: migrations[i] takes its schema
+     * from version i to i+1; the version reached is recorded per plugin.
+     * Every table and index a plugin creates must be named "<plugin>_…".
+     * Call from init only. Returns 0 or -1 (logged). */
+    int (*migrate)(cd_host *h, const char *const *migrations, size_t count);
+
+    /* The database, for the plugin's own tables only: while plugin code runs,
+     * any access to another table is refused by SQLite (SQLITE_AUTH), and so
+     * are BEGIN/COMMIT/SAVEPOINT (the host owns transactions). */
+    sqlite3 *(*db)(cd_host *h);
+
+    // Subscribes to events whose topic "<region>/<type>" matches pattern, a
+    // shell glob (fnmatch): "*/action.*" matches every region's action
+    // events, "lanaudiere/*" one region's, "*" everything. Call from init only.
+    // Delivery is after commit, in seq order, exactly once: the host keeps a
+    // cursor per plugin in the same transaction as the handler's writes, and
+    // catches up at start with what was logged while it was not running. A
+    // plugin loaded for the first time starts with the events that follow.
+    int (*subscribe)(cd_host *h, const char *pattern, cd_event_fn fn, void *data);
+
+    /* Emits an event (data: one encoded msgpack map) into the log of the
+     * current transaction; it is published after commit. Only from a
+     * callback that runs in a transaction. Returns 0 or -1 (logged). */
+    int (*emit)(cd_host *h, const char *region, const char *type, const void *data, size_t len);
+
+    /* Calls any op in-process, inside the current transaction, exactly as a
+     * client would (proto/PROTOCOL.md): args is one encoded msgpack map or
+     * NULL. On success appends the encoded result to out and returns 0; on
+     * failure returns -1 and writes the error code and message to err. This
+     * is how a plugin reads the plan model. */
+    int (*call)(cd_host *h, const char *op, const void *args, size_t len, msgpack_sbuffer *out, char *err,
+                size_t errcap);
+
+    /* Requests (inside a command handler). */
+    const msgpack_object *(*req_args)(cd_req *req); /* always a map */
+    msgpack_packer *(*req_result)(cd_req *req);
+    /* code: bad_request, invalid_argument, not_found, conflict, forbidden,
+     * unavailable or internal; field may be NULL. Returns -1. */
+    int (*req_fail)(cd_req *req, const char *code, const char *field, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+    /* "fr" or "en": the language the client asked for. */
+    const char *(*req_lang)(cd_req *req);
+
+    /* A timer on the loop: first after after_ms, then every repeat_ms (0: once).
+     * Returns NULL on failure. The host stops every timer at unload. */
+    cd_timer *(*timer_start)(cd_host *h, uint64_t after_ms, uint64_t repeat_ms, cd_timer_fn fn, void *data);
+    void (*timer_stop)(cd_timer *timer);
+
+    /* Runs work(data) on a worker thread, then done() on the loop. */
+    int (*queue_work)(cd_host *h, cd_work_fn work, cd_done_fn done, void *data);
+
+    /* Milliseconds since the epoch, from the host's clock (tests may move it). */
+    int64_t (*now_ms)(cd_host *h);
+
+    void *reserved[16];
+} cd_host_api;
+
+typedef struct cd_plugin {
+    uint32_t abi;        /* CD_PLUGIN_ABI, checked before anything is called */
+    const char *name;    /* must equal the name the configuration loads it by */
+    const char *version;
+    /* Called once at load with the host table; may set *state, which is
+     * passed to fini. Return 0, or -1 to be refused (say why with api->log). */
+    int (*init)(cd_host *h, const cd_host_api *api, void **state);
+    /* Called once at unload; frees what init allocated. May be NULL. */
+    void (*fini)(void *state);
+    void *reserved[4];
+} cd_plugin;
+
+#define CD_PLUGIN_SYMBOL "concertd_plugin_entry"
+#define CD_PLUGIN(name, version, init, fini)                                                              \
+    __attribute__((visibility("default"))) const cd_plugin concertd_plugin_entry = {CD_PLUGIN_ABI, name, \
+                                                                                    version, init, fini, {0}}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,38 @@
+/* plugin_host.h: loads the plugins the configuration names and gives each
+ * the host API of concertd/plugin.h.
+ *
+ * Life cycle, driven by main.c:
+ *   cn_host_new        loads every plugin (a refused one is logged and skipped)
+ *   cn_host_set_pub    once the PUB socket exists
+ *   cn_host_deliver    after every commit: hands new events to subscribers
+ *   cn_host_stop       calls each plugin's fini, stops its timers
+ *   (the loop runs until its handles are closed)
+ *   cn_host_destroy    dlclose()s and frees */
+#ifndef CN_PLUGIN_HOST_H
+#define CN_PLUGIN_HOST_H
+
+#include <uv.h>
+
+#include "config.h"
+#include "core.h"
+
+typedef struct cn_host cn_host;
+
+/* Loads cfg->plugins from cfg->plugin_path. Never fails because of a plugin:
+ * returns NULL only when out of memory. core, loop and cfg must outlive it. */
+cn_host *cn_host_new(cn_core *core, uv_loop_t *loop, const cn_config *cfg);
+
+void cn_host_set_pub(cn_host *host, void *pub);
+
+/* Delivers the events committed since each subscribing plugin's cursor, in
+ * transactions of their own; handlers' events are delivered in turn (a
+ * bounded number of rounds). Does nothing when no plugin subscribes. */
+void cn_host_deliver(cn_host *host);
+
+void cn_host_stop(cn_host *host);
+void cn_host_destroy(cn_host **hostp);
+
+/* How many plugins are loaded and running. */
+size_t cn_host_running(const cn_host *host);
+
+#endif
