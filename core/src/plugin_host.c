@@ -75,7 +75,8 @@ struct cd_host {
     size_t nops;
     cd_timer *timers;
     char section[128];
-    int64_t op_errors, event_errors, events_delivered;
+    int64_t cursor; /* last seq looked at; -1 until read from plugin_state */
+    int64_t op_errors, event_errors, callback_errors, events_delivered;
 };
 
 struct cn_host {
@@ -123,9 +124,11 @@ static int authorize(void *data, int action, const char *a1, const char *a2, con
     case SQLITE_INSERT:
     case SQLITE_UPDATE:
     case SQLITE_DELETE:
+        /* The schema table is written by CREATE/ALTER/DROP, which are checked
+         * by their own action codes below; SQLite refuses direct writes to it. */
         if (strcmp(a1, "sqlite_sequence") == 0 || strcmp(a1, "sqlite_master") == 0 ||
-            strcmp(a1, "sqlite_schema") == 0)
-            return action == SQLITE_READ || strcmp(a1, "sqlite_sequence") == 0 ? SQLITE_OK : SQLITE_DENY;
+            strcmp(a1, "sqlite_schema") == 0 || strcmp(a1, "sqlite_temp_master") == 0)
+            return SQLITE_OK;
         return has_prefix(a1, p->name) ? SQLITE_OK : SQLITE_DENY;
     case SQLITE_CREATE_TABLE:
     case SQLITE_DROP_TABLE:
@@ -496,7 +499,7 @@ static int run_in_transaction(cd_host *p, int (*fn)(cd_host *h, void *arg), void
     plugin_call c = {p, fn, arg};
     int rc = cn_core_in_savepoint(host->core, run_as_plugin, &c);
     if (rc != 0) {
-        p->event_errors++;
+        p->callback_errors++;
         cn_error("[%s] %s a échoué; ce qu'il avait écrit est annulé", p->name, what);
     }
     if (cn_core_batch_commit(host->core, host->pub) != 0)
@@ -659,16 +662,24 @@ static int set_cursor(cn_host *host, cd_host *p, int64_t seq)
     return rc;
 }
 
-/* Delivers up to DELIVER_BATCH events past p's cursor; returns how many. */
+/* Delivers up to DELIVER_BATCH events past p's cursor; returns how many
+ * were looked at. The cursor is stored only in a transaction that delivered
+ * something to p, so events p does not want cost no write (after a restart
+ * they are looked at again and skipped again). */
 static int deliver_to(cn_host *host, cd_host *p)
 {
-    int64_t cursor = cursor_of(host, p);
     const char *origin = cn_evlog_origin(cn_core_evlog(host->core));
-    if (cursor < 0) {
-        /* First start of this plugin here: it begins with what happens from now on. */
-        set_cursor(host, p, cn_evlog_last_seq(cn_core_evlog(host->core)));
-        return 0;
+    if (p->cursor < 0) {
+        p->cursor = cursor_of(host, p);
+        if (p->cursor < 0) {
+            /* First start of this plugin here: it begins with what happens from now on. */
+            p->cursor = cn_evlog_last_seq(cn_core_evlog(host->core));
+            set_cursor(host, p, p->cursor);
+            return 0;
+        }
     }
+    int64_t cursor = p->cursor;
+    bool delivered = false;
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(cn_core_db(host->core),
                            "SELECT seq, ts_ms, region, type, data FROM events WHERE origin = ? AND seq > ?"
@@ -699,6 +710,7 @@ static int deliver_to(cn_host *host, cd_host *p)
             msgpack_unpacked_init(&up);
             if (msgpack_unpack_next(&up, buf.data, buf.size, NULL) == MSGPACK_UNPACK_SUCCESS) {
                 delivery d = {p, &up.data, topic, region};
+                delivered = true;
                 if (cn_core_in_savepoint(host->core, deliver_one, &d) != 0) {
                     p->event_errors++;
                     cn_error("[%s] l'événement %s (seq %lld) a fait échouer le greffon; ce qu'il avait écrit est "
@@ -715,8 +727,9 @@ static int deliver_to(cn_host *host, cd_host *p)
         n++;
     }
     sqlite3_finalize(st);
-    if (n)
-        set_cursor(host, p, cursor);
+    if (delivered && set_cursor(host, p, cursor) != SQLITE_OK)
+        cn_error("[%s] position dans le journal non enregistrée: %s", p->name, sqlite3_errmsg(cn_core_db(host->core)));
+    p->cursor = cursor;
     return n;
 }
 
@@ -732,8 +745,14 @@ void cn_host_deliver(cn_host *host)
         for (size_t i = 0; i < host->n; i++)
             if (host->plugins[i]->status == P_RUNNING && host->plugins[i]->nsubs)
                 n += deliver_to(host, host->plugins[i]);
-        /* On a failed commit the cursors did not move: delivery is retried. */
-        if (cn_core_batch_commit(host->core, host->pub) != 0 || n == 0)
+        /* On a failed commit the stored cursors did not move: reload them, and
+         * the delivery is tried again after the next commit. */
+        if (cn_core_batch_commit(host->core, host->pub) != 0) {
+            for (size_t i = 0; i < host->n; i++)
+                host->plugins[i]->cursor = -1;
+            break;
+        }
+        if (n == 0)
             break;
     }
     host->delivering = false;
@@ -832,7 +851,7 @@ static void pack_info(msgpack_packer *pk, void *data)
     msgpack_pack_array(pk, host->n);
     for (size_t i = 0; i < host->n; i++) {
         cd_host *p = host->plugins[i];
-        msgpack_pack_map(pk, 9);
+        msgpack_pack_map(pk, 10);
         cn_pk_kstr(pk, "name", p->name);
         cn_pk_kstr(pk, "version", p->version);
         cn_pk_kstr(pk, "file", p->file);
@@ -844,6 +863,7 @@ static void pack_info(msgpack_packer *pk, void *data)
             cn_pk_str(pk, p->ops[k]->name);
         cn_pk_kint(pk, "op_errors", p->op_errors);
         cn_pk_kint(pk, "event_errors", p->event_errors);
+        cn_pk_kint(pk, "callback_errors", p->callback_errors);
         cn_pk_kint(pk, "events_delivered", p->events_delivered);
     }
 }
@@ -878,6 +898,7 @@ cn_host *cn_host_new(cn_core *core, uv_loop_t *loop, const cn_config *cfg)
             break;
         }
         p->host = host;
+        p->cursor = -1;
         host->plugins[host->n++] = p;
         load(host, p);
         /* Ops registered before a failed init stay listed but answer "unavailable". */

@@ -16,6 +16,8 @@ CONCERTD = os.environ.get("CONCERTD", "concertd")
 CONCERTCTL = os.environ.get("CONCERTCTL", "concertctl")
 # A command put before concertd, e.g. "valgrind -q --error-exitcode=99" (tools/dev test uses it).
 WRAP = os.environ.get("CONCERTD_WRAP", "").split()
+TEST_PLUGINS = os.environ.get("CONCERTD_TEST_PLUGINS", "")
+PLUGINS = os.environ.get("CONCERTD_PLUGINS", "")
 SOURCE = os.environ.get("CONCERTD_SOURCE", os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
 
 CTX = zmq.Context.instance()
@@ -74,8 +76,13 @@ class Client:
 class Daemon:
     """A concertd process with its own data directory and endpoints."""
 
-    def __init__(self, node_id="test", folder=None, extra=()):
+    def __init__(self, node_id="test", folder=None, extra=(), config=None):
         self.folder = folder or tempfile.mkdtemp(prefix="concertd-e2e-")
+        self.config = None
+        if config is not None:
+            self.config = os.path.join(self.folder, "concertd.conf")
+            with open(self.config, "w", encoding="utf-8") as f:
+                f.write(config)
         self.data = os.path.join(self.folder, "data")
         self.command = "ipc://%s/cmd.sock" % self.folder
         self.events = "ipc://%s/ev.sock" % self.folder
@@ -87,7 +94,7 @@ class Daemon:
     def argv(self):
         return WRAP + [CONCERTD, "--data-dir", self.data, "--command-endpoint", self.command,
                 "--event-endpoint", self.events, "--node-id", self.node_id, "--no-demo",
-                "--log-level", "debug"] + self.extra
+                "--log-level", "debug"] + (["--config", self.config] if self.config else []) + self.extra
 
     def start(self, wait=True):
         self.log = open(self.log_path, "ab")
