@@ -9,7 +9,7 @@ import subprocess
 import tempfile
 import unittest
 
-from harness import CONCERTCTL, Daemon
+from harness import CONCERTCTL, PLUGINS, Daemon
 
 
 class Cli(unittest.TestCase):
@@ -105,6 +105,26 @@ class Cli(unittest.TestCase):
             tail.terminate()
             tail.wait(10)
             tail.stdout.close()
+
+    def test_plugin_ops_from_the_command_line(self):
+        self.d.stop()
+        self.d.extra = ["--plugin-dir", PLUGINS, "--plugin", "progress"]
+        self.d.start()
+        self.ctl("region", "create", "mauricie", "--name", "Mauricie")
+        self.ctl("plan", "create", "mauricie", "--title", "Plan d'action du Consortium 2017-2020")
+        self.ctl("objective", "create", "mauricie", "1.1", "--text", "Maintenir et développer la concertation")
+        for n in ("1.1.1", "1.1.2"):
+            self.ctl("action", "create", "mauricie", n, "--objective", "1.1", "--text", "Rencontres " + n)
+        self.ctl("action", "status", "mauricie", "1.1.1", "done")
+        _, out, _ = self.ctl("--help")
+        self.assertIn("progress get", out)
+        _, out, _ = self.ctl("progress", "get", "mauricie")
+        progress = json.loads(out)
+        self.assertEqual((progress["actions"], progress["done"], progress["percent"]), (2, 1, 50))
+        self.assertEqual(progress["last_milestone"], 50)
+        _, out, _ = self.ctl("info")
+        self.assertIn("progress", out)
+        self.assertIn("running", out)
 
     def test_errors_are_one_line_with_code(self):
         code, out, err = self.ctl("action", "show", "nowhere", "1.1", ok=False)

@@ -180,6 +180,17 @@ static const command commands[] = {
 
 #define T(fr, en) (ctl_en() ? (en) : (fr))
 
+static bool known_op(const char *name, size_t len)
+{
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (strlen(commands[i].op) == len && memcmp(commands[i].op, name, len) == 0)
+            return true;
+    return false;
+}
+
+static const ctl_conn *usage_conn;
+static void plugin_usage(FILE *out, const ctl_conn *conn);
+
 static void usage(FILE *out)
 {
     fprintf(out, "%s",
@@ -210,6 +221,7 @@ static void usage(FILE *out)
     }
     fprintf(out, "  %-40s %s\n", "tail [region]", T("affiche les événements en direct", "prints live events"));
     fprintf(out, "  %-40s %s\n", "call OP [JSON]", T("envoie une opération brute", "sends a raw operation"));
+    plugin_usage(out, usage_conn);
     fprintf(out, "%s", T("\n«concertctl NOM VERBE --help» détaille une commande. Exemple:\n"
                          "  concertctl action show lanaudiere 2.3\n",
                          "\n\"concertctl NOUN VERB --help\" details a command. Example:\n"
@@ -227,6 +239,51 @@ static void command_help(const command *c)
         snprintf(flag, sizeof flag, "--%s%s", o->name, o->type == 'f' ? "" : " VALEUR");
         printf("  %-26s %s\n", flag, T(o->help_fr, o->help_en));
     }
+}
+
+/* The ops the daemon has beyond this table (plugins'), from node.info.
+ * Returns 0 and fills *reply (the caller destroys it), or -1. */
+static int daemon_ops(const ctl_conn *conn, ctl_reply *reply, const msgpack_object **ops)
+{
+    char err[256];
+    ctl_conn quick = *conn;
+    if (quick.timeout_ms > 1000)
+        quick.timeout_ms = 1000;
+    if (ctl_call(&quick, "node.info", NULL, 0, reply, err, sizeof err) != 0)
+        return -1;
+    *ops = cn_mp_get(cn_mp_get(&reply->up.data, "result"), "ops");
+    if (!*ops || (*ops)->type != MSGPACK_OBJECT_ARRAY) {
+        ctl_reply_destroy(reply);
+        return -1;
+    }
+    return 0;
+}
+
+static bool known_op(const char *name, size_t len);
+
+static void plugin_usage(FILE *out, const ctl_conn *conn)
+{
+    ctl_reply reply;
+    const msgpack_object *ops;
+    if (daemon_ops(conn, &reply, &ops) != 0)
+        return;
+    bool first = true;
+    for (uint32_t i = 0; i < ops->via.array.size; i++) {
+        const msgpack_object *op = &ops->via.array.ptr[i], *name = cn_mp_get(op, "name"), *help = cn_mp_get(op, "help");
+        if (!name || name->type != MSGPACK_OBJECT_STR || known_op(name->via.str.ptr, name->via.str.size))
+            continue;
+        if (first)
+            fprintf(out, "%s", T("\nOpérations des greffons de ce démon (--CLÉ VALEUR pour leurs arguments):\n",
+                                 "\nThis daemon's plugin operations (--KEY VALUE for their arguments):\n"));
+        first = false;
+        char line[128];
+        snprintf(line, sizeof line, "%.*s", (int)name->via.str.size, name->via.str.ptr);
+        char *dot = strchr(line, '.');
+        if (dot)
+            *dot = ' ';
+        fprintf(out, "  %-40s %.*s\n", line, help ? (int)help->via.str.size : 0, help ? help->via.str.ptr : "");
+    }
+    ctl_reply_destroy(&reply);
 }
 
 static int fail(const char *code, const char *fmt, const char *a)
@@ -333,6 +390,73 @@ static int run(const ctl_conn *conn, const char *op, json_t *args, bool json)
     return status;
 }
 
+/* NOUN VERB for an op the daemon has and this table does not (a plugin's):
+ * --KEY VALUE become args (digits as integers, true/false as booleans); a
+ * first positional argument is the region. */
+static int plugin_command(const ctl_conn *conn, const char *noun, const char *verb, int argc, char **argv, bool json)
+{
+    char opname[128];
+    snprintf(opname, sizeof opname, "%s.%s", noun, verb);
+    ctl_reply reply;
+    const msgpack_object *ops, *found = NULL;
+    if (daemon_ops(conn, &reply, &ops) == 0) {
+        for (uint32_t i = 0; i < ops->via.array.size && !found; i++)
+            if (cn_mp_str_eq(cn_mp_get(&ops->via.array.ptr[i], "name"), opname))
+                found = &ops->via.array.ptr[i];
+    } else {
+        ops = NULL;
+    }
+    if (!found) {
+        char what[160];
+        snprintf(what, sizeof what, "%s %s", noun, verb);
+        fail("bad_request", T("commande inconnue: %s (concertctl --help)", "unknown command: %s (concertctl --help)"),
+             what);
+        if (ops)
+            ctl_reply_destroy(&reply);
+        return 2;
+    }
+    json_t *args = json_object();
+    int status = 0;
+    for (int i = 0; i < argc && status == 0; i++) {
+        if (strcmp(argv[i], "--help") == 0) {
+            const msgpack_object *help = cn_mp_get(found, "help"), *names = cn_mp_get(found, "args");
+            printf("Usage: concertctl %s %s [RÉGION] [--CLÉ VALEUR]\n%.*s (op %s)\n", noun, verb,
+                   help ? (int)help->via.str.size : 0, help ? help->via.str.ptr : "", opname);
+            for (uint32_t k = 0; names && k < names->via.array.size; k++)
+                printf("  --%.*s\n", (int)names->via.array.ptr[k].via.str.size, names->via.array.ptr[k].via.str.ptr);
+            json_decref(args);
+            ctl_reply_destroy(&reply);
+            return 0;
+        }
+        if (strncmp(argv[i], "--", 2) == 0 && i + 1 < argc) {
+            char key[64];
+            snprintf(key, sizeof key, "%s", argv[i] + 2);
+            for (char *p = key; *p; p++)
+                if (*p == '-')
+                    *p = '_';
+            const char *v = argv[++i];
+            char *end;
+            long long n = strtoll(v, &end, 10);
+            if (*v && !*end && (*v != '0' || !v[1]))
+                json_object_set_new(args, key, json_integer(n));
+            else if (strcmp(v, "true") == 0 || strcmp(v, "false") == 0)
+                json_object_set_new(args, key, json_boolean(v[0] == 't'));
+            else
+                json_object_set_new(args, key, json_string(v));
+        } else if (!json_object_get(args, "region") && argv[i][0] != '-') {
+            json_object_set_new(args, "region", json_string(argv[i]));
+        } else {
+            status = fail("invalid_argument", T("argument inattendu: %s (--help)", "unexpected argument: %s (--help)"),
+                          argv[i]);
+        }
+    }
+    ctl_reply_destroy(&reply);
+    if (status == 0)
+        status = run(conn, opname, args, json);
+    json_decref(args);
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     ctl_conn conn = {.endpoint = getenv("CONCERTD_ENDPOINT"), .events = getenv("CONCERTD_EVENTS"),
@@ -348,6 +472,7 @@ int main(int argc, char **argv)
         setenv("TZ", "America/Toronto", 1);
     tzset();
     bool json = false;
+    usage_conn = &conn;
     int i = 1;
     for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
         const char *a = argv[i];
@@ -416,13 +541,8 @@ int main(int argc, char **argv)
             if (strcmp(commands[k].noun, noun) == 0 && strcmp(commands[k].verb, verb) == 0)
                 cmd = &commands[k];
     }
-    if (!cmd) {
-        char what[128];
-        snprintf(what, sizeof what, "%s %s", noun, verb);
-        fail("bad_request", T("commande inconnue: %s (concertctl --help)", "unknown command: %s (concertctl --help)"),
-             what);
-        return 2;
-    }
+    if (!cmd)
+        return plugin_command(&conn, noun, verb, argc - i, argv + i, json);
 
     json_t *args = json_object();
     int npos = 0, status = 0;

@@ -367,6 +367,17 @@ void ctl_render(const char *op, const msgpack_object *r, bool json)
         static const column cols[] = {{"name", "Opération", "Operation", 22, false},
                                       {"help", "Description", "Description", 60, false}};
         table(cn_mp_get(r, "ops"), cols, COUNT(cols));
+        const msgpack_object *plugins = cn_mp_get(r, "plugins");
+        if (plugins && plugins->type == MSGPACK_OBJECT_ARRAY && plugins->via.array.size) {
+            heading("Greffons", "Plugins");
+            static const column pcols[] = {{"name", "Greffon", "Plugin", 16, false},
+                                           {"version", "Version", "Version", 8, false},
+                                           {"state", "État", "State", 8, false},
+                                           {"op_errors", "Err. cmd", "Op err.", 8, false},
+                                           {"event_errors", "Err. évén.", "Event err.", 10, false},
+                                           {"reason", "Raison du refus", "Why refused", 70, false}};
+            table(plugins, pcols, COUNT(pcols));
+        }
     } else {
         ctl_print_json(r, false);
     }
