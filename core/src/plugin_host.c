@@ -20,6 +20,7 @@
 #include <concertd/plugin.h>
 
 #include "log.h"
+#include "model.h"
 #include "mp.h"
 #include "text.h"
 
@@ -200,6 +201,16 @@ static int op_trampoline(cn_req *req)
     plugin_op *po = (plugin_op *)req->op->data;
     cd_host *p = po->plugin;
     cn_host *host = p->host;
+    /* A command naming a region the plugin is not enabled for is refused here,
+     * so no plugin has to remember to check. */
+    const char *region = NULL;
+    if (cn_mp_get(req->args, "region") && cn_region_arg(req, "region", CN_OPTIONAL, &region) < 0)
+        return -1;
+    if (region && !region_enabled(p, region))
+        return cn_req_fail(req, "forbidden", "region",
+                           L("le greffon %s n'est pas activé pour la région %s ([plugin.%s] regions)",
+                             "plugin %s is not enabled for region %s ([plugin.%s] regions)"),
+                           p->name, region, p->name);
     cd_host *outer = host->current;
     host->current = p;
     int rc = po->fn((cd_req *)req, po->data);

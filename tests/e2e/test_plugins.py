@@ -153,5 +153,29 @@ class Plugins(unittest.TestCase):
         self.assertEqual(self.plugins()["probe"]["callback_errors"], 1)
 
 
+class RegionLimits(unittest.TestCase):
+    def test_plugin_enabled_for_some_regions_only(self):
+        d = Daemon(config="[plugins]\nload = probe\n[plugin.probe]\nregions = lanaudiere, mauricie\n",
+                   extra=["--plugin-dir", TEST_PLUGINS]).start()
+        try:
+            c = d.client()
+            for slug, name in (("lanaudiere", "Lanaudière"), ("estrie", "Estrie")):
+                c.ok("region.create", id=slug, name=name)
+            self.assertEqual(c.ok("probe.read", region="LANAUDIÈRE"), "Lanaudière")
+            err = c.error("probe.read", region="estrie")
+            self.assertEqual((err["code"], err["field"]), ("forbidden", "region"))
+            self.assertIn("pas activé pour la région estrie", err["message"])
+            # Events of regions it is not enabled for are not delivered to it.
+            c.ok("region.update", id="estrie", organisation="TDS")
+            c.ok("region.update", id="lanaudiere", organisation="TPDSL")
+            c.ok("node.info")
+            topics = c.ok("probe.count", table="events")
+            self.assertEqual(topics, 2)  # lanaudiere's created and updated, nothing of estrie
+            c.close()
+        finally:
+            self.assertEqual(d.stop(), 0)
+            d.cleanup()
+
+
 if __name__ == "__main__":
     unittest.main()

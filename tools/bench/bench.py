@@ -2,8 +2,9 @@
 """concertd benchmark: durable mutations per second and reply latency
 (p50/p99) with 1 and with 100 requests in flight, for concertd and, in the
 same run, for a bare baseline (ROUTER + one SQLite insert per message,
-same durability: WAL, synchronous=FULL); then concertd's memory holding
-20 regions x 200 actions. Not a test: it prints figures for
+same durability: WAL, synchronous=FULL), and for concertd with a plugin
+that subscribes to other events (the hot path with an unrelated
+subscriber); then concertd's memory holding 20 regions x 200 actions. Not a test: it prints figures for
 tools/PERFORMANCE.md.
 
   /usr/bin/python3 tools/bench/bench.py [BUILD_DIR]      (default: build)
@@ -73,35 +74,33 @@ def call(sock, op, **args):
     return reply["result"]
 
 
-def main():
-    folder = tempfile.mkdtemp(prefix="concertd-bench-")
-    results = {}
-    try:
-        # --- concertd ---
-        cmd = "ipc://%s/cmd" % folder
-        daemon = subprocess.Popen([os.path.join(BUILD, "core", "concertd"), "--data-dir", folder + "/data",
-                                   "--command-endpoint", cmd, "--event-endpoint", "ipc://%s/ev" % folder,
-                                   "--no-demo", "--log-level", "warn"])
-        s = CTX.socket(zmq.DEALER)
-        s.setsockopt(zmq.LINGER, 0)
-        s.connect(cmd)
-        wait_answer(s, msgpack.packb({"v": 1, "id": 0, "op": "node.info"}))
-        call(s, "region.create", id="bench", name="Bénchmark")
-        call(s, "plan.create", region="bench", title="Plan")
-        call(s, "objective.create", region="bench", number="1", text="Objectif")
-        call(s, "action.create", region="bench", objective="1", number="1.1", text="Action")
-        ind = call(s, "indicator.create", region="bench", action="1.1", name="Nombre de participants")["id"]
+def run_concertd(folder, results, label, extra=()):
+    """Measures one concertd configuration; returns (rss at start, rss loaded) in KiB."""
+    cmd = "ipc://%s/cmd-%s" % (folder, label)
+    data = "%s/data-%s" % (folder, label)
+    daemon = subprocess.Popen([os.path.join(BUILD, "core", "concertd"), "--data-dir", data,
+                               "--command-endpoint", cmd, "--event-endpoint", "ipc://%s/ev-%s" % (folder, label),
+                               "--no-demo", "--log-level", "warn"] + list(extra))
+    s = CTX.socket(zmq.DEALER)
+    s.setsockopt(zmq.LINGER, 0)
+    s.connect(cmd)
+    wait_answer(s, msgpack.packb({"v": 1, "id": 0, "op": "node.info"}))
+    call(s, "region.create", id="bench", name="Bénchmark")
+    call(s, "plan.create", region="bench", title="Plan")
+    call(s, "objective.create", region="bench", number="1", text="Objectif")
+    call(s, "action.create", region="bench", objective="1", number="1.1", text="Action")
+    ind = call(s, "indicator.create", region="bench", action="1.1", name="Nombre de participants")["id"]
 
-        # A durable mutation whose cost does not grow with history: a new
-        # measurement (row + event), the reply carrying the latest value.
-        def note(i):
-            return msgpack.packb({"v": 1, "id": i, "op": "indicator.record", "args": {
-                "id": ind, "value": i, "note": "Rencontre nº %d" % i}})
+    # A durable mutation whose cost does not grow with history: a new
+    # measurement (row + event), the reply carrying the latest value.
+    def record(i):
+        return msgpack.packb({"v": 1, "id": i, "op": "indicator.record", "args": {
+            "id": ind, "value": i, "note": "Rencontre nº %d" % i}})
 
-        results["concertd", 1] = measure(cmd, note, 300, 1)
-        results["concertd", 100] = measure(cmd, note, 5000, 100)
-        rss_start = rss_kib(daemon.pid)
-
+    results[label, 1] = measure(cmd, record, 300, 1)
+    results[label, 100] = measure(cmd, record, 5000, 100)
+    rss_start = rss_kib(daemon.pid)
+    if label == "concertd":
         # 20 regions x 200 actions, through plan.import.
         for r in range(20):
             doc = {"format": "concertd.plan", "version": 1, "plan": {"title": "Plan d'action 2024-2029"},
@@ -114,10 +113,22 @@ def main():
             call(s, "region.create", id="region-%d" % r, name="Région %d" % r)
             call(s, "plan.import", region="region-%d" % r, document=doc)
         call(s, "action.list", region="region-0")
-        rss_loaded = rss_kib(daemon.pid)
-        s.close()
-        daemon.send_signal(signal.SIGTERM)
-        daemon.wait(30)
+    rss_loaded = rss_kib(daemon.pid)
+    s.close()
+    daemon.send_signal(signal.SIGTERM)
+    daemon.wait(30)
+    return rss_start, rss_loaded
+
+
+def main():
+    folder = tempfile.mkdtemp(prefix="concertd-bench-")
+    results = {}
+    try:
+        rss_start, rss_loaded = run_concertd(folder, results, "concertd")
+        # The same with a plugin loaded that subscribes to action.* only: the
+        # benchmarked events are not for it (the hot path must not notice).
+        run_concertd(folder, results, "+plugin", ["--plugin-dir", os.path.join(BUILD, "plugins"),
+                                                  "--plugin", "progress"])
 
         # --- baseline ---
         bcmd = "ipc://%s/base" % folder
@@ -127,8 +138,10 @@ def main():
         b.connect(bcmd)
         wait_answer(b, b"warm-up")
         b.close()
-        results["baseline", 1] = measure(bcmd, note, 300, 1)
-        results["baseline", 100] = measure(bcmd, note, 5000, 100)
+        frame = lambda i: msgpack.packb({"v": 1, "id": i, "op": "indicator.record",  # noqa: E731
+                                         "args": {"id": 1, "value": i, "note": "Rencontre nº %d" % i}})
+        results["baseline", 1] = measure(bcmd, frame, 300, 1)
+        results["baseline", 100] = measure(bcmd, frame, 5000, 100)
         base.send_signal(signal.SIGTERM)
         base.wait(30)
     finally:
@@ -137,12 +150,15 @@ def main():
     print("machine: %s, %d cores, %s" % (platform.processor() or platform.machine(), os.cpu_count(),
                                          platform.platform()))
     print("%-10s %9s %12s %9s %9s" % ("", "in flight", "mutations/s", "p50 ms", "p99 ms"))
-    for who in ("baseline", "concertd"):
+    for who in ("baseline", "concertd", "+plugin"):
         for n in (1, 100):
             rate, p50, p99 = results[who, n]
             print("%-10s %9d %12.0f %9.2f %9.2f" % (who, n, rate, p50, p99))
     for n in (1, 100):
         print("ratio concertd/baseline, %d in flight: %.2f" % (n, results["concertd", n][0] / results["baseline", n][0]))
+    for n in (1, 100):
+        print("ratio with/without an unrelated subscriber plugin, %d in flight: %.2f"
+              % (n, results["+plugin", n][0] / results["concertd", n][0]))
     print("concertd RSS: %.1f MiB at start, %.1f MiB holding 20 regions x 200 actions"
           % (rss_start / 1024, rss_loaded / 1024))
 
