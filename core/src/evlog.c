@@ -12,6 +12,7 @@
 
 typedef struct {
     char *topic;
+    int64_t seq;
     msgpack_sbuffer payload;
 } pending_event;
 
@@ -22,6 +23,8 @@ struct cn_evlog {
     pending_event *queue;
     size_t len, cap;
     sqlite3_stmt *insert;
+    cn_evlog_observer observer;
+    void *observer_data;
 };
 
 static int load_last_seq(cn_evlog *log)
@@ -125,6 +128,7 @@ int cn_evlog_append(cn_evlog *log, const char *region, const char *type, const v
     if (!ev->topic)
         return SQLITE_NOMEM;
     snprintf(ev->topic, tlen, "%s/%s", region, type);
+    ev->seq = seq;
     msgpack_sbuffer_init(&ev->payload);
     msgpack_packer pk;
     msgpack_packer_init(&pk, &ev->payload, msgpack_sbuffer_write);
@@ -157,6 +161,8 @@ void cn_evlog_publish(cn_evlog *log, void *pub)
         if (pub && (zmq_send(pub, ev->topic, strlen(ev->topic), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
                     zmq_send(pub, ev->payload.data, ev->payload.size, ZMQ_DONTWAIT) < 0))
             cn_debug("publication de %s: %s", ev->topic, zmq_strerror(zmq_errno()));
+        if (log->observer)
+            log->observer(log->observer_data, ev->seq, ev->topic);
     }
     drop_from(log, 0);
 }
@@ -166,6 +172,12 @@ void cn_evlog_abort(cn_evlog *log)
     drop_from(log, 0);
     if (load_last_seq(log) != SQLITE_OK)
         cn_error("journal des événements: %s", sqlite3_errmsg(log->db));
+}
+
+void cn_evlog_set_observer(cn_evlog *log, cn_evlog_observer fn, void *data)
+{
+    log->observer = fn;
+    log->observer_data = data;
 }
 
 int64_t cn_evlog_last_seq(const cn_evlog *log) { return log->last_seq; }

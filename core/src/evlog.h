@@ -34,6 +34,12 @@ void cn_evlog_publish(cn_evlog *log, void *pub);
 /* After a failed COMMIT: drops the queue and re-reads the last seq. */
 void cn_evlog_abort(cn_evlog *log);
 
+/* Called by cn_evlog_publish for every committed event, in seq order, with
+ * its topic "<region>/<type>" (the plugin host uses it to know, without
+ * reading the database, which plugins have something to receive). */
+typedef void (*cn_evlog_observer)(void *data, int64_t seq, const char *topic);
+void cn_evlog_set_observer(cn_evlog *log, cn_evlog_observer fn, void *data);
+
 int64_t cn_evlog_last_seq(const cn_evlog *log);
 const char *cn_evlog_origin(const cn_evlog *log);
 

@@ -77,6 +77,7 @@ struct cd_host {
     cd_timer *timers;
     char section[128];
     int64_t cursor; /* last seq looked at; -1 until read from plugin_state */
+    bool pending;   /* the log may hold events for it past cursor */
     int64_t op_errors, event_errors, callback_errors, events_delivered;
 };
 
@@ -744,26 +745,67 @@ static int deliver_to(cn_host *host, cd_host *p)
     return n;
 }
 
+/* Told of every committed event: a plugin that wants none of them only moves
+ * its cursor in memory, so events it did not subscribe to cost it no query
+ * and no transaction. */
+static void observe(void *data, int64_t seq, const char *topic)
+{
+    cn_host *host = data;
+    for (size_t i = 0; i < host->n; i++) {
+        cd_host *p = host->plugins[i];
+        if (p->status != P_RUNNING || !p->nsubs || p->pending)
+            continue;
+        if (p->cursor != seq - 1) {
+            p->pending = true; /* not in step (first start, catch-up): read the log */
+            continue;
+        }
+        bool wanted = false;
+        for (size_t k = 0; k < p->nsubs && !wanted; k++)
+            wanted = fnmatch(p->subs[k].pattern, topic, 0) == 0;
+        if (wanted)
+            p->pending = true;
+        else
+            p->cursor = seq;
+    }
+}
+
 void cn_host_deliver(cn_host *host)
 {
     if (!host || host->subscribers == 0 || host->delivering)
+        return;
+    bool any = false;
+    for (size_t i = 0; i < host->n && !any; i++)
+        any = host->plugins[i]->pending;
+    if (!any)
         return;
     host->delivering = true; /* run_in_transaction inside a handler must not recurse */
     for (int round = 0; round < MAX_ROUNDS; round++) {
         if (cn_core_batch_begin(host->core) != 0)
             break;
         int n = 0;
-        for (size_t i = 0; i < host->n; i++)
-            if (host->plugins[i]->status == P_RUNNING && host->plugins[i]->nsubs)
-                n += deliver_to(host, host->plugins[i]);
+        for (size_t i = 0; i < host->n; i++) {
+            cd_host *p = host->plugins[i];
+            if (p->status != P_RUNNING || !p->nsubs || !p->pending)
+                continue;
+            p->pending = false;
+            int looked = deliver_to(host, p);
+            if (looked == DELIVER_BATCH)
+                p->pending = true; /* more to read */
+            n += looked;
+        }
         /* On a failed commit the stored cursors did not move: reload them, and
          * the delivery is tried again after the next commit. */
         if (cn_core_batch_commit(host->core, host->pub) != 0) {
-            for (size_t i = 0; i < host->n; i++)
+            for (size_t i = 0; i < host->n; i++) {
                 host->plugins[i]->cursor = -1;
+                host->plugins[i]->pending = true;
+            }
             break;
         }
-        if (n == 0)
+        any = false;
+        for (size_t i = 0; i < host->n && !any; i++)
+            any = host->plugins[i]->pending;
+        if (n == 0 || !any)
             break;
     }
     host->delivering = false;
@@ -902,6 +944,7 @@ cn_host *cn_host_new(cn_core *core, uv_loop_t *loop, const cn_config *cfg)
     }
     sqlite3_set_authorizer(cn_core_db(core), authorize, host);
     cn_core_set_info_hook(core, pack_info, host);
+    cn_evlog_set_observer(cn_core_evlog(core), observe, host);
     for (size_t i = 0; i < cfg->nplugins; i++) {
         cd_host *p = calloc(1, sizeof *p);
         if (!p || !(p->name = strdup(cfg->plugins[i]))) {
@@ -910,6 +953,7 @@ cn_host *cn_host_new(cn_core *core, uv_loop_t *loop, const cn_config *cfg)
         }
         p->host = host;
         p->cursor = -1;
+        p->pending = true;
         host->plugins[host->n++] = p;
         load(host, p);
         /* Ops registered before a failed init stay listed but answer "unavailable". */
@@ -958,6 +1002,7 @@ void cn_host_destroy(cn_host **hostp)
     cn_host_stop(host);
     sqlite3_set_authorizer(cn_core_db(host->core), NULL, NULL);
     cn_core_set_info_hook(host->core, NULL, NULL);
+    cn_evlog_set_observer(cn_core_evlog(host->core), NULL, NULL);
     for (size_t i = 0; i < host->n; i++) {
         cd_host *p = host->plugins[i];
         for (size_t k = 0; k < p->nops; k++) {
