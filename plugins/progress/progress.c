@@ -27,34 +27,6 @@ static const char *const migrations[] = {
     "  updated_ms INTEGER NOT NULL)",
 };
 
-/* ---- small msgpack readers ------------------------------------------------ */
-
-static const msgpack_object *get(const msgpack_object *map, const char *key)
-{
-    if (!map || map->type != MSGPACK_OBJECT_MAP)
-        return NULL;
-    size_t n = strlen(key);
-    for (uint32_t i = 0; i < map->via.map.size; i++) {
-        const msgpack_object *k = &map->via.map.ptr[i].key;
-        if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == n && memcmp(k->via.str.ptr, key, n) == 0)
-            return &map->via.map.ptr[i].val;
-    }
-    return NULL;
-}
-
-static int64_t get_int(const msgpack_object *map, const char *key)
-{
-    const msgpack_object *o = get(map, key);
-    return o && o->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? (int64_t)o->via.u64 : 0;
-}
-
-static void get_str(const msgpack_object *map, const char *key, char *out, size_t cap)
-{
-    const msgpack_object *o = get(map, key);
-    snprintf(out, cap, "%.*s", o && o->type == MSGPACK_OBJECT_STR ? (int)o->via.str.size : 0,
-             o && o->type == MSGPACK_OBJECT_STR ? o->via.str.ptr : "");
-}
-
 /* ---- counting ------------------------------------------------------------- */
 
 static const char *const statuses[] = {"planned", "in_progress", "done", "ongoing", "postponed", "cancelled"};
@@ -85,7 +57,7 @@ static int count_plan(cd_host *h, int64_t plan, counts *c, char *err, size_t err
             up.data.type == MSGPACK_OBJECT_ARRAY) {
             for (uint32_t i = 0; i < up.data.via.array.size; i++) {
                 char status[32];
-                get_str(&up.data.via.array.ptr[i], "status", status, sizeof status);
+                cd_str(cd_get(&up.data.via.array.ptr[i], "status"), status, sizeof status);
                 for (int s = 0; s < NSTATUS; s++)
                     if (strcmp(status, statuses[s]) == 0)
                         c->by_status[s]++;
@@ -131,12 +103,12 @@ static int on_action_event(cd_host *h, const msgpack_object *event, void *data)
 {
     (void)data;
     char region[64], type[64];
-    get_str(event, "region", region, sizeof region);
-    get_str(event, "type", type, sizeof type);
-    const msgpack_object *d = get(event, "data");
+    cd_str(cd_get(event, "region"), region, sizeof region);
+    cd_str(cd_get(event, "type"), type, sizeof type);
+    const msgpack_object *d = cd_get(event, "data");
     /* action.status_changed carries {action: {...}}; the others the entity itself. */
-    const msgpack_object *subject = get(d, "action");
-    int64_t plan = get_int(subject ? subject : d, "plan");
+    const msgpack_object *subject = cd_get(d, "action");
+    int64_t plan = cd_int(cd_get(subject ? subject : d, "plan"), 0);
     if (!plan)
         return 0;
 
@@ -226,10 +198,10 @@ static int progress_get(cd_req *req, void *data)
     msgpack_unpacked up;
     msgpack_unpacked_init(&up);
     msgpack_unpack_next(&up, out.data, out.size, NULL);
-    int64_t plan = get_int(&up.data, "id");
+    int64_t plan = cd_int(cd_get(&up.data, "id"), 0);
     char region[64], title[256];
-    get_str(&up.data, "region", region, sizeof region);
-    get_str(&up.data, "title", title, sizeof title);
+    cd_str(cd_get(&up.data, "region"), region, sizeof region);
+    cd_str(cd_get(&up.data, "title"), title, sizeof title);
     msgpack_unpacked_destroy(&up);
     msgpack_sbuffer_destroy(&out);
 

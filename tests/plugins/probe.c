@@ -26,23 +26,6 @@ static const char *const migrations[] = {
     "CREATE TABLE probe_work(id INTEGER PRIMARY KEY, n INTEGER, sum INTEGER)",
 };
 
-static const msgpack_object *get(const msgpack_object *map, const char *key)
-{
-    size_t n = strlen(key);
-    for (uint32_t i = 0; map && map->type == MSGPACK_OBJECT_MAP && i < map->via.map.size; i++) {
-        const msgpack_object *k = &map->via.map.ptr[i].key;
-        if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == n && memcmp(k->via.str.ptr, key, n) == 0)
-            return &map->via.map.ptr[i].val;
-    }
-    return NULL;
-}
-
-static void str(const msgpack_object *o, char *out, size_t cap)
-{
-    snprintf(out, cap, "%.*s", o && o->type == MSGPACK_OBJECT_STR ? (int)o->via.str.size : 0,
-             o && o->type == MSGPACK_OBJECT_STR ? o->via.str.ptr : "");
-}
-
 static int emit_simple(cd_host *h, const char *region, const char *type, const char *key, int64_t value)
 {
     msgpack_sbuffer b;
@@ -61,7 +44,7 @@ static int echo(cd_req *req, void *data)
 {
     (void)data;
     char text[256];
-    str(get(api->req_args(req), "text"), text, sizeof text);
+    cd_str(cd_get(api->req_args(req), "text"), text, sizeof text);
     msgpack_packer *r = api->req_result(req);
     msgpack_pack_map(r, 3);
     msgpack_pack_str_with_body(r, "text", 4);
@@ -78,7 +61,7 @@ static int fail(cd_req *req, void *data)
 {
     (void)data;
     char mode[64];
-    str(get(api->req_args(req), "mode"), mode, sizeof mode);
+    cd_str(cd_get(api->req_args(req), "mode"), mode, sizeof mode);
     sqlite3 *db = api->db(self);
     if (strcmp(mode, "silent") == 0)
         return -1;
@@ -101,7 +84,7 @@ static int count(cd_req *req, void *data)
 {
     (void)data;
     char table[32], sql[96];
-    str(get(api->req_args(req), "table"), table, sizeof table);
+    cd_str(cd_get(api->req_args(req), "table"), table, sizeof table);
     snprintf(sql, sizeof sql, "SELECT count(*) FROM probe_%s", table);
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(api->db(self), sql, -1, &st, NULL) != SQLITE_OK)
@@ -148,8 +131,8 @@ static int start_work(cd_req *req, void *data)
     job *j = calloc(1, sizeof *j);
     if (!j)
         return api->req_fail(req, "internal", NULL, "mémoire");
-    str(get(api->req_args(req), "region"), j->region, sizeof j->region);
-    const msgpack_object *n = get(api->req_args(req), "n");
+    cd_str(cd_get(api->req_args(req), "region"), j->region, sizeof j->region);
+    const msgpack_object *n = cd_get(api->req_args(req), "n");
     j->n = n && n->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? (int64_t)n->via.u64 : 0;
     if (api->queue_work(self, work, work_done, j) != 0) {
         free(j);
@@ -163,7 +146,7 @@ static int read_region(cd_req *req, void *data)
 {
     (void)data;
     char region[64];
-    str(get(api->req_args(req), "region"), region, sizeof region);
+    cd_str(cd_get(api->req_args(req), "region"), region, sizeof region);
     msgpack_sbuffer in, out;
     msgpack_sbuffer_init(&in);
     msgpack_sbuffer_init(&out);
@@ -178,7 +161,7 @@ static int read_region(cd_req *req, void *data)
         msgpack_unpacked up;
         msgpack_unpacked_init(&up);
         msgpack_unpack_next(&up, out.data, out.size, NULL);
-        msgpack_pack_object(api->req_result(req), *get(&up.data, "name"));
+        msgpack_pack_object(api->req_result(req), *cd_get(&up.data, "name"));
         msgpack_unpacked_destroy(&up);
     } else {
         rc = api->req_fail(req, "not_found", "region", "%s", err);
@@ -192,11 +175,11 @@ static int on_region(cd_host *h, const msgpack_object *event, void *data)
 {
     (void)data;
     char topic[128], region[64], type[64], name[256];
-    str(get(event, "region"), region, sizeof region);
-    str(get(event, "type"), type, sizeof type);
-    str(get(get(event, "data"), "name"), name, sizeof name);
+    cd_str(cd_get(event, "region"), region, sizeof region);
+    cd_str(cd_get(event, "type"), type, sizeof type);
+    cd_str(cd_get(cd_get(event, "data"), "name"), name, sizeof name);
     snprintf(topic, sizeof topic, "%s/%s", region, type);
-    const msgpack_object *seq = get(event, "seq");
+    const msgpack_object *seq = cd_get(event, "seq");
     sqlite3_stmt *st;
     sqlite3_prepare_v2(api->db(h), "INSERT INTO probe_events(seq, topic) VALUES (?, ?)", -1, &st, NULL);
     sqlite3_bind_int64(st, 1, seq ? (int64_t)seq->via.u64 : 0);

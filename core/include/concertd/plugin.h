@@ -156,6 +156,44 @@ typedef struct cd_plugin {
     void *reserved[4];
 } cd_plugin;
 
+/* Helpers for reading what the host hands over (inline: not part of the ABI). */
+
+/* The value of key in a msgpack map, or NULL. */
+static inline const msgpack_object *cd_get(const msgpack_object *map, const char *key)
+{
+    size_t n = 0;
+    while (key[n])
+        n++;
+    for (uint32_t i = 0; map && map->type == MSGPACK_OBJECT_MAP && i < map->via.map.size; i++) {
+        const msgpack_object *k = &map->via.map.ptr[i].key;
+        if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == n && __builtin_memcmp(k->via.str.ptr, key, n) == 0)
+            return &map->via.map.ptr[i].val;
+    }
+    return NULL;
+}
+
+/* Copies a msgpack str into out as a C string (cut at cap-1 bytes); "" when o
+ * is not a string. Returns out. */
+static inline char *cd_str(const msgpack_object *o, char *out, size_t cap)
+{
+    size_t n = o && o->type == MSGPACK_OBJECT_STR ? o->via.str.size : 0;
+    if (cap == 0)
+        return out;
+    if (n >= cap)
+        n = cap - 1;
+    if (n)
+        __builtin_memcpy(out, o->via.str.ptr, n);
+    out[n] = '\0';
+    return out;
+}
+
+/* A msgpack positive integer as int64_t, or dflt. */
+static inline int64_t cd_int(const msgpack_object *o, int64_t dflt)
+{
+    return o && o->type == MSGPACK_OBJECT_POSITIVE_INTEGER && o->via.u64 <= (uint64_t)INT64_MAX ? (int64_t)o->via.u64
+                                                                                                 : dflt;
+}
+
 #define CD_PLUGIN_SYMBOL "concertd_plugin_entry"
 #define CD_PLUGIN(name, version, init, fini)                                                              \
     __attribute__((visibility("default"))) const cd_plugin concertd_plugin_entry = {CD_PLUGIN_ABI, name, \
