@@ -124,7 +124,7 @@ class Cli(unittest.TestCase):
         self.assertEqual(progress["last_milestone"], 50)
         _, out, _ = self.ctl("info")
         self.assertIn("progress", out)
-        self.assertIn("running", out)
+        self.assertIn("en service", out)
 
     def test_errors_are_one_line_with_code(self):
         code, out, err = self.ctl("action", "show", "nowhere", "1.1", ok=False)

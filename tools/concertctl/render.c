@@ -34,6 +34,8 @@ static const char *word(const char *v)
         {"local", "locale", "local"},             {"regional", "régionale", "regional"},
         {"national", "nationale", "national"},    {"dated", "datée", "dated"},
         {"on_demand", "sur demande", "on demand"}, {"unknown", "non datée", "undated"},
+        {"running", "en service", "running"},     {"refused", "refusé", "refused"},
+        {"stopped", "arrêté", "stopped"},
     };
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
         if (strcmp(v, words[i][0]) == 0)
@@ -372,7 +374,7 @@ void ctl_render(const char *op, const msgpack_object *r, bool json)
             heading("Greffons", "Plugins");
             static const column pcols[] = {{"name", "Greffon", "Plugin", 16, false},
                                            {"version", "Version", "Version", 8, false},
-                                           {"state", "État", "State", 8, false},
+                                           {"state", "État", "State", 10, true},
                                            {"op_errors", "Err. cmd", "Op err.", 8, false},
                                            {"event_errors", "Err. évén.", "Event err.", 10, false},
                                            {"reason", "Raison du refus", "Why refused", 70, false}};
