@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "echeance.h"
 #include "mp.h"
 #include "text.h"
 
@@ -14,7 +15,8 @@ int cn_model_register(cn_core *core)
         cn_core_register(core, cn_plan_ops, cn_plan_ops_count) ||
         cn_core_register(core, cn_structure_ops, cn_structure_ops_count) ||
         cn_core_register(core, cn_action_ops, cn_action_ops_count) ||
-        cn_core_register(core, cn_indicator_ops, cn_indicator_ops_count))
+        cn_core_register(core, cn_indicator_ops, cn_indicator_ops_count) ||
+        cn_core_register(core, cn_echeance_ops, cn_echeance_ops_count))
         return -1;
     return 0;
 }
@@ -440,11 +442,28 @@ int cn_windows_store(cn_req *req, int64_t action, const char *schedule)
     if (!windows) {
         if (!schedule)
             return 0;
-        /* The text is kept; until it is read into dates it counts as unknown. */
-        if (cn_req_prepare(req, "INSERT INTO action_windows(action, position, kind) VALUES (?, 0, 'unknown')", &st))
+        /* No explicit windows: read them from the text, "an N" counted from the
+         * plan's start date. What cannot be read is one "unknown" window. */
+        if (cn_req_prepare(req, "SELECT p.start_date FROM actions a JOIN plans p ON p.id = a.plan WHERE a.id = ?", &st))
             return -1;
         sqlite3_bind_int64(st, 1, action);
-        return cn_req_exec(req, st);
+        const char *plan_start = sqlite3_step(st) == SQLITE_ROW ? cn_req_column(req, st, 0) : NULL;
+        sqlite3_finalize(st);
+        cn_window parsed[16];
+        size_t n = cn_echeance_parse(schedule, plan_start, parsed, 16);
+        for (size_t i = 0; i < n; i++) {
+            if (cn_req_prepare(req, "INSERT INTO action_windows(action, position, kind, start_date, end_date)"
+                                    " VALUES (?,?,?,nullif(?,''),nullif(?,''))", &st))
+                return -1;
+            sqlite3_bind_int64(st, 1, action);
+            sqlite3_bind_int(st, 2, (int)i);
+            sqlite3_bind_text(st, 3, cn_win_kind_name(parsed[i].kind), -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 4, parsed[i].start, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(st, 5, parsed[i].end, -1, SQLITE_TRANSIENT);
+            if (cn_req_exec(req, st))
+                return -1;
+        }
+        return 0;
     }
     static const char *const kinds[] = {"dated", "ongoing", "on_demand", "unknown", NULL};
     const msgpack_object *saved = req->args;

@@ -21,6 +21,8 @@ extern const cn_op cn_action_ops[];
 extern const size_t cn_action_ops_count;
 extern const cn_op cn_indicator_ops[];
 extern const size_t cn_indicator_ops_count;
+extern const cn_op cn_echeance_ops[];
+extern const size_t cn_echeance_ops_count;
 extern const cn_op cn_node_ops[];
 extern const size_t cn_node_ops_count;
 
@@ -75,8 +77,9 @@ int cn_measurement_insert(cn_req *req, int64_t indicator, const char *region);
 int cn_note_insert(cn_req *req, int64_t action, const char *region, const char *status_from,
                    const char *status_to);
 
-/* Stores args.windows (or, with none, one "unknown" window when the
- * schedule text is set) for action, replacing what it had. */
+/* Stores args.windows for action, replacing what it had; with none given,
+ * reads them from the schedule text (echeance.h), "an N" counted from the
+ * plan's start date. */
 int cn_windows_store(cn_req *req, int64_t action, const char *schedule);
 
 /* Packs a msgpack array of strings into a BLOB-ready buffer (empty array

@@ -114,6 +114,15 @@ static const opt events_opts[] = {{"since", 'i', NULL, "après ce numéro de sé
                                   {"limit", 'i', NULL, "nombre maximal (défaut 1000)", "at most this many (default 1000)"},
                                   {"region", 's', NULL, "une seule région", "one region only"},
                                   {NULL, 0, NULL, NULL, NULL}};
+static const opt echeance_opts[] = {
+    {"region", 's', NULL, "une seule région", "one region only"},
+    {"from", 'd', NULL, "à partir de (défaut: aujourd'hui)", "from (default: today)"},
+    {"to", 'd', NULL, "jusqu'à", "until"},
+    {"unparsed", 'f', NULL, "les échéances qui n'ont pu être lues en dates", "schedules that could not be read as dates"},
+    {"all", 'f', "include_closed", "inclut les actions réalisées ou annulées", "include done or cancelled actions"},
+    {NULL, 0, NULL, NULL, NULL}};
+static const opt parse_opts[] = {{"plan-start", 'd', NULL, "début du plan, pour « an 1 »", "plan start, for \"an 1\""},
+                                 {NULL, 0, NULL, NULL, NULL}};
 static const opt plan_list_opts[] = {{"all", 'f', "include_archived", "inclut les plans archivés", "include archived plans"},
                                      {NULL, 0, NULL, NULL, NULL}};
 static const opt no_opts[] = {{NULL, 0, NULL, NULL, NULL}};
@@ -175,6 +184,10 @@ static const command commands[] = {
     {"indicator", "history", "indicator.history", {"id"}, "i", no_opts, "historique d'un indicateur",
      "an indicator's history"},
     {"events", "", "events.since", {0}, "", events_opts, "rejoue le journal des événements", "replays the event log"},
+    {"echeances", "", "echeance.list", {0}, "", echeance_opts, "ce qui vient à échéance, le plus proche d'abord",
+     "what comes due, soonest first"},
+    {"echeances", "parse", "echeance.parse", {"text"}, "s", parse_opts, "montre comment une échéance est lue",
+     "shows how a schedule text is read"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -530,17 +543,19 @@ int main(int argc, char **argv)
         json_decref(args);
         return rc;
     }
-    const char *verb = "";
+    /* NOUN VERB when VERB is one of NOUN's verbs, else NOUN alone ("info", "events"). */
+    const char *verb = i < argc ? argv[i] : "";
     const command *cmd = NULL;
+    for (size_t k = 0; k < NCOMMANDS && !cmd; k++)
+        if (strcmp(commands[k].noun, noun) == 0 && *commands[k].verb && strcmp(commands[k].verb, verb) == 0)
+            cmd = &commands[k];
+    if (cmd)
+        i++;
     for (size_t k = 0; k < NCOMMANDS && !cmd; k++)
         if (strcmp(commands[k].noun, noun) == 0 && !*commands[k].verb)
             cmd = &commands[k];
-    if (!cmd) {
-        verb = i < argc ? argv[i++] : "";
-        for (size_t k = 0; k < NCOMMANDS && !cmd; k++)
-            if (strcmp(commands[k].noun, noun) == 0 && strcmp(commands[k].verb, verb) == 0)
-                cmd = &commands[k];
-    }
+    if (!cmd && i < argc)
+        i++; /* an unknown verb: maybe a plugin's */
     if (!cmd)
         return plugin_command(&conn, noun, verb, argc - i, argv + i, json);
 

@@ -351,6 +351,29 @@ void ctl_render(const char *op, const msgpack_object *r, bool json)
                                           {"note", "Note", "Note", 60, false}};
             table(m, cols, COUNT(cols));
         }
+    } else if (strcmp(op, "echeance.list") == 0) {
+        const msgpack_object *first = r && r->type == MSGPACK_OBJECT_ARRAY && r->via.array.size ? &r->via.array.ptr[0] : NULL;
+        if (first && cn_mp_str_eq(cn_mp_get(first, "kind"), "unknown")) {
+            static const column cols[] = {{"region", "Région", "Region", 14, false},
+                                          {"number", "Action", "Action", 8, false},
+                                          {"schedule", "Échéance telle qu'écrite", "Schedule as written", 34, false},
+                                          {"text", "Texte", "Text", 50, false}};
+            table(r, cols, COUNT(cols));
+        } else {
+            static const column cols[] = {{"end", "Échéance", "Due", 10, false},
+                                          {"days_left", "Jours", "Days", 5, false},
+                                          {"region", "Région", "Region", 14, false},
+                                          {"number", "Action", "Action", 8, false},
+                                          {"status", "État", "Status", 11, true},
+                                          {"responsible", "Responsable", "Responsible", 20, false},
+                                          {"text", "Texte", "Text", 50, false}};
+            table(r, cols, COUNT(cols));
+        }
+    } else if (strcmp(op, "echeance.parse") == 0) {
+        static const column cols[] = {{"kind", "Type", "Kind", 12, true},
+                                      {"start", "Début", "Start", 10, false},
+                                      {"end", "Fin", "End", 10, false}};
+        table(cn_mp_get(r, "windows"), cols, COUNT(cols));
     } else if (strcmp(op, "events.since") == 0) {
         const msgpack_object *evs = cn_mp_get(r, "events");
         for (uint32_t i = 0; evs && i < evs->via.array.size; i++)

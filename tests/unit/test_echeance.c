@@ -1,0 +1,173 @@
+/* Unit tests of echeance.c: French schedule texts and the windows they
+ * mean, worked out by hand from the conventions in echeance.h. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "echeance.h"
+
+typedef struct {
+    const char *text, *plan_start, *expected;
+} case_t;
+
+#define P "2018-10-02" /* Lanaudière's plan, adopted 2 October 2018 */
+
+static const case_t cases[] = {
+    /* exact dates */
+    {"3 octobre 2013", NULL, "2013-10-03..2013-10-03"},
+    {"2 oct. 2013", NULL, "2013-10-02..2013-10-02"},
+    {"1er mai 2014", NULL, "2014-05-01..2014-05-01"},
+    {"15 février 2016", NULL, "2016-02-15..2016-02-15"},
+    {"15 FÉVRIER 2016", NULL, "2016-02-15..2016-02-15"},
+    {"15 fevrier 2016", NULL, "2016-02-15..2016-02-15"},
+    {"29 février 2016", NULL, "2016-02-29..2016-02-29"},
+    {"30 février 2016", NULL, "unknown"},
+    {"31 déc. 2019", NULL, "2019-12-31..2019-12-31"},
+    {"Mise à jour : 2013-10-11", NULL, "2013-10-11..2013-10-11"},
+    {"2013-10-11", NULL, "2013-10-11..2013-10-11"},
+    {"2023-02-30", NULL, "unknown"},
+    {"le 11/10/2013", NULL, "2013-10-11..2013-10-11"},
+    {"3 octobre 13", NULL, "2013-10-03..2013-10-03"},
+    {"Rencontre le 12 juin 2019 à Joliette", NULL, "2019-06-12..2019-06-12"},
+    /* months */
+    {"Novembre 2013", NULL, "2013-11-01..2013-11-30"},
+    {"nov. 13", NULL, "2013-11-01..2013-11-30"},
+    {"nov 13", NULL, "2013-11-01..2013-11-30"},
+    {"Février 2016", NULL, "2016-02-01..2016-02-29"},
+    {"février 2017", NULL, "2017-02-01..2017-02-28"},
+    {"juin 2015", NULL, "2015-06-01..2015-06-30"},
+    {"Sept. 2014", NULL, "2014-09-01..2014-09-30"},
+    {"août 2020", NULL, "2020-08-01..2020-08-31"},
+    {"AOUT 2020", NULL, "2020-08-01..2020-08-31"},
+    {"janv. 2021", NULL, "2021-01-01..2021-01-31"},
+    {"juil. 2022", NULL, "2022-07-01..2022-07-31"},
+    {"décembre 2018", NULL, "2018-12-01..2018-12-31"},
+    {"2019-03", NULL, "2019-03-01..2019-03-31"},
+    /* seasons */
+    {"Automne 2013", NULL, "2013-09-23..2013-12-20"},
+    {"Aut.13", NULL, "2013-09-23..2013-12-20"},
+    {"aut. 2013", NULL, "2013-09-23..2013-12-20"},
+    {"Hiver 14", NULL, "2013-12-21..2014-03-20"},
+    {"hiver 2019", NULL, "2018-12-21..2019-03-20"},
+    {"à l'hiver 2019", NULL, "2018-12-21..2019-03-20"},
+    {"printemps 2014", NULL, "2014-03-21..2014-06-20"},
+    {"Printemps 14", NULL, "2014-03-21..2014-06-20"},
+    {"Été 2014", NULL, "2014-06-21..2014-09-22"},
+    {"ete 2014", NULL, "2014-06-21..2014-09-22"},
+    {"ÉTÉ 14", NULL, "2014-06-21..2014-09-22"},
+    {"Bases au printemps 2014", NULL, "2014-03-21..2014-06-20"},
+    {"Ébauche de définition établie par le CA à l'hiver 2019", NULL, "2018-12-21..2019-03-20"},
+    {"une rencontre à l'automne 2017", NULL, "2017-09-23..2017-12-20"},
+    /* years */
+    {"En 2014", NULL, "2014-01-01..2014-12-31"},
+    {"2014", NULL, "2014-01-01..2014-12-31"},
+    {"Tableau de bord mis à jour en 2019 et en 2023.", NULL, "2019-01-01..2019-12-31|2023-01-01..2023-12-31"},
+    {"2018-2023", NULL, "2018-01-01..2023-12-31"},
+    {"2013-14", NULL, "2013-01-01..2014-12-31"},
+    {"2021-2024", NULL, "2021-01-01..2024-12-31"},
+    /* ranges */
+    {"Aut.13 - Hiver 14", NULL, "2013-09-23..2014-03-20"},
+    {"Aut.13 – Hiver 14", NULL, "2013-09-23..2014-03-20"},
+    {"Juin 13-Juin 15", NULL, "2013-06-01..2015-06-30"},
+    {"juin 13 - juin 15", NULL, "2013-06-01..2015-06-30"},
+    {"septembre à décembre 2014", NULL, "2014-09-01..2014-12-31"},
+    {"de septembre à décembre 2014", NULL, "2014-09-01..2014-12-31"},
+    {"novembre à février 2015", NULL, "2014-11-01..2015-02-28"},
+    {"de l'automne 2013 à l'hiver 2014", NULL, "2013-09-23..2014-03-20"},
+    {"printemps 2014 à l'automne 2015", NULL, "2014-03-21..2015-12-20"},
+    {"3 octobre 2013 - 15 novembre 2013", NULL, "2013-10-03..2013-11-15"},
+    {"3 au 5 octobre 2013", NULL, "2013-10-03..2013-10-05"},
+    {"janvier 2014 jusqu'à juin 2014", NULL, "2014-01-01..2014-06-30"},
+    {"Automne 2013 au printemps 2014", NULL, "2013-09-23..2014-06-20"},
+    {"2014 à 2016", NULL, "2014-01-01..2016-12-31"},
+    /* lists */
+    {"Novembre 2013 Mai 2014", NULL, "2013-11-01..2013-11-30|2014-05-01..2014-05-31"},
+    {"Novembre 2013, Mai 2014", NULL, "2013-11-01..2013-11-30|2014-05-01..2014-05-31"},
+    {"Automne 2013 et hiver 2014", NULL, "2013-09-23..2013-12-20|2013-12-21..2014-03-20"},
+    {"mars 2014; juin 2014; sept. 2014", NULL,
+     "2014-03-01..2014-03-31|2014-06-01..2014-06-30|2014-09-01..2014-09-30"},
+    {"Aut.13 Hiver 14", NULL, "2013-09-23..2013-12-20|2013-12-21..2014-03-20"},
+    /* plan-relative years */
+    {"an 1", P, "2018-10-02..2019-10-01"},
+    {"An 1", P, "2018-10-02..2019-10-01"},
+    {"AN 3", P, "2020-10-02..2021-10-01"},
+    {"an 5", P, "2022-10-02..2023-10-01"},
+    {"An 1-2", P, "2018-10-02..2020-10-01"},
+    {"an 1-2.", P, "2018-10-02..2020-10-01"},
+    {"an 1 à an 5", P, "2018-10-02..2023-10-01"},
+    {"An 1 à 3", P, "2018-10-02..2021-10-01"},
+    {"année 2", P, "2019-10-02..2020-10-01"},
+    {"an1", P, "2018-10-02..2019-10-01"},
+    {"(structures en place, partenaires impliqués, etc.); an 1.", P, "2018-10-02..2019-10-01"},
+    {"an 1", "2016-02-29", "2016-02-29..2017-02-27"},
+    {"an 1", NULL, "unknown"},
+    {"An 2, An 4", P, "2019-10-02..2020-10-01|2021-10-02..2022-10-01"},
+    /* no date */
+    {"En continu", NULL, "ongoing"},
+    {"en continu", NULL, "ongoing"},
+    {"EN CONTINU", NULL, "ongoing"},
+    {"En tout temps", NULL, "ongoing"},
+    {"Annuellement", NULL, "ongoing"},
+    {"Sur invitation", NULL, "on_demand"},
+    {"Au besoin", NULL, "on_demand"},
+    {"Sur demande", NULL, "on_demand"},
+    {"selon les besoins", NULL, "on_demand"},
+    {"En continu depuis l'automne 2013", NULL, "ongoing|2013-09-23..2013-12-20"},
+    {"", NULL, "unknown"},
+    {"À déterminer", NULL, "unknown"},
+    {"CA et équipe", NULL, "unknown"},
+    {"Mars", NULL, "unknown"},
+    {"Nombre de membres: 200", NULL, "unknown"},
+    {"X", NULL, "unknown"},
+};
+
+static void render(const cn_window *w, size_t n, char *out, size_t cap)
+{
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(out);
+        if (w[i].kind == CN_WIN_DATED)
+            snprintf(out + len, cap - len, "%s%s..%s", i ? "|" : "", w[i].start, w[i].end);
+        else
+            snprintf(out + len, cap - len, "%s%s", i ? "|" : "", cn_win_kind_name(w[i].kind));
+    }
+}
+
+static void expressions(void **state)
+{
+    (void)state;
+    size_t failures = 0, total = sizeof cases / sizeof cases[0];
+    assert_true(total >= 80);
+    for (size_t i = 0; i < total; i++) {
+        cn_window w[8];
+        size_t n = cn_echeance_parse(cases[i].text, cases[i].plan_start, w, 8);
+        char got[512];
+        render(w, n, got, sizeof got);
+        if (strcmp(got, cases[i].expected) != 0) {
+            print_error("« %s »%s%s: attendu %s, obtenu %s\n", cases[i].text, cases[i].plan_start ? " début " : "",
+                        cases[i].plan_start ? cases[i].plan_start : "", cases[i].expected, got);
+            failures++;
+        }
+    }
+    assert_int_equal(failures, 0);
+}
+
+static void capacity(void **state)
+{
+    (void)state;
+    cn_window w[2];
+    assert_int_equal(cn_echeance_parse("an 1, an 2, an 3, an 4", P, w, 2), 2);
+    assert_int_equal(cn_echeance_parse("an 1", P, w, 0), 0);
+    assert_int_equal(cn_echeance_parse(NULL, NULL, w, 2), 1);
+    assert_int_equal(w[0].kind, CN_WIN_UNKNOWN);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {cmocka_unit_test(expressions), cmocka_unit_test(capacity)};
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
