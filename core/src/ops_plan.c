@@ -4,6 +4,7 @@
  * the region. plan.export / plan.import are in plan_io.c. */
 #include <string.h>
 
+#include "echeance.h"
 #include "model.h"
 #include "mp.h"
 #include "text.h"
@@ -145,12 +146,89 @@ static int touch_and_emit(cn_req *req, int64_t plan, const char *region, const c
     return cn_emit_entity(req, region, type, cn_pack_plan, plan, true);
 }
 
+/* When the plan's start moves, windows read from "an N" move with it: an
+ * action whose stored windows are exactly what its schedule gives under the
+ * old start has them read again under the new one. Windows given
+ * explicitly (they differ from the text's reading) are left alone. */
+static bool same_windows(const cn_window *a, size_t na, const cn_window *b, size_t nb)
+{
+    if (na != nb)
+        return false;
+    for (size_t i = 0; i < na; i++)
+        if (a[i].kind != b[i].kind || strcmp(a[i].start, b[i].start) != 0 || strcmp(a[i].end, b[i].end) != 0)
+            return false;
+    return true;
+}
+
+static int reread_plan_years(cn_req *req, int64_t plan, const char *region, const char *old_start,
+                             const char *new_start)
+{
+    sqlite3_stmt *st;
+    if (cn_req_prepare(req, "SELECT id, schedule FROM actions WHERE plan = ? AND schedule IS NOT NULL", &st))
+        return -1;
+    sqlite3_bind_int64(st, 1, plan);
+    int rc = 0;
+    while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+        int64_t action = sqlite3_column_int64(st, 0);
+        const char *schedule = cn_req_column(req, st, 1);
+        cn_window before[16], after[16];
+        size_t nb = cn_echeance_parse(schedule, old_start, before, 16);
+        size_t na = cn_echeance_parse(schedule, new_start, after, 16);
+        if (same_windows(before, nb, after, na))
+            continue; /* the start does not matter to this text */
+        sqlite3_stmt *w;
+        if (cn_req_prepare(req, "SELECT kind, coalesce(start_date, ''), coalesce(end_date, '') FROM action_windows"
+                                " WHERE action = ? ORDER BY position", &w)) {
+            rc = -1;
+            break;
+        }
+        sqlite3_bind_int64(w, 1, action);
+        size_t k = 0;
+        bool same = true;
+        while (same && sqlite3_step(w) == SQLITE_ROW) {
+            same = k < nb && strcmp((const char *)sqlite3_column_text(w, 0), cn_win_kind_name(before[k].kind)) == 0 &&
+                   strcmp((const char *)sqlite3_column_text(w, 1), before[k].start) == 0 &&
+                   strcmp((const char *)sqlite3_column_text(w, 2), before[k].end) == 0;
+            k++;
+        }
+        sqlite3_finalize(w);
+        if (same && k == nb) {
+            /* cn_windows_store reads the text again, with the plan's new start. */
+            const msgpack_object *saved = req->args;
+            static const msgpack_object no_args = {.type = MSGPACK_OBJECT_MAP};
+            req->args = &no_args;
+            rc = cn_windows_store(req, action, schedule);
+            req->args = saved;
+            if (rc == 0) {
+                msgpack_sbuffer buf;
+                msgpack_sbuffer_init(&buf);
+                msgpack_packer pk;
+                msgpack_packer_init(&pk, &buf, msgpack_sbuffer_write);
+                rc = cn_pack_action(req, &pk, action, false);
+                if (rc == 0)
+                    rc = cn_emit_buf(req, region, "action.updated", &buf);
+                msgpack_sbuffer_destroy(&buf);
+            }
+        }
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
 static int plan_update(cn_req *req)
 {
     int64_t plan;
     const char *region, *v;
     if (cn_plan_arg(req, &plan, &region))
         return -1;
+    const char *old_start = NULL;
+    sqlite3_stmt *os;
+    if (cn_req_prepare(req, "SELECT start_date FROM plans WHERE id = ?", &os))
+        return -1;
+    sqlite3_bind_int64(os, 1, plan);
+    if (sqlite3_step(os) == SQLITE_ROW)
+        old_start = cn_req_column(req, os, 0);
+    sqlite3_finalize(os);
     static const struct {
         const char *arg;
         bool date;
@@ -185,6 +263,11 @@ static int plan_update(cn_req *req)
         bad = check_period(req, (const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1));
     sqlite3_finalize(st);
     if (bad || store_mandates(req, plan) < 0)
+        return -1;
+    const char *new_start;
+    if (cn_arg_date(req, "start_date", CN_OPTIONAL, &new_start) > 0 &&
+        !(old_start && new_start && strcmp(old_start, new_start) == 0) &&
+        reread_plan_years(req, plan, region, old_start, new_start) != 0)
         return -1;
     return touch_and_emit(req, plan, region, "plan.updated");
 }

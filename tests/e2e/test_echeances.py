@@ -47,6 +47,14 @@ class Echeances(unittest.TestCase):
                   windows=[{"kind": "ongoing"}])
         self.assertEqual(self.windows("1.2.5"), [("ongoing", None, None)])
 
+    def test_plan_years_follow_the_plan_start(self):
+        self.c.ok("action.update", region="mauricie", number="1.2.3", windows=[{"kind": "dated", "start": "2017-05-01",
+                                                                               "end": "2017-06-30"}])
+        self.c.ok("plan.update", region="mauricie", start_date="2018-01-01")
+        self.assertEqual(self.windows("1.2.1"), [("dated", "2018-01-01", "2018-12-31")])
+        self.assertEqual(self.windows("1.2.2"), [("dated", "2013-09-23", "2014-03-20")])  # no plan year in it
+        self.assertEqual(self.windows("1.2.3"), [("dated", "2017-05-01", "2017-06-30")])  # explicit: kept
+
     def test_list_soonest_first_and_unparsed(self):
         listed = self.c.ok("echeance.list", region="mauricie", **{"from": "2013-01-01", "to": "2018-12-31"})
         self.assertEqual([(e["number"], e["end"]) for e in listed],
