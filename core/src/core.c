@@ -411,7 +411,6 @@ void cn_reply_init_error(cn_reply *reply, const char *code, const char *message)
 {
     msgpack_sbuffer_init(&reply->buf);
     msgpack_sbuffer_init(&reply->id);
-    reply->routable = true;
     pack_error(reply, code, message, NULL);
 }
 
@@ -495,7 +494,6 @@ static int check_envelope(cn_core *core, const msgpack_object *root, cn_reply *r
                                            "the request must be a msgpack map {v, id, op, args}"), NULL);
         return -1;
     }
-    reply->routable = true;
     const msgpack_object *id = cn_mp_get(root, "id");
     if (id && id->type != MSGPACK_OBJECT_NIL) {
         if (id->type == MSGPACK_OBJECT_POSITIVE_INTEGER ||
@@ -564,7 +562,6 @@ void cn_core_handle(cn_core *core, const char *frame, size_t len, cn_reply *repl
     msgpack_sbuffer_init(&reply->buf);
     msgpack_sbuffer_init(&reply->id);
     reply->ok = false;
-    reply->routable = false;
     /* A nested call (a plugin calling an op) hands back the caller's language. */
     cn_lang outer = cn_lang_get();
     cn_lang lang = core->cfg->lang;
@@ -584,7 +581,6 @@ void cn_core_handle(cn_core *core, const char *frame, size_t len, cn_reply *repl
                            "the frame is not valid msgpack (empty, truncated, malformed or nested deeper than 32 "
                            "levels)"),
                    NULL);
-        reply->routable = true;
         msgpack_unpacked_destroy(&msg);
         cn_lang_set(outer);
         return;
@@ -593,7 +589,6 @@ void cn_core_handle(cn_core *core, const char *frame, size_t len, cn_reply *repl
     const cn_op *op = NULL;
     const msgpack_object *args = NULL;
     if (check_envelope(core, &msg.data, reply, &op, &args, &lang) != 0) {
-        reply->routable = true;
         msgpack_unpacked_destroy(&msg);
         cn_lang_set(outer);
         return;

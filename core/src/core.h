@@ -38,7 +38,6 @@ typedef struct cn_op {
 typedef struct cn_reply {
     msgpack_sbuffer buf; /* the encoded reply frame */
     bool ok;
-    bool routable;       /* false when the request was not even a map with an id */
     msgpack_sbuffer id;  /* the request's id, encoded (nil when absent) */
 } cn_reply;
 

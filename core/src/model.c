@@ -97,10 +97,14 @@ int cn_region_arg(cn_req *req, const char *key, int required, const char **slug)
     const char *given;
     int r = cn_arg_str(req, key, required, &given);
     *slug = NULL;
-    if (r <= 0 || !given)
-        return r < 0 ? -1 : (required ? cn_req_fail(req, "invalid_argument", key, L("%s ne peut être nul",
-                                                                                     "%s cannot be null"), key)
-                                      : 0);
+    if (r < 0)
+        return -1;
+    if (r == 0 || !given) {
+        /* Absent or nil: fine when optional (a missing required one already failed). */
+        if (required && r > 0)
+            return cn_req_fail(req, "invalid_argument", key, L("%s ne peut être nul", "%s cannot be null"), key);
+        return 0;
+    }
     char folded[512];
     cn_fold(given, folded, sizeof folded);
     sqlite3_stmt *st;

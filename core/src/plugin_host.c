@@ -625,8 +625,16 @@ typedef struct {
     cd_host *plugin;
     const msgpack_object *event;
     const char *topic;
-    const char *region;
 } delivery;
+
+/* Whether one of p's subscriptions matches topic ("<region>/<type>"). */
+static bool wants(const cd_host *p, const char *topic)
+{
+    for (size_t i = 0; i < p->nsubs; i++)
+        if (fnmatch(p->subs[i].pattern, topic, 0) == 0)
+            return true;
+    return false;
+}
 
 static int deliver_one(void *data)
 {
@@ -636,7 +644,7 @@ static int deliver_one(void *data)
     int rc = 0;
     for (size_t i = 0; i < p->nsubs && rc == 0; i++) {
         if (fnmatch(p->subs[i].pattern, d->topic, 0) != 0)
-            continue;
+            continue; /* each matching subscription gets the event */
         host->current = p;
         rc = p->subs[i].fn(p, d->event, p->subs[i].data);
         host->current = NULL;
@@ -708,10 +716,7 @@ static int deliver_to(cn_host *host, cd_host *p)
         const char *type = (const char *)sqlite3_column_text(st, 3);
         char topic[256];
         snprintf(topic, sizeof topic, "%s/%s", region, type);
-        bool wanted = false;
-        for (size_t i = 0; i < p->nsubs && !wanted; i++)
-            wanted = fnmatch(p->subs[i].pattern, topic, 0) == 0;
-        if (wanted && region_enabled(p, region)) {
+        if (wants(p, topic) && region_enabled(p, region)) {
             msgpack_sbuffer buf;
             msgpack_sbuffer_init(&buf);
             msgpack_packer pk;
@@ -721,7 +726,7 @@ static int deliver_to(cn_host *host, cd_host *p)
             msgpack_unpacked up;
             msgpack_unpacked_init(&up);
             if (msgpack_unpack_next(&up, buf.data, buf.size, NULL) == MSGPACK_UNPACK_SUCCESS) {
-                delivery d = {p, &up.data, topic, region};
+                delivery d = {p, &up.data, topic};
                 delivered = true;
                 if (cn_core_in_savepoint(host->core, deliver_one, &d) != 0) {
                     p->event_errors++;
@@ -759,10 +764,7 @@ static void observe(void *data, int64_t seq, const char *topic)
             p->pending = true; /* not in step (first start, catch-up): read the log */
             continue;
         }
-        bool wanted = false;
-        for (size_t k = 0; k < p->nsubs && !wanted; k++)
-            wanted = fnmatch(p->subs[k].pattern, topic, 0) == 0;
-        if (wanted)
+        if (wants(p, topic))
             p->pending = true;
         else
             p->cursor = seq;
@@ -967,14 +969,6 @@ void cn_host_set_pub(cn_host *host, void *pub)
 {
     if (host)
         host->pub = pub;
-}
-
-size_t cn_host_running(const cn_host *host)
-{
-    size_t n = 0;
-    for (size_t i = 0; host && i < host->n; i++)
-        n += host->plugins[i]->status == P_RUNNING;
-    return n;
 }
 
 void cn_host_stop(cn_host *host)

@@ -32,7 +32,4 @@ void cn_host_deliver(cn_host *host);
 void cn_host_stop(cn_host *host);
 void cn_host_destroy(cn_host **hostp);
 
-/* How many plugins are loaded and running. */
-size_t cn_host_running(const cn_host *host);
-
 #endif

@@ -60,13 +60,17 @@ static void request_close(request *rq)
         cn_reply_destroy(&rq->reply);
 }
 
-/* Decides which frames route the reply: a REQ socket puts an empty
- * delimiter after the identity, a DEALER does not. Fills the reply. */
+/* How many frames route the reply back: the identity, plus the empty
+ * delimiter a REQ socket puts after it (a DEALER puts none). */
+static int envelope_frames(const request *rq)
+{
+    return rq->total >= 3 && zmq_msg_size((zmq_msg_t *)&rq->frames[1]) == 0 ? 2 : 1;
+}
+
+/* Fills the reply of one request. */
 static void handle(cn_server *srv, request *rq)
 {
-    int payload_at = 1;
-    if (rq->total >= 3 && zmq_msg_size(&rq->frames[1]) == 0)
-        payload_at = 2;
+    int payload_at = envelope_frames(rq);
     rq->envelope = payload_at;
     rq->has_reply = true;
     if (rq->total != payload_at + 1) {
@@ -108,7 +112,7 @@ static void process_batch(cn_server *srv)
             handle(srv, &batch[i]);
         } else {
             batch[i].has_reply = true;
-            batch[i].envelope = (batch[i].total >= 3 && zmq_msg_size(&batch[i].frames[1]) == 0) ? 2 : 1;
+            batch[i].envelope = envelope_frames(&batch[i]);
             cn_reply_init_error(&batch[i].reply, "unavailable",
                                 L("base de données indisponible; réessayez", "database unavailable; try again"));
         }
