@@ -200,6 +200,25 @@ int cn_req_emit(cn_req *req, const char *region, const char *type, const void *d
     return rc == SQLITE_OK ? 0 : cn_req_sqlite_fail(req, rc);
 }
 
+int cn_req_run(cn_req *req, const char *name, const msgpack_object *args, msgpack_sbuffer *out)
+{
+    const cn_op *op = find_op(req->core, name, strlen(name));
+    if (!op)
+        return cn_req_fail(req, "internal", NULL, "%s: no such op", name);
+    const cn_op *saved_op = req->op;
+    const msgpack_object *saved_args = req->args;
+    size_t mark = req->result.size;
+    req->op = op;
+    req->args = args;
+    int rc = op->fn(req);
+    req->op = saved_op;
+    req->args = saved_args;
+    if (rc == 0 && out)
+        msgpack_sbuffer_write(out, req->result.data + mark, req->result.size - mark);
+    req->result.size = mark;
+    return rc;
+}
+
 const char *cn_req_strdup(cn_req *req, const msgpack_object *str)
 {
     char *s = msgpack_zone_malloc(req->zone, str->via.str.size + 1);

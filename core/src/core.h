@@ -154,6 +154,11 @@ int cn_arg_strlist(cn_req *req, const char *key, int required, const msgpack_obj
 /* An array of anything; *out is the array object. */
 int cn_arg_array(cn_req *req, const char *key, int required, const msgpack_object **out);
 
+/* Runs another op of the core as part of this request (same savepoint),
+ * with args (a map). Its result is copied into out (when not NULL) and
+ * left out of this request's result. Returns 0, or -1 with req failed. */
+int cn_req_run(cn_req *req, const char *op, const msgpack_object *args, msgpack_sbuffer *out);
+
 /* Copies a msgpack str into the request's memory as a NUL-terminated string. */
 const char *cn_req_strdup(cn_req *req, const msgpack_object *str);
 

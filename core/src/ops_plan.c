@@ -299,7 +299,7 @@ static const char *const update_args[] = {"region",     "plan",       "title",  
 
 extern int cn_plan_export_op(cn_req *req);
 extern int cn_plan_import_op(cn_req *req);
-static const char *const import_args[] = {"region", "document", NULL};
+static const char *const import_args[] = {"region", "format", "document", "text", "plan_start", "title", "dry_run", NULL};
 
 const cn_op cn_plan_ops[] = {
     {"plan.create", plan_create, create_args, "crée un plan d'action", "creates an action plan", NULL},
@@ -308,6 +308,6 @@ const cn_op cn_plan_ops[] = {
     {"plan.update", plan_update, update_args, "modifie un plan", "updates a plan", NULL},
     {"plan.archive", plan_archive, select_args, "archive un plan", "archives a plan", NULL},
     {"plan.export", cn_plan_export_op, select_args, "exporte un plan (document JSON)", "exports a plan (JSON document)", NULL},
-    {"plan.import", cn_plan_import_op, import_args, "importe un plan exporté", "imports an exported plan", NULL},
+    {"plan.import", cn_plan_import_op, import_args, "importe un plan : document exporté, tableau copié de Word/PDF ou CSV", "imports a plan: exported document, table copied from Word/PDF, or CSV", NULL},
 };
 const size_t cn_plan_ops_count = sizeof cn_plan_ops / sizeof cn_plan_ops[0];

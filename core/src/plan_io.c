@@ -3,10 +3,18 @@
  * (orientations, objectives, actions, indicators) whose items are exactly
  * the arguments of the matching *.create op, parents named by number; so
  * an import is validated by the same code as the ops, and exporting an
- * imported plan gives back the same document. */
+ * imported plan gives back the same document.
+ *
+ * plan.import also reads a plan as its table was copied out of Word or PDF
+ * (format "table", import_text.c) or a spreadsheet (format "csv",
+ * import_csv.c): both are turned into the same document first. Importing
+ * into a region that already has a plan of the same title updates that
+ * plan instead (created what is new, changed what differs, left the rest),
+ * so importing the same file twice changes nothing the second time. */
 #include <stdio.h>
 #include <string.h>
 
+#include "import_text.h"
 #include "model.h"
 #include "mp.h"
 #include "text.h"
@@ -224,88 +232,411 @@ static int import_measurements(cn_req *req, int64_t indicator, const msgpack_obj
     return 0;
 }
 
-int cn_plan_import_op(cn_req *req)
+/* The counts of one import, per kind (orientations, objectives, actions,
+ * indicators). */
+enum { K_ORI, K_OBJ, K_ACT, K_IND, K_COUNT };
+static const char *const kind_names[K_COUNT] = {"orientations", "objectives", "actions", "indicators"};
+
+typedef struct {
+    const msgpack_object *lists[K_COUNT];
+    uint32_t created[K_COUNT], updated[K_COUNT];
+    msgpack_sbuffer missing; /* packed numbers of the plan's actions the document does not have */
+    uint32_t n_missing;
+} import_run;
+
+static int import_new(cn_req *req, const char *region, const msgpack_object *plan_node, import_run *run, int64_t *plan)
 {
-    const char *region;
-    const msgpack_object *doc = cn_mp_get(req->args, "document");
-    if (cn_region_arg(req, "region", CN_REQUIRED, &region) < 0)
-        return -1;
-    if (!doc || doc->type != MSGPACK_OBJECT_MAP)
-        return cn_req_fail(req, doc ? "bad_request" : "invalid_argument", "document",
-                           L("document: le plan exporté (une map, voir plan.export)",
-                             "document: the exported plan (a map, see plan.export)"));
-    const msgpack_object *fmt = cn_mp_get(doc, "format"), *ver = cn_mp_get(doc, "version");
-    if (!cn_mp_str_eq(fmt, DOC_FORMAT) || !ver || ver->type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
-        ver->via.u64 != DOC_VERSION)
-        return cn_req_fail(req, "invalid_argument", "document.format",
-                           L("ce n'est pas un document de plan concertd (format \"%s\", version %d attendus)",
-                             "not a concertd plan document (format \"%s\", version %d expected)"),
-                           DOC_FORMAT, DOC_VERSION);
-    const msgpack_object *plan_node = cn_mp_get(doc, "plan"), *orientations, *objectives, *actions, *indicators;
-    if (!plan_node || plan_node->type != MSGPACK_OBJECT_MAP)
-        return cn_req_fail(req, "invalid_argument", "document.plan", L("document.plan manquant", "document.plan missing"));
-    if (doc_list(req, doc, "orientations", &orientations) || doc_list(req, doc, "objectives", &objectives) ||
-        doc_list(req, doc, "actions", &actions) || doc_list(req, doc, "indicators", &indicators))
-        return -1;
-
-    const msgpack_object *saved = req->args;
-    int64_t plan, id;
+    int64_t id;
     req->args = plan_node;
-    const msgpack_object *title = cn_mp_get(plan_node, "title");
-    if (title && title->type == MSGPACK_OBJECT_STR) {
-        sqlite3_stmt *st;
-        if (cn_req_prepare(req, "SELECT id FROM plans WHERE region = ? AND title = ?", &st))
-            return -1;
-        sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, title->via.str.ptr, (int)title->via.str.size, SQLITE_STATIC);
-        int64_t existing = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-        sqlite3_finalize(st);
-        if (existing)
-            return cn_req_fail(req, "conflict", "document.plan.title",
-                               L("la région %s a déjà un plan de ce titre (plan %lld): rien n'a été importé",
-                                 "region %s already has a plan with this title (plan %lld): nothing was imported"),
-                               region, (long long)existing);
-    }
-    if (cn_plan_insert(req, region, &plan))
+    if (cn_plan_insert(req, region, plan))
         return at(req, "plan", 0);
-    for (uint32_t i = 0; i < orientations->via.array.size; i++) {
-        req->args = &orientations->via.array.ptr[i];
-        if (cn_orientation_insert(req, plan, region, &id))
-            return at(req, "orientations", i);
+    for (int k = 0; k < K_COUNT; k++) {
+        const msgpack_object *list = run->lists[k];
+        for (uint32_t i = 0; i < list->via.array.size; i++) {
+            const msgpack_object *node = &list->via.array.ptr[i];
+            req->args = node;
+            int rc = k == K_ORI   ? cn_orientation_insert(req, *plan, region, &id)
+                     : k == K_OBJ ? cn_objective_insert(req, *plan, region, 0, &id)
+                     : k == K_ACT ? (cn_action_insert(req, *plan, region, 0, &id) || import_notes(req, id, node))
+                                  : (cn_indicator_insert(req, *plan, region, 0, &id) ||
+                                     import_measurements(req, id, node));
+            if (rc)
+                return at(req, kind_names[k], i);
+            run->created[k]++;
+        }
     }
-    for (uint32_t i = 0; i < objectives->via.array.size; i++) {
-        req->args = &objectives->via.array.ptr[i];
-        if (cn_objective_insert(req, plan, region, 0, &id))
-            return at(req, "objectives", i);
-    }
-    for (uint32_t i = 0; i < actions->via.array.size; i++) {
-        const msgpack_object *node = &actions->via.array.ptr[i];
-        req->args = node;
-        if (cn_action_insert(req, plan, region, 0, &id) || import_notes(req, id, node))
-            return at(req, "actions", i);
-    }
-    for (uint32_t i = 0; i < indicators->via.array.size; i++) {
-        const msgpack_object *node = &indicators->via.array.ptr[i];
-        req->args = node;
-        if (cn_indicator_insert(req, plan, region, 0, &id) || import_measurements(req, id, node))
-            return at(req, "indicators", i);
-    }
-    req->args = saved;
+    return 0;
+}
 
+/* The item of list whose key fields equal item's ("number"; an indicator
+ * is its action and name). */
+static const msgpack_object *same_item(const msgpack_object *list, const msgpack_object *item, int kind)
+{
+    const char *k1 = kind == K_IND ? "action" : "number", *k2 = kind == K_IND ? "name" : NULL;
+    const msgpack_object *a1 = cn_mp_get(item, k1), *a2 = k2 ? cn_mp_get(item, k2) : NULL;
+    for (uint32_t i = 0; list && i < list->via.array.size; i++) {
+        const msgpack_object *o = &list->via.array.ptr[i];
+        const msgpack_object *b1 = cn_mp_get(o, k1), *b2 = k2 ? cn_mp_get(o, k2) : NULL;
+        if (a1 && b1 && msgpack_object_equal(*a1, *b1) && (!k2 || (a2 && b2 && msgpack_object_equal(*a2, *b2))))
+            return o;
+    }
+    return NULL;
+}
+
+/* A value the document leaves out: nil, absent or an empty list. It never
+ * erases what the plan has. */
+static bool unset(const msgpack_object *o)
+{
+    return !o || o->type == MSGPACK_OBJECT_NIL || (o->type == MSGPACK_OBJECT_ARRAY && o->via.array.size == 0) ||
+           (o->type == MSGPACK_OBJECT_STR && o->via.str.size == 0);
+}
+
+/* Runs op on the plan's entity `number` with the fields of item that
+ * differ from old; sets *changed when there were some. */
+static int update_fields(cn_req *req, const char *op, int64_t plan, const msgpack_object *item,
+                         const msgpack_object *old, const char *const *fields, bool *changed)
+{
+    size_t n = 0;
+    for (int i = 0; fields[i]; i++) {
+        const msgpack_object *v = cn_mp_get(item, fields[i]), *w = cn_mp_get(old, fields[i]);
+        n += !unset(v) && !(w && msgpack_object_equal(*v, *w));
+    }
+    *changed = n > 0;
+    if (!n)
+        return 0;
     msgpack_sbuffer buf;
     msgpack_sbuffer_init(&buf);
     msgpack_packer pk;
     msgpack_packer_init(&pk, &buf, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 6);
+    bool is_plan = strcmp(op, "plan.update") == 0;
+    msgpack_pack_map(&pk, n + (is_plan ? 1 : 2));
     cn_pk_kint(&pk, "plan", plan);
-    cn_pk_kstr(&pk, "region", region);
-    cn_pk_kint(&pk, "orientations", orientations->via.array.size);
-    cn_pk_kint(&pk, "objectives", objectives->via.array.size);
-    cn_pk_kint(&pk, "actions", actions->via.array.size);
-    cn_pk_kint(&pk, "indicators", indicators->via.array.size);
-    int rc = cn_emit_buf(req, region, "plan.imported", &buf);
-    if (rc == 0)
-        cn_pk_raw(cn_req_pk(req), buf.data, buf.size);
+    if (!is_plan) {
+        cn_pk_str(&pk, "number");
+        msgpack_pack_object(&pk, *cn_mp_get(item, "number"));
+    }
+    for (int i = 0; fields[i]; i++) {
+        const msgpack_object *v = cn_mp_get(item, fields[i]), *w = cn_mp_get(old, fields[i]);
+        if (unset(v) || (w && msgpack_object_equal(*v, *w)))
+            continue;
+        cn_pk_str(&pk, fields[i]);
+        msgpack_pack_object(&pk, *v);
+    }
+    msgpack_unpacked args;
+    msgpack_unpacked_init(&args);
+    int rc = msgpack_unpack_next(&args, buf.data, buf.size, NULL) == MSGPACK_UNPACK_SUCCESS
+                 ? cn_req_run(req, op, &args.data, NULL)
+                 : cn_req_fail(req, "internal", NULL, "update args");
+    msgpack_unpacked_destroy(&args);
     msgpack_sbuffer_destroy(&buf);
+    return rc;
+}
+
+/* Adds the notes of node the action does not have yet (same text). */
+static int merge_notes(cn_req *req, int64_t action, const msgpack_object *node, const msgpack_object *old)
+{
+    const msgpack_object *notes = cn_mp_get(node, "notes"), *had = old ? cn_mp_get(old, "notes") : NULL;
+    if (!notes || notes->type != MSGPACK_OBJECT_ARRAY)
+        return 0;
+    for (uint32_t i = 0; i < notes->via.array.size; i++) {
+        const msgpack_object *text = cn_mp_get(&notes->via.array.ptr[i], "text");
+        bool known = false;
+        for (uint32_t k = 0; had && had->type == MSGPACK_OBJECT_ARRAY && k < had->via.array.size; k++) {
+            const msgpack_object *t = cn_mp_get(&had->via.array.ptr[k], "text");
+            known = known || (text && t && msgpack_object_equal(*text, *t));
+        }
+        if (known)
+            continue;
+        msgpack_object one = {.type = MSGPACK_OBJECT_ARRAY, .via.array = {1, &notes->via.array.ptr[i]}};
+        msgpack_object_kv kv = {.key = {.type = MSGPACK_OBJECT_STR, .via.str = {5, "notes"}}, .val = one};
+        msgpack_object wrapper = {.type = MSGPACK_OBJECT_MAP, .via.map = {1, &kv}};
+        if (import_notes(req, action, &wrapper))
+            return -1;
+    }
+    return 0;
+}
+
+static int import_merge(cn_req *req, const char *region, int64_t plan, const msgpack_object *plan_node,
+                        import_run *run)
+{
+    msgpack_sbuffer cur;
+    msgpack_sbuffer_init(&cur);
+    msgpack_unpacked now;
+    msgpack_unpacked_init(&now);
+    int rc = -1;
+    msgpack_object sel_kv = {.type = MSGPACK_OBJECT_MAP};
+    msgpack_object_kv kv = {.key = {.type = MSGPACK_OBJECT_STR, .via.str = {4, "plan"}},
+                            .val = {.type = MSGPACK_OBJECT_POSITIVE_INTEGER, .via.u64 = (uint64_t)plan}};
+    sel_kv.via.map.size = 1;
+    sel_kv.via.map.ptr = &kv;
+    if (cn_req_run(req, "plan.export", &sel_kv, &cur))
+        goto done;
+    if (msgpack_unpack_next(&now, cur.data, cur.size, NULL) != MSGPACK_UNPACK_SUCCESS) {
+        cn_req_fail(req, "internal", NULL, "plan.export");
+        goto done;
+    }
+    static const char *const plan_fields[] = {"period", "start_date", "end_date", "adopted_on", "mission", "mandates", NULL};
+    static const char *const ori_fields[] = {"statement", NULL};
+    static const char *const obj_fields[] = {"text", "orientation", "mandates", NULL};
+    static const char *const act_fields[] = {"text",        "priority",  "targets", "schedule", "expected_result",
+                                             "responsible", "objective", NULL};
+    static const char *const *const fields[K_COUNT] = {ori_fields, obj_fields, act_fields, NULL};
+    static const char *const update_ops[K_COUNT] = {"orientation.update", "objective.update", "action.update", NULL};
+    bool changed;
+    if (update_fields(req, "plan.update", plan, plan_node, cn_mp_get(&now.data, "plan"), plan_fields, &changed))
+        goto done;
+    for (int k = 0; k < K_COUNT; k++) {
+        const msgpack_object *list = run->lists[k], *had = cn_mp_get(&now.data, kind_names[k]);
+        for (uint32_t i = 0; i < list->via.array.size; i++) {
+            const msgpack_object *node = &list->via.array.ptr[i], *old = same_item(had, node, k);
+            int64_t id = 0;
+            req->args = node;
+            if (!old) {
+                int r = k == K_ORI   ? cn_orientation_insert(req, plan, region, &id)
+                        : k == K_OBJ ? cn_objective_insert(req, plan, region, 0, &id)
+                        : k == K_ACT ? (cn_action_insert(req, plan, region, 0, &id) || import_notes(req, id, node))
+                                     : (cn_indicator_insert(req, plan, region, 0, &id) ||
+                                        import_measurements(req, id, node));
+                if (r) {
+                    at(req, kind_names[k], i);
+                    goto done;
+                }
+                run->created[k]++;
+                continue;
+            }
+            if (update_ops[k]) {
+                if (update_fields(req, update_ops[k], plan, node, old, fields[k], &changed)) {
+                    at(req, kind_names[k], i);
+                    goto done;
+                }
+                run->updated[k] += changed;
+            }
+            if (k == K_ACT) {
+                const msgpack_object *num = cn_mp_get(node, "number");
+                id = num && num->type == MSGPACK_OBJECT_STR
+                         ? cn_entity_by_number(req, "actions", plan, cn_req_strdup(req, num))
+                         : 0;
+                if (id > 0 && merge_notes(req, id, node, old))
+                    goto done;
+            }
+        }
+    }
+    /* What the plan has and the document does not: kept, and named. */
+    const msgpack_object *had = cn_mp_get(&now.data, "actions");
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &run->missing, msgpack_sbuffer_write);
+    for (uint32_t i = 0; had && i < had->via.array.size; i++)
+        if (!same_item(run->lists[K_ACT], &had->via.array.ptr[i], K_ACT)) {
+            msgpack_pack_object(&pk, *cn_mp_get(&had->via.array.ptr[i], "number"));
+            run->n_missing++;
+        }
+    rc = 0;
+done:
+    msgpack_unpacked_destroy(&now);
+    msgpack_sbuffer_destroy(&cur);
+    return rc;
+}
+
+/* Merges the glossary found in an imported text into the region's; true
+ * in *changed when a term was new or had another definition. */
+static int merge_glossary(cn_req *req, const char *region, const msgpack_object *glossary, bool *changed)
+{
+    *changed = false;
+    for (uint32_t i = 0; glossary && i < glossary->via.map.size; i++) {
+        const msgpack_object_kv *kv = &glossary->via.map.ptr[i];
+        sqlite3_stmt *st;
+        if (cn_req_prepare(req, "SELECT 1 FROM glossary WHERE region = ? AND term = ? AND definition = ?", &st))
+            return -1;
+        sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, kv->key.via.str.ptr, (int)kv->key.via.str.size, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, kv->val.via.str.ptr, (int)kv->val.via.str.size, SQLITE_STATIC);
+        *changed = *changed || sqlite3_step(st) != SQLITE_ROW;
+        sqlite3_finalize(st);
+    }
+    if (!*changed)
+        return 0;
+    msgpack_object_kv kvs[2] = {
+        {.key = {.type = MSGPACK_OBJECT_STR, .via.str = {2, "id"}},
+         .val = {.type = MSGPACK_OBJECT_STR, .via.str = {(uint32_t)strlen(region), region}}},
+        {.key = {.type = MSGPACK_OBJECT_STR, .via.str = {8, "glossary"}}, .val = *glossary},
+    };
+    msgpack_object args = {.type = MSGPACK_OBJECT_MAP, .via.map = {2, kvs}};
+    return cn_req_run(req, "region.update", &args, NULL);
+}
+
+static void pack_counts(msgpack_packer *pk, const char *key, const uint32_t counts[K_COUNT])
+{
+    cn_pk_str(pk, key);
+    msgpack_pack_map(pk, K_COUNT);
+    for (int k = 0; k < K_COUNT; k++)
+        cn_pk_kint(pk, kind_names[k], counts[k]);
+}
+
+/* The document a "table" or "csv" import reads from args.text. */
+static int convert(cn_req *req, const char *format, msgpack_sbuffer *doc, msgpack_sbuffer *report,
+                   msgpack_sbuffer *glossary)
+{
+    const char *text, *start = NULL, *title = NULL;
+    if (cn_arg_str(req, "text", CN_REQUIRED, &text) < 0 || cn_arg_date(req, "plan_start", CN_OPTIONAL, &start) < 0 ||
+        cn_arg_str(req, "title", CN_OPTIONAL, &title) < 0)
+        return -1;
+    if (!text)
+        return cn_req_fail(req, "invalid_argument", "text", L("text: le contenu du fichier à importer",
+                                                              "text: the content of the file to import"));
+    char today[11];
+    cn_date_today(today);
+    cn_import_opts opts = {.plan_start = start, .title = title, .today = today};
+    cn_import *im = strcmp(format, "csv") == 0 ? cn_import_read_csv(text, strlen(text), &opts)
+                                               : cn_import_read(text, strlen(text), &opts);
+    if (!im)
+        return cn_req_fail(req, "internal", NULL, L("mémoire insuffisante", "out of memory"));
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, doc, msgpack_sbuffer_write);
+    cn_import_pack_document(im, &pk);
+    msgpack_packer_init(&pk, report, msgpack_sbuffer_write);
+    cn_import_pack_report(im, &pk);
+    msgpack_packer_init(&pk, glossary, msgpack_sbuffer_write);
+    cn_import_pack_glossary(im, &pk);
+    cn_import_free(&im);
+    return 0;
+}
+
+int cn_plan_import_op(cn_req *req)
+{
+    static const char *const formats[] = {"document", "table", "csv", NULL};
+    const char *region, *format = "document";
+    bool dry_run = false;
+    if (cn_region_arg(req, "region", CN_REQUIRED, &region) < 0 ||
+        cn_arg_enum(req, "format", CN_OPTIONAL, formats, &format) < 0 ||
+        cn_arg_bool(req, "dry_run", CN_OPTIONAL, &dry_run) < 0)
+        return -1;
+    if (!format)
+        format = "document";
+    bool converted = strcmp(format, "document") != 0;
+    msgpack_sbuffer docbuf, report, glossary;
+    msgpack_sbuffer_init(&docbuf);
+    msgpack_sbuffer_init(&report);
+    msgpack_sbuffer_init(&glossary);
+    msgpack_unpacked parsed[2];
+    msgpack_unpacked_init(&parsed[0]);
+    msgpack_unpacked_init(&parsed[1]);
+    import_run run = {0};
+    msgpack_sbuffer_init(&run.missing);
+    const msgpack_object *saved = req->args, *doc = cn_mp_get(req->args, "document"), *gloss = NULL;
+    int rc = -1;
+    if (converted) {
+        if (convert(req, format, &docbuf, &report, &glossary) ||
+            msgpack_unpack_next(&parsed[0], docbuf.data, docbuf.size, NULL) != MSGPACK_UNPACK_SUCCESS ||
+            msgpack_unpack_next(&parsed[1], glossary.data, glossary.size, NULL) != MSGPACK_UNPACK_SUCCESS)
+            goto done;
+        doc = &parsed[0].data;
+        gloss = &parsed[1].data;
+    }
+    if (!doc || doc->type != MSGPACK_OBJECT_MAP) {
+        cn_req_fail(req, doc ? "bad_request" : "invalid_argument", "document",
+                    L("document: le plan exporté (une map, voir plan.export), ou format \"table\" ou \"csv\" avec text",
+                      "document: the exported plan (a map, see plan.export), or format \"table\" or \"csv\" with text"));
+        goto done;
+    }
+    const msgpack_object *fmt = cn_mp_get(doc, "format"), *ver = cn_mp_get(doc, "version");
+    if (!cn_mp_str_eq(fmt, DOC_FORMAT) || !ver || ver->type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
+        ver->via.u64 != DOC_VERSION) {
+        cn_req_fail(req, "invalid_argument", "document.format",
+                    L("ce n'est pas un document de plan concertd (format \"%s\", version %d attendus)",
+                      "not a concertd plan document (format \"%s\", version %d expected)"),
+                    DOC_FORMAT, DOC_VERSION);
+        goto done;
+    }
+    const msgpack_object *plan_node = cn_mp_get(doc, "plan");
+    if (!plan_node || plan_node->type != MSGPACK_OBJECT_MAP) {
+        cn_req_fail(req, "invalid_argument", "document.plan", L("document.plan manquant", "document.plan missing"));
+        goto done;
+    }
+    for (int k = 0; k < K_COUNT; k++)
+        if (doc_list(req, doc, kind_names[k], &run.lists[k]))
+            goto done;
+
+    /* The plan of that title in the region, if there is one: updated. */
+    int64_t plan = 0;
+    const msgpack_object *title = cn_mp_get(plan_node, "title");
+    if (title && title->type == MSGPACK_OBJECT_STR) {
+        sqlite3_stmt *st;
+        if (cn_req_prepare(req, "SELECT id FROM plans WHERE region = ? AND title = ?", &st))
+            goto done;
+        sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, title->via.str.ptr, (int)title->via.str.size, SQLITE_STATIC);
+        plan = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+        sqlite3_finalize(st);
+    }
+    bool merged = plan != 0, glossary_changed = false;
+    msgpack_packer *pk = cn_req_pk(req);
+    if (dry_run) {
+        msgpack_pack_map(pk, 7);
+        cn_pk_kbool(pk, "dry_run", true);
+        cn_pk_kstr(pk, "region", region);
+        cn_pk_str(pk, "plan");
+        merged ? msgpack_pack_int64(pk, plan) : msgpack_pack_nil(pk);
+        cn_pk_kbool(pk, "merged", merged);
+        cn_pk_str(pk, "document");
+        msgpack_pack_object(pk, *doc);
+        cn_pk_str(pk, "report");
+        converted ? cn_pk_raw(pk, report.data, report.size) : msgpack_pack_array(pk, 0);
+        cn_pk_str(pk, "glossary");
+        converted ? cn_pk_raw(pk, glossary.data, glossary.size) : msgpack_pack_map(pk, 0);
+        rc = 0;
+        goto done;
+    }
+    if (merged ? import_merge(req, region, plan, plan_node, &run) : import_new(req, region, plan_node, &run, &plan))
+        goto done;
+    req->args = saved;
+    if (gloss && gloss->type == MSGPACK_OBJECT_MAP && merge_glossary(req, region, gloss, &glossary_changed))
+        goto done;
+
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init(&buf);
+    msgpack_packer bpk;
+    msgpack_packer_init(&bpk, &buf, msgpack_sbuffer_write);
+    msgpack_pack_map(&bpk, 10);
+    cn_pk_kint(&bpk, "plan", plan);
+    cn_pk_kstr(&bpk, "region", region);
+    for (int k = 0; k < K_COUNT; k++)
+        cn_pk_kint(&bpk, kind_names[k], run.lists[k]->via.array.size);
+    cn_pk_kbool(&bpk, "merged", merged);
+    pack_counts(&bpk, "created", run.created);
+    pack_counts(&bpk, "updated", run.updated);
+    cn_pk_str(&bpk, "not_in_document");
+    msgpack_pack_array(&bpk, run.n_missing);
+    cn_pk_raw(&bpk, run.missing.data, run.missing.size);
+    bool changed = glossary_changed;
+    for (int k = 0; k < K_COUNT; k++)
+        changed = changed || run.created[k] || run.updated[k];
+    rc = changed ? cn_emit_buf(req, region, "plan.imported", &buf) : 0;
+    if (rc == 0) {
+        /* The reply: the event's map plus the importer's report. */
+        msgpack_pack_map(pk, 12);
+        const char *p = buf.data;
+        size_t off = 0;
+        msgpack_unpacked u;
+        msgpack_unpacked_init(&u);
+        if (msgpack_unpack_next(&u, p, buf.size, &off) == MSGPACK_UNPACK_SUCCESS)
+            for (uint32_t i = 0; i < u.data.via.map.size; i++) {
+                msgpack_pack_object(pk, u.data.via.map.ptr[i].key);
+                msgpack_pack_object(pk, u.data.via.map.ptr[i].val);
+            }
+        msgpack_unpacked_destroy(&u);
+        cn_pk_str(pk, "report");
+        converted ? cn_pk_raw(pk, report.data, report.size) : msgpack_pack_array(pk, 0);
+        cn_pk_str(pk, "glossary");
+        msgpack_pack_uint32(pk, gloss ? gloss->via.map.size : 0);
+    }
+    msgpack_sbuffer_destroy(&buf);
+done:
+    req->args = saved;
+    msgpack_unpacked_destroy(&parsed[0]);
+    msgpack_unpacked_destroy(&parsed[1]);
+    msgpack_sbuffer_destroy(&docbuf);
+    msgpack_sbuffer_destroy(&report);
+    msgpack_sbuffer_destroy(&glossary);
+    msgpack_sbuffer_destroy(&run.missing);
     return rc;
 }

@@ -144,9 +144,12 @@ class Protocol(unittest.TestCase):
         self.assertEqual((summary["actions"], summary["indicators"]), (2, 1))
         again = self.c.ok("plan.export", region="laurentides")
         self.assertEqual(json.dumps(again, ensure_ascii=False), text)
-        # A second import of the same plan into the same region is refused, whole.
+        # A second import of the same plan into the same region finds the
+        # plan of that title and changes nothing: no row, no event.
         before = self.d.snapshot()
-        self.assertEqual(self.c.error("plan.import", region="laurentides", document=doc)["code"], "conflict")
+        second = self.c.ok("plan.import", region="laurentides", document=doc)
+        self.assertTrue(second["merged"])
+        self.assertEqual(sum(second["created"].values()) + sum(second["updated"].values()), 0)
         self.assertEqual(self.d.snapshot(), before)
 
     def test_import_error_names_the_place_and_changes_nothing(self):

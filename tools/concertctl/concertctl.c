@@ -6,10 +6,13 @@
  * positional arguments (mapped to the op's args in order) and the options
  * (--foo-bar VALUE → args.foo_bar). Errors end with a one-line
  * "concertctl: <code>: <message>" on stderr and a non-zero status. */
+#include <errno.h>
+#include <stdarg.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "client.h"
@@ -17,6 +20,7 @@
 #include "mp.h"
 #include "render.h"
 #include "text.h"
+#include "textfile.h"
 
 /* Option types: s string, d date, i integer, n number, l repeatable string
  * (a list), w repeatable window START..END (or ongoing / on_demand), f flag. */
@@ -30,7 +34,7 @@ typedef struct {
 typedef struct {
     const char *noun, *verb, *op;
     const char *pos[4];   /* positional argument names, in order */
-    char pos_type[4];     /* 's' or 'n' (plan number) or 'i' (integer) or 'f' (file) */
+    char pos_type[4];     /* 's' or 'n' (plan number) or 'i' (integer) or 'f' (JSON file) or 't' (text file) */
     const opt *opts;
     const char *help_fr, *help_en;
 } command;
@@ -126,6 +130,18 @@ static const opt parse_opts[] = {{"plan-start", 'd', NULL, "début du plan, pour
 static const opt plan_list_opts[] = {{"all", 'f', "include_archived", "inclut les plans archivés", "include archived plans"},
                                      {NULL, 0, NULL, NULL, NULL}};
 static const opt no_opts[] = {{NULL, 0, NULL, NULL, NULL}};
+static const opt import_opts[] = {
+    {"region", 's', NULL, "région où importer (obligatoire)", "region to import into (required)"},
+    {"format", 's', NULL, "table (texte copié de Word/PDF), csv ou document (JSON exporté); défaut: selon l'extension",
+     "table (text copied from Word/PDF), csv or document (exported JSON); default: from the extension"},
+    {"dry-run", 'f', NULL, "montre ce qui serait créé, sans rien enregistrer", "shows what would be created, saving nothing"},
+    {"plan-start", 'd', NULL, "début du plan (AAAA-MM-JJ), pour lire « an 1 »", "plan start (YYYY-MM-DD), to read \"an 1\""},
+    {"title", 's', NULL, "titre du plan, s'il n'est pas dans le fichier", "the plan's title, when the file lacks it"},
+    {NULL, 0, NULL, NULL, NULL}};
+static const opt export_opts[] = {
+    {"plan", 'i', NULL, "id du plan (défaut: le plan actif de la région)", "plan id (default: the region's active plan)"},
+    {"format", 's', NULL, "document (JSON, défaut) ou csv", "document (JSON, default) or csv"},
+    {NULL, 0, NULL, NULL, NULL}};
 
 static const command commands[] = {
     {"info", "", "node.info", {0}, "", no_opts, "identité du démon et opérations", "daemon identity and operations"},
@@ -140,10 +156,13 @@ static const command commands[] = {
     {"plan", "create", "plan.create", {"region"}, "s", plan_opts, "crée un plan d'action", "creates an action plan"},
     {"plan", "update", "plan.update", {"region"}, "s", plan_opts, "modifie un plan", "updates a plan"},
     {"plan", "archive", "plan.archive", {"region"}, "s", plan_sel, "archive un plan", "archives a plan"},
-    {"plan", "export", "plan.export", {"region"}, "s", plan_sel, "exporte le plan en JSON (sur la sortie)",
-     "exports the plan as JSON (to stdout)"},
+    {"plan", "export", "plan.export", {"region"}, "s", export_opts, "exporte le plan en JSON ou CSV (sur la sortie)",
+     "exports the plan as JSON or CSV (to stdout)"},
     {"plan", "import", "plan.import", {"region", "document"}, "sf", no_opts,
      "importe un plan exporté (fichier JSON)", "imports an exported plan (JSON file)"},
+    {"import", "", "plan.import", {"file"}, "t", import_opts,
+     "importe un plan: tableau copié de Word/PDF, CSV ou JSON exporté (met à jour le plan de même titre)",
+     "imports a plan: table copied from Word/PDF, CSV or exported JSON (updates the plan of the same title)"},
     {"orientation", "list", "orientation.list", {"region"}, "s", plan_sel, "liste les orientations", "lists orientations"},
     {"orientation", "show", "orientation.get", {"region", "number"}, "sn", ent_sel, "montre une orientation",
      "shows an orientation"},
@@ -299,11 +318,15 @@ static void plugin_usage(FILE *out, const ctl_conn *conn)
     ctl_reply_destroy(&reply);
 }
 
-static int fail(const char *code, const char *fmt, const char *a)
+static int fail(const char *code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(const char *code, const char *fmt, ...)
 {
+    va_list ap;
+    va_start(ap, fmt);
     fprintf(stderr, "concertctl: %s: ", code);
-    fprintf(stderr, fmt, a);
+    vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
+    va_end(ap);
     return 2;
 }
 
@@ -335,6 +358,22 @@ static int put(json_t *args, const char *key, char type, const char *value)
             fprintf(stderr, "concertctl: invalid_argument: %s:%d: %s\n", value, err.line, err.text);
             return 2;
         }
+        break;
+    }
+    case 't': {
+        size_t len;
+        bool converted;
+        char *text = ctl_read_text(value, &len, &converted);
+        if (!text)
+            return fail("invalid_argument", T("%s: %s", "%s: %s"), value,
+                        errno == EILSEQ ? T("ce n'est pas un fichier texte", "not a text file") : strerror(errno));
+        if (converted)
+            fprintf(stderr, "%s", T("concertctl: fichier en Windows-1252, converti en UTF-8\n",
+                                    "concertctl: file in Windows-1252, converted to UTF-8\n"));
+        json_object_set_new(args, "text", json_stringn(text, len));
+        free(text);
+        v = json_string(value);
+        key = "_file";
         break;
     }
     case 'l':
@@ -401,6 +440,31 @@ static int run(const ctl_conn *conn, const char *op, json_t *args, bool json)
     }
     msgpack_sbuffer_destroy(&buf);
     return status;
+}
+
+/* The import command's file: its format from --format or the extension;
+ * an exported JSON document is sent as the document itself. */
+static int import_args(json_t *args)
+{
+    const char *file = json_string_value(json_object_get(args, "_file"));
+    const char *format = json_string_value(json_object_get(args, "format"));
+    const char *dot = strrchr(file, '.');
+    if (!format)
+        format = dot && strcasecmp(dot, ".csv") == 0 ? "csv" : dot && strcasecmp(dot, ".json") == 0 ? "document" : "table";
+    json_object_set_new(args, "format", json_string(format));
+    if (!json_object_get(args, "region"))
+        return fail("invalid_argument", "%s", T("--region RÉGION manquant (concertctl import --help)",
+                                                "--region REGION missing (concertctl import --help)"));
+    if (strcmp(format, "document") == 0) {
+        json_error_t err;
+        json_t *doc = json_loads(json_string_value(json_object_get(args, "text")), 0, &err);
+        if (!doc)
+            return fail("invalid_argument", "%s:%d: %s", file, err.line, err.text);
+        json_object_set_new(args, "document", doc);
+        json_object_del(args, "text");
+    }
+    json_object_del(args, "_file");
+    return 0;
 }
 
 /* NOUN VERB for an op the daemon has and this table does not (a plugin's):
@@ -559,6 +623,11 @@ int main(int argc, char **argv)
     if (!cmd)
         return plugin_command(&conn, noun, verb, argc - i, argv + i, json);
 
+    for (int k = i; k < argc; k++)
+        if (strcmp(argv[k], "--help") == 0 || strcmp(argv[k], "-h") == 0) {
+            command_help(cmd);
+            return 0;
+        }
     json_t *args = json_object();
     int npos = 0, status = 0;
     for (; i < argc && status == 0; i++) {
@@ -609,8 +678,10 @@ int main(int argc, char **argv)
                 break;
             }
     }
+    if (status == 0 && json_object_get(args, "_file"))
+        status = import_args(args);
     if (status == 0)
-        status = run(&conn, cmd->op, args, json || strcmp(cmd->op, "plan.export") == 0);
+        status = run(&conn, cmd->op, args, json || (strcmp(cmd->op, "plan.export") == 0 && !json_object_get(args, "format")));
     json_decref(args);
     return status;
 }

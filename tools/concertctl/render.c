@@ -241,6 +241,167 @@ static void render_action(const msgpack_object *a)
     }
 }
 
+/* Prints "  label : value" when the value is set. */
+static void field(int indent, const char *label, const msgpack_object *o, bool words)
+{
+    char buf[8192];
+    const char *v = scalar(o, buf, sizeof buf, words);
+    if (*v)
+        printf("%*s%s : %s\n", indent, "", label, v);
+}
+
+/* The tree an import would create (--dry-run): plan, orientations,
+ * objectives, actions with their fields and indicators. */
+static void render_tree(const msgpack_object *doc)
+{
+    char buf[8192];
+    const msgpack_object *plan = cn_mp_get(doc, "plan");
+    printf("%s\n", scalar(cn_mp_get(plan, "title"), buf, sizeof buf, false));
+    field(2, T("Période", "Period"), cn_mp_get(plan, "period"), false);
+    field(2, T("Début", "Start"), cn_mp_get(plan, "start_date"), false);
+    field(2, T("Fin", "End"), cn_mp_get(plan, "end_date"), false);
+    field(2, T("Adopté le", "Adopted on"), cn_mp_get(plan, "adopted_on"), false);
+    field(2, "Mission", cn_mp_get(plan, "mission"), false);
+    const msgpack_object *mandates = cn_mp_get(plan, "mandates");
+    for (uint32_t i = 0; mandates && i < mandates->via.array.size; i++) {
+        char label[64];
+        snprintf(label, sizeof label, T("Mandat %s", "Mandate %s"),
+                 scalar(cn_mp_get(&mandates->via.array.ptr[i], "number"), buf, sizeof buf, false));
+        field(2, label, cn_mp_get(&mandates->via.array.ptr[i], "text"), false);
+    }
+    const msgpack_object *ors = cn_mp_get(doc, "orientations"), *objs = cn_mp_get(doc, "objectives"),
+                         *acts = cn_mp_get(doc, "actions"), *inds = cn_mp_get(doc, "indicators");
+    /* Objectives without an orientation are listed under a last, empty one. */
+    for (uint32_t o = 0; ors && o <= ors->via.array.size; o++) {
+        const msgpack_object *ori = o < ors->via.array.size ? &ors->via.array.ptr[o] : NULL;
+        const msgpack_object *onum = ori ? cn_mp_get(ori, "number") : NULL;
+        bool header = false;
+        for (uint32_t b = 0; objs && b < objs->via.array.size; b++) {
+            const msgpack_object *obj = &objs->via.array.ptr[b], *parent = cn_mp_get(obj, "orientation");
+            bool mine = onum ? (parent && msgpack_object_equal(*parent, *onum))
+                             : (!parent || parent->type == MSGPACK_OBJECT_NIL);
+            if (!mine)
+                continue;
+            if (!header && ori) {
+                printf("\nOrientation %s", scalar(onum, buf, sizeof buf, false));
+                printf(" — %s\n", scalar(cn_mp_get(ori, "statement"), buf, sizeof buf, false));
+            }
+            header = true;
+            printf("  %s %s", T("Objectif", "Objective"), scalar(cn_mp_get(obj, "number"), buf, sizeof buf, false));
+            printf(" — %s\n", scalar(cn_mp_get(obj, "text"), buf, sizeof buf, false));
+            field(4, T("Mandats", "Mandates"), cn_mp_get(obj, "mandates"), false);
+            const msgpack_object *bnum = cn_mp_get(obj, "number");
+            for (uint32_t a = 0; acts && a < acts->via.array.size; a++) {
+                const msgpack_object *act = &acts->via.array.ptr[a], *of = cn_mp_get(act, "objective");
+                if (!of || !bnum || !msgpack_object_equal(*of, *bnum))
+                    continue;
+                printf("    Action %s", scalar(cn_mp_get(act, "number"), buf, sizeof buf, false));
+                printf(" — %s\n", scalar(cn_mp_get(act, "text"), buf, sizeof buf, false));
+                field(6, T("Cibles", "Targets"), cn_mp_get(act, "targets"), false);
+                field(6, T("Échéance", "Schedule"), cn_mp_get(act, "schedule"), false);
+                field(6, T("Résultat attendu", "Expected result"), cn_mp_get(act, "expected_result"), false);
+                field(6, T("Responsable", "Responsible"), cn_mp_get(act, "responsible"), false);
+                const msgpack_object *st = cn_mp_get(act, "status");
+                if (st && !cn_mp_str_eq(st, "planned"))
+                    field(6, T("État", "Status"), st, true);
+                const msgpack_object *anum = cn_mp_get(act, "number");
+                for (uint32_t k = 0; inds && k < inds->via.array.size; k++) {
+                    const msgpack_object *ind = &inds->via.array.ptr[k], *on = cn_mp_get(ind, "action");
+                    if (!on || !anum || !msgpack_object_equal(*on, *anum))
+                        continue;
+                    char line[8192], t[64], u[256];
+                    const char *target = scalar(cn_mp_get(ind, "target"), t, sizeof t, false);
+                    const char *unit = scalar(cn_mp_get(ind, "unit"), u, sizeof u, false);
+                    snprintf(line, sizeof line, "%s%s%s%s%s%s", scalar(cn_mp_get(ind, "name"), buf, sizeof buf, false),
+                             *target ? T(" (cible ", " (target ") : "", target, *unit ? " " : "", unit,
+                             *target ? ")" : "");
+                    printf("      %s : %s\n", T("Indicateur", "Indicator"), line);
+                }
+            }
+        }
+    }
+}
+
+static void render_report(const msgpack_object *report)
+{
+    if (!report || report->type != MSGPACK_OBJECT_ARRAY || !report->via.array.size)
+        return;
+    heading("À relire (ce que l'import n'a pas placé tel quel)", "To review (what the import did not place as written)");
+    char buf[8192], k[64], l[32];
+    for (uint32_t i = 0; i < report->via.array.size; i++) {
+        const msgpack_object *n = &report->via.array.ptr[i];
+        const char *kind = scalar(cn_mp_get(n, "kind"), k, sizeof k, false);
+        static const char *const kinds[][3] = {{"unplaced", "non placé", "unplaced"},
+                                               {"context", "contexte", "context"},
+                                               {"superseded", "remplacé", "superseded"},
+                                               {"assumed", "supposé", "assumed"}};
+        for (size_t j = 0; j < sizeof kinds / sizeof kinds[0]; j++)
+            if (strcmp(kind, kinds[j][0]) == 0)
+                kind = kinds[j][english ? 2 : 1];
+        const char *line = scalar(cn_mp_get(n, "line"), l, sizeof l, false);
+        printf("%s%-5s [%s] %s\n", T("ligne ", "line "), strcmp(line, "0") ? line : "-", kind,
+               scalar(cn_mp_get(n, "message"), buf, sizeof buf, false));
+        const char *text = scalar(cn_mp_get(n, "text"), buf, sizeof buf, false);
+        if (*text)
+            printf("        « %.200s%s »\n", text, strlen(text) > 200 ? "…" : "");
+    }
+}
+
+static void render_import(const msgpack_object *r)
+{
+    const msgpack_object *dry = cn_mp_get(r, "dry_run");
+    bool merged = cn_mp_get(r, "merged") && cn_mp_get(r, "merged")->via.boolean;
+    char buf[256];
+    if (dry && dry->via.boolean) {
+        const msgpack_object *doc = cn_mp_get(r, "document");
+        render_tree(doc);
+        const msgpack_object *g = cn_mp_get(r, "glossary");
+        if (g && g->type == MSGPACK_OBJECT_MAP && g->via.map.size)
+            printf(T("\nLexique de la région : %u sigles\n", "\nRegion glossary: %u acronyms\n"), g->via.map.size);
+        render_report(cn_mp_get(r, "report"));
+        printf("\n");
+        if (merged)
+            printf(T("Simulation : le plan %s de la région a ce titre, il serait mis à jour. Rien n'a été enregistré.\n",
+                     "Dry run: the region's plan %s has this title, it would be updated. Nothing was saved.\n"),
+                   scalar(cn_mp_get(r, "plan"), buf, sizeof buf, false));
+        else
+            printf("%s", T("Simulation : un nouveau plan serait créé. Rien n'a été enregistré.\n",
+                           "Dry run: a new plan would be created. Nothing was saved.\n"));
+        return;
+    }
+    static const column rows[] = {{"plan", "Plan", "Plan", 0, false},
+                                  {"region", "Région", "Region", 0, false},
+                                  {"orientations", "Orientations", "Orientations", 0, false},
+                                  {"objectives", "Objectifs", "Objectives", 0, false},
+                                  {"actions", "Actions", "Actions", 0, false},
+                                  {"indicators", "Indicateurs", "Indicators", 0, false},
+                                  {"glossary", "Sigles du lexique", "Glossary terms", 0, false}};
+    details(r, rows, COUNT(rows));
+    const msgpack_object *created = cn_mp_get(r, "created"), *updated = cn_mp_get(r, "updated");
+    uint64_t c = 0, u = 0;
+    for (uint32_t i = 0; created && i < created->via.map.size; i++)
+        c += created->via.map.ptr[i].val.via.u64;
+    for (uint32_t i = 0; updated && i < updated->via.map.size; i++)
+        u += updated->via.map.ptr[i].val.via.u64;
+    printf("\n");
+    if (!merged)
+        printf("%s", T("Nouveau plan créé.\n", "New plan created.\n"));
+    else if (c == 0 && u == 0)
+        printf("%s", T("Le plan de même titre était déjà à jour : rien n'a changé.\n",
+                       "The plan of the same title was already up to date: nothing changed.\n"));
+    else
+        printf(T("Plan de même titre mis à jour : %llu élément(s) ajouté(s), %llu modifié(s).\n",
+                 "Plan of the same title updated: %llu item(s) added, %llu changed.\n"),
+               (unsigned long long)c, (unsigned long long)u);
+    const msgpack_object *missing = cn_mp_get(r, "not_in_document");
+    if (missing && missing->type == MSGPACK_OBJECT_ARRAY && missing->via.array.size) {
+        char list[4096];
+        printf(T("Actions du plan absentes du fichier (gardées) : %s\n", "Plan actions missing from the file (kept): %s\n"),
+               scalar(missing, list, sizeof list, false));
+    }
+    render_report(cn_mp_get(r, "report"));
+}
+
 void ctl_render(const char *op, const msgpack_object *r, bool json)
 {
     if (json) {
@@ -292,13 +453,10 @@ void ctl_render(const char *op, const msgpack_object *r, bool json)
             table(m, cols, COUNT(cols));
         }
     } else if (strcmp(op, "plan.import") == 0) {
-        static const column rows[] = {{"plan", "Plan créé", "Plan created", 0, false},
-                                      {"region", "Région", "Region", 0, false},
-                                      {"orientations", "Orientations", "Orientations", 0, false},
-                                      {"objectives", "Objectifs", "Objectives", 0, false},
-                                      {"actions", "Actions", "Actions", 0, false},
-                                      {"indicators", "Indicateurs", "Indicators", 0, false}};
-        details(r, rows, COUNT(rows));
+        render_import(r);
+    } else if (strcmp(op, "plan.export") == 0 && cn_mp_get(r, "text")) {
+        const msgpack_object *text = cn_mp_get(r, "text");
+        fwrite(text->via.str.ptr, 1, text->via.str.size, stdout);
     } else if (strcmp(op, "orientation.list") == 0) {
         static const column cols[] = {{"number", "No", "No", 4, false},
                                       {"statement", "Orientation", "Orientation", 90, false},
