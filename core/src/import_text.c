@@ -293,6 +293,30 @@ static const char *schedule_in_text(cn_import *im, char **text)
     return sched;
 }
 
+/* "…abordables (printemps 2023)" → the échéance "printemps 2023". */
+static const char *dates_in_parens(cn_import *im, char **text)
+{
+    size_t n = strlen(*text);
+    if (n < 4 || (*text)[n - 1] != ')')
+        return NULL;
+    const char *open = strrchr(*text, '(');
+    if (!open || open == *text)
+        return NULL;
+    char *inner = cn_zdup(im->z, open + 1, (size_t)(*text + n - 1 - open - 1));
+    cn_window w[8];
+    size_t k = inner ? cn_echeance_parse(inner, NULL, w, 8) : 0;
+    for (size_t i = 0; i < k; i++)
+        if (w[i].kind == CN_WIN_UNKNOWN)
+            return NULL;
+    if (!k)
+        return NULL;
+    size_t keep = (size_t)(open - *text);
+    while (keep && (*text)[keep - 1] == ' ')
+        keep--;
+    *text = cn_zdup(im->z, *text, keep);
+    return inner;
+}
+
 static int new_action(cn_import *im, const char *num, const char *text)
 {
     int obj = objective_for_action(im);
@@ -302,6 +326,8 @@ static int new_action(cn_import *im, const char *num, const char *text)
     a->number = num && *num ? zs(im, num) : NULL;
     a->text = zs(im, text);
     a->schedule = a->text ? (char *)schedule_in_text(im, &a->text) : NULL;
+    if (a->text && !a->schedule)
+        a->schedule = (char *)dates_in_parens(im, &a->text);
     a->obj = obj;
     a->line = im->line;
     a->dropped = obj >= 0 && im->obj[obj].dropped;
@@ -843,7 +869,7 @@ static void outline_line(cn_import *im, const char *text)
         a->text = cn_zcat(im->z, a->text, " ", text);
         return;
     }
-    if (im->cur_ori >= 0) {
+    if (im->cur_ori >= 0 && !im->table) {
         new_objective(im, NULL, text, true);
         return;
     }

@@ -555,6 +555,14 @@ int cn_plan_import_op(cn_req *req)
     for (int k = 0; k < K_COUNT; k++)
         if (doc_list(req, doc, kind_names[k], &run.lists[k]))
             goto done;
+    if (converted && run.lists[K_OBJ]->via.array.size == 0 && run.lists[K_ACT]->via.array.size == 0) {
+        cn_req_fail(req, "invalid_argument", "text",
+                    L("aucun objectif ni aucune action reconnus dans ce texte : est-ce bien un plan d'action "
+                      "(en-têtes OBJECTIFS / MOYENS D'ACTION…, ou « Orientation 1 : … » suivi d'objectifs)?",
+                      "no objective and no action found in this text: is it an action plan (OBJECTIFS / MOYENS "
+                      "D'ACTION… headers, or \"Orientation 1: …\" followed by objectives)?"));
+        goto done;
+    }
 
     /* The plan of that title in the region, if there is one: updated. */
     int64_t plan = 0;

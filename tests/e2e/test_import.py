@@ -1,0 +1,286 @@
+"""Importing the plans the tables already have, end to end: the three real
+plans (as copied out of their Word/PDF documents) and fixtures written for
+each shape the importer must read go through `concertctl import` into a
+real concertd; the stored plan is then read back through the protocol."""
+import json
+import os
+import subprocess
+import tempfile
+import unittest
+
+from harness import CONCERTCTL, SOURCE, Daemon
+
+FIXTURES = os.path.join(SOURCE, "tests", "fixtures")
+SHARED = os.path.join(os.path.dirname(SOURCE), "shared", "seeds")
+SEEDS = SHARED if os.path.isdir(SHARED) else os.path.join(FIXTURES, "seeds")
+LANAUDIERE = os.path.join(SEEDS, "001_1e99cf7335cf62a6.txt")
+LAURENTIDES = os.path.join(SEEDS, "002_8d4e2690f11dde69.txt")
+MAURICIE = os.path.join(SEEDS, "003_bcd448e914cacf62.txt")
+
+
+def fixture(name):
+    return os.path.join(FIXTURES, "import", name)
+
+
+class Import(unittest.TestCase):
+    def setUp(self):
+        self.d = Daemon().start()
+        self.c = self.d.client()
+        self.base = [CONCERTCTL, "--endpoint", self.d.command, "--events", self.d.events]
+        for slug, name in (("lanaudiere", "Lanaudière"), ("laurentides", "Laurentides"), ("mauricie", "Mauricie"),
+                           ("estrie", "Estrie")):
+            self.c.ok("region.create", id=slug, name=name)
+
+    def tearDown(self):
+        self.c.close()
+        self.assertEqual(self.d.stop(), 0)
+        self.d.cleanup()
+
+    def ctl(self, *args, ok=True):
+        r = subprocess.run(self.base + list(args), capture_output=True, timeout=60)
+        if ok:
+            self.assertEqual(r.returncode, 0, r.stderr.decode())
+        return r.returncode, r.stdout.decode(), r.stderr.decode()
+
+    def imported(self, region, path, *options):
+        """Imports with concertctl --json; returns (summary, exported plan)."""
+        _, out, _ = self.ctl("--json", "import", "--region", region, *options, path)
+        return json.loads(out), self.c.ok("plan.export", region=region)
+
+    @staticmethod
+    def by_number(doc, kind):
+        return {item["number"]: item for item in doc[kind]}
+
+    def windows(self, region, number):
+        return [(w["kind"], w["start"], w["end"]) for w in
+                self.c.ok("action.get", region=region, number=number)["windows"]]
+
+    def assert_no_markup(self, doc):
+        text = json.dumps(doc, ensure_ascii=False)
+        for tag in ("<i>", "</i>", "<u>", "<p>", "<ul", "<li>", "&agrave;", "&nbsp;"):
+            self.assertNotIn(tag, text)
+
+    def assert_all_dated_or_marked(self, region):
+        """Every échéance is read as dates, or honestly ongoing/on demand."""
+        self.assertEqual(self.c.ok("echeance.list", region=region, unparsed=True), [])
+
+    # ---- the three real plans -------------------------------------------
+
+    def test_lanaudiere_table_with_year_grid(self):
+        summary, doc = self.imported("lanaudiere", LANAUDIERE)
+        self.assertEqual((summary["orientations"], summary["objectives"], summary["actions"]), (4, 7, 36))
+        plan = doc["plan"]
+        self.assertEqual((plan["title"], plan["period"], plan["adopted_on"], plan["start_date"], plan["end_date"]),
+                         ("Plan d'action 2018-2023", "2018-2023", "2018-10-02", "2018-10-02", "2023-10-01"))
+        self.assertTrue(plan["mission"].startswith("Mobiliser des acteurs du développement social"))
+        self.assertEqual([m["number"] for m in plan["mandates"]], ["1", "2", "3", "4", "5"])
+        self.assertTrue(plan["mandates"][4]["text"].startswith("Accompagner les CLDS"))
+        objectives, actions = self.by_number(doc, "objectives"), self.by_number(doc, "actions")
+        # "(référence aux Mandats 2 et 4)" became the objective's mandates.
+        self.assertEqual(objectives["1"]["mandates"], ["2", "4"])
+        self.assertNotIn("référence", objectives["1"]["text"])
+        # Cells cut by a page break are joined again.
+        self.assertEqual(objectives["2"]["mandates"], ["4"])
+        self.assertTrue(objectives["6"]["text"].endswith("création de liens entre les acteurs régionaux et locaux "
+                                                         "préoccupés par le développement social"))
+        self.assertTrue(objectives["7"]["text"].endswith("avec les partenaires qui ont des expertises complémentaires"))
+        self.assertEqual(actions["6.2"]["text"], "Diffuser un calendrier des activités des organisations pour "
+                                                 "permettre la participation d'un plus grand nombre")
+        self.assertIn("qui font la promotion du développement social : 6 capsules vidéo",
+                      actions["2.2"]["expected_result"])
+        # Several actions in one cell, each with the row's fields.
+        for number in ("1.2.1", "1.2.2", "3.1", "3.2"):
+            self.assertIn(number, actions)
+        self.assertEqual(actions["1.2.1"]["text"], "lors d'un événement rassembleur")
+        self.assertEqual(actions["3.2"]["responsible"], actions["3.1"]["responsible"])
+        self.assertIn("Note : en adhérant à cette charte", actions["1.2"]["text"])
+        # Targets, years of the An grid, responsible, an indicator and its target.
+        self.assertEqual(actions["4.2"]["targets"], ["Comité d'arrimage"])
+        self.assertEqual(actions["3.3"]["responsible"], "Agent de liaison")
+        self.assertEqual(actions["2.7"]["schedule"], "An 1, An 3, An 5")
+        self.assertEqual(self.windows("lanaudiere", "2.7"),
+                         [("dated", "2018-10-02", "2019-10-01"), ("dated", "2020-10-02", "2021-10-01"),
+                          ("dated", "2022-10-02", "2023-10-01")])
+        self.assertEqual(self.windows("lanaudiere", "6.6"),
+                         [("dated", "2021-10-02", "2022-10-01"), ("dated", "2022-10-02", "2023-10-01")])
+        indicators = {(i["action"], i["name"]): i for i in doc["indicators"]}
+        members = indicators[("1.2", "Nombre de membres")]
+        self.assertEqual((members["target"], members["unit"]), (200.0, "membres"))
+        self.assertEqual(indicators[("2.5", "Nombre d'ambassadeurs")]["target"], 40.0)
+        self.assertEqual(indicators[("5.4", "Nombre de MRC")]["target"], 2.0)
+        self.assertIn(("3.1", "Nombre de participants aux formations"), indicators)
+        self.assert_no_markup(doc)
+        self.assert_all_dated_or_marked("lanaudiere")
+        # The acronyms at the end are the region's glossary.
+        glossary = {g["term"]: g["definition"] for g in self.c.ok("region.get", id="lanaudiere")["glossary"]}
+        self.assertEqual(len(glossary), 23)
+        self.assertEqual(glossary["CLDS"], "Comité local de développement social")
+        # The context paragraphs have no field: reported, with their lines.
+        kinds = {(n["line"], n["kind"]) for n in summary["report"]}
+        self.assertEqual(kinds, {(5, "context"), (7, "context"), (9, "context"), (11, "context")})
+
+    def test_laurentides_numbered_list(self):
+        summary, doc = self.imported("laurentides", LAURENTIDES)
+        self.assertEqual((summary["orientations"], summary["objectives"], summary["actions"]), (3, 3, 9))
+        self.assertEqual([o["statement"] for o in doc["orientations"]], ["SOUTENIR", "RÉSEAUTER", "INFORMER"])
+        objectives, actions = self.by_number(doc, "objectives"), self.by_number(doc, "actions")
+        self.assertEqual(objectives["2"]["text"], "Consolider la concertation afin d'améliorer la complémentarité "
+                                                  "des interventions, renforcer le tissu social et la dynamique régionale")
+        self.assertEqual(actions["1.3"]["objective"], "1")
+        self.assertTrue(actions["1.3"]["text"].startswith("Soutenir le développement d'une vision régionale: Poursuivre"))
+        self.assertEqual(actions["3.3"]["text"], "Faciliter l'accès à l'information et maximiser les canaux de "
+                                                 "communication : Définir des stratégies afin d'y parvenir.")
+        self.assertEqual((doc["plan"]["period"], doc["plan"]["start_date"], doc["plan"]["end_date"]),
+                         ("2023-2024", "2023-04-01", "2024-03-31"))
+        # The démarche's name heading has no place in the plan: reported once.
+        unplaced = [(n["line"], n["text"]) for n in summary["report"] if n["kind"] == "unplaced"]
+        self.assertEqual(unplaced, [(4, "DÉMARCHE RÉGIONALE EN DÉVELOPPEMENT SOCIAL DES LAURENTIDES")])
+        self.assertIn("assumed", {n["kind"] for n in summary["report"]})
+
+    def test_mauricie_summary_then_tables(self):
+        summary, doc = self.imported("mauricie", MAURICIE)
+        self.assertEqual((summary["orientations"], summary["objectives"], summary["actions"]), (4, 10, 30))
+        actions = self.by_number(doc, "actions")
+        # The bullet summary is replaced by the detailed tables, and said so.
+        superseded = [n for n in summary["report"] if n["kind"] == "superseded"]
+        self.assertEqual([n["line"] for n in superseded], [3, 20, 34, 54])
+        self.assertNotIn("Réaliser les rencontres du comité directeur et du COCO", [a["text"] for a in actions.values()])
+        # "an 1", "an 1-2" at the end of a moyen are its échéance, counted
+        # from the plan's start (1 April of the first year, reported).
+        self.assertEqual(actions["1.2.1"]["schedule"], "an 1")
+        self.assertTrue(actions["1.2.1"]["text"].endswith("manière de travailler ensemble, etc.)"))
+        self.assertEqual(self.windows("mauricie", "1.2.1"), [("dated", "2017-04-01", "2018-03-31")])
+        self.assertEqual(self.windows("mauricie", "3.3.3"), [("dated", "2017-04-01", "2019-03-31")])
+        # Results numbered like their action lose the number.
+        self.assertEqual(actions["1.1.2"]["expected_result"],
+                         "Un minimum de 4 rencontres par année a lieu avec les membres du COCO. Une rencontre conjointe "
+                         "entre le comité directeur et le COCO est organisée par année.")
+        self.assertTrue(actions["2.2.2"]["expected_result"].startswith("Les projets susceptibles"))
+        self.assert_all_dated_or_marked("mauricie")
+
+    # ---- dry run, re-import, update -------------------------------------
+
+    def test_dry_run_shows_the_tree_and_saves_nothing(self):
+        before = self.d.snapshot()
+        _, out, _ = self.ctl("import", "--region", "lanaudiere", "--dry-run", LANAUDIERE)
+        self.assertEqual(self.d.snapshot(), before)
+        self.assertIn("Orientation 4 — En 2023, la cohésion", out)
+        self.assertIn("    Action 1.2.1 — lors d'un événement rassembleur", out)
+        self.assertIn("Indicateur : Nombre de membres (cible 200 membres)", out)
+        self.assertIn("Rien n'a été enregistré", out)
+
+    def test_importing_twice_changes_nothing_and_edits_update(self):
+        first, _ = self.imported("lanaudiere", LANAUDIERE)
+        self.assertFalse(first["merged"])
+        self.c.ok("action.set_status", region="lanaudiere", number="4.3", status="in_progress", note="Rencontre G14")
+        before = self.d.snapshot()
+        again, _ = self.imported("lanaudiere", LANAUDIERE)
+        self.assertTrue(again["merged"])
+        self.assertEqual(sum(again["created"].values()) + sum(again["updated"].values()), 0)
+        self.assertEqual(self.d.snapshot(), before)
+        # The table corrects a text and drops an action: the text is
+        # updated, the status and notes stay, the dropped action is kept
+        # and named.
+        with open(LANAUDIERE, encoding="utf-8") as f:
+            text = f.read()
+        text = text.replace("Poursuivre notre collaboration au G14", "Poursuivre notre collaboration au G14 et au CRUL")
+        text = "\n".join(line for line in text.split("\n") if "4.5 Émettre des avis" not in line)
+        with tempfile.NamedTemporaryFile("w", suffix=".txt", encoding="utf-8", delete=False) as f:
+            f.write(text)
+        try:
+            third, doc = self.imported("lanaudiere", f.name)
+        finally:
+            os.unlink(f.name)
+        self.assertEqual(third["updated"]["actions"], 1)
+        self.assertEqual(third["not_in_document"], ["4.5"])
+        action = self.c.ok("action.get", region="lanaudiere", number="4.3")
+        self.assertEqual(action["text"], "Poursuivre notre collaboration au G14 et au CRUL")
+        self.assertEqual((action["status"], action["notes"][0]["text"]), ("in_progress", "Rencontre G14"))
+        self.assertIn("4.5", self.by_number(doc, "actions"))
+
+    # ---- shapes of our own ----------------------------------------------
+
+    def test_html_cells_with_items_and_progress(self):
+        summary, doc = self.imported("estrie", fixture("html_cells.txt"))
+        actions = self.by_number(doc, "actions")
+        self.assertEqual(sorted(actions), ["1.1", "1.2", "2.1", "2.2", "2.3"])
+        self.assertEqual((actions["1.1"]["text"], actions["1.1"]["schedule"], actions["1.1"]["status"]),
+                         ("Réaliser un portrait des besoins", "Aut.13 - Hiver 14", "done"))
+        self.assertEqual((actions["1.2"]["schedule"], actions["1.2"]["status"]), ("printemps 2014", "in_progress"))
+        self.assertEqual(actions["1.2"]["notes"][0]["text"], "État d'avancement : En cours : 2 présentations faites")
+        self.assertEqual(actions["2.2"]["text"], "Offrir du soutien à la demande")
+        self.assertEqual(self.windows("estrie", "2.2"), [("on_demand", None, None)])
+        self.assertEqual(self.windows("estrie", "2.3"), [("ongoing", None, None)])
+        self.assertEqual(self.windows("estrie", "2.1"), [("dated", "2013-10-03", "2013-10-03")])
+        self.assertEqual(self.windows("estrie", "1.1"), [("dated", "2013-09-23", "2014-03-20")])
+        self.assertEqual(doc["plan"]["adopted_on"], "2013-10-03")
+        self.assert_no_markup(doc)
+        self.assertEqual(summary["report"], [])
+
+    def test_page_breaks_skipped_numbers_and_unknown_columns(self):
+        summary, doc = self.imported("estrie", fixture("page_breaks.txt"))
+        self.assertEqual([o["number"] for o in doc["orientations"]], ["1", "2"])
+        objectives, actions = self.by_number(doc, "objectives"), self.by_number(doc, "actions")
+        self.assertEqual((objectives["2"]["text"], objectives["2"]["mandates"]),
+                         ("Renforcer les concertations locales en sécurité alimentaire", ["3"]))
+        self.assertEqual(sorted(actions), ["1.1", "2.1", "2.3"])
+        self.assertEqual(actions["2.3"]["text"], "Produire un bottin des ressources alimentaires pour les familles "
+                                                 "de la région")
+        self.assertEqual(actions["1.1"]["objective"], "1")
+        report = {(n["line"], n["kind"], n["text"]) for n in summary["report"]}
+        self.assertIn((6, "unplaced", "CISSS"), report)
+        self.assertIn((15, "unplaced", "Un paragraphe perdu qui ne veut rien dire"), report)
+        glossary = {g["term"]: g["definition"] for g in self.c.ok("region.get", id="estrie")["glossary"]}
+        self.assertEqual(glossary["SA"], "Sécurité alimentaire")
+
+    def test_outline_with_bullets_and_headings(self):
+        _, doc = self.imported("estrie", fixture("outline.txt"), "--plan-start", "2022-07-01")
+        objectives, actions = self.by_number(doc, "objectives"), self.by_number(doc, "actions")
+        self.assertEqual(doc["plan"]["mission"], "Rassembler les acteurs pour améliorer la qualité de vie.")
+        self.assertEqual(objectives["1.2"]["text"], "Favoriser la mobilité")
+        self.assertEqual(objectives["3.1"]["orientation"], "3")
+        self.assertEqual((actions["1.1.1"]["text"], actions["1.1.1"]["schedule"]),
+                         ("Recenser les logements abordables", "printemps 2023"))
+        self.assertEqual(actions["1.2.1"]["schedule"], "an 2")
+        self.assertEqual(self.windows("estrie", "1.2.1"), [("dated", "2023-07-01", "2024-06-30")])
+
+    # ---- files and input that are not what they should be ---------------
+
+    def test_windows_1252_file_keeps_its_accents(self):
+        with open(fixture("html_cells.txt"), encoding="utf-8") as f:
+            text = f.read()
+        with tempfile.NamedTemporaryFile("wb", suffix=".txt", delete=False) as f:
+            f.write(text.encode("cp1252"))
+        try:
+            _, out, err = self.ctl("--json", "import", "--region", "estrie", f.name)
+        finally:
+            os.unlink(f.name)
+        self.assertIn("Windows-1252", err)
+        doc = self.c.ok("plan.export", region="estrie")
+        self.assertEqual(doc["objectives"][0]["text"], "Mieux connaître les besoins des aînés")
+
+    def test_text_that_is_no_plan_is_refused_whole(self):
+        before = self.d.snapshot()
+        err = self.c.error("plan.import", region="estrie", format="table", text="Bonjour,\n\nvoici le compte rendu.\n")
+        self.assertEqual((err["code"], err["field"]), ("invalid_argument", "text"))
+        self.assertIn("aucun objectif", err["message"])
+        self.assertEqual(self.c.error("plan.import", region="estrie", format="table")["code"], "invalid_argument")
+        self.assertEqual(self.c.error("plan.import", region="estrie", format="pdf", text="x")["code"],
+                         "invalid_argument")
+        self.assertEqual(self.d.snapshot(), before)
+        with tempfile.NamedTemporaryFile("wb", suffix=".txt", delete=False) as f:
+            f.write(b"\x00\x01binary\x00")
+        try:
+            code, _, err = self.ctl("import", "--region", "estrie", f.name, ok=False)
+        finally:
+            os.unlink(f.name)
+        self.assertNotEqual(code, 0)
+        self.assertIn("pas un fichier texte", err)
+        code, _, err = self.ctl("import", "--region", "estrie", "/nonexistent/plan.txt", ok=False)
+        self.assertNotEqual(code, 0)
+        self.assertIn("/nonexistent/plan.txt", err)
+        self.assertEqual(self.d.snapshot(), before)
+
+
+if __name__ == "__main__":
+    unittest.main()
