@@ -1435,25 +1435,36 @@ static void pk_list(cn_import *im, msgpack_packer *pk, const char *s)
         cn_pk_str(pk, items[i]);
 }
 
-/* The status an état d'avancement names ("Réalisé", "En cours", …). */
-static const char *status_of(cn_import *im, const char *text)
+const char *cn_status_from_words(const char *text)
 {
-    const char *f = fold(im, text);
+    static const char *const codes[] = {"planned", "in_progress", "done", "ongoing", "postponed", "cancelled", NULL};
+    for (int i = 0; codes[i]; i++)
+        if (strcmp(text, codes[i]) == 0)
+            return codes[i];
+    size_t cap = strlen(text) * 2 + 1;
+    char *f = malloc(cap);
+    if (!f)
+        return NULL;
+    cn_fold(text, f, cap);
     static const struct {
         const char *word, *status;
     } words[] = {
-        {"annule", "cancelled"},    {"abandonne", "cancelled"},   {"reporte", "postponed"},
-        {"en continu", "ongoing"},  {"continu", "ongoing"},       {"non debute", "planned"},
+        {"annule", "cancelled"},    {"abandonne", "cancelled"},   {"cancel", "cancelled"},
+        {"reporte", "postponed"},   {"postpone", "postponed"},    {"en continu", "ongoing"},
+        {"continu", "ongoing"},     {"ongoing", "ongoing"},       {"non debute", "planned"},
         {"non realise", "planned"}, {"pas commence", "planned"},  {"a venir", "planned"},
-        {"a faire", "planned"},     {"prevu", "planned"},         {"en cours", "in_progress"},
-        {"partiel", "in_progress"}, {"amorce", "in_progress"},    {"debute", "in_progress"},
-        {"realise", "done"},        {"termine", "done"},          {"complete", "done"},
-        {"acheve", "done"},         {"fait", "done"},
+        {"a faire", "planned"},     {"prevu", "planned"},         {"planned", "planned"},
+        {"en cours", "in_progress"}, {"partiel", "in_progress"},  {"amorce", "in_progress"},
+        {"debute", "in_progress"},  {"in progress", "in_progress"}, {"realise", "done"},
+        {"termine", "done"},        {"complete", "done"},         {"acheve", "done"},
+        {"fait", "done"},           {"done", "done"},
     };
-    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+    const char *found = NULL;
+    for (size_t i = 0; i < sizeof words / sizeof words[0] && !found; i++)
         if (strstr(f, words[i].word))
-            return words[i].status;
-    return NULL;
+            found = words[i].status;
+    free(f);
+    return found;
 }
 
 static size_t live(const cn_import *im, int kind)
@@ -1525,7 +1536,7 @@ void cn_import_pack_document(const cn_import *cim, msgpack_packer *pk)
         act_t *a = &im->act[i];
         if (a->dropped)
             continue;
-        const char *status = a->progress ? status_of(im, a->progress) : NULL;
+        const char *status = a->progress ? cn_status_from_words(a->progress) : NULL;
         msgpack_pack_map(pk, 10);
         cn_pk_kstr(pk, "number", a->number);
         cn_pk_kstr(pk, "objective", im->obj[a->obj].number);

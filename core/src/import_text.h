@@ -28,10 +28,6 @@ typedef struct {
 cn_import *cn_import_read(const char *text, size_t len, const cn_import_opts *opts);
 void cn_import_free(cn_import **imp);
 
-/* Reads a CSV file, one row per action (columns in proto/PROTOCOL.md,
- * "CSV"), into the same shape (import_csv.c). */
-cn_import *cn_import_read_csv(const char *text, size_t len, const cn_import_opts *opts);
-
 /* The plan document (format "concertd.plan", version 1). */
 void cn_import_pack_document(const cn_import *im, msgpack_packer *pk);
 
@@ -46,5 +42,10 @@ size_t cn_import_glossary_count(const cn_import *im);
  * choose, such as the start date or a number). */
 void cn_import_pack_report(const cn_import *im, msgpack_packer *pk);
 size_t cn_import_report_count(const cn_import *im);
+
+/* The action status a text names: a status code ("in_progress") or the
+ * words of an état d'avancement ("Réalisé", "En cours : …", "À venir",
+ * "Reporté", "Annulé", "En continu", and their English). NULL when none. */
+const char *cn_status_from_words(const char *text);
 
 #endif

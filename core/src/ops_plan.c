@@ -299,6 +299,7 @@ static const char *const update_args[] = {"region",     "plan",       "title",  
 
 extern int cn_plan_export_op(cn_req *req);
 extern int cn_plan_import_op(cn_req *req);
+static const char *const export_args[] = {"region", "plan", "format", NULL};
 static const char *const import_args[] = {"region", "format", "document", "text", "plan_start", "title", "dry_run", NULL};
 
 const cn_op cn_plan_ops[] = {
@@ -307,7 +308,7 @@ const cn_op cn_plan_ops[] = {
     {"plan.list", plan_list, list_args, "liste les plans", "lists the plans", NULL},
     {"plan.update", plan_update, update_args, "modifie un plan", "updates a plan", NULL},
     {"plan.archive", plan_archive, select_args, "archive un plan", "archives a plan", NULL},
-    {"plan.export", cn_plan_export_op, select_args, "exporte un plan (document JSON)", "exports a plan (JSON document)", NULL},
+    {"plan.export", cn_plan_export_op, export_args, "exporte un plan (document JSON)", "exports a plan (JSON document)", NULL},
     {"plan.import", cn_plan_import_op, import_args, "importe un plan : document exporté, tableau copié de Word/PDF ou CSV", "imports a plan: exported document, table copied from Word/PDF, or CSV", NULL},
 };
 const size_t cn_plan_ops_count = sizeof cn_plan_ops / sizeof cn_plan_ops[0];

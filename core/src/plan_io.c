@@ -12,10 +12,12 @@
  * plan instead (created what is new, changed what differs, left the rest),
  * so importing the same file twice changes nothing the second time. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "import_text.h"
 #include "model.h"
+#include "plan_csv.h"
 #include "mp.h"
 #include "text.h"
 
@@ -80,12 +82,46 @@ static int nest_plan(cn_req *req, msgpack_packer *pk, int64_t id)
     return pack_list(req, pk, "SELECT 0, number, text FROM mandates WHERE plan = ? ORDER BY position", id, 0, NULL);
 }
 
+/* plan.export with format "csv": the document, written as CSV. */
+static int export_csv(cn_req *req, int64_t plan)
+{
+    msgpack_object_kv kv = {.key = {.type = MSGPACK_OBJECT_STR, .via.str = {4, "plan"}},
+                            .val = {.type = MSGPACK_OBJECT_POSITIVE_INTEGER, .via.u64 = (uint64_t)plan}};
+    msgpack_object args = {.type = MSGPACK_OBJECT_MAP, .via.map = {1, &kv}};
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init(&buf);
+    msgpack_unpacked doc;
+    msgpack_unpacked_init(&doc);
+    int rc = cn_req_run(req, "plan.export", &args, &buf);
+    if (rc == 0 && msgpack_unpack_next(&doc, buf.data, buf.size, NULL) != MSGPACK_UNPACK_SUCCESS)
+        rc = cn_req_fail(req, "internal", NULL, "plan.export");
+    size_t len = 0;
+    char *csv = rc == 0 ? cn_csv_write(&doc.data, &len) : NULL;
+    if (rc == 0 && !csv)
+        rc = cn_req_fail(req, "internal", NULL, L("mémoire insuffisante", "out of memory"));
+    if (rc == 0) {
+        msgpack_packer *pk = cn_req_pk(req);
+        msgpack_pack_map(pk, 2);
+        cn_pk_kstr(pk, "format", "csv");
+        cn_pk_str(pk, "text");
+        cn_pk_strn(pk, csv, len);
+    }
+    free(csv);
+    msgpack_unpacked_destroy(&doc);
+    msgpack_sbuffer_destroy(&buf);
+    return rc;
+}
+
 int cn_plan_export_op(cn_req *req)
 {
     int64_t plan;
     const char *region;
-    if (cn_plan_arg(req, &plan, &region))
+    static const char *const formats[] = {"document", "csv", NULL};
+    const char *format = NULL;
+    if (cn_plan_arg(req, &plan, &region) || cn_arg_enum(req, "format", CN_OPTIONAL, formats, &format) < 0)
         return -1;
+    if (format && strcmp(format, "csv") == 0)
+        return export_csv(req, plan);
     msgpack_packer *pk = cn_req_pk(req);
     msgpack_pack_map(pk, 7);
     cn_pk_kstr(pk, "format", DOC_FORMAT);
@@ -486,11 +522,39 @@ static int convert(cn_req *req, const char *format, msgpack_sbuffer *doc, msgpac
     char today[11];
     cn_date_today(today);
     cn_import_opts opts = {.plan_start = start, .title = title, .today = today};
-    cn_import *im = strcmp(format, "csv") == 0 ? cn_import_read_csv(text, strlen(text), &opts)
-                                               : cn_import_read(text, strlen(text), &opts);
+    msgpack_packer pk;
+    if (strcmp(format, "csv") == 0) {
+        /* A spreadsheet has no title row: the plan is the one named, else
+         * the region's active plan. */
+        const char *region = NULL;
+        if (!title && cn_region_arg(req, "region", CN_REQUIRED, &region) > 0) {
+            sqlite3_stmt *st;
+            if (cn_req_prepare(req, "SELECT title FROM plans WHERE region = ? AND status = 'active' ORDER BY id DESC"
+                                    " LIMIT 1", &st))
+                return -1;
+            sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
+            opts.title = sqlite3_step(st) == SQLITE_ROW ? cn_req_column(req, st, 0) : NULL;
+            sqlite3_finalize(st);
+        }
+        if (!opts.title)
+            return cn_req_fail(req, "invalid_argument", "title",
+                               L("un CSV ne porte pas le titre du plan et la région n'a pas de plan actif : "
+                                 "donnez le titre (title, --title)",
+                                 "a CSV does not carry the plan's title and the region has no active plan: give the "
+                                 "title (title, --title)"));
+        char err[512];
+        msgpack_packer rpk;
+        msgpack_packer_init(&pk, doc, msgpack_sbuffer_write);
+        msgpack_packer_init(&rpk, report, msgpack_sbuffer_write);
+        if (cn_csv_read(text, strlen(text), &opts, &pk, &rpk, err, sizeof err))
+            return cn_req_fail(req, "invalid_argument", "text", "%s", err);
+        msgpack_packer_init(&pk, glossary, msgpack_sbuffer_write);
+        msgpack_pack_map(&pk, 0);
+        return 0;
+    }
+    cn_import *im = cn_import_read(text, strlen(text), &opts);
     if (!im)
         return cn_req_fail(req, "internal", NULL, L("mémoire insuffisante", "out of memory"));
-    msgpack_packer pk;
     msgpack_packer_init(&pk, doc, msgpack_sbuffer_write);
     cn_import_pack_document(im, &pk);
     msgpack_packer_init(&pk, report, msgpack_sbuffer_write);

@@ -244,6 +244,66 @@ class Import(unittest.TestCase):
         self.assertEqual(actions["1.2.1"]["schedule"], "an 2")
         self.assertEqual(self.windows("estrie", "1.2.1"), [("dated", "2023-07-01", "2024-06-30")])
 
+    # ---- CSV ---------------------------------------------------------------
+
+    def test_csv_export_and_import_give_back_the_plan(self):
+        self.imported("lanaudiere", LANAUDIERE)
+        _, csv_text, _ = self.ctl("plan", "export", "lanaudiere", "--format", "csv")
+        self.assertTrue(csv_text.startswith("\ufeff\"Orientation\",\"Énoncé de l'orientation\",\"Objectif\""))
+        self.assertEqual(len(csv_text.strip().split("\r\n")), 1 + 36)
+        with tempfile.NamedTemporaryFile("w", suffix=".csv", encoding="utf-8", delete=False, newline="") as f:
+            f.write(csv_text)
+        try:
+            # Into its own plan: nothing to change.
+            before = self.d.snapshot()
+            again, _ = self.imported("lanaudiere", f.name)
+            self.assertTrue(again["merged"])
+            self.assertEqual(self.d.snapshot(), before)
+            # Into another region: the same plan, list for list.
+            _, copy = self.imported("estrie", f.name, "--title", "Plan d'action 2018-2023", "--plan-start",
+                                    "2018-10-02")
+        finally:
+            os.unlink(f.name)
+        original = self.c.ok("plan.export", region="lanaudiere")
+        for kind in ("orientations", "objectives", "actions", "indicators"):
+            self.assertEqual(copy[kind], original[kind], kind)
+
+    def test_spreadsheet_csv_with_french_words_and_merged_cells(self):
+        text = ("Objectif;Action;Échéance;Responsable;État;Budget;Indicateurs\n"
+                "1. Mieux se connaître;1.1 Créer un dépliant;Hiver 2021;Équipe;En cours;500 $;"
+                "Nombre de dépliants = 2000 dépliants\n"
+                ";Tenir un kiosque;Été 2021;;réalisée;;\n"
+                ";Publier une infolettre;En continu;;bof;;\n")
+        self.assertEqual(self.c.error("plan.import", region="estrie", format="csv", text=text)["field"], "title")
+        summary = self.c.ok("plan.import", region="estrie", format="csv", text=text, title="Plan 2021")
+        self.assertEqual((summary["objectives"], summary["actions"]), (1, 3))
+        doc = self.c.ok("plan.export", region="estrie")
+        actions = self.by_number(doc, "actions")
+        self.assertEqual(sorted(actions), ["1.1", "1.2", "1.3"])
+        self.assertEqual((actions["1.1"]["text"], actions["1.1"]["status"]), ("Créer un dépliant", "in_progress"))
+        self.assertEqual((actions["1.2"]["objective"], actions["1.2"]["status"]), ("1", "done"))
+        self.assertEqual(self.windows("estrie", "1.3"), [("ongoing", None, None)])
+        self.assertEqual((doc["indicators"][0]["name"], doc["indicators"][0]["target"], doc["indicators"][0]["unit"]),
+                         ("Nombre de dépliants", 2000.0, "dépliants"))
+        report = {(n["line"], n["kind"], n["text"]) for n in summary["report"]}
+        self.assertEqual(report, {(2, "unplaced", "500 $"), (4, "unplaced", "bof")})
+        # Once the region has a plan, a CSV without a title goes into it.
+        more = text.replace("Publier une infolettre", "Publier une infolettre mensuelle")
+        update = self.c.ok("plan.import", region="estrie", format="csv", text=more)
+        self.assertEqual((update["merged"], update["updated"]["actions"]), (True, 1))
+
+    def test_csv_in_english_and_not_a_plan(self):
+        text = ("Objective,Objective text,Action,Action text,Schedule,Status\r\n"
+                "2,Share knowledge,2.1,\"Hold a forum, yearly\",Automne 2024,planned\r\n")
+        self.c.ok("plan.import", region="estrie", format="csv", text=text, title="Plan")
+        action = self.c.ok("action.get", region="estrie", number="2.1")
+        self.assertEqual((action["text"], action["objective"]), ("Hold a forum, yearly", "2"))
+        before = self.d.snapshot()
+        err = self.c.error("plan.import", region="estrie", format="csv", text="a,b,c\n1,2,3\n", title="X")
+        self.assertEqual((err["code"], err["field"]), ("invalid_argument", "text"))
+        self.assertIn("Objectif", err["message"])
+        self.assertEqual(self.d.snapshot(), before)
+
     # ---- files and input that are not what they should be ---------------
 
     def test_windows_1252_file_keeps_its_accents(self):

@@ -1,0 +1,26 @@
+/* plan_csv.h: a plan as a spreadsheet holds it, one row per action, each
+ * row repeating its orientation and objective (columns in
+ * proto/PROTOCOL.md, "CSV"). Read into a plan document (the shape
+ * plan.import stores) and written from one (what plan.export gives). */
+#ifndef CN_PLAN_CSV_H
+#define CN_PLAN_CSV_H
+
+#include <msgpack.h>
+#include <stddef.h>
+
+#include "import_text.h"
+
+/* Reads CSV text (comma, semicolon or tab separated, found from the header
+ * row) into a plan document packed with doc, and a report of what was not
+ * placed ([{line, kind, text, message}], line being the row) packed with
+ * report. opts->title names the plan. Returns 0, or -1 with a message for
+ * a person in err when the text is not a plan's CSV. */
+int cn_csv_read(const char *text, size_t len, const cn_import_opts *opts, msgpack_packer *doc, msgpack_packer *report,
+                char *err, size_t errcap);
+
+/* The plan document doc as CSV (UTF-8 with a byte order mark, so that
+ * spreadsheets show the accents; header row in the current language).
+ * Returns a new string (caller frees) and its length, or NULL. */
+char *cn_csv_write(const msgpack_object *doc, size_t *len);
+
+#endif
