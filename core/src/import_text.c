@@ -1,6 +1,7 @@
 /* import_text.c: see import_text.h. The line reader is read_line(); tables
  * go through table_row(), lists and summaries through outline_line();
- * finish() then numbers, cleans and completes what was read. */
+ * import_finish.c then numbers, cleans and completes what was read, and
+ * import_pack.c packs it. */
 #include "import_text.h"
 
 #include <ctype.h>
@@ -10,85 +11,10 @@
 
 #include "echeance.h"
 #include "import_cells.h"
-#include "mp.h"
+#include "import_model.h"
 #include "text.h"
 
-enum field { F_NONE, F_ORIENT, F_OBJ, F_ACT, F_TARGETS, F_SCHED, F_YEAR, F_EXPECTED, F_RESP, F_IND, F_STATUS, F_OTHER };
-#define NFIELDS (F_OTHER + 1)
-#define MAX_COLS 40
-#define MAX_ITEMS 32
-
-typedef struct {
-    char *number, *statement;
-    int line, last_line;
-    bool table, dropped;
-} ori_t;
-
-typedef struct {
-    char *number, *text, *mandates;
-    int ori, line;
-    bool dropped;
-} obj_t;
-
-typedef struct {
-    char *number, *text, *targets, *schedule, *expected, *responsible, *progress, *indicators;
-    int obj, line;
-    bool dropped;
-} act_t;
-
-typedef struct {
-    int act;
-    char *name, *unit;
-    double target;
-    bool has_target;
-} ind_t;
-
-typedef struct {
-    char *a, *b;
-} pair_t;
-
-typedef struct {
-    int line;
-    const char *kind;
-    char *text, *message;
-} note_t;
-
-typedef enum { S_NONE, S_CONTEXT, S_MISSION, S_MANDATES, S_GLOSSARY } section_t;
-
-#define ARRAY(T, name) \
-    T *name;           \
-    size_t n_##name, cap_##name
-
-struct cn_import {
-    msgpack_zone *z;
-    const char *opt_start, *opt_title, *today;
-    char *title, *period, *adopted_on, *mission, *start_date, *end_date;
-    ARRAY(pair_t, mandates);
-    ARRAY(ori_t, ori);
-    ARRAY(obj_t, obj);
-    ARRAY(act_t, act);
-    ARRAY(ind_t, ind);
-    ARRAY(pair_t, terms);
-    ARRAY(note_t, notes);
-    ARRAY(char *, seen); /* folded single-cell lines, to skip page titles repeated at page breaks */
-    /* reading state */
-    int line;
-    enum field cols[MAX_COLS], header_cols[MAX_COLS]; /* in force; as the header row named them */
-    char *col_label[MAX_COLS];
-    int ncols;
-    bool table, after_header, expect_years;
-    bool tabbed; /* the line being read has several cells: it belongs to a table */
-    int cur_ori, cur_obj, row_first, row_n;
-    bool obj_from_text; /* the current objective came from a paragraph or heading, not a number */
-    bool objective_heading;
-    section_t sec;
-};
-
-#define PUSH(im, name) ((im)->n_##name < (im)->cap_##name || grow((void **)&(im)->name, &(im)->cap_##name, sizeof *(im)->name) \
-                            ? memset(&(im)->name[(im)->n_##name], 0, sizeof *(im)->name), &(im)->name[(im)->n_##name++]    \
-                            : NULL)
-
-static bool grow(void **p, size_t *cap, size_t size)
+bool cn_import_grow(void **p, size_t *cap, size_t size)
 {
     size_t n = *cap ? *cap * 2 : 16;
     void *q = realloc(*p, n * size);
@@ -99,9 +25,9 @@ static bool grow(void **p, size_t *cap, size_t size)
     return true;
 }
 
-static char *zs(cn_import *im, const char *s) { return s ? cn_zdup(im->z, s, strlen(s)) : NULL; }
+char *cn_import_dup(cn_import *im, const char *s) { return s ? cn_zdup(im->z, s, strlen(s)) : NULL; }
 
-static char *fold(cn_import *im, const char *s)
+char *cn_import_fold(cn_import *im, const char *s)
 {
     size_t n = strlen(s) * 2 + 1;
     char *out = msgpack_zone_malloc(im->z, n);
@@ -126,18 +52,24 @@ static char *fold(cn_import *im, const char *s)
     return out;
 }
 
-static bool starts(const char *s, const char *prefix) { return strncmp(s, prefix, strlen(prefix)) == 0; }
 
-static void report(cn_import *im, int line, const char *kind, const char *text, const char *message)
+void cn_import_report(cn_import *im, int line, const char *kind, const char *text, const char *message)
 {
     note_t *n = PUSH(im, notes);
     if (!n)
         return;
     n->line = line;
     n->kind = kind;
-    n->text = zs(im, text);
-    n->message = zs(im, message);
+    n->text = cn_import_dup(im, text);
+    n->message = cn_import_dup(im, message);
 }
+
+/* Short names inside the importer. */
+#define zs cn_import_dup
+#define fold cn_import_fold
+#define report cn_import_report
+
+static bool starts(const char *s, const char *prefix) { return strncmp(s, prefix, strlen(prefix)) == 0; }
 
 /* ---- headers ----------------------------------------------------------- */
 
@@ -406,8 +338,10 @@ static bool orientation_line(cn_import *im, const char *text)
             continue;
         while (f[k] == ' ')
             k++;
-        if (starts(f + k, "no ") || starts(f + k, "n° "))
+        if (starts(f + k, "no "))
             k += 3;
+        else if (starts(f + k, "n° "))
+            k += strlen("n° ");
         char num[16] = "";
         size_t d = 0;
         while (isdigit((unsigned char)f[k]) && d < 6)
@@ -420,16 +354,12 @@ static bool orientation_line(cn_import *im, const char *text)
         k++;
         while (f[k] == ' ')
             k++;
-        /* The folded text has the original's length up to here only when
-         * the heading word had no accent: find the same point in text. */
-        const char *rest = text;
-        for (const char *p = text; *p; p++)
-            if (*p == ':' || *p == '-' || *p == '.' || *p == ')') {
-                if (p > text && (isdigit((unsigned char)p[-1]) || p[-1] == ' ' || isalpha((unsigned char)p[-1]))) {
-                    rest = p + 1;
-                    break;
-                }
-            }
+        /* The heading words have no accent, so the original has the same
+         * bytes up to the separator; an en or em dash is 3 bytes there. */
+        size_t sep = 0;
+        for (size_t c = 0; c < k && text[sep]; c++)
+            sep += (f[c] == '-' && (unsigned char)text[sep] == 0xE2) ? 3 : 1;
+        const char *rest = text + (sep <= strlen(text) ? sep : strlen(text));
         while (*rest == ' ')
             rest++;
         if (!*rest)
@@ -978,363 +908,6 @@ static void read_line(cn_import *im, char **cells, int n)
     outline_line(im, text);
 }
 
-/* ---- finishing --------------------------------------------------------- */
-
-/* "(référence aux mandats 2, 3 et 5)" → mandates "2 3 5", removed from text. */
-static void take_mandates(cn_import *im, obj_t *o)
-{
-    const char *f = fold(im, o->text);
-    const char *r = strstr(f, "(reference au");
-    if (!r)
-        r = strstr(f, "(ref. au");
-    if (!r)
-        r = strstr(f, "(en lien avec le mandat");
-    if (!r)
-        return;
-    const char *close = strchr(r, ')');
-    if (!close)
-        close = r + strlen(r);
-    char *list = NULL;
-    for (const char *p = r; p < close; p++)
-        if (isdigit((unsigned char)*p) && !isdigit((unsigned char)p[-1])) {
-            char d[8];
-            size_t k = 0;
-            while (isdigit((unsigned char)p[k]) && k < 6)
-                d[k] = p[k], k++;
-            d[k] = '\0';
-            list = cn_zcat(im->z, list, " ", d);
-        }
-    if (!list)
-        return;
-    o->mandates = list;
-    /* Cut the same span out of the original: count characters, not bytes,
-     * since folding removed accents. */
-    size_t chars_before = 0, chars_span = 0;
-    for (const char *p = f; p < r; p++)
-        chars_before += ((unsigned char)*p & 0xC0) != 0x80;
-    for (const char *p = r; p < close + (*close == ')'); p++)
-        chars_span += ((unsigned char)*p & 0xC0) != 0x80;
-    const char *a = o->text;
-    for (size_t i = 0; i < chars_before && *a; a++)
-        i += (((unsigned char)a[1] & 0xC0) != 0x80);
-    const char *b = a;
-    for (size_t i = 0; i < chars_span && *b; b++)
-        i += (((unsigned char)b[1] & 0xC0) != 0x80);
-    char *before = cn_zdup(im->z, o->text, (size_t)(a - o->text));
-    size_t bl = strlen(before);
-    while (bl && before[bl - 1] == ' ')
-        before[--bl] = '\0';
-    o->text = cn_zcat(im->z, before, " ", b[0] == ' ' ? b + 1 : b);
-}
-
-static bool number_taken(char **nums, size_t n, const char *num)
-{
-    for (size_t i = 0; i < n; i++)
-        if (nums[i] && strcmp(nums[i], num) == 0)
-            return true;
-    return false;
-}
-
-static long french_number(const char *w)
-{
-    static const struct {
-        const char *word;
-        long n;
-    } words[] = {{"deux", 2},  {"trois", 3},  {"quatre", 4},  {"cinq", 5},     {"six", 6},       {"sept", 7},
-                 {"huit", 8},  {"neuf", 9},   {"dix", 10},    {"douze", 12},   {"quinze", 15},   {"vingt", 20},
-                 {"trente", 30}, {"quarante", 40}, {"cinquante", 50}, {"cent", 100}, {"mille", 1000}};
-    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
-        if (strcmp(w, words[i].word) == 0)
-            return words[i].n;
-    return -1;
-}
-
-/* The word of s after position p (letters, digits, apostrophes dropped at
- * the front: "d'amis" → "amis"), folded into out; returns where it ends. */
-static const char *next_word(const char *p, char *out, size_t cap, const char **start)
-{
-    while (*p && !(isalnum((unsigned char)*p) || (unsigned char)*p >= 0x80))
-        p++;
-    const char *s = p;
-    while (*p && (isalnum((unsigned char)*p) || (unsigned char)*p >= 0x80 || *p == '\''))
-        p++;
-    const char *apo = memchr(s, '\'', (size_t)(p - s));
-    if (apo && apo - s <= 2)
-        s = apo + 1;
-    if (start)
-        *start = s;
-    char raw[128];
-    size_t n = (size_t)(p - s) < sizeof raw - 1 ? (size_t)(p - s) : sizeof raw - 1;
-    memcpy(raw, s, n);
-    raw[n] = '\0';
-    cn_fold(raw, out, cap);
-    return p;
-}
-
-static void stem(char *w)
-{
-    size_t n = strlen(w);
-    if (n > 3 && (w[n - 1] == 's' || w[n - 1] == 'x'))
-        w[n - 1] = '\0';
-}
-
-/* "Nombre de membres" and "Adhésion de 200 membres…": target 200, unit
- * "membres". The counted noun is looked for right after a number, one
- * word apart at most ("6 capsules vidéo"). */
-static void find_target(cn_import *im, ind_t *ind, const char *results)
-{
-    const char *f = fold(im, ind->name);
-    static const char *const leads[] = {"nombre de ", "nombre d'", "nombre des ", "nb de ", "nb d'", "quantite de ",
-                                        "nombre total de ", NULL};
-    const char *noun = NULL;
-    for (int i = 0; leads[i]; i++)
-        if (starts(f, leads[i]))
-            noun = f + strlen(leads[i]);
-    if (!noun || !results)
-        return;
-    char key[128];
-    next_word(noun, key, sizeof key, NULL);
-    stem(key);
-    if (strlen(key) < 3)
-        return;
-    const char *p = results;
-    while (*p) {
-        char w[128];
-        const char *ws;
-        p = next_word(p, w, sizeof w, &ws);
-        if (!w[0])
-            break;
-        long value = -1;
-        if (isdigit((unsigned char)w[0]) && strspn(w, "0123456789") == strlen(w))
-            value = atol(w);
-        else
-            value = french_number(w);
-        if (value <= 0)
-            continue;
-        const char *q = p;
-        for (int k = 0; k < 2; k++) {
-            char x[128];
-            const char *xs;
-            q = next_word(q, x, sizeof x, &xs);
-            char st[128];
-            snprintf(st, sizeof st, "%s", x);
-            stem(st);
-            if (strcmp(st, key) == 0) {
-                ind->target = (double)value;
-                ind->has_target = true;
-                ind->unit = cn_zdup(im->z, xs, (size_t)(q - xs));
-                return;
-            }
-        }
-    }
-}
-
-/* An indicators cell, its lines joined by spaces: "Nombre de formations
- * Nombre de participants" is two indicators. */
-static void split_indicators(cn_import *im, int act, const char *cell)
-{
-    static const char *const leads[] = {"Nombre ", "Nb ", "Taux ", "Pourcentage ", "Proportion ", "% ", NULL};
-    const char *start = cell;
-    for (const char *p = cell;; p++) {
-        bool cut = !*p || *p == '\n';
-        if (!cut && p > cell && p[-1] == ' ')
-            for (int i = 0; leads[i]; i++)
-                if (starts(p, leads[i]))
-                    cut = true;
-        if (!cut)
-            continue;
-        size_t len = (size_t)(p - start);
-        while (len && (start[len - 1] == ' ' || start[len - 1] == '\n'))
-            len--;
-        if (len) {
-            ind_t *ind = PUSH(im, ind);
-            if (ind) {
-                ind->act = act;
-                ind->name = cn_zdup(im->z, start, len);
-            }
-        }
-        if (!*p)
-            break;
-        start = *p == '\n' ? p + 1 : p;
-    }
-}
-
-static void add_years(char out[11], const char *date, int years, int days)
-{
-    int y, m, d;
-    sscanf(date, "%d-%d-%d", &y, &m, &d);
-    y += years;
-    if (m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-        d = 28;
-    if (days == -1) {
-        if (--d == 0) {
-            static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-            if (--m == 0) {
-                m = 12;
-                y--;
-            }
-            d = mdays[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
-        }
-    }
-    snprintf(out, 11, "%04d-%02d-%02d", (y % 10000 + 10000) % 10000, (m % 13 + 13) % 13, (d % 32 + 32) % 32);
-}
-
-static void finish_plan(cn_import *im)
-{
-    if (im->opt_title)
-        im->title = zs(im, im->opt_title);
-    if (!im->title) {
-        im->title = zs(im, L("Plan d'action", "Action plan"));
-        report(im, 0, "assumed", im->title,
-               L("aucune ligne « Plan d'action … » : titre par défaut (--title pour le choisir)",
-                 "no \"Plan d'action …\" line: default title (--title to choose it)"));
-    }
-    int y1 = 0, y2 = 0;
-    if (im->period)
-        sscanf(im->period, "%d-%d", &y1, &y2);
-    if (y2 < y1)
-        y2 = y1;
-    char start[11], end[11];
-    if (im->opt_start)
-        snprintf(start, sizeof start, "%s", im->opt_start);
-    else if (im->adopted_on)
-        snprintf(start, sizeof start, "%s", im->adopted_on);
-    else if (y1) {
-        snprintf(start, sizeof start, "%04d-04-01", y1);
-        report(im, 0, "assumed", start,
-               L("date de début supposée : le 1er avril de la première année du plan (--plan-start pour la donner)",
-                 "assumed start date: 1 April of the plan's first year (--plan-start to give it)"));
-    } else
-        start[0] = '\0';
-    if (start[0]) {
-        im->start_date = zs(im, start);
-        int span = y1 ? (y2 > y1 ? y2 - y1 : 1) : 0;
-        if (span) {
-            add_years(end, start, span, -1);
-            im->end_date = zs(im, end);
-        }
-    }
-}
-
-static void finish_numbers(cn_import *im)
-{
-    /* Orientations: the next free integer. */
-    long next = 1;
-    for (size_t i = 0; i < im->n_ori; i++)
-        if (!im->ori[i].dropped && im->ori[i].number && atol(im->ori[i].number) >= next)
-            next = atol(im->ori[i].number) + 1;
-    for (size_t i = 0; i < im->n_ori; i++)
-        if (!im->ori[i].number) {
-            char n[24];
-            snprintf(n, sizeof n, "%ld", next++);
-            im->ori[i].number = zs(im, n);
-        }
-    /* Objectives: an orientation's only objective takes its number, others
-     * "<orientation>.<k>"; numbers never repeat. */
-    char **taken = calloc(im->n_obj + im->n_act + 1, sizeof *taken);
-    if (!taken)
-        return;
-    size_t nt = 0;
-    for (size_t i = 0; i < im->n_obj; i++) {
-        obj_t *o = &im->obj[i];
-        if (o->dropped)
-            continue;
-        if (o->number && number_taken(taken, nt, o->number)) {
-            report(im, o->line, "assumed", o->text,
-                   L("numéro d'objectif déjà pris : un autre lui est donné", "objective number taken: it gets another"));
-            o->number = NULL;
-        }
-        if (o->number)
-            taken[nt++] = o->number;
-    }
-    for (size_t i = 0; i < im->n_obj; i++) {
-        obj_t *o = &im->obj[i];
-        if (o->dropped || o->number)
-            continue;
-        const char *parent = o->ori >= 0 ? im->ori[o->ori].number : NULL;
-        int siblings = 0;
-        for (size_t k = 0; k < im->n_obj; k++)
-            siblings += !im->obj[k].dropped && im->obj[k].ori == o->ori;
-        char n[80];
-        if (parent && siblings == 1 && !number_taken(taken, nt, parent))
-            snprintf(n, sizeof n, "%s", parent);
-        else
-            for (int k = 1;; k++) {
-                if (parent)
-                    snprintf(n, sizeof n, "%s.%d", parent, k);
-                else
-                    snprintf(n, sizeof n, "%d", k);
-                if (!number_taken(taken, nt, n))
-                    break;
-            }
-        o->number = zs(im, n);
-        taken[nt++] = o->number;
-        take_mandates(im, o);
-    }
-    for (size_t i = 0; i < im->n_obj; i++)
-        if (!im->obj[i].dropped && !im->obj[i].mandates)
-            take_mandates(im, &im->obj[i]);
-    /* Actions: "<objective>.<k>". */
-    nt = 0;
-    for (size_t i = 0; i < im->n_act; i++) {
-        act_t *a = &im->act[i];
-        if (a->dropped)
-            continue;
-        if (a->number && number_taken(taken, nt, a->number)) {
-            char msg[160];
-            snprintf(msg, sizeof msg, L("l'action %s existe déjà : un autre numéro lui est donné",
-                                        "action %s already exists: it gets another number"),
-                     a->number);
-            report(im, a->line, "assumed", a->text, msg);
-            a->number = NULL;
-        }
-        if (a->number)
-            taken[nt++] = a->number;
-    }
-    for (size_t i = 0; i < im->n_act; i++) {
-        act_t *a = &im->act[i];
-        if (a->dropped || a->number)
-            continue;
-        char n[96];
-        for (int k = 1;; k++) {
-            snprintf(n, sizeof n, "%s.%d", im->obj[a->obj].number, k);
-            if (!number_taken(taken, nt, n))
-                break;
-        }
-        a->number = zs(im, n);
-        taken[nt++] = a->number;
-    }
-    free(taken);
-}
-
-static void finish_indicators(cn_import *im)
-{
-    for (size_t i = 0; i < im->n_act; i++)
-        if (!im->act[i].dropped && im->act[i].indicators)
-            split_indicators(im, (int)i, im->act[i].indicators);
-    for (size_t i = 0; i < im->n_ind; i++) {
-        ind_t *ind = &im->ind[i];
-        act_t *a = &im->act[ind->act];
-        find_target(im, ind, a->expected);
-        if (ind->has_target)
-            continue;
-        /* A results cell merged over several rows lands in one of them:
-         * look in the whole objective's results too. */
-        char *all = NULL;
-        for (size_t k = 0; k < im->n_act; k++)
-            if (im->act[k].obj == a->obj && im->act[k].expected)
-                all = cn_zcat(im->z, all, " ", im->act[k].expected);
-        find_target(im, ind, all);
-    }
-}
-
-static void finish(cn_import *im)
-{
-    finish_plan(im);
-    finish_numbers(im);
-    finish_indicators(im);
-}
-
 /* ---- reading ----------------------------------------------------------- */
 
 cn_import *cn_import_read(const char *text, size_t len, const cn_import_opts *opts)
@@ -1363,6 +936,9 @@ cn_import *cn_import_read(const char *text, size_t len, const cn_import_opts *op
         const char *c = p;
         while (nc < MAX_COLS * 2) {
             const char *tab = memchr(c, '\t', (size_t)(p + n - c));
+            /* The last cell takes what a row too wide for any plan has left. */
+            if (nc == MAX_COLS * 2 - 1)
+                tab = NULL;
             size_t cl = tab ? (size_t)(tab - c) : (size_t)(p + n - c);
             if (cl && c[cl - 1] == '\r')
                 cl--;
@@ -1379,7 +955,7 @@ cn_import *cn_import_read(const char *text, size_t len, const cn_import_opts *op
             im->ori[im->cur_ori].last_line = im->line;
         p += n + 1;
     }
-    finish(im);
+    cn_import_finish(im);
     return im;
 }
 
@@ -1401,215 +977,3 @@ void cn_import_free(cn_import **imp)
     *imp = NULL;
 }
 
-/* ---- packing ----------------------------------------------------------- */
-
-static void pk_opt(msgpack_packer *pk, const char *key, const char *value)
-{
-    cn_pk_str(pk, key);
-    if (value && *value)
-        cn_pk_str(pk, value);
-    else
-        msgpack_pack_nil(pk);
-}
-
-/* "CLDS\nMembres; Partenaires" → ["CLDS", "Membres", "Partenaires"]. */
-static void pk_list(cn_import *im, msgpack_packer *pk, const char *s)
-{
-    char *items[64];
-    size_t n = 0;
-    for (const char *p = s; p && *p && n < 64;) {
-        size_t len = strcspn(p, "\n;");
-        char *item = cn_zdup(im->z, p, len);
-        char *t = item;
-        while (t && *t == ' ')
-            t++;
-        size_t tl = t ? strlen(t) : 0;
-        while (tl && t[tl - 1] == ' ')
-            t[--tl] = '\0';
-        if (tl)
-            items[n++] = t;
-        p += len + (p[len] ? 1 : 0);
-    }
-    msgpack_pack_array(pk, n);
-    for (size_t i = 0; i < n; i++)
-        cn_pk_str(pk, items[i]);
-}
-
-const char *cn_status_from_words(const char *text)
-{
-    static const char *const codes[] = {"planned", "in_progress", "done", "ongoing", "postponed", "cancelled", NULL};
-    for (int i = 0; codes[i]; i++)
-        if (strcmp(text, codes[i]) == 0)
-            return codes[i];
-    size_t cap = strlen(text) * 2 + 1;
-    char *f = malloc(cap);
-    if (!f)
-        return NULL;
-    cn_fold(text, f, cap);
-    static const struct {
-        const char *word, *status;
-    } words[] = {
-        {"annule", "cancelled"},    {"abandonne", "cancelled"},   {"cancel", "cancelled"},
-        {"reporte", "postponed"},   {"postpone", "postponed"},    {"en continu", "ongoing"},
-        {"continu", "ongoing"},     {"ongoing", "ongoing"},       {"non debute", "planned"},
-        {"non realise", "planned"}, {"pas commence", "planned"},  {"a venir", "planned"},
-        {"a faire", "planned"},     {"prevu", "planned"},         {"planned", "planned"},
-        {"en cours", "in_progress"}, {"partiel", "in_progress"},  {"amorce", "in_progress"},
-        {"debute", "in_progress"},  {"in progress", "in_progress"}, {"realise", "done"},
-        {"termine", "done"},        {"complete", "done"},         {"acheve", "done"},
-        {"fait", "done"},           {"done", "done"},
-    };
-    const char *found = NULL;
-    for (size_t i = 0; i < sizeof words / sizeof words[0] && !found; i++)
-        if (strstr(f, words[i].word))
-            found = words[i].status;
-    free(f);
-    return found;
-}
-
-static size_t live(const cn_import *im, int kind)
-{
-    size_t n = 0;
-    if (kind == 0)
-        for (size_t i = 0; i < im->n_ori; i++)
-            n += !im->ori[i].dropped;
-    else if (kind == 1)
-        for (size_t i = 0; i < im->n_obj; i++)
-            n += !im->obj[i].dropped;
-    else
-        for (size_t i = 0; i < im->n_act; i++)
-            n += !im->act[i].dropped;
-    return n;
-}
-
-void cn_import_pack_document(const cn_import *cim, msgpack_packer *pk)
-{
-    cn_import *im = (cn_import *)cim; /* packing allocates scratch strings in the zone */
-    msgpack_pack_map(pk, 7);
-    cn_pk_kstr(pk, "format", "concertd.plan");
-    cn_pk_kint(pk, "version", 1);
-    cn_pk_str(pk, "plan");
-    msgpack_pack_map(pk, 8);
-    pk_opt(pk, "title", im->title);
-    pk_opt(pk, "period", im->period);
-    pk_opt(pk, "start_date", im->start_date);
-    pk_opt(pk, "end_date", im->end_date);
-    pk_opt(pk, "adopted_on", im->adopted_on);
-    pk_opt(pk, "mission", im->mission);
-    cn_pk_kstr(pk, "status", "active");
-    cn_pk_str(pk, "mandates");
-    msgpack_pack_array(pk, im->n_mandates);
-    for (size_t i = 0; i < im->n_mandates; i++) {
-        msgpack_pack_map(pk, 2);
-        cn_pk_kstr(pk, "number", im->mandates[i].a);
-        cn_pk_kstr(pk, "text", im->mandates[i].b);
-    }
-    cn_pk_str(pk, "orientations");
-    msgpack_pack_array(pk, live(im, 0));
-    for (size_t i = 0; i < im->n_ori; i++) {
-        if (im->ori[i].dropped)
-            continue;
-        msgpack_pack_map(pk, 2);
-        cn_pk_kstr(pk, "number", im->ori[i].number);
-        cn_pk_kstr(pk, "statement", im->ori[i].statement);
-    }
-    cn_pk_str(pk, "objectives");
-    msgpack_pack_array(pk, live(im, 1));
-    for (size_t i = 0; i < im->n_obj; i++) {
-        obj_t *o = &im->obj[i];
-        if (o->dropped)
-            continue;
-        msgpack_pack_map(pk, 4);
-        cn_pk_kstr(pk, "number", o->number);
-        pk_opt(pk, "orientation", o->ori >= 0 ? im->ori[o->ori].number : NULL);
-        cn_pk_kstr(pk, "text", o->text);
-        cn_pk_str(pk, "mandates");
-        char *m = o->mandates ? cn_zdup(im->z, o->mandates, strlen(o->mandates)) : NULL;
-        for (char *p = m; p && *p; p++)
-            if (*p == ' ')
-                *p = '\n';
-        pk_list(im, pk, m);
-    }
-    cn_pk_str(pk, "actions");
-    msgpack_pack_array(pk, live(im, 2));
-    for (size_t i = 0; i < im->n_act; i++) {
-        act_t *a = &im->act[i];
-        if (a->dropped)
-            continue;
-        const char *status = a->progress ? cn_status_from_words(a->progress) : NULL;
-        msgpack_pack_map(pk, 10);
-        cn_pk_kstr(pk, "number", a->number);
-        cn_pk_kstr(pk, "objective", im->obj[a->obj].number);
-        cn_pk_kstr(pk, "text", a->text);
-        pk_opt(pk, "priority", NULL);
-        cn_pk_str(pk, "targets");
-        pk_list(im, pk, a->targets);
-        pk_opt(pk, "schedule", a->schedule);
-        pk_opt(pk, "expected_result", a->expected);
-        pk_opt(pk, "responsible", a->responsible);
-        cn_pk_kstr(pk, "status", status ? status : "planned");
-        cn_pk_str(pk, "notes");
-        if (a->progress && im->today) {
-            msgpack_pack_array(pk, 1);
-            msgpack_pack_map(pk, 4);
-            cn_pk_kstr(pk, "date", im->today);
-            char *t = cn_zcat(im->z, L("État d'avancement :", "Progress:"), " ", a->progress);
-            for (char *p = t; p && *p; p++)
-                if (*p == '\n')
-                    *p = ' ';
-            cn_pk_kstr(pk, "text", t);
-            pk_opt(pk, "status_from", NULL);
-            pk_opt(pk, "status_to", status);
-        } else
-            msgpack_pack_array(pk, 0);
-    }
-    cn_pk_str(pk, "indicators");
-    size_t ni = 0;
-    for (size_t i = 0; i < im->n_ind; i++)
-        ni += !im->act[im->ind[i].act].dropped;
-    msgpack_pack_array(pk, ni);
-    for (size_t i = 0; i < im->n_ind; i++) {
-        ind_t *ind = &im->ind[i];
-        if (im->act[ind->act].dropped)
-            continue;
-        msgpack_pack_map(pk, 7);
-        cn_pk_kstr(pk, "action", im->act[ind->act].number);
-        cn_pk_kstr(pk, "name", ind->name);
-        pk_opt(pk, "unit", ind->unit);
-        cn_pk_str(pk, "target");
-        if (ind->has_target)
-            msgpack_pack_double(pk, ind->target);
-        else
-            msgpack_pack_nil(pk);
-        pk_opt(pk, "target_date", NULL);
-        pk_opt(pk, "baseline", NULL);
-        cn_pk_str(pk, "measurements");
-        msgpack_pack_array(pk, 0);
-    }
-}
-
-void cn_import_pack_glossary(const cn_import *im, msgpack_packer *pk)
-{
-    msgpack_pack_map(pk, im->n_terms);
-    for (size_t i = 0; i < im->n_terms; i++) {
-        cn_pk_str(pk, im->terms[i].a);
-        cn_pk_str(pk, im->terms[i].b);
-    }
-}
-
-size_t cn_import_glossary_count(const cn_import *im) { return im->n_terms; }
-
-void cn_import_pack_report(const cn_import *im, msgpack_packer *pk)
-{
-    msgpack_pack_array(pk, im->n_notes);
-    for (size_t i = 0; i < im->n_notes; i++) {
-        const note_t *n = &im->notes[i];
-        msgpack_pack_map(pk, 4);
-        cn_pk_kint(pk, "line", n->line);
-        cn_pk_kstr(pk, "kind", n->kind);
-        cn_pk_kstr(pk, "text", n->text ? n->text : "");
-        cn_pk_kstr(pk, "message", n->message ? n->message : "");
-    }
-}
-
-size_t cn_import_report_count(const cn_import *im) { return im->n_notes; }

@@ -244,6 +244,16 @@ class Import(unittest.TestCase):
         self.assertEqual(actions["1.2.1"]["schedule"], "an 2")
         self.assertEqual(self.windows("estrie", "1.2.1"), [("dated", "2023-07-01", "2024-06-30")])
 
+    def test_axes_and_a_table_without_objectives(self):
+        summary, doc = self.imported("estrie", fixture("axes_without_objectives.txt"), "--title", "Plan 2024")
+        self.assertEqual([(o["number"], o["statement"]) for o in doc["orientations"]],
+                         [("1", "Mobiliser les acteurs"), ("2", "Informer"), ("3", "Loger")])
+        action = self.by_number(doc, "actions")["3.1"]
+        self.assertEqual((action["text"], action["responsible"], action["schedule"]),
+                         ("Tenir un forum", "Direction", "Automne 2024"))
+        self.assertEqual(doc["plan"]["title"], "Plan 2024")
+        self.assertIn((6, "assumed"), {(n["line"], n["kind"]) for n in summary["report"]})
+
     # ---- CSV ---------------------------------------------------------------
 
     def test_csv_export_and_import_give_back_the_plan(self):
