@@ -58,7 +58,8 @@ typedef enum { S_NONE, S_CONTEXT, S_MISSION, S_MANDATES, S_GLOSSARY } section_t;
     size_t n_##name, cap_##name
 
 struct cn_import {
-    msgpack_zone *z;
+    msgpack_zone *z;       /* everything found, freed with the importer */
+    msgpack_zone *scratch; /* folded copies for comparisons, emptied after each line */
     const char *opt_start, *opt_title, *today;
     char *title, *period, *adopted_on, *mission, *start_date, *end_date;
     ARRAY(pair_t, mandates);
@@ -94,7 +95,7 @@ bool cn_import_grow(void **p, size_t *cap, size_t size);
 char *cn_import_dup(cn_import *im, const char *s);
 
 /* s with accents and case folded, typographic apostrophes and dashes made
- * plain, in the zone. */
+ * plain, in the scratch zone: valid until the end of the line being read. */
 char *cn_import_fold(cn_import *im, const char *s);
 
 /* Adds a report entry (kind "unplaced", "context", "superseded", "assumed"). */

@@ -30,7 +30,7 @@ char *cn_import_dup(cn_import *im, const char *s) { return s ? cn_zdup(im->z, s,
 char *cn_import_fold(cn_import *im, const char *s)
 {
     size_t n = strlen(s) * 2 + 1;
-    char *out = msgpack_zone_malloc(im->z, n);
+    char *out = msgpack_zone_malloc(im->scratch, n);
     if (!out)
         return "";
     cn_fold(s, out, n);
@@ -817,7 +817,7 @@ static bool seen_before(cn_import *im, const char *f)
             return true;
     char **s = PUSH(im, seen);
     if (s)
-        *s = (char *)f;
+        *s = zs(im, f);
     return false;
 }
 
@@ -916,7 +916,12 @@ cn_import *cn_import_read(const char *text, size_t len, const cn_import_opts *op
     if (!im)
         return NULL;
     im->z = msgpack_zone_new(8192);
-    if (!im->z) {
+    im->scratch = msgpack_zone_new(8192);
+    if (!im->z || !im->scratch) {
+        if (im->z)
+            msgpack_zone_free(im->z);
+        if (im->scratch)
+            msgpack_zone_free(im->scratch);
         free(im);
         return NULL;
     }
@@ -953,6 +958,7 @@ cn_import *cn_import_read(const char *text, size_t len, const cn_import_opts *op
             read_line(im, cells, nc);
         if (im->cur_ori >= 0)
             im->ori[im->cur_ori].last_line = im->line;
+        msgpack_zone_clear(im->scratch);
         p += n + 1;
     }
     cn_import_finish(im);
@@ -973,6 +979,7 @@ void cn_import_free(cn_import **imp)
     free(im->notes);
     free(im->seen);
     msgpack_zone_free(im->z);
+    msgpack_zone_free(im->scratch);
     free(im);
     *imp = NULL;
 }

@@ -74,6 +74,45 @@ def call(sock, op, **args):
     return reply["result"]
 
 
+def plan_text(objectives, actions_each):
+    """A plan table as copied out of Word: An 1…An 5 grid, a page break
+    (headers again) every 12 rows, cut cells, HTML and an acronyms list."""
+    header = ("OBJECTIFS\tMOYENS D'ACTION (<i>priorisés</i>)\tCIBLES\tÉCHÉANCE\t\t\t\t\tRÉSULTATS ATTENDUS\t"
+              "RESPONSABLE\tINDICATEURS DE SUIVI\n\t\t\tAn 1\tAn 2\tAn 3\tAn 4\tAn 5\t\t\t\n")
+    out = ["Plan d'action 2024-2029\n\nadopté en CA le 2 octobre 2024\n\n", header]
+    rows = 0
+    for o in range(1, objectives + 1):
+        if o % 5 == 1:
+            out.append("Orientation %d : En 2029, les acteurs du développement social agissent ensemble.%s\n"
+                       % (o // 5 + 1, "\t" * 10))
+        for a in range(1, actions_each + 1):
+            first = "%d. Consolider la concertation régionale (référence aux mandats 2 et 4)" % o if a == 1 else ""
+            years = "\t".join("X" if (a + y) % 3 else "" for y in range(5))
+            out.append("%s\t%d.%d Organiser des rencontres d'échange sur les enjeux <u>régionaux</u>\tCLDS et MRC\t%s\t"
+                       "Adhésion de %d membres à la charte\tÉquipe\tNombre de membres\n" % (first, o, a, years, a * 10))
+            rows += 1
+            if rows % 12 == 0:
+                out.append("\nPlan d'action 2024-2029\n\n" + header)
+    out.append("\nListe d'acronymes\n\nCLDS\tComité local de développement social\nMRC\tMunicipalité régionale de comté\n")
+    return "".join(out)
+
+
+def measure_import(sock, text, repeat=7):
+    """Median milliseconds of plan.import (dry run) of text as a table, and
+    of the same plan as an already-built document (the baseline: same
+    transport, same packing, no text to read)."""
+    def timed(**args):
+        times = []
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            result = call(sock, "plan.import", region="bench", dry_run=True, **args)
+            times.append((time.perf_counter() - t0) * 1000)
+        return statistics.median(times), result
+    table_ms, result = timed(format="table", text=text)
+    document_ms, _ = timed(document=result["document"])
+    return table_ms, document_ms, len(result["document"]["actions"]), len(text.encode())
+
+
 def run_concertd(folder, results, label, extra=()):
     """Measures one concertd configuration; returns (rss at start, rss loaded) in KiB."""
     cmd = "ipc://%s/cmd-%s" % (folder, label)
@@ -113,6 +152,7 @@ def run_concertd(folder, results, label, extra=()):
             call(s, "region.create", id="region-%d" % r, name="Région %d" % r)
             call(s, "plan.import", region="region-%d" % r, document=doc)
         call(s, "action.list", region="region-0")
+        results["import"] = measure_import(s, plan_text(50, 20))
     rss_loaded = rss_kib(daemon.pid)
     s.close()
     daemon.send_signal(signal.SIGTERM)
@@ -161,6 +201,9 @@ def main():
               % (n, results["+plugin", n][0] / results["concertd", n][0]))
     print("concertd RSS: %.1f MiB at start, %.1f MiB holding 20 regions x 200 actions"
           % (rss_start / 1024, rss_loaded / 1024))
+    table_ms, document_ms, actions, size = results["import"]
+    print("plan.import dry run, %d actions (%d KiB of table text): %.1f ms; the same as a document: %.1f ms"
+          % (actions, size // 1024, table_ms, document_ms))
 
 
 if __name__ == "__main__":
