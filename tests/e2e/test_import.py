@@ -115,6 +115,12 @@ class Import(unittest.TestCase):
         glossary = {g["term"]: g["definition"] for g in self.c.ok("region.get", id="lanaudiere")["glossary"]}
         self.assertEqual(len(glossary), 23)
         self.assertEqual(glossary["CLDS"], "Comité local de développement social")
+        # plan show gives the whole tree, échéances with their dates, to read
+        # beside the document.
+        _, shown, _ = self.ctl("plan", "show", "lanaudiere")
+        self.assertIn("    Action 1.2.1 — lors d'un événement rassembleur", shown)
+        self.assertIn("Échéance : An 1, An 3, An 5 → 2018-10-02 … 2019-10-01 ; 2020-10-02 … 2021-10-01 ; "
+                      "2022-10-02 … 2023-10-01", shown)
         # The context paragraphs have no field: reported, with their lines.
         kinds = {(n["line"], n["kind"]) for n in summary["report"]}
         self.assertEqual(kinds, {(5, "context"), (7, "context"), (9, "context"), (11, "context")})

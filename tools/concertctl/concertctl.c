@@ -411,7 +411,12 @@ static int put(json_t *args, const char *key, char type, const char *value)
     return 0;
 }
 
-static int run(const ctl_conn *conn, const char *op, json_t *args, bool json)
+/* Sends op with args and shows its result as render_as (usually op). */
+static int run_as(const ctl_conn *conn, const char *op, const char *render_as, json_t *args, bool json);
+
+static int run(const ctl_conn *conn, const char *op, json_t *args, bool json) { return run_as(conn, op, op, args, json); }
+
+static int run_as(const ctl_conn *conn, const char *op, const char *render_as, json_t *args, bool json)
 {
     msgpack_sbuffer buf;
     msgpack_sbuffer_init(&buf);
@@ -428,7 +433,7 @@ static int run(const ctl_conn *conn, const char *op, json_t *args, bool json)
         const msgpack_object *ok = cn_mp_get(&reply.up.data, "ok");
         if (ok && ok->type == MSGPACK_OBJECT_BOOLEAN && ok->via.boolean) {
             const msgpack_object *result = cn_mp_get(&reply.up.data, "result");
-            ctl_render(op, result, json);
+            ctl_render(render_as, result, json);
         } else {
             const msgpack_object *e = cn_mp_get(&reply.up.data, "error");
             const msgpack_object *code = cn_mp_get(e, "code"), *msg = cn_mp_get(e, "message");
@@ -682,6 +687,9 @@ int main(int argc, char **argv)
         status = import_args(args);
     if (status == 0)
         status = run(&conn, cmd->op, args, json || (strcmp(cmd->op, "plan.export") == 0 && !json_object_get(args, "format")));
+    /* plan show: the plan, then its whole tree, to read beside the document. */
+    if (status == 0 && !json && strcmp(cmd->op, "plan.get") == 0)
+        status = run_as(&conn, "plan.export", "plan.tree", args, false);
     json_decref(args);
     return status;
 }

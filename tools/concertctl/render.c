@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "jsonmp.h"
+#include "echeance.h"
 #include "mp.h"
 
 static bool english;
@@ -252,10 +253,47 @@ static void field(int indent, const char *label, const msgpack_object *o, bool w
 
 /* The tree an import would create (--dry-run): plan, orientations,
  * objectives, actions with their fields and indicators. */
-static void render_tree(const msgpack_object *doc)
+/* "An 1, An 3 → 2018-10-02 … 2019-10-01 ; 2020-10-02 … 2021-10-01": the
+ * échéance as written and as dates, from the action's windows or, before
+ * an import, as the core will read them. */
+static void schedule_line(int indent, const msgpack_object *act, const char *plan_start)
 {
-    char buf[8192];
+    char text[2048], out[4096];
+    const char *sched = scalar(cn_mp_get(act, "schedule"), text, sizeof text, false);
+    if (!*sched)
+        return;
+    cn_window w[16];
+    size_t n = 0;
+    const msgpack_object *ws = cn_mp_get(act, "windows");
+    if (ws && ws->type == MSGPACK_OBJECT_ARRAY && ws->via.array.size) {
+        for (uint32_t i = 0; i < ws->via.array.size && n < 16; i++, n++) {
+            char k[32];
+            const char *kind = scalar(cn_mp_get(&ws->via.array.ptr[i], "kind"), k, sizeof k, false);
+            w[n].kind = strcmp(kind, "dated") == 0 ? CN_WIN_DATED : strcmp(kind, "ongoing") == 0 ? CN_WIN_ONGOING
+                        : strcmp(kind, "on_demand") == 0 ? CN_WIN_ON_DEMAND : CN_WIN_UNKNOWN;
+            scalar(cn_mp_get(&ws->via.array.ptr[i], "start"), w[n].start, sizeof w[n].start, false);
+            scalar(cn_mp_get(&ws->via.array.ptr[i], "end"), w[n].end, sizeof w[n].end, false);
+        }
+    } else {
+        n = cn_echeance_parse(sched, plan_start && *plan_start ? plan_start : NULL, w, 16);
+    }
+    size_t len = (size_t)snprintf(out, sizeof out, "%s →", sched);
+    for (size_t i = 0; i < n && len < sizeof out; i++) {
+        const char *sep = i ? " ;" : "";
+        if (w[i].kind == CN_WIN_DATED)
+            len += (size_t)snprintf(out + len, sizeof out - len, "%s %s … %s", sep, w[i].start, w[i].end);
+        else
+            len += (size_t)snprintf(out + len, sizeof out - len, "%s %s", sep, word(cn_win_kind_name(w[i].kind)));
+    }
+    printf("%*s%s : %s\n", indent, "", T("Échéance", "Schedule"), out);
+}
+
+static void render_tree(const msgpack_object *doc, bool with_plan)
+{
+    char buf[8192], start[16];
     const msgpack_object *plan = cn_mp_get(doc, "plan");
+    scalar(cn_mp_get(plan, "start_date"), start, sizeof start, false);
+    if (with_plan) {
     printf("%s\n", scalar(cn_mp_get(plan, "title"), buf, sizeof buf, false));
     field(2, T("Période", "Period"), cn_mp_get(plan, "period"), false);
     field(2, T("Début", "Start"), cn_mp_get(plan, "start_date"), false);
@@ -268,6 +306,7 @@ static void render_tree(const msgpack_object *doc)
         snprintf(label, sizeof label, T("Mandat %s", "Mandate %s"),
                  scalar(cn_mp_get(&mandates->via.array.ptr[i], "number"), buf, sizeof buf, false));
         field(2, label, cn_mp_get(&mandates->via.array.ptr[i], "text"), false);
+    }
     }
     const msgpack_object *ors = cn_mp_get(doc, "orientations"), *objs = cn_mp_get(doc, "objectives"),
                          *acts = cn_mp_get(doc, "actions"), *inds = cn_mp_get(doc, "indicators");
@@ -298,7 +337,7 @@ static void render_tree(const msgpack_object *doc)
                 printf("    Action %s", scalar(cn_mp_get(act, "number"), buf, sizeof buf, false));
                 printf(" — %s\n", scalar(cn_mp_get(act, "text"), buf, sizeof buf, false));
                 field(6, T("Cibles", "Targets"), cn_mp_get(act, "targets"), false);
-                field(6, T("Échéance", "Schedule"), cn_mp_get(act, "schedule"), false);
+                schedule_line(6, act, start);
                 field(6, T("Résultat attendu", "Expected result"), cn_mp_get(act, "expected_result"), false);
                 field(6, T("Responsable", "Responsible"), cn_mp_get(act, "responsible"), false);
                 const msgpack_object *st = cn_mp_get(act, "status");
@@ -354,7 +393,7 @@ static void render_import(const msgpack_object *r)
     char buf[256];
     if (dry && dry->via.boolean) {
         const msgpack_object *doc = cn_mp_get(r, "document");
-        render_tree(doc);
+        render_tree(doc, true);
         const msgpack_object *g = cn_mp_get(r, "glossary");
         if (g && g->type == MSGPACK_OBJECT_MAP && g->via.map.size)
             printf(T("\nLexique de la région : %u sigles\n", "\nRegion glossary: %u acronyms\n"), g->via.map.size);
@@ -454,6 +493,8 @@ void ctl_render(const char *op, const msgpack_object *r, bool json)
         }
     } else if (strcmp(op, "plan.import") == 0) {
         render_import(r);
+    } else if (strcmp(op, "plan.tree") == 0) {
+        render_tree(r, false);
     } else if (strcmp(op, "plan.export") == 0 && cn_mp_get(r, "text")) {
         const msgpack_object *text = cn_mp_get(r, "text");
         fwrite(text->via.str.ptr, 1, text->via.str.size, stdout);
