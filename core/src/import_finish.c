@@ -117,15 +117,48 @@ static void stem(char *w)
 /* "Nombre de membres" and "Adhésion de 200 membres…": target 200, unit
  * "membres". The counted noun is looked for right after a number, one
  * word apart at most ("6 capsules vidéo"). */
+/* The counted thing of an indicator's name, as written: "Nombre de
+ * nouveaux membres" → "nouveaux membres", "Nombre d'amis facebook" → "amis
+ * facebook"; at most three words, up to a preposition or a capital. */
+static char *unit_of(cn_import *im, const char *name, size_t lead_chars)
+{
+    const char *p = name;
+    for (size_t i = 0; i < lead_chars && *p;) {
+        p++;
+        if (((unsigned char)*p & 0xC0) != 0x80)
+            i++;
+    }
+    static const char *const stops[] = {"de", "d'", "du", "des", "aux", "au", "à", "et", "par", "sur", "pour", "en",
+                                        "qui", "dans", "avec", NULL};
+    const char *end = p;
+    for (int words = 0; *end && words < 3; words++) {
+        const char *w = end;
+        while (*w == ' ')
+            w++;
+        size_t len = strcspn(w, " ");
+        bool stop = !len || *w == '(' || (words > 0 && cn_starts_upper(w));
+        for (int i = 0; stops[i] && !stop; i++)
+            stop = (strlen(stops[i]) == len && strncmp(w, stops[i], len) == 0) ||
+                   (strcmp(stops[i], "d'") == 0 && strncmp(w, "d'", 2) == 0);
+        if (stop)
+            break;
+        end = w + len;
+    }
+    return end > p ? cn_zdup(im->z, p, (size_t)(end - p)) : NULL;
+}
+
 static void find_target(cn_import *im, ind_t *ind, const char *results)
 {
     const char *f = fold(im, ind->name);
     static const char *const leads[] = {"nombre de ", "nombre d'", "nombre des ", "nb de ", "nb d'", "quantite de ",
                                         "nombre total de ", NULL};
     const char *noun = NULL;
+    size_t lead_chars = 0;
     for (int i = 0; leads[i]; i++)
-        if (starts(f, leads[i]))
+        if (starts(f, leads[i])) {
             noun = f + strlen(leads[i]);
+            lead_chars = strlen(leads[i]);
+        }
     if (!noun || !results)
         return;
     char key[128];
@@ -158,7 +191,9 @@ static void find_target(cn_import *im, ind_t *ind, const char *results)
             if (strcmp(st, key) == 0) {
                 ind->target = (double)value;
                 ind->has_target = true;
-                ind->unit = cn_zdup(im->z, xs, (size_t)(q - xs));
+                ind->unit = unit_of(im, ind->name, lead_chars);
+                if (!ind->unit)
+                    ind->unit = cn_zdup(im->z, xs, (size_t)(q - xs));
                 return;
             }
         }
@@ -351,7 +386,11 @@ static void finish_indicators(cn_import *im)
     for (size_t i = 0; i < im->n_ind; i++) {
         ind_t *ind = &im->ind[i];
         act_t *a = &im->act[ind->act];
+        /* "Adhésion de 200 membres" in the results, else "Tenir deux
+         * forums" in the action itself. */
         find_target(im, ind, a->expected);
+        if (!ind->has_target)
+            find_target(im, ind, a->text);
         if (ind->has_target)
             continue;
         /* A results cell merged over several rows lands in one of them:

@@ -404,6 +404,7 @@ static bool find_period(const char *s, int *y1, int *y2)
 static bool plan_title_line(cn_import *im, const char *text, const char *f)
 {
     if (!(starts(f, "plan d'action") || starts(f, "plan strategique") || starts(f, "plan de travail") ||
+          starts(f, "planification") || starts(f, "plan concerte") || starts(f, "plan regional") ||
           starts(f, "plan annuel") || starts(f, "plan triennal") || starts(f, "plan quinquennal")) ||
         strlen(text) > 200)
         return false;

@@ -260,6 +260,23 @@ class Import(unittest.TestCase):
         self.assertEqual(doc["plan"]["title"], "Plan 2024")
         self.assertIn((6, "assumed"), {(n["line"], n["kind"]) for n in summary["report"]})
 
+    def test_strategic_plan_with_an_axes_column(self):
+        summary, doc = self.imported("estrie", fixture("strategic_plan_with_axes_column.txt"))
+        self.assertEqual((doc["plan"]["title"], doc["plan"]["period"]),
+                         ("Planification stratégique 2024-2027", "2024-2027"))
+        self.assertEqual([(o["number"], o["statement"]) for o in doc["orientations"]],
+                         [("1", "Mobilisation"), ("2", "Connaissance")])
+        objectives, actions = self.by_number(doc, "objectives"), self.by_number(doc, "actions")
+        self.assertEqual((objectives["1.2"]["text"], objectives["1.2"]["orientation"]), ("Élargir le membership", "1"))
+        self.assertEqual((actions["1.1.2"]["text"], actions["1.1.2"]["responsible"], actions["1.1.2"]["schedule"]),
+                         ("Publier un bulletin", "Équipe", "Chaque année"))
+        self.assertEqual(self.windows("estrie", "1.1.2"), [("ongoing", None, None)])
+        targets = {(i["name"], i["target"], i["unit"]) for i in doc["indicators"]}
+        self.assertIn(("Nombre de forums", 2.0, "forums"), targets)  # "Tenir deux forums"
+        self.assertIn(("Nombre de nouveaux membres", 10.0, "nouveaux membres"), targets)
+        self.assertEqual({(n["line"], n["text"]) for n in summary["report"] if n["kind"] == "unplaced"},
+                         {(4, "CISSS"), (7, "Université")})
+
     # ---- CSV ---------------------------------------------------------------
 
     def test_csv_export_and_import_give_back_the_plan(self):
