@@ -25,6 +25,7 @@ int cn_config_defaults(cn_config *cfg)
     memset(cfg, 0, sizeof *cfg);
     cfg->lang = CN_LANG_FR;
     cfg->max_message_size = 1024 * 1024;
+    cfg->reminder_check_ms = 60 * 1000;
     cfg->log_level = CN_LOG_INFO;
     if (cn_config_set(&cfg->node_id, "local") || cn_config_set(&cfg->timezone, "America/Toronto") || cn_config_set(&cfg->data_dir, "data") ||
         cn_config_set(&cfg->command_endpoint, "tcp://127.0.0.1:7410") ||
@@ -173,6 +174,15 @@ static int on_entry(void *user, const char *section, const char *name, const cha
                      value);
             return 0;
         }
+    } else if (IS("reminders", "check_every")) {
+        char *end;
+        double v = strtod(value, &end);
+        if (*end || v < 0.01 || v > 86400) {
+            snprintf(ctx->err, ctx->errcap,
+                     "[reminders] check_every = %s: un nombre de secondes entre 0.01 et 86400 est attendu", value);
+            return 0;
+        }
+        cfg->reminder_check_ms = (long)(v * 1000);
     } else if (IS("demo", "file")) {
         rc = set_path(ctx, &cfg->demo_file, value);
     } else if (IS("plugins", "path")) {

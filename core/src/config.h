@@ -21,6 +21,7 @@ typedef struct cn_config {
     long max_message_size;  /* ZMQ_MAXMSGSIZE in bytes; [bus] max_message_size */
     cn_log_level log_level; /* [log] level */
     char *demo_file;        /* JSON bundle imported when the database is empty; [demo] file */
+    long reminder_check_ms; /* how often due reminders are looked for; [reminders] check_every (seconds) */
     char *plugin_path;      /* folders searched for NAME.so, ':'-separated; [plugins] path */
     char **plugins;         /* names to load, in order; [plugins] load = a, b */
     size_t nplugins;

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "model.h"
 #include "plugin_host.h"
+#include "scheduler.h"
 #include "server.h"
 
 #ifndef CONCERTD_VERSION
@@ -45,12 +46,14 @@ typedef struct {
     uv_signal_t sigterm, sigint;
     cn_server *server;
     cn_host *host;
+    cn_scheduler *scheduler;
 } app;
 
 static void on_signal(uv_signal_t *h, int signum)
 {
     app *a = h->data;
     cn_info("signal %s reçu: arrêt propre", signum == SIGTERM ? "SIGTERM" : "SIGINT");
+    cn_scheduler_stop(&a->scheduler);
     cn_server_destroy(&a->server);
     cn_host_stop(a->host);
     uv_close((uv_handle_t *)&a->sigterm, NULL);
@@ -181,6 +184,9 @@ int main(int argc, char **argv)
         cn_warn("la démo n'a pas été chargée; le démon continue sans elle");
     /* Plugins catch up with what was logged while they were not running. */
     cn_host_deliver(a.host);
+    a.scheduler = cn_scheduler_new(&loop, core, a.host, cn_server_pub(a.server), cfg.reminder_check_ms);
+    if (!a.scheduler)
+        goto out;
     uv_signal_init(&loop, &a.sigterm);
     uv_signal_init(&loop, &a.sigint);
     a.sigterm.data = a.sigint.data = &a;
@@ -192,6 +198,7 @@ int main(int argc, char **argv)
     status = 0;
 
 out:
+    cn_scheduler_stop(&a.scheduler);
     cn_server_destroy(&a.server);
     cn_host_stop(a.host);
     if (loop_ok) {

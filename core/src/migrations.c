@@ -105,6 +105,33 @@ static const char *const migrations[] = {
     "  plugin TEXT PRIMARY KEY,"
     "  schema_version INTEGER NOT NULL DEFAULT 0,"
     "  cursor_seq INTEGER);",
+
+    /* 4: reminders before échéances. Each region's horizons (days before a
+     * window ends; a reminder the day after it ended; a follow-up every N
+     * days for undated windows, 0 = none), and one row per (action, window
+     * end, horizon) that fires once: pending → sent or skipped. Horizon -1
+     * is "overdue", -2 a follow-up. Existing actions are armed here. */
+    "ALTER TABLE regions ADD COLUMN reminder_days TEXT NOT NULL DEFAULT '30,7,1';"
+    "ALTER TABLE regions ADD COLUMN reminder_overdue INTEGER NOT NULL DEFAULT 1;"
+    "ALTER TABLE regions ADD COLUMN reminder_undated_days INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE reminders("
+    "  action INTEGER NOT NULL REFERENCES actions(id) ON DELETE CASCADE,"
+    "  window_end TEXT NOT NULL, window_start TEXT, window_kind TEXT NOT NULL,"
+    "  horizon INTEGER NOT NULL,"
+    "  due_on TEXT NOT NULL, created_on TEXT NOT NULL,"
+    "  state TEXT NOT NULL DEFAULT 'pending',"
+    "  fired_ms INTEGER,"
+    "  PRIMARY KEY(action, window_end, horizon)) WITHOUT ROWID;"
+    "CREATE INDEX reminders_due ON reminders(due_on) WHERE state = 'pending';"
+    "INSERT OR IGNORE INTO reminders(action, window_end, window_start, window_kind, horizon, due_on, created_on, state)"
+    "  SELECT w.action, w.end_date, w.start_date, 'dated', h.d,"
+    "    date(w.end_date, printf('%+d days', CASE WHEN h.d < 0 THEN 1 ELSE -h.d END)), date('now', 'localtime'),"
+    "    CASE WHEN date(w.end_date, printf('%+d days', CASE WHEN h.d < 0 THEN 1 ELSE -h.d END))"
+    "      < date('now', 'localtime') THEN 'skipped' ELSE 'pending' END"
+    "  FROM action_windows w JOIN actions a ON a.id = w.action JOIN plans p ON p.id = a.plan,"
+    "    (SELECT 30 AS d UNION ALL SELECT 7 UNION ALL SELECT 1 UNION ALL SELECT -1) h"
+    "  WHERE w.kind = 'dated' AND w.end_date IS NOT NULL AND a.status NOT IN ('done', 'cancelled')"
+    "    AND p.status = 'active';",
 };
 
 int cn_migrations_count(void) { return (int)(sizeof migrations / sizeof migrations[0]); }

@@ -6,6 +6,7 @@
 
 #include "echeance.h"
 #include "mp.h"
+#include "reminders.h"
 #include "text.h"
 
 int cn_model_register(cn_core *core)
@@ -16,7 +17,8 @@ int cn_model_register(cn_core *core)
         cn_core_register(core, cn_structure_ops, cn_structure_ops_count) ||
         cn_core_register(core, cn_action_ops, cn_action_ops_count) ||
         cn_core_register(core, cn_indicator_ops, cn_indicator_ops_count) ||
-        cn_core_register(core, cn_echeance_ops, cn_echeance_ops_count))
+        cn_core_register(core, cn_echeance_ops, cn_echeance_ops_count) ||
+        cn_core_register(core, cn_reminder_ops, cn_reminder_ops_count))
         return -1;
     return 0;
 }
@@ -304,7 +306,7 @@ int cn_pack_region(cn_req *req, msgpack_packer *pk, const char *slug)
 {
     int r = pack_one(req, pk,
                      "SELECT id, name, organisation, kind, origin, created_ms, updated_ms FROM regions WHERE id = ?", 0,
-                     slug, 3);
+                     slug, 4);
     if (r <= 0)
         return r < 0 ? -1 : cn_req_fail(req, "not_found", "id", L("région inconnue: %s", "unknown region: %s"), slug);
     cn_pk_str(pk, "territories");
@@ -312,6 +314,9 @@ int cn_pack_region(cn_req *req, msgpack_packer *pk, const char *slug)
         return -1;
     cn_pk_str(pk, "glossary");
     if (pack_rows(req, pk, "SELECT term, definition FROM glossary WHERE region = ? ORDER BY term", 0, slug))
+        return -1;
+    cn_pk_str(pk, "reminders");
+    if (cn_reminders_pack_settings(req, pk, slug))
         return -1;
     cn_pk_str(pk, "plans");
     return pack_rows(req, pk, "SELECT id, title, period, status FROM plans WHERE region = ? ORDER BY id", 0, slug);
@@ -431,7 +436,7 @@ int cn_emit_entity(cn_req *req, const char *region, const char *type, cn_pack_fn
 
 /* ---- windows ------------------------------------------------------------- */
 
-int cn_windows_store(cn_req *req, int64_t action, const char *schedule)
+static int windows_store(cn_req *req, int64_t action, const char *schedule)
 {
     const msgpack_object *windows;
     int r = cn_arg_array(req, "windows", CN_OPTIONAL, &windows);
@@ -511,4 +516,10 @@ int cn_windows_store(cn_req *req, int64_t action, const char *schedule)
             return -1;
     }
     return 0;
+}
+
+int cn_windows_store(cn_req *req, int64_t action, const char *schedule)
+{
+    /* New windows, new reminders. */
+    return windows_store(req, action, schedule) || cn_reminders_arm(req, action) ? -1 : 0;
 }

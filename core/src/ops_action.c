@@ -6,6 +6,7 @@
 
 #include "model.h"
 #include "mp.h"
+#include "reminders.h"
 #include "text.h"
 
 static const char *const statuses[] = {"planned", "in_progress", "done", "ongoing", "postponed", "cancelled", NULL};
@@ -285,7 +286,8 @@ static int action_set_status(cn_req *req)
     cn_bind_text(st, 1, status);
     sqlite3_bind_int64(st, 2, cn_now_ms());
     sqlite3_bind_int64(st, 3, id);
-    if (cn_req_exec(req, st) || cn_note_insert(req, id, region, from, status))
+    /* Done or cancelled: no more reminders; back to work: they come back. */
+    if (cn_req_exec(req, st) || cn_note_insert(req, id, region, from, status) || cn_reminders_arm(req, id))
         return -1;
     const char *note, *date;
     cn_arg_str(req, "note", CN_OPTIONAL, &note);

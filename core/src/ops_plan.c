@@ -7,6 +7,7 @@
 #include "echeance.h"
 #include "model.h"
 #include "mp.h"
+#include "reminders.h"
 #include "text.h"
 
 /* Replaces the plan's mandates with args.mandates: a list of {number, text}
@@ -287,6 +288,8 @@ static int plan_archive(cn_req *req)
     if (sqlite3_changes(req->db) == 0)
         return cn_req_fail(req, "conflict", "plan", L("le plan %lld est déjà archivé", "plan %lld is already archived"),
                            (long long)plan);
+    if (cn_reminders_arm_plan(req, plan))
+        return -1;
     return touch_and_emit(req, plan, region, "plan.archived");
 }
 

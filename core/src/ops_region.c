@@ -6,6 +6,7 @@
 
 #include "model.h"
 #include "mp.h"
+#include "reminders.h"
 #include "text.h"
 
 static const char *const kinds[] = {"local", "regional", "national", NULL};
@@ -146,7 +147,8 @@ static int region_create(cn_req *req)
     cn_bind_text(st, 6, cn_core_config(req->core)->node_id);
     sqlite3_bind_int64(st, 7, now);
     sqlite3_bind_int64(st, 8, now);
-    if (cn_req_exec(req, st) || store_territories(req, id) < 0 || store_glossary(req, id) < 0)
+    if (cn_req_exec(req, st) || store_territories(req, id) < 0 || store_glossary(req, id) < 0 ||
+        cn_reminders_settings_arg(req, id) < 0)
         return -1;
     return emit_region(req, id, "region.created");
 }
@@ -220,6 +222,9 @@ static int region_update(cn_req *req)
     }
     if (store_territories(req, slug) < 0 || store_glossary(req, slug) < 0)
         return -1;
+    int reminders = cn_reminders_settings_arg(req, slug);
+    if (reminders < 0 || (reminders > 0 && cn_reminders_arm_region(req, slug)))
+        return -1;
     if (cn_req_prepare(req, "UPDATE regions SET updated_ms = ? WHERE id = ?", &st))
         return -1;
     sqlite3_bind_int64(st, 1, cn_now_ms());
@@ -229,7 +234,8 @@ static int region_update(cn_req *req)
     return emit_region(req, slug, "region.updated");
 }
 
-static const char *const create_args[] = {"id", "name", "organisation", "kind", "territories", "glossary", NULL};
+static const char *const create_args[] = {"id",       "name",     "organisation", "kind", "territories",
+                                          "glossary", "reminders", NULL};
 static const char *const id_args[] = {"id", NULL};
 static const char *const no_args[] = {NULL};
 

@@ -76,7 +76,7 @@ class Client:
 class Daemon:
     """A concertd process with its own data directory and endpoints."""
 
-    def __init__(self, node_id="test", folder=None, extra=(), config=None):
+    def __init__(self, node_id="test", folder=None, extra=(), config=None, env=None):
         self.folder = folder or tempfile.mkdtemp(prefix="concertd-e2e-")
         self.config = None
         if config is not None:
@@ -88,6 +88,7 @@ class Daemon:
         self.events = "ipc://%s/ev.sock" % self.folder
         self.node_id = node_id
         self.extra = list(extra)
+        self.env = dict(os.environ, **(env or {}))
         self.proc = None
         self.log_path = os.path.join(self.folder, "concertd.log")
 
@@ -98,7 +99,7 @@ class Daemon:
 
     def start(self, wait=True):
         self.log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(self.argv(), stdout=self.log, stderr=self.log)
+        self.proc = subprocess.Popen(self.argv(), stdout=self.log, stderr=self.log, env=self.env)
         if wait:
             self.wait_ready()
         return self
@@ -156,6 +157,27 @@ class Daemon:
         if self.proc:
             self.kill()
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class FakeClock:
+    """The daemon's wall clock, set by the test through libfaketime (Debian's
+    faketime package): a file holding the date and time it reads on every
+    call. Monotonic time is left real, so the loop's timers run as usual."""
+
+    LIBRARY = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
+
+    def __init__(self, folder, when):
+        self.path = os.path.join(folder, "clock")
+        self.set(when)
+
+    def set(self, when):
+        with open(self.path + ".new", "w") as f:
+            f.write(when + "\n")
+        os.replace(self.path + ".new", self.path)
+
+    def env(self):
+        return {"LD_PRELOAD": self.LIBRARY, "FAKETIME_TIMESTAMP_FILE": self.path, "FAKETIME_NO_CACHE": "1",
+                "FAKETIME_DONT_FAKE_MONOTONIC": "1"}
 
 
 def subscriber(endpoint, prefix=""):

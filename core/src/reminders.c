@@ -1,0 +1,552 @@
+/* reminders.c: see reminders.h. */
+#include "reminders.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mp.h"
+#include "text.h"
+
+enum { H_OVERDUE = -1, H_FOLLOW_UP = -2 };
+#define MAX_HORIZONS 16
+#define MAX_WANTED 128
+
+typedef struct {
+    char end[11], start[11];
+    const char *kind;
+    int horizon;
+} wanted;
+
+/* date + days, through SQLite's date functions, into out[11]. */
+static int date_add(cn_req *req, const char *date, int days, char out[11])
+{
+    sqlite3_stmt *st;
+    char mod[32];
+    snprintf(mod, sizeof mod, "%+d days", days);
+    if (cn_req_prepare(req, "SELECT date(?, ?)", &st))
+        return -1;
+    sqlite3_bind_text(st, 1, date, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, mod, -1, SQLITE_STATIC);
+    const unsigned char *d = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_text(st, 0) : NULL;
+    snprintf(out, 11, "%s", d ? (const char *)d : "");
+    sqlite3_finalize(st);
+    return out[0] ? 0 : cn_req_fail(req, "internal", NULL, "date(%s, %s)", date, mod);
+}
+
+/* "30,7,1" → {30, 7, 1}. */
+static int parse_days(const char *s, int *out, int cap)
+{
+    int n = 0;
+    while (s && *s && n < cap) {
+        char *end;
+        long v = strtol(s, &end, 10);
+        if (end == s)
+            break;
+        out[n++] = (int)v;
+        s = *end == ',' ? end + 1 : end;
+    }
+    return n;
+}
+
+static void want(wanted *w, int *n, const char *end, const char *start, const char *kind, int horizon)
+{
+    if (*n >= MAX_WANTED)
+        return;
+    snprintf(w[*n].end, sizeof w[*n].end, "%s", end);
+    snprintf(w[*n].start, sizeof w[*n].start, "%s", start ? start : "");
+    w[*n].kind = kind;
+    w[*n].horizon = horizon;
+    (*n)++;
+}
+
+int cn_reminders_arm(cn_req *req, int64_t action)
+{
+    sqlite3_stmt *st;
+    if (cn_req_prepare(req, "SELECT a.status, p.status, r.reminder_days, r.reminder_overdue, r.reminder_undated_days"
+                            " FROM actions a JOIN plans p ON p.id = a.plan JOIN regions r ON r.id = p.region"
+                            " WHERE a.id = ?", &st))
+        return -1;
+    sqlite3_bind_int64(st, 1, action);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        return 0;
+    }
+    const char *status = (const char *)sqlite3_column_text(st, 0), *plan_status = (const char *)sqlite3_column_text(st, 1);
+    bool eligible = strcmp(status, "done") != 0 && strcmp(status, "cancelled") != 0 && strcmp(plan_status, "active") == 0;
+    int days[MAX_HORIZONS];
+    int ndays = parse_days((const char *)sqlite3_column_text(st, 2), days, MAX_HORIZONS);
+    bool overdue = sqlite3_column_int(st, 3) != 0;
+    int undated_every = sqlite3_column_int(st, 4);
+    sqlite3_finalize(st);
+
+    wanted w[MAX_WANTED];
+    int n = 0;
+    const char *undated_kind = NULL;
+    if (eligible) {
+        if (cn_req_prepare(req, "SELECT kind, start_date, end_date FROM action_windows WHERE action = ? ORDER BY position",
+                           &st))
+            return -1;
+        sqlite3_bind_int64(st, 1, action);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            const char *kind = (const char *)sqlite3_column_text(st, 0);
+            const char *start = (const char *)sqlite3_column_text(st, 1), *end = (const char *)sqlite3_column_text(st, 2);
+            if (strcmp(kind, "dated") == 0 && end) {
+                for (int i = 0; i < ndays; i++)
+                    want(w, &n, end, start, "dated", days[i]);
+                if (overdue)
+                    want(w, &n, end, start, "dated", H_OVERDUE);
+            } else if (strcmp(kind, "ongoing") == 0 || strcmp(kind, "on_demand") == 0) {
+                undated_kind = strcmp(kind, "ongoing") == 0 ? "ongoing" : "on_demand";
+            }
+        }
+        sqlite3_finalize(st);
+    }
+    if (undated_kind && undated_every > 0) {
+        /* One follow-up pending at a time: the one armed, else in N days. */
+        char due[11] = "";
+        if (cn_req_prepare(req, "SELECT window_end FROM reminders WHERE action = ? AND horizon = -2 AND state = 'pending'",
+                           &st))
+            return -1;
+        sqlite3_bind_int64(st, 1, action);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            snprintf(due, sizeof due, "%s", (const char *)sqlite3_column_text(st, 0));
+        sqlite3_finalize(st);
+        char today[11];
+        cn_date_today(today);
+        if (!due[0] && date_add(req, today, undated_every, due))
+            return -1;
+        want(w, &n, due, NULL, undated_kind, H_FOLLOW_UP);
+    }
+
+    /* Pending rows no longer wanted go; fired ones stay, so that the same
+     * (window, horizon) never fires twice. */
+    if (cn_req_prepare(req, "SELECT window_end, horizon FROM reminders WHERE action = ? AND state = 'pending'", &st))
+        return -1;
+    sqlite3_bind_int64(st, 1, action);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *end = (const char *)sqlite3_column_text(st, 0);
+        int horizon = sqlite3_column_int(st, 1);
+        bool keep = false;
+        for (int i = 0; i < n && !keep; i++)
+            keep = w[i].horizon == horizon && strcmp(w[i].end, end) == 0;
+        if (keep)
+            continue;
+        sqlite3_stmt *del;
+        if (cn_req_prepare(req, "DELETE FROM reminders WHERE action = ? AND window_end = ? AND horizon = ?", &del)) {
+            sqlite3_finalize(st);
+            return -1;
+        }
+        sqlite3_bind_int64(del, 1, action);
+        sqlite3_bind_text(del, 2, end, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int(del, 3, horizon);
+        if (cn_req_exec(req, del)) {
+            sqlite3_finalize(st);
+            return -1;
+        }
+    }
+    sqlite3_finalize(st);
+    char today[11];
+    cn_date_today(today);
+    for (int i = 0; i < n; i++) {
+        char mod[32];
+        snprintf(mod, sizeof mod, "%+d days", w[i].horizon >= 0 ? -w[i].horizon : w[i].horizon == H_OVERDUE ? 1 : 0);
+        /* A moment already past when the reminder is armed (a plan imported
+         * years later) is recorded as skipped: never sent, never pending. */
+        if (cn_req_prepare(req, "INSERT OR IGNORE INTO reminders(action, window_end, window_start, window_kind, horizon,"
+                                " due_on, created_on, state) VALUES (?1, ?2, nullif(?3, ''), ?4, ?5, date(?2, ?6), ?7,"
+                                " CASE WHEN date(?2, ?6) < ?7 THEN 'skipped' ELSE 'pending' END)", &st))
+            return -1;
+        sqlite3_bind_int64(st, 1, action);
+        sqlite3_bind_text(st, 2, w[i].end, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, w[i].start, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, w[i].kind, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 5, w[i].horizon);
+        sqlite3_bind_text(st, 6, mod, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 7, today, -1, SQLITE_STATIC);
+        if (cn_req_exec(req, st))
+            return -1;
+    }
+    return 0;
+}
+
+/* Re-arms every action a query (bound to key) lists. */
+static int arm_all(cn_req *req, const char *sql, int64_t id, const char *text)
+{
+    sqlite3_stmt *st;
+    if (cn_req_prepare(req, sql, &st))
+        return -1;
+    if (text)
+        sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_int64(st, 1, id);
+    size_t n = 0, cap = 64;
+    int64_t *ids = malloc(cap * sizeof *ids);
+    while (ids && sqlite3_step(st) == SQLITE_ROW) {
+        if (n == cap) {
+            int64_t *p = realloc(ids, (cap *= 2) * sizeof *ids);
+            if (!p) {
+                free(ids);
+                ids = NULL;
+                break;
+            }
+            ids = p;
+        }
+        ids[n++] = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    if (!ids)
+        return cn_req_fail(req, "internal", NULL, L("mémoire insuffisante", "out of memory"));
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = cn_reminders_arm(req, ids[i]);
+    free(ids);
+    return rc;
+}
+
+int cn_reminders_arm_plan(cn_req *req, int64_t plan)
+{
+    return arm_all(req, "SELECT id FROM actions WHERE plan = ?", plan, NULL);
+}
+
+int cn_reminders_arm_region(cn_req *req, const char *region)
+{
+    return arm_all(req, "SELECT a.id FROM actions a JOIN plans p ON p.id = a.plan WHERE p.region = ?", 0, region);
+}
+
+/* ---- settings ------------------------------------------------------------ */
+
+int cn_reminders_settings_arg(cn_req *req, const char *region)
+{
+    const msgpack_object *r = cn_mp_get(req->args, "reminders");
+    if (!r || r->type == MSGPACK_OBJECT_NIL)
+        return 0;
+    if (r->type != MSGPACK_OBJECT_MAP)
+        return cn_req_fail(req, "bad_request", "reminders",
+                           L("reminders: une map {days: [30, 7, 1], overdue: true, undated_every_days: 0}",
+                             "reminders: a map {days: [30, 7, 1], overdue: true, undated_every_days: 0}"));
+    const msgpack_object *saved = req->args;
+    req->args = r;
+    const msgpack_object *days;
+    bool overdue = true;
+    int64_t every = 0;
+    bool every_null;
+    int has_days = cn_arg_array(req, "days", CN_OPTIONAL, &days);
+    int has_overdue = has_days < 0 ? -1 : cn_arg_bool(req, "overdue", CN_OPTIONAL, &overdue);
+    int has_every = has_overdue < 0 ? -1 : cn_arg_int(req, "undated_every_days", CN_OPTIONAL, &every, &every_null);
+    req->args = saved;
+    if (has_days < 0 || has_overdue < 0 || has_every < 0)
+        return -1;
+    char list[128] = "";
+    if (has_days > 0) {
+        int v[MAX_HORIZONS], n = 0;
+        for (uint32_t i = 0; days && i < days->via.array.size; i++) {
+            const msgpack_object *d = &days->via.array.ptr[i];
+            if (d->type != MSGPACK_OBJECT_POSITIVE_INTEGER || d->via.u64 > 366 || n == MAX_HORIZONS)
+                return cn_req_fail(req, "invalid_argument", "reminders.days",
+                                   L("reminders.days: au plus %d nombres de jours entre 0 et 366",
+                                     "reminders.days: at most %d numbers of days between 0 and 366"), MAX_HORIZONS);
+            bool seen = false;
+            for (int k = 0; k < n; k++)
+                seen = seen || v[k] == (int)d->via.u64;
+            if (!seen)
+                v[n++] = (int)d->via.u64;
+        }
+        /* Farthest first, as people say them: 30, 7, 1. */
+        for (int a = 0; a < n; a++)
+            for (int b = a + 1; b < n; b++)
+                if (v[b] > v[a]) {
+                    int t = v[a];
+                    v[a] = v[b];
+                    v[b] = t;
+                }
+        for (int k = 0; k < n; k++) {
+            size_t len = strlen(list);
+            snprintf(list + len, sizeof list - len, "%s%d", k ? "," : "", v[k]);
+        }
+    }
+    if (has_every > 0 && (every_null || every < 0 || every > 366))
+        return cn_req_fail(req, "invalid_argument", "reminders.undated_every_days",
+                           L("reminders.undated_every_days: un nombre de jours entre 0 (aucun rappel) et 366",
+                             "reminders.undated_every_days: a number of days between 0 (no reminder) and 366"));
+    sqlite3_stmt *st;
+    if (cn_req_prepare(req, "UPDATE regions SET reminder_days = CASE WHEN ?1 THEN ?2 ELSE reminder_days END,"
+                            " reminder_overdue = CASE WHEN ?3 THEN ?4 ELSE reminder_overdue END,"
+                            " reminder_undated_days = CASE WHEN ?5 THEN ?6 ELSE reminder_undated_days END"
+                            " WHERE id = ?7", &st))
+        return -1;
+    sqlite3_bind_int(st, 1, has_days > 0);
+    sqlite3_bind_text(st, 2, list, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 3, has_overdue > 0);
+    sqlite3_bind_int(st, 4, overdue);
+    sqlite3_bind_int(st, 5, has_every > 0);
+    sqlite3_bind_int64(st, 6, every);
+    sqlite3_bind_text(st, 7, region, -1, SQLITE_STATIC);
+    return cn_req_exec(req, st) ? -1 : 1;
+}
+
+int cn_reminders_pack_settings(cn_req *req, msgpack_packer *pk, const char *region)
+{
+    sqlite3_stmt *st;
+    if (cn_req_prepare(req, "SELECT reminder_days, reminder_overdue, reminder_undated_days FROM regions WHERE id = ?", &st))
+        return -1;
+    sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
+    int days[MAX_HORIZONS], n = 0, overdue = 1, every = 0;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        n = parse_days((const char *)sqlite3_column_text(st, 0), days, MAX_HORIZONS);
+        overdue = sqlite3_column_int(st, 1);
+        every = sqlite3_column_int(st, 2);
+    }
+    sqlite3_finalize(st);
+    msgpack_pack_map(pk, 3);
+    cn_pk_str(pk, "days");
+    msgpack_pack_array(pk, (size_t)n);
+    for (int i = 0; i < n; i++)
+        msgpack_pack_int(pk, days[i]);
+    cn_pk_kbool(pk, "overdue", overdue != 0);
+    cn_pk_kint(pk, "undated_every_days", every);
+    return 0;
+}
+
+/* ---- firing -------------------------------------------------------------- */
+
+typedef struct {
+    int64_t action;
+    char end[11];
+} window_key;
+
+static int set_state(cn_req *req, int64_t action, const char *end, int horizon, const char *state)
+{
+    sqlite3_stmt *st;
+    if (cn_req_prepare(req, "UPDATE reminders SET state = ?, fired_ms = ? WHERE action = ? AND window_end = ?"
+                            " AND horizon = ?", &st))
+        return -1;
+    sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, cn_now_ms());
+    sqlite3_bind_int64(st, 3, action);
+    sqlite3_bind_text(st, 4, end, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 5, horizon);
+    return cn_req_exec(req, st);
+}
+
+/* Days from a to b (b - a). */
+static long days_between(cn_req *req, const char *a, const char *b)
+{
+    sqlite3_stmt *st;
+    if (cn_req_prepare(req, "SELECT CAST(round(julianday(?2) - julianday(?1)) AS INTEGER)", &st))
+        return 0;
+    sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
+    long d = sqlite3_step(st) == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : 0;
+    sqlite3_finalize(st);
+    return d;
+}
+
+/* The event of one reminder: the action as action.get shows it (summary),
+ * its plan, the window, the horizon and the days left. */
+static int emit_reminder(cn_req *req, int64_t action, const char *region, int64_t plan, const char *plan_title,
+                         const char *kind, const char *start, const char *end, int horizon, const char *today,
+                         const char **type)
+{
+    *type = horizon == H_OVERDUE ? "echeance.overdue" : horizon == H_FOLLOW_UP ? "echeance.follow_up" : "echeance.upcoming";
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init(&buf);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &buf, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 6);
+    cn_pk_str(&pk, "action");
+    int rc = cn_pack_action(req, &pk, action, false);
+    cn_pk_str(&pk, "plan");
+    msgpack_pack_map(&pk, 2);
+    cn_pk_kint(&pk, "id", plan);
+    cn_pk_kstr(&pk, "title", plan_title);
+    cn_pk_str(&pk, "window");
+    msgpack_pack_map(&pk, 3);
+    cn_pk_kstr(&pk, "kind", kind);
+    cn_pk_str(&pk, "start");
+    start ? cn_pk_str(&pk, start) : msgpack_pack_nil(&pk);
+    cn_pk_str(&pk, "end");
+    horizon == H_FOLLOW_UP ? msgpack_pack_nil(&pk) : cn_pk_str(&pk, end);
+    cn_pk_str(&pk, "horizon_days");
+    horizon >= 0 ? msgpack_pack_int(&pk, horizon) : msgpack_pack_nil(&pk);
+    cn_pk_str(&pk, "days_left");
+    horizon == H_FOLLOW_UP ? msgpack_pack_nil(&pk) : msgpack_pack_long(&pk, days_between(req, today, end));
+    cn_pk_kstr(&pk, "today", today);
+    if (rc == 0)
+        rc = cn_emit_buf(req, region, *type, &buf);
+    msgpack_sbuffer_destroy(&buf);
+    return rc;
+}
+
+/* One (action, window): sends its latest due reminder, skips the others. */
+static int fire_window(cn_req *req, const window_key *k, const char *today, msgpack_packer *sent, uint32_t *nsent,
+                       uint32_t *nskipped)
+{
+    sqlite3_stmt *st;
+    if (cn_req_prepare(req, "SELECT m.horizon, m.due_on, m.created_on, m.window_start, m.window_kind, a.status,"
+                            " p.status, p.id, p.title, p.region, a.number, r.reminder_undated_days"
+                            " FROM reminders m JOIN actions a ON a.id = m.action JOIN plans p ON p.id = a.plan"
+                            " JOIN regions r ON r.id = p.region"
+                            " WHERE m.action = ? AND m.window_end = ? AND m.state = 'pending' AND m.due_on <= ?"
+                            " ORDER BY m.due_on DESC, m.horizon", &st))
+        return -1;
+    sqlite3_bind_int64(st, 1, k->action);
+    sqlite3_bind_text(st, 2, k->end, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, today, -1, SQLITE_STATIC);
+    int horizons[MAX_WANTED], n = 0, chosen = 0, every = 0;
+    bool send = false;
+    char start[11] = "", kind[16] = "", region[64] = "", title[512] = "", number[64] = "", due[11] = "";
+    int64_t plan = 0;
+    while (sqlite3_step(st) == SQLITE_ROW && n < MAX_WANTED) {
+        horizons[n] = sqlite3_column_int(st, 0);
+        if (n == 0) {
+            chosen = horizons[0];
+            const char *due_on = (const char *)sqlite3_column_text(st, 1);
+            const char *created = (const char *)sqlite3_column_text(st, 2);
+            const char *status = (const char *)sqlite3_column_text(st, 5), *pstatus = (const char *)sqlite3_column_text(st, 6);
+            snprintf(due, sizeof due, "%s", due_on);
+            snprintf(start, sizeof start, "%s", sqlite3_column_text(st, 3) ? (const char *)sqlite3_column_text(st, 3) : "");
+            snprintf(kind, sizeof kind, "%s", (const char *)sqlite3_column_text(st, 4));
+            plan = sqlite3_column_int64(st, 7);
+            snprintf(title, sizeof title, "%s", (const char *)sqlite3_column_text(st, 8));
+            snprintf(region, sizeof region, "%s", (const char *)sqlite3_column_text(st, 9));
+            snprintf(number, sizeof number, "%s", (const char *)sqlite3_column_text(st, 10));
+            every = sqlite3_column_int(st, 11);
+            /* Sent only when still to do, and when its day had not passed
+             * already when the reminder was armed. */
+            send = strcmp(status, "done") != 0 && strcmp(status, "cancelled") != 0 && strcmp(pstatus, "active") == 0 &&
+                   strcmp(due_on, created) >= 0;
+        }
+        n++;
+    }
+    sqlite3_finalize(st);
+    for (int i = 0; i < n; i++) {
+        bool this_one = i == 0 && send;
+        if (set_state(req, k->action, k->end, horizons[i], this_one ? "sent" : "skipped"))
+            return -1;
+        if (!this_one)
+            (*nskipped)++;
+    }
+    if (!send || n == 0)
+        return 0;
+    const char *type;
+    if (emit_reminder(req, k->action, region, plan, title, kind, start[0] ? start : NULL, k->end, chosen, today, &type))
+        return -1;
+    msgpack_pack_map(sent, 4);
+    cn_pk_kstr(sent, "type", type);
+    cn_pk_kstr(sent, "region", region);
+    cn_pk_kstr(sent, "number", number);
+    cn_pk_kstr(sent, "due_on", due);
+    (*nsent)++;
+    if (chosen == H_FOLLOW_UP && every > 0) {
+        /* The next follow-up, N days after this one was due. */
+        char next[11];
+        if (date_add(req, due, every, next))
+            return -1;
+        if (cn_req_prepare(req, "INSERT OR IGNORE INTO reminders(action, window_end, window_start, window_kind, horizon,"
+                                " due_on, created_on) VALUES (?, ?, NULL, ?, -2, ?2, ?)", &st))
+            return -1;
+        sqlite3_bind_int64(st, 1, k->action);
+        sqlite3_bind_text(st, 2, next, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 3, kind, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 4, today, -1, SQLITE_STATIC);
+        if (cn_req_exec(req, st))
+            return -1;
+    }
+    return 0;
+}
+
+static int echeance_remind(cn_req *req)
+{
+    int64_t limit = 200;
+    bool is_null;
+    if (cn_arg_int(req, "limit", CN_OPTIONAL, &limit, &is_null) < 0)
+        return -1;
+    if (limit < 1 || limit > 10000)
+        return cn_req_fail(req, "invalid_argument", "limit", L("limit: entre 1 et 10000", "limit: between 1 and 10000"));
+    char today[11];
+    cn_date_today(today);
+    /* What is due: the pending rows by date, on their partial index. */
+    sqlite3_stmt *st;
+    if (cn_req_prepare(req, "SELECT action, window_end FROM reminders INDEXED BY reminders_due"
+                            " WHERE state = 'pending' AND due_on <= ? ORDER BY due_on LIMIT ?", &st))
+        return -1;
+    sqlite3_bind_text(st, 1, today, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, limit);
+    window_key *keys = malloc((size_t)limit * sizeof *keys);
+    size_t n = 0, rows = 0;
+    while (keys && sqlite3_step(st) == SQLITE_ROW) {
+        rows++;
+        window_key k = {.action = sqlite3_column_int64(st, 0)};
+        snprintf(k.end, sizeof k.end, "%s", (const char *)sqlite3_column_text(st, 1));
+        bool dup = false;
+        for (size_t i = 0; i < n && !dup; i++)
+            dup = keys[i].action == k.action && strcmp(keys[i].end, k.end) == 0;
+        if (!dup)
+            keys[n++] = k;
+    }
+    sqlite3_finalize(st);
+    if (!keys)
+        return cn_req_fail(req, "internal", NULL, L("mémoire insuffisante", "out of memory"));
+    msgpack_sbuffer sent;
+    msgpack_sbuffer_init(&sent);
+    msgpack_packer spk;
+    msgpack_packer_init(&spk, &sent, msgpack_sbuffer_write);
+    uint32_t nsent = 0, nskipped = 0;
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = fire_window(req, &keys[i], today, &spk, &nsent, &nskipped);
+    free(keys);
+    if (rc == 0) {
+        msgpack_packer *pk = cn_req_pk(req);
+        msgpack_pack_map(pk, 4);
+        cn_pk_kstr(pk, "today", today);
+        cn_pk_str(pk, "sent");
+        msgpack_pack_array(pk, nsent);
+        cn_pk_raw(pk, sent.data, sent.size);
+        cn_pk_kint(pk, "skipped", nskipped);
+        cn_pk_kbool(pk, "more", rows == (size_t)limit);
+    }
+    msgpack_sbuffer_destroy(&sent);
+    return rc;
+}
+
+/* The reminders armed: what will be sent, and when. */
+static int echeance_reminders(cn_req *req)
+{
+    const char *region = NULL, *state = "pending";
+    static const char *const states[] = {"pending", "sent", "skipped", NULL};
+    int64_t limit = 100;
+    bool is_null;
+    if (cn_region_arg(req, "region", CN_OPTIONAL, &region) < 0 || cn_arg_enum(req, "state", CN_OPTIONAL, states, &state) < 0 ||
+        cn_arg_int(req, "limit", CN_OPTIONAL, &limit, &is_null) < 0)
+        return -1;
+    if (!state)
+        state = "pending";
+    sqlite3_stmt *st;
+    if (cn_req_prepare(req, "SELECT p.region, a.id AS action, a.number, a.text, a.responsible, m.window_kind AS kind,"
+                            " m.window_start AS start, CASE WHEN m.horizon = -2 THEN NULL ELSE m.window_end END AS end,"
+                            " CASE m.horizon WHEN -1 THEN 'overdue' WHEN -2 THEN 'follow_up' ELSE 'upcoming' END AS type,"
+                            " CASE WHEN m.horizon >= 0 THEN m.horizon END AS horizon_days, m.due_on, m.state"
+                            " FROM reminders m JOIN actions a ON a.id = m.action JOIN plans p ON p.id = a.plan"
+                            " WHERE m.state = ?1 AND (?2 IS NULL OR p.region = ?2)"
+                            " ORDER BY CASE WHEN ?1 = 'pending' THEN m.due_on END, m.due_on DESC, a.sort_key LIMIT ?3",
+                       &st))
+        return -1;
+    sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
+    cn_bind_text(st, 2, region);
+    sqlite3_bind_int64(st, 3, limit < 1 ? 1 : limit);
+    return cn_pk_rows(req, cn_req_pk(req), st);
+}
+
+static const char *const remind_args[] = {"limit", NULL};
+static const char *const list_args[] = {"region", "state", "limit", NULL};
+
+const cn_op cn_reminder_ops[] = {
+    {"echeance.remind", echeance_remind, remind_args,
+     "envoie les rappels d'échéance dus aujourd'hui (le démon le fait seul, régulièrement)",
+     "sends the échéance reminders due today (the daemon does it by itself, regularly)", NULL},
+    {"echeance.reminders", echeance_reminders, list_args, "les rappels prévus (ou envoyés, sautés)",
+     "the reminders armed (or sent, skipped)", NULL},
+};
+const size_t cn_reminder_ops_count = sizeof cn_reminder_ops / sizeof cn_reminder_ops[0];
