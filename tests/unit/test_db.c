@@ -1,5 +1,6 @@
 /* Unit tests of db.c: an older database is upgraded in place, keeping its
- * data; a newer one is refused; a second opener of a data dir is refused. */
+ * data (and the upgrade to reminders arms them, on an index); a newer one
+ * is refused; a second opener of a data dir is refused. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -54,6 +55,58 @@ static void upgrade_in_place(void **state)
     sqlite3_close(db);
 }
 
+/* Upgrading to the reminders (migration 4) arms the actions already there:
+ * what is still ahead is pending, what has passed is skipped, not sent. */
+static void upgrade_arms_reminders(void **state)
+{
+    (void)state;
+    char path[300], err[512];
+    snprintf(path, sizeof path, "%s/v3.db", dir);
+    sqlite3 *db;
+    assert_int_equal(cn_db_open_raw(path, &db), SQLITE_OK);
+    assert_int_equal(cn_db_migrate(db, 3, err, sizeof err), 0);
+    assert_int_equal(cn_db_exec(db, "INSERT INTO regions VALUES ('estrie','Estrie','estrie',NULL,'regional','n1',0,0);"
+                                    "INSERT INTO plans(id, region, title, created_ms, updated_ms) VALUES (1,'estrie','P',0,0);"
+                                    "INSERT INTO objectives VALUES (1,1,NULL,'1','1','O',x'90');"
+                                    "INSERT INTO actions(id, plan, objective, number, sort_key, text, targets, status,"
+                                    " created_ms, updated_ms) VALUES (1,1,1,'1.1','1.1','A',x'90','planned',0,0);"
+                                    "INSERT INTO action_windows VALUES (1,0,'dated','2099-01-01','2099-03-31');"
+                                    "INSERT INTO action_windows VALUES (1,1,'dated','2001-01-01','2001-03-31');"),
+                     SQLITE_OK);
+    assert_int_equal(cn_db_migrate(db, -1, err, sizeof err), 0);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT window_end, state, count(*), min(due_on) FROM reminders"
+                                            " GROUP BY window_end, state ORDER BY window_end", -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(st, 0), "2001-03-31");
+    assert_string_equal((const char *)sqlite3_column_text(st, 1), "skipped");
+    assert_int_equal(sqlite3_column_int(st, 2), 4);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(st, 0), "2099-03-31");
+    assert_string_equal((const char *)sqlite3_column_text(st, 1), "pending");
+    assert_int_equal(sqlite3_column_int(st, 2), 4); /* 30, 7, 1 days before, and the day after */
+    assert_string_equal((const char *)sqlite3_column_text(st, 3), "2099-03-01");
+    assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_finalize(st);
+
+    /* What is due is found on the index of pending rows by date, without
+     * scanning the table or sorting: its cost follows what is due. */
+    assert_int_equal(sqlite3_prepare_v2(db, "EXPLAIN QUERY PLAN SELECT action, window_end FROM reminders"
+                                            " INDEXED BY reminders_due WHERE state = 'pending' AND due_on <= ?"
+                                            " ORDER BY due_on LIMIT 200", -1, &st, NULL),
+                     SQLITE_OK);
+    char plan[1024] = "";
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        size_t len = strlen(plan);
+        snprintf(plan + len, sizeof plan - len, "%s; ", (const char *)sqlite3_column_text(st, 3));
+    }
+    sqlite3_finalize(st);
+    assert_non_null(strstr(plan, "USING INDEX reminders_due (due_on<?)"));
+    assert_null(strstr(plan, "TEMP B-TREE"));
+    sqlite3_close(db);
+}
+
 static void newer_schema_refused(void **state)
 {
     (void)state;
@@ -87,7 +140,8 @@ static void second_opener_refused(void **state)
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(upgrade_in_place), cmocka_unit_test(newer_schema_refused),
+    const struct CMUnitTest tests[] = {cmocka_unit_test(upgrade_in_place), cmocka_unit_test(upgrade_arms_reminders),
+                                       cmocka_unit_test(newer_schema_refused),
                                        cmocka_unit_test(second_opener_refused)};
     return cmocka_run_group_tests(tests, setup, teardown);
 }

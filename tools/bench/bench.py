@@ -74,6 +74,9 @@ def call(sock, op, **args):
     return reply["result"]
 
 
+REMIND_ACTIONS = int(os.environ.get("BENCH_REMIND_ACTIONS", "100000"))
+
+
 def plan_text(objectives, actions_each):
     """A plan table as copied out of Word: An 1…An 5 grid, a page break
     (headers again) every 12 rows, cut cells, HTML and an acronyms list."""
@@ -111,6 +114,33 @@ def measure_import(sock, text, repeat=7):
     table_ms, result = timed(format="table", text=text)
     document_ms, _ = timed(document=result["document"])
     return table_ms, document_ms, len(result["document"]["actions"]), len(text.encode())
+
+
+def measure_remind(sock, total_actions, step=1000, repeat=50):
+    """Median milliseconds of echeance.remind (nothing due today) with 1000
+    actions armed (the baseline, measured first) and with total_actions:
+    each action has a window ending in 2031 and so four pending reminders."""
+    def timed():
+        times = []
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            sent = call(sock, "echeance.remind")["sent"]
+            times.append((time.perf_counter() - t0) * 1000)
+            assert not sent
+        return statistics.median(times)
+    call(sock, "region.create", id="rappels", name="Rappels")
+    loaded, small = 0, None
+    while loaded < total_actions:
+        doc = {"format": "concertd.plan", "version": 1, "plan": {"title": "Plan %d" % loaded},
+               "objectives": [{"number": "1", "text": "Objectif"}],
+               "actions": [{"number": "1.%d" % a, "objective": "1", "text": "Action %d" % a,
+                            "schedule": "%d %s 2031" % (a % 28 + 1, ("mars", "juin", "octobre")[a % 3])}
+                           for a in range(1, step + 1)]}
+        call(sock, "plan.import", region="rappels", document=doc)
+        loaded += step
+        if small is None:
+            small = timed()
+    return small, timed(), loaded
 
 
 def run_concertd(folder, results, label, extra=()):
@@ -153,6 +183,7 @@ def run_concertd(folder, results, label, extra=()):
             call(s, "plan.import", region="region-%d" % r, document=doc)
         call(s, "action.list", region="region-0")
         results["import"] = measure_import(s, plan_text(50, 20))
+        results["remind"] = measure_remind(s, REMIND_ACTIONS)
     rss_loaded = rss_kib(daemon.pid)
     s.close()
     daemon.send_signal(signal.SIGTERM)
@@ -201,6 +232,9 @@ def main():
               % (n, results["+plugin", n][0] / results["concertd", n][0]))
     print("concertd RSS: %.1f MiB at start, %.1f MiB holding 20 regions x 200 actions"
           % (rss_start / 1024, rss_loaded / 1024))
+    small, large, actions = results["remind"]
+    print("echeance.remind, nothing due: %.3f ms with 1000 actions armed, %.3f ms with %d (ratio %.2f)"
+          % (small, large, actions, large / small))
     table_ms, document_ms, actions, size = results["import"]
     print("plan.import dry run, %d actions (%d KiB of table text): %.1f ms; the same as a document: %.1f ms"
           % (actions, size // 1024, table_ms, document_ms))
