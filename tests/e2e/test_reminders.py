@@ -4,10 +4,11 @@ a daemon down over the moment catches up once; a clock that jumps back and
 forth fires nothing twice; an edited échéance is reminded again; done
 actions and old plans get none."""
 import os
+import subprocess
 import tempfile
 import unittest
 
-from harness import Daemon, FakeClock, recv_event, subscriber, sync_subscriber
+from harness import CONCERTCTL, Daemon, FakeClock, recv_event, subscriber, sync_subscriber
 
 CONFIG = "[node]\ntimezone = America/Toronto\n[reminders]\ncheck_every = %s\n"
 
@@ -149,6 +150,24 @@ class Reminders(unittest.TestCase):
                          [("upcoming", 14, "2026-09-19"), ("upcoming", 7, "2026-09-26")])
         err = self.c.error("region.update", id="estrie", reminders={"days": [400]})
         self.assertEqual((err["code"], err["field"]), ("invalid_argument", "reminders.days"))
+
+    def test_concertctl_sets_horizons_and_lists_reminders(self):
+        self.start()
+        self.seed()
+        base = [CONCERTCTL, "--endpoint", self.d.command, "--events", self.d.events]
+        r = subprocess.run(base + ["region", "update", "estrie", "--remind-days", "10", "--remind-overdue", "false"],
+                           capture_output=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("Rappels      : 10 jours avant chaque échéance\n", r.stdout.decode())
+        r = subprocess.run(base + ["echeances", "reminders", "--region", "estrie"], capture_output=True, timeout=30)
+        lines = r.stdout.decode().splitlines()
+        self.assertEqual(len(lines), 3)  # header, rule, one reminder
+        self.assertIn("2026-09-23  à venir", lines[2])
+        self.assertIn("Tenir le forum régional", lines[2])
+        r = subprocess.run(base + ["region", "update", "estrie", "--remind-overdue", "peut-être"], capture_output=True,
+                           timeout=30)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("--remind-overdue: true ou false", r.stderr.decode())
 
     def test_undated_windows_only_when_asked(self):
         self.start()

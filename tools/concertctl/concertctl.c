@@ -52,6 +52,12 @@ static const opt region_opts[] = {
     {"organisation", 's', NULL, "organisation porteuse (ex.: TPDSL)", "organisation (e.g. TPDSL)"},
     {"kind", 's', NULL, "local, regional ou national", "local, regional or national"},
     {"territory", 'l', "territories", "territoire (MRC), répétable", "territory (MRC), repeatable"},
+    {"remind-days", 'l', "remind_days", "rappel N jours avant une échéance, répétable (défaut 30, 7, 1)",
+     "reminder N days before an échéance, repeatable (default 30, 7, 1)"},
+    {"remind-overdue", 's', "remind_overdue", "rappel le lendemain d'une échéance passée: true ou false",
+     "reminder the day after an échéance passed: true or false"},
+    {"follow-up-days", 'i', "follow_up_days", "échéances en continu ou sur demande: un rappel tous les N jours (0: aucun)",
+     "ongoing or on-demand échéances: a reminder every N days (0: none)"},
     {NULL, 0, NULL, NULL, NULL}};
 static const opt plan_opts[] = {
     {"title", 's', NULL, "titre (ex.: Plan d'action 2018-2023)", "title"},
@@ -124,6 +130,12 @@ static const opt echeance_opts[] = {
     {"to", 'd', NULL, "jusqu'à", "until"},
     {"unparsed", 'f', NULL, "les échéances qui n'ont pu être lues en dates", "schedules that could not be read as dates"},
     {"all", 'f', "include_closed", "inclut les actions réalisées ou annulées", "include done or cancelled actions"},
+    {NULL, 0, NULL, NULL, NULL}};
+static const opt reminder_opts[] = {
+    {"region", 's', NULL, "une seule région", "one region only"},
+    {"state", 's', NULL, "pending (défaut: à venir), sent (envoyés) ou skipped (sautés)",
+     "pending (default), sent or skipped"},
+    {"limit", 'i', NULL, "au plus N lignes (défaut 100)", "at most N rows (default 100)"},
     {NULL, 0, NULL, NULL, NULL}};
 static const opt parse_opts[] = {{"plan-start", 'd', NULL, "début du plan, pour « an 1 »", "plan start, for \"an 1\""},
                                  {NULL, 0, NULL, NULL, NULL}};
@@ -207,6 +219,8 @@ static const command commands[] = {
      "what comes due, soonest first"},
     {"echeances", "parse", "echeance.parse", {"text"}, "s", parse_opts, "montre comment une échéance est lue",
      "shows how a schedule text is read"},
+    {"echeances", "reminders", "echeance.reminders", {0}, "", reminder_opts, "les rappels prévus, le plus proche d'abord",
+     "the reminders armed, soonest first"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -472,6 +486,50 @@ static int import_args(json_t *args)
     return 0;
 }
 
+/* region create/update: --remind-days, --remind-overdue and --follow-up-days
+ * become args.reminders. */
+static int reminder_args(json_t *args)
+{
+    json_t *days = json_object_get(args, "remind_days"), *overdue = json_object_get(args, "remind_overdue"),
+           *every = json_object_get(args, "follow_up_days");
+    if (!days && !overdue && !every)
+        return 0;
+    json_t *r = json_object();
+    if (days) {
+        json_t *list = json_array();
+        size_t i;
+        json_t *d;
+        json_array_foreach(days, i, d)
+        {
+            char *end;
+            long v = strtol(json_string_value(d), &end, 10);
+            if (*end || v < 0) {
+                json_decref(list);
+                json_decref(r);
+                return fail("invalid_argument", T("--remind-days %s: un nombre de jours", "--remind-days %s: a number of days"),
+                            json_string_value(d));
+            }
+            json_array_append_new(list, json_integer(v));
+        }
+        json_object_set_new(r, "days", list);
+    }
+    if (overdue) {
+        const char *v = json_string_value(overdue);
+        if (!v || (strcmp(v, "true") != 0 && strcmp(v, "false") != 0)) {
+            json_decref(r);
+            return fail("invalid_argument", "%s", T("--remind-overdue: true ou false", "--remind-overdue: true or false"));
+        }
+        json_object_set_new(r, "overdue", json_boolean(v[0] == 't'));
+    }
+    if (every)
+        json_object_set(r, "undated_every_days", every);
+    json_object_set_new(args, "reminders", r);
+    json_object_del(args, "remind_days");
+    json_object_del(args, "remind_overdue");
+    json_object_del(args, "follow_up_days");
+    return 0;
+}
+
 /* NOUN VERB for an op the daemon has and this table does not (a plugin's):
  * --KEY VALUE become args (digits as integers, true/false as booleans); a
  * first positional argument is the region. */
@@ -685,6 +743,8 @@ int main(int argc, char **argv)
     }
     if (status == 0 && json_object_get(args, "_file"))
         status = import_args(args);
+    if (status == 0)
+        status = reminder_args(args);
     if (status == 0)
         status = run(&conn, cmd->op, args, json || (strcmp(cmd->op, "plan.export") == 0 && !json_object_get(args, "format")));
     /* plan show: the plan, then its whole tree, to read beside the document. */

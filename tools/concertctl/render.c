@@ -36,7 +36,10 @@ static const char *word(const char *v)
         {"national", "nationale", "national"},    {"dated", "datée", "dated"},
         {"on_demand", "sur demande", "on demand"}, {"unknown", "non datée", "undated"},
         {"running", "en service", "running"},     {"refused", "refusé", "refused"},
-        {"stopped", "arrêté", "stopped"},
+        {"stopped", "arrêté", "stopped"},         {"upcoming", "à venir", "upcoming"},
+        {"overdue", "en retard", "overdue"},      {"follow_up", "suivi", "follow-up"},
+        {"pending", "prévu", "pending"},          {"sent", "envoyé", "sent"},
+        {"skipped", "sauté", "skipped"},
     };
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
         if (strcmp(v, words[i][0]) == 0)
@@ -456,6 +459,20 @@ void ctl_render(const char *op, const msgpack_object *r, bool json)
         table(r, cols, COUNT(cols));
     } else if (strncmp(op, "region.", 7) == 0) {
         details(r, region_rows, COUNT(region_rows));
+        const msgpack_object *rem = cn_mp_get(r, "reminders");
+        if (rem && rem->type == MSGPACK_OBJECT_MAP) {
+            char days[256], every[32];
+            const msgpack_object *ov = cn_mp_get(rem, "overdue"), *ev = cn_mp_get(rem, "undated_every_days");
+            scalar(cn_mp_get(rem, "days"), days, sizeof days, false);
+            scalar(ev, every, sizeof every, false);
+            bool late = ov && ov->type == MSGPACK_OBJECT_BOOLEAN && ov->via.boolean;
+            bool follow = ev && ev->type == MSGPACK_OBJECT_POSITIVE_INTEGER && ev->via.u64 > 0;
+            printf(T("Rappels      : %s jours avant chaque échéance%s%s%s%s\n",
+                     "Reminders    : %s days before each échéance%s%s%s%s\n"),
+                   *days ? days : "0", late ? T(", et le lendemain si elle est passée", ", and the day after if it passed") : "",
+                   follow ? T("; en continu: tous les ", "; ongoing: every ") : "", follow ? every : "",
+                   follow ? T(" jours", " days") : "");
+        }
         const msgpack_object *t = cn_mp_get(r, "territories");
         if (t && t->via.array.size) {
             heading("Territoires", "Territories");
@@ -568,6 +585,22 @@ void ctl_render(const char *op, const msgpack_object *r, bool json)
                                           {"text", "Texte", "Text", 50, false}};
             table(r, cols, COUNT(cols));
         }
+    } else if (strcmp(op, "echeance.reminders") == 0) {
+        static const column cols[] = {{"due_on", "Le", "On", 10, false},
+                                      {"type", "Rappel", "Reminder", 9, true},
+                                      {"horizon_days", "Jours av.", "Days bef.", 9, false},
+                                      {"region", "Région", "Region", 14, false},
+                                      {"number", "Action", "Action", 8, false},
+                                      {"end", "Échéance", "Due", 10, false},
+                                      {"state", "État", "State", 8, true},
+                                      {"text", "Texte", "Text", 50, false}};
+        table(r, cols, COUNT(cols));
+    } else if (strcmp(op, "echeance.remind") == 0) {
+        static const column cols[] = {{"type", "Rappel", "Reminder", 9, true},
+                                      {"region", "Région", "Region", 14, false},
+                                      {"number", "Action", "Action", 8, false},
+                                      {"due_on", "Dû le", "Due on", 10, false}};
+        table(cn_mp_get(r, "sent"), cols, COUNT(cols));
     } else if (strcmp(op, "echeance.parse") == 0) {
         static const column cols[] = {{"kind", "Type", "Kind", 12, true},
                                       {"start", "Début", "Start", 10, false},
