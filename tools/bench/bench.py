@@ -66,9 +66,17 @@ def rss_kib(pid):
     return -1
 
 
+CALL_IDS = iter(range(10**6, 10**9))
+
+
 def call(sock, op, **args):
-    sock.send(msgpack.packb({"v": 1, "id": 1, "op": op, "args": args}))
+    """One request and its reply (replies to earlier frames, such as the
+    warm-up's node.info retries, are skipped by id)."""
+    rid = next(CALL_IDS)
+    sock.send(msgpack.packb({"v": 1, "id": rid, "op": op, "args": args}))
     reply = msgpack.unpackb(sock.recv(), raw=False)
+    while reply.get("id") != rid:
+        reply = msgpack.unpackb(sock.recv(), raw=False)
     if not reply["ok"]:
         raise RuntimeError("%s: %s" % (op, reply["error"]))
     return reply["result"]

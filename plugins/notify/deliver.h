@@ -1,0 +1,26 @@
+/* deliver.h: sending one message, on a worker thread (it blocks): an
+ * e-mail through SMTP, or a webhook as an HTTP POST of JSON, both with
+ * libcurl. Nothing here touches the database or the loop. */
+#ifndef NOTIFY_DELIVER_H
+#define NOTIFY_DELIVER_H
+
+#include <stdbool.h>
+
+#include "notify.h"
+
+typedef struct {
+    /* in: all owned by the delivery (deliver_free frees them) */
+    long long id;
+    char *channel, *address, *payload;
+    notify_config cfg;
+    /* out */
+    bool ok;
+    char error[512];
+} delivery;
+
+/* Runs the delivery (blocking; worker thread). */
+void deliver_run(delivery *d);
+
+void deliver_free(delivery *d);
+
+#endif

@@ -1,0 +1,458 @@
+/* notify: delivers the notifications of concertd (échéance reminders and
+ * any other event) by e-mail or webhook, to whoever subscribed to them.
+ * See notify.h for how a message goes from an event to the outbox and out,
+ * message.h for what it says, proto/PROTOCOL.md ("notify") for the ops. */
+#define _GNU_SOURCE /* strcasestr */
+#include <ctype.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+
+#include "message.h"
+#include "notify.h"
+
+const cd_host_api *api;
+notify_config notify_cfg;
+static cd_host *host;
+
+static const char *const migrations[] = {
+    "CREATE TABLE notify_subscriptions("
+    "  id INTEGER PRIMARY KEY,"
+    "  region TEXT,"                                   /* NULL: every region */
+    "  channel TEXT NOT NULL CHECK(channel IN ('email', 'webhook')),"
+    "  address TEXT NOT NULL,"
+    "  events TEXT NOT NULL,"                          /* patterns, ", "-separated: echeance.*, adhesion.decided */
+    "  responsible TEXT,"                              /* only actions whose responsible contains it */
+    "  lang TEXT NOT NULL DEFAULT 'fr',"
+    "  created_ms INTEGER NOT NULL);"
+    "CREATE TABLE notify_outbox("
+    "  id INTEGER PRIMARY KEY,"
+    "  subscription INTEGER NOT NULL,"
+    "  dedupe_key TEXT NOT NULL,"
+    "  channel TEXT NOT NULL, address TEXT NOT NULL,"
+    "  subject TEXT, body TEXT NOT NULL,"
+    "  state TEXT NOT NULL DEFAULT 'waiting',"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  next_attempt_ms INTEGER NOT NULL, last_error TEXT,"
+    "  created_ms INTEGER NOT NULL, sent_ms INTEGER,"
+    "  UNIQUE(subscription, dedupe_key));"
+    "CREATE INDEX notify_outbox_due ON notify_outbox(next_attempt_ms) WHERE state = 'waiting';",
+};
+
+/* ---- configuration -------------------------------------------------------- */
+
+static void setting(cd_host *h, const char *key, const char *dflt, char *out, size_t cap)
+{
+    const char *v = api->config(h, NULL, key);
+    snprintf(out, cap, "%s", v ? v : dflt);
+}
+
+static int number(cd_host *h, const char *key, int dflt, int min, int max, int *out)
+{
+    const char *v = api->config(h, NULL, key);
+    if (!v) {
+        *out = dflt;
+        return 0;
+    }
+    char *end;
+    long n = strtol(v, &end, 10);
+    if (*end || n < min || n > max) {
+        api->log(h, CD_LOG_ERROR, "[plugin.notify] %s = %s: un nombre entre %d et %d est attendu", key, v, min, max);
+        return -1;
+    }
+    *out = (int)n;
+    return 0;
+}
+
+int notify_config_load(cd_host *h)
+{
+    notify_config *c = &notify_cfg;
+    setting(h, "smtp_url", "smtp://127.0.0.1:25", c->smtp_url, sizeof c->smtp_url);
+    setting(h, "smtp_user", "", c->smtp_user, sizeof c->smtp_user);
+    setting(h, "smtp_password", "", c->smtp_password, sizeof c->smtp_password);
+    setting(h, "tls", "try", c->tls, sizeof c->tls);
+    setting(h, "from", "concertd <concertd@localhost>", c->from, sizeof c->from);
+    setting(h, "templates", "", c->templates, sizeof c->templates);
+    int pump_ms = 0;
+    if (number(h, "max_attempts", 8, 1, 1000, &c->max_attempts) || number(h, "retry_base", 30, 1, 86400, &c->retry_base_s) ||
+        number(h, "retry_max", 3600, 1, 7 * 86400, &c->retry_max_s) || number(h, "timeout", 30, 1, 600, &c->timeout_s) ||
+        number(h, "max_in_flight", 4, 1, 64, &c->max_in_flight) || number(h, "pump_ms", 1000, 10, 600000, &pump_ms))
+        return -1;
+    c->pump_ms = pump_ms;
+    if (strcmp(c->tls, "none") && strcmp(c->tls, "try") && strcmp(c->tls, "required")) {
+        api->log(h, CD_LOG_ERROR, "[plugin.notify] tls = %s: none, try ou required", c->tls);
+        return -1;
+    }
+    if (strncmp(c->smtp_url, "smtp://", 7) && strncmp(c->smtp_url, "smtps://", 8)) {
+        api->log(h, CD_LOG_ERROR, "[plugin.notify] smtp_url = %s: smtp://hôte:port ou smtps://hôte:port", c->smtp_url);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- event → outbox --------------------------------------------------------- */
+
+/* JSON of a msgpack object (webhook bodies). */
+static void json_of(const msgpack_object *o, msgpack_sbuffer *out)
+{
+    char buf[64];
+    switch (o->type) {
+    case MSGPACK_OBJECT_NIL: msgpack_sbuffer_write(out, "null", 4); break;
+    case MSGPACK_OBJECT_BOOLEAN: msgpack_sbuffer_write(out, o->via.boolean ? "true" : "false", o->via.boolean ? 4 : 5); break;
+    case MSGPACK_OBJECT_POSITIVE_INTEGER:
+        snprintf(buf, sizeof buf, "%llu", (unsigned long long)o->via.u64);
+        msgpack_sbuffer_write(out, buf, strlen(buf));
+        break;
+    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+        snprintf(buf, sizeof buf, "%lld", (long long)o->via.i64);
+        msgpack_sbuffer_write(out, buf, strlen(buf));
+        break;
+    case MSGPACK_OBJECT_FLOAT32:
+    case MSGPACK_OBJECT_FLOAT64:
+        snprintf(buf, sizeof buf, "%.17g", o->via.f64);
+        msgpack_sbuffer_write(out, buf, strlen(buf));
+        break;
+    case MSGPACK_OBJECT_STR: {
+        msgpack_sbuffer_write(out, "\"", 1);
+        for (uint32_t i = 0; i < o->via.str.size; i++) {
+            unsigned char c = (unsigned char)o->via.str.ptr[i];
+            if (c == '"' || c == '\\') {
+                char e[2] = {'\\', (char)c};
+                msgpack_sbuffer_write(out, e, 2);
+            } else if (c < 0x20) {
+                snprintf(buf, sizeof buf, "\\u%04x", c);
+                msgpack_sbuffer_write(out, buf, 6);
+            } else {
+                msgpack_sbuffer_write(out, (const char *)&c, 1);
+            }
+        }
+        msgpack_sbuffer_write(out, "\"", 1);
+        break;
+    }
+    case MSGPACK_OBJECT_ARRAY:
+        msgpack_sbuffer_write(out, "[", 1);
+        for (uint32_t i = 0; i < o->via.array.size; i++) {
+            if (i)
+                msgpack_sbuffer_write(out, ",", 1);
+            json_of(&o->via.array.ptr[i], out);
+        }
+        msgpack_sbuffer_write(out, "]", 1);
+        break;
+    case MSGPACK_OBJECT_MAP:
+        msgpack_sbuffer_write(out, "{", 1);
+        for (uint32_t i = 0; i < o->via.map.size; i++) {
+            if (i)
+                msgpack_sbuffer_write(out, ",", 1);
+            json_of(&o->via.map.ptr[i].key, out);
+            msgpack_sbuffer_write(out, ":", 1);
+            json_of(&o->via.map.ptr[i].val, out);
+        }
+        msgpack_sbuffer_write(out, "}", 1);
+        break;
+    default: msgpack_sbuffer_write(out, "null", 4); break;
+    }
+}
+
+static bool matches(const char *patterns, const char *type)
+{
+    char copy[1024];
+    snprintf(copy, sizeof copy, "%s", patterns);
+    for (char *save = NULL, *p = strtok_r(copy, ", ", &save); p; p = strtok_r(NULL, ", ", &save))
+        if (fnmatch(p, type, 0) == 0)
+            return true;
+    return false;
+}
+
+/* The same reminder twice is one message: reminders are keyed by what they
+ * remind (action, window, horizon), other events by (origin, seq). */
+static void dedupe_key(const msgpack_object *event, const char *type, char *out, size_t cap)
+{
+    const msgpack_object *d = cd_get(event, "data");
+    if (strncmp(type, "echeance.", 9) == 0) {
+        char end[16], horizon[16] = "";
+        cd_str(cd_get(cd_get(d, "window"), "end"), end, sizeof end);
+        const msgpack_object *hz = cd_get(d, "horizon_days");
+        if (hz && hz->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+            snprintf(horizon, sizeof horizon, "%llu", (unsigned long long)hz->via.u64);
+        snprintf(out, cap, "%s:%lld:%s:%s", type, (long long)cd_int(cd_get(cd_get(d, "action"), "id"), 0), end, horizon);
+        return;
+    }
+    char origin[64];
+    cd_str(cd_get(event, "origin"), origin, sizeof origin);
+    snprintf(out, cap, "%s:%lld", origin, (long long)cd_int(cd_get(event, "seq"), 0));
+}
+
+static int on_event(cd_host *h, const msgpack_object *event, void *data)
+{
+    (void)data;
+    char region[64], type[64], responsible[512];
+    cd_str(cd_get(event, "region"), region, sizeof region);
+    cd_str(cd_get(event, "type"), type, sizeof type);
+    if (strlen(type) > 7 && memcmp(type, "notify.", 7) == 0)
+        return 0; /* never a message about messages */
+    const msgpack_object *d = cd_get(event, "data"), *action = cd_get(d, "action");
+    cd_str(cd_get(action && action->type == MSGPACK_OBJECT_MAP ? action : d, "responsible"), responsible,
+           sizeof responsible);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(api->db(h), "SELECT id, channel, address, events, responsible, lang FROM notify_subscriptions"
+                                       " WHERE region IS NULL OR region = ? ORDER BY id",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
+    char key[256];
+    dedupe_key(event, type, key, sizeof key);
+    int rc = 0;
+    while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+        const char *channel = (const char *)sqlite3_column_text(st, 1), *address = (const char *)sqlite3_column_text(st, 2);
+        const char *who = (const char *)sqlite3_column_text(st, 4), *lang = (const char *)sqlite3_column_text(st, 5);
+        if (!matches((const char *)sqlite3_column_text(st, 3), type) || (who && !strcasestr(responsible, who)))
+            continue;
+        char *subject, *body;
+        if (message_render(event, lang, notify_cfg.templates, &subject, &body) != 0) {
+            rc = -1;
+            break;
+        }
+        if (strcmp(channel, "webhook") == 0) {
+            /* The event itself, with the words a person would read. */
+            msgpack_sbuffer json;
+            msgpack_sbuffer_init(&json);
+            msgpack_sbuffer_write(&json, "{\"subject\":", 11);
+            msgpack_object s = {.type = MSGPACK_OBJECT_STR, .via.str = {(uint32_t)strlen(subject), subject}};
+            json_of(&s, &json);
+            msgpack_sbuffer_write(&json, ",\"text\":", 8);
+            msgpack_object b = {.type = MSGPACK_OBJECT_STR, .via.str = {(uint32_t)strlen(body), body}};
+            json_of(&b, &json);
+            msgpack_sbuffer_write(&json, ",\"event\":", 9);
+            json_of(event, &json);
+            msgpack_sbuffer_write(&json, "}", 2); /* with the NUL */
+            rc = outbox_add(h, sqlite3_column_int64(st, 0), key, channel, address, subject, json.data);
+            msgpack_sbuffer_destroy(&json);
+        } else {
+            rc = outbox_add(h, sqlite3_column_int64(st, 0), key, channel, address, subject, body);
+        }
+        free(subject);
+        free(body);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* ---- ops -------------------------------------------------------------------- */
+
+static bool email_valid(const char *s)
+{
+    const char *at = strchr(s, '@');
+    if (!at || at == s || !at[1] || strchr(at + 1, '@') || strlen(s) > 254)
+        return false;
+    for (const char *p = s; *p; p++)
+        if (isspace((unsigned char)*p) || *p == '<' || *p == '>' || *p == ',' || *p == ';' || (unsigned char)*p < 0x20)
+            return false;
+    return true;
+}
+
+static bool url_valid(const char *s)
+{
+    if (strncmp(s, "http://", 7) && strncmp(s, "https://", 8))
+        return false;
+    for (const char *p = s; *p; p++)
+        if ((unsigned char)*p <= 0x20)
+            return false;
+    return strlen(s) < 2048;
+}
+
+static int pack_subscriptions(cd_host *h, msgpack_packer *pk, int64_t only)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(api->db(h), "SELECT id, region, channel, address, events, responsible, lang, created_ms"
+                                       " FROM notify_subscriptions WHERE ?1 = 0 OR id = ?1 ORDER BY id",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_int64(st, 1, only);
+    msgpack_sbuffer rows;
+    msgpack_sbuffer_init(&rows);
+    msgpack_packer rp;
+    msgpack_packer_init(&rp, &rows, msgpack_sbuffer_write);
+    uint32_t n = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        msgpack_pack_map(&rp, 8);
+        for (int i = 0; i < 8; i++) {
+            const char *name = sqlite3_column_name(st, i);
+            msgpack_pack_str_with_body(&rp, name, strlen(name));
+            if (sqlite3_column_type(st, i) == SQLITE_NULL) {
+                msgpack_pack_nil(&rp);
+            } else if (sqlite3_column_type(st, i) == SQLITE_INTEGER) {
+                msgpack_pack_int64(&rp, sqlite3_column_int64(st, i));
+            } else if (i == 4) { /* events: a list */
+                char copy[1024];
+                snprintf(copy, sizeof copy, "%s", (const char *)sqlite3_column_text(st, i));
+                char *items[64];
+                int k = 0;
+                for (char *save = NULL, *p = strtok_r(copy, ", ", &save); p && k < 64; p = strtok_r(NULL, ", ", &save))
+                    items[k++] = p;
+                msgpack_pack_array(&rp, (size_t)k);
+                for (int j = 0; j < k; j++)
+                    msgpack_pack_str_with_body(&rp, items[j], strlen(items[j]));
+            } else {
+                const char *v = (const char *)sqlite3_column_text(st, i);
+                msgpack_pack_str_with_body(&rp, v, strlen(v));
+            }
+        }
+        n++;
+    }
+    sqlite3_finalize(st);
+    if (only) {
+        if (n == 1)
+            msgpack_pack_bin_body(pk, rows.data, rows.size); /* raw: the one map */
+    } else {
+        msgpack_pack_array(pk, n);
+        msgpack_pack_bin_body(pk, rows.data, rows.size);
+    }
+    msgpack_sbuffer_destroy(&rows);
+    return only && n != 1 ? 1 : 0;
+}
+
+static int subscribe_op(cd_req *req, void *data)
+{
+    cd_host *h = data;
+    const msgpack_object *args = api->req_args(req), *events = cd_get(args, "events");
+    char address[2048], region[64], responsible[256], lang[8], channel[16], list[1024] = "";
+    cd_str(cd_get(args, "address"), address, sizeof address);
+    cd_str(cd_get(args, "region"), region, sizeof region);
+    cd_str(cd_get(args, "responsible"), responsible, sizeof responsible);
+    cd_str(cd_get(args, "lang"), lang, sizeof lang);
+    bool webhook = strncmp(address, "http://", 7) == 0 || strncmp(address, "https://", 8) == 0;
+    snprintf(channel, sizeof channel, "%s", webhook ? "webhook" : "email");
+    if (!address[0])
+        return api->req_fail(req, "invalid_argument", "address",
+                             "address: une adresse courriel (coordination@table.org) ou l'URL d'un webhook (https://…)");
+    if (webhook ? !url_valid(address) : !email_valid(address))
+        return api->req_fail(req, "invalid_argument", "address", "%s n'est ni une adresse courriel ni une URL http(s)",
+                             address);
+    if (!lang[0])
+        snprintf(lang, sizeof lang, "%s", api->req_lang(req));
+    if (strcmp(lang, "fr") && strcmp(lang, "en"))
+        return api->req_fail(req, "invalid_argument", "lang", "lang: fr ou en");
+    if (region[0]) {
+        /* The region must exist: region.get says so, in the client's words. */
+        msgpack_sbuffer a, out;
+        msgpack_sbuffer_init(&a);
+        msgpack_sbuffer_init(&out);
+        msgpack_packer pk;
+        msgpack_packer_init(&pk, &a, msgpack_sbuffer_write);
+        msgpack_pack_map(&pk, 1);
+        msgpack_pack_str_with_body(&pk, "id", 2);
+        msgpack_pack_str_with_body(&pk, region, strlen(region));
+        char err[512];
+        int rc = api->call(h, "region.get", a.data, a.size, &out, err, sizeof err);
+        msgpack_sbuffer_destroy(&a);
+        msgpack_sbuffer_destroy(&out);
+        if (rc != 0)
+            return api->req_fail(req, "not_found", "region", "%s", err);
+    }
+    if (events && events->type == MSGPACK_OBJECT_ARRAY) {
+        for (uint32_t i = 0; i < events->via.array.size; i++) {
+            char p[128];
+            cd_str(&events->via.array.ptr[i], p, sizeof p);
+            if (!p[0] || strpbrk(p, ", /"))
+                return api->req_fail(req, "invalid_argument", "events",
+                                     "events: des types d'événements ou motifs (echeance.*, adhesion.decided)");
+            size_t len = strlen(list);
+            snprintf(list + len, sizeof list - len, "%s%s", len ? ", " : "", p);
+        }
+    } else if (events && events->type != MSGPACK_OBJECT_NIL) {
+        return api->req_fail(req, "bad_request", "events", "events: une liste de motifs");
+    }
+    if (!list[0])
+        snprintf(list, sizeof list, "echeance.*");
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(api->db(h), "INSERT INTO notify_subscriptions(region, channel, address, events, responsible,"
+                                       " lang, created_ms) VALUES (nullif(?,''),?,?,?,nullif(?,''),?,?)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return api->req_fail(req, "internal", NULL, "%s", sqlite3_errmsg(api->db(h)));
+    sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, channel, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, address, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, list, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, responsible, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, lang, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 7, api->now_ms(h));
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return api->req_fail(req, "internal", NULL, "%s", sqlite3_errmsg(api->db(h)));
+    return pack_subscriptions(h, api->req_result(req), sqlite3_last_insert_rowid(api->db(h))) ? -1 : 0;
+}
+
+static int list_op(cd_req *req, void *data)
+{
+    return pack_subscriptions(data, api->req_result(req), 0) ? api->req_fail(req, "internal", NULL, "list") : 0;
+}
+
+static int unsubscribe_op(cd_req *req, void *data)
+{
+    cd_host *h = data;
+    int64_t id = cd_int(cd_get(api->req_args(req), "id"), 0);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(api->db(h), "DELETE FROM notify_subscriptions WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
+        return api->req_fail(req, "internal", NULL, "%s", sqlite3_errmsg(api->db(h)));
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (sqlite3_changes(api->db(h)) == 0)
+        return api->req_fail(req, "not_found", "id", "aucun abonnement n° %lld (notify.list les donne)", (long long)id);
+    msgpack_packer *pk = api->req_result(req);
+    msgpack_pack_map(pk, 1);
+    msgpack_pack_str_with_body(pk, "removed", 7);
+    msgpack_pack_int64(pk, id);
+    return 0;
+}
+
+/* ---- load / unload ------------------------------------------------------------ */
+
+static int init(cd_host *h, const cd_host_api *host_api, void **state)
+{
+    (void)state;
+    api = host_api;
+    host = h;
+    if (notify_config_load(h) != 0)
+        return -1;
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+        api->log(h, CD_LOG_ERROR, "libcurl: initialisation impossible");
+        return -1;
+    }
+    static const char *const subscribe_args[] = {"address", "region", "events", "responsible", "lang", NULL};
+    static const char *const id_args[] = {"id", NULL};
+    static const char *const outbox_args[] = {"state", "limit", NULL};
+    static const char *const no_args[] = {NULL};
+    const cd_op_spec ops[] = {
+        {"notify.subscribe", subscribe_op, h, subscribe_args,
+         "abonne une adresse courriel ou un webhook à des événements (défaut: echeance.*)",
+         "subscribes an e-mail address or a webhook to events (default: echeance.*)"},
+        {"notify.list", list_op, h, no_args, "liste les abonnements", "lists the subscriptions"},
+        {"notify.unsubscribe", unsubscribe_op, h, id_args, "retire un abonnement", "removes a subscription"},
+        {"notify.outbox", outbox_list_op, h, outbox_args, "les messages en attente (ou envoyés, en échec) et pourquoi",
+         "the messages waiting (or sent, failed) and why"},
+        {"notify.retry", outbox_retry_op, h, id_args, "renvoie les messages en échec (ou celui donné)",
+         "sends the failed messages (or the one given) again"},
+    };
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+        if (api->register_op(h, &ops[i]) != 0)
+            return -1;
+    if (api->migrate(h, migrations, sizeof migrations / sizeof migrations[0]) != 0 ||
+        api->subscribe(h, "*", on_event, NULL) != 0 || outbox_start(h) != 0)
+        return -1;
+    return 0;
+}
+
+static void fini(void *state)
+{
+    (void)state;
+    outbox_stop();
+    curl_global_cleanup();
+}
+
+CD_PLUGIN("notify", "0.1.0", init, fini);
