@@ -139,9 +139,16 @@ static int authorize(void *data, int action, const char *a1, const char *a2, con
         return has_prefix(a1, p->name) ? SQLITE_OK : SQLITE_DENY;
     case SQLITE_CREATE_INDEX:
     case SQLITE_DROP_INDEX:
+        /* UNIQUE and PRIMARY KEY constraints make indexes SQLite names
+         * itself ("sqlite_autoindex_<table>_1"): the table's prefix counts. */
+        if (strncmp(a1, "sqlite_autoindex_", 17) == 0)
+            return has_prefix(a1 + 17, p->name) && has_prefix(a2, p->name) ? SQLITE_OK : SQLITE_DENY;
+        return has_prefix(a1, p->name) && has_prefix(a2, p->name) ? SQLITE_OK : SQLITE_DENY;
     case SQLITE_CREATE_TRIGGER:
     case SQLITE_DROP_TRIGGER:
         return has_prefix(a1, p->name) && has_prefix(a2, p->name) ? SQLITE_OK : SQLITE_DENY;
+    case SQLITE_REINDEX: /* a new index is filled by a reindex of it */
+        return a1 && has_prefix(a1, p->name) ? SQLITE_OK : SQLITE_DENY;
     case SQLITE_ALTER_TABLE:
         return has_prefix(a2, p->name) ? SQLITE_OK : SQLITE_DENY;
     default: /* transactions, savepoints, pragmas, attach: the host's */

@@ -101,5 +101,6 @@ void deliver_free(delivery *d)
     free(d->channel);
     free(d->address);
     free(d->payload);
+    free(d->region);
     free(d);
 }

@@ -11,7 +11,7 @@
 typedef struct {
     /* in: all owned by the delivery (deliver_free frees them) */
     long long id;
-    char *channel, *address, *payload;
+    char *channel, *address, *payload, *region;
     notify_config cfg;
     /* out */
     bool ok;

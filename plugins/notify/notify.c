@@ -32,6 +32,7 @@ static const char *const migrations[] = {
     "CREATE TABLE notify_outbox("
     "  id INTEGER PRIMARY KEY,"
     "  subscription INTEGER NOT NULL,"
+    "  region TEXT NOT NULL,"                          /* of the event, for notify.failed */
     "  dedupe_key TEXT NOT NULL,"
     "  channel TEXT NOT NULL, address TEXT NOT NULL,"
     "  subject TEXT, body TEXT NOT NULL,"
@@ -229,10 +230,10 @@ static int on_event(cd_host *h, const msgpack_object *event, void *data)
             msgpack_sbuffer_write(&json, ",\"event\":", 9);
             json_of(event, &json);
             msgpack_sbuffer_write(&json, "}", 2); /* with the NUL */
-            rc = outbox_add(h, sqlite3_column_int64(st, 0), key, channel, address, subject, json.data);
+            rc = outbox_add(h, sqlite3_column_int64(st, 0), region, key, channel, address, subject, json.data);
             msgpack_sbuffer_destroy(&json);
         } else {
-            rc = outbox_add(h, sqlite3_column_int64(st, 0), key, channel, address, subject, body);
+            rc = outbox_add(h, sqlite3_column_int64(st, 0), region, key, channel, address, subject, body);
         }
         free(subject);
         free(body);

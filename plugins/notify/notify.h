@@ -39,8 +39,8 @@ int notify_config_load(cd_host *h);
 
 /* The outbox: adds a message (ignored when the same subscription already
  * has one with that dedupe key), and starts/stops the pump. */
-int outbox_add(cd_host *h, int64_t subscription, const char *dedupe_key, const char *channel, const char *address,
-               const char *subject, const char *body);
+int outbox_add(cd_host *h, int64_t subscription, const char *region, const char *dedupe_key, const char *channel,
+               const char *address, const char *subject, const char *body);
 int outbox_start(cd_host *h);
 void outbox_stop(void);
 

@@ -17,24 +17,25 @@
 static cd_timer *pump_timer;
 static int in_flight;
 
-int outbox_add(cd_host *h, int64_t subscription, const char *dedupe_key, const char *channel, const char *address,
-               const char *subject, const char *body)
+int outbox_add(cd_host *h, int64_t subscription, const char *region, const char *dedupe_key, const char *channel,
+               const char *address, const char *subject, const char *body)
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(api->db(h),
-                           "INSERT OR IGNORE INTO notify_outbox(subscription, dedupe_key, channel, address, subject, body,"
-                           " next_attempt_ms, created_ms) VALUES (?,?,?,?,?,?,?,?)",
+                           "INSERT OR IGNORE INTO notify_outbox(subscription, region, dedupe_key, channel, address, subject,"
+                           " body, next_attempt_ms, created_ms) VALUES (?,?,?,?,?,?,?,?,?)",
                            -1, &st, NULL) != SQLITE_OK)
         return -1;
     int64_t now = api->now_ms(h);
     sqlite3_bind_int64(st, 1, subscription);
-    sqlite3_bind_text(st, 2, dedupe_key, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, channel, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, address, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, subject, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 6, body, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 7, now);
+    sqlite3_bind_text(st, 2, region, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, dedupe_key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, channel, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, address, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, subject, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, body, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 8, now);
+    sqlite3_bind_int64(st, 9, now);
     int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
     sqlite3_finalize(st);
     return rc;
@@ -113,7 +114,7 @@ static int done(cd_host *h, void *data, int status)
             msgpack_pack_str_with_body(&pk, "error", 5);
             msgpack_pack_str_with_body(&pk, d->error, strlen(d->error));
             if (rc == 0)
-                rc = api->emit(h, "*", "notify.failed", buf.data, buf.size);
+                rc = api->emit(h, d->region, "notify.failed", buf.data, buf.size);
             msgpack_sbuffer_destroy(&buf);
         } else {
             long long delay = d->cfg.retry_base_s;
@@ -141,7 +142,18 @@ static int pump(cd_host *h, void *data)
         return 0;
     sqlite3 *db = api->db(h);
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "SELECT id, channel, address, subject, body, created_ms FROM notify_outbox"
+    /* A message left 'sending' for much longer than an attempt can take
+     * lost its answer (its transaction failed): it waits again. */
+    sqlite3_stmt *stale;
+    if (sqlite3_prepare_v2(db, "UPDATE notify_outbox SET state = 'waiting' WHERE state = 'sending'"
+                               " AND next_attempt_ms < ?", -1, &stale, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_int64(stale, 1, api->now_ms(h) - (int64_t)notify_cfg.timeout_s * 4000);
+    int srk = sqlite3_step(stale);
+    sqlite3_finalize(stale);
+    if (srk != SQLITE_DONE)
+        return -1;
+    if (sqlite3_prepare_v2(db, "SELECT id, channel, address, subject, body, created_ms, region FROM notify_outbox"
                                " WHERE state = 'waiting' AND next_attempt_ms <= ? ORDER BY next_attempt_ms LIMIT ?",
                            -1, &st, NULL) != SQLITE_OK)
         return -1;
@@ -158,6 +170,7 @@ static int pump(cd_host *h, void *data)
         d->id = sqlite3_column_int64(st, 0);
         d->channel = strdup((const char *)sqlite3_column_text(st, 1));
         d->address = strdup((const char *)sqlite3_column_text(st, 2));
+        d->region = strdup((const char *)sqlite3_column_text(st, 6));
         d->cfg = notify_cfg;
         const char *subject = (const char *)sqlite3_column_text(st, 3), *body = (const char *)sqlite3_column_text(st, 4);
         if (d->channel && strcmp(d->channel, "email") == 0) {
@@ -167,12 +180,13 @@ static int pump(cd_host *h, void *data)
         } else {
             d->payload = strdup(body);
         }
-        if (!d->channel || !d->address || !d->payload) {
+        if (!d->channel || !d->address || !d->payload || !d->region) {
             deliver_free(d);
             rc = -1;
             break;
         }
-        if (exec_id(h, "UPDATE notify_outbox SET state = 'sending' WHERE id = ?1", d->id) != 0 ||
+        if (set_row(h, d->id, "UPDATE notify_outbox SET state = 'sending', next_attempt_ms = ?3 WHERE id = ?1", NULL,
+                    now) != 0 ||
             api->queue_work(h, work, done, d) != 0) {
             deliver_free(d);
             rc = -1;

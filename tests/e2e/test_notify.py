@@ -1,0 +1,218 @@
+"""The notify plugin, end to end: a real SMTP server (Debian's aiosmtpd) and
+a real HTTP endpoint, both run by the test; concertd with the plugin and a
+clock the test sets (libfaketime). A reminder arrives once, in French, with
+its accents; a server that is down makes the message wait, not vanish; a
+webhook gets the event as JSON; a message that keeps failing is given up
+with an event saying so."""
+import email
+import email.header
+import email.policy
+import http.server
+import json
+import os
+import socket
+import tempfile
+import threading
+import time
+import unittest
+
+from aiosmtpd.controller import Controller
+
+from harness import PLUGINS, Daemon, FakeClock
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Mailbox:
+    """An SMTP server keeping what it receives."""
+
+    def __init__(self, port):
+        self.port = port
+        self.messages = []
+        self.cond = threading.Condition()
+        self.controller = None
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.cond:
+            self.messages.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content,
+                                                                              policy=email.policy.default)))
+            self.cond.notify_all()
+        return "250 OK"
+
+    def start(self):
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self):
+        if self.controller:
+            self.controller.stop()
+            self.controller = None
+
+    def wait(self, count, timeout=30):
+        with self.cond:
+            if not self.cond.wait_for(lambda: len(self.messages) >= count, timeout):
+                raise TimeoutError("%d message(s) received, %d expected" % (len(self.messages), count))
+            return list(self.messages)
+
+
+class Hook(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        server = self.server
+        with server.cond:
+            server.bodies.append((self.headers["Content-Type"], body))
+            server.cond.notify_all()
+        self.send_response(server.status)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+class Notify(unittest.TestCase):
+    def setUp(self):
+        self.folder = tempfile.mkdtemp(prefix="concertd-e2e-")
+        # A clock that starts where the test says and then runs, so that
+        # retry delays pass.
+        self.clock = FakeClock(self.folder, "@2026-09-01 12:00:00")
+        self.mail = Mailbox(free_port())
+        self.mail.start()
+        self.web = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+        self.web.bodies, self.web.status, self.web.cond = [], 200, threading.Condition()
+        threading.Thread(target=self.web.serve_forever, daemon=True).start()
+        self.d = None
+
+    def tearDown(self):
+        if self.d:
+            if self.d.proc:
+                self.c.close()
+                self.assertEqual(self.d.stop(), 0)
+            self.d.cleanup()
+        self.mail.stop()
+        self.web.shutdown()
+        self.web.server_close()
+
+    def start(self):
+        config = ("[node]\ntimezone = America/Toronto\n[reminders]\ncheck_every = 3600\n"
+                  "[plugins]\npath = %s\nload = notify\n"
+                  "[plugin.notify]\nsmtp_url = smtp://127.0.0.1:%d\ntls = none\n"
+                  "from = Table des partenaires de Lanaudière <tpdsl@example.org>\n"
+                  "pump_ms = 50\nretry_base = 1\nretry_max = 1\nmax_attempts = 3\ntimeout = 5\n"
+                  % (PLUGINS, self.mail.port))
+        self.d = Daemon(folder=self.folder, config=config, env=self.clock.env()).start()
+        self.c = self.d.client()
+
+    def seed(self):
+        c = self.c
+        c.ok("region.create", id="estrie", name="Estrie")
+        c.ok("plan.create", region="estrie", title="Plan d'action 2026-2028", start_date="2026-04-01")
+        c.ok("objective.create", region="estrie", number="1", text="Mieux se connaître")
+        c.ok("action.create", region="estrie", objective="1", number="1.1", text="Tenir le forum régional des élus",
+             responsible="Coordination", schedule="8 septembre 2026")
+
+    def outbox(self, state=""):
+        return self.c.ok("notify.outbox", state=state) if state else self.c.ok("notify.outbox")
+
+    def wait_outbox(self, predicate, timeout=30):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            rows = self.c.ok("notify.outbox", state="", limit=100)
+            sent = self.c.ok("notify.outbox", state="sent", limit=100)
+            if predicate(rows, sent):
+                return rows, sent
+            self.c.ok("node.info")  # a round trip: lets the loop run its timers between looks
+        raise TimeoutError("outbox never reached the expected state: %r" % (rows,))
+
+    def test_a_reminder_arrives_once_in_french(self):
+        self.start()
+        self.seed()
+        sub = self.c.ok("notify.subscribe", address="coordination@tpdsl.example.org", region="estrie")
+        self.assertEqual((sub["channel"], sub["events"], sub["lang"]), ("email", ["echeance.*"], "fr"))
+        self.assertEqual(len(self.c.ok("echeance.remind")["sent"]), 1)  # 7 days before
+        rcpts, msg = self.mail.wait(1)[0]
+        self.assertEqual(rcpts, ["coordination@tpdsl.example.org"])
+        self.assertEqual(str(msg["Subject"]), "Échéance dans 7 jours : action 1.1 (estrie)")
+        self.assertEqual(str(msg["From"]), "Table des partenaires de Lanaudière <tpdsl@example.org>")
+        self.assertEqual(msg.get_content_charset(), "utf-8")
+        body = msg.get_content()
+        self.assertIn("L'action 1.1 du Plan d'action 2026-2028 arrive à échéance dans 7 jours, le 8 septembre 2026.",
+                      body)
+        self.assertIn("Tenir le forum régional des élus", body)
+        self.assertIn("Responsable : Coordination", body)
+        self.assertIn("État : prévue", body)
+        self.wait_outbox(lambda rows, sent: len(sent) == 1)
+        # Nothing more comes: checking again sends nothing, and the message is sent once.
+        self.assertEqual(self.c.ok("echeance.remind")["sent"], [])
+        self.wait_outbox(lambda rows, sent: not rows)
+        self.assertEqual(len(self.mail.messages), 1)
+
+    def test_a_server_down_makes_messages_wait_not_vanish(self):
+        self.start()
+        self.seed()
+        self.c.ok("notify.subscribe", address="coordination@tpdsl.example.org")
+        self.mail.stop()
+        self.c.ok("echeance.remind")
+        rows, _ = self.wait_outbox(lambda rows, sent: rows and rows[0]["attempts"] >= 1)
+        self.assertEqual(rows[0]["state"], "waiting")
+        self.assertTrue(rows[0]["last_error"])
+        # The daemon restarts while the message waits; the server comes back.
+        self.c.close()
+        self.assertEqual(self.d.stop(), 0)
+        self.mail = Mailbox(self.mail.port)
+        self.mail.start()
+        self.d.start()
+        self.c = self.d.client()
+        self.mail.wait(1)
+        self.wait_outbox(lambda rows, sent: len(sent) == 1 and not rows)
+        self.assertEqual(len(self.mail.messages), 1)
+
+    def test_a_webhook_gets_the_event_as_json(self):
+        self.start()
+        self.seed()
+        url = "http://127.0.0.1:%d/hook" % self.web.server_address[1]
+        self.c.ok("notify.subscribe", address=url, events=["action.status_changed"], lang="en")
+        self.c.ok("action.set_status", region="estrie", number="1.1", status="in_progress", note="Salle réservée")
+        with self.web.cond:
+            self.assertTrue(self.web.cond.wait_for(lambda: self.web.bodies, 30))
+        ctype, body = self.web.bodies[0]
+        self.assertEqual(ctype, "application/json; charset=utf-8")
+        doc = json.loads(body.decode("utf-8"))
+        self.assertEqual(doc["event"]["type"], "action.status_changed")
+        self.assertEqual(doc["event"]["data"]["note"], "Salle réservée")
+        self.assertEqual(doc["subject"], "Action 1.1 went from planned to in progress (estrie)")
+
+    def test_a_message_that_keeps_failing_is_given_up_and_said(self):
+        self.web.status = 500
+        self.start()
+        self.seed()
+        url = "http://127.0.0.1:%d/hook" % self.web.server_address[1]
+        self.c.ok("notify.subscribe", address=url, events=["action.*"])
+        self.c.ok("action.note", region="estrie", number="1.1", text="Première rencontre")
+        rows, _ = self.wait_outbox(lambda rows, sent: rows and rows[0]["state"] == "failed", timeout=60)
+        self.assertEqual((rows[0]["attempts"], rows[0]["last_error"]), (3, "HTTP 500"))
+        events = [e["type"] for e in self.c.ok("events.since", since=0, limit=1000)["events"]]
+        self.assertIn("notify.failed", events)
+        # Fixed: retried on request, delivered.
+        self.web.status = 200
+        self.assertEqual(self.c.ok("notify.retry")["requeued"], 1)
+        self.wait_outbox(lambda rows, sent: len(sent) == 1 and not rows)
+
+    def test_bad_subscriptions_are_refused_in_words(self):
+        self.start()
+        err = self.c.error("notify.subscribe", address="pas une adresse")
+        self.assertEqual((err["code"], err["field"]), ("invalid_argument", "address"))
+        err = self.c.error("notify.subscribe", address="a@b.org\r\nBcc: x@y.org")
+        self.assertEqual(err["field"], "address")
+        err = self.c.error("notify.subscribe", address="a@b.org", region="nulle-part")
+        self.assertEqual((err["code"], err["field"]), ("not_found", "region"))
+        err = self.c.error("notify.subscribe", address="a@b.org", events=["bad pattern"])
+        self.assertEqual(err["field"], "events")
+        self.assertEqual(self.c.ok("notify.list"), [])
+
+
+if __name__ == "__main__":
+    unittest.main()
