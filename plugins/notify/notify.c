@@ -28,7 +28,16 @@ static const char *const migrations[] = {
     "  events TEXT NOT NULL,"                          /* patterns, ", "-separated: echeance.*, adhesion.decided */
     "  responsible TEXT,"                              /* only actions whose responsible contains it */
     "  lang TEXT NOT NULL DEFAULT 'fr',"
+    "  cadence TEXT NOT NULL DEFAULT 'immediate' CHECK(cadence IN ('immediate', 'daily', 'weekly')),"
+    "  at TEXT NOT NULL DEFAULT '08:00',"               /* local time of a digest */
+    "  weekday INTEGER NOT NULL DEFAULT 1,"            /* of a weekly digest, 1 = Monday */
+    "  last_digest_ms INTEGER NOT NULL DEFAULT 0,"
     "  created_ms INTEGER NOT NULL);"
+    "CREATE TABLE notify_digest_items("
+    "  id INTEGER PRIMARY KEY,"
+    "  subscription INTEGER NOT NULL, region TEXT NOT NULL, dedupe_key TEXT NOT NULL,"
+    "  line TEXT NOT NULL, created_ms INTEGER NOT NULL,"
+    "  UNIQUE(subscription, dedupe_key));"
     "CREATE TABLE notify_outbox("
     "  id INTEGER PRIMARY KEY,"
     "  subscription INTEGER NOT NULL,"
@@ -41,7 +50,8 @@ static const char *const migrations[] = {
     "  next_attempt_ms INTEGER NOT NULL, last_error TEXT,"
     "  created_ms INTEGER NOT NULL, sent_ms INTEGER,"
     "  UNIQUE(subscription, dedupe_key));"
-    "CREATE INDEX notify_outbox_due ON notify_outbox(next_attempt_ms) WHERE state = 'waiting';",
+    "CREATE INDEX notify_outbox_due ON notify_outbox(next_attempt_ms) WHERE state = 'waiting';"
+    "CREATE INDEX notify_outbox_recipient ON notify_outbox(address, state);",
 };
 
 /* ---- configuration -------------------------------------------------------- */
@@ -81,7 +91,8 @@ int notify_config_load(cd_host *h)
     int pump_ms = 0;
     if (number(h, "max_attempts", 8, 1, 1000, &c->max_attempts) || number(h, "retry_base", 30, 1, 86400, &c->retry_base_s) ||
         number(h, "retry_max", 3600, 1, 7 * 86400, &c->retry_max_s) || number(h, "timeout", 30, 1, 600, &c->timeout_s) ||
-        number(h, "max_in_flight", 4, 1, 64, &c->max_in_flight) || number(h, "pump_ms", 1000, 10, 600000, &pump_ms))
+        number(h, "max_in_flight", 4, 1, 64, &c->max_in_flight) || number(h, "pump_ms", 1000, 10, 600000, &pump_ms) ||
+        number(h, "rate_per_hour", 30, 1, 100000, &c->rate_per_hour))
         return -1;
     c->pump_ms = pump_ms;
     if (strcmp(c->tls, "none") && strcmp(c->tls, "try") && strcmp(c->tls, "required")) {
@@ -199,7 +210,8 @@ static int on_event(cd_host *h, const msgpack_object *event, void *data)
     cd_str(cd_get(action && action->type == MSGPACK_OBJECT_MAP ? action : d, "responsible"), responsible,
            sizeof responsible);
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(api->db(h), "SELECT id, channel, address, events, responsible, lang FROM notify_subscriptions"
+    if (sqlite3_prepare_v2(api->db(h), "SELECT id, channel, address, events, responsible, lang, cadence"
+                                       " FROM notify_subscriptions"
                                        " WHERE region IS NULL OR region = ? ORDER BY id",
                            -1, &st, NULL) != SQLITE_OK)
         return -1;
@@ -217,7 +229,9 @@ static int on_event(cd_host *h, const msgpack_object *event, void *data)
             rc = -1;
             break;
         }
-        if (strcmp(channel, "webhook") == 0) {
+        if (strcmp((const char *)sqlite3_column_text(st, 6), "immediate") != 0) {
+            rc = digest_add(h, sqlite3_column_int64(st, 0), region, key, subject);
+        } else if (strcmp(channel, "webhook") == 0) {
             /* The event itself, with the words a person would read. */
             msgpack_sbuffer json;
             msgpack_sbuffer_init(&json);
@@ -268,8 +282,8 @@ static bool url_valid(const char *s)
 static int pack_subscriptions(cd_host *h, msgpack_packer *pk, int64_t only)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(api->db(h), "SELECT id, region, channel, address, events, responsible, lang, created_ms"
-                                       " FROM notify_subscriptions WHERE ?1 = 0 OR id = ?1 ORDER BY id",
+    if (sqlite3_prepare_v2(api->db(h), "SELECT id, region, channel, address, events, responsible, lang, created_ms,"
+                                       " cadence, at, weekday FROM notify_subscriptions WHERE ?1 = 0 OR id = ?1 ORDER BY id",
                            -1, &st, NULL) != SQLITE_OK)
         return -1;
     sqlite3_bind_int64(st, 1, only);
@@ -279,8 +293,8 @@ static int pack_subscriptions(cd_host *h, msgpack_packer *pk, int64_t only)
     msgpack_packer_init(&rp, &rows, msgpack_sbuffer_write);
     uint32_t n = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
-        msgpack_pack_map(&rp, 8);
-        for (int i = 0; i < 8; i++) {
+        msgpack_pack_map(&rp, 11);
+        for (int i = 0; i < 11; i++) {
             const char *name = sqlite3_column_name(st, i);
             msgpack_pack_str_with_body(&rp, name, strlen(name));
             if (sqlite3_column_type(st, i) == SQLITE_NULL) {
@@ -320,7 +334,24 @@ static int subscribe_op(cd_req *req, void *data)
 {
     cd_host *h = data;
     const msgpack_object *args = api->req_args(req), *events = cd_get(args, "events");
-    char address[2048], region[64], responsible[256], lang[8], channel[16], list[1024] = "";
+    char address[2048], region[64], responsible[256], lang[8], channel[16], list[1024] = "", cadence[16], at[16];
+    cd_str(cd_get(args, "cadence"), cadence, sizeof cadence);
+    cd_str(cd_get(args, "at"), at, sizeof at);
+    int64_t weekday = cd_int(cd_get(args, "weekday"), 1);
+    if (!cadence[0])
+        snprintf(cadence, sizeof cadence, "immediate");
+    if (!at[0])
+        snprintf(at, sizeof at, "08:00");
+    int hh, mm;
+    char extra;
+    if (strcmp(cadence, "immediate") && strcmp(cadence, "daily") && strcmp(cadence, "weekly"))
+        return api->req_fail(req, "invalid_argument", "cadence",
+                             "cadence: immediate (chaque avis), daily (un résumé par jour) ou weekly (par semaine)");
+    if (sscanf(at, "%d:%d%c", &hh, &mm, &extra) != 2 || hh < 0 || hh > 23 || mm < 0 || mm > 59)
+        return api->req_fail(req, "invalid_argument", "at", "at: l'heure locale du résumé, HH:MM (ex. 08:00)");
+    snprintf(at, sizeof at, "%02d:%02d", hh, mm);
+    if (weekday < 1 || weekday > 7)
+        return api->req_fail(req, "invalid_argument", "weekday", "weekday: le jour du résumé hebdomadaire, 1 (lundi) à 7");
     cd_str(cd_get(args, "address"), address, sizeof address);
     cd_str(cd_get(args, "region"), region, sizeof region);
     cd_str(cd_get(args, "responsible"), responsible, sizeof responsible);
@@ -364,6 +395,17 @@ static int subscribe_op(cd_req *req, void *data)
             size_t len = strlen(list);
             snprintf(list + len, sizeof list - len, "%s%s", len ? ", " : "", p);
         }
+    } else if (events && events->type == MSGPACK_OBJECT_STR) {
+        /* "echeance.*, action.*" as the command line gives it */
+        char copy[1024];
+        cd_str(events, copy, sizeof copy);
+        for (char *save = NULL, *p = strtok_r(copy, ", ", &save); p; p = strtok_r(NULL, ", ", &save)) {
+            if (strchr(p, '/'))
+                return api->req_fail(req, "invalid_argument", "events",
+                                     "events: des types d'événements ou motifs (echeance.*, adhesion.decided)");
+            size_t len = strlen(list);
+            snprintf(list + len, sizeof list - len, "%s%s", len ? ", " : "", p);
+        }
     } else if (events && events->type != MSGPACK_OBJECT_NIL) {
         return api->req_fail(req, "bad_request", "events", "events: une liste de motifs");
     }
@@ -371,7 +413,8 @@ static int subscribe_op(cd_req *req, void *data)
         snprintf(list, sizeof list, "echeance.*");
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(api->db(h), "INSERT INTO notify_subscriptions(region, channel, address, events, responsible,"
-                                       " lang, created_ms) VALUES (nullif(?,''),?,?,?,nullif(?,''),?,?)",
+                                       " lang, created_ms, cadence, at, weekday, last_digest_ms)"
+                                       " VALUES (nullif(?1,''),?2,?3,?4,nullif(?5,''),?6,?7,?8,?9,?10,?7)",
                            -1, &st, NULL) != SQLITE_OK)
         return api->req_fail(req, "internal", NULL, "%s", sqlite3_errmsg(api->db(h)));
     sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
@@ -381,6 +424,9 @@ static int subscribe_op(cd_req *req, void *data)
     sqlite3_bind_text(st, 5, responsible, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 6, lang, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 7, api->now_ms(h));
+    sqlite3_bind_text(st, 8, cadence, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 9, at, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 10, weekday);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
@@ -425,7 +471,8 @@ static int init(cd_host *h, const cd_host_api *host_api, void **state)
         api->log(h, CD_LOG_ERROR, "libcurl: initialisation impossible");
         return -1;
     }
-    static const char *const subscribe_args[] = {"address", "region", "events", "responsible", "lang", NULL};
+    static const char *const subscribe_args[] = {"address", "region", "events", "responsible", "lang",
+                                                 "cadence", "at",     "weekday", NULL};
     static const char *const id_args[] = {"id", NULL};
     static const char *const outbox_args[] = {"state", "limit", NULL};
     static const char *const no_args[] = {NULL};

@@ -29,6 +29,7 @@ typedef struct {
     int retry_base_s, retry_max_s;
     int timeout_s;
     int max_in_flight;
+    int rate_per_hour;       /* messages to one address in an hour, at most */
     long pump_ms;
 } notify_config;
 
@@ -43,6 +44,11 @@ int outbox_add(cd_host *h, int64_t subscription, const char *region, const char 
                const char *address, const char *subject, const char *body);
 int outbox_start(cd_host *h);
 void outbox_stop(void);
+
+/* Digests: keeps an event's line for a daily/weekly subscription; sends
+ * the digests that are due (called by the pump). */
+int digest_add(cd_host *h, int64_t subscription, const char *region, const char *dedupe_key, const char *line);
+int digest_check(cd_host *h);
 
 /* The ops notify.outbox and notify.retry. */
 int outbox_list_op(cd_req *req, void *data);

@@ -134,9 +134,31 @@ static int done(cd_host *h, void *data, int status)
 }
 
 /* Hands due messages to workers, up to max_in_flight at a time. */
+/* Per-recipient rate limit: when address already had rate_per_hour
+ * messages in the last hour, the time the oldest of them leaves the hour;
+ * else 0. */
+static int64_t rate_limited(cd_host *h, const char *address, int64_t now)
+{
+    sqlite3_stmt *st;
+    /* Those being sent count too: several leave in one pass. */
+    if (sqlite3_prepare_v2(api->db(h), "SELECT count(*), min(coalesce(sent_ms, next_attempt_ms)) FROM notify_outbox"
+                                       " WHERE address = ? AND ((state = 'sent' AND sent_ms > ?) OR state = 'sending')",
+                           -1, &st, NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_bind_text(st, 1, address, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, now - 3600000);
+    int64_t until = 0;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) >= notify_cfg.rate_per_hour)
+        until = sqlite3_column_int64(st, 1) + 3600000;
+    sqlite3_finalize(st);
+    return until;
+}
+
 static int pump(cd_host *h, void *data)
 {
     (void)data;
+    if (digest_check(h) != 0)
+        return -1;
     int room = notify_cfg.max_in_flight - in_flight;
     if (room <= 0)
         return 0;
@@ -168,6 +190,15 @@ static int pump(cd_host *h, void *data)
             break;
         }
         d->id = sqlite3_column_int64(st, 0);
+        int64_t until = rate_limited(h, (const char *)sqlite3_column_text(st, 2), now);
+        if (until) {
+            free(d);
+            if (set_row(h, sqlite3_column_int64(st, 0), "UPDATE notify_outbox SET next_attempt_ms = ?3,"
+                        " last_error = ?2 WHERE id = ?1", "limite d'envois par heure atteinte pour ce destinataire",
+                        until) != 0)
+                rc = -1;
+            continue;
+        }
         d->channel = strdup((const char *)sqlite3_column_text(st, 1));
         d->address = strdup((const char *)sqlite3_column_text(st, 2));
         d->region = strdup((const char *)sqlite3_column_text(st, 6));

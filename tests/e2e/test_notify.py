@@ -11,6 +11,7 @@ import http.server
 import json
 import os
 import socket
+import subprocess
 import tempfile
 import threading
 import time
@@ -18,7 +19,7 @@ import unittest
 
 from aiosmtpd.controller import Controller
 
-from harness import PLUGINS, Daemon, FakeClock
+from harness import CONCERTCTL, PLUGINS, Daemon, FakeClock
 
 
 def free_port():
@@ -96,13 +97,13 @@ class Notify(unittest.TestCase):
         self.web.shutdown()
         self.web.server_close()
 
-    def start(self):
+    def start(self, rate_per_hour=30):
         config = ("[node]\ntimezone = America/Toronto\n[reminders]\ncheck_every = 3600\n"
                   "[plugins]\npath = %s\nload = notify\n"
                   "[plugin.notify]\nsmtp_url = smtp://127.0.0.1:%d\ntls = none\n"
                   "from = Table des partenaires de Lanaudière <tpdsl@example.org>\n"
                   "pump_ms = 50\nretry_base = 1\nretry_max = 1\nmax_attempts = 3\ntimeout = 5\n"
-                  % (PLUGINS, self.mail.port))
+                  "rate_per_hour = %d\n" % (PLUGINS, self.mail.port, rate_per_hour))
         self.d = Daemon(folder=self.folder, config=config, env=self.clock.env()).start()
         self.c = self.d.client()
 
@@ -201,6 +202,52 @@ class Notify(unittest.TestCase):
         self.assertEqual(self.c.ok("notify.retry")["requeued"], 1)
         self.wait_outbox(lambda rows, sent: len(sent) == 1 and not rows)
 
+    def test_a_daily_digest_groups_the_days_events(self):
+        self.start()
+        self.seed()
+        sub = self.c.ok("notify.subscribe", address="coordination@tpdsl.example.org", events=["action.*"],
+                        cadence="daily", at="8:00")
+        self.assertEqual((sub["cadence"], sub["at"]), ("daily", "08:00"))
+        self.c.ok("action.note", region="estrie", number="1.1", text="Salle réservée à Sherbrooke")
+        self.c.ok("action.set_status", region="estrie", number="1.1", status="in_progress")
+        self.c.ok("action.update", region="estrie", number="1.1", responsible="Direction générale")
+        self.assertEqual(self.c.ok("notify.outbox"), [])  # nothing sent one by one
+        self.clock.set("@2026-09-02 08:01:00")
+        _, msg = self.mail.wait(1)[0]
+        self.assertEqual(str(msg["Subject"]), "Résumé du 2 septembre 2026 : 3 avis (estrie)")
+        lines = [l for l in msg.get_content().splitlines() if l.startswith("- ")]
+        self.assertEqual(lines, ["- Note sur l'action 1.1 : Salle réservée à Sherbrooke (estrie)",
+                                 "- L'action 1.1 passe de « prévue » à « en cours » (estrie)",
+                                 "- Action 1.1 modifiée : Tenir le forum régional des élus (estrie)"])
+        self.wait_outbox(lambda rows, sent: len(sent) == 1 and not rows)
+        self.assertEqual(len(self.mail.messages), 1)
+
+    def test_a_recipient_gets_at_most_so_many_an_hour(self):
+        self.start(rate_per_hour=2)
+        self.seed()
+        self.c.ok("notify.subscribe", address="coordination@tpdsl.example.org", events=["action.noted"])
+        for i in range(3):
+            self.c.ok("action.note", region="estrie", number="1.1", text="Note %d" % i)
+        self.mail.wait(2)
+        rows, sent = self.wait_outbox(lambda rows, sent: len(sent) == 2 and rows and rows[0]["last_error"])
+        self.assertEqual((rows[0]["state"], rows[0]["last_error"]),
+                         ("waiting", "limite d'envois par heure atteinte pour ce destinataire"))
+        self.assertGreater(rows[0]["next_attempt_ms"], sent[0]["sent_ms"] + 3500 * 1000)
+
+    def test_concertctl_manages_subscriptions(self):
+        self.start()
+        base = [CONCERTCTL, "--endpoint", self.d.command, "--events", self.d.events]
+        r = subprocess.run(base + ["notify", "subscribe", "--address", "coordination@tpdsl.example.org", "--events",
+                                   "echeance.*, action.status_changed", "--cadence", "weekly", "--weekday", "1"],
+                           capture_output=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        subs = self.c.ok("notify.list")
+        self.assertEqual((subs[0]["events"], subs[0]["cadence"], subs[0]["weekday"]),
+                         (["echeance.*", "action.status_changed"], "weekly", 1))
+        r = subprocess.run(base + ["notify", "unsubscribe", "--id", str(subs[0]["id"])], capture_output=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.c.ok("notify.list"), [])
+
     def test_bad_subscriptions_are_refused_in_words(self):
         self.start()
         err = self.c.error("notify.subscribe", address="pas une adresse")
@@ -211,6 +258,10 @@ class Notify(unittest.TestCase):
         self.assertEqual((err["code"], err["field"]), ("not_found", "region"))
         err = self.c.error("notify.subscribe", address="a@b.org", events=["bad pattern"])
         self.assertEqual(err["field"], "events")
+        err = self.c.error("notify.subscribe", address="a@b.org", cadence="daily", at="25:00")
+        self.assertEqual(err["field"], "at")
+        err = self.c.error("notify.subscribe", address="a@b.org", cadence="monthly")
+        self.assertEqual(err["field"], "cadence")
         self.assertEqual(self.c.ok("notify.list"), [])
 
 
