@@ -229,7 +229,9 @@ static int on_event(cd_host *h, const msgpack_object *event, void *data)
             rc = -1;
             break;
         }
-        if (strcmp((const char *)sqlite3_column_text(st, 6), "immediate") != 0) {
+        /* A reminder is about a date: it never waits for a digest. */
+        bool reminder = strncmp(type, "echeance.", 9) == 0;
+        if (!reminder && strcmp((const char *)sqlite3_column_text(st, 6), "immediate") != 0) {
             rc = digest_add(h, sqlite3_column_int64(st, 0), region, key, subject);
         } else if (strcmp(channel, "webhook") == 0) {
             /* The event itself, with the words a person would read. */

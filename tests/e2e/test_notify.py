@@ -97,8 +97,8 @@ class Notify(unittest.TestCase):
         self.web.shutdown()
         self.web.server_close()
 
-    def start(self, rate_per_hour=30):
-        config = ("[node]\ntimezone = America/Toronto\n[reminders]\ncheck_every = 3600\n"
+    def start(self, rate_per_hour=30, check_every="3600"):
+        config = ("[node]\ntimezone = America/Toronto\n[reminders]\ncheck_every = " + check_every + "\n"
                   "[plugins]\npath = %s\nload = notify\n"
                   "[plugin.notify]\nsmtp_url = smtp://127.0.0.1:%d\ntls = none\n"
                   "from = Table des partenaires de Lanaudière <tpdsl@example.org>\n"
@@ -247,6 +247,37 @@ class Notify(unittest.TestCase):
         r = subprocess.run(base + ["notify", "unsubscribe", "--id", str(subs[0]["id"])], capture_output=True, timeout=30)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(self.c.ok("notify.list"), [])
+
+    def test_done_when_one_subscription_for_the_coordinator(self):
+        """The issue's "done when": a table imports its plan, sets one
+        subscription for its coordinator, and without anyone remembering
+        gets an e-mail a week before each échéance, and a digest of what
+        changed."""
+        self.start(check_every="0.05")
+        self.c.ok("region.create", id="estrie", name="Estrie")
+        plan = ("Plan d'action 2026-2028\n\nadopté en CA le 1er avril 2026\n\n"
+                "OBJECTIFS\tMOYENS D'ACTION\tÉCHÉANCE\tRESPONSABLE\n"
+                "1. Mieux se connaître\t1.1 Tenir le forum régional\t8 septembre 2026\tCoordination\n"
+                "\t1.2 Publier le bottin des ressources\t15 octobre 2026\tÉquipe\n")
+        self.c.ok("plan.import", region="estrie", format="table", text=plan)
+        self.c.ok("notify.subscribe", address="coordination@estrie.example.org", events=["echeance.*", "action.*"],
+                  cadence="daily", at="08:00")
+        # September 1st: a week before the forum, nobody asked anything.
+        _, first = self.mail.wait(1)[0]
+        self.assertEqual(str(first["Subject"]), "Échéance dans 7 jours : action 1.1 (estrie)")
+        self.c.ok("action.set_status", region="estrie", number="1.2", status="in_progress", note="Collecte lancée")
+        # The next morning, the digest of what changed (and no second reminder).
+        self.clock.set("@2026-09-02 08:01:00")
+        _, digest = self.mail.wait(2)[1]
+        self.assertEqual(str(digest["Subject"]), "Résumé du 2 septembre 2026 : 1 avis (estrie)")
+        self.assertIn("- L'action 1.2 passe de « prévue » à « en cours » (estrie)", digest.get_content())
+        # October 8th: a week before the bottin is due; the forum is past due.
+        self.clock.set("@2026-10-08 12:00:00")
+        later = [str(m["Subject"]) for _, m in self.mail.wait(4)[2:]]
+        self.assertEqual(sorted(later), ["Échéance dans 7 jours : action 1.2 (estrie)",
+                                         "Échéance dépassée : action 1.1 (estrie)"])
+        self.wait_outbox(lambda rows, sent: len(sent) == 4 and not rows)
+        self.assertEqual(len(self.mail.messages), 4)
 
     def test_bad_subscriptions_are_refused_in_words(self):
         self.start()
