@@ -39,7 +39,10 @@ static const char *word(const char *v)
         {"stopped", "arrêté", "stopped"},         {"upcoming", "à venir", "upcoming"},
         {"overdue", "en retard", "overdue"},      {"follow_up", "suivi", "follow-up"},
         {"pending", "prévu", "pending"},          {"sent", "envoyé", "sent"},
-        {"skipped", "sauté", "skipped"},
+        {"skipped", "sauté", "skipped"},          {"waiting", "en attente", "waiting"},
+        {"sending", "en envoi", "sending"},       {"failed", "en échec", "failed"},
+        {"immediate", "immédiat", "immediate"},   {"daily", "quotidien", "daily"},
+        {"weekly", "hebdo", "weekly"},
     };
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
         if (strcmp(v, words[i][0]) == 0)
@@ -594,6 +597,22 @@ void ctl_render(const char *op, const msgpack_object *r, bool json)
                                       {"end", "Échéance", "Due", 10, false},
                                       {"state", "État", "State", 8, true},
                                       {"text", "Texte", "Text", 50, false}};
+        table(r, cols, COUNT(cols));
+    } else if (strcmp(op, "notify.list") == 0) {
+        static const column cols[] = {{"id", "Id", "Id", 4, false},
+                                      {"address", "Destinataire", "Recipient", 40, false},
+                                      {"region", "Région", "Region", 14, false},
+                                      {"events", "Événements", "Events", 34, false},
+                                      {"cadence", "Envoi", "Cadence", 9, true},
+                                      {"lang", "Langue", "Lang", 6, false}};
+        table(r, cols, COUNT(cols));
+    } else if (strcmp(op, "notify.outbox") == 0) {
+        static const column cols[] = {{"id", "Id", "Id", 5, false},
+                                      {"state", "État", "State", 10, true},
+                                      {"attempts", "Essais", "Tries", 6, false},
+                                      {"address", "Destinataire", "Recipient", 30, false},
+                                      {"subject", "Objet", "Subject", 40, false},
+                                      {"last_error", "Dernière erreur", "Last error", 40, false}};
         table(r, cols, COUNT(cols));
     } else if (strcmp(op, "echeance.remind") == 0) {
         static const column cols[] = {{"type", "Rappel", "Reminder", 9, true},
