@@ -6,6 +6,7 @@
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -205,7 +206,17 @@ static int on_entry(void *user, const char *section, const char *name, const cha
              p = strtok_r(NULL, ", \t", &save))
             rc = cn_config_add_plugin(cfg, p);
     } else if (strncmp(section, "plugin.", 7) == 0 && section[7]) {
-        rc = add_setting(cfg, section, name, value);
+        /* A plugin setting named …_dir, …_file or …_path is a path: a
+         * relative one is taken from this file's folder, like ours. */
+        size_t n = strlen(name);
+        bool path = (n > 4 && strcmp(name + n - 4, "_dir") == 0) || (n > 5 && strcmp(name + n - 5, "_file") == 0) ||
+                    (n > 5 && strcmp(name + n - 5, "_path") == 0);
+        char *resolved = NULL;
+        if (path && (rc = set_path(ctx, &resolved, value)) == 0)
+            value = resolved;
+        if (rc == 0)
+            rc = add_setting(cfg, section, name, value);
+        free(resolved);
     } else {
         snprintf(ctx->err, ctx->errcap, "clé inconnue [%s] %s", section, name);
         return 0;

@@ -50,12 +50,13 @@ struct cd_timer {
     bool stopped;
 };
 
-typedef struct {
+typedef struct work_item {
     uv_work_t req;
     cd_host *plugin;
     cd_work_fn work;
     cd_done_fn done;
     void *data;
+    struct work_item *next; /* the plugin's work not yet done */
 } work_item;
 
 enum plugin_state { P_REFUSED, P_RUNNING, P_STOPPED };
@@ -75,6 +76,8 @@ struct cd_host {
     plugin_op **ops;
     size_t nops;
     cd_timer *timers;
+    work_item *works; /* queued or running: fini waits for them */
+    bool finished;    /* fini has been called */
     char section[128];
     int64_t cursor; /* last seq looked at; -1 until read from plugin_state */
     bool pending;   /* the log may hold events for it past cursor */
@@ -589,18 +592,41 @@ static int done_call(cd_host *h, void *arg)
     return w->done(h, w->data, 0);
 }
 
+static void finish(cd_host *p)
+{
+    if (p->finished)
+        return;
+    p->finished = true;
+    if (p->entry && p->entry->fini) {
+        cn_host *host = p->host;
+        host->current = p;
+        p->entry->fini(p->state);
+        host->current = NULL;
+    }
+}
+
 static void on_work_done(uv_work_t *req, int status)
 {
     work_item *w = req->data;
-    if (w->plugin->status == P_RUNNING && w->done) {
-        if (status == 0) {
-            run_in_transaction(w->plugin, done_call, w, "la fin d'un travail");
-        } else {
-            /* Cancelled at shutdown: the plugin is told, outside any transaction. */
-            w->done(w->plugin, w->data, -1);
+    cd_host *p = w->plugin;
+    for (work_item **pp = &p->works; *pp; pp = &(*pp)->next)
+        if (*pp == w) {
+            *pp = w->next;
+            break;
+        }
+    if (w->done) {
+        if (p->status == P_RUNNING && status == 0) {
+            run_in_transaction(p, done_call, w, "la fin d'un travail");
+        } else if (!p->finished) {
+            /* Cancelled, or finished while the daemon stops: the plugin is
+             * told (-1), outside any transaction, and frees what it gave. */
+            w->done(p, w->data, -1);
         }
     }
     free(w);
+    /* A stopping plugin's fini waits for its last piece of work. */
+    if (p->status == P_STOPPED && !p->works)
+        finish(p);
 }
 
 static int queue_work(cd_host *h, cd_work_fn work, cd_done_fn done, void *data)
@@ -617,6 +643,8 @@ static int queue_work(cd_host *h, cd_work_fn work, cd_done_fn done, void *data)
         free(w);
         return -1;
     }
+    w->next = h->works;
+    h->works = w;
     return 0;
 }
 
@@ -987,11 +1015,12 @@ void cn_host_stop(cn_host *host)
         while (p->timers)
             timer_stop(p->timers);
         p->status = P_STOPPED;
-        if (p->entry->fini) {
-            host->current = p;
-            p->entry->fini(p->state);
-            host->current = NULL;
-        }
+        /* Work not started is cancelled; work running finishes, and its
+         * done() hears -1. fini comes after the last one. */
+        for (work_item *w = p->works; w; w = w->next)
+            uv_cancel((uv_req_t *)&w->req);
+        if (!p->works)
+            finish(p);
     }
 }
 
@@ -1006,6 +1035,8 @@ void cn_host_destroy(cn_host **hostp)
     cn_evlog_set_observer(cn_core_evlog(host->core), NULL, NULL);
     for (size_t i = 0; i < host->n; i++) {
         cd_host *p = host->plugins[i];
+        if (p->status == P_STOPPED)
+            finish(p); /* in case work outlived the loop (it cannot when the loop ran to its end) */
         for (size_t k = 0; k < p->nops; k++) {
             cn_core_unregister(host->core, &p->ops[k]->op);
             free_op(p->ops[k]);

@@ -76,14 +76,18 @@ static int done(cd_host *h, void *data, int status)
 {
     delivery *d = data;
     in_flight--;
+    if (status != 0) {
+        /* The daemon is stopping: the row stays 'sending' and is sent again
+         * at the next start. */
+        deliver_free(d);
+        return 0;
+    }
     int64_t now = api->now_ms(h);
     int rc;
-    if (status == 0 && d->ok) {
+    if (d->ok) {
         rc = set_row(h, d->id, "UPDATE notify_outbox SET state = 'sent', sent_ms = ?3, last_error = ?2,"
                                " attempts = attempts + 1 WHERE id = ?1", NULL, now);
     } else {
-        if (status != 0 && !d->error[0])
-            snprintf(d->error, sizeof d->error, "envoi interrompu");
         sqlite3_stmt *st;
         int attempts = 0;
         if (sqlite3_prepare_v2(api->db(h), "SELECT attempts + 1 FROM notify_outbox WHERE id = ?", -1, &st, NULL) ==

@@ -97,13 +97,13 @@ class Notify(unittest.TestCase):
         self.web.shutdown()
         self.web.server_close()
 
-    def start(self, rate_per_hour=30, check_every="3600"):
+    def start(self, rate_per_hour=30, check_every="3600", extra=""):
         config = ("[node]\ntimezone = America/Toronto\n[reminders]\ncheck_every = " + check_every + "\n"
                   "[plugins]\npath = %s\nload = notify\n"
                   "[plugin.notify]\nsmtp_url = smtp://127.0.0.1:%d\ntls = none\n"
                   "from = Table des partenaires de Lanaudière <tpdsl@example.org>\n"
                   "pump_ms = 50\nretry_base = 1\nretry_max = 1\nmax_attempts = 3\ntimeout = 5\n"
-                  "rate_per_hour = %d\n" % (PLUGINS, self.mail.port, rate_per_hour))
+                  "rate_per_hour = %d\n%s" % (PLUGINS, self.mail.port, rate_per_hour, extra))
         self.d = Daemon(folder=self.folder, config=config, env=self.clock.env()).start()
         self.c = self.d.client()
 
@@ -278,6 +278,25 @@ class Notify(unittest.TestCase):
                                          "Échéance dépassée : action 1.1 (estrie)"])
         self.wait_outbox(lambda rows, sent: len(sent) == 4 and not rows)
         self.assertEqual(len(self.mail.messages), 4)
+
+    def test_the_tables_own_templates_and_only_their_responsible(self):
+        folder = os.path.join(self.folder, "textes")
+        os.mkdir(folder)
+        with open(os.path.join(folder, "echeance.upcoming.fr.txt"), "w", encoding="utf-8") as f:
+            f.write("Objet : Rappel maison pour l'action {{number}}\n\nÀ faire {{when}} : {{text}}. {{inconnu}}\n")
+        # Relative to the configuration file, which the harness writes in self.folder.
+        self.start(extra="templates_dir = textes\n")
+        self.seed()
+        self.c.ok("action.create", region="estrie", objective="1", number="1.2", text="Réserver la salle",
+                  responsible="Équipe", schedule="8 septembre 2026")
+        self.c.ok("notify.subscribe", address="coordination@tpdsl.example.org", responsible="COORD")
+        self.assertEqual(len(self.c.ok("echeance.remind")["sent"]), 2)
+        _, msg = self.mail.wait(1)[0]
+        self.assertEqual(str(msg["Subject"]), "Rappel maison pour l'action 1.1")
+        self.assertEqual(msg.get_content().replace("\r\n", "\n"),  # e-mail lines end in CRLF
+                         "À faire dans 7 jours, le 8 septembre 2026 : Tenir le forum régional des élus. {{inconnu}}\n")
+        self.wait_outbox(lambda rows, sent: len(sent) == 1 and not rows)
+        self.assertEqual(len(self.mail.messages), 1)
 
     def test_bad_subscriptions_are_refused_in_words(self):
         self.start()
