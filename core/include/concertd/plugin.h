@@ -135,7 +135,11 @@ typedef struct cd_host_api {
     cd_timer *(*timer_start)(cd_host *h, uint64_t after_ms, uint64_t repeat_ms, cd_timer_fn fn, void *data);
     void (*timer_stop)(cd_timer *timer);
 
-    /* Runs work(data) on a worker thread, then done() on the loop. */
+    /* Runs work(data) on a worker thread, then done() on the loop, in a
+     * transaction, with status 0. When the daemon stops, work not started
+     * is cancelled and work running finishes; either way done() gets -1,
+     * outside any transaction: free what data holds, write nothing. fini
+     * is called after the last done(). */
     int (*queue_work)(cd_host *h, cd_work_fn work, cd_done_fn done, void *data);
 
     /* Milliseconds since the epoch, from the host's clock (tests may move it). */
