@@ -255,13 +255,15 @@ class Notify(unittest.TestCase):
         changed."""
         self.start(check_every="0.05")
         self.c.ok("region.create", id="estrie", name="Estrie")
+        # The subscription first: the scheduler runs by itself, it would not
+        # wait for a subscription made after the plan is there.
+        self.c.ok("notify.subscribe", address="coordination@estrie.example.org", events=["echeance.*", "action.*"],
+                  cadence="daily", at="08:00")
         plan = ("Plan d'action 2026-2028\n\nadopté en CA le 1er avril 2026\n\n"
                 "OBJECTIFS\tMOYENS D'ACTION\tÉCHÉANCE\tRESPONSABLE\n"
                 "1. Mieux se connaître\t1.1 Tenir le forum régional\t8 septembre 2026\tCoordination\n"
                 "\t1.2 Publier le bottin des ressources\t15 octobre 2026\tÉquipe\n")
         self.c.ok("plan.import", region="estrie", format="table", text=plan)
-        self.c.ok("notify.subscribe", address="coordination@estrie.example.org", events=["echeance.*", "action.*"],
-                  cadence="daily", at="08:00")
         # September 1st: a week before the forum, nobody asked anything.
         _, first = self.mail.wait(1)[0]
         self.assertEqual(str(first["Subject"]), "Échéance dans 7 jours : action 1.1 (estrie)")
@@ -269,8 +271,11 @@ class Notify(unittest.TestCase):
         # The next morning, the digest of what changed (and no second reminder).
         self.clock.set("@2026-09-02 08:01:00")
         _, digest = self.mail.wait(2)[1]
-        self.assertEqual(str(digest["Subject"]), "Résumé du 2 septembre 2026 : 1 avis (estrie)")
-        self.assertIn("- L'action 1.2 passe de « prévue » à « en cours » (estrie)", digest.get_content())
+        self.assertEqual(str(digest["Subject"]), "Résumé du 2 septembre 2026 : 3 avis (estrie)")
+        self.assertEqual([l for l in digest.get_content().splitlines() if l.startswith("- ")],
+                         ["- Action 1.1 ajoutée : Tenir le forum régional (estrie)",
+                          "- Action 1.2 ajoutée : Publier le bottin des ressources (estrie)",
+                          "- L'action 1.2 passe de « prévue » à « en cours » (estrie)"])
         # October 8th: a week before the bottin is due; the forum is past due.
         self.clock.set("@2026-10-08 12:00:00")
         later = [str(m["Subject"]) for _, m in self.mail.wait(4)[2:]]
