@@ -6,6 +6,7 @@
  * 'failed' after max_attempts (event notify.failed). A message found
  * 'sending' at start was cut by a stop: it is sent again (a server may
  * then receive it twice, never zero times). */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,24 @@
 
 static cd_timer *pump_timer;
 static int in_flight;
+static long long flying[64]; /* ids of the messages workers have now (max_in_flight <= 64) */
+
+static void fly(long long id, bool on)
+{
+    for (int i = 0; i < 64; i++)
+        if (on ? flying[i] == 0 : flying[i] == id) {
+            flying[i] = on ? id : 0;
+            return;
+        }
+}
+
+static bool flies(long long id)
+{
+    for (int i = 0; i < 64; i++)
+        if (flying[i] == id)
+            return true;
+    return false;
+}
 
 int outbox_add(cd_host *h, int64_t subscription, const char *region, const char *dedupe_key, const char *channel,
                const char *address, const char *subject, const char *body)
@@ -76,6 +95,7 @@ static int done(cd_host *h, void *data, int status)
 {
     delivery *d = data;
     in_flight--;
+    fly(d->id, false);
     if (status != 0) {
         /* The daemon is stopping: the row stays 'sending' and is sent again
          * at the next start. */
@@ -168,16 +188,20 @@ static int pump(cd_host *h, void *data)
         return 0;
     sqlite3 *db = api->db(h);
     sqlite3_stmt *st;
-    /* A message left 'sending' for much longer than an attempt can take
-     * lost its answer (its transaction failed): it waits again. */
+    /* A message 'sending' that no worker has lost its answer (the
+     * transaction of its end failed): it waits again. Known by id, not by
+     * time: the wall clock may jump. */
     sqlite3_stmt *stale;
-    if (sqlite3_prepare_v2(db, "UPDATE notify_outbox SET state = 'waiting' WHERE state = 'sending'"
-                               " AND next_attempt_ms < ?", -1, &stale, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db, "SELECT id FROM notify_outbox WHERE state = 'sending'", -1, &stale, NULL) != SQLITE_OK)
         return -1;
-    sqlite3_bind_int64(stale, 1, api->now_ms(h) - (int64_t)notify_cfg.timeout_s * 4000);
-    int srk = sqlite3_step(stale);
+    int src = 0;
+    while (src == 0 && sqlite3_step(stale) == SQLITE_ROW) {
+        long long id = sqlite3_column_int64(stale, 0);
+        if (!flies(id))
+            src = exec_id(h, "UPDATE notify_outbox SET state = 'waiting' WHERE id = ?1", id);
+    }
     sqlite3_finalize(stale);
-    if (srk != SQLITE_DONE)
+    if (src != 0)
         return -1;
     if (sqlite3_prepare_v2(db, "SELECT id, channel, address, subject, body, created_ms, region FROM notify_outbox"
                                " WHERE state = 'waiting' AND next_attempt_ms <= ? ORDER BY next_attempt_ms LIMIT ?",
@@ -188,6 +212,8 @@ static int pump(cd_host *h, void *data)
     sqlite3_bind_int(st, 2, room);
     int rc = 0;
     while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+        if (flies(sqlite3_column_int64(st, 0)))
+            continue; /* a worker has it already */
         delivery *d = calloc(1, sizeof *d);
         if (!d) {
             rc = -1;
@@ -228,6 +254,7 @@ static int pump(cd_host *h, void *data)
             break;
         }
         in_flight++;
+        fly(d->id, true);
     }
     sqlite3_finalize(st);
     return rc;
@@ -246,6 +273,7 @@ void outbox_stop(void)
 {
     pump_timer = NULL; /* the host stops every timer at unload */
     in_flight = 0;
+    memset(flying, 0, sizeof flying);
 }
 
 /* ---- ops ------------------------------------------------------------------ */
