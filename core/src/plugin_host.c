@@ -1045,8 +1045,10 @@ void cn_host_destroy(cn_host **hostp)
         for (size_t k = 0; k < p->nsubs; k++)
             free(p->subs[k].pattern);
         free(p->subs);
-        if (p->dl)
-            dlclose(p->dl);
+        /* The library stays mapped: the process is ending, and unloading
+         * it would make the process-wide caches of the libraries it uses
+         * (ICU behind libical…) look lost to leak checkers. */
+        p->dl = NULL;
         free(p->name);
         free(p->file);
         free(p);
