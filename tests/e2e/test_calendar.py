@@ -6,6 +6,7 @@ daylight-saving change; a partner's file imported by UID; bad input
 refused with nothing stored."""
 import datetime
 import os
+import subprocess
 import tempfile
 import time
 import unittest
@@ -13,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 
-from harness import PLUGINS, Daemon
+from harness import CONCERTCTL, PLUGINS, Daemon
 
 TORONTO = ZoneInfo("America/Toronto")
 
@@ -125,6 +126,27 @@ class Calendar(unittest.TestCase):
         # A newer version of an event (higher SEQUENCE) updates it.
         newer = partner.replace("SUMMARY:AGA", "SUMMARY:AGA annuelle").replace("SEQUENCE:0", "SEQUENCE:1")
         self.assertEqual(self.c.ok("calendar.import", region="mauricie", text=newer)["updated"], 2)
+
+    def test_concertctl_imports_a_file_and_lists(self):
+        a = self.add(title="Atelier « Évaluer ensemble »", kind="atelier", start="2026-11-12T13:00",
+                     end="2026-11-12T15:00", place="Trois-Rivières")
+        text = self.c.ok("calendar.export")["text"].replace("@concertd", "@partenaire.example.org")
+        path = os.path.join(self.folder, "partenaire.ics")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+        base = [CONCERTCTL, "--endpoint", self.d.command, "--events", self.d.events]
+        r = subprocess.run(base + ["calendar", "import", "--region", "mauricie", "--text", "@" + path],
+                           capture_output=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = subprocess.run(base + ["calendar", "list", "--region", "mauricie", "--from", "2026-11-01", "--to",
+                                   "2026-11-30"], capture_output=True, timeout=30)
+        lines = r.stdout.decode().splitlines()
+        self.assertEqual(len(lines), 3, lines)  # header, rule, the atelier
+        self.assertIn("2026-11-12T13:00", lines[2])
+        self.assertIn("Atelier « Évaluer ensemble »", lines[2])
+        imported = self.c.ok("calendar.list", **{"region": "mauricie", "from": "2026-11-01", "to": "2026-11-30"})[0]
+        self.assertEqual(self.c.ok("calendar.show", id=imported["id"])["uid"],
+                         a["uid"].replace("@concertd", "@partenaire.example.org"))
 
     def test_participation_is_recorded(self):
         a = self.add(title="Formation en évaluation", kind="formation", start="2026-10-20T09:00",

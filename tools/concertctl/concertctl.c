@@ -531,8 +531,8 @@ static int reminder_args(json_t *args)
 }
 
 /* NOUN VERB for an op the daemon has and this table does not (a plugin's):
- * --KEY VALUE become args (digits as integers, true/false as booleans); a
- * first positional argument is the region. */
+ * --KEY VALUE become args (digits as integers, true/false as booleans,
+ * @FILE as the file's content); a first positional argument is the region. */
 static int plugin_command(const ctl_conn *conn, const char *noun, const char *verb, int argc, char **argv, bool json)
 {
     char opname[128];
@@ -581,7 +581,19 @@ static int plugin_command(const ctl_conn *conn, const char *noun, const char *ve
                 json_object_set_new(args, key, json_integer(n));
             else if (strcmp(v, "true") == 0 || strcmp(v, "false") == 0)
                 json_object_set_new(args, key, json_boolean(v[0] == 't'));
-            else
+            else if (v[0] == '@' && v[1]) {
+                /* --text @partenaire.ics: the file's content (as for curl). */
+                size_t len;
+                bool converted;
+                char *text = ctl_read_text(v + 1, &len, &converted);
+                if (!text) {
+                    status = fail("invalid_argument", "%s: %s", v + 1,
+                                  errno == EILSEQ ? T("ce n'est pas un fichier texte", "not a text file") : strerror(errno));
+                    break;
+                }
+                json_object_set_new(args, key, json_stringn(text, len));
+                free(text);
+            } else
                 json_object_set_new(args, key, json_string(v));
         } else if (!json_object_get(args, "region") && argv[i][0] != '-') {
             json_object_set_new(args, "region", json_string(argv[i]));

@@ -42,7 +42,8 @@ static const char *word(const char *v)
         {"skipped", "sauté", "skipped"},          {"waiting", "en attente", "waiting"},
         {"sending", "en envoi", "sending"},       {"failed", "en échec", "failed"},
         {"immediate", "immédiat", "immediate"},   {"daily", "quotidien", "daily"},
-        {"weekly", "hebdo", "weekly"},
+        {"weekly", "hebdo", "weekly"},          {"confirmed", "confirmée", "confirmed"},
+        {"held", "tenue", "held"},
     };
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
         if (strcmp(v, words[i][0]) == 0)
@@ -598,6 +599,18 @@ void ctl_render(const char *op, const msgpack_object *r, bool json)
                                       {"state", "État", "State", 8, true},
                                       {"text", "Texte", "Text", 50, false}};
         table(r, cols, COUNT(cols));
+    } else if (strcmp(op, "calendar.list") == 0) {
+        static const column cols[] = {{"occurrence", "Quand", "When", 16, false},
+                                      {"kind", "Type", "Kind", 10, false},
+                                      {"region", "Région", "Region", 12, false},
+                                      {"status", "État", "Status", 9, true},
+                                      {"title", "Activité", "Activity", 50, false},
+                                      {"place", "Lieu", "Place", 30, false},
+                                      {"id", "Id", "Id", 5, false}};
+        table(r, cols, COUNT(cols));
+    } else if (strcmp(op, "calendar.export") == 0 && cn_mp_get(r, "text")) {
+        const msgpack_object *text = cn_mp_get(r, "text");
+        fwrite(text->via.str.ptr, 1, text->via.str.size, stdout);
     } else if (strcmp(op, "notify.list") == 0) {
         static const column cols[] = {{"id", "Id", "Id", 4, false},
                                       {"address", "Destinataire", "Recipient", 40, false},
