@@ -40,6 +40,11 @@ static const char *const migrations[] = {
     "  occurrence TEXT NOT NULL,"  /* the occurrence's start */
     "  participants INTEGER, notes TEXT, recorded_ms INTEGER NOT NULL,"
     "  PRIMARY KEY(activity, occurrence));",
+
+    /* 2: an activity may feed one of the plan's indicators, with the
+     * number of sessions held or the participants, year by year. */
+    "ALTER TABLE calendar_activities ADD COLUMN indicator INTEGER;"
+    "ALTER TABLE calendar_activities ADD COLUMN measure TEXT;", /* sessions | participants, checked by store_feed */
 };
 
 static const char *const kinds[] = {"comite", "formation", "atelier", "forum", "aga", "conference", "visite",
@@ -75,7 +80,7 @@ static void col(sqlite3_stmt *st, int i, char *out, size_t cap)
 }
 
 static const char *ACT_COLUMNS = "id, uid, region, title, kind, start, end, all_day, place, url, organisation, action,"
-                                 " description, status, rrule, exdates, sequence";
+                                 " description, status, rrule, exdates, sequence, indicator, measure";
 
 static void row_to_activity(sqlite3_stmt *st, ics_activity *a)
 {
@@ -115,9 +120,16 @@ static void pk_opt(msgpack_packer *pk, const char *key, const char *v)
 static void pack_activity(cd_host *h, msgpack_packer *pk, sqlite3_stmt *st)
 {
     char v[4096];
-    msgpack_pack_map(pk, 18);
+    msgpack_pack_map(pk, 20);
     pk_str(pk, "id");
     msgpack_pack_int64(pk, sqlite3_column_int64(st, 0));
+    pk_str(pk, "indicator");
+    if (sqlite3_column_type(st, 17) == SQLITE_NULL)
+        msgpack_pack_nil(pk);
+    else
+        msgpack_pack_int64(pk, sqlite3_column_int64(st, 17));
+    col(st, 18, v, sizeof v);
+    pk_opt(pk, "measure", v);
     const char *names[] = {NULL, "uid", "region", "title", "kind", "start", "end", NULL, "place", "url", "organisation",
                            "action", "description", "status", "rrule", "exdates"};
     for (int i = 1; i < 16; i++) {
@@ -424,6 +436,113 @@ static void new_uid(char *out, size_t cap)
              r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14], r[15]);
 }
 
+/* args.indicator / args.measure: the plan indicator this activity feeds.
+ * Returns 0 (absent or stored), or the request's failure. */
+static int store_feed(cd_req *req, cd_host *h, int64_t id)
+{
+    const msgpack_object *args = api->req_args(req), *ind = cd_get(args, "indicator");
+    char measure[16];
+    cd_str(cd_get(args, "measure"), measure, sizeof measure);
+    if (!ind && !measure[0])
+        return 0;
+    int64_t indicator = cd_int(ind, 0);
+    if (!measure[0])
+        snprintf(measure, sizeof measure, "sessions");
+    if (strcmp(measure, "sessions") && strcmp(measure, "participants"))
+        return api->req_fail(req, "invalid_argument", "measure",
+                             "measure: sessions (le nombre de séances tenues) ou participants (leur somme)");
+    if (ind && ind->type != MSGPACK_OBJECT_NIL) {
+        /* The indicator must exist: indicator.history says so. */
+        char err[512];
+        msgpack_sbuffer out;
+        msgpack_sbuffer_init(&out);
+        msgpack_sbuffer args_buf;
+        msgpack_sbuffer_init(&args_buf);
+        msgpack_packer pk;
+        msgpack_packer_init(&pk, &args_buf, msgpack_sbuffer_write);
+        msgpack_pack_map(&pk, 1);
+        pk_str(&pk, "id");
+        msgpack_pack_int64(&pk, indicator);
+        int rc = indicator > 0 ? api->call(h, "indicator.history", args_buf.data, args_buf.size, &out, err, sizeof err) : -1;
+        msgpack_sbuffer_destroy(&args_buf);
+        msgpack_sbuffer_destroy(&out);
+        if (rc != 0)
+            return api->req_fail(req, "not_found", "indicator", "indicator: aucun indicateur n° %lld (indicator list)",
+                                 (long long)indicator);
+    }
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(api->db(h), "UPDATE calendar_activities SET indicator = nullif(?, 0), measure = ? WHERE id = ?",
+                           -1, &st, NULL) != SQLITE_OK)
+        return api->req_fail(req, "internal", NULL, "%s", sqlite3_errmsg(api->db(h)));
+    sqlite3_bind_int64(st, 1, indicator);
+    sqlite3_bind_text(st, 2, measure, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, id);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    sqlite3_finalize(st);
+    return rc == 0 ? 0 : api->req_fail(req, "internal", NULL, "%s", sqlite3_errmsg(api->db(h)));
+}
+
+/* After a session is recorded: the indicator it feeds gets this year's
+ * figure (sessions held, or participants summed, over every activity
+ * feeding it), as a measurement dated the session's day. */
+static int feed_indicator(cd_host *h, int64_t activity, const char *occurrence)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(api->db(h), "SELECT indicator, measure FROM calendar_activities WHERE id = ?", -1, &st, NULL) !=
+        SQLITE_OK)
+        return -1;
+    sqlite3_bind_int64(st, 1, activity);
+    int64_t indicator = 0;
+    char measure[16] = "";
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+        indicator = sqlite3_column_int64(st, 0);
+        col(st, 1, measure, sizeof measure);
+    }
+    sqlite3_finalize(st);
+    if (!indicator)
+        return 0;
+    bool sessions = strcmp(measure, "participants") != 0;
+    char year[8];
+    snprintf(year, sizeof year, "%.4s", occurrence);
+    if (sqlite3_prepare_v2(api->db(h), sessions ? "SELECT count(*) FROM calendar_held h JOIN calendar_activities a"
+                                                  " ON a.id = h.activity WHERE a.indicator = ? AND a.measure = 'sessions'"
+                                                  " AND substr(h.occurrence, 1, 4) = ?"
+                                                : "SELECT coalesce(sum(h.participants), 0) FROM calendar_held h"
+                                                  " JOIN calendar_activities a ON a.id = h.activity WHERE a.indicator = ?"
+                                                  " AND a.measure = 'participants' AND substr(h.occurrence, 1, 4) = ?",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_int64(st, 1, indicator);
+    sqlite3_bind_text(st, 2, year, -1, SQLITE_STATIC);
+    int64_t value = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_finalize(st);
+    char date[16], note[160];
+    snprintf(date, sizeof date, "%.10s", occurrence);
+    snprintf(note, sizeof note, sessions ? "Calendrier : %lld séance(s) tenue(s) en %s"
+                                         : "Calendrier : %lld participant(s) en %s", (long long)value, year);
+    msgpack_sbuffer args, out;
+    msgpack_sbuffer_init(&args);
+    msgpack_sbuffer_init(&out);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &args, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 4);
+    pk_str(&pk, "id");
+    msgpack_pack_int64(&pk, indicator);
+    pk_str(&pk, "value");
+    msgpack_pack_int64(&pk, value);
+    pk_str(&pk, "date");
+    pk_str(&pk, date);
+    pk_str(&pk, "note");
+    pk_str(&pk, note);
+    char err[512];
+    int rc = api->call(h, "indicator.record", args.data, args.size, &out, err, sizeof err);
+    if (rc != 0)
+        api->log(h, CD_LOG_WARN, "indicateur %lld non mis à jour: %s", (long long)indicator, err);
+    msgpack_sbuffer_destroy(&args);
+    msgpack_sbuffer_destroy(&out);
+    return rc;
+}
+
 static int store(cd_host *h, int64_t id, const char *uid, const fields *f, bool all_day, int sequence, int64_t *out)
 {
     sqlite3_stmt *st;
@@ -490,6 +609,8 @@ static int add_op(cd_req *req, void *data)
     int64_t id;
     if (store(h, 0, uid, &f, all_day, 0, &id) != 0)
         return api->req_fail(req, "internal", NULL, "%s", sqlite3_errmsg(api->db(h)));
+    if (store_feed(req, h, id) != 0)
+        return -1;
     return emit_activity(h, req, id, "activity.created") || publish(h) ? -1 : 0;
 }
 
@@ -557,7 +678,10 @@ static int update_op(cd_req *req, void *data)
 {
     fields f;
     read_fields(api->req_args(req), &f);
-    return change(req, data, cd_int(cd_get(api->req_args(req), "id"), 0), &f, "activity.updated");
+    int64_t id = cd_int(cd_get(api->req_args(req), "id"), 0);
+    if (store_feed(req, data, id) != 0)
+        return -1;
+    return change(req, data, id, &f, "activity.updated");
 }
 
 static int cancel_op(cd_req *req, void *data)
@@ -685,6 +809,8 @@ static int held_op(cd_req *req, void *data)
     sqlite3_finalize(st);
     if (rc != 0)
         return api->req_fail(req, "internal", NULL, "%s", sqlite3_errmsg(api->db(h)));
+    if (feed_indicator(h, id, occurrence) != 0)
+        return api->req_fail(req, "internal", "indicator", "l'indicateur alimenté par cette activité n'a pu être mis à jour");
     /* A one-time activity is now held; a recurring one keeps its status. */
     if (!f.rrule[0] && strcmp(f.status, "held") != 0) {
         fields s = {0};
@@ -818,11 +944,12 @@ static int init(cd_host *h, const cd_host_api *host_api, void **state)
         api->log(h, CD_LOG_ERROR, "[plugin.calendar] export_dir = %s: %s", export_dir, strerror(errno));
         return -1;
     }
-    static const char *const add_args[] = {"region", "title", "kind", "start", "end", "place", "url", "organisation",
-                                           "action", "description", "status", "rrule", "exdates", NULL};
+    static const char *const add_args[] = {"region",      "title",  "kind",  "start",   "end",       "place",
+                                           "url",         "organisation", "action", "description", "status",
+                                           "rrule",       "exdates", "indicator", "measure", NULL};
     static const char *const update_args[] = {"id",    "title",   "kind",   "start",  "end",   "place",
                                               "url",   "organisation", "action", "description", "status", "rrule",
-                                              "exdates", NULL};
+                                              "exdates", "indicator", "measure", NULL};
     static const char *const id_args[] = {"id", NULL};
     static const char *const list_args[] = {"region", "kind", "from", "to", NULL};
     static const char *const held_args[] = {"id", "occurrence", "participants", "notes", NULL};

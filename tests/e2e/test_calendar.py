@@ -148,6 +148,33 @@ class Calendar(unittest.TestCase):
         self.assertEqual(self.c.ok("calendar.show", id=imported["id"])["uid"],
                          a["uid"].replace("@concertd", "@partenaire.example.org"))
 
+    def test_the_plans_participation_indicators_fill_themselves(self):
+        # Lanaudière's "Nombre de rencontres" and "Nombre de participants"
+        # fed by the meetings of the year.
+        c = self.c
+        c.ok("plan.create", region="estrie", title="Plan d'action 2026-2028", start_date="2026-04-01")
+        c.ok("objective.create", region="estrie", number="3", text="Échanger")
+        c.ok("action.create", region="estrie", objective="3", number="3.3", text="Organiser des rencontres d'échange")
+        meetings = c.ok("indicator.create", region="estrie", action="3.3", name="Nombre de rencontres", target=4)
+        people = c.ok("indicator.create", region="estrie", action="3.3", name="Nombre de participants")
+        comite = self.add(title="Rencontre d'échange", kind="rencontre", start="2026-09-15T13:30",
+                          end="2026-09-15T16:00", rrule="FREQ=MONTHLY;INTERVAL=3;COUNT=4", action="3.3",
+                          indicator=meetings["id"], measure="sessions")
+        forum = self.add(title="Forum", kind="forum", start="2026-11-20T09:00", end="2026-11-20T16:00",
+                         indicator=people["id"], measure="participants")
+        c.ok("calendar.held", id=comite["id"], occurrence="2026-09-15T13:30", participants=14)
+        c.ok("calendar.held", id=comite["id"], occurrence="2026-12-15T13:30", participants=11)
+        c.ok("calendar.held", id=comite["id"], occurrence="2027-03-15T13:30", participants=9)
+        c.ok("calendar.held", id=forum["id"], participants=85)
+        history = c.ok("indicator.history", id=meetings["id"])["measurements"]
+        self.assertEqual([(m["date"], m["value"]) for m in history],
+                         [("2026-09-15", 1.0), ("2026-12-15", 2.0), ("2027-03-15", 1.0)])  # per calendar year
+        self.assertEqual(c.ok("indicator.history", id=people["id"])["latest"], 85.0)
+        types = [e["type"] for e in c.ok("events.since", since=0, limit=1000)["events"]]
+        self.assertEqual(types.count("indicator.recorded"), 4)
+        err = c.error("calendar.add", region="estrie", title="X", start="2026-10-01T10:00", indicator=9999)
+        self.assertEqual((err["code"], err["field"]), ("not_found", "indicator"))
+
     def test_participation_is_recorded(self):
         a = self.add(title="Formation en évaluation", kind="formation", start="2026-10-20T09:00",
                      end="2026-10-20T12:00")
