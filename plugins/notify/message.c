@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <dirent.h>
 
 #include <concertd/plugin.h>
 
@@ -160,31 +161,71 @@ static const builtin builtins[] = {
      "-- \nNotice sent by concertd.\n"},
 };
 
-/* The template text for name: dir/NAME.LANG.txt when there is one, else
- * the built-in (the "default" one for names without their own). */
-static char *template_for(const char *name, const char *lang, const char *dir)
+/* The table's own templates, read once at start (message_load_templates):
+ * rendering a message does no file I/O on the loop. */
+typedef struct {
+    char name[128]; /* "echeance.upcoming.fr" */
+    char *text;
+} loaded;
+static loaded *cache;
+static size_t ncache;
+
+int message_load_templates(const char *dir)
 {
-    if (dir && *dir) {
-        char path[2048];
-        const char *tries[] = {name, "default"};
-        for (int t = 0; t < 2; t++) {
-            snprintf(path, sizeof path, "%s/%s.%s.txt", dir, tries[t], lang);
-            FILE *f = fopen(path, "rb");
-            if (!f)
-                continue;
-            str s = {0};
-            char buf[4096];
-            size_t n;
-            while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-                put(&s, buf, n);
-            fclose(f);
-            if (s.oom) {
-                free(s.p);
-                return NULL;
-            }
-            if (s.p)
-                return s.p;
+    message_free_templates();
+    DIR *d = dir && *dir ? opendir(dir) : NULL;
+    if (!d)
+        return dir && *dir ? -1 : 0;
+    int rc = 0;
+    for (struct dirent *e; rc == 0 && (e = readdir(d));) {
+        size_t len = strlen(e->d_name);
+        if (len < 5 || len >= sizeof cache[0].name + 4 || strcmp(e->d_name + len - 4, ".txt") != 0)
+            continue;
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        FILE *f = fopen(path, "rb");
+        if (!f)
+            continue;
+        str s = {0};
+        char buf[4096];
+        size_t n;
+        while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+            put(&s, buf, n);
+        fclose(f);
+        loaded *grown = s.oom || !s.p ? NULL : realloc(cache, (ncache + 1) * sizeof *cache);
+        if (!grown) {
+            free(s.p);
+            rc = s.oom ? -1 : 0;
+            continue;
         }
+        cache = grown;
+        snprintf(cache[ncache].name, sizeof cache[ncache].name, "%.*s", (int)(len - 4), e->d_name);
+        cache[ncache++].text = s.p;
+    }
+    closedir(d);
+    return rc;
+}
+
+void message_free_templates(void)
+{
+    for (size_t i = 0; i < ncache; i++)
+        free(cache[i].text);
+    free(cache);
+    cache = NULL;
+    ncache = 0;
+}
+
+/* The template text for name: the table's NAME.LANG.txt when there is one,
+ * else its default.LANG.txt, else the built-in one. */
+static char *template_for(const char *name, const char *lang)
+{
+    const char *tries[] = {name, "default"};
+    for (int t = 0; t < 2; t++) {
+        char key[160];
+        snprintf(key, sizeof key, "%s.%s", tries[t], lang);
+        for (size_t i = 0; i < ncache; i++)
+            if (strcmp(cache[i].name, key) == 0)
+                return strdup(cache[i].text);
     }
     const builtin *b = &builtins[sizeof builtins / sizeof builtins[0] - 1];
     for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
@@ -332,12 +373,12 @@ static void fill(str *out, const char *tpl, const var *v, int n)
     }
 }
 
-int message_render(const msgpack_object *event, const char *lang, const char *dir, char **subject, char **body)
+int message_render(const msgpack_object *event, const char *lang, char **subject, char **body)
 {
     *subject = *body = NULL;
     char type[64];
     cd_str(cd_get(event, "type"), type, sizeof type);
-    char *tpl = template_for(type, lang, dir);
+    char *tpl = template_for(type, lang);
     if (!tpl)
         return -1;
     var *v = calloc(NVARS, sizeof *v);

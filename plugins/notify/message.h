@@ -11,10 +11,15 @@
 #include <msgpack.h>
 #include <stddef.h>
 
-/* Renders event (the payload map) for lang ("fr" or "en") with the
- * templates in dir (may be "" for the built-in ones). *subject and *body
- * are new strings (caller frees). Returns 0 or -1 (out of memory). */
-int message_render(const msgpack_object *event, const char *lang, const char *dir, char **subject, char **body);
+/* Reads the table's templates (every NAME.LANG.txt of dir) into memory, so
+ * that rendering reads no file; dir "" keeps only the built-in ones.
+ * Returns 0, or -1 when dir cannot be read. Free with message_free_templates. */
+int message_load_templates(const char *dir);
+void message_free_templates(void);
+
+/* Renders event (the payload map) for lang ("fr" or "en"). *subject and
+ * *body are new strings (caller frees). Returns 0 or -1 (out of memory). */
+int message_render(const msgpack_object *event, const char *lang, char **subject, char **body);
 
 /* "3 octobre 2026" / "October 3, 2026" for YYYY-MM-DD; "" when not a date. */
 void message_date_words(const char *date, const char *lang, char *out, size_t cap);

@@ -225,7 +225,7 @@ static int on_event(cd_host *h, const msgpack_object *event, void *data)
         if (!matches((const char *)sqlite3_column_text(st, 3), type) || (who && !strcasestr(responsible, who)))
             continue;
         char *subject, *body;
-        if (message_render(event, lang, notify_cfg.templates, &subject, &body) != 0) {
+        if (message_render(event, lang, &subject, &body) != 0) {
             rc = -1;
             break;
         }
@@ -469,6 +469,10 @@ static int init(cd_host *h, const cd_host_api *host_api, void **state)
     host = h;
     if (notify_config_load(h) != 0)
         return -1;
+    if (message_load_templates(notify_cfg.templates) != 0) {
+        api->log(h, CD_LOG_ERROR, "[plugin.notify] templates_dir = %s: dossier illisible", notify_cfg.templates);
+        return -1;
+    }
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
         api->log(h, CD_LOG_ERROR, "libcurl: initialisation impossible");
         return -1;
@@ -502,6 +506,7 @@ static void fini(void *state)
 {
     (void)state;
     outbox_stop();
+    message_free_templates();
     curl_global_cleanup();
 }
 
