@@ -406,7 +406,9 @@ static const char *check(const fields *f, bool all_day, const char **field)
     return NULL;
 }
 
-static int region_exists(cd_host *h, const char *region, char *err, size_t cap)
+/* Runs op with args {id: text_id, or num_id when text_id is NULL}
+ * through the host, to learn whether what it names exists. 0 when it does. */
+static int call_id(cd_host *h, const char *op, const char *text_id, int64_t num_id, char *err, size_t cap)
 {
     msgpack_sbuffer a, out;
     msgpack_sbuffer_init(&a);
@@ -415,11 +417,19 @@ static int region_exists(cd_host *h, const char *region, char *err, size_t cap)
     msgpack_packer_init(&pk, &a, msgpack_sbuffer_write);
     msgpack_pack_map(&pk, 1);
     pk_str(&pk, "id");
-    pk_str(&pk, region);
-    int rc = api->call(h, "region.get", a.data, a.size, &out, err, cap);
+    if (text_id)
+        pk_str(&pk, text_id);
+    else
+        msgpack_pack_int64(&pk, num_id);
+    int rc = api->call(h, op, a.data, a.size, &out, err, cap);
     msgpack_sbuffer_destroy(&a);
     msgpack_sbuffer_destroy(&out);
     return rc;
+}
+
+static int region_exists(cd_host *h, const char *region, char *err, size_t cap)
+{
+    return call_id(h, "region.get", region, 0, err, cap);
 }
 
 static void new_uid(char *out, size_t cap)
@@ -454,18 +464,7 @@ static int store_feed(cd_req *req, cd_host *h, int64_t id)
     if (ind && ind->type != MSGPACK_OBJECT_NIL) {
         /* The indicator must exist: indicator.history says so. */
         char err[512];
-        msgpack_sbuffer out;
-        msgpack_sbuffer_init(&out);
-        msgpack_sbuffer args_buf;
-        msgpack_sbuffer_init(&args_buf);
-        msgpack_packer pk;
-        msgpack_packer_init(&pk, &args_buf, msgpack_sbuffer_write);
-        msgpack_pack_map(&pk, 1);
-        pk_str(&pk, "id");
-        msgpack_pack_int64(&pk, indicator);
-        int rc = indicator > 0 ? api->call(h, "indicator.history", args_buf.data, args_buf.size, &out, err, sizeof err) : -1;
-        msgpack_sbuffer_destroy(&args_buf);
-        msgpack_sbuffer_destroy(&out);
+        int rc = indicator > 0 ? call_id(h, "indicator.history", NULL, indicator, err, sizeof err) : -1;
         if (rc != 0)
             return api->req_fail(req, "not_found", "indicator", "indicator: aucun indicateur n° %lld (indicator list)",
                                  (long long)indicator);
