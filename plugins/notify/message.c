@@ -146,6 +146,17 @@ static const builtin builtins[] = {
      "Responsible: {{responsible}}\n"
      "Status: {{status}}\n\n"
      "-- \nReminder sent by concertd for the region {{region}}.\n"},
+    {"activity.upcoming",
+     "Objet : {{title}}, {{when_short}} ({{region}})\n\n"
+     "Bonjour,\n\n"
+     "« {{title}} » a lieu {{when}}, à {{time}}.\n\n"
+     "Lieu : {{place}}\n\n"
+     "-- \nRappel envoyé par concertd pour la région {{region}}.\n",
+     "Subject: {{title}}, {{when_short}} ({{region}})\n\n"
+     "Hello,\n\n"
+     "\"{{title}}\" takes place {{when}}, at {{time}}.\n\n"
+     "Place: {{place}}\n\n"
+     "-- \nReminder sent by concertd for the region {{region}}.\n"},
     {"default",
      "Objet : {{summary}} ({{region}})\n\n"
      "Bonjour,\n\n"
@@ -236,7 +247,7 @@ static char *template_for(const char *name, const char *lang)
 
 /* ---- values of an event ---------------------------------------------------- */
 
-#define NVARS 16
+#define NVARS 24
 typedef struct {
     const char *name;
     char value[2048];
@@ -328,6 +339,15 @@ static int collect(const msgpack_object *event, const char *lang, var *v)
     const msgpack_object *w = cd_get(d, "window"), *left = cd_get(d, "days_left");
     char end[16];
     cd_str(cd_get(w, "end"), end, sizeof end);
+    /* An activity of the calendar: its occurrence is the date. */
+    const msgpack_object *activity = cd_get(d, "activity");
+    char occurrence[32];
+    cd_str(cd_get(d, "occurrence"), occurrence, sizeof occurrence);
+    if (!end[0] && occurrence[0])
+        snprintf(end, sizeof end, "%.10s", occurrence);
+    set(v, &n, "title", cd_str(cd_get(activity, "title"), buf, sizeof buf));
+    set(v, &n, "place", cd_str(cd_get(activity, "place"), buf, sizeof buf));
+    set(v, &n, "time", strlen(occurrence) > 11 ? occurrence + 11 : "");
     long days = left && left->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? (long)left->via.u64
                 : left && left->type == MSGPACK_OBJECT_NEGATIVE_INTEGER ? (long)left->via.i64
                                                                         : 0;

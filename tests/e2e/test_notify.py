@@ -97,13 +97,13 @@ class Notify(unittest.TestCase):
         self.web.shutdown()
         self.web.server_close()
 
-    def start(self, rate_per_hour=30, check_every="3600", extra=""):
-        config = ("[node]\ntimezone = America/Toronto\n[reminders]\ncheck_every = " + check_every + "\n"
-                  "[plugins]\npath = %s\nload = notify\n"
+    def start(self, rate_per_hour=30, check_every="3600", extra="", load="notify"):
+        config = ("[node]\ntimezone = America/Toronto\n[reminders]\ncheck_every = %s\n"
+                  "[plugins]\npath = %s\nload = %s\n[plugin.calendar]\ncheck_every_ms = 50\n"
                   "[plugin.notify]\nsmtp_url = smtp://127.0.0.1:%d\ntls = none\n"
                   "from = Table des partenaires de Lanaudière <tpdsl@example.org>\n"
                   "pump_ms = 50\nretry_base = 1\nretry_max = 1\nmax_attempts = 3\ntimeout = 5\n"
-                  "rate_per_hour = %d\n%s" % (PLUGINS, self.mail.port, rate_per_hour, extra))
+                  "rate_per_hour = %d\n%s" % (check_every, PLUGINS, load, self.mail.port, rate_per_hour, extra))
         self.d = Daemon(folder=self.folder, config=config, env=self.clock.env()).start()
         self.c = self.d.client()
 
@@ -302,6 +302,22 @@ class Notify(unittest.TestCase):
                          "À faire dans 7 jours, le 8 septembre 2026 : Tenir le forum régional des élus. {{inconnu}}\n")
         self.wait_outbox(lambda rows, sent: len(sent) == 1 and not rows)
         self.assertEqual(len(self.mail.messages), 1)
+
+    def test_activities_of_the_calendar_are_reminded_too(self):
+        self.start(load="notify, calendar")
+        self.c.ok("region.create", id="estrie", name="Estrie")
+        self.c.ok("notify.subscribe", address="membres@estrie.example.org", events=["activity.upcoming"])
+        self.c.ok("calendar.add", region="estrie", title="Forum régional", kind="forum", start="2026-09-05T13:30",
+                  end="2026-09-05T16:00", place="Sherbrooke")
+        _, first = self.mail.wait(1)[0]  # four days before: the 7-day reminder, by itself
+        self.assertEqual(str(first["Subject"]), "Forum régional, dans 4 jours (estrie)")
+        self.assertIn("« Forum régional » a lieu dans 4 jours, le 5 septembre 2026, à 13:30.", first.get_content())
+        self.assertIn("Lieu : Sherbrooke", first.get_content())
+        self.clock.set("@2026-09-04 12:00:00")
+        _, second = self.mail.wait(2)[1]
+        self.assertEqual(str(second["Subject"]), "Forum régional, demain (estrie)")
+        types = [e["type"] for e in self.c.ok("events.since", since=0, limit=1000)["events"]]
+        self.assertEqual(types.count("activity.upcoming"), 2)
 
     def test_bad_subscriptions_are_refused_in_words(self):
         self.start()
