@@ -159,28 +159,8 @@ static void pack_activity(cd_host *h, msgpack_packer *pk, sqlite3_stmt *st)
         return;
     }
     sqlite3_bind_int64(q, 1, sqlite3_column_int64(st, 0));
-    msgpack_sbuffer rows;
-    msgpack_sbuffer_init(&rows);
-    msgpack_packer rp;
-    msgpack_packer_init(&rp, &rows, msgpack_sbuffer_write);
-    uint32_t n = 0;
-    while (sqlite3_step(q) == SQLITE_ROW) {
-        msgpack_pack_map(&rp, 3);
-        col(q, 0, v, sizeof v);
-        pk_opt(&rp, "occurrence", v);
-        pk_str(&rp, "participants");
-        if (sqlite3_column_type(q, 1) == SQLITE_NULL)
-            msgpack_pack_nil(&rp);
-        else
-            msgpack_pack_int64(&rp, sqlite3_column_int64(q, 1));
-        col(q, 2, v, sizeof v);
-        pk_opt(&rp, "notes", v);
-        n++;
-    }
+    cd_pack_rows(pk, q);
     sqlite3_finalize(q);
-    msgpack_pack_array(pk, n);
-    msgpack_pack_bin_body(pk, rows.data, rows.size); /* the items, already packed */
-    msgpack_sbuffer_destroy(&rows);
 }
 
 static int pack_by_id(cd_host *h, msgpack_packer *pk, int64_t id)
@@ -218,7 +198,7 @@ static int emit_activity(cd_host *h, cd_req *req, int64_t id, const char *type)
     if (rc == 0)
         rc = api->emit(h, region, type, buf.data, buf.size);
     if (rc == 0 && req)
-        msgpack_pack_bin_body(api->req_result(req), buf.data, buf.size); /* the same map, as the result */
+        cd_pack_raw(api->req_result(req), buf.data, buf.size); /* the same map, as the result */
     msgpack_sbuffer_destroy(&buf);
     return rc;
 }
@@ -769,7 +749,7 @@ static int list_op(cd_req *req, void *data)
     sqlite3_finalize(st);
     msgpack_packer *pk = api->req_result(req);
     msgpack_pack_array(pk, c.n);
-    msgpack_pack_bin_body(pk, rows.data, rows.size);
+    cd_pack_raw(pk, rows.data, rows.size);
     msgpack_sbuffer_destroy(&rows);
     return 0;
 }

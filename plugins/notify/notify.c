@@ -323,10 +323,10 @@ static int pack_subscriptions(cd_host *h, msgpack_packer *pk, int64_t only)
     sqlite3_finalize(st);
     if (only) {
         if (n == 1)
-            msgpack_pack_bin_body(pk, rows.data, rows.size); /* raw: the one map */
+            cd_pack_raw(pk, rows.data, rows.size); /* raw: the one map */
     } else {
         msgpack_pack_array(pk, n);
-        msgpack_pack_bin_body(pk, rows.data, rows.size);
+        cd_pack_raw(pk, rows.data, rows.size);
     }
     msgpack_sbuffer_destroy(&rows);
     return only && n != 1 ? 1 : 0;

@@ -278,15 +278,6 @@ void outbox_stop(void)
 
 /* ---- ops ------------------------------------------------------------------ */
 
-static void pack_text(msgpack_packer *pk, const char *key, const unsigned char *v)
-{
-    msgpack_pack_str_with_body(pk, key, strlen(key));
-    if (v)
-        msgpack_pack_str_with_body(pk, (const char *)v, strlen((const char *)v));
-    else
-        msgpack_pack_nil(pk);
-}
-
 int outbox_list_op(cd_req *req, void *data)
 {
     cd_host *h = data;
@@ -306,41 +297,9 @@ int outbox_list_op(cd_req *req, void *data)
         return api->req_fail(req, "internal", NULL, "%s", sqlite3_errmsg(api->db(h)));
     sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, limit < 1 ? 1 : limit);
-    msgpack_sbuffer rows;
-    msgpack_sbuffer_init(&rows);
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, &rows, msgpack_sbuffer_write);
-    uint32_t n = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        msgpack_pack_map(&pk, 11);
-        const char *ints[] = {"id", "subscription"};
-        for (int i = 0; i < 2; i++) {
-            msgpack_pack_str_with_body(&pk, ints[i], strlen(ints[i]));
-            msgpack_pack_int64(&pk, sqlite3_column_int64(st, i));
-        }
-        pack_text(&pk, "channel", sqlite3_column_text(st, 2));
-        pack_text(&pk, "address", sqlite3_column_text(st, 3));
-        pack_text(&pk, "subject", sqlite3_column_text(st, 4));
-        pack_text(&pk, "state", sqlite3_column_text(st, 5));
-        msgpack_pack_str_with_body(&pk, "attempts", 8);
-        msgpack_pack_int(&pk, sqlite3_column_int(st, 6));
-        pack_text(&pk, "last_error", sqlite3_column_text(st, 7));
-        const char *times[] = {"next_attempt_ms", "created_ms", "sent_ms"};
-        for (int i = 0; i < 3; i++) {
-            msgpack_pack_str_with_body(&pk, times[i], strlen(times[i]));
-            if (sqlite3_column_type(st, 8 + i) == SQLITE_NULL)
-                msgpack_pack_nil(&pk);
-            else
-                msgpack_pack_int64(&pk, sqlite3_column_int64(st, 8 + i));
-        }
-        n++;
-    }
+    int rc = cd_pack_rows(api->req_result(req), st);
     sqlite3_finalize(st);
-    msgpack_packer *out = api->req_result(req);
-    msgpack_pack_array(out, n);
-    msgpack_pack_bin_body(out, rows.data, rows.size) /* raw: already packed items */;
-    msgpack_sbuffer_destroy(&rows);
-    return 0;
+    return rc == 0 ? 0 : api->req_fail(req, "internal", NULL, "mémoire insuffisante");
 }
 
 int outbox_retry_op(cd_req *req, void *data)
