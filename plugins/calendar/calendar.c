@@ -208,8 +208,13 @@ static int emit_activity(cd_host *h, cd_req *req, int64_t id, const char *type)
 typedef struct export_file {
     char path[1200];
     char *text;
+    int error; /* errno of a failed write, for the loop to log */
     struct export_file *next;
 } export_file;
+
+/* One rewrite in flight at a time (two on the pool could finish in the wrong
+ * order and publish the older calendar); changes meanwhile ask for one more. */
+static bool publishing, publish_again;
 
 static void write_files(void *data)
 {
@@ -217,26 +222,37 @@ static void write_files(void *data)
         char tmp[1300];
         snprintf(tmp, sizeof tmp, "%s.tmp", f->path);
         FILE *out = fopen(tmp, "wb");
-        if (!out)
+        if (!out) {
+            f->error = errno;
             continue;
-        bool ok = fwrite(f->text, 1, strlen(f->text), out) == strlen(f->text);
+        }
+        size_t len = strlen(f->text);
+        bool ok = fwrite(f->text, 1, len, out) == len;
         ok = fflush(out) == 0 && fsync(fileno(out)) == 0 && ok;
         ok = fclose(out) == 0 && ok;
-        if (ok)
-            rename(tmp, f->path); /* readers see the old file or the new one, never half */
-        else
-            unlink(tmp);
+        if (ok && rename(tmp, f->path) == 0) /* readers see the old file or the new one, never half */
+            continue;
+        f->error = errno ? errno : EIO;
+        unlink(tmp);
     }
 }
 
+static int publish(cd_host *h);
+
 static int files_written(cd_host *h, void *data, int status)
 {
-    (void)h;
-    (void)status;
     for (export_file *f = data, *next; f; f = next) {
         next = f->next;
+        if (f->error)
+            api->log(h, CD_LOG_ERROR, "calendrier non publié dans %s : %s (l'ancien fichier reste en place)", f->path,
+                     strerror(f->error));
         free(f->text);
         free(f);
+    }
+    publishing = false;
+    if (publish_again && status >= 0) {
+        publish_again = false;
+        publish(h);
     }
     return 0;
 }
@@ -289,6 +305,10 @@ static int publish(cd_host *h)
 {
     if (!export_dir[0])
         return 0;
+    if (publishing) {
+        publish_again = true;
+        return 0;
+    }
     export_file *files = NULL;
     add_file(&files, "all.ics", calendar_text(h, "", NULL, "Activités (toutes les régions)"));
     sqlite3_stmt *st;
@@ -308,10 +328,13 @@ static int publish(cd_host *h)
         }
         sqlite3_finalize(st);
     }
-    if (files && api->queue_work(h, write_files, files_written, files) != 0) {
+    if (!files)
+        return 0;
+    if (api->queue_work(h, write_files, files_written, files) != 0) {
         files_written(h, files, -1);
         return -1;
     }
+    publishing = true;
     return 0;
 }
 
@@ -1011,6 +1034,14 @@ static void remind_occurrence(const char *start, void *data)
     msgpack_sbuffer_destroy(&buf);
 }
 
+/* The files again at start: a stop may have cancelled the last rewrite, or
+ * export_dir may be new. */
+static int publish_at_start(cd_host *h, void *data)
+{
+    (void)data;
+    return publish(h);
+}
+
 static int remind_tick(cd_host *h, void *data)
 {
     (void)data;
@@ -1106,6 +1137,8 @@ static int init(cd_host *h, const cd_host_api *host_api, void **state)
         remind_days[nremind++] = (int)d;
         p = end;
     }
+    if (export_dir[0] && !api->timer_start(h, 0, 0, publish_at_start, NULL))
+        return -1;
     const char *every = api->config(h, NULL, "check_every_ms");
     long ms = every ? strtol(every, NULL, 10) : 60000;
     return api->timer_start(h, 0, (uint64_t)(ms > 10 ? ms : 60000), remind_tick, NULL) ? 0 : -1;

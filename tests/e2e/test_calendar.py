@@ -78,6 +78,39 @@ class Calendar(unittest.TestCase):
         self.assertEqual(self.c.ok("calendar.export", region="estrie")["problems"], 0)
         self.assertEqual(self.c.ok("calendar.export")["problems"], 0)
 
+    def test_the_files_always_end_with_the_last_change(self):
+        a = self.add(title="Comité directeur v0", kind="comite", start="2026-12-01T13:30", end="2026-12-01T16:00")
+        for n in range(1, 31):  # changes faster than the files are written
+            self.c.ok("calendar.update", id=a["id"], title="Comité directeur v%d" % n)
+        ev = self.events(self.published("all.ics", "Comité directeur v30"))[a["uid"]]
+        self.assertEqual(int(ev["SEQUENCE"]), 30)
+        # Killed right after a change, files gone: the next start writes them again.
+        self.c.ok("calendar.update", id=a["id"], title="Comité directeur v31")
+        self.d.kill()
+        for name in os.listdir(os.path.join(self.folder, "ics")):
+            os.unlink(os.path.join(self.folder, "ics", name))
+        self.d.start()
+        self.c.close()
+        self.c = self.d.client()
+        ev = self.events(self.published("all.ics", "Comité directeur v31"))[a["uid"]]
+        self.assertEqual(int(ev["SEQUENCE"]), 31)
+        self.published("estrie.ics", a["uid"])
+        self.published("kind-comite.ics", a["uid"])
+
+    def test_a_file_that_cannot_be_written_is_logged_and_the_old_one_stays(self):
+        a = self.add(title="Atelier A", kind="atelier", start="2026-12-02")
+        self.published("all.ics", a["uid"])
+        os.mkdir(os.path.join(self.folder, "ics", "all.ics.tmp"))  # in the way of the next rewrite
+        b = self.add(title="Atelier B", kind="atelier", start="2026-12-03")
+        self.published("estrie.ics", b["uid"])  # the other files are written
+        deadline = time.monotonic() + 20
+        while "calendrier non publié" not in self.d.log_text() and time.monotonic() < deadline:
+            self.c.ok("node.info")
+        self.assertRegex(self.d.log_text(), r"calendrier non publié dans .*all\.ics : Is a directory")
+        with open(os.path.join(self.folder, "ics", "all.ics"), "rb") as f:
+            self.assertEqual(list(self.events(icalendar.Calendar.from_ical(f.read()))), [a["uid"]])
+        self.assertEqual(self.c.ok("calendar.show", id=b["id"])["title"], "Atelier B")  # the change itself stands
+
     def test_recurrences_keep_their_hour_across_daylight_saving(self):
         # The steering committee "4 fois par année", and a weekly workshop
         # over the change to standard time (Sunday November 1st, 2026).
