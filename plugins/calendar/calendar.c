@@ -777,6 +777,39 @@ static int list_op(cd_req *req, void *data)
     return 0;
 }
 
+typedef struct {
+    const char *wanted;
+    bool found;
+} occurrence_match;
+
+static void match_occurrence(const char *start, void *data)
+{
+    occurrence_match *m = data;
+    m->found = m->found || strcmp(start, m->wanted) == 0;
+}
+
+/* 1 when occurrence is one of activity id's sessions (its start, or a date of
+ * its recurrence not excepted), 0 when not, -1 on error. */
+static int is_occurrence(cd_host *h, int64_t id, const char *occurrence)
+{
+    char sql[600];
+    snprintf(sql, sizeof sql, "SELECT %s FROM calendar_activities WHERE id = ?", ACT_COLUMNS);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(api->db(h), sql, -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    occurrence_match m = {occurrence, false};
+    int rc = -1;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        ics_activity a;
+        row_to_activity(st, &a);
+        ics_expand(&a, occurrence, occurrence, 50, match_occurrence, &m);
+        rc = m.found;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
 static int held_op(cd_req *req, void *data)
 {
     cd_host *h = data;
@@ -800,6 +833,15 @@ static int held_op(cd_req *req, void *data)
         snprintf(occurrence, sizeof occurrence, "%s", f.start);
     if (time_kind(occurrence) != time_kind(f.start))
         return api->req_fail(req, "invalid_argument", "occurrence", "occurrence: le début de la séance, comme start");
+    int is = is_occurrence(h, id, occurrence);
+    if (is < 0)
+        return api->req_fail(req, "internal", NULL, "%s", sqlite3_errmsg(api->db(h)));
+    if (!is)
+        return api->req_fail(req, "invalid_argument", "occurrence",
+                             f.rrule[0] ? "occurrence: %s n'est pas une séance de l'activité %lld (hors de sa récurrence,"
+                                          " ou annulée par une exception)"
+                                        : "occurrence: %s n'est pas le début de l'activité %lld",
+                             occurrence, (long long)id);
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(api->db(h), "INSERT INTO calendar_held(activity, occurrence, participants, notes, recorded_ms)"
                                        " VALUES (?,?,?,nullif(?,''),?) ON CONFLICT(activity, occurrence) DO UPDATE SET"

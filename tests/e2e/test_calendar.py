@@ -5,14 +5,20 @@ computed by hand (and by Python's own time zone data) across the
 daylight-saving change; a partner's file imported by UID; bad input
 refused with nothing stored."""
 import datetime
+import json
+import functools
+import http.server
 import os
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
+import urllib.request
 from zoneinfo import ZoneInfo
 
 import icalendar
+from dateutil.rrule import rrulestr
 
 from harness import CONCERTCTL, PLUGINS, Daemon
 
@@ -235,6 +241,160 @@ class Calendar(unittest.TestCase):
             err = self.c.error("calendar.import", region="estrie", text=text)
             self.assertEqual((err["code"], err["field"]), ("invalid_argument", "text"), text)
         self.assertEqual(self.d.snapshot(), before)
+        # Participation only for a session that exists: not an excepted date of a
+        # recurrence, not a day between two, not another start than a one-time one's.
+        comite = self.add(title="Comité", kind="comite", start="2026-09-15T13:30",
+                          rrule="FREQ=MONTHLY;INTERVAL=3;COUNT=4", exdates="2026-12-15T13:30")
+        atelier = self.add(title="Atelier", kind="atelier", start="2026-10-20T09:00")
+        before = self.d.snapshot()
+        for id, occurrence in ((comite["id"], "2026-12-15T13:30"), (comite["id"], "2026-10-15T13:30"),
+                               (comite["id"], "2026-09-15T14:30"), (atelier["id"], "2026-10-21T09:00")):
+            err = self.c.error("calendar.held", id=id, occurrence=occurrence, participants=10)
+            self.assertEqual((err["code"], err["field"]), ("invalid_argument", "occurrence"), occurrence)
+            self.assertIn(occurrence, err["message"])
+        self.assertEqual(self.d.snapshot(), before)
+        self.c.ok("calendar.held", id=comite["id"], occurrence="2027-03-15T13:30", participants=10)
+
+
+class AYearOfActivities(unittest.TestCase):
+    """The issue's "done when": a table enters its year of meetings and events
+    once (with concertctl), every member subscribes to one URL from their
+    calendar app (here: an HTTP server publishing the export folder, read
+    with python3-icalendar and expanded with python3-dateutil), and the
+    plan's participation indicators fill themselves."""
+
+    def setUp(self):
+        self.folder = tempfile.mkdtemp(prefix="concertd-e2e-")
+        config = "[plugins]\npath = %s\nload = notify, calendar\n[plugin.calendar]\nexport_dir = calendrier\n" % PLUGINS
+        self.d = Daemon(folder=self.folder, config=config).start()
+        self.c = self.d.client()
+        handler = functools.partial(QuietHandler, directory=os.path.join(self.folder, "calendrier"))
+        self.web = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=self.web.serve_forever, daemon=True).start()
+        self.url = "http://127.0.0.1:%d/lanaudiere.ics" % self.web.server_address[1]
+
+    def tearDown(self):
+        self.web.shutdown()
+        self.web.server_close()
+        self.c.close()
+        self.assertEqual(self.d.stop(), 0)
+        self.d.cleanup()
+
+    def ctl(self, *args):
+        r = subprocess.run([CONCERTCTL, "--endpoint", self.d.command, "--events", self.d.events, "--json"] + list(args),
+                           capture_output=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
+        return json.loads(r.stdout)
+
+    def subscribed(self, contains):
+        """What a member's calendar app gets from the URL, once it holds `contains`."""
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(self.url, timeout=5) as r:
+                    self.assertEqual(r.headers.get_content_type(), "text/calendar")
+                    data = r.read()
+                if contains.encode() in data:
+                    return icalendar.Calendar.from_ical(data)
+            except urllib.error.HTTPError as e:
+                self.assertEqual(e.code, 404)  # not written yet
+            self.c.ok("node.info")
+        self.fail("%s never held %r" % (self.url, contains))
+
+    @staticmethod
+    def sessions(cal):
+        """Every session the app shows: (title, local start), recurrences expanded."""
+        def zoned(value):  # the wall-clock time in Python's own zone data (not pytz's fixed offsets)
+            return value.replace(tzinfo=ZoneInfo(str(value.tzinfo))) if isinstance(value, datetime.datetime) else value
+
+        out = []
+        for ev in cal.walk("VEVENT"):
+            start = zoned(ev.decoded("DTSTART"))
+            if "RRULE" in ev:
+                exdates = ev.get("EXDATE", [])
+                excluded = {zoned(d.dt) for x in (exdates if isinstance(exdates, list) else [exdates]) for d in x.dts}
+                days = [d for d in rrulestr(ev["RRULE"].to_ical().decode(), dtstart=start) if d not in excluded]
+            else:
+                days = [start]
+            out += [(str(ev["SUMMARY"]), d) for d in days]
+        return sorted(out, key=lambda s: (str(s[1]), s[0]))
+
+    def test_entered_once_subscribed_once_indicators_fill_themselves(self):
+        c = self.c
+        c.ok("region.create", id="lanaudiere", name="Lanaudière")
+        c.ok("plan.create", region="lanaudiere", title="Plan d'action 2026-2030", start_date="2026-04-01")
+        c.ok("objective.create", region="lanaudiere", number="1", text="Mobiliser les partenaires")
+        c.ok("action.create", region="lanaudiere", objective="1", number="1.1",
+             text="Tenir les rencontres du comité directeur")
+        c.ok("action.create", region="lanaudiere", objective="1", number="1.2", text="Organiser un forum régional")
+        rencontres = c.ok("indicator.create", region="lanaudiere", action="1.1", name="Nombre de rencontres",
+                          target=4, unit="rencontres")
+        participants = c.ok("indicator.create", region="lanaudiere", action="1.2", name="Nombre de participants",
+                            target=150)
+        # The year, entered once.
+        comite = self.ctl("calendar", "add", "lanaudiere", "--title", "Comité directeur", "--kind", "comite",
+                          "--start", "2027-01-19T13:30", "--end", "2027-01-19T16:00", "--rrule",
+                          "FREQ=MONTHLY;INTERVAL=3;COUNT=4", "--action", "1.1", "--indicator", str(rencontres["id"]),
+                          "--measure", "sessions", "--place", "Joliette")
+        ca = self.ctl("calendar", "add", "lanaudiere", "--title", "Conseil d'administration", "--kind", "comite",
+                      "--start", "2027-01-19T18:30", "--end", "2027-01-19T20:30", "--rrule",
+                      "FREQ=MONTHLY;BYMONTH=1,2,3,4,5,6,9,10,11,12;BYDAY=3TU;COUNT=10",
+                      "--exdates", "2027-12-21T18:30", "--url", "https://visio.example.org/ca")
+        aga = self.ctl("calendar", "add", "lanaudiere", "--title", "Assemblée générale annuelle", "--kind", "aga",
+                       "--start", "2027-06-10")
+        forum = self.ctl("calendar", "add", "lanaudiere", "--title", "Forum régional « Agir ensemble »", "--kind",
+                         "forum", "--start", "2027-10-14T09:00", "--end", "2027-10-14T16:00", "--indicator",
+                         str(participants["id"]), "--measure", "participants", "--action", "1.2")
+
+        # A member subscribes to one URL: every session of the year is there,
+        # at the hours computed by hand (13:30 stays 13:30 after the March
+        # change to daylight time).
+        cal = self.subscribed(forum["uid"])
+        t = lambda *a: datetime.datetime(*a, tzinfo=TORONTO)
+        third_tuesdays = [(1, 19), (2, 16), (3, 16), (4, 20), (5, 18), (6, 15), (9, 21), (10, 19), (11, 16)]
+        expected = [("Comité directeur", t(2027, m, 19, 13, 30)) for m in (1, 4, 7, 10)]
+        expected += [("Conseil d'administration", t(2027, m, d, 18, 30)) for m, d in third_tuesdays]
+        expected += [("Assemblée générale annuelle", datetime.date(2027, 6, 10)),
+                     ("Forum régional « Agir ensemble »", t(2027, 10, 14, 9, 0))]
+        self.assertEqual(self.sessions(cal), sorted(expected, key=lambda s: (str(s[1]), s[0])))
+        self.assertEqual(cal.walk("VEVENT")[0]["DTSTART"].params["TZID"], "America/Toronto")
+        self.assertEqual(t(2027, 4, 19, 13, 30).utcoffset(), datetime.timedelta(hours=-4))
+
+        # The forum moves: the same URL, the same event (UID), a higher
+        # SEQUENCE, so the app moves it instead of showing two.
+        self.ctl("calendar", "update", "--id", str(forum["id"]), "--start", "2027-10-21T09:00", "--end",
+                 "2027-10-21T16:00")
+        cal = self.subscribed("20271021T090000")
+        moved = [e for e in cal.walk("VEVENT") if str(e["UID"]) == forum["uid"]]
+        self.assertEqual(len(moved), 1)
+        self.assertEqual((int(moved[0]["SEQUENCE"]), moved[0].decoded("DTSTART")), (1, t(2027, 10, 21, 9, 0)))
+        self.assertEqual(len(cal.walk("VEVENT")), 4)
+
+        # Sessions are held; the plan's indicators follow without anyone counting.
+        self.ctl("calendar", "held", "--id", str(comite["id"]), "--occurrence", "2027-01-19T13:30",
+                 "--participants", "12")
+        self.ctl("calendar", "held", "--id", str(comite["id"]), "--occurrence", "2027-04-19T13:30",
+                 "--participants", "10")
+        self.ctl("calendar", "held", "--id", str(forum["id"]), "--occurrence", "2027-10-21T09:00",
+                 "--participants", "87")
+        history = c.ok("indicator.history", id=rencontres["id"])
+        self.assertEqual([(m["date"], m["value"]) for m in history["measurements"]],
+                         [("2027-01-19", 1.0), ("2027-04-19", 2.0)])
+        self.assertEqual(c.ok("indicator.history", id=participants["id"])["latest"], 87.0)
+        # And the plan shows it where the table looks.
+        shown = subprocess.run([CONCERTCTL, "--endpoint", self.d.command, "plan", "show", "lanaudiere"],
+                               capture_output=True, timeout=30).stdout.decode()
+        self.assertIn("Indicateur : Nombre de rencontres (cible 4 rencontres) : 2 au 2027-04-19", shown)
+        # Held, the forum stays in the subscribers' calendars as it took place
+        # (the only confirmed event: the file shows it once rewritten).
+        cal = self.subscribed("STATUS:CONFIRMED")
+        status = {str(e["UID"]): str(e["STATUS"]) for e in cal.walk("VEVENT")}
+        self.assertEqual((status[forum["uid"]], status[aga["uid"]], status[ca["uid"]]),
+                         ("CONFIRMED", "TENTATIVE", "TENTATIVE"))
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
 
 
 if __name__ == "__main__":

@@ -361,6 +361,16 @@ static void render_tree(const msgpack_object *doc, bool with_plan)
                     snprintf(line, sizeof line, "%s%s%s%s%s%s", scalar(cn_mp_get(ind, "name"), buf, sizeof buf, false),
                              *target ? T(" (cible ", " (target ") : "", target, *unit ? " " : "", unit,
                              *target ? ")" : "");
+                    /* Where it stands: the latest measurement (the list is by date). */
+                    const msgpack_object *ms = cn_mp_get(ind, "measurements");
+                    if (ms && ms->type == MSGPACK_OBJECT_ARRAY && ms->via.array.size) {
+                        const msgpack_object *last = &ms->via.array.ptr[ms->via.array.size - 1];
+                        char v[64], d[32];
+                        size_t used = strlen(line);
+                        snprintf(line + used, sizeof line - used, T(" : %s au %s", " : %s on %s"),
+                                 scalar(cn_mp_get(last, "value"), v, sizeof v, false),
+                                 scalar(cn_mp_get(last, "date"), d, sizeof d, false));
+                    }
                     printf("      %s : %s\n", T("Indicateur", "Indicator"), line);
                 }
             }
