@@ -50,6 +50,16 @@ struct cd_timer {
     bool stopped;
 };
 
+struct cd_watch {
+    uv_poll_t handle;
+    cd_host *plugin;
+    cd_watch_fn fn;
+    void *data;
+    int fd, ready;
+    cd_watch *next;
+    bool stopped;
+};
+
 typedef struct work_item {
     uv_work_t req;
     cd_host *plugin;
@@ -76,6 +86,7 @@ struct cd_host {
     plugin_op **ops;
     size_t nops;
     cd_timer *timers;
+    cd_watch *watches;
     work_item *works; /* queued or running: fini waits for them */
     bool finished;    /* fini has been called */
     char section[128];
@@ -578,6 +589,85 @@ static void timer_stop(cd_timer *t)
     uv_close((uv_handle_t *)&t->handle, on_timer_closed);
 }
 
+/* ---- descriptors ----------------------------------------------------------- */
+
+static int watch_call(cd_host *h, void *arg)
+{
+    cd_watch *w = arg;
+    return w->fn(h, w->fd, w->ready, w->data);
+}
+
+static void on_poll(uv_poll_t *handle, int status, int events)
+{
+    cd_watch *w = handle->data;
+    if (w->stopped || w->plugin->status != P_RUNNING)
+        return;
+    w->ready = status < 0 ? CD_WATCH_ERROR
+                          : ((events & UV_READABLE) ? CD_WATCH_READ : 0) | ((events & UV_WRITABLE) ? CD_WATCH_WRITE : 0);
+    run_in_transaction(w->plugin, watch_call, w, "une attente sur un descripteur");
+}
+
+static int poll_events(int events)
+{
+    return ((events & CD_WATCH_READ) ? UV_READABLE : 0) | ((events & CD_WATCH_WRITE) ? UV_WRITABLE : 0);
+}
+
+static void on_watch_closed(uv_handle_t *handle) { free(handle->data); }
+
+static cd_watch *watch_start(cd_host *h, int fd, int events, cd_watch_fn fn, void *data)
+{
+    cd_watch *w = calloc(1, sizeof *w);
+    if (!w || !fn || uv_poll_init_socket(h->host->loop, &w->handle, fd) != 0) {
+        free(w);
+        return NULL;
+    }
+    w->handle.data = w;
+    w->plugin = h;
+    w->fn = fn;
+    w->data = data;
+    w->fd = fd;
+    w->next = h->watches;
+    h->watches = w;
+    if (poll_events(events) && uv_poll_start(&w->handle, poll_events(events), on_poll) != 0) {
+        h->watches = w->next;
+        uv_close((uv_handle_t *)&w->handle, on_watch_closed);
+        return NULL;
+    }
+    return w;
+}
+
+static int watch_change(cd_watch *w, int events)
+{
+    if (!w || w->stopped)
+        return -1;
+    int rc = poll_events(events) ? uv_poll_start(&w->handle, poll_events(events), on_poll) : uv_poll_stop(&w->handle);
+    return rc == 0 ? 0 : -1;
+}
+
+static void close_watch(cd_watch *w)
+{
+    for (cd_watch **pp = &w->plugin->watches; *pp; pp = &(*pp)->next)
+        if (*pp == w) {
+            *pp = w->next;
+            break;
+        }
+    uv_poll_stop(&w->handle);
+    uv_close((uv_handle_t *)&w->handle, on_watch_closed);
+}
+
+/* Once the plugin is stopping, a stopped watch stays allocated until its
+ * fini has returned: fini may stop it again (libcurl's cleanup does). */
+static void watch_stop(cd_watch *w)
+{
+    if (!w || w->stopped)
+        return;
+    w->stopped = true;
+    if (w->plugin->status == P_STOPPED)
+        uv_poll_stop(&w->handle);
+    else
+        close_watch(w);
+}
+
 /* ---- work off the loop -------------------------------------------------- */
 
 static void on_work(uv_work_t *req)
@@ -603,6 +693,8 @@ static void finish(cd_host *p)
         p->entry->fini(p->state);
         host->current = NULL;
     }
+    while (p->watches)
+        close_watch(p->watches);
 }
 
 static void on_work_done(uv_work_t *req, int status)
@@ -1015,6 +1107,8 @@ void cn_host_stop(cn_host *host)
         while (p->timers)
             timer_stop(p->timers);
         p->status = P_STOPPED;
+        for (cd_watch *w = p->watches; w; w = w->next)
+            watch_stop(w); /* closed after fini */
         /* Work not started is cancelled; work running finishes, and its
          * done() hears -1. fini comes after the last one. */
         for (work_item *w = p->works; w; w = w->next)
@@ -1078,4 +1172,7 @@ static const cd_host_api api = {
     .timer_stop = timer_stop,
     .queue_work = queue_work,
     .now_ms = now_ms,
+    .watch_start = watch_start,
+    .watch_change = watch_change,
+    .watch_stop = watch_stop,
 };

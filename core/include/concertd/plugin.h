@@ -38,6 +38,7 @@ extern "C" {
 typedef struct cd_host cd_host;   /* the host's handle for one loaded plugin */
 typedef struct cd_req cd_req;     /* one command being handled */
 typedef struct cd_timer cd_timer; /* a timer started with timer_start */
+typedef struct cd_watch cd_watch; /* a descriptor watched with watch_start */
 
 enum { CD_LOG_ERROR = 0, CD_LOG_WARN = 1, CD_LOG_INFO = 2, CD_LOG_DEBUG = 3 };
 
@@ -54,6 +55,11 @@ typedef int (*cd_event_fn)(cd_host *host, const msgpack_object *event, void *dat
 
 /* A timer callback, inside its own transaction. Return 0, or -1 (logged). */
 typedef int (*cd_timer_fn)(cd_host *host, void *data);
+
+/* A watched descriptor is ready: events holds CD_WATCH_* bits (CD_WATCH_ERROR
+ * alone when polling it failed). Inside its own transaction, like a timer. */
+enum { CD_WATCH_READ = 1, CD_WATCH_WRITE = 2, CD_WATCH_ERROR = 4 };
+typedef int (*cd_watch_fn)(cd_host *host, int fd, int events, void *data);
 
 /* Work off the loop: `work` runs on a worker thread and must not call the
  * host; `done` then runs on the loop thread, inside a transaction, with
@@ -145,7 +151,17 @@ typedef struct cd_host_api {
     /* Milliseconds since the epoch, from the host's clock (tests may move it). */
     int64_t (*now_ms)(cd_host *h);
 
-    void *reserved[16];
+    /* Watches a socket the plugin owns for CD_WATCH_READ and/or _WRITE on the
+     * loop (level-triggered), e.g. for libcurl's multi interface. One watch
+     * per descriptor: stop it before closing the descriptor. change() sets
+     * other events (0 pauses). The host stops every watch at unload, and
+     * frees them after fini (which may still call watch_stop). NULL / -1 on
+     * failure. */
+    cd_watch *(*watch_start)(cd_host *h, int fd, int events, cd_watch_fn fn, void *data);
+    int (*watch_change)(cd_watch *watch, int events);
+    void (*watch_stop)(cd_watch *watch);
+
+    void *reserved[13];
 } cd_host_api;
 
 typedef struct cd_plugin {

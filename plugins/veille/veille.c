@@ -1,0 +1,636 @@
+/* veille.c: the veille plugin — feeds of programs, funding calls and good
+ * practice, fetched on the daemon's loop, read, de-duplicated and matched
+ * to the plan by keyword rules. This file: loading, configuration, the
+ * feeds (veille.add / feeds / remove / fetch) and their fetching: a timer
+ * hands due feeds to the fetcher; a response is parsed off the loop, then
+ * stored by store.c. Errors back off exponentially, per feed, and are kept
+ * in words for `concertctl veille feeds`. */
+#define _GNU_SOURCE /* strcasestr */
+#include "veille.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <libxml/parser.h>
+
+#include "fetch.h"
+
+const cd_host_api *api;
+int64_t veille_fresh_ms;
+
+static vf_fetcher *fetcher;
+static int64_t default_interval_s, backoff_max_s;
+
+/* Feeds whose response is being parsed: not fetched again meanwhile. */
+#define MAX_PARSING 64
+static int64_t parsing[MAX_PARSING];
+static size_t nparsing;
+
+static const char *const migrations[] = {
+    "CREATE TABLE veille_feeds("
+    "  id INTEGER PRIMARY KEY,"
+    "  region TEXT NOT NULL, url TEXT NOT NULL, title TEXT, site TEXT, tags TEXT,"
+    "  interval_s INTEGER NOT NULL,"
+    "  etag TEXT, last_modified TEXT,"   /* for the next conditional GET */
+    "  next_ms INTEGER NOT NULL DEFAULT 0," /* when it is due */
+    "  failures INTEGER NOT NULL DEFAULT 0, last_error TEXT, last_status INTEGER,"
+    "  last_fetch_ms INTEGER, last_ok_ms INTEGER, format TEXT,"
+    "  created_ms INTEGER NOT NULL,"
+    "  UNIQUE(region, url));"
+    "CREATE INDEX veille_feeds_due ON veille_feeds(next_ms);"
+    /* One announcement, whichever feeds carried it. */
+    "CREATE TABLE veille_items("
+    "  id INTEGER PRIMARY KEY,"
+    "  guid TEXT, link TEXT, title TEXT, summary TEXT, published_ms INTEGER,"
+    "  title_key TEXT," /* folded title and day, the last resort of de-duplication */
+    "  first_seen_ms INTEGER NOT NULL);"
+    "CREATE INDEX veille_items_guid ON veille_items(guid);"
+    "CREATE INDEX veille_items_link ON veille_items(link);"
+    "CREATE INDEX veille_items_title_key ON veille_items(title_key);"
+    "CREATE TABLE veille_sources("
+    "  item INTEGER NOT NULL, feed INTEGER NOT NULL, seen_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY(item, feed));"
+    "CREATE INDEX veille_sources_feed ON veille_sources(feed);"
+    /* What a region made of an item: its rules' verdict, read, shared. */
+    "CREATE TABLE veille_region_items("
+    "  region TEXT NOT NULL, item INTEGER NOT NULL,"
+    "  matched INTEGER NOT NULL DEFAULT 0, rules TEXT, tags TEXT, objectives TEXT, actions TEXT,"
+    "  read INTEGER NOT NULL DEFAULT 0, shared INTEGER NOT NULL DEFAULT 0,"
+    "  first_seen_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY(region, item));"
+    "CREATE INDEX veille_region_items_seen ON veille_region_items(region, first_seen_ms);"
+    "CREATE TABLE veille_rules("
+    "  id INTEGER PRIMARY KEY,"
+    "  region TEXT NOT NULL, name TEXT NOT NULL,"
+    "  all_of TEXT, any_of TEXT, none_of TEXT," /* "\n"-joined terms */
+    "  tags TEXT, objectives TEXT, actions TEXT,"
+    "  created_ms INTEGER NOT NULL,"
+    "  UNIQUE(region, name));",
+};
+
+/* ---- helpers ---------------------------------------------------------------- */
+
+void pk_str(msgpack_packer *pk, const char *s) { msgpack_pack_str_with_body(pk, s, strlen(s)); }
+
+void pk_opt(msgpack_packer *pk, const char *key, const char *v)
+{
+    pk_str(pk, key);
+    if (v && *v)
+        pk_str(pk, v);
+    else
+        msgpack_pack_nil(pk);
+}
+
+static void append_term(char *out, size_t cap, const char *p, size_t n)
+{
+    while (n && (*p == ' ' || *p == '\t')) {
+        p++;
+        n--;
+    }
+    while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+        n--;
+    size_t used = strlen(out);
+    if (!n || used + n + 2 > cap)
+        return;
+    if (used)
+        out[used++] = '\n';
+    for (size_t i = 0; i < n; i++)
+        out[used++] = p[i] == '\n' || p[i] == '\r' ? ' ' : p[i];
+    out[used] = '\0';
+}
+
+int list_arg(const msgpack_object *o, char *out, size_t cap)
+{
+    out[0] = '\0';
+    if (!o || o->type == MSGPACK_OBJECT_NIL)
+        return 0;
+    if (o->type == MSGPACK_OBJECT_STR) {
+        const char *p = o->via.str.ptr, *end = p + o->via.str.size;
+        while (p < end) {
+            const char *comma = memchr(p, ',', (size_t)(end - p));
+            const char *stop = comma ? comma : end;
+            append_term(out, cap, p, (size_t)(stop - p));
+            p = stop + 1;
+        }
+        return 0;
+    }
+    if (o->type != MSGPACK_OBJECT_ARRAY)
+        return -1;
+    for (uint32_t i = 0; i < o->via.array.size; i++) {
+        const msgpack_object *e = &o->via.array.ptr[i];
+        if (e->type != MSGPACK_OBJECT_STR)
+            return -1;
+        append_term(out, cap, e->via.str.ptr, e->via.str.size);
+    }
+    return 0;
+}
+
+void pk_list(msgpack_packer *pk, const char *joined)
+{
+    uint32_t n = 0;
+    for (const char *p = joined; p && *p; n++) {
+        const char *nl = strchr(p, '\n');
+        p = nl ? nl + 1 : p + strlen(p);
+    }
+    msgpack_pack_array(pk, n);
+    for (const char *p = joined; p && *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        msgpack_pack_str_with_body(pk, p, len);
+        p += len + (nl ? 1 : 0);
+    }
+}
+
+void iso_time(int64_t ms, char *out, size_t cap)
+{
+    out[0] = '\0';
+    if (!ms)
+        return;
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static bool is_parsing(int64_t feed)
+{
+    for (size_t i = 0; i < nparsing; i++)
+        if (parsing[i] == feed)
+            return true;
+    return false;
+}
+
+static void done_parsing(int64_t feed)
+{
+    for (size_t i = 0; i < nparsing; i++)
+        if (parsing[i] == feed) {
+            parsing[i] = parsing[--nparsing];
+            return;
+        }
+}
+
+/* Runs sql with ?1 bound to a feed id. */
+static int exec_feed(cd_host *h, const char *sql, int64_t feed)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(api->db(h), sql, -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_int64(st, 1, feed);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* A failure: the feed is tried again later and later (interval, doubled
+ * with each failure in a row, at most backoff_max). */
+static int feed_failed(cd_host *h, int64_t feed, long status, const char *error)
+{
+    int64_t now = api->now_ms(h);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(api->db(h),
+                           "UPDATE veille_feeds SET failures = failures + 1, last_error = ?2, last_status = nullif(?3, 0),"
+                           " last_fetch_ms = ?4,"
+                           " next_ms = ?4 + 1000 * min(?5, interval_s * (1 << min(failures, 20)))"
+                           " WHERE id = ?1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_int64(st, 1, feed);
+    sqlite3_bind_text(st, 2, error, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 3, status);
+    sqlite3_bind_int64(st, 4, now);
+    sqlite3_bind_int64(st, 5, backoff_max_s);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    sqlite3_finalize(st);
+    api->log(h, CD_LOG_WARN, "flux %lld : %s", (long long)feed, error);
+    return rc;
+}
+
+static int feed_ok(cd_host *h, int64_t feed, long status, const char *etag, const char *last_modified)
+{
+    int64_t now = api->now_ms(h);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(api->db(h),
+                           "UPDATE veille_feeds SET failures = 0, last_error = NULL, last_status = ?2,"
+                           " last_fetch_ms = ?3, last_ok_ms = ?3, next_ms = ?3 + 1000 * interval_s,"
+                           " etag = coalesce(?4, etag), last_modified = coalesce(?5, last_modified) WHERE id = ?1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_int64(st, 1, feed);
+    sqlite3_bind_int64(st, 2, status);
+    sqlite3_bind_int64(st, 3, now);
+    if (etag && *etag)
+        sqlite3_bind_text(st, 4, etag, -1, SQLITE_TRANSIENT);
+    if (last_modified && *last_modified)
+        sqlite3_bind_text(st, 5, last_modified, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* ---- parsing off the loop ------------------------------------------------------------ */
+
+typedef struct {
+    int64_t feed;
+    long status;
+    char *body;
+    size_t size;
+    char base[2048], charset[64], etag[256], last_modified[128];
+    vp_feed parsed;
+    int rc;
+    char error[512];
+} parse_job;
+
+static void parse_work(void *data)
+{
+    parse_job *j = data;
+    j->rc = vp_parse(j->body, j->size, j->base, j->charset[0] ? j->charset : NULL, &j->parsed, j->error,
+                     sizeof j->error);
+}
+
+static int parse_done(cd_host *h, void *data, int status)
+{
+    parse_job *j = data;
+    done_parsing(j->feed);
+    int rc = 0;
+    if (status == 0) {
+        char region[64] = "";
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(api->db(h), "SELECT region FROM veille_feeds WHERE id = ?", -1, &st, NULL) == SQLITE_OK) {
+            sqlite3_bind_int64(st, 1, j->feed);
+            if (sqlite3_step(st) == SQLITE_ROW)
+                snprintf(region, sizeof region, "%s", (const char *)sqlite3_column_text(st, 0));
+            sqlite3_finalize(st);
+        }
+        if (!region[0]) {
+            /* removed while it was being read */
+        } else if (j->rc != 0) {
+            rc = feed_failed(h, j->feed, j->status, j->error);
+        } else if (store_feed(h, j->feed, region, &j->parsed) < 0) {
+            rc = -1;
+        } else {
+            rc = feed_ok(h, j->feed, j->status, j->etag, j->last_modified);
+            /* What the feed says of itself, unless the table named it. */
+            if (rc == 0 && sqlite3_prepare_v2(api->db(h),
+                                              "UPDATE veille_feeds SET format = ?2, title = coalesce(title, ?3),"
+                                              " site = coalesce(site, ?4) WHERE id = ?1",
+                                              -1, &st, NULL) == SQLITE_OK) {
+                sqlite3_bind_int64(st, 1, j->feed);
+                sqlite3_bind_text(st, 2, j->parsed.format, -1, SQLITE_STATIC);
+                sqlite3_bind_text(st, 3, j->parsed.title, -1, SQLITE_STATIC);
+                sqlite3_bind_text(st, 4, j->parsed.link, -1, SQLITE_STATIC);
+                rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+                sqlite3_finalize(st);
+            }
+        }
+    }
+    vp_feed_free(&j->parsed);
+    free(j->body);
+    free(j);
+    return rc;
+}
+
+/* ---- fetching ---------------------------------------------------------------------- */
+
+static void fetched(cd_host *h, vf_result *r, void *data)
+{
+    (void)data;
+    if (r->error[0]) {
+        feed_failed(h, r->id, r->status, r->error);
+        return;
+    }
+    if (r->not_modified) {
+        feed_ok(h, r->id, r->status, r->etag, r->last_modified);
+        return;
+    }
+    parse_job *j = calloc(1, sizeof *j);
+    if (!j || nparsing == MAX_PARSING) {
+        free(j);
+        feed_failed(h, r->id, r->status, "trop de flux à lire à la fois : réessai plus tard");
+        return;
+    }
+    j->feed = r->id;
+    j->status = r->status;
+    j->body = r->body;
+    j->size = r->size;
+    r->body = NULL;
+    snprintf(j->base, sizeof j->base, "%s", r->final_url);
+    snprintf(j->etag, sizeof j->etag, "%s", r->etag);
+    snprintf(j->last_modified, sizeof j->last_modified, "%s", r->last_modified);
+    const char *cs = strcasestr(r->content_type, "charset=");
+    if (cs)
+        snprintf(j->charset, sizeof j->charset, "%.*s", (int)strcspn(cs + 8, " ;\""), cs + 8 + (cs[8] == '"'));
+    if (api->queue_work(h, parse_work, parse_done, j) != 0) {
+        free(j->body);
+        free(j);
+        feed_failed(h, r->id, r->status, "lecture impossible à lancer : réessai plus tard");
+        return;
+    }
+    parsing[nparsing++] = j->feed;
+}
+
+/* Hands every due feed to the fetcher (which keeps one request per host). */
+static int tick(cd_host *h, void *data)
+{
+    (void)data;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(api->db(h),
+                           "SELECT id, url, etag, last_modified FROM veille_feeds WHERE next_ms <= ? ORDER BY next_ms"
+                           " LIMIT 500",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_int64(st, 1, api->now_ms(h));
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(st, 0);
+        if (!is_parsing(id))
+            vf_fetch(fetcher, id, (const char *)sqlite3_column_text(st, 1), (const char *)sqlite3_column_text(st, 2),
+                     (const char *)sqlite3_column_text(st, 3));
+    }
+    sqlite3_finalize(st);
+    return 0;
+}
+
+/* ---- ops: the feeds ---------------------------------------------------------------- */
+
+static int call_region(cd_host *h, const char *region, char *err, size_t cap)
+{
+    msgpack_sbuffer a, out;
+    msgpack_sbuffer_init(&a);
+    msgpack_sbuffer_init(&out);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &a, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 1);
+    pk_str(&pk, "id");
+    pk_str(&pk, region);
+    int rc = api->call(h, "region.get", a.data, a.size, &out, err, cap);
+    msgpack_sbuffer_destroy(&a);
+    msgpack_sbuffer_destroy(&out);
+    return rc;
+}
+
+/* NULL when url is an http(s) address curl can fetch, else why not. */
+static const char *url_problem(const char *url)
+{
+    if (strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0)
+        return "url: une adresse http:// ou https://";
+    CURLU *u = curl_url();
+    char *host = NULL;
+    bool ok = u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+              curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && host && *host;
+    curl_free(host);
+    curl_url_cleanup(u);
+    return ok ? NULL : "url: adresse illisible";
+}
+
+static const char *FEED_COLUMNS =
+    "id, region, url, title, site, tags, interval_s, failures, last_error, last_status, last_fetch_ms, last_ok_ms,"
+    " next_ms, format, (SELECT count(*) FROM veille_sources s WHERE s.feed = f.id) AS items";
+
+static void pack_feed_row(msgpack_packer *pk, sqlite3_stmt *st)
+{
+    msgpack_pack_map(pk, 15);
+    pk_str(pk, "id");
+    msgpack_pack_int64(pk, sqlite3_column_int64(st, 0));
+    pk_opt(pk, "region", (const char *)sqlite3_column_text(st, 1));
+    pk_opt(pk, "url", (const char *)sqlite3_column_text(st, 2));
+    pk_opt(pk, "title", (const char *)sqlite3_column_text(st, 3));
+    pk_opt(pk, "site", (const char *)sqlite3_column_text(st, 4));
+    pk_str(pk, "tags");
+    pk_list(pk, (const char *)sqlite3_column_text(st, 5));
+    pk_str(pk, "interval");
+    msgpack_pack_int64(pk, sqlite3_column_int64(st, 6));
+    pk_str(pk, "failures");
+    msgpack_pack_int64(pk, sqlite3_column_int64(st, 7));
+    pk_opt(pk, "last_error", (const char *)sqlite3_column_text(st, 8));
+    pk_str(pk, "last_status");
+    if (sqlite3_column_type(st, 9) == SQLITE_NULL)
+        msgpack_pack_nil(pk);
+    else
+        msgpack_pack_int64(pk, sqlite3_column_int64(st, 9));
+    char when[32];
+    const char *const times[] = {"last_fetch", "last_ok", "next_fetch"};
+    for (int i = 0; i < 3; i++) {
+        iso_time(sqlite3_column_int64(st, 10 + i), when, sizeof when);
+        pk_opt(pk, times[i], when);
+    }
+    pk_opt(pk, "format", (const char *)sqlite3_column_text(st, 13));
+    pk_str(pk, "items");
+    msgpack_pack_int64(pk, sqlite3_column_int64(st, 14));
+}
+
+static int pack_feed(cd_req *req, cd_host *h, int64_t id)
+{
+    char sql[512];
+    snprintf(sql, sizeof sql, "SELECT %s FROM veille_feeds f WHERE id = ?", FEED_COLUMNS);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(api->db(h), sql, -1, &st, NULL) != SQLITE_OK)
+        return api->req_fail(req, "internal", NULL, "%s", sqlite3_errmsg(api->db(h)));
+    sqlite3_bind_int64(st, 1, id);
+    int rc = 0;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        pack_feed_row(api->req_result(req), st);
+    else
+        rc = api->req_fail(req, "not_found", "id", "aucun flux n° %lld", (long long)id);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int add_op(cd_req *req, void *data)
+{
+    cd_host *h = data;
+    const msgpack_object *args = api->req_args(req);
+    char region[64], url[2048], title[512], tags[1024], err[512];
+    cd_str(cd_get(args, "region"), region, sizeof region);
+    cd_str(cd_get(args, "url"), url, sizeof url);
+    cd_str(cd_get(args, "title"), title, sizeof title);
+    if (!region[0])
+        return api->req_fail(req, "invalid_argument", "region", "region: la région qui suit ce flux");
+    if (call_region(h, region, err, sizeof err) != 0)
+        return api->req_fail(req, "not_found", "region", "%s", err);
+    const char *problem = url_problem(url);
+    if (problem)
+        return api->req_fail(req, "invalid_argument", "url", "%s", problem);
+    if (list_arg(cd_get(args, "tags"), tags, sizeof tags) != 0)
+        return api->req_fail(req, "invalid_argument", "tags", "tags: une liste de mots (« financement, emploi »)");
+    const msgpack_object *every = cd_get(args, "interval");
+    int64_t interval = cd_int(every, -1);
+    if (every && (interval < 60 || interval > 30 * 86400))
+        return api->req_fail(req, "invalid_argument", "interval",
+                             "interval: secondes entre deux lectures, de 60 (une minute) à 2592000 (30 jours)");
+    if (!every)
+        interval = default_interval_s;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(api->db(h),
+                           "INSERT INTO veille_feeds(region, url, title, tags, interval_s, next_ms, created_ms)"
+                           " VALUES (?,?,nullif(?,''),nullif(?,''),?,0,?)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return api->req_fail(req, "internal", NULL, "%s", sqlite3_errmsg(api->db(h)));
+    sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, url, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, title, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, tags, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, interval);
+    sqlite3_bind_int64(st, 6, api->now_ms(h));
+    int step = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (step == SQLITE_CONSTRAINT)
+        return api->req_fail(req, "conflict", "url", "la région %s suit déjà ce flux", region);
+    if (step != SQLITE_DONE)
+        return api->req_fail(req, "internal", NULL, "%s", sqlite3_errmsg(api->db(h)));
+    return pack_feed(req, h, sqlite3_last_insert_rowid(api->db(h)));
+}
+
+static int feeds_op(cd_req *req, void *data)
+{
+    cd_host *h = data;
+    char region[64], sql[600];
+    cd_str(cd_get(api->req_args(req), "region"), region, sizeof region);
+    snprintf(sql, sizeof sql, "SELECT %s FROM veille_feeds f WHERE ?1 = '' OR region = ?1 ORDER BY region, id",
+             FEED_COLUMNS);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(api->db(h), sql, -1, &st, NULL) != SQLITE_OK)
+        return api->req_fail(req, "internal", NULL, "%s", sqlite3_errmsg(api->db(h)));
+    sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
+    msgpack_sbuffer rows;
+    msgpack_sbuffer_init(&rows);
+    msgpack_packer rp;
+    msgpack_packer_init(&rp, &rows, msgpack_sbuffer_write);
+    uint32_t n = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        pack_feed_row(&rp, st);
+        n++;
+    }
+    sqlite3_finalize(st);
+    msgpack_packer *pk = api->req_result(req);
+    msgpack_pack_array(pk, n);
+    int rc = cd_pack_raw(pk, rows.data, rows.size);
+    msgpack_sbuffer_destroy(&rows);
+    return rc == 0 ? 0 : api->req_fail(req, "internal", NULL, "mémoire insuffisante");
+}
+
+static int remove_op(cd_req *req, void *data)
+{
+    cd_host *h = data;
+    int64_t id = cd_int(cd_get(api->req_args(req), "id"), 0);
+    if (exec_feed(h, "DELETE FROM veille_sources WHERE feed = ?1", id) != 0 ||
+        exec_feed(h, "DELETE FROM veille_feeds WHERE id = ?1", id) != 0)
+        return api->req_fail(req, "internal", NULL, "%s", sqlite3_errmsg(api->db(h)));
+    if (sqlite3_changes(api->db(h)) == 0)
+        return api->req_fail(req, "not_found", "id", "aucun flux n° %lld", (long long)id);
+    msgpack_packer *pk = api->req_result(req);
+    msgpack_pack_map(pk, 1);
+    pk_str(pk, "removed");
+    msgpack_pack_int64(pk, id);
+    return 0;
+}
+
+/* Due now: one feed (id), a region's, or all. */
+static int fetch_op(cd_req *req, void *data)
+{
+    cd_host *h = data;
+    const msgpack_object *args = api->req_args(req);
+    int64_t id = cd_int(cd_get(args, "id"), 0);
+    char region[64];
+    cd_str(cd_get(args, "region"), region, sizeof region);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(api->db(h),
+                           "UPDATE veille_feeds SET next_ms = 0 WHERE (?1 = 0 OR id = ?1) AND (?2 = '' OR region = ?2)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return api->req_fail(req, "internal", NULL, "%s", sqlite3_errmsg(api->db(h)));
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_text(st, 2, region, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    sqlite3_finalize(st);
+    if (rc != 0)
+        return api->req_fail(req, "internal", NULL, "%s", sqlite3_errmsg(api->db(h)));
+    int n = sqlite3_changes(api->db(h));
+    if (id && !n)
+        return api->req_fail(req, "not_found", "id", "aucun flux n° %lld", (long long)id);
+    msgpack_packer *pk = api->req_result(req);
+    msgpack_pack_map(pk, 1);
+    pk_str(pk, "due");
+    msgpack_pack_int(pk, n);
+    return 0;
+}
+
+/* ---- load ---------------------------------------------------------------------------- */
+
+static long config_long(cd_host *h, const char *key, long dflt, long min, long max)
+{
+    const char *v = api->config(h, NULL, key);
+    if (!v)
+        return dflt;
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (errno || end == v || *end || n < min || n > max) {
+        api->log(h, CD_LOG_ERROR, "[plugin.veille] %s = %s : un nombre de %ld à %ld ; %ld retenu", key, v, min, max,
+                 dflt);
+        return dflt;
+    }
+    return n;
+}
+
+static int init(cd_host *h, const cd_host_api *host_api, void **state)
+{
+    (void)state;
+    api = host_api;
+    if (api->size < sizeof(cd_host_api) || !api->watch_start) {
+        api->log(h, CD_LOG_ERROR, "ce concertd est trop ancien pour la veille (pas de watch_start)");
+        return -1;
+    }
+    xmlInitParser(); /* once, on this thread, before any parse on the workers */
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    vf_limits limits = {
+        .timeout_s = config_long(h, "timeout", 30, 1, 600),
+        .connect_timeout_s = 10,
+        .max_bytes = (size_t)config_long(h, "max_kib", 4096, 16, 65536) * 1024,
+        .max_redirects = config_long(h, "max_redirects", 5, 0, 20),
+        .max_parallel = (int)config_long(h, "max_parallel", 8, 1, 64),
+    };
+    if (limits.connect_timeout_s > limits.timeout_s)
+        limits.connect_timeout_s = limits.timeout_s;
+    const char *ua = api->config(h, NULL, "user_agent");
+    snprintf(limits.user_agent, sizeof limits.user_agent, "%s", ua ? ua : "concertd-veille/0.1");
+    default_interval_s = config_long(h, "interval", 3600, 60, 30 * 86400);
+    backoff_max_s = config_long(h, "backoff_max", 86400, 60, 30 * 86400);
+    veille_fresh_ms = config_long(h, "fresh_days", 14, 0, 3650) * 86400000LL;
+    long pump_ms = config_long(h, "pump_ms", 1000, 10, 600000);
+    fetcher = vf_fetcher_new(h, api, &limits, fetched, NULL);
+    if (!fetcher)
+        return -1;
+    static const char *const add_args[] = {"region", "url", "title", "tags", "interval", NULL};
+    static const char *const feeds_args[] = {"region", NULL};
+    static const char *const id_args[] = {"id", NULL};
+    static const char *const fetch_args[] = {"id", "region", NULL};
+    const cd_op_spec ops[] = {
+        {"veille.add", add_op, h, add_args, "suit un flux RSS ou Atom", "follows an RSS or Atom feed"},
+        {"veille.feeds", feeds_op, h, feeds_args, "les flux suivis, leur état et leur dernière erreur",
+         "the feeds followed, their state and last error"},
+        {"veille.remove", remove_op, h, id_args, "cesse de suivre un flux", "stops following a feed"},
+        {"veille.fetch", fetch_op, h, fetch_args, "lit un flux (ou tous) sans attendre", "reads a feed (or all) now"},
+    };
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+        if (api->register_op(h, &ops[i]) != 0)
+            return -1;
+    if (items_register(h) != 0)
+        return -1;
+    if (api->migrate(h, migrations, sizeof migrations / sizeof migrations[0]) != 0)
+        return -1;
+    return api->timer_start(h, 0, (uint64_t)pump_ms, tick, NULL) ? 0 : -1;
+}
+
+static void fini(void *state)
+{
+    (void)state;
+    vf_fetcher_free(&fetcher);
+    nparsing = 0;
+    curl_global_cleanup();
+    /* xmlCleanupParser() is left out: other libraries in the process may use libxml2. */
+}
+
+CD_PLUGIN("veille", "0.1.0", init, fini);

@@ -1,0 +1,53 @@
+/* veille.h: what the veille plugin's files share (private to the plugin).
+ *
+ * veille.c   loading, configuration, the feeds and their fetching
+ * store.c    a parsed feed into items: de-duplication, sources, rules, events
+ * items.c    the items a region sees, and its keyword rules (ops)
+ * fetch.c    HTTP through libcurl's multi interface on the host's loop
+ * feed_parse.c  RSS / Atom through libxml2
+ * fold.c     accents and case folded, for the rules */
+#ifndef VEILLE_VEILLE_H
+#define VEILLE_VEILLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <concertd/plugin.h>
+
+#include "feed_parse.h"
+
+extern const cd_host_api *api;
+
+/* Items published more than this long ago are recorded and tagged, but
+ * announce nothing (a new feed's archive is not news). */
+extern int64_t veille_fresh_ms;
+
+/* ---- small helpers (veille.c) ---- */
+void pk_str(msgpack_packer *pk, const char *s);
+void pk_opt(msgpack_packer *pk, const char *key, const char *v);
+/* A list argument (an array of strings, or one string of comma-separated
+ * terms) as "\n"-joined text in out; "" when absent. Returns -1 when it is
+ * neither. */
+int list_arg(const msgpack_object *o, char *out, size_t cap);
+/* Packs "\n"-joined text as an array of strings. */
+void pk_list(msgpack_packer *pk, const char *joined);
+/* The ISO date-time (UTC) of ms, "" for 0. */
+void iso_time(int64_t ms, char *out, size_t cap);
+
+/* ---- store.c ---- */
+/* Stores what feed (in region) gave; emits veille.item for the matched new
+ * items. Inside a transaction. Returns how many items were new to the
+ * region, or -1. */
+int store_feed(cd_host *h, int64_t feed, const char *region, const vp_feed *parsed);
+
+/* ---- items.c ---- */
+/* The rules of region matched against folded text: "\n"-joined rule names,
+ * tags, objectives and actions (each "" when none). Returns how many rules
+ * matched, or -1. */
+typedef struct {
+    char rules[2048], tags[2048], objectives[1024], actions[1024];
+} rule_hits;
+int match_rules(cd_host *h, const char *region, const char *folded, rule_hits *hits);
+int items_register(cd_host *h);
+
+#endif
