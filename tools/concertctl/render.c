@@ -637,6 +637,34 @@ void ctl_render(const char *op, const msgpack_object *r, bool json)
                                       {"subject", "Objet", "Subject", 40, false},
                                       {"last_error", "Dernière erreur", "Last error", 40, false}};
         table(r, cols, COUNT(cols));
+    } else if (strcmp(op, "veille.feeds") == 0) {
+        static const column cols[] = {{"id", "Id", "Id", 4, false},
+                                      {"region", "Région", "Region", 12, false},
+                                      {"title", "Flux", "Feed", 40, false},
+                                      {"items", "Éléments", "Items", 8, false},
+                                      {"last_ok", "Lu le", "Read on", 20, false},
+                                      {"failures", "Échecs", "Failures", 6, false},
+                                      {"last_error", "Dernière erreur", "Last error", 80, false},
+                                      {"url", "Adresse", "Address", 50, false}};
+        table(r, cols, COUNT(cols));
+    } else if (strcmp(op, "veille.items") == 0) {
+        static const column cols[] = {{"published", "Publié", "Published", 20, false},
+                                      {"title", "Titre", "Title", 60, false},
+                                      {"tags", "Étiquettes", "Tags", 20, false},
+                                      {"objectives", "Objectifs", "Objectives", 9, false},
+                                      {"link", "Lien", "Link", 60, false},
+                                      {"id", "Id", "Id", 5, false}};
+        table(r, cols, COUNT(cols));
+    } else if (strcmp(op, "veille.rules") == 0) {
+        static const column cols[] = {{"id", "Id", "Id", 4, false},
+                                      {"region", "Région", "Region", 12, false},
+                                      {"name", "Règle", "Rule", 24, false},
+                                      {"any_of", "Un de", "Any of", 30, false},
+                                      {"all_of", "Tous", "All of", 20, false},
+                                      {"none_of", "Aucun de", "None of", 20, false},
+                                      {"tags", "Étiquettes", "Tags", 20, false},
+                                      {"objectives", "Objectifs", "Objectives", 9, false}};
+        table(r, cols, COUNT(cols));
     } else if (strcmp(op, "echeance.remind") == 0) {
         static const column cols[] = {{"type", "Rappel", "Reminder", 9, true},
                                       {"region", "Région", "Region", 14, false},
