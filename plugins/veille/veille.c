@@ -19,6 +19,7 @@
 #include <libxml/parser.h>
 
 #include "fetch.h"
+#include "opml.h"
 
 const cd_host_api *api;
 int64_t veille_fresh_ms;
@@ -439,6 +440,30 @@ static int pack_feed(cd_req *req, cd_host *h, int64_t id)
     return rc;
 }
 
+/* A new feed, due at once. Returns SQLite's step code (SQLITE_DONE, or
+ * SQLITE_CONSTRAINT when the region follows url already). */
+static int insert_feed(cd_host *h, const char *region, const char *url, const char *title, const char *site,
+                       const char *tags, int64_t interval, int64_t *id)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(api->db(h),
+                           "INSERT INTO veille_feeds(region, url, title, tags, interval_s, next_ms, created_ms, site)"
+                           " VALUES (?,?,nullif(?,''),nullif(?,''),?,0,?,nullif(?,''))",
+                           -1, &st, NULL) != SQLITE_OK)
+        return SQLITE_ERROR;
+    sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, url, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, title, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, tags, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, interval);
+    sqlite3_bind_int64(st, 6, api->now_ms(h));
+    sqlite3_bind_text(st, 7, site, -1, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    sqlite3_finalize(st);
+    *id = sqlite3_last_insert_rowid(api->db(h));
+    return step;
+}
+
 static int add_op(cd_req *req, void *data)
 {
     cd_host *h = data;
@@ -463,25 +488,13 @@ static int add_op(cd_req *req, void *data)
                              "interval: secondes entre deux lectures, de 60 (une minute) à 2592000 (30 jours)");
     if (!every)
         interval = default_interval_s;
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(api->db(h),
-                           "INSERT INTO veille_feeds(region, url, title, tags, interval_s, next_ms, created_ms)"
-                           " VALUES (?,?,nullif(?,''),nullif(?,''),?,0,?)",
-                           -1, &st, NULL) != SQLITE_OK)
-        return api->req_fail(req, "internal", NULL, "%s", sqlite3_errmsg(api->db(h)));
-    sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, url, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, title, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, tags, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 5, interval);
-    sqlite3_bind_int64(st, 6, api->now_ms(h));
-    int step = sqlite3_step(st);
-    sqlite3_finalize(st);
+    int64_t id;
+    int step = insert_feed(h, region, url, title, NULL, tags, interval, &id);
     if (step == SQLITE_CONSTRAINT)
         return api->req_fail(req, "conflict", "url", "la région %s suit déjà ce flux", region);
     if (step != SQLITE_DONE)
         return api->req_fail(req, "internal", NULL, "%s", sqlite3_errmsg(api->db(h)));
-    return pack_feed(req, h, sqlite3_last_insert_rowid(api->db(h)));
+    return pack_feed(req, h, id);
 }
 
 static int feeds_op(cd_req *req, void *data)
@@ -557,6 +570,102 @@ static int fetch_op(cd_req *req, void *data)
     return 0;
 }
 
+/* ---- OPML: the list of feeds, to and from feed readers ----------------------------- */
+
+static int opml_import_op(cd_req *req, void *data)
+{
+    cd_host *h = data;
+    const msgpack_object *args = api->req_args(req), *t = cd_get(args, "text");
+    char region[64], err[512];
+    cd_str(cd_get(args, "region"), region, sizeof region);
+    if (!region[0])
+        return api->req_fail(req, "invalid_argument", "region", "region: la région qui suivra ces flux");
+    if (call_region(h, region, err, sizeof err) != 0)
+        return api->req_fail(req, "not_found", "region", "%s", err);
+    if (!t || t->type != MSGPACK_OBJECT_STR)
+        return api->req_fail(req, "invalid_argument", "text", "text: le contenu du fichier OPML");
+    opml_feed *feeds;
+    size_t n;
+    if (opml_read(t->via.str.ptr, t->via.str.size, &feeds, &n, err, sizeof err) != 0)
+        return api->req_fail(req, "invalid_argument", "text", "%s", err);
+    /* Every address checked before anything is stored. */
+    for (size_t i = 0; i < n; i++) {
+        const char *problem = url_problem(feeds[i].url);
+        if (problem) {
+            int rc = api->req_fail(req, "invalid_argument", "text", "flux « %s » (%s) : %s ; rien n'est importé",
+                                   feeds[i].title, feeds[i].url, problem);
+            free(feeds);
+            return rc;
+        }
+    }
+    int added = 0, unchanged = 0;
+    for (size_t i = 0; i < n; i++) {
+        int64_t id;
+        int step = insert_feed(h, region, feeds[i].url, feeds[i].title, feeds[i].site, feeds[i].tags,
+                               default_interval_s, &id);
+        if (step == SQLITE_CONSTRAINT)
+            unchanged++;
+        else if (step == SQLITE_DONE)
+            added++;
+        else {
+            free(feeds);
+            return api->req_fail(req, "internal", NULL, "%s", sqlite3_errmsg(api->db(h)));
+        }
+    }
+    free(feeds);
+    msgpack_packer *pk = api->req_result(req);
+    msgpack_pack_map(pk, 2);
+    pk_str(pk, "added");
+    msgpack_pack_int(pk, added);
+    pk_str(pk, "unchanged");
+    msgpack_pack_int(pk, unchanged);
+    return 0;
+}
+
+static int opml_export_op(cd_req *req, void *data)
+{
+    cd_host *h = data;
+    char region[64];
+    cd_str(cd_get(api->req_args(req), "region"), region, sizeof region);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(api->db(h),
+                           "SELECT url, coalesce(title, ''), coalesce(site, ''), coalesce(tags, '') FROM veille_feeds"
+                           " WHERE ?1 = '' OR region = ?1 ORDER BY region, id",
+                           -1, &st, NULL) != SQLITE_OK)
+        return api->req_fail(req, "internal", NULL, "%s", sqlite3_errmsg(api->db(h)));
+    sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
+    size_t n = 0, cap = 16;
+    opml_feed *feeds = malloc(cap * sizeof *feeds);
+    while (feeds && sqlite3_step(st) == SQLITE_ROW) {
+        if (n == cap) {
+            opml_feed *p = realloc(feeds, (cap *= 2) * sizeof *feeds);
+            if (!p)
+                break;
+            feeds = p;
+        }
+        opml_feed *f = &feeds[n++];
+        snprintf(f->url, sizeof f->url, "%s", (const char *)sqlite3_column_text(st, 0));
+        snprintf(f->title, sizeof f->title, "%s", (const char *)sqlite3_column_text(st, 1));
+        snprintf(f->site, sizeof f->site, "%s", (const char *)sqlite3_column_text(st, 2));
+        snprintf(f->tags, sizeof f->tags, "%s", (const char *)sqlite3_column_text(st, 3));
+    }
+    sqlite3_finalize(st);
+    char title[160];
+    snprintf(title, sizeof title, "Veille%s%s", region[0] ? " — " : "", region);
+    char *text = feeds ? opml_write(feeds, n, title) : NULL;
+    free(feeds);
+    if (!text)
+        return api->req_fail(req, "internal", NULL, "OPML : écriture impossible");
+    msgpack_packer *pk = api->req_result(req);
+    msgpack_pack_map(pk, 2);
+    pk_str(pk, "text");
+    pk_str(pk, text);
+    pk_str(pk, "feeds");
+    msgpack_pack_uint64(pk, n);
+    free(text);
+    return 0;
+}
+
 /* ---- load ---------------------------------------------------------------------------- */
 
 static long config_long(cd_host *h, const char *key, long dflt, long min, long max)
@@ -607,12 +716,16 @@ static int init(cd_host *h, const cd_host_api *host_api, void **state)
     static const char *const feeds_args[] = {"region", NULL};
     static const char *const id_args[] = {"id", NULL};
     static const char *const fetch_args[] = {"id", "region", NULL};
+    static const char *const opml_args[] = {"region", "text", NULL};
     const cd_op_spec ops[] = {
         {"veille.add", add_op, h, add_args, "suit un flux RSS ou Atom", "follows an RSS or Atom feed"},
         {"veille.feeds", feeds_op, h, feeds_args, "les flux suivis, leur état et leur dernière erreur",
          "the feeds followed, their state and last error"},
         {"veille.remove", remove_op, h, id_args, "cesse de suivre un flux", "stops following a feed"},
         {"veille.fetch", fetch_op, h, fetch_args, "lit un flux (ou tous) sans attendre", "reads a feed (or all) now"},
+        {"veille.opml_import", opml_import_op, h, opml_args, "importe une liste de flux OPML (d'un lecteur de flux)",
+         "imports an OPML feed list"},
+        {"veille.opml_export", opml_export_op, h, feeds_args, "la liste des flux en OPML", "the feed list as OPML"},
     };
     for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
         if (api->register_op(h, &ops[i]) != 0)

@@ -618,7 +618,7 @@ void ctl_render(const char *op, const msgpack_object *r, bool json)
                                       {"place", "Lieu", "Place", 30, false},
                                       {"id", "Id", "Id", 5, false}};
         table(r, cols, COUNT(cols));
-    } else if (strcmp(op, "calendar.export") == 0 && cn_mp_get(r, "text")) {
+    } else if ((strcmp(op, "calendar.export") == 0 || strcmp(op, "veille.opml_export") == 0) && cn_mp_get(r, "text")) {
         const msgpack_object *text = cn_mp_get(r, "text");
         fwrite(text->via.str.ptr, 1, text->via.str.size, stdout);
     } else if (strcmp(op, "notify.list") == 0) {
