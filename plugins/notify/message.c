@@ -157,6 +157,23 @@ static const builtin builtins[] = {
      "\"{{title}}\" takes place {{when}}, at {{time}}.\n\n"
      "Place: {{place}}\n\n"
      "-- \nReminder sent by concertd for the region {{region}}.\n"},
+    {"veille.item",
+     "Objet : Veille : {{title}} ({{region}})\n\n"
+     "Bonjour,\n\n"
+     "La veille a repéré : « {{title}} »\n\n"
+     "{{excerpt}}\n\n"
+     "{{link}}\n\n"
+     "Étiquettes : {{tags}}\n"
+     "Objectifs du plan : {{objectives}}\n\n"
+     "-- \nAvis envoyé par concertd pour la région {{region}}.\n",
+     "Subject: Watch: {{title}} ({{region}})\n\n"
+     "Hello,\n\n"
+     "The watch found: \"{{title}}\"\n\n"
+     "{{excerpt}}\n\n"
+     "{{link}}\n\n"
+     "Tags: {{tags}}\n"
+     "Plan objectives: {{objectives}}\n\n"
+     "-- \nNotice sent by concertd for the region {{region}}.\n"},
     {"default",
      "Objet : {{summary}} ({{region}})\n\n"
      "Bonjour,\n\n"
@@ -247,7 +264,7 @@ static char *template_for(const char *name, const char *lang)
 
 /* ---- values of an event ---------------------------------------------------- */
 
-#define NVARS 24
+#define NVARS 32
 typedef struct {
     const char *name;
     char value[2048];
@@ -270,6 +287,22 @@ static void mp_text(const msgpack_object *o, char *out, size_t cap)
         snprintf(out, cap, "%lld", (long long)o->via.i64);
     else
         cd_str(o, out, cap);
+}
+
+/* An array of strings as "a, b, c". */
+static void joined(const msgpack_object *o, char *out, size_t cap)
+{
+    size_t n = 0;
+    out[0] = '\0';
+    for (uint32_t i = 0; o && o->type == MSGPACK_OBJECT_ARRAY && i < o->via.array.size; i++) {
+        const msgpack_object *e = &o->via.array.ptr[i];
+        if (e->type != MSGPACK_OBJECT_STR)
+            continue;
+        n += (size_t)snprintf(out + n, n < cap ? cap - n : 0, "%s%.*s", n ? ", " : "", (int)e->via.str.size,
+                              e->via.str.ptr);
+        if (n >= cap)
+            break;
+    }
 }
 
 /* A sentence for events without their own template. */
@@ -345,7 +378,14 @@ static int collect(const msgpack_object *event, const char *lang, var *v)
     cd_str(cd_get(d, "occurrence"), occurrence, sizeof occurrence);
     if (!end[0] && occurrence[0])
         snprintf(end, sizeof end, "%.10s", occurrence);
-    set(v, &n, "title", cd_str(cd_get(activity, "title"), buf, sizeof buf));
+    /* An activity's title, or the event's own (a veille item). */
+    set(v, &n, "title", cd_str(cd_get(activity ? activity : d, "title"), buf, sizeof buf));
+    set(v, &n, "link", cd_str(cd_get(d, "link"), buf, sizeof buf));
+    set(v, &n, "excerpt", cd_str(cd_get(d, "summary"), buf, sizeof buf));
+    joined(cd_get(d, "tags"), buf, sizeof buf);
+    set(v, &n, "tags", buf);
+    joined(cd_get(d, "objectives"), buf, sizeof buf);
+    set(v, &n, "objectives", buf);
     set(v, &n, "place", cd_str(cd_get(activity, "place"), buf, sizeof buf));
     set(v, &n, "time", strlen(occurrence) > 11 ? occurrence + 11 : "");
     long days = left && left->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? (long)left->via.u64

@@ -297,6 +297,10 @@ static int rule_add_op(cd_req *req, void *data)
     int matched = apply_to_known(h, region, &r);
     if (matched < 0)
         return api->req_fail(req, "internal", NULL, "%s", sqlite3_errmsg(api->db(h)));
+    if (matched > 0) {
+        digest_dirty(region);
+        digest_flush(h);
+    }
     return pack_rules(req, h, "", id, matched);
 }
 
@@ -492,6 +496,10 @@ static int mark_op(cd_req *req, void *data)
     if (sqlite3_changes(api->db(h)) == 0)
         return api->req_fail(req, "not_found", "item", "la région %s n'a pas d'élément n° %lld", region,
                              (long long)item);
+    if (s) { /* shared items are in the region's digest */
+        digest_dirty(region);
+        digest_flush(h);
+    }
     msgpack_packer *pk = api->req_result(req);
     msgpack_pack_map(pk, 1);
     pk_str(pk, "item");

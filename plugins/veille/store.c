@@ -151,6 +151,7 @@ static int judge(cd_host *h, const char *region, int64_t item, int64_t feed, con
     sqlite3_bind_text(st, 6, hits.actions, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
     sqlite3_finalize(st);
+    digest_dirty(region);
     int64_t now = api->now_ms(h);
     bool recent = !it->published_ms || it->published_ms >= now - veille_fresh_ms;
     return rc == 0 && recent ? announce(h, region, item, feed, it, &hits) : rc;

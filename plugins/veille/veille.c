@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <curl/curl.h>
@@ -274,6 +275,7 @@ static int parse_done(cd_host *h, void *data, int status)
         } else if (store_feed(h, j->feed, region, &j->parsed) < 0) {
             rc = -1;
         } else {
+            digest_flush(h);
             rc = feed_ok(h, j->feed, j->status, j->etag, j->last_modified);
             /* What the feed says of itself, unless the table named it. */
             if (rc == 0 && sqlite3_prepare_v2(api->db(h),
@@ -666,6 +668,19 @@ static int opml_export_op(cd_req *req, void *data)
     return 0;
 }
 
+/* Every region's digest again at start (a stop may have cut a rewrite). */
+static int digests_at_start(cd_host *h, void *data)
+{
+    (void)data;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(api->db(h), "SELECT DISTINCT region FROM veille_region_items", -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    while (sqlite3_step(st) == SQLITE_ROW)
+        digest_dirty((const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return digest_flush(h);
+}
+
 /* ---- load ---------------------------------------------------------------------------- */
 
 static long config_long(cd_host *h, const char *key, long dflt, long min, long max)
@@ -709,6 +724,12 @@ static int init(cd_host *h, const cd_host_api *host_api, void **state)
     backoff_max_s = config_long(h, "backoff_max", 86400, 60, 30 * 86400);
     veille_fresh_ms = config_long(h, "fresh_days", 14, 0, 3650) * 86400000LL;
     long pump_ms = config_long(h, "pump_ms", 1000, 10, 600000);
+    const char *dir = api->config(h, NULL, "export_dir");
+    if (dir && *dir && mkdir(dir, 0755) != 0 && errno != EEXIST) {
+        api->log(h, CD_LOG_ERROR, "[plugin.veille] export_dir = %s : %s", dir, strerror(errno));
+        return -1;
+    }
+    digest_init(dir);
     fetcher = vf_fetcher_new(h, api, &limits, fetched, NULL);
     if (!fetcher)
         return -1;
@@ -733,6 +754,8 @@ static int init(cd_host *h, const cd_host_api *host_api, void **state)
     if (items_register(h) != 0)
         return -1;
     if (api->migrate(h, migrations, sizeof migrations / sizeof migrations[0]) != 0)
+        return -1;
+    if (dir && *dir && !api->timer_start(h, 0, 0, digests_at_start, NULL))
         return -1;
     return api->timer_start(h, 0, (uint64_t)pump_ms, tick, NULL) ? 0 : -1;
 }

@@ -5,6 +5,8 @@
  * items.c    the items a region sees, and its keyword rules (ops)
  * fetch.c    HTTP through libcurl's multi interface on the host's loop
  * feed_parse.c  RSS / Atom through libxml2
+ * opml.c     the feed list as OPML
+ * digest.c   each region's Atom file of what it found
  * fold.c     accents and case folded, for the rules */
 #ifndef VEILLE_VEILLE_H
 #define VEILLE_VEILLE_H
@@ -49,5 +51,10 @@ typedef struct {
 } rule_hits;
 int match_rules(cd_host *h, const char *region, const char *folded, rule_hits *hits);
 int items_register(cd_host *h);
+
+/* ---- digest.c: the region's Atom file of what it found ---- */
+void digest_init(const char *export_dir); /* "" or NULL: no files */
+void digest_dirty(const char *region);    /* its file is to be rewritten */
+int digest_flush(cd_host *h);             /* starts the rewrites asked for */
 
 #endif

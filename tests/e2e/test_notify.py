@@ -7,6 +7,7 @@ with an event saying so."""
 import email
 import email.header
 import email.policy
+import functools
 import http.server
 import json
 import os
@@ -19,7 +20,7 @@ import unittest
 
 from aiosmtpd.controller import Controller
 
-from harness import CONCERTCTL, PLUGINS, Daemon, FakeClock
+from harness import CONCERTCTL, PLUGINS, SOURCE, Daemon, FakeClock
 
 
 def free_port():
@@ -319,6 +320,33 @@ class Notify(unittest.TestCase):
         types = [e["type"] for e in self.c.ok("events.since", since=0, limit=1000)["events"]]
         self.assertEqual(types.count("activity.upcoming"), 2)
 
+    def test_what_the_watch_finds_is_sent(self):
+        self.start(load="notify, veille", extra="[plugin.veille]\npump_ms = 50\nfresh_days = 3650\n")
+        self.seed()
+        feeds = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(
+            QuietFiles, directory=os.path.join(SOURCE, "tests", "fixtures", "veille")))
+        threading.Thread(target=feeds.serve_forever, daemon=True).start()
+        try:
+            self.c.ok("notify.subscribe", address="veille@estrie.example.org", region="estrie",
+                      events=["veille.item"])
+            self.c.ok("veille.rule_add", region="estrie", name="Alimentation", all_of="sécurité alimentaire",
+                      tags="alimentation", objectives="1")
+            self.c.ok("veille.add", region="estrie",
+                      url="http://127.0.0.1:%d/ministere-rss2.xml" % feeds.server_address[1])
+            _, msg = self.mail.wait(1)[0]
+        finally:
+            feeds.shutdown()
+            feeds.server_close()
+        self.assertEqual(str(msg["Subject"]),
+                         "Veille : Sécurité alimentaire : financement de 12 M$ pour les régions (estrie)")
+        body = msg.get_content()
+        self.assertIn("La veille a repéré : « Sécurité alimentaire : financement de 12 M$ pour les régions »", body)
+        self.assertIn("Un financement pour les initiatives en sécurité alimentaire des tables régionales.", body)
+        self.assertIn("https://www.quebec.example/emploi/nouvelles/securite-alimentaire", body)
+        self.assertIn("Étiquettes : alimentation\nObjectifs du plan : 1\n", body.replace("\r\n", "\n"))
+        self.wait_outbox(lambda rows, sent: len(sent) == 1 and not rows)
+        self.assertEqual(len(self.mail.messages), 1)  # one item matched: one message
+
     def test_bad_subscriptions_are_refused_in_words(self):
         self.start()
         err = self.c.error("notify.subscribe", address="pas une adresse")
@@ -334,6 +362,11 @@ class Notify(unittest.TestCase):
         err = self.c.error("notify.subscribe", address="a@b.org", cadence="monthly")
         self.assertEqual(err["field"], "cadence")
         self.assertEqual(self.c.ok("notify.list"), [])
+
+
+class QuietFiles(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
 
 
 if __name__ == "__main__":

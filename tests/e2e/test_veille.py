@@ -136,7 +136,7 @@ class VeilleCase(unittest.TestCase):
     def setUp(self):
         self.folder = tempfile.mkdtemp(prefix="concertd-e2e-")
         config = ("[plugins]\npath = %s\nload = veille\n[plugin.veille]\npump_ms = 100\ntimeout = 3\n"
-                  "max_kib = 64\nfresh_days = 3650\n" % PLUGINS)
+                  "max_kib = 64\nfresh_days = 3650\nexport_dir = publie\n" % PLUGINS)
         self.d = Daemon(folder=self.folder, config=config).start()
         self.c = self.d.client()
         self.servers = [FeedServer()]
@@ -165,6 +165,19 @@ class VeilleCase(unittest.TestCase):
 
     def items(self, region="lanaudiere", **args):
         return self.c.ok("veille.items", region=region, **args)
+
+    def published(self, name, contains):
+        """The file written in export_dir once it holds `contains` (written off the loop)."""
+        path = os.path.join(self.folder, "publie", name)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if os.path.exists(path):
+                with open(path, "rb") as f:
+                    data = f.read()
+                if contains.encode() in data:
+                    return feedparser.parse(data)
+            self.c.ok("node.info")
+        self.fail("%s never held %r" % (name, contains))
 
 
 class Veille(VeilleCase):
@@ -329,6 +342,16 @@ class Veille(VeilleCase):
         self.assertEqual(late["matched"], 1)
         types = [e["type"] for e in c.ok("events.since", since=0, limit=1000)["events"]]
         self.assertEqual(types.count("veille.item"), 2)
+        # The region's digest, to publish: what its rules found, as Atom, read by feedparser.
+        digest = self.published("veille-lanaudiere.atom", "Nomination au conseil")
+        self.assertFalse(digest.bozo, digest.get("bozo_exception"))
+        self.assertEqual(digest.feed.title, "Veille — lanaudiere")
+        entries = {e.title: e for e in digest.entries}
+        self.assertEqual(set(entries), {i["title"] for i in self.items(matched=True)})
+        secu = entries["Sécurité alimentaire : financement de 12 M$ pour les régions"]
+        self.assertEqual(secu.link, "https://www.quebec.example/emploi/nouvelles/securite-alimentaire")
+        self.assertEqual(sorted(t.term for t in secu.tags), ["alimentation", "financement"])
+        self.assertEqual(time.strftime("%Y-%m-%dT%H:%M:%SZ", secu.updated_parsed), "2026-11-17T14:30:00Z")
 
     def test_word_boundaries_and_folding(self):
         self.c.ok("veille.rule_add", region="lanaudiere", name="Sécurité", all_of="sécurité alimentaire")
