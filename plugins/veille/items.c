@@ -406,8 +406,8 @@ static int items_op(cd_req *req, void *data)
     cd_str(cd_get(args, "region"), region, sizeof region);
     cd_str(cd_get(args, "tag"), tag, sizeof tag);
     cd_str(cd_get(args, "rule"), rule_name, sizeof rule_name);
-    cd_str(cd_get(args, "objective"), objective, sizeof objective);
-    cd_str(cd_get(args, "action"), action, sizeof action);
+    arg_text(cd_get(args, "objective"), objective, sizeof objective);
+    arg_text(cd_get(args, "action"), action, sizeof action);
     cd_str(cd_get(args, "from"), from, sizeof from);
     cd_str(cd_get(args, "to"), to, sizeof to);
     const msgpack_object *m = cd_get(args, "matched"), *u = cd_get(args, "unread");
@@ -507,6 +507,79 @@ static int mark_op(cd_req *req, void *data)
     return 0;
 }
 
+/* Per objective of the region's plan: how many items its rules linked to
+ * it, how many unread, and the newest. */
+static int objectives_op(cd_req *req, void *data)
+{
+    cd_host *h = data;
+    char region[64], err[512];
+    cd_str(cd_get(api->req_args(req), "region"), region, sizeof region);
+    if (!region[0])
+        return api->req_fail(req, "invalid_argument", "region", "region: la région dont on veut la veille");
+    msgpack_sbuffer a, out;
+    msgpack_sbuffer_init(&a);
+    msgpack_sbuffer_init(&out);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &a, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 1);
+    pk_str(&pk, "region");
+    pk_str(&pk, region);
+    int rc = api->call(h, "objective.list", a.data, a.size, &out, err, sizeof err);
+    msgpack_sbuffer_destroy(&a);
+    if (rc != 0) {
+        msgpack_sbuffer_destroy(&out);
+        return api->req_fail(req, "not_found", "region", "%s", err);
+    }
+    msgpack_unpacked list;
+    msgpack_unpacked_init(&list);
+    sqlite3_stmt *st = NULL;
+    if (msgpack_unpack_next(&list, out.data, out.size, NULL) != MSGPACK_UNPACK_SUCCESS ||
+        list.data.type != MSGPACK_OBJECT_ARRAY ||
+        sqlite3_prepare_v2(api->db(h),
+                           "SELECT count(*), coalesce(sum(1 - ri.read), 0),"
+                           " (SELECT i2.title FROM veille_region_items r2 JOIN veille_items i2 ON i2.id = r2.item"
+                           "   WHERE r2.region = ?1 AND instr(char(10) || coalesce(r2.objectives, '') || char(10),"
+                           "   char(10) || ?2 || char(10)) > 0"
+                           "   ORDER BY coalesce(i2.published_ms, r2.first_seen_ms) DESC LIMIT 1)"
+                           " FROM veille_region_items ri WHERE ri.region = ?1"
+                           " AND instr(char(10) || coalesce(ri.objectives, '') || char(10), char(10) || ?2 || char(10)) > 0",
+                           -1, &st, NULL) != SQLITE_OK) {
+        msgpack_unpacked_destroy(&list);
+        msgpack_sbuffer_destroy(&out);
+        return api->req_fail(req, "internal", NULL, "%s", sqlite3_errmsg(api->db(h)));
+    }
+    msgpack_packer *r = api->req_result(req);
+    msgpack_pack_array(r, list.data.via.array.size);
+    for (uint32_t i = 0; i < list.data.via.array.size; i++) {
+        const msgpack_object *o = &list.data.via.array.ptr[i];
+        char number[64], text[1024];
+        cd_str(cd_get(o, "number"), number, sizeof number);
+        cd_str(cd_get(o, "text"), text, sizeof text);
+        sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, number, -1, SQLITE_STATIC);
+        int64_t items = 0, unread = 0;
+        char latest[1024] = "";
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            items = sqlite3_column_int64(st, 0);
+            unread = sqlite3_column_int64(st, 1);
+            col(st, 2, latest, sizeof latest);
+        }
+        sqlite3_reset(st);
+        msgpack_pack_map(r, 5);
+        pk_opt(r, "objective", number);
+        pk_opt(r, "text", text);
+        pk_str(r, "items");
+        msgpack_pack_int64(r, items);
+        pk_str(r, "unread");
+        msgpack_pack_int64(r, unread);
+        pk_opt(r, "latest", latest);
+    }
+    sqlite3_finalize(st);
+    msgpack_unpacked_destroy(&list);
+    msgpack_sbuffer_destroy(&out);
+    return 0;
+}
+
 int items_register(cd_host *h)
 {
     static const char *const rule_args[] = {"region", "name", "all_of", "any_of", "none_of",
@@ -524,6 +597,9 @@ int items_register(cd_host *h)
         {"veille.items", items_op, h, items_args, "ce que la veille a trouvé (par étiquette, règle, objectif, date)",
          "what the watch found (by tag, rule, objective, date)"},
         {"veille.mark", mark_op, h, mark_args, "marque un élément lu ou partagé", "marks an item read or shared"},
+        {"veille.objectives", objectives_op, h, region_args,
+         "par objectif du plan : ce que la veille y a relié (nombre, non lus, le plus récent)",
+         "per objective of the plan: what the watch linked to it"},
     };
     for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
         if (api->register_op(h, &ops[i]) != 0)

@@ -111,6 +111,12 @@ int list_arg(const msgpack_object *o, char *out, size_t cap)
     out[0] = '\0';
     if (!o || o->type == MSGPACK_OBJECT_NIL)
         return 0;
+    if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
+        char number[32];
+        snprintf(number, sizeof number, "%llu", (unsigned long long)o->via.u64);
+        append_term(out, cap, number, strlen(number));
+        return 0;
+    }
     if (o->type == MSGPACK_OBJECT_STR) {
         const char *p = o->via.str.ptr, *end = p + o->via.str.size;
         while (p < end) {
@@ -125,11 +131,25 @@ int list_arg(const msgpack_object *o, char *out, size_t cap)
         return -1;
     for (uint32_t i = 0; i < o->via.array.size; i++) {
         const msgpack_object *e = &o->via.array.ptr[i];
-        if (e->type != MSGPACK_OBJECT_STR)
+        char number[32];
+        if (e->type == MSGPACK_OBJECT_POSITIVE_INTEGER) { /* an objective's number, as concertctl sends "5" */
+            snprintf(number, sizeof number, "%llu", (unsigned long long)e->via.u64);
+            append_term(out, cap, number, strlen(number));
+        } else if (e->type == MSGPACK_OBJECT_STR)
+            append_term(out, cap, e->via.str.ptr, e->via.str.size);
+        else
             return -1;
-        append_term(out, cap, e->via.str.ptr, e->via.str.size);
     }
     return 0;
+}
+
+char *arg_text(const msgpack_object *o, char *out, size_t cap)
+{
+    if (o && o->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
+        snprintf(out, cap, "%llu", (unsigned long long)o->via.u64);
+        return out;
+    }
+    return cd_str(o, out, cap);
 }
 
 void pk_list(msgpack_packer *pk, const char *joined)

@@ -31,6 +31,8 @@ void pk_opt(msgpack_packer *pk, const char *key, const char *v);
  * terms) as "\n"-joined text in out; "" when absent. Returns -1 when it is
  * neither. */
 int list_arg(const msgpack_object *o, char *out, size_t cap);
+/* A string argument, or a number as its digits ("5" from concertctl). */
+char *arg_text(const msgpack_object *o, char *out, size_t cap);
 /* Packs "\n"-joined text as an array of strings. */
 void pk_list(msgpack_packer *pk, const char *joined);
 /* The ISO date-time (UTC) of ms, "" for 0. */

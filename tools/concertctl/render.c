@@ -655,6 +655,13 @@ void ctl_render(const char *op, const msgpack_object *r, bool json)
                                       {"link", "Lien", "Link", 60, false},
                                       {"id", "Id", "Id", 5, false}};
         table(r, cols, COUNT(cols));
+    } else if (strcmp(op, "veille.objectives") == 0) {
+        static const column cols[] = {{"objective", "Objectif", "Objective", 8, false},
+                                      {"text", "Texte", "Text", 50, false},
+                                      {"items", "Trouvés", "Found", 7, false},
+                                      {"unread", "Non lus", "Unread", 7, false},
+                                      {"latest", "Le plus récent", "Newest", 60, false}};
+        table(r, cols, COUNT(cols));
     } else if (strcmp(op, "veille.rules") == 0) {
         static const column cols[] = {{"id", "Id", "Id", 4, false},
                                       {"region", "Région", "Region", 12, false},
