@@ -20,6 +20,8 @@ typedef struct request {
     char *body;
     size_t size, cap;
     bool too_big;
+    int redirects;
+    bool temporary; /* a redirect on the way was not permanent */
     struct curl_slist *headers;
     vf_result result;
     struct request *next;
@@ -85,6 +87,12 @@ static size_t on_header(char *p, size_t size, size_t n, void *data)
     size_t len = size * n;
     if (len >= 5 && strncmp(p, "HTTP/", 5) == 0) { /* a new response (after a redirect): start over */
         r->result.etag[0] = r->result.last_modified[0] = r->result.content_type[0] = '\0';
+        const char *sp = memchr(p, ' ', len);
+        int code = sp ? atoi(sp + 1) : 0;
+        if (code >= 300 && code < 400 && code != 304) {
+            r->redirects++;
+            r->temporary = r->temporary || (code != 301 && code != 308);
+        }
         return len;
     }
     header_value(p, len, "ETag", r->result.etag, sizeof r->result.etag);
@@ -213,6 +221,7 @@ static void finish(vf_fetcher *f, request *r, CURLcode code, const char *detail)
     char *final = NULL;
     curl_easy_getinfo(r->easy, CURLINFO_EFFECTIVE_URL, &final);
     snprintf(res->final_url, sizeof res->final_url, "%s", final ? final : r->url);
+    res->moved = r->redirects > 0 && !r->temporary && strcmp(res->final_url, r->url) != 0;
     if (r->too_big)
         describe(r, CURLE_FILESIZE_EXCEEDED, detail);
     else if (code != CURLE_OK)

@@ -33,6 +33,7 @@ typedef struct {
     size_t size;
     char etag[256], last_modified[128], content_type[128];
     char final_url[2048];  /* after redirects */
+    bool moved;            /* every redirect was permanent (301, 308): final_url is the feed's new address */
     char error[512];       /* in words (French), empty when the GET succeeded */
 } vf_result;
 

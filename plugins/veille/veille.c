@@ -319,9 +319,28 @@ static int parse_done(cd_host *h, void *data, int status)
 
 /* ---- fetching ---------------------------------------------------------------------- */
 
+/* A feed moved for good (301/308 all the way): follow it there, as feed
+ * readers do, unless the region follows the new address already. */
+static void follow_move(cd_host *h, int64_t feed, const char *to)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(api->db(h),
+                           "UPDATE veille_feeds SET url = ?2 WHERE id = ?1 AND NOT EXISTS"
+                           " (SELECT 1 FROM veille_feeds o WHERE o.region = veille_feeds.region AND o.url = ?2)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return;
+    sqlite3_bind_int64(st, 1, feed);
+    sqlite3_bind_text(st, 2, to, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_DONE && sqlite3_changes(api->db(h)) == 1)
+        api->log(h, CD_LOG_INFO, "flux %lld déplacé définitivement : il est désormais lu à %s", (long long)feed, to);
+    sqlite3_finalize(st);
+}
+
 static void fetched(cd_host *h, vf_result *r, void *data)
 {
     (void)data;
+    if (r->moved && !r->error[0])
+        follow_move(h, r->id, r->final_url);
     if (r->error[0]) {
         feed_failed(h, r->id, r->status, r->error);
         return;

@@ -74,14 +74,16 @@ class FeedHandler(http.server.BaseHTTPRequestHandler):
             s.hits[path] = s.hits.get(path, 0) + 1
             s.active += 1
             s.max_active = max(s.max_active, s.active)
-        try:
-            if s.delay:
-                s.release.wait(s.delay)
-            self.answer(path)
-        finally:
-            with s.lock:
-                s.active -= 1
-                s.completed += 1
+        if s.delay:
+            s.release.wait(s.delay)
+        # Counted as active until it answers: the daemon may start the next
+        # request to this host as soon as it has the answer, maybe before this
+        # thread is done.
+        with s.lock:
+            s.active -= 1
+        self.answer(path)
+        with s.lock:
+            s.completed += 1
 
     def answer(self, path):
         s = self.server
@@ -107,6 +109,8 @@ class FeedHandler(http.server.BaseHTTPRequestHandler):
             return self.send(302, headers=[("Location", "/loop")])
         if path == "/moved":
             return self.send(301, headers=[("Location", "/f/ministere-rss2.xml")])
+        if path == "/elsewhere":  # a temporary redirect: the feed keeps its address
+            return self.send(302, headers=[("Location", "/f/dates.xml")])
         if path == "/huge":
             item = b"<item><title>x</title><guid>%d</guid></item>"
             body = b'<?xml version="1.0"?><rss version="2.0"><channel><title>Huge</title>' + b"".join(
@@ -257,6 +261,17 @@ class Veille(VeilleCase):
         self.settled(a["id"], lambda f: f["last_status"] == 304)
         self.settled(b["id"], lambda f: f["last_status"] == 304)
         self.assertEqual(len(self.items()), before)
+
+    def test_a_feed_moved_for_good_is_followed_there(self):
+        moved = self.add("/moved")
+        away = self.add("/elsewhere")
+        got = self.settled(moved["id"], lambda f: f["last_ok"] is not None)
+        self.assertEqual(got["url"], self.web.url("/f/ministere-rss2.xml"))
+        self.assertEqual(self.settled(away["id"], lambda f: f["last_ok"] is not None)["url"], self.web.url("/elsewhere"))
+        self.assertIn("déplacé définitivement", self.d.log_text())
+        self.c.ok("veille.fetch")
+        self.settled(moved["id"], lambda f: f["last_status"] == 304)
+        self.assertEqual(self.web.hits.get("/moved"), 1)  # asked once, then the new address
 
     def test_conditional_get_and_gzip(self):
         feed = self.c.ok("veille.add", region="lanaudiere", url=self.web.url("/gz/wordpress-rss2.xml"))
