@@ -538,6 +538,48 @@ static int add_op(cd_req *req, void *data)
     return pack_feed(req, h, id);
 }
 
+static int update_op(cd_req *req, void *data)
+{
+    cd_host *h = data;
+    const msgpack_object *args = api->req_args(req);
+    int64_t id = cd_int(cd_get(args, "id"), 0);
+    const msgpack_object *t = cd_get(args, "title"), *tg = cd_get(args, "tags"), *every = cd_get(args, "interval");
+    char title[512], tags[1024];
+    cd_str(t, title, sizeof title);
+    if (t && t->type != MSGPACK_OBJECT_STR)
+        return api->req_fail(req, "invalid_argument", "title", "title: un texte");
+    if (list_arg(tg, tags, sizeof tags) != 0)
+        return api->req_fail(req, "invalid_argument", "tags", "tags: une liste de mots (« financement, emploi »)");
+    int64_t interval = cd_int(every, -1);
+    if (every && (interval < 60 || interval > 30 * 86400))
+        return api->req_fail(req, "invalid_argument", "interval",
+                             "interval: secondes entre deux lectures, de 60 (une minute) à 2592000 (30 jours)");
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(api->db(h),
+                           "UPDATE veille_feeds SET title = CASE WHEN ?2 THEN nullif(?3, '') ELSE title END,"
+                           " tags = CASE WHEN ?4 THEN nullif(?5, '') ELSE tags END,"
+                           " interval_s = coalesce(?6, interval_s),"
+                           " next_ms = CASE WHEN ?6 IS NULL THEN next_ms ELSE min(next_ms, ?7 + 1000 * ?6) END"
+                           " WHERE id = ?1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return api->req_fail(req, "internal", NULL, "%s", sqlite3_errmsg(api->db(h)));
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int(st, 2, t != NULL);
+    sqlite3_bind_text(st, 3, title, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 4, tg != NULL);
+    sqlite3_bind_text(st, 5, tags, -1, SQLITE_STATIC);
+    if (every)
+        sqlite3_bind_int64(st, 6, interval);
+    sqlite3_bind_int64(st, 7, api->now_ms(h));
+    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    sqlite3_finalize(st);
+    if (rc != 0)
+        return api->req_fail(req, "internal", NULL, "%s", sqlite3_errmsg(api->db(h)));
+    if (sqlite3_changes(api->db(h)) == 0)
+        return api->req_fail(req, "not_found", "id", "aucun flux n° %lld", (long long)id);
+    return pack_feed(req, h, id);
+}
+
 static int feeds_op(cd_req *req, void *data)
 {
     cd_host *h = data;
@@ -776,12 +818,15 @@ static int init(cd_host *h, const cd_host_api *host_api, void **state)
     static const char *const feeds_args[] = {"region", NULL};
     static const char *const id_args[] = {"id", NULL};
     static const char *const fetch_args[] = {"id", "region", NULL};
+    static const char *const update_args[] = {"id", "title", "tags", "interval", NULL};
     static const char *const opml_args[] = {"region", "text", NULL};
     const cd_op_spec ops[] = {
         {"veille.add", add_op, h, add_args, "suit un flux RSS ou Atom", "follows an RSS or Atom feed"},
         {"veille.feeds", feeds_op, h, feeds_args, "les flux suivis, leur état et leur dernière erreur",
          "the feeds followed, their state and last error"},
         {"veille.remove", remove_op, h, id_args, "cesse de suivre un flux", "stops following a feed"},
+        {"veille.update", update_op, h, update_args, "renomme un flux, change ses étiquettes ou sa fréquence",
+         "renames a feed, changes its tags or how often it is read"},
         {"veille.fetch", fetch_op, h, fetch_args, "lit un flux (ou tous) sans attendre", "reads a feed (or all) now"},
         {"veille.opml_import", opml_import_op, h, opml_args, "importe une liste de flux OPML (d'un lecteur de flux)",
          "imports an OPML feed list"},

@@ -273,6 +273,26 @@ class Veille(VeilleCase):
         self.settled(moved["id"], lambda f: f["last_status"] == 304)
         self.assertEqual(self.web.hits.get("/moved"), 1)  # asked once, then the new address
 
+    def test_killed_while_fetching_nothing_is_lost_or_doubled(self):
+        feeds = [self.add("/f/" + n) for n in ("ministere-rss2.xml", "fondation-atom.xml", "wordpress-rss2.xml")]
+        self.d.kill()  # maybe mid-fetch, maybe mid-parse: whatever was committed is whole
+        self.d.start()
+        self.c.close()
+        self.c = self.d.client()
+        for f in feeds:
+            self.settled(f["id"], lambda f: f["last_ok"] is not None)
+        self.c.ok("veille.fetch")
+        for f in feeds:
+            self.settled(f["id"], lambda f: f["last_status"] == 304)
+        titles = [i["title"] for i in self.items()]
+        self.assertEqual(len(titles), len(set(titles)))
+        self.assertEqual(len(titles), 3 + 2 + 2 - 1)  # the PAGIEPS call twice: one item
+        # Edited afterwards: title, tags, interval.
+        f = self.c.ok("veille.update", id=feeds[0]["id"], title="MESS", tags=["emploi"], interval=7200)
+        self.assertEqual((f["title"], f["tags"], f["interval"]), ("MESS", ["emploi"], 7200))
+        self.assertEqual(self.c.error("veille.update", id=9999, title="x")["code"], "not_found")
+        self.assertEqual(self.c.error("veille.update", id=feeds[0]["id"], interval=1)["field"], "interval")
+
     def test_conditional_get_and_gzip(self):
         feed = self.c.ok("veille.add", region="lanaudiere", url=self.web.url("/gz/wordpress-rss2.xml"))
         self.settled(feed["id"], lambda f: f["last_status"] == 200)
