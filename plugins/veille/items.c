@@ -119,21 +119,10 @@ static int check_plan_numbers(cd_req *req, cd_host *h, const char *region, const
     char copy[1024];
     snprintf(copy, sizeof copy, "%s", list);
     for (char *save = NULL, *t = strtok_r(copy, "\n", &save); t; t = strtok_r(NULL, "\n", &save)) {
-        msgpack_sbuffer a, out;
-        msgpack_sbuffer_init(&a);
-        msgpack_sbuffer_init(&out);
-        msgpack_packer pk;
-        msgpack_packer_init(&pk, &a, msgpack_sbuffer_write);
-        msgpack_pack_map(&pk, 2);
-        pk_str(&pk, "region");
-        pk_str(&pk, region);
-        pk_str(&pk, "number");
-        pk_str(&pk, t);
+        static const char *const keys[] = {"region", "number"};
+        const char *values[] = {region, t};
         char err[512];
-        int rc = api->call(h, op, a.data, a.size, &out, err, sizeof err);
-        msgpack_sbuffer_destroy(&a);
-        msgpack_sbuffer_destroy(&out);
-        if (rc != 0)
+        if (cd_call_check(api, h, op, 2, keys, values, err, sizeof err) != 0)
             return api->req_fail(req, "not_found", field, "%s : %s", field, err);
     }
     return 0;
@@ -345,8 +334,19 @@ static int64_t day_ms(const char *s, bool end)
     return (int64_t)timegm(&tm) * 1000;
 }
 
-static void pack_item(msgpack_packer *pk, sqlite3_stmt *st, cd_host *h)
+static void pack_source(msgpack_packer *pk, sqlite3_stmt *src, void *ctx)
 {
+    (void)ctx;
+    msgpack_pack_map(pk, 3);
+    pk_str(pk, "feed");
+    msgpack_pack_int64(pk, sqlite3_column_int64(src, 0));
+    pk_opt(pk, "region", (const char *)sqlite3_column_text(src, 1));
+    pk_opt(pk, "title", (const char *)sqlite3_column_text(src, 2));
+}
+
+static void pack_item(msgpack_packer *pk, sqlite3_stmt *st, void *ctx)
+{
+    cd_host *h = ctx;
     char when[32];
     msgpack_pack_map(pk, 15);
     pk_str(pk, "id");
@@ -373,29 +373,16 @@ static void pack_item(msgpack_packer *pk, sqlite3_stmt *st, cd_host *h)
     /* Where it was found: the feeds of this region (and others) that carry it. */
     pk_str(pk, "sources");
     sqlite3_stmt *src;
-    msgpack_sbuffer rows;
-    msgpack_sbuffer_init(&rows);
-    msgpack_packer rp;
-    msgpack_packer_init(&rp, &rows, msgpack_sbuffer_write);
-    uint32_t n = 0;
     if (sqlite3_prepare_v2(api->db(h),
                            "SELECT f.id, f.region, coalesce(f.title, f.url) FROM veille_sources s"
                            " JOIN veille_feeds f ON f.id = s.feed WHERE s.item = ? ORDER BY s.seen_ms, f.id",
-                           -1, &src, NULL) == SQLITE_OK) {
-        sqlite3_bind_int64(src, 1, sqlite3_column_int64(st, 0));
-        while (sqlite3_step(src) == SQLITE_ROW) {
-            msgpack_pack_map(&rp, 3);
-            pk_str(&rp, "feed");
-            msgpack_pack_int64(&rp, sqlite3_column_int64(src, 0));
-            pk_opt(&rp, "region", (const char *)sqlite3_column_text(src, 1));
-            pk_opt(&rp, "title", (const char *)sqlite3_column_text(src, 2));
-            n++;
-        }
-        sqlite3_finalize(src);
+                           -1, &src, NULL) != SQLITE_OK) {
+        msgpack_pack_array(pk, 0);
+        return;
     }
-    msgpack_pack_array(pk, n);
-    cd_pack_raw(pk, rows.data, rows.size);
-    msgpack_sbuffer_destroy(&rows);
+    sqlite3_bind_int64(src, 1, sqlite3_column_int64(st, 0));
+    pack_rows_with(pk, src, pack_source, NULL);
+    sqlite3_finalize(src);
 }
 
 static int items_op(cd_req *req, void *data)
@@ -449,20 +436,8 @@ static int items_op(cd_req *req, void *data)
     sqlite3_bind_int(st, 8, m ? m->via.boolean : -1);
     sqlite3_bind_int(st, 9, u ? u->via.boolean : -1);
     sqlite3_bind_int64(st, 10, limit);
-    msgpack_sbuffer rows;
-    msgpack_sbuffer_init(&rows);
-    msgpack_packer rp;
-    msgpack_packer_init(&rp, &rows, msgpack_sbuffer_write);
-    uint32_t n = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        pack_item(&rp, st, h);
-        n++;
-    }
+    int rc = pack_rows_with(api->req_result(req), st, pack_item, h);
     sqlite3_finalize(st);
-    msgpack_packer *pk = api->req_result(req);
-    msgpack_pack_array(pk, n);
-    int rc = cd_pack_raw(pk, rows.data, rows.size);
-    msgpack_sbuffer_destroy(&rows);
     return rc == 0 ? 0 : api->req_fail(req, "internal", NULL, "mémoire insuffisante");
 }
 

@@ -168,6 +168,23 @@ void pk_list(msgpack_packer *pk, const char *joined)
     }
 }
 
+int pack_rows_with(msgpack_packer *pk, sqlite3_stmt *st, row_packer row, void *ctx)
+{
+    msgpack_sbuffer rows;
+    msgpack_sbuffer_init(&rows);
+    msgpack_packer rp;
+    msgpack_packer_init(&rp, &rows, msgpack_sbuffer_write);
+    uint32_t n = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        row(&rp, st, ctx);
+        n++;
+    }
+    msgpack_pack_array(pk, n);
+    int rc = cd_pack_raw(pk, rows.data, rows.size);
+    msgpack_sbuffer_destroy(&rows);
+    return rc;
+}
+
 void iso_time(int64_t ms, char *out, size_t cap)
 {
     out[0] = '\0';
@@ -400,18 +417,9 @@ static int tick(cd_host *h, void *data)
 
 static int call_region(cd_host *h, const char *region, char *err, size_t cap)
 {
-    msgpack_sbuffer a, out;
-    msgpack_sbuffer_init(&a);
-    msgpack_sbuffer_init(&out);
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, &a, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 1);
-    pk_str(&pk, "id");
-    pk_str(&pk, region);
-    int rc = api->call(h, "region.get", a.data, a.size, &out, err, cap);
-    msgpack_sbuffer_destroy(&a);
-    msgpack_sbuffer_destroy(&out);
-    return rc;
+    static const char *const keys[] = {"id"};
+    const char *values[] = {region};
+    return cd_call_check(api, h, "region.get", 1, keys, values, err, cap);
 }
 
 /* NULL when url is an http(s) address curl can fetch, else why not. */
@@ -432,8 +440,9 @@ static const char *FEED_COLUMNS =
     "id, region, url, title, site, tags, interval_s, failures, last_error, last_status, last_fetch_ms, last_ok_ms,"
     " next_ms, format, (SELECT count(*) FROM veille_sources s WHERE s.feed = f.id) AS items";
 
-static void pack_feed_row(msgpack_packer *pk, sqlite3_stmt *st)
+static void pack_feed_row(msgpack_packer *pk, sqlite3_stmt *st, void *ctx)
 {
+    (void)ctx;
     msgpack_pack_map(pk, 15);
     pk_str(pk, "id");
     msgpack_pack_int64(pk, sqlite3_column_int64(st, 0));
@@ -474,7 +483,7 @@ static int pack_feed(cd_req *req, cd_host *h, int64_t id)
     sqlite3_bind_int64(st, 1, id);
     int rc = 0;
     if (sqlite3_step(st) == SQLITE_ROW)
-        pack_feed_row(api->req_result(req), st);
+        pack_feed_row(api->req_result(req), st, NULL);
     else
         rc = api->req_fail(req, "not_found", "id", "aucun flux n° %lld", (long long)id);
     sqlite3_finalize(st);
@@ -591,20 +600,8 @@ static int feeds_op(cd_req *req, void *data)
     if (sqlite3_prepare_v2(api->db(h), sql, -1, &st, NULL) != SQLITE_OK)
         return api->req_fail(req, "internal", NULL, "%s", sqlite3_errmsg(api->db(h)));
     sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
-    msgpack_sbuffer rows;
-    msgpack_sbuffer_init(&rows);
-    msgpack_packer rp;
-    msgpack_packer_init(&rp, &rows, msgpack_sbuffer_write);
-    uint32_t n = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        pack_feed_row(&rp, st);
-        n++;
-    }
+    int rc = pack_rows_with(api->req_result(req), st, pack_feed_row, NULL);
     sqlite3_finalize(st);
-    msgpack_packer *pk = api->req_result(req);
-    msgpack_pack_array(pk, n);
-    int rc = cd_pack_raw(pk, rows.data, rows.size);
-    msgpack_sbuffer_destroy(&rows);
     return rc == 0 ? 0 : api->req_fail(req, "internal", NULL, "mémoire insuffisante");
 }
 

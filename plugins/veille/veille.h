@@ -35,6 +35,10 @@ int list_arg(const msgpack_object *o, char *out, size_t cap);
 char *arg_text(const msgpack_object *o, char *out, size_t cap);
 /* Packs "\n"-joined text as an array of strings. */
 void pk_list(msgpack_packer *pk, const char *joined);
+/* Steps st to its end, packing each row with row() into an array. Returns
+ * 0, or -1 when out of memory. */
+typedef void (*row_packer)(msgpack_packer *pk, sqlite3_stmt *st, void *ctx);
+int pack_rows_with(msgpack_packer *pk, sqlite3_stmt *st, row_packer row, void *ctx);
 /* The ISO date-time (UTC) of ms, "" for 0. */
 void iso_time(int64_t ms, char *out, size_t cap);
 

@@ -262,6 +262,33 @@ static inline int cd_pack_rows(msgpack_packer *pk, sqlite3_stmt *st)
     return rc;
 }
 
+/* Calls op (through api->call) with a map of n string arguments, keys[i]
+ * → values[i], the result dropped: for checks such as "does this region,
+ * this objective exist?". Returns 0, or -1 with the error in err. */
+static inline int cd_call_check(const cd_host_api *api, cd_host *h, const char *op, size_t n,
+                                const char *const *keys, const char *const *values, char *err, size_t errcap)
+{
+    msgpack_sbuffer args, out;
+    msgpack_sbuffer_init(&args);
+    msgpack_sbuffer_init(&out);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &args, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, n);
+    for (size_t i = 0; i < n; i++) {
+        size_t kl = 0, vl = 0;
+        while (keys[i][kl])
+            kl++;
+        while (values[i][vl])
+            vl++;
+        msgpack_pack_str_with_body(&pk, keys[i], kl);
+        msgpack_pack_str_with_body(&pk, values[i], vl);
+    }
+    int rc = api->call(h, op, args.data, args.size, &out, err, errcap);
+    msgpack_sbuffer_destroy(&args);
+    msgpack_sbuffer_destroy(&out);
+    return rc;
+}
+
 #define CD_PLUGIN_SYMBOL "concertd_plugin_entry"
 #define CD_PLUGIN(name, version, init, fini)                                                              \
     __attribute__((visibility("default"))) const cd_plugin concertd_plugin_entry = {CD_PLUGIN_ABI, name, \
