@@ -230,8 +230,11 @@ static int rule_add_op(cd_req *req, void *data)
     rule r;
     cd_str(cd_get(args, "region"), region, sizeof region);
     cd_str(cd_get(args, "name"), r.name, sizeof r.name);
+    char err[512];
     if (!region[0])
         return api->req_fail(req, "invalid_argument", "region", "region: la région de la règle");
+    if (call_region(h, region, err, sizeof err) != 0)
+        return api->req_fail(req, "not_found", "region", "%s", err);
     if (!r.name[0])
         return api->req_fail(req, "invalid_argument", "name", "name: le nom de la règle (« Financement »)");
     struct {
@@ -399,8 +402,11 @@ static int items_op(cd_req *req, void *data)
     cd_str(cd_get(args, "to"), to, sizeof to);
     const msgpack_object *m = cd_get(args, "matched"), *u = cd_get(args, "unread");
     int64_t limit = cd_int(cd_get(args, "limit"), 50);
+    char err[512];
     if (!region[0])
         return api->req_fail(req, "invalid_argument", "region", "region: la région dont on veut la veille");
+    if (call_region(h, region, err, sizeof err) != 0)
+        return api->req_fail(req, "not_found", "region", "%s", err);
     int64_t from_ms = from[0] ? day_ms(from, false) : 0, to_ms = to[0] ? day_ms(to, true) : INT64_MAX;
     if (from_ms < 0)
         return api->req_fail(req, "invalid_argument", "from", "from: une date AAAA-MM-JJ");

@@ -415,7 +415,7 @@ static int tick(cd_host *h, void *data)
 
 /* ---- ops: the feeds ---------------------------------------------------------------- */
 
-static int call_region(cd_host *h, const char *region, char *err, size_t cap)
+int call_region(cd_host *h, const char *region, char *err, size_t cap)
 {
     static const char *const keys[] = {"id"};
     const char *values[] = {region};

@@ -39,6 +39,8 @@ void pk_list(msgpack_packer *pk, const char *joined);
  * 0, or -1 when out of memory. */
 typedef void (*row_packer)(msgpack_packer *pk, sqlite3_stmt *st, void *ctx);
 int pack_rows_with(msgpack_packer *pk, sqlite3_stmt *st, row_packer row, void *ctx);
+/* 0 when region exists, else -1 with why in err. */
+int call_region(cd_host *h, const char *region, char *err, size_t cap);
 /* The ISO date-time (UTC) of ms, "" for 0. */
 void iso_time(int64_t ms, char *out, size_t cap);
 

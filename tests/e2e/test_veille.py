@@ -413,6 +413,10 @@ class Veille(VeilleCase):
                             ({"name": "R", "any_of": "x", "objectives": "99"}, "objectives")):
             err = self.c.error("veille.rule_add", region="lanaudiere", **args)
             self.assertEqual(err["field"], field, args)
+        for op, args in (("veille.rule_add", {"name": "R", "any_of": "x"}), ("veille.items", {}),
+                         ("veille.objectives", {}), ("veille.opml_import", {"text": "<opml/>"})):
+            err = self.c.error(op, region="nulle-part", **args)
+            self.assertEqual((err["code"], err["field"]), ("not_found", "region"), op)
         err = self.c.error("veille.items", region="lanaudiere", **{"from": "19 novembre"})
         self.assertEqual((err["code"], err["field"]), ("invalid_argument", "from"))
         self.assertEqual(self.d.snapshot(), before)
