@@ -7,7 +7,7 @@
  * feed_parse.c  RSS / Atom through libxml2
  * opml.c     the feed list as OPML
  * digest.c   each region's Atom file of what it found
- * fold.c     accents and case folded, for the rules */
+ * ../common/fold.c  accents and case folded, for the rules */
 #ifndef VEILLE_VEILLE_H
 #define VEILLE_VEILLE_H
 

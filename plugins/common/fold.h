@@ -1,9 +1,10 @@
 /* fold.h: text compared the way people read it: case and accents folded
  * ("Sécurité" = "securite"), punctuation as spaces, and terms found on word
- * boundaries ("PAGIEPS" in "le PAGIEPS 2024", not in "PAGIEPSX"). For the
- * veille's keyword rules. */
-#ifndef VEILLE_FOLD_H
-#define VEILLE_FOLD_H
+ * boundaries ("PAGIEPS" in "le PAGIEPS 2024", not in "PAGIEPSX"). Shared by
+ * the plugins (plugins/common, a static library): the veille's keyword
+ * rules, the adhesion plugin's duplicate names. */
+#ifndef PLUGINS_COMMON_FOLD_H
+#define PLUGINS_COMMON_FOLD_H
 
 #include <stdbool.h>
 #include <stddef.h>
