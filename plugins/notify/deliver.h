@@ -12,6 +12,7 @@ typedef struct {
     /* in: all owned by the delivery (deliver_free frees them) */
     long long id;
     char *channel, *address, *payload, *region;
+    bool personal; /* to a person, not a subscriber (notify.send): the address is never published or logged */
     notify_config cfg;
     /* out */
     bool ok;

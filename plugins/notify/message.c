@@ -174,6 +174,140 @@ static const builtin builtins[] = {
      "Tags: {{tags}}\n"
      "Plan objectives: {{objectives}}\n\n"
      "-- \nNotice sent by concertd for the region {{region}}.\n"},
+    {"adhesion.received",
+     "Objet : Demande d'adhésion reçue : {{organisation}}\n"
+     "\n"
+     "Bonjour {{name}},\n"
+     "\n"
+     "Nous avons bien reçu la demande d'adhésion de {{organisation}} (catégorie : {{category}}) à la table de concertation ({{region}}).\n"
+     "\n"
+     "Elle sera étudiée selon la politique d'adhésion de la table ; nous vous écrirons dès qu'une décision sera prise.\n"
+     "\n"
+     "Charte des valeurs acceptée : version {{charter}}.\n"
+     "\n"
+     "-- \n"
+     "Message envoyé par concertd pour la région {{region}}.\n",
+     "Subject: Membership application received: {{organisation}}\n"
+     "\n"
+     "Hello {{name}},\n"
+     "\n"
+     "We have received the membership application of {{organisation}} (category: {{category}}) to the table ({{region}}).\n"
+     "\n"
+     "It will be reviewed under the table's membership policy; we will write as soon as it is decided.\n"
+     "\n"
+     "Charter of values accepted: version {{charter}}.\n"
+     "\n"
+     "-- \n"
+     "Message sent by concertd for the region {{region}}.\n"},
+    {"adhesion.accepted",
+     "Objet : Bienvenue : {{organisation}} est membre\n"
+     "\n"
+     "Bonjour {{name}},\n"
+     "\n"
+     "La demande d'adhésion de {{organisation}} est acceptée : l'organisation est maintenant membre de la table ({{region}}), catégorie {{category}}.\n"
+     "\n"
+     "Bienvenue!\n"
+     "\n"
+     "-- \n"
+     "Message envoyé par concertd pour la région {{region}}.\n",
+     "Subject: Welcome: {{organisation}} is a member\n"
+     "\n"
+     "Hello {{name}},\n"
+     "\n"
+     "The membership application of {{organisation}} is accepted: the organisation is now a member of the table ({{region}}), category {{category}}.\n"
+     "\n"
+     "Welcome!\n"
+     "\n"
+     "-- \n"
+     "Message sent by concertd for the region {{region}}.\n"},
+    {"adhesion.refused",
+     "Objet : Demande d'adhésion de {{organisation}}\n"
+     "\n"
+     "Bonjour {{name}},\n"
+     "\n"
+     "La demande d'adhésion de {{organisation}} n'a pas été retenue.\n"
+     "\n"
+     "Motif : {{reason}}\n"
+     "\n"
+     "Pour toute question, répondez à ce message.\n"
+     "\n"
+     "-- \n"
+     "Message envoyé par concertd pour la région {{region}}.\n",
+     "Subject: Membership application of {{organisation}}\n"
+     "\n"
+     "Hello {{name}},\n"
+     "\n"
+     "The membership application of {{organisation}} was not accepted.\n"
+     "\n"
+     "Reason: {{reason}}\n"
+     "\n"
+     "For any question, reply to this message.\n"
+     "\n"
+     "-- \n"
+     "Message sent by concertd for the region {{region}}.\n"},
+    {"adhesion.needs_info",
+     "Objet : Demande d'adhésion de {{organisation}} : il manque un renseignement\n"
+     "\n"
+     "Bonjour {{name}},\n"
+     "\n"
+     "Pour étudier la demande d'adhésion de {{organisation}}, il nous faut :\n"
+     "\n"
+     "{{reason}}\n"
+     "\n"
+     "Merci de nous le faire parvenir en répondant à ce message.\n"
+     "\n"
+     "-- \n"
+     "Message envoyé par concertd pour la région {{region}}.\n",
+     "Subject: Membership application of {{organisation}}: information needed\n"
+     "\n"
+     "Hello {{name}},\n"
+     "\n"
+     "To review the membership application of {{organisation}}, we need:\n"
+     "\n"
+     "{{reason}}\n"
+     "\n"
+     "Please reply to this message with it.\n"
+     "\n"
+     "-- \n"
+     "Message sent by concertd for the region {{region}}.\n"},
+    {"adhesion.lapsed",
+     "Objet : L'adhésion de {{organisation}} est à renouveler\n"
+     "\n"
+     "Bonjour {{name}},\n"
+     "\n"
+     "L'adhésion de {{organisation}} à la table ({{region}}) est arrivée à échéance. Pour rester membre, il suffit de la renouveler : répondez à ce message.\n"
+     "\n"
+     "-- \n"
+     "Message envoyé par concertd pour la région {{region}}.\n",
+     "Subject: The membership of {{organisation}} is due for renewal\n"
+     "\n"
+     "Hello {{name}},\n"
+     "\n"
+     "The membership of {{organisation}} in the table ({{region}}) has come due. To remain a member, renew it: reply to this message.\n"
+     "\n"
+     "-- \n"
+     "Message sent by concertd for the region {{region}}.\n"},
+    {"adhesion.submitted",
+     "Objet : Nouvelle demande d'adhésion : {{organisation}} ({{region}})\n"
+     "\n"
+     "Bonjour,\n"
+     "\n"
+     "{{organisation}} demande à devenir membre de la table ({{region}}), catégorie {{category}}.\n"
+     "\n"
+     "Les demandes en attente : concertctl adhesion list {{region}} --state submitted\n"
+     "\n"
+     "-- \n"
+     "Avis envoyé par concertd pour la région {{region}}.\n",
+     "Subject: New membership application: {{organisation}} ({{region}})\n"
+     "\n"
+     "Hello,\n"
+     "\n"
+     "{{organisation}} applies to become a member of the table ({{region}}), category {{category}}.\n"
+     "\n"
+     "Pending applications: concertctl adhesion list {{region}} --state submitted\n"
+     "\n"
+     "-- \n"
+     "Notice sent by concertd for the region {{region}}.\n"},
     {"default",
      "Objet : {{summary}} ({{region}})\n\n"
      "Bonjour,\n\n"
@@ -386,6 +520,12 @@ static int collect(const msgpack_object *event, const char *lang, var *v)
     set(v, &n, "tags", buf);
     joined(cd_get(d, "objectives"), buf, sizeof buf);
     set(v, &n, "objectives", buf);
+    /* Membership (adhesion): what the applicant's own messages say. */
+    set(v, &n, "organisation", cd_str(cd_get(d, "organisation"), buf, sizeof buf));
+    set(v, &n, "category", cd_str(cd_get(d, "category_name"), buf, sizeof buf));
+    set(v, &n, "reason", cd_str(cd_get(d, "reason"), buf, sizeof buf));
+    set(v, &n, "name", cd_str(cd_get(d, "name"), buf, sizeof buf));
+    set(v, &n, "charter", cd_str(cd_get(d, "charter"), buf, sizeof buf));
     set(v, &n, "place", cd_str(cd_get(activity, "place"), buf, sizeof buf));
     set(v, &n, "time", strlen(occurrence) > 11 ? occurrence + 11 : "");
     long days = left && left->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? (long)left->via.u64

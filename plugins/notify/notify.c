@@ -462,6 +462,65 @@ static int unsubscribe_op(cd_req *req, void *data)
 
 /* ---- load / unload ------------------------------------------------------------ */
 
+/* A message to one person (an applicant hearing back), rendered with a
+ * template from what the caller gives; nothing of it goes on the bus. For
+ * other plugins, through the host's call(). */
+static int send_op(cd_req *req, void *data)
+{
+    cd_host *h = data;
+    const msgpack_object *args = api->req_args(req), *d = cd_get(args, "data");
+    char address[320], region[64], template[64], lang[8], key[256];
+    cd_str(cd_get(args, "address"), address, sizeof address);
+    cd_str(cd_get(args, "region"), region, sizeof region);
+    cd_str(cd_get(args, "template"), template, sizeof template);
+    cd_str(cd_get(args, "lang"), lang, sizeof lang);
+    cd_str(cd_get(args, "key"), key, sizeof key);
+    if (!email_valid(address))
+        return api->req_fail(req, "invalid_argument", "address", "address: une adresse courriel (nom@domaine.org)");
+    if (!template[0] || !region[0] || !key[0])
+        return api->req_fail(req, "invalid_argument", !template[0] ? "template" : !region[0] ? "region" : "key",
+                             "template, region, key: le modèle, la région, et une clé qui rend l'envoi unique");
+    if (d && d->type != MSGPACK_OBJECT_MAP)
+        return api->req_fail(req, "invalid_argument", "data", "data: les valeurs du message (une table)");
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init(&buf);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &buf, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 3);
+    msgpack_pack_str_with_body(&pk, "type", 4);
+    msgpack_pack_str_with_body(&pk, template, strlen(template));
+    msgpack_pack_str_with_body(&pk, "region", 6);
+    msgpack_pack_str_with_body(&pk, region, strlen(region));
+    msgpack_pack_str_with_body(&pk, "data", 4);
+    if (d)
+        msgpack_pack_object(&pk, *d);
+    else
+        msgpack_pack_map(&pk, 0);
+    msgpack_unpacked event;
+    msgpack_unpacked_init(&event);
+    char *subject = NULL, *body = NULL;
+    int rc = msgpack_unpack_next(&event, buf.data, buf.size, NULL) == MSGPACK_UNPACK_SUCCESS
+                 ? message_render(&event.data, strcmp(lang, "en") == 0 ? "en" : "fr", &subject, &body)
+                 : -1;
+    if (rc == 0)
+        rc = outbox_add(h, 0, region, key, "email", address, subject, body);
+    int added = rc == 0 ? sqlite3_changes(api->db(h)) : 0;
+    free(subject);
+    free(body);
+    msgpack_unpacked_destroy(&event);
+    msgpack_sbuffer_destroy(&buf);
+    if (rc != 0)
+        return api->req_fail(req, "internal", NULL, "message impossible à préparer");
+    msgpack_packer *r = api->req_result(req);
+    msgpack_pack_map(r, 1);
+    msgpack_pack_str_with_body(r, "queued", 6);
+    if (added)
+        msgpack_pack_true(r);
+    else
+        msgpack_pack_false(r); /* the same key was sent already */
+    return 0;
+}
+
 static int init(cd_host *h, const cd_host_api *host_api, void **state)
 {
     (void)state;
@@ -482,6 +541,7 @@ static int init(cd_host *h, const cd_host_api *host_api, void **state)
     static const char *const id_args[] = {"id", NULL};
     static const char *const outbox_args[] = {"state", "limit", NULL};
     static const char *const no_args[] = {NULL};
+    static const char *const send_args[] = {"address", "region", "template", "lang", "key", "data", NULL};
     const cd_op_spec ops[] = {
         {"notify.subscribe", subscribe_op, h, subscribe_args,
          "abonne une adresse courriel ou un webhook à des événements (défaut: echeance.*)",
@@ -492,6 +552,8 @@ static int init(cd_host *h, const cd_host_api *host_api, void **state)
          "the messages waiting (or sent, failed) and why"},
         {"notify.retry", outbox_retry_op, h, id_args, "renvoie les messages en échec (ou celui donné)",
          "sends the failed messages (or the one given) again"},
+        {"notify.send", send_op, h, send_args, "écrit à une personne (un demandeur d'adhésion) avec un modèle",
+         "writes to one person (an applicant) with a template"},
     };
     for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
         if (api->register_op(h, &ops[i]) != 0)

@@ -96,6 +96,8 @@ static int done(cd_host *h, void *data, int status)
     delivery *d = data;
     in_flight--;
     fly(d->id, false);
+    /* A person's address (notify.send) stays out of the bus and the log. */
+    const char *who = d->personal ? "(une personne, adresse non publiée)" : d->address;
     if (status != 0) {
         /* The daemon is stopping: the row stays 'sending' and is sent again
          * at the next start. */
@@ -120,7 +122,7 @@ static int done(cd_host *h, void *data, int status)
         if (attempts >= d->cfg.max_attempts) {
             rc = set_row(h, d->id, "UPDATE notify_outbox SET state = 'failed', attempts = attempts + 1, last_error = ?2,"
                                    " next_attempt_ms = ?3 WHERE id = ?1", d->error, now);
-            api->log(h, CD_LOG_ERROR, "message %lld à %s abandonné après %d essais: %s", d->id, d->address, attempts,
+            api->log(h, CD_LOG_ERROR, "message %lld à %s abandonné après %d essais: %s", d->id, who, attempts,
                      d->error);
             msgpack_sbuffer buf;
             msgpack_sbuffer_init(&buf);
@@ -132,7 +134,7 @@ static int done(cd_host *h, void *data, int status)
             msgpack_pack_str_with_body(&pk, "channel", 7);
             msgpack_pack_str_with_body(&pk, d->channel, strlen(d->channel));
             msgpack_pack_str_with_body(&pk, "address", 7);
-            msgpack_pack_str_with_body(&pk, d->address, strlen(d->address));
+            msgpack_pack_str_with_body(&pk, who, strlen(who));
             msgpack_pack_str_with_body(&pk, "attempts", 8);
             msgpack_pack_int(&pk, attempts);
             msgpack_pack_str_with_body(&pk, "error", 5);
@@ -148,7 +150,7 @@ static int done(cd_host *h, void *data, int status)
                 delay = d->cfg.retry_max_s;
             rc = set_row(h, d->id, "UPDATE notify_outbox SET state = 'waiting', attempts = attempts + 1,"
                                    " last_error = ?2, next_attempt_ms = ?3 WHERE id = ?1", d->error, now + delay * 1000);
-            api->log(h, CD_LOG_WARN, "message %lld à %s: %s (essai %d; nouvel essai dans %lld s)", d->id, d->address,
+            api->log(h, CD_LOG_WARN, "message %lld à %s: %s (essai %d; nouvel essai dans %lld s)", d->id, who,
                      d->error, attempts, delay);
         }
     }
@@ -203,7 +205,8 @@ static int pump(cd_host *h, void *data)
     sqlite3_finalize(stale);
     if (src != 0)
         return -1;
-    if (sqlite3_prepare_v2(db, "SELECT id, channel, address, subject, body, created_ms, region FROM notify_outbox"
+    if (sqlite3_prepare_v2(db, "SELECT id, channel, address, subject, body, created_ms, region, subscription"
+                               " FROM notify_outbox"
                                " WHERE state = 'waiting' AND next_attempt_ms <= ? ORDER BY next_attempt_ms LIMIT ?",
                            -1, &st, NULL) != SQLITE_OK)
         return -1;
@@ -232,6 +235,7 @@ static int pump(cd_host *h, void *data)
         d->channel = strdup((const char *)sqlite3_column_text(st, 1));
         d->address = strdup((const char *)sqlite3_column_text(st, 2));
         d->region = strdup((const char *)sqlite3_column_text(st, 6));
+        d->personal = sqlite3_column_int64(st, 7) == 0;
         d->cfg = notify_cfg;
         const char *subject = (const char *)sqlite3_column_text(st, 3), *body = (const char *)sqlite3_column_text(st, 4);
         if (d->channel && strcmp(d->channel, "email") == 0) {

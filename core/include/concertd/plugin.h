@@ -221,11 +221,35 @@ static inline int cd_pack_raw(msgpack_packer *pk, const void *data, size_t size)
     return size ? (pk->callback(pk->data, (const char *)data, size) == 0 ? 0 : -1) : 0;
 }
 
+/* Packs the row st stands on as a map, column name → value (NULL nil,
+ * integers, reals, text; a BLOB as bin), as the core's ops answer. */
+static inline void cd_pack_row(msgpack_packer *pk, sqlite3_stmt *st)
+{
+    int cols = sqlite3_column_count(st);
+    msgpack_pack_map(pk, (size_t)cols);
+    for (int i = 0; i < cols; i++) {
+        const char *name = sqlite3_column_name(st, i);
+        size_t len = 0;
+        while (name[len])
+            len++;
+        msgpack_pack_str_with_body(pk, name, len);
+        switch (sqlite3_column_type(st, i)) {
+        case SQLITE_INTEGER: msgpack_pack_int64(pk, sqlite3_column_int64(st, i)); break;
+        case SQLITE_FLOAT: msgpack_pack_double(pk, sqlite3_column_double(st, i)); break;
+        case SQLITE_TEXT:
+            msgpack_pack_str_with_body(pk, sqlite3_column_text(st, i), (size_t)sqlite3_column_bytes(st, i));
+            break;
+        case SQLITE_BLOB:
+            msgpack_pack_bin_with_body(pk, sqlite3_column_blob(st, i), (size_t)sqlite3_column_bytes(st, i));
+            break;
+        default: msgpack_pack_nil(pk); break;
+        }
+    }
+}
+
 /* Steps st (prepared and bound) to its end and packs its rows as an array
- * of maps, column name → value (NULL nil, integers, reals, text; a BLOB as
- * bin), as the core's ops answer. Finalizes nothing: the caller does.
- * Returns 0, or -1 when out of memory (the array is then still whole, but
- * shorter). */
+ * of maps (cd_pack_row). Finalizes nothing: the caller does. Returns 0, or
+ * -1 when out of memory (the array is then still whole, but shorter). */
 static inline int cd_pack_rows(msgpack_packer *pk, sqlite3_stmt *st)
 {
     msgpack_sbuffer rows;
@@ -233,27 +257,8 @@ static inline int cd_pack_rows(msgpack_packer *pk, sqlite3_stmt *st)
     msgpack_packer rp;
     msgpack_packer_init(&rp, &rows, msgpack_sbuffer_write);
     uint32_t n = 0;
-    int cols = sqlite3_column_count(st);
     while (sqlite3_step(st) == SQLITE_ROW) {
-        msgpack_pack_map(&rp, (size_t)cols);
-        for (int i = 0; i < cols; i++) {
-            const char *name = sqlite3_column_name(st, i);
-            size_t len = 0;
-            while (name[len])
-                len++;
-            msgpack_pack_str_with_body(&rp, name, len);
-            switch (sqlite3_column_type(st, i)) {
-            case SQLITE_INTEGER: msgpack_pack_int64(&rp, sqlite3_column_int64(st, i)); break;
-            case SQLITE_FLOAT: msgpack_pack_double(&rp, sqlite3_column_double(st, i)); break;
-            case SQLITE_TEXT:
-                msgpack_pack_str_with_body(&rp, sqlite3_column_text(st, i), (size_t)sqlite3_column_bytes(st, i));
-                break;
-            case SQLITE_BLOB:
-                msgpack_pack_bin_with_body(&rp, sqlite3_column_blob(st, i), (size_t)sqlite3_column_bytes(st, i));
-                break;
-            default: msgpack_pack_nil(&rp); break;
-            }
-        }
+        cd_pack_row(&rp, st);
         n++;
     }
     msgpack_pack_array(pk, n);

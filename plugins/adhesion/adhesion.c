@@ -1,0 +1,483 @@
+/* adhesion.c: the adhesion plugin — membership of a table: its policy
+ * (adhesion.policy_set / adhesion.policy), the member count kept on the
+ * plan's indicator, lapses when the policy renews, and the journal. The
+ * workflow is in applications.c. */
+#include "adhesion.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fold.h"
+
+const cd_host_api *api;
+
+static const char *const migrations[] = {
+    "CREATE TABLE adhesion_policies("
+    "  region TEXT PRIMARY KEY,"
+    "  charter TEXT NOT NULL," /* the version in force */
+    "  required TEXT,"         /* "\n"-joined: territory, motivation */
+    "  renewal_months INTEGER NOT NULL DEFAULT 0,"
+    "  indicator INTEGER,"
+    "  updated_ms INTEGER NOT NULL);"
+    "CREATE TABLE adhesion_categories("
+    "  region TEXT NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL,"
+    "  decision TEXT NOT NULL," /* board | auto */
+    "  indicator INTEGER, position INTEGER NOT NULL,"
+    "  PRIMARY KEY(region, id));"
+    "CREATE TABLE adhesion_applications("
+    "  id INTEGER PRIMARY KEY,"
+    "  region TEXT NOT NULL, organisation TEXT NOT NULL,"
+    "  org_key TEXT NOT NULL," /* the name folded, for duplicates */
+    "  category TEXT NOT NULL, territory TEXT,"
+    "  contact_name TEXT, contact_email TEXT," /* personal: never on the bus; erased on request */
+    "  charter TEXT NOT NULL, motivation TEXT, lang TEXT NOT NULL DEFAULT 'fr',"
+    "  state TEXT NOT NULL," /* submitted | needs_info | refused | member | withdrawn | lapsed */
+    "  reason TEXT, duplicate_of INTEGER,"
+    "  submitted_ms INTEGER NOT NULL, decided_ms INTEGER, member_since_ms INTEGER, renewed_ms INTEGER,"
+    "  ended_ms INTEGER, erased_ms INTEGER);"
+    "CREATE INDEX adhesion_applications_state ON adhesion_applications(region, state);"
+    "CREATE INDEX adhesion_applications_key ON adhesion_applications(region, org_key);"
+    "CREATE TABLE adhesion_journal("
+    "  id INTEGER PRIMARY KEY,"
+    "  region TEXT NOT NULL, at_ms INTEGER NOT NULL, what TEXT NOT NULL,"
+    "  application INTEGER, detail TEXT);",
+};
+
+void pk_str(msgpack_packer *pk, const char *s) { msgpack_pack_str_with_body(pk, s, strlen(s)); }
+
+void pk_opt(msgpack_packer *pk, const char *key, const char *v)
+{
+    pk_str(pk, key);
+    if (v && *v)
+        pk_str(pk, v);
+    else
+        msgpack_pack_nil(pk);
+}
+
+static void col(sqlite3_stmt *st, int i, char *out, size_t cap)
+{
+    const unsigned char *v = sqlite3_column_text(st, i);
+    snprintf(out, cap, "%s", v ? (const char *)v : "");
+}
+
+int policy_get(cd_host *h, const char *region, policy *p)
+{
+    memset(p, 0, sizeof *p);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(api->db(h),
+                           "SELECT charter, required, renewal_months, indicator FROM adhesion_policies WHERE region = ?",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
+    int found = sqlite3_step(st) == SQLITE_ROW;
+    if (found) {
+        col(st, 0, p->charter, sizeof p->charter);
+        col(st, 1, p->required, sizeof p->required);
+        p->renewal_months = sqlite3_column_int(st, 2);
+        p->indicator = sqlite3_column_int64(st, 3);
+    }
+    sqlite3_finalize(st);
+    return found;
+}
+
+int category_get(cd_host *h, const char *region, const char *id, char *name, size_t cap, char *decision, size_t dcap)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(api->db(h), "SELECT name, decision FROM adhesion_categories WHERE region = ? AND id = ?", -1,
+                           &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+    int found = sqlite3_step(st) == SQLITE_ROW;
+    if (found) {
+        col(st, 0, name, cap);
+        col(st, 1, decision, dcap);
+    }
+    sqlite3_finalize(st);
+    return found;
+}
+
+int journal(cd_host *h, const char *region, const char *what, int64_t application, const char *detail)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(api->db(h),
+                           "INSERT INTO adhesion_journal(region, at_ms, what, application, detail)"
+                           " VALUES (?,?,?,nullif(?,0),?)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, api->now_ms(h));
+    sqlite3_bind_text(st, 3, what, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, application);
+    sqlite3_bind_text(st, 5, detail, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    sqlite3_finalize(st);
+    api->log(h, CD_LOG_INFO, "adhésions %s : %s%s%s", region, what, detail ? " — " : "", detail ? detail : "");
+    return rc;
+}
+
+/* ---- the count on the plan's indicator ------------------------------------------ */
+
+/* The indicator of region's plan named like "Nombre de membres", 0 if none. */
+static int64_t indicator_by_name(cd_host *h, const char *region)
+{
+    static const char *const keys[] = {"region"};
+    msgpack_sbuffer a, out;
+    msgpack_sbuffer_init(&a);
+    msgpack_sbuffer_init(&out);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &a, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 1);
+    pk_str(&pk, keys[0]);
+    pk_str(&pk, region);
+    char err[256];
+    int64_t id = 0;
+    if (api->call(h, "indicator.list", a.data, a.size, &out, err, sizeof err) == 0) {
+        msgpack_unpacked u;
+        msgpack_unpacked_init(&u);
+        if (msgpack_unpack_next(&u, out.data, out.size, NULL) == MSGPACK_UNPACK_SUCCESS &&
+            u.data.type == MSGPACK_OBJECT_ARRAY)
+            for (uint32_t i = 0; i < u.data.via.array.size && !id; i++) {
+                char name[512];
+                cd_str(cd_get(&u.data.via.array.ptr[i], "name"), name, sizeof name);
+                char *f = fold(name);
+                if (f && fold_has(f, "nombre de membres"))
+                    id = cd_int(cd_get(&u.data.via.array.ptr[i], "id"), 0);
+                free(f);
+            }
+        msgpack_unpacked_destroy(&u);
+    }
+    msgpack_sbuffer_destroy(&a);
+    msgpack_sbuffer_destroy(&out);
+    return id;
+}
+
+static int record(cd_host *h, int64_t indicator, int64_t value, const char *note)
+{
+    msgpack_sbuffer a, out;
+    msgpack_sbuffer_init(&a);
+    msgpack_sbuffer_init(&out);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &a, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 3);
+    pk_str(&pk, "id");
+    msgpack_pack_int64(&pk, indicator);
+    pk_str(&pk, "value");
+    msgpack_pack_int64(&pk, value);
+    pk_str(&pk, "note");
+    pk_str(&pk, note);
+    char err[512];
+    int rc = api->call(h, "indicator.record", a.data, a.size, &out, err, sizeof err);
+    if (rc != 0)
+        api->log(h, CD_LOG_ERROR, "indicateur %lld non mis à jour : %s", (long long)indicator, err);
+    msgpack_sbuffer_destroy(&a);
+    msgpack_sbuffer_destroy(&out);
+    return rc;
+}
+
+int count_changed(cd_host *h, const char *region, const char *why)
+{
+    policy p;
+    if (policy_get(h, region, &p) <= 0)
+        return 0;
+    int64_t indicator = p.indicator ? p.indicator : indicator_by_name(h, region);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(api->db(h),
+                           "SELECT c.id, c.name, c.indicator, (SELECT count(*) FROM adhesion_applications a"
+                           "  WHERE a.region = c.region AND a.category = c.id AND a.state = 'member')"
+                           " FROM adhesion_categories c WHERE c.region = ? ORDER BY c.position",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
+    int64_t total = 0;
+    int rc = 0;
+    char note[512];
+    while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+        int64_t n = sqlite3_column_int64(st, 3);
+        total += n;
+        if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
+            snprintf(note, sizeof note, "Adhésions, %s : %lld membre(s) (%s)", (const char *)sqlite3_column_text(st, 1),
+                     (long long)n, why);
+            rc = record(h, sqlite3_column_int64(st, 2), n, note);
+        }
+    }
+    sqlite3_finalize(st);
+    if (rc == 0 && indicator) {
+        snprintf(note, sizeof note, "Adhésions : %lld membre(s) (%s)", (long long)total, why);
+        rc = record(h, indicator, total, note);
+    }
+    return rc;
+}
+
+/* ---- the policy ------------------------------------------------------------------ */
+
+static int pack_policy(cd_req *req, cd_host *h, const char *region)
+{
+    policy p;
+    int found = policy_get(h, region, &p);
+    if (found <= 0)
+        return api->req_fail(req, found < 0 ? "internal" : "not_found", "region",
+                             "la région %s n'a pas encore de politique d'adhésion (adhesion.policy_set)", region);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(api->db(h),
+                           "SELECT id, name, decision, indicator, (SELECT count(*) FROM adhesion_applications a"
+                           "  WHERE a.region = c.region AND a.category = c.id AND a.state = 'member')"
+                           " FROM adhesion_categories c WHERE region = ? ORDER BY position",
+                           -1, &st, NULL) != SQLITE_OK)
+        return api->req_fail(req, "internal", NULL, "%s", sqlite3_errmsg(api->db(h)));
+    sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
+    msgpack_sbuffer rows;
+    msgpack_sbuffer_init(&rows);
+    msgpack_packer rp;
+    msgpack_packer_init(&rp, &rows, msgpack_sbuffer_write);
+    uint32_t n = 0;
+    int64_t members = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        msgpack_pack_map(&rp, 5);
+        pk_opt(&rp, "id", (const char *)sqlite3_column_text(st, 0));
+        pk_opt(&rp, "name", (const char *)sqlite3_column_text(st, 1));
+        pk_opt(&rp, "decision", (const char *)sqlite3_column_text(st, 2));
+        pk_str(&rp, "indicator");
+        if (sqlite3_column_type(st, 3) == SQLITE_NULL)
+            msgpack_pack_nil(&rp);
+        else
+            msgpack_pack_int64(&rp, sqlite3_column_int64(st, 3));
+        pk_str(&rp, "members");
+        msgpack_pack_int64(&rp, sqlite3_column_int64(st, 4));
+        members += sqlite3_column_int64(st, 4);
+        n++;
+    }
+    sqlite3_finalize(st);
+    msgpack_packer *pk = api->req_result(req);
+    msgpack_pack_map(pk, 7);
+    pk_opt(pk, "region", region);
+    pk_opt(pk, "charter", p.charter);
+    pk_str(pk, "required");
+    uint32_t nreq = 0;
+    for (const char *q = p.required; *q; q += strcspn(q, "\n") + (q[strcspn(q, "\n")] ? 1 : 0))
+        nreq++;
+    msgpack_pack_array(pk, nreq);
+    for (const char *q = p.required; *q; q += strcspn(q, "\n") + (q[strcspn(q, "\n")] ? 1 : 0))
+        msgpack_pack_str_with_body(pk, q, strcspn(q, "\n"));
+    pk_str(pk, "renewal_months");
+    msgpack_pack_int(pk, p.renewal_months);
+    pk_str(pk, "indicator");
+    if (p.indicator)
+        msgpack_pack_int64(pk, p.indicator);
+    else
+        msgpack_pack_nil(pk);
+    pk_str(pk, "members");
+    msgpack_pack_int64(pk, members);
+    pk_str(pk, "categories");
+    msgpack_pack_array(pk, n);
+    int rc = cd_pack_raw(pk, rows.data, rows.size);
+    msgpack_sbuffer_destroy(&rows);
+    return rc;
+}
+
+static int exec_region(cd_host *h, const char *sql, const char *region)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(api->db(h), sql, -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Each category: {id, name, decision: board|auto, indicator?}. Stores them,
+ * or fails the request naming the field. */
+static int store_categories(cd_req *req, cd_host *h, const char *region, const msgpack_object *cats)
+{
+    if (!cats || cats->type != MSGPACK_OBJECT_ARRAY || cats->via.array.size == 0)
+        return api->req_fail(req, "invalid_argument", "categories",
+                             "categories: la liste des catégories de membres ({id, name, decision: board ou auto})");
+    if (exec_region(h, "DELETE FROM adhesion_categories WHERE region = ?", region) != 0)
+        return api->req_fail(req, "internal", NULL, "%s", sqlite3_errmsg(api->db(h)));
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(api->db(h),
+                           "INSERT INTO adhesion_categories(region, id, name, decision, indicator, position)"
+                           " VALUES (?,?,?,?,?,?)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return api->req_fail(req, "internal", NULL, "%s", sqlite3_errmsg(api->db(h)));
+    int rc = 0;
+    for (uint32_t i = 0; rc == 0 && i < cats->via.array.size; i++) {
+        const msgpack_object *c = &cats->via.array.ptr[i];
+        char id[64], name[256], decision[16];
+        cd_str(cd_get(c, "id"), id, sizeof id);
+        cd_str(cd_get(c, "name"), name, sizeof name);
+        cd_str(cd_get(c, "decision"), decision, sizeof decision);
+        const msgpack_object *ind = cd_get(c, "indicator");
+        bool id_ok = id[0] != '\0';
+        for (const char *p = id; *p; p++)
+            id_ok = id_ok && ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '_');
+        if (!id_ok || !name[0] || (strcmp(decision, "board") != 0 && strcmp(decision, "auto") != 0)) {
+            rc = api->req_fail(req, "invalid_argument", "categories",
+                               "categories[%u]: id (minuscules, chiffres, -), name, et decision « board » (décision du"
+                               " CA) ou « auto » (acceptée d'office)", i);
+            break;
+        }
+        char err[256];
+        static const char *const keys[] = {"id"};
+        if (ind) {
+            msgpack_sbuffer a, out;
+            msgpack_sbuffer_init(&a);
+            msgpack_sbuffer_init(&out);
+            msgpack_packer pk;
+            msgpack_packer_init(&pk, &a, msgpack_sbuffer_write);
+            msgpack_pack_map(&pk, 1);
+            pk_str(&pk, keys[0]);
+            msgpack_pack_int64(&pk, cd_int(ind, 0));
+            int found = api->call(h, "indicator.history", a.data, a.size, &out, err, sizeof err);
+            msgpack_sbuffer_destroy(&a);
+            msgpack_sbuffer_destroy(&out);
+            if (found != 0) {
+                rc = api->req_fail(req, "not_found", "categories", "categories[%u].indicator : %s", i, err);
+                break;
+            }
+        }
+        sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, id, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 3, name, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 4, decision, -1, SQLITE_TRANSIENT);
+        if (ind)
+            sqlite3_bind_int64(st, 5, cd_int(ind, 0));
+        else
+            sqlite3_bind_null(st, 5);
+        sqlite3_bind_int(st, 6, (int)i);
+        int step = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (step == SQLITE_CONSTRAINT)
+            rc = api->req_fail(req, "invalid_argument", "categories", "categories: « %s » deux fois", id);
+        else if (step != SQLITE_DONE)
+            rc = api->req_fail(req, "internal", NULL, "%s", sqlite3_errmsg(api->db(h)));
+    }
+    sqlite3_finalize(st);
+    if (rc != 0)
+        return rc;
+    /* A category that still has members or pending applications stays. */
+    if (sqlite3_prepare_v2(api->db(h),
+                           "SELECT DISTINCT category FROM adhesion_applications a WHERE region = ?1"
+                           " AND state IN ('submitted', 'needs_info', 'member') AND NOT EXISTS"
+                           " (SELECT 1 FROM adhesion_categories c WHERE c.region = ?1 AND c.id = a.category)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return api->req_fail(req, "internal", NULL, "%s", sqlite3_errmsg(api->db(h)));
+    sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
+    char orphan[64] = "";
+    if (sqlite3_step(st) == SQLITE_ROW)
+        col(st, 0, orphan, sizeof orphan);
+    sqlite3_finalize(st);
+    if (orphan[0])
+        return api->req_fail(req, "conflict", "categories",
+                             "la catégorie « %s » a des membres ou des demandes en cours : elle doit rester", orphan);
+    return 0;
+}
+
+static int policy_set_op(cd_req *req, void *data)
+{
+    cd_host *h = data;
+    const msgpack_object *args = api->req_args(req);
+    char region[64], charter[64], err[512];
+    cd_str(cd_get(args, "region"), region, sizeof region);
+    cd_str(cd_get(args, "charter"), charter, sizeof charter);
+    static const char *const keys[] = {"id"};
+    const char *values[] = {region};
+    if (!region[0] || cd_call_check(api, h, "region.get", 1, keys, values, err, sizeof err) != 0)
+        return api->req_fail(req, region[0] ? "not_found" : "invalid_argument", "region", "region: %s",
+                             region[0] ? err : "la région dont c'est la politique");
+    if (!charter[0])
+        return api->req_fail(req, "invalid_argument", "charter",
+                             "charter: la version de la charte des valeurs en vigueur (« 2024 »)");
+    const msgpack_object *req_fields = cd_get(args, "required"), *renewal = cd_get(args, "renewal_months"),
+                         *ind = cd_get(args, "indicator");
+    char required[256] = "";
+    for (uint32_t i = 0; req_fields && req_fields->type == MSGPACK_OBJECT_ARRAY && i < req_fields->via.array.size; i++) {
+        char f[64];
+        cd_str(&req_fields->via.array.ptr[i], f, sizeof f);
+        if (strcmp(f, "territory") != 0 && strcmp(f, "motivation") != 0)
+            return api->req_fail(req, "invalid_argument", "required",
+                                 "required: des champs parmi « territory » et « motivation » (le contact l'est toujours)");
+        size_t used = strlen(required);
+        snprintf(required + used, sizeof required - used, "%s%s", used ? "\n" : "", f);
+    }
+    if (req_fields && req_fields->type != MSGPACK_OBJECT_ARRAY)
+        return api->req_fail(req, "invalid_argument", "required", "required: une liste de champs");
+    int64_t months = cd_int(renewal, 0);
+    if (renewal && (renewal->type != MSGPACK_OBJECT_POSITIVE_INTEGER || months > 120))
+        return api->req_fail(req, "invalid_argument", "renewal_months",
+                             "renewal_months: tous les combien de mois l'adhésion se renouvelle (0 : jamais)");
+    if (ind && cd_int(ind, 0) <= 0)
+        return api->req_fail(req, "invalid_argument", "indicator", "indicator: le n° d'un indicateur du plan");
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(api->db(h),
+                           "INSERT INTO adhesion_policies(region, charter, required, renewal_months, indicator, updated_ms)"
+                           " VALUES (?1, ?2, nullif(?3, ''), ?4, ?5, ?6) ON CONFLICT(region) DO UPDATE SET"
+                           " charter = excluded.charter, required = excluded.required,"
+                           " renewal_months = excluded.renewal_months, indicator = excluded.indicator,"
+                           " updated_ms = excluded.updated_ms",
+                           -1, &st, NULL) != SQLITE_OK)
+        return api->req_fail(req, "internal", NULL, "%s", sqlite3_errmsg(api->db(h)));
+    sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, charter, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, required, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, months);
+    if (ind)
+        sqlite3_bind_int64(st, 5, cd_int(ind, 0));
+    sqlite3_bind_int64(st, 6, api->now_ms(h));
+    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    sqlite3_finalize(st);
+    if (rc != 0)
+        return api->req_fail(req, "internal", NULL, "%s", sqlite3_errmsg(api->db(h)));
+    if (store_categories(req, h, region, cd_get(args, "categories")) != 0)
+        return -1;
+    if (count_changed(h, region, "politique d'adhésion") != 0)
+        return api->req_fail(req, "internal", "indicator", "l'indicateur du nombre de membres n'a pu être mis à jour");
+    return pack_policy(req, h, region);
+}
+
+static int policy_op(cd_req *req, void *data)
+{
+    char region[64];
+    cd_str(cd_get(api->req_args(req), "region"), region, sizeof region);
+    return pack_policy(req, data, region);
+}
+
+/* ---- lapses ---------------------------------------------------------------------- */
+
+int lapse_due(cd_host *h); /* applications.c */
+
+static int lapse_tick(cd_host *h, void *data)
+{
+    (void)data;
+    return lapse_due(h);
+}
+
+/* ---- load ------------------------------------------------------------------------ */
+
+static int init(cd_host *h, const cd_host_api *host_api, void **state)
+{
+    (void)state;
+    api = host_api;
+    static const char *const set_args[] = {"region", "charter", "categories", "required", "renewal_months", "indicator",
+                                           NULL};
+    static const char *const region_args[] = {"region", NULL};
+    const cd_op_spec ops[] = {
+        {"adhesion.policy_set", policy_set_op, h, set_args,
+         "la politique d'adhésion d'une région : catégories, charte en vigueur, renouvellement",
+         "a region's membership policy: categories, charter in force, renewal"},
+        {"adhesion.policy", policy_op, h, region_args, "la politique d'adhésion d'une région et ses membres",
+         "a region's membership policy and its members"},
+    };
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+        if (api->register_op(h, &ops[i]) != 0)
+            return -1;
+    if (applications_register(h) != 0 || api->migrate(h, migrations, sizeof migrations / sizeof migrations[0]) != 0)
+        return -1;
+    const char *every = api->config(h, NULL, "check_every_ms");
+    long ms = every ? strtol(every, NULL, 10) : 60000;
+    return api->timer_start(h, 0, (uint64_t)(ms >= 10 ? ms : 60000), lapse_tick, NULL) ? 0 : -1;
+}
+
+CD_PLUGIN("adhesion", "0.1.0", init, NULL);

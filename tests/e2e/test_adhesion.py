@@ -1,0 +1,236 @@
+"""The adhesion plugin, end to end: a table's membership policy, applications
+submitted and decided through a running daemon, applicants hearing back by
+e-mail (an SMTP server in the test), the plan's "Nombre de membres"
+indicator following every change, duplicates, lapses on a moved clock, the
+CSV export, erasure, and no personal field ever on the event bus."""
+import csv
+import io
+import os
+import subprocess
+import tempfile
+import unittest
+
+from harness import CONCERTCTL, PLUGINS, Daemon, FakeClock, recv_event, subscriber, sync_subscriber
+from test_notify import Mailbox, free_port
+
+CATEGORIES = [
+    {"id": "clds", "name": "CLDS et leurs membres", "decision": "board"},
+    {"id": "grande-table", "name": "Partenaires régionaux de la Grande Table", "decision": "board"},
+    {"id": "citoyens", "name": "Comité citoyen", "decision": "board"},
+    {"id": "communautaire", "name": "Organismes communautaires", "decision": "auto"},
+    {"id": "autochtones", "name": "Communautés autochtones et culturelles", "decision": "board"},
+]
+
+
+class Adhesion(unittest.TestCase):
+    def setUp(self):
+        self.folder = tempfile.mkdtemp(prefix="concertd-e2e-")
+        self.clock = FakeClock(self.folder, "@2026-11-22 10:00:00")
+        self.mail = Mailbox(free_port())
+        self.mail.start()
+        config = ("[node]\ntimezone = America/Toronto\n[plugins]\npath = %s\nload = notify, adhesion\n"
+                  "[plugin.adhesion]\ncheck_every_ms = 50\n"
+                  "[plugin.notify]\nsmtp_url = smtp://127.0.0.1:%d\ntls = none\n"
+                  "from = Table des partenaires de Lanaudière <tpdsl@example.org>\npump_ms = 50\n"
+                  % (PLUGINS, self.mail.port))
+        self.d = Daemon(folder=self.folder, config=config, env=self.clock.env()).start()
+        self.c = self.d.client()
+        c = self.c
+        c.ok("region.create", id="lanaudiere", name="Lanaudière")
+        c.ok("plan.create", region="lanaudiere", title="Plan d'action 2026-2030", start_date="2026-04-01")
+        c.ok("objective.create", region="lanaudiere", number="2", text="Mobiliser les acteurs")
+        c.ok("action.create", region="lanaudiere", objective="2", number="2.1", text="Recruter des membres")
+        self.members = c.ok("indicator.create", region="lanaudiere", action="2.1", name="Nombre de membres",
+                            target=200)
+        self.community = c.ok("indicator.create", region="lanaudiere", action="2.1",
+                              name="Organismes communautaires membres")
+        categories = [dict(cat) for cat in CATEGORIES]
+        categories[3]["indicator"] = self.community["id"]
+        self.policy = c.ok("adhesion.policy_set", region="lanaudiere", charter="2024", categories=categories,
+                           required=["territory"], renewal_months=12)
+
+    def tearDown(self):
+        self.c.close()
+        self.assertEqual(self.d.stop(), 0)
+        self.d.cleanup()
+        self.mail.stop()
+
+    def submit(self, organisation, category, email="direction@exemple.org", **more):
+        args = dict(region="lanaudiere", organisation=organisation, category=category, territory="Joliette",
+                    contact_name="Marie-Ève Lafrenière", contact_email=email, charter="2024")
+        args.update(more)
+        return self.c.ok("adhesion.submit", **args)
+
+    def count(self):
+        return [(m["value"], m["note"]) for m in self.c.ok("indicator.history", id=self.members["id"])["measurements"]]
+
+    def mails_to(self, address, count):
+        """The messages to address once there are count of them, in the order
+        the table wrote them (messages written together may leave in any order)."""
+        while True:
+            mails = [m for rcpt, m in self.mail.wait(len(self.mail.messages) + 0) if address in rcpt]
+            if len(mails) >= count:
+                return sorted(mails, key=lambda m: int(m["Message-ID"].strip("<>").split(".")[0]))
+            self.mail.wait(len(self.mail.messages) + 1)
+
+    def test_the_whole_workflow_and_the_count_on_the_plan(self):
+        c = self.c
+        self.assertEqual([cat["id"] for cat in self.policy["categories"]], [cat["id"] for cat in CATEGORIES])
+        # A community organisation: accepted at once by the policy.
+        cdc = self.submit("Corporation de développement communautaire de Joliette", "communautaire",
+                          email="cdc@joliette.example.org")
+        self.assertEqual(cdc["state"], "member")
+        received, accepted = self.mails_to("cdc@joliette.example.org", 2)
+        self.assertEqual(str(received["Subject"]),
+                         "Demande d'adhésion reçue : Corporation de développement communautaire de Joliette")
+        self.assertIn("Bonjour Marie-Ève Lafrenière,", received.get_content())
+        self.assertEqual(str(accepted["Subject"]),
+                         "Bienvenue : Corporation de développement communautaire de Joliette est membre")
+        # A CLDS: the board decides.
+        clds = self.submit("CLDS de la MRC de Montcalm", "clds", email="clds@montcalm.example.org",
+                           motivation="Porter la voix de la MRC.")
+        self.assertEqual(clds["state"], "submitted")
+        self.assertEqual(c.ok("adhesion.list", region="lanaudiere", state="submitted")[0]["id"], clds["id"])
+        c.ok("adhesion.decide", id=clds["id"], decision="accepted")
+        self.assertEqual(c.ok("adhesion.members", region="lanaudiere")["members"], 2)
+        # Another needs information, then is refused with a reason the applicant reads.
+        other = self.submit("Regroupement X", "grande-table", email="x@exemple.org")
+        err = c.error("adhesion.decide", id=other["id"], decision="refused")
+        self.assertEqual(err["field"], "reason")
+        c.ok("adhesion.decide", id=other["id"], decision="needs_info",
+             reason="La résolution du conseil d'administration de votre organisme.")
+        c.ok("adhesion.update", id=other["id"], motivation="Résolution jointe.")
+        self.assertEqual(c.ok("adhesion.show", id=other["id"])["state"], "submitted")
+        c.ok("adhesion.decide", id=other["id"], decision="refused", reason="Hors du territoire de la table.")
+        mails = self.mails_to("x@exemple.org", 3)
+        self.assertIn("La résolution du conseil d'administration de votre organisme.", mails[1].get_content())
+        self.assertIn("Motif : Hors du territoire de la table.", mails[2].get_content())
+        self.assertEqual(c.error("adhesion.decide", id=other["id"], decision="accepted")["code"], "conflict")
+        # The CLDS withdraws; its personal data is erased on request; the count history stays right.
+        c.ok("adhesion.withdraw", id=clds["id"], reason="Fusion avec un autre organisme")
+        erased = c.ok("adhesion.erase", id=clds["id"])
+        self.assertEqual((erased["contact_name"], erased["contact_email"], erased["motivation"]), (None, None, None))
+        self.assertEqual(erased["organisation"], "CLDS de la MRC de Montcalm")
+        self.assertEqual([v for v, _ in self.count()], [0.0, 1.0, 2.0, 1.0])
+        self.assertEqual(c.ok("indicator.history", id=self.community["id"])["latest"], 1.0)
+        self.assertEqual(c.error("adhesion.erase", id=cdc["id"])["code"], "conflict")  # a member: withdraw first
+        # The export for the mailing list: members only, and journaled.
+        export = c.ok("adhesion.export", region="lanaudiere")
+        rows = list(csv.reader(io.StringIO(export["text"])))
+        self.assertEqual(rows[0], ["Organisation", "Catégorie", "Territoire", "Contact", "Courriel", "Charte",
+                                   "Membre depuis"])
+        self.assertEqual(rows[1:], [["Corporation de développement communautaire de Joliette",
+                                     "Organismes communautaires", "Joliette", "Marie-Ève Lafrenière",
+                                     "cdc@joliette.example.org", "2024", "2026-11-22"]])
+        self.assertEqual([(j["what"], j["application"]) for j in c.ok("adhesion.journal", region="lanaudiere")],
+                         [("effacement", clds["id"]), ("export", None)])
+
+    def test_membership_lapses_when_the_policy_renews_and_is_renewed(self):
+        cdc = self.submit("CDC Matawinie", "communautaire")
+        sub = subscriber(self.d.events, "lanaudiere/")
+        sync_subscriber(sub, self.c, "lanaudiere")
+        self.clock.set("@2027-11-23 10:00:00")  # a year and a day
+        while True:
+            topic, event = recv_event(sub)
+            if topic == "lanaudiere/adhesion.lapsed":
+                break
+        sub.close()
+        self.assertEqual(self.c.ok("adhesion.show", id=cdc["id"])["state"], "lapsed")
+        self.assertEqual(self.count()[-1][0], 0.0)
+        self.assertIn("adhésion échue", self.count()[-1][1])
+        subjects = [str(m["Subject"]) for m in self.mails_to("direction@exemple.org", 3)]
+        self.assertIn("L'adhésion de CDC Matawinie est à renouveler", subjects)
+        self.c.ok("adhesion.renew", id=cdc["id"])
+        self.assertEqual(self.count()[-1][0], 1.0)
+        # A new charter: members sign the version in force, not another.
+        self.c.ok("adhesion.policy_set", region="lanaudiere", charter="2027", categories=CATEGORIES)
+        self.assertEqual(self.c.error("adhesion.sign", id=cdc["id"], charter="2024")["field"], "charter")
+        self.assertEqual(self.c.ok("adhesion.sign", id=cdc["id"], charter="2027")["charter"], "2027")
+
+    def test_the_same_organisation_twice_is_flagged_not_doubled(self):
+        pairs = [  # (first, second, same?)
+            ("Corporation de développement communautaire de Joliette inc.",
+             "CORPORATION DE DEVELOPPEMENT COMMUNAUTAIRE DE JOLIETTE", True),
+            ("Centre d'action bénévole Montcalm", "Centre d’Action Bénévole de Montcalm", True),
+            ("Maison des jeunes L'Évasion, Ltée", "maison des jeunes l evasion", True),
+            ("Table des aînés", "Table des aînés de Matawinie", False),
+            ("Action famille Lanoraie", "Action familles Lanoraie", False),
+        ]
+        for i, (first, second, same) in enumerate(pairs):
+            a = self.submit(first, "communautaire", email="a%d@exemple.org" % i)
+            b = self.submit(second, "communautaire", email="b%d@exemple.org" % i)
+            self.assertEqual(b["duplicate_of"], a["id"] if same else None, (first, second))
+            # A duplicate is never accepted by itself: a person looks at it.
+            self.assertEqual(b["state"], "submitted" if same else "member", (first, second))
+        self.assertEqual(self.c.ok("adhesion.members", region="lanaudiere")["members"], 7)
+
+    def test_no_personal_field_is_published(self):
+        sub = subscriber(self.d.events, "")
+        sync_subscriber(sub, self.c, "lanaudiere")
+        a = self.submit("Organisme A", "communautaire", email="personne.a@prive.example.org",
+                        contact_name="Gisèle Privée", motivation="Motivation confidentielle")
+        b = self.submit("Organisme B", "clds", email="personne.b@prive.example.org", contact_name="Réjean Caché")
+        self.c.ok("adhesion.decide", id=b["id"], decision="needs_info", reason="Une résolution")
+        self.c.ok("adhesion.withdraw", id=a["id"])
+        self.c.ok("adhesion.erase", id=a["id"])
+        self.c.ok("region.update", id="lanaudiere")  # a last event: everything before it has arrived
+        frames = []
+        while True:
+            frame = sub.recv_multipart()
+            frames.append(b"".join(frame))
+            if frame[0] == b"lanaudiere/region.updated" and len(frames) > 5:
+                break
+        sub.close()
+        published = b"".join(frames) + repr(self.c.ok("events.since", since=0, limit=1000)).encode()
+        self.assertIn(b"adhesion.submitted", published)
+        self.assertIn("Organisme A".encode(), published)
+        for secret in ("personne.a@prive.example.org", "personne.b@prive.example.org", "Gisèle Privée",
+                       "Réjean Caché", "Motivation confidentielle"):
+            self.assertNotIn(secret.encode(), published, secret)
+
+    def stored(self):
+        """The adhesion tables and the event log (the notify plugin's own
+        cursor moves by itself meanwhile)."""
+        return {t: rows for t, rows in self.d.snapshot().items() if t.startswith("adhesion_") or t == "events"}
+
+    def test_bad_input_names_the_field_and_stores_nothing(self):
+        before = self.stored()
+        for args, field in (({"category": "amis"}, "category"), ({"charter": "2019"}, "charter"),
+                            ({"contact_email": ""}, "contact_email"), ({"contact_name": ""}, "contact_name"),
+                            ({"contact_email": "pas-une-adresse"}, "contact_email"),
+                            ({"contact_email": "a@b"}, "contact_email"), ({"territory": ""}, "territory"),
+                            ({"organisation": ""}, "organisation")):
+            full = dict(region="lanaudiere", organisation="Organisme", category="communautaire",
+                        territory="Joliette", contact_name="Nom", contact_email="a@exemple.org", charter="2024")
+            full.update(args)
+            err = self.c.error("adhesion.submit", **full)
+            self.assertEqual((err["code"], err["field"]), ("invalid_argument", field), args)
+        err = self.c.error("adhesion.submit", region="mauricie", organisation="X")
+        self.assertEqual((err["code"], err["field"]), ("not_found", "region"))
+        err = self.c.error("adhesion.submit", region="lanaudiere", organisation="O", category="amis",
+                           contact_name="N", contact_email="a@exemple.org", charter="2024", territory="J")
+        self.assertIn("clds, grande-table, citoyens, communautaire, autochtones", err["message"])
+        self.assertEqual(self.stored(), before)
+
+    def test_concertctl_from_a_form_file(self):
+        form = os.path.join(self.folder, "demande.txt")
+        with open(form, "w", encoding="utf-8") as f:
+            f.write("Organisme : Centre de femmes Montcalm\nCatégorie : communautaire\nTerritoire : Montcalm\n"
+                    "Personne-ressource : Josée Côté\nCourriel : josee@femmes-montcalm.example.org\n"
+                    "Charte : 2024\nMotivation : Agir ensemble contre la pauvreté\net l'exclusion.\n")
+        base = [CONCERTCTL, "--endpoint", self.d.command, "--events", self.d.events]
+        r = subprocess.run(base + ["adhesion", "submit", "lanaudiere", "--form", "@" + form], capture_output=True,
+                           timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        app = self.c.ok("adhesion.list", region="lanaudiere")[0]
+        self.assertEqual((app["organisation"], app["contact_name"], app["contact_email"], app["state"]),
+                         ("Centre de femmes Montcalm", "Josée Côté", "josee@femmes-montcalm.example.org", "member"))
+        self.assertEqual(self.c.ok("adhesion.show", id=app["id"])["motivation"],
+                         "Agir ensemble contre la pauvreté\net l'exclusion.")
+        r = subprocess.run(base + ["adhesion", "members", "lanaudiere"], capture_output=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("Organismes communautaires", r.stdout.decode())
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
