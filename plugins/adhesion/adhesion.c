@@ -289,8 +289,67 @@ static int exec_region(cd_host *h, const char *sql, const char *region)
 
 /* Each category: {id, name, decision: board|auto, indicator?}. Stores them,
  * or fails the request naming the field. */
+/* Categories written by a person, one a line: "id ; Nom ; board|auto" (as
+ * concertctl sends a file with --categories @categories.txt), as the list
+ * of maps store_categories reads. Returns 0, or -1 when a line is not so. */
+static int categories_from_text(const msgpack_object *text, msgpack_sbuffer *out, msgpack_unpacked *list)
+{
+    char *t = strndup(text->via.str.ptr, text->via.str.size);
+    if (!t)
+        return -1;
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, out, msgpack_sbuffer_write);
+    uint32_t n = 0;
+    for (const char *p = t; *p; p += strcspn(p, "\n") + (p[strcspn(p, "\n")] ? 1 : 0))
+        n += strspn(p, " \t\r\n") < strcspn(p, "\n") && p[strspn(p, " \t")] != '#';
+    msgpack_pack_array(&pk, n);
+    int rc = 0;
+    for (char *save = NULL, *line = strtok_r(t, "\n", &save); line && rc == 0; line = strtok_r(NULL, "\n", &save)) {
+        line += strspn(line, " \t");
+        if (!*line || *line == '\r' || *line == '#')
+            continue;
+        char *fields[3] = {NULL, NULL, NULL};
+        int k = 0;
+        for (char *s2 = NULL, *f = strtok_r(line, ";", &s2); f && k < 3; f = strtok_r(NULL, ";", &s2)) {
+            f += strspn(f, " \t");
+            size_t l = strlen(f);
+            while (l && (f[l - 1] == ' ' || f[l - 1] == '\r' || f[l - 1] == '\t'))
+                f[--l] = '\0';
+            fields[k++] = f;
+        }
+        if (k != 3) {
+            rc = -1;
+            break;
+        }
+        msgpack_pack_map(&pk, 3);
+        const char *const keys[] = {"id", "name", "decision"};
+        for (int i = 0; i < 3; i++) {
+            pk_str(&pk, keys[i]);
+            pk_str(&pk, fields[i]);
+        }
+    }
+    free(t);
+    if (rc == 0 && msgpack_unpack_next(list, out->data, out->size, NULL) != MSGPACK_UNPACK_SUCCESS)
+        rc = -1;
+    return rc;
+}
+
 static int store_categories(cd_req *req, cd_host *h, const char *region, const msgpack_object *cats)
 {
+    if (cats && cats->type == MSGPACK_OBJECT_STR) {
+        msgpack_sbuffer buf;
+        msgpack_sbuffer_init(&buf);
+        msgpack_unpacked list;
+        msgpack_unpacked_init(&list);
+        int rc = categories_from_text(cats, &buf, &list) == 0
+                     ? store_categories(req, h, region, &list.data)
+                     : api->req_fail(req, "invalid_argument", "categories",
+                                     "categories: une catégorie par ligne, « id ; Nom ; board » (décision du CA) ou"
+                                     " « id ; Nom ; auto » (acceptée d'office)");
+        msgpack_unpacked_destroy(&list);
+        msgpack_sbuffer_destroy(&buf);
+        return rc;
+    }
     if (!cats || cats->type != MSGPACK_OBJECT_ARRAY || cats->via.array.size == 0)
         return api->req_fail(req, "invalid_argument", "categories",
                              "categories: la liste des catégories de membres ({id, name, decision: board ou auto})");
@@ -381,7 +440,11 @@ static int policy_set_op(cd_req *req, void *data)
     const msgpack_object *args = api->req_args(req);
     char region[64], charter[64], err[512];
     cd_str(cd_get(args, "region"), region, sizeof region);
-    cd_str(cd_get(args, "charter"), charter, sizeof charter);
+    const msgpack_object *version = cd_get(args, "charter");
+    if (version && version->type == MSGPACK_OBJECT_POSITIVE_INTEGER) /* 2024, as concertctl sends it */
+        snprintf(charter, sizeof charter, "%llu", (unsigned long long)version->via.u64);
+    else
+        cd_str(version, charter, sizeof charter);
     static const char *const keys[] = {"id"};
     const char *values[] = {region};
     if (!region[0] || cd_call_check(api, h, "region.get", 1, keys, values, err, sizeof err) != 0)

@@ -10,7 +10,7 @@ import subprocess
 import tempfile
 import unittest
 
-from harness import CONCERTCTL, PLUGINS, Daemon, FakeClock, recv_event, subscriber, sync_subscriber
+from harness import CONCERTCTL, PLUGINS, SOURCE, Daemon, FakeClock, recv_event, subscriber, sync_subscriber
 from test_notify import Mailbox, free_port
 
 CATEGORIES = [
@@ -230,6 +230,91 @@ class Adhesion(unittest.TestCase):
         r = subprocess.run(base + ["adhesion", "members", "lanaudiere"], capture_output=True, timeout=30)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("Organismes communautaires", r.stdout.decode())
+
+
+class ATableOpensMembership(unittest.TestCase):
+    """The issue's "done when": a table (Lanaudière, its plan imported from its
+    text, with "Adhésion de 200 membres") opens membership with its charter;
+    applications arrive (text forms, with concertctl) and are decided in one
+    place; applicants hear back; staff hear of each new one; the plan's
+    membership target shows how far it is."""
+
+    def setUp(self):
+        self.folder = tempfile.mkdtemp(prefix="concertd-e2e-")
+        self.clock = FakeClock(self.folder, "@2026-11-22 15:00:00")
+        self.mail = Mailbox(free_port())
+        self.mail.start()
+        config = ("[node]\ntimezone = America/Toronto\n[plugins]\npath = %s\nload = notify, adhesion\n"
+                  "[plugin.notify]\nsmtp_url = smtp://127.0.0.1:%d\ntls = none\npump_ms = 50\n"
+                  "from = Table des partenaires de Lanaudière <tpdsl@example.org>\n" % (PLUGINS, self.mail.port))
+        self.d = Daemon(folder=self.folder, config=config, env=self.clock.env()).start()
+        self.c = self.d.client()
+
+    def tearDown(self):
+        self.c.close()
+        self.assertEqual(self.d.stop(), 0)
+        self.d.cleanup()
+        self.mail.stop()
+
+    def ctl(self, *args):
+        r = subprocess.run([CONCERTCTL, "--endpoint", self.d.command, "--events", self.d.events] + list(args),
+                           capture_output=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
+        return r.stdout.decode()
+
+    def file(self, name, text):
+        path = os.path.join(self.folder, name)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+        return "@" + path
+
+    def test_from_opening_to_the_target(self):
+        seeds = os.path.join(os.path.dirname(SOURCE), "shared", "seeds")
+        if not os.path.isdir(seeds):
+            seeds = os.path.join(SOURCE, "tests", "fixtures", "seeds")
+        self.c.ok("region.create", id="lanaudiere", name="Lanaudière")
+        self.ctl("import", "--region", "lanaudiere", os.path.join(seeds, "001_1e99cf7335cf62a6.txt"))
+        target = [i for i in self.c.ok("indicator.list", region="lanaudiere") if i["name"] == "Nombre de membres"]
+        self.assertEqual(target[0]["target"], 200)
+        # Membership opens: the charter and the categories of the plan, from a file.
+        self.ctl("adhesion", "policy_set", "lanaudiere", "--charter", "2024", "--categories", self.file(
+            "categories.txt", "# id ; nom ; décision\nclds ; CLDS et leurs membres ; board\n"
+                              "grande-table ; Partenaires régionaux de la Grande Table ; board\n"
+                              "citoyens ; Comité citoyen ; board\ncommunautaire ; Organismes communautaires ; auto\n"
+                              "autochtones ; Communautés autochtones et culturelles ; board\n"))
+        self.c.ok("notify.subscribe", address="coordination@tpdsl.example.org", region="lanaudiere",
+                  events=["adhesion.submitted"])
+        forms = [("CDC Brandon", "communautaire", "cdc@brandon.example.org"),
+                 ("CLDS de la MRC de Joliette", "clds", "clds@joliette.example.org"),
+                 ("Conseil des Atikamekw de Manawan", "autochtones", "conseil@manawan.example.org")]
+        for organisation, category, email in forms:
+            self.ctl("adhesion", "submit", "lanaudiere", "--form", self.file(
+                "demande.txt", "Organisme : %s\nCatégorie : %s\nPersonne-ressource : Alex Tremblay\n"
+                               "Courriel : %s\nCharte : 2024\n" % (organisation, category, email)))
+        pending = self.ctl("adhesion", "list", "lanaudiere", "--state", "submitted")
+        self.assertIn("CLDS de la MRC de Joliette", pending)
+        self.assertIn("Conseil des Atikamekw de Manawan", pending)
+        self.assertNotIn("CDC Brandon", pending)  # accepted at once by the policy
+        for app in self.c.ok("adhesion.list", region="lanaudiere", state="submitted"):
+            self.ctl("adhesion", "decide", "--id", str(app["id"]), "--decision", "accepted")
+        # Applicants heard back; staff heard of each application, without a person in it.
+        self.mail.wait(3 * 2 + 3)
+        by = {}
+        for rcpt, m in self.mail.messages:
+            by.setdefault(rcpt[0], []).append(str(m["Subject"]))
+        for organisation, _, email in forms:
+            self.assertIn("Demande d'adhésion reçue : %s" % organisation, by[email])
+            self.assertIn("Bienvenue : %s est membre" % organisation, by[email])
+        staff = [m for rcpt, m in self.mail.messages if rcpt == ["coordination@tpdsl.example.org"]]
+        self.assertEqual(sorted(str(m["Subject"]) for m in staff),
+                         sorted("Nouvelle demande d'adhésion : %s (lanaudiere)" % f[0] for f in forms))
+        for m in staff:
+            self.assertNotIn("Alex Tremblay", m.get_content())
+            self.assertNotIn("@", m.get_content().split("--")[0])
+        # The plan shows how far the target is.
+        self.assertIn("Indicateur : Nombre de membres (cible 200 membres) : 3 au 2026-11-22", self.ctl("plan", "show", "lanaudiere"))
+        members = self.ctl("adhesion", "members", "lanaudiere")
+        self.assertRegex(members, r"Membres\s*: 3")
 
 
 if __name__ == "__main__":

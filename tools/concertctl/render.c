@@ -618,7 +618,34 @@ void ctl_render(const char *op, const msgpack_object *r, bool json)
                                       {"place", "Lieu", "Place", 30, false},
                                       {"id", "Id", "Id", 5, false}};
         table(r, cols, COUNT(cols));
-    } else if ((strcmp(op, "calendar.export") == 0 || strcmp(op, "veille.opml_export") == 0) && cn_mp_get(r, "text")) {
+    } else if (strcmp(op, "adhesion.list") == 0) {
+        static const column cols[] = {{"id", "Id", "Id", 4, false},
+                                      {"state", "État", "State", 10, false},
+                                      {"organisation", "Organisation", "Organisation", 40, false},
+                                      {"category", "Catégorie", "Category", 14, false},
+                                      {"territory", "Territoire", "Territory", 14, false},
+                                      {"duplicate_of", "Doublon de", "Duplicate of", 10, false},
+                                      {"submitted", "Reçue le", "Received", 10, false},
+                                      {"contact_email", "Courriel", "E-mail", 30, false}};
+        table(r, cols, COUNT(cols));
+    } else if (strcmp(op, "adhesion.members") == 0) {
+        static const column rows[] = {{"region", "Région", "Region", 0, false},
+                                      {"members", "Membres", "Members", 0, false}};
+        details(r, rows, COUNT(rows));
+        static const column cols[] = {{"name", "Catégorie", "Category", 44, false},
+                                      {"territory", "Territoire", "Territory", 20, false},
+                                      {"members", "Membres", "Members", 7, false}};
+        table(cn_mp_get(r, "by_category"), cols, COUNT(cols));
+    } else if (strcmp(op, "adhesion.journal") == 0) {
+        static const column cols[] = {{"at", "Quand", "When", 20, false},
+                                      {"region", "Région", "Region", 12, false},
+                                      {"what", "Quoi", "What", 12, false},
+                                      {"application", "Demande", "Application", 7, false},
+                                      {"detail", "Détail", "Detail", 60, false}};
+        table(r, cols, COUNT(cols));
+    } else if ((strcmp(op, "calendar.export") == 0 || strcmp(op, "veille.opml_export") == 0 ||
+                strcmp(op, "adhesion.export") == 0) &&
+               cn_mp_get(r, "text")) {
         const msgpack_object *text = cn_mp_get(r, "text");
         fwrite(text->via.str.ptr, 1, text->via.str.size, stdout);
     } else if (strcmp(op, "notify.list") == 0) {
