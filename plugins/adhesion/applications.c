@@ -354,14 +354,17 @@ static const char *check_form(cd_host *h, const char *region, form *f, const pol
     return NULL;
 }
 
+/* Runs sql with ?1 the application, ?2 now and ?3 text (when sql names it). */
 static int set_state(cd_host *h, int64_t id, const char *sql, const char *text)
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(api->db(h), sql, -1, &st, NULL) != SQLITE_OK)
         return -1;
     sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_int64(st, 2, api->now_ms(h));
-    sqlite3_bind_text(st, 3, text, -1, SQLITE_STATIC);
+    if (sqlite3_bind_parameter_count(st) >= 2)
+        sqlite3_bind_int64(st, 2, api->now_ms(h));
+    if (sqlite3_bind_parameter_count(st) >= 3)
+        sqlite3_bind_text(st, 3, text, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
     sqlite3_finalize(st);
     return rc;
@@ -574,7 +577,7 @@ static int renew_op(cd_req *req, void *data)
     if (load_in(req, h, &a, "member,lapsed", "la renouveler") != 0)
         return -1;
     bool was_lapsed = strcmp(a.state, "lapsed") == 0;
-    if (set_state(h, a.id, "UPDATE adhesion_applications SET state = 'member', renewed_ms = ?2 WHERE id = ?1 AND ?3 IS NULL",
+    if (set_state(h, a.id, "UPDATE adhesion_applications SET state = 'member', renewed_ms = ?2 WHERE id = ?1",
                   NULL) != 0 ||
         load(h, a.id, &a) != 0 || emit(h, &a, "adhesion.renewed", NULL) != 0 ||
         (was_lapsed && count_changed(h, a.region, "renouvellement") != 0))
@@ -599,7 +602,7 @@ static int sign_op(cd_req *req, void *data)
     if (policy_get(h, a.region, &p) <= 0 || strcmp(charter, p.charter) != 0)
         return api->req_fail(req, "invalid_argument", "charter", "charter: la charte en vigueur est la version « %s »",
                              p.charter);
-    if (set_state(h, a.id, "UPDATE adhesion_applications SET charter = ?3 WHERE id = ?1 AND ?2 IS NOT NULL", charter) !=
+    if (set_state(h, a.id, "UPDATE adhesion_applications SET charter = ?3 WHERE id = ?1", charter) !=
             0 ||
         load(h, a.id, &a) != 0 || emit(h, &a, "adhesion.signed", NULL) != 0)
         return api->req_fail(req, "internal", NULL, "signature impossible à enregistrer");
@@ -618,7 +621,7 @@ static int erase_op(cd_req *req, void *data)
         return -1;
     if (set_state(h, a.id,
                   "UPDATE adhesion_applications SET contact_name = NULL, contact_email = NULL, motivation = NULL,"
-                  " erased_ms = ?2 WHERE id = ?1 AND ?3 IS NULL",
+                  " erased_ms = ?2 WHERE id = ?1",
                   NULL) != 0 ||
         journal(h, a.region, "effacement", a.id, a.organisation) != 0 || load(h, a.id, &a) != 0 ||
         emit(h, &a, "adhesion.erased", NULL) != 0)
@@ -802,8 +805,8 @@ int lapse_due(cd_host *h)
     sqlite3_finalize(st);
     for (int i = 0; i < n; i++) {
         application a;
-        if (set_state(h, ids[i], "UPDATE adhesion_applications SET state = 'lapsed', ended_ms = ?2 WHERE id = ?1"
-                                 " AND ?3 IS NULL", NULL) != 0 ||
+        if (set_state(h, ids[i], "UPDATE adhesion_applications SET state = 'lapsed', ended_ms = ?2 WHERE id = ?1",
+                      NULL) != 0 ||
             load(h, ids[i], &a) != 0 || emit(h, &a, "adhesion.lapsed", NULL) != 0 ||
             count_changed(h, a.region, "adhésion échue") != 0)
             return -1;
