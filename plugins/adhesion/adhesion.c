@@ -42,6 +42,9 @@ static const char *const migrations[] = {
     "  id INTEGER PRIMARY KEY,"
     "  region TEXT NOT NULL, at_ms INTEGER NOT NULL, what TEXT NOT NULL,"
     "  application INTEGER, detail TEXT);",
+
+    /* 2: when staff were last told of applications waiting for a decision. */
+    "CREATE TABLE adhesion_pending_notices(region TEXT PRIMARY KEY, last_ms INTEGER NOT NULL);",
 };
 
 void pk_str(msgpack_packer *pk, const char *s) { msgpack_pack_str_with_body(pk, s, strlen(s)); }
@@ -511,10 +514,57 @@ static int policy_op(cd_req *req, void *data)
 
 int lapse_due(cd_host *h); /* applications.c */
 
+static int64_t pending_after_ms = 7 * 86400000LL; /* [plugin.adhesion] pending_days */
+
+/* Applications waiting for a decision longer than pending_days: staff hear
+ * of it (adhesion.pending: how many, the oldest's age; no person), at most
+ * once every pending_days per region. */
+static int pending_due(cd_host *h)
+{
+    int64_t now = api->now_ms(h);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(api->db(h),
+                           "SELECT a.region, count(*), min(a.submitted_ms) FROM adhesion_applications a"
+                           " LEFT JOIN adhesion_pending_notices n ON n.region = a.region"
+                           " WHERE a.state IN ('submitted', 'needs_info') AND a.submitted_ms <= ?1 - ?2"
+                           " AND coalesce(n.last_ms, 0) <= ?1 - ?2 GROUP BY a.region",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_int64(st, 1, now);
+    sqlite3_bind_int64(st, 2, pending_after_ms);
+    int rc = 0;
+    while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+        const char *region = (const char *)sqlite3_column_text(st, 0);
+        msgpack_sbuffer buf;
+        msgpack_sbuffer_init(&buf);
+        msgpack_packer pk;
+        msgpack_packer_init(&pk, &buf, msgpack_sbuffer_write);
+        msgpack_pack_map(&pk, 2);
+        pk_str(&pk, "pending");
+        msgpack_pack_int64(&pk, sqlite3_column_int64(st, 1));
+        pk_str(&pk, "oldest_days");
+        msgpack_pack_int64(&pk, (now - sqlite3_column_int64(st, 2)) / 86400000);
+        rc = api->emit(h, region, "adhesion.pending", buf.data, buf.size);
+        msgpack_sbuffer_destroy(&buf);
+        sqlite3_stmt *up;
+        if (rc == 0 && sqlite3_prepare_v2(api->db(h),
+                                          "INSERT INTO adhesion_pending_notices(region, last_ms) VALUES (?, ?)"
+                                          " ON CONFLICT(region) DO UPDATE SET last_ms = excluded.last_ms",
+                                          -1, &up, NULL) == SQLITE_OK) {
+            sqlite3_bind_text(up, 1, region, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(up, 2, now);
+            rc = sqlite3_step(up) == SQLITE_DONE ? 0 : -1;
+            sqlite3_finalize(up);
+        }
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
 static int lapse_tick(cd_host *h, void *data)
 {
     (void)data;
-    return lapse_due(h);
+    return lapse_due(h) == 0 && pending_due(h) == 0 ? 0 : -1;
 }
 
 /* ---- load ------------------------------------------------------------------------ */
@@ -538,6 +588,9 @@ static int init(cd_host *h, const cd_host_api *host_api, void **state)
             return -1;
     if (applications_register(h) != 0 || api->migrate(h, migrations, sizeof migrations / sizeof migrations[0]) != 0)
         return -1;
+    const char *days = api->config(h, NULL, "pending_days");
+    if (days)
+        pending_after_ms = strtol(days, NULL, 10) * 86400000LL;
     const char *every = api->config(h, NULL, "check_every_ms");
     long ms = every ? strtol(every, NULL, 10) : 60000;
     return api->timer_start(h, 0, (uint64_t)(ms >= 10 ? ms : 60000), lapse_tick, NULL) ? 0 : -1;

@@ -308,6 +308,17 @@ static const builtin builtins[] = {
      "\n"
      "-- \n"
      "Notice sent by concertd for the region {{region}}.\n"},
+    {"adhesion.pending",
+     "Objet : Demandes d'adhésion en attente ({{region}})\n\n"
+     "Bonjour,\n\n"
+     "{{pending}} demande(s) d'adhésion attendent une décision ; la plus ancienne depuis {{oldest_days}} jours.\n\n"
+     "Pour les voir : concertctl adhesion list {{region}} --state submitted\n\n"
+     "-- \nAvis envoyé par concertd pour la région {{region}}.\n",
+     "Subject: Membership applications waiting ({{region}})\n\n"
+     "Hello,\n\n"
+     "{{pending}} membership application(s) wait for a decision; the oldest for {{oldest_days}} days.\n\n"
+     "To see them: concertctl adhesion list {{region}} --state submitted\n\n"
+     "-- \nNotice sent by concertd for the region {{region}}.\n"},
     {"default",
      "Objet : {{summary}} ({{region}})\n\n"
      "Bonjour,\n\n"
@@ -526,6 +537,10 @@ static int collect(const msgpack_object *event, const char *lang, var *v)
     set(v, &n, "reason", cd_str(cd_get(d, "reason"), buf, sizeof buf));
     set(v, &n, "name", cd_str(cd_get(d, "name"), buf, sizeof buf));
     set(v, &n, "charter", cd_str(cd_get(d, "charter"), buf, sizeof buf));
+    mp_text(cd_get(d, "pending"), buf, sizeof buf);
+    set(v, &n, "pending", buf);
+    mp_text(cd_get(d, "oldest_days"), buf, sizeof buf);
+    set(v, &n, "oldest_days", buf);
     set(v, &n, "place", cd_str(cd_get(activity, "place"), buf, sizeof buf));
     set(v, &n, "time", strlen(occurrence) > 11 ? occurrence + 11 : "");
     long days = left && left->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? (long)left->via.u64

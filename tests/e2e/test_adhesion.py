@@ -127,6 +127,8 @@ class Adhesion(unittest.TestCase):
 
     def test_membership_lapses_when_the_policy_renews_and_is_renewed(self):
         cdc = self.submit("CDC Matawinie", "communautaire")
+        waiting = self.submit("Comité citoyen de Rawdon", "citoyens", email="comite@rawdon.example.org")
+        self.c.ok("notify.subscribe", address="ca@tpdsl.example.org", region="lanaudiere", events=["adhesion.pending"])
         sub = subscriber(self.d.events, "lanaudiere/")
         sync_subscriber(sub, self.c, "lanaudiere")
         self.clock.set("@2027-11-23 10:00:00")  # a year and a day
@@ -136,6 +138,14 @@ class Adhesion(unittest.TestCase):
                 break
         sub.close()
         self.assertEqual(self.c.ok("adhesion.show", id=cdc["id"])["state"], "lapsed")
+        # Staff hear of the application still waiting, once, without a person in it.
+        notice = self.mails_to("ca@tpdsl.example.org", 1)[0]
+        self.assertEqual(str(notice["Subject"]), "Demandes d'adhésion en attente (lanaudiere)")
+        self.assertIn("1 demande(s) d'adhésion attendent une décision ; la plus ancienne depuis 366 jours.",
+                      notice.get_content())
+        types = [e["type"] for e in self.c.ok("events.since", since=0, limit=1000)["events"]]
+        self.assertEqual(types.count("adhesion.pending"), 1)
+        self.assertEqual(self.c.ok("adhesion.show", id=waiting["id"])["state"], "submitted")
         self.assertEqual(self.count()[-1][0], 0.0)
         self.assertIn("adhésion échue", self.count()[-1][1])
         subjects = [str(m["Subject"]) for m in self.mails_to("direction@exemple.org", 3)]
