@@ -370,6 +370,17 @@ static int set_state(cd_host *h, int64_t id, const char *sql, const char *text)
     return rc;
 }
 
+/* One transition of a: sql (set_state's parameters), then the event
+ * (decision for adhesion.decided), then, when count_why, a measurement of
+ * the new member count. a is reloaded. Returns 0 or -1. */
+static int transition(cd_host *h, application *a, const char *sql, const char *text, const char *event,
+                      const char *decision, const char *count_why)
+{
+    if (set_state(h, a->id, sql, text) != 0 || load(h, a->id, a) != 0 || emit(h, a, event, decision) != 0)
+        return -1;
+    return count_why ? count_changed(h, a->region, count_why) : 0;
+}
+
 static int submit_op(cd_req *req, void *data)
 {
     cd_host *h = data;
@@ -481,15 +492,13 @@ static int decide_op(cd_req *req, void *data)
     application a;
     if (load_in(req, h, &a, "submitted,needs_info", "décider d'une demande déjà tranchée") != 0)
         return -1;
-    int rc = set_state(h, a.id,
-                       accept ? "UPDATE adhesion_applications SET state = 'member', decided_ms = ?2, member_since_ms = ?2,"
-                                " reason = nullif(?3, '') WHERE id = ?1"
-                       : refuse ? "UPDATE adhesion_applications SET state = 'refused', decided_ms = ?2, ended_ms = ?2,"
-                                  " reason = ?3 WHERE id = ?1"
-                                : "UPDATE adhesion_applications SET state = 'needs_info', reason = ?3 WHERE id = ?1",
-                       reason);
-    if (rc != 0 || load(h, a.id, &a) != 0 || emit(h, &a, "adhesion.decided", decision) != 0 ||
-        (accept && count_changed(h, a.region, "adhésion acceptée") != 0))
+    if (transition(h, &a,
+                   accept ? "UPDATE adhesion_applications SET state = 'member', decided_ms = ?2, member_since_ms = ?2,"
+                            " reason = nullif(?3, '') WHERE id = ?1"
+                   : refuse ? "UPDATE adhesion_applications SET state = 'refused', decided_ms = ?2, ended_ms = ?2,"
+                              " reason = ?3 WHERE id = ?1"
+                            : "UPDATE adhesion_applications SET state = 'needs_info', reason = ?3 WHERE id = ?1",
+                   reason, "adhesion.decided", decision, accept ? "adhésion acceptée" : NULL) != 0)
         return api->req_fail(req, "internal", NULL, "décision impossible à enregistrer");
     tell_applicant(h, &a, accept ? "accepted" : refuse ? "refused" : "needs_info", (int)(api->now_ms(h) % 100000));
     return pack_application(req, h, a.id);
@@ -560,12 +569,10 @@ static int withdraw_op(cd_req *req, void *data)
     bool was_member = strcmp(a.state, "member") == 0;
     char reason[1024];
     cd_str(cd_get(api->req_args(req), "reason"), reason, sizeof reason);
-    if (set_state(h, a.id,
-                  "UPDATE adhesion_applications SET state = 'withdrawn', ended_ms = ?2, reason = nullif(?3, '')"
-                  " WHERE id = ?1",
-                  reason) != 0 ||
-        load(h, a.id, &a) != 0 || emit(h, &a, "adhesion.withdrawn", NULL) != 0 ||
-        (was_member && count_changed(h, a.region, "retrait") != 0))
+    if (transition(h, &a,
+                   "UPDATE adhesion_applications SET state = 'withdrawn', ended_ms = ?2, reason = nullif(?3, '')"
+                   " WHERE id = ?1",
+                   reason, "adhesion.withdrawn", NULL, was_member ? "retrait" : NULL) != 0)
         return api->req_fail(req, "internal", NULL, "retrait impossible à enregistrer");
     return pack_application(req, h, a.id);
 }
@@ -577,10 +584,8 @@ static int renew_op(cd_req *req, void *data)
     if (load_in(req, h, &a, "member,lapsed", "la renouveler") != 0)
         return -1;
     bool was_lapsed = strcmp(a.state, "lapsed") == 0;
-    if (set_state(h, a.id, "UPDATE adhesion_applications SET state = 'member', renewed_ms = ?2 WHERE id = ?1",
-                  NULL) != 0 ||
-        load(h, a.id, &a) != 0 || emit(h, &a, "adhesion.renewed", NULL) != 0 ||
-        (was_lapsed && count_changed(h, a.region, "renouvellement") != 0))
+    if (transition(h, &a, "UPDATE adhesion_applications SET state = 'member', renewed_ms = ?2 WHERE id = ?1", NULL,
+                   "adhesion.renewed", NULL, was_lapsed ? "renouvellement" : NULL) != 0)
         return api->req_fail(req, "internal", NULL, "renouvellement impossible à enregistrer");
     return pack_application(req, h, a.id);
 }
@@ -602,9 +607,8 @@ static int sign_op(cd_req *req, void *data)
     if (policy_get(h, a.region, &p) <= 0 || strcmp(charter, p.charter) != 0)
         return api->req_fail(req, "invalid_argument", "charter", "charter: la charte en vigueur est la version « %s »",
                              p.charter);
-    if (set_state(h, a.id, "UPDATE adhesion_applications SET charter = ?3 WHERE id = ?1", charter) !=
-            0 ||
-        load(h, a.id, &a) != 0 || emit(h, &a, "adhesion.signed", NULL) != 0)
+    if (transition(h, &a, "UPDATE adhesion_applications SET charter = ?3 WHERE id = ?1", charter, "adhesion.signed",
+                   NULL, NULL) != 0)
         return api->req_fail(req, "internal", NULL, "signature impossible à enregistrer");
     return pack_application(req, h, a.id);
 }
@@ -619,12 +623,11 @@ static int erase_op(cd_req *req, void *data)
     if (load_in(req, h, &a, "refused,withdrawn,lapsed", "effacer les renseignements personnels d'un membre actif"
                                                          " (le retirer d'abord)") != 0)
         return -1;
-    if (set_state(h, a.id,
-                  "UPDATE adhesion_applications SET contact_name = NULL, contact_email = NULL, motivation = NULL,"
-                  " erased_ms = ?2 WHERE id = ?1",
-                  NULL) != 0 ||
-        journal(h, a.region, "effacement", a.id, a.organisation) != 0 || load(h, a.id, &a) != 0 ||
-        emit(h, &a, "adhesion.erased", NULL) != 0)
+    if (journal(h, a.region, "effacement", a.id, a.organisation) != 0 ||
+        transition(h, &a,
+                   "UPDATE adhesion_applications SET contact_name = NULL, contact_email = NULL, motivation = NULL,"
+                   " erased_ms = ?2 WHERE id = ?1",
+                   NULL, "adhesion.erased", NULL, NULL) != 0)
         return api->req_fail(req, "internal", NULL, "effacement impossible à enregistrer");
     return pack_application(req, h, a.id);
 }
@@ -805,10 +808,9 @@ int lapse_due(cd_host *h)
     sqlite3_finalize(st);
     for (int i = 0; i < n; i++) {
         application a;
-        if (set_state(h, ids[i], "UPDATE adhesion_applications SET state = 'lapsed', ended_ms = ?2 WHERE id = ?1",
-                      NULL) != 0 ||
-            load(h, ids[i], &a) != 0 || emit(h, &a, "adhesion.lapsed", NULL) != 0 ||
-            count_changed(h, a.region, "adhésion échue") != 0)
+        a.id = ids[i];
+        if (transition(h, &a, "UPDATE adhesion_applications SET state = 'lapsed', ended_ms = ?2 WHERE id = ?1", NULL,
+                       "adhesion.lapsed", NULL, "adhésion échue") != 0)
             return -1;
         tell_applicant(h, &a, "lapsed", 0);
     }
