@@ -262,6 +262,8 @@ static int start(vf_fetcher *f, request *r)
     curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)l->max_bytes);
     curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, ""); /* every compression this curl decodes */
     curl_easy_setopt(c, CURLOPT_USERAGENT, l->user_agent);
+    if (l->ca_file[0])
+        curl_easy_setopt(c, CURLOPT_CAINFO, l->ca_file);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);

@@ -22,6 +22,7 @@ typedef struct {
     long max_redirects;
     int max_parallel;
     char user_agent[128];
+    char ca_file[1024];   /* certificates to trust instead of the system's, "" for the system's */
 } vf_limits;
 
 /* What a GET gave. The fetcher owns it; done() may take body (set it NULL). */

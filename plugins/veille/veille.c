@@ -798,6 +798,8 @@ static int init(cd_host *h, const cd_host_api *host_api, void **state)
         limits.connect_timeout_s = limits.timeout_s;
     const char *ua = api->config(h, NULL, "user_agent");
     snprintf(limits.user_agent, sizeof limits.user_agent, "%s", ua ? ua : "concertd-veille/0.1");
+    const char *ca = api->config(h, NULL, "ca_file"); /* an institution's own certificate authority */
+    snprintf(limits.ca_file, sizeof limits.ca_file, "%s", ca ? ca : "");
     default_interval_s = config_long(h, "interval", 3600, 60, 30 * 86400);
     backoff_max_s = config_long(h, "backoff_max", 86400, 60, 30 * 86400);
     veille_fresh_ms = config_long(h, "fresh_days", 14, 0, 3650) * 86400000LL;

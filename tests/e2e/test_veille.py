@@ -10,6 +10,7 @@ import http.server
 import json
 import os
 import re
+import ssl
 import subprocess
 import tempfile
 import threading
@@ -552,6 +553,54 @@ class ATableFollowsItsFeeds(VeilleCase):
         row5 = [l for l in table if l.startswith("5 ")][0]
         self.assertIn("Maintenir une veille sur les programmes", row5)
         self.assertIn("Appel de projets – Fonds québécois d’initiatives sociales", row5)  # the newest
+
+
+def make_certificates(folder):
+    """A certificate authority of the test's own, a server certificate it
+    signed for 127.0.0.1, and a self-signed one nobody trusts (openssl)."""
+    def run(*args):
+        subprocess.run(["openssl"] + list(args), cwd=folder, check=True, capture_output=True, timeout=60)
+    with open(os.path.join(folder, "san.cnf"), "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1\n")
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+        "-subj", "/CN=Autorite de test")
+    run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1")
+    run("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out",
+        "server.pem", "-days", "2", "-extfile", "san.cnf")
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "stranger.key", "-out", "stranger.pem", "-days",
+        "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1")
+
+
+class Https(VeilleCase):
+    """Feeds over TLS: a server whose certificate the table's ca_file trusts is
+    read; one that nobody vouches for is an error in words."""
+
+    def setUp(self):
+        self.folder = tempfile.mkdtemp(prefix="concertd-e2e-")
+        make_certificates(self.folder)
+        config = ("[plugins]\npath = %s\nload = veille\n[plugin.veille]\npump_ms = 100\ntimeout = 5\n"
+                  "ca_file = ca.pem\n" % PLUGINS)  # relative to the configuration file
+        self.d = Daemon(folder=self.folder, config=config).start()
+        self.c = self.d.client()
+        self.c.ok("region.create", id="lanaudiere", name="Lanaudière")
+        self.servers = []
+        for cert in ("server", "stranger"):
+            s = FeedServer()
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(os.path.join(self.folder, cert + ".pem"), os.path.join(self.folder, cert + ".key"))
+            s.socket = ctx.wrap_socket(s.socket, server_side=True)
+            self.servers.append(s)
+        self.web = self.servers[0]
+
+    def test_trusted_and_untrusted_certificates(self):
+        trusted = self.c.ok("veille.add", region="lanaudiere",
+                            url=self.web.url("/f/ministere-rss2.xml").replace("http:", "https:"))
+        stranger = self.c.ok("veille.add", region="lanaudiere",
+                             url=self.servers[1].url("/f/dates.xml").replace("http:", "https:"))
+        self.assertIsNone(self.settled(trusted["id"], lambda f: f["last_fetch"] is not None)["last_error"])
+        self.assertEqual(len(self.items()), 3)
+        got = self.settled(stranger["id"], lambda f: f["last_fetch"] is not None)
+        self.assertIn("connexion sécurisée refusée par 127.0.0.1", got["last_error"])
 
 
 if __name__ == "__main__":
