@@ -53,6 +53,8 @@ void deliver_run(delivery *d)
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)d->cfg.timeout_s);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)d->cfg.timeout_s * 2);
+    if (d->cfg.ca_file[0])
+        curl_easy_setopt(c, CURLOPT_CAINFO, d->cfg.ca_file);
     bool email = strcmp(d->channel, "email") == 0;
     if (email) {
         char from[400], to[400];
@@ -84,8 +86,18 @@ void deliver_run(delivery *d)
     CURLcode rc = curl_easy_perform(c);
     long code = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+    /* In words for whoever reads notify.outbox; curl's own detail after. */
+    const char *words = rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST
+                            ? (email ? "serveur de courriel injoignable" : "adresse du webhook injoignable")
+                        : rc == CURLE_OPERATION_TIMEDOUT ? "pas de réponse à temps"
+                        : rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE
+                            ? "certificat du serveur refusé (autorité inconnue, nom ou dates ne correspondent pas)"
+                        : rc == CURLE_USE_SSL_FAILED ? "le serveur n'offre pas STARTTLS, que tls = required exige"
+                        : rc == CURLE_LOGIN_DENIED ? "identifiants SMTP refusés (smtp_user, smtp_password)"
+                        : rc == CURLE_SEND_ERROR || rc == CURLE_RECV_ERROR ? "connexion coupée"
+                                                                            : curl_easy_strerror(rc);
     if (rc != CURLE_OK)
-        snprintf(d->error, sizeof d->error, "%s%s%s", curl_easy_strerror(rc), errbuf[0] ? ": " : "", errbuf);
+        snprintf(d->error, sizeof d->error, "%s%s%s", words, errbuf[0] ? " — " : "", errbuf);
     else if (!email && (code < 200 || code > 299))
         snprintf(d->error, sizeof d->error, "HTTP %ld", code);
     else

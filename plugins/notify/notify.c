@@ -88,6 +88,7 @@ int notify_config_load(cd_host *h)
     setting(h, "tls", "try", c->tls, sizeof c->tls);
     setting(h, "from", "concertd <concertd@localhost>", c->from, sizeof c->from);
     setting(h, "templates_dir", "", c->templates, sizeof c->templates);
+    setting(h, "ca_file", "", c->ca_file, sizeof c->ca_file);
     int pump_ms = 0;
     if (number(h, "max_attempts", 8, 1, 1000, &c->max_attempts) || number(h, "retry_base", 30, 1, 86400, &c->retry_base_s) ||
         number(h, "retry_max", 3600, 1, 7 * 86400, &c->retry_max_s) || number(h, "timeout", 30, 1, 600, &c->timeout_s) ||

@@ -24,6 +24,7 @@ typedef struct {
     char smtp_user[256], smtp_password[256];
     char tls[16];            /* "none", "try" (STARTTLS when offered), "required" */
     char from[320];          /* "Nom <adresse>" */
+    char ca_file[1024];      /* certificates to trust for TLS instead of the system's; "" the system's */
     char templates[1024];    /* templates_dir: NAME.fr.txt / NAME.en.txt overriding the built-in ones; "" none */
     int max_attempts;
     int retry_base_s, retry_max_s;

@@ -4,6 +4,7 @@ clock the test sets (libfaketime). A reminder arrives once, in French, with
 its accents; a server that is down makes the message wait, not vanish; a
 webhook gets the event as JSON; a message that keeps failing is given up
 with an event saying so."""
+import datetime
 import email
 import email.header
 import email.policy
@@ -12,15 +13,17 @@ import http.server
 import json
 import os
 import socket
+import ssl
 import subprocess
 import tempfile
 import threading
 import time
 import unittest
+from zoneinfo import ZoneInfo
 
 from aiosmtpd.controller import Controller
 
-from harness import CONCERTCTL, PLUGINS, SOURCE, Daemon, FakeClock
+from harness import CONCERTCTL, PLUGINS, SOURCE, Daemon, FakeClock, make_certificates
 
 
 def free_port():
@@ -45,8 +48,10 @@ class Mailbox:
             self.cond.notify_all()
         return "250 OK"
 
-    def start(self):
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+    def start(self, tls_context=None):
+        """Plain SMTP, or with tls_context a server that requires STARTTLS."""
+        more = {"tls_context": tls_context, "require_starttls": True} if tls_context else {}
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port, **more)
         self.controller.start()
 
     def stop(self):
@@ -98,23 +103,31 @@ class Notify(unittest.TestCase):
         self.web.shutdown()
         self.web.server_close()
 
-    def start(self, rate_per_hour=30, check_every="3600", extra="", load="notify"):
+    def start(self, rate_per_hour=30, check_every="3600", extra="", load="notify", tls="none"):
         config = ("[node]\ntimezone = America/Toronto\n[reminders]\ncheck_every = %s\n"
                   "[plugins]\npath = %s\nload = %s\n[plugin.calendar]\ncheck_every_ms = 50\n"
-                  "[plugin.notify]\nsmtp_url = smtp://127.0.0.1:%d\ntls = none\n"
+                  "[plugin.notify]\nsmtp_url = smtp://127.0.0.1:%d\ntls = %s\n"
                   "from = Table des partenaires de Lanaudière <tpdsl@example.org>\n"
                   "pump_ms = 50\nretry_base = 1\nretry_max = 1\nmax_attempts = 3\ntimeout = 5\n"
-                  "rate_per_hour = %d\n%s" % (check_every, PLUGINS, load, self.mail.port, rate_per_hour, extra))
+                  "rate_per_hour = %d\n%s" % (check_every, PLUGINS, load, self.mail.port, tls, rate_per_hour, extra))
         self.d = Daemon(folder=self.folder, config=config, env=self.clock.env()).start()
         self.c = self.d.client()
 
-    def seed(self):
+    @staticmethod
+    def in_a_week():
+        """The date a week from today in Québec, as a plan writes it."""
+        months = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+                  "novembre", "décembre"]
+        day = datetime.datetime.now(ZoneInfo("America/Toronto")).date() + datetime.timedelta(days=7)
+        return "%d %s %d" % (day.day, months[day.month - 1], day.year)
+
+    def seed(self, schedule="8 septembre 2026"):
         c = self.c
         c.ok("region.create", id="estrie", name="Estrie")
         c.ok("plan.create", region="estrie", title="Plan d'action 2026-2028", start_date="2026-04-01")
         c.ok("objective.create", region="estrie", number="1", text="Mieux se connaître")
         c.ok("action.create", region="estrie", objective="1", number="1.1", text="Tenir le forum régional des élus",
-             responsible="Coordination", schedule="8 septembre 2026")
+             responsible="Coordination", schedule=schedule)
 
     def outbox(self, state=""):
         return self.c.ok("notify.outbox", state=state) if state else self.c.ok("notify.outbox")
@@ -346,6 +359,36 @@ class Notify(unittest.TestCase):
         self.assertIn("Étiquettes : alimentation\nObjectifs du plan : 1\n", body.replace("\r\n", "\n"))
         self.wait_outbox(lambda rows, sent: len(sent) == 1 and not rows)
         self.assertEqual(len(self.mail.messages), 1)  # one item matched: one message
+
+    def test_starttls_with_the_tables_own_authority(self):
+        make_certificates(self.folder)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(os.path.join(self.folder, "server.pem"), os.path.join(self.folder, "server.key"))
+        self.mail.stop()
+        self.mail.start(tls_context=ctx)  # refuses mail before STARTTLS
+        self.clock.set(time.strftime("@%Y-%m-%d %H:%M:%S", time.gmtime()))  # certificates are valid from now
+        self.start(tls="required", extra="ca_file = ca.pem\n")
+        self.seed(schedule=self.in_a_week())
+        self.c.ok("notify.subscribe", address="coordination@tpdsl.example.org", region="estrie")
+        self.c.ok("echeance.remind")
+        rcpts, msg = self.mail.wait(1)[0]
+        self.assertEqual(str(msg["Subject"]), "Échéance dans 7 jours : action 1.1 (estrie)")
+        self.wait_outbox(lambda rows, sent: len(sent) == 1 and not rows)
+
+    def test_an_untrusted_certificate_is_an_error_in_words(self):
+        make_certificates(self.folder)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(os.path.join(self.folder, "stranger.pem"), os.path.join(self.folder, "stranger.key"))
+        self.mail.stop()
+        self.mail.start(tls_context=ctx)
+        self.clock.set(time.strftime("@%Y-%m-%d %H:%M:%S", time.gmtime()))
+        self.start(tls="required", extra="ca_file = ca.pem\n")
+        self.seed(schedule=self.in_a_week())
+        self.c.ok("notify.subscribe", address="coordination@tpdsl.example.org", region="estrie")
+        self.c.ok("echeance.remind")
+        rows, _ = self.wait_outbox(lambda rows, sent: rows and rows[0]["last_error"])
+        self.assertIn("certificat du serveur refusé", rows[0]["last_error"])
+        self.assertEqual(self.mail.messages, [])
 
     def test_bad_subscriptions_are_refused_in_words(self):
         self.start()

@@ -20,7 +20,7 @@ from xml.etree import ElementTree
 
 import feedparser
 
-from harness import CONCERTCTL, PLUGINS, SOURCE, Daemon, recv_event, subscriber, sync_subscriber
+from harness import CONCERTCTL, PLUGINS, SOURCE, Daemon, make_certificates, recv_event, subscriber, sync_subscriber
 
 FIXTURES = os.path.join(SOURCE, "tests", "fixtures", "veille")
 
@@ -553,22 +553,6 @@ class ATableFollowsItsFeeds(VeilleCase):
         row5 = [l for l in table if l.startswith("5 ")][0]
         self.assertIn("Maintenir une veille sur les programmes", row5)
         self.assertIn("Appel de projets – Fonds québécois d’initiatives sociales", row5)  # the newest
-
-
-def make_certificates(folder):
-    """A certificate authority of the test's own, a server certificate it
-    signed for 127.0.0.1, and a self-signed one nobody trusts (openssl)."""
-    def run(*args):
-        subprocess.run(["openssl"] + list(args), cwd=folder, check=True, capture_output=True, timeout=60)
-    with open(os.path.join(folder, "san.cnf"), "w") as f:
-        f.write("subjectAltName=IP:127.0.0.1\n")
-    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
-        "-subj", "/CN=Autorite de test")
-    run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1")
-    run("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out",
-        "server.pem", "-days", "2", "-extfile", "san.cnf")
-    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "stranger.key", "-out", "stranger.pem", "-days",
-        "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1")
 
 
 class Https(VeilleCase):

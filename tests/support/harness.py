@@ -230,3 +230,19 @@ def seed_plan(client, region="lanaudiere", name="Lanaudière"):
               schedule="An 1 à An 5", expected_result="Adhésion de 200 membres")
     client.ok("indicator.create", region=region, action="1.2", name="Nombre de membres", unit="membres", target=200)
     return plan
+
+
+def make_certificates(folder):
+    """A certificate authority of the test's own, a server certificate it
+    signed for 127.0.0.1, and a self-signed one nobody trusts (openssl)."""
+    def run(*args):
+        subprocess.run(["openssl"] + list(args), cwd=folder, check=True, capture_output=True, timeout=60)
+    with open(os.path.join(folder, "san.cnf"), "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1\n")
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+        "-subj", "/CN=Autorite de test")
+    run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1")
+    run("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out",
+        "server.pem", "-days", "2", "-extfile", "san.cnf")
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "stranger.key", "-out", "stranger.pem", "-days",
+        "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1")
