@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <curl/curl.h>
+#include <openssl/crypto.h>
 
 typedef struct {
     const char *p;
@@ -104,6 +105,10 @@ void deliver_run(delivery *d)
         d->ok = true;
     curl_slist_free_all(list);
     curl_easy_cleanup(c);
+    /* This worker thread lives on in the host's pool: the TLS library's
+     * state for it (random generators, error queue) is freed now rather
+     * than at a thread exit that comes only with the process. */
+    OPENSSL_thread_stop();
 }
 
 void deliver_free(delivery *d)

@@ -169,8 +169,9 @@ int store_feed(cd_host *h, int64_t feed, const char *region, const vp_feed *pars
         free(key);
         if (item < 0)
             return -1;
-        if (run(h, "INSERT OR IGNORE INTO veille_sources(item, feed, seen_ms) VALUES (?1, ?2, ?3)", item, feed,
-                now) != 0)
+        if (run(h, "INSERT INTO veille_sources(item, feed, seen_ms) VALUES (?1, ?2, ?3)"
+                   " ON CONFLICT(item, feed) DO UPDATE SET seen_ms = excluded.seen_ms",
+                item, feed, now) != 0)
             return -1;
         sqlite3_stmt *st;
         if (sqlite3_prepare_v2(api->db(h),
@@ -190,5 +191,8 @@ int store_feed(cd_host *h, int64_t feed, const char *region, const vp_feed *pars
         if (judge(h, region, item, feed, it) != 0)
             return -1;
     }
+    /* What this feed carries now: the items just seen (retention keeps them). */
+    if (run(h, "UPDATE veille_feeds SET last_content_ms = ?3 WHERE id = ?1", feed, 0, now) != 0)
+        return -1;
     return fresh;
 }

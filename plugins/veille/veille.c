@@ -27,6 +27,7 @@ int64_t veille_fresh_ms;
 
 static vf_fetcher *fetcher;
 static int64_t default_interval_s, backoff_max_s;
+static int64_t keep_ms, last_retention_ms;
 
 /* Feeds whose response is being parsed: not fetched again meanwhile. */
 #define MAX_PARSING 64
@@ -73,6 +74,10 @@ static const char *const migrations[] = {
     "  tags TEXT, objectives TEXT, actions TEXT,"
     "  created_ms INTEGER NOT NULL,"
     "  UNIQUE(region, name));",
+
+    /* 2: when a feed last gave content (a 200): its items seen then are
+     * still in it; the others have left it (retention, keep_days). */
+    "ALTER TABLE veille_feeds ADD COLUMN last_content_ms INTEGER;",
 };
 
 /* ---- helpers ---------------------------------------------------------------- */
@@ -392,10 +397,55 @@ static void fetched(cd_host *h, vf_result *r, void *data)
     parsing[nparsing++] = j->feed;
 }
 
+/* Items no rule matched and no region shared, that no feed carries any
+ * more, seen first more than keep_days ago, go (with their sources and
+ * the regions' views of them); the rest is kept. Once an hour. */
+static int retention(cd_host *h)
+{
+    int64_t now = api->now_ms(h);
+    if (!keep_ms || now - last_retention_ms < 3600000)
+        return 0;
+    last_retention_ms = now;
+#define GONE                                                                                                  \
+    "SELECT i.id FROM veille_items i WHERE i.first_seen_ms < ?1 - ?2"                                          \
+    " AND NOT EXISTS (SELECT 1 FROM veille_region_items r WHERE r.item = i.id AND (r.matched OR r.shared))"   \
+    " AND NOT EXISTS (SELECT 1 FROM veille_sources s JOIN veille_feeds f ON f.id = s.feed"                     \
+    "   WHERE s.item = i.id AND s.seen_ms >= coalesce(f.last_content_ms, 0))"
+    /* The items last: what tells them apart does not change before. */
+    static const char *const steps[] = {
+        "DELETE FROM veille_region_items WHERE item IN (" GONE ")",
+        "DELETE FROM veille_sources WHERE item IN (" GONE ")",
+        "DELETE FROM veille_items WHERE id IN (" GONE ")",
+    };
+#undef GONE
+    int gone = 0;
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(api->db(h), steps[i], -1, &st, NULL) != SQLITE_OK) {
+            api->log(h, CD_LOG_ERROR, "rétention de la veille : %s", sqlite3_errmsg(api->db(h)));
+            return -1;
+        }
+        sqlite3_bind_int64(st, 1, now);
+        sqlite3_bind_int64(st, 2, keep_ms);
+        int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+        sqlite3_finalize(st);
+        if (rc != 0)
+            return -1;
+        if (i == sizeof steps / sizeof steps[0] - 1)
+            gone = sqlite3_changes(api->db(h));
+    }
+    if (gone)
+        api->log(h, CD_LOG_INFO, "veille : %d élément(s) sans suite, vus il y a plus de %lld jours, retirés", gone,
+                 (long long)(keep_ms / 86400000));
+    return 0;
+}
+
 /* Hands every due feed to the fetcher (which keeps one request per host). */
 static int tick(cd_host *h, void *data)
 {
     (void)data;
+    if (retention(h) != 0)
+        return -1; /* logged; the feeds are looked at again at the next tick */
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(api->db(h),
                            "SELECT id, url, etag, last_modified FROM veille_feeds WHERE next_ms <= ? ORDER BY next_ms"
@@ -803,6 +853,8 @@ static int init(cd_host *h, const cd_host_api *host_api, void **state)
     default_interval_s = config_long(h, "interval", 3600, 60, 30 * 86400);
     backoff_max_s = config_long(h, "backoff_max", 86400, 60, 30 * 86400);
     veille_fresh_ms = config_long(h, "fresh_days", 14, 0, 3650) * 86400000LL;
+    keep_ms = config_long(h, "keep_days", 365, 0, 36500) * 86400000LL; /* 0: keep everything */
+    last_retention_ms = 0;
     long pump_ms = config_long(h, "pump_ms", 1000, 10, 600000);
     const char *dir = api->config(h, NULL, "export_dir");
     if (dir && *dir && mkdir(dir, 0755) != 0 && errno != EEXIST) {

@@ -20,7 +20,7 @@ from xml.etree import ElementTree
 
 import feedparser
 
-from harness import CONCERTCTL, PLUGINS, SOURCE, Daemon, make_certificates, recv_event, subscriber, sync_subscriber
+from harness import CONCERTCTL, PLUGINS, SOURCE, Daemon, FakeClock, make_certificates, recv_event, subscriber, sync_subscriber
 
 FIXTURES = os.path.join(SOURCE, "tests", "fixtures", "veille")
 
@@ -38,6 +38,7 @@ class FeedServer(http.server.ThreadingHTTPServer):
         self.active = self.max_active = self.completed = 0
         self.conditional = []  # paths asked with If-None-Match / If-Modified-Since
         self.release = threading.Event()  # lets /slow finish at teardown
+        self.rotating = b""
         threading.Thread(target=self.serve_forever, daemon=True).start()
 
     def url(self, path):
@@ -104,6 +105,8 @@ class FeedHandler(http.server.BaseHTTPRequestHandler):
                 body = gzip.compress(body)
                 headers.append(("Content-Encoding", "gzip"))
             return self.send(200, body, headers=headers)
+        if path == "/rotating":  # what the test puts there (a feed whose items come and go)
+            return self.send(200, s.rotating)
         if path == "/status/500":
             return self.send(500, b"oops", "text/plain")
         if path == "/loop":
@@ -585,6 +588,47 @@ class Https(VeilleCase):
         self.assertEqual(len(self.items()), 3)
         got = self.settled(stranger["id"], lambda f: f["last_fetch"] is not None)
         self.assertIn("connexion sécurisée refusée par 127.0.0.1", got["last_error"])
+
+
+class Retention(VeilleCase):
+    """Items nobody matched or shared, gone from every feed and older than
+    keep_days, are removed; the others stay. On a moved clock."""
+
+    def setUp(self):
+        self.folder = tempfile.mkdtemp(prefix="concertd-e2e-")
+        self.clock = FakeClock(self.folder, "@2026-11-22 10:00:00")
+        config = ("[plugins]\npath = %s\nload = veille\n[plugin.veille]\npump_ms = 100\nkeep_days = 365\n"
+                  "fresh_days = 3650\n" % PLUGINS)
+        self.d = Daemon(folder=self.folder, config=config, env=self.clock.env()).start()
+        self.c = self.d.client()
+        self.c.ok("region.create", id="lanaudiere", name="Lanaudière")
+        self.servers = [FeedServer()]
+        self.web = self.servers[0]
+
+    @staticmethod
+    def feed(*titles):
+        items = "".join("<item><title>%s</title><guid>%s</guid></item>" % (t, t) for t in titles)
+        return ('<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Flux</title>%s'
+                "</channel></rss>" % items).encode()
+
+    def test_what_nobody_needs_goes_after_keep_days(self):
+        self.c.ok("veille.rule_add", region="lanaudiere", name="Financement", any_of="financement")
+        self.web.rotating = self.feed("Ancien avis", "Appel : financement régional", "Avis partagé")
+        feed = self.add("/rotating")
+        self.settled(feed["id"], lambda f: f["last_ok"] is not None)
+        shared = [i for i in self.items() if i["title"] == "Avis partagé"][0]
+        self.c.ok("veille.mark", region="lanaudiere", item=shared["id"], shared=True)
+        # The feed moves on: three items leave it, one stays.
+        self.web.rotating = self.feed("Toujours là")
+        self.c.ok("veille.fetch", id=feed["id"])
+        self.settled(feed["id"], lambda f: len(self.items()) == 4)
+        self.clock.set("@2027-12-01 10:00:00")  # more than keep_days later
+        deadline = time.monotonic() + 20
+        while len(self.items()) == 4 and time.monotonic() < deadline:
+            self.c.ok("node.info")
+        self.assertEqual(sorted(i["title"] for i in self.items()),
+                         ["Appel : financement régional", "Avis partagé", "Toujours là"])
+        self.assertIn("retirés", self.d.log_text())
 
 
 if __name__ == "__main__":
