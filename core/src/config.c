@@ -205,9 +205,14 @@ static int on_entry(void *user, const char *section, const char *name, const cha
         for (char *save = NULL, *p = strtok_r(copy, ", \t", &save); p && rc == 0;
              p = strtok_r(NULL, ", \t", &save))
             rc = cn_config_add_plugin(cfg, p);
-    } else if (strncmp(section, "plugin.", 7) == 0 && section[7]) {
-        /* A plugin setting named …_dir, …_file or …_path is a path: a
-         * relative one is taken from this file's folder, like ours. */
+    } else if ((strncmp(section, "plugin.", 7) == 0 && section[7]) || IS("federation", "key_file") ||
+               IS("federation", "events") || (strncmp(section, "peer.", 5) == 0 && section[5] &&
+                                              (!strcmp(name, "public_key") || !strcmp(name, "endpoint") ||
+                                               !strcmp(name, "regions")))) {
+        /* Plugin, federation and peer settings are kept as they are read
+         * (federation.c and the plugins look them up). One named …_dir,
+         * …_file or …_path is a path: a relative one is taken from this
+         * file's folder, like ours. */
         size_t n = strlen(name);
         bool path = (n > 4 && strcmp(name + n - 4, "_dir") == 0) || (n > 5 && strcmp(name + n - 5, "_file") == 0) ||
                     (n > 5 && strcmp(name + n - 5, "_path") == 0);

@@ -25,6 +25,7 @@ struct cn_evlog {
     sqlite3_stmt *insert;
     cn_evlog_observer observer;
     void *observer_data;
+    void *mirror; /* the federation PUB, or NULL */
 };
 
 static int load_last_seq(cn_evlog *log)
@@ -161,6 +162,9 @@ void cn_evlog_publish(cn_evlog *log, void *pub)
         if (pub && (zmq_send(pub, ev->topic, strlen(ev->topic), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
                     zmq_send(pub, ev->payload.data, ev->payload.size, ZMQ_DONTWAIT) < 0))
             cn_debug("publication de %s: %s", ev->topic, zmq_strerror(zmq_errno()));
+        if (log->mirror && (zmq_send(log->mirror, ev->topic, strlen(ev->topic), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+                            zmq_send(log->mirror, ev->payload.data, ev->payload.size, ZMQ_DONTWAIT) < 0))
+            cn_debug("publication fédérée de %s: %s", ev->topic, zmq_strerror(zmq_errno()));
         if (log->observer)
             log->observer(log->observer_data, ev->seq, ev->topic);
     }
@@ -173,6 +177,8 @@ void cn_evlog_abort(cn_evlog *log)
     if (load_last_seq(log) != SQLITE_OK)
         cn_error("journal des événements: %s", sqlite3_errmsg(log->db));
 }
+
+void cn_evlog_set_mirror(cn_evlog *log, void *pub) { log->mirror = pub; }
 
 void cn_evlog_set_observer(cn_evlog *log, cn_evlog_observer fn, void *data)
 {

@@ -38,6 +38,10 @@ void cn_evlog_abort(cn_evlog *log);
  * its topic "<region>/<type>" (the plugin host uses it to know, without
  * reading the database, which plugins have something to receive). */
 typedef void (*cn_evlog_observer)(void *data, int64_t seq, const char *topic);
+
+/* A second PUB socket every published event also goes to (the federation's,
+ * for peer nodes), or NULL. */
+void cn_evlog_set_mirror(cn_evlog *log, void *pub);
 void cn_evlog_set_observer(cn_evlog *log, cn_evlog_observer fn, void *data);
 
 int64_t cn_evlog_last_seq(const cn_evlog *log);

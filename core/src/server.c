@@ -7,6 +7,8 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "evlog.h"
+#include "federation.h"
 #include "log.h"
 #include "text.h"
 #include "zwatch.h"
@@ -16,6 +18,7 @@
 struct cn_server {
     void *zctx, *router, *pub;
     cn_zwatch *watch;
+    cn_federation *fed; /* peers' endpoint, NULL without [federation] */
     cn_core *core;
     cn_host *host;
 };
@@ -179,8 +182,10 @@ cn_server *cn_server_new(uv_loop_t *loop, cn_core *core, cn_host *host, const cn
     srv->router = bind_socket(srv, ZMQ_ROUTER, cfg->command_endpoint, cfg->max_message_size, err, errcap);
     if (srv->router)
         srv->pub = bind_socket(srv, ZMQ_PUB, cfg->event_endpoint, 0, err, errcap);
-    if (srv->pub)
+    if (srv->pub && cn_federation_open(&srv->fed, loop, srv->zctx, cfg, err, errcap) == 0)
         srv->watch = cn_zwatch_new(loop, srv->router, on_readable, srv);
+    if (srv->fed)
+        cn_evlog_set_mirror(cn_core_evlog(core), cn_federation_pub(srv->fed));
     if (!srv->watch) {
         if (srv->pub && !err[0])
             snprintf(err, errcap, "surveillance du socket de commandes impossible");
@@ -202,6 +207,9 @@ void cn_server_destroy(cn_server **srvp)
         process_batch(srv);
         cn_zwatch_destroy(&srv->watch);
     }
+    if (srv->fed)
+        cn_evlog_set_mirror(cn_core_evlog(srv->core), NULL);
+    cn_federation_close(&srv->fed);
     if (srv->router)
         zmq_close(srv->router);
     if (srv->pub)

@@ -10,6 +10,10 @@
 #include <stdarg.h>
 #include <jansson.h>
 #include <stdio.h>
+#include <stdbool.h>
+#include <zmq.h>
+#include <unistd.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -609,6 +613,44 @@ static int plugin_command(const ctl_conn *conn, const char *noun, const char *ve
     return status;
 }
 
+/* concertctl keygen FILE: this node's CURVE key pair for the federation,
+ * written to FILE (new, readable by its owner only); the public key, to
+ * give to peers, is printed. */
+static int ctl_keygen(const char *path)
+{
+    if (!path || strcmp(path, "--help") == 0) {
+        printf("%s", T("Usage: concertctl keygen FICHIER\nCrée la paire de clés CURVE de ce nœud (fédération) dans\n"
+                       "FICHIER, lisible de son seul propriétaire, et affiche la clé publique à donner aux pairs.\n",
+                       "Usage: concertctl keygen FILE\nCreates this node's CURVE key pair (federation) in FILE,\n"
+                       "readable by its owner only, and prints the public key to give to peers.\n"));
+        return path ? 0 : 2;
+    }
+    char public_key[41], secret_key[41];
+    if (zmq_curve_keypair(public_key, secret_key) != 0)
+        return fail("internal", T("ZeroMQ sans CURVE (libsodium) : %s", "ZeroMQ without CURVE (libsodium): %s"),
+                    zmq_strerror(zmq_errno()));
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (fd < 0)
+        return fail(errno == EEXIST ? "conflict" : "invalid_argument", "%s: %s", path,
+                    errno == EEXIST ? T("existe déjà (une clé ne se remplace pas par mégarde)",
+                                        "exists already (a key is not replaced by accident)")
+                                    : strerror(errno));
+    char text[256];
+    int n = snprintf(text, sizeof text,
+                     "# concertd : la clé de ce nœud pour la fédération. Secrète : ne partagez que la ligne public.\n"
+                     "public = %s\nsecret = %s\n",
+                     public_key, secret_key);
+    bool ok = write(fd, text, (size_t)n) == n;
+    ok = fsync(fd) == 0 && ok;
+    ok = close(fd) == 0 && ok;
+    if (!ok) {
+        unlink(path);
+        return fail("internal", "%s: %s", path, strerror(errno));
+    }
+    printf("%s\n", public_key);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     ctl_conn conn = {.endpoint = getenv("CONCERTD_ENDPOINT"), .events = getenv("CONCERTD_EVENTS"),
@@ -665,6 +707,8 @@ int main(int argc, char **argv)
             snprintf(prefix, sizeof prefix, "%s/", argv[i]);
         return ctl_tail(&conn, prefix, json);
     }
+    if (strcmp(noun, "keygen") == 0)
+        return ctl_keygen(i < argc ? argv[i] : NULL);
     if (strcmp(noun, "call") == 0) {
         if (i >= argc || strcmp(argv[i], "--help") == 0) {
             printf("%s", T("Usage: concertctl call OP ['{\"arg\": valeur}']\n", "Usage: concertctl call OP ['{\"arg\": value}']\n"));

@@ -1,0 +1,135 @@
+"""Federation, first part: a node's key pair (concertctl keygen), and its
+federation endpoint, secured with ZeroMQ's CURVE, that lets in only the
+peers the configuration declares. A declared peer receives the node's
+events; an unknown key is refused (its handshake fails, and the node says
+so in its log)."""
+import os
+import stat
+import subprocess
+import tempfile
+import time
+import unittest
+
+import zmq
+from zmq.utils.monitor import recv_monitor_message
+
+from harness import CONCERTCTL, Daemon, recv_event
+
+CTX = zmq.Context.instance()
+
+
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Federation(unittest.TestCase):
+    def setUp(self):
+        self.folder = tempfile.mkdtemp(prefix="concertd-e2e-")
+        r = subprocess.run([CONCERTCTL, "keygen", os.path.join(self.folder, "noeud.key")], capture_output=True,
+                           timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.node_public = r.stdout.decode().strip()
+        self.rqds_public, self.rqds_secret = zmq.curve_keypair()
+        self.port = free_port()
+        config = ("[federation]\nkey_file = noeud.key\nevents = tcp://127.0.0.1:%d\n"
+                  "[peer.rqds]\npublic_key = %s\nendpoint = tcp://127.0.0.1:1\nregions = lanaudiere\n"
+                  % (self.port, self.rqds_public.decode()))
+        self.d = Daemon(folder=self.folder, config=config).start()
+        self.c = self.d.client()
+        self.sockets = []
+
+    def tearDown(self):
+        for s in self.sockets:
+            s.close(0)
+        self.c.close()
+        self.assertEqual(self.d.stop(), 0)
+        self.d.cleanup()
+
+    def peer(self, public, secret):
+        """A SUB socket to the node's federation endpoint, with its own keys, and
+        a monitor to see how the handshake went."""
+        sub = CTX.socket(zmq.SUB)
+        sub.curve_serverkey = self.node_public.encode()
+        sub.curve_publickey = public
+        sub.curve_secretkey = secret
+        sub.setsockopt(zmq.SUBSCRIBE, b"")
+        monitor = sub.get_monitor_socket(zmq.EVENT_HANDSHAKE_SUCCEEDED | zmq.EVENT_HANDSHAKE_FAILED_AUTH |
+                                         zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL | zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL)
+        sub.connect("tcp://127.0.0.1:%d" % self.port)
+        self.sockets += [sub, monitor]
+        return sub, monitor
+
+    @staticmethod
+    def handshake(monitor):
+        if not monitor.poll(10000):
+            raise TimeoutError("no handshake")
+        event = recv_monitor_message(monitor)["event"]
+        return event
+
+    def test_the_key_file_is_the_owners_alone_and_never_replaced(self):
+        path = os.path.join(self.folder, "noeud.key")
+        self.assertEqual(stat.S_IMODE(os.stat(path).st_mode), 0o600)
+        with open(path) as f:
+            text = f.read()
+        self.assertIn("public = %s\n" % self.node_public, text)
+        self.assertEqual(len(self.node_public), 40)
+        r = subprocess.run([CONCERTCTL, "keygen", path], capture_output=True, timeout=30)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("existe déjà", r.stderr.decode())
+        with open(path) as f:
+            self.assertEqual(f.read(), text)
+
+    def test_a_declared_peer_receives_the_events(self):
+        sub, monitor = self.peer(self.rqds_public, self.rqds_secret)
+        self.assertEqual(self.handshake(monitor), zmq.EVENT_HANDSHAKE_SUCCEEDED)
+        # Subscriptions take effect asynchronously: touch until an event comes.
+        self.c.ok("region.create", id="lanaudiere", name="Lanaudière")
+        for _ in range(200):
+            self.c.ok("region.update", id="lanaudiere")
+            if sub.poll(50):
+                break
+        topic, event = recv_event(sub)
+        self.assertTrue(topic.startswith("lanaudiere/region."))
+        self.assertEqual((event["origin"], event["region"]), ("test", "lanaudiere"))
+        self.assertIn("fédération : rqds", self.d.log_text())
+
+    def test_an_unknown_key_is_refused_and_logged(self):
+        public, secret = zmq.curve_keypair()
+        sub, monitor = self.peer(public, secret)
+        self.assertEqual(self.handshake(monitor), zmq.EVENT_HANDSHAKE_FAILED_AUTH)
+        deadline = time.monotonic() + 10
+        while public.decode() not in self.d.log_text() and time.monotonic() < deadline:
+            self.c.ok("node.info")
+        self.assertIn("connexion refusée", self.d.log_text())
+        self.assertIn("clé publique inconnue %s" % public.decode(), self.d.log_text())
+        # A client that does not speak CURVE at all gets nothing either.
+        plain = CTX.socket(zmq.SUB)
+        plain.setsockopt(zmq.SUBSCRIBE, b"")
+        plain_monitor = plain.get_monitor_socket(zmq.EVENT_HANDSHAKE_SUCCEEDED | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                                                 zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL | zmq.EVENT_DISCONNECTED)
+        plain.connect("tcp://127.0.0.1:%d" % self.port)
+        self.sockets += [plain, plain_monitor]
+        self.assertNotEqual(self.handshake(plain_monitor), zmq.EVENT_HANDSHAKE_SUCCEEDED)
+
+    def test_a_missing_key_file_stops_the_start_with_words(self):
+        self.c.close()
+        self.assertEqual(self.d.stop(), 0)
+        os.unlink(os.path.join(self.folder, "noeud.key"))
+        d = Daemon(folder=self.folder, config=open(self.d.config).read())
+        d.start(wait=False)
+        code = d.proc.wait(30)
+        d.log.close()
+        d.proc = None
+        self.assertNotEqual(code, 0)
+        self.assertIn("concertctl keygen FICHIER", d.log_text())
+        subprocess.run([CONCERTCTL, "keygen", os.path.join(self.folder, "noeud.key")], check=True, capture_output=True,
+                       timeout=30)
+        self.d.start()
+        self.c = self.d.client()
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
