@@ -206,9 +206,9 @@ static int on_entry(void *user, const char *section, const char *name, const cha
              p = strtok_r(NULL, ", \t", &save))
             rc = cn_config_add_plugin(cfg, p);
     } else if ((strncmp(section, "plugin.", 7) == 0 && section[7]) || IS("federation", "key_file") ||
-               IS("federation", "events") || (strncmp(section, "peer.", 5) == 0 && section[5] &&
+               IS("federation", "events") || IS("federation", "sync") || (strncmp(section, "peer.", 5) == 0 && section[5] &&
                                               (!strcmp(name, "public_key") || !strcmp(name, "endpoint") ||
-                                               !strcmp(name, "regions")))) {
+                                               !strcmp(name, "sync") || !strcmp(name, "regions")))) {
         /* Plugin, federation and peer settings are kept as they are read
          * (federation.c and the plugins look them up). One named …_dir,
          * …_file or …_path is a path: a relative one is taken from this

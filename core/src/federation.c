@@ -25,7 +25,7 @@ typedef struct {
 } peer;
 
 struct cn_federation {
-    void *zap, *pub;
+    void *zap, *pub, *sync;
     cn_zwatch *zap_watch;
     peer *peers;
     size_t npeers;
@@ -154,6 +154,32 @@ static void on_zap(cn_zwatch *w, void *sock, void *arg)
     }
 }
 
+/* A socket of type bound at endpoint, CURVE server with this node's secret
+ * key, its handshakes checked by the ZAP handler. NULL with err filled. */
+static void *curve_server(void *zctx, int type, const char *endpoint, const char *secret_key, const char *name,
+                          char *err, size_t errcap)
+{
+    void *s = zmq_socket(zctx, type);
+    int linger = 1000, on = 1;
+    int64_t max = 1 << 20;
+    if (!s || zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger) != 0 ||
+        zmq_setsockopt(s, ZMQ_CURVE_SERVER, &on, sizeof on) != 0 ||
+        zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, secret_key, 40) != 0 ||
+        zmq_setsockopt(s, ZMQ_ZAP_DOMAIN, "concertd", 8) != 0 ||
+        (type == ZMQ_ROUTER && zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &max, sizeof max) != 0)) {
+        snprintf(err, errcap, "fédération : socket CURVE : %s (ZeroMQ sans libsodium ?)", zmq_strerror(zmq_errno()));
+        if (s)
+            zmq_close(s);
+        return NULL;
+    }
+    if (zmq_bind(s, endpoint) != 0) {
+        snprintf(err, errcap, "[federation] %s = %s : %s", name, endpoint, zmq_strerror(zmq_errno()));
+        zmq_close(s);
+        return NULL;
+    }
+    return s;
+}
+
 int cn_federation_open(cn_federation **out, uv_loop_t *loop, void *zctx, const cn_config *cfg, char *err,
                        size_t errcap)
 {
@@ -179,7 +205,7 @@ int cn_federation_open(cn_federation **out, uv_loop_t *loop, void *zctx, const c
         cn_federation_close(&fed);
         return -1;
     }
-    int linger = 0, on = 1;
+    int linger = 0;
     /* The ZAP handler first: a CURVE socket bound before it would let
      * everyone in. */
     fed->zap = zmq_socket(zctx, ZMQ_REP);
@@ -189,27 +215,27 @@ int cn_federation_open(cn_federation **out, uv_loop_t *loop, void *zctx, const c
         cn_federation_close(&fed);
         return -1;
     }
-    fed->pub = zmq_socket(zctx, ZMQ_PUB);
-    linger = 1000;
-    if (!fed->pub || zmq_setsockopt(fed->pub, ZMQ_LINGER, &linger, sizeof linger) != 0 ||
-        zmq_setsockopt(fed->pub, ZMQ_CURVE_SERVER, &on, sizeof on) != 0 ||
-        zmq_setsockopt(fed->pub, ZMQ_CURVE_SECRETKEY, secret_key, 40) != 0 ||
-        zmq_setsockopt(fed->pub, ZMQ_ZAP_DOMAIN, "concertd", 8) != 0) {
-        snprintf(err, errcap, "fédération : socket CURVE : %s (ZeroMQ sans libsodium ?)", zmq_strerror(zmq_errno()));
+    const char *sync = cn_config_setting(cfg, "federation", "sync");
+    if (!sync) {
+        snprintf(err, errcap, "[federation] sync : l'adresse où les pairs rattrapent les événements manqués"
+                              " (ex. tcp://0.0.0.0:7421)");
         cn_federation_close(&fed);
         return -1;
     }
-    if (zmq_bind(fed->pub, events) != 0) {
-        snprintf(err, errcap, "[federation] events = %s : %s", events, zmq_strerror(zmq_errno()));
+    if (!(fed->pub = curve_server(zctx, ZMQ_PUB, events, secret_key, "events", err, errcap)) ||
+        !(fed->sync = curve_server(zctx, ZMQ_ROUTER, sync, secret_key, "sync", err, errcap))) {
         cn_federation_close(&fed);
         return -1;
     }
-    cn_info("fédération : événements pour %zu pair(s) sur %s, clé publique %s", fed->npeers, events, public_key);
+    cn_info("fédération : événements pour %zu pair(s) sur %s, rattrapage sur %s, clé publique %s", fed->npeers, events,
+            sync, public_key);
     *out = fed;
     return 0;
 }
 
 void *cn_federation_pub(cn_federation *fed) { return fed ? fed->pub : NULL; }
+
+void *cn_federation_sync(cn_federation *fed) { return fed ? fed->sync : NULL; }
 
 void cn_federation_close(cn_federation **fedp)
 {
@@ -218,6 +244,8 @@ void cn_federation_close(cn_federation **fedp)
     cn_federation *fed = *fedp;
     if (fed->pub)
         zmq_close(fed->pub);
+    if (fed->sync)
+        zmq_close(fed->sync);
     cn_zwatch_destroy(&fed->zap_watch);
     if (fed->zap)
         zmq_close(fed->zap);

@@ -1,7 +1,8 @@
 /* federation.h: the node's endpoint for peer nodes, secured with ZeroMQ's
  * CURVE: this node's key pair (made by `concertctl keygen FILE`, named by
  * [federation] key_file), a PUB socket where peers receive this node's
- * events ([federation] events), and a ZAP handler that lets in only the
+ * events ([federation] events), a ROUTER where they catch up with
+ * events.since ([federation] sync), and a ZAP handler that lets in only the
  * public keys of the peers the configuration declares ([peer.NAME]
  * public_key), refusing and logging any other.
  *
@@ -24,6 +25,10 @@ int cn_federation_open(cn_federation **out, uv_loop_t *loop, void *zctx, const c
 
 /* The PUB socket peers subscribe to (CURVE server). */
 void *cn_federation_pub(cn_federation *fed);
+
+/* The ROUTER socket where peers ask events.since to catch up ([federation]
+ * sync; CURVE server, the same ZAP check). The server answers on it. */
+void *cn_federation_sync(cn_federation *fed);
 
 /* Closes the sockets and the ZAP handler; nulls *fedp; safe on NULL. */
 void cn_federation_close(cn_federation **fedp);

@@ -2,9 +2,11 @@
 #include "server.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <msgpack.h>
 #include <zmq.h>
 
 #include "evlog.h"
@@ -17,7 +19,7 @@
 
 struct cn_server {
     void *zctx, *router, *pub;
-    cn_zwatch *watch;
+    cn_zwatch *watch, *sync_watch;
     cn_federation *fed; /* peers' endpoint, NULL without [federation] */
     cn_core *core;
     cn_host *host;
@@ -70,8 +72,26 @@ static int envelope_frames(const request *rq)
     return rq->total >= 3 && zmq_msg_size((zmq_msg_t *)&rq->frames[1]) == 0 ? 2 : 1;
 }
 
-/* Fills the reply of one request. */
-static void handle(cn_server *srv, request *rq)
+/* Whether a request frame asks for events.since, the one op peers may
+ * call on the federation's sync endpoint. */
+static bool is_events_since(const char *frame, size_t len)
+{
+    msgpack_unpacked u;
+    msgpack_unpacked_init(&u);
+    bool yes = false;
+    if (msgpack_unpack_next(&u, frame, len, NULL) == MSGPACK_UNPACK_SUCCESS && u.data.type == MSGPACK_OBJECT_MAP)
+        for (uint32_t i = 0; i < u.data.via.map.size; i++) {
+            const msgpack_object_kv *kv = &u.data.via.map.ptr[i];
+            if (kv->key.type == MSGPACK_OBJECT_STR && kv->key.via.str.size == 2 && !memcmp(kv->key.via.str.ptr, "op", 2))
+                yes = kv->val.type == MSGPACK_OBJECT_STR && kv->val.via.str.size == 12 &&
+                      !memcmp(kv->val.via.str.ptr, "events.since", 12);
+        }
+    msgpack_unpacked_destroy(&u);
+    return yes;
+}
+
+/* Fills the reply of one request (from a peer: events.since only). */
+static void handle(cn_server *srv, request *rq, bool peer)
 {
     int payload_at = envelope_frames(rq);
     rq->envelope = payload_at;
@@ -82,16 +102,21 @@ static void handle(cn_server *srv, request *rq)
         return;
     }
     zmq_msg_t *payload = &rq->frames[payload_at];
+    if (peer && !is_events_since(zmq_msg_data(payload), zmq_msg_size(payload))) {
+        cn_reply_init_error(&rq->reply, "forbidden",
+                            L("un pair ne peut que relire les événements (events.since)",
+                              "a peer may only replay events (events.since)"));
+        return;
+    }
     cn_core_handle(srv->core, zmq_msg_data(payload), zmq_msg_size(payload), &rq->reply);
 }
 
-static void send_reply(cn_server *srv, request *rq)
+static void send_reply(void *sock, request *rq)
 {
     for (int i = 0; i < rq->envelope; i++)
-        if (zmq_send(srv->router, zmq_msg_data(&rq->frames[i]), zmq_msg_size(&rq->frames[i]),
-                     ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+        if (zmq_send(sock, zmq_msg_data(&rq->frames[i]), zmq_msg_size(&rq->frames[i]), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
             goto dropped;
-    if (zmq_send(srv->router, rq->reply.buf.data, rq->reply.buf.size, ZMQ_DONTWAIT) >= 0)
+    if (zmq_send(sock, rq->reply.buf.data, rq->reply.buf.size, ZMQ_DONTWAIT) >= 0)
         return;
 dropped:
     /* The client has gone (ROUTER drops replies to unknown peers) or is not
@@ -101,18 +126,19 @@ dropped:
 
 /* One batch: read what is queued (bounded), handle it in one transaction,
  * commit once, then reply. Leftovers are seen at the next loop iteration. */
-static void process_batch(cn_server *srv)
+static void process_batch(cn_server *srv, void *sock)
 {
     static request batch[CN_BATCH_MAX];
+    bool peer = sock != srv->router; /* the federation's sync endpoint */
     int n = 0;
-    while (n < CN_BATCH_MAX && read_request(srv->router, &batch[n]) == 0)
+    while (n < CN_BATCH_MAX && read_request(sock, &batch[n]) == 0)
         n++;
     if (n == 0)
         return;
     bool began = cn_core_batch_begin(srv->core) == 0;
     for (int i = 0; i < n; i++) {
         if (began) {
-            handle(srv, &batch[i]);
+            handle(srv, &batch[i], peer);
         } else {
             batch[i].has_reply = true;
             batch[i].envelope = envelope_frames(&batch[i]);
@@ -125,7 +151,7 @@ static void process_batch(cn_server *srv)
             if (batch[i].reply.ok)
                 cn_core_unavailable(srv->core, &batch[i].reply);
     for (int i = 0; i < n; i++) {
-        send_reply(srv, &batch[i]);
+        send_reply(sock, &batch[i]);
         request_close(&batch[i]);
     }
     /* Replies first: plugins react to what is committed, after the clients know. */
@@ -135,8 +161,7 @@ static void process_batch(cn_server *srv)
 static void on_readable(cn_zwatch *w, void *sock, void *arg)
 {
     (void)w;
-    (void)sock;
-    process_batch(arg);
+    process_batch(arg, sock);
 }
 
 static void *bind_socket(cn_server *srv, int type, const char *endpoint, long maxmsg, char *err, size_t errcap)
@@ -184,8 +209,12 @@ cn_server *cn_server_new(uv_loop_t *loop, cn_core *core, cn_host *host, const cn
         srv->pub = bind_socket(srv, ZMQ_PUB, cfg->event_endpoint, 0, err, errcap);
     if (srv->pub && cn_federation_open(&srv->fed, loop, srv->zctx, cfg, err, errcap) == 0)
         srv->watch = cn_zwatch_new(loop, srv->router, on_readable, srv);
-    if (srv->fed)
+    if (srv->fed) {
         cn_evlog_set_mirror(cn_core_evlog(core), cn_federation_pub(srv->fed));
+        srv->sync_watch = cn_zwatch_new(loop, cn_federation_sync(srv->fed), on_readable, srv);
+        if (!srv->sync_watch)
+            cn_zwatch_destroy(&srv->watch);
+    }
     if (!srv->watch) {
         if (srv->pub && !err[0])
             snprintf(err, errcap, "surveillance du socket de commandes impossible");
@@ -204,9 +233,10 @@ void cn_server_destroy(cn_server **srvp)
     cn_server *srv = *srvp;
     if (srv->watch) {
         /* Requests already received are answered before we go. */
-        process_batch(srv);
+        process_batch(srv, srv->router);
         cn_zwatch_destroy(&srv->watch);
     }
+    cn_zwatch_destroy(&srv->sync_watch);
     if (srv->fed)
         cn_evlog_set_mirror(cn_core_evlog(srv->core), NULL);
     cn_federation_close(&srv->fed);

@@ -10,6 +10,7 @@ import tempfile
 import time
 import unittest
 
+import msgpack
 import zmq
 from zmq.utils.monitor import recv_monitor_message
 
@@ -33,10 +34,10 @@ class Federation(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.node_public = r.stdout.decode().strip()
         self.rqds_public, self.rqds_secret = zmq.curve_keypair()
-        self.port = free_port()
-        config = ("[federation]\nkey_file = noeud.key\nevents = tcp://127.0.0.1:%d\n"
+        self.port, self.sync_port = free_port(), free_port()
+        config = ("[federation]\nkey_file = noeud.key\nevents = tcp://127.0.0.1:%d\nsync = tcp://127.0.0.1:%d\n"
                   "[peer.rqds]\npublic_key = %s\nendpoint = tcp://127.0.0.1:1\nregions = lanaudiere\n"
-                  % (self.port, self.rqds_public.decode()))
+                  % (self.port, self.sync_port, self.rqds_public.decode()))
         self.d = Daemon(folder=self.folder, config=config).start()
         self.c = self.d.client()
         self.sockets = []
@@ -61,6 +62,40 @@ class Federation(unittest.TestCase):
         sub.connect("tcp://127.0.0.1:%d" % self.port)
         self.sockets += [sub, monitor]
         return sub, monitor
+
+    def sync_client(self, public, secret):
+        dealer = CTX.socket(zmq.DEALER)
+        dealer.curve_serverkey = self.node_public.encode()
+        dealer.curve_publickey = public
+        dealer.curve_secretkey = secret
+        dealer.linger = 0
+        monitor = dealer.get_monitor_socket(zmq.EVENT_HANDSHAKE_SUCCEEDED | zmq.EVENT_HANDSHAKE_FAILED_AUTH)
+        dealer.connect("tcp://127.0.0.1:%d" % self.sync_port)
+        self.sockets += [dealer, monitor]
+        return dealer, monitor
+
+    @staticmethod
+    def ask(dealer, op, **args):
+        dealer.send(msgpack.packb({"v": 1, "id": 1, "op": op, "args": args}))
+        if not dealer.poll(10000):
+            raise TimeoutError("no reply to %s" % op)
+        return msgpack.unpackb(dealer.recv(), raw=False)
+
+    def test_a_peer_catches_up_through_the_sync_endpoint_and_may_do_nothing_else(self):
+        self.c.ok("region.create", id="lanaudiere", name="Lanaudière")
+        self.c.ok("region.update", id="lanaudiere", name="Lanaudière (TPDSL)")
+        dealer, monitor = self.sync_client(self.rqds_public, self.rqds_secret)
+        self.assertEqual(self.handshake(monitor), zmq.EVENT_HANDSHAKE_SUCCEEDED)
+        reply = self.ask(dealer, "events.since", since=0)
+        self.assertTrue(reply["ok"], reply)
+        events = reply["result"]["events"]
+        self.assertEqual([e["type"] for e in events], ["region.created", "region.updated"])
+        self.assertEqual([e["seq"] for e in events], [1, 2])
+        reply = self.ask(dealer, "region.create", id="mauricie", name="Mauricie")
+        self.assertEqual((reply["ok"], reply["error"]["code"]), (False, "forbidden"))
+        self.assertEqual([r["id"] for r in self.c.ok("region.list")], ["lanaudiere"])
+        stranger, monitor = self.sync_client(*zmq.curve_keypair())
+        self.assertEqual(self.handshake(monitor), zmq.EVENT_HANDSHAKE_FAILED_AUTH)
 
     @staticmethod
     def handshake(monitor):
