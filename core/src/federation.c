@@ -14,6 +14,7 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "follow.h"
 #include "log.h"
 #include "zwatch.h"
 
@@ -27,6 +28,7 @@ typedef struct {
 struct cn_federation {
     void *zap, *pub, *sync;
     cn_zwatch *zap_watch;
+    cn_follow *follow;
     peer *peers;
     size_t npeers;
 };
@@ -180,8 +182,8 @@ static void *curve_server(void *zctx, int type, const char *endpoint, const char
     return s;
 }
 
-int cn_federation_open(cn_federation **out, uv_loop_t *loop, void *zctx, const cn_config *cfg, char *err,
-                       size_t errcap)
+int cn_federation_open(cn_federation **out, uv_loop_t *loop, void *zctx, cn_core *core, void *local_pub,
+                       const cn_config *cfg, char *err, size_t errcap)
 {
     *out = NULL;
     const char *key_file = cn_config_setting(cfg, "federation", "key_file");
@@ -229,6 +231,10 @@ int cn_federation_open(cn_federation **out, uv_loop_t *loop, void *zctx, const c
     }
     cn_info("fédération : événements pour %zu pair(s) sur %s, rattrapage sur %s, clé publique %s", fed->npeers, events,
             sync, public_key);
+    if (cn_follow_start(&fed->follow, loop, zctx, core, local_pub, cfg, public_key, secret_key, err, errcap) != 0) {
+        cn_federation_close(&fed);
+        return -1;
+    }
     *out = fed;
     return 0;
 }
@@ -242,6 +248,7 @@ void cn_federation_close(cn_federation **fedp)
     if (!fedp || !*fedp)
         return;
     cn_federation *fed = *fedp;
+    cn_follow_stop(&fed->follow);
     if (fed->pub)
         zmq_close(fed->pub);
     if (fed->sync)

@@ -4,7 +4,8 @@
  * events ([federation] events), a ROUTER where they catch up with
  * events.since ([federation] sync), and a ZAP handler that lets in only the
  * public keys of the peers the configuration declares ([peer.NAME]
- * public_key), refusing and logging any other.
+ * public_key), refusing and logging any other. It also follows the peers
+ * that have an endpoint (follow.h).
  *
  * Owner: the server; the ZeroMQ context is the server's. */
 #ifndef CN_FEDERATION_H
@@ -14,14 +15,15 @@
 #include <uv.h>
 
 #include "config.h"
+#include "core.h"
 
 typedef struct cn_federation cn_federation;
 
 /* Opens the federation endpoint when the configuration has a [federation]
  * section: *out is then the federation, else NULL (not an error). Returns
  * 0, or -1 with a message a person can act on in err. */
-int cn_federation_open(cn_federation **out, uv_loop_t *loop, void *zctx, const cn_config *cfg, char *err,
-                       size_t errcap);
+int cn_federation_open(cn_federation **out, uv_loop_t *loop, void *zctx, cn_core *core, void *local_pub,
+                       const cn_config *cfg, char *err, size_t errcap);
 
 /* The PUB socket peers subscribe to (CURVE server). */
 void *cn_federation_pub(cn_federation *fed);

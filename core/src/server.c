@@ -207,7 +207,7 @@ cn_server *cn_server_new(uv_loop_t *loop, cn_core *core, cn_host *host, const cn
     srv->router = bind_socket(srv, ZMQ_ROUTER, cfg->command_endpoint, cfg->max_message_size, err, errcap);
     if (srv->router)
         srv->pub = bind_socket(srv, ZMQ_PUB, cfg->event_endpoint, 0, err, errcap);
-    if (srv->pub && cn_federation_open(&srv->fed, loop, srv->zctx, cfg, err, errcap) == 0)
+    if (srv->pub && cn_federation_open(&srv->fed, loop, srv->zctx, core, srv->pub, cfg, err, errcap) == 0)
         srv->watch = cn_zwatch_new(loop, srv->router, on_readable, srv);
     if (srv->fed) {
         cn_evlog_set_mirror(cn_core_evlog(core), cn_federation_pub(srv->fed));

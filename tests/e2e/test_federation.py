@@ -4,6 +4,7 @@ peers the configuration declares. A declared peer receives the node's
 events; an unknown key is refused (its handshake fails, and the node says
 so in its log)."""
 import os
+import shutil
 import stat
 import subprocess
 import tempfile
@@ -14,7 +15,7 @@ import msgpack
 import zmq
 from zmq.utils.monitor import recv_monitor_message
 
-from harness import CONCERTCTL, Daemon, recv_event
+from harness import CONCERTCTL, Daemon, recv_event, subscriber
 
 CTX = zmq.Context.instance()
 
@@ -36,7 +37,7 @@ class Federation(unittest.TestCase):
         self.rqds_public, self.rqds_secret = zmq.curve_keypair()
         self.port, self.sync_port = free_port(), free_port()
         config = ("[federation]\nkey_file = noeud.key\nevents = tcp://127.0.0.1:%d\nsync = tcp://127.0.0.1:%d\n"
-                  "[peer.rqds]\npublic_key = %s\nendpoint = tcp://127.0.0.1:1\nregions = lanaudiere\n"
+                  "[peer.rqds]\npublic_key = %s\n"
                   % (self.port, self.sync_port, self.rqds_public.decode()))
         self.d = Daemon(folder=self.folder, config=config).start()
         self.c = self.d.client()
@@ -164,6 +165,107 @@ class Federation(unittest.TestCase):
                        timeout=30)
         self.d.start()
         self.c = self.d.client()
+
+
+class Following(unittest.TestCase):
+    """A regional node and the national network's node on loopback: the
+    national one follows the regional one (its region only)."""
+
+    def keygen(self, folder, name):
+        r = subprocess.run([CONCERTCTL, "keygen", os.path.join(folder, name)], capture_output=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return r.stdout.decode().strip()
+
+    def setUp(self):
+        self.regional_folder = tempfile.mkdtemp(prefix="concertd-e2e-")
+        self.national_folder = tempfile.mkdtemp(prefix="concertd-e2e-")
+        regional_key = self.keygen(self.regional_folder, "noeud.key")
+        national_key = self.keygen(self.national_folder, "noeud.key")
+        ports = [free_port() for _ in range(4)]
+        self.regional = Daemon(node_id="tpdsl", folder=self.regional_folder, config=(
+            "[federation]\nkey_file = noeud.key\nevents = tcp://127.0.0.1:%d\nsync = tcp://127.0.0.1:%d\n"
+            "[peer.rqds]\npublic_key = %s\n" % (ports[0], ports[1], national_key))).start()
+        self.national_config = (
+            "[federation]\nkey_file = noeud.key\nevents = tcp://127.0.0.1:%d\nsync = tcp://127.0.0.1:%d\n"
+            "[peer.tpdsl]\npublic_key = %s\nendpoint = tcp://127.0.0.1:%d\nsync = tcp://127.0.0.1:%d\n"
+            "regions = lanaudiere\n" % (ports[2], ports[3], regional_key, ports[0], ports[1]))
+        self.national = Daemon(node_id="rqds", folder=self.national_folder, config=self.national_config).start()
+        self.r = self.regional.client()
+        self.n = self.national.client()
+
+    def tearDown(self):
+        self.r.close()
+        self.n.close()
+        for d in (self.regional, self.national):
+            if d.proc:
+                self.assertEqual(d.stop(), 0)
+            d.cleanup()
+
+    def mirrored(self, count):
+        """The regional node's events on the national node, once there are count of them."""
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            events = self.n.ok("events.since", origin="tpdsl", since=0)["events"]
+            if len(events) >= count:
+                return events
+            self.n.ok("node.info")
+        self.fail("%d events mirrored, %d expected: %r" % (len(events), count,
+                                                           self.n.ok("federation.status")))
+
+    def own(self):
+        return self.r.ok("events.since", since=0, limit=10000)["events"]
+
+    def test_changes_on_the_regional_node_appear_in_order_exactly_once(self):
+        self.r.ok("region.create", id="lanaudiere", name="Lanaudière")
+        for i in range(20):
+            self.r.ok("region.update", id="lanaudiere", name="Lanaudière %d" % i)
+        mirrored = self.mirrored(21)
+        self.assertEqual([(e["seq"], e["type"], e["data"]) for e in mirrored],
+                         [(e["seq"], e["type"], e["data"]) for e in self.own()])
+        status = self.n.ok("federation.status")[0]
+        self.assertEqual((status["peer"], status["last_seq"], status["refused"]), ("tpdsl", 21, 0))
+        # Re-published on the national node's own bus, with their origin.
+        sub = subscriber(self.national.events, "lanaudiere/")
+        for _ in range(200):
+            self.r.ok("region.update", id="lanaudiere", name="Lanaudière (TPDSL)")
+            if sub.poll(50):
+                break
+        topic, event = recv_event(sub)
+        sub.close()
+        self.assertEqual((topic, event["origin"]), ("lanaudiere/region.updated", "tpdsl"))
+
+    def test_a_follower_down_catches_up_and_a_wiped_one_from_zero(self):
+        self.r.ok("region.create", id="lanaudiere", name="Lanaudière")
+        self.mirrored(1)
+        self.national.kill()
+        for i in range(30):
+            self.r.ok("region.update", id="lanaudiere", name="Lanaudière %d" % i)
+        self.national.start()
+        self.n.close()
+        self.n = self.national.client()
+        mirrored = self.mirrored(31)
+        self.assertEqual([e["seq"] for e in mirrored], list(range(1, 32)))
+        # Wiped: everything again, from zero.
+        self.assertEqual(self.national.stop(), 0)
+        shutil.rmtree(self.national.data)
+        self.national.start()
+        self.n.close()
+        self.n = self.national.client()
+        self.assertEqual([e["seq"] for e in self.mirrored(31)], list(range(1, 32)))
+
+    def test_a_region_the_peer_does_not_own_is_refused(self):
+        self.r.ok("region.create", id="lanaudiere", name="Lanaudière")
+        self.r.ok("region.create", id="mauricie", name="Mauricie")
+        self.r.ok("region.update", id="lanaudiere", name="Lanaudière (TPDSL)")
+        mirrored = self.mirrored(2)
+        deadline = time.monotonic() + 10
+        while self.n.ok("federation.status")[0]["last_seq"] < 3 and time.monotonic() < deadline:
+            self.n.ok("node.info")
+        self.assertEqual([(e["seq"], e["region"]) for e in self.n.ok("events.since", origin="tpdsl")["events"]],
+                         [(1, "lanaudiere"), (3, "lanaudiere")])
+        self.assertEqual(self.n.ok("federation.status")[0]["refused"], 1)
+        self.assertIn("a publié pour la région mauricie, qui n'est pas à lui", self.national.log_text())
+        self.assertNotIn("mauricie", [r["id"] for r in self.n.ok("region.list")])
 
 
 if __name__ == "__main__":
