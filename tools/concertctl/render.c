@@ -618,6 +618,17 @@ void ctl_render(const char *op, const msgpack_object *r, bool json)
                                       {"place", "Lieu", "Place", 30, false},
                                       {"id", "Id", "Id", 5, false}};
         table(r, cols, COUNT(cols));
+    } else if (strcmp(op, "federation.status") == 0) {
+        static const column cols[] = {{"peer", "Pair", "Peer", 14, false},
+                                      {"regions", "Régions", "Regions", 20, false},
+                                      {"last_seq", "Dernier n°", "Last seq", 10, false},
+                                      {"received", "Reçus", "Received", 8, false},
+                                      {"refused", "Refusés", "Refused", 8, false},
+                                      {"seconds_since_contact", "Contact (s)", "Contact (s)", 11, false},
+                                      {"catching_up", "Rattrapage", "Catching up", 10, false},
+                                      {"last_error", "Dernière erreur", "Last error", 50, false},
+                                      {"endpoint", "Adresse", "Endpoint", 30, false}};
+        table(r, cols, COUNT(cols));
     } else if (strcmp(op, "adhesion.list") == 0) {
         static const column cols[] = {{"id", "Id", "Id", 4, false},
                                       {"state", "État", "State", 10, false},

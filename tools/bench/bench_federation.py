@@ -1,0 +1,147 @@
+#!/usr/bin/python3
+"""Federation speed: a regional node and a national node following it, on
+loopback with CURVE. Measures, in the same run:
+  - catch-up: the regional node holds N events; a national node started
+    from an empty database replays them from the regional node's sync
+    endpoint and stores them (events/s), against the baseline of a plain
+    client paging the same events with events.since (no CURVE, nothing
+    stored);
+  - steady-state lag: from a change acknowledged on the regional node to
+    the event published on the national node's own bus (p50/p99 ms).
+Not a test: it prints figures for tools/PERFORMANCE.md.
+
+  /usr/bin/python3 tools/bench/bench_federation.py [BUILD_DIR]      (default: build)
+"""
+import os
+import platform
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import msgpack
+import zmq
+
+BUILD = sys.argv[1] if len(sys.argv) > 1 else "build"
+EVENTS = 5000
+CTX = zmq.Context.instance()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Node:
+    def __init__(self, folder, node_id, config):
+        self.folder = folder
+        with open(os.path.join(folder, "concertd.conf"), "w") as f:
+            f.write(config)
+        self.cmd = "ipc://%s/cmd" % folder
+        self.ev = "ipc://%s/ev" % folder
+        self.proc = subprocess.Popen([os.path.join(BUILD, "core", "concertd"), "--config",
+                                      os.path.join(folder, "concertd.conf"), "--data-dir", folder + "/data",
+                                      "--command-endpoint", self.cmd, "--event-endpoint", self.ev, "--node-id",
+                                      node_id, "--no-demo", "--log-level", "warn"])
+        self.sock = CTX.socket(zmq.DEALER)
+        self.sock.linger = 0
+        self.sock.connect(self.cmd)
+        for _ in range(100):
+            self.sock.send(msgpack.packb({"v": 1, "id": 0, "op": "node.info"}))
+            if self.sock.poll(100):
+                self.sock.recv()
+                break
+
+    next_id = 1
+
+    def call(self, op, **args):
+        Node.next_id += 1
+        self.sock.send(msgpack.packb({"v": 1, "id": Node.next_id, "op": op, "args": args}))
+        reply = msgpack.unpackb(self.sock.recv(), raw=False)
+        while reply.get("id") != Node.next_id:  # late answers to the start-up probes
+            reply = msgpack.unpackb(self.sock.recv(), raw=False)
+        if not reply["ok"]:
+            raise RuntimeError("%s: %r" % (op, reply))
+        return reply["result"]
+
+    def stop(self):
+        self.sock.close()
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(30)
+
+
+def keygen(folder):
+    r = subprocess.run([os.path.join(BUILD, "tools", "concertctl"), "keygen", os.path.join(folder, "noeud.key")],
+                       capture_output=True, check=True)
+    return r.stdout.decode().strip()
+
+
+def main():
+    rf, nf = tempfile.mkdtemp(prefix="bench-fed-r-"), tempfile.mkdtemp(prefix="bench-fed-n-")
+    try:
+        rkey, nkey = keygen(rf), keygen(nf)
+        ports = [free_port() for _ in range(4)]
+        regional = Node(rf, "tpdsl", "[federation]\nkey_file = noeud.key\nevents = tcp://127.0.0.1:%d\n"
+                        "sync = tcp://127.0.0.1:%d\n[peer.rqds]\npublic_key = %s\n" % (ports[0], ports[1], nkey))
+        regional.call("region.create", id="lanaudiere", name="Lanaudière")
+        for i in range(EVENTS - 1):
+            regional.call("region.update", id="lanaudiere", name="Lanaudière %d" % i)
+        # Baseline: the same events paged by a plain client, nothing stored.
+        t = time.perf_counter()
+        since, got = 0, 0
+        while True:
+            page = regional.call("events.since", since=since, limit=500)
+            got += len(page["events"])
+            since = page["last_seq"]
+            if not page["more"]:
+                break
+        baseline = got / (time.perf_counter() - t)
+        # Catch-up: a national node from an empty database.
+        t = time.perf_counter()
+        national = Node(nf, "rqds", "[federation]\nkey_file = noeud.key\nevents = tcp://127.0.0.1:%d\n"
+                        "sync = tcp://127.0.0.1:%d\n[peer.tpdsl]\npublic_key = %s\nendpoint = tcp://127.0.0.1:%d\n"
+                        "sync = tcp://127.0.0.1:%d\nregions = lanaudiere\n" % (ports[2], ports[3], rkey, ports[0],
+                                                                                ports[1]))
+        while national.call("federation.status")[0]["last_seq"] < EVENTS:
+            pass
+        catch_up = EVENTS / (time.perf_counter() - t)
+        # Steady state: a change on the regional node until it is on the national node's bus.
+        sub = CTX.socket(zmq.SUB)
+        sub.setsockopt(zmq.SUBSCRIBE, b"lanaudiere/")
+        sub.connect(national.ev)
+        for _ in range(200):  # the subscription takes effect asynchronously
+            regional.call("region.update", id="lanaudiere", name="warm-up")
+            if sub.poll(50):
+                break
+        while sub.poll(200):
+            sub.recv_multipart()
+        lags = []
+        for i in range(300):
+            t = time.perf_counter()
+            regional.call("region.update", id="lanaudiere", name="Lanaudière état %d" % i)
+            if not sub.poll(5000):
+                raise RuntimeError("an event never arrived")
+            sub.recv_multipart()
+            lags.append((time.perf_counter() - t) * 1000)
+        sub.close()
+        national.stop()
+        regional.stop()
+    finally:
+        shutil.rmtree(rf, ignore_errors=True)
+        shutil.rmtree(nf, ignore_errors=True)
+    lags.sort()
+    print("machine: %s, %d cores, %s" % (platform.processor() or platform.machine(), os.cpu_count(),
+                                         platform.platform()))
+    print("baseline: events.since paged by a plain client: %.0f events/s" % baseline)
+    print("catch-up from zero over CURVE, stored on the follower: %.0f events/s (%d events)" % (catch_up, EVENTS))
+    print("steady-state lag, change acknowledged -> on the follower's bus: p50 %.2f ms, p99 %.2f ms (%d changes)"
+          % (statistics.median(lags), lags[int(len(lags) * 0.99) - 1], len(lags)))
+
+
+if __name__ == "__main__":
+    main()
