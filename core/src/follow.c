@@ -101,13 +101,7 @@ static int take(follower *f, const msgpack_object *ev, sqlite3_stmt *insert)
                 f->name);
         return 0;
     }
-    if (!region_allowed(f, region)) {
-        f->refused++;
-        snprintf(f->last_error, sizeof f->last_error, "%s n'est pas une région que %s publie : refusé", region, f->name);
-        cn_warn("fédération : %s a publié pour la région %s, qui n'est pas à lui ([peer.%s] regions = %s) : refusé",
-                f->name, region, f->name, f->regions);
-        /* Its seq is taken all the same, so the others after it are not a gap. */
-    }
+    /* Known already (live and replay overlap), or after a gap: nothing else to judge. */
     int64_t s = (int64_t)seq->via.u64;
     if (s <= f->last_seq)
         return 0;
@@ -116,7 +110,11 @@ static int take(follower *f, const msgpack_object *ev, sqlite3_stmt *insert)
         return 2;
     }
     if (!region_allowed(f, region)) {
-        f->last_seq = s;
+        f->refused++;
+        f->last_seq = s; /* its seq is taken all the same: the ones after it are no gap */
+        snprintf(f->last_error, sizeof f->last_error, "%s n'est pas une région que %s publie : refusé", region, f->name);
+        cn_warn("fédération : %s a publié pour la région %s, qui n'est pas à lui ([peer.%s] regions = %s) : refusé",
+                f->name, region, f->name, f->regions);
         return 0;
     }
     msgpack_sbuffer buf;
