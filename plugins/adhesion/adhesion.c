@@ -47,17 +47,6 @@ static const char *const migrations[] = {
     "CREATE TABLE adhesion_pending_notices(region TEXT PRIMARY KEY, last_ms INTEGER NOT NULL);",
 };
 
-void pk_str(msgpack_packer *pk, const char *s) { msgpack_pack_str_with_body(pk, s, strlen(s)); }
-
-void pk_opt(msgpack_packer *pk, const char *key, const char *v)
-{
-    pk_str(pk, key);
-    if (v && *v)
-        pk_str(pk, v);
-    else
-        msgpack_pack_nil(pk);
-}
-
 static void col(sqlite3_stmt *st, int i, char *out, size_t cap)
 {
     const unsigned char *v = sqlite3_column_text(st, i);
@@ -132,8 +121,8 @@ static int64_t indicator_by_name(cd_host *h, const char *region)
     msgpack_packer pk;
     msgpack_packer_init(&pk, &a, msgpack_sbuffer_write);
     msgpack_pack_map(&pk, 1);
-    pk_str(&pk, keys[0]);
-    pk_str(&pk, region);
+    cd_pack_str(&pk, keys[0]);
+    cd_pack_str(&pk, region);
     char err[256];
     int64_t id = 0;
     if (api->call(h, "indicator.list", a.data, a.size, &out, err, sizeof err) == 0) {
@@ -164,12 +153,12 @@ static int record(cd_host *h, int64_t indicator, int64_t value, const char *note
     msgpack_packer pk;
     msgpack_packer_init(&pk, &a, msgpack_sbuffer_write);
     msgpack_pack_map(&pk, 3);
-    pk_str(&pk, "id");
+    cd_pack_str(&pk, "id");
     msgpack_pack_int64(&pk, indicator);
-    pk_str(&pk, "value");
+    cd_pack_str(&pk, "value");
     msgpack_pack_int64(&pk, value);
-    pk_str(&pk, "note");
-    pk_str(&pk, note);
+    cd_pack_str(&pk, "note");
+    cd_pack_str(&pk, note);
     char err[512];
     int rc = api->call(h, "indicator.record", a.data, a.size, &out, err, sizeof err);
     if (rc != 0)
@@ -238,15 +227,15 @@ static int pack_policy(cd_req *req, cd_host *h, const char *region)
     int64_t members = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
         msgpack_pack_map(&rp, 5);
-        pk_opt(&rp, "id", (const char *)sqlite3_column_text(st, 0));
-        pk_opt(&rp, "name", (const char *)sqlite3_column_text(st, 1));
-        pk_opt(&rp, "decision", (const char *)sqlite3_column_text(st, 2));
-        pk_str(&rp, "indicator");
+        cd_pack_opt(&rp, "id", (const char *)sqlite3_column_text(st, 0));
+        cd_pack_opt(&rp, "name", (const char *)sqlite3_column_text(st, 1));
+        cd_pack_opt(&rp, "decision", (const char *)sqlite3_column_text(st, 2));
+        cd_pack_str(&rp, "indicator");
         if (sqlite3_column_type(st, 3) == SQLITE_NULL)
             msgpack_pack_nil(&rp);
         else
             msgpack_pack_int64(&rp, sqlite3_column_int64(st, 3));
-        pk_str(&rp, "members");
+        cd_pack_str(&rp, "members");
         msgpack_pack_int64(&rp, sqlite3_column_int64(st, 4));
         members += sqlite3_column_int64(st, 4);
         n++;
@@ -254,25 +243,25 @@ static int pack_policy(cd_req *req, cd_host *h, const char *region)
     sqlite3_finalize(st);
     msgpack_packer *pk = api->req_result(req);
     msgpack_pack_map(pk, 7);
-    pk_opt(pk, "region", region);
-    pk_opt(pk, "charter", p.charter);
-    pk_str(pk, "required");
+    cd_pack_opt(pk, "region", region);
+    cd_pack_opt(pk, "charter", p.charter);
+    cd_pack_str(pk, "required");
     uint32_t nreq = 0;
     for (const char *q = p.required; *q; q += strcspn(q, "\n") + (q[strcspn(q, "\n")] ? 1 : 0))
         nreq++;
     msgpack_pack_array(pk, nreq);
     for (const char *q = p.required; *q; q += strcspn(q, "\n") + (q[strcspn(q, "\n")] ? 1 : 0))
         msgpack_pack_str_with_body(pk, q, strcspn(q, "\n"));
-    pk_str(pk, "renewal_months");
+    cd_pack_str(pk, "renewal_months");
     msgpack_pack_int(pk, p.renewal_months);
-    pk_str(pk, "indicator");
+    cd_pack_str(pk, "indicator");
     if (p.indicator)
         msgpack_pack_int64(pk, p.indicator);
     else
         msgpack_pack_nil(pk);
-    pk_str(pk, "members");
+    cd_pack_str(pk, "members");
     msgpack_pack_int64(pk, members);
-    pk_str(pk, "categories");
+    cd_pack_str(pk, "categories");
     msgpack_pack_array(pk, n);
     int rc = cd_pack_raw(pk, rows.data, rows.size);
     msgpack_sbuffer_destroy(&rows);
@@ -327,8 +316,8 @@ static int categories_from_text(const msgpack_object *text, msgpack_sbuffer *out
         msgpack_pack_map(&pk, 3);
         const char *const keys[] = {"id", "name", "decision"};
         for (int i = 0; i < 3; i++) {
-            pk_str(&pk, keys[i]);
-            pk_str(&pk, fields[i]);
+            cd_pack_str(&pk, keys[i]);
+            cd_pack_str(&pk, fields[i]);
         }
     }
     free(t);
@@ -390,7 +379,7 @@ static int store_categories(cd_req *req, cd_host *h, const char *region, const m
             msgpack_packer pk;
             msgpack_packer_init(&pk, &a, msgpack_sbuffer_write);
             msgpack_pack_map(&pk, 1);
-            pk_str(&pk, keys[0]);
+            cd_pack_str(&pk, keys[0]);
             msgpack_pack_int64(&pk, cd_int(ind, 0));
             int found = api->call(h, "indicator.history", a.data, a.size, &out, err, sizeof err);
             msgpack_sbuffer_destroy(&a);
@@ -540,9 +529,9 @@ static int pending_due(cd_host *h)
         msgpack_packer pk;
         msgpack_packer_init(&pk, &buf, msgpack_sbuffer_write);
         msgpack_pack_map(&pk, 2);
-        pk_str(&pk, "pending");
+        cd_pack_str(&pk, "pending");
         msgpack_pack_int64(&pk, sqlite3_column_int64(st, 1));
-        pk_str(&pk, "oldest_days");
+        cd_pack_str(&pk, "oldest_days");
         msgpack_pack_int64(&pk, (now - sqlite3_column_int64(st, 2)) / 86400000);
         rc = api->emit(h, region, "adhesion.pending", buf.data, buf.size);
         msgpack_sbuffer_destroy(&buf);

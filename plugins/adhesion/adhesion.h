@@ -41,8 +41,6 @@ int count_changed(cd_host *h, const char *region, const char *why);
 /* Appends to the journal (exports, erasures: who saw or lost personal data). */
 int journal(cd_host *h, const char *region, const char *what, int64_t application, const char *detail);
 
-void pk_str(msgpack_packer *pk, const char *s);
-void pk_opt(msgpack_packer *pk, const char *key, const char *v);
 
 int applications_register(cd_host *h);
 

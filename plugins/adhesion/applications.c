@@ -226,21 +226,21 @@ static int emit(cd_host *h, const application *a, const char *type, const char *
     msgpack_packer pk;
     msgpack_packer_init(&pk, &buf, msgpack_sbuffer_write);
     msgpack_pack_map(&pk, 10);
-    pk_str(&pk, "application");
+    cd_pack_str(&pk, "application");
     msgpack_pack_int64(&pk, a->id);
-    pk_opt(&pk, "organisation", a->organisation);
-    pk_opt(&pk, "category", a->category);
-    pk_opt(&pk, "category_name", name);
-    pk_opt(&pk, "territory", a->territory);
-    pk_opt(&pk, "state", a->state);
-    pk_opt(&pk, "decision", decision);
-    pk_opt(&pk, "reason", decision && strcmp(decision, "accepted") != 0 ? a->reason : NULL);
-    pk_str(&pk, "duplicate_of");
+    cd_pack_opt(&pk, "organisation", a->organisation);
+    cd_pack_opt(&pk, "category", a->category);
+    cd_pack_opt(&pk, "category_name", name);
+    cd_pack_opt(&pk, "territory", a->territory);
+    cd_pack_opt(&pk, "state", a->state);
+    cd_pack_opt(&pk, "decision", decision);
+    cd_pack_opt(&pk, "reason", decision && strcmp(decision, "accepted") != 0 ? a->reason : NULL);
+    cd_pack_str(&pk, "duplicate_of");
     if (a->duplicate_of)
         msgpack_pack_int64(&pk, a->duplicate_of);
     else
         msgpack_pack_nil(&pk);
-    pk_str(&pk, "members");
+    cd_pack_str(&pk, "members");
     msgpack_pack_int64(&pk, members_of(h, a->region));
     int rc = api->emit(h, a->region, type, buf.data, buf.size);
     msgpack_sbuffer_destroy(&buf);
@@ -264,18 +264,18 @@ static void tell_applicant(cd_host *h, const application *a, const char *what, i
     msgpack_packer pk;
     msgpack_packer_init(&pk, &args, msgpack_sbuffer_write);
     msgpack_pack_map(&pk, 6);
-    pk_opt(&pk, "address", a->contact_email);
-    pk_opt(&pk, "region", a->region);
-    pk_opt(&pk, "template", template);
-    pk_opt(&pk, "lang", a->lang[0] ? a->lang : "fr");
-    pk_opt(&pk, "key", key);
-    pk_str(&pk, "data");
+    cd_pack_opt(&pk, "address", a->contact_email);
+    cd_pack_opt(&pk, "region", a->region);
+    cd_pack_opt(&pk, "template", template);
+    cd_pack_opt(&pk, "lang", a->lang[0] ? a->lang : "fr");
+    cd_pack_opt(&pk, "key", key);
+    cd_pack_str(&pk, "data");
     msgpack_pack_map(&pk, 5);
-    pk_opt(&pk, "organisation", a->organisation);
-    pk_opt(&pk, "category_name", name);
-    pk_opt(&pk, "reason", a->reason);
-    pk_opt(&pk, "name", a->contact_name);
-    pk_opt(&pk, "charter", a->charter);
+    cd_pack_opt(&pk, "organisation", a->organisation);
+    cd_pack_opt(&pk, "category_name", name);
+    cd_pack_opt(&pk, "reason", a->reason);
+    cd_pack_opt(&pk, "name", a->contact_name);
+    cd_pack_opt(&pk, "charter", a->charter);
     char err[512];
     if (api->call(h, "notify.send", args.data, args.size, &out, err, sizeof err) != 0)
         api->log(h, CD_LOG_WARN, "demande %lld : le demandeur n'a pas été prévenu (%s) : %s", (long long)a->id, what,
@@ -686,10 +686,10 @@ static int members_op(cd_req *req, void *data)
     sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
     msgpack_packer *pk = api->req_result(req);
     msgpack_pack_map(pk, 3);
-    pk_opt(pk, "region", region);
-    pk_str(pk, "members");
+    cd_pack_opt(pk, "region", region);
+    cd_pack_str(pk, "members");
     msgpack_pack_int64(pk, members_of(h, region));
-    pk_str(pk, "by_category");
+    cd_pack_str(pk, "by_category");
     int rc = cd_pack_rows(pk, st);
     sqlite3_finalize(st);
     return rc == 0 ? 0 : api->req_fail(req, "internal", NULL, "mémoire insuffisante");
@@ -764,9 +764,9 @@ static int export_op(cd_req *req, void *data)
     }
     msgpack_packer *pk = api->req_result(req);
     msgpack_pack_map(pk, 2);
-    pk_str(pk, "text");
+    cd_pack_str(pk, "text");
     msgpack_pack_str_with_body(pk, out, len);
-    pk_str(pk, "members");
+    cd_pack_str(pk, "members");
     msgpack_pack_int(pk, rows);
     free(out);
     return 0;

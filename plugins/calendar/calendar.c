@@ -109,50 +109,36 @@ static void row_to_activity(sqlite3_stmt *st, ics_activity *a)
     a->sequence = sqlite3_column_int(st, 16);
 }
 
-static void pk_str(msgpack_packer *pk, const char *s)
-{
-    msgpack_pack_str_with_body(pk, s, strlen(s));
-}
-
-static void pk_opt(msgpack_packer *pk, const char *key, const char *v)
-{
-    pk_str(pk, key);
-    if (v && *v)
-        pk_str(pk, v);
-    else
-        msgpack_pack_nil(pk);
-}
-
 /* The activity row st (ACT_COLUMNS) as a map, with what was recorded. */
 static void pack_activity(cd_host *h, msgpack_packer *pk, sqlite3_stmt *st)
 {
     char v[4096];
     msgpack_pack_map(pk, 20);
-    pk_str(pk, "id");
+    cd_pack_str(pk, "id");
     msgpack_pack_int64(pk, sqlite3_column_int64(st, 0));
-    pk_str(pk, "indicator");
+    cd_pack_str(pk, "indicator");
     if (sqlite3_column_type(st, 17) == SQLITE_NULL)
         msgpack_pack_nil(pk);
     else
         msgpack_pack_int64(pk, sqlite3_column_int64(st, 17));
     col(st, 18, v, sizeof v);
-    pk_opt(pk, "measure", v);
+    cd_pack_opt(pk, "measure", v);
     const char *names[] = {NULL, "uid", "region", "title", "kind", "start", "end", NULL, "place", "url", "organisation",
                            "action", "description", "status", "rrule", "exdates"};
     for (int i = 1; i < 16; i++) {
         if (i == 7) {
-            pk_str(pk, "all_day");
+            cd_pack_str(pk, "all_day");
             sqlite3_column_int(st, 7) ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
             continue;
         }
         col(st, i, v, sizeof v);
-        pk_opt(pk, names[i], v);
+        cd_pack_opt(pk, names[i], v);
     }
-    pk_str(pk, "sequence");
+    cd_pack_str(pk, "sequence");
     msgpack_pack_int(pk, sqlite3_column_int(st, 16));
     /* Participation recorded, occurrence by occurrence. */
     sqlite3_stmt *q;
-    pk_str(pk, "held");
+    cd_pack_str(pk, "held");
     if (sqlite3_prepare_v2(api->db(h), "SELECT occurrence, participants, notes FROM calendar_held WHERE activity = ?"
                                        " ORDER BY occurrence", -1, &q, NULL) != SQLITE_OK) {
         msgpack_pack_array(pk, 0);
@@ -426,9 +412,9 @@ static int call_id(cd_host *h, const char *op, const char *text_id, int64_t num_
     msgpack_packer pk;
     msgpack_packer_init(&pk, &a, msgpack_sbuffer_write);
     msgpack_pack_map(&pk, 1);
-    pk_str(&pk, "id");
+    cd_pack_str(&pk, "id");
     if (text_id)
-        pk_str(&pk, text_id);
+        cd_pack_str(&pk, text_id);
     else
         msgpack_pack_int64(&pk, num_id);
     int rc = api->call(h, op, a.data, a.size, &out, err, cap);
@@ -535,14 +521,14 @@ static int feed_indicator(cd_host *h, int64_t activity, const char *occurrence)
     msgpack_packer pk;
     msgpack_packer_init(&pk, &args, msgpack_sbuffer_write);
     msgpack_pack_map(&pk, 4);
-    pk_str(&pk, "id");
+    cd_pack_str(&pk, "id");
     msgpack_pack_int64(&pk, indicator);
-    pk_str(&pk, "value");
+    cd_pack_str(&pk, "value");
     msgpack_pack_int64(&pk, value);
-    pk_str(&pk, "date");
-    pk_str(&pk, date);
-    pk_str(&pk, "note");
-    pk_str(&pk, note);
+    cd_pack_str(&pk, "date");
+    cd_pack_str(&pk, date);
+    cd_pack_str(&pk, "note");
+    cd_pack_str(&pk, note);
     char err[512];
     int rc = api->call(h, "indicator.record", args.data, args.size, &out, err, sizeof err);
     if (rc != 0)
@@ -719,19 +705,19 @@ static void on_occurrence(const char *start, void *data)
     list_ctx *c = data;
     char v[1024];
     msgpack_pack_map(c->pk, 8);
-    pk_str(c->pk, "id");
+    cd_pack_str(c->pk, "id");
     msgpack_pack_int64(c->pk, sqlite3_column_int64(c->row, 0));
-    pk_opt(c->pk, "occurrence", start);
+    cd_pack_opt(c->pk, "occurrence", start);
     const char *names[] = {"region", "title", "kind"};
     for (int i = 0; i < 3; i++) {
         col(c->row, 2 + i, v, sizeof v);
-        pk_opt(c->pk, names[i], v);
+        cd_pack_opt(c->pk, names[i], v);
     }
     col(c->row, 8, v, sizeof v);
-    pk_opt(c->pk, "place", v);
+    cd_pack_opt(c->pk, "place", v);
     col(c->row, 13, v, sizeof v);
-    pk_opt(c->pk, "status", v);
-    pk_str(c->pk, "recurring");
+    cd_pack_opt(c->pk, "status", v);
+    cd_pack_str(c->pk, "recurring");
     sqlite3_column_type(c->row, 14) != SQLITE_NULL ? msgpack_pack_true(c->pk) : msgpack_pack_false(c->pk);
     c->n++;
 }
@@ -888,11 +874,11 @@ static int export_op(cd_req *req, void *data)
     char first[512];
     int problems = ics_problems(text, first, sizeof first);
     msgpack_pack_map(pk, 3);
-    pk_str(pk, "text");
-    pk_str(pk, text);
-    pk_str(pk, "problems"); /* libical's own validation of what was written */
+    cd_pack_str(pk, "text");
+    cd_pack_str(pk, text);
+    cd_pack_str(pk, "problems"); /* libical's own validation of what was written */
     msgpack_pack_int(pk, problems);
-    pk_opt(pk, "first_problem", first);
+    cd_pack_opt(pk, "first_problem", first);
     free(text);
     return 0;
 }
@@ -974,11 +960,11 @@ static int import_op(cd_req *req, void *data)
         return rc;
     msgpack_packer *pk = api->req_result(req);
     msgpack_pack_map(pk, 3);
-    pk_str(pk, "created");
+    cd_pack_str(pk, "created");
     msgpack_pack_int(pk, created);
-    pk_str(pk, "updated");
+    cd_pack_str(pk, "updated");
     msgpack_pack_int(pk, updated);
-    pk_str(pk, "unchanged");
+    cd_pack_str(pk, "unchanged");
     msgpack_pack_int(pk, unchanged);
     return created || updated ? publish(h) : 0;
 }
@@ -1062,12 +1048,12 @@ static void remind_occurrence(const char *start, void *data)
     msgpack_packer pk;
     msgpack_packer_init(&pk, &buf, msgpack_sbuffer_write);
     msgpack_pack_map(&pk, 4);
-    pk_str(&pk, "activity");
+    cd_pack_str(&pk, "activity");
     pack_activity(c->h, &pk, c->row);
-    pk_opt(&pk, "occurrence", start);
-    pk_str(&pk, "days_left");
+    cd_pack_opt(&pk, "occurrence", start);
+    cd_pack_str(&pk, "days_left");
     msgpack_pack_long(&pk, left);
-    pk_str(&pk, "horizon_days");
+    cd_pack_str(&pk, "horizon_days");
     msgpack_pack_int(&pk, chosen);
     char region[64];
     col(c->row, 2, region, sizeof region);

@@ -193,18 +193,18 @@ static int pack_rules(cd_req *req, cd_host *h, const char *region, int64_t id, i
         rule r;
         read_rule(st, 2, &r);
         msgpack_pack_map(&rp, 9 + (matched >= 0));
-        pk_str(&rp, "id");
+        cd_pack_str(&rp, "id");
         msgpack_pack_int64(&rp, sqlite3_column_int64(st, 0));
-        pk_opt(&rp, "region", (const char *)sqlite3_column_text(st, 1));
-        pk_opt(&rp, "name", r.name);
+        cd_pack_opt(&rp, "region", (const char *)sqlite3_column_text(st, 1));
+        cd_pack_opt(&rp, "name", r.name);
         const char *const names[] = {"all_of", "any_of", "none_of", "tags", "objectives", "actions"};
         const char *const values[] = {r.all_of, r.any_of, r.none_of, r.tags, r.objectives, r.actions};
         for (int i = 0; i < 6; i++) {
-            pk_str(&rp, names[i]);
+            cd_pack_str(&rp, names[i]);
             pk_list(&rp, values[i]);
         }
         if (matched >= 0) {
-            pk_str(&rp, "matched"); /* items already known that it tagged */
+            cd_pack_str(&rp, "matched"); /* items already known that it tagged */
             msgpack_pack_int(&rp, matched);
         }
         n++;
@@ -319,7 +319,7 @@ static int rule_remove_op(cd_req *req, void *data)
         return api->req_fail(req, "not_found", "id", "aucune règle n° %lld", (long long)id);
     msgpack_packer *pk = api->req_result(req);
     msgpack_pack_map(pk, 1);
-    pk_str(pk, "removed");
+    cd_pack_str(pk, "removed");
     msgpack_pack_int64(pk, id);
     return 0;
 }
@@ -341,10 +341,10 @@ static void pack_source(msgpack_packer *pk, sqlite3_stmt *src, void *ctx)
 {
     (void)ctx;
     msgpack_pack_map(pk, 3);
-    pk_str(pk, "feed");
+    cd_pack_str(pk, "feed");
     msgpack_pack_int64(pk, sqlite3_column_int64(src, 0));
-    pk_opt(pk, "region", (const char *)sqlite3_column_text(src, 1));
-    pk_opt(pk, "title", (const char *)sqlite3_column_text(src, 2));
+    cd_pack_opt(pk, "region", (const char *)sqlite3_column_text(src, 1));
+    cd_pack_opt(pk, "title", (const char *)sqlite3_column_text(src, 2));
 }
 
 static void pack_item(msgpack_packer *pk, sqlite3_stmt *st, void *ctx)
@@ -352,29 +352,29 @@ static void pack_item(msgpack_packer *pk, sqlite3_stmt *st, void *ctx)
     cd_host *h = ctx;
     char when[32];
     msgpack_pack_map(pk, 15);
-    pk_str(pk, "id");
+    cd_pack_str(pk, "id");
     msgpack_pack_int64(pk, sqlite3_column_int64(st, 0));
-    pk_opt(pk, "title", (const char *)sqlite3_column_text(st, 1));
-    pk_opt(pk, "link", (const char *)sqlite3_column_text(st, 2));
-    pk_opt(pk, "summary", (const char *)sqlite3_column_text(st, 3));
+    cd_pack_opt(pk, "title", (const char *)sqlite3_column_text(st, 1));
+    cd_pack_opt(pk, "link", (const char *)sqlite3_column_text(st, 2));
+    cd_pack_opt(pk, "summary", (const char *)sqlite3_column_text(st, 3));
     iso_time(sqlite3_column_int64(st, 4), when, sizeof when);
-    pk_opt(pk, "published", when);
+    cd_pack_opt(pk, "published", when);
     iso_time(sqlite3_column_int64(st, 5), when, sizeof when);
-    pk_opt(pk, "seen", when);
-    pk_str(pk, "matched");
+    cd_pack_opt(pk, "seen", when);
+    cd_pack_str(pk, "matched");
     msgpack_pack_int(pk, sqlite3_column_int(st, 6));
     const char *const lists[] = {"rules", "tags", "objectives", "actions"};
     for (int i = 0; i < 4; i++) {
-        pk_str(pk, lists[i]);
+        cd_pack_str(pk, lists[i]);
         pk_list(pk, (const char *)sqlite3_column_text(st, 7 + i));
     }
-    pk_str(pk, "read");
+    cd_pack_str(pk, "read");
     msgpack_pack_int(pk, sqlite3_column_int(st, 11));
-    pk_str(pk, "shared");
+    cd_pack_str(pk, "shared");
     msgpack_pack_int(pk, sqlite3_column_int(st, 12));
-    pk_opt(pk, "guid", (const char *)sqlite3_column_text(st, 13));
+    cd_pack_opt(pk, "guid", (const char *)sqlite3_column_text(st, 13));
     /* Where it was found: the feeds of this region (and others) that carry it. */
-    pk_str(pk, "sources");
+    cd_pack_str(pk, "sources");
     sqlite3_stmt *src;
     if (sqlite3_prepare_v2(api->db(h),
                            "SELECT f.id, f.region, coalesce(f.title, f.url) FROM veille_sources s"
@@ -483,7 +483,7 @@ static int mark_op(cd_req *req, void *data)
     }
     msgpack_packer *pk = api->req_result(req);
     msgpack_pack_map(pk, 1);
-    pk_str(pk, "item");
+    cd_pack_str(pk, "item");
     msgpack_pack_int64(pk, item);
     return 0;
 }
@@ -503,8 +503,8 @@ static int objectives_op(cd_req *req, void *data)
     msgpack_packer pk;
     msgpack_packer_init(&pk, &a, msgpack_sbuffer_write);
     msgpack_pack_map(&pk, 1);
-    pk_str(&pk, "region");
-    pk_str(&pk, region);
+    cd_pack_str(&pk, "region");
+    cd_pack_str(&pk, region);
     int rc = api->call(h, "objective.list", a.data, a.size, &out, err, sizeof err);
     msgpack_sbuffer_destroy(&a);
     if (rc != 0) {
@@ -547,13 +547,13 @@ static int objectives_op(cd_req *req, void *data)
         }
         sqlite3_reset(st);
         msgpack_pack_map(r, 5);
-        pk_opt(r, "objective", number);
-        pk_opt(r, "text", text);
-        pk_str(r, "items");
+        cd_pack_opt(r, "objective", number);
+        cd_pack_opt(r, "text", text);
+        cd_pack_str(r, "items");
         msgpack_pack_int64(r, items);
-        pk_str(r, "unread");
+        cd_pack_str(r, "unread");
         msgpack_pack_int64(r, unread);
-        pk_opt(r, "latest", latest);
+        cd_pack_opt(r, "latest", latest);
     }
     sqlite3_finalize(st);
     msgpack_unpacked_destroy(&list);

@@ -82,17 +82,6 @@ static const char *const migrations[] = {
 
 /* ---- helpers ---------------------------------------------------------------- */
 
-void pk_str(msgpack_packer *pk, const char *s) { msgpack_pack_str_with_body(pk, s, strlen(s)); }
-
-void pk_opt(msgpack_packer *pk, const char *key, const char *v)
-{
-    pk_str(pk, key);
-    if (v && *v)
-        pk_str(pk, v);
-    else
-        msgpack_pack_nil(pk);
-}
-
 static void append_term(char *out, size_t cap, const char *p, size_t n)
 {
     while (n && (*p == ' ' || *p == '\t')) {
@@ -494,20 +483,20 @@ static void pack_feed_row(msgpack_packer *pk, sqlite3_stmt *st, void *ctx)
 {
     (void)ctx;
     msgpack_pack_map(pk, 15);
-    pk_str(pk, "id");
+    cd_pack_str(pk, "id");
     msgpack_pack_int64(pk, sqlite3_column_int64(st, 0));
-    pk_opt(pk, "region", (const char *)sqlite3_column_text(st, 1));
-    pk_opt(pk, "url", (const char *)sqlite3_column_text(st, 2));
-    pk_opt(pk, "title", (const char *)sqlite3_column_text(st, 3));
-    pk_opt(pk, "site", (const char *)sqlite3_column_text(st, 4));
-    pk_str(pk, "tags");
+    cd_pack_opt(pk, "region", (const char *)sqlite3_column_text(st, 1));
+    cd_pack_opt(pk, "url", (const char *)sqlite3_column_text(st, 2));
+    cd_pack_opt(pk, "title", (const char *)sqlite3_column_text(st, 3));
+    cd_pack_opt(pk, "site", (const char *)sqlite3_column_text(st, 4));
+    cd_pack_str(pk, "tags");
     pk_list(pk, (const char *)sqlite3_column_text(st, 5));
-    pk_str(pk, "interval");
+    cd_pack_str(pk, "interval");
     msgpack_pack_int64(pk, sqlite3_column_int64(st, 6));
-    pk_str(pk, "failures");
+    cd_pack_str(pk, "failures");
     msgpack_pack_int64(pk, sqlite3_column_int64(st, 7));
-    pk_opt(pk, "last_error", (const char *)sqlite3_column_text(st, 8));
-    pk_str(pk, "last_status");
+    cd_pack_opt(pk, "last_error", (const char *)sqlite3_column_text(st, 8));
+    cd_pack_str(pk, "last_status");
     if (sqlite3_column_type(st, 9) == SQLITE_NULL)
         msgpack_pack_nil(pk);
     else
@@ -516,10 +505,10 @@ static void pack_feed_row(msgpack_packer *pk, sqlite3_stmt *st, void *ctx)
     const char *const times[] = {"last_fetch", "last_ok", "next_fetch"};
     for (int i = 0; i < 3; i++) {
         iso_time(sqlite3_column_int64(st, 10 + i), when, sizeof when);
-        pk_opt(pk, times[i], when);
+        cd_pack_opt(pk, times[i], when);
     }
-    pk_opt(pk, "format", (const char *)sqlite3_column_text(st, 13));
-    pk_str(pk, "items");
+    cd_pack_opt(pk, "format", (const char *)sqlite3_column_text(st, 13));
+    cd_pack_str(pk, "items");
     msgpack_pack_int64(pk, sqlite3_column_int64(st, 14));
 }
 
@@ -666,7 +655,7 @@ static int remove_op(cd_req *req, void *data)
         return api->req_fail(req, "not_found", "id", "aucun flux n° %lld", (long long)id);
     msgpack_packer *pk = api->req_result(req);
     msgpack_pack_map(pk, 1);
-    pk_str(pk, "removed");
+    cd_pack_str(pk, "removed");
     msgpack_pack_int64(pk, id);
     return 0;
 }
@@ -695,7 +684,7 @@ static int fetch_op(cd_req *req, void *data)
         return api->req_fail(req, "not_found", "id", "aucun flux n° %lld", (long long)id);
     msgpack_packer *pk = api->req_result(req);
     msgpack_pack_map(pk, 1);
-    pk_str(pk, "due");
+    cd_pack_str(pk, "due");
     msgpack_pack_int(pk, n);
     return 0;
 }
@@ -745,9 +734,9 @@ static int opml_import_op(cd_req *req, void *data)
     free(feeds);
     msgpack_packer *pk = api->req_result(req);
     msgpack_pack_map(pk, 2);
-    pk_str(pk, "added");
+    cd_pack_str(pk, "added");
     msgpack_pack_int(pk, added);
-    pk_str(pk, "unchanged");
+    cd_pack_str(pk, "unchanged");
     msgpack_pack_int(pk, unchanged);
     return 0;
 }
@@ -788,9 +777,9 @@ static int opml_export_op(cd_req *req, void *data)
         return api->req_fail(req, "internal", NULL, "OPML : écriture impossible");
     msgpack_packer *pk = api->req_result(req);
     msgpack_pack_map(pk, 2);
-    pk_str(pk, "text");
-    pk_str(pk, text);
-    pk_str(pk, "feeds");
+    cd_pack_str(pk, "text");
+    cd_pack_str(pk, text);
+    cd_pack_str(pk, "feeds");
     msgpack_pack_uint64(pk, n);
     free(text);
     return 0;

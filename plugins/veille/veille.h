@@ -25,8 +25,6 @@ extern const cd_host_api *api;
 extern int64_t veille_fresh_ms;
 
 /* ---- small helpers (veille.c) ---- */
-void pk_str(msgpack_packer *pk, const char *s);
-void pk_opt(msgpack_packer *pk, const char *key, const char *v);
 /* A list argument (an array of strings, or one string of comma-separated
  * terms) as "\n"-joined text in out; "" when absent. Returns -1 when it is
  * neither. */

@@ -214,6 +214,25 @@ static inline int64_t cd_int(const msgpack_object *o, int64_t dflt)
                                                                                                  : dflt;
 }
 
+/* Packs a C string. */
+static inline void cd_pack_str(msgpack_packer *pk, const char *s)
+{
+    size_t n = 0;
+    while (s[n])
+        n++;
+    msgpack_pack_str_with_body(pk, s, n);
+}
+
+/* Packs key, then v, or nil when v is NULL or empty. */
+static inline void cd_pack_opt(msgpack_packer *pk, const char *key, const char *v)
+{
+    cd_pack_str(pk, key);
+    if (v && *v)
+        cd_pack_str(pk, v);
+    else
+        msgpack_pack_nil(pk);
+}
+
 /* Appends bytes that are already msgpack (items packed into another buffer)
  * to pk as they are. Returns 0, or -1 when out of memory. */
 static inline int cd_pack_raw(msgpack_packer *pk, const void *data, size_t size)
