@@ -647,8 +647,8 @@ static int list_op(cd_req *req, void *data)
     if (sqlite3_prepare_v2(api->db(h),
                            "SELECT a.id, a.organisation, a.category, a.territory, a.state, a.duplicate_of, a.contact_name,"
                            " a.contact_email, a.charter, a.reason,"
-                           " strftime('%Y-%m-%d', a.submitted_ms / 1000, 'unixepoch') AS submitted,"
-                           " strftime('%Y-%m-%d', a.member_since_ms / 1000, 'unixepoch') AS member_since"
+                           " strftime('%Y-%m-%d', a.submitted_ms / 1000, 'unixepoch', 'localtime') AS submitted,"
+                           " strftime('%Y-%m-%d', a.member_since_ms / 1000, 'unixepoch', 'localtime') AS member_since"
                            " FROM adhesion_applications a WHERE a.region = ?1 AND (?2 = '' OR a.state = ?2)"
                            " AND (?3 = '' OR a.category = ?3) AND (?4 = '' OR a.territory = ?4)"
                            " ORDER BY a.state = 'member', a.id",
@@ -710,7 +710,7 @@ static int export_op(cd_req *req, void *data)
     if (sqlite3_prepare_v2(api->db(h),
                            "SELECT a.organisation, coalesce(c.name, a.category), coalesce(a.territory, ''),"
                            " coalesce(a.contact_name, ''), coalesce(a.contact_email, ''), a.charter,"
-                           " strftime('%Y-%m-%d', a.member_since_ms / 1000, 'unixepoch')"
+                           " strftime('%Y-%m-%d', a.member_since_ms / 1000, 'unixepoch', 'localtime')"
                            " FROM adhesion_applications a LEFT JOIN adhesion_categories c"
                            " ON c.region = a.region AND c.id = a.category"
                            " WHERE a.region = ?1 AND a.state = 'member' AND (?2 = '' OR a.category = ?2)"

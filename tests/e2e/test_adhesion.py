@@ -157,6 +157,14 @@ class Adhesion(unittest.TestCase):
         self.assertEqual(self.c.error("adhesion.sign", id=cdc["id"], charter="2024")["field"], "charter")
         self.assertEqual(self.c.ok("adhesion.sign", id=cdc["id"], charter="2027")["charter"], "2027")
 
+    def test_dates_are_the_days_of_quebec(self):
+        self.clock.set("@2026-11-22 21:00:00")  # the node's time zone: 02:00 on the 23rd in UTC
+        app = self.submit("CDC d'Autray", "communautaire")
+        listed = [a for a in self.c.ok("adhesion.list", region="lanaudiere") if a["id"] == app["id"]][0]
+        self.assertEqual((listed["submitted"], listed["member_since"]), ("2026-11-22", "2026-11-22"))
+        rows = list(csv.reader(io.StringIO(self.c.ok("adhesion.export", region="lanaudiere")["text"])))
+        self.assertEqual(rows[1][6], "2026-11-22")
+
     def test_the_same_organisation_twice_is_flagged_not_doubled(self):
         pairs = [  # (first, second, same?)
             ("Corporation de développement communautaire de Joliette inc.",
