@@ -182,14 +182,28 @@ static void *curve_server(void *zctx, int type, const char *endpoint, const char
     return s;
 }
 
+/* federation.status without a federation: says how to set one up. */
+static int unconfigured_status(cn_req *req)
+{
+    return cn_req_fail(req, "unavailable", NULL,
+                       "ce nœud n'est pas fédéré : [federation] key_file, events et sync, et un [peer.NOM] par pair,"
+                       " dans la configuration (proto/PROTOCOL.md, « Federation »)");
+}
+
+static const char *const no_args[] = {NULL};
+static const cn_op unconfigured_ops[] = {
+    {"federation.status", unconfigured_status, no_args, "les pairs suivis : où ils en sont, dernier contact, erreurs",
+     "the peers followed: where they stand, last contact, errors", NULL},
+};
+
 int cn_federation_open(cn_federation **out, uv_loop_t *loop, void *zctx, cn_core *core, void *local_pub,
                        const cn_config *cfg, char *err, size_t errcap)
 {
     *out = NULL;
     const char *key_file = cn_config_setting(cfg, "federation", "key_file");
     const char *events = cn_config_setting(cfg, "federation", "events");
-    if (!key_file && !events)
-        return 0; /* no federation */
+    if (!key_file && !events) /* no federation */
+        return cn_core_register(core, unconfigured_ops, 1) == 0 ? 0 : -1;
     if (!key_file || !events) {
         snprintf(err, errcap, "[federation] : key_file (la clé de ce nœud) et events (l'adresse où les pairs"
                               " s'abonnent, ex. tcp://0.0.0.0:7420) vont ensemble");

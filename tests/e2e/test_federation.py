@@ -150,6 +150,18 @@ class Federation(unittest.TestCase):
         self.sockets += [plain, plain_monitor]
         self.assertNotEqual(self.handshake(plain_monitor), zmq.EVENT_HANDSHAKE_SUCCEEDED)
 
+    def test_a_node_without_federation_says_how_to_set_it_up(self):
+        other = Daemon(folder=tempfile.mkdtemp(prefix="concertd-e2e-")).start()
+        try:
+            c = other.client()
+            err = c.error("federation.status")
+            c.close()
+            self.assertEqual(err["code"], "unavailable")
+            self.assertIn("[federation] key_file, events et sync", err["message"])
+        finally:
+            self.assertEqual(other.stop(), 0)
+            other.cleanup()
+
     def test_a_missing_key_file_stops_the_start_with_words(self):
         self.c.close()
         self.assertEqual(self.d.stop(), 0)
