@@ -26,6 +26,7 @@ typedef struct follower {
     int64_t last_seq;         /* the last of its events stored here */
     int64_t sync_sent_ms;     /* a catch-up request is out since then (0: none) */
     int64_t last_contact_ms, received, refused, sync_requests;
+    bool cut; /* it sent what cannot be read: no longer followed until a restart */
     char last_error[256];
 } follower;
 
@@ -76,6 +77,19 @@ static const msgpack_object *get(const msgpack_object *map, const char *key)
 
 static void request_sync(follower *f);
 
+/* A peer that sends what is not our protocol is not obeyed, nor listened
+ * to any more: its sockets close until the daemon restarts (after the
+ * peer is fixed). */
+static void cut_off(follower *f, const char *why)
+{
+    if (f->cut)
+        return;
+    f->cut = true;
+    f->refused++;
+    snprintf(f->last_error, sizeof f->last_error, "coupé : %s", why);
+    cn_error("fédération : %s coupé : %s ; il ne sera plus suivi avant un redémarrage", f->name, why);
+}
+
 /* One event of f's (a map: seq, origin, ts, region, type, data), inside the
  * caller's transaction. Returns 1 stored, 0 skipped (known, or refused), -1
  * on a database error, 2 when it leaves a gap (not stored: a catch-up is
@@ -89,9 +103,7 @@ static int take(follower *f, const msgpack_object *ev, sqlite3_stmt *insert)
     const msgpack_object *seq = get(ev, "seq"), *ts = get(ev, "ts"), *data = get(ev, "data");
     if (!seq || seq->type != MSGPACK_OBJECT_POSITIVE_INTEGER || !region[0] || !type[0] || !data ||
         data->type != MSGPACK_OBJECT_MAP) {
-        f->refused++;
-        snprintf(f->last_error, sizeof f->last_error, "événement illisible reçu : ignoré");
-        cn_warn("fédération : %s a envoyé un événement illisible : ignoré", f->name);
+        cut_off(f, "un événement sans seq, région, type ou données");
         return 0;
     }
     if (strcmp(origin, f->name) != 0) {
@@ -155,6 +167,8 @@ static int take(follower *f, const msgpack_object *ev, sqlite3_stmt *insert)
 static void store(follower *f, const msgpack_object *const *events, size_t n)
 {
     cn_core *core = f->owner->core;
+    if (f->cut)
+        return;
     if (cn_core_batch_begin(core) != 0) {
         snprintf(f->last_error, sizeof f->last_error, "base de données indisponible");
         return;
@@ -168,7 +182,7 @@ static void store(follower *f, const msgpack_object *const *events, size_t n)
         return;
     }
     int64_t before = f->last_seq;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n && !f->cut; i++)
         if (take(f, events[i], insert) < 0) {
             cn_error("fédération : %s", sqlite3_errmsg(cn_core_db(core)));
             f->last_seq = before; /* what was not committed is asked again */
@@ -177,6 +191,16 @@ static void store(follower *f, const msgpack_object *const *events, size_t n)
     sqlite3_finalize(insert);
     if (cn_core_batch_commit(core, NULL) != 0)
         f->last_seq = before;
+}
+
+/* A cut peer's watches stop (inside a watch's own callback is safe: the
+ * handles close after it); its sockets close with the federation. */
+static void stop_if_cut(follower *f)
+{
+    if (!f->cut)
+        return;
+    cn_zwatch_destroy(&f->sub_watch);
+    cn_zwatch_destroy(&f->dealer_watch);
 }
 
 /* ---- live: the SUB socket ---------------------------------------------------------- */
@@ -212,20 +236,23 @@ static void on_event(cn_zwatch *w, void *sock, void *arg)
             const msgpack_object *ev = &u.data;
             store(f, &ev, 1);
         } else {
-            f->refused++;
-            snprintf(f->last_error, sizeof f->last_error, "message illisible reçu : ignoré");
-            cn_warn("fédération : %s a envoyé un message illisible : ignoré", f->name);
+            cut_off(f, "un message qui n'est pas un événement (msgpack illisible ou trames en trop)");
         }
         msgpack_unpacked_destroy(&u);
         zmq_msg_close(&topic);
         zmq_msg_close(&payload);
+        if (f->cut)
+            break;
     }
+    stop_if_cut(f);
 }
 
 /* ---- catch-up: the DEALER to the peer's sync endpoint --------------------------------- */
 
 static void request_sync(follower *f)
 {
+    if (f->cut)
+        return;
     int64_t now = now_ms();
     if (f->sync_sent_ms && now - f->sync_sent_ms < SYNC_PATIENCE_MS)
         return; /* one out already */
@@ -282,12 +309,17 @@ static void on_sync_reply(cn_zwatch *w, void *sock, void *arg)
                 str_of(get(get(&u.data, "error"), "message"), message, sizeof message);
                 snprintf(f->last_error, sizeof f->last_error, "rattrapage refusé : %s", message);
             }
+        } else {
+            cut_off(f, "une réponse de rattrapage illisible");
         }
         msgpack_unpacked_destroy(&u);
         zmq_msg_close(&msg);
         if (more)
             request_sync(f);
+        if (f->cut)
+            break;
     }
+    stop_if_cut(f);
 }
 
 static void on_check(uv_timer_t *t)
@@ -307,8 +339,9 @@ static int status_op(cn_req *req)
     int64_t now = now_ms();
     for (size_t i = 0; fl && i < fl->n; i++) {
         const follower *f = &fl->peers[i];
-        msgpack_pack_map(pk, 9);
+        msgpack_pack_map(pk, 10);
         cn_pk_kstr(pk, "peer", f->name);
+        cn_pk_kbool(pk, "cut", f->cut);
         cn_pk_kstr(pk, "endpoint", f->endpoint);
         cn_pk_kstr(pk, "regions", f->regions);
         cn_pk_kint(pk, "last_seq", f->last_seq);

@@ -280,5 +280,41 @@ class Following(unittest.TestCase):
         self.assertNotIn("mauricie", [r["id"] for r in self.n.ok("region.list")])
 
 
+class Garbage(unittest.TestCase):
+    """A peer that sends what is not an event is cut off and logged, not obeyed."""
+
+    def test_a_peer_sending_garbage_is_cut_off(self):
+        folder = tempfile.mkdtemp(prefix="concertd-e2e-")
+        subprocess.run([CONCERTCTL, "keygen", os.path.join(folder, "noeud.key")], check=True, capture_output=True,
+                       timeout=30)
+        public, secret = zmq.curve_keypair()
+        fake = CTX.socket(zmq.PUB)  # a "peer" of its own making: CURVE, but garbage inside
+        fake.curve_server = True
+        fake.curve_secretkey = secret
+        fake.linger = 0
+        port = fake.bind_to_random_port("tcp://127.0.0.1")
+        config = ("[federation]\nkey_file = noeud.key\nevents = tcp://127.0.0.1:%d\nsync = tcp://127.0.0.1:%d\n"
+                  "[peer.bruit]\npublic_key = %s\nendpoint = tcp://127.0.0.1:%d\nsync = tcp://127.0.0.1:%d\n"
+                  % (free_port(), free_port(), public.decode(), port, free_port()))
+        d = Daemon(node_id="rqds", folder=folder, config=config).start()
+        c = d.client()
+        try:
+            deadline = time.monotonic() + 20
+            status = c.ok("federation.status")[0]
+            while not status["cut"] and time.monotonic() < deadline:
+                fake.send_multipart([b"lanaudiere/region.updated", b"\xc1 pas du msgpack"])
+                status = c.ok("federation.status")[0]
+            self.assertTrue(status["cut"], status)
+            self.assertIn("coupé", status["last_error"])
+            self.assertIn("bruit coupé", d.log_text())
+            self.assertEqual(c.ok("events.since", origin="bruit")["events"], [])
+            self.assertEqual(c.ok("node.info")["node"], "rqds")  # and the node is fine
+        finally:
+            fake.close(0)
+            c.close()
+            self.assertEqual(d.stop(), 0)
+            d.cleanup()
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
