@@ -147,24 +147,10 @@ static int64_t indicator_by_name(cd_host *h, const char *region)
 
 static int record(cd_host *h, int64_t indicator, int64_t value, const char *note)
 {
-    msgpack_sbuffer a, out;
-    msgpack_sbuffer_init(&a);
-    msgpack_sbuffer_init(&out);
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, &a, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 3);
-    cd_pack_str(&pk, "id");
-    msgpack_pack_int64(&pk, indicator);
-    cd_pack_str(&pk, "value");
-    msgpack_pack_int64(&pk, value);
-    cd_pack_str(&pk, "note");
-    cd_pack_str(&pk, note);
     char err[512];
-    int rc = api->call(h, "indicator.record", a.data, a.size, &out, err, sizeof err);
+    int rc = cd_indicator_record(api, h, indicator, value, NULL, note, err, sizeof err);
     if (rc != 0)
         api->log(h, CD_LOG_ERROR, "indicateur %lld non mis à jour : %s", (long long)indicator, err);
-    msgpack_sbuffer_destroy(&a);
-    msgpack_sbuffer_destroy(&out);
     return rc;
 }
 

@@ -515,26 +515,10 @@ static int feed_indicator(cd_host *h, int64_t activity, const char *occurrence)
     snprintf(date, sizeof date, "%.10s", occurrence);
     snprintf(note, sizeof note, sessions ? "Calendrier : %lld séance(s) tenue(s) en %s"
                                          : "Calendrier : %lld participant(s) en %s", (long long)value, year);
-    msgpack_sbuffer args, out;
-    msgpack_sbuffer_init(&args);
-    msgpack_sbuffer_init(&out);
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, &args, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 4);
-    cd_pack_str(&pk, "id");
-    msgpack_pack_int64(&pk, indicator);
-    cd_pack_str(&pk, "value");
-    msgpack_pack_int64(&pk, value);
-    cd_pack_str(&pk, "date");
-    cd_pack_str(&pk, date);
-    cd_pack_str(&pk, "note");
-    cd_pack_str(&pk, note);
     char err[512];
-    int rc = api->call(h, "indicator.record", args.data, args.size, &out, err, sizeof err);
+    int rc = cd_indicator_record(api, h, indicator, value, date, note, err, sizeof err);
     if (rc != 0)
         api->log(h, CD_LOG_WARN, "indicateur %lld non mis à jour: %s", (long long)indicator, err);
-    msgpack_sbuffer_destroy(&args);
-    msgpack_sbuffer_destroy(&out);
     return rc;
 }
 

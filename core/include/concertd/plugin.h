@@ -313,6 +313,33 @@ static inline int cd_call_check(const cd_host_api *api, cd_host *h, const char *
     return rc;
 }
 
+/* Records value on a plan indicator (through indicator.record, in the
+ * current transaction: event indicator.recorded), dated date (YYYY-MM-DD)
+ * or today when date is NULL, with a note for people. How plugins feed the
+ * plan's indicators (sessions held, members). Returns 0, or -1 with the
+ * error in err. */
+static inline int cd_indicator_record(const cd_host_api *api, cd_host *h, int64_t indicator, int64_t value,
+                                      const char *date, const char *note, char *err, size_t errcap)
+{
+    msgpack_sbuffer args, out;
+    msgpack_sbuffer_init(&args);
+    msgpack_sbuffer_init(&out);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &args, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, date ? 4 : 3);
+    cd_pack_str(&pk, "id");
+    msgpack_pack_int64(&pk, indicator);
+    cd_pack_str(&pk, "value");
+    msgpack_pack_int64(&pk, value);
+    if (date)
+        cd_pack_opt(&pk, "date", date);
+    cd_pack_opt(&pk, "note", note);
+    int rc = api->call(h, "indicator.record", args.data, args.size, &out, err, errcap);
+    msgpack_sbuffer_destroy(&args);
+    msgpack_sbuffer_destroy(&out);
+    return rc;
+}
+
 #define CD_PLUGIN_SYMBOL "concertd_plugin_entry"
 #define CD_PLUGIN(name, version, init, fini)                                                              \
     __attribute__((visibility("default"))) const cd_plugin concertd_plugin_entry = {CD_PLUGIN_ABI, name, \
