@@ -20,6 +20,9 @@ struct cn_core {
     int64_t started_ms;
     cn_info_fn info_fn;
     void *info_data;
+    bool mirroring; /* a peer's region is being copied in: its events are the peer's, none of ours */
+    cn_foreign_fn foreign_fn;
+    void *foreign_data;
 };
 
 cn_core *cn_core_new(sqlite3 *db, const cn_config *cfg)
@@ -194,8 +197,49 @@ int cn_req_exec(cn_req *req, sqlite3_stmt *st)
     return out;
 }
 
+int cn_core_region_owner(cn_core *core, const char *region, char *owner, size_t cap)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(core->db, "SELECT origin FROM regions WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
+    int foreign = 0;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        const char *origin = (const char *)sqlite3_column_text(st, 0);
+        foreign = origin && strcmp(origin, core->cfg->node_id) != 0;
+        if (foreign && owner)
+            snprintf(owner, cap, "%s", origin);
+    }
+    sqlite3_finalize(st);
+    return foreign;
+}
+
+void cn_core_set_mirroring(cn_core *core, bool on) { core->mirroring = on; }
+bool cn_core_mirroring(const cn_core *core) { return core->mirroring; }
+
+void cn_core_set_foreign_hook(cn_core *core, cn_foreign_fn fn, void *data)
+{
+    core->foreign_fn = fn;
+    core->foreign_data = data;
+}
+
+int cn_core_foreign_event(cn_core *core, const msgpack_object *event, const char *topic)
+{
+    return core->foreign_fn ? core->foreign_fn(core->foreign_data, event, topic) : 0;
+}
+
 int cn_req_emit(cn_req *req, const char *region, const char *type, const void *data, size_t len)
 {
+    if (req->core->mirroring)
+        return 0; /* the copy of a peer's region: its events came from the peer */
+    char owner[64];
+    int foreign = cn_core_region_owner(req->core, region, owner, sizeof owner);
+    if (foreign > 0)
+        return cn_req_fail(req, "forbidden", "region",
+                           L("la région %s appartient au nœud %s : ce nœud n'en a qu'une copie en lecture seule ; "
+                             "la modifier se fait sur %s",
+                             "region %s belongs to node %s: this node only holds a read-only copy; change it on %s"),
+                           region, owner, owner);
     int rc = cn_evlog_append(req->core->evlog, region, type, data, len);
     return rc == SQLITE_OK ? 0 : cn_req_sqlite_fail(req, rc);
 }

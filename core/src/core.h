@@ -97,6 +97,26 @@ size_t cn_core_op_count(const cn_core *core);
 const cn_op *cn_core_op_at(const cn_core *core, size_t i);
 int64_t cn_core_started_ms(const cn_core *core);
 
+/* ---- regions of other nodes (federation) ------------------------------ */
+
+/* 1 when region is a copy of another node's (owner, cap: its node id), 0
+ * when it is this node's or unknown, -1 on a database error. */
+int cn_core_region_owner(cn_core *core, const char *region, char *owner, size_t cap);
+
+/* While on, the ops that change the model emit no event: the federation
+ * copies a peer's region in (its events are the peer's, stored as they
+ * came). Otherwise an event for another node's region is refused
+ * (forbidden, naming the owner): a copy is read-only. */
+void cn_core_set_mirroring(cn_core *core, bool on);
+bool cn_core_mirroring(const cn_core *core);
+
+/* Hands an event of another origin, stored inside the open batch, to
+ * whoever set the hook (the plugin host: plugins see peers' events too).
+ * event is the payload map (seq, origin, ts, region, type, data). */
+typedef int (*cn_foreign_fn)(void *data, const msgpack_object *event, const char *topic);
+void cn_core_set_foreign_hook(cn_core *core, cn_foreign_fn fn, void *data);
+int cn_core_foreign_event(cn_core *core, const msgpack_object *event, const char *topic);
+
 /* ---- for handlers ---------------------------------------------------- */
 
 struct cn_req {

@@ -1,6 +1,8 @@
 /* db.c: see db.h. */
 #include "db.h"
 
+#include "text.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -12,6 +14,7 @@
 
 #include "log.h"
 #include "migrations.h"
+#include "text.h"
 
 struct cn_db {
     sqlite3 *sqlite;
@@ -29,6 +32,26 @@ int cn_db_exec(sqlite3 *db, const char *sql)
     return rc;
 }
 
+/* cn_fold(text): text with accents and case folded, for comparisons in SQL
+ * (action.search); NULL stays NULL. */
+static void sql_fold(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    const char *s = (const char *)sqlite3_value_text(argv[0]);
+    if (!s) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    size_t cap = strlen(s) * 2 + 1;
+    char *out = sqlite3_malloc64(cap);
+    if (!out) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    cn_fold(s, out, cap);
+    sqlite3_result_text(ctx, out, -1, sqlite3_free);
+}
+
 int cn_db_open_raw(const char *path, sqlite3 **out)
 {
     sqlite3 *db = NULL;
@@ -44,6 +67,8 @@ int cn_db_open_raw(const char *path, sqlite3 **out)
                       "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
                       "PRAGMA busy_timeout=0;",
                       NULL, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_create_function(db, "cn_fold", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_fold, NULL, NULL);
     if (rc != SQLITE_OK) {
         sqlite3_close(db);
         return rc;

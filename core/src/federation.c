@@ -245,7 +245,7 @@ int cn_federation_open(cn_federation **out, uv_loop_t *loop, void *zctx, cn_core
     }
     cn_info("fédération : événements pour %zu pair(s) sur %s, rattrapage sur %s, clé publique %s", fed->npeers, events,
             sync, public_key);
-    if (cn_follow_start(&fed->follow, loop, zctx, core, local_pub, cfg, public_key, secret_key, err, errcap) != 0) {
+    if (cn_follow_start(&fed->follow, loop, zctx, core, local_pub, fed->pub, cfg, public_key, secret_key, err, errcap) != 0) {
         cn_federation_close(&fed);
         return -1;
     }

@@ -21,7 +21,7 @@ typedef struct cn_follow cn_follow;
 
 /* Starts following every declared peer that has an endpoint. *out may be
  * NULL when there is none. Returns 0, or -1 with why in err. */
-int cn_follow_start(cn_follow **out, uv_loop_t *loop, void *zctx, cn_core *core, void *local_pub,
+int cn_follow_start(cn_follow **out, uv_loop_t *loop, void *zctx, cn_core *core, void *local_pub, void *fed_pub,
                     const cn_config *cfg, const char *public_key, const char *secret_key, char *err, size_t errcap);
 
 /* Stops following; nulls *fp; safe on NULL. */

@@ -132,6 +132,17 @@ static const char *const migrations[] = {
     "    (SELECT 30 AS d UNION ALL SELECT 7 UNION ALL SELECT 1 UNION ALL SELECT -1) h"
     "  WHERE w.kind = 'dated' AND w.end_date IS NOT NULL AND a.status NOT IN ('done', 'cancelled')"
     "    AND p.status = 'active';",
+
+    /* 5: the regions this node holds a read-only copy of (federation): who
+     * owns each, which peer it came through, and the owner's event its copy
+     * is as of. */
+    "CREATE TABLE mirrors("
+    "  region TEXT PRIMARY KEY,"
+    "  origin TEXT NOT NULL,"
+    "  peer TEXT NOT NULL,"
+    "  snapshot_seq INTEGER NOT NULL DEFAULT 0,"
+    "  snapshot_ms INTEGER);"
+    "CREATE INDEX events_region ON events(region, ts_ms);",
 };
 
 int cn_migrations_count(void) { return (int)(sizeof migrations / sizeof migrations[0]); }

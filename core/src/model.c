@@ -18,7 +18,9 @@ int cn_model_register(cn_core *core)
         cn_core_register(core, cn_action_ops, cn_action_ops_count) ||
         cn_core_register(core, cn_indicator_ops, cn_indicator_ops_count) ||
         cn_core_register(core, cn_echeance_ops, cn_echeance_ops_count) ||
-        cn_core_register(core, cn_reminder_ops, cn_reminder_ops_count))
+        cn_core_register(core, cn_reminder_ops, cn_reminder_ops_count) ||
+        cn_core_register(core, cn_mirror_ops, cn_mirror_ops_count) ||
+        cn_core_register(core, cn_overview_ops, cn_overview_ops_count))
         return -1;
     return 0;
 }

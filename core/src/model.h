@@ -23,6 +23,10 @@ extern const cn_op cn_indicator_ops[];
 extern const size_t cn_indicator_ops_count;
 extern const cn_op cn_echeance_ops[];
 extern const size_t cn_echeance_ops_count;
+extern const cn_op cn_overview_ops[];
+extern const size_t cn_overview_ops_count;
+extern const cn_op cn_mirror_ops[];
+extern const size_t cn_mirror_ops_count;
 extern const cn_op cn_node_ops[];
 extern const size_t cn_node_ops_count;
 

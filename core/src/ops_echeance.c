@@ -52,7 +52,7 @@ static int echeance_list(cn_req *req)
     /* The partial index on end_date serves the dated case: the cost follows
      * what is due in the range, not the size of the plans. */
     if (cn_req_prepare(req,
-                       "SELECT p.region, a.plan, a.id AS action, a.number, a.text, a.responsible, a.status, a.schedule,"
+                       "SELECT p.region, (SELECT origin FROM regions WHERE id = p.region) AS origin, a.plan, a.id AS action, a.number, a.text, a.responsible, a.status, a.schedule,"
                        " w.kind, w.start_date AS start, w.end_date AS end,"
                        " CAST(julianday(w.end_date) - julianday(?4) AS INTEGER) AS days_left"
                        " FROM action_windows w JOIN actions a ON a.id = w.action JOIN plans p ON p.id = a.plan"

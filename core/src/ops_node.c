@@ -88,16 +88,42 @@ static int events_since(cn_req *req)
         msgpack_sbuffer_destroy(&list);
         return cn_req_sqlite_fail(req, rc);
     }
+    /* The origin's newest event here: a follower's lag is measured by it. */
+    int64_t head = 0, head_ts = 0;
+    if (cn_req_prepare(req, "SELECT seq, ts_ms FROM events WHERE origin = ? ORDER BY seq DESC LIMIT 1", &st)) {
+        msgpack_sbuffer_destroy(&list);
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        head = sqlite3_column_int64(st, 0);
+        head_ts = sqlite3_column_int64(st, 1);
+    }
+    sqlite3_finalize(st);
     msgpack_packer *pk = cn_req_pk(req);
-    msgpack_pack_map(pk, 4);
+    msgpack_pack_map(pk, 6);
     cn_pk_str(pk, "events");
     msgpack_pack_array(pk, (size_t)n);
     cn_pk_raw(pk, list.data, list.size);
     cn_pk_kint(pk, "last_seq", last);
     cn_pk_kbool(pk, "more", more);
     cn_pk_kstr(pk, "origin", origin);
+    cn_pk_kint(pk, "head", head);
+    cn_pk_kint(pk, "head_ts", head_ts);
     msgpack_sbuffer_destroy(&list);
     return 0;
+}
+
+/* Every origin this node's log holds, with its newest event: what a peer
+ * following this node can catch up on (its own events and those it relays). */
+static int events_origins(cn_req *req)
+{
+    sqlite3_stmt *st;
+    if (cn_req_prepare(req, "SELECT origin, max(seq) AS head,"
+                            " (SELECT ts_ms FROM events e WHERE e.origin = v.origin ORDER BY seq DESC LIMIT 1) AS head_ts"
+                            " FROM events v GROUP BY origin ORDER BY origin", &st))
+        return -1;
+    return cn_pk_rows(req, cn_req_pk(req), st);
 }
 
 static const char *const no_args[] = {NULL};
@@ -106,5 +132,7 @@ static const char *const since_args[] = {"since", "limit", "origin", "region", N
 const cn_op cn_node_ops[] = {
     {"node.info", node_info, no_args, "identité du nœud et opérations disponibles", "node identity and available ops", NULL},
     {"events.since", events_since, since_args, "rejoue le journal des événements", "replays the event log", NULL},
+    {"events.origins", events_origins, no_args, "les origines du journal et leur dernier événement",
+     "the log's origins and their newest event", NULL},
 };
 const size_t cn_node_ops_count = sizeof cn_node_ops / sizeof cn_node_ops[0];

@@ -124,7 +124,7 @@ static int plan_list(cn_req *req)
         return -1;
     sqlite3_stmt *st;
     if (cn_req_prepare(req,
-                       "SELECT p.id, p.region, p.title, p.period, p.start_date, p.adopted_on, p.status,"
+                       "SELECT p.id, p.region, (SELECT origin FROM regions WHERE id = p.region) AS origin, p.title, p.period, p.start_date, p.adopted_on, p.status,"
                        " (SELECT count(*) FROM actions WHERE plan = p.id) AS actions"
                        " FROM plans p WHERE (?1 IS NULL OR p.region = ?1) AND (?2 OR p.status = 'active')"
                        " ORDER BY p.region, p.id",

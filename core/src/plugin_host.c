@@ -31,6 +31,7 @@ typedef struct {
     char *pattern;
     cd_event_fn fn;
     void *data;
+    bool peers_only; /* subscribe_peers: peers' events only */
 } subscription;
 
 typedef struct {
@@ -93,6 +94,7 @@ struct cd_host {
     int64_t cursor; /* last seq looked at; -1 until read from plugin_state */
     bool pending;   /* the log may hold events for it past cursor */
     int64_t op_errors, event_errors, callback_errors, events_delivered;
+    char origin[64]; /* region_origin's answer */
 };
 
 struct cn_host {
@@ -105,6 +107,7 @@ struct cn_host {
     cd_host *current; /* the plugin whose code is running, for the authorizer */
     size_t subscribers;
     bool delivering;
+    cn_req *current_req; /* the command a plugin op is handling, for emit's refusals */
 };
 
 static const cd_host_api api; /* defined at the end */
@@ -234,9 +237,12 @@ static int op_trampoline(cn_req *req)
                              "plugin %s is not enabled for region %s ([plugin.%s] regions)"),
                            p->name, region, p->name);
     cd_host *outer = host->current;
+    cn_req *outer_req = host->current_req;
     host->current = p;
+    host->current_req = req;
     int rc = po->fn((cd_req *)req, po->data);
     host->current = outer;
+    host->current_req = outer_req;
     if (rc == 0 && !req->err_code)
         return 0;
     if (!req->err_code || strcmp(req->err_code, "internal") == 0) {
@@ -374,7 +380,7 @@ static int migrate(cd_host *h, const char *const *migrations, size_t count)
 
 /* ---- events ------------------------------------------------------------- */
 
-static int subscribe(cd_host *h, const char *pattern, cd_event_fn fn, void *data)
+static int add_subscription(cd_host *h, const char *pattern, cd_event_fn fn, void *data, bool peers_only)
 {
     if (!h->initialising || !pattern || !fn) {
         plugin_log(h, CD_LOG_ERROR, "subscribe: pendant init, avec un motif et une fonction");
@@ -388,9 +394,20 @@ static int subscribe(cd_host *h, const char *pattern, cd_event_fn fn, void *data
         return -1;
     subs[h->nsubs].fn = fn;
     subs[h->nsubs].data = data;
+    subs[h->nsubs].peers_only = peers_only;
     h->nsubs++;
     h->host->subscribers++;
     return 0;
+}
+
+static int subscribe(cd_host *h, const char *pattern, cd_event_fn fn, void *data)
+{
+    return add_subscription(h, pattern, fn, data, false);
+}
+
+static int subscribe_peers(cd_host *h, const char *pattern, cd_event_fn fn, void *data)
+{
+    return add_subscription(h, pattern, fn, data, true);
 }
 
 static int emit(cd_host *h, const char *region, const char *type, const void *data, size_t len)
@@ -418,6 +435,21 @@ static int emit(cd_host *h, const char *region, const char *type, const void *da
         sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
         known = sqlite3_step(st) == SQLITE_ROW;
         sqlite3_finalize(st);
+    }
+    char owner[64];
+    if (known && cn_core_region_owner(core, region, owner, sizeof owner) > 0) {
+        /* A copy of a peer's region is read-only, for plugins too. */
+        AS_PLUGIN_AGAIN(h);
+        if (h->host->current_req)
+            cn_req_fail(h->host->current_req, "forbidden", "region",
+                        L("la région %s appartient au nœud %s : ce nœud n'en a qu'une copie en lecture seule ; "
+                          "la modifier se fait sur %s",
+                          "region %s belongs to node %s: this node only holds a read-only copy; change it on %s"),
+                        region, owner, owner);
+        else
+            plugin_log(h, CD_LOG_WARN, "emit %s/%s : la région appartient au nœud %s (copie en lecture seule)", region,
+                       type, owner);
+        return -1;
     }
     int rc = known ? cn_evlog_append(cn_core_evlog(core), region, type, data, len) : SQLITE_NOTFOUND;
     AS_PLUGIN_AGAIN(h);
@@ -752,13 +784,14 @@ typedef struct {
     cd_host *plugin;
     const msgpack_object *event;
     const char *topic;
+    bool foreign; /* a peer's event */
 } delivery;
 
 /* Whether one of p's subscriptions matches topic ("<region>/<type>"). */
-static bool wants(const cd_host *p, const char *topic)
+static bool wants(const cd_host *p, const char *topic, bool foreign)
 {
     for (size_t i = 0; i < p->nsubs; i++)
-        if (fnmatch(p->subs[i].pattern, topic, 0) == 0)
+        if ((foreign || !p->subs[i].peers_only) && fnmatch(p->subs[i].pattern, topic, 0) == 0)
             return true;
     return false;
 }
@@ -770,7 +803,7 @@ static int deliver_one(void *data)
     cn_host *host = p->host;
     int rc = 0;
     for (size_t i = 0; i < p->nsubs && rc == 0; i++) {
-        if (fnmatch(p->subs[i].pattern, d->topic, 0) != 0)
+        if ((p->subs[i].peers_only && !d->foreign) || fnmatch(p->subs[i].pattern, d->topic, 0) != 0)
             continue; /* each matching subscription gets the event */
         host->current = p;
         rc = p->subs[i].fn(p, d->event, p->subs[i].data);
@@ -843,7 +876,7 @@ static int deliver_to(cn_host *host, cd_host *p)
         const char *type = (const char *)sqlite3_column_text(st, 3);
         char topic[256];
         snprintf(topic, sizeof topic, "%s/%s", region, type);
-        if (wants(p, topic) && region_enabled(p, region)) {
+        if (wants(p, topic, false) && region_enabled(p, region)) {
             msgpack_sbuffer buf;
             msgpack_sbuffer_init(&buf);
             msgpack_packer pk;
@@ -853,7 +886,7 @@ static int deliver_to(cn_host *host, cd_host *p)
             msgpack_unpacked up;
             msgpack_unpacked_init(&up);
             if (msgpack_unpack_next(&up, buf.data, buf.size, NULL) == MSGPACK_UNPACK_SUCCESS) {
-                delivery d = {p, &up.data, topic};
+                delivery d = {p, &up.data, topic, false};
                 delivered = true;
                 if (cn_core_in_savepoint(host->core, deliver_one, &d) != 0) {
                     p->event_errors++;
@@ -877,6 +910,35 @@ static int deliver_to(cn_host *host, cd_host *p)
     return n;
 }
 
+/* An event of another node (the federation stored it in the open batch):
+ * every running plugin that subscribed to its topic gets it, each in its
+ * own savepoint, in the same transaction, so it is delivered exactly when
+ * it is stored. Plugins' cursors count this node's events only. */
+static int deliver_foreign(void *data, const msgpack_object *event, const char *topic)
+{
+    cn_host *host = data;
+    const msgpack_object *r = cn_mp_get(event, "region");
+    char region[64] = "";
+    if (r && r->type == MSGPACK_OBJECT_STR && r->via.str.size < sizeof region) {
+        memcpy(region, r->via.str.ptr, r->via.str.size);
+        region[r->via.str.size] = '\0';
+    }
+    for (size_t i = 0; i < host->n; i++) {
+        cd_host *p = host->plugins[i];
+        if (p->status != P_RUNNING || !p->nsubs || !wants(p, topic, true) || !region_enabled(p, region))
+            continue;
+        delivery d = {p, event, topic, true};
+        if (cn_core_in_savepoint(host->core, deliver_one, &d) != 0) {
+            p->event_errors++;
+            cn_error("[%s] l'événement %s d'un pair a fait échouer le greffon; ce qu'il avait écrit est annulé",
+                     p->name, topic);
+        } else {
+            p->events_delivered++;
+        }
+    }
+    return 0;
+}
+
 /* Told of every committed event: a plugin that wants none of them only moves
  * its cursor in memory, so events it did not subscribe to cost it no query
  * and no transaction. */
@@ -891,7 +953,7 @@ static void observe(void *data, int64_t seq, const char *topic)
             p->pending = true; /* not in step (first start, catch-up): read the log */
             continue;
         }
-        if (wants(p, topic))
+        if (wants(p, topic, false))
             p->pending = true;
         else
             p->cursor = seq;
@@ -1074,6 +1136,7 @@ cn_host *cn_host_new(cn_core *core, uv_loop_t *loop, const cn_config *cfg)
     sqlite3_set_authorizer(cn_core_db(core), authorize, host);
     cn_core_set_info_hook(core, pack_info, host);
     cn_evlog_set_observer(cn_core_evlog(core), observe, host);
+    cn_core_set_foreign_hook(core, deliver_foreign, host);
     for (size_t i = 0; i < cfg->nplugins; i++) {
         cd_host *p = calloc(1, sizeof *p);
         if (!p || !(p->name = strdup(cfg->plugins[i]))) {
@@ -1126,6 +1189,7 @@ void cn_host_destroy(cn_host **hostp)
     cn_host_stop(host);
     sqlite3_set_authorizer(cn_core_db(host->core), NULL, NULL);
     cn_core_set_info_hook(host->core, NULL, NULL);
+    cn_core_set_foreign_hook(host->core, NULL, NULL);
     cn_evlog_set_observer(cn_core_evlog(host->core), NULL, NULL);
     for (size_t i = 0; i < host->n; i++) {
         cd_host *p = host->plugins[i];
@@ -1152,6 +1216,14 @@ void cn_host_destroy(cn_host **hostp)
     *hostp = NULL;
 }
 
+static const char *region_origin(cd_host *h, const char *region)
+{
+    AS_HOST(h);
+    int foreign = region ? cn_core_region_owner(h->host->core, region, h->origin, sizeof h->origin) : 0;
+    AS_PLUGIN_AGAIN(h);
+    return foreign > 0 ? h->origin : NULL;
+}
+
 static const cd_host_api api = {
     .abi = CD_PLUGIN_ABI,
     .size = sizeof(cd_host_api),
@@ -1175,4 +1247,6 @@ static const cd_host_api api = {
     .watch_start = watch_start,
     .watch_change = watch_change,
     .watch_stop = watch_stop,
+    .region_origin = region_origin,
+    .subscribe_peers = subscribe_peers,
 };

@@ -63,11 +63,13 @@ static void want(wanted *w, int *n, const char *end, const char *start, const ch
 int cn_reminders_arm(cn_req *req, int64_t action)
 {
     sqlite3_stmt *st;
+    /* A copy of a peer's region is reminded of by its owner, not here. */
     if (cn_req_prepare(req, "SELECT a.status, p.status, r.reminder_days, r.reminder_overdue, r.reminder_undated_days"
                             " FROM actions a JOIN plans p ON p.id = a.plan JOIN regions r ON r.id = p.region"
-                            " WHERE a.id = ?", &st))
+                            " WHERE a.id = ? AND r.origin = ?", &st))
         return -1;
     sqlite3_bind_int64(st, 1, action);
+    sqlite3_bind_text(st, 2, cn_core_config(req->core)->node_id, -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_ROW) {
         sqlite3_finalize(st);
         return 0;
@@ -468,11 +470,14 @@ static int echeance_remind(cn_req *req)
     cn_date_today(today);
     /* What is due: the pending rows by date, on their partial index. */
     sqlite3_stmt *st;
-    if (cn_req_prepare(req, "SELECT action, window_end FROM reminders INDEXED BY reminders_due"
-                            " WHERE state = 'pending' AND due_on <= ? ORDER BY due_on LIMIT ?", &st))
+    if (cn_req_prepare(req, "SELECT m.action, m.window_end FROM reminders m INDEXED BY reminders_due"
+                            " JOIN actions a ON a.id = m.action JOIN plans p ON p.id = a.plan"
+                            " JOIN regions r ON r.id = p.region"
+                            " WHERE m.state = 'pending' AND m.due_on <= ? AND r.origin = ? ORDER BY m.due_on LIMIT ?", &st))
         return -1;
     sqlite3_bind_text(st, 1, today, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, limit);
+    sqlite3_bind_text(st, 2, cn_core_config(req->core)->node_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, limit);
     window_key *keys = malloc((size_t)limit * sizeof *keys);
     size_t n = 0, rows = 0;
     while (keys && sqlite3_step(st) == SQLITE_ROW) {

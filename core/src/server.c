@@ -12,6 +12,7 @@
 #include "evlog.h"
 #include "federation.h"
 #include "log.h"
+#include "mp.h"
 #include "text.h"
 #include "zwatch.h"
 
@@ -72,25 +73,25 @@ static int envelope_frames(const request *rq)
     return rq->total >= 3 && zmq_msg_size((zmq_msg_t *)&rq->frames[1]) == 0 ? 2 : 1;
 }
 
-/* Whether a request frame asks for events.since, the one op peers may
- * call on the federation's sync endpoint. */
-static bool is_events_since(const char *frame, size_t len)
+/* Whether a request frame asks for what peers may call on the federation's
+ * sync endpoint: events.since and events.origins (the log) and
+ * region.snapshot (a region's copy), all read-only. */
+static bool peer_may_call(const char *frame, size_t len)
 {
+    static const char *const allowed[] = {"events.since", "events.origins", "region.snapshot"};
     msgpack_unpacked u;
     msgpack_unpacked_init(&u);
     bool yes = false;
-    if (msgpack_unpack_next(&u, frame, len, NULL) == MSGPACK_UNPACK_SUCCESS && u.data.type == MSGPACK_OBJECT_MAP)
-        for (uint32_t i = 0; i < u.data.via.map.size; i++) {
-            const msgpack_object_kv *kv = &u.data.via.map.ptr[i];
-            if (kv->key.type == MSGPACK_OBJECT_STR && kv->key.via.str.size == 2 && !memcmp(kv->key.via.str.ptr, "op", 2))
-                yes = kv->val.type == MSGPACK_OBJECT_STR && kv->val.via.str.size == 12 &&
-                      !memcmp(kv->val.via.str.ptr, "events.since", 12);
-        }
+    if (msgpack_unpack_next(&u, frame, len, NULL) == MSGPACK_UNPACK_SUCCESS && u.data.type == MSGPACK_OBJECT_MAP) {
+        const msgpack_object *op = cn_mp_get(&u.data, "op");
+        for (size_t i = 0; op && i < sizeof allowed / sizeof allowed[0]; i++)
+            yes = yes || cn_mp_str_eq(op, allowed[i]);
+    }
     msgpack_unpacked_destroy(&u);
     return yes;
 }
 
-/* Fills the reply of one request (from a peer: events.since only). */
+/* Fills the reply of one request (from a peer: peer_may_call only). */
 static void handle(cn_server *srv, request *rq, bool peer)
 {
     int payload_at = envelope_frames(rq);
@@ -102,10 +103,11 @@ static void handle(cn_server *srv, request *rq, bool peer)
         return;
     }
     zmq_msg_t *payload = &rq->frames[payload_at];
-    if (peer && !is_events_since(zmq_msg_data(payload), zmq_msg_size(payload))) {
+    if (peer && !peer_may_call(zmq_msg_data(payload), zmq_msg_size(payload))) {
         cn_reply_init_error(&rq->reply, "forbidden",
-                            L("un pair ne peut que relire les événements (events.since)",
-                              "a peer may only replay events (events.since)"));
+                            L("un pair ne peut que relire les événements (events.since) et copier une région "
+                              "(region.snapshot)",
+                              "a peer may only replay events (events.since) and copy a region (region.snapshot)"));
         return;
     }
     cn_core_handle(srv->core, zmq_msg_data(payload), zmq_msg_size(payload), &rq->reply);

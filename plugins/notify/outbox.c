@@ -139,7 +139,8 @@ static int done(cd_host *h, void *data, int status)
             msgpack_pack_int(&pk, attempts);
             msgpack_pack_str_with_body(&pk, "error", 5);
             msgpack_pack_str_with_body(&pk, d->error, strlen(d->error));
-            if (rc == 0)
+            /* A peer's region has no event of this node's: the log says it. */
+            if (rc == 0 && !api->region_origin(h, d->region))
                 rc = api->emit(h, d->region, "notify.failed", buf.data, buf.size);
             msgpack_sbuffer_destroy(&buf);
         } else {

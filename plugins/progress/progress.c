@@ -105,6 +105,8 @@ static int on_action_event(cd_host *h, const msgpack_object *event, void *data)
     char region[64], type[64];
     cd_str(cd_get(event, "region"), region, sizeof region);
     cd_str(cd_get(event, "type"), type, sizeof type);
+    if (api->region_origin(h, region))
+        return 0; /* a peer's region: its own node counts its milestones */
     const msgpack_object *d = cd_get(event, "data");
     /* action.status_changed carries {action: {...}}; the others the entity itself. */
     const msgpack_object *subject = cd_get(d, "action");

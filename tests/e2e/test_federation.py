@@ -276,7 +276,7 @@ class Following(unittest.TestCase):
         self.assertEqual([(e["seq"], e["region"]) for e in self.n.ok("events.since", origin="tpdsl")["events"]],
                          [(1, "lanaudiere"), (3, "lanaudiere")])
         self.assertEqual(self.n.ok("federation.status")[0]["refused"], 1)
-        self.assertIn("a publié pour la région mauricie, qui n'est pas à lui", self.national.log_text())
+        self.assertIn("mauricie n'est pas une région que tpdsl publie", self.national.log_text())
         self.assertNotIn("mauricie", [r["id"] for r in self.n.ok("region.list")])
 
 

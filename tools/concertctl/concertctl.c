@@ -159,10 +159,15 @@ static const opt export_opts[] = {
     {"format", 's', NULL, "document (JSON, défaut) ou csv", "document (JSON, default) or csv"},
     {NULL, 0, NULL, NULL, NULL}};
 
+static const opt search_opts[] = {{"region", 's', NULL, "une seule région", "one region only"}, {0}};
+
 static const command commands[] = {
     {"info", "", "node.info", {0}, "", no_opts, "identité du démon et opérations", "daemon identity and operations"},
     {"region", "list", "region.list", {0}, "", no_opts, "liste les régions", "lists the regions"},
     {"region", "show", "region.get", {"id"}, "s", no_opts, "montre une région", "shows a region"},
+    {"region", "overview", "region.overview", {0}, "", no_opts,
+     "toutes les régions d'un coup d'œil : avancement, prochaine échéance, membres, origine",
+     "every region at a glance: progress, next échéance, members, origin"},
     {"region", "create", "region.create", {"id"}, "s", region_opts, "crée une région (ID: ex. lanaudiere)",
      "creates a region (ID: e.g. lanaudiere)"},
     {"region", "update", "region.update", {"id"}, "s", region_opts, "modifie une région", "updates a region"},
@@ -198,6 +203,9 @@ static const command commands[] = {
     {"objective", "delete", "objective.delete", {"region", "number"}, "sn", ent_sel, "supprime un objectif",
      "deletes an objective"},
     {"action", "list", "action.list", {"region"}, "s", action_list_opts, "liste les actions", "lists actions"},
+    {"action", "search", "action.search", {"q"}, "s", search_opts,
+     "les actions de toutes les régions qui contiennent ces mots, avec leur état",
+     "actions of every region containing these words, with their state"},
     {"action", "show", "action.get", {"region", "number"}, "sn", ent_sel, "montre une action et son suivi",
      "shows an action and its follow-up"},
     {"action", "create", "action.create", {"region", "number"}, "sn", action_opts, "ajoute une action",

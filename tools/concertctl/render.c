@@ -464,12 +464,34 @@ void ctl_render(const char *op, const msgpack_object *r, bool json)
         ctl_print_json(r, false);
         return;
     }
-    if (strcmp(op, "region.list") == 0) {
+    if (strcmp(op, "region.overview") == 0) {
+        static const column cols[] = {{"region", "Région", "Region", 16, false},
+                                      {"origin", "Origine", "Origin", 12, false},
+                                      {"actions", "Actions", "Actions", 7, false},
+                                      {"done", "Réalisées", "Done", 9, false},
+                                      {"in_progress", "En cours", "Ongoing", 8, false},
+                                      {"percent_done", "%", "%", 3, false},
+                                      {"next_due", "Proch. échéance", "Next due", 15, false},
+                                      {"days_to_next_due", "Jours", "Days", 5, false},
+                                      {"overdue", "En retard", "Overdue", 9, false},
+                                      {"members", "Membres", "Members", 7, false},
+                                      {"title", "Plan", "Plan", 40, false}};
+        table(r, cols, COUNT(cols));
+    } else if (strcmp(op, "action.search") == 0) {
+        static const column cols[] = {{"region", "Région", "Region", 16, false},
+                                      {"origin", "Origine", "Origin", 12, false},
+                                      {"number", "Action", "Action", 8, false},
+                                      {"status", "État", "Status", 11, true},
+                                      {"schedule", "Échéance", "Schedule", 18, false},
+                                      {"text", "Texte", "Text", 60, false}};
+        table(r, cols, COUNT(cols));
+    } else if (strcmp(op, "region.list") == 0) {
         static const column cols[] = {{"id", "Région", "Region", 20, false},
                                       {"name", "Nom", "Name", 40, false},
                                       {"kind", "Type", "Kind", 10, true},
                                       {"organisation", "Organisation", "Organisation", 20, false},
-                                      {"active_plans", "Plans actifs", "Active plans", 12, false}};
+                                      {"active_plans", "Plans actifs", "Active plans", 12, false},
+                                      {"origin", "Origine", "Origin", 12, false}};
         table(r, cols, COUNT(cols));
     } else if (strncmp(op, "region.", 7) == 0) {
         details(r, region_rows, COUNT(region_rows));
@@ -510,6 +532,7 @@ void ctl_render(const char *op, const msgpack_object *r, bool json)
         }
     } else if (strcmp(op, "plan.list") == 0) {
         static const column cols[] = {{"id", "Plan", "Plan", 6, false},         {"region", "Région", "Region", 16, false},
+                                      {"origin", "Origine", "Origin", 12, false},
                                       {"title", "Titre", "Title", 40, false},   {"period", "Période", "Period", 12, false},
                                       {"status", "État", "Status", 8, true},    {"actions", "Actions", "Actions", 7, false}};
         table(r, cols, COUNT(cols));
@@ -593,6 +616,7 @@ void ctl_render(const char *op, const msgpack_object *r, bool json)
             static const column cols[] = {{"end", "Échéance", "Due", 10, false},
                                           {"days_left", "Jours", "Days", 5, false},
                                           {"region", "Région", "Region", 14, false},
+                                          {"origin", "Origine", "Origin", 12, false},
                                           {"number", "Action", "Action", 8, false},
                                           {"status", "État", "Status", 11, true},
                                           {"responsible", "Responsable", "Responsible", 20, false},
@@ -622,7 +646,10 @@ void ctl_render(const char *op, const msgpack_object *r, bool json)
         static const column cols[] = {{"peer", "Pair", "Peer", 14, false},
                                       {"regions", "Régions", "Regions", 20, false},
                                       {"last_seq", "Dernier n°", "Last seq", 10, false},
+                                      {"lag_events", "Retard (év.)", "Lag (events)", 12, false},
+                                      {"lag_seconds", "Retard (s)", "Lag (s)", 10, false},
                                       {"received", "Reçus", "Received", 8, false},
+                                      {"copies_behind", "Copies en attente", "Copies behind", 8, false},
                                       {"refused", "Refusés", "Refused", 8, false},
                                       {"seconds_since_contact", "Contact (s)", "Contact (s)", 11, false},
                                       {"catching_up", "Rattrapage", "Catching up", 10, false},

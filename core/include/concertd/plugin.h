@@ -111,6 +111,8 @@ typedef struct cd_host_api {
     // cursor per plugin in the same transaction as the handler's writes, and
     // catches up at start with what was logged while it was not running. A
     // plugin loaded for the first time starts with the events that follow.
+    // Events of peers' regions (federation) are delivered too, as they are
+    // stored, with their origin: see region_origin.
     int (*subscribe)(cd_host *h, const char *pattern, cd_event_fn fn, void *data);
 
     /* Emits an event (data: one encoded msgpack map) into the log of the
@@ -161,7 +163,18 @@ typedef struct cd_host_api {
     int (*watch_change)(cd_watch *watch, int events);
     void (*watch_stop)(cd_watch *watch);
 
-    void *reserved[13];
+    /* NULL when region is this node's (or unknown); else the node id of
+     * the peer that owns it: this node holds a read-only copy (federation),
+     * its events reach the plugin with that origin, and emitting for it is
+     * refused. The string is valid until the next call. */
+    const char *(*region_origin)(cd_host *h, const char *region);
+
+    /* As subscribe, for peers' events only (those of regions this node
+     * holds a copy of): this node's own events cost such a plugin nothing.
+     * Call from init only. */
+    int (*subscribe_peers)(cd_host *h, const char *pattern, cd_event_fn fn, void *data);
+
+    void *reserved[11];
 } cd_host_api;
 
 typedef struct cd_plugin {
