@@ -316,5 +316,126 @@ class Garbage(unittest.TestCase):
             d.cleanup()
 
 
+class FakePeer:
+    """A peer node of the test's own (CURVE PUB + sync ROUTER) that holds events
+    1…head of origin "fake" but hands out only those up to `gives`: the
+    follower's lag is then known exactly."""
+
+    def __init__(self, head, gives, snapshot_origin="fake"):
+        self.public, secret = zmq.curve_keypair()
+        self.pub = CTX.socket(zmq.PUB)
+        self.router = CTX.socket(zmq.ROUTER)
+        for s in (self.pub, self.router):
+            s.curve_server = True
+            s.curve_secretkey = secret
+            s.linger = 0
+        self.port = self.pub.bind_to_random_port("tcp://127.0.0.1")
+        self.sync_port = self.router.bind_to_random_port("tcp://127.0.0.1")
+        self.head, self.gives, self.snapshot_origin = head, gives, snapshot_origin
+        self.t0 = 1790000000000
+        self.asked = []
+
+    def event(self, seq):
+        return {"seq": seq, "origin": "fake", "ts": self.t0 + seq * 60000, "region": "estrie",
+                "type": "region.created" if seq == 1 else "region.updated",
+                "data": {"id": "estrie", "name": "Estrie %d" % seq}}
+
+    def serve(self, timeout_ms):
+        """Answers what the follower asks, for up to timeout_ms."""
+        if not self.router.poll(timeout_ms):
+            return
+        ident, frame = self.router.recv_multipart()
+        req = msgpack.unpackb(frame)
+        op, args = req["op"], req.get("args", {})
+        self.asked.append(op)
+        if op == "events.since":
+            since = args.get("since", 0)
+            events = [self.event(s) for s in range(since + 1, self.gives + 1)] if args.get("origin") == "fake" else []
+            result = {"events": events, "last_seq": self.gives, "more": False, "origin": args.get("origin"),
+                      "head": self.head, "head_ts": self.event(self.head)["ts"]}
+        elif op == "events.origins":
+            result = [{"origin": "fake", "head": self.head, "head_ts": self.event(self.head)["ts"]}]
+        elif op == "region.snapshot":
+            result = {"origin": self.snapshot_origin, "seq": self.gives,
+                      "region": {"id": "estrie", "name": "Estrie %d" % self.gives, "kind": "regional",
+                                 "territories": [{"name": "Sherbrooke", "kind": "ville"}], "glossary": []},
+                      "plans": []}
+        else:
+            result = None
+        self.router.send_multipart([ident, msgpack.packb({"v": 1, "id": req["id"], "ok": result is not None,
+                                                          "result": result})])
+
+    def close(self):
+        self.pub.close(0)
+        self.router.close(0)
+
+
+class LagAndCopies(unittest.TestCase):
+    """federation.status gives the lag in events and seconds; a region's copy
+    comes from the peer's snapshot, read-only; a snapshot that says another
+    owner than the events' is refused."""
+
+    def start(self, fake):
+        self.folder = tempfile.mkdtemp(prefix="concertd-e2e-")
+        subprocess.run([CONCERTCTL, "keygen", os.path.join(self.folder, "noeud.key")], check=True,
+                       capture_output=True, timeout=30)
+        config = ("[federation]\nkey_file = noeud.key\nevents = tcp://127.0.0.1:%d\nsync = tcp://127.0.0.1:%d\n"
+                  "[peer.fake]\npublic_key = %s\nendpoint = tcp://127.0.0.1:%d\nsync = tcp://127.0.0.1:%d\n"
+                  % (free_port(), free_port(), fake.public.decode(), fake.port, fake.sync_port))
+        self.d = Daemon(node_id="rqds", folder=self.folder, config=config).start()
+        self.c = self.d.client()
+
+    def tearDown(self):
+        self.c.close()
+        self.assertEqual(self.d.stop(), 0)
+        self.d.cleanup()
+
+    def until(self, fake, check):
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            fake.serve(50)
+            status = self.c.ok("federation.status")[0]
+            if check(status):
+                return status
+        self.fail("%r (asked: %r)" % (status, fake.asked))
+
+    def test_the_lag_in_events_and_seconds_and_a_read_only_copy(self):
+        fake = FakePeer(head=10, gives=3)
+        try:
+            self.start(fake)
+            status = self.until(fake, lambda s: s["last_seq"] == 3 and s["lag_events"] == 7 and s["copies"]
+                                and s["copies_behind"] == 0)
+            # The newest event it holds is 7 minutes after the last one given.
+            self.assertEqual((status["head_seq"], status["lag_seconds"], status["catching_up"]), (10, 420, True))
+            self.assertEqual(status["copies"], [{"region": "estrie", "origin": "fake", "as_of_seq": 3,
+                                                 "up_to_date": True}])
+            region = self.c.ok("region.get", id="estrie")
+            self.assertEqual((region["name"], region["origin"], region["territories"][0]["name"]),
+                             ("Estrie 3", "fake", "Sherbrooke"))
+            error = self.c.error("region.update", id="estrie", name="Estrie (ici)")
+            self.assertEqual(error["code"], "forbidden")
+            self.assertIn("fake", error["message"])
+            self.assertEqual(self.c.error("region.mirror", origin="fake", peer="fake", region={"id": "estrie"},
+                                          plans=[])["code"], "forbidden")
+            # The peer gives the rest: no lag.
+            fake.gives = 10
+            fake.pub.send_multipart([b"estrie/region.updated", msgpack.packb(fake.event(10))])
+            self.until(fake, lambda s: s["last_seq"] == 10 and s["lag_events"] == 0 and s["lag_seconds"] == 0
+                       and s["copies"][0]["as_of_seq"] == 10)
+            self.assertEqual(self.c.ok("region.get", id="estrie")["name"], "Estrie 10")
+        finally:
+            fake.close()
+
+    def test_a_snapshot_naming_another_owner_is_refused(self):
+        fake = FakePeer(head=2, gives=2, snapshot_origin="usurpateur")
+        try:
+            self.start(fake)
+            self.until(fake, lambda s: s["last_seq"] == 2 and s["last_error"] and "usurpateur" in s["last_error"])
+            self.assertEqual(self.c.error("region.get", id="estrie")["code"], "not_found")
+            self.assertIn("copie de la région estrie refusée", self.d.log_text())
+        finally:
+            fake.close()
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
