@@ -43,6 +43,7 @@ typedef struct copy {
     int64_t have_seq;  /* the origin's event the copy is as of (0: none yet) */
     int64_t asked_id;  /* a snapshot request is out (0: none) */
     int64_t asked_ms;
+    int64_t retry_ms;  /* a relay's copy was behind: not asked again before */
 } copy;
 
 typedef struct follower {
@@ -59,7 +60,7 @@ typedef struct follower {
     copy *copies;
     size_t ncopies;
     bool cut; /* it sent what cannot be read: no longer followed until a restart */
-    char last_error[256];
+    char last_error[512];
 } follower;
 
 struct cn_follow {
@@ -538,7 +539,7 @@ static void request_snapshots(follower *f)
     }
     for (size_t i = 0; i < f->ncopies; i++) {
         copy *c = &f->copies[i];
-        if (c->want_seq <= c->have_seq || (c->asked_ms && now - c->asked_ms < TICK_MS))
+        if (c->want_seq <= c->have_seq || now < c->retry_ms)
             continue;
         int64_t id = SNAPSHOT_ID_BASE + ++f->snapshots;
         if (send_request(f, id, "region.snapshot", "id", c->region, NULL, 0) == 0) {
@@ -604,6 +605,9 @@ static void apply_snapshot(follower *f, copy *c, const msgpack_object *snap)
     msgpack_sbuffer_destroy(&frame);
     if (ok) {
         c->have_seq = seq > 0 ? seq : c->want_seq;
+        /* A relay whose own copy is behind its events: ask again in a while,
+         * not at once. */
+        c->retry_ms = c->have_seq < c->want_seq ? now_ms() + TICK_MS : 0;
         cn_debug("fédération : copie de %s à jour (événement %lld de %s)", c->region, (long long)seq, origin);
     }
 }

@@ -7,7 +7,13 @@ loopback with CURVE. Measures, in the same run:
     client paging the same events with events.since (no CURVE, nothing
     stored);
   - steady-state lag: from a change acknowledged on the regional node to
-    the event published on the national node's own bus (p50/p99 ms).
+    the event published on the national node's own bus (p50/p99 ms), and
+    the same through a relay (a local node → the regional node → the
+    national node);
+  - copy lag: from an action's status changed on the regional node (its
+    real plan, Lanaudière's, imported from the seed) to the national
+    node's read-only copy showing it (the copy is rebuilt from a
+    region.snapshot after the event).
 Not a test: it prints figures for tools/PERFORMANCE.md.
 
   /usr/bin/python3 tools/bench/bench_federation.py [BUILD_DIR]      (default: build)
@@ -81,15 +87,45 @@ def keygen(folder):
     return r.stdout.decode().strip()
 
 
+def lag_on_bus(sub, change, count):
+    """ms from change() acknowledged to its event on sub (p50, p99)."""
+    for _ in range(200):  # the subscription takes effect asynchronously
+        change("warm-up")
+        if sub.poll(50):
+            break
+    while sub.poll(200):
+        sub.recv_multipart()
+    lags = []
+    for i in range(count):
+        t = time.perf_counter()
+        change("état %d" % i)
+        if not sub.poll(5000):
+            raise RuntimeError("an event never arrived")
+        sub.recv_multipart()
+        lags.append((time.perf_counter() - t) * 1000)
+    lags.sort()
+    return statistics.median(lags), lags[int(len(lags) * 0.99) - 1]
+
+
 def main():
-    rf, nf = tempfile.mkdtemp(prefix="bench-fed-r-"), tempfile.mkdtemp(prefix="bench-fed-n-")
+    rf, nf, lf = (tempfile.mkdtemp(prefix="bench-fed-%s-" % k) for k in "rnl")
     try:
-        rkey, nkey = keygen(rf), keygen(nf)
-        ports = [free_port() for _ in range(4)]
+        rkey, nkey, lkey = keygen(rf), keygen(nf), keygen(lf)
+        ports = [free_port() for _ in range(6)]
+        local = Node(lf, "clds", "[federation]\nkey_file = noeud.key\nevents = tcp://127.0.0.1:%d\n"
+                     "sync = tcp://127.0.0.1:%d\n[peer.tpdsl]\npublic_key = %s\n" % (ports[4], ports[5], rkey))
+        local.call("region.create", id="joliette", name="CLDS de Joliette", kind="local")
         regional = Node(rf, "tpdsl", "[federation]\nkey_file = noeud.key\nevents = tcp://127.0.0.1:%d\n"
-                        "sync = tcp://127.0.0.1:%d\n[peer.rqds]\npublic_key = %s\n" % (ports[0], ports[1], nkey))
+                        "sync = tcp://127.0.0.1:%d\n[peer.rqds]\npublic_key = %s\n"
+                        "[peer.clds]\npublic_key = %s\nendpoint = tcp://127.0.0.1:%d\nsync = tcp://127.0.0.1:%d\n"
+                        % (ports[0], ports[1], nkey, lkey, ports[4], ports[5]))
         regional.call("region.create", id="lanaudiere", name="Lanaudière")
-        for i in range(EVENTS - 1):
+        seeds = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "fixtures", "seeds")
+        subprocess.run([os.path.join(BUILD, "tools", "concertctl"), "--endpoint", regional.cmd, "import", "--region",
+                        "lanaudiere", "--plan-start", "2026-09-01", os.path.join(seeds, "001_1e99cf7335cf62a6.txt")],
+                       check=True, capture_output=True)
+        before = regional.call("events.since", since=0, limit=1)["head"]
+        for i in range(EVENTS - before):
             regional.call("region.update", id="lanaudiere", name="Lanaudière %d" % i)
         # Baseline: the same events paged by a plain client, nothing stored.
         t = time.perf_counter()
@@ -105,43 +141,56 @@ def main():
         t = time.perf_counter()
         national = Node(nf, "rqds", "[federation]\nkey_file = noeud.key\nevents = tcp://127.0.0.1:%d\n"
                         "sync = tcp://127.0.0.1:%d\n[peer.tpdsl]\npublic_key = %s\nendpoint = tcp://127.0.0.1:%d\n"
-                        "sync = tcp://127.0.0.1:%d\nregions = lanaudiere\n" % (ports[2], ports[3], rkey, ports[0],
-                                                                                ports[1]))
+                        "sync = tcp://127.0.0.1:%d\nregions = lanaudiere, joliette\n" % (ports[2], ports[3], rkey,
+                                                                                          ports[0], ports[1]))
         while national.call("federation.status")[0]["last_seq"] < EVENTS:
             pass
         catch_up = EVENTS / (time.perf_counter() - t)
+        while True:
+            copies = national.call("federation.status")[0]["copies"]
+            if any(c["region"] == "lanaudiere" and c["as_of_seq"] >= EVENTS for c in copies):
+                break
+        copy_ready = time.perf_counter() - t
         # Steady state: a change on the regional node until it is on the national node's bus.
         sub = CTX.socket(zmq.SUB)
         sub.setsockopt(zmq.SUBSCRIBE, b"lanaudiere/")
         sub.connect(national.ev)
-        for _ in range(200):  # the subscription takes effect asynchronously
-            regional.call("region.update", id="lanaudiere", name="warm-up")
-            if sub.poll(50):
-                break
-        while sub.poll(200):
-            sub.recv_multipart()
-        lags = []
-        for i in range(300):
+        direct = lag_on_bus(sub, lambda n: regional.call("region.update", id="lanaudiere", name="Lanaudière " + n), 300)
+        sub.close()
+        sub = CTX.socket(zmq.SUB)
+        sub.setsockopt(zmq.SUBSCRIBE, b"joliette/")
+        sub.connect(national.ev)
+        relayed = lag_on_bus(sub, lambda n: local.call("region.update", id="joliette", name="CLDS " + n), 300)
+        # Copy lag: an action's new status, until the national node's copy shows it.
+        number = regional.call("action.list", region="lanaudiere")[0]["number"]
+        copy_lags = []
+        for i in range(60):
+            status = ("in_progress", "planned")[i % 2]
             t = time.perf_counter()
-            regional.call("region.update", id="lanaudiere", name="Lanaudière état %d" % i)
-            if not sub.poll(5000):
-                raise RuntimeError("an event never arrived")
-            sub.recv_multipart()
-            lags.append((time.perf_counter() - t) * 1000)
+            regional.call("action.set_status", region="lanaudiere", number=number, status=status)
+            while national.call("action.get", region="lanaudiere", number=number)["status"] != status:
+                pass
+            copy_lags.append((time.perf_counter() - t) * 1000)
+        copy_lags.sort()
+        actions = len(regional.call("action.list", region="lanaudiere"))
         sub.close()
         national.stop()
         regional.stop()
+        local.stop()
     finally:
-        shutil.rmtree(rf, ignore_errors=True)
-        shutil.rmtree(nf, ignore_errors=True)
-    lags.sort()
+        for folder in (rf, nf, lf):
+            shutil.rmtree(folder, ignore_errors=True)
     print("machine: %s, %d cores, %s" % (platform.processor() or platform.machine(), os.cpu_count(),
                                          platform.platform()))
     print("baseline: events.since paged by a plain client: %.0f events/s" % baseline)
     print("catch-up from zero over CURVE, stored on the follower: %.0f events/s (%d events)" % (catch_up, EVENTS))
-    print("steady-state lag, change acknowledged -> on the follower's bus: p50 %.2f ms, p99 %.2f ms (%d changes)"
-          % (statistics.median(lags), lags[int(len(lags) * 0.99) - 1], len(lags)))
-
+    print("copy of the region (its plan: %d actions) up to date: %.2f s after the start" % (actions, copy_ready))
+    print("steady-state lag, change acknowledged -> on the follower's bus: p50 %.2f ms, p99 %.2f ms (300 changes)"
+          % direct)
+    print("the same through a relay (local -> regional -> national): p50 %.2f ms, p99 %.2f ms (300 changes)"
+          % relayed)
+    print("copy lag, action status changed -> shown by the follower's copy: p50 %.2f ms, p99 %.2f ms (%d changes)"
+          % (statistics.median(copy_lags), copy_lags[int(len(copy_lags) * 0.99) - 1], len(copy_lags)))
 
 if __name__ == "__main__":
     main()
