@@ -682,16 +682,18 @@ typedef struct {
     msgpack_packer *pk;
     sqlite3_stmt *row;
     uint32_t n;
+    char origin[64]; /* the owner of the row's region when it is a peer's copy, else "" */
 } list_ctx;
 
 static void on_occurrence(const char *start, void *data)
 {
     list_ctx *c = data;
     char v[1024];
-    msgpack_pack_map(c->pk, 8);
+    msgpack_pack_map(c->pk, 9);
     cd_pack_str(c->pk, "id");
     msgpack_pack_int64(c->pk, sqlite3_column_int64(c->row, 0));
     cd_pack_opt(c->pk, "occurrence", start);
+    cd_pack_opt(c->pk, "origin", c->origin);
     const char *names[] = {"region", "title", "kind"};
     for (int i = 0; i < 3; i++) {
         col(c->row, 2 + i, v, sizeof v);
@@ -733,10 +735,12 @@ static int list_op(cd_req *req, void *data)
     msgpack_sbuffer_init(&rows);
     msgpack_packer rp;
     msgpack_packer_init(&rp, &rows, msgpack_sbuffer_write);
-    list_ctx c = {&rp, st, 0};
+    list_ctx c = {&rp, st, 0, ""};
     while (sqlite3_step(st) == SQLITE_ROW && c.n < 5000) {
         ics_activity a;
         row_to_activity(st, &a);
+        const char *origin = api->region_origin(h, a.region);
+        snprintf(c.origin, sizeof c.origin, "%s", origin ? origin : "");
         ics_expand(&a, from, to, 5000 - (int)c.n, on_occurrence, &c);
     }
     sqlite3_finalize(st);

@@ -207,7 +207,7 @@ class Network(unittest.TestCase):
 
         # The calendar of all regions.
         forum = [a for a in self.rqds.c.ok("calendar.list", **{"from": today(), "to": horizon}) if a["region"] == "mauricie"]
-        self.assertEqual([a["title"] for a in forum], ["Forum régional en développement social"])
+        self.assertEqual([(a["title"], a["origin"]) for a in forum], [("Forum régional en développement social", "cdsm")])
 
         # The same, as the coordinator reads it: concertctl, in French, origins shown.
         text = self.rqds.ctl("region", "overview")
@@ -218,6 +218,21 @@ class Network(unittest.TestCase):
         text = self.rqds.ctl("echeances", "--to", horizon)
         self.assertIn("Cartographier les épiceries solidaires", text)
         self.assertIn("clds", text)
+
+        # An action several plans share (the concertation itself), region by region, with its state there.
+        found = self.rqds.c.ok("action.search", q="CONCERTATION")
+        self.assertGreaterEqual(len({r["region"] for r in found}), 2, found)
+        for row in found:
+            owner = self.owners[row["region"]]
+            self.assertEqual(row["origin"], owner.name)
+            mine = owner.c.ok("action.get", region=row["region"], number=row["number"])
+            self.assertEqual((row["status"], row["text"]), (mine["status"], mine["text"]))
+            self.assertIn("concertation", row["text"].lower())
+        # How each peer stands, in words.
+        text = self.rqds.ctl("federation", "status")
+        for name in ("tpdsl", "cdsm", "laurentides"):
+            self.assertIn(name, text)
+        self.assertIn("Retard", text)
 
         # Nothing a region writes can be changed from the national node...
         number = first(self.rqds, "lanaudiere")
