@@ -59,6 +59,8 @@ typedef struct follower {
     int64_t last_contact_ms, received, refused, sync_requests, snapshots;
     copy *copies;
     size_t ncopies;
+    msgpack_sbuffer outbox;   /* topic, payload, …: published once the batch is committed */
+    size_t nout;
     bool cut; /* it sent what cannot be read: no longer followed until a restart */
     char last_error[512];
 } follower;
@@ -132,18 +134,43 @@ static origin_state *origin_of(cn_follow *fl, const char *name)
     return o;
 }
 
+/* The copy of region, whichever peer it is asked of; *via is that peer. */
+static copy *copy_find(cn_follow *fl, const char *region, follower **via)
+{
+    for (size_t j = 0; j < fl->n; j++)
+        for (size_t i = 0; i < fl->peers[j].ncopies; i++)
+            if (strcmp(fl->peers[j].copies[i].region, region) == 0) {
+                *via = &fl->peers[j];
+                return &fl->peers[j].copies[i];
+            }
+    return NULL;
+}
+
+/* The copy of region, asked of f from now on (moved from another peer if
+ * need be: the one that brought the last change knows it). */
 static copy *copy_of(follower *f, const char *region, const char *origin, bool add)
 {
-    for (size_t i = 0; i < f->ncopies; i++)
-        if (strcmp(f->copies[i].region, region) == 0)
-            return &f->copies[i];
-    if (!add)
+    follower *via = NULL;
+    copy *found = copy_find(f->owner, region, &via);
+    if (found && via == f)
+        return found;
+    if (!found && !add)
         return NULL;
+    copy moved;
+    if (found) {
+        moved = *found;
+        moved.asked_id = 0; /* a reply from the other peer is ignored */
+        *found = via->copies[--via->ncopies];
+    }
     copy *grown = realloc(f->copies, (f->ncopies + 1) * sizeof *grown);
     if (!grown)
         return NULL;
     f->copies = grown;
     copy *c = &f->copies[f->ncopies++];
+    if (found) {
+        *c = moved;
+        return c;
+    }
     memset(c, 0, sizeof *c);
     snprintf(c->region, sizeof c->region, "%s", region);
     snprintf(c->origin, sizeof c->origin, "%s", origin);
@@ -196,7 +223,20 @@ static int owner_here(cn_core *core, const char *region, char *owner, size_t cap
     return r;
 }
 
-/* Events that change a region's model: its copy is made again after them. */
+static int set_peer(cn_core *core, const char *region, const char *peer)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(cn_core_db(core), "UPDATE mirrors SET peer = ? WHERE region = ?", -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, region, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Events that change a region's model: its copy is made again after them
+ * (the same list is in cn_follow_start's query). */
 static bool changes_model(const char *type)
 {
     static const char *const prefixes[] = {"region.", "plan.", "orientation.", "objective.", "action.", "indicator."};
@@ -206,11 +246,32 @@ static bool changes_model(const char *type)
     return false;
 }
 
-static void publish(void *pub, const char *topic, const msgpack_sbuffer *payload)
+static void publish(void *pub, const msgpack_object *topic, const msgpack_object *payload)
 {
-    if (pub && (zmq_send(pub, topic, strlen(topic), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
-                zmq_send(pub, payload->data, payload->size, ZMQ_DONTWAIT) < 0))
-        cn_debug("fédération, republication de %s : %s", topic, zmq_strerror(zmq_errno()));
+    if (pub && (zmq_send(pub, topic->via.str.ptr, topic->via.str.size, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+                zmq_send(pub, payload->via.bin.ptr, payload->via.bin.size, ZMQ_DONTWAIT) < 0))
+        cn_debug("fédération, republication de %.*s : %s", (int)topic->via.str.size, topic->via.str.ptr,
+                 zmq_strerror(zmq_errno()));
+}
+
+/* After the batch: what it stored goes out (committed), or nothing (not). */
+static void flush_outbox(follower *f, bool committed)
+{
+    size_t off = 0;
+    msgpack_unpacked t, p;
+    msgpack_unpacked_init(&t);
+    msgpack_unpacked_init(&p);
+    for (size_t i = 0; committed && i < f->nout; i++) {
+        if (msgpack_unpack_next(&t, f->outbox.data, f->outbox.size, &off) != MSGPACK_UNPACK_SUCCESS ||
+            msgpack_unpack_next(&p, f->outbox.data, f->outbox.size, &off) != MSGPACK_UNPACK_SUCCESS)
+            break;
+        publish(f->owner->local_pub, &t.data, &p.data);
+        publish(f->owner->fed_pub, &t.data, &p.data);
+    }
+    msgpack_unpacked_destroy(&t);
+    msgpack_unpacked_destroy(&p);
+    msgpack_sbuffer_clear(&f->outbox);
+    f->nout = 0;
 }
 
 /* One event (a map: seq, origin, ts, region, type, data) that came through
@@ -320,17 +381,44 @@ static int take(follower *f, const msgpack_object *ev, sqlite3_stmt *insert)
         if (msgpack_unpack_next(&u, payload.data, payload.size, NULL) == MSGPACK_UNPACK_SUCCESS)
             cn_core_foreign_event(fl->core, &u.data, topic);
         msgpack_unpacked_destroy(&u);
-        /* Published again here, as it came (origin kept), for this node's
-         * clients and for the peers that follow this node (relay). */
-        publish(fl->local_pub, topic, &payload);
-        publish(fl->fed_pub, topic, &payload);
+        /* Published again here once committed, as it came (origin kept),
+         * for this node's clients and the peers that follow it (relay). */
+        msgpack_packer op;
+        msgpack_packer_init(&op, &f->outbox, msgpack_sbuffer_write);
+        cn_pk_str(&op, topic);
+        msgpack_pack_bin(&op, payload.size);
+        msgpack_pack_bin_body(&op, payload.data, payload.size);
+        f->nout++;
         msgpack_sbuffer_destroy(&payload);
-        copy *c = copy_of(f, region, origin, true);
-        if (c && (c->have_seq == 0 || changes_model(type)) && s > c->want_seq)
+        /* A change of the model: the copy is made again, asked of the peer
+         * that brought it. Otherwise a copy is only wanted once. */
+        follower *via = NULL;
+        copy *c = copy_find(fl, region, &via);
+        if (!c || changes_model(type)) {
+            bool moves = c && via != f;
+            c = copy_of(f, region, origin, true);
+            if (moves && set_peer(fl->core, region, f->name) != 0) /* a hint for the next start only */
+                cn_warn("fédération : copie de %s : %s", region, sqlite3_errmsg(cn_core_db(fl->core)));
+        }
+        if (c && changes_model(type) && s > c->want_seq)
             c->want_seq = s;
+        else if (c && c->want_seq == 0)
+            c->want_seq = 1;
     }
     msgpack_sbuffer_destroy(&buf);
     return rc;
+}
+
+typedef struct {
+    follower *f;
+    const msgpack_object *event;
+    sqlite3_stmt *insert;
+} taking;
+
+static int take_one(void *arg)
+{
+    taking *t = arg;
+    return take(t->f, t->event, t->insert) < 0 ? -1 : 0;
 }
 
 /* Takes a list of events in one transaction. */
@@ -352,21 +440,25 @@ static void store(follower *f, const msgpack_object *const *events, size_t n)
         cn_core_batch_commit(core, NULL);
         return;
     }
-    /* What was not committed is asked again: the positions go back. */
+    /* Each event in its own savepoint: one that cannot be stored leaves the
+     * ones before it, and is asked again with those after it. If the
+     * commit fails, nothing was stored: the positions go back. */
     origin_state *before = malloc((fl->norigins + 1) * sizeof *before);
     size_t nbefore = fl->norigins;
     if (before)
         memcpy(before, fl->origins, nbefore * sizeof *before);
-    bool failed = !before;
-    for (size_t i = 0; i < n && !f->cut && !failed; i++)
-        if (take(f, events[i], insert) < 0) {
-            cn_error("fédération : %s", sqlite3_errmsg(cn_core_db(core)));
-            failed = true;
+    taking t = {f, NULL, insert};
+    for (size_t i = 0; before && i < n && !f->cut; i++) {
+        t.event = events[i];
+        if (cn_core_in_savepoint(core, take_one, &t) != 0) {
+            cn_error("fédération : événement de %s non enregistré : %s", f->name, sqlite3_errmsg(cn_core_db(core)));
+            break;
         }
+    }
     sqlite3_finalize(insert);
-    if (cn_core_batch_commit(core, fl->local_pub) != 0)
-        failed = true;
-    if (failed && before) {
+    bool committed = cn_core_batch_commit(core, fl->local_pub) == 0;
+    flush_outbox(f, committed);
+    if (!committed && before) {
         memcpy(fl->origins, before, nbefore * sizeof *before);
         fl->norigins = nbefore;
     }
@@ -815,6 +907,7 @@ int cn_follow_start(cn_follow **out, uv_loop_t *loop, void *zctx, cn_core *core,
         follower *f = &fl->peers[fl->n++];
         memset(f, 0, sizeof *f);
         f->owner = fl;
+        msgpack_sbuffer_init(&f->outbox);
         snprintf(f->name, sizeof f->name, "%s", s->section + 5);
         snprintf(f->endpoint, sizeof f->endpoint, "%s", s->value);
         snprintf(f->sync, sizeof f->sync, "%s", sync);
@@ -841,7 +934,9 @@ int cn_follow_start(cn_follow **out, uv_loop_t *loop, void *zctx, cn_core *core,
         follower *f = &fl->peers[i];
         if (sqlite3_prepare_v2(cn_core_db(core),
                                "SELECT m.region, m.origin, m.snapshot_seq, (SELECT coalesce(max(seq), 0) FROM events"
-                               " WHERE origin = m.origin AND region = m.region) FROM mirrors m WHERE m.peer = ?",
+                               " WHERE origin = m.origin AND region = m.region AND (type GLOB 'region.*' OR"
+                               " type GLOB 'plan.*' OR type GLOB 'orientation.*' OR type GLOB 'objective.*' OR"
+                               " type GLOB 'action.*' OR type GLOB 'indicator.*')) FROM mirrors m WHERE m.peer = ?",
                                -1, &st, NULL) != SQLITE_OK)
             continue;
         sqlite3_bind_text(st, 1, f->name, -1, SQLITE_STATIC);
@@ -912,6 +1007,7 @@ void cn_follow_stop(cn_follow **fp)
             free(f->sync_wanted[j]);
         free(f->sync_wanted);
         free(f->copies);
+        msgpack_sbuffer_destroy(&f->outbox);
     }
     free(fl->peers);
     free(fl->origins);

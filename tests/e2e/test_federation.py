@@ -15,7 +15,7 @@ import msgpack
 import zmq
 from zmq.utils.monitor import recv_monitor_message
 
-from harness import CONCERTCTL, Daemon, recv_event, subscriber
+from harness import CONCERTCTL, PATIENCE, Daemon, recv_event, subscriber
 
 CTX = zmq.Context.instance()
 
@@ -136,7 +136,7 @@ class Federation(unittest.TestCase):
         public, secret = zmq.curve_keypair()
         sub, monitor = self.peer(public, secret)
         self.assertEqual(self.handshake(monitor), zmq.EVENT_HANDSHAKE_FAILED_AUTH)
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 10 * PATIENCE
         while public.decode() not in self.d.log_text() and time.monotonic() < deadline:
             self.c.ok("node.info")
         self.assertIn("connexion refusée", self.d.log_text())
@@ -215,7 +215,7 @@ class Following(unittest.TestCase):
 
     def mirrored(self, count):
         """The regional node's events on the national node, once there are count of them."""
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 30 * PATIENCE
         while time.monotonic() < deadline:
             events = self.n.ok("events.since", origin="tpdsl", since=0)["events"]
             if len(events) >= count:
@@ -270,7 +270,7 @@ class Following(unittest.TestCase):
         self.r.ok("region.create", id="mauricie", name="Mauricie")
         self.r.ok("region.update", id="lanaudiere", name="Lanaudière (TPDSL)")
         mirrored = self.mirrored(2)
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 10 * PATIENCE
         while self.n.ok("federation.status")[0]["last_seq"] < 3 and time.monotonic() < deadline:
             self.n.ok("node.info")
         self.assertEqual([(e["seq"], e["region"]) for e in self.n.ok("events.since", origin="tpdsl")["events"]],
@@ -299,7 +299,7 @@ class Garbage(unittest.TestCase):
         d = Daemon(node_id="rqds", folder=folder, config=config).start()
         c = d.client()
         try:
-            deadline = time.monotonic() + 20
+            deadline = time.monotonic() + 20 * PATIENCE
             status = c.ok("federation.status")[0]
             while not status["cut"] and time.monotonic() < deadline:
                 fake.send_multipart([b"lanaudiere/region.updated", b"\xc1 pas du msgpack"])
@@ -391,7 +391,7 @@ class LagAndCopies(unittest.TestCase):
         self.d.cleanup()
 
     def until(self, fake, check):
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 30 * PATIENCE
         while time.monotonic() < deadline:
             fake.serve(50)
             status = self.c.ok("federation.status")[0]

@@ -23,7 +23,7 @@ import unittest
 import msgpack
 import zmq
 
-from harness import CONCERTCTL, PLUGINS, SOURCE, Daemon
+from harness import CONCERTCTL, PATIENCE, PLUGINS, SOURCE, Daemon
 
 CTX = zmq.Context.instance()
 TORONTO_TODAY = None  # filled by today()
@@ -137,7 +137,7 @@ class Network(unittest.TestCase):
 
     def settled(self, check, what, timeout=60):
         """Waits until check() is true (each try a real round trip), else fails with what()."""
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + timeout * PATIENCE
         while time.monotonic() < deadline:
             if check():
                 return

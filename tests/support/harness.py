@@ -16,6 +16,8 @@ CONCERTD = os.environ.get("CONCERTD", "concertd")
 CONCERTCTL = os.environ.get("CONCERTCTL", "concertctl")
 # A command put before concertd, e.g. "valgrind -q --error-exitcode=99" (tools/dev test uses it).
 WRAP = os.environ.get("CONCERTD_WRAP", "").split()
+# Deadlines (never sleeps) are longer when the daemons run under valgrind.
+PATIENCE = 5 if WRAP else 1
 TEST_PLUGINS = os.environ.get("CONCERTD_TEST_PLUGINS", "")
 PLUGINS = os.environ.get("CONCERTD_PLUGINS", "")
 SOURCE = os.environ.get("CONCERTD_SOURCE", os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
@@ -104,7 +106,7 @@ class Daemon:
             self.wait_ready()
         return self
 
-    def wait_ready(self, timeout=15):
+    def wait_ready(self, timeout=15 * PATIENCE):
         """Polls node.info until the daemon answers (or has died)."""
         deadline = time.monotonic() + timeout
         client = Client(self.command)
