@@ -412,23 +412,13 @@ static int store_categories(cd_req *req, cd_host *h, const char *region, const m
     return 0;
 }
 
-int refuse_if_copy(cd_host *h, cd_req *req, const char *region)
-{
-    const char *owner = region[0] ? api->region_origin(h, region) : NULL;
-    if (!owner)
-        return 0;
-    return api->req_fail(req, "forbidden", "region",
-                         "la région %s appartient au nœud %s : ses adhésions se traitent là, pas sur cette copie",
-                         region, owner);
-}
-
 static int policy_set_op(cd_req *req, void *data)
 {
     cd_host *h = data;
     const msgpack_object *args = api->req_args(req);
     char region[64], charter[64], err[512];
     cd_str(cd_get(args, "region"), region, sizeof region);
-    if (refuse_if_copy(h, req, region))
+    if (cd_refuse_copy(api, h, req, region, "ses adhésions"))
         return -1;
     const msgpack_object *version = cd_get(args, "charter");
     if (version && version->type == MSGPACK_OBJECT_POSITIVE_INTEGER) /* 2024, as concertctl sends it */

@@ -36,11 +36,6 @@ int category_get(cd_host *h, const char *region, const char *id, char *name, siz
 
 /* After the members of region changed: a measurement of the count (and of
  * each category's) on the indicators that follow it. */
-/* -1 with the request failed (forbidden, naming the owner) when region is
- * a read-only copy of a peer's (federation); else 0. Applications and
- * policies live on the node that owns the region. */
-int refuse_if_copy(cd_host *h, cd_req *req, const char *region);
-
 int count_changed(cd_host *h, const char *region, const char *why);
 
 /* Appends to the journal (exports, erasures: who saw or lost personal data). */

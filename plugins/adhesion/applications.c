@@ -387,7 +387,7 @@ static int submit_op(cd_req *req, void *data)
     const msgpack_object *args = api->req_args(req);
     char region[64], msg[1024];
     cd_str(cd_get(args, "region"), region, sizeof region);
-    if (refuse_if_copy(h, req, region))
+    if (cd_refuse_copy(api, h, req, region, "ses adhésions"))
         return -1;
     policy p;
     int has = region[0] ? policy_get(h, region, &p) : 0;

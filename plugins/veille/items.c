@@ -235,6 +235,8 @@ static int rule_add_op(cd_req *req, void *data)
         return api->req_fail(req, "invalid_argument", "region", "region: la région de la règle");
     if (call_region(h, region, err, sizeof err) != 0)
         return api->req_fail(req, "not_found", "region", "%s", err);
+    if (cd_refuse_copy(api, h, req, region, "ses règles de veille"))
+        return -1;
     if (!r.name[0])
         return api->req_fail(req, "invalid_argument", "name", "name: le nom de la règle (« Financement »)");
     struct {

@@ -565,6 +565,8 @@ static int add_op(cd_req *req, void *data)
         return api->req_fail(req, "invalid_argument", "region", "region: la région qui suit ce flux");
     if (call_region(h, region, err, sizeof err) != 0)
         return api->req_fail(req, "not_found", "region", "%s", err);
+    if (cd_refuse_copy(api, h, req, region, "ses flux de veille"))
+        return -1;
     const char *problem = url_problem(url);
     if (problem)
         return api->req_fail(req, "invalid_argument", "url", "%s", problem);
@@ -701,6 +703,8 @@ static int opml_import_op(cd_req *req, void *data)
         return api->req_fail(req, "invalid_argument", "region", "region: la région qui suivra ces flux");
     if (call_region(h, region, err, sizeof err) != 0)
         return api->req_fail(req, "not_found", "region", "%s", err);
+    if (cd_refuse_copy(api, h, req, region, "ses flux de veille"))
+        return -1;
     if (!t || t->type != MSGPACK_OBJECT_STR)
         return api->req_fail(req, "invalid_argument", "text", "text: le contenu du fichier OPML");
     opml_feed *feeds;

@@ -61,7 +61,7 @@ class Node:
 
     def configure(self, admitted, follows):
         """admitted: nodes allowed in; follows: {node: "region, region"}."""
-        text = ("[node]\ntimezone = America/Toronto\n[plugins]\npath = %s\nload = progress, calendar, adhesion\n"
+        text = ("[node]\ntimezone = America/Toronto\n[plugins]\npath = %s\nload = progress, calendar, adhesion, veille\n"
                 "[federation]\nkey_file = noeud.key\nevents = tcp://127.0.0.1:%d\nsync = tcp://127.0.0.1:%d\n"
                 % (PLUGINS, self.events, self.sync))
         for n in admitted:
@@ -242,7 +242,8 @@ class Network(unittest.TestCase):
                          ("calendar.add", dict(region="mauricie", title="x", kind="rencontre",
                                                start="2027-01-01T09:00", end="2027-01-01T10:00")),
                          ("adhesion.submit", dict(region="lanaudiere", category="org", organisation="X",
-                                                  contact_email="x@example.org", charter="2024"))):
+                                                  contact_email="x@example.org", charter="2024")),
+                         ("veille.add", dict(region="mauricie", url="http://127.0.0.1:9/flux.xml"))):
             error = self.rqds.c.error(op, **args)
             self.assertEqual(error["code"], "forbidden", (op, error))
             owner = self.owners[args.get("region") or args.get("id")]

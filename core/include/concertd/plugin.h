@@ -299,6 +299,19 @@ static inline int cd_pack_rows(msgpack_packer *pk, sqlite3_stmt *st)
     return rc;
 }
 
+/* For a command that would write for region: -1 with the request failed
+ * (forbidden, naming the owner) when region is a read-only copy of a
+ * peer's (federation), else 0. what says what lives on the owner's node. */
+static inline int cd_refuse_copy(const cd_host_api *api, cd_host *h, cd_req *req, const char *region, const char *what)
+{
+    const char *owner = region && region[0] ? api->region_origin(h, region) : NULL;
+    if (!owner)
+        return 0;
+    return api->req_fail(req, "forbidden", "region",
+                         "la région %s appartient au nœud %s : %s se gèrent là, pas sur cette copie en lecture seule",
+                         region, owner, what);
+}
+
 /* Calls op (through api->call) with a map of n string arguments, keys[i]
  * → values[i], the result dropped: for checks such as "does this region,
  * this objective exist?". Returns 0, or -1 with the error in err. */
