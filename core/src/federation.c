@@ -19,6 +19,10 @@
 #include "zwatch.h"
 
 #define ZAP_ENDPOINT "inproc://zeromq.zap.01"
+/* A link that stops carrying anything (a cable cut, a NAT that forgot the
+ * connection, a frozen peer) is noticed in 15 s and made again. */
+#define HEARTBEAT_MS 5000
+#define HEARTBEAT_TIMEOUT_MS 15000
 
 typedef struct {
     char name[64];
@@ -158,13 +162,23 @@ static void on_zap(cn_zwatch *w, void *sock, void *arg)
 
 /* A socket of type bound at endpoint, CURVE server with this node's secret
  * key, its handshakes checked by the ZAP handler. NULL with err filled. */
+int cn_federation_heartbeats(void *sock)
+{
+    int ivl = HEARTBEAT_MS, timeout = HEARTBEAT_TIMEOUT_MS;
+    return zmq_setsockopt(sock, ZMQ_HEARTBEAT_IVL, &ivl, sizeof ivl) != 0 ||
+                   zmq_setsockopt(sock, ZMQ_HEARTBEAT_TIMEOUT, &timeout, sizeof timeout) != 0 ||
+                   zmq_setsockopt(sock, ZMQ_HEARTBEAT_TTL, &timeout, sizeof timeout) != 0
+               ? -1
+               : 0;
+}
+
 static void *curve_server(void *zctx, int type, const char *endpoint, const char *secret_key, const char *name,
                           char *err, size_t errcap)
 {
     void *s = zmq_socket(zctx, type);
     int linger = 1000, on = 1;
     int64_t max = 1 << 20;
-    if (!s || zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger) != 0 ||
+    if (!s || zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger) != 0 || cn_federation_heartbeats(s) != 0 ||
         zmq_setsockopt(s, ZMQ_CURVE_SERVER, &on, sizeof on) != 0 ||
         zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, secret_key, 40) != 0 ||
         zmq_setsockopt(s, ZMQ_ZAP_DOMAIN, "concertd", 8) != 0 ||

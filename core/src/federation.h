@@ -32,6 +32,10 @@ void *cn_federation_pub(cn_federation *fed);
  * sync; CURVE server, the same ZAP check). The server answers on it. */
 void *cn_federation_sync(cn_federation *fed);
 
+/* Sets ZMTP heartbeats on a federation socket (either side), so a dead
+ * link is dropped and made again. Returns 0 or -1 (errno from ZeroMQ). */
+int cn_federation_heartbeats(void *sock);
+
 /* Closes the sockets and the ZAP handler; nulls *fedp; safe on NULL. */
 void cn_federation_close(cn_federation **fedp);
 

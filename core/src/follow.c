@@ -19,6 +19,7 @@
 #include <zmq.h>
 
 #include "evlog.h"
+#include "federation.h"
 #include "log.h"
 #include "mp.h"
 #include "zwatch.h"
@@ -29,6 +30,7 @@
 #define SYNC_PATIENCE_MS 10000
 #define SNAPSHOT_ID_BASE (1LL << 40) /* request ids above it are snapshots */
 #define ORIGINS_ID_BASE (1LL << 41)  /* and above this one, events.origins */
+#define HANDSHAKE_MS 10000 /* a connection whose greeting was lost is dropped and made again */
 
 /* Where this node stands with one origin's events (any peer may bring them). */
 typedef struct origin_state {
@@ -49,8 +51,9 @@ typedef struct copy {
 typedef struct follower {
     struct cn_follow *owner;
     char name[64], endpoint[256], sync[256], public_key[41], regions[512];
-    void *sub, *dealer;
-    cn_zwatch *sub_watch, *dealer_watch;
+    void *sub, *dealer, *monitor;
+    cn_zwatch *sub_watch, *dealer_watch, *monitor_watch;
+    int64_t connections; /* handshakes with the peer's events endpoint */
     char sync_origin[64];     /* the origin whose catch-up is out */
     int64_t sync_sent_ms;     /* a catch-up request is out since then (0: none) */
     char **sync_wanted;       /* origins to catch up after it */
@@ -474,6 +477,7 @@ static void stop_if_cut(follower *f)
         return;
     cn_zwatch_destroy(&f->sub_watch);
     cn_zwatch_destroy(&f->dealer_watch);
+    cn_zwatch_destroy(&f->monitor_watch);
 }
 
 /* ---- live: the SUB socket ---------------------------------------------------------- */
@@ -796,6 +800,45 @@ static void on_tick(uv_timer_t *t)
     }
 }
 
+/* Each (re)connection to the peer's events endpoint: whatever it published
+ * while the link was down (a cut, a restart on either side) is asked for at
+ * once, rather than at the next event or check. */
+static void on_monitor(cn_zwatch *w, void *sock, void *arg)
+{
+    (void)w;
+    follower *f = arg;
+    for (int k = 0; k < 64; k++) {
+        zmq_msg_t head, address;
+        zmq_msg_init(&head);
+        if (zmq_msg_recv(&head, sock, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&head);
+            break;
+        }
+        zmq_msg_init(&address);
+        if (zmq_msg_more(&head))
+            zmq_msg_recv(&address, sock, 0);
+        uint16_t event = 0;
+        if (zmq_msg_size(&head) >= 2)
+            memcpy(&event, zmq_msg_data(&head), 2);
+        if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED && !f->cut) {
+            f->connections++;
+            if (f->connections > 1)
+                cn_info("fédération : %s de nouveau joignable, rattrapage", f->name);
+            /* What was asked over the lost link will not be answered: ask again. */
+            f->sync_sent_ms = 0;
+            for (size_t i = 0; i < f->ncopies; i++)
+                f->copies[i].asked_id = 0;
+            request_sync(f, f->name);
+            request_origins(f);
+            request_snapshots(f);
+        } else if (event == ZMQ_EVENT_DISCONNECTED && !f->cut) {
+            snprintf(f->last_error, sizeof f->last_error, "liaison perdue avec %s, reconnexion en cours", f->endpoint);
+        }
+        zmq_msg_close(&head);
+        zmq_msg_close(&address);
+    }
+}
+
 /* ---- ops ------------------------------------------------------------------------------ */
 
 static int status_op(cn_req *req)
@@ -859,8 +902,9 @@ static void *curve_client(void *zctx, int type, const char *endpoint, const char
                           const char *secret_key)
 {
     void *s = zmq_socket(zctx, type);
-    int linger = 0;
-    if (!s || zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger) != 0 ||
+    int linger = 0, handshake = HANDSHAKE_MS;
+    if (!s || zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger) != 0 || cn_federation_heartbeats(s) != 0 ||
+        zmq_setsockopt(s, ZMQ_HANDSHAKE_IVL, &handshake, sizeof handshake) != 0 ||
         zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, server_key, 40) != 0 ||
         zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, public_key, 40) != 0 ||
         zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, secret_key, 40) != 0 ||
@@ -956,8 +1000,16 @@ int cn_follow_start(cn_follow **out, uv_loop_t *loop, void *zctx, cn_core *core,
         origin_state *own = origin_of(fl, f->name);
         f->sub = curve_client(zctx, ZMQ_SUB, f->endpoint, f->public_key, public_key, secret_key);
         f->dealer = f->sub ? curve_client(zctx, ZMQ_DEALER, f->sync, f->public_key, public_key, secret_key) : NULL;
-        if (!f->dealer || !(f->sub_watch = cn_zwatch_new(loop, f->sub, on_event, f)) ||
-            !(f->dealer_watch = cn_zwatch_new(loop, f->dealer, on_sync_reply, f))) {
+        char monitor[96];
+        snprintf(monitor, sizeof monitor, "inproc://concertd-follow-%zu", i);
+        if (f->sub && zmq_socket_monitor(f->sub, monitor, ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED) == 0 &&
+            (f->monitor = zmq_socket(zctx, ZMQ_PAIR)) != NULL && zmq_connect(f->monitor, monitor) != 0) {
+            zmq_close(f->monitor);
+            f->monitor = NULL;
+        }
+        if (!f->dealer || !f->monitor || !(f->sub_watch = cn_zwatch_new(loop, f->sub, on_event, f)) ||
+            !(f->dealer_watch = cn_zwatch_new(loop, f->dealer, on_sync_reply, f)) ||
+            !(f->monitor_watch = cn_zwatch_new(loop, f->monitor, on_monitor, f))) {
             snprintf(err, errcap, "[peer.%s] : connexion impossible à %s / %s : %s", f->name, f->endpoint, f->sync,
                      zmq_strerror(zmq_errno()));
             cn_follow_stop(&fl);
@@ -999,6 +1051,11 @@ void cn_follow_stop(cn_follow **fp)
         follower *f = &fl->peers[i];
         cn_zwatch_destroy(&f->sub_watch);
         cn_zwatch_destroy(&f->dealer_watch);
+        cn_zwatch_destroy(&f->monitor_watch);
+        if (f->sub)
+            zmq_socket_monitor(f->sub, NULL, 0);
+        if (f->monitor)
+            zmq_close(f->monitor);
         if (f->sub)
             zmq_close(f->sub);
         if (f->dealer)

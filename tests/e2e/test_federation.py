@@ -7,7 +7,9 @@ import os
 import shutil
 import stat
 import subprocess
+import socket
 import tempfile
+import threading
 import time
 import unittest
 
@@ -435,6 +437,126 @@ class LagAndCopies(unittest.TestCase):
             self.assertIn("copie de la région estrie refusée", self.d.log_text())
         finally:
             fake.close()
+
+
+class DroppingProxy:
+    """A TCP relay between a follower and its peer that can drop every byte
+    both ways while the connections stay open: a network cut as a cable or
+    a firewall makes one, which only heartbeats can notice."""
+
+    def __init__(self, target_port):
+        self.target = target_port
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(16)
+        self.port = self.listener.getsockname()[1]
+        self.dropping = False
+        self.accepted = 0
+        self.sockets = []
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def accept(self):
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            self.accepted += 1
+            try:
+                up = socket.create_connection(("127.0.0.1", self.target))
+            except OSError:
+                conn.close()
+                continue
+            self.sockets += [conn, up]
+            threading.Thread(target=self.pump, args=(conn, up), daemon=True).start()
+            threading.Thread(target=self.pump, args=(up, conn), daemon=True).start()
+
+    def pump(self, a, b):
+        try:
+            while True:
+                data = a.recv(65536)
+                if not data:
+                    break
+                if not self.dropping:
+                    b.sendall(data)
+        except OSError:
+            pass
+        for s in (a, b):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def close(self):
+        self.listener.close()
+        for s in self.sockets:
+            s.close()
+
+
+class DroppedTraffic(unittest.TestCase):
+    """The link between the national node and a regional one drops every
+    packet for a while (the processes run on): the follower's heartbeats
+    notice, it connects again, and once the link carries again it catches
+    up with what it missed, with no new change needed to tell it."""
+
+    def test_a_cut_link_heals_and_nothing_is_lost(self):
+        rf, nf = tempfile.mkdtemp(prefix="concertd-e2e-"), tempfile.mkdtemp(prefix="concertd-e2e-")
+        keys = []
+        for folder in (rf, nf):
+            r = subprocess.run([CONCERTCTL, "keygen", os.path.join(folder, "noeud.key")], capture_output=True,
+                               timeout=30, check=True)
+            keys.append(r.stdout.decode().strip())
+        ports = [free_port() for _ in range(4)]
+        regional = Daemon(node_id="tpdsl", folder=rf, config=(
+            "[federation]\nkey_file = noeud.key\nevents = tcp://127.0.0.1:%d\nsync = tcp://127.0.0.1:%d\n"
+            "[peer.rqds]\npublic_key = %s\n" % (ports[0], ports[1], keys[1]))).start()
+        events, sync = DroppingProxy(ports[0]), DroppingProxy(ports[1])
+        national = Daemon(node_id="rqds", folder=nf, config=(
+            "[federation]\nkey_file = noeud.key\nevents = tcp://127.0.0.1:%d\nsync = tcp://127.0.0.1:%d\n"
+            "[peer.tpdsl]\npublic_key = %s\nendpoint = tcp://127.0.0.1:%d\nsync = tcp://127.0.0.1:%d\n"
+            % (ports[2], ports[3], keys[0], events.port, sync.port))).start()
+        r, n = regional.client(), national.client()
+
+        def mirrored():
+            return len(n.ok("events.since", origin="tpdsl", since=0)["events"])
+
+        def until(check, what, seconds=60):
+            deadline = time.monotonic() + seconds * PATIENCE
+            while time.monotonic() < deadline:
+                if check():
+                    return
+                n.ok("node.info")
+            self.fail(what())
+
+        try:
+            r.ok("region.create", id="lanaudiere", name="Lanaudière")
+            until(lambda: mirrored() == 1, lambda: repr(n.ok("federation.status")))
+            events.dropping = sync.dropping = True
+            connected = events.accepted
+            for i in range(10):
+                r.ok("region.update", id="lanaudiere", name="Lanaudière %d" % i)
+            # The dead link is noticed (heartbeats) and made again, through the cut.
+            until(lambda: events.accepted > connected, lambda: "no new connection: %r" % n.ok("federation.status"))
+            self.assertEqual(mirrored(), 1)
+            events.dropping = sync.dropping = False
+            until(lambda: mirrored() == 11, lambda: "not healed: %r" % n.ok("federation.status"))
+            self.assertEqual([e["seq"] for e in n.ok("events.since", origin="tpdsl", since=0)["events"]],
+                             list(range(1, 12)))
+            # And its copy of the region, asked again over the new link.
+            until(lambda: (n.call("region.get", {"id": "lanaudiere"}).get("result") or {}).get("name") == "Lanaudière 9",
+                  lambda: "copy not made: %r" % n.ok("federation.status"))
+            # Live again: a new change comes through the events link itself.
+            r.ok("region.update", id="lanaudiere", name="Lanaudière rétablie")
+            until(lambda: mirrored() == 12, lambda: "no live event: %r" % n.ok("federation.status"))
+            until(lambda: "tpdsl de nouveau joignable" in national.log_text(), national.log_text)
+        finally:
+            r.close()
+            n.close()
+            events.close()
+            sync.close()
+            for d in (national, regional):
+                self.assertEqual(d.stop(), 0)
+                d.cleanup()
 
 
 if __name__ == "__main__":
