@@ -199,19 +199,32 @@ int cn_req_exec(cn_req *req, sqlite3_stmt *st)
 
 int cn_core_region_owner(cn_core *core, const char *region, char *owner, size_t cap)
 {
+    /* The region row says, or, before a copy's first snapshot, the record
+     * the federation made when its first event came. */
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(core->db, "SELECT origin FROM regions WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(core->db,
+                           "SELECT origin FROM regions WHERE id = ?1 UNION ALL SELECT origin FROM mirrors WHERE region = ?1",
+                           -1, &st, NULL) != SQLITE_OK)
         return -1;
     sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
-    int foreign = 0;
+    int held = CN_REGION_UNKNOWN;
     if (sqlite3_step(st) == SQLITE_ROW) {
         const char *origin = (const char *)sqlite3_column_text(st, 0);
-        foreign = origin && strcmp(origin, core->cfg->node_id) != 0;
-        if (foreign && owner)
-            snprintf(owner, cap, "%s", origin);
+        held = origin && strcmp(origin, core->cfg->node_id) != 0 ? CN_REGION_COPY : CN_REGION_OWN;
+        if (owner)
+            snprintf(owner, cap, "%s", origin ? origin : "");
     }
     sqlite3_finalize(st);
-    return foreign;
+    return held;
+}
+
+int cn_req_fail_copy(cn_req *req, const char *region, const char *owner)
+{
+    return cn_req_fail(req, "forbidden", "region",
+                       L("la région %s appartient au nœud %s : ce nœud n'en a qu'une copie en lecture seule ; "
+                         "la modifier se fait sur %s",
+                         "region %s belongs to node %s: this node only holds a read-only copy; change it on %s"),
+                       region, owner, owner);
 }
 
 void cn_core_set_mirroring(cn_core *core, bool on) { core->mirroring = on; }
@@ -233,13 +246,8 @@ int cn_req_emit(cn_req *req, const char *region, const char *type, const void *d
     if (req->core->mirroring)
         return 0; /* the copy of a peer's region: its events came from the peer */
     char owner[64];
-    int foreign = cn_core_region_owner(req->core, region, owner, sizeof owner);
-    if (foreign > 0)
-        return cn_req_fail(req, "forbidden", "region",
-                           L("la région %s appartient au nœud %s : ce nœud n'en a qu'une copie en lecture seule ; "
-                             "la modifier se fait sur %s",
-                             "region %s belongs to node %s: this node only holds a read-only copy; change it on %s"),
-                           region, owner, owner);
+    if (cn_core_region_owner(req->core, region, owner, sizeof owner) == CN_REGION_COPY)
+        return cn_req_fail_copy(req, region, owner);
     int rc = cn_evlog_append(req->core->evlog, region, type, data, len);
     return rc == SQLITE_OK ? 0 : cn_req_sqlite_fail(req, rc);
 }

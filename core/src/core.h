@@ -99,9 +99,14 @@ int64_t cn_core_started_ms(const cn_core *core);
 
 /* ---- regions of other nodes (federation) ------------------------------ */
 
-/* 1 when region is a copy of another node's (owner, cap: its node id), 0
- * when it is this node's or unknown, -1 on a database error. */
+/* Who holds region here: CN_REGION_OWN (this node), CN_REGION_COPY
+ * (another node's, owner filled with its id; also before the copy's
+ * first snapshot), CN_REGION_UNKNOWN, or -1 on a database error. */
+enum { CN_REGION_UNKNOWN = 0, CN_REGION_OWN = 1, CN_REGION_COPY = 2 };
 int cn_core_region_owner(cn_core *core, const char *region, char *owner, size_t cap);
+
+/* Fails req as forbidden: region is a read-only copy of owner's. Returns -1. */
+int cn_req_fail_copy(cn_req *req, const char *region, const char *owner);
 
 /* While on, the ops that change the model emit no event: the federation
  * copies a peer's region in (its events are the peer's, stored as they

@@ -207,25 +207,6 @@ static void refuse(follower *f, const char *fmt, ...)
     cn_warn("fédération : %s : %s", f->name, f->last_error);
 }
 
-/* Who owns region here: 1 this node, 2 another node (owner filled), 0 nobody yet, -1 error. */
-static int owner_here(cn_core *core, const char *region, char *owner, size_t cap)
-{
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(cn_core_db(core),
-                           "SELECT origin FROM regions WHERE id = ?1 UNION ALL SELECT origin FROM mirrors WHERE region = ?1",
-                           -1, &st, NULL) != SQLITE_OK)
-        return -1;
-    sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
-    int r = 0;
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        const char *o = (const char *)sqlite3_column_text(st, 0);
-        snprintf(owner, cap, "%s", o ? o : "");
-        r = strcmp(owner, cn_evlog_origin(cn_core_evlog(core))) == 0 ? 1 : 2;
-    }
-    sqlite3_finalize(st);
-    return r;
-}
-
 static int set_peer(cn_core *core, const char *region, const char *peer)
 {
     sqlite3_stmt *st;
@@ -238,13 +219,14 @@ static int set_peer(cn_core *core, const char *region, const char *peer)
     return rc;
 }
 
-/* Events that change a region's model: its copy is made again after them
- * (the same list is in cn_follow_start's query). */
+/* Events that change a region's model: its copy is made again after them. */
+static const char *const model_prefixes[] = {"region.", "plan.", "orientation.", "objective.", "action.", "indicator."};
+#define N_MODEL_PREFIXES (sizeof model_prefixes / sizeof model_prefixes[0])
+
 static bool changes_model(const char *type)
 {
-    static const char *const prefixes[] = {"region.", "plan.", "orientation.", "objective.", "action.", "indicator."};
-    for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
-        if (strncmp(type, prefixes[i], strlen(prefixes[i])) == 0)
+    for (size_t i = 0; i < N_MODEL_PREFIXES; i++)
+        if (strncmp(type, model_prefixes[i], strlen(model_prefixes[i])) == 0)
             return true;
     return false;
 }
@@ -313,7 +295,7 @@ static int take(follower *f, const msgpack_object *ev, sqlite3_stmt *insert)
         return 2;
     }
     char owner[64] = "";
-    int held = owner_here(fl->core, region, owner, sizeof owner);
+    int held = cn_core_region_owner(fl->core, region, owner, sizeof owner);
     if (held < 0)
         return -1;
     bool own = strcmp(origin, f->name) == 0, refused = true;
@@ -326,10 +308,10 @@ static int take(follower *f, const msgpack_object *ev, sqlite3_stmt *insert)
     } else if (!region_allowed(f, region))
         refuse(f, "%s n'est pas une région que %s publie ([peer.%s] regions = %s) : événement %s n°%lld de %s refusé",
                region, f->name, f->name, f->regions, type, (long long)s, origin);
-    else if (held == 1)
+    else if (held == CN_REGION_OWN)
         refuse(f, "la région %s est à ce nœud-ci : l'événement %s n°%lld de %s est refusé", region, type,
                (long long)s, origin);
-    else if (held == 2 && strcmp(owner, origin) != 0)
+    else if (held == CN_REGION_COPY && strcmp(owner, origin) != 0)
         refuse(f, "la région %s appartient à %s : l'événement %s n°%lld de %s est refusé", region, owner, type,
                (long long)s, origin);
     else
@@ -339,7 +321,7 @@ static int take(follower *f, const msgpack_object *ev, sqlite3_stmt *insert)
             o->last_seq = s; /* its seq is taken all the same: the ones after it are no gap */
         return 0;
     }
-    if (held == 0) {
+    if (held == CN_REGION_UNKNOWN) {
         /* First seen: the region is origin's from now on, here. */
         sqlite3_stmt *st;
         if (sqlite3_prepare_v2(cn_core_db(fl->core), "INSERT INTO mirrors(region, origin, peer) VALUES (?,?,?)", -1, &st,
@@ -974,14 +956,18 @@ int cn_follow_start(cn_follow **out, uv_loop_t *loop, void *zctx, cn_core *core,
         }
         sqlite3_finalize(st);
     }
+    /* A copy is wanted as of the last of its model's events stored here. */
+    char model[256] = "", sql[700];
+    for (size_t i = 0; i < N_MODEL_PREFIXES; i++)
+        snprintf(model + strlen(model), sizeof model - strlen(model), "%s'%s'", i ? ", " : "", model_prefixes[i]);
+    snprintf(sql, sizeof sql,
+             "SELECT m.region, m.origin, m.snapshot_seq, (SELECT coalesce(max(seq), 0) FROM events"
+             " WHERE origin = m.origin AND region = m.region AND substr(type, 1, instr(type, '.')) IN (%s))"
+             " FROM mirrors m WHERE m.peer = ?",
+             model);
     for (size_t i = 0; i < fl->n; i++) {
         follower *f = &fl->peers[i];
-        if (sqlite3_prepare_v2(cn_core_db(core),
-                               "SELECT m.region, m.origin, m.snapshot_seq, (SELECT coalesce(max(seq), 0) FROM events"
-                               " WHERE origin = m.origin AND region = m.region AND (type GLOB 'region.*' OR"
-                               " type GLOB 'plan.*' OR type GLOB 'orientation.*' OR type GLOB 'objective.*' OR"
-                               " type GLOB 'action.*' OR type GLOB 'indicator.*')) FROM mirrors m WHERE m.peer = ?",
-                               -1, &st, NULL) != SQLITE_OK)
+        if (sqlite3_prepare_v2(cn_core_db(core), sql, -1, &st, NULL) != SQLITE_OK)
             continue;
         sqlite3_bind_text(st, 1, f->name, -1, SQLITE_STATIC);
         while (sqlite3_step(st) == SQLITE_ROW) {

@@ -437,15 +437,11 @@ static int emit(cd_host *h, const char *region, const char *type, const void *da
         sqlite3_finalize(st);
     }
     char owner[64];
-    if (known && cn_core_region_owner(core, region, owner, sizeof owner) > 0) {
+    if (known && cn_core_region_owner(core, region, owner, sizeof owner) == CN_REGION_COPY) {
         /* A copy of a peer's region is read-only, for plugins too. */
         AS_PLUGIN_AGAIN(h);
         if (h->host->current_req)
-            cn_req_fail(h->host->current_req, "forbidden", "region",
-                        L("la région %s appartient au nœud %s : ce nœud n'en a qu'une copie en lecture seule ; "
-                          "la modifier se fait sur %s",
-                          "region %s belongs to node %s: this node only holds a read-only copy; change it on %s"),
-                        region, owner, owner);
+            cn_req_fail_copy(h->host->current_req, region, owner);
         else
             plugin_log(h, CD_LOG_WARN, "emit %s/%s : la région appartient au nœud %s (copie en lecture seule)", region,
                        type, owner);
@@ -1219,9 +1215,9 @@ void cn_host_destroy(cn_host **hostp)
 static const char *region_origin(cd_host *h, const char *region)
 {
     AS_HOST(h);
-    int foreign = region ? cn_core_region_owner(h->host->core, region, h->origin, sizeof h->origin) : 0;
+    int held = region ? cn_core_region_owner(h->host->core, region, h->origin, sizeof h->origin) : CN_REGION_UNKNOWN;
     AS_PLUGIN_AGAIN(h);
-    return foreign > 0 ? h->origin : NULL;
+    return held == CN_REGION_COPY ? h->origin : NULL;
 }
 
 static const cd_host_api api = {

@@ -297,7 +297,12 @@ class Network(unittest.TestCase):
         action = self.rqds.c.ok("action.get", region="joliette", number="1.1")
         self.assertEqual((action["status"], len(action["notes"])), ("in_progress", 21))
 
-        # The national node loses its database: it starts again from zero and gets everything.
+        # The national node loses its database: it starts again from zero and gets everything,
+        # the calendars too (their events come before the region's copy is made).
+        year = int(today()[:4]) + 1
+        self.cdsm.c.ok("calendar.add", region="mauricie", title="Comité directeur", kind="comite",
+                       start="%d-02-10T13:30" % year, end="%d-02-10T16:00" % year)
+        self.wait_in_step()
         self.rqds.c.close()
         self.rqds.daemon.stop()
         for name in os.listdir(self.rqds.daemon.data):
@@ -308,6 +313,9 @@ class Network(unittest.TestCase):
         for region, owner in self.owners.items():
             self.assertEqual(self.view(self.rqds, region, horizon), self.view(owner, region, horizon), region)
         self.assertEqual(len(self.rqds.c.ok("action.get", region="joliette", number="1.1")["notes"]), 21)
+        window = {"from": "%d-01-01" % year, "to": "%d-12-31" % year}
+        self.assertEqual([(a["title"], a["origin"]) for a in self.rqds.c.ok("calendar.list", region="mauricie", **window)],
+                         [("Comité directeur", "cdsm")])
 
 
 if __name__ == "__main__":
