@@ -133,8 +133,8 @@ static int64_t indicator_by_name(cd_host *h, const char *region)
             for (uint32_t i = 0; i < u.data.via.array.size && !id; i++) {
                 char name[512];
                 cd_str(cd_get(&u.data.via.array.ptr[i], "name"), name, sizeof name);
-                char *f = fold(name);
-                if (f && fold_has(f, "nombre de membres"))
+                char *f = cn_fold_words(name);
+                if (f && cn_fold_has(f, "nombre de membres"))
                     id = cd_int(cd_get(&u.data.via.array.ptr[i], "id"), 0);
                 free(f);
             }

@@ -75,7 +75,7 @@ static void read_form_text(const char *text, form *f)
         int field = -1;
         if (colon) {
             *colon = '\0';
-            char *key = fold(line);
+            char *key = cn_fold_words(line);
             for (size_t i = 0; key && i < sizeof names / sizeof names[0] && field < 0; i++) {
                 char want[64];
                 snprintf(want, sizeof want, " %s ", names[i].word);
@@ -145,7 +145,7 @@ static char *org_key(const char *name)
     static const char *const common[] = {"inc", "incorporee", "ltee", "limitee", "ltd", "enr", "senc", "cie", "le",
                                          "la",  "les",        "l",    "de",      "du",  "des", "d",    "et",  "the",
                                          "of",  "and",        "au",   "aux",     "a",   NULL};
-    char *f = fold(name);
+    char *f = cn_fold_words(name);
     if (!f)
         return NULL;
     char *out = calloc(1, strlen(f) + 1);

@@ -24,19 +24,19 @@ static bool terms_match(const char *folded, const char *all, const char *any, co
     char copy[2048];
     snprintf(copy, sizeof copy, "%s", all);
     for (char *save = NULL, *t = strtok_r(copy, "\n", &save); t; t = strtok_r(NULL, "\n", &save))
-        if (!fold_has(folded, t))
+        if (!cn_fold_has(folded, t))
             return false;
     if (*any) {
         bool one = false;
         snprintf(copy, sizeof copy, "%s", any);
         for (char *save = NULL, *t = strtok_r(copy, "\n", &save); t && !one; t = strtok_r(NULL, "\n", &save))
-            one = fold_has(folded, t);
+            one = cn_fold_has(folded, t);
         if (!one)
             return false;
     }
     snprintf(copy, sizeof copy, "%s", none);
     for (char *save = NULL, *t = strtok_r(copy, "\n", &save); t; t = strtok_r(NULL, "\n", &save))
-        if (fold_has(folded, t))
+        if (cn_fold_has(folded, t))
             return false;
     return true;
 }
@@ -148,7 +148,7 @@ static int apply_to_known(cd_host *h, const char *region, const rule *r)
     sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
     int n = 0;
     while (n >= 0 && sqlite3_step(st) == SQLITE_ROW) {
-        char *folded = fold((const char *)sqlite3_column_text(st, 1));
+        char *folded = cn_fold_words((const char *)sqlite3_column_text(st, 1));
         bool hit = folded && terms_match(folded, r->all_of, r->any_of, r->none_of);
         free(folded);
         if (!hit)
@@ -258,7 +258,7 @@ static int rule_add_op(cd_req *req, void *data)
         char copy[2048];
         snprintf(copy, sizeof copy, "%s", terms[i]);
         for (char *save = NULL, *t = strtok_r(copy, "\n", &save); t; t = strtok_r(NULL, "\n", &save)) {
-            char *f = fold(t);
+            char *f = cn_fold_words(t);
             bool empty = !f || strlen(f) <= 2;
             free(f);
             if (empty)

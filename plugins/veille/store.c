@@ -28,7 +28,7 @@ static int64_t find_by(cd_host *h, const char *column, const char *value)
 /* The folded title and the day: what two feeds share when nothing else is. */
 static char *title_key(const vp_item *it)
 {
-    char *folded = fold(it->title);
+    char *folded = cn_fold_words(it->title);
     if (!folded)
         return NULL;
     char day[16] = "";
@@ -126,7 +126,7 @@ static int judge(cd_host *h, const char *region, int64_t item, int64_t feed, con
     if (!text)
         return -1;
     snprintf(text, n, "%s %s", it->title ? it->title : "", it->summary ? it->summary : "");
-    char *folded = fold(text);
+    char *folded = cn_fold_words(text);
     free(text);
     if (!folded)
         return -1;

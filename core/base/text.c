@@ -1,0 +1,124 @@
+/* text.c: see text.h. */
+#include "text.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+static cn_lang current_lang = CN_LANG_FR;
+void cn_lang_set(cn_lang lang) { current_lang = lang; }
+cn_lang cn_lang_get(void) { return current_lang; }
+
+bool cn_utf8_valid(const char *str, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0;
+    while (i < n) {
+        unsigned c = s[i];
+        if (c == 0)
+            return false;
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t len;
+        unsigned cp;
+        if (c >= 0xC2 && c <= 0xDF) {
+            len = 2;
+            cp = c & 0x1F;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            len = 3;
+            cp = c & 0x0F;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            len = 4;
+            cp = c & 0x07;
+        } else {
+            return false;
+        }
+        if (i + len > n)
+            return false;
+        for (size_t k = 1; k < len; k++) {
+            if ((s[i + k] & 0xC0) != 0x80)
+                return false;
+            cp = (cp << 6) | (s[i + k] & 0x3F);
+        }
+        /* Overlong, surrogate or beyond U+10FFFF. */
+        if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10FFFF ||
+            (cp >= 0xD800 && cp <= 0xDFFF))
+            return false;
+        i += len;
+    }
+    return true;
+}
+
+bool cn_date_valid(const char *s)
+{
+    if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+        return false;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && !isdigit((unsigned char)s[i]))
+            return false;
+    int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+    int m = (s[5] - '0') * 10 + (s[6] - '0');
+    int d = (s[8] - '0') * 10 + (s[9] - '0');
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (y < 1900 || y > 2999 || m < 1 || m > 12 || d < 1)
+        return false;
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    int max = mdays[m - 1] + (m == 2 && leap ? 1 : 0);
+    return d <= max;
+}
+
+void cn_date_today(char out[11])
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    localtime_r(&t, &tm); /* the daemon sets TZ from [node] timezone */
+    strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+int64_t cn_now_ms(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+bool cn_number_parse(const char *s, char *out, size_t cap, char *key, size_t keycap)
+{
+    size_t n = strlen(s);
+    if (n > 0 && s[n - 1] == '.')
+        n--;
+    if (n == 0 || n >= cap || n > 60)
+        return false;
+    size_t o = 0, k = 0, group = 0;
+    for (size_t i = 0; i <= n; i++) {
+        char c = i < n ? s[i] : '.';
+        if (c == '.') {
+            if (group == 0)
+                return false; /* empty group: "1..2" or ".1" */
+            /* Key: each group right-aligned to 8 characters, so numeric groups sort
+             * numerically and alphabetic ones alphabetically. */
+            if (k + 9 >= keycap)
+                return false;
+            for (size_t pad = group; pad < 8; pad++)
+                key[k++] = ' ';
+            memcpy(key + k, out + o - group, group);
+            k += group;
+            key[k++] = '.';
+            if (i < n)
+                out[o++] = '.';
+            group = 0;
+            continue;
+        }
+        if (!isalnum((unsigned char)c) || group >= 8)
+            return false;
+        out[o++] = c;
+        group++;
+    }
+    out[o] = '\0';
+    key[k] = '\0';
+    return true;
+}

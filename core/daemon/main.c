@@ -1,0 +1,230 @@
+/* main.c: concertd's entry point: options, configuration, the loop, and a
+ * clean shutdown on SIGTERM/SIGINT (requests already received are answered,
+ * the database is closed cleanly). */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <uv.h>
+
+#include "config.h"
+#include "core.h"
+#include "db.h"
+#include "demo.h"
+#include "federation.h"
+#include "log.h"
+#include "model.h"
+#include "plugin_host.h"
+#include "scheduler.h"
+#include "server.h"
+
+#ifndef CONCERTD_VERSION
+#define CONCERTD_VERSION "0.0.0"
+#endif
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: concertd [OPTIONS]\n"
+            "Daemon de concertation: tient les plans d'action et publie leurs événements sur ZeroMQ.\n\n"
+            "  -c, --config FILE            fichier de configuration (INI; voir config/concertd.conf)\n"
+            "      --check-config           vérifie la configuration et quitte\n"
+            "  -d, --data-dir DIR           dossier de données (remplace [storage] data_dir)\n"
+            "      --command-endpoint EP    socket de commandes ROUTER (remplace [bus] command)\n"
+            "      --event-endpoint EP      socket d'événements PUB (remplace [bus] events)\n"
+            "      --node-id ID             identité du nœud (remplace [node] id)\n"
+            "      --log-level LEVEL        error, warn, info ou debug\n"
+            "      --no-demo                ne charge pas la démo dans une base vide\n"
+            "      --plugin NAME            charge aussi ce greffon (répétable)\n"
+            "      --plugin-dir DIR         cherche les greffons (NAME.so) d'abord dans DIR\n"
+            "  -h, --help                   cette aide\n"
+            "  -V, --version                version\n");
+}
+
+typedef struct {
+    cn_host *host;
+    cn_server *server;
+    cn_federation *federation; /* NULL without [federation] */
+    cn_scheduler *scheduler;
+    uv_signal_t sigterm, sigint;
+} app;
+
+/* After each batch of commands or tick of the clock: the plugins get the
+ * committed events. */
+static void deliver(void *host) { cn_host_deliver(host); }
+
+/* Stops taking work, in order: the clock, the sockets (what was received
+ * is answered first), the federation, the plugins. Safe twice. */
+static void stop_app(app *a)
+{
+    cn_scheduler_stop(&a->scheduler);
+    cn_server_stop(a->server);
+    cn_federation_close(&a->federation);
+    cn_server_destroy(&a->server);
+    if (a->host)
+        cn_host_stop(a->host);
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+    app *a = h->data;
+    cn_info("signal %s reçu: arrêt propre", signum == SIGTERM ? "SIGTERM" : "SIGINT");
+    stop_app(a);
+    uv_close((uv_handle_t *)&a->sigterm, NULL);
+    uv_close((uv_handle_t *)&a->sigint, NULL);
+}
+
+int main(int argc, char **argv)
+{
+    enum { OPT_CHECK = 256, OPT_CMD, OPT_EVT, OPT_NODE, OPT_LOG, OPT_NODEMO, OPT_PLUGIN, OPT_PLUGIN_DIR };
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'},    {"check-config", no_argument, NULL, OPT_CHECK},
+        {"data-dir", required_argument, NULL, 'd'},  {"command-endpoint", required_argument, NULL, OPT_CMD},
+        {"event-endpoint", required_argument, NULL, OPT_EVT}, {"node-id", required_argument, NULL, OPT_NODE},
+        {"log-level", required_argument, NULL, OPT_LOG}, {"no-demo", no_argument, NULL, OPT_NODEMO},
+        {"plugin", required_argument, NULL, OPT_PLUGIN}, {"plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR},
+        {"help", no_argument, NULL, 'h'},            {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0}};
+    const char *config_path = NULL, *data_dir = NULL, *cmd = NULL, *evt = NULL, *node = NULL, *level = NULL;
+    bool check = false, no_demo = false;
+    const char *extra_plugins[32], *plugin_dir = NULL;
+    size_t nextra = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "c:d:hV", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': config_path = optarg; break;
+        case 'd': data_dir = optarg; break;
+        case OPT_CHECK: check = true; break;
+        case OPT_CMD: cmd = optarg; break;
+        case OPT_EVT: evt = optarg; break;
+        case OPT_NODE: node = optarg; break;
+        case OPT_LOG: level = optarg; break;
+        case OPT_NODEMO: no_demo = true; break;
+        case OPT_PLUGIN:
+            if (nextra < sizeof extra_plugins / sizeof extra_plugins[0])
+                extra_plugins[nextra++] = optarg;
+            break;
+        case OPT_PLUGIN_DIR: plugin_dir = optarg; break;
+        case 'h': usage(stdout); return 0;
+        case 'V': printf("concertd %s\n", CONCERTD_VERSION); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "concertd: argument inattendu: %s\n", argv[optind]);
+        usage(stderr);
+        return 2;
+    }
+
+    cn_config cfg;
+    char err[1024];
+    if (cn_config_defaults(&cfg) != 0) {
+        fprintf(stderr, "concertd: mémoire insuffisante\n");
+        return 1;
+    }
+    if (config_path && cn_config_load(&cfg, config_path, err, sizeof err) != 0) {
+        fprintf(stderr, "concertd: %s\n", err);
+        cn_config_clear(&cfg);
+        return 1;
+    }
+    if ((data_dir && cn_config_set(&cfg.data_dir, data_dir)) || (cmd && cn_config_set(&cfg.command_endpoint, cmd)) ||
+        (evt && cn_config_set(&cfg.event_endpoint, evt)) || (node && cn_config_set(&cfg.node_id, node)) ||
+        (no_demo && cn_config_set(&cfg.demo_file, NULL))) {
+        fprintf(stderr, "concertd: mémoire insuffisante\n");
+        cn_config_clear(&cfg);
+        return 1;
+    }
+    for (size_t i = 0; i < nextra; i++)
+        if (cn_config_add_plugin(&cfg, extra_plugins[i]) != 0) {
+            fprintf(stderr, "concertd: mémoire insuffisante\n");
+            cn_config_clear(&cfg);
+            return 1;
+        }
+    if (plugin_dir) {
+        char path[8192];
+        snprintf(path, sizeof path, "%s%s%s", plugin_dir, cfg.plugin_path ? ":" : "", cfg.plugin_path ? cfg.plugin_path : "");
+        cn_config_set(&cfg.plugin_path, path);
+    }
+    if (level && cn_log_level_parse(level, &cfg.log_level) != 0) {
+        fprintf(stderr, "concertd: --log-level %s: valeurs possibles error, warn, info, debug\n", level);
+        cn_config_clear(&cfg);
+        return 2;
+    }
+    if (check) {
+        printf("configuration valide\n  fuseau horaire: %s\n  nœud: %s\n  données: %s\n  commandes: %s\n  événements: %s\n"
+               "  taille max. d'un message: %ld octets\n  démo: %s\n",
+               cfg.timezone, cfg.node_id, cfg.data_dir, cfg.command_endpoint, cfg.event_endpoint, cfg.max_message_size,
+               cfg.demo_file ? cfg.demo_file : "(aucune)");
+        cn_config_clear(&cfg);
+        return 0;
+    }
+    cn_log_set_level(cfg.log_level);
+    cn_lang_set(cfg.lang);
+    /* A write past a file-size limit must fail like a full disk (the command
+     * gets "unavailable" and nothing is saved), not kill the daemon. */
+    signal(SIGXFSZ, SIG_IGN);
+    /* Dates that default to "today" are the table's today, not UTC's. */
+    setenv("TZ", cfg.timezone, 1);
+    tzset();
+
+    int status = 1;
+    cn_db *db = cn_db_new(cfg.data_dir, err, sizeof err);
+    cn_core *core = NULL;
+    uv_loop_t loop;
+    bool loop_ok = false;
+    app a = {0};
+    if (!db) {
+        cn_error("%s", err);
+        goto out;
+    }
+    core = cn_core_new(cn_db_sqlite(db), &cfg);
+    if (!core || cn_model_register(core) != 0) {
+        cn_error("initialisation du noyau impossible");
+        goto out;
+    }
+    if (uv_loop_init(&loop) != 0)
+        goto out;
+    loop_ok = true;
+    a.host = cn_host_new(core, &loop, &cfg);
+    if (!a.host)
+        goto out;
+    a.server = cn_server_new(&loop, core, &cfg, deliver, a.host, err, sizeof err);
+    if (!a.server || cn_federation_open(&a.federation, &loop, a.server, core, &cfg, err, sizeof err) != 0) {
+        cn_error("%s", err);
+        goto out;
+    }
+    cn_host_set_pub(a.host, cn_server_pub(a.server));
+    if (cfg.demo_file && cn_demo_load(core, cfg.demo_file, cn_server_pub(a.server)) != 0)
+        cn_warn("la démo n'a pas été chargée; le démon continue sans elle");
+    /* Plugins catch up with what was logged while they were not running. */
+    cn_host_deliver(a.host);
+    a.scheduler = cn_scheduler_new(&loop, core, cn_server_pub(a.server), cfg.reminder_check_ms, deliver, a.host);
+    if (!a.scheduler)
+        goto out;
+    uv_signal_init(&loop, &a.sigterm);
+    uv_signal_init(&loop, &a.sigint);
+    a.sigterm.data = a.sigint.data = &a;
+    uv_signal_start(&a.sigterm, on_signal, SIGTERM);
+    uv_signal_start(&a.sigint, on_signal, SIGINT);
+    cn_info("concertd %s prêt: nœud %s, commandes %s, événements %s, données %s", CONCERTD_VERSION, cfg.node_id,
+            cfg.command_endpoint, cfg.event_endpoint, cfg.data_dir);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    status = 0;
+
+out:
+    stop_app(&a);
+    if (loop_ok) {
+        uv_run(&loop, UV_RUN_DEFAULT); /* lets closing handles finish */
+        if (uv_loop_close(&loop) != 0)
+            cn_warn("boucle libuv fermée avec des handles encore ouverts");
+    }
+    cn_host_destroy(&a.host);
+    cn_core_destroy(&core);
+    cn_db_destroy(&db);
+    if (status == 0)
+        cn_info("arrêté proprement");
+    cn_config_clear(&cfg);
+    return status;
+}

@@ -1,0 +1,269 @@
+/* federation.c: see federation.h.
+ *
+ * ZAP (ZeroMQ RFC 27): libzmq asks "inproc://zeromq.zap.01" about every
+ * CURVE handshake on a socket with a ZAP domain; this node answers from
+ * its loop (the REP socket is watched like the command socket), 200 with
+ * the peer's name as user id when the client's public key is a declared
+ * peer's, 400 otherwise. */
+#include "federation.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "evlog.h"
+#include "follow.h"
+#include "sockets.h"
+#include "log.h"
+#include "zwatch.h"
+
+#define ZAP_ENDPOINT "inproc://zeromq.zap.01"
+
+typedef struct {
+    char name[64];
+    char public_key[41]; /* Z85 */
+} peer;
+
+struct cn_federation {
+    void *zap, *pub, *sync;
+    cn_zwatch *zap_watch;
+    cn_follow *follow;
+    cn_core *core; /* set once the events go to the peers */
+    peer *peers;
+    size_t npeers;
+};
+
+/* "public = …" and "secret = …" of a key file written by concertctl keygen. */
+static int read_key_file(const char *path, char *public_key, char *secret_key, char *err, size_t errcap)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errcap, "[federation] key_file = %s : %s%s", path, strerror(errno),
+                 errno == ENOENT ? " (concertctl keygen FICHIER crée la clé de ce nœud)" : "");
+        return -1;
+    }
+    public_key[0] = secret_key[0] = '\0';
+    char line[256];
+    while (fgets(line, sizeof line, f)) {
+        char key[16], value[41];
+        if (sscanf(line, " %15[a-z] = %40s", key, value) != 2)
+            continue;
+        if (strcmp(key, "public") == 0)
+            memcpy(public_key, value, sizeof value);
+        else if (strcmp(key, "secret") == 0)
+            memcpy(secret_key, value, sizeof value);
+    }
+    fclose(f);
+    uint8_t bin[32];
+    if (strlen(public_key) != 40 || strlen(secret_key) != 40 || !zmq_z85_decode(bin, public_key) ||
+        !zmq_z85_decode(bin, secret_key)) {
+        snprintf(err, errcap, "[federation] key_file = %s : pas une clé de nœud (public = …, secret = …, 40 caractères"
+                              " Z85 chacune ; concertctl keygen en crée une)", path);
+        return -1;
+    }
+    return 0;
+}
+
+/* The [peer.NAME] sections: a name and a public key each. */
+static int read_peers(cn_federation *fed, const cn_config *cfg, char *err, size_t errcap)
+{
+    for (size_t i = 0; i < cfg->nsettings; i++) {
+        const struct cn_setting *s = &cfg->settings[i];
+        if (strncmp(s->section, "peer.", 5) != 0 || strcmp(s->key, "public_key") != 0)
+            continue;
+        uint8_t bin[32];
+        if (strlen(s->value) != 40 || !zmq_z85_decode(bin, s->value)) {
+            snprintf(err, errcap, "[%s] public_key = %s : une clé publique Z85 de 40 caractères (la ligne « public »"
+                                  " du fichier de clé du pair)", s->section, s->value);
+            return -1;
+        }
+        peer *grown = realloc(fed->peers, (fed->npeers + 1) * sizeof *grown);
+        if (!grown) {
+            snprintf(err, errcap, "mémoire insuffisante");
+            return -1;
+        }
+        fed->peers = grown;
+        peer *p = &fed->peers[fed->npeers++];
+        snprintf(p->name, sizeof p->name, "%s", s->section + 5);
+        snprintf(p->public_key, sizeof p->public_key, "%s", s->value);
+    }
+    return 0;
+}
+
+static void send_frame(void *sock, const void *data, size_t len, bool more)
+{
+    if (zmq_send(sock, data, len, more ? ZMQ_SNDMORE : 0) < 0)
+        cn_error("fédération, réponse ZAP : %s", zmq_strerror(zmq_errno()));
+}
+
+/* One ZAP request: version, request id, domain, address, identity,
+ * mechanism, credentials (the client's 32-byte public key for CURVE). */
+static void answer_zap(cn_federation *fed)
+{
+    zmq_msg_t frames[8];
+    int n = 0;
+    for (int more = 1; more && n < 8;) {
+        zmq_msg_init(&frames[n]);
+        if (zmq_msg_recv(&frames[n], fed->zap, n ? 0 : ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&frames[n]);
+            break;
+        }
+        more = zmq_msg_more(&frames[n]);
+        n++;
+    }
+    if (n == 0)
+        return;
+    const peer *who = NULL;
+    char address[64] = "", client[41] = "";
+    if (n >= 7 && zmq_msg_size(&frames[6]) == 32) {
+        zmq_z85_encode(client, zmq_msg_data(&frames[6]), 32);
+        for (size_t i = 0; i < fed->npeers && !who; i++)
+            if (strcmp(fed->peers[i].public_key, client) == 0)
+                who = &fed->peers[i];
+        snprintf(address, sizeof address, "%.*s", (int)zmq_msg_size(&frames[3]), (const char *)zmq_msg_data(&frames[3]));
+    }
+    if (!who)
+        cn_warn("fédération : connexion refusée de %s, clé publique inconnue %s (déclarez le pair dans [peer.NOM]"
+                " public_key)", address[0] ? address : "?", client[0] ? client : "(aucune)");
+    else
+        cn_info("fédération : %s (%s) connecté", who->name, address);
+    /* version, request id as received, then the verdict. */
+    send_frame(fed->zap, "1.0", 3, true);
+    if (n >= 2)
+        send_frame(fed->zap, zmq_msg_data(&frames[1]), zmq_msg_size(&frames[1]), true);
+    else
+        send_frame(fed->zap, "", 0, true);
+    send_frame(fed->zap, who ? "200" : "400", 3, true);
+    const char *text = who ? "OK" : "clé inconnue";
+    send_frame(fed->zap, text, strlen(text), true);
+    send_frame(fed->zap, who ? who->name : "", who ? strlen(who->name) : 0, true);
+    send_frame(fed->zap, "", 0, false);
+    for (int i = 0; i < n; i++)
+        zmq_msg_close(&frames[i]);
+}
+
+static void on_zap(cn_zwatch *w, void *sock, void *arg)
+{
+    (void)w;
+    (void)sock;
+    cn_federation *fed = arg;
+    for (int i = 0; i < 64; i++) { /* a bounded batch; the rest at the next turn */
+        int events = 0;
+        size_t len = sizeof events;
+        if (zmq_getsockopt(fed->zap, ZMQ_EVENTS, &events, &len) != 0 || !(events & ZMQ_POLLIN))
+            break;
+        answer_zap(fed);
+    }
+}
+
+/* federation.status without a federation: says how to set one up. */
+static int unconfigured_status(cn_req *req)
+{
+    return cn_req_fail(req, "unavailable", NULL,
+                       "ce nœud n'est pas fédéré : [federation] key_file, events et sync, et un [peer.NOM] par pair,"
+                       " dans la configuration (proto/PROTOCOL.md, « Federation »)");
+}
+
+static const char *const no_args[] = {NULL};
+static const cn_op unconfigured_ops[] = {
+    {"federation.status", unconfigured_status, no_args, "les pairs suivis : où ils en sont, dernier contact, erreurs",
+     "the peers followed: where they stand, last contact, errors", NULL},
+};
+
+/* What a peer may call on the sync endpoint: the log and a region's copy,
+ * all read-only. */
+static const char *const peer_ops[] = {"events.since", "events.origins", "region.snapshot", NULL};
+
+int cn_federation_open(cn_federation **out, uv_loop_t *loop, cn_server *srv, cn_core *core, const cn_config *cfg,
+                       char *err, size_t errcap)
+{
+    *out = NULL;
+    void *zctx = cn_server_zctx(srv), *local_pub = cn_server_pub(srv);
+    const char *key_file = cn_config_setting(cfg, "federation", "key_file");
+    const char *events = cn_config_setting(cfg, "federation", "events");
+    if (!key_file && !events) /* no federation */
+        return cn_core_register(core, unconfigured_ops, 1) == 0 ? 0 : -1;
+    if (!key_file || !events) {
+        snprintf(err, errcap, "[federation] : key_file (la clé de ce nœud) et events (l'adresse où les pairs"
+                              " s'abonnent, ex. tcp://0.0.0.0:7420) vont ensemble");
+        return -1;
+    }
+    char public_key[41], secret_key[41];
+    if (read_key_file(key_file, public_key, secret_key, err, errcap) != 0)
+        return -1;
+    cn_federation *fed = calloc(1, sizeof *fed);
+    if (!fed) {
+        snprintf(err, errcap, "mémoire insuffisante");
+        return -1;
+    }
+    if (read_peers(fed, cfg, err, errcap) != 0) {
+        cn_federation_close(&fed);
+        return -1;
+    }
+    int linger = 0;
+    /* The ZAP handler first: a CURVE socket bound before it would let
+     * everyone in. */
+    fed->zap = zmq_socket(zctx, ZMQ_REP);
+    if (!fed->zap || zmq_setsockopt(fed->zap, ZMQ_LINGER, &linger, sizeof linger) != 0 ||
+        zmq_bind(fed->zap, ZAP_ENDPOINT) != 0 || !(fed->zap_watch = cn_zwatch_new(loop, fed->zap, on_zap, fed))) {
+        snprintf(err, errcap, "fédération : gestionnaire ZAP : %s", zmq_strerror(zmq_errno()));
+        cn_federation_close(&fed);
+        return -1;
+    }
+    const char *sync = cn_config_setting(cfg, "federation", "sync");
+    if (!sync) {
+        snprintf(err, errcap, "[federation] sync : l'adresse où les pairs rattrapent les événements manqués"
+                              " (ex. tcp://0.0.0.0:7421)");
+        cn_federation_close(&fed);
+        return -1;
+    }
+    if (!(fed->pub = cn_fed_curve_server(zctx, ZMQ_PUB, events, secret_key, "events", err, errcap)) ||
+        !(fed->sync = cn_fed_curve_server(zctx, ZMQ_ROUTER, sync, secret_key, "sync", err, errcap))) {
+        cn_federation_close(&fed);
+        return -1;
+    }
+    cn_info("fédération : événements pour %zu pair(s) sur %s, rattrapage sur %s, clé publique %s", fed->npeers, events,
+            sync, public_key);
+    if (cn_follow_start(&fed->follow, loop, zctx, core, local_pub, fed->pub, cfg, public_key, secret_key, err, errcap) != 0) {
+        cn_federation_close(&fed);
+        return -1;
+    }
+    if (cn_server_serve_limited(srv, fed->sync, peer_ops,
+                                "un pair ne peut que relire les événements (events.since) et copier une région "
+                                "(region.snapshot)",
+                                "a peer may only replay events (events.since) and copy a region (region.snapshot)") != 0) {
+        snprintf(err, errcap, "fédération : surveillance du socket de rattrapage impossible");
+        cn_federation_close(&fed);
+        return -1;
+    }
+    /* Every local event also goes to the peers. */
+    fed->core = core;
+    cn_evlog_set_mirror(cn_core_evlog(core), fed->pub);
+    *out = fed;
+    return 0;
+}
+
+
+
+void cn_federation_close(cn_federation **fedp)
+{
+    if (!fedp || !*fedp)
+        return;
+    cn_federation *fed = *fedp;
+    if (fed->core)
+        cn_evlog_set_mirror(cn_core_evlog(fed->core), NULL);
+    cn_follow_stop(&fed->follow);
+    if (fed->pub)
+        zmq_close(fed->pub);
+    if (fed->sync)
+        zmq_close(fed->sync);
+    cn_zwatch_destroy(&fed->zap_watch);
+    if (fed->zap)
+        zmq_close(fed->zap);
+    free(fed->peers);
+    free(fed);
+    *fedp = NULL;
+}

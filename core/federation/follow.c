@@ -1,0 +1,301 @@
+/* follow.c: see follow.h. The peers' events are stored in this node's
+ * event log (events, keyed by origin and seq: the table was made for
+ * several origins), so events.since {origin} replays them here too.
+ *
+ * What decides is the event's origin and seq, not the peer it came
+ * through: a peer may relay other nodes' events (a chain local → regional
+ * → national), each origin is caught up on its own, an event already
+ * stored is skipped whichever way it came, and this node's own events
+ * coming back are dropped (no loop). Each region seen gets a read-only
+ * copy of its model here (region.snapshot asked of the peer, applied with
+ * region.mirror), made again after the events that change it. */
+#include "follow.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "evlog.h"
+#include "follow_private.h"
+#include "log.h"
+#include "sockets.h"
+
+/* Every second: copies that wait; every 30 s: each peer's origins, in case
+ * a live event was dropped. */
+static void on_tick(uv_timer_t *t)
+{
+    cn_follow *fl = t->data;
+    bool check = ++fl->ticks % CHECK_EVERY_TICKS == 0;
+    for (size_t i = 0; i < fl->n; i++) {
+        follower *f = &fl->peers[i];
+        follow_request_snapshots(f);
+        if (check)
+            follow_request_origins(f);
+    }
+}
+
+/* Each (re)connection to the peer's events endpoint: whatever it published
+ * while the link was down (a cut, a restart on either side) is asked for at
+ * once, rather than at the next event or check. */
+static void on_monitor(cn_zwatch *w, void *sock, void *arg)
+{
+    (void)w;
+    follower *f = arg;
+    for (int k = 0; k < 64; k++) {
+        zmq_msg_t head, address;
+        zmq_msg_init(&head);
+        if (zmq_msg_recv(&head, sock, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&head);
+            break;
+        }
+        zmq_msg_init(&address);
+        if (zmq_msg_more(&head))
+            zmq_msg_recv(&address, sock, 0);
+        uint16_t event = 0;
+        if (zmq_msg_size(&head) >= 2)
+            memcpy(&event, zmq_msg_data(&head), 2);
+        if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED && !f->cut) {
+            f->connections++;
+            if (f->connections > 1)
+                cn_info("fédération : %s de nouveau joignable, rattrapage", f->name);
+            /* What was asked over the lost link will not be answered: ask again. */
+            f->sync_sent_ms = 0;
+            for (size_t i = 0; i < f->ncopies; i++)
+                f->copies[i].asked_id = 0;
+            follow_request_sync(f, f->name);
+            follow_request_origins(f);
+            follow_request_snapshots(f);
+        } else if (event == ZMQ_EVENT_DISCONNECTED && !f->cut) {
+            snprintf(f->last_error, sizeof f->last_error, "liaison perdue avec %s, reconnexion en cours", f->endpoint);
+        }
+        zmq_msg_close(&head);
+        zmq_msg_close(&address);
+    }
+}
+
+/* ---- ops ------------------------------------------------------------------------------ */
+
+static int status_op(cn_req *req)
+{
+    const cn_follow *fl = req->op->data;
+    msgpack_packer *pk = cn_req_pk(req);
+    msgpack_pack_array(pk, fl ? fl->n : 0);
+    int64_t now = now_ms();
+    for (size_t i = 0; fl && i < fl->n; i++) {
+        const follower *f = &fl->peers[i];
+        const origin_state *o = NULL;
+        for (size_t j = 0; j < fl->norigins && !o; j++)
+            if (strcmp(fl->origins[j].name, f->name) == 0)
+                o = &fl->origins[j];
+        int64_t last = o ? o->last_seq : 0, last_ts = o ? o->last_ts : 0;
+        int64_t lag = f->head_seq > last ? f->head_seq - last : 0;
+        size_t behind = 0;
+        for (size_t j = 0; j < f->ncopies; j++)
+            behind += f->copies[j].want_seq > f->copies[j].have_seq;
+        msgpack_pack_map(pk, 15);
+        cn_pk_kstr(pk, "peer", f->name);
+        cn_pk_kbool(pk, "cut", f->cut);
+        cn_pk_kstr(pk, "endpoint", f->endpoint);
+        cn_pk_kstr(pk, "regions", f->regions);
+        cn_pk_kint(pk, "last_seq", last);
+        cn_pk_kint(pk, "head_seq", f->head_seq > last ? f->head_seq : last);
+        cn_pk_kint(pk, "lag_events", lag);
+        cn_pk_kint(pk, "lag_seconds", lag && f->head_ts > last_ts ? (f->head_ts - last_ts) / 1000 : 0);
+        cn_pk_kint(pk, "received", f->received);
+        cn_pk_kint(pk, "refused", f->refused);
+        cn_pk_str(pk, "copies");
+        msgpack_pack_array(pk, f->ncopies);
+        for (size_t j = 0; j < f->ncopies; j++) {
+            msgpack_pack_map(pk, 4);
+            cn_pk_kstr(pk, "region", f->copies[j].region);
+            cn_pk_kstr(pk, "origin", f->copies[j].origin);
+            cn_pk_kint(pk, "as_of_seq", f->copies[j].have_seq);
+            cn_pk_kbool(pk, "up_to_date", f->copies[j].want_seq <= f->copies[j].have_seq);
+        }
+        cn_pk_kint(pk, "copies_behind", (int64_t)behind);
+        cn_pk_str(pk, "seconds_since_contact");
+        if (f->last_contact_ms)
+            msgpack_pack_int64(pk, (now - f->last_contact_ms) / 1000);
+        else
+            msgpack_pack_nil(pk);
+        cn_pk_kbool(pk, "catching_up", f->sync_sent_ms != 0 || lag > 0);
+        cn_pk_str(pk, "last_error");
+        if (f->last_error[0])
+            cn_pk_str(pk, f->last_error);
+        else
+            msgpack_pack_nil(pk);
+    }
+    return 0;
+}
+
+static const char *const no_args[] = {NULL};
+
+/* ---- start / stop ------------------------------------------------------------------------ */
+
+int cn_follow_start(cn_follow **out, uv_loop_t *loop, void *zctx, cn_core *core, void *local_pub, void *fed_pub,
+                    const cn_config *cfg, const char *public_key, const char *secret_key, char *err, size_t errcap)
+{
+    *out = NULL;
+    cn_follow *fl = calloc(1, sizeof *fl);
+    if (!fl) {
+        snprintf(err, errcap, "mémoire insuffisante");
+        return -1;
+    }
+    fl->core = core;
+    fl->local_pub = local_pub;
+    fl->fed_pub = fed_pub;
+    fl->loop = loop;
+    for (size_t i = 0; i < cfg->nsettings; i++) {
+        const struct cn_setting *s = &cfg->settings[i];
+        if (strncmp(s->section, "peer.", 5) != 0 || strcmp(s->key, "endpoint") != 0)
+            continue;
+        const char *sync = cn_config_setting(cfg, s->section, "sync");
+        const char *key = cn_config_setting(cfg, s->section, "public_key");
+        const char *regions = cn_config_setting(cfg, s->section, "regions");
+        if (!sync || !key) {
+            snprintf(err, errcap, "[%s] : un pair suivi a endpoint, sync et public_key", s->section);
+            cn_follow_stop(&fl);
+            return -1;
+        }
+        follower *grown = realloc(fl->peers, (fl->n + 1) * sizeof *grown);
+        if (!grown) {
+            snprintf(err, errcap, "mémoire insuffisante");
+            cn_follow_stop(&fl);
+            return -1;
+        }
+        fl->peers = grown;
+        follower *f = &fl->peers[fl->n++];
+        memset(f, 0, sizeof *f);
+        f->owner = fl;
+        msgpack_sbuffer_init(&f->outbox);
+        snprintf(f->name, sizeof f->name, "%s", s->section + 5);
+        snprintf(f->endpoint, sizeof f->endpoint, "%s", s->value);
+        snprintf(f->sync, sizeof f->sync, "%s", sync);
+        snprintf(f->public_key, sizeof f->public_key, "%s", key);
+        snprintf(f->regions, sizeof f->regions, "%s", regions ? regions : "");
+    }
+    /* Where this node stands with each origin, and the copies it holds. */
+    sqlite3_stmt *st;
+    if (fl->n && sqlite3_prepare_v2(cn_core_db(core),
+                                    "SELECT origin, max(seq), (SELECT ts_ms FROM events e WHERE e.origin = v.origin"
+                                    " ORDER BY seq DESC LIMIT 1) FROM events v WHERE origin <> ? GROUP BY origin",
+                                    -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, cfg->node_id, -1, SQLITE_STATIC);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            origin_state *o = follow_origin_of(fl, (const char *)sqlite3_column_text(st, 0));
+            if (o) {
+                o->last_seq = sqlite3_column_int64(st, 1);
+                o->last_ts = sqlite3_column_int64(st, 2);
+            }
+        }
+        sqlite3_finalize(st);
+    }
+    /* A copy is wanted as of the last of its model's events stored here. */
+    char model[256] = "", sql[700];
+    for (size_t i = 0; i < follow_model_prefixes_count; i++)
+        snprintf(model + strlen(model), sizeof model - strlen(model), "%s'%s'", i ? ", " : "", follow_model_prefixes[i]);
+    snprintf(sql, sizeof sql,
+             "SELECT m.region, m.origin, m.snapshot_seq, (SELECT coalesce(max(seq), 0) FROM events"
+             " WHERE origin = m.origin AND region = m.region AND substr(type, 1, instr(type, '.')) IN (%s))"
+             " FROM mirrors m WHERE m.peer = ?",
+             model);
+    for (size_t i = 0; i < fl->n; i++) {
+        follower *f = &fl->peers[i];
+        if (sqlite3_prepare_v2(cn_core_db(core), sql, -1, &st, NULL) != SQLITE_OK)
+            continue;
+        sqlite3_bind_text(st, 1, f->name, -1, SQLITE_STATIC);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            copy *c = follow_copy_of(f, (const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1), true);
+            if (c) {
+                c->have_seq = sqlite3_column_int64(st, 2);
+                c->want_seq = sqlite3_column_int64(st, 3);
+                if (c->have_seq == 0 && c->want_seq == 0)
+                    c->want_seq = 1;
+            }
+        }
+        sqlite3_finalize(st);
+    }
+    for (size_t i = 0; i < fl->n; i++) {
+        follower *f = &fl->peers[i];
+        origin_state *own = follow_origin_of(fl, f->name);
+        f->sub = cn_fed_curve_client(zctx, ZMQ_SUB, f->endpoint, f->public_key, public_key, secret_key);
+        f->dealer = f->sub ? cn_fed_curve_client(zctx, ZMQ_DEALER, f->sync, f->public_key, public_key, secret_key) : NULL;
+        char monitor[96];
+        snprintf(monitor, sizeof monitor, "inproc://concertd-follow-%zu", i);
+        if (f->sub && zmq_socket_monitor(f->sub, monitor, ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED) == 0 &&
+            (f->monitor = zmq_socket(zctx, ZMQ_PAIR)) != NULL && zmq_connect(f->monitor, monitor) != 0) {
+            zmq_close(f->monitor);
+            f->monitor = NULL;
+        }
+        if (!f->dealer || !f->monitor || !(f->sub_watch = cn_zwatch_new(loop, f->sub, follow_on_event, f)) ||
+            !(f->dealer_watch = cn_zwatch_new(loop, f->dealer, follow_on_sync_reply, f)) ||
+            !(f->monitor_watch = cn_zwatch_new(loop, f->monitor, on_monitor, f))) {
+            snprintf(err, errcap, "[peer.%s] : connexion impossible à %s / %s : %s", f->name, f->endpoint, f->sync,
+                     zmq_strerror(zmq_errno()));
+            cn_follow_stop(&fl);
+            return -1;
+        }
+        cn_info("fédération : suit %s (%s), à partir de l'événement %lld", f->name, f->endpoint,
+                (long long)(own ? own->last_seq : 0) + 1);
+        follow_request_sync(f, f->name); /* the replay first; live events after it are in order */
+        follow_request_origins(f);       /* then the origins it relays */
+        follow_request_snapshots(f);
+    }
+    if (fl->n && uv_timer_init(loop, &fl->timer) == 0) {
+        fl->timer_inited = true;
+        fl->timer.data = fl;
+        uv_timer_start(&fl->timer, on_tick, TICK_MS, TICK_MS);
+    }
+    fl->ops[0] = (cn_op){"federation.status", status_op, no_args,
+                         "les pairs suivis : où ils en sont, dernier contact, erreurs",
+                         "the peers followed: where they stand, last contact, errors", fl};
+    if (cn_core_register(core, fl->ops, 1) != 0) {
+        snprintf(err, errcap, "federation.status : enregistrement impossible");
+        cn_follow_stop(&fl);
+        return -1;
+    }
+    *out = fl;
+    return 0;
+}
+
+static void on_timer_closed(uv_handle_t *h) { free(h->data); }
+
+void cn_follow_stop(cn_follow **fp)
+{
+    if (!fp || !*fp)
+        return;
+    cn_follow *fl = *fp;
+    if (fl->ops[0].name)
+        cn_core_unregister(fl->core, &fl->ops[0]);
+    for (size_t i = 0; i < fl->n; i++) {
+        follower *f = &fl->peers[i];
+        cn_zwatch_destroy(&f->sub_watch);
+        cn_zwatch_destroy(&f->dealer_watch);
+        cn_zwatch_destroy(&f->monitor_watch);
+        if (f->sub)
+            zmq_socket_monitor(f->sub, NULL, 0);
+        if (f->monitor)
+            zmq_close(f->monitor);
+        if (f->sub)
+            zmq_close(f->sub);
+        if (f->dealer)
+            zmq_close(f->dealer);
+        for (size_t j = 0; j < f->nwanted; j++)
+            free(f->sync_wanted[j]);
+        free(f->sync_wanted);
+        free(f->copies);
+        msgpack_sbuffer_destroy(&f->outbox);
+    }
+    free(fl->peers);
+    free(fl->origins);
+    *fp = NULL;
+    if (fl->timer_inited) {
+        uv_timer_stop(&fl->timer);
+        uv_close((uv_handle_t *)&fl->timer, on_timer_closed); /* fl is freed once libuv is done with it */
+    } else {
+        free(fl);
+    }
+}

@@ -1,0 +1,289 @@
+/* follow_receive.c: a peer's events as they arrive: each checked (its
+ * origin, a region it may publish, a seq not yet stored), stored in this
+ * node's event log in its own savepoint, handed to the plugins, and
+ * published again on the local bus and to this node's own peers once the
+ * batch is committed. A gap asks the peer for what is missing; a change of
+ * a copied region asks for its copy again. */
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "evlog.h"
+#include "follow_private.h"
+#include "log.h"
+
+/* Events that change a region's model: its copy is made again after them. */
+const char *const follow_model_prefixes[] = {"region.", "plan.", "orientation.", "objective.", "action.", "indicator."};
+const size_t follow_model_prefixes_count = sizeof follow_model_prefixes / sizeof follow_model_prefixes[0];
+
+static bool changes_model(const char *type)
+{
+    for (size_t i = 0; i < follow_model_prefixes_count; i++)
+        if (strncmp(type, follow_model_prefixes[i], strlen(follow_model_prefixes[i])) == 0)
+            return true;
+    return false;
+}
+
+static void publish(void *pub, const msgpack_object *topic, const msgpack_object *payload)
+{
+    if (pub && (zmq_send(pub, topic->via.str.ptr, topic->via.str.size, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+                zmq_send(pub, payload->via.bin.ptr, payload->via.bin.size, ZMQ_DONTWAIT) < 0))
+        cn_debug("fédération, republication de %.*s : %s", (int)topic->via.str.size, topic->via.str.ptr,
+                 zmq_strerror(zmq_errno()));
+}
+
+/* After the batch: what it stored goes out (committed), or nothing (not). */
+static void flush_outbox(follower *f, bool committed)
+{
+    size_t off = 0;
+    msgpack_unpacked t, p;
+    msgpack_unpacked_init(&t);
+    msgpack_unpacked_init(&p);
+    for (size_t i = 0; committed && i < f->nout; i++) {
+        if (msgpack_unpack_next(&t, f->outbox.data, f->outbox.size, &off) != MSGPACK_UNPACK_SUCCESS ||
+            msgpack_unpack_next(&p, f->outbox.data, f->outbox.size, &off) != MSGPACK_UNPACK_SUCCESS)
+            break;
+        publish(f->owner->local_pub, &t.data, &p.data);
+        publish(f->owner->fed_pub, &t.data, &p.data);
+    }
+    msgpack_unpacked_destroy(&t);
+    msgpack_unpacked_destroy(&p);
+    msgpack_sbuffer_clear(&f->outbox);
+    f->nout = 0;
+}
+
+/* One event (a map: seq, origin, ts, region, type, data) that came through
+ * f, inside the caller's transaction. Returns 1 stored, 0 skipped (known,
+ * looped back, refused), -1 on a database error, 2 when it leaves a gap
+ * (not stored: a catch-up is asked). */
+static int take(follower *f, const msgpack_object *ev, sqlite3_stmt *insert)
+{
+    cn_follow *fl = f->owner;
+    char origin[64], region[64], type[96];
+    str_of(get(ev, "origin"), origin, sizeof origin);
+    str_of(get(ev, "region"), region, sizeof region);
+    str_of(get(ev, "type"), type, sizeof type);
+    const msgpack_object *seq = get(ev, "seq"), *data = get(ev, "data");
+    int64_t ts = int_of(get(ev, "ts"));
+    if (!seq || seq->type != MSGPACK_OBJECT_POSITIVE_INTEGER || !origin[0] || !region[0] || !type[0] || !data ||
+        data->type != MSGPACK_OBJECT_MAP) {
+        follow_cut_off(f, "un événement sans seq, origine, région, type ou données");
+        return 0;
+    }
+    int64_t s = (int64_t)seq->via.u64;
+    if (strcmp(origin, cn_evlog_origin(cn_core_evlog(fl->core))) == 0)
+        return 0; /* this node's own, come back around a loop */
+    if (strcmp(origin, f->name) == 0 && s > f->head_seq) {
+        f->head_seq = s;
+        f->head_ts = ts;
+    }
+    origin_state *o = follow_origin_of(fl, origin);
+    if (!o)
+        return -1;
+    /* Known already (live and replay overlap, or another path), or after a gap. */
+    if (s <= o->last_seq)
+        return 0;
+    if (s > o->last_seq + 1) {
+        follow_request_sync(f, origin);
+        return 2;
+    }
+    char owner[64] = "";
+    int held = cn_core_region_owner(fl->core, region, owner, sizeof owner);
+    if (held < 0)
+        return -1;
+    bool own = strcmp(origin, f->name) == 0, refused = true;
+    if (!region_allowed(f, region) && !own) {
+        /* Relayed from a region this node does not follow through f: not
+         * its business; another path may bring it (its seq stays free). */
+        cn_debug("fédération : %s relaie %s/%s n°%lld de %s, hors de ses régions ici : ignoré", f->name, region, type,
+                 (long long)s, origin);
+        return 0;
+    } else if (!region_allowed(f, region))
+        follow_refuse(f, "%s n'est pas une région que %s publie ([peer.%s] regions = %s) : événement %s n°%lld de %s refusé",
+               region, f->name, f->name, f->regions, type, (long long)s, origin);
+    else if (held == CN_REGION_OWN)
+        follow_refuse(f, "la région %s est à ce nœud-ci : l'événement %s n°%lld de %s est refusé", region, type,
+               (long long)s, origin);
+    else if (held == CN_REGION_COPY && strcmp(owner, origin) != 0)
+        follow_refuse(f, "la région %s appartient à %s : l'événement %s n°%lld de %s est refusé", region, owner, type,
+               (long long)s, origin);
+    else
+        refused = false;
+    if (refused) {
+        if (own)
+            o->last_seq = s; /* its seq is taken all the same: the ones after it are no gap */
+        return 0;
+    }
+    if (held == CN_REGION_UNKNOWN) {
+        /* First seen: the region is origin's from now on, here. */
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(cn_core_db(fl->core), "INSERT INTO mirrors(region, origin, peer) VALUES (?,?,?)", -1, &st,
+                               NULL) != SQLITE_OK)
+            return -1;
+        sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, origin, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, f->name, -1, SQLITE_STATIC);
+        int rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE)
+            return -1;
+        cn_info("fédération : la région %s (de %s) est copiée ici, par %s", region, origin, f->name);
+    }
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init(&buf);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &buf, msgpack_sbuffer_write);
+    msgpack_pack_object(&pk, *data);
+    sqlite3_reset(insert);
+    sqlite3_bind_text(insert, 1, origin, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(insert, 2, s);
+    sqlite3_bind_int64(insert, 3, ts);
+    sqlite3_bind_text(insert, 4, region, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(insert, 5, type, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_blob(insert, 6, buf.data, (int)buf.size, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(insert) == SQLITE_DONE ? 1 : -1;
+    if (rc == 1) {
+        o->last_seq = s;
+        o->last_ts = ts;
+        f->received++;
+        char topic[192];
+        snprintf(topic, sizeof topic, "%s/%s", region, type);
+        msgpack_sbuffer payload;
+        msgpack_sbuffer_init(&payload);
+        msgpack_packer pp;
+        msgpack_packer_init(&pp, &payload, msgpack_sbuffer_write);
+        cn_evlog_pack_event(&pp, s, origin, ts, region, type, buf.data, buf.size);
+        /* This node's plugins get it in the same transaction. */
+        msgpack_unpacked u;
+        msgpack_unpacked_init(&u);
+        if (msgpack_unpack_next(&u, payload.data, payload.size, NULL) == MSGPACK_UNPACK_SUCCESS)
+            cn_core_foreign_event(fl->core, &u.data, topic);
+        msgpack_unpacked_destroy(&u);
+        /* Published again here once committed, as it came (origin kept),
+         * for this node's clients and the peers that follow it (relay). */
+        msgpack_packer op;
+        msgpack_packer_init(&op, &f->outbox, msgpack_sbuffer_write);
+        cn_pk_str(&op, topic);
+        msgpack_pack_bin(&op, payload.size);
+        msgpack_pack_bin_body(&op, payload.data, payload.size);
+        f->nout++;
+        msgpack_sbuffer_destroy(&payload);
+        /* A change of the model: the copy is made again, asked of the peer
+         * that brought it. Otherwise a copy is only wanted once. */
+        follower *via = NULL;
+        copy *c = follow_copy_find(fl, region, &via);
+        if (!c || changes_model(type)) {
+            bool moves = c && via != f;
+            c = follow_copy_of(f, region, origin, true);
+            if (moves && follow_set_peer(fl->core, region, f->name) != 0) /* a hint for the next start only */
+                cn_warn("fédération : copie de %s : %s", region, sqlite3_errmsg(cn_core_db(fl->core)));
+        }
+        if (c && changes_model(type) && s > c->want_seq)
+            c->want_seq = s;
+        else if (c && c->want_seq == 0)
+            c->want_seq = 1;
+    }
+    msgpack_sbuffer_destroy(&buf);
+    return rc;
+}
+
+typedef struct {
+    follower *f;
+    const msgpack_object *event;
+    sqlite3_stmt *insert;
+} taking;
+
+static int take_one(void *arg)
+{
+    taking *t = arg;
+    return take(t->f, t->event, t->insert) < 0 ? -1 : 0;
+}
+
+/* Takes a list of events in one transaction. */
+void follow_store(follower *f, const msgpack_object *const *events, size_t n)
+{
+    cn_follow *fl = f->owner;
+    cn_core *core = fl->core;
+    if (f->cut)
+        return;
+    if (cn_core_batch_begin(core) != 0) {
+        snprintf(f->last_error, sizeof f->last_error, "base de données indisponible");
+        return;
+    }
+    sqlite3_stmt *insert;
+    if (sqlite3_prepare_v2(cn_core_db(core),
+                           "INSERT OR IGNORE INTO events(origin, seq, ts_ms, region, type, data) VALUES (?,?,?,?,?,?)", -1,
+                           &insert, NULL) != SQLITE_OK) {
+        cn_error("fédération : %s", sqlite3_errmsg(cn_core_db(core)));
+        cn_core_batch_commit(core, NULL);
+        return;
+    }
+    /* Each event in its own savepoint: one that cannot be stored leaves the
+     * ones before it, and is asked again with those after it. If the
+     * commit fails, nothing was stored: the positions go back. */
+    origin_state *before = malloc((fl->norigins + 1) * sizeof *before);
+    size_t nbefore = fl->norigins;
+    if (before)
+        memcpy(before, fl->origins, nbefore * sizeof *before);
+    taking t = {f, NULL, insert};
+    for (size_t i = 0; before && i < n && !f->cut; i++) {
+        t.event = events[i];
+        if (cn_core_in_savepoint(core, take_one, &t) != 0) {
+            cn_error("fédération : événement de %s non enregistré : %s", f->name, sqlite3_errmsg(cn_core_db(core)));
+            break;
+        }
+    }
+    sqlite3_finalize(insert);
+    bool committed = cn_core_batch_commit(core, fl->local_pub) == 0;
+    flush_outbox(f, committed);
+    if (!committed && before) {
+        memcpy(fl->origins, before, nbefore * sizeof *before);
+        fl->norigins = nbefore;
+    }
+    free(before);
+    follow_request_snapshots(f);
+}
+
+/* ---- live: the SUB socket ---------------------------------------------------------- */
+
+void follow_on_event(cn_zwatch *w, void *sock, void *arg)
+{
+    (void)w;
+    follower *f = arg;
+    for (int k = 0; k < 256; k++) {
+        zmq_msg_t topic, payload;
+        zmq_msg_init(&topic);
+        if (zmq_msg_recv(&topic, sock, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&topic);
+            break;
+        }
+        zmq_msg_init(&payload);
+        bool two = zmq_msg_more(&topic) && zmq_msg_recv(&payload, sock, 0) >= 0;
+        while (zmq_msg_more(two ? &payload : &topic)) { /* extra frames: drop the message */
+            zmq_msg_t extra;
+            zmq_msg_init(&extra);
+            zmq_msg_recv(&extra, sock, 0);
+            bool more = zmq_msg_more(&extra);
+            zmq_msg_close(&extra);
+            two = false;
+            if (!more)
+                break;
+        }
+        f->last_contact_ms = now_ms();
+        msgpack_unpacked u;
+        msgpack_unpacked_init(&u);
+        if (two && msgpack_unpack_next(&u, zmq_msg_data(&payload), zmq_msg_size(&payload), NULL) == MSGPACK_UNPACK_SUCCESS &&
+            u.data.type == MSGPACK_OBJECT_MAP) {
+            const msgpack_object *ev = &u.data;
+            follow_store(f, &ev, 1);
+        } else {
+            follow_cut_off(f, "un message qui n'est pas un événement (msgpack illisible ou trames en trop)");
+        }
+        msgpack_unpacked_destroy(&u);
+        zmq_msg_close(&topic);
+        zmq_msg_close(&payload);
+        if (f->cut)
+            break;
+    }
+    follow_stop_if_cut(f);
+}

@@ -1,0 +1,170 @@
+/* follow_sync.c: the answers of a peer's sync endpoint: pages of missed
+ * events (stored like live ones), the origins it knows, and region
+ * snapshots applied as read-only copies (region.mirror). */
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "evlog.h"
+#include "follow_private.h"
+#include "log.h"
+
+static void on_origins(follower *f, const msgpack_object *list)
+{
+    const char *self = cn_evlog_origin(cn_core_evlog(f->owner->core));
+    for (uint32_t i = 0; list && list->type == MSGPACK_OBJECT_ARRAY && i < list->via.array.size; i++) {
+        const msgpack_object *row = &list->via.array.ptr[i];
+        char origin[64];
+        str_of(get(row, "origin"), origin, sizeof origin);
+        int64_t head = int_of(get(row, "head"));
+        if (!origin[0] || strcmp(origin, self) == 0)
+            continue;
+        if (strcmp(origin, f->name) == 0 && head > f->head_seq) {
+            f->head_seq = head;
+            f->head_ts = int_of(get(row, "head_ts"));
+        }
+        origin_state *o = follow_origin_of(f->owner, origin);
+        if (o && head > o->last_seq)
+            follow_request_sync(f, origin);
+    }
+}
+
+/* A snapshot the peer sent: the copy of its region replaced, in one
+ * transaction, by region.mirror. */
+static void apply_snapshot(follower *f, copy *c, const msgpack_object *snap)
+{
+    cn_core *core = f->owner->core;
+    char origin[64];
+    str_of(get(snap, "origin"), origin, sizeof origin);
+    int64_t seq = int_of(get(snap, "seq"));
+    const msgpack_object *region = get(snap, "region"), *plans = get(snap, "plans");
+    if (strcmp(origin, c->origin) != 0 || !region || !plans) {
+        follow_refuse(f, "copie de la région %s refusée : elle se dit de %s, ses événements sont de %s", c->region,
+               origin[0] ? origin : "?", c->origin);
+        c->have_seq = c->want_seq; /* not asked again before its next change */
+        return;
+    }
+    msgpack_sbuffer frame;
+    msgpack_sbuffer_init(&frame);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &frame, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 4);
+    cn_pk_kint(&pk, "v", 1);
+    cn_pk_kint(&pk, "id", 0);
+    cn_pk_kstr(&pk, "op", "region.mirror");
+    cn_pk_str(&pk, "args");
+    msgpack_pack_map(&pk, 5);
+    cn_pk_kstr(&pk, "origin", origin);
+    cn_pk_kstr(&pk, "peer", f->name);
+    cn_pk_kint(&pk, "seq", seq);
+    cn_pk_str(&pk, "region");
+    msgpack_pack_object(&pk, *region);
+    cn_pk_str(&pk, "plans");
+    msgpack_pack_object(&pk, *plans);
+    cn_reply reply;
+    bool ok = false;
+    if (cn_core_batch_begin(core) == 0) {
+        cn_core_set_mirroring(core, true);
+        cn_core_handle(core, frame.data, frame.size, &reply);
+        cn_core_set_mirroring(core, false);
+        ok = reply.ok && cn_core_batch_commit(core, NULL) == 0;
+        if (!reply.ok) {
+            cn_core_batch_commit(core, NULL); /* the failed command's savepoint is already undone */
+            msgpack_unpacked u;
+            msgpack_unpacked_init(&u);
+            char message[200] = "";
+            if (msgpack_unpack_next(&u, reply.buf.data, reply.buf.size, NULL) == MSGPACK_UNPACK_SUCCESS)
+                str_of(get(get(&u.data, "error"), "message"), message, sizeof message);
+            msgpack_unpacked_destroy(&u);
+            follow_refuse(f, "copie de la région %s non appliquée : %s", c->region, message);
+            c->have_seq = c->want_seq;
+        }
+        cn_reply_destroy(&reply);
+    }
+    msgpack_sbuffer_destroy(&frame);
+    if (ok) {
+        c->have_seq = seq > 0 ? seq : c->want_seq;
+        /* A relay whose own copy is behind its events: ask again in a while,
+         * not at once. */
+        c->retry_ms = c->have_seq < c->want_seq ? now_ms() + TICK_MS : 0;
+        cn_debug("fédération : copie de %s à jour (événement %lld de %s)", c->region, (long long)seq, origin);
+    }
+}
+
+void follow_on_sync_reply(cn_zwatch *w, void *sock, void *arg)
+{
+    (void)w;
+    follower *f = arg;
+    for (int k = 0; k < 16; k++) {
+        zmq_msg_t msg;
+        zmq_msg_init(&msg);
+        if (zmq_msg_recv(&msg, sock, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&msg);
+            break;
+        }
+        f->last_contact_ms = now_ms();
+        msgpack_unpacked u;
+        msgpack_unpacked_init(&u);
+        if (msgpack_unpack_next(&u, zmq_msg_data(&msg), zmq_msg_size(&msg), NULL) != MSGPACK_UNPACK_SUCCESS ||
+            u.data.type != MSGPACK_OBJECT_MAP) {
+            follow_cut_off(f, "une réponse illisible à son point de rattrapage");
+        } else {
+            int64_t id = int_of(get(&u.data, "id"));
+            const msgpack_object *ok = get(&u.data, "ok"), *result = get(&u.data, "result");
+            bool good = ok && ok->type == MSGPACK_OBJECT_BOOLEAN && ok->via.boolean;
+            char message[200] = "";
+            str_of(get(get(&u.data, "error"), "message"), message, sizeof message);
+            if (id > ORIGINS_ID_BASE) {
+                if (good)
+                    on_origins(f, result);
+                else
+                    snprintf(f->last_error, sizeof f->last_error, "origines refusées : %s", message);
+            } else if (id > SNAPSHOT_ID_BASE) {
+                copy *c = NULL;
+                for (size_t i = 0; i < f->ncopies && !c; i++)
+                    if (f->copies[i].asked_id == id)
+                        c = &f->copies[i];
+                if (c) {
+                    c->asked_id = 0;
+                    if (good && result && result->type == MSGPACK_OBJECT_MAP)
+                        apply_snapshot(f, c, result);
+                    else
+                        snprintf(f->last_error, sizeof f->last_error, "copie de %s refusée : %s", c->region, message);
+                }
+                follow_request_snapshots(f);
+            } else {
+                f->sync_sent_ms = 0;
+                const msgpack_object *events = get(result, "events"), *m = get(result, "more");
+                bool more = false;
+                char origin[64];
+                str_of(get(result, "origin"), origin, sizeof origin);
+                if (good && events && events->type == MSGPACK_OBJECT_ARRAY) {
+                    if (strcmp(origin, f->name) == 0 && int_of(get(result, "head")) > f->head_seq) {
+                        f->head_seq = int_of(get(result, "head"));
+                        f->head_ts = int_of(get(result, "head_ts"));
+                    }
+                    const msgpack_object **list = calloc(events->via.array.size + 1, sizeof *list);
+                    for (uint32_t i = 0; list && i < events->via.array.size; i++)
+                        list[i] = &events->via.array.ptr[i];
+                    if (list)
+                        follow_store(f, list, events->via.array.size);
+                    free(list);
+                    more = m && m->type == MSGPACK_OBJECT_BOOLEAN && m->via.boolean;
+                    if (!f->cut)
+                        f->last_error[0] = '\0';
+                } else {
+                    snprintf(f->last_error, sizeof f->last_error, "rattrapage refusé : %s", message);
+                }
+                if (more && origin[0])
+                    follow_request_sync(f, origin);
+                else
+                    follow_next_sync(f);
+            }
+        }
+        msgpack_unpacked_destroy(&u);
+        zmq_msg_close(&msg);
+        if (f->cut)
+            break;
+    }
+    follow_stop_if_cut(f);
+}

@@ -1,0 +1,412 @@
+/* import_finish.c: the importer's last step (import_model.h): numbers for
+ * what had none, the mandates an objective refers to, indicators split and
+ * their target numbers found in the expected results, the plan's dates. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "import_cells.h"
+#include "import_model.h"
+#include "fold.h"
+#include "text.h"
+
+#define zs cn_import_dup
+#define fold cn_import_fold
+#define report cn_import_report
+
+
+/* "(référence aux mandats 2, 3 et 5)" → mandates "2 3 5", removed from text. */
+static void take_mandates(cn_import *im, obj_t *o)
+{
+    const char *f = fold(im, o->text);
+    const char *r = strstr(f, "(reference au");
+    if (!r)
+        r = strstr(f, "(ref. au");
+    if (!r)
+        r = strstr(f, "(en lien avec le mandat");
+    if (!r)
+        return;
+    const char *close = strchr(r, ')');
+    if (!close)
+        close = r + strlen(r);
+    char *list = NULL;
+    for (const char *p = r; p < close; p++)
+        if (isdigit((unsigned char)*p) && !isdigit((unsigned char)p[-1])) {
+            char d[8];
+            size_t k = 0;
+            while (isdigit((unsigned char)p[k]) && k < 6)
+                d[k] = p[k], k++;
+            d[k] = '\0';
+            list = cn_zcat(im->z, list, " ", d);
+        }
+    if (!list)
+        return;
+    o->mandates = list;
+    /* Cut the same span out of the original: count characters, not bytes,
+     * since folding removed accents. */
+    size_t chars_before = 0, chars_span = 0;
+    for (const char *p = f; p < r; p++)
+        chars_before += ((unsigned char)*p & 0xC0) != 0x80;
+    for (const char *p = r; p < close + (*close == ')'); p++)
+        chars_span += ((unsigned char)*p & 0xC0) != 0x80;
+    const char *a = o->text;
+    for (size_t i = 0; i < chars_before && *a; a++)
+        i += (((unsigned char)a[1] & 0xC0) != 0x80);
+    const char *b = a;
+    for (size_t i = 0; i < chars_span && *b; b++)
+        i += (((unsigned char)b[1] & 0xC0) != 0x80);
+    char *before = cn_zdup(im->z, o->text, (size_t)(a - o->text));
+    size_t bl = strlen(before);
+    while (bl && before[bl - 1] == ' ')
+        before[--bl] = '\0';
+    o->text = cn_zcat(im->z, before, " ", b[0] == ' ' ? b + 1 : b);
+}
+
+static bool number_taken(char **nums, size_t n, const char *num)
+{
+    for (size_t i = 0; i < n; i++)
+        if (nums[i] && strcmp(nums[i], num) == 0)
+            return true;
+    return false;
+}
+
+static long french_number(const char *w)
+{
+    static const struct {
+        const char *word;
+        long n;
+    } words[] = {{"deux", 2},  {"trois", 3},  {"quatre", 4},  {"cinq", 5},     {"six", 6},       {"sept", 7},
+                 {"huit", 8},  {"neuf", 9},   {"dix", 10},    {"douze", 12},   {"quinze", 15},   {"vingt", 20},
+                 {"trente", 30}, {"quarante", 40}, {"cinquante", 50}, {"cent", 100}, {"mille", 1000}};
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (strcmp(w, words[i].word) == 0)
+            return words[i].n;
+    return -1;
+}
+
+/* The word of s after position p (letters, digits, apostrophes dropped at
+ * the front: "d'amis" → "amis"), folded into out; returns where it ends. */
+static const char *next_word(const char *p, char *out, size_t cap, const char **start)
+{
+    while (*p && !(isalnum((unsigned char)*p) || (unsigned char)*p >= 0x80))
+        p++;
+    const char *s = p;
+    while (*p && (isalnum((unsigned char)*p) || (unsigned char)*p >= 0x80 || *p == '\''))
+        p++;
+    const char *apo = memchr(s, '\'', (size_t)(p - s));
+    if (apo && apo - s <= 2)
+        s = apo + 1;
+    if (start)
+        *start = s;
+    char raw[128];
+    size_t n = (size_t)(p - s) < sizeof raw - 1 ? (size_t)(p - s) : sizeof raw - 1;
+    memcpy(raw, s, n);
+    raw[n] = '\0';
+    cn_fold(raw, out, cap);
+    return p;
+}
+
+static void stem(char *w)
+{
+    size_t n = strlen(w);
+    if (n > 3 && (w[n - 1] == 's' || w[n - 1] == 'x'))
+        w[n - 1] = '\0';
+}
+
+/* "Nombre de membres" and "Adhésion de 200 membres…": target 200, unit
+ * "membres". The counted noun is looked for right after a number, one
+ * word apart at most ("6 capsules vidéo"). */
+/* The counted thing of an indicator's name, as written: "Nombre de
+ * nouveaux membres" → "nouveaux membres", "Nombre d'amis facebook" → "amis
+ * facebook"; at most three words, up to a preposition or a capital. */
+static char *unit_of(cn_import *im, const char *name, size_t lead_chars)
+{
+    const char *p = name;
+    for (size_t i = 0; i < lead_chars && *p;) {
+        p++;
+        if (((unsigned char)*p & 0xC0) != 0x80)
+            i++;
+    }
+    static const char *const stops[] = {"de", "d'", "du", "des", "aux", "au", "à", "et", "par", "sur", "pour", "en",
+                                        "qui", "dans", "avec", NULL};
+    const char *end = p;
+    for (int words = 0; *end && words < 3; words++) {
+        const char *w = end;
+        while (*w == ' ')
+            w++;
+        size_t len = strcspn(w, " ");
+        bool stop = !len || *w == '(' || (words > 0 && cn_starts_upper(w));
+        for (int i = 0; stops[i] && !stop; i++)
+            stop = (strlen(stops[i]) == len && strncmp(w, stops[i], len) == 0) ||
+                   (strcmp(stops[i], "d'") == 0 && strncmp(w, "d'", 2) == 0);
+        if (stop)
+            break;
+        end = w + len;
+    }
+    return end > p ? cn_zdup(im->z, p, (size_t)(end - p)) : NULL;
+}
+
+static void find_target(cn_import *im, ind_t *ind, const char *results)
+{
+    const char *f = fold(im, ind->name);
+    static const char *const leads[] = {"nombre de ", "nombre d'", "nombre des ", "nb de ", "nb d'", "quantite de ",
+                                        "nombre total de ", NULL};
+    const char *noun = NULL;
+    size_t lead_chars = 0;
+    for (int i = 0; leads[i]; i++)
+        if (cn_import_starts(f, leads[i])) {
+            noun = f + strlen(leads[i]);
+            lead_chars = strlen(leads[i]);
+        }
+    if (!noun || !results)
+        return;
+    char key[128];
+    next_word(noun, key, sizeof key, NULL);
+    stem(key);
+    if (strlen(key) < 3)
+        return;
+    const char *p = results;
+    while (*p) {
+        char w[128];
+        const char *ws;
+        p = next_word(p, w, sizeof w, &ws);
+        if (!w[0])
+            break;
+        long value = -1;
+        if (isdigit((unsigned char)w[0]) && strspn(w, "0123456789") == strlen(w))
+            value = atol(w);
+        else
+            value = french_number(w);
+        if (value <= 0)
+            continue;
+        const char *q = p;
+        for (int k = 0; k < 2; k++) {
+            char x[128];
+            const char *xs;
+            q = next_word(q, x, sizeof x, &xs);
+            char st[128];
+            snprintf(st, sizeof st, "%s", x);
+            stem(st);
+            if (strcmp(st, key) == 0) {
+                ind->target = (double)value;
+                ind->has_target = true;
+                ind->unit = unit_of(im, ind->name, lead_chars);
+                if (!ind->unit)
+                    ind->unit = cn_zdup(im->z, xs, (size_t)(q - xs));
+                return;
+            }
+        }
+    }
+}
+
+/* An indicators cell, its lines joined by spaces: "Nombre de formations
+ * Nombre de participants" is two indicators. */
+static void split_indicators(cn_import *im, int act, const char *cell)
+{
+    static const char *const leads[] = {"Nombre ", "Nb ", "Taux ", "Pourcentage ", "Proportion ", "% ", NULL};
+    const char *start = cell;
+    for (const char *p = cell;; p++) {
+        bool cut = !*p || *p == '\n';
+        if (!cut && p > cell && p[-1] == ' ')
+            for (int i = 0; leads[i]; i++)
+                if (cn_import_starts(p, leads[i]))
+                    cut = true;
+        if (!cut)
+            continue;
+        size_t len = (size_t)(p - start);
+        while (len && (start[len - 1] == ' ' || start[len - 1] == '\n'))
+            len--;
+        if (len) {
+            ind_t *ind = PUSH(im, ind);
+            if (ind) {
+                ind->act = act;
+                ind->name = cn_zdup(im->z, start, len);
+            }
+        }
+        if (!*p)
+            break;
+        start = *p == '\n' ? p + 1 : p;
+    }
+}
+
+static void add_years(char out[11], const char *date, int years, int days)
+{
+    int y, m, d;
+    sscanf(date, "%d-%d-%d", &y, &m, &d);
+    y += years;
+    if (m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+        d = 28;
+    if (days == -1) {
+        if (--d == 0) {
+            static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+            if (--m == 0) {
+                m = 12;
+                y--;
+            }
+            d = mdays[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
+        }
+    }
+    snprintf(out, 11, "%04d-%02d-%02d", (y % 10000 + 10000) % 10000, (m % 13 + 13) % 13, (d % 32 + 32) % 32);
+}
+
+static void finish_plan(cn_import *im)
+{
+    if (im->opt_title)
+        im->title = zs(im, im->opt_title);
+    if (!im->title) {
+        im->title = zs(im, L("Plan d'action", "Action plan"));
+        report(im, 0, "assumed", im->title,
+               L("aucune ligne « Plan d'action … » : titre par défaut (--title pour le choisir)",
+                 "no \"Plan d'action …\" line: default title (--title to choose it)"));
+    }
+    int y1 = 0, y2 = 0;
+    if (im->period)
+        sscanf(im->period, "%d-%d", &y1, &y2);
+    if (y2 < y1)
+        y2 = y1;
+    char start[11], end[11];
+    if (im->opt_start)
+        snprintf(start, sizeof start, "%s", im->opt_start);
+    else if (im->adopted_on)
+        snprintf(start, sizeof start, "%s", im->adopted_on);
+    else if (y1) {
+        snprintf(start, sizeof start, "%04d-04-01", y1);
+        report(im, 0, "assumed", start,
+               L("date de début supposée : le 1er avril de la première année du plan (--plan-start pour la donner)",
+                 "assumed start date: 1 April of the plan's first year (--plan-start to give it)"));
+    } else
+        start[0] = '\0';
+    if (start[0]) {
+        im->start_date = zs(im, start);
+        int span = y1 ? (y2 > y1 ? y2 - y1 : 1) : 0;
+        if (span) {
+            add_years(end, start, span, -1);
+            im->end_date = zs(im, end);
+        }
+    }
+}
+
+static void finish_numbers(cn_import *im)
+{
+    /* Orientations: the next free integer. */
+    long next = 1;
+    for (size_t i = 0; i < im->n_ori; i++)
+        if (!im->ori[i].dropped && im->ori[i].number && atol(im->ori[i].number) >= next)
+            next = atol(im->ori[i].number) + 1;
+    for (size_t i = 0; i < im->n_ori; i++)
+        if (!im->ori[i].number) {
+            char n[24];
+            snprintf(n, sizeof n, "%ld", next++);
+            im->ori[i].number = zs(im, n);
+        }
+    /* Objectives: an orientation's only objective takes its number, others
+     * "<orientation>.<k>"; numbers never repeat. */
+    char **taken = calloc(im->n_obj + im->n_act + 1, sizeof *taken);
+    if (!taken)
+        return;
+    size_t nt = 0;
+    for (size_t i = 0; i < im->n_obj; i++) {
+        obj_t *o = &im->obj[i];
+        if (o->dropped)
+            continue;
+        if (o->number && number_taken(taken, nt, o->number)) {
+            report(im, o->line, "assumed", o->text,
+                   L("numéro d'objectif déjà pris : un autre lui est donné", "objective number taken: it gets another"));
+            o->number = NULL;
+        }
+        if (o->number)
+            taken[nt++] = o->number;
+    }
+    for (size_t i = 0; i < im->n_obj; i++) {
+        obj_t *o = &im->obj[i];
+        if (o->dropped || o->number)
+            continue;
+        const char *parent = o->ori >= 0 ? im->ori[o->ori].number : NULL;
+        int siblings = 0;
+        for (size_t k = 0; k < im->n_obj; k++)
+            siblings += !im->obj[k].dropped && im->obj[k].ori == o->ori;
+        char n[80];
+        if (parent && siblings == 1 && !number_taken(taken, nt, parent))
+            snprintf(n, sizeof n, "%s", parent);
+        else
+            for (int k = 1;; k++) {
+                if (parent)
+                    snprintf(n, sizeof n, "%s.%d", parent, k);
+                else
+                    snprintf(n, sizeof n, "%d", k);
+                if (!number_taken(taken, nt, n))
+                    break;
+            }
+        o->number = zs(im, n);
+        taken[nt++] = o->number;
+        take_mandates(im, o);
+    }
+    for (size_t i = 0; i < im->n_obj; i++)
+        if (!im->obj[i].dropped && !im->obj[i].mandates)
+            take_mandates(im, &im->obj[i]);
+    /* Actions: "<objective>.<k>". */
+    nt = 0;
+    for (size_t i = 0; i < im->n_act; i++) {
+        act_t *a = &im->act[i];
+        if (a->dropped)
+            continue;
+        if (a->number && number_taken(taken, nt, a->number)) {
+            char msg[160];
+            snprintf(msg, sizeof msg, L("l'action %s existe déjà : un autre numéro lui est donné",
+                                        "action %s already exists: it gets another number"),
+                     a->number);
+            report(im, a->line, "assumed", a->text, msg);
+            a->number = NULL;
+        }
+        if (a->number)
+            taken[nt++] = a->number;
+    }
+    for (size_t i = 0; i < im->n_act; i++) {
+        act_t *a = &im->act[i];
+        if (a->dropped || a->number)
+            continue;
+        char n[96];
+        for (int k = 1;; k++) {
+            snprintf(n, sizeof n, "%s.%d", im->obj[a->obj].number, k);
+            if (!number_taken(taken, nt, n))
+                break;
+        }
+        a->number = zs(im, n);
+        taken[nt++] = a->number;
+    }
+    free(taken);
+}
+
+static void finish_indicators(cn_import *im)
+{
+    for (size_t i = 0; i < im->n_act; i++)
+        if (!im->act[i].dropped && im->act[i].indicators)
+            split_indicators(im, (int)i, im->act[i].indicators);
+    for (size_t i = 0; i < im->n_ind; i++) {
+        ind_t *ind = &im->ind[i];
+        act_t *a = &im->act[ind->act];
+        /* "Adhésion de 200 membres" in the results, else "Tenir deux
+         * forums" in the action itself. */
+        find_target(im, ind, a->expected);
+        if (!ind->has_target)
+            find_target(im, ind, a->text);
+        if (ind->has_target)
+            continue;
+        /* A results cell merged over several rows lands in one of them:
+         * look in the whole objective's results too. */
+        char *all = NULL;
+        for (size_t k = 0; k < im->n_act; k++)
+            if (im->act[k].obj == a->obj && im->act[k].expected)
+                all = cn_zcat(im->z, all, " ", im->act[k].expected);
+        find_target(im, ind, all);
+    }
+}
+
+void cn_import_finish(cn_import *im)
+{
+    finish_plan(im);
+    finish_numbers(im);
+    finish_indicators(im);
+}
+

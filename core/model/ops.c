@@ -1,0 +1,24 @@
+/* ops.c: the core's op table, family by family, in the order node.info
+ * and concertctl's help list them. Each family's file keeps its own ops;
+ * this file only hands them to the command core, so no family needs to
+ * know another. */
+#include "model.h"
+
+int cn_model_register(cn_core *core)
+{
+    static const struct {
+        const cn_op *ops;
+        const size_t *count;
+    } families[] = {
+        {cn_node_ops, &cn_node_ops_count},         {cn_region_ops, &cn_region_ops_count},
+        {cn_plan_ops, &cn_plan_ops_count},         {cn_plan_io_ops, &cn_plan_io_ops_count},
+        {cn_structure_ops, &cn_structure_ops_count}, {cn_action_ops, &cn_action_ops_count},
+        {cn_indicator_ops, &cn_indicator_ops_count}, {cn_echeance_ops, &cn_echeance_ops_count},
+        {cn_reminder_ops, &cn_reminder_ops_count}, {cn_mirror_ops, &cn_mirror_ops_count},
+        {cn_overview_ops, &cn_overview_ops_count},
+    };
+    for (size_t i = 0; i < sizeof families / sizeof families[0]; i++)
+        if (cn_core_register(core, families[i].ops, *families[i].count) != 0)
+            return -1;
+    return 0;
+}

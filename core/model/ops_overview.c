@@ -1,0 +1,149 @@
+/* ops_overview.c: the views across regions a national network needs
+ * (every region this node holds, its own and its peers' copies):
+ *
+ * region.overview: one row per region — its owner, active plan, actions
+ * by state, next échéance, actions past their last échéance, members
+ * (the count the adhesion plugin last announced, else the plan's
+ * "Nombre de membres" indicator); no personal data.
+ *
+ * action.search: actions of every region whose text, number or
+ * responsible contains the words asked (accents and case folded), with
+ * their state: how an action several plans share is going everywhere. */
+#include <stdio.h>
+#include <string.h>
+
+#include "model.h"
+#include "mp.h"
+#include "fold.h"
+#include "text.h"
+
+/* The member count in the latest adhesion event of region that has one. */
+static int64_t members_announced(cn_req *req, const char *region)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(req->db,
+                           "SELECT data FROM events WHERE region = ? AND type GLOB 'adhesion.*'"
+                           " ORDER BY ts_ms DESC, seq DESC LIMIT 50",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
+    int64_t n = -1;
+    while (n < 0 && sqlite3_step(st) == SQLITE_ROW) {
+        msgpack_unpacked u;
+        msgpack_unpacked_init(&u);
+        if (msgpack_unpack_next(&u, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), NULL) ==
+            MSGPACK_UNPACK_SUCCESS) {
+            const msgpack_object *m = cn_mp_get(&u.data, "members");
+            if (m && m->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+                n = (int64_t)m->via.u64;
+        }
+        msgpack_unpacked_destroy(&u);
+    }
+    sqlite3_finalize(st);
+    return n;
+}
+
+static int region_overview(cn_req *req)
+{
+    char today[11];
+    cn_date_today(today);
+    sqlite3_stmt *st;
+    if (cn_req_prepare(req,
+                       "WITH cur AS (SELECT r.id AS region, (SELECT max(id) FROM plans WHERE region = r.id AND"
+                       "   status = 'active') AS plan FROM regions r),"
+                       " o AS (SELECT r.id AS region, r.name, r.kind, r.origin, p.id AS plan, p.title,"
+                       " (SELECT count(*) FROM actions WHERE plan = p.id) AS actions,"
+                       " (SELECT count(*) FROM actions WHERE plan = p.id AND status = 'done') AS done,"
+                       " (SELECT count(*) FROM actions WHERE plan = p.id AND status IN ('in_progress', 'ongoing'))"
+                       "   AS in_progress,"
+                       " (SELECT count(*) FROM actions WHERE plan = p.id AND status IN ('planned', 'postponed'))"
+                       "   AS planned,"
+                       " (SELECT min(w.end_date) FROM action_windows w JOIN actions a ON a.id = w.action"
+                       "   WHERE a.plan = p.id AND w.kind = 'dated' AND w.end_date >= ?1"
+                       "   AND a.status NOT IN ('done', 'cancelled')) AS next_due,"
+                       " (SELECT count(*) FROM actions a WHERE a.plan = p.id"
+                       "   AND a.status NOT IN ('done', 'cancelled', 'ongoing')"
+                       "   AND (SELECT max(end_date) FROM action_windows WHERE action = a.id AND kind = 'dated') < ?1)"
+                       "   AS overdue,"
+                       " (SELECT m.value FROM indicators i JOIN measurements m ON m.indicator = i.id"
+                       "   WHERE i.plan = p.id AND lower(i.name) GLOB 'nombre de membres*'"
+                       "   ORDER BY m.date DESC, m.id DESC LIMIT 1) AS members_indicator"
+                       " FROM regions r JOIN cur ON cur.region = r.id LEFT JOIN plans p ON p.id = cur.plan"
+                       " ORDER BY r.kind = 'national' DESC, r.name_key)"
+                       " SELECT region, name, kind, origin, plan, title, actions, done, in_progress, planned, next_due,"
+                       " CAST(julianday(next_due) - julianday(?1) AS INTEGER) AS days_to_next_due, overdue,"
+                       " members_indicator FROM o",
+                       &st))
+        return -1;
+    sqlite3_bind_text(st, 1, today, -1, SQLITE_STATIC);
+    size_t n = 0;
+    while (sqlite3_step(st) == SQLITE_ROW)
+        n++;
+    sqlite3_reset(st);
+    msgpack_packer *pk = cn_req_pk(req);
+    msgpack_pack_array(pk, n);
+    const char *node = cn_core_config(req->core)->node_id;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        int cols = sqlite3_column_count(st);
+        msgpack_pack_map(pk, (size_t)cols + 2);
+        for (int i = 0; i < cols - 1; i++) {
+            cn_pk_str(pk, sqlite3_column_name(st, i));
+            cn_pk_column(pk, st, i);
+        }
+        const char *region = (const char *)sqlite3_column_text(st, 0);
+        const char *origin = (const char *)sqlite3_column_text(st, 3);
+        int64_t members = members_announced(req, region);
+        cn_pk_str(pk, "members");
+        if (members >= 0)
+            msgpack_pack_int64(pk, members);
+        else
+            cn_pk_column(pk, st, cols - 1);
+        int64_t total = sqlite3_column_int64(st, 6), done = sqlite3_column_int64(st, 7);
+        cn_pk_str(pk, "percent_done");
+        if (total > 0)
+            msgpack_pack_int64(pk, done * 100 / total);
+        else
+            msgpack_pack_nil(pk);
+        cn_pk_kbool(pk, "mirror", origin && strcmp(origin, node) != 0);
+    }
+    sqlite3_finalize(st);
+    return 0;
+}
+
+static int action_search(cn_req *req)
+{
+    const char *q, *region;
+    if (cn_arg_str(req, "q", CN_REQUIRED, &q) < 0 || cn_region_arg(req, "region", CN_OPTIONAL, &region) < 0)
+        return -1;
+    char folded[512];
+    cn_fold(q ? q : "", folded, sizeof folded);
+    if (!folded[0])
+        return cn_req_fail(req, "invalid_argument", "q", L("q : les mots à chercher", "q: the words to look for"));
+    sqlite3_stmt *st;
+    if (cn_req_prepare(req,
+                       "SELECT p.region, r.origin, p.title AS plan_title, a.plan, a.id AS action, a.number, a.status,"
+                       " a.schedule, a.responsible, a.text"
+                       " FROM actions a JOIN plans p ON p.id = a.plan JOIN regions r ON r.id = p.region"
+                       " WHERE p.status = 'active' AND (?2 IS NULL OR p.region = ?2)"
+                       " AND (cn_fold(a.text) LIKE '%' || ?1 || '%' OR a.number = ?1"
+                       "      OR cn_fold(coalesce(a.responsible, '')) LIKE '%' || ?1 || '%')"
+                       " ORDER BY r.name_key, a.sort_key LIMIT 500",
+                       &st))
+        return -1;
+    sqlite3_bind_text(st, 1, folded, -1, SQLITE_TRANSIENT);
+    cn_bind_text(st, 2, region);
+    return cn_pk_rows(req, cn_req_pk(req), st);
+}
+
+static const char *const no_args[] = {NULL};
+static const char *const search_args[] = {"q", "region", NULL};
+
+const cn_op cn_overview_ops[] = {
+    {"region.overview", region_overview, no_args,
+     "toutes les régions d'un coup d'œil : plan, actions par état, prochaine échéance, membres, origine",
+     "every region at a glance: plan, actions by state, next échéance, members, origin", NULL},
+    {"action.search", action_search, search_args,
+     "les actions de toutes les régions qui contiennent ces mots, avec leur état",
+     "actions of every region containing these words, with their state", NULL},
+};
+const size_t cn_overview_ops_count = sizeof cn_overview_ops / sizeof cn_overview_ops[0];

@@ -1,0 +1,84 @@
+/* Unit tests of text.c: dates, UTF-8, folding, plan numbering. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "fold.h"
+#include "text.h"
+
+static void dates(void **state)
+{
+    (void)state;
+    assert_true(cn_date_valid("2018-10-02"));
+    assert_true(cn_date_valid("2024-02-29"));  /* leap year */
+    assert_true(cn_date_valid("2000-02-29"));  /* divisible by 400 */
+    assert_false(cn_date_valid("1900-02-29")); /* divisible by 100, not 400 */
+    assert_false(cn_date_valid("2023-02-29"));
+    assert_false(cn_date_valid("2023-02-30"));
+    assert_false(cn_date_valid("2023-04-31"));
+    assert_false(cn_date_valid("2023-13-01"));
+    assert_false(cn_date_valid("2023-00-10"));
+    assert_false(cn_date_valid("2023-1-10"));
+    assert_false(cn_date_valid("2023/01/10"));
+    assert_false(cn_date_valid("3 octobre 2013"));
+    assert_false(cn_date_valid(""));
+    assert_false(cn_date_valid(NULL));
+}
+
+static void utf8(void **state)
+{
+    (void)state;
+    const char *ok = "Lanaudière — « Été » œuvre 🙂";
+    assert_true(cn_utf8_valid(ok, strlen(ok)));
+    assert_false(cn_utf8_valid("\xff\xfe", 2));
+    assert_false(cn_utf8_valid("\xc3", 1));             /* truncated é */
+    assert_false(cn_utf8_valid("\xc0\xaf", 2));         /* overlong '/' */
+    assert_false(cn_utf8_valid("\xed\xa0\x80", 3));     /* surrogate */
+    assert_false(cn_utf8_valid("\xf4\x90\x80\x80", 4)); /* beyond U+10FFFF */
+    assert_false(cn_utf8_valid("a\0b", 3));             /* NUL inside text */
+}
+
+static void fold(void **state)
+{
+    (void)state;
+    char a[64], b[64];
+    cn_fold("Lanaudière", a, sizeof a);
+    cn_fold("LANAUDIERE", b, sizeof b);
+    assert_string_equal(a, "lanaudiere");
+    assert_string_equal(a, b);
+    cn_fold("Été À Ç Œuvre Ÿ", a, sizeof a);
+    assert_string_equal(a, "ete a c oeuvre y");
+    cn_fold("Gaspésie–Îles", a, sizeof a); /* the en dash is kept as it is */
+    assert_string_equal(a, "gaspesie–iles");
+}
+
+static void numbering(void **state)
+{
+    (void)state;
+    char n[64], k1[160], k2[160];
+    assert_true(cn_number_parse("1.2.1", n, sizeof n, k1, sizeof k1));
+    assert_string_equal(n, "1.2.1");
+    assert_true(cn_number_parse("1.1.", n, sizeof n, k1, sizeof k1));
+    assert_string_equal(n, "1.1");
+    assert_true(cn_number_parse("1.9", n, sizeof n, k1, sizeof k1));
+    assert_true(cn_number_parse("1.10", n, sizeof n, k2, sizeof k2));
+    assert_true(strcmp(k1, k2) < 0); /* 1.9 sorts before 1.10 */
+    assert_true(cn_number_parse("2", n, sizeof n, k1, sizeof k1));
+    assert_true(cn_number_parse("10", n, sizeof n, k2, sizeof k2));
+    assert_true(strcmp(k1, k2) < 0);
+    assert_false(cn_number_parse("", n, sizeof n, k1, sizeof k1));
+    assert_false(cn_number_parse("1..2", n, sizeof n, k1, sizeof k1));
+    assert_false(cn_number_parse(".1", n, sizeof n, k1, sizeof k1));
+    assert_false(cn_number_parse("1.2 bis", n, sizeof n, k1, sizeof k1));
+    assert_false(cn_number_parse("123456789", n, sizeof n, k1, sizeof k1)); /* group over 8 characters */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {cmocka_unit_test(dates), cmocka_unit_test(utf8), cmocka_unit_test(fold),
+                                       cmocka_unit_test(numbering)};
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
