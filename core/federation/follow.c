@@ -19,7 +19,7 @@
 #include <zmq.h>
 
 #include "evlog.h"
-#include "follow_private.h"
+#include "follow_peer.h"
 #include "log.h"
 #include "sockets.h"
 

@@ -8,7 +8,7 @@
 #include <zmq.h>
 
 #include "evlog.h"
-#include "follow_private.h"
+#include "follow_peer.h"
 #include "log.h"
 
 /* The state of origin name (added, at 0, when new); NULL when out of memory. */

@@ -9,7 +9,7 @@
 #include <zmq.h>
 
 #include "evlog.h"
-#include "follow_private.h"
+#include "follow_peer.h"
 #include "log.h"
 
 /* Events that change a region's model: its copy is made again after them. */

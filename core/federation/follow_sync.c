@@ -6,7 +6,7 @@
 #include <zmq.h>
 
 #include "evlog.h"
-#include "follow_private.h"
+#include "follow_peer.h"
 #include "log.h"
 
 static void on_origins(follower *f, const msgpack_object *list)

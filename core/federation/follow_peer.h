@@ -1,9 +1,10 @@
-/* follow_private.h: what the files that follow peers share (follow.c
- * starts and stops, follow_peer.c keeps each peer's state and asks it for
- * what is missing, follow_receive.c takes and stores its events,
- * follow_sync.c reads the answers of its sync endpoint). Private to them. */
-#ifndef CN_FOLLOW_PRIVATE_H
-#define CN_FOLLOW_PRIVATE_H
+/* follow_peer.h: a followed peer, and what the files that follow peers
+ * share: follow_peer.c keeps each peer's state and asks it for what is
+ * missing, follow_receive.c takes and stores its events, follow_sync.c
+ * reads the answers of its sync endpoint, follow.c starts and stops it all.
+ * Private to them. */
+#ifndef CN_FOLLOW_PEER_H
+#define CN_FOLLOW_PEER_H
 
 #include <msgpack.h>
 #include <stdbool.h>
