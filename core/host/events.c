@@ -1,0 +1,329 @@
+/* events.c: the log's events to the plugins that subscribe. Each plugin
+ * has a cursor (its last seq looked at, kept in plugin_state); after every
+ * commit the host delivers what follows it, in transactions of its own,
+ * and what the handlers emit is delivered in turn (a bounded number of
+ * rounds). Peers' events reach plugins in the transaction that stores
+ * them. A plugin emits through the host, inside the current transaction. */
+#include <fnmatch.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "host_state.h"
+#include "log.h"
+#include "mp.h"
+#include "text.h"
+
+/* ---- events ------------------------------------------------------------- */
+
+static int add_subscription(cd_host *h, const char *pattern, cd_event_fn fn, void *data, bool peers_only)
+{
+    if (!h->initialising || !pattern || !fn) {
+        host_plugin_log(h, CD_LOG_ERROR, "subscribe: pendant init, avec un motif et une fonction");
+        return -1;
+    }
+    subscription *subs = realloc(h->subs, (h->nsubs + 1) * sizeof *subs);
+    if (!subs)
+        return -1;
+    h->subs = subs;
+    if (!(subs[h->nsubs].pattern = strdup(pattern)))
+        return -1;
+    subs[h->nsubs].fn = fn;
+    subs[h->nsubs].data = data;
+    subs[h->nsubs].peers_only = peers_only;
+    h->nsubs++;
+    h->host->subscribers++;
+    return 0;
+}
+
+int host_subscribe(cd_host *h, const char *pattern, cd_event_fn fn, void *data)
+{
+    return add_subscription(h, pattern, fn, data, false);
+}
+
+int host_subscribe_peers(cd_host *h, const char *pattern, cd_event_fn fn, void *data)
+{
+    return add_subscription(h, pattern, fn, data, true);
+}
+
+int host_emit(cd_host *h, const char *region, const char *type, const void *data, size_t len)
+{
+    cn_core *core = h->host->core;
+    if (!cn_core_in_batch(core)) {
+        host_plugin_log(h, CD_LOG_ERROR, "emit %s: hors d'une transaction (seulement depuis une commande, un événement, "
+                                    "une minuterie ou la fin d'un travail)", type ? type : "?");
+        return -1;
+    }
+    msgpack_unpacked up;
+    msgpack_unpacked_init(&up);
+    size_t off = 0;
+    bool map = region && type && data && msgpack_unpack_next(&up, data, len, &off) == MSGPACK_UNPACK_SUCCESS &&
+               off == len && up.data.type == MSGPACK_OBJECT_MAP;
+    msgpack_unpacked_destroy(&up);
+    if (!map || strchr(type, '/') || !cn_utf8_valid(type, strlen(type))) {
+        host_plugin_log(h, CD_LOG_ERROR, "emit: région, type et données (une map msgpack) attendus");
+        return -1;
+    }
+    AS_HOST(h);
+    sqlite3_stmt *st;
+    bool known = false;
+    if (sqlite3_prepare_v2(cn_core_db(core), "SELECT 1 FROM regions WHERE id = ?", -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
+        known = sqlite3_step(st) == SQLITE_ROW;
+        sqlite3_finalize(st);
+    }
+    char owner[64];
+    if (known && cn_core_region_owner(core, region, owner, sizeof owner) == CN_REGION_COPY) {
+        /* A copy of a peer's region is read-only, for plugins too. */
+        AS_PLUGIN_AGAIN(h);
+        if (h->host->current_req)
+            cn_req_fail_copy(h->host->current_req, region, owner);
+        else
+            host_plugin_log(h, CD_LOG_WARN, "emit %s/%s : la région appartient au nœud %s (copie en lecture seule)", region,
+                       type, owner);
+        return -1;
+    }
+    int rc = known ? cn_evlog_append(cn_core_evlog(core), region, type, data, len) : SQLITE_NOTFOUND;
+    AS_PLUGIN_AGAIN(h);
+    if (rc != SQLITE_OK) {
+        host_plugin_log(h, CD_LOG_ERROR, "emit %s/%s: %s", region, type, known ? sqlite3_errstr(rc) : "région inconnue");
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- delivery ----------------------------------------------------------- */
+
+typedef struct {
+    cd_host *plugin;
+    const msgpack_object *event;
+    const char *topic;
+    bool foreign; /* a peer's event */
+} delivery;
+
+/* Whether one of p's subscriptions matches topic ("<region>/<type>"). */
+static bool wants(const cd_host *p, const char *topic, bool foreign)
+{
+    for (size_t i = 0; i < p->nsubs; i++)
+        if ((foreign || !p->subs[i].peers_only) && fnmatch(p->subs[i].pattern, topic, 0) == 0)
+            return true;
+    return false;
+}
+
+static int deliver_one(void *data)
+{
+    delivery *d = data;
+    cd_host *p = d->plugin;
+    cn_host *host = p->host;
+    int rc = 0;
+    for (size_t i = 0; i < p->nsubs && rc == 0; i++) {
+        if ((p->subs[i].peers_only && !d->foreign) || fnmatch(p->subs[i].pattern, d->topic, 0) != 0)
+            continue; /* each matching subscription gets the event */
+        host->current = p;
+        rc = p->subs[i].fn(p, d->event, p->subs[i].data);
+        host->current = NULL;
+    }
+    return rc;
+}
+
+static int64_t cursor_of(cn_host *host, cd_host *p)
+{
+    sqlite3 *db = cn_core_db(host->core);
+    sqlite3_stmt *st;
+    int64_t seq = -1;
+    if (sqlite3_prepare_v2(db, "SELECT cursor_seq FROM plugin_state WHERE plugin = ?", -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, p->name, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+            seq = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+    }
+    return seq;
+}
+
+static int set_cursor(cn_host *host, cd_host *p, int64_t seq)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(cn_core_db(host->core),
+                                "INSERT INTO plugin_state(plugin, cursor_seq) VALUES (?1, ?2)"
+                                " ON CONFLICT(plugin) DO UPDATE SET cursor_seq = ?2",
+                                -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    sqlite3_bind_text(st, 1, p->name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, seq);
+    rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(cn_core_db(host->core));
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Delivers up to DELIVER_BATCH events past p's cursor; returns how many
+ * were looked at. The cursor is stored only in a transaction that delivered
+ * something to p, so events p does not want cost no write (after a restart
+ * they are looked at again and skipped again). */
+static int deliver_to(cn_host *host, cd_host *p)
+{
+    const char *origin = cn_evlog_origin(cn_core_evlog(host->core));
+    if (p->cursor < 0) {
+        p->cursor = cursor_of(host, p);
+        if (p->cursor < 0) {
+            /* First start of this plugin here: it begins with what happens from now on. */
+            p->cursor = cn_evlog_last_seq(cn_core_evlog(host->core));
+            set_cursor(host, p, p->cursor);
+            return 0;
+        }
+    }
+    int64_t cursor = p->cursor;
+    bool delivered = false;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(cn_core_db(host->core),
+                           "SELECT seq, ts_ms, region, type, data FROM events WHERE origin = ? AND seq > ?"
+                           " ORDER BY seq LIMIT ?",
+                           -1, &st, NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, cursor);
+    sqlite3_bind_int(st, 3, DELIVER_BATCH);
+    int n = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        int64_t seq = sqlite3_column_int64(st, 0);
+        const char *region = (const char *)sqlite3_column_text(st, 2);
+        const char *type = (const char *)sqlite3_column_text(st, 3);
+        char topic[256];
+        snprintf(topic, sizeof topic, "%s/%s", region, type);
+        if (wants(p, topic, false) && host_region_enabled(p, region)) {
+            msgpack_sbuffer buf;
+            msgpack_sbuffer_init(&buf);
+            msgpack_packer pk;
+            msgpack_packer_init(&pk, &buf, msgpack_sbuffer_write);
+            cn_evlog_pack_event(&pk, seq, origin, sqlite3_column_int64(st, 1), region, type,
+                                sqlite3_column_blob(st, 4), (size_t)sqlite3_column_bytes(st, 4));
+            msgpack_unpacked up;
+            msgpack_unpacked_init(&up);
+            if (msgpack_unpack_next(&up, buf.data, buf.size, NULL) == MSGPACK_UNPACK_SUCCESS) {
+                delivery d = {p, &up.data, topic, false};
+                delivered = true;
+                if (cn_core_in_savepoint(host->core, deliver_one, &d) != 0) {
+                    p->event_errors++;
+                    cn_error("[%s] l'événement %s (seq %lld) a fait échouer le greffon; ce qu'il avait écrit est "
+                             "annulé et l'événement ne lui sera pas redonné",
+                             p->name, topic, (long long)seq);
+                } else {
+                    p->events_delivered++;
+                }
+            }
+            msgpack_unpacked_destroy(&up);
+            msgpack_sbuffer_destroy(&buf);
+        }
+        cursor = seq;
+        n++;
+    }
+    sqlite3_finalize(st);
+    if (delivered && set_cursor(host, p, cursor) != SQLITE_OK)
+        cn_error("[%s] position dans le journal non enregistrée: %s", p->name, sqlite3_errmsg(cn_core_db(host->core)));
+    p->cursor = cursor;
+    return n;
+}
+
+/* An event of another node (the federation stored it in the open batch):
+ * every running plugin that subscribed to its topic gets it, each in its
+ * own savepoint, in the same transaction, so it is delivered exactly when
+ * it is stored. Plugins' cursors count this node's events only. */
+int host_deliver_foreign(void *data, const msgpack_object *event, const char *topic)
+{
+    cn_host *host = data;
+    const msgpack_object *r = cn_mp_get(event, "region");
+    char region[64] = "";
+    if (r && r->type == MSGPACK_OBJECT_STR && r->via.str.size < sizeof region) {
+        memcpy(region, r->via.str.ptr, r->via.str.size);
+        region[r->via.str.size] = '\0';
+    }
+    for (size_t i = 0; i < host->n; i++) {
+        cd_host *p = host->plugins[i];
+        if (p->status != P_RUNNING || !p->nsubs || !wants(p, topic, true) || !host_region_enabled(p, region))
+            continue;
+        delivery d = {p, event, topic, true};
+        if (cn_core_in_savepoint(host->core, deliver_one, &d) != 0) {
+            p->event_errors++;
+            cn_error("[%s] l'événement %s d'un pair a fait échouer le greffon; ce qu'il avait écrit est annulé",
+                     p->name, topic);
+        } else {
+            p->events_delivered++;
+        }
+    }
+    return 0;
+}
+
+/* Told of every committed event: a plugin that wants none of them only moves
+ * its cursor in memory, so events it did not subscribe to cost it no query
+ * and no transaction. */
+void host_observe(void *data, int64_t seq, const char *topic)
+{
+    cn_host *host = data;
+    for (size_t i = 0; i < host->n; i++) {
+        cd_host *p = host->plugins[i];
+        if (p->status != P_RUNNING || !p->nsubs || p->pending)
+            continue;
+        if (p->cursor != seq - 1) {
+            p->pending = true; /* not in step (first start, catch-up): read the log */
+            continue;
+        }
+        if (wants(p, topic, false))
+            p->pending = true;
+        else
+            p->cursor = seq;
+    }
+}
+
+void cn_host_deliver(cn_host *host)
+{
+    if (!host || host->subscribers == 0 || host->delivering)
+        return;
+    bool any = false;
+    for (size_t i = 0; i < host->n && !any; i++)
+        any = host->plugins[i]->pending;
+    if (!any)
+        return;
+    host->delivering = true; /* run_in_transaction inside a handler must not recurse */
+    for (int round = 0; round < MAX_ROUNDS; round++) {
+        if (cn_core_batch_begin(host->core) != 0)
+            break;
+        int n = 0;
+        for (size_t i = 0; i < host->n; i++) {
+            cd_host *p = host->plugins[i];
+            if (p->status != P_RUNNING || !p->nsubs || !p->pending)
+                continue;
+            p->pending = false;
+            int looked = deliver_to(host, p);
+            if (looked == DELIVER_BATCH)
+                p->pending = true; /* more to read */
+            n += looked;
+        }
+        /* On a failed commit the stored cursors did not move: reload them, and
+         * the delivery is tried again after the next commit. */
+        if (cn_core_batch_commit(host->core, host->pub) != 0) {
+            for (size_t i = 0; i < host->n; i++) {
+                host->plugins[i]->cursor = -1;
+                host->plugins[i]->pending = true;
+            }
+            break;
+        }
+        any = false;
+        for (size_t i = 0; i < host->n && !any; i++)
+            any = host->plugins[i]->pending;
+        if (n == 0 || !any)
+            break;
+    }
+    host->delivering = false;
+}
+
+
+void host_drop_subscriptions(cd_host *p)
+{
+    p->host->subscribers -= p->nsubs;
+    for (size_t i = 0; i < p->nsubs; i++)
+        free(p->subs[i].pattern);
+    free(p->subs);
+    p->subs = NULL;
+    p->nsubs = 0;
+}

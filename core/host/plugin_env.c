@@ -1,0 +1,72 @@
+/* plugin_env.c: what a plugin asks the host about itself: its log lines,
+ * its settings ([plugin.NAME] and [plugin.NAME.REGION]), whether it serves
+ * a region, which node owns a region, the time. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "host_state.h"
+#include "log.h"
+#include "mp.h"
+#include "text.h"
+
+/* ---- logging ------------------------------------------------------------ */
+
+void host_plugin_log(cd_host *h, int level, const char *fmt, ...)
+{
+    char msg[1800];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (level < CD_LOG_ERROR)
+        level = CD_LOG_ERROR;
+    if (level > CD_LOG_DEBUG)
+        level = CD_LOG_DEBUG;
+    cn_log((cn_log_level)level, "[%s] %s", h->name, msg);
+}
+
+/* ---- configuration ------------------------------------------------------ */
+
+const char *host_plugin_config(cd_host *h, const char *region, const char *key)
+{
+    const cn_config *cfg = h->host->cfg;
+    if (region) {
+        char section[256];
+        snprintf(section, sizeof section, "%s.%s", h->section, region);
+        const char *v = cn_config_setting(cfg, section, key);
+        if (v)
+            return v;
+    }
+    return cn_config_setting(cfg, h->section, key);
+}
+
+int host_region_enabled(cd_host *h, const char *region)
+{
+    const char *list = cn_config_setting(h->host->cfg, h->section, "regions");
+    if (!list || !*list || strcmp(list, "*") == 0)
+        return 1;
+    size_t n = strlen(region);
+    for (const char *p = list; (p = strstr(p, region)) != NULL; p += n) {
+        bool start = p == list || p[-1] == ',' || p[-1] == ' ';
+        bool end = p[n] == '\0' || p[n] == ',' || p[n] == ' ';
+        if (start && end)
+            return 1;
+    }
+    return 0;
+}
+
+int64_t host_now_ms(cd_host *h)
+{
+    (void)h;
+    return cn_now_ms();
+}
+
+const char *host_region_origin(cd_host *h, const char *region)
+{
+    AS_HOST(h);
+    int held = region ? cn_core_region_owner(h->host->core, region, h->origin, sizeof h->origin) : CN_REGION_UNKNOWN;
+    AS_PLUGIN_AGAIN(h);
+    return held == CN_REGION_COPY ? h->origin : NULL;
+}
