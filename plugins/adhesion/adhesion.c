@@ -1,7 +1,7 @@
-/* adhesion.c: the adhesion plugin — membership of a table: its policy
- * (adhesion.policy_set / adhesion.policy), the member count kept on the
- * plan's indicator, lapses when the policy renews, and the journal. The
- * workflow is in applications.c. */
+/* adhesion.c: the adhesion plugin — membership of a table: its tables, the
+ * policy ops (adhesion.policy_set / adhesion.policy), the daily checks of
+ * lapses and of applications waiting for a decision. The workflow is in
+ * applications.c, the member count and journal in records.c. */
 #include "adhesion.h"
 
 #include <stdio.h>
@@ -9,8 +9,6 @@
 #include <string.h>
 
 #include "fold.h"
-
-const cd_host_api *api;
 
 static const char *const migrations[] = {
     "CREATE TABLE adhesion_policies("
@@ -46,147 +44,6 @@ static const char *const migrations[] = {
     /* 2: when staff were last told of applications waiting for a decision. */
     "CREATE TABLE adhesion_pending_notices(region TEXT PRIMARY KEY, last_ms INTEGER NOT NULL);",
 };
-
-static void col(sqlite3_stmt *st, int i, char *out, size_t cap)
-{
-    const unsigned char *v = sqlite3_column_text(st, i);
-    snprintf(out, cap, "%s", v ? (const char *)v : "");
-}
-
-int policy_get(cd_host *h, const char *region, policy *p)
-{
-    memset(p, 0, sizeof *p);
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(api->db(h),
-                           "SELECT charter, required, renewal_months, indicator FROM adhesion_policies WHERE region = ?",
-                           -1, &st, NULL) != SQLITE_OK)
-        return -1;
-    sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
-    int found = sqlite3_step(st) == SQLITE_ROW;
-    if (found) {
-        col(st, 0, p->charter, sizeof p->charter);
-        col(st, 1, p->required, sizeof p->required);
-        p->renewal_months = sqlite3_column_int(st, 2);
-        p->indicator = sqlite3_column_int64(st, 3);
-    }
-    sqlite3_finalize(st);
-    return found;
-}
-
-int category_get(cd_host *h, const char *region, const char *id, char *name, size_t cap, char *decision, size_t dcap)
-{
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(api->db(h), "SELECT name, decision FROM adhesion_categories WHERE region = ? AND id = ?", -1,
-                           &st, NULL) != SQLITE_OK)
-        return -1;
-    sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-    int found = sqlite3_step(st) == SQLITE_ROW;
-    if (found) {
-        col(st, 0, name, cap);
-        col(st, 1, decision, dcap);
-    }
-    sqlite3_finalize(st);
-    return found;
-}
-
-int journal(cd_host *h, const char *region, const char *what, int64_t application, const char *detail)
-{
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(api->db(h),
-                           "INSERT INTO adhesion_journal(region, at_ms, what, application, detail)"
-                           " VALUES (?,?,?,nullif(?,0),?)",
-                           -1, &st, NULL) != SQLITE_OK)
-        return -1;
-    sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, api->now_ms(h));
-    sqlite3_bind_text(st, 3, what, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, application);
-    sqlite3_bind_text(st, 5, detail, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
-    sqlite3_finalize(st);
-    api->log(h, CD_LOG_INFO, "adhésions %s : %s%s%s", region, what, detail ? " — " : "", detail ? detail : "");
-    return rc;
-}
-
-/* ---- the count on the plan's indicator ------------------------------------------ */
-
-/* The indicator of region's plan named like "Nombre de membres", 0 if none. */
-static int64_t indicator_by_name(cd_host *h, const char *region)
-{
-    static const char *const keys[] = {"region"};
-    msgpack_sbuffer a, out;
-    msgpack_sbuffer_init(&a);
-    msgpack_sbuffer_init(&out);
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, &a, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 1);
-    cd_pack_str(&pk, keys[0]);
-    cd_pack_str(&pk, region);
-    char err[256];
-    int64_t id = 0;
-    if (api->call(h, "indicator.list", a.data, a.size, &out, err, sizeof err) == 0) {
-        msgpack_unpacked u;
-        msgpack_unpacked_init(&u);
-        if (msgpack_unpack_next(&u, out.data, out.size, NULL) == MSGPACK_UNPACK_SUCCESS &&
-            u.data.type == MSGPACK_OBJECT_ARRAY)
-            for (uint32_t i = 0; i < u.data.via.array.size && !id; i++) {
-                char name[512];
-                cd_str(cd_get(&u.data.via.array.ptr[i], "name"), name, sizeof name);
-                char *f = cn_fold_words(name);
-                if (f && cn_fold_has(f, "nombre de membres"))
-                    id = cd_int(cd_get(&u.data.via.array.ptr[i], "id"), 0);
-                free(f);
-            }
-        msgpack_unpacked_destroy(&u);
-    }
-    msgpack_sbuffer_destroy(&a);
-    msgpack_sbuffer_destroy(&out);
-    return id;
-}
-
-static int record(cd_host *h, int64_t indicator, int64_t value, const char *note)
-{
-    char err[512];
-    int rc = cd_indicator_record(api, h, indicator, value, NULL, note, err, sizeof err);
-    if (rc != 0)
-        api->log(h, CD_LOG_ERROR, "indicateur %lld non mis à jour : %s", (long long)indicator, err);
-    return rc;
-}
-
-int count_changed(cd_host *h, const char *region, const char *why)
-{
-    policy p;
-    if (policy_get(h, region, &p) <= 0)
-        return 0;
-    int64_t indicator = p.indicator ? p.indicator : indicator_by_name(h, region);
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(api->db(h),
-                           "SELECT c.id, c.name, c.indicator, (SELECT count(*) FROM adhesion_applications a"
-                           "  WHERE a.region = c.region AND a.category = c.id AND a.state = 'member')"
-                           " FROM adhesion_categories c WHERE c.region = ? ORDER BY c.position",
-                           -1, &st, NULL) != SQLITE_OK)
-        return -1;
-    sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
-    int64_t total = 0;
-    int rc = 0;
-    char note[512];
-    while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
-        int64_t n = sqlite3_column_int64(st, 3);
-        total += n;
-        if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
-            snprintf(note, sizeof note, "Adhésions, %s : %lld membre(s) (%s)", (const char *)sqlite3_column_text(st, 1),
-                     (long long)n, why);
-            rc = record(h, sqlite3_column_int64(st, 2), n, note);
-        }
-    }
-    sqlite3_finalize(st);
-    if (rc == 0 && indicator) {
-        snprintf(note, sizeof note, "Adhésions : %lld membre(s) (%s)", (long long)total, why);
-        rc = record(h, indicator, total, note);
-    }
-    return rc;
-}
 
 /* ---- the policy ------------------------------------------------------------------ */
 
@@ -404,7 +261,7 @@ static int store_categories(cd_req *req, cd_host *h, const char *region, const m
     sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
     char orphan[64] = "";
     if (sqlite3_step(st) == SQLITE_ROW)
-        col(st, 0, orphan, sizeof orphan);
+        column_text(st, 0, orphan, sizeof orphan);
     sqlite3_finalize(st);
     if (orphan[0])
         return api->req_fail(req, "conflict", "categories",
@@ -489,7 +346,6 @@ static int policy_op(cd_req *req, void *data)
 
 /* ---- lapses ---------------------------------------------------------------------- */
 
-int lapse_due(cd_host *h); /* applications.c */
 
 static int64_t pending_after_ms = 7 * 86400000LL; /* [plugin.adhesion] pending_days */
 

@@ -1,10 +1,13 @@
 /* adhesion.h: what the adhesion plugin's files share (private).
  *
- * adhesion.c      loading, each region's policy (categories, charter,
- *                 required fields, renewal), the member-count indicator,
- *                 lapses, the journal of exports and erasures
+ * policy.c        each region's policy as the others read it (charter,
+ *                 required fields, renewal, categories)
+ * records.c       the member-count indicators, the journal of exports
+ *                 and erasures
  * applications.c  the workflow: submit, decide, update, withdraw, renew,
- *                 sign, erase; lists, members, CSV export
+ *                 sign, erase; lists, members, CSV export; lapses
+ * adhesion.c      loading, the policy ops, the daily lapse and pending
+ *                 checks
  *
  * Personal information (Loi 25): contact names and e-mails live only in
  * adhesion_applications. Events carry the organisation, its category and
@@ -14,11 +17,17 @@
 #define ADHESION_ADHESION_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+#include <sqlite3.h>
 
 #include <concertd/plugin.h>
 
-extern const cd_host_api *api;
+extern const cd_host_api *api; /* policy.c; set by init (adhesion.c) */
+
+/* Copies text column i of st's row into out (empty when NULL). */
+void column_text(sqlite3_stmt *st, int i, char *out, size_t cap);
 
 typedef struct {
     char charter[64];       /* the version in force */
@@ -41,7 +50,10 @@ int count_changed(cd_host *h, const char *region, const char *why);
 /* Appends to the journal (exports, erasures: who saw or lost personal data). */
 int journal(cd_host *h, const char *region, const char *what, int64_t application, const char *detail);
 
-
+/* Registers the workflow's ops (applications.c). */
 int applications_register(cd_host *h);
+
+/* Lapses the members whose renewal is past (applications.c). */
+int lapse_due(cd_host *h);
 
 #endif

@@ -560,7 +560,7 @@ static int init(cd_host *h, const cd_host_api *host_api, void **state)
         if (api->register_op(h, &ops[i]) != 0)
             return -1;
     if (api->migrate(h, migrations, sizeof migrations / sizeof migrations[0]) != 0 ||
-        api->subscribe(h, "*", on_event, NULL) != 0 || outbox_start(h) != 0)
+        api->subscribe(h, "*", on_event, NULL) != 0 || outbox_start(h, digest_check) != 0)
         return -1;
     return 0;
 }

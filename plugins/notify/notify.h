@@ -43,7 +43,9 @@ int notify_config_load(cd_host *h);
  * has one with that dedupe key), and starts/stops the pump. */
 int outbox_add(cd_host *h, int64_t subscription, const char *region, const char *dedupe_key, const char *channel,
                const char *address, const char *subject, const char *body);
-int outbox_start(cd_host *h);
+/* Starts the pump that sends what waits; before runs first at each beat
+ * (notify.c passes digest_check, so digests that came due go out at once). */
+int outbox_start(cd_host *h, int (*before)(cd_host *h));
 void outbox_stop(void);
 
 /* Digests: keeps an event's line for a daily/weekly subscription; sends

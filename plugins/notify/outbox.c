@@ -17,6 +17,7 @@
 
 static cd_timer *pump_timer;
 static int in_flight;
+static int (*before_pump)(cd_host *h); /* what fills the outbox on the pump's beat (the digests) */
 static long long flying[64]; /* ids of the messages workers have now (max_in_flight <= 64) */
 
 static void fly(long long id, bool on)
@@ -184,7 +185,7 @@ static int64_t rate_limited(cd_host *h, const char *address, int64_t now)
 static int pump(cd_host *h, void *data)
 {
     (void)data;
-    if (digest_check(h) != 0)
+    if (before_pump && before_pump(h) != 0)
         return -1;
     int room = notify_cfg.max_in_flight - in_flight;
     if (room <= 0)
@@ -265,8 +266,9 @@ static int pump(cd_host *h, void *data)
     return rc;
 }
 
-int outbox_start(cd_host *h)
+int outbox_start(cd_host *h, int (*before)(cd_host *h))
 {
+    before_pump = before;
     /* Cut by a stop while sending: send again. */
     if (exec_id(h, "UPDATE notify_outbox SET state = 'waiting' WHERE state = 'sending'", 0) != 0)
         return -1;
@@ -277,6 +279,7 @@ int outbox_start(cd_host *h)
 void outbox_stop(void)
 {
     pump_timer = NULL; /* the host stops every timer at unload */
+    before_pump = NULL;
     in_flight = 0;
     memset(flying, 0, sizeof flying);
 }
