@@ -1,13 +1,16 @@
 /* veille.h: what the veille plugin's files share (private to the plugin).
  *
- * veille.c   loading, configuration, the feeds and their fetching
+ * veille.c   loading, configuration, tables, timers
+ * feeds.c    the feeds a region follows (ops), OPML in and out
+ * cycle.c    the fetching cycle: due feeds fetched, parsed, stored; back-off
  * store.c    a parsed feed into items: de-duplication, sources, rules, events
  * items.c    the items a region sees, and its keyword rules (ops)
  * fetch.c    HTTP through libcurl's multi interface on the host's loop
  * feed_parse.c  RSS / Atom through libxml2
  * opml.c     the feed list as OPML
  * digest.c   each region's Atom file of what it found
- * ../common/fold.c  accents and case folded, for the rules */
+ * common.c   the host's API, the settings, small helpers
+ * lib/fold.c accents and case folded, for the rules */
 #ifndef VEILLE_VEILLE_H
 #define VEILLE_VEILLE_H
 
@@ -17,6 +20,7 @@
 #include <concertd/plugin.h>
 
 #include "feed_parse.h"
+#include "fetch.h"
 
 extern const cd_host_api *api;
 
@@ -24,7 +28,11 @@ extern const cd_host_api *api;
  * announce nothing (a new feed's archive is not news). */
 extern int64_t veille_fresh_ms;
 
-/* ---- small helpers (veille.c) ---- */
+/* Settings ([plugin.veille]): a new feed's interval, the longest back-off,
+ * how long unmatched items are kept (0: for ever). Set by init. */
+extern int64_t veille_interval_s, veille_backoff_max_s, veille_keep_ms;
+
+/* ---- small helpers (common.c) ---- */
 /* A list argument (an array of strings, or one string of comma-separated
  * terms) as "\n"-joined text in out; "" when absent. Returns -1 when it is
  * neither. */
@@ -41,6 +49,15 @@ int pack_rows_with(msgpack_packer *pk, sqlite3_stmt *st, row_packer row, void *c
 int call_region(cd_host *h, const char *region, char *err, size_t cap);
 /* The ISO date-time (UTC) of ms, "" for 0. */
 void iso_time(int64_t ms, char *out, size_t cap);
+
+/* ---- feeds.c, cycle.c ---- */
+/* Registers veille.add, update, feeds, remove, fetch, opml_import/export. */
+int feeds_register(cd_host *h);
+/* Starts the fetcher with limits (cycle_stop frees it); cycle_tick, on a
+ * timer, hands it the feeds that are due. */
+int cycle_start(cd_host *h, const vf_limits *limits);
+void cycle_stop(void);
+int cycle_tick(cd_host *h, void *data);
 
 /* ---- store.c ---- */
 /* Stores what feed (in region) gave; emits veille.item for the matched new
