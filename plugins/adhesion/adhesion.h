@@ -4,6 +4,7 @@
  *                 required fields, renewal, categories)
  * records.c       the member-count indicators, the journal of exports
  *                 and erasures
+ * form.c          an application form (fields or text) and its check
  * applications.c  the workflow: submit, decide, update, withdraw, renew,
  *                 sign, erase; lists, members, CSV export; lapses
  * adhesion.c      loading, the policy ops, the daily lapse and pending
@@ -49,6 +50,23 @@ int count_changed(cd_host *h, const char *region, const char *why);
 
 /* Appends to the journal (exports, erasures: who saw or lost personal data). */
 int journal(cd_host *h, const char *region, const char *what, int64_t application, const char *detail);
+
+/* ---- form.c ---- */
+/* An application as its form gives it. */
+typedef struct {
+    char organisation[256], category[64], territory[128], contact_name[256], contact_email[320], charter[64];
+    char motivation[4096], lang[8];
+} form;
+/* The form's field names, in field_of's order (NULL-terminated). */
+extern const char *const FIELDS[];
+/* Field i's buffer and its size. */
+char *field_of(form *f, int i, size_t *cap);
+void set_field(form *f, int i, const char *value);
+/* The form from args: its fields, or args.form, a text form. */
+void read_form(const msgpack_object *args, form *f);
+/* NULL when f may be submitted under policy p, else why (*field names it). */
+const char *check_form(cd_host *h, const char *region, form *f, const policy *p, const char **field,
+                       char *msg, size_t cap);
 
 /* Registers the workflow's ops (applications.c). */
 int applications_register(cd_host *h);
