@@ -8,6 +8,7 @@
 #include <zmq.h>
 
 #include "render.h"
+#include "table.h"
 
 void ctl_reply_destroy(ctl_reply *reply)
 {

@@ -9,11 +9,9 @@
 #include "jsonmp.h"
 #include "echeance.h"
 #include "mp.h"
+#include "table.h"
 
-static bool english;
-void ctl_set_en(bool en) { english = en; }
-bool ctl_en(void) { return english; }
-#define T(fr, en) (english ? (en) : (fr))
+#define T(fr, en) (ctl_en() ? (en) : (fr))
 
 void ctl_print_json(const msgpack_object *o, bool compact)
 {
@@ -23,173 +21,6 @@ void ctl_print_json(const msgpack_object *o, bool compact)
     free(s);
     json_decref(j);
 }
-
-/* Words for the model's enumerations. */
-static const char *word(const char *v)
-{
-    static const char *const words[][3] = {
-        {"planned", "prévue", "planned"},         {"in_progress", "en cours", "in progress"},
-        {"done", "réalisée", "done"},             {"ongoing", "en continu", "ongoing"},
-        {"postponed", "reportée", "postponed"},   {"cancelled", "annulée", "cancelled"},
-        {"active", "actif", "active"},            {"archived", "archivé", "archived"},
-        {"local", "locale", "local"},             {"regional", "régionale", "regional"},
-        {"national", "nationale", "national"},    {"dated", "datée", "dated"},
-        {"on_demand", "sur demande", "on demand"}, {"unknown", "non datée", "undated"},
-        {"running", "en service", "running"},     {"refused", "refusé", "refused"},
-        {"stopped", "arrêté", "stopped"},         {"upcoming", "à venir", "upcoming"},
-        {"overdue", "en retard", "overdue"},      {"follow_up", "suivi", "follow-up"},
-        {"pending", "prévu", "pending"},          {"sent", "envoyé", "sent"},
-        {"skipped", "sauté", "skipped"},          {"waiting", "en attente", "waiting"},
-        {"sending", "en envoi", "sending"},       {"failed", "en échec", "failed"},
-        {"immediate", "immédiat", "immediate"},   {"daily", "quotidien", "daily"},
-        {"weekly", "hebdo", "weekly"},          {"confirmed", "confirmée", "confirmed"},
-        {"held", "tenue", "held"},
-    };
-    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
-        if (strcmp(v, words[i][0]) == 0)
-            return words[i][english ? 2 : 1];
-    return v;
-}
-
-/* Formats a scalar into buf; lists of strings are joined with ", ". */
-static const char *scalar(const msgpack_object *o, char *buf, size_t cap, bool words)
-{
-    if (!o)
-        return "";
-    switch (o->type) {
-    case MSGPACK_OBJECT_NIL:
-        return "";
-    case MSGPACK_OBJECT_BOOLEAN:
-        return o->via.boolean ? T("oui", "yes") : T("non", "no");
-    case MSGPACK_OBJECT_POSITIVE_INTEGER:
-        snprintf(buf, cap, "%llu", (unsigned long long)o->via.u64);
-        return buf;
-    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
-        snprintf(buf, cap, "%lld", (long long)o->via.i64);
-        return buf;
-    case MSGPACK_OBJECT_FLOAT32:
-    case MSGPACK_OBJECT_FLOAT64:
-        snprintf(buf, cap, "%g", o->via.f64);
-        return buf;
-    case MSGPACK_OBJECT_STR:
-        snprintf(buf, cap, "%.*s", (int)o->via.str.size, o->via.str.ptr);
-        return words ? word(buf) : buf;
-    case MSGPACK_OBJECT_ARRAY: {
-        buf[0] = '\0';
-        for (uint32_t i = 0; i < o->via.array.size; i++) {
-            char item[512];
-            size_t len = strlen(buf);
-            snprintf(buf + len, cap - len, "%s%s", i ? ", " : "", scalar(&o->via.array.ptr[i], item, sizeof item, words));
-        }
-        return buf;
-    }
-    default:
-        return "…";
-    }
-}
-
-/* Display width of UTF-8 text: one column per code point. */
-static size_t width(const char *s)
-{
-    size_t w = 0;
-    for (; *s; s++)
-        if (((unsigned char)*s & 0xC0) != 0x80)
-            w++;
-    return w;
-}
-
-/* Prints s in exactly w columns: cut with "…" or padded. Newlines become spaces. */
-static void cell(const char *s, size_t w, bool last)
-{
-    size_t col = 0;
-    const char *p = s;
-    size_t total = width(s);
-    while (*p && col < w) {
-        if (total > w && col == w - 1) {
-            fputs("…", stdout);
-            col++;
-            break;
-        }
-        size_t n = 1;
-        while (p[n] && ((unsigned char)p[n] & 0xC0) == 0x80)
-            n++;
-        if (*p == '\n' || *p == '\t')
-            putchar(' ');
-        else
-            fwrite(p, 1, n, stdout);
-        p += n;
-        col++;
-    }
-    if (!last)
-        for (; col < w + 2; col++)
-            putchar(' ');
-}
-
-typedef struct {
-    const char *key, *fr, *en;
-    size_t max; /* widest the column may grow */
-    bool words;
-} column;
-
-static void table(const msgpack_object *list, const column *cols, size_t ncols)
-{
-    if (!list || list->type != MSGPACK_OBJECT_ARRAY)
-        return;
-    if (list->via.array.size == 0) {
-        printf("%s\n", T("(aucun)", "(none)"));
-        return;
-    }
-    size_t w[16];
-    char buf[2048];
-    for (size_t c = 0; c < ncols; c++) {
-        w[c] = width(english ? cols[c].en : cols[c].fr);
-        for (uint32_t i = 0; i < list->via.array.size; i++) {
-            size_t cw = width(scalar(cn_mp_get(&list->via.array.ptr[i], cols[c].key), buf, sizeof buf, cols[c].words));
-            if (cw > w[c])
-                w[c] = cw;
-        }
-        if (w[c] > cols[c].max)
-            w[c] = cols[c].max;
-    }
-    for (size_t c = 0; c < ncols; c++)
-        cell(english ? cols[c].en : cols[c].fr, w[c], c + 1 == ncols);
-    putchar('\n');
-    for (size_t c = 0; c < ncols; c++) {
-        for (size_t k = 0; k < w[c]; k++)
-            fputs("─", stdout);
-        if (c + 1 < ncols)
-            fputs("  ", stdout);
-    }
-    putchar('\n');
-    for (uint32_t i = 0; i < list->via.array.size; i++) {
-        for (size_t c = 0; c < ncols; c++)
-            cell(scalar(cn_mp_get(&list->via.array.ptr[i], cols[c].key), buf, sizeof buf, cols[c].words), w[c],
-                 c + 1 == ncols);
-        putchar('\n');
-    }
-}
-
-/* "Label : value" lines for the keys of a map that have a value. */
-static void details(const msgpack_object *map, const column *rows, size_t n)
-{
-    size_t lw = 0;
-    for (size_t i = 0; i < n; i++)
-        if (width(english ? rows[i].en : rows[i].fr) > lw)
-            lw = width(english ? rows[i].en : rows[i].fr);
-    char buf[8192];
-    for (size_t i = 0; i < n; i++) {
-        const char *v = scalar(cn_mp_get(map, rows[i].key), buf, sizeof buf, rows[i].words);
-        if (!*v)
-            continue;
-        const char *label = english ? rows[i].en : rows[i].fr;
-        printf("%s", label);
-        for (size_t k = width(label); k < lw; k++)
-            putchar(' ');
-        printf(" : %s\n", v);
-    }
-}
-
-static void heading(const char *fr, const char *en) { printf("\n%s\n", T(fr, en)); }
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -221,31 +52,31 @@ static const column indicator_rows[] = {
 
 static void render_action(const msgpack_object *a)
 {
-    details(a, action_rows, COUNT(action_rows));
+    ctl_details(a, action_rows, COUNT(action_rows));
     const msgpack_object *windows = cn_mp_get(a, "windows");
     if (windows && windows->via.array.size) {
-        heading("Fenêtres d'échéance", "Schedule windows");
+        ctl_heading("Fenêtres d'échéance", "Schedule windows");
         static const column cols[] = {{"kind", "Type", "Kind", 12, true},
                                       {"start", "Début", "Start", 10, false},
                                       {"end", "Fin", "End", 10, false}};
-        table(windows, cols, COUNT(cols));
+        ctl_table(windows, cols, COUNT(cols));
     }
     const msgpack_object *notes = cn_mp_get(a, "notes");
     if (notes && notes->via.array.size) {
-        heading("Suivi", "Progress notes");
+        ctl_heading("Suivi", "Progress notes");
         static const column cols[] = {{"date", "Date", "Date", 10, false},
                                       {"status_to", "État", "Status", 12, true},
                                       {"text", "Note", "Note", 70, false}};
-        table(notes, cols, COUNT(cols));
+        ctl_table(notes, cols, COUNT(cols));
     }
     const msgpack_object *ind = cn_mp_get(a, "indicators");
     if (ind && ind->via.array.size) {
-        heading("Indicateurs", "Indicators");
+        ctl_heading("Indicateurs", "Indicators");
         static const column cols[] = {{"id", "Id", "Id", 6, false},
                                       {"name", "Indicateur", "Indicator", 50, false},
                                       {"target", "Cible", "Target", 10, false},
                                       {"latest", "Dernière", "Latest", 10, false}};
-        table(ind, cols, COUNT(cols));
+        ctl_table(ind, cols, COUNT(cols));
     }
 }
 
@@ -253,7 +84,7 @@ static void render_action(const msgpack_object *a)
 static void field(int indent, const char *label, const msgpack_object *o, bool words)
 {
     char buf[8192];
-    const char *v = scalar(o, buf, sizeof buf, words);
+    const char *v = ctl_scalar(o, buf, sizeof buf, words);
     if (*v)
         printf("%*s%s : %s\n", indent, "", label, v);
 }
@@ -266,7 +97,7 @@ static void field(int indent, const char *label, const msgpack_object *o, bool w
 static void schedule_line(int indent, const msgpack_object *act, const char *plan_start)
 {
     char text[2048], out[4096];
-    const char *sched = scalar(cn_mp_get(act, "schedule"), text, sizeof text, false);
+    const char *sched = ctl_scalar(cn_mp_get(act, "schedule"), text, sizeof text, false);
     if (!*sched)
         return;
     cn_window w[16];
@@ -275,11 +106,11 @@ static void schedule_line(int indent, const msgpack_object *act, const char *pla
     if (ws && ws->type == MSGPACK_OBJECT_ARRAY && ws->via.array.size) {
         for (uint32_t i = 0; i < ws->via.array.size && n < 16; i++, n++) {
             char k[32];
-            const char *kind = scalar(cn_mp_get(&ws->via.array.ptr[i], "kind"), k, sizeof k, false);
+            const char *kind = ctl_scalar(cn_mp_get(&ws->via.array.ptr[i], "kind"), k, sizeof k, false);
             w[n].kind = strcmp(kind, "dated") == 0 ? CN_WIN_DATED : strcmp(kind, "ongoing") == 0 ? CN_WIN_ONGOING
                         : strcmp(kind, "on_demand") == 0 ? CN_WIN_ON_DEMAND : CN_WIN_UNKNOWN;
-            scalar(cn_mp_get(&ws->via.array.ptr[i], "start"), w[n].start, sizeof w[n].start, false);
-            scalar(cn_mp_get(&ws->via.array.ptr[i], "end"), w[n].end, sizeof w[n].end, false);
+            ctl_scalar(cn_mp_get(&ws->via.array.ptr[i], "start"), w[n].start, sizeof w[n].start, false);
+            ctl_scalar(cn_mp_get(&ws->via.array.ptr[i], "end"), w[n].end, sizeof w[n].end, false);
         }
     } else {
         n = cn_echeance_parse(sched, plan_start && *plan_start ? plan_start : NULL, w, 16);
@@ -290,7 +121,7 @@ static void schedule_line(int indent, const msgpack_object *act, const char *pla
         if (w[i].kind == CN_WIN_DATED)
             len += (size_t)snprintf(out + len, sizeof out - len, "%s %s … %s", sep, w[i].start, w[i].end);
         else
-            len += (size_t)snprintf(out + len, sizeof out - len, "%s %s", sep, word(cn_win_kind_name(w[i].kind)));
+            len += (size_t)snprintf(out + len, sizeof out - len, "%s %s", sep, ctl_word(cn_win_kind_name(w[i].kind)));
     }
     printf("%*s%s : %s\n", indent, "", T("Échéance", "Schedule"), out);
 }
@@ -299,9 +130,9 @@ static void render_tree(const msgpack_object *doc, bool with_plan)
 {
     char buf[8192], start[16];
     const msgpack_object *plan = cn_mp_get(doc, "plan");
-    scalar(cn_mp_get(plan, "start_date"), start, sizeof start, false);
+    ctl_scalar(cn_mp_get(plan, "start_date"), start, sizeof start, false);
     if (with_plan) {
-    printf("%s\n", scalar(cn_mp_get(plan, "title"), buf, sizeof buf, false));
+    printf("%s\n", ctl_scalar(cn_mp_get(plan, "title"), buf, sizeof buf, false));
     field(2, T("Période", "Period"), cn_mp_get(plan, "period"), false);
     field(2, T("Début", "Start"), cn_mp_get(plan, "start_date"), false);
     field(2, T("Fin", "End"), cn_mp_get(plan, "end_date"), false);
@@ -311,7 +142,7 @@ static void render_tree(const msgpack_object *doc, bool with_plan)
     for (uint32_t i = 0; mandates && i < mandates->via.array.size; i++) {
         char label[64];
         snprintf(label, sizeof label, T("Mandat %s", "Mandate %s"),
-                 scalar(cn_mp_get(&mandates->via.array.ptr[i], "number"), buf, sizeof buf, false));
+                 ctl_scalar(cn_mp_get(&mandates->via.array.ptr[i], "number"), buf, sizeof buf, false));
         field(2, label, cn_mp_get(&mandates->via.array.ptr[i], "text"), false);
     }
     }
@@ -329,20 +160,20 @@ static void render_tree(const msgpack_object *doc, bool with_plan)
             if (!mine)
                 continue;
             if (!header && ori) {
-                printf("\nOrientation %s", scalar(onum, buf, sizeof buf, false));
-                printf(" — %s\n", scalar(cn_mp_get(ori, "statement"), buf, sizeof buf, false));
+                printf("\nOrientation %s", ctl_scalar(onum, buf, sizeof buf, false));
+                printf(" — %s\n", ctl_scalar(cn_mp_get(ori, "statement"), buf, sizeof buf, false));
             }
             header = true;
-            printf("  %s %s", T("Objectif", "Objective"), scalar(cn_mp_get(obj, "number"), buf, sizeof buf, false));
-            printf(" — %s\n", scalar(cn_mp_get(obj, "text"), buf, sizeof buf, false));
+            printf("  %s %s", T("Objectif", "Objective"), ctl_scalar(cn_mp_get(obj, "number"), buf, sizeof buf, false));
+            printf(" — %s\n", ctl_scalar(cn_mp_get(obj, "text"), buf, sizeof buf, false));
             field(4, T("Mandats", "Mandates"), cn_mp_get(obj, "mandates"), false);
             const msgpack_object *bnum = cn_mp_get(obj, "number");
             for (uint32_t a = 0; acts && a < acts->via.array.size; a++) {
                 const msgpack_object *act = &acts->via.array.ptr[a], *of = cn_mp_get(act, "objective");
                 if (!of || !bnum || !msgpack_object_equal(*of, *bnum))
                     continue;
-                printf("    Action %s", scalar(cn_mp_get(act, "number"), buf, sizeof buf, false));
-                printf(" — %s\n", scalar(cn_mp_get(act, "text"), buf, sizeof buf, false));
+                printf("    Action %s", ctl_scalar(cn_mp_get(act, "number"), buf, sizeof buf, false));
+                printf(" — %s\n", ctl_scalar(cn_mp_get(act, "text"), buf, sizeof buf, false));
                 field(6, T("Cibles", "Targets"), cn_mp_get(act, "targets"), false);
                 schedule_line(6, act, start);
                 field(6, T("Résultat attendu", "Expected result"), cn_mp_get(act, "expected_result"), false);
@@ -356,9 +187,9 @@ static void render_tree(const msgpack_object *doc, bool with_plan)
                     if (!on || !anum || !msgpack_object_equal(*on, *anum))
                         continue;
                     char line[8192], t[64], u[256];
-                    const char *target = scalar(cn_mp_get(ind, "target"), t, sizeof t, false);
-                    const char *unit = scalar(cn_mp_get(ind, "unit"), u, sizeof u, false);
-                    snprintf(line, sizeof line, "%s%s%s%s%s%s", scalar(cn_mp_get(ind, "name"), buf, sizeof buf, false),
+                    const char *target = ctl_scalar(cn_mp_get(ind, "target"), t, sizeof t, false);
+                    const char *unit = ctl_scalar(cn_mp_get(ind, "unit"), u, sizeof u, false);
+                    snprintf(line, sizeof line, "%s%s%s%s%s%s", ctl_scalar(cn_mp_get(ind, "name"), buf, sizeof buf, false),
                              *target ? T(" (cible ", " (target ") : "", target, *unit ? " " : "", unit,
                              *target ? ")" : "");
                     /* Where it stands: the latest measurement (the list is by date). */
@@ -368,8 +199,8 @@ static void render_tree(const msgpack_object *doc, bool with_plan)
                         char v[64], d[32];
                         size_t used = strlen(line);
                         snprintf(line + used, sizeof line - used, T(" : %s au %s", " : %s on %s"),
-                                 scalar(cn_mp_get(last, "value"), v, sizeof v, false),
-                                 scalar(cn_mp_get(last, "date"), d, sizeof d, false));
+                                 ctl_scalar(cn_mp_get(last, "value"), v, sizeof v, false),
+                                 ctl_scalar(cn_mp_get(last, "date"), d, sizeof d, false));
                     }
                     printf("      %s : %s\n", T("Indicateur", "Indicator"), line);
                 }
@@ -382,22 +213,22 @@ static void render_report(const msgpack_object *report)
 {
     if (!report || report->type != MSGPACK_OBJECT_ARRAY || !report->via.array.size)
         return;
-    heading("À relire (ce que l'import n'a pas placé tel quel)", "To review (what the import did not place as written)");
+    ctl_heading("À relire (ce que l'import n'a pas placé tel quel)", "To review (what the import did not place as written)");
     char buf[8192], k[64], l[32];
     for (uint32_t i = 0; i < report->via.array.size; i++) {
         const msgpack_object *n = &report->via.array.ptr[i];
-        const char *kind = scalar(cn_mp_get(n, "kind"), k, sizeof k, false);
+        const char *kind = ctl_scalar(cn_mp_get(n, "kind"), k, sizeof k, false);
         static const char *const kinds[][3] = {{"unplaced", "non placé", "unplaced"},
                                                {"context", "contexte", "context"},
                                                {"superseded", "remplacé", "superseded"},
                                                {"assumed", "supposé", "assumed"}};
         for (size_t j = 0; j < sizeof kinds / sizeof kinds[0]; j++)
             if (strcmp(kind, kinds[j][0]) == 0)
-                kind = kinds[j][english ? 2 : 1];
-        const char *line = scalar(cn_mp_get(n, "line"), l, sizeof l, false);
+                kind = kinds[j][ctl_en() ? 2 : 1];
+        const char *line = ctl_scalar(cn_mp_get(n, "line"), l, sizeof l, false);
         printf("%s%-5s [%s] %s\n", T("ligne ", "line "), strcmp(line, "0") ? line : "-", kind,
-               scalar(cn_mp_get(n, "message"), buf, sizeof buf, false));
-        const char *text = scalar(cn_mp_get(n, "text"), buf, sizeof buf, false);
+               ctl_scalar(cn_mp_get(n, "message"), buf, sizeof buf, false));
+        const char *text = ctl_scalar(cn_mp_get(n, "text"), buf, sizeof buf, false);
         if (*text)
             printf("        « %.200s%s »\n", text, strlen(text) > 200 ? "…" : "");
     }
@@ -419,7 +250,7 @@ static void render_import(const msgpack_object *r)
         if (merged)
             printf(T("Simulation : le plan %s de la région a ce titre, il serait mis à jour. Rien n'a été enregistré.\n",
                      "Dry run: the region's plan %s has this title, it would be updated. Nothing was saved.\n"),
-                   scalar(cn_mp_get(r, "plan"), buf, sizeof buf, false));
+                   ctl_scalar(cn_mp_get(r, "plan"), buf, sizeof buf, false));
         else
             printf("%s", T("Simulation : un nouveau plan serait créé. Rien n'a été enregistré.\n",
                            "Dry run: a new plan would be created. Nothing was saved.\n"));
@@ -432,7 +263,7 @@ static void render_import(const msgpack_object *r)
                                   {"actions", "Actions", "Actions", 0, false},
                                   {"indicators", "Indicateurs", "Indicators", 0, false},
                                   {"glossary", "Sigles du lexique", "Glossary terms", 0, false}};
-    details(r, rows, COUNT(rows));
+    ctl_details(r, rows, COUNT(rows));
     const msgpack_object *created = cn_mp_get(r, "created"), *updated = cn_mp_get(r, "updated");
     uint64_t c = 0, u = 0;
     for (uint32_t i = 0; created && i < created->via.map.size; i++)
@@ -453,7 +284,7 @@ static void render_import(const msgpack_object *r)
     if (missing && missing->type == MSGPACK_OBJECT_ARRAY && missing->via.array.size) {
         char list[4096];
         printf(T("Actions du plan absentes du fichier (gardées) : %s\n", "Plan actions missing from the file (kept): %s\n"),
-               scalar(missing, list, sizeof list, false));
+               ctl_scalar(missing, list, sizeof list, false));
     }
     render_report(cn_mp_get(r, "report"));
 }
@@ -476,7 +307,7 @@ void ctl_render(const char *op, const msgpack_object *r, bool json)
                                       {"overdue", "En retard", "Overdue", 9, false},
                                       {"members", "Membres", "Members", 7, false},
                                       {"title", "Plan", "Plan", 40, false}};
-        table(r, cols, COUNT(cols));
+        ctl_table(r, cols, COUNT(cols));
     } else if (strcmp(op, "action.search") == 0) {
         static const column cols[] = {{"region", "Région", "Region", 16, false},
                                       {"origin", "Origine", "Origin", 12, false},
@@ -484,7 +315,7 @@ void ctl_render(const char *op, const msgpack_object *r, bool json)
                                       {"status", "État", "Status", 11, true},
                                       {"schedule", "Échéance", "Schedule", 18, false},
                                       {"text", "Texte", "Text", 60, false}};
-        table(r, cols, COUNT(cols));
+        ctl_table(r, cols, COUNT(cols));
     } else if (strcmp(op, "region.list") == 0) {
         static const column cols[] = {{"id", "Région", "Region", 20, false},
                                       {"name", "Nom", "Name", 40, false},
@@ -492,15 +323,15 @@ void ctl_render(const char *op, const msgpack_object *r, bool json)
                                       {"organisation", "Organisation", "Organisation", 20, false},
                                       {"active_plans", "Plans actifs", "Active plans", 12, false},
                                       {"origin", "Origine", "Origin", 12, false}};
-        table(r, cols, COUNT(cols));
+        ctl_table(r, cols, COUNT(cols));
     } else if (strncmp(op, "region.", 7) == 0) {
-        details(r, region_rows, COUNT(region_rows));
+        ctl_details(r, region_rows, COUNT(region_rows));
         const msgpack_object *rem = cn_mp_get(r, "reminders");
         if (rem && rem->type == MSGPACK_OBJECT_MAP) {
             char days[256], every[32];
             const msgpack_object *ov = cn_mp_get(rem, "overdue"), *ev = cn_mp_get(rem, "undated_every_days");
-            scalar(cn_mp_get(rem, "days"), days, sizeof days, false);
-            scalar(ev, every, sizeof every, false);
+            ctl_scalar(cn_mp_get(rem, "days"), days, sizeof days, false);
+            ctl_scalar(ev, every, sizeof every, false);
             bool late = ov && ov->type == MSGPACK_OBJECT_BOOLEAN && ov->via.boolean;
             bool follow = ev && ev->type == MSGPACK_OBJECT_POSITIVE_INTEGER && ev->via.u64 > 0;
             printf(T("Rappels      : %s jours avant chaque échéance%s%s%s%s\n",
@@ -511,39 +342,39 @@ void ctl_render(const char *op, const msgpack_object *r, bool json)
         }
         const msgpack_object *t = cn_mp_get(r, "territories");
         if (t && t->via.array.size) {
-            heading("Territoires", "Territories");
+            ctl_heading("Territoires", "Territories");
             static const column cols[] = {{"name", "Nom", "Name", 40, false}, {"kind", "Type", "Kind", 20, false}};
-            table(t, cols, COUNT(cols));
+            ctl_table(t, cols, COUNT(cols));
         }
         const msgpack_object *g = cn_mp_get(r, "glossary");
         if (g && g->via.array.size) {
-            heading("Sigles", "Acronyms");
+            ctl_heading("Sigles", "Acronyms");
             static const column cols[] = {{"term", "Sigle", "Acronym", 12, false},
                                           {"definition", "Définition", "Definition", 80, false}};
-            table(g, cols, COUNT(cols));
+            ctl_table(g, cols, COUNT(cols));
         }
         const msgpack_object *p = cn_mp_get(r, "plans");
         if (p && p->via.array.size) {
-            heading("Plans", "Plans");
+            ctl_heading("Plans", "Plans");
             static const column cols[] = {{"id", "Plan", "Plan", 6, false},
                                           {"title", "Titre", "Title", 50, false},
                                           {"status", "État", "Status", 10, true}};
-            table(p, cols, COUNT(cols));
+            ctl_table(p, cols, COUNT(cols));
         }
     } else if (strcmp(op, "plan.list") == 0) {
         static const column cols[] = {{"id", "Plan", "Plan", 6, false},         {"region", "Région", "Region", 16, false},
                                       {"origin", "Origine", "Origin", 12, false},
                                       {"title", "Titre", "Title", 40, false},   {"period", "Période", "Period", 12, false},
                                       {"status", "État", "Status", 8, true},    {"actions", "Actions", "Actions", 7, false}};
-        table(r, cols, COUNT(cols));
+        ctl_table(r, cols, COUNT(cols));
     } else if (strcmp(op, "plan.get") == 0 || strcmp(op, "plan.create") == 0 || strcmp(op, "plan.update") == 0 ||
                strcmp(op, "plan.archive") == 0) {
-        details(r, plan_rows, COUNT(plan_rows));
+        ctl_details(r, plan_rows, COUNT(plan_rows));
         const msgpack_object *m = cn_mp_get(r, "mandates");
         if (m && m->via.array.size) {
-            heading("Mandats", "Mandates");
+            ctl_heading("Mandats", "Mandates");
             static const column cols[] = {{"number", "No", "No", 4, false}, {"text", "Mandat", "Mandate", 100, false}};
-            table(m, cols, COUNT(cols));
+            ctl_table(m, cols, COUNT(cols));
         }
     } else if (strcmp(op, "plan.import") == 0) {
         render_import(r);
@@ -556,20 +387,20 @@ void ctl_render(const char *op, const msgpack_object *r, bool json)
         static const column cols[] = {{"number", "No", "No", 4, false},
                                       {"statement", "Orientation", "Orientation", 90, false},
                                       {"objectives", "Objectifs", "Objectives", 9, false}};
-        table(r, cols, COUNT(cols));
+        ctl_table(r, cols, COUNT(cols));
     } else if (strncmp(op, "orientation.", 12) == 0) {
         static const column rows[] = {{"number", "Orientation", "Orientation", 0, false},
                                       {"region", "Région", "Region", 0, false},
                                       {"statement", "Énoncé", "Statement", 0, false},
                                       {"objectives", "Objectifs", "Objectives", 0, false},
                                       {"id", "Id", "Id", 0, false}};
-        details(r, rows, COUNT(rows));
+        ctl_details(r, rows, COUNT(rows));
     } else if (strcmp(op, "objective.list") == 0) {
         static const column cols[] = {{"number", "No", "No", 6, false},
                                       {"orientation", "Orientation", "Orientation", 11, false},
                                       {"text", "Objectif", "Objective", 80, false},
                                       {"actions", "Actions", "Actions", 7, false}};
-        table(r, cols, COUNT(cols));
+        ctl_table(r, cols, COUNT(cols));
     } else if (strncmp(op, "objective.", 10) == 0) {
         static const column rows[] = {{"number", "Objectif", "Objective", 0, false},
                                       {"region", "Région", "Region", 0, false},
@@ -578,14 +409,14 @@ void ctl_render(const char *op, const msgpack_object *r, bool json)
                                       {"mandates", "Mandats", "Mandates", 0, false},
                                       {"actions", "Actions", "Actions", 0, false},
                                       {"id", "Id", "Id", 0, false}};
-        details(r, rows, COUNT(rows));
+        ctl_details(r, rows, COUNT(rows));
     } else if (strcmp(op, "action.list") == 0) {
         static const column cols[] = {{"number", "Action", "Action", 8, false},
                                       {"status", "État", "Status", 11, true},
                                       {"schedule", "Échéance", "Schedule", 18, false},
                                       {"responsible", "Responsable", "Responsible", 20, false},
                                       {"text", "Texte", "Text", 60, false}};
-        table(r, cols, COUNT(cols));
+        ctl_table(r, cols, COUNT(cols));
     } else if (strncmp(op, "action.", 7) == 0) {
         render_action(r);
     } else if (strcmp(op, "indicator.list") == 0) {
@@ -593,16 +424,16 @@ void ctl_render(const char *op, const msgpack_object *r, bool json)
                                       {"name", "Indicateur", "Indicator", 50, false},
                                       {"target", "Cible", "Target", 8, false}, {"latest", "Dernière", "Latest", 8, false},
                                       {"latest_date", "Le", "On", 10, false}};
-        table(r, cols, COUNT(cols));
+        ctl_table(r, cols, COUNT(cols));
     } else if (strncmp(op, "indicator.", 10) == 0) {
-        details(r, indicator_rows, COUNT(indicator_rows));
+        ctl_details(r, indicator_rows, COUNT(indicator_rows));
         const msgpack_object *m = cn_mp_get(r, "measurements");
         if (m) {
-            heading("Mesures", "Measurements");
+            ctl_heading("Mesures", "Measurements");
             static const column cols[] = {{"date", "Date", "Date", 10, false},
                                           {"value", "Valeur", "Value", 12, false},
                                           {"note", "Note", "Note", 60, false}};
-            table(m, cols, COUNT(cols));
+            ctl_table(m, cols, COUNT(cols));
         }
     } else if (strcmp(op, "echeance.list") == 0) {
         const msgpack_object *first = r && r->type == MSGPACK_OBJECT_ARRAY && r->via.array.size ? &r->via.array.ptr[0] : NULL;
@@ -611,7 +442,7 @@ void ctl_render(const char *op, const msgpack_object *r, bool json)
                                           {"number", "Action", "Action", 8, false},
                                           {"schedule", "Échéance telle qu'écrite", "Schedule as written", 34, false},
                                           {"text", "Texte", "Text", 50, false}};
-            table(r, cols, COUNT(cols));
+            ctl_table(r, cols, COUNT(cols));
         } else {
             static const column cols[] = {{"end", "Échéance", "Due", 10, false},
                                           {"days_left", "Jours", "Days", 5, false},
@@ -621,7 +452,7 @@ void ctl_render(const char *op, const msgpack_object *r, bool json)
                                           {"status", "État", "Status", 11, true},
                                           {"responsible", "Responsable", "Responsible", 20, false},
                                           {"text", "Texte", "Text", 50, false}};
-            table(r, cols, COUNT(cols));
+            ctl_table(r, cols, COUNT(cols));
         }
     } else if (strcmp(op, "echeance.reminders") == 0) {
         static const column cols[] = {{"due_on", "Le", "On", 10, false},
@@ -632,7 +463,7 @@ void ctl_render(const char *op, const msgpack_object *r, bool json)
                                       {"end", "Échéance", "Due", 10, false},
                                       {"state", "État", "State", 8, true},
                                       {"text", "Texte", "Text", 50, false}};
-        table(r, cols, COUNT(cols));
+        ctl_table(r, cols, COUNT(cols));
     } else if (strcmp(op, "calendar.list") == 0) {
         static const column cols[] = {{"occurrence", "Quand", "When", 16, false},
                                       {"kind", "Type", "Kind", 10, false},
@@ -642,7 +473,7 @@ void ctl_render(const char *op, const msgpack_object *r, bool json)
                                       {"title", "Activité", "Activity", 50, false},
                                       {"place", "Lieu", "Place", 30, false},
                                       {"id", "Id", "Id", 5, false}};
-        table(r, cols, COUNT(cols));
+        ctl_table(r, cols, COUNT(cols));
     } else if (strcmp(op, "federation.status") == 0) {
         static const column cols[] = {{"peer", "Pair", "Peer", 14, false},
                                       {"regions", "Régions", "Regions", 20, false},
@@ -656,7 +487,7 @@ void ctl_render(const char *op, const msgpack_object *r, bool json)
                                       {"catching_up", "Rattrapage", "Catching up", 10, false},
                                       {"last_error", "Dernière erreur", "Last error", 50, false},
                                       {"endpoint", "Adresse", "Endpoint", 30, false}};
-        table(r, cols, COUNT(cols));
+        ctl_table(r, cols, COUNT(cols));
     } else if (strcmp(op, "adhesion.list") == 0) {
         static const column cols[] = {{"id", "Id", "Id", 4, false},
                                       {"state", "État", "State", 10, false},
@@ -666,22 +497,22 @@ void ctl_render(const char *op, const msgpack_object *r, bool json)
                                       {"duplicate_of", "Doublon de", "Duplicate of", 10, false},
                                       {"submitted", "Reçue le", "Received", 10, false},
                                       {"contact_email", "Courriel", "E-mail", 30, false}};
-        table(r, cols, COUNT(cols));
+        ctl_table(r, cols, COUNT(cols));
     } else if (strcmp(op, "adhesion.members") == 0) {
         static const column rows[] = {{"region", "Région", "Region", 0, false},
                                       {"members", "Membres", "Members", 0, false}};
-        details(r, rows, COUNT(rows));
+        ctl_details(r, rows, COUNT(rows));
         static const column cols[] = {{"name", "Catégorie", "Category", 44, false},
                                       {"territory", "Territoire", "Territory", 20, false},
                                       {"members", "Membres", "Members", 7, false}};
-        table(cn_mp_get(r, "by_category"), cols, COUNT(cols));
+        ctl_table(cn_mp_get(r, "by_category"), cols, COUNT(cols));
     } else if (strcmp(op, "adhesion.journal") == 0) {
         static const column cols[] = {{"at", "Quand", "When", 20, false},
                                       {"region", "Région", "Region", 12, false},
                                       {"what", "Quoi", "What", 12, false},
                                       {"application", "Demande", "Application", 7, false},
                                       {"detail", "Détail", "Detail", 60, false}};
-        table(r, cols, COUNT(cols));
+        ctl_table(r, cols, COUNT(cols));
     } else if ((strcmp(op, "calendar.export") == 0 || strcmp(op, "veille.opml_export") == 0 ||
                 strcmp(op, "adhesion.export") == 0) &&
                cn_mp_get(r, "text")) {
@@ -694,7 +525,7 @@ void ctl_render(const char *op, const msgpack_object *r, bool json)
                                       {"events", "Événements", "Events", 34, false},
                                       {"cadence", "Envoi", "Cadence", 9, true},
                                       {"lang", "Langue", "Lang", 6, false}};
-        table(r, cols, COUNT(cols));
+        ctl_table(r, cols, COUNT(cols));
     } else if (strcmp(op, "notify.outbox") == 0) {
         static const column cols[] = {{"id", "Id", "Id", 5, false},
                                       {"state", "État", "State", 10, true},
@@ -702,7 +533,7 @@ void ctl_render(const char *op, const msgpack_object *r, bool json)
                                       {"address", "Destinataire", "Recipient", 30, false},
                                       {"subject", "Objet", "Subject", 40, false},
                                       {"last_error", "Dernière erreur", "Last error", 40, false}};
-        table(r, cols, COUNT(cols));
+        ctl_table(r, cols, COUNT(cols));
     } else if (strcmp(op, "veille.feeds") == 0) {
         static const column cols[] = {{"id", "Id", "Id", 4, false},
                                       {"region", "Région", "Region", 12, false},
@@ -712,7 +543,7 @@ void ctl_render(const char *op, const msgpack_object *r, bool json)
                                       {"failures", "Échecs", "Failures", 6, false},
                                       {"last_error", "Dernière erreur", "Last error", 80, false},
                                       {"url", "Adresse", "Address", 50, false}};
-        table(r, cols, COUNT(cols));
+        ctl_table(r, cols, COUNT(cols));
     } else if (strcmp(op, "veille.items") == 0) {
         static const column cols[] = {{"published", "Publié", "Published", 20, false},
                                       {"title", "Titre", "Title", 60, false},
@@ -720,14 +551,14 @@ void ctl_render(const char *op, const msgpack_object *r, bool json)
                                       {"objectives", "Objectifs", "Objectives", 9, false},
                                       {"link", "Lien", "Link", 60, false},
                                       {"id", "Id", "Id", 5, false}};
-        table(r, cols, COUNT(cols));
+        ctl_table(r, cols, COUNT(cols));
     } else if (strcmp(op, "veille.objectives") == 0) {
         static const column cols[] = {{"objective", "Objectif", "Objective", 8, false},
                                       {"text", "Texte", "Text", 50, false},
                                       {"items", "Trouvés", "Found", 7, false},
                                       {"unread", "Non lus", "Unread", 7, false},
                                       {"latest", "Le plus récent", "Newest", 60, false}};
-        table(r, cols, COUNT(cols));
+        ctl_table(r, cols, COUNT(cols));
     } else if (strcmp(op, "veille.rules") == 0) {
         static const column cols[] = {{"id", "Id", "Id", 4, false},
                                       {"region", "Région", "Region", 12, false},
@@ -737,18 +568,18 @@ void ctl_render(const char *op, const msgpack_object *r, bool json)
                                       {"none_of", "Aucun de", "None of", 20, false},
                                       {"tags", "Étiquettes", "Tags", 20, false},
                                       {"objectives", "Objectifs", "Objectives", 9, false}};
-        table(r, cols, COUNT(cols));
+        ctl_table(r, cols, COUNT(cols));
     } else if (strcmp(op, "echeance.remind") == 0) {
         static const column cols[] = {{"type", "Rappel", "Reminder", 9, true},
                                       {"region", "Région", "Region", 14, false},
                                       {"number", "Action", "Action", 8, false},
                                       {"due_on", "Dû le", "Due on", 10, false}};
-        table(cn_mp_get(r, "sent"), cols, COUNT(cols));
+        ctl_table(cn_mp_get(r, "sent"), cols, COUNT(cols));
     } else if (strcmp(op, "echeance.parse") == 0) {
         static const column cols[] = {{"kind", "Type", "Kind", 12, true},
                                       {"start", "Début", "Start", 10, false},
                                       {"end", "Fin", "End", 10, false}};
-        table(cn_mp_get(r, "windows"), cols, COUNT(cols));
+        ctl_table(cn_mp_get(r, "windows"), cols, COUNT(cols));
     } else if (strcmp(op, "events.since") == 0) {
         const msgpack_object *evs = cn_mp_get(r, "events");
         for (uint32_t i = 0; evs && i < evs->via.array.size; i++)
@@ -762,21 +593,21 @@ void ctl_render(const char *op, const msgpack_object *r, bool json)
                                       {"version", "Version", "Version", 0, false},
                                       {"protocol", "Protocole", "Protocol", 0, false},
                                       {"last_seq", "Dernier événement", "Last event", 0, false}};
-        details(r, rows, COUNT(rows));
-        heading("Opérations", "Operations");
+        ctl_details(r, rows, COUNT(rows));
+        ctl_heading("Opérations", "Operations");
         static const column cols[] = {{"name", "Opération", "Operation", 22, false},
                                       {"help", "Description", "Description", 60, false}};
-        table(cn_mp_get(r, "ops"), cols, COUNT(cols));
+        ctl_table(cn_mp_get(r, "ops"), cols, COUNT(cols));
         const msgpack_object *plugins = cn_mp_get(r, "plugins");
         if (plugins && plugins->type == MSGPACK_OBJECT_ARRAY && plugins->via.array.size) {
-            heading("Greffons", "Plugins");
+            ctl_heading("Greffons", "Plugins");
             static const column pcols[] = {{"name", "Greffon", "Plugin", 16, false},
                                            {"version", "Version", "Version", 8, false},
                                            {"state", "État", "State", 10, true},
                                            {"op_errors", "Err. cmd", "Op err.", 8, false},
                                            {"event_errors", "Err. évén.", "Event err.", 10, false},
                                            {"reason", "Raison du refus", "Why refused", 70, false}};
-            table(plugins, pcols, COUNT(pcols));
+            ctl_table(plugins, pcols, COUNT(pcols));
         }
     } else {
         ctl_print_json(r, false);
@@ -791,8 +622,8 @@ void ctl_render_event(const msgpack_object *ev, bool json)
         return;
     }
     char region[64], type[64], what[512] = "", buf[512];
-    scalar(cn_mp_get(ev, "region"), region, sizeof region, false);
-    scalar(cn_mp_get(ev, "type"), type, sizeof type, false);
+    ctl_scalar(cn_mp_get(ev, "region"), region, sizeof region, false);
+    ctl_scalar(cn_mp_get(ev, "type"), type, sizeof type, false);
     const msgpack_object *ts = cn_mp_get(ev, "ts"), *seq = cn_mp_get(ev, "seq"), *data = cn_mp_get(ev, "data");
     char when[32] = "";
     if (ts && ts->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
@@ -808,19 +639,19 @@ void ctl_render_event(const msgpack_object *ev, bool json)
         subject = data;
     const char *keys[] = {"number", "name", "title", "statement"};
     for (size_t i = 0; i < COUNT(keys) && !what[0]; i++) {
-        const char *v = scalar(cn_mp_get(subject, keys[i]), buf, sizeof buf, false);
+        const char *v = ctl_scalar(cn_mp_get(subject, keys[i]), buf, sizeof buf, false);
         if (*v)
             snprintf(what, sizeof what, "%s", v);
     }
     const msgpack_object *to = cn_mp_get(data, "to");
     if (to) {
         size_t len = strlen(what);
-        snprintf(what + len, sizeof what - len, " → %s", scalar(to, buf, sizeof buf, true));
+        snprintf(what + len, sizeof what - len, " → %s", ctl_scalar(to, buf, sizeof buf, true));
     }
     const msgpack_object *value = cn_mp_get(data, "value");
     if (value) {
         size_t len = strlen(what);
-        snprintf(what + len, sizeof what - len, " = %s", scalar(value, buf, sizeof buf, false));
+        snprintf(what + len, sizeof what - len, " = %s", ctl_scalar(value, buf, sizeof buf, false));
     }
-    printf("%s  #%-5s %-12s %-24s %s\n", when, scalar(seq, buf, sizeof buf, false), region, type, what);
+    printf("%s  #%-5s %-12s %-24s %s\n", when, ctl_scalar(seq, buf, sizeof buf, false), region, type, what);
 }

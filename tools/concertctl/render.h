@@ -7,9 +7,6 @@
 #include <msgpack.h>
 #include <stdbool.h>
 
-void ctl_set_en(bool en);
-bool ctl_en(void);
-
 /* Prints the result of op for a person, or as JSON. */
 void ctl_render(const char *op, const msgpack_object *result, bool json);
 

@@ -1,0 +1,178 @@
+/* table.c: see table.h. */
+#include "table.h"
+
+#include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "jsonmp.h"
+#include "mp.h"
+
+static bool english;
+void ctl_set_en(bool en) { english = en; }
+bool ctl_en(void) { return english; }
+#define T(fr, en) (english ? (en) : (fr))
+
+/* Words for the model's enumerations. */
+const char *ctl_word(const char *v)
+{
+    static const char *const words[][3] = {
+        {"planned", "prévue", "planned"},         {"in_progress", "en cours", "in progress"},
+        {"done", "réalisée", "done"},             {"ongoing", "en continu", "ongoing"},
+        {"postponed", "reportée", "postponed"},   {"cancelled", "annulée", "cancelled"},
+        {"active", "actif", "active"},            {"archived", "archivé", "archived"},
+        {"local", "locale", "local"},             {"regional", "régionale", "regional"},
+        {"national", "nationale", "national"},    {"dated", "datée", "dated"},
+        {"on_demand", "sur demande", "on demand"}, {"unknown", "non datée", "undated"},
+        {"running", "en service", "running"},     {"refused", "refusé", "refused"},
+        {"stopped", "arrêté", "stopped"},         {"upcoming", "à venir", "upcoming"},
+        {"overdue", "en retard", "overdue"},      {"follow_up", "suivi", "follow-up"},
+        {"pending", "prévu", "pending"},          {"sent", "envoyé", "sent"},
+        {"skipped", "sauté", "skipped"},          {"waiting", "en attente", "waiting"},
+        {"sending", "en envoi", "sending"},       {"failed", "en échec", "failed"},
+        {"immediate", "immédiat", "immediate"},   {"daily", "quotidien", "daily"},
+        {"weekly", "hebdo", "weekly"},          {"confirmed", "confirmée", "confirmed"},
+        {"held", "tenue", "held"},
+    };
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (strcmp(v, words[i][0]) == 0)
+            return words[i][english ? 2 : 1];
+    return v;
+}
+
+/* Formats a scalar into buf; lists of strings are joined with ", ". */
+const char *ctl_scalar(const msgpack_object *o, char *buf, size_t cap, bool words)
+{
+    if (!o)
+        return "";
+    switch (o->type) {
+    case MSGPACK_OBJECT_NIL:
+        return "";
+    case MSGPACK_OBJECT_BOOLEAN:
+        return o->via.boolean ? T("oui", "yes") : T("non", "no");
+    case MSGPACK_OBJECT_POSITIVE_INTEGER:
+        snprintf(buf, cap, "%llu", (unsigned long long)o->via.u64);
+        return buf;
+    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+        snprintf(buf, cap, "%lld", (long long)o->via.i64);
+        return buf;
+    case MSGPACK_OBJECT_FLOAT32:
+    case MSGPACK_OBJECT_FLOAT64:
+        snprintf(buf, cap, "%g", o->via.f64);
+        return buf;
+    case MSGPACK_OBJECT_STR:
+        snprintf(buf, cap, "%.*s", (int)o->via.str.size, o->via.str.ptr);
+        return words ? ctl_word(buf) : buf;
+    case MSGPACK_OBJECT_ARRAY: {
+        buf[0] = '\0';
+        for (uint32_t i = 0; i < o->via.array.size; i++) {
+            char item[512];
+            size_t len = strlen(buf);
+            snprintf(buf + len, cap - len, "%s%s", i ? ", " : "", ctl_scalar(&o->via.array.ptr[i], item, sizeof item, words));
+        }
+        return buf;
+    }
+    default:
+        return "…";
+    }
+}
+
+/* Display width of UTF-8 text: one column per code point. */
+static size_t ctl_width(const char *s)
+{
+    size_t w = 0;
+    for (; *s; s++)
+        if (((unsigned char)*s & 0xC0) != 0x80)
+            w++;
+    return w;
+}
+
+/* Prints s in exactly w columns: cut with "…" or padded. Newlines become spaces. */
+static void ctl_cell(const char *s, size_t w, bool last)
+{
+    size_t col = 0;
+    const char *p = s;
+    size_t total = ctl_width(s);
+    while (*p && col < w) {
+        if (total > w && col == w - 1) {
+            fputs("…", stdout);
+            col++;
+            break;
+        }
+        size_t n = 1;
+        while (p[n] && ((unsigned char)p[n] & 0xC0) == 0x80)
+            n++;
+        if (*p == '\n' || *p == '\t')
+            putchar(' ');
+        else
+            fwrite(p, 1, n, stdout);
+        p += n;
+        col++;
+    }
+    if (!last)
+        for (; col < w + 2; col++)
+            putchar(' ');
+}
+
+
+void ctl_table(const msgpack_object *list, const column *cols, size_t ncols)
+{
+    if (!list || list->type != MSGPACK_OBJECT_ARRAY)
+        return;
+    if (list->via.array.size == 0) {
+        printf("%s\n", T("(aucun)", "(none)"));
+        return;
+    }
+    size_t w[16];
+    char buf[2048];
+    for (size_t c = 0; c < ncols; c++) {
+        w[c] = ctl_width(english ? cols[c].en : cols[c].fr);
+        for (uint32_t i = 0; i < list->via.array.size; i++) {
+            size_t cw = ctl_width(ctl_scalar(cn_mp_get(&list->via.array.ptr[i], cols[c].key), buf, sizeof buf, cols[c].words));
+            if (cw > w[c])
+                w[c] = cw;
+        }
+        if (w[c] > cols[c].max)
+            w[c] = cols[c].max;
+    }
+    for (size_t c = 0; c < ncols; c++)
+        ctl_cell(english ? cols[c].en : cols[c].fr, w[c], c + 1 == ncols);
+    putchar('\n');
+    for (size_t c = 0; c < ncols; c++) {
+        for (size_t k = 0; k < w[c]; k++)
+            fputs("─", stdout);
+        if (c + 1 < ncols)
+            fputs("  ", stdout);
+    }
+    putchar('\n');
+    for (uint32_t i = 0; i < list->via.array.size; i++) {
+        for (size_t c = 0; c < ncols; c++)
+            ctl_cell(ctl_scalar(cn_mp_get(&list->via.array.ptr[i], cols[c].key), buf, sizeof buf, cols[c].words), w[c],
+                 c + 1 == ncols);
+        putchar('\n');
+    }
+}
+
+/* "Label : value" lines for the keys of a map that have a value. */
+void ctl_details(const msgpack_object *map, const column *rows, size_t n)
+{
+    size_t lw = 0;
+    for (size_t i = 0; i < n; i++)
+        if (ctl_width(english ? rows[i].en : rows[i].fr) > lw)
+            lw = ctl_width(english ? rows[i].en : rows[i].fr);
+    char buf[8192];
+    for (size_t i = 0; i < n; i++) {
+        const char *v = ctl_scalar(cn_mp_get(map, rows[i].key), buf, sizeof buf, rows[i].words);
+        if (!*v)
+            continue;
+        const char *label = english ? rows[i].en : rows[i].fr;
+        printf("%s", label);
+        for (size_t k = ctl_width(label); k < lw; k++)
+            putchar(' ');
+        printf(" : %s\n", v);
+    }
+}
+
+void ctl_heading(const char *fr, const char *en) { printf("\n%s\n", T(fr, en)); }
