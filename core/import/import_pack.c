@@ -21,7 +21,7 @@ static void pk_opt(msgpack_packer *pk, const char *key, const char *value)
 }
 
 /* "CLDS\nMembres; Partenaires" → ["CLDS", "Membres", "Partenaires"]. */
-static void pk_list(cn_import *im, msgpack_packer *pk, const char *s)
+static void pack_lines(cn_import *im, msgpack_packer *pk, const char *s)
 {
     char *items[64];
     size_t n = 0;
@@ -136,7 +136,7 @@ void cn_import_pack_document(const cn_import *cim, msgpack_packer *pk)
         for (char *p = m; p && *p; p++)
             if (*p == ' ')
                 *p = '\n';
-        pk_list(im, pk, m);
+        pack_lines(im, pk, m);
     }
     cn_pk_str(pk, "actions");
     msgpack_pack_array(pk, live(im, 2));
@@ -151,7 +151,7 @@ void cn_import_pack_document(const cn_import *cim, msgpack_packer *pk)
         cn_pk_kstr(pk, "text", a->text);
         pk_opt(pk, "priority", NULL);
         cn_pk_str(pk, "targets");
-        pk_list(im, pk, a->targets);
+        pack_lines(im, pk, a->targets);
         pk_opt(pk, "schedule", a->schedule);
         pk_opt(pk, "expected_result", a->expected);
         pk_opt(pk, "responsible", a->responsible);

@@ -49,7 +49,7 @@ int category_get(cd_host *h, const char *region, const char *id, char *name, siz
 int count_changed(cd_host *h, const char *region, const char *why);
 
 /* Appends to the journal (exports, erasures: who saw or lost personal data). */
-int journal(cd_host *h, const char *region, const char *what, int64_t application, const char *detail);
+int journal_add(cd_host *h, const char *region, const char *what, int64_t application, const char *detail);
 
 /* ---- form.c ---- */
 /* An application as its form gives it. */

@@ -460,7 +460,7 @@ static int erase_op(cd_req *req, void *data)
     if (load_in(req, h, &a, "refused,withdrawn,lapsed", "effacer les renseignements personnels d'un membre actif"
                                                          " (le retirer d'abord)") != 0)
         return -1;
-    if (journal(h, a.region, "effacement", a.id, a.organisation) != 0 ||
+    if (journal_add(h, a.region, "effacement", a.id, a.organisation) != 0 ||
         transition(h, &a,
                    "UPDATE adhesion_applications SET contact_name = NULL, contact_email = NULL, motivation = NULL,"
                    " erased_ms = ?2 WHERE id = ?1",
@@ -595,7 +595,7 @@ static int export_op(cd_req *req, void *data)
     }
     char detail[160];
     snprintf(detail, sizeof detail, "export CSV de %d membre(s)%s%s", rows, category[0] ? ", catégorie " : "", category);
-    if (journal(h, region, "export", 0, detail) != 0) {
+    if (journal_add(h, region, "export", 0, detail) != 0) {
         free(out);
         return api->req_fail(req, "internal", NULL, "journal de l'export");
     }

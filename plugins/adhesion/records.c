@@ -10,7 +10,7 @@
 #include "adhesion.h"
 #include "fold.h"
 
-int journal(cd_host *h, const char *region, const char *what, int64_t application, const char *detail)
+int journal_add(cd_host *h, const char *region, const char *what, int64_t application, const char *detail)
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(api->db(h),
