@@ -1,4 +1,4 @@
-/* Unit tests of text.c: dates, UTF-8, folding, plan numbering. */
+/* Unit tests of text.c: dates, UTF-8, plan numbering. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -6,7 +6,6 @@
 
 #include <cmocka.h>
 
-#include "fold.h"
 #include "text.h"
 
 static void dates(void **state)
@@ -41,20 +40,6 @@ static void utf8(void **state)
     assert_false(cn_utf8_valid("a\0b", 3));             /* NUL inside text */
 }
 
-static void fold(void **state)
-{
-    (void)state;
-    char a[64], b[64];
-    cn_fold("Lanaudière", a, sizeof a);
-    cn_fold("LANAUDIERE", b, sizeof b);
-    assert_string_equal(a, "lanaudiere");
-    assert_string_equal(a, b);
-    cn_fold("Été À Ç Œuvre Ÿ", a, sizeof a);
-    assert_string_equal(a, "ete a c oeuvre y");
-    cn_fold("Gaspésie–Îles", a, sizeof a); /* the en dash is kept as it is */
-    assert_string_equal(a, "gaspesie–iles");
-}
-
 static void numbering(void **state)
 {
     (void)state;
@@ -78,7 +63,7 @@ static void numbering(void **state)
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(dates), cmocka_unit_test(utf8), cmocka_unit_test(fold),
+    const struct CMUnitTest tests[] = {cmocka_unit_test(dates), cmocka_unit_test(utf8),
                                        cmocka_unit_test(numbering)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,6 @@
-/* The veille's reading of text, against values worked out by hand (epoch
- * seconds from Python's calendar.timegm): folding for the keyword rules,
- * word boundaries, and the dates feeds write. */
+/* The veille's reading of feeds, against values worked out by hand (epoch
+ * seconds from Python's calendar.timegm): the dates feeds write, and pages
+ * that are not feeds. (Folding and word boundaries: tests/unit/lib.) */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,52 +11,6 @@
 #include <cmocka.h>
 
 #include "feed_parse.h"
-#include "fold.h"
-
-static void folds_accents_case_and_punctuation(void **state)
-{
-    (void)state;
-    static const char *const pairs[][2] = {
-        {"Sécurité ALIMENTAIRE", " securite alimentaire "},
-        {"l’économie sociale", " l economie sociale "},
-        {"Œuvre, cœur & Ça", " oeuvre coeur ca "},
-        {"Développement-social (MRC)", " developpement social mrc "},
-        {"Ĳssel Łódź Ŝ", " ijssel lodz s "},
-        {"déjà — « vu »", " deja vu "},
-        {"", " "},
-    };
-    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
-        char *f = cn_fold_words(pairs[i][0]);
-        assert_non_null(f);
-        assert_string_equal(f, pairs[i][1]);
-        free(f);
-    }
-}
-
-static void terms_are_whole_words(void **state)
-{
-    (void)state;
-    static const struct {
-        const char *text, *term;
-        bool found;
-    } cases[] = {
-        {"Le PAGIEPS 2024 est lancé", "pagieps", true},
-        {"PAGIEPSX", "PAGIEPS", false},
-        {"lutte à l'insécurité alimentaire", "sécurité alimentaire", false},
-        {"la sécurité-alimentaire", "Sécurité alimentaire", true},
-        {"des financements", "financement", false},
-        {"Appel de projets : date limite", "appel de projets", true},
-        {"appel de nouveaux projets", "appel de projets", false},
-        {"n'importe quoi", "« »", false},
-    };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        char *f = cn_fold_words(cases[i].text);
-        assert_non_null(f);
-        if (cn_fold_has(f, cases[i].term) != cases[i].found)
-            fail_msg("« %s » in « %s »: expected %d", cases[i].term, cases[i].text, cases[i].found);
-        free(f);
-    }
-}
 
 static void dates_in_the_shapes_feeds_write(void **state)
 {
@@ -114,8 +68,6 @@ static void a_page_is_not_a_feed(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(folds_accents_case_and_punctuation),
-        cmocka_unit_test(terms_are_whole_words),
         cmocka_unit_test(dates_in_the_shapes_feeds_write),
         cmocka_unit_test(a_page_is_not_a_feed),
     };
