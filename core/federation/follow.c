@@ -11,7 +11,6 @@
  * region.mirror), made again after the events that change it. */
 #include "follow.h"
 
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,7 +2,6 @@
  * refuses a plugin's statement on another's table (or the core's, which it
  * reads through the ops) and any transaction control of its own; its
  * migrations are applied in order, once, in the host's transaction. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -2,7 +2,6 @@
  * descriptors it watches, its work on the thread pool — each call run in
  * a transaction of its own (committed, published, delivered), as the
  * plugin; fini comes only once its last work is done. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -5,7 +5,6 @@
  * rounds). Peers' events reach plugins in the transaction that stores
  * them. A plugin emits through the host, inside the current transaction. */
 #include <fnmatch.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

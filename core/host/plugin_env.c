@@ -3,7 +3,6 @@
  * a region, which node owns a region, the time. */
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "host_state.h"

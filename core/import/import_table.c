@@ -2,9 +2,7 @@
  * header row that names the columns (and the An 1…An 5 grid of years),
  * then each row's cells distributed to the action they describe, cells
  * cut across a page break joined to the row they continue. */
-#include <ctype.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "import_cells.h"

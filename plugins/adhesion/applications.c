@@ -11,7 +11,6 @@
  * person decides. Every transition is an event adhesion.* carrying the
  * organisation, never a person; the applicant hears back by e-mail through
  * notify.send. */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

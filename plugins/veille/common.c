@@ -2,7 +2,6 @@
  * plugin's settings, and small helpers for arguments, lists, rows and
  * dates. */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -122,8 +121,7 @@ void iso_time(int64_t ms, char *out, size_t cap)
     strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* ---- ops: the feeds ---------------------------------------------------------------- */
-
+/* 0 when region exists (asked through the host), else -1 with why in err. */
 int call_region(cd_host *h, const char *region, char *err, size_t cap)
 {
     static const char *const keys[] = {"id"};
