@@ -85,8 +85,9 @@ class Node:
         self.c = self.daemon.client()
 
     def ctl(self, *args):
-        r = subprocess.run([CONCERTCTL, "--endpoint", self.daemon.command] + list(args), capture_output=True,
-                           timeout=60)
+        # A whole plan's import takes longer than concertctl's 5 s under valgrind on a busy machine.
+        r = subprocess.run([CONCERTCTL, "--endpoint", self.daemon.command, "--timeout", str(5000 * PATIENCE)] + list(args),
+                           capture_output=True, timeout=60 * PATIENCE)
         if r.returncode != 0:
             raise AssertionError("concertctl %s: %s" % (" ".join(args), r.stderr.decode()))
         return r.stdout.decode()

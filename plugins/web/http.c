@@ -1,0 +1,239 @@
+/* http.c: see web.h. libmicrohttpd runs without a thread of its own
+ * (MHD_USE_EPOLL, no MHD_USE_INTERNAL_POLLING_THREAD): its epoll
+ * descriptor is watched on the daemon's loop through the host, and
+ * MHD_run() is called when it is readable, or when MHD asks to be called
+ * again (MHD_get_timeout: 0 when a connection has work ready, else its
+ * idle timeouts, checked by a one-second timer). So every request is
+ * handled on the loop thread, in the host's transaction of the watch's
+ * callback, and only ever calls the host from there. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include <microhttpd.h>
+
+#include "web.h"
+
+struct web_http {
+    cd_host *h;
+    struct MHD_Daemon *d;
+    cd_watch *watch;
+    cd_timer *tick, *soon;
+    web_route_fn route;
+};
+
+#define SECURITY_POLICY                                                                                          \
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "       \
+    "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+
+static void run(web_http *w);
+
+/* Called again as soon as the loop allows: MHD has work ready. */
+static int on_soon(cd_host *h, void *data)
+{
+    (void)h;
+    web_http *w = data;
+    api->timer_stop(w->soon);
+    w->soon = NULL;
+    run(w);
+    return 0;
+}
+
+static void run(web_http *w)
+{
+    MHD_run(w->d);
+    MHD_UNSIGNED_LONG_LONG ms;
+    if (MHD_get_timeout(w->d, &ms) == MHD_YES && ms == 0 && !w->soon)
+        w->soon = api->timer_start(w->h, 0, 0, on_soon, w);
+}
+
+static int on_ready(cd_host *h, int fd, int events, void *data)
+{
+    (void)h, (void)fd, (void)events;
+    run(data);
+    return 0;
+}
+
+static int on_tick(cd_host *h, void *data)
+{
+    (void)h;
+    run(data);
+    return 0;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    web_http *w = cls;
+    char line[512];
+    vsnprintf(line, sizeof line, fmt, ap);
+    size_t n = strlen(line);
+    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+        line[--n] = '\0';
+    api->log(w->h, CD_LOG_WARN, "http : %s", line);
+}
+
+/* ---- the request's language ---------------------------------------------- */
+
+static const char *query(web_req *rq, const char *key)
+{
+    return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+/* English when ?lang=en, or when Accept-Language ranks English above
+ * French (by q, then by order); French otherwise. */
+static bool wants_english(struct MHD_Connection *c)
+{
+    const char *lang = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "lang");
+    if (lang)
+        return strcmp(lang, "en") == 0;
+    const char *accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_LANGUAGE);
+    double fr = -1, en = -1;
+    for (const char *p = accept; p && *p;) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        size_t len = strcspn(p, ",");
+        double q = 1;
+        const char *semi = memchr(p, ';', len);
+        if (semi && sscanf(semi, ";q=%lf", &q) != 1 && sscanf(semi, "; q=%lf", &q) != 1)
+            q = 1;
+        if (fr < 0 && strncasecmp(p, "fr", 2) == 0 && (p[2] == '-' || p[2] == ';' || p[2] == ',' || !p[2] || p[2] == ' '))
+            fr = q;
+        if (en < 0 && strncasecmp(p, "en", 2) == 0 && (p[2] == '-' || p[2] == ';' || p[2] == ',' || !p[2] || p[2] == ' '))
+            en = q;
+        p += len;
+    }
+    return en > 0 && en > fr;
+}
+
+/* ---- requests ----------------------------------------------------------------- */
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                                  const char *version, const char *upload, size_t *upload_size, void **state)
+{
+    (void)version, (void)upload, (void)state;
+    web_http *w = cls;
+    web_req rq = {
+        .h = w->h, .method = method, .path = url, .query = query, .conn = c, .status = MHD_HTTP_OK,
+        .content_type = "text/html; charset=utf-8",
+    };
+    rq.en = wants_english(c);
+    if (*upload_size) /* no route reads a body yet: it is dropped, the answer follows */
+        *upload_size = 0;
+    w->route(&rq);
+    if (rq.body.oom) {
+        buf_free(&rq.body);
+        return MHD_NO; /* the connection is closed: nothing half-written */
+    }
+    struct MHD_Response *r = rq.body.n ? MHD_create_response_from_buffer(rq.body.n, rq.body.p, MHD_RESPMEM_MUST_FREE)
+                                       : MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    if (!r) {
+        buf_free(&rq.body);
+        return MHD_NO;
+    }
+    if (!rq.body.n)
+        buf_free(&rq.body);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, rq.content_type);
+    MHD_add_response_header(r, "Content-Security-Policy", SECURITY_POLICY);
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "X-Frame-Options", "DENY");
+    MHD_add_response_header(r, "Referrer-Policy", "same-origin");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept-Language");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_LANGUAGE, rq.en ? "en" : "fr");
+    if (rq.allow[0])
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, rq.allow);
+    enum MHD_Result ok = MHD_queue_response(c, (unsigned)rq.status, r);
+    MHD_destroy_response(r);
+    return ok;
+}
+
+/* "127.0.0.1:8080", "[::1]:8080" or ":8080" (every address). */
+static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *len)
+{
+    memset(ss, 0, sizeof *ss);
+    const char *colon = strrchr(listen, ':');
+    if (!colon)
+        return -1;
+    char host[128];
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    if (*end || port < 1 || port > 65535)
+        return -1;
+    size_t hl = (size_t)(colon - listen);
+    if (hl >= sizeof host)
+        return -1;
+    memcpy(host, listen, hl);
+    host[hl] = '\0';
+    if (host[0] == '[' && hl > 2 && host[hl - 1] == ']') {
+        struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+        host[hl - 1] = '\0';
+        a->sin6_family = AF_INET6;
+        a->sin6_port = htons((uint16_t)port);
+        *len = sizeof *a;
+        return inet_pton(AF_INET6, host + 1, &a->sin6_addr) == 1 ? 0 : -1;
+    }
+    struct sockaddr_in *a = (struct sockaddr_in *)ss;
+    a->sin_family = AF_INET;
+    a->sin_port = htons((uint16_t)port);
+    *len = sizeof *a;
+    if (!host[0])
+        return 0; /* INADDR_ANY */
+    return inet_pton(AF_INET, host, &a->sin_addr) == 1 ? 0 : -1;
+}
+
+web_http *web_http_start(cd_host *h, const char *listen, web_route_fn route, char *err, size_t errcap)
+{
+    struct sockaddr_storage ss;
+    socklen_t sslen;
+    if (parse_listen(listen, &ss, &sslen) != 0) {
+        snprintf(err, errcap, "[plugin.web] listen = %s : une adresse et un port, ex. 127.0.0.1:8080 ou [::1]:8080",
+                 listen);
+        return NULL;
+    }
+    web_http *w = calloc(1, sizeof *w);
+    if (!w) {
+        snprintf(err, errcap, "mémoire insuffisante");
+        return NULL;
+    }
+    w->h = h;
+    w->route = route;
+    unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
+    w->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, w, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, w,
+                            MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)512, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                            (size_t)(64 * 1024), MHD_OPTION_END);
+    if (!w->d) {
+        snprintf(err, errcap, "[plugin.web] listen = %s : impossible d'écouter là (adresse prise par un autre "
+                              "programme ? choisissez un autre port)", listen);
+        free(w);
+        return NULL;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(w->d, MHD_DAEMON_INFO_EPOLL_FD);
+    w->watch = info ? api->watch_start(h, info->epoll_fd, CD_WATCH_READ, on_ready, w) : NULL;
+    w->tick = api->timer_start(h, 1000, 1000, on_tick, w);
+    if (!w->watch || !w->tick) {
+        snprintf(err, errcap, "web : surveillance du serveur HTTP impossible");
+        api->timer_stop(w->tick);
+        web_http_stop(&w);
+        return NULL;
+    }
+    return w;
+}
+
+void web_http_stop(web_http **hp)
+{
+    if (!hp || !*hp)
+        return;
+    web_http *w = *hp;
+    /* The host stops a plugin's timers itself at unload, before fini; the
+     * watch goes before its descriptor does. */
+    api->watch_stop(w->watch);
+    if (w->d)
+        MHD_stop_daemon(w->d);
+    free(w);
+    *hp = NULL;
+}

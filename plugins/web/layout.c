@@ -1,0 +1,68 @@
+/* layout.c: see web.h. One frame for every page, so that each is a
+ * complete, accessible document: a language, a title, a link to skip to
+ * the content, one stylesheet, no script but the site's own file. */
+#include <string.h>
+
+#include "web.h"
+
+const char *word(const web_req *rq, const char *v)
+{
+    static const char *const words[][3] = {
+        {"planned", "prévue", "planned"},           {"in_progress", "en cours", "in progress"},
+        {"done", "réalisée", "done"},               {"ongoing", "en continu", "ongoing"},
+        {"postponed", "reportée", "postponed"},     {"cancelled", "annulée", "cancelled"},
+        {"on_demand", "sur demande", "on demand"},  {"unknown", "date non lue", "date not read"},
+        {"local", "locale", "local"},               {"regional", "régionale", "regional"},
+        {"national", "nationale", "national"},      {"active", "en vigueur", "active"},
+        {"archived", "archivé", "archived"},
+    };
+    for (size_t i = 0; v && i < sizeof words / sizeof words[0]; i++)
+        if (strcmp(v, words[i][0]) == 0)
+            return words[i][rq->en ? 2 : 1];
+    return v ? v : "";
+}
+
+void page_open(web_req *rq, const char *title)
+{
+    buf *b = &rq->body;
+    buf_printf(b, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
+                  "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>",
+               rq->en ? "en" : "fr");
+    html_text(b, title);
+    buf_str(b, " — concertd</title>\n<link rel=\"stylesheet\" href=\"/style.css\">\n</head>\n<body>\n");
+    buf_printf(b, "<a class=\"skip\" href=\"#contenu\">%s</a>\n", T(rq, "Aller au contenu", "Skip to content"));
+    buf_printf(b, "<header class=\"site\"><div class=\"wrap\"><a class=\"brand\" href=\"/%s\">%s</a></div></header>\n",
+               rq->en ? "?lang=en" : "", T(rq, "Plans d'action en concertation", "Concerted action plans"));
+    buf_str(b, "<main id=\"contenu\" class=\"wrap\">\n");
+}
+
+void page_close(web_req *rq)
+{
+    buf *b = &rq->body;
+    buf_str(b, "</main>\n<footer class=\"site\"><div class=\"wrap\">");
+    /* The other language, for this same page. */
+    buf_str(b, "<a href=\"");
+    html_text(b, rq->path);
+    if (rq->en)
+        buf_str(b, "?lang=fr\" hreflang=\"fr\" lang=\"fr\">Français</a>");
+    else
+        buf_str(b, "?lang=en\" hreflang=\"en\" lang=\"en\">English</a>");
+    buf_printf(b, " · <span>%s</span></div></footer>\n</body>\n</html>\n",
+               T(rq, "Servi par concertd", "Served by concertd"));
+}
+
+void page_error(web_req *rq, int status, const char *title, const char *sentence)
+{
+    buf_free(&rq->body);
+    rq->status = status;
+    rq->content_type = "text/html; charset=utf-8";
+    page_open(rq, title);
+    buf *b = &rq->body;
+    buf_str(b, "<h1>");
+    html_text(b, title);
+    buf_str(b, "</h1>\n<p>");
+    html_text(b, sentence);
+    buf_printf(b, "</p>\n<p><a href=\"/%s\">%s</a></p>\n", rq->en ? "?lang=en" : "",
+               T(rq, "Retour à la liste des régions", "Back to the list of regions"));
+    page_close(rq);
+}

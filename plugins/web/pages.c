@@ -1,0 +1,607 @@
+/* pages.c: the pages people read. Each asks the ops what concertctl would
+ * ask (region.overview, region.get, plan.export, echeance.list) and writes
+ * their answer as HTML, every text escaped (buf.c). */
+#define _GNU_SOURCE /* strcasestr */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "web.h"
+
+/* ---- small pieces ------------------------------------------------------- */
+
+static const char *str_of(const msgpack_object *o, char *out, size_t cap) { return cd_str(o, out, cap); }
+
+static bool is_str(const msgpack_object *o) { return o && o->type == MSGPACK_OBJECT_STR && o->via.str.size; }
+
+static bool is_num(const msgpack_object *o)
+{
+    return o && (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER || o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER ||
+                 o->type == MSGPACK_OBJECT_FLOAT64 || o->type == MSGPACK_OBJECT_FLOAT32);
+}
+
+static double num_of(const msgpack_object *o)
+{
+    if (!o)
+        return 0;
+    switch (o->type) {
+    case MSGPACK_OBJECT_POSITIVE_INTEGER: return (double)o->via.u64;
+    case MSGPACK_OBJECT_NEGATIVE_INTEGER: return (double)o->via.i64;
+    case MSGPACK_OBJECT_FLOAT32:
+    case MSGPACK_OBJECT_FLOAT64: return o->via.f64;
+    default: return 0;
+    }
+}
+
+/* A number as people write it: no ".0" for whole ones. */
+static void html_num(buf *b, const msgpack_object *o)
+{
+    double v = num_of(o);
+    if (v == (double)(long long)v)
+        buf_printf(b, "%lld", (long long)v);
+    else
+        buf_printf(b, "%.2f", v);
+}
+
+/* href to path (a site path, escaped), in the request's language. */
+static void href(web_req *rq, const char *path)
+{
+    buf_str(&rq->body, "href=\"");
+    html_text(&rq->body, path);
+    if (rq->en)
+        buf_str(&rq->body, strchr(path, '?') ? "&amp;lang=en" : "?lang=en");
+    buf_str(&rq->body, "\"");
+}
+
+/* Today, and today + days, in the node's time zone (the daemon sets TZ). */
+static void day(int days, char out[11])
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    tm.tm_mday += days;
+    tm.tm_hour = 12; /* clear of DST edges */
+    mktime(&tm);
+    strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+/* The answer when an op failed: its own words, and the status they call for. */
+static int op_failed(web_req *rq, const char *code, const char *err)
+{
+    int status = strcmp(code, "not_found") == 0 ? 404 : strcmp(code, "invalid_argument") == 0 ? 400
+                 : strcmp(code, "unavailable") == 0                                     ? 503
+                                                                                        : 500;
+    page_error(rq, status,
+               status == 404 ? T(rq, "Page introuvable", "Page not found")
+                             : T(rq, "Cette page ne peut pas être montrée", "This page cannot be shown"),
+               err);
+    return 0;
+}
+
+/* ---- / : the node's regions ----------------------------------------------- */
+
+int page_home(web_req *rq)
+{
+    web_result res;
+    char code[32], err[512];
+    if (web_call(rq, "region.overview", 0, NULL, NULL, &res, code, sizeof code, err, sizeof err) != 0) {
+        web_result_free(&res);
+        return op_failed(rq, code, err);
+    }
+    const msgpack_object *rows = &res.u.data;
+    buf *b = &rq->body;
+    page_open(rq, T(rq, "Les régions et leurs plans", "Regions and their plans"));
+    buf_printf(b, "<h1>%s</h1>\n", T(rq, "Les régions et leurs plans d'action", "Regions and their action plans"));
+    if (rows->type != MSGPACK_OBJECT_ARRAY || rows->via.array.size == 0) {
+        buf_printf(b, "<p>%s</p>\n", T(rq, "Aucune région n'est encore inscrite sur ce nœud.",
+                                       "No region is registered on this node yet."));
+        page_close(rq);
+        web_result_free(&res);
+        return 0;
+    }
+    buf_printf(b, "<div class=\"table-wrap\"><table class=\"regions\">\n<caption>%s</caption>\n<thead><tr>"
+                  "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+                  "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+                  "<th scope=\"col\">%s</th></tr></thead>\n<tbody>\n",
+               T(rq, "Avancement de chaque plan en vigueur", "Progress of each active plan"), T(rq, "Région", "Region"),
+               T(rq, "Plan", "Plan"), T(rq, "Réalisé", "Done"), T(rq, "Actions", "Actions"),
+               T(rq, "Prochaine échéance", "Next due"), T(rq, "En retard", "Overdue"), T(rq, "Membres", "Members"));
+    for (uint32_t i = 0; i < rows->via.array.size; i++) {
+        const msgpack_object *r = &rows->via.array.ptr[i];
+        char region[64], path[96], origin[64];
+        str_of(cd_get(r, "region"), region, sizeof region);
+        str_of(cd_get(r, "origin"), origin, sizeof origin);
+        snprintf(path, sizeof path, "/r/%s", region);
+        bool copy = cd_get(r, "mirror") && cd_get(r, "mirror")->type == MSGPACK_OBJECT_BOOLEAN &&
+                    cd_get(r, "mirror")->via.boolean;
+        buf_str(b, "<tr><th scope=\"row\"><a ");
+        href(rq, path);
+        buf_str(b, ">");
+        html_mp(b, cd_get(r, "name"));
+        buf_str(b, "</a>");
+        if (copy) {
+            buf_printf(b, " <span class=\"owner\">%s ", T(rq, "copie du nœud", "copy from node"));
+            html_text(b, origin);
+            buf_str(b, "</span>");
+        }
+        buf_str(b, "</th><td>");
+        if (is_str(cd_get(r, "title")))
+            html_mp(b, cd_get(r, "title"));
+        else
+            buf_str(b, T(rq, "aucun plan en vigueur", "no active plan"));
+        buf_str(b, "</td><td>");
+        if (is_num(cd_get(r, "percent_done"))) {
+            int pct = (int)num_of(cd_get(r, "percent_done"));
+            buf_printf(b, "<meter min=\"0\" max=\"100\" value=\"%d\">%d %%</meter> %d %%", pct, pct, pct);
+        }
+        buf_str(b, "</td><td>");
+        buf_printf(b, "%lld / %lld / %lld <span class=\"hint\">(%s)</span>",
+                   (long long)num_of(cd_get(r, "done")), (long long)num_of(cd_get(r, "in_progress")),
+                   (long long)num_of(cd_get(r, "planned")),
+                   T(rq, "réalisées / en cours / prévues", "done / in progress / planned"));
+        buf_str(b, "</td><td>");
+        if (is_str(cd_get(r, "next_due"))) {
+            html_mp(b, cd_get(r, "next_due"));
+            if (is_num(cd_get(r, "days_to_next_due")))
+                buf_printf(b, " <span class=\"hint\">(%s %lld %s)</span>", T(rq, "dans", "in"),
+                           (long long)num_of(cd_get(r, "days_to_next_due")), T(rq, "jours", "days"));
+        }
+        buf_str(b, "</td><td>");
+        long long overdue = (long long)num_of(cd_get(r, "overdue"));
+        buf_printf(b, overdue ? "<strong class=\"late\">%lld</strong>" : "%lld", overdue);
+        buf_str(b, "</td><td>");
+        if (is_num(cd_get(r, "members")))
+            html_num(b, cd_get(r, "members"));
+        buf_str(b, "</td></tr>\n");
+    }
+    buf_str(b, "</tbody></table></div>\n");
+    page_close(rq);
+    web_result_free(&res);
+    return 0;
+}
+
+/* ---- /r/REGION : the plan --------------------------------------------------- */
+
+/* The filters people set in the plan's form (?state=…&responsible=…&late=1&month=1). */
+typedef struct {
+    char state[32], responsible[128], today[11], month_end[11];
+    bool late, month;
+} filters;
+
+/* The last day of a dated window that is still open, or "" for none. */
+static void last_end(const msgpack_object *act, char out[11])
+{
+    out[0] = '\0';
+    const msgpack_object *w = cd_get(act, "windows");
+    for (uint32_t i = 0; w && w->type == MSGPACK_OBJECT_ARRAY && i < w->via.array.size; i++) {
+        char end[11];
+        str_of(cd_get(&w->via.array.ptr[i], "end"), end, sizeof end);
+        if (end[0] && strcmp(end, out) > 0)
+            snprintf(out, 11, "%s", end);
+    }
+}
+
+static bool is_open(const char *status) { return strcmp(status, "done") != 0 && strcmp(status, "cancelled") != 0; }
+
+static bool shown(const filters *f, const msgpack_object *act)
+{
+    char status[32], resp[256], end[11];
+    str_of(cd_get(act, "status"), status, sizeof status);
+    if (f->state[0] && strcmp(status, f->state) != 0)
+        return false;
+    if (f->responsible[0]) {
+        str_of(cd_get(act, "responsible"), resp, sizeof resp);
+        if (!strcasestr(resp, f->responsible))
+            return false;
+    }
+    last_end(act, end);
+    if (f->late && !(end[0] && strcmp(end, f->today) < 0 && is_open(status)))
+        return false;
+    if (f->month) { /* a dated window that ends this month, still to do */
+        bool due = false;
+        const msgpack_object *w = cd_get(act, "windows");
+        for (uint32_t i = 0; w && w->type == MSGPACK_OBJECT_ARRAY && i < w->via.array.size; i++) {
+            char e[11];
+            str_of(cd_get(&w->via.array.ptr[i], "end"), e, sizeof e);
+            due = due || (e[0] && strncmp(e, f->today, 7) == 0);
+        }
+        if (!due || !is_open(status))
+            return false;
+    }
+    return true;
+}
+
+static void windows_text(web_req *rq, const msgpack_object *act)
+{
+    buf *b = &rq->body;
+    const msgpack_object *w = cd_get(act, "windows");
+    for (uint32_t i = 0; w && w->type == MSGPACK_OBJECT_ARRAY && i < w->via.array.size; i++) {
+        char kind[16], start[11], end[11];
+        str_of(cd_get(&w->via.array.ptr[i], "kind"), kind, sizeof kind);
+        str_of(cd_get(&w->via.array.ptr[i], "start"), start, sizeof start);
+        str_of(cd_get(&w->via.array.ptr[i], "end"), end, sizeof end);
+        buf_str(b, "<span class=\"dates\">");
+        if (strcmp(kind, "dated") == 0)
+            buf_printf(b, strcmp(start, end) == 0 ? "%s" : "%s → %s", start, end);
+        else
+            html_text(b, word(rq, kind));
+        buf_str(b, "</span>");
+    }
+}
+
+static void action_row(web_req *rq, const msgpack_object *act, const filters *f)
+{
+    buf *b = &rq->body;
+    char number[32], status[32], end[11];
+    str_of(cd_get(act, "number"), number, sizeof number);
+    str_of(cd_get(act, "status"), status, sizeof status);
+    last_end(act, end);
+    bool late = end[0] && strcmp(end, f->today) < 0 && is_open(status);
+    buf_printf(b, "<tr id=\"action-%s\" data-number=\"%s\"><th scope=\"row\">", number, number);
+    html_text(b, number);
+    buf_str(b, "</th><td>");
+    html_mp(b, cd_get(act, "text"));
+    const msgpack_object *notes = cd_get(act, "notes");
+    if (notes && notes->type == MSGPACK_OBJECT_ARRAY && notes->via.array.size) {
+        buf_printf(b, "<details><summary>%s (%u)</summary><ul class=\"notes\">",
+                   T(rq, "Notes de suivi", "Follow-up notes"), notes->via.array.size);
+        for (uint32_t i = 0; i < notes->via.array.size; i++) {
+            const msgpack_object *n = &notes->via.array.ptr[i];
+            buf_str(b, "<li><time>");
+            html_mp(b, cd_get(n, "date"));
+            buf_str(b, "</time> ");
+            html_mp(b, cd_get(n, "text"));
+            buf_str(b, "</li>");
+        }
+        buf_str(b, "</ul></details>");
+    }
+    buf_str(b, "</td><td>");
+    const msgpack_object *targets = cd_get(act, "targets");
+    for (uint32_t i = 0; targets && targets->type == MSGPACK_OBJECT_ARRAY && i < targets->via.array.size; i++) {
+        if (i)
+            buf_str(b, "; ");
+        html_mp(b, &targets->via.array.ptr[i]);
+    }
+    buf_str(b, "</td><td>");
+    html_mp(b, cd_get(act, "schedule"));
+    buf_str(b, " ");
+    windows_text(rq, act);
+    buf_str(b, "</td><td>");
+    html_mp(b, cd_get(act, "responsible"));
+    buf_str(b, "</td><td>");
+    html_mp(b, cd_get(act, "expected_result"));
+    buf_printf(b, "</td><td><span class=\"state state-%s\">", status);
+    html_text(b, word(rq, status));
+    buf_str(b, "</span>");
+    if (late)
+        buf_printf(b, " <strong class=\"late\">%s</strong>", T(rq, "en retard", "overdue"));
+    buf_str(b, "</td></tr>\n");
+}
+
+static void actions_table(web_req *rq, const msgpack_object *actions, const char *objective, const filters *f)
+{
+    buf *b = &rq->body;
+    size_t n = 0;
+    for (uint32_t i = 0; actions && i < actions->via.array.size; i++) {
+        const msgpack_object *a = &actions->via.array.ptr[i];
+        char obj[32];
+        str_of(cd_get(a, "objective"), obj, sizeof obj);
+        if (strcmp(obj, objective) != 0 || !shown(f, a))
+            continue;
+        if (n++ == 0)
+            buf_printf(b, "<div class=\"table-wrap\"><table class=\"actions\">\n<thead><tr><th scope=\"col\">%s</th>"
+                          "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+                          "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr></thead>"
+                          "\n<tbody>\n",
+                       T(rq, "Nº", "No."), T(rq, "Moyen d'action", "Action"), T(rq, "Cibles", "Targets"),
+                       T(rq, "Échéance", "Due"), T(rq, "Responsable", "Responsible"),
+                       T(rq, "Résultat attendu", "Expected result"), T(rq, "État", "State"));
+        action_row(rq, a, f);
+    }
+    if (n)
+        buf_str(b, "</tbody></table></div>\n");
+    else
+        buf_printf(b, "<p class=\"hint\">%s</p>\n", T(rq, "Aucune action ne répond aux filtres.",
+                                                      "No action matches the filters."));
+}
+
+/* The measurements of one indicator as a small line chart (inline SVG:
+ * presentation attributes only, so the page's security policy holds). */
+static void sparkline(buf *b, const msgpack_object *ms, const msgpack_object *target, const web_req *rq)
+{
+    uint32_t n = ms && ms->type == MSGPACK_OBJECT_ARRAY ? ms->via.array.size : 0;
+    if (n == 0)
+        return;
+    double max = is_num(target) ? num_of(target) : 0;
+    for (uint32_t i = 0; i < n; i++)
+        if (num_of(cd_get(&ms->via.array.ptr[i], "value")) > max)
+            max = num_of(cd_get(&ms->via.array.ptr[i], "value"));
+    if (max <= 0)
+        max = 1;
+    const int w = 160, h = 40;
+    buf_printf(b, "<svg class=\"spark\" viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" role=\"img\" aria-label=\"%s\">",
+               w, h, w, h, T(rq, "Mesures dans le temps", "Measurements over time"));
+    if (is_num(target))
+        buf_printf(b, "<line x1=\"0\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#6b7785\" stroke-dasharray=\"3 3\"/>", w,
+                   h - 2 - (h - 4) * num_of(target) / max, h - 2 - (h - 4) * num_of(target) / max);
+    buf_str(b, "<polyline fill=\"none\" stroke=\"#095797\" stroke-width=\"2\" points=\"");
+    for (uint32_t i = 0; i < n; i++) {
+        double x = n == 1 ? w / 2.0 : 2 + (w - 4) * (double)i / (n - 1);
+        double y = h - 2 - (h - 4) * num_of(cd_get(&ms->via.array.ptr[i], "value")) / max;
+        buf_printf(b, "%.1f,%.1f ", x, y);
+    }
+    buf_str(b, "\"/></svg>");
+}
+
+static void indicators_section(web_req *rq, const msgpack_object *inds)
+{
+    buf *b = &rq->body;
+    if (!inds || inds->type != MSGPACK_OBJECT_ARRAY || inds->via.array.size == 0)
+        return;
+    buf_printf(b, "<section aria-labelledby=\"indicateurs\"><h2 id=\"indicateurs\">%s</h2>\n<div class=\"table-wrap\">"
+                  "<table class=\"indicators\"><thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+                  "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr></thead><tbody>\n",
+               T(rq, "Indicateurs de suivi", "Follow-up indicators"), T(rq, "Indicateur", "Indicator"),
+               T(rq, "Action", "Action"), T(rq, "Cible", "Target"), T(rq, "Dernière mesure", "Latest"),
+               T(rq, "Évolution", "Trend"));
+    for (uint32_t i = 0; i < inds->via.array.size; i++) {
+        const msgpack_object *ind = &inds->via.array.ptr[i];
+        const msgpack_object *ms = cd_get(ind, "measurements");
+        buf_str(b, "<tr><th scope=\"row\">");
+        html_mp(b, cd_get(ind, "name"));
+        buf_str(b, "</th><td>");
+        html_mp(b, cd_get(ind, "action"));
+        buf_str(b, "</td><td>");
+        if (is_num(cd_get(ind, "target"))) {
+            html_num(b, cd_get(ind, "target"));
+            buf_str(b, " ");
+            html_mp(b, cd_get(ind, "unit"));
+        }
+        buf_str(b, "</td><td>");
+        uint32_t n = ms && ms->type == MSGPACK_OBJECT_ARRAY ? ms->via.array.size : 0;
+        if (n) {
+            const msgpack_object *last = &ms->via.array.ptr[n - 1];
+            html_num(b, cd_get(last, "value"));
+            buf_str(b, " <span class=\"hint\">(");
+            html_mp(b, cd_get(last, "date"));
+            buf_str(b, ")</span>");
+        }
+        buf_str(b, "</td><td>");
+        sparkline(b, ms, cd_get(ind, "target"), rq);
+        buf_str(b, "</td></tr>\n");
+    }
+    buf_str(b, "</tbody></table></div></section>\n");
+}
+
+static void filter_form(web_req *rq, const char *region, const filters *f)
+{
+    buf *b = &rq->body;
+    static const char *const states[] = {"planned", "in_progress", "done", "ongoing", "postponed", "cancelled"};
+    buf_str(b, "<form class=\"filters\" method=\"get\" action=\"/r/");
+    html_text(b, region);
+    buf_printf(b, "\" role=\"search\"><fieldset><legend>%s</legend>", T(rq, "Filtrer les actions", "Filter the actions"));
+    buf_printf(b, "<label for=\"f-state\">%s</label><select id=\"f-state\" name=\"state\"><option value=\"\">%s</option>",
+               T(rq, "État", "State"), T(rq, "tous", "all"));
+    for (size_t i = 0; i < sizeof states / sizeof states[0]; i++)
+        buf_printf(b, "<option value=\"%s\"%s>%s</option>", states[i], strcmp(f->state, states[i]) == 0 ? " selected" : "",
+                   word(rq, states[i]));
+    buf_printf(b, "</select><label for=\"f-resp\">%s</label><input id=\"f-resp\" name=\"responsible\" value=\"",
+               T(rq, "Responsable", "Responsible"));
+    html_text(b, f->responsible);
+    buf_printf(b, "\"><label class=\"check\"><input type=\"checkbox\" name=\"late\" value=\"1\"%s> %s</label>"
+                  "<label class=\"check\"><input type=\"checkbox\" name=\"month\" value=\"1\"%s> %s</label>",
+               f->late ? " checked" : "", T(rq, "en retard", "overdue"), f->month ? " checked" : "",
+               T(rq, "échéance ce mois-ci", "due this month"));
+    if (rq->en)
+        buf_str(b, "<input type=\"hidden\" name=\"lang\" value=\"en\">");
+    buf_printf(b, "<button type=\"submit\">%s</button></fieldset></form>\n", T(rq, "Filtrer", "Filter"));
+}
+
+int page_plan(web_req *rq, const char *region)
+{
+    web_result reg, doc;
+    char code[32], err[512];
+    static const char *const keys[] = {"id"}, *const pkeys[] = {"region"};
+    const char *values[] = {region};
+    if (web_call(rq, "region.get", 1, keys, values, &reg, code, sizeof code, err, sizeof err) != 0) {
+        web_result_free(&reg);
+        return op_failed(rq, code, err);
+    }
+    const msgpack_object *r = &reg.u.data;
+    char name[256], origin[64], slug[64];
+    str_of(cd_get(r, "name"), name, sizeof name);
+    str_of(cd_get(r, "origin"), origin, sizeof origin);
+    str_of(cd_get(r, "id"), slug, sizeof slug);
+    buf *b = &rq->body;
+    if (web_call(rq, "plan.export", 1, pkeys, (const char *const[]){slug}, &doc, code, sizeof code, err,
+                 sizeof err) != 0) {
+        web_result_free(&doc);
+        web_result_free(&reg);
+        if (strcmp(code, "not_found") != 0)
+            return op_failed(rq, code, err);
+        page_open(rq, name);
+        buf_str(b, "<h1>");
+        html_text(b, name);
+        buf_printf(b, "</h1>\n<p>%s</p>\n", T(rq, "Cette région n'a pas encore de plan d'action en vigueur.",
+                                             "This region has no active action plan yet."));
+        page_close(rq);
+        return 0;
+    }
+    const msgpack_object *d = &doc.u.data, *plan = cd_get(d, "plan");
+    filters f = {0};
+    day(0, f.today);
+    const char *q;
+    if ((q = rq->query(rq, "state")))
+        snprintf(f.state, sizeof f.state, "%s", q);
+    if ((q = rq->query(rq, "responsible")))
+        snprintf(f.responsible, sizeof f.responsible, "%s", q);
+    f.late = rq->query(rq, "late") != NULL;
+    f.month = rq->query(rq, "month") != NULL;
+
+    page_open(rq, name);
+    buf_str(b, "<h1>");
+    html_text(b, name);
+    buf_str(b, "</h1>\n<p class=\"plan-title\">");
+    html_mp(b, cd_get(plan, "title"));
+    if (is_str(cd_get(plan, "period"))) {
+        buf_str(b, " <span class=\"hint\">(");
+        html_mp(b, cd_get(plan, "period"));
+        buf_str(b, ")</span>");
+    }
+    buf_str(b, "</p>\n");
+    char ours[64] = "";
+    const char *owner = api->region_origin(rq->h, slug);
+    if (owner) {
+        snprintf(ours, sizeof ours, "%s", owner);
+        buf_printf(b, "<p class=\"owner\">%s ", T(rq, "Copie en lecture seule ; ce plan appartient au nœud",
+                                                   "Read-only copy; this plan belongs to node"));
+        html_text(b, ours);
+        buf_str(b, ".</p>\n");
+    }
+    char path[96];
+    snprintf(path, sizeof path, "/r/%s/echeances", slug);
+    buf_str(b, "<nav class=\"local\" aria-label=\"");
+    buf_str(b, T(rq, "Dans cette région", "In this region"));
+    buf_str(b, "\"><ul><li><a ");
+    href(rq, path);
+    buf_printf(b, ">%s</a></li></ul></nav>\n", T(rq, "Échéances : en retard et à venir", "Due dates: overdue and coming"));
+    if (is_str(cd_get(plan, "mission"))) {
+        buf_printf(b, "<section aria-labelledby=\"mission\"><h2 id=\"mission\">%s</h2><p>", T(rq, "Mission", "Mission"));
+        html_mp(b, cd_get(plan, "mission"));
+        buf_str(b, "</p></section>\n");
+    }
+    filter_form(rq, slug, &f);
+    const msgpack_object *ors = cd_get(d, "orientations"), *objs = cd_get(d, "objectives"),
+                         *acts = cd_get(d, "actions");
+    if (acts && acts->type != MSGPACK_OBJECT_ARRAY)
+        acts = NULL;
+    /* Objectives under their orientation; those without one after. */
+    uint32_t nor = ors && ors->type == MSGPACK_OBJECT_ARRAY ? ors->via.array.size : 0;
+    uint32_t nobj = objs && objs->type == MSGPACK_OBJECT_ARRAY ? objs->via.array.size : 0;
+    for (uint32_t k = 0; k <= nor; k++) {
+        char onum[32] = "";
+        if (k < nor) {
+            const msgpack_object *o = &ors->via.array.ptr[k];
+            str_of(cd_get(o, "number"), onum, sizeof onum);
+            buf_printf(b, "<section class=\"orientation\"><h2>%s ", T(rq, "Orientation", "Orientation"));
+            html_text(b, onum);
+            buf_str(b, " — ");
+            html_mp(b, cd_get(o, "statement"));
+            buf_str(b, "</h2>\n");
+        }
+        bool any = false;
+        for (uint32_t i = 0; i < nobj; i++) {
+            const msgpack_object *ob = &objs->via.array.ptr[i];
+            char on[32], num[32];
+            str_of(cd_get(ob, "orientation"), on, sizeof on);
+            if (strcmp(on, onum) != 0)
+                continue;
+            if (k == nor && !any)
+                buf_str(b, "<section class=\"orientation\">\n");
+            any = true;
+            str_of(cd_get(ob, "number"), num, sizeof num);
+            buf_printf(b, "<h3>%s ", T(rq, "Objectif", "Objective"));
+            html_text(b, num);
+            buf_str(b, " — ");
+            html_mp(b, cd_get(ob, "text"));
+            buf_str(b, "</h3>\n");
+            actions_table(rq, acts, num, &f);
+        }
+        if (k < nor || any)
+            buf_str(b, "</section>\n");
+    }
+    indicators_section(rq, cd_get(d, "indicators"));
+    page_close(rq);
+    web_result_free(&doc);
+    web_result_free(&reg);
+    return 0;
+}
+
+/* ---- /r/REGION/echeances : overdue first, then the next 90 days ----------- */
+
+static void echeance_rows(web_req *rq, const msgpack_object *rows, bool overdue, const char *slug)
+{
+    buf *b = &rq->body;
+    size_t n = 0;
+    for (uint32_t i = 0; rows && i < rows->via.array.size; i++) {
+        const msgpack_object *r = &rows->via.array.ptr[i];
+        long long left = (long long)num_of(cd_get(r, "days_left"));
+        if ((left < 0) != overdue)
+            continue;
+        if (n++ == 0)
+            buf_printf(b, "<div class=\"table-wrap\"><table class=\"echeances\"><thead><tr><th scope=\"col\">%s</th>"
+                          "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+                          "<th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr></thead><tbody>\n",
+                       T(rq, "Fin", "Ends"), overdue ? T(rq, "Retard", "Late by") : T(rq, "Dans", "In"),
+                       T(rq, "Nº", "No."), T(rq, "Moyen d'action", "Action"), T(rq, "Responsable", "Responsible"),
+                       T(rq, "État", "State"));
+        char number[32], path[128], status[32];
+        str_of(cd_get(r, "number"), number, sizeof number);
+        str_of(cd_get(r, "status"), status, sizeof status);
+        snprintf(path, sizeof path, "/r/%s#action-%s", slug, number);
+        buf_str(b, "<tr><td><time>");
+        html_mp(b, cd_get(r, "end"));
+        buf_printf(b, "</time></td><td>%lld %s</td><th scope=\"row\"><a ", overdue ? -left : left, T(rq, "j", "d"));
+        href(rq, path);
+        buf_str(b, ">");
+        html_text(b, number);
+        buf_str(b, "</a></th><td>");
+        html_mp(b, cd_get(r, "text"));
+        buf_str(b, " <span class=\"hint\">(");
+        html_mp(b, cd_get(r, "schedule"));
+        buf_str(b, ")</span></td><td>");
+        html_mp(b, cd_get(r, "responsible"));
+        buf_printf(b, "</td><td>%s</td></tr>\n", word(rq, status));
+    }
+    if (n)
+        buf_str(b, "</tbody></table></div>\n");
+    else
+        buf_printf(b, "<p>%s</p>\n", overdue ? T(rq, "Rien en retard.", "Nothing overdue.")
+                                             : T(rq, "Rien ne vient à échéance d'ici 90 jours.",
+                                                 "Nothing comes due in the next 90 days."));
+}
+
+int page_echeances(web_req *rq, const char *region)
+{
+    web_result reg, list;
+    char code[32], err[512], from[11] = "1970-01-01", to[11];
+    day(90, to);
+    static const char *const keys[] = {"id"}, *const lkeys[] = {"region", "from", "to"};
+    if (web_call(rq, "region.get", 1, keys, (const char *const[]){region}, &reg, code, sizeof code, err,
+                 sizeof err) != 0) {
+        web_result_free(&reg);
+        return op_failed(rq, code, err);
+    }
+    char name[256], slug[64];
+    str_of(cd_get(&reg.u.data, "name"), name, sizeof name);
+    str_of(cd_get(&reg.u.data, "id"), slug, sizeof slug);
+    if (web_call(rq, "echeance.list", 3, lkeys, (const char *const[]){slug, from, to}, &list, code, sizeof code, err,
+                 sizeof err) != 0) {
+        web_result_free(&list);
+        web_result_free(&reg);
+        return op_failed(rq, code, err);
+    }
+    const msgpack_object *rows = list.u.data.type == MSGPACK_OBJECT_ARRAY ? &list.u.data : NULL;
+    buf *b = &rq->body;
+    char title[320];
+    snprintf(title, sizeof title, "%s — %s", name, T(rq, "échéances", "due dates"));
+    page_open(rq, title);
+    buf_str(b, "<h1>");
+    html_text(b, title);
+    buf_str(b, "</h1>\n<p><a ");
+    char path[96];
+    snprintf(path, sizeof path, "/r/%s", slug);
+    href(rq, path);
+    buf_printf(b, ">%s</a></p>\n", T(rq, "Le plan d'action", "The action plan"));
+    buf_printf(b, "<section aria-labelledby=\"retard\"><h2 id=\"retard\">%s</h2>\n", T(rq, "En retard", "Overdue"));
+    echeance_rows(rq, rows, true, slug);
+    buf_printf(b, "</section>\n<section aria-labelledby=\"avenir\"><h2 id=\"avenir\">%s</h2>\n",
+               T(rq, "À venir d'ici 90 jours", "Coming in the next 90 days"));
+    echeance_rows(rq, rows, false, slug);
+    buf_str(b, "</section>\n");
+    page_close(rq);
+    web_result_free(&list);
+    web_result_free(&reg);
+    return 0;
+}

@@ -1,0 +1,75 @@
+/* web.c: the web plugin — the node's plans in a browser. It serves HTTP
+ * from the daemon's own loop ([plugin.web] listen, 127.0.0.1:8080 by
+ * default): the regions, each region's plan and its échéances as pages
+ * that work without JavaScript, one stylesheet, and a JSON read API. Every
+ * read goes through the documented ops, as concertctl's do. This file:
+ * loading, configuration, the routes. */
+#include <stdio.h>
+#include <string.h>
+
+#include "web.h"
+
+static web_http *server;
+
+static void stylesheet(web_req *rq)
+{
+    rq->content_type = "text/css; charset=utf-8";
+    buf_add(&rq->body, web_style_css, web_style_css_len);
+}
+
+static void route(web_req *rq)
+{
+    if (strcmp(rq->method, "GET") != 0 && strcmp(rq->method, "HEAD") != 0) {
+        snprintf(rq->allow, sizeof rq->allow, "GET, HEAD");
+        page_error(rq, 405, T(rq, "Méthode non permise", "Method not allowed"),
+                   T(rq, "Cette adresse se lit seulement : rien n'y est modifié.",
+                     "This address can only be read: nothing is changed here."));
+        return;
+    }
+    const char *p = rq->path;
+    char region[64];
+    int end = 0;
+    if (strcmp(p, "/") == 0) {
+        page_home(rq);
+    } else if (strcmp(p, "/style.css") == 0) {
+        stylesheet(rq);
+    } else if (strncmp(p, "/api/", 5) == 0) {
+        api_route(rq, p + 4);
+    } else if (sscanf(p, "/r/%63[^/]%n", region, &end) == 1 && (!p[end] || strcmp(p + end, "/") == 0)) {
+        page_plan(rq, region);
+    } else if (sscanf(p, "/r/%63[^/]%n", region, &end) == 1 && strcmp(p + end, "/echeances") == 0) {
+        page_echeances(rq, region);
+    } else {
+        page_error(rq, 404, T(rq, "Page introuvable", "Page not found"),
+                   T(rq, "Aucune page ne se trouve à cette adresse.", "There is no page at this address."));
+    }
+}
+
+static int init(cd_host *h, const cd_host_api *host_api, void **state)
+{
+    (void)state;
+    api = host_api;
+    if (api->size < sizeof(cd_host_api) || !api->watch_start) {
+        api->log(h, CD_LOG_ERROR, "ce concertd est trop ancien pour le web (pas de watch_start)");
+        return -1;
+    }
+    const char *listen = api->config(h, NULL, "listen");
+    if (!listen || !*listen)
+        listen = "127.0.0.1:8080";
+    char err[512];
+    server = web_http_start(h, listen, route, err, sizeof err);
+    if (!server) {
+        api->log(h, CD_LOG_ERROR, "%s", err);
+        return -1;
+    }
+    api->log(h, CD_LOG_INFO, "pages web sur http://%s/", listen);
+    return 0;
+}
+
+static void fini(void *state)
+{
+    (void)state;
+    web_http_stop(&server);
+}
+
+CD_PLUGIN("web", "0.1.0", init, fini);

@@ -1,0 +1,114 @@
+/* web.h: what the web plugin's files share (private to the plugin).
+ *
+ * common.c  the host's API, the language of a request, calling ops
+ * buf.c     a growing text buffer; HTML written with every text escaped
+ * layout.c  the frame of every page (head, header, footer) and error pages
+ * pages.c   the pages: the node's regions, a region's plan, its échéances
+ * api.c     the JSON read API under /api/
+ * http.c    libmicrohttpd on the host's loop: listening, requests, responses
+ * web.c     loading, configuration, the routes
+ *
+ * Every page is read through the documented ops (api->call), exactly as
+ * concertctl reads them; nothing here reads the core's tables. */
+#ifndef WEB_WEB_H
+#define WEB_WEB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <concertd/plugin.h>
+
+extern const cd_host_api *api; /* common.c; set by init (web.c) */
+
+/* ---- buf.c ---- */
+/* A growing NUL-terminated text; a failed allocation is remembered (oom)
+ * and the text is then dropped whole by its user (a 500 answer). */
+typedef struct {
+    char *p;
+    size_t n, cap;
+    bool oom;
+} buf;
+
+void buf_free(buf *b);
+void buf_add(buf *b, const char *s, size_t n);
+void buf_str(buf *b, const char *s);
+void buf_printf(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* s as HTML text or attribute value: & < > " ' escaped (NULL as ""). */
+void html_text(buf *b, const char *s);
+/* A msgpack str as HTML text (escaped); nothing for anything else. */
+void html_mp(buf *b, const msgpack_object *o);
+/* An href from data: http(s) and relative paths kept (escaped), anything
+ * else ("javascript:", "data:") replaced by "#". */
+void html_href(buf *b, const char *url);
+/* s as a JSON string, quotes included. */
+void json_str(buf *b, const char *s);
+
+/* ---- a request and its answer ---- */
+typedef struct web_req {
+    cd_host *h;
+    const char *method, *path;
+    bool en;                     /* English: ?lang=en, or Accept-Language prefers it */
+    const char *(*query)(struct web_req *rq, const char *key); /* a query argument, or NULL */
+    void *conn;                  /* for query */
+    /* the answer */
+    int status;                  /* 200 unless set */
+    const char *content_type;    /* text/html; charset=utf-8 unless set */
+    char allow[64];              /* the Allow header of a 405 */
+    buf body;
+} web_req;
+
+/* The request's language: T(rq, "Région", "Region"). */
+#define T(rq, fr_text, en_text) ((rq)->en ? (en_text) : (fr_text))
+
+/* ---- common.c ---- */
+/* An op's result: res->u.data is the object (its strings point into raw). */
+typedef struct {
+    msgpack_sbuffer raw;
+    msgpack_unpacked u;
+} web_result;
+
+/* Calls op with a map of n string arguments (NULL values left out) and
+ * unpacks its result into *res (freed with web_result_free, also after a
+ * failure). Returns 0; or -1 with the op's error code and message in code
+ * and err. */
+int web_call(web_req *rq, const char *op, size_t n, const char *const *keys, const char *const *values,
+             web_result *res, char *code, size_t codecap, char *err, size_t errcap);
+void web_result_free(web_result *res);
+
+/* ---- layout.c ---- */
+/* Opens a page titled title (escaped): the head, the stylesheet, the
+ * header with the node's name and the way home, and <main>. */
+void page_open(web_req *rq, const char *title);
+/* Closes <main>, the footer (language switch), the page. */
+void page_close(web_req *rq);
+/* An error page with status, a title and a sentence (escaped), and a way back. */
+void page_error(web_req *rq, int status, const char *title, const char *sentence);
+/* A protocol word as people read it ("in_progress" → "en cours"). */
+const char *word(const web_req *rq, const char *v);
+
+/* ---- pages.c ---- */
+int page_home(web_req *rq);
+int page_plan(web_req *rq, const char *region);
+int page_echeances(web_req *rq, const char *region);
+
+/* ---- api.c ---- */
+/* /api/… : path is what follows "/api". */
+int api_route(web_req *rq, const char *path);
+
+/* ---- the stylesheet (static/style.css, built in) ---- */
+extern const char web_style_css[];
+extern const size_t web_style_css_len;
+
+/* ---- http.c ---- */
+typedef struct web_http web_http;
+/* Routes one request: fills rq's answer. */
+typedef void (*web_route_fn)(web_req *rq);
+/* Listens on listen ("127.0.0.1:8080", "[::1]:8080", ":8080") from the
+ * host's loop. NULL with why in err. */
+web_http *web_http_start(cd_host *h, const char *listen, web_route_fn route, char *err, size_t errcap);
+/* Closes the server and its connections; from fini (the host has stopped
+ * the plugin's timers already). Nulls *hp; safe on NULL. */
+void web_http_stop(web_http **hp);
+
+#endif

@@ -1,0 +1,283 @@
+"""The web plugin, over HTTP (Python's http.client), against a real
+concertd holding Lanaudière's plan imported from its text: every page and
+its headers, the plan page showing what the ops show, the filters, the
+échéances overdue first, hostile texts rendered inert, errors in words,
+French and English, the JSON API equal to the ops' answers, a port that
+is taken."""
+import datetime
+import html.parser
+import http.client
+import json
+import os
+import socket
+import unittest
+from zoneinfo import ZoneInfo
+
+from harness import PLUGINS, SOURCE, Daemon
+
+TORONTO = ZoneInfo("America/Toronto")
+STATES_FR = {"planned": "prévue", "in_progress": "en cours", "done": "réalisée", "ongoing": "en continu",
+             "postponed": "reportée", "cancelled": "annulée"}
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def seed_text():
+    folder = os.path.join(os.path.dirname(SOURCE), "shared", "seeds")
+    if not os.path.isdir(folder):
+        folder = os.path.join(SOURCE, "tests", "fixtures", "seeds")
+    with open(os.path.join(folder, "001_1e99cf7335cf62a6.txt"), encoding="utf-8") as f:
+        return f.read()
+
+
+class Page(html.parser.HTMLParser):
+    """What a test needs of a page: rows by id, the state shown in each, every
+    element and attribute (for the hostile-text checks), the text of h1/h2."""
+
+    def __init__(self, text):
+        super().__init__()
+        self.rows, self.elements, self.attributes, self.headings = {}, [], [], []
+        self._row, self._in_state, self._in_heading = None, False, None
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        self.elements.append(tag)
+        self.attributes.extend(attrs)
+        attrs = dict(attrs)
+        if tag == "tr" and attrs.get("id", "").startswith("action-"):
+            self._row = attrs["id"][len("action-"):]
+            self.rows[self._row] = {"state": ""}
+        if tag == "span" and "state" in attrs.get("class", "").split() and self._row:
+            self._in_state = True
+        if tag in ("h1", "h2"):
+            self._in_heading = ""
+
+    def handle_endtag(self, tag):
+        if tag == "tr":
+            self._row = None
+        if tag == "span":
+            self._in_state = False
+        if tag in ("h1", "h2") and self._in_heading is not None:
+            self.headings.append(self._in_heading.strip())
+            self._in_heading = None
+
+    def handle_data(self, data):
+        if self._in_state:
+            self.rows[self._row]["state"] += data
+        if self._in_heading is not None:
+            self._in_heading += data
+
+
+class Web(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.port = free_port()
+        config = "[plugins]\npath = %s\nload = web\n[plugin.web]\nlisten = 127.0.0.1:%d\n" % (PLUGINS, cls.port)
+        cls.d = Daemon(config=config).start()
+        cls.c = cls.d.client()
+        cls.c.ok("region.create", id="lanaudiere", name="Lanaudière", organisation="TPDSL")
+        cls.c.ok("plan.import", region="lanaudiere", format="table", text=seed_text())
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.c.close()
+        assert cls.d.stop() == 0, cls.d.log_text()
+        cls.d.cleanup()
+
+    def get(self, path, method="GET", headers=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=20)
+        conn.request(method, path, headers=headers or {})
+        r = conn.getresponse()
+        body = r.read().decode("utf-8")
+        conn.close()
+        return r, body
+
+    def test_home_lists_the_regions_with_their_progress(self):
+        r, body = self.get("/")
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.getheader("Content-Type"), "text/html; charset=utf-8")
+        self.assertIn('<html lang="fr">', body)
+        self.assertIn('href="/r/lanaudiere"', body)
+        self.assertIn("Lanaudière", body)
+        overview = self.c.ok("region.overview")[0]
+        self.assertIn(">%d %%</meter>" % overview["percent_done"], body)
+        self.assertIn("<td>Plan d&#39;action 2018-2023</td>", body)
+
+    def test_the_plan_page_shows_what_the_ops_show(self):
+        self.c.ok("action.set_status", region="lanaudiere", number="1.2", status="in_progress",
+                  note="Première rencontre tenue")
+        actions = self.c.ok("action.list", region="lanaudiere")
+        self.assertGreater(len(actions), 30)
+        r, body = self.get("/r/lanaudiere")
+        self.assertEqual(r.status, 200)
+        page = Page(body)
+        self.assertEqual(sorted(page.rows), sorted(a["number"] for a in actions))
+        for a in actions:
+            self.assertEqual(page.rows[a["number"]]["state"].strip(), STATES_FR[a["status"]], a["number"])
+        self.assertIn("Première rencontre tenue", body)
+        # Each orientation and objective as the plan numbers them.
+        for o in self.c.ok("orientation.list", region="lanaudiere"):
+            self.assertTrue(any(h.startswith("Orientation %s — " % o["number"]) for h in page.headings), o)
+        # Indicators with their target, drawn once measured.
+        ind = self.c.ok("indicator.list", region="lanaudiere")[0]
+        self.c.ok("indicator.record", id=ind["id"], value=12, date="2019-06-30")
+        self.c.ok("indicator.record", id=ind["id"], value=40, date="2020-06-30")
+        r, body = self.get("/r/lanaudiere")
+        self.assertIn("<polyline", body)
+        self.assertIn("Indicateurs de suivi", body)
+
+    def test_filters_by_state_responsible_and_lateness(self):
+        self.c.ok("action.set_status", region="lanaudiere", number="2.1", status="done")
+        r, body = self.get("/r/lanaudiere?state=done")
+        done = [a["number"] for a in self.c.ok("action.list", region="lanaudiere") if a["status"] == "done"]
+        self.assertEqual(sorted(Page(body).rows), sorted(done))
+        self.assertIn('<option value="done" selected>', body)
+        actions = self.c.ok("action.list", region="lanaudiere")
+        who = next(a["responsible"] for a in actions if a["responsible"])
+        word = who.split()[0]
+        r, body = self.get("/r/lanaudiere?responsible=" + urlquote(word))
+        expected = [a["number"] for a in actions if word.lower() in (a["responsible"] or "").lower()]
+        self.assertEqual(sorted(Page(body).rows), sorted(expected))
+        today = datetime.datetime.now(TORONTO).date().isoformat()
+        late = [a["number"] for a in actions
+                if a["status"] not in ("done", "cancelled") and
+                any(w.get("end") for w in a["windows"]) and max(w["end"] for w in a["windows"] if w.get("end")) < today]
+        r, body = self.get("/r/lanaudiere?late=1")
+        self.assertEqual(sorted(Page(body).rows), sorted(late))
+
+    def test_echeances_overdue_first_then_ninety_days(self):
+        c = self.c
+        c.ok("region.create", id="estrie", name="Estrie")
+        c.ok("plan.create", region="estrie", title="Plan 2026")
+        c.ok("objective.create", region="estrie", number="1", text="Objectif")
+        today = datetime.datetime.now(TORONTO).date()
+        past, soon = (today - datetime.timedelta(days=10)).isoformat(), (today + datetime.timedelta(days=20)).isoformat()
+        c.ok("action.create", region="estrie", objective="1", number="1.1", text="Action en retard",
+             windows=[{"kind": "dated", "start": past, "end": past}])
+        c.ok("action.create", region="estrie", objective="1", number="1.2", text="Action à venir",
+             windows=[{"kind": "dated", "start": soon, "end": soon}])
+        c.ok("action.create", region="estrie", objective="1", number="1.3", text="Action lointaine",
+             windows=[{"kind": "dated", "start": "2099-01-01", "end": "2099-01-01"}])
+        r, body = self.get("/r/estrie/echeances")
+        self.assertEqual(r.status, 200)
+        late_at, coming_at = body.index('id="retard"'), body.index('id="avenir"')
+        self.assertLess(late_at, body.index("Action en retard"))
+        self.assertLess(body.index("Action en retard"), coming_at)
+        self.assertLess(coming_at, body.index("Action à venir"))
+        self.assertNotIn("Action lointaine", body)
+        self.assertIn(">10 j<", body)
+
+    def test_hostile_texts_render_inert(self):
+        c = self.c
+        c.ok("region.create", id="hostile", name="<script>alert('nom')</script>")
+        c.ok("plan.create", region="hostile", title="\"><img src=x onerror=alert(1)>",
+             mission="<a href=\"javascript:alert(2)\">clic</a>")
+        c.ok("objective.create", region="hostile", number="1", text="<iframe src=//evil>")
+        c.ok("action.create", region="hostile", objective="1", number="1.1", text="<script>alert(3)</script>",
+             responsible="\" onmouseover=\"alert(4)", targets=["<b onclick=alert(5)>"])
+        for path in ("/", "/r/hostile", "/r/hostile/echeances", "/r/hostile?responsible=%22%3E%3Cscript%3E"):
+            r, body = self.get(path)
+            self.assertEqual(r.status, 200, path)
+            page = Page(body)
+            self.assertNotIn("script", page.elements, path)
+            self.assertNotIn("iframe", page.elements, path)
+            self.assertNotIn("img", page.elements, path)
+            self.assertFalse([a for a, v in page.attributes if a.startswith("on")], path)
+            self.assertFalse([v for a, v in page.attributes if v and "javascript:" in v], path)
+        r, body = self.get("/r/hostile")
+        self.assertIn("&lt;script&gt;alert(3)&lt;/script&gt;", body)
+        self.assertIn("&quot; onmouseover=&quot;alert(4)", body)
+
+    def test_errors_in_words_with_a_way_back(self):
+        r, body = self.get("/nulle/part")
+        self.assertEqual(r.status, 404)
+        self.assertIn("Page introuvable", body)
+        self.assertIn('href="/"', body)
+        r, body = self.get("/r/atlantide")
+        self.assertEqual(r.status, 404)
+        self.assertIn("atlantide", body)
+        self.assertIn('href="/"', body)
+        r, body = self.get("/", method="POST")
+        self.assertEqual(r.status, 405)
+        self.assertEqual(r.getheader("Allow"), "GET, HEAD")
+        self.assertIn("Méthode non permise", body)
+        r, body = self.get("/api/nulle/part")
+        self.assertEqual(r.status, 404)
+        self.assertEqual(json.loads(body)["error"]["code"], "not_found")
+        r, body = self.get("/api/r/atlantide/plan")
+        self.assertEqual(r.status, 404)
+        self.assertIn("atlantide", json.loads(body)["error"]["message"])
+
+    def test_headers_and_the_stylesheet(self):
+        r, body = self.get("/r/lanaudiere")
+        csp = r.getheader("Content-Security-Policy")
+        self.assertIn("script-src 'self'", csp)
+        self.assertNotIn("unsafe-inline", csp)
+        self.assertEqual(r.getheader("X-Content-Type-Options"), "nosniff")
+        self.assertEqual(r.getheader("Content-Language"), "fr")
+        self.assertIn('<link rel="stylesheet" href="/style.css">', body)
+        self.assertNotIn("<style", body)
+        self.assertNotIn(" style=", body)
+        r, css = self.get("/style.css")
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.getheader("Content-Type"), "text/css; charset=utf-8")
+        self.assertIn("--band", css)
+        r, body = self.get("/r/lanaudiere", method="HEAD")
+        self.assertEqual((r.status, body), (200, ""))
+
+    def test_french_by_default_english_when_asked(self):
+        r, body = self.get("/r/lanaudiere?lang=en")
+        self.assertEqual(r.getheader("Content-Language"), "en")
+        self.assertIn('<html lang="en">', body)
+        self.assertIn("Follow-up indicators", body)
+        r, body = self.get("/", headers={"Accept-Language": "en-CA,en;q=0.9,fr;q=0.5"})
+        self.assertIn("Regions and their action plans", body)
+        r, body = self.get("/", headers={"Accept-Language": "fr-CA,fr;q=0.9,en;q=0.8"})
+        self.assertIn("Les régions et leurs plans d'action", body)
+        r, body = self.get("/", headers={"Accept-Language": "de-DE"})
+        self.assertIn('<html lang="fr">', body)
+
+    def test_the_json_api_answers_what_the_ops_answer(self):
+        r, body = self.get("/api/regions")
+        self.assertEqual(r.getheader("Content-Type"), "application/json; charset=utf-8")
+        self.assertIsNone(r.getheader("Access-Control-Allow-Origin"))
+        self.assertEqual(json.loads(body), self.c.ok("region.overview"))
+        r, body = self.get("/api/r/lanaudiere/plan")
+        self.assertEqual(json.loads(body), self.c.ok("plan.export", region="lanaudiere"))
+        r, body = self.get("/api/r/lanaudiere/echeances")
+        to = (datetime.datetime.now(TORONTO).date() + datetime.timedelta(days=90)).isoformat()
+        self.assertEqual(json.loads(body), self.c.ok("echeance.list", region="lanaudiere", **{"from": "1970-01-01"}, to=to))
+
+
+class PortTaken(unittest.TestCase):
+    def test_a_taken_port_refuses_the_plugin_in_words_and_the_daemon_goes_on(self):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            s.listen()
+            port = s.getsockname()[1]
+            config = "[plugins]\npath = %s\nload = web\n[plugin.web]\nlisten = 127.0.0.1:%d\n" % (PLUGINS, port)
+            d = Daemon(config=config).start()
+            try:
+                c = d.client()
+                info = c.ok("node.info")
+                web = next(p for p in info["plugins"] if p["name"] == "web")
+                self.assertEqual(web["state"], "refused")
+                self.assertIn("impossible d'écouter", d.log_text())
+                self.assertIn("127.0.0.1:%d" % port, d.log_text())
+                c.close()
+            finally:
+                self.assertEqual(d.stop(), 0)
+                d.cleanup()
+
+
+def urlquote(s):
+    from urllib.parse import quote
+    return quote(s)
+
+
+if __name__ == "__main__":
+    unittest.main()
