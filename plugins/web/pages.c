@@ -54,6 +54,15 @@ static void href(web_req *rq, const char *path)
     buf_str(&rq->body, "\"");
 }
 
+/* Opens a cell labelled for narrow screens, where each row is shown as a
+ * card ("Responsable : …", style.css). */
+static void td(web_req *rq, const char *fr, const char *en)
+{
+    buf_str(&rq->body, "<td data-label=\"");
+    html_text(&rq->body, T(rq, fr, en));
+    buf_str(&rq->body, "\">");
+}
+
 /* Today, and today + days, in the node's time zone (the daemon sets TZ). */
 static void day(int days, char out[11])
 {
@@ -125,32 +134,38 @@ int page_home(web_req *rq)
             html_text(b, origin);
             buf_str(b, "</span>");
         }
-        buf_str(b, "</th><td>");
+        buf_str(b, "</th>");
+        td(rq, "Plan", "Plan");
         if (is_str(cd_get(r, "title")))
             html_mp(b, cd_get(r, "title"));
         else
             buf_str(b, T(rq, "aucun plan en vigueur", "no active plan"));
-        buf_str(b, "</td><td>");
+        buf_str(b, "</td>");
+        td(rq, "Réalisé", "Done");
         if (is_num(cd_get(r, "percent_done"))) {
             int pct = (int)num_of(cd_get(r, "percent_done"));
             buf_printf(b, "<meter min=\"0\" max=\"100\" value=\"%d\">%d %%</meter> %d %%", pct, pct, pct);
         }
-        buf_str(b, "</td><td>");
+        buf_str(b, "</td>");
+        td(rq, "Actions", "Actions");
         buf_printf(b, "%lld / %lld / %lld <span class=\"hint\">(%s)</span>",
                    (long long)num_of(cd_get(r, "done")), (long long)num_of(cd_get(r, "in_progress")),
                    (long long)num_of(cd_get(r, "planned")),
                    T(rq, "réalisées / en cours / prévues", "done / in progress / planned"));
-        buf_str(b, "</td><td>");
+        buf_str(b, "</td>");
+        td(rq, "Prochaine échéance", "Next due");
         if (is_str(cd_get(r, "next_due"))) {
             html_mp(b, cd_get(r, "next_due"));
             if (is_num(cd_get(r, "days_to_next_due")))
                 buf_printf(b, " <span class=\"hint\">(%s %lld %s)</span>", T(rq, "dans", "in"),
                            (long long)num_of(cd_get(r, "days_to_next_due")), T(rq, "jours", "days"));
         }
-        buf_str(b, "</td><td>");
+        buf_str(b, "</td>");
+        td(rq, "En retard", "Overdue");
         long long overdue = (long long)num_of(cd_get(r, "overdue"));
         buf_printf(b, overdue ? "<strong class=\"late\">%lld</strong>" : "%lld", overdue);
-        buf_str(b, "</td><td>");
+        buf_str(b, "</td>");
+        td(rq, "Membres", "Members");
         if (is_num(cd_get(r, "members")))
             html_num(b, cd_get(r, "members"));
         buf_str(b, "</td></tr>\n");
@@ -212,20 +227,50 @@ static bool shown(const filters *f, const msgpack_object *act)
     return true;
 }
 
+/* The day after date (YYYY-MM-DD) into out. */
+static void next_day(const char *date, char out[11])
+{
+    struct tm tm = {0};
+    if (sscanf(date, "%4d-%2d-%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday) != 3) {
+        out[0] = '\0';
+        return;
+    }
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    tm.tm_mday += 1;
+    tm.tm_hour = 12;
+    mktime(&tm);
+    strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+/* The échéance as dates: windows that follow each other (An 1, An 2, …)
+ * shown as one span, the others one per line. */
 static void windows_text(web_req *rq, const msgpack_object *act)
 {
     buf *b = &rq->body;
     const msgpack_object *w = cd_get(act, "windows");
-    for (uint32_t i = 0; w && w->type == MSGPACK_OBJECT_ARRAY && i < w->via.array.size; i++) {
+    uint32_t n = w && w->type == MSGPACK_OBJECT_ARRAY ? w->via.array.size : 0;
+    for (uint32_t i = 0; i < n; i++) {
         char kind[16], start[11], end[11];
         str_of(cd_get(&w->via.array.ptr[i], "kind"), kind, sizeof kind);
         str_of(cd_get(&w->via.array.ptr[i], "start"), start, sizeof start);
         str_of(cd_get(&w->via.array.ptr[i], "end"), end, sizeof end);
         buf_str(b, "<span class=\"dates\">");
-        if (strcmp(kind, "dated") == 0)
-            buf_printf(b, strcmp(start, end) == 0 ? "%s" : "%s → %s", start, end);
-        else
+        if (strcmp(kind, "dated") != 0) {
             html_text(b, word(rq, kind));
+        } else {
+            while (i + 1 < n) { /* the next window starts the day after this one ends */
+                char after[11], kind2[16], start2[11];
+                next_day(end, after);
+                str_of(cd_get(&w->via.array.ptr[i + 1], "kind"), kind2, sizeof kind2);
+                str_of(cd_get(&w->via.array.ptr[i + 1], "start"), start2, sizeof start2);
+                if (strcmp(kind2, "dated") != 0 || strcmp(start2, after) != 0)
+                    break;
+                i++;
+                str_of(cd_get(&w->via.array.ptr[i], "end"), end, sizeof end);
+            }
+            buf_printf(b, strcmp(start, end) == 0 ? "%s" : "%s → %s", start, end);
+        }
         buf_str(b, "</span>");
     }
 }
@@ -240,7 +285,8 @@ static void action_row(web_req *rq, const msgpack_object *act, const filters *f)
     bool late = end[0] && strcmp(end, f->today) < 0 && is_open(status);
     buf_printf(b, "<tr id=\"action-%s\" data-number=\"%s\"><th scope=\"row\">", number, number);
     html_text(b, number);
-    buf_str(b, "</th><td>");
+    buf_str(b, "</th>");
+    td(rq, "Moyen d'action", "Action");
     html_mp(b, cd_get(act, "text"));
     const msgpack_object *notes = cd_get(act, "notes");
     if (notes && notes->type == MSGPACK_OBJECT_ARRAY && notes->via.array.size) {
@@ -256,22 +302,28 @@ static void action_row(web_req *rq, const msgpack_object *act, const filters *f)
         }
         buf_str(b, "</ul></details>");
     }
-    buf_str(b, "</td><td>");
+    buf_str(b, "</td>");
+    td(rq, "Cibles", "Targets");
     const msgpack_object *targets = cd_get(act, "targets");
     for (uint32_t i = 0; targets && targets->type == MSGPACK_OBJECT_ARRAY && i < targets->via.array.size; i++) {
         if (i)
             buf_str(b, "; ");
         html_mp(b, &targets->via.array.ptr[i]);
     }
-    buf_str(b, "</td><td>");
+    buf_str(b, "</td>");
+    td(rq, "Échéance", "Due");
     html_mp(b, cd_get(act, "schedule"));
     buf_str(b, " ");
     windows_text(rq, act);
-    buf_str(b, "</td><td>");
+    buf_str(b, "</td>");
+    td(rq, "Responsable", "Responsible");
     html_mp(b, cd_get(act, "responsible"));
-    buf_str(b, "</td><td>");
+    buf_str(b, "</td>");
+    td(rq, "Résultat attendu", "Expected result");
     html_mp(b, cd_get(act, "expected_result"));
-    buf_printf(b, "</td><td><span class=\"state state-%s\">", status);
+    buf_str(b, "</td>");
+    td(rq, "État", "State");
+    buf_printf(b, "<span class=\"state state-%s\">", status);
     html_text(b, word(rq, status));
     buf_str(b, "</span>");
     if (late)
@@ -350,15 +402,18 @@ static void indicators_section(web_req *rq, const msgpack_object *inds)
         const msgpack_object *ms = cd_get(ind, "measurements");
         buf_str(b, "<tr><th scope=\"row\">");
         html_mp(b, cd_get(ind, "name"));
-        buf_str(b, "</th><td>");
+        buf_str(b, "</th>");
+        td(rq, "Action", "Action");
         html_mp(b, cd_get(ind, "action"));
-        buf_str(b, "</td><td>");
+        buf_str(b, "</td>");
+        td(rq, "Cible", "Target");
         if (is_num(cd_get(ind, "target"))) {
             html_num(b, cd_get(ind, "target"));
             buf_str(b, " ");
             html_mp(b, cd_get(ind, "unit"));
         }
-        buf_str(b, "</td><td>");
+        buf_str(b, "</td>");
+        td(rq, "Dernière mesure", "Latest");
         uint32_t n = ms && ms->type == MSGPACK_OBJECT_ARRAY ? ms->via.array.size : 0;
         if (n) {
             const msgpack_object *last = &ms->via.array.ptr[n - 1];
@@ -367,7 +422,8 @@ static void indicators_section(web_req *rq, const msgpack_object *inds)
             html_mp(b, cd_get(last, "date"));
             buf_str(b, ")</span>");
         }
-        buf_str(b, "</td><td>");
+        buf_str(b, "</td>");
+        td(rq, "Évolution", "Trend");
         sparkline(b, ms, cd_get(ind, "target"), rq);
         buf_str(b, "</td></tr>\n");
     }
@@ -529,6 +585,15 @@ static void echeance_rows(web_req *rq, const msgpack_object *rows, bool overdue,
         long long left = (long long)num_of(cd_get(r, "days_left"));
         if ((left < 0) != overdue)
             continue;
+        if (overdue) { /* once per action: the window that ended last (rows come soonest end first) */
+            bool later = false;
+            int64_t id = cd_int(cd_get(r, "action"), 0);
+            for (uint32_t j = i + 1; j < rows->via.array.size && !later; j++)
+                later = cd_int(cd_get(&rows->via.array.ptr[j], "action"), -1) == id &&
+                        num_of(cd_get(&rows->via.array.ptr[j], "days_left")) < 0;
+            if (later)
+                continue;
+        }
         if (n++ == 0)
             buf_printf(b, "<div class=\"table-wrap\"><table class=\"echeances\"><thead><tr><th scope=\"col\">%s</th>"
                           "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
@@ -540,19 +605,30 @@ static void echeance_rows(web_req *rq, const msgpack_object *rows, bool overdue,
         str_of(cd_get(r, "number"), number, sizeof number);
         str_of(cd_get(r, "status"), status, sizeof status);
         snprintf(path, sizeof path, "/r/%s#action-%s", slug, number);
-        buf_str(b, "<tr><td><time>");
+        buf_str(b, "<tr>");
+        td(rq, "Fin", "Ends");
+        buf_str(b, "<time>");
         html_mp(b, cd_get(r, "end"));
-        buf_printf(b, "</time></td><td>%lld %s</td><th scope=\"row\"><a ", overdue ? -left : left, T(rq, "j", "d"));
+        buf_str(b, "</time></td>");
+        if (overdue)
+            td(rq, "Retard", "Late by");
+        else
+            td(rq, "Dans", "In");
+        buf_printf(b, "%lld %s</td><th scope=\"row\"><a ", overdue ? -left : left, T(rq, "j", "d"));
         href(rq, path);
         buf_str(b, ">");
         html_text(b, number);
-        buf_str(b, "</a></th><td>");
+        buf_str(b, "</a></th>");
+        td(rq, "Moyen d'action", "Action");
         html_mp(b, cd_get(r, "text"));
         buf_str(b, " <span class=\"hint\">(");
         html_mp(b, cd_get(r, "schedule"));
-        buf_str(b, ")</span></td><td>");
+        buf_str(b, ")</span></td>");
+        td(rq, "Responsable", "Responsible");
         html_mp(b, cd_get(r, "responsible"));
-        buf_printf(b, "</td><td>%s</td></tr>\n", word(rq, status));
+        buf_str(b, "</td>");
+        td(rq, "État", "State");
+        buf_printf(b, "%s</td></tr>\n", word(rq, status));
     }
     if (n)
         buf_str(b, "</tbody></table></div>\n");

@@ -105,7 +105,7 @@ class Web(unittest.TestCase):
         self.assertIn("Lanaudière", body)
         overview = self.c.ok("region.overview")[0]
         self.assertIn(">%d %%</meter>" % overview["percent_done"], body)
-        self.assertIn("<td>Plan d&#39;action 2018-2023</td>", body)
+        self.assertIn("<td data-label=\"Plan\">Plan d&#39;action 2018-2023</td>", body)
 
     def test_the_plan_page_shows_what_the_ops_show(self):
         self.c.ok("action.set_status", region="lanaudiere", number="1.2", status="in_progress",
@@ -156,8 +156,9 @@ class Web(unittest.TestCase):
         c.ok("objective.create", region="estrie", number="1", text="Objectif")
         today = datetime.datetime.now(TORONTO).date()
         past, soon = (today - datetime.timedelta(days=10)).isoformat(), (today + datetime.timedelta(days=20)).isoformat()
+        older = (today - datetime.timedelta(days=400)).isoformat()
         c.ok("action.create", region="estrie", objective="1", number="1.1", text="Action en retard",
-             windows=[{"kind": "dated", "start": past, "end": past}])
+             windows=[{"kind": "dated", "start": older, "end": older}, {"kind": "dated", "start": past, "end": past}])
         c.ok("action.create", region="estrie", objective="1", number="1.2", text="Action à venir",
              windows=[{"kind": "dated", "start": soon, "end": soon}])
         c.ok("action.create", region="estrie", objective="1", number="1.3", text="Action lointaine",
@@ -169,7 +170,9 @@ class Web(unittest.TestCase):
         self.assertLess(body.index("Action en retard"), coming_at)
         self.assertLess(coming_at, body.index("Action à venir"))
         self.assertNotIn("Action lointaine", body)
+        self.assertEqual(body.count("Action en retard"), 1)  # once, with the window that ended last
         self.assertIn(">10 j<", body)
+        self.assertNotIn(">400 j<", body)
 
     def test_hostile_texts_render_inert(self):
         c = self.c
