@@ -183,3 +183,33 @@ int digest_flush(cd_host *h)
     writing = true;
     return 0;
 }
+
+/* veille.digest: the region's Atom document, as the file would hold it
+ * (for the web plugin to serve, or anyone without the export folder). */
+static int digest_op(cd_req *req, void *data)
+{
+    cd_host *h = data;
+    char region[64], err[512];
+    cd_str(cd_get(api->req_args(req), "region"), region, sizeof region);
+    if (!region[0])
+        return api->req_fail(req, "invalid_argument", "region", "region: la région dont on veut la veille");
+    if (call_region(h, region, err, sizeof err) != 0)
+        return api->req_fail(req, "not_found", "region", "%s", err);
+    char *text = digest_text(h, region);
+    if (!text)
+        return api->req_fail(req, "internal", NULL, "le fil Atom de %s n'a pas pu être écrit", region);
+    msgpack_packer *pk = api->req_result(req);
+    msgpack_pack_map(pk, 1);
+    cd_pack_str(pk, "text");
+    cd_pack_str(pk, text);
+    free(text);
+    return 0;
+}
+
+int digest_register(cd_host *h)
+{
+    static const char *const args[] = {"region", NULL};
+    const cd_op_spec op = {"veille.digest", digest_op, h, args, "le fil Atom de ce que la veille a trouvé",
+                           "the Atom feed of what the veille found"};
+    return api->register_op(h, &op);
+}

@@ -134,7 +134,7 @@ static int init(cd_host *h, const cd_host_api *host_api, void **state)
     digest_init(dir);
     if (cycle_start(h, &limits) != 0)
         return -1;
-    if (feeds_register(h) != 0 || items_register(h) != 0)
+    if (feeds_register(h) != 0 || items_register(h) != 0 || digest_register(h) != 0)
         return -1;
     if (api->migrate(h, migrations, sizeof migrations / sizeof migrations[0]) != 0)
         return -1;

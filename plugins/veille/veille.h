@@ -79,5 +79,6 @@ int items_register(cd_host *h);
 void digest_init(const char *export_dir); /* "" or NULL: no files */
 void digest_dirty(const char *region);    /* its file is to be rewritten */
 int digest_flush(cd_host *h);             /* starts the rewrites asked for */
+int digest_register(cd_host *h);          /* the op veille.digest */
 
 #endif

@@ -1,19 +1,37 @@
-/* common.c: what every file of the web plugin uses: the host's API, and
- * calling an op with string arguments. */
+/* common.c: what every file of the web plugin uses: the host's API,
+ * calling an op with string arguments, reading its answer, and the small
+ * pieces of a page (a link, a labelled cell, today's date, an op's error). */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "web.h"
 
 const cd_host_api *api;
+
+int web_call_packed(web_req *rq, const char *op, const msgpack_sbuffer *args, web_result *res, char *code,
+                    size_t codecap, char *err, size_t errcap)
+{
+    msgpack_sbuffer_init(&res->raw);
+    msgpack_unpacked_init(&res->u);
+    char why[512] = "";
+    int rc = api->call(rq->h, op, args ? args->data : NULL, args ? args->size : 0, &res->raw, why, sizeof why);
+    if (rc == 0 && msgpack_unpack_next(&res->u, res->raw.data, res->raw.size, NULL) != MSGPACK_UNPACK_SUCCESS)
+        rc = -1, snprintf(why, sizeof why, "internal: %s", op);
+    if (rc != 0) {
+        /* "code: message" from the host. */
+        const char *colon = strstr(why, ": ");
+        snprintf(code, codecap, "%.*s", colon ? (int)(colon - why) : 8, colon ? why : "internal");
+        snprintf(err, errcap, "%s", colon ? colon + 2 : why);
+    }
+    return rc;
+}
 
 int web_call(web_req *rq, const char *op, size_t n, const char *const *keys, const char *const *values,
              web_result *res, char *code, size_t codecap, char *err, size_t errcap)
 {
     msgpack_sbuffer args;
     msgpack_sbuffer_init(&args);
-    msgpack_sbuffer_init(&res->raw);
-    msgpack_unpacked_init(&res->u);
     msgpack_packer pk;
     msgpack_packer_init(&pk, &args, msgpack_sbuffer_write);
     size_t given = 0;
@@ -25,16 +43,7 @@ int web_call(web_req *rq, const char *op, size_t n, const char *const *keys, con
             cd_pack_str(&pk, keys[i]);
             cd_pack_str(&pk, values[i]);
         }
-    char why[512] = "";
-    int rc = api->call(rq->h, op, args.data, args.size, &res->raw, why, sizeof why);
-    if (rc == 0 && msgpack_unpack_next(&res->u, res->raw.data, res->raw.size, NULL) != MSGPACK_UNPACK_SUCCESS)
-        rc = -1, snprintf(why, sizeof why, "internal: %s", op);
-    if (rc != 0) {
-        /* "code: message" from the host. */
-        const char *colon = strstr(why, ": ");
-        snprintf(code, codecap, "%.*s", colon ? (int)(colon - why) : 8, colon ? why : "internal");
-        snprintf(err, errcap, "%s", colon ? colon + 2 : why);
-    }
+    int rc = web_call_packed(rq, op, &args, res, code, codecap, err, errcap);
     msgpack_sbuffer_destroy(&args);
     return rc;
 }
@@ -43,4 +52,83 @@ void web_result_free(web_result *res)
 {
     msgpack_unpacked_destroy(&res->u);
     msgpack_sbuffer_destroy(&res->raw);
+}
+
+/* ---- small pieces ------------------------------------------------------- */
+
+const char *mp_text(const msgpack_object *o, char *out, size_t cap) { return cd_str(o, out, cap); }
+
+bool mp_is_str(const msgpack_object *o) { return o && o->type == MSGPACK_OBJECT_STR && o->via.str.size; }
+
+bool mp_is_num(const msgpack_object *o)
+{
+    return o && (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER || o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER ||
+                 o->type == MSGPACK_OBJECT_FLOAT64 || o->type == MSGPACK_OBJECT_FLOAT32);
+}
+
+double mp_num(const msgpack_object *o)
+{
+    if (!o)
+        return 0;
+    switch (o->type) {
+    case MSGPACK_OBJECT_POSITIVE_INTEGER: return (double)o->via.u64;
+    case MSGPACK_OBJECT_NEGATIVE_INTEGER: return (double)o->via.i64;
+    case MSGPACK_OBJECT_FLOAT32:
+    case MSGPACK_OBJECT_FLOAT64: return o->via.f64;
+    default: return 0;
+    }
+}
+
+/* A number as people write it: no ".0" for whole ones. */
+void html_number(buf *b, const msgpack_object *o)
+{
+    double v = mp_num(o);
+    if (v == (double)(long long)v)
+        buf_printf(b, "%lld", (long long)v);
+    else
+        buf_printf(b, "%.2f", v);
+}
+
+/* href to path (a site path, escaped), in the request's language. */
+void link_href(web_req *rq, const char *path)
+{
+    buf_str(&rq->body, "href=\"");
+    html_text(&rq->body, path);
+    if (rq->en)
+        buf_str(&rq->body, strchr(path, '?') ? "&amp;lang=en" : "?lang=en");
+    buf_str(&rq->body, "\"");
+}
+
+/* Opens a cell labelled for narrow screens, where each row is shown as a
+ * card ("Responsable : …", style.css). */
+void cell(web_req *rq, const char *fr, const char *en)
+{
+    buf_str(&rq->body, "<td data-label=\"");
+    html_text(&rq->body, T(rq, fr, en));
+    buf_str(&rq->body, "\">");
+}
+
+/* Today, and today + days, in the node's time zone (the daemon sets TZ). */
+void day_iso(int days, char out[11])
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    tm.tm_mday += days;
+    tm.tm_hour = 12; /* clear of DST edges */
+    mktime(&tm);
+    strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+/* The answer when an op failed: its own words, and the status they call for. */
+int page_op_failed(web_req *rq, const char *code, const char *err)
+{
+    int status = strcmp(code, "not_found") == 0 ? 404 : strcmp(code, "invalid_argument") == 0 ? 400
+                 : strcmp(code, "unavailable") == 0                                     ? 503
+                                                                                        : 500;
+    page_error(rq, status,
+               status == 404 ? T(rq, "Page introuvable", "Page not found")
+                             : T(rq, "Cette page ne peut pas être montrée", "This page cannot be shown"),
+               err);
+    return 0;
 }

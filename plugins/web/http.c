@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,6 +113,22 @@ static bool wants_english(struct MHD_Connection *c)
 
 /* ---- requests ----------------------------------------------------------------- */
 
+/* FNV-1a of the body: the ETag of an answer (the same bytes, the same tag). */
+static void etag_of(const buf *b, char out[24])
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < b->n; i++)
+        h = (h ^ (unsigned char)b->p[i]) * 1099511628211ULL;
+    snprintf(out, 24, "\"%016llx\"", (unsigned long long)h);
+}
+
+/* If-None-Match holds tag (or "*"). */
+static bool not_modified(struct MHD_Connection *c, const char *tag)
+{
+    const char *inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+    return inm && (strstr(inm, tag) || strcmp(inm, "*") == 0);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                                   const char *version, const char *upload, size_t *upload_size, void **state)
 {
@@ -128,6 +145,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (rq.body.oom) {
         buf_free(&rq.body);
         return MHD_NO; /* the connection is closed: nothing half-written */
+    }
+    char tag[24] = "";
+    if (rq.status == MHD_HTTP_OK) {
+        etag_of(&rq.body, tag);
+        if (not_modified(c, tag)) {
+            buf_free(&rq.body);
+            rq.status = MHD_HTTP_NOT_MODIFIED;
+        }
     }
     struct MHD_Response *r = rq.body.n ? MHD_create_response_from_buffer(rq.body.n, rq.body.p, MHD_RESPMEM_MUST_FREE)
                                        : MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
@@ -146,6 +171,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_LANGUAGE, rq.en ? "en" : "fr");
     if (rq.allow[0])
         MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, rq.allow);
+    if (tag[0]) {
+        char cache[64];
+        snprintf(cache, sizeof cache, rq.max_age ? "public, max-age=%d" : "no-cache", rq.max_age);
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, tag);
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, cache);
+    }
+    if (rq.disposition)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_DISPOSITION, rq.disposition);
     enum MHD_Result ok = MHD_queue_response(c, (unsigned)rq.status, r);
     MHD_destroy_response(r);
     return ok;

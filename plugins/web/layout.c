@@ -1,6 +1,7 @@
 /* layout.c: see web.h. One frame for every page, so that each is a
  * complete, accessible document: a language, a title, a link to skip to
  * the content, one stylesheet, no script but the site's own file. */
+#include <stdio.h>
 #include <string.h>
 
 #include "web.h"
@@ -65,4 +66,28 @@ void page_error(web_req *rq, int status, const char *title, const char *sentence
     buf_printf(b, "</p>\n<p><a href=\"/%s\">%s</a></p>\n", rq->en ? "?lang=en" : "",
                T(rq, "Retour à la liste des régions", "Back to the list of regions"));
     page_close(rq);
+}
+
+void region_nav(web_req *rq, const char *region, const char *current)
+{
+    static const char *const pages[][3] = {
+        {"", "Le plan d'action", "The action plan"},
+        {"/echeances", "Échéances", "Due dates"},
+        {"/calendrier", "Calendrier des activités", "Calendar of activities"},
+        {"/veille", "Veille", "Watch"},
+    };
+    buf *b = &rq->body;
+    buf_printf(b, "<nav class=\"local\" aria-label=\"%s\"><ul>", T(rq, "Dans cette région", "In this region"));
+    for (size_t i = 0; i < sizeof pages / sizeof pages[0]; i++) {
+        char path[128];
+        snprintf(path, sizeof path, "/r/%s%s", region, pages[i][0]);
+        buf_str(b, "<li><a ");
+        link_href(rq, path);
+        if (strcmp(current, pages[i][0]) == 0)
+            buf_str(b, " aria-current=\"page\"");
+        buf_str(b, ">");
+        html_text(b, T(rq, pages[i][1], pages[i][2]));
+        buf_str(b, "</a></li>");
+    }
+    buf_str(b, "</ul></nav>\n");
 }

@@ -9,85 +9,6 @@
 
 #include "web.h"
 
-/* ---- small pieces ------------------------------------------------------- */
-
-static const char *str_of(const msgpack_object *o, char *out, size_t cap) { return cd_str(o, out, cap); }
-
-static bool is_str(const msgpack_object *o) { return o && o->type == MSGPACK_OBJECT_STR && o->via.str.size; }
-
-static bool is_num(const msgpack_object *o)
-{
-    return o && (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER || o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER ||
-                 o->type == MSGPACK_OBJECT_FLOAT64 || o->type == MSGPACK_OBJECT_FLOAT32);
-}
-
-static double num_of(const msgpack_object *o)
-{
-    if (!o)
-        return 0;
-    switch (o->type) {
-    case MSGPACK_OBJECT_POSITIVE_INTEGER: return (double)o->via.u64;
-    case MSGPACK_OBJECT_NEGATIVE_INTEGER: return (double)o->via.i64;
-    case MSGPACK_OBJECT_FLOAT32:
-    case MSGPACK_OBJECT_FLOAT64: return o->via.f64;
-    default: return 0;
-    }
-}
-
-/* A number as people write it: no ".0" for whole ones. */
-static void html_num(buf *b, const msgpack_object *o)
-{
-    double v = num_of(o);
-    if (v == (double)(long long)v)
-        buf_printf(b, "%lld", (long long)v);
-    else
-        buf_printf(b, "%.2f", v);
-}
-
-/* href to path (a site path, escaped), in the request's language. */
-static void href(web_req *rq, const char *path)
-{
-    buf_str(&rq->body, "href=\"");
-    html_text(&rq->body, path);
-    if (rq->en)
-        buf_str(&rq->body, strchr(path, '?') ? "&amp;lang=en" : "?lang=en");
-    buf_str(&rq->body, "\"");
-}
-
-/* Opens a cell labelled for narrow screens, where each row is shown as a
- * card ("Responsable : …", style.css). */
-static void td(web_req *rq, const char *fr, const char *en)
-{
-    buf_str(&rq->body, "<td data-label=\"");
-    html_text(&rq->body, T(rq, fr, en));
-    buf_str(&rq->body, "\">");
-}
-
-/* Today, and today + days, in the node's time zone (the daemon sets TZ). */
-static void day(int days, char out[11])
-{
-    time_t t = time(NULL);
-    struct tm tm;
-    localtime_r(&t, &tm);
-    tm.tm_mday += days;
-    tm.tm_hour = 12; /* clear of DST edges */
-    mktime(&tm);
-    strftime(out, 11, "%Y-%m-%d", &tm);
-}
-
-/* The answer when an op failed: its own words, and the status they call for. */
-static int op_failed(web_req *rq, const char *code, const char *err)
-{
-    int status = strcmp(code, "not_found") == 0 ? 404 : strcmp(code, "invalid_argument") == 0 ? 400
-                 : strcmp(code, "unavailable") == 0                                     ? 503
-                                                                                        : 500;
-    page_error(rq, status,
-               status == 404 ? T(rq, "Page introuvable", "Page not found")
-                             : T(rq, "Cette page ne peut pas être montrée", "This page cannot be shown"),
-               err);
-    return 0;
-}
-
 /* ---- / : the node's regions ----------------------------------------------- */
 
 int page_home(web_req *rq)
@@ -96,7 +17,7 @@ int page_home(web_req *rq)
     char code[32], err[512];
     if (web_call(rq, "region.overview", 0, NULL, NULL, &res, code, sizeof code, err, sizeof err) != 0) {
         web_result_free(&res);
-        return op_failed(rq, code, err);
+        return page_op_failed(rq, code, err);
     }
     const msgpack_object *rows = &res.u.data;
     buf *b = &rq->body;
@@ -119,13 +40,13 @@ int page_home(web_req *rq)
     for (uint32_t i = 0; i < rows->via.array.size; i++) {
         const msgpack_object *r = &rows->via.array.ptr[i];
         char region[64], path[96], origin[64];
-        str_of(cd_get(r, "region"), region, sizeof region);
-        str_of(cd_get(r, "origin"), origin, sizeof origin);
+        mp_text(cd_get(r, "region"), region, sizeof region);
+        mp_text(cd_get(r, "origin"), origin, sizeof origin);
         snprintf(path, sizeof path, "/r/%s", region);
         bool copy = cd_get(r, "mirror") && cd_get(r, "mirror")->type == MSGPACK_OBJECT_BOOLEAN &&
                     cd_get(r, "mirror")->via.boolean;
         buf_str(b, "<tr><th scope=\"row\"><a ");
-        href(rq, path);
+        link_href(rq, path);
         buf_str(b, ">");
         html_mp(b, cd_get(r, "name"));
         buf_str(b, "</a>");
@@ -135,39 +56,39 @@ int page_home(web_req *rq)
             buf_str(b, "</span>");
         }
         buf_str(b, "</th>");
-        td(rq, "Plan", "Plan");
-        if (is_str(cd_get(r, "title")))
+        cell(rq, "Plan", "Plan");
+        if (mp_is_str(cd_get(r, "title")))
             html_mp(b, cd_get(r, "title"));
         else
             buf_str(b, T(rq, "aucun plan en vigueur", "no active plan"));
         buf_str(b, "</td>");
-        td(rq, "Réalisé", "Done");
-        if (is_num(cd_get(r, "percent_done"))) {
-            int pct = (int)num_of(cd_get(r, "percent_done"));
+        cell(rq, "Réalisé", "Done");
+        if (mp_is_num(cd_get(r, "percent_done"))) {
+            int pct = (int)mp_num(cd_get(r, "percent_done"));
             buf_printf(b, "<meter min=\"0\" max=\"100\" value=\"%d\">%d %%</meter> %d %%", pct, pct, pct);
         }
         buf_str(b, "</td>");
-        td(rq, "Actions", "Actions");
+        cell(rq, "Actions", "Actions");
         buf_printf(b, "%lld / %lld / %lld <span class=\"hint\">(%s)</span>",
-                   (long long)num_of(cd_get(r, "done")), (long long)num_of(cd_get(r, "in_progress")),
-                   (long long)num_of(cd_get(r, "planned")),
+                   (long long)mp_num(cd_get(r, "done")), (long long)mp_num(cd_get(r, "in_progress")),
+                   (long long)mp_num(cd_get(r, "planned")),
                    T(rq, "réalisées / en cours / prévues", "done / in progress / planned"));
         buf_str(b, "</td>");
-        td(rq, "Prochaine échéance", "Next due");
-        if (is_str(cd_get(r, "next_due"))) {
+        cell(rq, "Prochaine échéance", "Next due");
+        if (mp_is_str(cd_get(r, "next_due"))) {
             html_mp(b, cd_get(r, "next_due"));
-            if (is_num(cd_get(r, "days_to_next_due")))
+            if (mp_is_num(cd_get(r, "days_to_next_due")))
                 buf_printf(b, " <span class=\"hint\">(%s %lld %s)</span>", T(rq, "dans", "in"),
-                           (long long)num_of(cd_get(r, "days_to_next_due")), T(rq, "jours", "days"));
+                           (long long)mp_num(cd_get(r, "days_to_next_due")), T(rq, "jours", "days"));
         }
         buf_str(b, "</td>");
-        td(rq, "En retard", "Overdue");
-        long long overdue = (long long)num_of(cd_get(r, "overdue"));
+        cell(rq, "En retard", "Overdue");
+        long long overdue = (long long)mp_num(cd_get(r, "overdue"));
         buf_printf(b, overdue ? "<strong class=\"late\">%lld</strong>" : "%lld", overdue);
         buf_str(b, "</td>");
-        td(rq, "Membres", "Members");
-        if (is_num(cd_get(r, "members")))
-            html_num(b, cd_get(r, "members"));
+        cell(rq, "Membres", "Members");
+        if (mp_is_num(cd_get(r, "members")))
+            html_number(b, cd_get(r, "members"));
         buf_str(b, "</td></tr>\n");
     }
     buf_str(b, "</tbody></table></div>\n");
@@ -191,7 +112,7 @@ static void last_end(const msgpack_object *act, char out[11])
     const msgpack_object *w = cd_get(act, "windows");
     for (uint32_t i = 0; w && w->type == MSGPACK_OBJECT_ARRAY && i < w->via.array.size; i++) {
         char end[11];
-        str_of(cd_get(&w->via.array.ptr[i], "end"), end, sizeof end);
+        mp_text(cd_get(&w->via.array.ptr[i], "end"), end, sizeof end);
         if (end[0] && strcmp(end, out) > 0)
             snprintf(out, 11, "%s", end);
     }
@@ -202,11 +123,11 @@ static bool is_open(const char *status) { return strcmp(status, "done") != 0 && 
 static bool shown(const filters *f, const msgpack_object *act)
 {
     char status[32], resp[256], end[11];
-    str_of(cd_get(act, "status"), status, sizeof status);
+    mp_text(cd_get(act, "status"), status, sizeof status);
     if (f->state[0] && strcmp(status, f->state) != 0)
         return false;
     if (f->responsible[0]) {
-        str_of(cd_get(act, "responsible"), resp, sizeof resp);
+        mp_text(cd_get(act, "responsible"), resp, sizeof resp);
         if (!strcasestr(resp, f->responsible))
             return false;
     }
@@ -218,7 +139,7 @@ static bool shown(const filters *f, const msgpack_object *act)
         const msgpack_object *w = cd_get(act, "windows");
         for (uint32_t i = 0; w && w->type == MSGPACK_OBJECT_ARRAY && i < w->via.array.size; i++) {
             char e[11];
-            str_of(cd_get(&w->via.array.ptr[i], "end"), e, sizeof e);
+            mp_text(cd_get(&w->via.array.ptr[i], "end"), e, sizeof e);
             due = due || (e[0] && strncmp(e, f->today, 7) == 0);
         }
         if (!due || !is_open(status))
@@ -252,9 +173,9 @@ static void windows_text(web_req *rq, const msgpack_object *act)
     uint32_t n = w && w->type == MSGPACK_OBJECT_ARRAY ? w->via.array.size : 0;
     for (uint32_t i = 0; i < n; i++) {
         char kind[16], start[11], end[11];
-        str_of(cd_get(&w->via.array.ptr[i], "kind"), kind, sizeof kind);
-        str_of(cd_get(&w->via.array.ptr[i], "start"), start, sizeof start);
-        str_of(cd_get(&w->via.array.ptr[i], "end"), end, sizeof end);
+        mp_text(cd_get(&w->via.array.ptr[i], "kind"), kind, sizeof kind);
+        mp_text(cd_get(&w->via.array.ptr[i], "start"), start, sizeof start);
+        mp_text(cd_get(&w->via.array.ptr[i], "end"), end, sizeof end);
         buf_str(b, "<span class=\"dates\">");
         if (strcmp(kind, "dated") != 0) {
             html_text(b, word(rq, kind));
@@ -262,12 +183,12 @@ static void windows_text(web_req *rq, const msgpack_object *act)
             while (i + 1 < n) { /* the next window starts the day after this one ends */
                 char after[11], kind2[16], start2[11];
                 next_day(end, after);
-                str_of(cd_get(&w->via.array.ptr[i + 1], "kind"), kind2, sizeof kind2);
-                str_of(cd_get(&w->via.array.ptr[i + 1], "start"), start2, sizeof start2);
+                mp_text(cd_get(&w->via.array.ptr[i + 1], "kind"), kind2, sizeof kind2);
+                mp_text(cd_get(&w->via.array.ptr[i + 1], "start"), start2, sizeof start2);
                 if (strcmp(kind2, "dated") != 0 || strcmp(start2, after) != 0)
                     break;
                 i++;
-                str_of(cd_get(&w->via.array.ptr[i], "end"), end, sizeof end);
+                mp_text(cd_get(&w->via.array.ptr[i], "end"), end, sizeof end);
             }
             buf_printf(b, strcmp(start, end) == 0 ? "%s" : "%s → %s", start, end);
         }
@@ -279,14 +200,14 @@ static void action_row(web_req *rq, const msgpack_object *act, const filters *f)
 {
     buf *b = &rq->body;
     char number[32], status[32], end[11];
-    str_of(cd_get(act, "number"), number, sizeof number);
-    str_of(cd_get(act, "status"), status, sizeof status);
+    mp_text(cd_get(act, "number"), number, sizeof number);
+    mp_text(cd_get(act, "status"), status, sizeof status);
     last_end(act, end);
     bool late = end[0] && strcmp(end, f->today) < 0 && is_open(status);
     buf_printf(b, "<tr id=\"action-%s\" data-number=\"%s\"><th scope=\"row\">", number, number);
     html_text(b, number);
     buf_str(b, "</th>");
-    td(rq, "Moyen d'action", "Action");
+    cell(rq, "Moyen d'action", "Action");
     html_mp(b, cd_get(act, "text"));
     const msgpack_object *notes = cd_get(act, "notes");
     if (notes && notes->type == MSGPACK_OBJECT_ARRAY && notes->via.array.size) {
@@ -303,7 +224,7 @@ static void action_row(web_req *rq, const msgpack_object *act, const filters *f)
         buf_str(b, "</ul></details>");
     }
     buf_str(b, "</td>");
-    td(rq, "Cibles", "Targets");
+    cell(rq, "Cibles", "Targets");
     const msgpack_object *targets = cd_get(act, "targets");
     for (uint32_t i = 0; targets && targets->type == MSGPACK_OBJECT_ARRAY && i < targets->via.array.size; i++) {
         if (i)
@@ -311,18 +232,18 @@ static void action_row(web_req *rq, const msgpack_object *act, const filters *f)
         html_mp(b, &targets->via.array.ptr[i]);
     }
     buf_str(b, "</td>");
-    td(rq, "Échéance", "Due");
+    cell(rq, "Échéance", "Due");
     html_mp(b, cd_get(act, "schedule"));
     buf_str(b, " ");
     windows_text(rq, act);
     buf_str(b, "</td>");
-    td(rq, "Responsable", "Responsible");
+    cell(rq, "Responsable", "Responsible");
     html_mp(b, cd_get(act, "responsible"));
     buf_str(b, "</td>");
-    td(rq, "Résultat attendu", "Expected result");
+    cell(rq, "Résultat attendu", "Expected result");
     html_mp(b, cd_get(act, "expected_result"));
     buf_str(b, "</td>");
-    td(rq, "État", "State");
+    cell(rq, "État", "State");
     buf_printf(b, "<span class=\"state state-%s\">", status);
     html_text(b, word(rq, status));
     buf_str(b, "</span>");
@@ -338,7 +259,7 @@ static void actions_table(web_req *rq, const msgpack_object *actions, const char
     for (uint32_t i = 0; actions && i < actions->via.array.size; i++) {
         const msgpack_object *a = &actions->via.array.ptr[i];
         char obj[32];
-        str_of(cd_get(a, "objective"), obj, sizeof obj);
+        mp_text(cd_get(a, "objective"), obj, sizeof obj);
         if (strcmp(obj, objective) != 0 || !shown(f, a))
             continue;
         if (n++ == 0)
@@ -365,22 +286,22 @@ static void sparkline(buf *b, const msgpack_object *ms, const msgpack_object *ta
     uint32_t n = ms && ms->type == MSGPACK_OBJECT_ARRAY ? ms->via.array.size : 0;
     if (n == 0)
         return;
-    double max = is_num(target) ? num_of(target) : 0;
+    double max = mp_is_num(target) ? mp_num(target) : 0;
     for (uint32_t i = 0; i < n; i++)
-        if (num_of(cd_get(&ms->via.array.ptr[i], "value")) > max)
-            max = num_of(cd_get(&ms->via.array.ptr[i], "value"));
+        if (mp_num(cd_get(&ms->via.array.ptr[i], "value")) > max)
+            max = mp_num(cd_get(&ms->via.array.ptr[i], "value"));
     if (max <= 0)
         max = 1;
     const int w = 160, h = 40;
     buf_printf(b, "<svg class=\"spark\" viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" role=\"img\" aria-label=\"%s\">",
                w, h, w, h, T(rq, "Mesures dans le temps", "Measurements over time"));
-    if (is_num(target))
+    if (mp_is_num(target))
         buf_printf(b, "<line x1=\"0\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#6b7785\" stroke-dasharray=\"3 3\"/>", w,
-                   h - 2 - (h - 4) * num_of(target) / max, h - 2 - (h - 4) * num_of(target) / max);
+                   h - 2 - (h - 4) * mp_num(target) / max, h - 2 - (h - 4) * mp_num(target) / max);
     buf_str(b, "<polyline fill=\"none\" stroke=\"#095797\" stroke-width=\"2\" points=\"");
     for (uint32_t i = 0; i < n; i++) {
         double x = n == 1 ? w / 2.0 : 2 + (w - 4) * (double)i / (n - 1);
-        double y = h - 2 - (h - 4) * num_of(cd_get(&ms->via.array.ptr[i], "value")) / max;
+        double y = h - 2 - (h - 4) * mp_num(cd_get(&ms->via.array.ptr[i], "value")) / max;
         buf_printf(b, "%.1f,%.1f ", x, y);
     }
     buf_str(b, "\"/></svg>");
@@ -403,27 +324,27 @@ static void indicators_section(web_req *rq, const msgpack_object *inds)
         buf_str(b, "<tr><th scope=\"row\">");
         html_mp(b, cd_get(ind, "name"));
         buf_str(b, "</th>");
-        td(rq, "Action", "Action");
+        cell(rq, "Action", "Action");
         html_mp(b, cd_get(ind, "action"));
         buf_str(b, "</td>");
-        td(rq, "Cible", "Target");
-        if (is_num(cd_get(ind, "target"))) {
-            html_num(b, cd_get(ind, "target"));
+        cell(rq, "Cible", "Target");
+        if (mp_is_num(cd_get(ind, "target"))) {
+            html_number(b, cd_get(ind, "target"));
             buf_str(b, " ");
             html_mp(b, cd_get(ind, "unit"));
         }
         buf_str(b, "</td>");
-        td(rq, "Dernière mesure", "Latest");
+        cell(rq, "Dernière mesure", "Latest");
         uint32_t n = ms && ms->type == MSGPACK_OBJECT_ARRAY ? ms->via.array.size : 0;
         if (n) {
             const msgpack_object *last = &ms->via.array.ptr[n - 1];
-            html_num(b, cd_get(last, "value"));
+            html_number(b, cd_get(last, "value"));
             buf_str(b, " <span class=\"hint\">(");
             html_mp(b, cd_get(last, "date"));
             buf_str(b, ")</span>");
         }
         buf_str(b, "</td>");
-        td(rq, "Évolution", "Trend");
+        cell(rq, "Évolution", "Trend");
         sparkline(b, ms, cd_get(ind, "target"), rq);
         buf_str(b, "</td></tr>\n");
     }
@@ -462,20 +383,20 @@ int page_plan(web_req *rq, const char *region)
     const char *values[] = {region};
     if (web_call(rq, "region.get", 1, keys, values, &reg, code, sizeof code, err, sizeof err) != 0) {
         web_result_free(&reg);
-        return op_failed(rq, code, err);
+        return page_op_failed(rq, code, err);
     }
     const msgpack_object *r = &reg.u.data;
     char name[256], origin[64], slug[64];
-    str_of(cd_get(r, "name"), name, sizeof name);
-    str_of(cd_get(r, "origin"), origin, sizeof origin);
-    str_of(cd_get(r, "id"), slug, sizeof slug);
+    mp_text(cd_get(r, "name"), name, sizeof name);
+    mp_text(cd_get(r, "origin"), origin, sizeof origin);
+    mp_text(cd_get(r, "id"), slug, sizeof slug);
     buf *b = &rq->body;
     if (web_call(rq, "plan.export", 1, pkeys, (const char *const[]){slug}, &doc, code, sizeof code, err,
                  sizeof err) != 0) {
         web_result_free(&doc);
         web_result_free(&reg);
         if (strcmp(code, "not_found") != 0)
-            return op_failed(rq, code, err);
+            return page_op_failed(rq, code, err);
         page_open(rq, name);
         buf_str(b, "<h1>");
         html_text(b, name);
@@ -486,7 +407,7 @@ int page_plan(web_req *rq, const char *region)
     }
     const msgpack_object *d = &doc.u.data, *plan = cd_get(d, "plan");
     filters f = {0};
-    day(0, f.today);
+    day_iso(0, f.today);
     const char *q;
     if ((q = rq->query(rq, "state")))
         snprintf(f.state, sizeof f.state, "%s", q);
@@ -500,7 +421,7 @@ int page_plan(web_req *rq, const char *region)
     html_text(b, name);
     buf_str(b, "</h1>\n<p class=\"plan-title\">");
     html_mp(b, cd_get(plan, "title"));
-    if (is_str(cd_get(plan, "period"))) {
+    if (mp_is_str(cd_get(plan, "period"))) {
         buf_str(b, " <span class=\"hint\">(");
         html_mp(b, cd_get(plan, "period"));
         buf_str(b, ")</span>");
@@ -515,14 +436,8 @@ int page_plan(web_req *rq, const char *region)
         html_text(b, ours);
         buf_str(b, ".</p>\n");
     }
-    char path[96];
-    snprintf(path, sizeof path, "/r/%s/echeances", slug);
-    buf_str(b, "<nav class=\"local\" aria-label=\"");
-    buf_str(b, T(rq, "Dans cette région", "In this region"));
-    buf_str(b, "\"><ul><li><a ");
-    href(rq, path);
-    buf_printf(b, ">%s</a></li></ul></nav>\n", T(rq, "Échéances : en retard et à venir", "Due dates: overdue and coming"));
-    if (is_str(cd_get(plan, "mission"))) {
+    region_nav(rq, slug, "");
+    if (mp_is_str(cd_get(plan, "mission"))) {
         buf_printf(b, "<section aria-labelledby=\"mission\"><h2 id=\"mission\">%s</h2><p>", T(rq, "Mission", "Mission"));
         html_mp(b, cd_get(plan, "mission"));
         buf_str(b, "</p></section>\n");
@@ -539,7 +454,7 @@ int page_plan(web_req *rq, const char *region)
         char onum[32] = "";
         if (k < nor) {
             const msgpack_object *o = &ors->via.array.ptr[k];
-            str_of(cd_get(o, "number"), onum, sizeof onum);
+            mp_text(cd_get(o, "number"), onum, sizeof onum);
             buf_printf(b, "<section class=\"orientation\"><h2>%s ", T(rq, "Orientation", "Orientation"));
             html_text(b, onum);
             buf_str(b, " — ");
@@ -550,13 +465,13 @@ int page_plan(web_req *rq, const char *region)
         for (uint32_t i = 0; i < nobj; i++) {
             const msgpack_object *ob = &objs->via.array.ptr[i];
             char on[32], num[32];
-            str_of(cd_get(ob, "orientation"), on, sizeof on);
+            mp_text(cd_get(ob, "orientation"), on, sizeof on);
             if (strcmp(on, onum) != 0)
                 continue;
             if (k == nor && !any)
                 buf_str(b, "<section class=\"orientation\">\n");
             any = true;
-            str_of(cd_get(ob, "number"), num, sizeof num);
+            mp_text(cd_get(ob, "number"), num, sizeof num);
             buf_printf(b, "<h3>%s ", T(rq, "Objectif", "Objective"));
             html_text(b, num);
             buf_str(b, " — ");
@@ -582,7 +497,7 @@ static void echeance_rows(web_req *rq, const msgpack_object *rows, bool overdue,
     size_t n = 0;
     for (uint32_t i = 0; rows && i < rows->via.array.size; i++) {
         const msgpack_object *r = &rows->via.array.ptr[i];
-        long long left = (long long)num_of(cd_get(r, "days_left"));
+        long long left = (long long)mp_num(cd_get(r, "days_left"));
         if ((left < 0) != overdue)
             continue;
         if (overdue) { /* once per action: the window that ended last (rows come soonest end first) */
@@ -590,7 +505,7 @@ static void echeance_rows(web_req *rq, const msgpack_object *rows, bool overdue,
             int64_t id = cd_int(cd_get(r, "action"), 0);
             for (uint32_t j = i + 1; j < rows->via.array.size && !later; j++)
                 later = cd_int(cd_get(&rows->via.array.ptr[j], "action"), -1) == id &&
-                        num_of(cd_get(&rows->via.array.ptr[j], "days_left")) < 0;
+                        mp_num(cd_get(&rows->via.array.ptr[j], "days_left")) < 0;
             if (later)
                 continue;
         }
@@ -602,32 +517,32 @@ static void echeance_rows(web_req *rq, const msgpack_object *rows, bool overdue,
                        T(rq, "Nº", "No."), T(rq, "Moyen d'action", "Action"), T(rq, "Responsable", "Responsible"),
                        T(rq, "État", "State"));
         char number[32], path[128], status[32];
-        str_of(cd_get(r, "number"), number, sizeof number);
-        str_of(cd_get(r, "status"), status, sizeof status);
+        mp_text(cd_get(r, "number"), number, sizeof number);
+        mp_text(cd_get(r, "status"), status, sizeof status);
         snprintf(path, sizeof path, "/r/%s#action-%s", slug, number);
         buf_str(b, "<tr>");
-        td(rq, "Fin", "Ends");
+        cell(rq, "Fin", "Ends");
         buf_str(b, "<time>");
         html_mp(b, cd_get(r, "end"));
         buf_str(b, "</time></td>");
         if (overdue)
-            td(rq, "Retard", "Late by");
+            cell(rq, "Retard", "Late by");
         else
-            td(rq, "Dans", "In");
+            cell(rq, "Dans", "In");
         buf_printf(b, "%lld %s</td><th scope=\"row\"><a ", overdue ? -left : left, T(rq, "j", "d"));
-        href(rq, path);
+        link_href(rq, path);
         buf_str(b, ">");
         html_text(b, number);
         buf_str(b, "</a></th>");
-        td(rq, "Moyen d'action", "Action");
+        cell(rq, "Moyen d'action", "Action");
         html_mp(b, cd_get(r, "text"));
         buf_str(b, " <span class=\"hint\">(");
         html_mp(b, cd_get(r, "schedule"));
         buf_str(b, ")</span></td>");
-        td(rq, "Responsable", "Responsible");
+        cell(rq, "Responsable", "Responsible");
         html_mp(b, cd_get(r, "responsible"));
         buf_str(b, "</td>");
-        td(rq, "État", "State");
+        cell(rq, "État", "State");
         buf_printf(b, "%s</td></tr>\n", word(rq, status));
     }
     if (n)
@@ -642,21 +557,21 @@ int page_echeances(web_req *rq, const char *region)
 {
     web_result reg, list;
     char code[32], err[512], from[11] = "1970-01-01", to[11];
-    day(90, to);
+    day_iso(90, to);
     static const char *const keys[] = {"id"}, *const lkeys[] = {"region", "from", "to"};
     if (web_call(rq, "region.get", 1, keys, (const char *const[]){region}, &reg, code, sizeof code, err,
                  sizeof err) != 0) {
         web_result_free(&reg);
-        return op_failed(rq, code, err);
+        return page_op_failed(rq, code, err);
     }
     char name[256], slug[64];
-    str_of(cd_get(&reg.u.data, "name"), name, sizeof name);
-    str_of(cd_get(&reg.u.data, "id"), slug, sizeof slug);
+    mp_text(cd_get(&reg.u.data, "name"), name, sizeof name);
+    mp_text(cd_get(&reg.u.data, "id"), slug, sizeof slug);
     if (web_call(rq, "echeance.list", 3, lkeys, (const char *const[]){slug, from, to}, &list, code, sizeof code, err,
                  sizeof err) != 0) {
         web_result_free(&list);
         web_result_free(&reg);
-        return op_failed(rq, code, err);
+        return page_op_failed(rq, code, err);
     }
     const msgpack_object *rows = list.u.data.type == MSGPACK_OBJECT_ARRAY ? &list.u.data : NULL;
     buf *b = &rq->body;
@@ -665,11 +580,8 @@ int page_echeances(web_req *rq, const char *region)
     page_open(rq, title);
     buf_str(b, "<h1>");
     html_text(b, title);
-    buf_str(b, "</h1>\n<p><a ");
-    char path[96];
-    snprintf(path, sizeof path, "/r/%s", slug);
-    href(rq, path);
-    buf_printf(b, ">%s</a></p>\n", T(rq, "Le plan d'action", "The action plan"));
+    buf_str(b, "</h1>\n");
+    region_nav(rq, slug, "/echeances");
     buf_printf(b, "<section aria-labelledby=\"retard\"><h2 id=\"retard\">%s</h2>\n", T(rq, "En retard", "Overdue"));
     echeance_rows(rq, rows, true, slug);
     buf_printf(b, "</section>\n<section aria-labelledby=\"avenir\"><h2 id=\"avenir\">%s</h2>\n",

@@ -14,6 +14,7 @@ static web_http *server;
 static void stylesheet(web_req *rq)
 {
     rq->content_type = "text/css; charset=utf-8";
+    rq->max_age = 3600;
     buf_add(&rq->body, web_style_css, web_style_css_len);
 }
 
@@ -39,6 +40,14 @@ static void route(web_req *rq)
         page_plan(rq, region);
     } else if (sscanf(p, "/r/%63[^/]%n", region, &end) == 1 && strcmp(p + end, "/echeances") == 0) {
         page_echeances(rq, region);
+    } else if (sscanf(p, "/r/%63[^/]%n", region, &end) == 1 && strcmp(p + end, "/calendrier") == 0) {
+        page_calendar(rq, region);
+    } else if (sscanf(p, "/r/%63[^/]%n", region, &end) == 1 && strcmp(p + end, "/calendrier.ics") == 0) {
+        calendar_ics(rq, region);
+    } else if (sscanf(p, "/r/%63[^/]%n", region, &end) == 1 && strcmp(p + end, "/veille") == 0) {
+        page_veille(rq, region);
+    } else if (sscanf(p, "/r/%63[^/]%n", region, &end) == 1 && strcmp(p + end, "/veille.atom") == 0) {
+        veille_atom(rq, region);
     } else {
         page_error(rq, 404, T(rq, "Page introuvable", "Page not found"),
                    T(rq, "Aucune page ne se trouve à cette adresse.", "There is no page at this address."));

@@ -4,6 +4,8 @@
  * buf.c     a growing text buffer; HTML written with every text escaped
  * layout.c  the frame of every page (head, header, footer) and error pages
  * pages.c   the pages: the node's regions, a region's plan, its échéances
+ * page_calendar.c  the calendar of activities and its .ics
+ * page_veille.c    the veille's items per objective and its Atom digest
  * api.c     the JSON read API under /api/
  * http.c    libmicrohttpd on the host's loop: listening, requests, responses
  * web.c     loading, configuration, the routes
@@ -55,6 +57,8 @@ typedef struct web_req {
     int status;                  /* 200 unless set */
     const char *content_type;    /* text/html; charset=utf-8 unless set */
     char allow[64];              /* the Allow header of a 405 */
+    int max_age;                 /* Cache-Control max-age in seconds; 0: revalidate (ETag) each time */
+    const char *disposition;     /* Content-Disposition, or NULL */
     buf body;
 } web_req;
 
@@ -74,7 +78,26 @@ typedef struct {
  * and err. */
 int web_call(web_req *rq, const char *op, size_t n, const char *const *keys, const char *const *values,
              web_result *res, char *code, size_t codecap, char *err, size_t errcap);
+/* The same with args already packed (one map), for arguments that are not strings. */
+int web_call_packed(web_req *rq, const char *op, const msgpack_sbuffer *args, web_result *res, char *code,
+                    size_t codecap, char *err, size_t errcap);
 void web_result_free(web_result *res);
+
+/* Reading an op's answer. */
+const char *mp_text(const msgpack_object *o, char *out, size_t cap); /* a str as a C string, "" else */
+bool mp_is_str(const msgpack_object *o);                            /* a non-empty str */
+bool mp_is_num(const msgpack_object *o);
+double mp_num(const msgpack_object *o);
+/* A number as people write it: no ".0" for whole ones. */
+void html_number(buf *b, const msgpack_object *o);
+/* href="path" (escaped), in the request's language. */
+void link_href(web_req *rq, const char *path);
+/* Opens a cell labelled for narrow screens, where each row is a card. */
+void cell(web_req *rq, const char *fr, const char *en);
+/* Today + days in the node's time zone (the daemon sets TZ), YYYY-MM-DD. */
+void day_iso(int days, char out[11]);
+/* The page for an op that failed: its own words, the status they call for. */
+int page_op_failed(web_req *rq, const char *code, const char *err);
 
 /* ---- layout.c ---- */
 /* Opens a page titled title (escaped): the head, the stylesheet, the
@@ -84,6 +107,9 @@ void page_open(web_req *rq, const char *title);
 void page_close(web_req *rq);
 /* An error page with status, a title and a sentence (escaped), and a way back. */
 void page_error(web_req *rq, int status, const char *title, const char *sentence);
+/* The links between a region's pages; current is the page's suffix
+ * ("", "/echeances", "/calendrier", "/veille"). */
+void region_nav(web_req *rq, const char *region, const char *current);
 /* A protocol word as people read it ("in_progress" → "en cours"). */
 const char *word(const web_req *rq, const char *v);
 
@@ -91,6 +117,12 @@ const char *word(const web_req *rq, const char *v);
 int page_home(web_req *rq);
 int page_plan(web_req *rq, const char *region);
 int page_echeances(web_req *rq, const char *region);
+/* page_calendar.c: upcoming sessions, and the region's .ics to subscribe to. */
+int page_calendar(web_req *rq, const char *region);
+int calendar_ics(web_req *rq, const char *region);
+/* page_veille.c: items matched per objective, and the region's Atom digest. */
+int page_veille(web_req *rq, const char *region);
+int veille_atom(web_req *rq, const char *region);
 
 /* ---- api.c ---- */
 /* /api/… : path is what follows "/api". */

@@ -5,15 +5,23 @@ its headers, the plan page showing what the ops show, the filters, the
 French and English, the JSON API equal to the ops' answers, a port that
 is taken."""
 import datetime
+import functools
 import html.parser
 import http.client
+import http.server
 import json
 import os
 import socket
+import tempfile
+import threading
+import time
 import unittest
+import xml.etree.ElementTree as ElementTree
 from zoneinfo import ZoneInfo
 
-from harness import PLUGINS, SOURCE, Daemon
+import icalendar
+
+from harness import PATIENCE, PLUGINS, SOURCE, Daemon
 
 TORONTO = ZoneInfo("America/Toronto")
 STATES_FR = {"planned": "prévue", "in_progress": "en cours", "done": "réalisée", "ongoing": "en continu",
@@ -254,6 +262,95 @@ class Web(unittest.TestCase):
         r, body = self.get("/api/r/lanaudiere/echeances")
         to = (datetime.datetime.now(TORONTO).date() + datetime.timedelta(days=90)).isoformat()
         self.assertEqual(json.loads(body), self.c.ok("echeance.list", region="lanaudiere", **{"from": "1970-01-01"}, to=to))
+
+
+FEED = """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>Ministère — appels</title><link>http://127.0.0.1/</link>
+<item><title>Appel de projets : financement en sécurité alimentaire</title><link>http://example.org/appel</link>
+<guid>appel-1</guid><pubDate>Mon, 16 Nov 2026 10:00:00 -0500</pubDate></item>
+<item><title>&lt;script&gt;alert(1)&lt;/script&gt; financement piégé</title><link>javascript:alert(2)</link>
+<guid>piege-1</guid><pubDate>Tue, 17 Nov 2026 10:00:00 -0500</pubDate></item>
+</channel></rss>"""
+
+
+class CalendarAndVeille(unittest.TestCase):
+    """The pages of the calendar and veille plugins, with those plugins loaded."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.folder = tempfile.mkdtemp(prefix="concertd-web-")
+        with open(os.path.join(cls.folder, "appels.xml"), "w", encoding="utf-8") as f:
+            f.write(FEED)
+        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=cls.folder)
+        handler.log_message = lambda *a: None
+        cls.feeds = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=cls.feeds.serve_forever, daemon=True).start()
+        cls.port = free_port()
+        config = ("[plugins]\npath = %s\nload = calendar, veille, web\n[plugin.web]\nlisten = 127.0.0.1:%d\n"
+                  % (PLUGINS, cls.port))
+        cls.d = Daemon(config=config).start()
+        cls.c = cls.d.client()
+        cls.c.ok("region.create", id="lanaudiere", name="Lanaudière")
+        cls.c.ok("plan.import", region="lanaudiere", format="table", text=seed_text())
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.c.close()
+        cls.feeds.shutdown()
+        assert cls.d.stop() == 0, cls.d.log_text()
+        cls.d.cleanup()
+
+    get = Web.get
+
+    def test_the_calendar_page_and_its_subscription(self):
+        first = (datetime.datetime.now(TORONTO).date().replace(day=1) + datetime.timedelta(days=40)).replace(day=19)
+        a = self.c.ok("calendar.add", region="lanaudiere", title="Comité de coordination régionale",
+                      start=first.isoformat() + "T13:30", rrule="FREQ=MONTHLY;COUNT=3", place="Joliette")
+        r, body = self.get("/r/lanaudiere/calendrier")
+        self.assertEqual(r.status, 200)
+        self.assertEqual(body.count("Comité de coordination régionale"), 3)
+        self.assertIn("%s 13 h 30" % first.isoformat(), body)
+        self.assertIn('href="webcal://127.0.0.1:%d/r/lanaudiere/calendrier.ics"' % self.port, body)
+        r, ics = self.get("/r/lanaudiere/calendrier.ics")
+        self.assertEqual(r.getheader("Content-Type"), "text/calendar; charset=utf-8")
+        events = [e for e in icalendar.Calendar.from_ical(ics).walk("VEVENT")]
+        self.assertEqual([str(e["SUMMARY"]) for e in events], ["Comité de coordination régionale"])
+        self.assertEqual(events[0]["RRULE"]["COUNT"], [3])
+        tag = r.getheader("ETag")
+        self.assertTrue(tag)
+        r, again = self.get("/r/lanaudiere/calendrier.ics", headers={"If-None-Match": tag})
+        self.assertEqual((r.status, again), (304, ""))
+        self.c.ok("calendar.update", id=a["id"], title="Comité de coordination (déplacé)")
+        r, ics = self.get("/r/lanaudiere/calendrier.ics", headers={"If-None-Match": tag})
+        self.assertEqual(r.status, 200)
+        self.assertNotEqual(r.getheader("ETag"), tag)
+        self.assertIn("déplacé", str(icalendar.Calendar.from_ical(ics).walk("VEVENT")[0]["SUMMARY"]))
+
+    def test_the_veille_page_per_objective_and_its_atom_digest(self):
+        c = self.c
+        c.ok("veille.add", region="lanaudiere", url="http://127.0.0.1:%d/appels.xml" % self.feeds.server_port)
+        c.ok("veille.rule_add", region="lanaudiere", name="Financements", any_of="financement", objectives="5")
+        c.ok("veille.fetch", region="lanaudiere")
+        deadline = time.monotonic() + 20 * PATIENCE
+        while len(c.ok("veille.items", region="lanaudiere", matched=True)) < 2 and time.monotonic() < deadline:
+            c.ok("node.info")  # each round trip lets the loop fetch and store
+        self.assertEqual(len(c.ok("veille.items", region="lanaudiere", matched=True)), 2)
+        r, body = self.get("/r/lanaudiere/veille")
+        self.assertEqual(r.status, 200)
+        self.assertIn('href="http://example.org/appel"', body)
+        self.assertIn("Appel de projets : financement en sécurité alimentaire", body)
+        # The veille reads a title's HTML as text (the tags go); its javascript: link goes too.
+        self.assertIn('<a href="#" rel="noopener noreferrer">alert(1) financement piégé</a>', body)
+        page = Page(body)
+        self.assertNotIn("script", page.elements)
+        self.assertFalse([v for a, v in page.attributes if v and "javascript:" in v])
+        objective = next(o for o in c.ok("veille.objectives", region="lanaudiere") if o["objective"] == "5")
+        self.assertEqual(objective["items"], 2)
+        self.assertIn('<td data-label="Trouvés">2</td>', body)
+        r, atom = self.get("/r/lanaudiere/veille.atom")
+        self.assertEqual(r.getheader("Content-Type"), "application/atom+xml; charset=utf-8")
+        entries = ElementTree.fromstring(atom.encode()).findall("{http://www.w3.org/2005/Atom}entry")
+        self.assertEqual(len(entries), 2)
 
 
 class PortTaken(unittest.TestCase):
