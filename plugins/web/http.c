@@ -63,6 +63,9 @@ static int on_ready(cd_host *h, int fd, int events, void *data)
 static int on_tick(cd_host *h, void *data)
 {
     (void)h;
+    static unsigned ticks;
+    if (++ticks % 15 == 0)
+        stream_ping();
     run(data);
     return 0;
 }
@@ -142,6 +145,23 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (*upload_size) /* no route reads a body yet: it is dropped, the answer follows */
         *upload_size = 0;
     w->route(&rq);
+    if (rq.stream) {
+        struct MHD_Response *sr = stream_open(&rq, c);
+        if (!sr) {
+            page_error(&rq, MHD_HTTP_SERVICE_UNAVAILABLE, T(&rq, "Trop de pages ouvertes", "Too many open pages"),
+                       T(&rq, "Le serveur suit déjà le plus de pages qu'il peut ; réessayez dans un moment.",
+                         "The server already follows as many pages as it can; try again in a moment."));
+        } else {
+            buf_free(&rq.body);
+            MHD_add_response_header(sr, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream; charset=utf-8");
+            MHD_add_response_header(sr, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+            MHD_add_response_header(sr, "X-Accel-Buffering", "no"); /* nginx: pass each message at once */
+            MHD_add_response_header(sr, "X-Content-Type-Options", "nosniff");
+            enum MHD_Result ok = MHD_queue_response(c, MHD_HTTP_OK, sr);
+            MHD_destroy_response(sr);
+            return ok;
+        }
+    }
     if (rq.body.oom) {
         buf_free(&rq.body);
         return MHD_NO; /* the connection is closed: nothing half-written */
@@ -234,7 +254,7 @@ web_http *web_http_start(cd_host *h, const char *listen, web_route_fn route, cha
     }
     w->h = h;
     w->route = route;
-    unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
+    unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
     w->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, w, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, w,
                             MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
                             MHD_OPTION_CONNECTION_LIMIT, (unsigned)512, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
@@ -265,8 +285,10 @@ void web_http_stop(web_http **hp)
     /* The host stops a plugin's timers itself at unload, before fini; the
      * watch goes before its descriptor does. */
     api->watch_stop(w->watch);
-    if (w->d)
+    if (w->d) {
+        stream_wake_all(); /* no connection may stay suspended when the daemon stops */
         MHD_stop_daemon(w->d);
+    }
     free(w);
     *hp = NULL;
 }

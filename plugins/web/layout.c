@@ -30,16 +30,26 @@ void page_open(web_req *rq, const char *title)
                   "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>",
                rq->en ? "en" : "fr");
     html_text(b, title);
-    buf_str(b, " — concertd</title>\n<link rel=\"stylesheet\" href=\"/style.css\">\n</head>\n<body>\n");
+    /* No favicon of our own: an empty one spares every page a 404. */
+    buf_str(b, " — concertd</title>\n<link rel=\"icon\" href=\"data:,\">\n<link rel=\"stylesheet\" href=\"/style.css\">\n"
+               "</head>\n<body>\n");
     buf_printf(b, "<a class=\"skip\" href=\"#contenu\">%s</a>\n", T(rq, "Aller au contenu", "Skip to content"));
     buf_printf(b, "<header class=\"site\"><div class=\"wrap\"><a class=\"brand\" href=\"/%s\">%s</a></div></header>\n",
                rq->en ? "?lang=en" : "", T(rq, "Plans d'action en concertation", "Concerted action plans"));
-    buf_str(b, "<main id=\"contenu\" class=\"wrap\">\n");
+    if (rq->live_region) {
+        buf_str(b, "<main id=\"contenu\" class=\"wrap\" data-region=\"");
+        html_text(b, rq->live_region);
+        buf_str(b, "\">\n");
+    } else {
+        buf_str(b, "<main id=\"contenu\" class=\"wrap\">\n");
+    }
 }
 
 void page_close(web_req *rq)
 {
     buf *b = &rq->body;
+    if (rq->live_region) /* where the script says what it updated */
+        buf_str(b, "<p id=\"live\" class=\"live hint\" aria-live=\"polite\"></p>\n");
     buf_str(b, "</main>\n<footer class=\"site\"><div class=\"wrap\">");
     /* The other language, for this same page. */
     buf_str(b, "<a href=\"");
@@ -48,13 +58,16 @@ void page_close(web_req *rq)
         buf_str(b, "?lang=fr\" hreflang=\"fr\" lang=\"fr\">Français</a>");
     else
         buf_str(b, "?lang=en\" hreflang=\"en\" lang=\"en\">English</a>");
-    buf_printf(b, " · <span>%s</span></div></footer>\n</body>\n</html>\n",
-               T(rq, "Servi par concertd", "Served by concertd"));
+    buf_printf(b, " · <span>%s</span></div></footer>\n", T(rq, "Servi par concertd", "Served by concertd"));
+    if (rq->live_region)
+        buf_str(b, "<script src=\"/app.js\" defer></script>\n");
+    buf_str(b, "</body>\n</html>\n");
 }
 
 void page_error(web_req *rq, int status, const char *title, const char *sentence)
 {
     buf_free(&rq->body);
+    rq->live_region = NULL;
     rq->status = status;
     rq->content_type = "text/html; charset=utf-8";
     page_open(rq, title);

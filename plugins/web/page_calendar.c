@@ -64,6 +64,7 @@ int page_calendar(web_req *rq, const char *region)
     buf *b = &rq->body;
     char title[320];
     snprintf(title, sizeof title, "%s — %s", name, T(rq, "calendrier des activités", "calendar of activities"));
+    rq->live_region = slug;
     page_open(rq, title);
     buf_str(b, "<h1>");
     html_text(b, title);
@@ -92,7 +93,7 @@ int page_calendar(web_req *rq, const char *region)
                  "\"Subscribe from web\"; on iPhone or Mac: \"New calendar subscription\". Your app then follows "
                  "every change."));
     const msgpack_object *rows = list.u.data.type == MSGPACK_OBJECT_ARRAY ? &list.u.data : NULL;
-    buf_printf(b, "<section aria-labelledby=\"seances\"><h2 id=\"seances\">%s</h2>\n",
+    buf_printf(b, "<section id=\"seances-section\" data-live aria-labelledby=\"seances\"><h2 id=\"seances\">%s</h2>\n",
                T(rq, "Les séances à venir", "Coming sessions"));
     if (!rows || rows->via.array.size == 0) {
         buf_printf(b, "<p>%s</p>\n", T(rq, "Aucune activité prévue d'ici un an.", "No activity planned within a year."));

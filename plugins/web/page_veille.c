@@ -59,6 +59,7 @@ int page_veille(web_req *rq, const char *region)
     char title[320], atom[128];
     snprintf(title, sizeof title, "%s — %s", name, T(rq, "veille", "watch"));
     snprintf(atom, sizeof atom, "/r/%s/veille.atom", slug);
+    rq->live_region = slug;
     page_open(rq, title);
     buf_str(b, "<h1>");
     html_text(b, title);
@@ -70,7 +71,7 @@ int page_veille(web_req *rq, const char *region)
                T(rq, "Suivre cette veille dans un lecteur de flux (Atom)", "Follow this watch in a feed reader (Atom)"));
     const msgpack_object *o = objs.u.data.type == MSGPACK_OBJECT_ARRAY ? &objs.u.data : NULL;
     if (o && o->via.array.size) {
-        buf_printf(b, "<section aria-labelledby=\"objectifs\"><h2 id=\"objectifs\">%s</h2>\n<div class=\"table-wrap\">"
+        buf_printf(b, "<section id=\"objectifs-section\" data-live aria-labelledby=\"objectifs\"><h2 id=\"objectifs\">%s</h2>\n<div class=\"table-wrap\">"
                       "<table class=\"veille-objectives\"><thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
                       "<th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr></thead><tbody>\n",
                    T(rq, "Par objectif du plan", "By objective of the plan"), T(rq, "Objectif", "Objective"),
@@ -95,7 +96,7 @@ int page_veille(web_req *rq, const char *region)
         buf_str(b, "</tbody></table></div></section>\n");
     }
     const msgpack_object *it = items.u.data.type == MSGPACK_OBJECT_ARRAY ? &items.u.data : NULL;
-    buf_printf(b, "<section aria-labelledby=\"trouvailles\"><h2 id=\"trouvailles\">%s</h2>\n",
+    buf_printf(b, "<section id=\"trouvailles-section\" data-live aria-labelledby=\"trouvailles\"><h2 id=\"trouvailles\">%s</h2>\n",
                T(rq, "Ce que la veille a trouvé", "What the watch found"));
     if (!it || it->via.array.size == 0)
         buf_printf(b, "<p>%s</p>\n", T(rq, "Rien encore : les règles de la région n'ont rien retenu.",

@@ -21,6 +21,7 @@ int page_home(web_req *rq)
     }
     const msgpack_object *rows = &res.u.data;
     buf *b = &rq->body;
+    rq->live_region = "";
     page_open(rq, T(rq, "Les régions et leurs plans", "Regions and their plans"));
     buf_printf(b, "<h1>%s</h1>\n", T(rq, "Les régions et leurs plans d'action", "Regions and their action plans"));
     if (rows->type != MSGPACK_OBJECT_ARRAY || rows->via.array.size == 0) {
@@ -30,7 +31,7 @@ int page_home(web_req *rq)
         web_result_free(&res);
         return 0;
     }
-    buf_printf(b, "<div class=\"table-wrap\"><table class=\"regions\">\n<caption>%s</caption>\n<thead><tr>"
+    buf_printf(b, "<div class=\"table-wrap\"><table class=\"regions\" id=\"regions\" data-live>\n<caption>%s</caption>\n<thead><tr>"
                   "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
                   "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
                   "<th scope=\"col\">%s</th></tr></thead>\n<tbody>\n",
@@ -204,7 +205,9 @@ static void action_row(web_req *rq, const msgpack_object *act, const filters *f)
     mp_text(cd_get(act, "status"), status, sizeof status);
     last_end(act, end);
     bool late = end[0] && strcmp(end, f->today) < 0 && is_open(status);
-    buf_printf(b, "<tr id=\"action-%s\" data-number=\"%s\"><th scope=\"row\">", number, number);
+    buf_str(b, "<tr id=\"action-");
+    html_text(b, number);
+    buf_str(b, "\" data-live><th scope=\"row\">");
     html_text(b, number);
     buf_str(b, "</th>");
     cell(rq, "Moyen d'action", "Action");
@@ -312,7 +315,7 @@ static void indicators_section(web_req *rq, const msgpack_object *inds)
     buf *b = &rq->body;
     if (!inds || inds->type != MSGPACK_OBJECT_ARRAY || inds->via.array.size == 0)
         return;
-    buf_printf(b, "<section aria-labelledby=\"indicateurs\"><h2 id=\"indicateurs\">%s</h2>\n<div class=\"table-wrap\">"
+    buf_printf(b, "<section id=\"indicateurs-section\" data-live aria-labelledby=\"indicateurs\"><h2 id=\"indicateurs\">%s</h2>\n<div class=\"table-wrap\">"
                   "<table class=\"indicators\"><thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
                   "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr></thead><tbody>\n",
                T(rq, "Indicateurs de suivi", "Follow-up indicators"), T(rq, "Indicateur", "Indicator"),
@@ -408,6 +411,7 @@ int page_plan(web_req *rq, const char *region)
     const msgpack_object *d = &doc.u.data, *plan = cd_get(d, "plan");
     filters f = {0};
     day_iso(0, f.today);
+    rq->live_region = slug;
     const char *q;
     if ((q = rq->query(rq, "state")))
         snprintf(f.state, sizeof f.state, "%s", q);
@@ -577,14 +581,16 @@ int page_echeances(web_req *rq, const char *region)
     buf *b = &rq->body;
     char title[320];
     snprintf(title, sizeof title, "%s — %s", name, T(rq, "échéances", "due dates"));
+    rq->live_region = slug;
     page_open(rq, title);
     buf_str(b, "<h1>");
     html_text(b, title);
     buf_str(b, "</h1>\n");
     region_nav(rq, slug, "/echeances");
-    buf_printf(b, "<section aria-labelledby=\"retard\"><h2 id=\"retard\">%s</h2>\n", T(rq, "En retard", "Overdue"));
+    buf_printf(b, "<section id=\"section-retard\" data-live aria-labelledby=\"retard\"><h2 id=\"retard\">%s</h2>\n",
+               T(rq, "En retard", "Overdue"));
     echeance_rows(rq, rows, true, slug);
-    buf_printf(b, "</section>\n<section aria-labelledby=\"avenir\"><h2 id=\"avenir\">%s</h2>\n",
+    buf_printf(b, "</section>\n<section id=\"section-avenir\" data-live aria-labelledby=\"avenir\"><h2 id=\"avenir\">%s</h2>\n",
                T(rq, "À venir d'ici 90 jours", "Coming in the next 90 days"));
     echeance_rows(rq, rows, false, slug);
     buf_str(b, "</section>\n");

@@ -34,6 +34,12 @@ static void route(web_req *rq)
         page_home(rq);
     } else if (strcmp(p, "/style.css") == 0) {
         stylesheet(rq);
+    } else if (strcmp(p, "/app.js") == 0) {
+        rq->content_type = "text/javascript; charset=utf-8";
+        rq->max_age = 3600;
+        buf_add(&rq->body, web_app_js, web_app_js_len);
+    } else if (strcmp(p, "/events") == 0) {
+        rq->stream = true;
     } else if (strncmp(p, "/api/", 5) == 0) {
         api_route(rq, p + 4);
     } else if (sscanf(p, "/r/%63[^/]%n", region, &end) == 1 && (!p[end] || strcmp(p + end, "/") == 0)) {
@@ -66,6 +72,8 @@ static int init(cd_host *h, const cd_host_api *host_api, void **state)
     if (!listen || !*listen)
         listen = "127.0.0.1:8080";
     char err[512];
+    if (stream_init(h) != 0)
+        return -1;
     server = web_http_start(h, listen, route, err, sizeof err);
     if (!server) {
         api->log(h, CD_LOG_ERROR, "%s", err);

@@ -7,6 +7,7 @@
  * page_calendar.c  the calendar of activities and its .ics
  * page_veille.c    the veille's items per objective and its Atom digest
  * api.c     the JSON read API under /api/
+ * stream.c  the live stream of events (/events, Server-Sent Events)
  * http.c    libmicrohttpd on the host's loop: listening, requests, responses
  * web.c     loading, configuration, the routes
  *
@@ -58,6 +59,8 @@ typedef struct web_req {
     const char *content_type;    /* text/html; charset=utf-8 unless set */
     char allow[64];              /* the Allow header of a 405 */
     int max_age;                 /* Cache-Control max-age in seconds; 0: revalidate (ETag) each time */
+    bool stream;                 /* answer with the live stream (stream.c) instead of body */
+    const char *live_region;     /* a page that updates itself: its region ("" for all), else NULL */
     const char *disposition;     /* Content-Disposition, or NULL */
     buf body;
 } web_req;
@@ -128,9 +131,20 @@ int veille_atom(web_req *rq, const char *region);
 /* /api/… : path is what follows "/api". */
 int api_route(web_req *rq, const char *path);
 
-/* ---- the stylesheet (static/style.css, built in) ---- */
+/* ---- stream.c: /events, Server-Sent Events ---- */
+int stream_init(cd_host *h);       /* subscribes to the events it streams */
+/* A new stream for rq (its region, its Last-Event-ID): an MHD response to
+ * queue, or NULL when too many are open. */
+void *stream_open(web_req *rq, void *connection);
+void stream_ping(void);            /* a comment to every stream (every 15 s) */
+void stream_wake_all(void);        /* ends every stream (before the server stops) */
+size_t stream_clients(void);
+
+/* ---- built in: static/style.css and static/app.js ---- */
 extern const char web_style_css[];
 extern const size_t web_style_css_len;
+extern const char web_app_js[];
+extern const size_t web_app_js_len;
 
 /* ---- http.c ---- */
 typedef struct web_http web_http;

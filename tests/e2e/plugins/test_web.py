@@ -49,13 +49,18 @@ class Page(html.parser.HTMLParser):
     def __init__(self, text):
         super().__init__()
         self.rows, self.elements, self.attributes, self.headings = {}, [], [], []
-        self._row, self._in_state, self._in_heading = None, False, None
+        self.scripts, self.script_text = [], ""  # the page's own script only: /app.js, nothing inline
+        self._row, self._in_state, self._in_heading, self._in_script = None, False, None, False
         self.feed(text)
 
     def handle_starttag(self, tag, attrs):
-        self.elements.append(tag)
         self.attributes.extend(attrs)
         attrs = dict(attrs)
+        if tag == "script":
+            self.scripts.append(attrs.get("src"))
+            self._in_script = True
+        else:
+            self.elements.append(tag)
         if tag == "tr" and attrs.get("id", "").startswith("action-"):
             self._row = attrs["id"][len("action-"):]
             self.rows[self._row] = {"state": ""}
@@ -65,6 +70,8 @@ class Page(html.parser.HTMLParser):
             self._in_heading = ""
 
     def handle_endtag(self, tag):
+        if tag == "script":
+            self._in_script = False
         if tag == "tr":
             self._row = None
         if tag == "span":
@@ -74,6 +81,8 @@ class Page(html.parser.HTMLParser):
             self._in_heading = None
 
     def handle_data(self, data):
+        if self._in_script:
+            self.script_text += data
         if self._in_state:
             self.rows[self._row]["state"] += data
         if self._in_heading is not None:
@@ -195,6 +204,8 @@ class Web(unittest.TestCase):
             self.assertEqual(r.status, 200, path)
             page = Page(body)
             self.assertNotIn("script", page.elements, path)
+            self.assertIn(page.scripts, ([], ["/app.js"]), path)
+            self.assertEqual(page.script_text.strip(), "", path)
             self.assertNotIn("iframe", page.elements, path)
             self.assertNotIn("img", page.elements, path)
             self.assertFalse([a for a, v in page.attributes if a.startswith("on")], path)
@@ -351,6 +362,87 @@ class CalendarAndVeille(unittest.TestCase):
         self.assertEqual(r.getheader("Content-Type"), "application/atom+xml; charset=utf-8")
         entries = ElementTree.fromstring(atom.encode()).findall("{http://www.w3.org/2005/Atom}entry")
         self.assertEqual(len(entries), 2)
+
+
+class Stream:
+    """A reader of /events, as a browser's EventSource reads it."""
+
+    def __init__(self, port, path, last_id=None):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10 * PATIENCE)
+        self.conn.request("GET", path, headers={"Last-Event-ID": str(last_id)} if last_id is not None else {})
+        self.response = self.conn.getresponse()
+
+    def message(self):
+        """The next message with data: {"id", "data"} (comments and retry skipped)."""
+        fields = {}
+        while True:
+            line = self.response.fp.readline().decode("utf-8")
+            if line == "":
+                raise EOFError("stream closed")
+            line = line.rstrip("\n")
+            if line == "":
+                if "data" in fields:
+                    return {"id": fields.get("id"), "data": json.loads(fields["data"])}
+                fields = {}
+            elif not line.startswith(":"):
+                key, _, value = line.partition(": ")
+                fields[key] = value
+
+    def close(self):
+        self.conn.close()
+
+
+class LiveStream(unittest.TestCase):
+    def setUp(self):
+        self.port = free_port()
+        config = "[plugins]\npath = %s\nload = web\n[plugin.web]\nlisten = 127.0.0.1:%d\n" % (PLUGINS, self.port)
+        self.d = Daemon(config=config).start()
+        self.c = self.d.client()
+        self.c.ok("region.create", id="lanaudiere", name="Lanaudière")
+        self.c.ok("plan.import", region="lanaudiere", format="table", text=seed_text())
+        self.c.ok("region.create", id="estrie", name="Estrie")
+
+    def tearDown(self):
+        self.c.close()
+        self.assertEqual(self.d.stop(), 0)
+        self.d.cleanup()
+
+    def status(self, number, status):
+        self.c.ok("action.set_status", region="lanaudiere", number=number, status=status)
+
+    def test_a_change_reaches_an_open_stream_of_its_region(self):
+        r, body = Web.get(self, "/r/lanaudiere")
+        self.assertIn('<main id="contenu" class="wrap" data-region="lanaudiere">', body)
+        self.assertIn('<script src="/app.js" defer></script>', body)
+        s = Stream(self.port, "/events?region=lanaudiere")
+        self.assertEqual(s.response.getheader("Content-Type"), "text/event-stream; charset=utf-8")
+        self.c.ok("region.update", id="estrie", name="Estrie (Sherbrooke)")  # another region: not on this stream
+        self.status("2.3", "in_progress")
+        m = s.message()
+        self.assertEqual(m["data"]["type"], "action.status_changed")
+        self.assertEqual(m["data"]["region"], "lanaudiere")
+        self.assertEqual(m["data"]["data"]["action"]["number"], "2.3")
+        self.assertEqual(int(m["id"]), m["data"]["seq"])
+        s.close()
+
+    def test_a_stream_that_reconnects_gets_exactly_what_it_missed(self):
+        s = Stream(self.port, "/events?region=lanaudiere")
+        self.status("1.1", "in_progress")
+        last = s.message()["id"]
+        s.close()  # the browser's connection is cut
+        for number in ("2.1", "2.3", "3.3"):
+            self.status(number, "done")
+        missed = [e for e in self.c.ok("events.since", since=int(last), region="lanaudiere")["events"]]
+        self.assertEqual([e["data"]["action"]["number"] for e in missed], ["2.1", "2.3", "3.3"])
+        s = Stream(self.port, "/events?region=lanaudiere", last_id=last)
+        got = [s.message() for _ in missed]
+        self.assertEqual([int(m["id"]) for m in got], [e["seq"] for e in missed])
+        self.assertEqual([m["data"]["data"]["action"]["number"] for m in got], ["2.1", "2.3", "3.3"])
+        self.status("4.1", "in_progress")  # what comes next is the next change, not a repeat
+        nxt = s.message()
+        self.assertEqual(nxt["data"]["data"]["action"]["number"], "4.1")
+        self.assertEqual(int(nxt["id"]), missed[-1]["seq"] + 1)
+        s.close()
 
 
 class PortTaken(unittest.TestCase):
