@@ -30,19 +30,61 @@ static int run_as_plugin(void *data)
     return rc;
 }
 
-/* Runs fn in a transaction of its own, commits, publishes, delivers. */
+/* after_commit's list: who waits for the end of the current transaction. */
+typedef struct commit_wait {
+    cd_host *plugin;
+    cd_commit_fn fn;
+    void *data;
+    struct commit_wait *next;
+} commit_wait;
+
+int host_after_commit(cd_host *h, cd_commit_fn fn, void *data)
+{
+    if (!h->host->collecting || !fn)
+        return -1;
+    commit_wait *w = calloc(1, sizeof *w);
+    if (!w)
+        return -1;
+    w->plugin = h;
+    w->fn = fn;
+    w->data = data;
+    commit_wait **tail = &h->host->waiting;
+    while (*tail)
+        tail = &(*tail)->next;
+    *tail = w; /* told in the order asked */
+    return 0;
+}
+
+static void tell_waiting(cn_host *host, int status)
+{
+    commit_wait *w = host->waiting;
+    host->waiting = NULL;
+    while (w) {
+        commit_wait *next = w->next;
+        w->fn(w->plugin, w->data, status);
+        free(w);
+        w = next;
+    }
+}
+
+/* Runs fn in a transaction of its own, commits, publishes, delivers. Those
+ * who asked after_commit hear how it ended, before the delivery. */
 static int run_in_transaction(cd_host *p, int (*fn)(cd_host *h, void *arg), void *arg, const char *what)
 {
     cn_host *host = p->host;
     if (cn_core_batch_begin(host->core) != 0)
         return -1;
     plugin_call c = {p, fn, arg};
+    host->collecting = true;
     int rc = cn_core_in_savepoint(host->core, run_as_plugin, &c);
+    host->collecting = false;
     if (rc != 0) {
         p->callback_errors++;
         cn_error("[%s] %s a échoué; ce qu'il avait écrit est annulé", p->name, what);
     }
-    if (cn_core_batch_commit(host->core, host->pub) != 0)
+    int committed = cn_core_batch_commit(host->core, host->pub);
+    tell_waiting(host, committed == 0 && rc == 0 ? 0 : -1);
+    if (committed != 0)
         return -1;
     cn_host_deliver(host);
     return rc;

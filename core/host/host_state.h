@@ -102,6 +102,8 @@ struct cn_host {
     size_t subscribers;
     bool delivering;
     cn_req *current_req; /* the command a plugin op is handling, for emit's refusals */
+    bool collecting;     /* inside a callback's transaction: after_commit may be asked */
+    struct commit_wait *waiting; /* after_commit's, told when the transaction ends */
 };
 
 
@@ -156,6 +158,7 @@ cd_watch *host_watch_start(cd_host *h, int fd, int events, cd_watch_fn fn, void 
 int host_watch_change(cd_watch *w, int events);
 void host_watch_stop(cd_watch *w);
 int host_queue_work(cd_host *h, cd_work_fn work, cd_done_fn done, void *data);
+int host_after_commit(cd_host *h, cd_commit_fn fn, void *data);
 /* Calls the plugin's fini once its last work is done (and its watches are
  * closed); safe to call again. */
 void host_finish(cd_host *p);

@@ -244,4 +244,5 @@ static const cd_host_api api = {
     .watch_stop = host_watch_stop,
     .region_origin = host_region_origin,
     .subscribe_peers = host_subscribe_peers,
+    .after_commit = host_after_commit,
 };

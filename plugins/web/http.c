@@ -132,27 +132,206 @@ static bool not_modified(struct MHD_Connection *c, const char *tag)
     return inm && (strstr(inm, tag) || strcmp(inm, "*") == 0);
 }
 
+/* Queues rq's answer (its body, headers, ETag/304) on c. */
+static enum MHD_Result answer(struct MHD_Connection *c, web_req *rq)
+{
+    if (rq->body.oom) {
+        buf_free(&rq->body);
+        return MHD_NO; /* the connection is closed: nothing half-written */
+    }
+    char tag[24] = "";
+    if (rq->status == MHD_HTTP_OK) {
+        etag_of(&rq->body, tag);
+        if (not_modified(c, tag)) {
+            buf_free(&rq->body);
+            rq->status = MHD_HTTP_NOT_MODIFIED;
+        }
+    }
+    struct MHD_Response *r = rq->body.n ? MHD_create_response_from_buffer(rq->body.n, rq->body.p, MHD_RESPMEM_MUST_FREE)
+                                        : MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    if (!r) {
+        buf_free(&rq->body);
+        return MHD_NO;
+    }
+    if (rq->body.n)
+        memset(&rq->body, 0, sizeof rq->body); /* MHD frees it now */
+    else
+        buf_free(&rq->body);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, rq->content_type);
+    MHD_add_response_header(r, "Content-Security-Policy", SECURITY_POLICY);
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "X-Frame-Options", "DENY");
+    MHD_add_response_header(r, "Referrer-Policy", "same-origin");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept-Language");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_LANGUAGE, rq->en ? "en" : "fr");
+    if (rq->allow[0])
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, rq->allow);
+    if (rq->location[0])
+        MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, rq->location);
+    if (tag[0]) {
+        char cache[64];
+        snprintf(cache, sizeof cache, rq->max_age ? "public, max-age=%d" : "no-cache", rq->max_age);
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, tag);
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, cache);
+    } else {
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    }
+    if (rq->disposition)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_DISPOSITION, rq->disposition);
+    enum MHD_Result ok = MHD_queue_response(c, (unsigned)rq->status, r);
+    MHD_destroy_response(r);
+    return ok;
+}
+
+/* ---- forms (POST) -------------------------------------------------------------- */
+
+#define BODY_LIMIT (64 * 1024) /* a form is small; anything larger is refused (413) */
+
+/* One POST across MHD's calls: its fields as they arrive, then its answer,
+ * kept while the connection waits for the transaction to end. */
+typedef struct {
+    web_http *w;
+    struct MHD_Connection *conn;
+    struct MHD_PostProcessor *pp;
+    char *keys[32], *values[32];
+    size_t nfields, bytes;
+    bool too_big, unreadable, waiting, ready;
+    web_req rq;
+} posting;
+
+static enum MHD_Result on_field(void *cls, enum MHD_ValueKind kind, const char *key, const char *filename,
+                                const char *type, const char *encoding, const char *data, uint64_t off, size_t size)
+{
+    (void)kind, (void)filename, (void)type, (void)encoding;
+    posting *p = cls;
+    size_t i = 0;
+    while (i < p->nfields && !(off > 0 && strcmp(p->keys[i], key) == 0))
+        i++;
+    if (i == p->nfields) { /* a new field (a value comes in pieces: off > 0 continues it) */
+        if (p->nfields == sizeof p->keys / sizeof p->keys[0])
+            return MHD_YES; /* more fields than any form has: the rest is dropped */
+        p->keys[i] = strdup(key);
+        p->values[i] = strdup("");
+        if (!p->keys[i] || !p->values[i])
+            return MHD_NO;
+        p->nfields++;
+    }
+    size_t had = strlen(p->values[i]);
+    char *grown = realloc(p->values[i], had + size + 1);
+    if (!grown)
+        return MHD_NO;
+    memcpy(grown + had, data, size);
+    grown[had + size] = '\0';
+    p->values[i] = grown;
+    return MHD_YES;
+}
+
+static const char *form_value(web_req *rq, const char *key)
+{
+    posting *p = rq->form;
+    if (p && p->unreadable)
+        return NULL;
+    for (size_t i = 0; p && i < p->nfields; i++)
+        if (strcmp(p->keys[i], key) == 0)
+            return p->values[i];
+    return NULL;
+}
+
+static void posting_free(posting *p)
+{
+    if (p->pp)
+        MHD_destroy_post_processor(p->pp);
+    for (size_t i = 0; i < p->nfields; i++) {
+        free(p->keys[i]);
+        free(p->values[i]);
+    }
+    buf_free(&p->rq.body);
+    free(p);
+}
+
+/* The transaction of a form's request has ended: its answer may go. */
+static void form_committed(cd_host *h, void *data, int status)
+{
+    (void)h;
+    posting *p = data;
+    if (status != 0) {
+        p->rq.location[0] = '\0';
+        page_error(&p->rq, MHD_HTTP_SERVICE_UNAVAILABLE, T(&p->rq, "Rien n'a été enregistré", "Nothing was saved"),
+                   T(&p->rq, "Le serveur n'a pas pu enregistrer votre envoi (disque plein ou indisponible). Rien n'est "
+                             "conservé : réessayez dans un moment.",
+                     "The server could not save what you sent (disk full or unavailable). Nothing is kept: try "
+                     "again in a moment."));
+    }
+    p->waiting = false;
+    p->ready = true;
+    MHD_resume_connection(p->conn);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **state, enum MHD_RequestTerminationCode why)
+{
+    (void)cls, (void)c, (void)why;
+    if (*state)
+        posting_free(*state);
+    *state = NULL;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                                   const char *version, const char *upload, size_t *upload_size, void **state)
 {
-    (void)version, (void)upload, (void)state;
+    (void)version;
     web_http *w = cls;
-    web_req rq = {
-        .h = w->h, .method = method, .path = url, .query = query, .conn = c, .status = MHD_HTTP_OK,
-        .content_type = "text/html; charset=utf-8",
-    };
-    rq.en = wants_english(c);
-    if (*upload_size) /* no route reads a body yet: it is dropped, the answer follows */
+    bool post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
+    posting *p = *state;
+    if (post && !p) { /* the first call: headers only */
+        p = calloc(1, sizeof *p);
+        if (!p)
+            return MHD_NO;
+        p->w = w;
+        p->conn = c;
+        *state = p;
+        const char *length = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        p->too_big = length && strtoull(length, NULL, 10) > BODY_LIMIT;
+        if (!p->too_big)
+            p->pp = MHD_create_post_processor(c, 8192, on_field, p);
+        return MHD_YES;
+    }
+    if (post && *upload_size) { /* a piece of the body */
+        p->bytes += *upload_size;
+        if (p->bytes > BODY_LIMIT)
+            p->too_big = true;
+        else if (p->pp && MHD_post_process(p->pp, upload, *upload_size) != MHD_YES)
+            p->unreadable = true; /* the route sees no field: it answers as for an empty form */
         *upload_size = 0;
-    w->route(&rq);
-    if (rq.stream) {
-        struct MHD_Response *sr = stream_open(&rq, c);
+        return MHD_YES;
+    }
+    if (p && p->waiting)
+        return MHD_YES; /* resumed early: still waiting */
+    if (p && p->ready)
+        return answer(c, &p->rq);
+
+    web_req local = {0}, *rq = p ? &p->rq : &local;
+    *rq = (web_req){
+        .h = w->h, .method = method, .path = url, .query = query, .conn = c, .status = MHD_HTTP_OK,
+        .content_type = "text/html; charset=utf-8", .form = p, .form_value = form_value,
+    };
+    rq->en = wants_english(c);
+    if (!post && *upload_size) /* a body where none is read: dropped, the answer follows */
+        *upload_size = 0;
+    if (p && p->too_big) {
+        page_error(rq, MHD_HTTP_CONTENT_TOO_LARGE, T(rq, "Envoi trop volumineux", "Too much sent"),
+                   T(rq, "Un formulaire de ce site fait au plus 64 Kio ; rien n'a été enregistré.",
+                     "A form of this site is at most 64 KiB; nothing was saved."));
+        return answer(c, rq);
+    }
+    w->route(rq);
+    if (rq->stream) {
+        struct MHD_Response *sr = stream_open(rq, c);
         if (!sr) {
-            page_error(&rq, MHD_HTTP_SERVICE_UNAVAILABLE, T(&rq, "Trop de pages ouvertes", "Too many open pages"),
-                       T(&rq, "Le serveur suit déjà le plus de pages qu'il peut ; réessayez dans un moment.",
+            page_error(rq, MHD_HTTP_SERVICE_UNAVAILABLE, T(rq, "Trop de pages ouvertes", "Too many open pages"),
+                       T(rq, "Le serveur suit déjà le plus de pages qu'il peut ; réessayez dans un moment.",
                          "The server already follows as many pages as it can; try again in a moment."));
         } else {
-            buf_free(&rq.body);
+            buf_free(&rq->body);
             MHD_add_response_header(sr, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream; charset=utf-8");
             MHD_add_response_header(sr, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
             MHD_add_response_header(sr, "X-Accel-Buffering", "no"); /* nginx: pass each message at once */
@@ -162,46 +341,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             return ok;
         }
     }
-    if (rq.body.oom) {
-        buf_free(&rq.body);
-        return MHD_NO; /* the connection is closed: nothing half-written */
-    }
-    char tag[24] = "";
-    if (rq.status == MHD_HTTP_OK) {
-        etag_of(&rq.body, tag);
-        if (not_modified(c, tag)) {
-            buf_free(&rq.body);
-            rq.status = MHD_HTTP_NOT_MODIFIED;
+    if (rq->defer && p) {
+        /* What the route wrote is committed only after this callback: the
+         * answer waits for it (and says so if it failed). */
+        if (api->after_commit(w->h, form_committed, p) == 0) {
+            p->waiting = true;
+            MHD_suspend_connection(c);
+            return MHD_YES;
         }
+        page_error(rq, MHD_HTTP_SERVICE_UNAVAILABLE, T(rq, "Rien n'a été enregistré", "Nothing was saved"),
+                   T(rq, "Le serveur n'a pas pu attendre l'enregistrement ; réessayez.",
+                     "The server could not wait for the save; try again."));
     }
-    struct MHD_Response *r = rq.body.n ? MHD_create_response_from_buffer(rq.body.n, rq.body.p, MHD_RESPMEM_MUST_FREE)
-                                       : MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
-    if (!r) {
-        buf_free(&rq.body);
-        return MHD_NO;
-    }
-    if (!rq.body.n)
-        buf_free(&rq.body);
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, rq.content_type);
-    MHD_add_response_header(r, "Content-Security-Policy", SECURITY_POLICY);
-    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(r, "X-Frame-Options", "DENY");
-    MHD_add_response_header(r, "Referrer-Policy", "same-origin");
-    MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept-Language");
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_LANGUAGE, rq.en ? "en" : "fr");
-    if (rq.allow[0])
-        MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, rq.allow);
-    if (tag[0]) {
-        char cache[64];
-        snprintf(cache, sizeof cache, rq.max_age ? "public, max-age=%d" : "no-cache", rq.max_age);
-        MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, tag);
-        MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, cache);
-    }
-    if (rq.disposition)
-        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_DISPOSITION, rq.disposition);
-    enum MHD_Result ok = MHD_queue_response(c, (unsigned)rq.status, r);
-    MHD_destroy_response(r);
-    return ok;
+    return answer(c, rq);
 }
 
 /* "127.0.0.1:8080", "[::1]:8080" or ":8080" (every address). */
@@ -256,6 +408,7 @@ web_http *web_http_start(cd_host *h, const char *listen, web_route_fn route, cha
     w->route = route;
     unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
     w->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, w, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, w,
+                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, w,
                             MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
                             MHD_OPTION_CONNECTION_LIMIT, (unsigned)512, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
                             (size_t)(64 * 1024), MHD_OPTION_END);

@@ -60,6 +60,10 @@ typedef struct web_req {
     char allow[64];              /* the Allow header of a 405 */
     int max_age;                 /* Cache-Control max-age in seconds; 0: revalidate (ETag) each time */
     bool stream;                 /* answer with the live stream (stream.c) instead of body */
+    bool defer;                  /* a form that wrote: answer once its transaction is committed */
+    char location[256];          /* a redirect's Location (with status 303) */
+    void *form;                  /* a POST's fields, for form_value */
+    const char *(*form_value)(struct web_req *rq, const char *key); /* a POST field, or NULL */
     const char *live_region;     /* a page that updates itself: its region ("" for all), else NULL */
     const char *disposition;     /* Content-Disposition, or NULL */
     buf body;

@@ -61,6 +61,9 @@ typedef int (*cd_timer_fn)(cd_host *host, void *data);
 enum { CD_WATCH_READ = 1, CD_WATCH_WRITE = 2, CD_WATCH_ERROR = 4 };
 typedef int (*cd_watch_fn)(cd_host *host, int fd, int events, void *data);
 
+/* After a callback's transaction: status 0 committed, -1 undone (after_commit). */
+typedef void (*cd_commit_fn)(cd_host *host, void *data, int status);
+
 /* Work off the loop: `work` runs on a worker thread and must not call the
  * host; `done` then runs on the loop thread, inside a transaction, with
  * status 0 (or -1 if the work could not be run). */
@@ -174,7 +177,16 @@ typedef struct cd_host_api {
      * Call from init only. */
     int (*subscribe_peers)(cd_host *h, const char *pattern, cd_event_fn fn, void *data);
 
-    void *reserved[11];
+    /* Runs fn once the transaction of the current timer, watch or work
+     * callback has ended: status 0 when what the callback wrote is
+     * committed (on disk), -1 when it was undone (the callback failed) or
+     * the commit failed. fn runs outside any transaction: it may not call,
+     * emit or touch the database. For an answer that must not say "saved"
+     * before it is (a web form's reply). Returns 0, or -1 when not inside
+     * such a callback. */
+    int (*after_commit)(cd_host *h, cd_commit_fn fn, void *data);
+
+    void *reserved[10];
 } cd_host_api;
 
 typedef struct cd_plugin {
