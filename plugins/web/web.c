@@ -4,6 +4,7 @@
  * that work without JavaScript, one stylesheet, and a JSON read API. Every
  * read goes through the documented ops, as concertctl's do. This file:
  * loading, configuration, the routes. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,10 +19,19 @@ static void stylesheet(web_req *rq)
     buf_add(&rq->body, web_style_css, web_style_css_len);
 }
 
+/* The addresses that take a form (POST). */
+static bool takes_form(const char *p)
+{
+    char region[64];
+    int end = 0;
+    return sscanf(p, "/r/%63[^/]%n", region, &end) == 1 && strcmp(p + end, "/adhesion") == 0;
+}
+
 static void route(web_req *rq)
 {
-    if (strcmp(rq->method, "GET") != 0 && strcmp(rq->method, "HEAD") != 0) {
-        snprintf(rq->allow, sizeof rq->allow, "GET, HEAD");
+    bool read = strcmp(rq->method, "GET") == 0 || strcmp(rq->method, "HEAD") == 0;
+    if (!read && !(strcmp(rq->method, "POST") == 0 && takes_form(rq->path))) {
+        snprintf(rq->allow, sizeof rq->allow, takes_form(rq->path) ? "GET, HEAD, POST" : "GET, HEAD");
         page_error(rq, 405, T(rq, "Méthode non permise", "Method not allowed"),
                    T(rq, "Cette adresse se lit seulement : rien n'y est modifié.",
                      "This address can only be read: nothing is changed here."));
@@ -54,6 +64,10 @@ static void route(web_req *rq)
         page_veille(rq, region);
     } else if (sscanf(p, "/r/%63[^/]%n", region, &end) == 1 && strcmp(p + end, "/veille.atom") == 0) {
         veille_atom(rq, region);
+    } else if (sscanf(p, "/r/%63[^/]%n", region, &end) == 1 && strcmp(p + end, "/adhesion") == 0) {
+        page_membership(rq, region);
+    } else if (sscanf(p, "/r/%63[^/]%n", region, &end) == 1 && strcmp(p + end, "/adhesion/merci") == 0) {
+        page_membership_thanks(rq, region);
     } else {
         page_error(rq, 404, T(rq, "Page introuvable", "Page not found"),
                    T(rq, "Aucune page ne se trouve à cette adresse.", "There is no page at this address."));
@@ -72,7 +86,7 @@ static int init(cd_host *h, const cd_host_api *host_api, void **state)
     if (!listen || !*listen)
         listen = "127.0.0.1:8080";
     char err[512];
-    if (stream_init(h) != 0)
+    if (stream_init(h) != 0 || form_init(h) != 0)
         return -1;
     server = web_http_start(h, listen, route, err, sizeof err);
     if (!server) {

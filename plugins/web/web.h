@@ -6,6 +6,7 @@
  * pages.c   the pages: the node's regions, a region's plan, its échéances
  * page_calendar.c  the calendar of activities and its .ics
  * page_veille.c    the veille's items per objective and its Atom digest
+ * form.c    the public membership form (Loi 25 consent, signed token, limits)
  * api.c     the JSON read API under /api/
  * stream.c  the live stream of events (/events, Server-Sent Events)
  * http.c    libmicrohttpd on the host's loop: listening, requests, responses
@@ -130,6 +131,11 @@ int calendar_ics(web_req *rq, const char *region);
 /* page_veille.c: items matched per objective, and the region's Atom digest. */
 int page_veille(web_req *rq, const char *region);
 int veille_atom(web_req *rq, const char *region);
+
+/* ---- form.c: the public membership form ---- */
+int form_init(cd_host *h); /* the key that signs the forms' tokens; [plugin.web] form_limit */
+int page_membership(web_req *rq, const char *region);        /* GET: the form; POST: the application */
+int page_membership_thanks(web_req *rq, const char *region);
 
 /* ---- api.c ---- */
 /* /api/… : path is what follows "/api". */

@@ -11,6 +11,9 @@ import http.client
 import http.server
 import json
 import os
+import re
+import resource
+import urllib.parse
 import socket
 import tempfile
 import threading
@@ -21,7 +24,9 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 
-from harness import PATIENCE, PLUGINS, SOURCE, Daemon
+import subprocess
+
+from harness import CONCERTCTL, PATIENCE, PLUGINS, SOURCE, Daemon
 
 TORONTO = ZoneInfo("America/Toronto")
 STATES_FR = {"planned": "prévue", "in_progress": "en cours", "done": "réalisée", "ongoing": "en continu",
@@ -443,6 +448,125 @@ class LiveStream(unittest.TestCase):
         self.assertEqual(nxt["data"]["data"]["action"]["number"], "4.1")
         self.assertEqual(int(nxt["id"]), missed[-1]["seq"] + 1)
         s.close()
+
+
+class Membership(unittest.TestCase):
+    """The public membership form, through to adhesion's list."""
+
+    def setUp(self):
+        self.port = free_port()
+        config = ("[plugins]\npath = %s\nload = adhesion, web\n[plugin.web]\nlisten = 127.0.0.1:%d\nform_limit = 10\n"
+                  % (PLUGINS, self.port))
+        self.d = Daemon(config=config).start()
+        self.c = self.d.client()
+        self.c.ok("region.create", id="lanaudiere", name="Lanaudière", territories=["Joliette", "Matawinie"])
+        self.c.ok("adhesion.policy_set", region="lanaudiere", charter="2024", required=["territory"],
+                  categories=[{"id": "membre", "name": "Membre régulier", "decision": "auto"},
+                              {"id": "associe", "name": "Membre associé", "decision": "board"}])
+        self.c.ok("region.create", id="estrie", name="Estrie")
+
+    def tearDown(self):
+        self.c.close()
+        self.assertEqual(self.d.stop(), 0)
+        self.d.cleanup()
+
+    get = Web.get
+
+    def post(self, path, fields, headers=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=20 * PATIENCE)
+        body = urllib.parse.urlencode(fields)
+        h = {"Content-Type": "application/x-www-form-urlencoded"}
+        h.update(headers or {})
+        conn.request("POST", path, body=body, headers=h)
+        r = conn.getresponse()
+        text = r.read().decode("utf-8")
+        conn.close()
+        return r, text
+
+    def form(self, **changes):
+        r, page = self.get("/r/lanaudiere/adhesion")
+        self.assertEqual(r.status, 200)
+        token = re.search(r'name="token" value="([^"]+)"', page).group(1)
+        fields = {"token": token, "organisation": "Centre d'action bénévole Émilie-Gamelin", "category": "membre",
+                  "territory": "Joliette", "contact_name": "Émilie Tremblay", "contact_email": "emilie@example.org",
+                  "motivation": "Agir avec les autres", "charter_ok": "1", "consent": "1"}
+        fields.update(changes)
+        return {k: v for k, v in fields.items() if v is not None}
+
+    def applications(self):
+        return self.c.ok("adhesion.list", region="lanaudiere")
+
+    def test_the_form_follows_the_region_policy_and_says_what_is_kept(self):
+        r, page = self.get("/r/lanaudiere/adhesion")
+        self.assertIn('<option value="membre">Membre régulier</option>', page)
+        self.assertIn('<option value="associe">Membre associé</option>', page)
+        self.assertIn("<option>Matawinie</option>", page)
+        self.assertIn('name="territory" required', page)  # the policy requires it
+        self.assertIn("version\n2024", page.replace(" 2024", "\n2024"))
+        self.assertIn("Loi 25", page)
+        self.assertIn('name="consent" value="1" required', page)
+        for field in ("organisation", "contact_name", "contact_email"):
+            self.assertIn('<label for="f-%s">' % field, page)
+        r, page = self.get("/r/estrie/adhesion")
+        self.assertEqual(r.status, 404)
+        self.assertIn("ne reçoit pas encore de demandes", page)
+
+    def test_an_application_reaches_adhesion_once_committed(self):
+        r, page = self.post("/r/lanaudiere/adhesion", self.form())
+        self.assertEqual(r.status, 303, page)
+        self.assertEqual(r.getheader("Location"), "/r/lanaudiere/adhesion/merci")
+        [a] = self.applications()
+        self.assertEqual((a["organisation"], a["contact_email"], a["territory"], a["state"]),
+                         ("Centre d'action bénévole Émilie-Gamelin", "emilie@example.org", "Joliette", "member"))
+        r, page = self.get("/r/lanaudiere/adhesion/merci")
+        self.assertIn("votre demande d&#39;adhésion est enregistrée", page.replace("d'adhésion", "d&#39;adhésion"))
+        r = subprocess.run([CONCERTCTL, "--endpoint", self.d.command, "--timeout", str(5000 * PATIENCE), "adhesion", "list",
+                            "lanaudiere"], capture_output=True, timeout=60 * PATIENCE)
+        self.assertIn("Émilie-Gamelin", r.stdout.decode())
+
+    def test_every_error_in_words_and_nothing_stored(self):
+        cases = [
+            ({"consent": None}, 400, "consentement"),
+            ({"charter_ok": None}, 400, "charte"),
+            ({"token": "1.abc"}, 400, "expiré"),
+            ({"token": "%d.%s" % (int(time.time()) - 8000, "0" * 64)}, 400, "expiré"),
+            ({"contact_email": "pas-un-courriel"}, 400, "courriel"),
+            ({"category": "inconnue"}, 400, "catégorie"),
+            ({"territory": ""}, 400, "territo"),
+        ]
+        for changes, status, words in cases:
+            r, page = self.post("/r/lanaudiere/adhesion", self.form(**changes))
+            self.assertEqual(r.status, status, changes)
+            self.assertIn('role="alert"', page, changes)
+            self.assertIn(words, page.lower(), changes)
+            self.assertIn("Rien n&#39;a été enregistré".replace("&#39;", "'"), page.replace("&#39;", "'"), changes)
+            if "organisation" not in changes:  # what was typed is kept
+                self.assertIn("Centre d&#39;action bénévole Émilie-Gamelin", page, changes)
+        self.assertEqual(self.applications(), [])
+
+    def test_forged_large_and_repeated_posts(self):
+        r, page = self.post("/r/lanaudiere/adhesion", self.form(), headers={"Origin": "http://ailleurs.example"})
+        self.assertEqual(r.status, 403)
+        r, page = self.post("/r/lanaudiere/adhesion", self.form(motivation="x" * 70000))
+        self.assertEqual(r.status, 413)
+        self.assertIn("64 Kio", page)
+        r, page = self.get("/r/lanaudiere/adhesion", method="PUT")
+        self.assertEqual((r.status, r.getheader("Allow")), (405, "GET, HEAD, POST"))
+        self.assertEqual(self.applications(), [])
+        statuses = [self.post("/r/lanaudiere/adhesion", self.form(consent=None))[0].status for _ in range(10)]
+        self.assertEqual(statuses, [400] * 9 + [429])  # the forged post counted too (1 + 9 = form_limit, 10)
+
+    def test_a_full_disk_answers_that_nothing_was_saved(self):
+        # Writes past 4 KiB into any file now fail, as on a full disk (EFBIG).
+        resource.prlimit(self.d.proc.pid, resource.RLIMIT_FSIZE, (4096, resource.RLIM_INFINITY))
+        r, page = self.post("/r/lanaudiere/adhesion", self.form())
+        self.assertEqual(r.status, 503, page)
+        self.assertIn("Rien n&#39;a été enregistré".replace("&#39;", "'"), page.replace("&#39;", "'"))
+        resource.prlimit(self.d.proc.pid, resource.RLIMIT_FSIZE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+        self.assertEqual(self.applications(), [])
+        r, page = self.post("/r/lanaudiere/adhesion", self.form())
+        self.assertEqual(r.status, 303, page)
+        self.assertEqual(len(self.applications()), 1)
 
 
 class PortTaken(unittest.TestCase):

@@ -56,7 +56,7 @@ class Browser(unittest.TestCase):
     def setUpClass(cls):
         cls.folder = tempfile.mkdtemp(prefix="concertd-browser-")
         cls.port = free_port()
-        config = "[plugins]\npath = %s\nload = web\n[plugin.web]\nlisten = 127.0.0.1:%d\n" % (PLUGINS, cls.port)
+        config = "[plugins]\npath = %s\nload = adhesion, web\n[plugin.web]\nlisten = 127.0.0.1:%d\n" % (PLUGINS, cls.port)
         cls.d = Daemon(config=config).start()
         cls.c = cls.d.client()
         cls.c.ok("region.create", id="lanaudiere", name="Lanaudière")
@@ -134,6 +134,24 @@ class Browser(unittest.TestCase):
         self.b.get(self.url("/r/piege"))
         self.assertIn("<script>alert('xss')</script>", self.b.find_element(By.ID, "action-1.1").text)
         self.shot(self.b, "piege")
+
+    def test_a_member_applies_through_the_public_form(self):
+        self.c.ok("adhesion.policy_set", region="lanaudiere", charter="2024",
+                  categories=[{"id": "membre", "name": "Membre régulier", "decision": "auto"}])
+        self.b.get(self.url("/r/lanaudiere/adhesion"))
+        self.shot(self.b, "adhesion")
+        fill = {"f-organisation": "Maison des jeunes de Joliette", "f-contact_name": "Léa Gagnon",
+                "f-contact_email": "lea@example.org", "f-territory": "Joliette"}
+        for field, value in fill.items():
+            self.b.find_element(By.ID, field).send_keys(value)
+        self.b.find_element(By.ID, "f-charter").click()
+        self.b.find_element(By.ID, "f-consent").click()
+        self.b.find_element(By.CSS_SELECTOR, "form.membership button[type=submit]").click()
+        WebDriverWait(self.b, 10 * PATIENCE).until(lambda b: b.current_url.endswith("/r/lanaudiere/adhesion/merci"))
+        self.assertIn("est enregistrée", self.b.find_element(By.TAG_NAME, "main").text)
+        listed = self.ctl("adhesion", "list", "lanaudiere")
+        self.assertIn("Maison des jeunes de Joliette", listed)
+        self.assertIn("lea@example.org", listed)
 
     def test_a_phone_reads_the_plan_without_sideways_scrolling(self):
         phone = browser(self.folder, 360, 800)
