@@ -117,7 +117,7 @@ static bool wants_english(struct MHD_Connection *c)
 /* ---- requests ----------------------------------------------------------------- */
 
 /* FNV-1a of the body: the ETag of an answer (the same bytes, the same tag). */
-static void etag_of(const buf *b, char out[24])
+void web_etag(const buf *b, char out[24])
 {
     uint64_t h = 1469598103934665603ULL;
     for (size_t i = 0; i < b->n; i++)
@@ -141,7 +141,10 @@ static enum MHD_Result answer(struct MHD_Connection *c, web_req *rq)
     }
     char tag[24] = "";
     if (rq->status == MHD_HTTP_OK) {
-        etag_of(&rq->body, tag);
+        if (rq->etag[0])
+            snprintf(tag, sizeof tag, "%s", rq->etag);
+        else
+            web_etag(&rq->body, tag);
         if (not_modified(c, tag)) {
             buf_free(&rq->body);
             rq->status = MHD_HTTP_NOT_MODIFIED;
@@ -315,6 +318,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         .content_type = "text/html; charset=utf-8", .form = p, .form_value = form_value,
     };
     rq->en = wants_english(c);
+    rq->nquery = MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, NULL, NULL) -
+                 (MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "lang") ? 1 : 0);
     if (!post && *upload_size) /* a body where none is read: dropped, the answer follows */
         *upload_size = 0;
     if (p && p->too_big) {

@@ -92,6 +92,7 @@ static void send_to(sse_client *c, const char *text, size_t n)
 
 static void deliver(const msgpack_object *event, bool own)
 {
+    cache_clear(); /* whatever it changed, no page shows the old state again */
     buf m = {0};
     message_of(event, own, &m);
     if (m.n) {

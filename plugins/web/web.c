@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <microhttpd.h>
+
 #include "web.h"
 
 static web_http *server;
@@ -27,7 +29,38 @@ static bool takes_form(const char *p)
     return sscanf(p, "/r/%63[^/]%n", region, &end) == 1 && strcmp(p + end, "/adhesion") == 0;
 }
 
+static void render(web_req *rq);
+
+/* Pages and API answers that depend only on the address, the language,
+ * the host and the day are served from the cache until the next event. */
+static bool cacheable(const web_req *rq)
+{
+    const char *p = rq->path;
+    if (rq->nquery || (strcmp(rq->method, "GET") != 0 && strcmp(rq->method, "HEAD") != 0))
+        return false;
+    if (strcmp(p, "/") == 0 || strncmp(p, "/api/", 5) == 0)
+        return true;
+    return strncmp(p, "/r/", 3) == 0 && !strstr(p, "/adhesion");
+}
+
 static void route(web_req *rq)
+{
+    if (!cacheable(rq)) {
+        render(rq);
+        return;
+    }
+    char key[512];
+    cache_key(rq, MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST), key, sizeof key);
+    if (cache_get(key, rq))
+        return;
+    render(rq);
+    if (rq->status == 200) {
+        web_etag(&rq->body, rq->etag);
+        cache_put(key, rq, rq->etag);
+    }
+}
+
+static void render(web_req *rq)
 {
     bool read = strcmp(rq->method, "GET") == 0 || strcmp(rq->method, "HEAD") == 0;
     if (!read && !(strcmp(rq->method, "POST") == 0 && takes_form(rq->path))) {
@@ -101,6 +134,7 @@ static void fini(void *state)
 {
     (void)state;
     web_http_stop(&server);
+    cache_clear();
 }
 
 CD_PLUGIN("web", "0.1.0", init, fini);

@@ -9,6 +9,7 @@
  * form.c    the public membership form (Loi 25 consent, signed token, limits)
  * api.c     the JSON read API under /api/
  * stream.c  the live stream of events (/events, Server-Sent Events)
+ * cache.c   pages rendered once, dropped at the next event
  * http.c    libmicrohttpd on the host's loop: listening, requests, responses
  * web.c     loading, configuration, the routes
  *
@@ -66,6 +67,8 @@ typedef struct web_req {
     void *form;                  /* a POST's fields, for form_value */
     const char *(*form_value)(struct web_req *rq, const char *key); /* a POST field, or NULL */
     const char *live_region;     /* a page that updates itself: its region ("" for all), else NULL */
+    int nquery;                  /* query arguments other than lang (filters: not cached) */
+    char etag[24];               /* the answer's ETag when known (cache), else computed */
     const char *disposition;     /* Content-Disposition, or NULL */
     buf body;
 } web_req;
@@ -137,6 +140,13 @@ int form_init(cd_host *h); /* the key that signs the forms' tokens; [plugin.web]
 int page_membership(web_req *rq, const char *region);        /* GET: the form; POST: the application */
 int page_membership_thanks(web_req *rq, const char *region);
 
+/* ---- cache.c: pages rendered once, until the next event ---- */
+void cache_key(web_req *rq, const char *host, char *out, size_t cap);
+bool cache_get(const char *key, web_req *rq);  /* fills rq's answer when kept */
+void cache_put(const char *key, const web_req *rq, const char *etag);
+void cache_clear(void);                        /* on every event */
+void cache_stats(uint64_t *hits, uint64_t *misses);
+
 /* ---- api.c ---- */
 /* /api/… : path is what follows "/api". */
 int api_route(web_req *rq, const char *path);
@@ -157,6 +167,8 @@ extern const char web_app_js[];
 extern const size_t web_app_js_len;
 
 /* ---- http.c ---- */
+/* The ETag of an answer: a hash of its bytes, quoted. */
+void web_etag(const buf *b, char out[24]);
 typedef struct web_http web_http;
 /* Routes one request: fills rq's answer. */
 typedef void (*web_route_fn)(web_req *rq);
