@@ -407,7 +407,7 @@ int cn_core_batch_commit(cn_core *core, void *pub)
 
 /* Decodes and checks the envelope; on success fills *op and *args. */
 static int check_envelope(cn_core *core, const msgpack_object *root, cn_reply *reply, const cn_op **op,
-                          const msgpack_object **args, cn_lang *lang)
+                          const msgpack_object **args, cn_lang *lang, const msgpack_object **actor)
 {
     char path[256];
     if (root->type != MSGPACK_OBJECT_MAP) {
@@ -465,6 +465,22 @@ static int check_envelope(cn_core *core, const msgpack_object *root, cn_reply *r
         pack_error(reply, "bad_request", msg, path);
         return -1;
     }
+    /* Who makes the request (a concertctl user, a web account, a plugin):
+     * recorded with its events and notes. A short text, no control character. */
+    const msgpack_object *who = cn_mp_get(root, "actor");
+    if (who && who->type != MSGPACK_OBJECT_NIL) {
+        bool ok = who->type == MSGPACK_OBJECT_STR && who->via.str.size >= 1 && who->via.str.size <= 128;
+        for (uint32_t i = 0; ok && i < who->via.str.size; i++)
+            ok = (unsigned char)who->via.str.ptr[i] >= 0x20 && who->via.str.ptr[i] != 0x7f;
+        if (!ok) {
+            pack_error(reply, "bad_request",
+                       L("actor doit être un texte de 1 à 128 octets sans caractère de contrôle (qui fait la demande)",
+                         "actor must be a text of 1 to 128 bytes with no control character (who makes the request)"),
+                       "actor");
+            return -1;
+        }
+        *actor = who;
+    }
     *op = find_op(core, o->via.str.ptr, o->via.str.size);
     if (!*op) {
         char msg[400];
@@ -508,11 +524,20 @@ void cn_core_handle(cn_core *core, const char *frame, size_t len, cn_reply *repl
     }
 
     const cn_op *op = NULL;
-    const msgpack_object *args = NULL;
-    if (check_envelope(core, &msg.data, reply, &op, &args, &lang) != 0) {
+    const msgpack_object *args = NULL, *actor = NULL;
+    if (check_envelope(core, &msg.data, reply, &op, &args, &lang, &actor) != 0) {
         msgpack_unpacked_destroy(&msg);
         cn_lang_set(outer);
         return;
+    }
+    /* The request's actor for its events and notes; a nested call without
+     * one keeps its caller's. */
+    char outer_actor[129];
+    snprintf(outer_actor, sizeof outer_actor, "%s", cn_evlog_actor(core->evlog) ? cn_evlog_actor(core->evlog) : "");
+    if (actor) {
+        char who[129];
+        snprintf(who, sizeof who, "%.*s", (int)actor->via.str.size, actor->via.str.ptr);
+        cn_evlog_set_actor(core->evlog, who);
     }
 
     static const msgpack_object empty_map = {.type = MSGPACK_OBJECT_MAP};
@@ -553,6 +578,7 @@ void cn_core_handle(cn_core *core, const char *frame, size_t len, cn_reply *repl
     }
     msgpack_sbuffer_destroy(&req.result);
     msgpack_unpacked_destroy(&msg);
+    cn_evlog_set_actor(core->evlog, outer_actor);
     cn_lang_set(outer);
 }
 

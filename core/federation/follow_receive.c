@@ -59,8 +59,9 @@ static void flush_outbox(follower *f, bool committed)
 static int take(follower *f, const msgpack_object *ev, sqlite3_stmt *insert)
 {
     cn_follow *fl = f->owner;
-    char origin[64], region[64], type[96];
+    char origin[64], region[64], type[96], actor[129];
     str_of(get(ev, "origin"), origin, sizeof origin);
+    str_of(get(ev, "actor"), actor, sizeof actor); /* who made it, on its node */
     str_of(get(ev, "region"), region, sizeof region);
     str_of(get(ev, "type"), type, sizeof type);
     const msgpack_object *seq = get(ev, "seq"), *data = get(ev, "data");
@@ -141,6 +142,8 @@ static int take(follower *f, const msgpack_object *ev, sqlite3_stmt *insert)
     sqlite3_bind_text(insert, 4, region, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(insert, 5, type, -1, SQLITE_TRANSIENT);
     sqlite3_bind_blob(insert, 6, buf.data, (int)buf.size, SQLITE_TRANSIENT);
+    if (actor[0])
+        sqlite3_bind_text(insert, 7, actor, -1, SQLITE_TRANSIENT);
     int rc = sqlite3_step(insert) == SQLITE_DONE ? 1 : -1;
     if (rc == 1) {
         o->last_seq = s;
@@ -152,7 +155,7 @@ static int take(follower *f, const msgpack_object *ev, sqlite3_stmt *insert)
         msgpack_sbuffer_init(&payload);
         msgpack_packer pp;
         msgpack_packer_init(&pp, &payload, msgpack_sbuffer_write);
-        cn_evlog_pack_event(&pp, s, origin, ts, region, type, buf.data, buf.size);
+        cn_evlog_pack_event(&pp, s, origin, ts, region, type, buf.data, buf.size, actor[0] ? actor : NULL);
         /* This node's plugins get it in the same transaction. */
         msgpack_unpacked u;
         msgpack_unpacked_init(&u);
@@ -212,7 +215,7 @@ void follow_store(follower *f, const msgpack_object *const *events, size_t n)
     }
     sqlite3_stmt *insert;
     if (sqlite3_prepare_v2(cn_core_db(core),
-                           "INSERT OR IGNORE INTO events(origin, seq, ts_ms, region, type, data) VALUES (?,?,?,?,?,?)", -1,
+                           "INSERT OR IGNORE INTO events(origin, seq, ts_ms, region, type, data, actor) VALUES (?,?,?,?,?,?,?)", -1,
                            &insert, NULL) != SQLITE_OK) {
         cn_error("fédération : %s", sqlite3_errmsg(cn_core_db(core)));
         cn_core_batch_commit(core, NULL);

@@ -24,8 +24,11 @@ static int run_as_plugin(void *data)
     plugin_call *c = data;
     cn_host *host = c->plugin->host;
     cd_host *outer = host->current;
+    char actor[129];
     host->current = c->plugin;
+    host_actor_push(c->plugin, actor);
     int rc = c->fn(c->plugin, c->arg);
+    host_actor_pop(c->plugin, actor);
     host->current = outer;
     return rc;
 }

@@ -116,6 +116,8 @@ static int deliver_one(void *data)
     cd_host *p = d->plugin;
     cn_host *host = p->host;
     int rc = 0;
+    char actor[129];
+    host_actor_push(p, actor);
     for (size_t i = 0; i < p->nsubs && rc == 0; i++) {
         if ((p->subs[i].peers_only && !d->foreign) || fnmatch(p->subs[i].pattern, d->topic, 0) != 0)
             continue; /* each matching subscription gets the event */
@@ -123,6 +125,7 @@ static int deliver_one(void *data)
         rc = p->subs[i].fn(p, d->event, p->subs[i].data);
         host->current = NULL;
     }
+    host_actor_pop(p, actor);
     return rc;
 }
 
@@ -176,7 +179,7 @@ static int deliver_to(cn_host *host, cd_host *p)
     bool delivered = false;
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(cn_core_db(host->core),
-                           "SELECT seq, ts_ms, region, type, data FROM events WHERE origin = ? AND seq > ?"
+                           "SELECT seq, ts_ms, region, type, data, actor FROM events WHERE origin = ? AND seq > ?"
                            " ORDER BY seq LIMIT ?",
                            -1, &st, NULL) != SQLITE_OK)
         return 0;
@@ -196,7 +199,8 @@ static int deliver_to(cn_host *host, cd_host *p)
             msgpack_packer pk;
             msgpack_packer_init(&pk, &buf, msgpack_sbuffer_write);
             cn_evlog_pack_event(&pk, seq, origin, sqlite3_column_int64(st, 1), region, type,
-                                sqlite3_column_blob(st, 4), (size_t)sqlite3_column_bytes(st, 4));
+                                sqlite3_column_blob(st, 4), (size_t)sqlite3_column_bytes(st, 4),
+                                (const char *)sqlite3_column_text(st, 5));
             msgpack_unpacked up;
             msgpack_unpacked_init(&up);
             if (msgpack_unpack_next(&up, buf.data, buf.size, NULL) == MSGPACK_UNPACK_SUCCESS) {

@@ -122,6 +122,10 @@ const char *host_plugin_config(cd_host *h, const char *region, const char *key);
 int host_region_enabled(cd_host *h, const char *region);
 const char *host_region_origin(cd_host *h, const char *region);
 int64_t host_now_ms(cd_host *h);
+/* The plugin as the actor ("plugin:NAME") of what its callback or event
+ * handler writes; pop gives back the actor it replaced (saved). */
+void host_actor_push(cd_host *p, char saved[129]);
+void host_actor_pop(cd_host *p, const char saved[129]);
 
 /* ---- authorizer.c: its own tables --------------------------------------- */
 int host_authorize(void *data, int action, const char *a1, const char *a2, const char *db, const char *trigger);

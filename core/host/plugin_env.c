@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "evlog.h"
 #include "host_state.h"
 #include "log.h"
 #include "mp.h"
@@ -69,3 +70,15 @@ const char *host_region_origin(cd_host *h, const char *region)
     AS_PLUGIN_AGAIN(h);
     return held == CN_REGION_COPY ? h->origin : NULL;
 }
+
+void host_actor_push(cd_host *p, char saved[129])
+{
+    cn_evlog *log = cn_core_evlog(p->host->core);
+    const char *was = cn_evlog_actor(log);
+    snprintf(saved, 129, "%s", was ? was : "");
+    char me[160];
+    snprintf(me, sizeof me, "plugin:%s", p->name);
+    cn_evlog_set_actor(log, me);
+}
+
+void host_actor_pop(cd_host *p, const char saved[129]) { cn_evlog_set_actor(cn_core_evlog(p->host->core), saved); }

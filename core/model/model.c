@@ -368,7 +368,7 @@ int cn_pack_action(cn_req *req, msgpack_packer *pk, int64_t id, bool full)
         return 0;
     cn_pk_str(pk, "notes");
     if (pack_rows(req, pk,
-                  "SELECT date, text, status_from, status_to FROM action_notes WHERE action = ? ORDER BY date, id", id,
+                  "SELECT date, text, status_from, status_to, author FROM action_notes WHERE action = ? ORDER BY date, id", id,
                   NULL))
         return -1;
     cn_pk_str(pk, "indicators");

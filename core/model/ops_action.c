@@ -4,6 +4,7 @@
  * action.set_status so each one is an event and a note. */
 #include <string.h>
 
+#include "evlog.h"
 #include "model.h"
 #include "mp.h"
 #include "reminders.h"
@@ -47,8 +48,8 @@ int cn_note_insert(cn_req *req, int64_t action, const char *region, const char *
     if (!text && !status_to)
         return 0;
     sqlite3_stmt *st;
-    if (cn_req_prepare(req, "INSERT INTO action_notes(action, date, text, status_from, status_to, created_ms)"
-                            " VALUES (?,?,?,?,?,?)", &st))
+    if (cn_req_prepare(req, "INSERT INTO action_notes(action, date, text, status_from, status_to, created_ms, author)"
+                            " VALUES (?,?,?,?,?,?,?)", &st))
         return -1;
     sqlite3_bind_int64(st, 1, action);
     cn_bind_text(st, 2, date);
@@ -56,6 +57,7 @@ int cn_note_insert(cn_req *req, int64_t action, const char *region, const char *
     cn_bind_text(st, 4, status_from);
     cn_bind_text(st, 5, status_to);
     sqlite3_bind_int64(st, 6, cn_now_ms());
+    cn_bind_text(st, 7, cn_evlog_actor(cn_core_evlog(req->core))); /* who wrote it: the request's actor */
     if (cn_req_exec(req, st))
         return -1;
     if (status_to)

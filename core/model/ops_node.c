@@ -58,7 +58,7 @@ static int events_since(cn_req *req)
     if (!origin)
         origin = cn_core_config(req->core)->node_id;
     sqlite3_stmt *st;
-    if (cn_req_prepare(req, "SELECT seq, ts_ms, region, type, data FROM events WHERE origin = ?1 AND seq > ?2"
+    if (cn_req_prepare(req, "SELECT seq, ts_ms, region, type, data, actor FROM events WHERE origin = ?1 AND seq > ?2"
                             " AND (?3 IS NULL OR region = ?3) ORDER BY seq LIMIT ?4", &st))
         return -1;
     sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
@@ -80,7 +80,7 @@ static int events_since(cn_req *req)
         last = sqlite3_column_int64(st, 0);
         cn_evlog_pack_event(&lpk, last, origin, sqlite3_column_int64(st, 1), (const char *)sqlite3_column_text(st, 2),
                             (const char *)sqlite3_column_text(st, 3), sqlite3_column_blob(st, 4),
-                            (size_t)sqlite3_column_bytes(st, 4));
+                            (size_t)sqlite3_column_bytes(st, 4), (const char *)sqlite3_column_text(st, 5));
         n++;
     }
     sqlite3_finalize(st);

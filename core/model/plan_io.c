@@ -65,7 +65,8 @@ static int nest_action(cn_req *req, msgpack_packer *pk, int64_t id)
         return -1;
     cn_pk_str(pk, "notes");
     return pack_list(req, pk,
-                     "SELECT id, date, text, status_from, status_to FROM action_notes WHERE action = ? ORDER BY date, id",
+                     "SELECT id, date, text, status_from, status_to, author FROM action_notes WHERE action = ?"
+                     " ORDER BY date, id",
                      id, 0, NULL);
 }
 
@@ -220,19 +221,20 @@ static int import_notes(cn_req *req, int64_t action, const msgpack_object *node)
     static const char *const statuses[] = {"planned", "in_progress", "done", "ongoing", "postponed", "cancelled", NULL};
     for (uint32_t i = 0; i < notes->via.array.size; i++) {
         req->args = &notes->via.array.ptr[i];
-        const char *date, *text, *from, *to;
+        const char *date, *text, *from, *to, *author = NULL;
         if (req->args->type != MSGPACK_OBJECT_MAP)
             return cn_req_fail(req, "bad_request", "notes", L("notes[%u] doit être une map", "notes[%u] must be a map"), i);
         if (cn_arg_date(req, "date", CN_REQUIRED, &date) < 0 || cn_arg_str(req, "text", CN_REQUIRED, &text) < 0 ||
             cn_arg_enum(req, "status_from", CN_OPTIONAL, statuses, &from) < 0 ||
-            cn_arg_enum(req, "status_to", CN_OPTIONAL, statuses, &to) < 0)
+            cn_arg_enum(req, "status_to", CN_OPTIONAL, statuses, &to) < 0 ||
+            cn_arg_str(req, "author", CN_OPTIONAL, &author) < 0)
             return -1;
         if (!date || !text)
             return cn_req_fail(req, "invalid_argument", "notes", L("une note a une date et un texte",
                                                                    "a note has a date and a text"));
         sqlite3_stmt *st;
-        if (cn_req_prepare(req, "INSERT INTO action_notes(action, date, text, status_from, status_to, created_ms)"
-                                " VALUES (?,?,?,?,?,?)", &st))
+        if (cn_req_prepare(req, "INSERT INTO action_notes(action, date, text, status_from, status_to, created_ms, author)"
+                                " VALUES (?,?,?,?,?,?,?)", &st))
             return -1;
         sqlite3_bind_int64(st, 1, action);
         cn_bind_text(st, 2, date);
@@ -240,6 +242,7 @@ static int import_notes(cn_req *req, int64_t action, const msgpack_object *node)
         cn_bind_text(st, 4, from);
         cn_bind_text(st, 5, to);
         sqlite3_bind_int64(st, 6, cn_now_ms());
+        cn_bind_text(st, 7, author); /* who wrote it where the document comes from */
         if (cn_req_exec(req, st))
             return -1;
     }

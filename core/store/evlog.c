@@ -26,6 +26,7 @@ struct cn_evlog {
     cn_evlog_observer observer;
     void *observer_data;
     void *mirror; /* the federation PUB, or NULL */
+    char actor[129]; /* who makes the events appended now ("" none) */
 };
 
 static int load_last_seq(cn_evlog *log)
@@ -52,7 +53,7 @@ cn_evlog *cn_evlog_new(sqlite3 *db, const char *origin)
     log->db = db;
     log->origin = strdup(origin);
     if (!log->origin || load_last_seq(log) != SQLITE_OK ||
-        sqlite3_prepare_v3(db, "INSERT INTO events(origin, seq, ts_ms, region, type, data) VALUES (?,?,?,?,?,?)",
+        sqlite3_prepare_v3(db, "INSERT INTO events(origin, seq, ts_ms, region, type, data, actor) VALUES (?,?,?,?,?,?,?)",
                            -1, SQLITE_PREPARE_PERSISTENT, &log->insert, NULL) != SQLITE_OK) {
         cn_error("journal des événements: %s", sqlite3_errmsg(db));
         cn_evlog_destroy(&log);
@@ -83,10 +84,19 @@ void cn_evlog_destroy(cn_evlog **logp)
     *logp = NULL;
 }
 
-int cn_evlog_pack_event(msgpack_packer *pk, int64_t seq, const char *origin, int64_t ts, const char *region,
-                        const char *type, const void *data, size_t len)
+void cn_evlog_set_actor(cn_evlog *log, const char *actor)
 {
-    int rc = msgpack_pack_map(pk, 6);
+    snprintf(log->actor, sizeof log->actor, "%s", actor ? actor : "");
+}
+
+const char *cn_evlog_actor(const cn_evlog *log) { return log->actor[0] ? log->actor : NULL; }
+
+int cn_evlog_pack_event(msgpack_packer *pk, int64_t seq, const char *origin, int64_t ts, const char *region,
+                        const char *type, const void *data, size_t len, const char *actor)
+{
+    int rc = msgpack_pack_map(pk, actor ? 7 : 6);
+    if (actor)
+        rc |= cn_pk_kstr(pk, "actor", actor);
     rc |= cn_pk_kint(pk, "seq", seq);
     rc |= cn_pk_kstr(pk, "origin", origin);
     rc |= cn_pk_kint(pk, "ts", ts);
@@ -117,6 +127,8 @@ int cn_evlog_append(cn_evlog *log, const char *region, const char *type, const v
     sqlite3_bind_text(st, 4, region, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, type, -1, SQLITE_STATIC);
     sqlite3_bind_blob(st, 6, data, (int)len, SQLITE_STATIC);
+    if (log->actor[0])
+        sqlite3_bind_text(st, 7, log->actor, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
@@ -133,7 +145,7 @@ int cn_evlog_append(cn_evlog *log, const char *region, const char *type, const v
     msgpack_sbuffer_init(&ev->payload);
     msgpack_packer pk;
     msgpack_packer_init(&pk, &ev->payload, msgpack_sbuffer_write);
-    if (cn_evlog_pack_event(&pk, seq, log->origin, ts, region, type, data, len) != 0) {
+    if (cn_evlog_pack_event(&pk, seq, log->origin, ts, region, type, data, len, cn_evlog_actor(log)) != 0) {
         free(ev->topic);
         msgpack_sbuffer_destroy(&ev->payload);
         return SQLITE_NOMEM;

@@ -22,6 +22,12 @@ void cn_evlog_destroy(cn_evlog **logp);
  * Returns the SQLite code (SQLITE_OK on success). */
 int cn_evlog_append(cn_evlog *log, const char *region, const char *type, const void *data, size_t len);
 
+/* Who makes the events appended from now on (the request's actor: a
+ * concertctl user, a web account, a plugin), stored and published with
+ * each; NULL or "" for none. Copied (at most 128 bytes). */
+void cn_evlog_set_actor(cn_evlog *log, const char *actor);
+const char *cn_evlog_actor(const cn_evlog *log); /* NULL when none */
+
 /* A mark, and the rewind to it when the command that followed it failed
  * and its savepoint was rolled back. */
 size_t cn_evlog_mark(cn_evlog *log);
@@ -47,9 +53,10 @@ void cn_evlog_set_observer(cn_evlog *log, cn_evlog_observer fn, void *data);
 int64_t cn_evlog_last_seq(const cn_evlog *log);
 const char *cn_evlog_origin(const cn_evlog *log);
 
-/* Packs the payload map of an event (seq, origin, ts, region, type, data). */
+/* Packs the payload map of an event (seq, origin, ts, region, type, data,
+ * and actor when not NULL). */
 struct msgpack_packer;
 int cn_evlog_pack_event(struct msgpack_packer *pk, int64_t seq, const char *origin, int64_t ts,
-                        const char *region, const char *type, const void *data, size_t len);
+                        const char *region, const char *type, const void *data, size_t len, const char *actor);
 
 #endif

@@ -143,6 +143,11 @@ static const char *const migrations[] = {
     "  snapshot_seq INTEGER NOT NULL DEFAULT 0,"
     "  snapshot_ms INTEGER);"
     "CREATE INDEX events_region ON events(region, ts_ms);",
+
+    /* 6: who made each change: the request's actor (concertctl's user, a
+     * web account, a plugin) with its events, and the author of a note. */
+    "ALTER TABLE events ADD COLUMN actor TEXT;"
+    "ALTER TABLE action_notes ADD COLUMN author TEXT;",
 };
 
 int cn_migrations_count(void) { return (int)(sizeof migrations / sizeof migrations[0]); }

@@ -222,6 +222,11 @@ static void action_row(web_req *rq, const msgpack_object *act, const filters *f)
             html_mp(b, cd_get(n, "date"));
             buf_str(b, "</time> ");
             html_mp(b, cd_get(n, "text"));
+            if (mp_is_str(cd_get(n, "author"))) { /* who wrote it */
+                buf_str(b, " <span class=\"hint\">— ");
+                html_mp(b, cd_get(n, "author"));
+                buf_str(b, "</span>");
+            }
             buf_str(b, "</li>");
         }
         buf_str(b, "</ul></details>");

@@ -24,7 +24,22 @@ int ctl_call(const ctl_conn *c, const char *op, const char *args, size_t args_le
     msgpack_sbuffer_init(&buf);
     msgpack_packer pk;
     msgpack_packer_init(&pk, &buf, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 5);
+    /* Who asks: the person at this terminal, recorded with the changes
+     * (CONCERTD_ACTOR names someone else, e.g. a script). */
+    const char *who = getenv("CONCERTD_ACTOR");
+    char actor[129] = "";
+    if (who && *who)
+        snprintf(actor, sizeof actor, "%s", who);
+    else if ((who = getenv("USER")) && *who)
+        snprintf(actor, sizeof actor, "concertctl:%s", who);
+    for (char *p = actor; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
+    msgpack_pack_map(&pk, actor[0] ? 6 : 5);
+    if (actor[0]) {
+        msgpack_pack_str_with_body(&pk, "actor", 5);
+        msgpack_pack_str_with_body(&pk, actor, strlen(actor));
+    }
     msgpack_pack_str_with_body(&pk, "v", 1);
     msgpack_pack_int(&pk, 1);
     msgpack_pack_str_with_body(&pk, "id", 2);

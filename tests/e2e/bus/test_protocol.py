@@ -2,11 +2,13 @@
 (proto/PROTOCOL.md): ops, replies, events after commit, replay, export and
 import round trip, accents everywhere."""
 import json
+import os
+import subprocess
 import unittest
 
 import zmq
 
-from harness import Daemon, recv_event, seed_plan, subscriber, sync_subscriber
+from harness import CONCERTCTL, Daemon, recv_event, seed_plan, subscriber, sync_subscriber
 
 REQUIRED_OPS = {
     "node.info", "region.create", "region.get", "region.list", "region.update", "plan.create", "plan.get",
@@ -65,7 +67,7 @@ class Protocol(unittest.TestCase):
                             note="Définition adoptée en CA", date="2019-02-12")
         self.assertEqual(changed["status"], "done")
         self.assertEqual(changed["notes"][-1], {"date": "2019-02-12", "text": "Définition adoptée en CA",
-                                                "status_from": "planned", "status_to": "done"})
+                                                "status_from": "planned", "status_to": "done", "author": None})
         self.c.ok("action.note", region="lanaudiere", number="1.2", text="Charte présentée au forum", date="2019-05-01")
         self.assertEqual(self.c.ok("action.get", region="lanaudiere", number="1.2")["notes"][0]["text"],
                          "Charte présentée au forum")
@@ -130,6 +132,41 @@ class Protocol(unittest.TestCase):
         finally:
             sub.close(0)
             other.close(0)
+
+    def test_the_actor_is_recorded_with_events_and_notes(self):
+        self.c.ok("region.create", id="estrie", name="Estrie")
+        sub = subscriber(self.d.events, "estrie/")
+        try:
+            sync_subscriber(sub, self.c, "estrie")
+            start = self.c.ok("node.info")["last_seq"]
+            reply = self.c.call("plan.create", {"region": "estrie", "title": "Plan 2026"}, actor="web:marie@tds.org")
+            self.assertTrue(reply["ok"], reply)
+            topic, ev = recv_event(sub)
+            self.assertEqual((topic, ev["actor"]), ("estrie/plan.created", "web:marie@tds.org"))
+            self.c.ok("objective.create", region="estrie", number="1", text="Objectif")  # no actor: none recorded
+            topic, ev = recv_event(sub)
+            self.assertNotIn("actor", ev)
+            self.c.ok("action.create", region="estrie", objective="1", number="1.1", text="Action")
+            recv_event(sub)
+            reply = self.c.call("action.set_status", {"region": "estrie", "number": "1.1", "status": "in_progress",
+                                                      "note": "Lancée"}, actor="concertctl:julie")
+            self.assertEqual(reply["result"]["notes"][-1]["author"], "concertctl:julie")
+            topic, ev = recv_event(sub)
+            self.assertEqual(ev["actor"], "concertctl:julie")
+            replay = self.c.ok("events.since", since=start)["events"]
+            self.assertEqual([e.get("actor") for e in replay],
+                             ["web:marie@tds.org", None, None, "concertctl:julie"])
+        finally:
+            sub.close(0)
+        for bad in (42, "", "x" * 129, "ligne\nautre"):
+            err = self.c.call("region.list", {}, actor=bad)["error"]
+            self.assertEqual((err["code"], err["field"]), ("bad_request", "actor"), bad)
+        # concertctl says who is at the terminal.
+        r = subprocess.run([CONCERTCTL, "--endpoint", self.d.command, "action", "note", "estrie", "1.1",
+                            "Suivi fait"], capture_output=True, env=dict(os.environ, USER="julie"), timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.c.ok("action.get", region="estrie", number="1.1")["notes"][-1]["author"],
+                         "concertctl:julie")
 
     def test_export_import_round_trip_is_exact(self):
         seed_plan(self.c)
