@@ -273,6 +273,17 @@ static int load(web_req *rq, const char *region, char *slug, char *name, web_res
     }
     mp_text(cd_get(&reg->u.data, "id"), slug, 64);
     mp_text(cd_get(&reg->u.data, "name"), name, 256);
+    const char *owner = api->region_origin(rq->h, slug);
+    if (owner) { /* a copy: its members are the owner's business */
+        char sentence[300];
+        snprintf(sentence, sizeof sentence,
+                 T(rq, "Cette région appartient au nœud %s : les demandes d'adhésion se font sur son site.",
+                   "This region belongs to node %s: membership applications are made on its site."),
+                 owner);
+        web_result_free(reg);
+        page_error(rq, 404, T(rq, "Pas de demande d'adhésion ici", "No membership application here"), sentence);
+        return -1;
+    }
     if (web_call(rq, "adhesion.policy", 1, pkeys, (const char *const[]){slug}, pol, code, sizeof code, err,
                  sizeof err) != 0) {
         web_result_free(pol);

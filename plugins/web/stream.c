@@ -105,26 +105,19 @@ static void deliver(const msgpack_object *event, bool own)
     buf_free(&m);
 }
 
+/* Every committed event, this node's and its peers' (the host delivers
+ * both to "*"): only this node's carry an id, since Last-Event-ID replays
+ * this node's log. */
 static int on_event(cd_host *h, const msgpack_object *event, void *data)
 {
-    (void)h, (void)data;
-    deliver(event, true);
+    (void)data;
+    char region[64];
+    cd_str(cd_get(event, "region"), region, sizeof region);
+    deliver(event, api->region_origin(h, region) == NULL);
     return 0;
 }
 
-static int on_peer_event(cd_host *h, const msgpack_object *event, void *data)
-{
-    (void)h, (void)data;
-    deliver(event, false);
-    return 0;
-}
-
-int stream_init(cd_host *h)
-{
-    return api->subscribe(h, "*", on_event, NULL) == 0 && api->subscribe_peers(h, "*", on_peer_event, NULL) == 0
-               ? 0
-               : -1;
-}
+int stream_init(cd_host *h) { return api->subscribe(h, "*", on_event, NULL); }
 
 void stream_ping(void)
 {

@@ -569,6 +569,71 @@ class Membership(unittest.TestCase):
         self.assertEqual(len(self.applications()), 1)
 
 
+class NationalNode(unittest.TestCase):
+    """A national node (rqds) follows a regional one (tpdsl): its pages show
+    the regional table's plan, read-only, naming its owner, and live."""
+
+    def setUp(self):
+        self.nodes = {}
+        for name in ("tpdsl", "rqds"):
+            folder = tempfile.mkdtemp(prefix="concertd-e2e-")
+            r = subprocess.run([CONCERTCTL, "keygen", os.path.join(folder, "noeud.key")], capture_output=True,
+                               timeout=30, check=True)
+            self.nodes[name] = {"folder": folder, "key": r.stdout.decode().strip(), "events": free_port(),
+                                "sync": free_port()}
+        t, n = self.nodes["tpdsl"], self.nodes["rqds"]
+        self.port = free_port()
+        common = "[federation]\nkey_file = noeud.key\nevents = tcp://127.0.0.1:%d\nsync = tcp://127.0.0.1:%d\n"
+        self.tpdsl = Daemon(node_id="tpdsl", folder=t["folder"], config=(
+            common % (t["events"], t["sync"]) + "[peer.rqds]\npublic_key = %s\n" % n["key"])).start()
+        self.rqds = Daemon(node_id="rqds", folder=n["folder"], config=(
+            "[plugins]\npath = %s\nload = web\n[plugin.web]\nlisten = 127.0.0.1:%d\n" % (PLUGINS, self.port)
+            + common % (n["events"], n["sync"])
+            + "[peer.tpdsl]\npublic_key = %s\nendpoint = tcp://127.0.0.1:%d\nsync = tcp://127.0.0.1:%d\n"
+              "regions = lanaudiere\n" % (t["key"], t["events"], t["sync"]))).start()
+        self.t, self.n = self.tpdsl.client(), self.rqds.client()
+
+    def tearDown(self):
+        for c in (self.t, self.n):
+            c.close()
+        for d in (self.rqds, self.tpdsl):
+            self.assertEqual(d.stop(), 0)
+            d.cleanup()
+
+    get = Web.get
+
+    def until(self, what, test):
+        deadline = time.monotonic() + 30 * PATIENCE
+        while time.monotonic() < deadline:
+            value = what()
+            if test(value):
+                return value
+            self.n.ok("node.info")  # a round trip lets the follower work
+        self.fail("never: %r" % (what(),))
+
+    def test_every_followed_region_read_only_naming_its_owner(self):
+        self.t.ok("region.create", id="lanaudiere", name="Lanaudière", organisation="TPDSL")
+        self.t.ok("plan.import", region="lanaudiere", format="table", text=seed_text())
+        self.until(lambda: self.n.ok("region.overview"),
+                   lambda rows: any(r["region"] == "lanaudiere" and r["actions"] for r in rows))
+        r, body = self.get("/")
+        self.assertIn('href="/r/lanaudiere"', body)
+        self.assertIn("copie du nœud tpdsl", body)
+        r, body = self.get("/r/lanaudiere")
+        self.assertIn("Copie en lecture seule ; ce plan appartient au nœud tpdsl", body)
+        self.assertEqual(sorted(Page(body).rows), sorted(a["number"] for a in self.n.ok("action.list", region="lanaudiere")))
+        r, body = self.get("/r/lanaudiere/adhesion")
+        self.assertEqual(r.status, 404)
+        self.assertIn("appartient au nœud tpdsl", body)
+        # A change on the owner reaches the national node's page and its live stream.
+        s = Stream(self.port, "/events?region=lanaudiere")
+        self.t.ok("action.set_status", region="lanaudiere", number="2.3", status="in_progress")
+        m = s.message()
+        self.assertEqual((m["data"]["origin"], m["data"]["type"], m["id"]), ("tpdsl", "action.status_changed", None))
+        s.close()
+        self.until(lambda: Page(self.get("/r/lanaudiere")[1]).rows["2.3"]["state"].strip(), lambda v: v == "en cours")
+
+
 class PortTaken(unittest.TestCase):
     def test_a_taken_port_refuses_the_plugin_in_words_and_the_daemon_goes_on(self):
         with socket.socket() as s:
