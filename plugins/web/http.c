@@ -294,11 +294,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *state = p;
         const char *length = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         p->too_big = length && strtoull(length, NULL, 10) > BODY_LIMIT;
-        if (!p->too_big)
+        if (!p->too_big) {
             p->pp = MHD_create_post_processor(c, 8192, on_field, p);
-        return MHD_YES;
+            return MHD_YES;
+        }
+        /* Said too big before a byte of it is read: answered now, and the
+         * connection closed rather than the body read. */
     }
-    if (post && *upload_size) { /* a piece of the body */
+    if (post && *upload_size && !p->too_big) { /* a piece of the body */
         p->bytes += *upload_size;
         if (p->bytes > BODY_LIMIT)
             p->too_big = true;
@@ -323,6 +326,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (!post && *upload_size) /* a body where none is read: dropped, the answer follows */
         *upload_size = 0;
     if (p && p->too_big) {
+        *upload_size = 0;
         page_error(rq, MHD_HTTP_CONTENT_TOO_LARGE, T(rq, "Envoi trop volumineux", "Too much sent"),
                    T(rq, "Un formulaire de ce site fait au plus 64 Kio ; rien n'a été enregistré.",
                      "A form of this site is at most 64 KiB; nothing was saved."));
