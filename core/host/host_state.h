@@ -139,6 +139,8 @@ void host_free_op(plugin_op *po);
 int host_refused_op(cd_req *req, void *data);
 int host_call(cd_host *h, const char *op, const void *args, size_t len, msgpack_sbuffer *out, char *err,
               size_t errcap);
+int host_call_as(cd_host *h, const char *actor, const char *op, const void *args, size_t len, msgpack_sbuffer *out,
+                 char *err, size_t errcap);
 const msgpack_object *host_req_args(cd_req *req);
 msgpack_packer *host_req_result(cd_req *req);
 const char *host_req_lang(cd_req *req);

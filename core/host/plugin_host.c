@@ -245,4 +245,5 @@ static const cd_host_api api = {
     .region_origin = host_region_origin,
     .subscribe_peers = host_subscribe_peers,
     .after_commit = host_after_commit,
+    .call_as = host_call_as,
 };

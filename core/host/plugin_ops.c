@@ -115,7 +115,13 @@ int host_register_op(cd_host *h, const cd_op_spec *spec)
 /* ---- calling ops -------------------------------------------------------- */
 
 int host_call(cd_host *h, const char *op, const void *args, size_t len, msgpack_sbuffer *out, char *err,
-                size_t errcap)
+              size_t errcap)
+{
+    return host_call_as(h, NULL, op, args, len, out, err, errcap);
+}
+
+int host_call_as(cd_host *h, const char *actor, const char *op, const void *args, size_t len, msgpack_sbuffer *out,
+                 char *err, size_t errcap)
 {
     cn_core *core = h->host->core;
     if (!cn_core_in_batch(core)) {
@@ -126,7 +132,9 @@ int host_call(cd_host *h, const char *op, const void *args, size_t len, msgpack_
     msgpack_sbuffer_init(&req);
     msgpack_packer pk;
     msgpack_packer_init(&pk, &req, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 4);
+    msgpack_pack_map(&pk, actor ? 5 : 4);
+    if (actor)
+        cn_pk_kstr(&pk, "actor", actor); /* checked by the core like any request's */
     cn_pk_kint(&pk, "v", 1);
     cn_pk_kstr(&pk, "op", op);
     cn_pk_kstr(&pk, "lang", cn_lang_get() == CN_LANG_EN ? "en" : "fr");

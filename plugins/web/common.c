@@ -1,9 +1,12 @@
 /* common.c: what every file of the web plugin uses: the host's API,
  * calling an op with string arguments, reading its answer, and the small
  * pieces of a page (a link, a labelled cell, today's date, an op's error). */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+
+#include <microhttpd.h>
 
 #include "web.h"
 
@@ -131,4 +134,33 @@ int page_op_failed(web_req *rq, const char *code, const char *err)
                              : T(rq, "Cette page ne peut pas être montrée", "This page cannot be shown"),
                err);
     return 0;
+}
+
+bool web_rate_ok(web_req *rq, web_rate *seen, size_t n, int limit, int64_t window_ms)
+{
+    char ip[64] = "?";
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(rq->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (ci && ci->client_addr->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, ip, sizeof ip);
+    else if (ci && ci->client_addr->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ci->client_addr)->sin6_addr, ip, sizeof ip);
+    int64_t now = api->now_ms(rq->h);
+    size_t slot = n, oldest = 0;
+    for (size_t i = 0; i < n && slot == n; i++) {
+        if (strcmp(seen[i].ip, ip) == 0)
+            slot = i;
+        else if (seen[i].since < seen[oldest].since)
+            oldest = i;
+    }
+    if (slot == n) { /* a new address takes the place of the one seen longest ago */
+        slot = oldest;
+        snprintf(seen[slot].ip, sizeof seen[slot].ip, "%s", ip);
+        seen[slot].since = now;
+        seen[slot].count = 0;
+    }
+    if (now - seen[slot].since > window_ms) {
+        seen[slot].since = now;
+        seen[slot].count = 0;
+    }
+    return ++seen[slot].count <= limit;
 }

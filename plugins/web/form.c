@@ -13,7 +13,6 @@
  * Origin when it sends one, and at most form_limit posts (5) per address
  * per 10 minutes. Every error is answered in words, with what was typed kept,
  * and nothing is stored. */
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,37 +77,8 @@ static bool token_ok(const char *region, const char *token)
 /* At most posts_per_window posts per client address per window. */
 static bool allowed(web_req *rq)
 {
-    static struct {
-        char ip[64];
-        int64_t since;
-        int count;
-    } seen[128];
-    char ip[64] = "?";
-    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(rq->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    if (ci && ci->client_addr->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, ip, sizeof ip);
-    else if (ci && ci->client_addr->sa_family == AF_INET6)
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ci->client_addr)->sin6_addr, ip, sizeof ip);
-    int64_t now = api->now_ms(rq->h);
-    size_t slot = 0, oldest = 0;
-    for (size_t i = 0; i < sizeof seen / sizeof seen[0]; i++) {
-        if (strcmp(seen[i].ip, ip) == 0) {
-            slot = i;
-            goto found;
-        }
-        if (seen[i].since < seen[oldest].since)
-            oldest = i;
-    }
-    slot = oldest; /* a new address takes the place of the one seen longest ago */
-    snprintf(seen[slot].ip, sizeof seen[slot].ip, "%s", ip);
-    seen[slot].since = now;
-    seen[slot].count = 0;
-found:
-    if (now - seen[slot].since > WINDOW_MS) {
-        seen[slot].since = now;
-        seen[slot].count = 0;
-    }
-    return ++seen[slot].count <= posts_per_window;
+    static web_rate seen[128];
+    return web_rate_ok(rq, seen, sizeof seen / sizeof seen[0], posts_per_window, WINDOW_MS);
 }
 
 /* The Origin a browser sends with a form must be this site. */

@@ -181,6 +181,8 @@ static enum MHD_Result answer(struct MHD_Connection *c, web_req *rq)
     }
     if (rq->disposition)
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_DISPOSITION, rq->disposition);
+    if (rq->cookie[0])
+        MHD_add_response_header(r, MHD_HTTP_HEADER_SET_COOKIE, rq->cookie);
     enum MHD_Result ok = MHD_queue_response(c, (unsigned)rq->status, r);
     MHD_destroy_response(r);
     return ok;
@@ -270,6 +272,14 @@ static void form_committed(cd_host *h, void *data, int status)
     MHD_resume_connection(p->conn);
 }
 
+void web_release(web_req *rq)
+{
+    posting *p = rq->form; /* a held request is always a POST's, rq is its own */
+    p->waiting = false;
+    p->ready = true;
+    MHD_resume_connection(p->conn);
+}
+
 static void on_completed(void *cls, struct MHD_Connection *c, void **state, enum MHD_RequestTerminationCode why)
 {
     (void)cls, (void)c, (void)why;
@@ -349,6 +359,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             MHD_destroy_response(sr);
             return ok;
         }
+    }
+    if (rq->hold && p) { /* answered by web_release, after work off the loop */
+        p->waiting = true;
+        MHD_suspend_connection(c);
+        return MHD_YES;
     }
     if (rq->defer && p) {
         /* What the route wrote is committed only after this callback: the

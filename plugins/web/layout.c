@@ -34,8 +34,18 @@ void page_open(web_req *rq, const char *title)
     buf_str(b, " — concertd</title>\n<link rel=\"icon\" href=\"data:,\">\n<link rel=\"stylesheet\" href=\"/style.css\">\n"
                "</head>\n<body>\n");
     buf_printf(b, "<a class=\"skip\" href=\"#contenu\">%s</a>\n", T(rq, "Aller au contenu", "Skip to content"));
-    buf_printf(b, "<header class=\"site\"><div class=\"wrap\"><a class=\"brand\" href=\"/%s\">%s</a></div></header>\n",
+    buf_printf(b, "<header class=\"site\"><div class=\"wrap\"><a class=\"brand\" href=\"/%s\">%s</a>",
                rq->en ? "?lang=en" : "", T(rq, "Plans d'action en concertation", "Concerted action plans"));
+    if (rq->staff.email[0]) { /* who is logged in, and the way out */
+        buf_str(b, "<form class=\"who\" method=\"post\" action=\"/deconnexion\"><span>");
+        html_text(b, rq->staff.email);
+        buf_str(b, " (");
+        html_text(b, rq->staff.role);
+        buf_str(b, ")</span> ");
+        staff_csrf_field(rq);
+        buf_printf(b, "<button type=\"submit\">%s</button></form>", T(rq, "Se déconnecter", "Log out"));
+    }
+    buf_str(b, "</div></header>\n");
     if (rq->live_region) {
         buf_str(b, "<main id=\"contenu\" class=\"wrap\" data-region=\"");
         html_text(b, rq->live_region);

@@ -197,7 +197,7 @@ static void windows_text(web_req *rq, const msgpack_object *act)
     }
 }
 
-static void action_row(web_req *rq, const msgpack_object *act, const filters *f)
+static void action_row(web_req *rq, const msgpack_object *act, const filters *f, const char *region)
 {
     buf *b = &rq->body;
     char number[32], status[32], end[11];
@@ -257,10 +257,13 @@ static void action_row(web_req *rq, const msgpack_object *act, const filters *f)
     buf_str(b, "</span>");
     if (late)
         buf_printf(b, " <strong class=\"late\">%s</strong>", T(rq, "en retard", "overdue"));
+    if (staff_may_change(rq, region))
+        staff_action_controls(rq, region, number, status);
     buf_str(b, "</td></tr>\n");
 }
 
-static void actions_table(web_req *rq, const msgpack_object *actions, const char *objective, const filters *f)
+static void actions_table(web_req *rq, const msgpack_object *actions, const char *objective, const filters *f,
+                          const char *region)
 {
     buf *b = &rq->body;
     size_t n = 0;
@@ -278,7 +281,7 @@ static void actions_table(web_req *rq, const msgpack_object *actions, const char
                        T(rq, "Nº", "No."), T(rq, "Moyen d'action", "Action"), T(rq, "Cibles", "Targets"),
                        T(rq, "Échéance", "Due"), T(rq, "Responsable", "Responsible"),
                        T(rq, "Résultat attendu", "Expected result"), T(rq, "État", "State"));
-        action_row(rq, a, f);
+        action_row(rq, a, f, region);
     }
     if (n)
         buf_str(b, "</tbody></table></div>\n");
@@ -486,7 +489,7 @@ int page_plan(web_req *rq, const char *region)
             buf_str(b, " — ");
             html_mp(b, cd_get(ob, "text"));
             buf_str(b, "</h3>\n");
-            actions_table(rq, acts, num, &f);
+            actions_table(rq, acts, num, &f, slug);
         }
         if (k < nor || any)
             buf_str(b, "</section>\n");

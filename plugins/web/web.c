@@ -24,9 +24,14 @@ static void stylesheet(web_req *rq)
 /* The addresses that take a form (POST). */
 static bool takes_form(const char *p)
 {
-    char region[64];
+    char region[64], number[32];
     int end = 0;
-    return sscanf(p, "/r/%63[^/]%n", region, &end) == 1 && strcmp(p + end, "/adhesion") == 0;
+    if (strcmp(p, "/deconnexion") == 0)
+        return true;
+    if (sscanf(p, "/r/%63[^/]%n", region, &end) == 1 &&
+        (strcmp(p + end, "/adhesion") == 0 || strcmp(p + end, "/connexion") == 0))
+        return true;
+    return sscanf(p, "/r/%63[^/]/action/%31[^/]/etat%n", region, number, &end) == 2 && p[end] == '\0';
 }
 
 static void render(web_req *rq);
@@ -36,7 +41,7 @@ static void render(web_req *rq);
 static bool cacheable(const web_req *rq)
 {
     const char *p = rq->path;
-    if (rq->nquery || (strcmp(rq->method, "GET") != 0 && strcmp(rq->method, "HEAD") != 0))
+    if (rq->nquery || rq->staff.email[0] || (strcmp(rq->method, "GET") != 0 && strcmp(rq->method, "HEAD") != 0))
         return false;
     if (strcmp(p, "/") == 0 || strncmp(p, "/api/", 5) == 0)
         return true;
@@ -45,6 +50,7 @@ static bool cacheable(const web_req *rq)
 
 static void route(web_req *rq)
 {
+    staff_of(rq); /* a staff member's pages have controls, and are never cached */
     if (!cacheable(rq)) {
         render(rq);
         return;
@@ -71,7 +77,7 @@ static void render(web_req *rq)
         return;
     }
     const char *p = rq->path;
-    char region[64];
+    char region[64], number[32];
     int end = 0;
     if (strcmp(p, "/") == 0) {
         page_home(rq);
@@ -97,6 +103,12 @@ static void render(web_req *rq)
         page_veille(rq, region);
     } else if (sscanf(p, "/r/%63[^/]%n", region, &end) == 1 && strcmp(p + end, "/veille.atom") == 0) {
         veille_atom(rq, region);
+    } else if (strcmp(p, "/deconnexion") == 0) {
+        page_logout(rq);
+    } else if (sscanf(p, "/r/%63[^/]%n", region, &end) == 1 && strcmp(p + end, "/connexion") == 0) {
+        page_login(rq, region);
+    } else if (sscanf(p, "/r/%63[^/]/action/%31[^/]/etat%n", region, number, &end) == 2 && !p[end]) {
+        page_action_state(rq, region, number);
     } else if (sscanf(p, "/r/%63[^/]%n", region, &end) == 1 && strcmp(p + end, "/adhesion") == 0) {
         page_membership(rq, region);
     } else if (sscanf(p, "/r/%63[^/]%n", region, &end) == 1 && strcmp(p + end, "/adhesion/merci") == 0) {
@@ -119,7 +131,7 @@ static int init(cd_host *h, const cd_host_api *host_api, void **state)
     if (!listen || !*listen)
         listen = "127.0.0.1:8080";
     char err[512];
-    if (stream_init(h) != 0 || form_init(h) != 0)
+    if (stream_init(h) != 0 || form_init(h) != 0 || accounts_init(h) != 0 || staff_init(h) != 0)
         return -1;
     server = web_http_start(h, listen, route, err, sizeof err);
     if (!server) {

@@ -7,6 +7,8 @@
  * page_calendar.c  the calendar of activities and its .ics
  * page_veille.c    the veille's items per objective and its Atom digest
  * form.c    the public membership form (Loi 25 consent, signed token, limits)
+ * accounts.c  staff accounts and sessions
+ * staff.c   logging in, and changes from the pages (CSRF, actor web:EMAIL)
  * api.c     the JSON read API under /api/
  * stream.c  the live stream of events (/events, Server-Sent Events)
  * cache.c   pages rendered once, dropped at the next event
@@ -63,12 +65,17 @@ typedef struct web_req {
     int max_age;                 /* Cache-Control max-age in seconds; 0: revalidate (ETag) each time */
     bool stream;                 /* answer with the live stream (stream.c) instead of body */
     bool defer;                  /* a form that wrote: answer once its transaction is committed */
+    bool hold;                   /* a form answered later, by web_release (after work off the loop) */
+    char cookie[256];            /* a Set-Cookie to send, or "" */
     char location[256];          /* a redirect's Location (with status 303) */
     void *form;                  /* a POST's fields, for form_value */
     const char *(*form_value)(struct web_req *rq, const char *key); /* a POST field, or NULL */
     const char *live_region;     /* a page that updates itself: its region ("" for all), else NULL */
     int nquery;                  /* query arguments other than lang (filters: not cached) */
     char etag[24];               /* the answer's ETag when known (cache), else computed */
+    struct {                     /* the staff member logged in (email "" when none) */
+        char region[64], email[128], role[16], csrf[65], actor[160];
+    } staff;
     const char *disposition;     /* Content-Disposition, or NULL */
     buf body;
 } web_req;
@@ -110,6 +117,16 @@ void day_iso(int days, char out[11]);
 /* The page for an op that failed: its own words, the status they call for. */
 int page_op_failed(web_req *rq, const char *code, const char *err);
 
+/* Counting what one client address does in a window of time. */
+typedef struct {
+    char ip[64];
+    int64_t since;
+    int count;
+} web_rate;
+/* Counts one more for rq's address in seen (n slots, the oldest reused):
+ * false past limit within window_ms. */
+bool web_rate_ok(web_req *rq, web_rate *seen, size_t n, int limit, int64_t window_ms);
+
 /* ---- layout.c ---- */
 /* Opens a page titled title (escaped): the head, the stylesheet, the
  * header with the node's name and the way home, and <main>. */
@@ -147,6 +164,23 @@ void cache_put(const char *key, const web_req *rq, const char *etag);
 void cache_clear(void);                        /* on every event */
 void cache_stats(uint64_t *hits, uint64_t *misses);
 
+/* ---- accounts.c: staff accounts and sessions ---- */
+int accounts_init(cd_host *h); /* tables, ops web.user_add / user_list / user_remove */
+bool staff_of(web_req *rq);    /* fills rq->staff from the session cookie */
+bool staff_may_change(const web_req *rq, const char *region); /* coordination of region, not a copy */
+int session_open(web_req *rq, int64_t account, char cookie_value[65]);
+int session_close(web_req *rq);
+/* 1 and the account's id and hash, 0 when unknown, -1 on error. */
+int account_find(web_req *rq, const char *region, const char *email, int64_t *id, char *hash, size_t cap);
+
+/* ---- staff.c: logging in, changes from the pages ---- */
+int staff_init(cd_host *h);
+void staff_csrf_field(web_req *rq);
+int page_login(web_req *rq, const char *region);
+int page_logout(web_req *rq);
+void staff_action_controls(web_req *rq, const char *region, const char *number, const char *status);
+int page_action_state(web_req *rq, const char *region, const char *number);
+
 /* ---- api.c ---- */
 /* /api/… : path is what follows "/api". */
 int api_route(web_req *rq, const char *path);
@@ -167,6 +201,8 @@ extern const char web_app_js[];
 extern const size_t web_app_js_len;
 
 /* ---- http.c ---- */
+/* Sends the answer of a request held (rq->hold), once its fields are set. */
+void web_release(web_req *rq);
 /* The ETag of an answer: a hash of its bytes, quoted. */
 void web_etag(const buf *b, char out[24]);
 typedef struct web_http web_http;

@@ -27,6 +27,7 @@
 #include "table.h"
 #include "text.h"
 #include "textfile.h"
+#include "webuser.h"
 
 
 
@@ -511,6 +512,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(noun, "keygen") == 0)
         return ctl_keygen(i < argc ? argv[i] : NULL);
+    if (strcmp(noun, "web") == 0 && i < argc && strcmp(argv[i], "user") == 0)
+        return ctl_web_user(&conn, argc - i - 1, argv + i + 1);
     if (strcmp(noun, "call") == 0) {
         if (i >= argc || strcmp(argv[i], "--help") == 0) {
             printf("%s", T("Usage: concertctl call OP ['{\"arg\": valeur}']\n", "Usage: concertctl call OP ['{\"arg\": value}']\n"));

@@ -186,7 +186,13 @@ typedef struct cd_host_api {
      * such a callback. */
     int (*after_commit)(cd_host *h, cd_commit_fn fn, void *data);
 
-    void *reserved[10];
+    /* As call, for a person the plugin vouches for: actor ("web:marie@…",
+     * 1 to 128 bytes) is recorded as the one who made the change (events'
+     * actor, notes' author) instead of the plugin. */
+    int (*call_as)(cd_host *h, const char *actor, const char *op, const void *args, size_t len, msgpack_sbuffer *out,
+                   char *err, size_t errcap);
+
+    void *reserved[9];
 } cd_host_api;
 
 typedef struct cd_plugin {

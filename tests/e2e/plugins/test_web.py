@@ -569,6 +569,141 @@ class Membership(unittest.TestCase):
         self.assertEqual(len(self.applications()), 1)
 
 
+class Staff(unittest.TestCase):
+    """Staff accounts: made with concertctl, logged in with a cookie, a
+    coordinator changing an action's state from the page, recorded as them."""
+
+    PASSWORD = "rencontre-du-jeudi-2027"
+
+    def setUp(self):
+        self.port = free_port()
+        config = "[plugins]\npath = %s\nload = web\n[plugin.web]\nlisten = 127.0.0.1:%d\n" % (PLUGINS, self.port)
+        self.d = Daemon(config=config).start()
+        self.c = self.d.client()
+        self.c.ok("region.create", id="lanaudiere", name="Lanaudière")
+        self.c.ok("plan.import", region="lanaudiere", format="table", text=seed_text())
+        self.c.ok("region.create", id="estrie", name="Estrie")
+        secret = os.path.join(self.d.folder, "mdp.txt")
+        with open(secret, "w") as f:
+            f.write(self.PASSWORD + "\n")
+        for region, email, role in (("lanaudiere", "marie@tpdsl.org", "coordination"),
+                                    ("lanaudiere", "paul@tpdsl.org", "lecture"),
+                                    ("estrie", "eve@tdse.org", "coordination")):
+            out = self.ctl("web", "user", "add", "--region", region, "--email", email, "--role", role,
+                           "--password-file", secret)
+            self.assertIn("Compte ouvert : %s (%s)" % (email, role), out)
+
+    def tearDown(self):
+        self.c.close()
+        self.assertEqual(self.d.stop(), 0)
+        self.d.cleanup()
+
+    def ctl(self, *args, ok=True):
+        r = subprocess.run([CONCERTCTL, "--endpoint", self.d.command, "--timeout", str(5000 * PATIENCE)] + list(args),
+                           capture_output=True, timeout=60 * PATIENCE)
+        if ok:
+            self.assertEqual(r.returncode, 0, r.stderr.decode())
+        return r.stdout.decode() + r.stderr.decode()
+
+    def request(self, method, path, fields=None, cookie=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=20 * PATIENCE)
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        if cookie:
+            headers["Cookie"] = cookie
+        conn.request(method, path, body=urllib.parse.urlencode(fields or {}), headers=headers)
+        r = conn.getresponse()
+        body = r.read().decode("utf-8")
+        conn.close()
+        return r, body
+
+    def login(self, region, email, password=None):
+        r, body = self.request("POST", "/r/%s/connexion" % region, {"email": email, "password": password or self.PASSWORD})
+        self.assertEqual(r.status, 303, body)
+        return r.getheader("Set-Cookie").split(";")[0], r.getheader("Set-Cookie")
+
+    def csrf(self, cookie, path="/r/lanaudiere"):
+        r, body = self.request("GET", path, cookie=cookie)
+        return re.search(r'name="csrf" value="([0-9a-f]+)"', body).group(1), body
+
+    def status_of(self, number):
+        return self.c.ok("action.get", region="lanaudiere", number=number)["status"]
+
+    def test_a_coordinator_changes_a_state_with_a_note_recorded_as_them(self):
+        cookie, header = self.login("lanaudiere", "marie@tpdsl.org")
+        for flag in ("HttpOnly", "SameSite=Strict", "Path=/"):
+            self.assertIn(flag, header)
+        token, page = self.csrf(cookie)
+        self.assertIn("marie@tpdsl.org (coordination)", page)
+        self.assertEqual(page.count('<details class="staff">'), len(self.c.ok("action.list", region="lanaudiere")))
+        r, anonymous = self.request("GET", "/r/lanaudiere")
+        self.assertNotIn('<details class="staff">', anonymous)  # a staff page is never served from the cache
+        start = self.c.ok("node.info")["last_seq"]
+        r, body = self.request("POST", "/r/lanaudiere/action/2.1/etat",
+                               {"status": "in_progress", "note": "Refonte lancée"}, cookie=cookie)
+        self.assertEqual(r.status, 403, "no CSRF token, no change")
+        self.assertEqual(self.status_of("2.1"), "planned")
+        r, body = self.request("POST", "/r/lanaudiere/action/2.1/etat",
+                               {"csrf": token, "status": "in_progress", "note": "Refonte lancée"}, cookie=cookie)
+        self.assertEqual((r.status, r.getheader("Location")), (303, "/r/lanaudiere#action-2.1"))
+        action = self.c.ok("action.get", region="lanaudiere", number="2.1")
+        self.assertEqual(action["status"], "in_progress")
+        self.assertEqual((action["notes"][-1]["text"], action["notes"][-1]["author"]),
+                         ("Refonte lancée", "web:marie@tpdsl.org"))
+        [event] = self.c.ok("events.since", since=start)["events"]
+        self.assertEqual((event["type"], event["actor"]), ("action.status_changed", "web:marie@tpdsl.org"))
+        r, page = self.request("GET", "/r/lanaudiere", cookie=cookie)
+        self.assertIn("Refonte lancée <span class=\"hint\">— web:marie@tpdsl.org</span>", page)
+
+    def test_who_may_not_change_cannot(self):
+        cookie, _ = self.login("lanaudiere", "paul@tpdsl.org")  # lecture
+        token, page = self.csrf(cookie)
+        self.assertNotIn('<details class="staff">', page)
+        r, body = self.request("POST", "/r/lanaudiere/action/2.1/etat", {"csrf": token, "status": "done"}, cookie=cookie)
+        self.assertEqual(r.status, 403)
+        cookie, _ = self.login("estrie", "eve@tdse.org")  # another region's coordinator
+        token, page = self.csrf(cookie)
+        r, body = self.request("POST", "/r/lanaudiere/action/2.1/etat", {"csrf": token, "status": "done"}, cookie=cookie)
+        self.assertEqual(r.status, 403)
+        r, body = self.request("POST", "/r/lanaudiere/action/2.1/etat", {"status": "done"})  # nobody
+        self.assertEqual(r.status, 401)
+        self.assertEqual(self.status_of("2.1"), "planned")
+
+    def test_wrong_passwords_logging_out_and_too_many_tries(self):
+        r, body = self.request("POST", "/r/lanaudiere/connexion", {"email": "marie@tpdsl.org", "password": "faux"})
+        self.assertEqual(r.status, 401)
+        self.assertIsNone(r.getheader("Set-Cookie"))
+        self.assertIn("Courriel ou mot de passe inexact", body)
+        r, body = self.request("POST", "/r/lanaudiere/connexion", {"email": "personne@ailleurs.org", "password": "x"})
+        self.assertEqual(r.status, 401)
+        cookie, _ = self.login("lanaudiere", "marie@tpdsl.org")
+        token, _ = self.csrf(cookie)
+        r, body = self.request("POST", "/deconnexion", {"csrf": token}, cookie=cookie)
+        self.assertEqual(r.status, 303)
+        self.assertIn("Max-Age=0", r.getheader("Set-Cookie"))
+        r, body = self.request("POST", "/r/lanaudiere/action/2.1/etat", {"csrf": token, "status": "done"}, cookie=cookie)
+        self.assertEqual(r.status, 401, "the session is gone")
+        statuses = [self.request("POST", "/r/lanaudiere/connexion", {"email": "x@y.org", "password": "z"})[0].status
+                    for _ in range(8)]
+        self.assertEqual(statuses[-1], 429)  # 3 + 1 + 8 tries from this address: past 10 in 15 minutes
+
+    def test_accounts_made_with_concertctl(self):
+        out = self.ctl("web", "user", "add", "--region", "lanaudiere", "--email", "marie@tpdsl.org", "--role",
+                       "coordination", ok=False)
+        self.assertIn("conflict", out)
+        out = self.ctl("web", "user", "add", "--region", "lanaudiere", "--email", "luc@tpdsl.org", "--role", "chef",
+                       ok=False)
+        self.assertIn("role", out)
+        out = self.ctl("web", "user", "add", "--region", "lanaudiere", "--email", "luc@tpdsl.org", "--role", "lecture")
+        password = re.search(r": (\S+)$", out.strip()).group(1)
+        self.assertEqual(len(password), 16)
+        self.login("lanaudiere", "luc@tpdsl.org", password)
+        listed = self.c.ok("web.user_list", region="lanaudiere")
+        self.assertEqual(sorted(u["email"] for u in listed), ["luc@tpdsl.org", "marie@tpdsl.org", "paul@tpdsl.org"])
+        self.assertFalse([u for u in listed if "hash" in u], "hashes never leave the daemon")
+        with open(self.d.log_path, "rb") as f:
+            self.assertNotIn(password.encode(), f.read())
+
+
 class NationalNode(unittest.TestCase):
     """A national node (rqds) follows a regional one (tpdsl): its pages show
     the regional table's plan, read-only, naming its owner, and live."""

@@ -6,6 +6,7 @@ phone. A screenshot of each page is saved in the test's folder (its path
 printed)."""
 import json
 import os
+import select
 import shutil
 import socket
 import subprocess
@@ -152,6 +153,41 @@ class Browser(unittest.TestCase):
         listed = self.ctl("adhesion", "list", "lanaudiere")
         self.assertIn("Maison des jeunes de Joliette", listed)
         self.assertIn("lea@example.org", listed)
+
+    def test_a_coordinator_logs_in_and_changes_a_state_seen_by_concertctl_tail(self):
+        secret = os.path.join(self.folder, "mdp.txt")
+        with open(secret, "w") as f:
+            f.write("jeudi-matin-2027\n")
+        self.ctl("web", "user", "add", "--region", "lanaudiere", "--email", "marie@tpdsl.org", "--role", "coordination",
+                 "--password-file", secret)
+        tail = subprocess.Popen([CONCERTCTL, "--endpoint", self.d.command, "--events", self.d.events, "--json", "tail",
+                                 "lanaudiere"], stdout=subprocess.PIPE)
+        try:
+            self.b.get(self.url("/r/lanaudiere/connexion"))
+            self.b.find_element(By.ID, "f-email").send_keys("marie@tpdsl.org")
+            self.b.find_element(By.ID, "f-password").send_keys("jeudi-matin-2027")
+            self.b.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+            WebDriverWait(self.b, 10 * PATIENCE).until(lambda b: b.current_url.endswith("/r/lanaudiere"))
+            self.assertIn("marie@tpdsl.org (coordination)", self.b.find_element(By.TAG_NAME, "header").text)
+            row = self.b.find_element(By.ID, "action-3.3")
+            row.find_element(By.CSS_SELECTOR, "details.staff summary").click()
+            row.find_element(By.CSS_SELECTOR, "select[name=status] option[value=in_progress]").click()
+            row.find_element(By.CSS_SELECTOR, "textarea[name=note]").send_keys("Première rencontre des CLDS fixée")
+            self.shot(self.b, "coordination")
+            row.find_element(By.CSS_SELECTOR, "details.staff button[type=submit]").click()
+            WebDriverWait(self.b, 10 * PATIENCE, poll_frequency=0.05).until(lambda b: self.state_of("3.3") == "en cours")
+            self.assertIn("Première rencontre des CLDS fixée", self.b.page_source)
+            deadline = time.monotonic() + 10 * PATIENCE
+            line = b""
+            while time.monotonic() < deadline and b"action.status_changed" not in line:
+                ready, _, _ = select.select([tail.stdout], [], [], 0.5)
+                if ready:
+                    line = tail.stdout.readline()
+            event = json.loads(line)
+            self.assertEqual((event["type"], event["actor"]), ("action.status_changed", "web:marie@tpdsl.org"))
+        finally:
+            tail.terminate()
+            tail.wait(10)
 
     def test_a_phone_reads_the_plan_without_sideways_scrolling(self):
         phone = browser(self.folder, 360, 800)

@@ -1,0 +1,247 @@
+/* staff.c: the staff's pages. A person of a region's staff logs in at
+ * /r/REGION/connexion (the password checked off the loop, on the thread
+ * pool: argon2id takes tens of milliseconds; ten tries per address per 15
+ * minutes), gets a session cookie (HttpOnly, SameSite=Strict, Secure with
+ * [plugin.web] secure_cookies), and, with the role "coordination", changes
+ * an action's state with a note from the plan's page. Every form carries
+ * the session's CSRF token; every change goes through the ops with the
+ * account as its actor ("web:EMAIL"), so events, notes and concertctl tail
+ * say who made it. A copy of a peer's region shows no control. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <microhttpd.h>
+#include <sodium.h>
+
+#include "web.h"
+
+#define LOGIN_TRIES 10
+#define LOGIN_WINDOW_MS (15 * 60 * 1000)
+
+static char dummy_hash[crypto_pwhash_STRBYTES]; /* checked when the account is unknown: the same time either way */
+static bool secure_cookies;
+
+int staff_init(cd_host *h)
+{
+    const char *secure = api->config(h, NULL, "secure_cookies");
+    secure_cookies = secure && (strcmp(secure, "yes") == 0 || strcmp(secure, "true") == 0 || strcmp(secure, "1") == 0);
+    return crypto_pwhash_str(dummy_hash, "-", 1, crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                             crypto_pwhash_MEMLIMIT_INTERACTIVE) == 0
+               ? 0
+               : -1;
+}
+
+static const char *field(web_req *rq, const char *key) { return rq->form ? rq->form_value(rq, key) : NULL; }
+
+/* The form's CSRF token is the session's. */
+static bool csrf_ok(web_req *rq)
+{
+    const char *t = field(rq, "csrf");
+    return t && rq->staff.csrf[0] && strlen(t) == strlen(rq->staff.csrf) &&
+           sodium_memcmp(t, rq->staff.csrf, strlen(t)) == 0;
+}
+
+void staff_csrf_field(web_req *rq)
+{
+    buf_str(&rq->body, "<input type=\"hidden\" name=\"csrf\" value=\"");
+    html_text(&rq->body, rq->staff.csrf);
+    buf_str(&rq->body, "\">");
+}
+
+/* ---- logging in --------------------------------------------------------------- */
+
+static void login_page(web_req *rq, const char *region, const char *error)
+{
+    buf *b = &rq->body;
+    page_open(rq, T(rq, "Connexion du personnel", "Staff login"));
+    buf_printf(b, "<h1>%s</h1>\n", T(rq, "Connexion du personnel", "Staff login"));
+    if (error) {
+        buf_printf(b, "<div class=\"error\" role=\"alert\"><p>");
+        html_text(b, error);
+        buf_str(b, "</p></div>\n");
+    }
+    buf_str(b, "<form class=\"membership\" method=\"post\" action=\"/r/");
+    html_text(b, region);
+    buf_printf(b, "/connexion\"><p class=\"field\"><label for=\"f-email\">%s</label><input id=\"f-email\" name=\"email\" "
+                  "type=\"email\" autocomplete=\"username\" required value=\"",
+               T(rq, "Courriel", "E-mail"));
+    html_text(b, field(rq, "email"));
+    buf_printf(b, "\"></p><p class=\"field\"><label for=\"f-password\">%s</label><input id=\"f-password\" "
+                  "name=\"password\" type=\"password\" autocomplete=\"current-password\" required></p>"
+                  "<p><button type=\"submit\">%s</button></p></form>\n",
+               T(rq, "Mot de passe", "Password"), T(rq, "Se connecter", "Log in"));
+    page_close(rq);
+}
+
+typedef struct {
+    web_req *rq;
+    char region[64], email[128], password[256], hash[crypto_pwhash_STRBYTES];
+    int64_t account; /* 0: unknown */
+    bool ok;
+} login;
+
+static void verify(void *data) /* on a worker thread: no host call */
+{
+    login *l = data;
+    l->ok = crypto_pwhash_str_verify(l->hash, l->password, strlen(l->password)) == 0 && l->account != 0;
+    sodium_memzero(l->password, sizeof l->password);
+}
+
+static void answered(cd_host *h, void *data, int status)
+{
+    (void)h;
+    login *l = data;
+    if (status != 0) {
+        l->rq->cookie[0] = l->rq->location[0] = '\0';
+        page_error(l->rq, 503, T(l->rq, "Connexion impossible", "Cannot log in"),
+                   T(l->rq, "La session n'a pas pu être enregistrée ; réessayez.", "The session could not be saved; try again."));
+    }
+    web_release(l->rq);
+    free(l);
+}
+
+static int verified(cd_host *h, void *data, int status)
+{
+    login *l = data;
+    web_req *rq = l->rq;
+    char value[65];
+    if (status == 0 && l->ok && session_open(rq, l->account, value) == 0) {
+        rq->status = 303;
+        snprintf(rq->location, sizeof rq->location, "/r/%s", l->region);
+        snprintf(rq->cookie, sizeof rq->cookie, "concertd_session=%s; Path=/; Max-Age=28800; HttpOnly; SameSite=Strict%s",
+                 value, secure_cookies ? "; Secure" : "");
+        buf_str(&rq->body, "<!DOCTYPE html><p>OK</p>\n");
+    } else {
+        api->log(h, CD_LOG_INFO, "connexion refusée pour %s (%s)", l->email, l->region);
+        rq->status = 401;
+        login_page(rq, l->region, T(rq, "Courriel ou mot de passe inexact.", "Wrong e-mail or password."));
+    }
+    if (api->after_commit(h, answered, l) != 0)
+        answered(h, l, -1);
+    return 0;
+}
+
+int page_login(web_req *rq, const char *region)
+{
+    static web_rate tries[128];
+    if (strcmp(rq->method, "POST") != 0) {
+        login_page(rq, region, NULL);
+        return 0;
+    }
+    if (!web_rate_ok(rq, tries, sizeof tries / sizeof tries[0], LOGIN_TRIES, LOGIN_WINDOW_MS)) {
+        page_error(rq, 429, T(rq, "Trop d'essais", "Too many tries"),
+                   T(rq, "Trop d'essais de connexion depuis votre adresse : réessayez dans 15 minutes.",
+                     "Too many login attempts from your address: try again in 15 minutes."));
+        return 0;
+    }
+    login *l = calloc(1, sizeof *l);
+    if (!l)
+        return page_error(rq, 503, "Connexion impossible", "mémoire insuffisante"), 0;
+    l->rq = rq;
+    snprintf(l->region, sizeof l->region, "%s", region);
+    snprintf(l->email, sizeof l->email, "%s", field(rq, "email") ? field(rq, "email") : "");
+    snprintf(l->password, sizeof l->password, "%s", field(rq, "password") ? field(rq, "password") : "");
+    if (account_find(rq, region, l->email, &l->account, l->hash, sizeof l->hash) != 1) {
+        l->account = 0;
+        snprintf(l->hash, sizeof l->hash, "%s", dummy_hash);
+    }
+    if (api->queue_work(rq->h, verify, verified, l) != 0) {
+        sodium_memzero(l->password, sizeof l->password);
+        free(l);
+        return page_error(rq, 503, T(rq, "Connexion impossible", "Cannot log in"),
+                          T(rq, "Le serveur est occupé ; réessayez.", "The server is busy; try again.")), 0;
+    }
+    rq->hold = true; /* answered by verified(), then answered() */
+    return 0;
+}
+
+int page_logout(web_req *rq)
+{
+    if (!csrf_ok(rq)) {
+        page_error(rq, 403, T(rq, "Envoi refusé", "Post refused"), T(rq, "Ce formulaire a expiré.", "This form expired."));
+        return 0;
+    }
+    session_close(rq);
+    rq->status = 303;
+    snprintf(rq->location, sizeof rq->location, "/");
+    snprintf(rq->cookie, sizeof rq->cookie, "concertd_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict");
+    rq->defer = true;
+    return 0;
+}
+
+/* ---- changing an action's state ----------------------------------------------- */
+
+void staff_action_controls(web_req *rq, const char *region, const char *number, const char *status)
+{
+    static const char *const states[] = {"planned", "in_progress", "done", "ongoing", "postponed", "cancelled"};
+    buf *b = &rq->body;
+    buf_printf(b, "<details class=\"staff\"><summary>%s</summary><form method=\"post\" action=\"/r/",
+               T(rq, "Changer l'état", "Change the state"));
+    html_text(b, region);
+    buf_str(b, "/action/");
+    html_text(b, number);
+    buf_str(b, "/etat\">");
+    staff_csrf_field(rq);
+    buf_printf(b, "<label for=\"s-%s\">%s</label><select id=\"s-%s\" name=\"status\">", number, T(rq, "État", "State"), number);
+    for (size_t i = 0; i < sizeof states / sizeof states[0]; i++)
+        buf_printf(b, "<option value=\"%s\"%s>%s</option>", states[i], strcmp(states[i], status) == 0 ? " selected" : "",
+                   word(rq, states[i]));
+    buf_printf(b, "</select><label for=\"n-%s\">%s</label><textarea id=\"n-%s\" name=\"note\" rows=\"2\"></textarea>"
+                  "<button type=\"submit\">%s</button></form></details>",
+               number, T(rq, "Note de suivi", "Follow-up note"), number, T(rq, "Enregistrer", "Save"));
+}
+
+int page_action_state(web_req *rq, const char *region, const char *number)
+{
+    if (!rq->staff.email[0]) {
+        page_error(rq, 401, T(rq, "Connexion requise", "Login required"),
+                   T(rq, "Connectez-vous comme membre du personnel de la région.", "Log in as staff of the region."));
+        return 0;
+    }
+    if (!csrf_ok(rq)) {
+        page_error(rq, 403, T(rq, "Envoi refusé", "Post refused"),
+                   T(rq, "Ce formulaire a expiré ou ne vient pas de ce site : rechargez la page.",
+                     "This form expired or does not come from this site: reload the page."));
+        return 0;
+    }
+    if (!staff_may_change(rq, region)) {
+        page_error(rq, 403, T(rq, "Modification refusée", "Change refused"),
+                   T(rq, "Votre compte peut lire ce plan, pas le modifier.", "Your account may read this plan, not change it."));
+        return 0;
+    }
+    msgpack_sbuffer args;
+    msgpack_sbuffer_init(&args);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &args, msgpack_sbuffer_write);
+    const char *note = field(rq, "note");
+    bool with_note = note && *note;
+    msgpack_pack_map(&pk, with_note ? 4 : 3);
+    cd_pack_str(&pk, "region");
+    cd_pack_str(&pk, region);
+    cd_pack_str(&pk, "number");
+    cd_pack_str(&pk, number);
+    cd_pack_str(&pk, "status");
+    cd_pack_str(&pk, field(rq, "status") ? field(rq, "status") : "");
+    if (with_note) {
+        cd_pack_str(&pk, "note");
+        cd_pack_str(&pk, note);
+    }
+    msgpack_sbuffer out;
+    msgpack_sbuffer_init(&out);
+    char err[512];
+    int rc = api->call_as(rq->h, rq->staff.actor, "action.set_status", args.data, args.size, &out, err, sizeof err);
+    msgpack_sbuffer_destroy(&args);
+    msgpack_sbuffer_destroy(&out);
+    if (rc != 0) {
+        const char *colon = strstr(err, ": ");
+        page_error(rq, strncmp(err, "forbidden", 9) == 0 ? 403 : strncmp(err, "not_found", 9) == 0 ? 404 : 400,
+                   T(rq, "État non changé", "State not changed"), colon ? colon + 2 : err);
+        return 0;
+    }
+    rq->status = 303;
+    snprintf(rq->location, sizeof rq->location, "/r/%s%s#action-%s", region, rq->en ? "?lang=en" : "", number);
+    buf_str(&rq->body, "<!DOCTYPE html><p>OK</p>\n");
+    rq->defer = true; /* the 303 once it is on disk */
+    return 0;
+}
