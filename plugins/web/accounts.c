@@ -11,7 +11,7 @@
 #include <microhttpd.h>
 #include <sodium.h>
 
-#include "web.h"
+#include "shared.h"
 
 #define SESSION_MS (8 * 3600 * 1000LL)
 

@@ -15,7 +15,7 @@
 #include <time.h>
 
 #include "jsonmp.h"
-#include "web.h"
+#include "shared.h"
 
 static void api_error(web_req *rq, int status, const char *code, const char *message)
 {

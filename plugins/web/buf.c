@@ -6,7 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "web.h"
+#include "shared.h"
 
 void buf_free(buf *b)
 {

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "web.h"
+#include "shared.h"
 
 #define MAX_ENTRIES 256
 #define MAX_BYTES (32u << 20)

@@ -8,7 +8,7 @@
 
 #include <microhttpd.h>
 
-#include "web.h"
+#include "shared.h"
 
 const cd_host_api *api;
 
@@ -123,18 +123,6 @@ void day_iso(int days, char out[11])
     strftime(out, 11, "%Y-%m-%d", &tm);
 }
 
-/* The answer when an op failed: its own words, and the status they call for. */
-int page_op_failed(web_req *rq, const char *code, const char *err)
-{
-    int status = strcmp(code, "not_found") == 0 ? 404 : strcmp(code, "invalid_argument") == 0 ? 400
-                 : strcmp(code, "unavailable") == 0                                     ? 503
-                                                                                        : 500;
-    page_error(rq, status,
-               status == 404 ? T(rq, "Page introuvable", "Page not found")
-                             : T(rq, "Cette page ne peut pas être montrée", "This page cannot be shown"),
-               err);
-    return 0;
-}
 
 bool web_rate_ok(web_req *rq, web_rate *seen, size_t n, int limit, int64_t window_ms)
 {
@@ -163,4 +151,12 @@ bool web_rate_ok(web_req *rq, web_rate *seen, size_t n, int limit, int64_t windo
         seen[slot].count = 0;
     }
     return ++seen[slot].count <= limit;
+}
+
+/* The session's CSRF token as a form's hidden field (staff.c checks it). */
+void staff_csrf_field(web_req *rq)
+{
+    buf_str(&rq->body, "<input type=\"hidden\" name=\"csrf\" value=\"");
+    html_text(&rq->body, rq->staff.csrf);
+    buf_str(&rq->body, "\">");
 }

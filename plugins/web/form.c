@@ -21,7 +21,7 @@
 #include <microhttpd.h>
 #include <sodium.h>
 
-#include "web.h"
+#include "shared.h"
 
 #define TOKEN_SECONDS 7200
 #define WINDOW_MS (10 * 60 * 1000)

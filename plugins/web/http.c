@@ -18,7 +18,7 @@
 
 #include <microhttpd.h>
 
-#include "web.h"
+#include "shared.h"
 
 struct web_http {
     cd_host *h;

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "web.h"
+#include "shared.h"
 
 const char *word(const web_req *rq, const char *v)
 {
@@ -114,4 +114,17 @@ void region_nav(web_req *rq, const char *region, const char *current)
         buf_str(b, "</a></li>");
     }
     buf_str(b, "</ul></nav>\n");
+}
+
+/* The answer when an op failed: its own words, and the status they call for. */
+int page_op_failed(web_req *rq, const char *code, const char *err)
+{
+    int status = strcmp(code, "not_found") == 0 ? 404 : strcmp(code, "invalid_argument") == 0 ? 400
+                 : strcmp(code, "unavailable") == 0                                     ? 503
+                                                                                        : 500;
+    page_error(rq, status,
+               status == 404 ? T(rq, "Page introuvable", "Page not found")
+                             : T(rq, "Cette page ne peut pas être montrée", "This page cannot be shown"),
+               err);
+    return 0;
 }

@@ -8,7 +8,7 @@
 
 #include <microhttpd.h>
 
-#include "web.h"
+#include "shared.h"
 
 /* The region's name and slug, or the page for an unknown one (returns -1). */
 static int region_of(web_req *rq, const char *region, char *name, size_t ncap, char *slug, size_t scap)

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "web.h"
+#include "shared.h"
 
 static int no_veille(web_req *rq)
 {

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "web.h"
+#include "shared.h"
 
 /* ---- / : the node's regions ----------------------------------------------- */
 

@@ -14,7 +14,7 @@
 #include <microhttpd.h>
 #include <sodium.h>
 
-#include "web.h"
+#include "shared.h"
 
 #define LOGIN_TRIES 10
 #define LOGIN_WINDOW_MS (15 * 60 * 1000)
@@ -42,12 +42,6 @@ static bool csrf_ok(web_req *rq)
            sodium_memcmp(t, rq->staff.csrf, strlen(t)) == 0;
 }
 
-void staff_csrf_field(web_req *rq)
-{
-    buf_str(&rq->body, "<input type=\"hidden\" name=\"csrf\" value=\"");
-    html_text(&rq->body, rq->staff.csrf);
-    buf_str(&rq->body, "\">");
-}
 
 /* ---- logging in --------------------------------------------------------------- */
 

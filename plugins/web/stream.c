@@ -22,7 +22,7 @@
 #include <microhttpd.h>
 
 #include "jsonmp.h"
-#include "web.h"
+#include "shared.h"
 
 #define MAX_CLIENTS 256
 #define OUT_LIMIT (1 << 20) /* a client that does not read: dropped past 1 MiB waiting */

@@ -10,7 +10,7 @@
 
 #include <microhttpd.h>
 
-#include "web.h"
+#include "shared.h"
 
 static web_http *server;
 

@@ -1,6 +1,6 @@
-/* web.h: what the web plugin's files share (private to the plugin).
+/* shared.h: what the web plugin's files share (private to the plugin).
  *
- * common.c  the host's API, the language of a request, calling ops
+ * common.c  the host's API, calling ops, reading answers, small pieces of pages
  * buf.c     a growing text buffer; HTML written with every text escaped
  * layout.c  the frame of every page (head, header, footer) and error pages
  * pages.c   the pages: the node's regions, a region's plan, its échéances
@@ -17,8 +17,8 @@
  *
  * Every page is read through the documented ops (api->call), exactly as
  * concertctl reads them; nothing here reads the core's tables. */
-#ifndef WEB_WEB_H
-#define WEB_WEB_H
+#ifndef WEB_SHARED_H
+#define WEB_SHARED_H
 
 #include <stdbool.h>
 #include <stddef.h>
