@@ -318,11 +318,38 @@ static void sparkline(buf *b, const msgpack_object *ms, const msgpack_object *ta
     buf_str(b, "\"/></svg>");
 }
 
-static void indicators_section(web_req *rq, const msgpack_object *inds)
+/* The id of the plan's indicator named name (on action, or none), from
+ * indicator.list's rows; 0 when not found. */
+static int64_t indicator_id(const msgpack_object *list, const msgpack_object *name, const msgpack_object *action)
 {
+    char n[256], a[32], ln[256], la[32];
+    mp_text(name, n, sizeof n);
+    mp_text(action, a, sizeof a);
+    for (uint32_t i = 0; list && list->type == MSGPACK_OBJECT_ARRAY && i < list->via.array.size; i++) {
+        mp_text(cd_get(&list->via.array.ptr[i], "name"), ln, sizeof ln);
+        mp_text(cd_get(&list->via.array.ptr[i], "action"), la, sizeof la);
+        if (strcmp(n, ln) == 0 && strcmp(a, la) == 0)
+            return cd_int(cd_get(&list->via.array.ptr[i], "id"), 0);
+    }
+    return 0;
+}
+
+static void indicators_section(web_req *rq, const msgpack_object *inds, const char *region)
+{
+    web_result ids = {0};
+    bool staff = staff_may_change(rq, region);
+    if (staff) { /* the document has no ids: the list gives them, for the forms */
+        char code[32], err[256];
+        static const char *const keys[] = {"region"};
+        if (web_call(rq, "indicator.list", 1, keys, (const char *const[]){region}, &ids, code, sizeof code, err,
+                     sizeof err) != 0)
+            staff = false;
+    }
     buf *b = &rq->body;
-    if (!inds || inds->type != MSGPACK_OBJECT_ARRAY || inds->via.array.size == 0)
+    if (!inds || inds->type != MSGPACK_OBJECT_ARRAY || inds->via.array.size == 0) {
+        web_result_free(&ids); /* safe when never filled */
         return;
+    }
     buf_printf(b, "<section id=\"indicateurs-section\" data-live aria-labelledby=\"indicateurs\"><h2 id=\"indicateurs\">%s</h2>\n<div class=\"table-wrap\">"
                   "<table class=\"indicators\"><thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
                   "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr></thead><tbody>\n",
@@ -354,12 +381,16 @@ static void indicators_section(web_req *rq, const msgpack_object *inds)
             html_mp(b, cd_get(last, "date"));
             buf_str(b, ")</span>");
         }
+        int64_t id = staff ? indicator_id(&ids.u.data, cd_get(ind, "name"), cd_get(ind, "action")) : 0;
+        if (id)
+            staff_indicator_controls(rq, region, id);
         buf_str(b, "</td>");
         cell(rq, "Évolution", "Trend");
         sparkline(b, ms, cd_get(ind, "target"), rq);
         buf_str(b, "</td></tr>\n");
     }
     buf_str(b, "</tbody></table></div></section>\n");
+    web_result_free(&ids);
 }
 
 static void filter_form(web_req *rq, const char *region, const filters *f)
@@ -494,7 +525,7 @@ int page_plan(web_req *rq, const char *region)
         if (k < nor || any)
             buf_str(b, "</section>\n");
     }
-    indicators_section(rq, cd_get(d, "indicators"));
+    indicators_section(rq, cd_get(d, "indicators"), slug);
     page_close(rq);
     web_result_free(&doc);
     web_result_free(&reg);

@@ -180,6 +180,8 @@ int page_login(web_req *rq, const char *region);
 int page_logout(web_req *rq);
 void staff_action_controls(web_req *rq, const char *region, const char *number, const char *status);
 int page_action_state(web_req *rq, const char *region, const char *number);
+void staff_indicator_controls(web_req *rq, const char *region, int64_t id);
+int page_indicator_record(web_req *rq, const char *region, const char *id);
 
 /* ---- api.c ---- */
 /* /api/… : path is what follows "/api". */

@@ -164,6 +164,52 @@ int page_logout(web_req *rq)
     return 0;
 }
 
+/* The checks every change from a page makes: a session, its token, the right to change region. */
+static bool may_post(web_req *rq, const char *region)
+{
+    if (!rq->staff.email[0]) {
+        page_error(rq, 401, T(rq, "Connexion requise", "Login required"),
+                   T(rq, "Connectez-vous comme membre du personnel de la région.", "Log in as staff of the region."));
+        return false;
+    }
+    if (!csrf_ok(rq)) {
+        page_error(rq, 403, T(rq, "Envoi refusé", "Post refused"),
+                   T(rq, "Ce formulaire a expiré ou ne vient pas de ce site : rechargez la page.",
+                     "This form expired or does not come from this site: reload the page."));
+        return false;
+    }
+    if (!staff_may_change(rq, region)) {
+        page_error(rq, 403, T(rq, "Modification refusée", "Change refused"),
+                   T(rq, "Votre compte peut lire ce plan, pas le modifier.", "Your account may read this plan, not change it."));
+        return false;
+    }
+    return true;
+}
+
+/* Calls op as the staff member; on success a 303 to back once committed,
+ * else the op's words. */
+static int change(web_req *rq, const char *op, const msgpack_sbuffer *args, const char *back)
+{
+    msgpack_sbuffer out;
+    msgpack_sbuffer_init(&out);
+    char err[512];
+    int rc = api->call_as(rq->h, rq->staff.actor, op, args->data, args->size, &out, err, sizeof err);
+    msgpack_sbuffer_destroy(&out);
+    if (rc != 0) {
+        const char *colon = strstr(err, ": ");
+        page_error(rq, strncmp(err, "forbidden", 9) == 0 ? 403 : strncmp(err, "not_found", 9) == 0 ? 404
+                       : strncmp(err, "unavailable", 11) == 0                                      ? 503
+                                                                                                   : 400,
+                   T(rq, "Rien n'a été changé", "Nothing was changed"), colon ? colon + 2 : err);
+        return 0;
+    }
+    rq->status = 303;
+    snprintf(rq->location, sizeof rq->location, "%s", back);
+    buf_str(&rq->body, "<!DOCTYPE html><p>OK</p>\n");
+    rq->defer = true; /* the 303 once it is on disk */
+    return 0;
+}
+
 /* ---- changing an action's state ----------------------------------------------- */
 
 void staff_action_controls(web_req *rq, const char *region, const char *number, const char *status)
@@ -188,22 +234,8 @@ void staff_action_controls(web_req *rq, const char *region, const char *number, 
 
 int page_action_state(web_req *rq, const char *region, const char *number)
 {
-    if (!rq->staff.email[0]) {
-        page_error(rq, 401, T(rq, "Connexion requise", "Login required"),
-                   T(rq, "Connectez-vous comme membre du personnel de la région.", "Log in as staff of the region."));
+    if (!may_post(rq, region))
         return 0;
-    }
-    if (!csrf_ok(rq)) {
-        page_error(rq, 403, T(rq, "Envoi refusé", "Post refused"),
-                   T(rq, "Ce formulaire a expiré ou ne vient pas de ce site : rechargez la page.",
-                     "This form expired or does not come from this site: reload the page."));
-        return 0;
-    }
-    if (!staff_may_change(rq, region)) {
-        page_error(rq, 403, T(rq, "Modification refusée", "Change refused"),
-                   T(rq, "Votre compte peut lire ce plan, pas le modifier.", "Your account may read this plan, not change it."));
-        return 0;
-    }
     msgpack_sbuffer args;
     msgpack_sbuffer_init(&args);
     msgpack_packer pk;
@@ -221,21 +253,93 @@ int page_action_state(web_req *rq, const char *region, const char *number)
         cd_pack_str(&pk, "note");
         cd_pack_str(&pk, note);
     }
-    msgpack_sbuffer out;
-    msgpack_sbuffer_init(&out);
-    char err[512];
-    int rc = api->call_as(rq->h, rq->staff.actor, "action.set_status", args.data, args.size, &out, err, sizeof err);
+    char back[128];
+    snprintf(back, sizeof back, "/r/%s%s#action-%s", region, rq->en ? "?lang=en" : "", number);
+    change(rq, "action.set_status", &args, back);
     msgpack_sbuffer_destroy(&args);
-    msgpack_sbuffer_destroy(&out);
-    if (rc != 0) {
-        const char *colon = strstr(err, ": ");
-        page_error(rq, strncmp(err, "forbidden", 9) == 0 ? 403 : strncmp(err, "not_found", 9) == 0 ? 404 : 400,
-                   T(rq, "État non changé", "State not changed"), colon ? colon + 2 : err);
+    return 0;
+}
+
+/* ---- recording an indicator's measurement ----------------------------------- */
+
+void staff_indicator_controls(web_req *rq, const char *region, int64_t id)
+{
+    buf *b = &rq->body;
+    char today[11];
+    day_iso(0, today);
+    buf_printf(b, "<details class=\"staff\"><summary>%s</summary><form method=\"post\" action=\"/r/",
+               T(rq, "Ajouter une mesure", "Add a measurement"));
+    html_text(b, region);
+    buf_printf(b, "/indicateur/%lld/mesure\">", (long long)id);
+    staff_csrf_field(rq);
+    buf_printf(b, "<label for=\"v-%lld\">%s</label><input id=\"v-%lld\" name=\"value\" inputmode=\"decimal\" required>"
+                  "<label for=\"d-%lld\">%s</label><input id=\"d-%lld\" name=\"date\" type=\"date\" value=\"%s\" required>"
+                  "<label for=\"m-%lld\">%s</label><input id=\"m-%lld\" name=\"note\">"
+                  "<button type=\"submit\">%s</button></form></details>",
+               (long long)id, T(rq, "Valeur", "Value"), (long long)id, (long long)id, T(rq, "Date", "Date"), (long long)id,
+               today, (long long)id, T(rq, "Note", "Note"), (long long)id, T(rq, "Enregistrer", "Save"));
+}
+
+int page_indicator_record(web_req *rq, const char *region, const char *id_text)
+{
+    if (!may_post(rq, region))
+        return 0;
+    char *end;
+    long long id = strtoll(id_text, &end, 10);
+    const char *value = field(rq, "value"), *date = field(rq, "date"), *note = field(rq, "note");
+    char *vend = NULL;
+    double v = value ? strtod(value, &vend) : 0;
+    if (vend && *vend == ',') { /* "12,5" as people write it here */
+        char dotted[64];
+        snprintf(dotted, sizeof dotted, "%s", value);
+        dotted[vend - value] = '.';
+        v = strtod(dotted, &vend);
+        vend = vend ? (char *)value + (vend - dotted) : NULL;
+    }
+    if (*end || id <= 0 || !value || !*value || !vend || *vend) {
+        page_error(rq, 400, T(rq, "Mesure non enregistrée", "Measurement not saved"),
+                   T(rq, "La valeur doit être un nombre (ex. 12 ou 12,5).", "The value must be a number (e.g. 12 or 12.5)."));
         return 0;
     }
-    rq->status = 303;
-    snprintf(rq->location, sizeof rq->location, "/r/%s%s#action-%s", region, rq->en ? "?lang=en" : "", number);
-    buf_str(&rq->body, "<!DOCTYPE html><p>OK</p>\n");
-    rq->defer = true; /* the 303 once it is on disk */
+    /* The indicator must be the region's: its history says whose it is. */
+    msgpack_sbuffer args;
+    msgpack_sbuffer_init(&args);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &args, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 1);
+    cd_pack_str(&pk, "id");
+    msgpack_pack_int64(&pk, id);
+    web_result res;
+    char code[32], err[512], owner[64] = "";
+    int rc = web_call_packed(rq, "indicator.history", &args, &res, code, sizeof code, err, sizeof err);
+    msgpack_sbuffer_destroy(&args);
+    if (rc == 0)
+        mp_text(cd_get(&res.u.data, "region"), owner, sizeof owner);
+    web_result_free(&res);
+    if (rc != 0 || strcmp(owner, region) != 0) {
+        page_error(rq, 404, T(rq, "Indicateur introuvable", "Indicator not found"),
+                   T(rq, "Cet indicateur n'est pas dans le plan de cette région.", "This indicator is not in this region's plan."));
+        return 0;
+    }
+    msgpack_sbuffer_init(&args);
+    msgpack_packer_init(&pk, &args, msgpack_sbuffer_write);
+    bool has_date = date && *date, has_note = note && *note;
+    msgpack_pack_map(&pk, 2 + has_date + has_note);
+    cd_pack_str(&pk, "id");
+    msgpack_pack_int64(&pk, id);
+    cd_pack_str(&pk, "value");
+    msgpack_pack_double(&pk, v);
+    if (has_date) {
+        cd_pack_str(&pk, "date");
+        cd_pack_str(&pk, date);
+    }
+    if (has_note) {
+        cd_pack_str(&pk, "note");
+        cd_pack_str(&pk, note);
+    }
+    char back[128];
+    snprintf(back, sizeof back, "/r/%s%s#indicateurs", region, rq->en ? "?lang=en" : "");
+    change(rq, "indicator.record", &args, back);
+    msgpack_sbuffer_destroy(&args);
     return 0;
 }

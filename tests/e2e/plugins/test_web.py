@@ -634,7 +634,8 @@ class Staff(unittest.TestCase):
             self.assertIn(flag, header)
         token, page = self.csrf(cookie)
         self.assertIn("marie@tpdsl.org (coordination)", page)
-        self.assertEqual(page.count('<details class="staff">'), len(self.c.ok("action.list", region="lanaudiere")))
+        self.assertEqual(page.count('action="/r/lanaudiere/action/'), len(self.c.ok("action.list", region="lanaudiere")))
+        self.assertEqual(page.count('/mesure"'), len(self.c.ok("indicator.list", region="lanaudiere")))
         r, anonymous = self.request("GET", "/r/lanaudiere")
         self.assertNotIn('<details class="staff">', anonymous)  # a staff page is never served from the cache
         start = self.c.ok("node.info")["last_seq"]
@@ -653,6 +654,34 @@ class Staff(unittest.TestCase):
         self.assertEqual((event["type"], event["actor"]), ("action.status_changed", "web:marie@tpdsl.org"))
         r, page = self.request("GET", "/r/lanaudiere", cookie=cookie)
         self.assertIn("Refonte lancée <span class=\"hint\">— web:marie@tpdsl.org</span>", page)
+
+    def test_a_coordinator_records_an_indicator_and_sees_it_drawn(self):
+        cookie, _ = self.login("lanaudiere", "marie@tpdsl.org")
+        token, page = self.csrf(cookie)
+        ind = next(i for i in self.c.ok("indicator.list", region="lanaudiere") if i["name"].startswith("Nombre de membres"))
+        self.assertIn('action="/r/lanaudiere/indicateur/%d/mesure"' % ind["id"], page)
+        self.assertNotIn("<polyline", page)
+        r, body = self.request("POST", "/r/lanaudiere/indicateur/%d/mesure" % ind["id"],
+                               {"csrf": token, "value": "57", "date": "2019-06-30", "note": "AGA"}, cookie=cookie)
+        self.assertEqual(r.status, 303, body)
+        r, body = self.request("POST", "/r/lanaudiere/indicateur/%d/mesure" % ind["id"],
+                               {"csrf": token, "value": "112,5", "date": "2020-06-30"}, cookie=cookie)
+        self.assertEqual(r.status, 303, body)
+        history = self.c.ok("indicator.history", id=ind["id"])["measurements"]
+        self.assertEqual([(m["date"], m["value"]) for m in history], [("2019-06-30", 57.0), ("2020-06-30", 112.5)])
+        r, page = self.request("GET", "/r/lanaudiere", cookie=cookie)
+        self.assertIn("<polyline", page)  # drawn
+        r, body = self.request("POST", "/r/lanaudiere/indicateur/%d/mesure" % ind["id"],
+                               {"csrf": token, "value": "beaucoup"}, cookie=cookie)
+        self.assertEqual(r.status, 400)
+        self.assertIn("un nombre", body)
+        # Another region's indicator cannot be reached through this region's address.
+        self.c.ok("plan.create", region="estrie", title="Plan")
+        other = self.c.ok("indicator.create", region="estrie", name="Nombre de rencontres")
+        r, body = self.request("POST", "/r/lanaudiere/indicateur/%d/mesure" % other["id"],
+                               {"csrf": token, "value": "3"}, cookie=cookie)
+        self.assertEqual(r.status, 404)
+        self.assertEqual(self.c.ok("indicator.history", id=other["id"])["measurements"], [])
 
     def test_who_may_not_change_cannot(self):
         cookie, _ = self.login("lanaudiere", "paul@tpdsl.org")  # lecture
