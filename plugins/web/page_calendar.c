@@ -122,11 +122,15 @@ int page_calendar(web_req *rq, const char *region)
             buf_str(b, "</td>");
             cell(rq, "État", "Status");
             html_text(b, word(rq, status));
+            if (staff_may_change(rq, slug) && strcmp(status, "cancelled") != 0)
+                staff_held_controls(rq, slug, cd_int(cd_get(r, "id"), 0), occ);
             buf_str(b, "</td></tr>\n");
         }
         buf_str(b, "</tbody></table></div>\n");
     }
     buf_str(b, "</section>\n");
+    if (staff_may_change(rq, slug))
+        staff_calendar_form(rq, slug);
     page_close(rq);
     web_result_free(&list);
     return 0;

@@ -182,6 +182,10 @@ void staff_action_controls(web_req *rq, const char *region, const char *number, 
 int page_action_state(web_req *rq, const char *region, const char *number);
 void staff_indicator_controls(web_req *rq, const char *region, int64_t id);
 int page_indicator_record(web_req *rq, const char *region, const char *id);
+void staff_calendar_form(web_req *rq, const char *region);
+void staff_held_controls(web_req *rq, const char *region, int64_t id, const char *occurrence);
+int page_calendar_add(web_req *rq, const char *region);
+int page_calendar_held(web_req *rq, const char *region, const char *id);
 
 /* ---- api.c ---- */
 /* /api/… : path is what follows "/api". */

@@ -343,3 +343,158 @@ int page_indicator_record(web_req *rq, const char *region, const char *id_text)
     msgpack_sbuffer_destroy(&args);
     return 0;
 }
+
+/* ---- the calendar: adding an activity, a session held ------------------------ */
+
+void staff_calendar_form(web_req *rq, const char *region)
+{
+    static const char *const kinds[][3] = {
+        {"rencontre", "Rencontre", "Meeting"},       {"comite", "Comité", "Committee"},
+        {"formation", "Formation", "Training"},      {"atelier", "Atelier", "Workshop"},
+        {"forum", "Forum", "Forum"},                 {"aga", "Assemblée générale", "General assembly"},
+        {"conference", "Conférence", "Conference"},  {"visite", "Visite", "Visit"},
+        {"autre", "Autre", "Other"},
+    };
+    buf *b = &rq->body;
+    buf_printf(b, "<section aria-labelledby=\"ajout\"><h2 id=\"ajout\">%s</h2><form class=\"membership\" method=\"post\" "
+                  "action=\"/r/",
+               T(rq, "Ajouter une activité", "Add an activity"));
+    html_text(b, region);
+    buf_str(b, "/calendrier/ajout\">");
+    staff_csrf_field(rq);
+    buf_printf(b, "<p class=\"field\"><label for=\"c-title\">%s</label><input id=\"c-title\" name=\"title\" required></p>",
+               T(rq, "Titre (obligatoire)", "Title (required)"));
+    buf_printf(b, "<p class=\"field\"><label for=\"c-kind\">%s</label><select id=\"c-kind\" name=\"kind\">", T(rq, "Type", "Kind"));
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        buf_printf(b, "<option value=\"%s\">%s</option>", kinds[i][0], T(rq, kinds[i][1], kinds[i][2]));
+    buf_printf(b, "</select></p><p class=\"field\"><label for=\"c-date\">%s</label><input id=\"c-date\" name=\"date\" "
+                  "type=\"date\" required></p><p class=\"field\"><label for=\"c-time\">%s</label><input id=\"c-time\" "
+                  "name=\"time\" type=\"time\"></p><p class=\"field\"><label for=\"c-place\">%s</label><input id=\"c-place\" "
+                  "name=\"place\"></p>",
+               T(rq, "Date (obligatoire)", "Date (required)"), T(rq, "Heure (vide : toute la journée)", "Time (empty: all day)"),
+               T(rq, "Lieu", "Place"));
+    buf_printf(b, "<p class=\"field\"><label for=\"c-repeat\">%s</label><select id=\"c-repeat\" name=\"repeat\">"
+                  "<option value=\"\">%s</option><option value=\"WEEKLY\">%s</option><option value=\"MONTHLY\">%s</option>"
+                  "</select></p><p class=\"field\"><label for=\"c-count\">%s</label><input id=\"c-count\" name=\"count\" "
+                  "type=\"number\" min=\"1\" max=\"60\" value=\"10\"></p>",
+               T(rq, "Se répète", "Repeats"), T(rq, "une seule fois", "once"), T(rq, "chaque semaine", "every week"),
+               T(rq, "chaque mois", "every month"), T(rq, "Nombre de séances (si elle se répète)", "Number of sessions (if it repeats)"));
+    buf_printf(b, "<p><button type=\"submit\">%s</button></p></form></section>\n", T(rq, "Ajouter", "Add"));
+}
+
+void staff_held_controls(web_req *rq, const char *region, int64_t id, const char *occurrence)
+{
+    buf *b = &rq->body;
+    buf_printf(b, "<details class=\"staff\"><summary>%s</summary><form method=\"post\" action=\"/r/",
+               T(rq, "Séance tenue", "Session held"));
+    html_text(b, region);
+    buf_printf(b, "/calendrier/%lld/tenue\">", (long long)id);
+    staff_csrf_field(rq);
+    buf_str(b, "<input type=\"hidden\" name=\"occurrence\" value=\"");
+    html_text(b, occurrence);
+    buf_printf(b, "\"><label>%s <input name=\"participants\" type=\"number\" min=\"0\" required></label>"
+                  "<button type=\"submit\">%s</button></form></details>",
+               T(rq, "Participants", "Participants"), T(rq, "Enregistrer", "Save"));
+}
+
+int page_calendar_add(web_req *rq, const char *region)
+{
+    if (!may_post(rq, region))
+        return 0;
+    const char *title = field(rq, "title"), *kind = field(rq, "kind"), *date = field(rq, "date"),
+               *time_ = field(rq, "time"), *place = field(rq, "place"), *repeat = field(rq, "repeat"),
+               *count = field(rq, "count");
+    char start[32], rrule[64] = "";
+    snprintf(start, sizeof start, "%s%s%s", date ? date : "", time_ && *time_ ? "T" : "", time_ && *time_ ? time_ : "");
+    if (repeat && (strcmp(repeat, "WEEKLY") == 0 || strcmp(repeat, "MONTHLY") == 0)) {
+        long n = count ? strtol(count, NULL, 10) : 0;
+        if (n < 1 || n > 60) {
+            page_error(rq, 400, T(rq, "Activité non ajoutée", "Activity not added"),
+                       T(rq, "Le nombre de séances va de 1 à 60.", "The number of sessions goes from 1 to 60."));
+            return 0;
+        }
+        snprintf(rrule, sizeof rrule, "FREQ=%s;COUNT=%ld", repeat, n);
+    }
+    msgpack_sbuffer args;
+    msgpack_sbuffer_init(&args);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &args, msgpack_sbuffer_write);
+    bool has_kind = kind && *kind, has_place = place && *place, has_rrule = rrule[0];
+    msgpack_pack_map(&pk, 3 + has_kind + has_place + has_rrule);
+    cd_pack_str(&pk, "region");
+    cd_pack_str(&pk, region);
+    cd_pack_str(&pk, "title");
+    cd_pack_str(&pk, title ? title : "");
+    cd_pack_str(&pk, "start");
+    cd_pack_str(&pk, start);
+    if (has_kind) {
+        cd_pack_str(&pk, "kind");
+        cd_pack_str(&pk, kind);
+    }
+    if (has_place) {
+        cd_pack_str(&pk, "place");
+        cd_pack_str(&pk, place);
+    }
+    if (has_rrule) {
+        cd_pack_str(&pk, "rrule");
+        cd_pack_str(&pk, rrule);
+    }
+    char back[128];
+    snprintf(back, sizeof back, "/r/%s/calendrier%s", region, rq->en ? "?lang=en" : "");
+    change(rq, "calendar.add", &args, back);
+    msgpack_sbuffer_destroy(&args);
+    return 0;
+}
+
+int page_calendar_held(web_req *rq, const char *region, const char *id_text)
+{
+    if (!may_post(rq, region))
+        return 0;
+    char *end;
+    long long id = strtoll(id_text, &end, 10);
+    const char *occurrence = field(rq, "occurrence"), *participants = field(rq, "participants");
+    char *pend = NULL;
+    long n = participants ? strtol(participants, &pend, 10) : -1;
+    if (*end || id <= 0 || !participants || !*participants || *pend || n < 0) {
+        page_error(rq, 400, T(rq, "Séance non enregistrée", "Session not saved"),
+                   T(rq, "Le nombre de participants est un nombre entier.", "The number of participants is a whole number."));
+        return 0;
+    }
+    /* The activity must be the region's. */
+    msgpack_sbuffer args;
+    msgpack_sbuffer_init(&args);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &args, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 1);
+    cd_pack_str(&pk, "id");
+    msgpack_pack_int64(&pk, id);
+    web_result res;
+    char code[32], err[512], owner[64] = "";
+    int rc = web_call_packed(rq, "calendar.show", &args, &res, code, sizeof code, err, sizeof err);
+    msgpack_sbuffer_destroy(&args);
+    if (rc == 0)
+        mp_text(cd_get(&res.u.data, "region"), owner, sizeof owner);
+    web_result_free(&res);
+    if (rc != 0 || strcmp(owner, region) != 0) {
+        page_error(rq, 404, T(rq, "Activité introuvable", "Activity not found"),
+                   T(rq, "Cette activité n'est pas au calendrier de cette région.", "This activity is not in this region's calendar."));
+        return 0;
+    }
+    msgpack_sbuffer_init(&args);
+    msgpack_packer_init(&pk, &args, msgpack_sbuffer_write);
+    bool has_occ = occurrence && *occurrence;
+    msgpack_pack_map(&pk, 2 + has_occ);
+    cd_pack_str(&pk, "id");
+    msgpack_pack_int64(&pk, id);
+    cd_pack_str(&pk, "participants");
+    msgpack_pack_long(&pk, n);
+    if (has_occ) {
+        cd_pack_str(&pk, "occurrence");
+        cd_pack_str(&pk, occurrence);
+    }
+    char back[128];
+    snprintf(back, sizeof back, "/r/%s/calendrier%s", region, rq->en ? "?lang=en" : "");
+    change(rq, "calendar.held", &args, back);
+    msgpack_sbuffer_destroy(&args);
+    return 0;
+}

@@ -33,6 +33,10 @@ static bool takes_form(const char *p)
         return true;
     if (sscanf(p, "/r/%63[^/]/indicateur/%31[0-9]/mesure%n", region, number, &end) == 2 && p[end] == '\0')
         return true;
+    if (sscanf(p, "/r/%63[^/]/calendrier/%31[0-9]/tenue%n", region, number, &end) == 2 && p[end] == '\0')
+        return true;
+    if (sscanf(p, "/r/%63[^/]%n", region, &end) == 1 && strcmp(p + end, "/calendrier/ajout") == 0)
+        return true;
     return sscanf(p, "/r/%63[^/]/action/%31[^/]/etat%n", region, number, &end) == 2 && p[end] == '\0';
 }
 
@@ -113,6 +117,10 @@ static void render(web_req *rq)
         page_action_state(rq, region, number);
     } else if (sscanf(p, "/r/%63[^/]/indicateur/%31[0-9]/mesure%n", region, number, &end) == 2 && !p[end]) {
         page_indicator_record(rq, region, number);
+    } else if (sscanf(p, "/r/%63[^/]/calendrier/%31[0-9]/tenue%n", region, number, &end) == 2 && !p[end]) {
+        page_calendar_held(rq, region, number);
+    } else if (sscanf(p, "/r/%63[^/]%n", region, &end) == 1 && strcmp(p + end, "/calendrier/ajout") == 0) {
+        page_calendar_add(rq, region);
     } else if (sscanf(p, "/r/%63[^/]%n", region, &end) == 1 && strcmp(p + end, "/adhesion") == 0) {
         page_membership(rq, region);
     } else if (sscanf(p, "/r/%63[^/]%n", region, &end) == 1 && strcmp(p + end, "/adhesion/merci") == 0) {

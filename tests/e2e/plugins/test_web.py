@@ -577,7 +577,8 @@ class Staff(unittest.TestCase):
 
     def setUp(self):
         self.port = free_port()
-        config = "[plugins]\npath = %s\nload = web\n[plugin.web]\nlisten = 127.0.0.1:%d\n" % (PLUGINS, self.port)
+        config = ("[plugins]\npath = %s\nload = calendar, web\n[plugin.web]\nlisten = 127.0.0.1:%d\n"
+                  % (PLUGINS, self.port))
         self.d = Daemon(config=config).start()
         self.c = self.d.client()
         self.c.ok("region.create", id="lanaudiere", name="Lanaudière")
@@ -682,6 +683,36 @@ class Staff(unittest.TestCase):
                                {"csrf": token, "value": "3"}, cookie=cookie)
         self.assertEqual(r.status, 404)
         self.assertEqual(self.c.ok("indicator.history", id=other["id"])["measurements"], [])
+
+    def test_a_coordinator_adds_a_monthly_meeting_and_marks_a_session_held(self):
+        cookie, _ = self.login("lanaudiere", "marie@tpdsl.org")
+        token, page = self.csrf(cookie, "/r/lanaudiere/calendrier")
+        self.assertIn('action="/r/lanaudiere/calendrier/ajout"', page)
+        first = (datetime.datetime.now(TORONTO).date().replace(day=1) + datetime.timedelta(days=40)).replace(day=12)
+        start = self.c.ok("node.info")["last_seq"]
+        r, body = self.request("POST", "/r/lanaudiere/calendrier/ajout",
+                               {"csrf": token, "title": "Comité de coordination", "kind": "comite",
+                                "date": first.isoformat(), "time": "13:30", "place": "Joliette", "repeat": "MONTHLY",
+                                "count": "3"}, cookie=cookie)
+        self.assertEqual((r.status, r.getheader("Location")), (303, "/r/lanaudiere/calendrier"), body)
+        sessions = self.c.ok("calendar.list", region="lanaudiere", **{"from": first.isoformat(), "to": "2099-12-31"})
+        self.assertEqual([s_["occurrence"][:10] for s_ in sessions],
+                         [first.isoformat(), first.replace(month=first.month % 12 + 1, year=first.year + (first.month == 12)).isoformat(),
+                          (first.replace(day=1) + datetime.timedelta(days=62)).replace(day=12).isoformat()])
+        [event] = self.c.ok("events.since", since=start)["events"]
+        self.assertEqual((event["type"], event["actor"]), ("activity.created", "web:marie@tpdsl.org"))
+        token, page = self.csrf(cookie, "/r/lanaudiere/calendrier")
+        self.assertEqual(page.count("/tenue\""), 3)
+        r, body = self.request("POST", "/r/lanaudiere/calendrier/%d/tenue" % sessions[0]["id"],
+                               {"csrf": token, "occurrence": sessions[0]["occurrence"], "participants": "14"}, cookie=cookie)
+        self.assertEqual(r.status, 303, body)
+        held = self.c.ok("calendar.show", id=sessions[0]["id"])["held"]
+        self.assertEqual([(h["occurrence"], h["participants"]) for h in held], [(sessions[0]["occurrence"], 14)])
+        r, body = self.request("POST", "/r/lanaudiere/calendrier/ajout", {"csrf": token, "title": "", "date": ""},
+                               cookie=cookie)
+        self.assertEqual(r.status, 400)
+        self.assertIn("le titre de l&#39;activité est obligatoire", body)  # the calendar's own words
+        self.assertEqual(len(self.c.ok("calendar.list", region="lanaudiere", **{"from": "2000-01-01", "to": "2099-12-31"})), 3)
 
     def test_who_may_not_change_cannot(self):
         cookie, _ = self.login("lanaudiere", "paul@tpdsl.org")  # lecture
