@@ -141,6 +141,11 @@ static void form_page(web_req *rq, const char *slug, const char *name, const msg
     html_text(b, title);
     buf_str(b, "</h1>\n");
     region_nav(rq, slug, "/adhesion");
+    if (rq->staff.email[0] && strcmp(rq->staff.region, slug) == 0) {
+        buf_str(b, "<p><a href=\"/r/");
+        html_text(b, slug);
+        buf_printf(b, "/adhesion/demandes\">%s</a></p>\n", T(rq, "Les demandes reçues (personnel)", "Applications received (staff)"));
+    }
     if (error) {
         buf_printf(b, "<div class=\"error\" role=\"alert\"><h2>%s</h2><p>", T(rq, "La demande n'est pas partie",
                                                                             "The application was not sent"));

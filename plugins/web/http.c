@@ -140,7 +140,7 @@ static enum MHD_Result answer(struct MHD_Connection *c, web_req *rq)
         return MHD_NO; /* the connection is closed: nothing half-written */
     }
     char tag[24] = "";
-    if (rq->status == MHD_HTTP_OK) {
+    if (rq->status == MHD_HTTP_OK && !rq->private_) {
         if (rq->etag[0])
             snprintf(tag, sizeof tag, "%s", rq->etag);
         else
@@ -177,7 +177,7 @@ static enum MHD_Result answer(struct MHD_Connection *c, web_req *rq)
         MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, tag);
         MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, cache);
     } else {
-        MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, rq->private_ ? "private, no-store" : "no-store");
     }
     if (rq->disposition)
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_DISPOSITION, rq->disposition);

@@ -63,6 +63,7 @@ typedef struct web_req {
     const char *content_type;    /* text/html; charset=utf-8 unless set */
     char allow[64];              /* the Allow header of a 405 */
     int max_age;                 /* Cache-Control max-age in seconds; 0: revalidate (ETag) each time */
+    bool private_;               /* personal information: Cache-Control private, no-store, no ETag */
     bool stream;                 /* answer with the live stream (stream.c) instead of body */
     bool defer;                  /* a form that wrote: answer once its transaction is committed */
     bool hold;                   /* a form answered later, by web_release (after work off the loop) */
@@ -186,6 +187,8 @@ void staff_calendar_form(web_req *rq, const char *region);
 void staff_held_controls(web_req *rq, const char *region, int64_t id, const char *occurrence);
 int page_calendar_add(web_req *rq, const char *region);
 int page_calendar_held(web_req *rq, const char *region, const char *id);
+int page_applications(web_req *rq, const char *region);
+int page_application_decide(web_req *rq, const char *region, const char *id);
 
 /* ---- api.c ---- */
 /* /api/… : path is what follows "/api". */

@@ -498,3 +498,130 @@ int page_calendar_held(web_req *rq, const char *region, const char *id_text)
     msgpack_sbuffer_destroy(&args);
     return 0;
 }
+
+/* ---- membership applications: the only page with personal information ------- */
+
+int page_applications(web_req *rq, const char *region)
+{
+    if (!rq->staff.email[0] || strcmp(rq->staff.region, region) != 0) {
+        page_error(rq, rq->staff.email[0] ? 403 : 401, T(rq, "Réservé au personnel", "Staff only"),
+                   T(rq, "Les demandes d'adhésion ne se lisent qu'une fois connecté comme membre du personnel de la "
+                         "région.",
+                     "Membership applications can only be read once logged in as the region's staff."));
+        return 0;
+    }
+    rq->private_ = true; /* personal information: never stored by a browser or a proxy */
+    web_result list;
+    char code[32], err[512];
+    static const char *const keys[] = {"region"};
+    if (web_call(rq, "adhesion.list", 1, keys, (const char *const[]){region}, &list, code, sizeof code, err,
+                 sizeof err) != 0) {
+        web_result_free(&list);
+        return page_op_failed(rq, code, err);
+    }
+    bool decide = staff_may_change(rq, region);
+    buf *b = &rq->body;
+    page_open(rq, T(rq, "Demandes d'adhésion", "Membership applications"));
+    buf_printf(b, "<h1>%s</h1>\n", T(rq, "Demandes d'adhésion", "Membership applications"));
+    region_nav(rq, region, "/adhesion");
+    buf_printf(b, "<p class=\"hint\">%s</p>\n",
+               T(rq, "Renseignements personnels (Loi 25) : à ne pas copier ailleurs ; la personne peut demander à les voir, "
+                     "les corriger ou les faire effacer.",
+                 "Personal information (Québec's Law 25): do not copy it elsewhere; the person may ask to see, correct "
+                 "or erase it."));
+    const msgpack_object *rows = list.u.data.type == MSGPACK_OBJECT_ARRAY ? &list.u.data : NULL;
+    if (!rows || rows->via.array.size == 0)
+        buf_printf(b, "<p>%s</p>\n", T(rq, "Aucune demande.", "No application."));
+    for (uint32_t i = 0; rows && i < rows->via.array.size; i++) {
+        const msgpack_object *a = &rows->via.array.ptr[i];
+        char state[16];
+        mp_text(cd_get(a, "state"), state, sizeof state);
+        int64_t id = cd_int(cd_get(a, "id"), 0);
+        buf_printf(b, "<section class=\"application\" id=\"demande-%lld\"><h2>", (long long)id);
+        html_mp(b, cd_get(a, "organisation"));
+        buf_printf(b, " <span class=\"hint\">(%s)</span></h2><dl>", state);
+        static const char *const fields[][3] = {
+            {"category", "Catégorie", "Category"},       {"territory", "Territoire", "Territory"},
+            {"contact_name", "Personne-ressource", "Contact"}, {"contact_email", "Courriel", "E-mail"},
+            {"motivation", "Motivation", "Motivation"},  {"reason", "Motif", "Reason"},
+        };
+        for (size_t k = 0; k < sizeof fields / sizeof fields[0]; k++)
+            if (mp_is_str(cd_get(a, fields[k][0]))) {
+                buf_printf(b, "<dt>%s</dt><dd>", T(rq, fields[k][1], fields[k][2]));
+                html_mp(b, cd_get(a, fields[k][0]));
+                buf_str(b, "</dd>");
+            }
+        if (cd_int(cd_get(a, "duplicate_of"), 0))
+            buf_printf(b, "<dt>%s</dt><dd>nº %lld</dd>", T(rq, "Ressemble à", "Looks like"),
+                       (long long)cd_int(cd_get(a, "duplicate_of"), 0));
+        buf_str(b, "</dl>");
+        if (decide && (strcmp(state, "submitted") == 0 || strcmp(state, "needs_info") == 0)) {
+            buf_str(b, "<form class=\"decision\" method=\"post\" action=\"/r/");
+            html_text(b, region);
+            buf_printf(b, "/adhesion/%lld/decision\">", (long long)id);
+            staff_csrf_field(rq);
+            buf_printf(b, "<fieldset><legend>%s</legend>"
+                          "<label><input type=\"radio\" name=\"decision\" value=\"accepted\" required> %s</label> "
+                          "<label><input type=\"radio\" name=\"decision\" value=\"needs_info\"> %s</label> "
+                          "<label><input type=\"radio\" name=\"decision\" value=\"refused\"> %s</label>"
+                          "<label for=\"r-%lld\">%s</label><textarea id=\"r-%lld\" name=\"reason\" rows=\"2\"></textarea>"
+                          "<button type=\"submit\">%s</button></fieldset></form>",
+                       T(rq, "Décision", "Decision"), T(rq, "accepter", "accept"), T(rq, "demander des précisions", "ask for more"),
+                       T(rq, "refuser", "refuse"), (long long)id,
+                       T(rq, "Motif (obligatoire pour refuser ou demander)", "Reason (required to refuse or ask)"),
+                       (long long)id, T(rq, "Enregistrer la décision", "Save the decision"));
+        }
+        buf_str(b, "</section>\n");
+    }
+    page_close(rq);
+    web_result_free(&list);
+    return 0;
+}
+
+int page_application_decide(web_req *rq, const char *region, const char *id_text)
+{
+    if (!may_post(rq, region))
+        return 0;
+    char *end;
+    long long id = strtoll(id_text, &end, 10);
+    if (*end || id <= 0)
+        return page_error(rq, 404, T(rq, "Demande introuvable", "Application not found"), id_text), 0;
+    /* The application must be the region's. */
+    msgpack_sbuffer args;
+    msgpack_sbuffer_init(&args);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &args, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 1);
+    cd_pack_str(&pk, "id");
+    msgpack_pack_int64(&pk, id);
+    web_result res;
+    char code[32], err[512], owner[64] = "";
+    int rc = web_call_packed(rq, "adhesion.show", &args, &res, code, sizeof code, err, sizeof err);
+    msgpack_sbuffer_destroy(&args);
+    if (rc == 0)
+        mp_text(cd_get(&res.u.data, "region"), owner, sizeof owner);
+    web_result_free(&res);
+    if (rc != 0 || strcmp(owner, region) != 0) {
+        page_error(rq, 404, T(rq, "Demande introuvable", "Application not found"),
+                   T(rq, "Cette demande n'est pas celle de cette région.", "This application is not this region's."));
+        return 0;
+    }
+    const char *decision = field(rq, "decision"), *reason = field(rq, "reason");
+    bool has_reason = reason && *reason;
+    msgpack_sbuffer_init(&args);
+    msgpack_packer_init(&pk, &args, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 2 + has_reason);
+    cd_pack_str(&pk, "id");
+    msgpack_pack_int64(&pk, id);
+    cd_pack_str(&pk, "decision");
+    cd_pack_str(&pk, decision ? decision : "");
+    if (has_reason) {
+        cd_pack_str(&pk, "reason");
+        cd_pack_str(&pk, reason);
+    }
+    char back[128];
+    snprintf(back, sizeof back, "/r/%s/adhesion/demandes%s", region, rq->en ? "?lang=en" : "");
+    change(rq, "adhesion.decide", &args, back);
+    msgpack_sbuffer_destroy(&args);
+    return 0;
+}

@@ -35,6 +35,8 @@ static bool takes_form(const char *p)
         return true;
     if (sscanf(p, "/r/%63[^/]/calendrier/%31[0-9]/tenue%n", region, number, &end) == 2 && p[end] == '\0')
         return true;
+    if (sscanf(p, "/r/%63[^/]/adhesion/%31[0-9]/decision%n", region, number, &end) == 2 && p[end] == '\0')
+        return true;
     if (sscanf(p, "/r/%63[^/]%n", region, &end) == 1 && strcmp(p + end, "/calendrier/ajout") == 0)
         return true;
     return sscanf(p, "/r/%63[^/]/action/%31[^/]/etat%n", region, number, &end) == 2 && p[end] == '\0';
@@ -117,6 +119,10 @@ static void render(web_req *rq)
         page_action_state(rq, region, number);
     } else if (sscanf(p, "/r/%63[^/]/indicateur/%31[0-9]/mesure%n", region, number, &end) == 2 && !p[end]) {
         page_indicator_record(rq, region, number);
+    } else if (sscanf(p, "/r/%63[^/]/adhesion/%31[0-9]/decision%n", region, number, &end) == 2 && !p[end]) {
+        page_application_decide(rq, region, number);
+    } else if (sscanf(p, "/r/%63[^/]%n", region, &end) == 1 && strcmp(p + end, "/adhesion/demandes") == 0) {
+        page_applications(rq, region);
     } else if (sscanf(p, "/r/%63[^/]/calendrier/%31[0-9]/tenue%n", region, number, &end) == 2 && !p[end]) {
         page_calendar_held(rq, region, number);
     } else if (sscanf(p, "/r/%63[^/]%n", region, &end) == 1 && strcmp(p + end, "/calendrier/ajout") == 0) {

@@ -577,7 +577,7 @@ class Staff(unittest.TestCase):
 
     def setUp(self):
         self.port = free_port()
-        config = ("[plugins]\npath = %s\nload = calendar, web\n[plugin.web]\nlisten = 127.0.0.1:%d\n"
+        config = ("[plugins]\npath = %s\nload = calendar, adhesion, web\n[plugin.web]\nlisten = 127.0.0.1:%d\n"
                   % (PLUGINS, self.port))
         self.d = Daemon(config=config).start()
         self.c = self.d.client()
@@ -713,6 +713,41 @@ class Staff(unittest.TestCase):
         self.assertEqual(r.status, 400)
         self.assertIn("le titre de l&#39;activité est obligatoire", body)  # the calendar's own words
         self.assertEqual(len(self.c.ok("calendar.list", region="lanaudiere", **{"from": "2000-01-01", "to": "2099-12-31"})), 3)
+
+    def test_applications_are_read_by_the_region_staff_only_and_decided_by_its_coordinators(self):
+        self.c.ok("adhesion.policy_set", region="lanaudiere", charter="2024",
+                  categories=[{"id": "membre", "name": "Membre régulier", "decision": "board"}])
+        a = self.c.ok("adhesion.submit", region="lanaudiere", organisation="Corporation de développement communautaire",
+                      category="membre", contact_name="Hélène Roy", contact_email="helene@cdc.example", charter="2024")
+        r, body = self.request("GET", "/r/lanaudiere/adhesion/demandes")
+        self.assertEqual(r.status, 401)
+        self.assertNotIn("Hélène", body)
+        reader, _ = self.login("lanaudiere", "paul@tpdsl.org")  # lecture: reads, does not decide
+        r, body = self.request("GET", "/r/lanaudiere/adhesion/demandes", cookie=reader)
+        self.assertEqual(r.status, 200)
+        self.assertIn("helene@cdc.example", body)
+        self.assertEqual(r.getheader("Cache-Control"), "private, no-store")
+        self.assertIsNone(r.getheader("ETag"))
+        self.assertNotIn('/decision"', body)
+        outsider, _ = self.login("estrie", "eve@tdse.org")
+        r, body = self.request("GET", "/r/lanaudiere/adhesion/demandes", cookie=outsider)
+        self.assertEqual(r.status, 403)
+        self.assertNotIn("Hélène", body)
+        cookie, _ = self.login("lanaudiere", "marie@tpdsl.org")
+        token, body = self.csrf(cookie, "/r/lanaudiere/adhesion/demandes")
+        self.assertIn('action="/r/lanaudiere/adhesion/%d/decision"' % a["id"], body)
+        r, body = self.request("POST", "/r/lanaudiere/adhesion/%d/decision" % a["id"],
+                               {"csrf": token, "decision": "refused"}, cookie=cookie)
+        self.assertEqual(r.status, 400)  # refusing needs a reason: adhesion's words
+        self.assertEqual(self.c.ok("adhesion.show", id=a["id"])["state"], "submitted")
+        start = self.c.ok("node.info")["last_seq"]
+        r, body = self.request("POST", "/r/lanaudiere/adhesion/%d/decision" % a["id"],
+                               {"csrf": token, "decision": "accepted"}, cookie=cookie)
+        self.assertEqual(r.status, 303, body)
+        self.assertEqual(self.c.ok("adhesion.show", id=a["id"])["state"], "member")
+        decided = [e for e in self.c.ok("events.since", since=start)["events"] if e["type"] == "adhesion.decided"]
+        self.assertEqual([e["actor"] for e in decided], ["web:marie@tpdsl.org"])
+        self.assertNotIn("helene", json.dumps(decided).lower())  # no person on the bus
 
     def test_who_may_not_change_cannot(self):
         cookie, _ = self.login("lanaudiere", "paul@tpdsl.org")  # lecture
