@@ -414,7 +414,8 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen
     return inet_pton(AF_INET, host, &a->sin_addr) == 1 ? 0 : -1;
 }
 
-web_http *web_http_start(cd_host *h, const char *listen, web_route_fn route, char *err, size_t errcap)
+web_http *web_https_start(cd_host *h, const char *listen, const char *cert_pem, const char *key_pem, web_route_fn route,
+                          char *err, size_t errcap)
 {
     struct sockaddr_storage ss;
     socklen_t sslen;
@@ -430,15 +431,31 @@ web_http *web_http_start(cd_host *h, const char *listen, web_route_fn route, cha
     }
     w->h = h;
     w->route = route;
-    unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
+    if (cert_pem && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+        snprintf(err, errcap, "[plugin.web] cert_file : cette libmicrohttpd ne sait pas servir TLS ; mettez nginx devant "
+                              "(README)");
+        free(w);
+        return NULL;
+    }
+    unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0) |
+                     (cert_pem ? MHD_USE_TLS : 0);
+    /* TLS options only when there is a certificate (an empty array item ends the list). */
+    struct MHD_OptionItem tls[] = {
+        {cert_pem ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, (void *)cert_pem},
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)key_pem},
+        {MHD_OPTION_END, 0, NULL},
+    };
     w->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, w, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, w,
                             MHD_OPTION_NOTIFY_COMPLETED, on_completed, w,
                             MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
                             MHD_OPTION_CONNECTION_LIMIT, (unsigned)512, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-                            (size_t)(64 * 1024), MHD_OPTION_END);
+                            (size_t)(64 * 1024), MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
     if (!w->d) {
-        snprintf(err, errcap, "[plugin.web] listen = %s : impossible d'écouter là (adresse prise par un autre "
-                              "programme ? choisissez un autre port)", listen);
+        snprintf(err, errcap, cert_pem ? "[plugin.web] listen = %s : impossible d'écouter là (adresse prise, ou "
+                                         "certificat et clé qui ne vont pas ensemble ?)"
+                                       : "[plugin.web] listen = %s : impossible d'écouter là (adresse prise par un autre "
+                                         "programme ? choisissez un autre port)",
+                 listen);
         free(w);
         return NULL;
     }
@@ -452,6 +469,11 @@ web_http *web_http_start(cd_host *h, const char *listen, web_route_fn route, cha
         return NULL;
     }
     return w;
+}
+
+web_http *web_http_start(cd_host *h, const char *listen, web_route_fn route, char *err, size_t errcap)
+{
+    return web_https_start(h, listen, NULL, NULL, route, err, errcap);
 }
 
 void web_http_stop(web_http **hp)

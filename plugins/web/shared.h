@@ -220,6 +220,10 @@ typedef void (*web_route_fn)(web_req *rq);
 /* Listens on listen ("127.0.0.1:8080", "[::1]:8080", ":8080") from the
  * host's loop. NULL with why in err. */
 web_http *web_http_start(cd_host *h, const char *listen, web_route_fn route, char *err, size_t errcap);
+/* The same over TLS with a certificate and its key (PEM texts, kept by the
+ * caller until web_http_stop). */
+web_http *web_https_start(cd_host *h, const char *listen, const char *cert_pem, const char *key_pem, web_route_fn route,
+                          char *err, size_t errcap);
 /* Closes the server and its connections; from fini (the host has stopped
  * the plugin's timers already). Nulls *hp; safe on NULL. */
 void web_http_stop(web_http **hp);

@@ -24,8 +24,10 @@ static bool secure_cookies;
 
 int staff_init(cd_host *h)
 {
-    const char *secure = api->config(h, NULL, "secure_cookies");
-    secure_cookies = secure && (strcmp(secure, "yes") == 0 || strcmp(secure, "true") == 0 || strcmp(secure, "1") == 0);
+    const char *secure = api->config(h, NULL, "secure_cookies"), *cert = api->config(h, NULL, "cert_file");
+    /* Secure when served over TLS here, or behind a TLS proxy that says so. */
+    secure_cookies = (cert && *cert) ||
+                     (secure && (strcmp(secure, "yes") == 0 || strcmp(secure, "true") == 0 || strcmp(secure, "1") == 0));
     return crypto_pwhash_str(dummy_hash, "-", 1, crypto_pwhash_OPSLIMIT_INTERACTIVE,
                              crypto_pwhash_MEMLIMIT_INTERACTIVE) == 0
                ? 0

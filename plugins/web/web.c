@@ -4,15 +4,38 @@
  * that work without JavaScript, one stylesheet, and a JSON read API. Every
  * read goes through the documented ops, as concertctl's do. This file:
  * loading, configuration, the routes. */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <microhttpd.h>
+#include <sodium.h>
 
 #include "shared.h"
 
 static web_http *server;
+static char *cert_pem, *key_pem; /* [plugin.web] cert_file, key_file: served over TLS */
+
+/* A whole small file, or NULL with why in err. */
+static char *slurp(const char *path, const char *key, char *err, size_t errcap)
+{
+    FILE *f = fopen(path, "rb");
+    char *text = NULL;
+    long n = -1;
+    if (f && fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && n < (1 << 20) && fseek(f, 0, SEEK_SET) == 0 &&
+        (text = malloc((size_t)n + 1)) && fread(text, 1, (size_t)n, f) == (size_t)n) {
+        text[n] = '\0';
+    } else {
+        snprintf(err, errcap, "[plugin.web] %s = %s : %s", key, path, f ? "illisible ou trop grand" : strerror(errno));
+        free(text);
+        text = NULL;
+    }
+    if (f)
+        fclose(f);
+    return text;
+}
 
 static void stylesheet(web_req *rq)
 {
@@ -151,12 +174,25 @@ static int init(cd_host *h, const cd_host_api *host_api, void **state)
     char err[512];
     if (stream_init(h) != 0 || form_init(h) != 0 || accounts_init(h) != 0 || staff_init(h) != 0)
         return -1;
-    server = web_http_start(h, listen, route, err, sizeof err);
+    const char *cert = api->config(h, NULL, "cert_file"), *key = api->config(h, NULL, "key_file");
+    if ((cert && *cert) != (key && *key)) {
+        api->log(h, CD_LOG_ERROR, "[plugin.web] cert_file et key_file vont ensemble (le certificat et sa clé, en PEM)");
+        return -1;
+    }
+    if (cert && *cert) {
+        if (!(cert_pem = slurp(cert, "cert_file", err, sizeof err)) || !(key_pem = slurp(key, "key_file", err, sizeof err))) {
+            api->log(h, CD_LOG_ERROR, "%s", err);
+            return -1;
+        }
+        server = web_https_start(h, listen, cert_pem, key_pem, route, err, sizeof err);
+    } else {
+        server = web_http_start(h, listen, route, err, sizeof err);
+    }
     if (!server) {
         api->log(h, CD_LOG_ERROR, "%s", err);
         return -1;
     }
-    api->log(h, CD_LOG_INFO, "pages web sur http://%s/", listen);
+    api->log(h, CD_LOG_INFO, "pages web sur %s://%s/", cert_pem ? "https" : "http", listen);
     return 0;
 }
 
@@ -165,6 +201,11 @@ static void fini(void *state)
     (void)state;
     web_http_stop(&server);
     cache_clear();
+    if (key_pem)
+        sodium_memzero(key_pem, strlen(key_pem));
+    free(key_pem);
+    free(cert_pem);
+    key_pem = cert_pem = NULL;
 }
 
 CD_PLUGIN("web", "0.1.0", init, fini);

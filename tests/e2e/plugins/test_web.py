@@ -15,6 +15,7 @@ import re
 import resource
 import urllib.parse
 import socket
+import ssl
 import tempfile
 import threading
 import time
@@ -26,7 +27,7 @@ import icalendar
 
 import subprocess
 
-from harness import CONCERTCTL, PATIENCE, PLUGINS, SOURCE, Daemon
+from harness import CONCERTCTL, PATIENCE, PLUGINS, SOURCE, Daemon, make_certificates
 
 TORONTO = ZoneInfo("America/Toronto")
 STATES_FR = {"planned": "prévue", "in_progress": "en cours", "done": "réalisée", "ongoing": "en continu",
@@ -862,6 +863,59 @@ class NationalNode(unittest.TestCase):
         self.assertEqual((m["data"]["origin"], m["data"]["type"], m["id"]), ("tpdsl", "action.status_changed", None))
         s.close()
         self.until(lambda: Page(self.get("/r/lanaudiere")[1]).rows["2.3"]["state"].strip(), lambda v: v == "en cours")
+
+
+class Tls(unittest.TestCase):
+    """[plugin.web] cert_file/key_file: the pages over TLS, cookies Secure."""
+
+    def test_served_over_tls_with_its_certificate(self):
+        folder = tempfile.mkdtemp(prefix="concertd-tls-")
+        make_certificates(folder)
+        port = free_port()
+        config = ("[plugins]\npath = %s\nload = web\n[plugin.web]\nlisten = 127.0.0.1:%d\ncert_file = %s\n"
+                  "key_file = %s\n" % (PLUGINS, port, os.path.join(folder, "server.pem"), os.path.join(folder, "server.key")))
+        d = Daemon(config=config).start()
+        try:
+            c = d.client()
+            c.ok("region.create", id="lanaudiere", name="Lanaudière")
+            secret = os.path.join(folder, "mdp.txt")
+            with open(secret, "w") as f:
+                f.write("un-mot-de-passe-long\n")
+            r = subprocess.run([CONCERTCTL, "--endpoint", d.command, "web", "user", "add", "--region", "lanaudiere",
+                                "--email", "marie@tpdsl.org", "--role", "coordination", "--password-file", secret],
+                               capture_output=True, timeout=60)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            context = ssl.create_default_context(cafile=os.path.join(folder, "ca.pem"))
+            conn = http.client.HTTPSConnection("127.0.0.1", port, context=context, timeout=20 * PATIENCE)
+            conn.request("GET", "/")
+            r = conn.getresponse()
+            self.assertEqual(r.status, 200)
+            self.assertIn("Lanaudière", r.read().decode())
+            conn.request("POST", "/r/lanaudiere/connexion",
+                         body=urllib.parse.urlencode({"email": "marie@tpdsl.org", "password": "un-mot-de-passe-long"}),
+                         headers={"Content-Type": "application/x-www-form-urlencoded"})
+            r = conn.getresponse()
+            r.read()
+            self.assertEqual(r.status, 303)
+            self.assertIn("; Secure", r.getheader("Set-Cookie"))
+            conn.close()
+            with self.assertRaises(ssl.SSLError):  # nobody's certificate: refused by a client that checks
+                bare = http.client.HTTPSConnection("127.0.0.1", port, context=ssl.create_default_context(), timeout=10)
+                bare.request("GET", "/")
+            c.close()
+        finally:
+            self.assertEqual(d.stop(), 0)
+            d.cleanup()
+
+    def test_a_certificate_without_its_key_is_refused_in_words(self):
+        config = "[plugins]\npath = %s\nload = web\n[plugin.web]\nlisten = 127.0.0.1:%d\ncert_file = /nulle/part.pem\n" % (
+            PLUGINS, free_port())
+        d = Daemon(config=config).start()
+        try:
+            self.assertIn("cert_file et key_file vont ensemble", d.log_text())
+        finally:
+            self.assertEqual(d.stop(), 0)
+            d.cleanup()
 
 
 class PortTaken(unittest.TestCase):
