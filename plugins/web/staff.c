@@ -212,6 +212,28 @@ static int change(web_req *rq, const char *op, const msgpack_sbuffer *args, cons
     return 0;
 }
 
+/* Whether the entity id that op shows (indicator.history, calendar.show,
+ * adhesion.show) belongs to region: an address names the region, the form
+ * an id, and one region's staff must not reach another's by id. */
+static bool owned_by(web_req *rq, const char *op, long long id, const char *region)
+{
+    msgpack_sbuffer args;
+    msgpack_sbuffer_init(&args);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &args, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 1);
+    cd_pack_str(&pk, "id");
+    msgpack_pack_int64(&pk, id);
+    web_result res;
+    char code[32], err[512], owner[64] = "";
+    int rc = web_call_packed(rq, op, &args, &res, code, sizeof code, err, sizeof err);
+    msgpack_sbuffer_destroy(&args);
+    if (rc == 0)
+        mp_text(cd_get(&res.u.data, "region"), owner, sizeof owner);
+    web_result_free(&res);
+    return rc == 0 && strcmp(owner, region) == 0;
+}
+
 /* ---- changing an action's state ----------------------------------------------- */
 
 void staff_action_controls(web_req *rq, const char *region, const char *number, const char *status)
@@ -303,27 +325,14 @@ int page_indicator_record(web_req *rq, const char *region, const char *id_text)
                    T(rq, "La valeur doit être un nombre (ex. 12 ou 12,5).", "The value must be a number (e.g. 12 or 12.5)."));
         return 0;
     }
-    /* The indicator must be the region's: its history says whose it is. */
-    msgpack_sbuffer args;
-    msgpack_sbuffer_init(&args);
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, &args, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 1);
-    cd_pack_str(&pk, "id");
-    msgpack_pack_int64(&pk, id);
-    web_result res;
-    char code[32], err[512], owner[64] = "";
-    int rc = web_call_packed(rq, "indicator.history", &args, &res, code, sizeof code, err, sizeof err);
-    msgpack_sbuffer_destroy(&args);
-    if (rc == 0)
-        mp_text(cd_get(&res.u.data, "region"), owner, sizeof owner);
-    web_result_free(&res);
-    if (rc != 0 || strcmp(owner, region) != 0) {
+    if (!owned_by(rq, "indicator.history", id, region)) {
         page_error(rq, 404, T(rq, "Indicateur introuvable", "Indicator not found"),
                    T(rq, "Cet indicateur n'est pas dans le plan de cette région.", "This indicator is not in this region's plan."));
         return 0;
     }
+    msgpack_sbuffer args;
     msgpack_sbuffer_init(&args);
+    msgpack_packer pk;
     msgpack_packer_init(&pk, &args, msgpack_sbuffer_write);
     bool has_date = date && *date, has_note = note && *note;
     msgpack_pack_map(&pk, 2 + has_date + has_note);
@@ -462,27 +471,14 @@ int page_calendar_held(web_req *rq, const char *region, const char *id_text)
                    T(rq, "Le nombre de participants est un nombre entier.", "The number of participants is a whole number."));
         return 0;
     }
-    /* The activity must be the region's. */
-    msgpack_sbuffer args;
-    msgpack_sbuffer_init(&args);
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, &args, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 1);
-    cd_pack_str(&pk, "id");
-    msgpack_pack_int64(&pk, id);
-    web_result res;
-    char code[32], err[512], owner[64] = "";
-    int rc = web_call_packed(rq, "calendar.show", &args, &res, code, sizeof code, err, sizeof err);
-    msgpack_sbuffer_destroy(&args);
-    if (rc == 0)
-        mp_text(cd_get(&res.u.data, "region"), owner, sizeof owner);
-    web_result_free(&res);
-    if (rc != 0 || strcmp(owner, region) != 0) {
+    if (!owned_by(rq, "calendar.show", id, region)) {
         page_error(rq, 404, T(rq, "Activité introuvable", "Activity not found"),
                    T(rq, "Cette activité n'est pas au calendrier de cette région.", "This activity is not in this region's calendar."));
         return 0;
     }
+    msgpack_sbuffer args;
     msgpack_sbuffer_init(&args);
+    msgpack_packer pk;
     msgpack_packer_init(&pk, &args, msgpack_sbuffer_write);
     bool has_occ = occurrence && *occurrence;
     msgpack_pack_map(&pk, 2 + has_occ);
@@ -588,29 +584,16 @@ int page_application_decide(web_req *rq, const char *region, const char *id_text
     long long id = strtoll(id_text, &end, 10);
     if (*end || id <= 0)
         return page_error(rq, 404, T(rq, "Demande introuvable", "Application not found"), id_text), 0;
-    /* The application must be the region's. */
-    msgpack_sbuffer args;
-    msgpack_sbuffer_init(&args);
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, &args, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 1);
-    cd_pack_str(&pk, "id");
-    msgpack_pack_int64(&pk, id);
-    web_result res;
-    char code[32], err[512], owner[64] = "";
-    int rc = web_call_packed(rq, "adhesion.show", &args, &res, code, sizeof code, err, sizeof err);
-    msgpack_sbuffer_destroy(&args);
-    if (rc == 0)
-        mp_text(cd_get(&res.u.data, "region"), owner, sizeof owner);
-    web_result_free(&res);
-    if (rc != 0 || strcmp(owner, region) != 0) {
+    if (!owned_by(rq, "adhesion.show", id, region)) {
         page_error(rq, 404, T(rq, "Demande introuvable", "Application not found"),
                    T(rq, "Cette demande n'est pas celle de cette région.", "This application is not this region's."));
         return 0;
     }
     const char *decision = field(rq, "decision"), *reason = field(rq, "reason");
     bool has_reason = reason && *reason;
+    msgpack_sbuffer args;
     msgpack_sbuffer_init(&args);
+    msgpack_packer pk;
     msgpack_packer_init(&pk, &args, msgpack_sbuffer_write);
     msgpack_pack_map(&pk, 2 + has_reason);
     cd_pack_str(&pk, "id");

@@ -234,6 +234,24 @@ def seed_plan(client, region="lanaudiere", name="Lanaudière"):
     return plan
 
 
+def free_port():
+    """A TCP port on 127.0.0.1 nothing listens on (now)."""
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def seed_text(name="001_1e99cf7335cf62a6.txt"):
+    """A real plan as the tables copy it out of Word (Lanaudière's by
+    default): ../shared/seeds when there, else the copy in tests/fixtures."""
+    folder = os.path.join(os.path.dirname(SOURCE), "shared", "seeds")
+    if not os.path.isdir(folder):
+        folder = os.path.join(SOURCE, "tests", "fixtures", "seeds")
+    with open(os.path.join(folder, name), encoding="utf-8") as f:
+        return f.read()
+
+
 def make_certificates(folder):
     """A certificate authority of the test's own, a server certificate it
     signed for 127.0.0.1, and a self-signed one nobody trusts (openssl)."""

@@ -17,16 +17,11 @@ import msgpack
 import zmq
 from zmq.utils.monitor import recv_monitor_message
 
-from harness import CONCERTCTL, PATIENCE, Daemon, recv_event, subscriber
+from harness import CONCERTCTL, Daemon, PATIENCE, free_port, recv_event, subscriber
 
 CTX = zmq.Context.instance()
 
 
-def free_port():
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Federation(unittest.TestCase):

@@ -23,17 +23,12 @@ import unittest
 import msgpack
 import zmq
 
-from harness import CONCERTCTL, PATIENCE, PLUGINS, SOURCE, Daemon
+from harness import CONCERTCTL, Daemon, PATIENCE, PLUGINS, SOURCE, free_port
 
 CTX = zmq.Context.instance()
 TORONTO_TODAY = None  # filled by today()
 
 
-def free_port():
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def today():

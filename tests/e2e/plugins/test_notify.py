@@ -23,13 +23,9 @@ from zoneinfo import ZoneInfo
 
 from aiosmtpd.controller import Controller
 
-from harness import CONCERTCTL, PLUGINS, SOURCE, Daemon, FakeClock, make_certificates
+from harness import CONCERTCTL, Daemon, FakeClock, PLUGINS, SOURCE, free_port, make_certificates
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Mailbox:

@@ -21,24 +21,10 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from harness import CONCERTCTL, PATIENCE, PLUGINS, SOURCE, Daemon
+from harness import CONCERTCTL, PATIENCE, PLUGINS, Daemon, free_port, seed_text
 
 STATES_FR = {"planned": "prévue", "in_progress": "en cours", "done": "réalisée", "ongoing": "en continu",
              "postponed": "reportée", "cancelled": "annulée"}
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def seed_text():
-    folder = os.path.join(os.path.dirname(SOURCE), "shared", "seeds")
-    if not os.path.isdir(folder):
-        folder = os.path.join(SOURCE, "tests", "fixtures", "seeds")
-    with open(os.path.join(folder, "001_1e99cf7335cf62a6.txt"), encoding="utf-8") as f:
-        return f.read()
 
 
 def browser(folder, width, height):
