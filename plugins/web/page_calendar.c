@@ -122,8 +122,15 @@ int page_calendar(web_req *rq, const char *region)
             buf_str(b, "</td>");
             cell(rq, "État", "Status");
             html_text(b, word(rq, status));
-            if (staff_may_change(rq, slug) && strcmp(status, "cancelled") != 0)
-                staff_held_controls(rq, slug, cd_int(cd_get(r, "id"), 0), occ);
+            if (staff_may_change(rq, slug) && strcmp(status, "cancelled") != 0) {
+                int64_t id = cd_int(cd_get(r, "id"), 0);
+                bool first = true; /* the activity's first session listed carries its move form */
+                for (uint32_t k = 0; k < i && first; k++)
+                    first = cd_int(cd_get(&rows->via.array.ptr[k], "id"), -1) != id;
+                staff_held_controls(rq, slug, id, occ);
+                if (first)
+                    staff_move_controls(rq, slug, id);
+            }
             buf_str(b, "</td></tr>\n");
         }
         buf_str(b, "</tbody></table></div>\n");

@@ -189,6 +189,8 @@ int page_calendar_add(web_req *rq, const char *region);
 int page_calendar_held(web_req *rq, const char *region, const char *id);
 int page_applications(web_req *rq, const char *region);
 int page_application_decide(web_req *rq, const char *region, const char *id);
+void staff_move_controls(web_req *rq, const char *region, int64_t id);
+int page_calendar_move(web_req *rq, const char *region, const char *id);
 
 /* ---- api.c ---- */
 /* /api/… : path is what follows "/api". */

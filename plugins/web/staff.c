@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <microhttpd.h>
 #include <sodium.h>
@@ -607,6 +608,96 @@ int page_application_decide(web_req *rq, const char *region, const char *id_text
     char back[128];
     snprintf(back, sizeof back, "/r/%s/adhesion/demandes%s", region, rq->en ? "?lang=en" : "");
     change(rq, "adhesion.decide", &args, back);
+    msgpack_sbuffer_destroy(&args);
+    return 0;
+}
+
+/* ---- moving an activity -------------------------------------------------------- */
+
+void staff_move_controls(web_req *rq, const char *region, int64_t id)
+{
+    buf *b = &rq->body;
+    buf_printf(b, "<details class=\"staff\"><summary>%s</summary><form method=\"post\" action=\"/r/",
+               T(rq, "Déplacer l'activité", "Move the activity"));
+    html_text(b, region);
+    buf_printf(b, "/calendrier/%lld/deplacer\">", (long long)id);
+    staff_csrf_field(rq);
+    buf_printf(b, "<label>%s <input name=\"date\" type=\"date\" required></label><label>%s <input name=\"time\" "
+                  "type=\"time\"></label><button type=\"submit\">%s</button></form></details>",
+               T(rq, "Nouvelle date (première séance)", "New date (first session)"), T(rq, "Heure", "Time"),
+               T(rq, "Déplacer", "Move"));
+}
+
+/* "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM" as seconds (local wall clock, no DST
+ * games: only differences are used); -1 when it is neither. */
+static long long wall_seconds(const char *s)
+{
+    struct tm tm = {0};
+    int n = sscanf(s, "%4d-%2d-%2dT%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min);
+    if (n != 3 && n != 5)
+        return -1;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    return (long long)timegm(&tm);
+}
+
+int page_calendar_move(web_req *rq, const char *region, const char *id_text)
+{
+    if (!may_post(rq, region))
+        return 0;
+    char *end;
+    long long id = strtoll(id_text, &end, 10);
+    const char *date = field(rq, "date"), *time_ = field(rq, "time");
+    if (*end || id <= 0 || !owned_by(rq, "calendar.show", id, region)) {
+        page_error(rq, 404, T(rq, "Activité introuvable", "Activity not found"),
+                   T(rq, "Cette activité n'est pas au calendrier de cette région.", "This activity is not in this region's calendar."));
+        return 0;
+    }
+    /* The same length as before, from the new start. */
+    msgpack_sbuffer args;
+    msgpack_sbuffer_init(&args);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &args, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 1);
+    cd_pack_str(&pk, "id");
+    msgpack_pack_int64(&pk, id);
+    web_result res;
+    char code[32], err[512], old_start[32] = "", old_end[32] = "";
+    int rc = web_call_packed(rq, "calendar.show", &args, &res, code, sizeof code, err, sizeof err);
+    msgpack_sbuffer_destroy(&args);
+    if (rc == 0) {
+        mp_text(cd_get(&res.u.data, "start"), old_start, sizeof old_start);
+        mp_text(cd_get(&res.u.data, "end"), old_end, sizeof old_end);
+    }
+    web_result_free(&res);
+    bool all_day = strlen(old_start) == 10, timed = time_ && *time_;
+    char start[32], stop[32];
+    snprintf(start, sizeof start, "%s%s%s", date ? date : "", timed ? "T" : "", timed ? time_ : "");
+    long long length = wall_seconds(old_end) - wall_seconds(old_start), from = wall_seconds(start);
+    if (!date || from < 0 || length < 0 || all_day == timed) {
+        page_error(rq, 400, T(rq, "Activité non déplacée", "Activity not moved"),
+                   all_day == timed ? T(rq, "Une activité d'une journée se déplace à une date, une activité à une heure "
+                                            "à une date et une heure.",
+                                        "An all-day activity moves to a date, a timed one to a date and a time.")
+                                    : T(rq, "La date n'est pas lisible (AAAA-MM-JJ).", "The date cannot be read (YYYY-MM-DD)."));
+        return 0;
+    }
+    time_t to = (time_t)(from + length);
+    struct tm tm;
+    gmtime_r(&to, &tm);
+    strftime(stop, sizeof stop, timed ? "%Y-%m-%dT%H:%M" : "%Y-%m-%d", &tm);
+    msgpack_sbuffer_init(&args);
+    msgpack_packer_init(&pk, &args, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 3);
+    cd_pack_str(&pk, "id");
+    msgpack_pack_int64(&pk, id);
+    cd_pack_str(&pk, "start");
+    cd_pack_str(&pk, start);
+    cd_pack_str(&pk, "end");
+    cd_pack_str(&pk, stop);
+    char back[128];
+    snprintf(back, sizeof back, "/r/%s/calendrier%s", region, rq->en ? "?lang=en" : "");
+    change(rq, "calendar.update", &args, back);
     msgpack_sbuffer_destroy(&args);
     return 0;
 }

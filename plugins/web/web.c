@@ -60,6 +60,8 @@ static bool takes_form(const char *p)
         return true;
     if (sscanf(p, "/r/%63[^/]/adhesion/%31[0-9]/decision%n", region, number, &end) == 2 && p[end] == '\0')
         return true;
+    if (sscanf(p, "/r/%63[^/]/calendrier/%31[0-9]/deplacer%n", region, number, &end) == 2 && p[end] == '\0')
+        return true;
     if (sscanf(p, "/r/%63[^/]%n", region, &end) == 1 && strcmp(p + end, "/calendrier/ajout") == 0)
         return true;
     return sscanf(p, "/r/%63[^/]/action/%31[^/]/etat%n", region, number, &end) == 2 && p[end] == '\0';
@@ -146,6 +148,8 @@ static void render(web_req *rq)
         page_application_decide(rq, region, number);
     } else if (sscanf(p, "/r/%63[^/]%n", region, &end) == 1 && strcmp(p + end, "/adhesion/demandes") == 0) {
         page_applications(rq, region);
+    } else if (sscanf(p, "/r/%63[^/]/calendrier/%31[0-9]/deplacer%n", region, number, &end) == 2 && !p[end]) {
+        page_calendar_move(rq, region, number);
     } else if (sscanf(p, "/r/%63[^/]/calendrier/%31[0-9]/tenue%n", region, number, &end) == 2 && !p[end]) {
         page_calendar_held(rq, region, number);
     } else if (sscanf(p, "/r/%63[^/]%n", region, &end) == 1 && strcmp(p + end, "/calendrier/ajout") == 0) {

@@ -695,6 +695,18 @@ class Staff(unittest.TestCase):
         self.assertEqual(r.status, 303, body)
         held = self.c.ok("calendar.show", id=sessions[0]["id"])["held"]
         self.assertEqual([(h["occurrence"], h["participants"]) for h in held], [(sessions[0]["occurrence"], 14)])
+        # Moved: the first session a week later at 15:00, the same length (an hour).
+        self.assertEqual(page.count("/deplacer\""), 1)  # one form per activity, not per session
+        moved = first + datetime.timedelta(days=7)
+        r, body = self.request("POST", "/r/lanaudiere/calendrier/%d/deplacer" % sessions[0]["id"],
+                               {"csrf": token, "date": moved.isoformat(), "time": "15:00"}, cookie=cookie)
+        self.assertEqual(r.status, 303, body)
+        activity = self.c.ok("calendar.show", id=sessions[0]["id"])
+        self.assertEqual((activity["start"], activity["end"]),
+                         (moved.isoformat() + "T15:00", moved.isoformat() + "T16:00"))
+        r, body = self.request("POST", "/r/lanaudiere/calendrier/%d/deplacer" % sessions[0]["id"],
+                               {"csrf": token, "date": moved.isoformat()}, cookie=cookie)
+        self.assertEqual(r.status, 400)  # a timed activity needs a time
         r, body = self.request("POST", "/r/lanaudiere/calendrier/ajout", {"csrf": token, "title": "", "date": ""},
                                cookie=cookie)
         self.assertEqual(r.status, 400)
