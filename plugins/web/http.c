@@ -117,12 +117,12 @@ static bool wants_english(struct MHD_Connection *c)
 /* ---- requests ----------------------------------------------------------------- */
 
 /* FNV-1a of the body: the ETag of an answer (the same bytes, the same tag). */
-void web_etag(const buf *b, char out[24])
+void web_etag(const buf *b, char out[28])
 {
     uint64_t h = 1469598103934665603ULL;
     for (size_t i = 0; i < b->n; i++)
         h = (h ^ (unsigned char)b->p[i]) * 1099511628211ULL;
-    snprintf(out, 24, "\"%016llx\"", (unsigned long long)h);
+    snprintf(out, 28, "\"%016llx\"", (unsigned long long)h);
 }
 
 /* If-None-Match holds tag (or "*"). */
@@ -139,7 +139,7 @@ static enum MHD_Result answer(struct MHD_Connection *c, web_req *rq)
         buf_free(&rq->body);
         return MHD_NO; /* the connection is closed: nothing half-written */
     }
-    char tag[24] = "";
+    char tag[28] = "";
     if (rq->status == MHD_HTTP_OK && !rq->private_) {
         if (rq->etag[0])
             snprintf(tag, sizeof tag, "%s", rq->etag);
@@ -165,7 +165,9 @@ static enum MHD_Result answer(struct MHD_Connection *c, web_req *rq)
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(r, "X-Frame-Options", "DENY");
     MHD_add_response_header(r, "Referrer-Policy", "same-origin");
-    MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept-Language");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept-Language, Accept-Encoding");
+    if (rq->content_encoding && rq->status == MHD_HTTP_OK)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, rq->content_encoding);
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_LANGUAGE, rq->en ? "en" : "fr");
     if (rq->allow[0])
         MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, rq->allow);
@@ -331,6 +333,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         .content_type = "text/html; charset=utf-8", .form = p, .form_value = form_value,
     };
     rq->en = wants_english(c);
+    const char *accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+    rq->gzip_ok = accept && strstr(accept, "gzip") && !strstr(accept, "gzip;q=0");
     rq->nquery = MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, NULL, NULL) -
                  (MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "lang") ? 1 : 0);
     if (!post && *upload_size) /* a body where none is read: dropped, the answer follows */

@@ -73,7 +73,9 @@ typedef struct web_req {
     const char *(*form_value)(struct web_req *rq, const char *key); /* a POST field, or NULL */
     const char *live_region;     /* a page that updates itself: its region ("" for all), else NULL */
     int nquery;                  /* query arguments other than lang (filters: not cached) */
-    char etag[24];               /* the answer's ETag when known (cache), else computed */
+    char etag[28];               /* the answer's ETag when known (cache), else computed */
+    bool gzip_ok;                /* Accept-Encoding allows gzip */
+    const char *content_encoding; /* "gzip" when the body is, else NULL */
     struct {                     /* the staff member logged in (email "" when none) */
         char region[64], email[128], role[16], csrf[65], actor[160];
     } staff;
@@ -215,7 +217,7 @@ extern const size_t web_app_js_len;
 /* Sends the answer of a request held (rq->hold), once its fields are set. */
 void web_release(web_req *rq);
 /* The ETag of an answer: a hash of its bytes, quoted. */
-void web_etag(const buf *b, char out[24]);
+void web_etag(const buf *b, char out[28]);
 typedef struct web_http web_http;
 /* Routes one request: fills rq's answer. */
 typedef void (*web_route_fn)(web_req *rq);

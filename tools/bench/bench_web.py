@@ -60,8 +60,9 @@ def pct(ms, p):
     return ms[min(len(ms) - 1, int(len(ms) * p))]
 
 
-def wrk(url, seconds=SECONDS):
-    out = subprocess.run(["wrk", "-t2", "-c%d" % CONNECTIONS, "-d%ds" % seconds, "--latency", url],
+def wrk(url, seconds=SECONDS, gzip=False):
+    headers = ["-H", "Accept-Encoding: gzip"] if gzip else []
+    out = subprocess.run(["wrk", "-t2", "-c%d" % CONNECTIONS, "-d%ds" % seconds, "--latency"] + headers + [url],
                          capture_output=True, text=True, check=True).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 
@@ -102,24 +103,25 @@ def main():
         base = "http://127.0.0.1:%d" % port
         idle = bus_latency(s, 5)
         results = {}
-        for label, path in (("region page (cache)", "/r/lanaudiere"),
-                            ("region page (rendered each time)", "/r/lanaudiere?responsible="),
-                            ("JSON API, plan (cache)", "/api/r/lanaudiere/plan"),
-                            ("échéances page (cache)", "/r/lanaudiere/echeances")):
-            results[label] = wrk(base + path)
+        for label, path, gz in (("region page (cache)", "/r/lanaudiere", False),
+                                ("region page (cache, gzip as browsers ask)", "/r/lanaudiere", True),
+                                ("region page (rendered each time)", "/r/lanaudiere?responsible=", False),
+                                ("JSON API, plan (cache)", "/api/r/lanaudiere/plan", False),
+                                ("échéances page (cache, gzip)", "/r/lanaudiere/echeances", True)):
+            results[label] = wrk(base + path, gzip=gz)
         loaded = []
-        t = threading.Thread(target=lambda: results.__setitem__("during", wrk(base + "/r/lanaudiere", SECONDS)))
+        t = threading.Thread(target=lambda: results.__setitem__("during", wrk(base + "/r/lanaudiere", SECONDS, True)))
         t.start()
         time.sleep(1)  # wrk's connections are open: measure the bus while they are busy
         loaded = bus_latency(s, SECONDS - 2)
         t.join()
         print("machine: %d cores" % os.cpu_count())
-        print("%-36s %10s %8s %8s %8s" % ("", "req/s", "p50 ms", "p99 ms", "errors"))
+        print("%-44s %10s %8s %8s %8s" % ("", "req/s", "p50 ms", "p99 ms", "errors"))
         for label, (rate, p50, p99, errors) in results.items():
             if label != "during":
-                print("%-36s %10.0f %8.2f %8.2f %8d" % (label, rate, p50, p99, errors))
+                print("%-44s %10.0f %8.2f %8.2f %8d" % (label, rate, p50, p99, errors))
         rate, p50, p99, errors = results["during"]
-        print("%-36s %10.0f %8.2f %8.2f %8d" % ("region page, while the bus is measured", rate, p50, p99, errors))
+        print("%-44s %10.0f %8.2f %8.2f %8d" % ("region page (gzip), while the bus is measured", rate, p50, p99, errors))
         print("bus node.info idle:        n=%d p50 %.3f ms p99 %.3f ms" % (len(idle), pct(idle, .5), pct(idle, .99)))
         print("bus node.info, web loaded: n=%d p50 %.3f ms p99 %.3f ms (p99 ratio %.2f)"
               % (len(loaded), pct(loaded, .5), pct(loaded, .99), pct(loaded, .99) / pct(idle, .99)))

@@ -6,6 +6,7 @@ French and English, the JSON API equal to the ops' answers, a port that
 is taken."""
 import datetime
 import functools
+import gzip
 import html.parser
 import http.client
 import http.server
@@ -242,6 +243,23 @@ class Web(unittest.TestCase):
         self.assertIn("--band", css)
         r, body = self.get("/r/lanaudiere", method="HEAD")
         self.assertEqual((r.status, body), (200, ""))
+
+    def test_pages_gzipped_for_whoever_accepts_it(self):
+        r, plain = self.get("/r/lanaudiere/echeances")
+        self.assertIsNone(r.getheader("Content-Encoding"))
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=20)
+        conn.request("GET", "/r/lanaudiere/echeances", headers={"Accept-Encoding": "gzip, deflate"})
+        r = conn.getresponse()
+        packed = r.read()
+        self.assertEqual(r.getheader("Content-Encoding"), "gzip")
+        self.assertIn("Accept-Encoding", r.getheader("Vary"))
+        self.assertEqual(gzip.decompress(packed).decode("utf-8"), plain)
+        self.assertLess(len(packed), len(plain.encode()) / 3)
+        tag = r.getheader("ETag")
+        conn.request("GET", "/r/lanaudiere/echeances", headers={"Accept-Encoding": "gzip", "If-None-Match": tag})
+        r = conn.getresponse()
+        self.assertEqual((r.status, r.read()), (304, b""))
+        conn.close()
 
     def test_french_by_default_english_when_asked(self):
         r, body = self.get("/r/lanaudiere?lang=en")
