@@ -155,6 +155,10 @@ class Browser(unittest.TestCase):
             self.b.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
             WebDriverWait(self.b, 10 * PATIENCE).until(lambda b: b.current_url.endswith("/r/lanaudiere"))
             self.assertIn("marie@tpdsl.org (coordination)", self.b.find_element(By.TAG_NAME, "header").text)
+            # A second browser, a member of the public reading the same plan.
+            other = browser(self.folder, 1000, 800)
+            other.get(self.url("/r/lanaudiere"))
+            other.execute_script("window.sansRechargement = 'oui';")
             row = self.b.find_element(By.ID, "action-3.3")
             row.find_element(By.CSS_SELECTOR, "details.staff summary").click()
             row.find_element(By.CSS_SELECTOR, "select[name=status] option[value=in_progress]").click()
@@ -163,6 +167,15 @@ class Browser(unittest.TestCase):
             row.find_element(By.CSS_SELECTOR, "details.staff button[type=submit]").click()
             WebDriverWait(self.b, 10 * PATIENCE, poll_frequency=0.05).until(lambda b: self.state_of("3.3") == "en cours")
             self.assertIn("Première rencontre des CLDS fixée", self.b.page_source)
+            try:  # the other browser sees it too, live, with who wrote the note, and no control
+                WebDriverWait(other, 10 * PATIENCE, poll_frequency=0.05).until(lambda o: o.execute_script(
+                    "return document.getElementById('action-3.3').querySelector('.state').textContent") == "en cours")
+                self.assertEqual(other.execute_script("return window.sansRechargement;"), "oui")
+                self.assertIn("web:marie@tpdsl.org", other.execute_script(  # in the row's notes (folded)
+                    "return document.getElementById('action-3.3').textContent"))
+                self.assertFalse(other.find_elements(By.CSS_SELECTOR, "details.staff"))
+            finally:
+                other.quit()
             deadline = time.monotonic() + 10 * PATIENCE
             line = b""
             while time.monotonic() < deadline and b"action.status_changed" not in line:
