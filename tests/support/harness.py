@@ -235,11 +235,27 @@ def seed_plan(client, region="lanaudiere", name="Lanaudière"):
 
 
 def free_port():
-    """A TCP port on 127.0.0.1 nothing listens on (now)."""
+    """A TCP port on 127.0.0.1 nothing listens on, drawn below the kernel's
+    ephemeral range: the outgoing connections of tests running in parallel
+    take their ports from that range, and one of them took a port handed out
+    by bind(0) before a daemon could listen on it (seen in CI)."""
+    import random
     import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    high = 32000
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            high = min(high, int(f.read().split()[0]))
+    except OSError:
+        pass
+    for _ in range(500):
+        port = random.randrange(20000, high)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port between 20000 and %d" % high)
 
 
 def seed_text(name="001_1e99cf7335cf62a6.txt"):
