@@ -505,6 +505,7 @@ class DroppedTraffic(unittest.TestCase):
         regional = Daemon(node_id="tpdsl", folder=rf, config=(
             "[federation]\nkey_file = noeud.key\nevents = tcp://127.0.0.1:%d\nsync = tcp://127.0.0.1:%d\n"
             "[peer.rqds]\npublic_key = %s\n" % (ports[0], ports[1], keys[1]))).start()
+        self.addCleanup(regional.stop)  # stopped even when what follows fails (stop is safe twice)
         events, sync = DroppingProxy(ports[0]), DroppingProxy(ports[1])
         national = Daemon(node_id="rqds", folder=nf, config=(
             "[federation]\nkey_file = noeud.key\nevents = tcp://127.0.0.1:%d\nsync = tcp://127.0.0.1:%d\n"

@@ -833,6 +833,7 @@ class NationalNode(unittest.TestCase):
         common = "[federation]\nkey_file = noeud.key\nevents = tcp://127.0.0.1:%d\nsync = tcp://127.0.0.1:%d\n"
         self.tpdsl = Daemon(node_id="tpdsl", folder=t["folder"], config=(
             common % (t["events"], t["sync"]) + "[peer.rqds]\npublic_key = %s\n" % n["key"])).start()
+        self.addCleanup(self.tpdsl.stop)  # even if the national node fails to start (stop is safe twice)
         self.rqds = Daemon(node_id="rqds", folder=n["folder"], config=(
             "[plugins]\npath = %s\nload = web\n[plugin.web]\nlisten = 127.0.0.1:%d\n" % (PLUGINS, self.port)
             + common % (n["events"], n["sync"])
