@@ -189,15 +189,58 @@ static bool may_post(web_req *rq, const char *region)
     return true;
 }
 
+/* One argument of an op a page calls: a text ('t': left out when NULL or
+ * empty; 'r': always sent, "" for NULL, so the op names it when missing),
+ * an integer ('i') or a number ('n'). */
+typedef struct {
+    const char *key;
+    char kind;
+    const char *s;
+    int64_t i;
+    double d;
+} op_arg;
+#define TEXT(k, v) {(k), 't', (v), 0, 0}
+#define REQUIRED(k, v) {(k), 'r', (v), 0, 0}
+#define INTEGER(k, v) {(k), 'i', NULL, (v), 0}
+#define NUMBER(k, v) {(k), 'n', NULL, 0, (v)}
+#define NARGS(a) (sizeof(a) / sizeof((a)[0]))
+
+static bool sent(const op_arg *a) { return a->kind != 't' || (a->s && *a->s); }
+
+/* The map of args into out (initialised here; the caller destroys it). */
+static void pack_args(msgpack_sbuffer *out, const op_arg *args, size_t n)
+{
+    msgpack_sbuffer_init(out);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, out, msgpack_sbuffer_write);
+    size_t given = 0;
+    for (size_t i = 0; i < n; i++)
+        given += sent(&args[i]);
+    msgpack_pack_map(&pk, given);
+    for (size_t i = 0; i < n; i++) {
+        if (!sent(&args[i]))
+            continue;
+        cd_pack_str(&pk, args[i].key);
+        if (args[i].kind == 'i')
+            msgpack_pack_int64(&pk, args[i].i);
+        else if (args[i].kind == 'n')
+            msgpack_pack_double(&pk, args[i].d);
+        else
+            cd_pack_str(&pk, args[i].s ? args[i].s : "");
+    }
+}
+
 /* Calls op as the staff member; on success a 303 to back once committed,
  * else the op's words. */
-static int change(web_req *rq, const char *op, const msgpack_sbuffer *args, const char *back)
+static int change(web_req *rq, const char *op, const op_arg *args, size_t n, const char *back)
 {
-    msgpack_sbuffer out;
+    msgpack_sbuffer packed, out;
+    pack_args(&packed, args, n);
     msgpack_sbuffer_init(&out);
     char err[512];
-    int rc = api->call_as(rq->h, rq->staff.actor, op, args->data, args->size, &out, err, sizeof err);
+    int rc = api->call_as(rq->h, rq->staff.actor, op, packed.data, packed.size, &out, err, sizeof err);
     msgpack_sbuffer_destroy(&out);
+    msgpack_sbuffer_destroy(&packed);
     if (rc != 0) {
         const char *colon = strstr(err, ": ");
         page_error(rq, strncmp(err, "forbidden", 9) == 0 ? 403 : strncmp(err, "not_found", 9) == 0 ? 404
@@ -218,13 +261,9 @@ static int change(web_req *rq, const char *op, const msgpack_sbuffer *args, cons
  * an id, and one region's staff must not reach another's by id. */
 static bool owned_by(web_req *rq, const char *op, long long id, const char *region)
 {
+    const op_arg a[] = {INTEGER("id", id)};
     msgpack_sbuffer args;
-    msgpack_sbuffer_init(&args);
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, &args, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 1);
-    cd_pack_str(&pk, "id");
-    msgpack_pack_int64(&pk, id);
+    pack_args(&args, a, NARGS(a));
     web_result res;
     char code[32], err[512], owner[64] = "";
     int rc = web_call_packed(rq, op, &args, &res, code, sizeof code, err, sizeof err);
@@ -261,28 +300,11 @@ int page_action_state(web_req *rq, const char *region, const char *number)
 {
     if (!may_post(rq, region))
         return 0;
-    msgpack_sbuffer args;
-    msgpack_sbuffer_init(&args);
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, &args, msgpack_sbuffer_write);
-    const char *note = field(rq, "note");
-    bool with_note = note && *note;
-    msgpack_pack_map(&pk, with_note ? 4 : 3);
-    cd_pack_str(&pk, "region");
-    cd_pack_str(&pk, region);
-    cd_pack_str(&pk, "number");
-    cd_pack_str(&pk, number);
-    cd_pack_str(&pk, "status");
-    cd_pack_str(&pk, field(rq, "status") ? field(rq, "status") : "");
-    if (with_note) {
-        cd_pack_str(&pk, "note");
-        cd_pack_str(&pk, note);
-    }
+    const op_arg a[] = {REQUIRED("region", region), REQUIRED("number", number), REQUIRED("status", field(rq, "status")),
+                        TEXT("note", field(rq, "note"))};
     char back[128];
     snprintf(back, sizeof back, "/r/%s%s#action-%s", region, rq->en ? "?lang=en" : "", number);
-    change(rq, "action.set_status", &args, back);
-    msgpack_sbuffer_destroy(&args);
-    return 0;
+    return change(rq, "action.set_status", a, NARGS(a), back);
 }
 
 /* ---- recording an indicator's measurement ----------------------------------- */
@@ -331,29 +353,10 @@ int page_indicator_record(web_req *rq, const char *region, const char *id_text)
                    T(rq, "Cet indicateur n'est pas dans le plan de cette région.", "This indicator is not in this region's plan."));
         return 0;
     }
-    msgpack_sbuffer args;
-    msgpack_sbuffer_init(&args);
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, &args, msgpack_sbuffer_write);
-    bool has_date = date && *date, has_note = note && *note;
-    msgpack_pack_map(&pk, 2 + has_date + has_note);
-    cd_pack_str(&pk, "id");
-    msgpack_pack_int64(&pk, id);
-    cd_pack_str(&pk, "value");
-    msgpack_pack_double(&pk, v);
-    if (has_date) {
-        cd_pack_str(&pk, "date");
-        cd_pack_str(&pk, date);
-    }
-    if (has_note) {
-        cd_pack_str(&pk, "note");
-        cd_pack_str(&pk, note);
-    }
+    const op_arg a[] = {INTEGER("id", id), NUMBER("value", v), TEXT("date", date), TEXT("note", note)};
     char back[128];
     snprintf(back, sizeof back, "/r/%s%s#indicateurs", region, rq->en ? "?lang=en" : "");
-    change(rq, "indicator.record", &args, back);
-    msgpack_sbuffer_destroy(&args);
-    return 0;
+    return change(rq, "indicator.record", a, NARGS(a), back);
 }
 
 /* ---- the calendar: adding an activity, a session held ------------------------ */
@@ -427,35 +430,11 @@ int page_calendar_add(web_req *rq, const char *region)
         }
         snprintf(rrule, sizeof rrule, "FREQ=%s;COUNT=%ld", repeat, n);
     }
-    msgpack_sbuffer args;
-    msgpack_sbuffer_init(&args);
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, &args, msgpack_sbuffer_write);
-    bool has_kind = kind && *kind, has_place = place && *place, has_rrule = rrule[0];
-    msgpack_pack_map(&pk, 3 + has_kind + has_place + has_rrule);
-    cd_pack_str(&pk, "region");
-    cd_pack_str(&pk, region);
-    cd_pack_str(&pk, "title");
-    cd_pack_str(&pk, title ? title : "");
-    cd_pack_str(&pk, "start");
-    cd_pack_str(&pk, start);
-    if (has_kind) {
-        cd_pack_str(&pk, "kind");
-        cd_pack_str(&pk, kind);
-    }
-    if (has_place) {
-        cd_pack_str(&pk, "place");
-        cd_pack_str(&pk, place);
-    }
-    if (has_rrule) {
-        cd_pack_str(&pk, "rrule");
-        cd_pack_str(&pk, rrule);
-    }
+    const op_arg a[] = {REQUIRED("region", region), REQUIRED("title", title), REQUIRED("start", start),
+                        TEXT("kind", kind), TEXT("place", place), TEXT("rrule", rrule)};
     char back[128];
     snprintf(back, sizeof back, "/r/%s/calendrier%s", region, rq->en ? "?lang=en" : "");
-    change(rq, "calendar.add", &args, back);
-    msgpack_sbuffer_destroy(&args);
-    return 0;
+    return change(rq, "calendar.add", a, NARGS(a), back);
 }
 
 int page_calendar_held(web_req *rq, const char *region, const char *id_text)
@@ -477,25 +456,10 @@ int page_calendar_held(web_req *rq, const char *region, const char *id_text)
                    T(rq, "Cette activité n'est pas au calendrier de cette région.", "This activity is not in this region's calendar."));
         return 0;
     }
-    msgpack_sbuffer args;
-    msgpack_sbuffer_init(&args);
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, &args, msgpack_sbuffer_write);
-    bool has_occ = occurrence && *occurrence;
-    msgpack_pack_map(&pk, 2 + has_occ);
-    cd_pack_str(&pk, "id");
-    msgpack_pack_int64(&pk, id);
-    cd_pack_str(&pk, "participants");
-    msgpack_pack_long(&pk, n);
-    if (has_occ) {
-        cd_pack_str(&pk, "occurrence");
-        cd_pack_str(&pk, occurrence);
-    }
+    const op_arg a[] = {INTEGER("id", id), INTEGER("participants", n), TEXT("occurrence", occurrence)};
     char back[128];
     snprintf(back, sizeof back, "/r/%s/calendrier%s", region, rq->en ? "?lang=en" : "");
-    change(rq, "calendar.held", &args, back);
-    msgpack_sbuffer_destroy(&args);
-    return 0;
+    return change(rq, "calendar.held", a, NARGS(a), back);
 }
 
 /* ---- membership applications: the only page with personal information ------- */
@@ -591,25 +555,10 @@ int page_application_decide(web_req *rq, const char *region, const char *id_text
         return 0;
     }
     const char *decision = field(rq, "decision"), *reason = field(rq, "reason");
-    bool has_reason = reason && *reason;
-    msgpack_sbuffer args;
-    msgpack_sbuffer_init(&args);
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, &args, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 2 + has_reason);
-    cd_pack_str(&pk, "id");
-    msgpack_pack_int64(&pk, id);
-    cd_pack_str(&pk, "decision");
-    cd_pack_str(&pk, decision ? decision : "");
-    if (has_reason) {
-        cd_pack_str(&pk, "reason");
-        cd_pack_str(&pk, reason);
-    }
+    const op_arg a[] = {INTEGER("id", id), REQUIRED("decision", decision), TEXT("reason", reason)};
     char back[128];
     snprintf(back, sizeof back, "/r/%s/adhesion/demandes%s", region, rq->en ? "?lang=en" : "");
-    change(rq, "adhesion.decide", &args, back);
-    msgpack_sbuffer_destroy(&args);
-    return 0;
+    return change(rq, "adhesion.decide", a, NARGS(a), back);
 }
 
 /* ---- moving an activity -------------------------------------------------------- */
@@ -654,13 +603,9 @@ int page_calendar_move(web_req *rq, const char *region, const char *id_text)
         return 0;
     }
     /* The same length as before, from the new start. */
+    const op_arg which[] = {INTEGER("id", id)};
     msgpack_sbuffer args;
-    msgpack_sbuffer_init(&args);
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, &args, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 1);
-    cd_pack_str(&pk, "id");
-    msgpack_pack_int64(&pk, id);
+    pack_args(&args, which, NARGS(which));
     web_result res;
     char code[32], err[512], old_start[32] = "", old_end[32] = "";
     int rc = web_call_packed(rq, "calendar.show", &args, &res, code, sizeof code, err, sizeof err);
@@ -686,18 +631,8 @@ int page_calendar_move(web_req *rq, const char *region, const char *id_text)
     struct tm tm;
     gmtime_r(&to, &tm);
     strftime(stop, sizeof stop, timed ? "%Y-%m-%dT%H:%M" : "%Y-%m-%d", &tm);
-    msgpack_sbuffer_init(&args);
-    msgpack_packer_init(&pk, &args, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 3);
-    cd_pack_str(&pk, "id");
-    msgpack_pack_int64(&pk, id);
-    cd_pack_str(&pk, "start");
-    cd_pack_str(&pk, start);
-    cd_pack_str(&pk, "end");
-    cd_pack_str(&pk, stop);
+    const op_arg a[] = {INTEGER("id", id), REQUIRED("start", start), REQUIRED("end", stop)};
     char back[128];
     snprintf(back, sizeof back, "/r/%s/calendrier%s", region, rq->en ? "?lang=en" : "");
-    change(rq, "calendar.update", &args, back);
-    msgpack_sbuffer_destroy(&args);
-    return 0;
+    return change(rq, "calendar.update", a, NARGS(a), back);
 }
