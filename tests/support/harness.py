@@ -234,11 +234,16 @@ def seed_plan(client, region="lanaudiere", name="Lanaudière"):
     return plan
 
 
+_given_ports = set()
+
+
 def free_port():
-    """A TCP port on 127.0.0.1 nothing listens on, drawn below the kernel's
-    ephemeral range: the outgoing connections of tests running in parallel
-    take their ports from that range, and one of them took a port handed out
-    by bind(0) before a daemon could listen on it (seen in CI)."""
+    """A TCP port on 127.0.0.1 nothing listens on, below the kernel's
+    ephemeral range (where the outgoing connections of tests running in
+    parallel take theirs: one took a port bind(0) had handed out, seen in
+    CI). Each test process draws from a block of its own (by pid) and never
+    hands a port out twice, so tests running side by side, or one test's
+    daemons one after the other, do not meet on a port."""
     import random
     import socket
     high = 32000
@@ -247,14 +252,19 @@ def free_port():
             high = min(high, int(f.read().split()[0]))
     except OSError:
         pass
-    for _ in range(500):
-        port = random.randrange(20000, high)
+    blocks = (high - 20000) // 60
+    start = 20000 + (os.getpid() % blocks) * 60
+    candidates = list(range(start, start + 60)) + [random.randrange(20000, high) for _ in range(500)]
+    for port in candidates:
+        if port in _given_ports:
+            continue
         with socket.socket() as s:
             try:
                 s.bind(("127.0.0.1", port))
             except OSError:
                 continue
-            return port
+        _given_ports.add(port)
+        return port
     raise RuntimeError("no free port between 20000 and %d" % high)
 
 
