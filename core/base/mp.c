@@ -19,6 +19,14 @@ const msgpack_object *cn_mp_get(const msgpack_object *map, const char *key)
     return NULL;
 }
 
+cn_mp_verdict cn_mp_unpack(msgpack_unpacked *u, const void *data, size_t len, const cn_mp_limits *lim)
+{
+    cn_mp_verdict v = cn_mp_check(data, len, lim, true, NULL);
+    if (v == CN_MP_OK && msgpack_unpack_next(u, data, len, NULL) != MSGPACK_UNPACK_SUCCESS)
+        v = CN_MP_INVALID; /* not expected once the walk passed */
+    return v;
+}
+
 bool cn_mp_str_eq(const msgpack_object *o, const char *s)
 {
     size_t n = strlen(s);

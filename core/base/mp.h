@@ -9,8 +9,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "mpcheck.h"
+
 /* The value of key in map, or NULL when map is not a map or has no such key. */
 const msgpack_object *cn_mp_get(const msgpack_object *map, const char *key);
+
+/* Decodes the msgpack object that fills data[0..len) after walking its
+ * bytes against lim (mpcheck.h), so a frame from outside never makes
+ * msgpack-c reserve what it merely declares. Returns CN_MP_OK (u holds the
+ * object), or why it was refused (u holds nothing; still destroy it). */
+cn_mp_verdict cn_mp_unpack(msgpack_unpacked *u, const void *data, size_t len, const cn_mp_limits *lim);
 
 /* True when o is a string equal to s. */
 bool cn_mp_str_eq(const msgpack_object *o, const char *s);

@@ -494,6 +494,23 @@ static int check_envelope(cn_core *core, const msgpack_object *root, cn_reply *r
     return 0;
 }
 
+/* A frame refused before decoding is still answered with its id when the
+ * id can be found, so a client that pipelines knows which request failed. */
+static void keep_refused_id(const char *frame, size_t len, cn_reply *reply)
+{
+    size_t at, size;
+    if (!cn_mp_find_key(frame, len, "id", &at, &size) || size > 300)
+        return;
+    msgpack_unpacked id;
+    msgpack_unpacked_init(&id);
+    if (cn_mp_unpack(&id, frame + at, size, &cn_mp_request_limits) == CN_MP_OK &&
+        (id.data.type == MSGPACK_OBJECT_POSITIVE_INTEGER ||
+         (id.data.type == MSGPACK_OBJECT_STR && id.data.via.str.size <= 256 &&
+          cn_utf8_valid(id.data.via.str.ptr, id.data.via.str.size))))
+        msgpack_sbuffer_write(&reply->id, frame + at, size);
+    msgpack_unpacked_destroy(&id);
+}
+
 void cn_core_handle(cn_core *core, const char *frame, size_t len, cn_reply *reply)
 {
     msgpack_sbuffer_init(&reply->buf);
@@ -504,20 +521,17 @@ void cn_core_handle(cn_core *core, const char *frame, size_t len, cn_reply *repl
     cn_lang lang = core->cfg->lang;
     cn_lang_set(lang);
 
+    /* The bytes are walked before msgpack-c sees them: it would reserve
+     * memory by what the frame declares (PROTOCOL.md, "Limits"). */
     msgpack_unpacked msg;
     msgpack_unpacked_init(&msg);
-    size_t off = 0;
-    msgpack_unpack_return ur = msgpack_unpack_next(&msg, frame, len, &off);
-    bool extra = ur == MSGPACK_UNPACK_EXTRA_BYTES || (ur == MSGPACK_UNPACK_SUCCESS && off != len);
-    if (ur != MSGPACK_UNPACK_SUCCESS || extra) {
-        pack_error(reply, "bad_request",
-                   extra
-                       ? L("octets en trop après le message msgpack", "extra bytes after the msgpack message")
-                       : L("la trame n'est pas du msgpack valide (vide, tronquée, mal formée ou imbriquée sur plus "
-                           "de 32 niveaux)",
-                           "the frame is not valid msgpack (empty, truncated, malformed or nested deeper than 32 "
-                           "levels)"),
-                   NULL);
+    cn_mp_verdict verdict = cn_mp_unpack(&msg, frame, len, &cn_mp_request_limits);
+    if (verdict != CN_MP_OK) {
+        char why[200];
+        keep_refused_id(frame, len, reply);
+        cn_mp_verdict_text(verdict, &cn_mp_request_limits,
+                           cn_lang_get() == CN_LANG_EN, why, sizeof why);
+        pack_error(reply, "bad_request", why, NULL);
         msgpack_unpacked_destroy(&msg);
         cn_lang_set(outer);
         return;

@@ -11,6 +11,7 @@
 #include "evlog.h"
 #include "follow_peer.h"
 #include "log.h"
+#include "mp.h"
 
 /* Events that change a region's model: its copy is made again after them. */
 const char *const follow_model_prefixes[] = {"region.", "plan.", "orientation.", "objective.", "action.", "indicator."};
@@ -275,7 +276,7 @@ void follow_on_event(cn_zwatch *w, void *sock, void *arg)
         f->last_contact_ms = now_ms();
         msgpack_unpacked u;
         msgpack_unpacked_init(&u);
-        if (two && msgpack_unpack_next(&u, zmq_msg_data(&payload), zmq_msg_size(&payload), NULL) == MSGPACK_UNPACK_SUCCESS &&
+        if (two && cn_mp_unpack(&u, zmq_msg_data(&payload), zmq_msg_size(&payload), &cn_mp_stored_limits) == CN_MP_OK &&
             u.data.type == MSGPACK_OBJECT_MAP) {
             const msgpack_object *ev = &u.data;
             follow_store(f, &ev, 1);

@@ -8,6 +8,7 @@
 #include "evlog.h"
 #include "follow_peer.h"
 #include "log.h"
+#include "mp.h"
 
 static void on_origins(follower *f, const msgpack_object *list)
 {
@@ -105,7 +106,7 @@ void follow_on_sync_reply(cn_zwatch *w, void *sock, void *arg)
         f->last_contact_ms = now_ms();
         msgpack_unpacked u;
         msgpack_unpacked_init(&u);
-        if (msgpack_unpack_next(&u, zmq_msg_data(&msg), zmq_msg_size(&msg), NULL) != MSGPACK_UNPACK_SUCCESS ||
+        if (cn_mp_unpack(&u, zmq_msg_data(&msg), zmq_msg_size(&msg), &cn_mp_stored_limits) != CN_MP_OK ||
             u.data.type != MSGPACK_OBJECT_MAP) {
             follow_cut_off(f, "une réponse illisible à son point de rattrapage");
         } else {

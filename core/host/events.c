@@ -56,9 +56,8 @@ int host_emit(cd_host *h, const char *region, const char *type, const void *data
     }
     msgpack_unpacked up;
     msgpack_unpacked_init(&up);
-    size_t off = 0;
-    bool map = region && type && data && msgpack_unpack_next(&up, data, len, &off) == MSGPACK_UNPACK_SUCCESS &&
-               off == len && up.data.type == MSGPACK_OBJECT_MAP;
+    bool map = region && type && data && cn_mp_unpack(&up, data, len, &cn_mp_stored_limits) == CN_MP_OK &&
+               up.data.type == MSGPACK_OBJECT_MAP;
     msgpack_unpacked_destroy(&up);
     if (!map || strchr(type, '/') || !cn_utf8_valid(type, strlen(type))) {
         host_plugin_log(h, CD_LOG_ERROR, "emit: région, type et données (une map msgpack) attendus");

@@ -106,6 +106,29 @@ class BadInput(unittest.TestCase):
         args = b"\x82" + msgpack.packb("id") + msgpack.packb("deep") + msgpack.packb("name") + deep
         self.assertError(self.raw(request_bytes("region.create", args)), "bad_request")
 
+    def test_nesting_is_capped_at_eight_levels(self):
+        # PROTOCOL.md "Limits": a request nests at most 8 containers (the
+        # envelope is the first). 8 are read (the op answers), 9 are refused
+        # in words before anything is decoded.
+        def nested(levels):  # region.list with args {"x": [[…[nil]…]]}: envelope + args + (levels - 2) lists
+            return request_bytes("region.list", b"\x81" + msgpack.packb("x") + b"\x91" * (levels - 2) + b"\xc0")
+        self.assertError(self.raw(nested(8)), "invalid_argument", "x")
+        reply = self.raw(nested(9))
+        self.assertError(reply, "bad_request")
+        self.assertIn("8 niveaux", reply["error"]["message"])
+
+    def test_declared_sizes_beyond_the_frame(self):
+        # 21-byte frames announcing billions of entries (map32, array32) and a
+        # 4 GiB string: refused at once, nothing reserved for them.
+        for frame in (bytes.fromhex("dffd48fcd6") + bytes(16), bytes.fromhex("dd19ac0737") + bytes(16),
+                      bytes.fromhex("dbffffffff") + b"abc"):
+            self.assertError(self.raw(frame), "bad_request")
+        # A list of 65 536 elements is read; 65 537 is over the limit.
+        self.assertError(self.c.call("region.list", {"x": [None] * 65536}), "invalid_argument", "x")
+        reply = self.c.call("region.list", {"x": [None] * 65537})
+        self.assertError(reply, "bad_request")
+        self.assertIn("65536", reply["error"]["message"])
+
     def test_invalid_utf8(self):
         args = b"\x82" + msgpack.packb("id") + msgpack.packb("gaspesie") + msgpack.packb("name") + fixstr(b"Gasp\xe9sie")
         reply = self.raw(request_bytes("region.create", args))
