@@ -26,6 +26,7 @@ int cn_config_defaults(cn_config *cfg)
     memset(cfg, 0, sizeof *cfg);
     cfg->lang = CN_LANG_FR;
     cfg->max_message_size = 1024 * 1024;
+    cfg->max_in_flight = 10000;
     cfg->reminder_check_ms = 60 * 1000;
     cfg->log_level = CN_LOG_INFO;
     if (cn_config_set(&cfg->node_id, "local") || cn_config_set(&cfg->timezone, "America/Toronto") || cn_config_set(&cfg->data_dir, "data") ||
@@ -169,6 +170,16 @@ static int on_entry(void *user, const char *section, const char *name, const cha
             return 0;
         }
         cfg->max_message_size = v;
+    } else if (IS("bus", "max_in_flight")) {
+        char *end;
+        errno = 0;
+        long v = strtol(value, &end, 10);
+        if (errno || *end || v < 1 || v > 1000000) {
+            snprintf(ctx->err, ctx->errcap,
+                     "[bus] max_in_flight = %s: un nombre de requêtes entre 1 et 1000000 est attendu", value);
+            return 0;
+        }
+        cfg->max_in_flight = v;
     } else if (IS("log", "level")) {
         if (cn_log_level_parse(value, &cfg->log_level) != 0) {
             snprintf(ctx->err, ctx->errcap, "[log] level = %s: valeurs possibles error, warn, info, debug",

@@ -19,6 +19,7 @@ typedef struct cn_config {
     char *command_endpoint; /* ROUTER bind; [bus] command */
     char *event_endpoint;   /* PUB bind; [bus] events */
     long max_message_size;  /* ZMQ_MAXMSGSIZE in bytes; [bus] max_message_size */
+    long max_in_flight;     /* requests held per client not reading its replies; [bus] max_in_flight */
     cn_log_level log_level; /* [log] level */
     char *demo_file;        /* JSON bundle imported when the database is empty; [demo] file */
     long reminder_check_ms; /* how often due reminders are looked for; [reminders] check_every (seconds) */

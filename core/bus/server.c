@@ -9,33 +9,41 @@
 #include <msgpack.h>
 #include <zmq.h>
 
+#include "backlog.h"
 #include "evlog.h"
 #include "log.h"
 #include "mp.h"
 #include "text.h"
 #include "zwatch.h"
 
-#define MAX_FRAMES 4 /* identity, REQ delimiter, payload, and one to detect extras */
+/* One socket served: the ROUTER, or the limited one (peers). */
+typedef struct served {
+    void *sock;
+    cn_zwatch *watch;
+    cn_backlog *backlog; /* replies its clients have not taken yet, requests held meanwhile */
+    bool limited;
+} served;
 
 struct cn_server {
-    void *zctx, *router, *pub;
-    cn_zwatch *watch;
+    void *zctx, *pub;
+    served main;
     cn_core *core;
     uv_loop_t *loop;
+    uv_timer_t *retry; /* while a backlog remains: try its replies again (freed when closed) */
+    long max_in_flight;
+    cn_op status_op; /* bus.status */
     cn_server_after_fn after; /* after each batch's replies */
     void *after_data;
     struct { /* a socket whose clients may call only some ops (peers) */
-        void *sock;
-        cn_zwatch *watch;
+        served ep;
         const char *const *ops;
         const char *refusal_fr, *refusal_en;
     } limited;
 };
 
 typedef struct {
-    zmq_msg_t frames[MAX_FRAMES];
-    int nframes;    /* frames kept */
-    int total;      /* frames received */
+    cn_frames msg;  /* as received: routing id, [REQ delimiter], payload, and any extra */
+    int total;      /* frames received (more than kept when a client sent too many) */
     int envelope;   /* frames echoed back before the reply */
     cn_reply reply;
     bool has_reply;
@@ -44,7 +52,7 @@ typedef struct {
 /* Reads one whole multipart message; returns 0, or -1 when none is waiting. */
 static int read_request(void *sock, request *rq)
 {
-    rq->nframes = rq->total = 0;
+    rq->msg.n = rq->total = 0;
     rq->has_reply = false;
     int more = 1;
     while (more) {
@@ -55,8 +63,8 @@ static int read_request(void *sock, request *rq)
             return rq->total == 0 ? -1 : 0;
         }
         more = zmq_msg_more(&part);
-        if (rq->nframes < MAX_FRAMES)
-            rq->frames[rq->nframes++] = part;
+        if (rq->msg.n < CN_MSG_FRAMES)
+            rq->msg.f[rq->msg.n++] = part;
         else
             zmq_msg_close(&part);
         rq->total++;
@@ -66,8 +74,7 @@ static int read_request(void *sock, request *rq)
 
 static void request_close(request *rq)
 {
-    for (int i = 0; i < rq->nframes; i++)
-        zmq_msg_close(&rq->frames[i]);
+    cn_frames_close(&rq->msg);
     if (rq->has_reply)
         cn_reply_destroy(&rq->reply);
 }
@@ -76,7 +83,7 @@ static void request_close(request *rq)
  * delimiter a REQ socket puts after it (a DEALER puts none). */
 static int envelope_frames(const request *rq)
 {
-    return rq->total >= 3 && zmq_msg_size((zmq_msg_t *)&rq->frames[1]) == 0 ? 2 : 1;
+    return rq->total >= 3 && zmq_msg_size((zmq_msg_t *)&rq->msg.f[1]) == 0 ? 2 : 1;
 }
 
 /* Whether a request frame asks for one of ops (NULL-terminated). */
@@ -85,7 +92,7 @@ static bool may_call(const char *frame, size_t len, const char *const *ops)
     msgpack_unpacked u;
     msgpack_unpacked_init(&u);
     bool yes = false;
-    if (msgpack_unpack_next(&u, frame, len, NULL) == MSGPACK_UNPACK_SUCCESS && u.data.type == MSGPACK_OBJECT_MAP) {
+    if (cn_mp_unpack(&u, frame, len, &cn_mp_request_limits) == CN_MP_OK && u.data.type == MSGPACK_OBJECT_MAP) {
         const msgpack_object *op = cn_mp_get(&u.data, "op");
         for (size_t i = 0; op && ops[i]; i++)
             yes = yes || cn_mp_str_eq(op, ops[i]);
@@ -105,7 +112,7 @@ static void handle(cn_server *srv, request *rq, bool limited)
                             L("une requête est une seule trame msgpack", "a request is a single msgpack frame"));
         return;
     }
-    zmq_msg_t *payload = &rq->frames[payload_at];
+    zmq_msg_t *payload = &rq->msg.f[payload_at];
     if (limited && !may_call(zmq_msg_data(payload), zmq_msg_size(payload), srv->limited.ops)) {
         cn_reply_init_error(&rq->reply, "forbidden", L(srv->limited.refusal_fr, srv->limited.refusal_en));
         return;
@@ -113,61 +120,118 @@ static void handle(cn_server *srv, request *rq, bool limited)
     cn_core_handle(srv->core, zmq_msg_data(payload), zmq_msg_size(payload), &rq->reply);
 }
 
-static void send_reply(void *sock, request *rq)
+/* The reply as frames of its own: the envelope, then the encoded reply. */
+static void reply_frames(request *rq, cn_frames *out)
 {
-    for (int i = 0; i < rq->envelope; i++)
-        if (zmq_send(sock, zmq_msg_data(&rq->frames[i]), zmq_msg_size(&rq->frames[i]), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
-            goto dropped;
-    if (zmq_send(sock, rq->reply.buf.data, rq->reply.buf.size, ZMQ_DONTWAIT) >= 0)
-        return;
-dropped:
-    /* The client has gone (ROUTER drops replies to unknown peers) or is not
-     * reading; the change itself is committed either way. */
-    cn_debug("réponse non livrée: %s", zmq_strerror(zmq_errno()));
+    out->n = 0;
+    for (int i = 0; i < rq->envelope; i++) {
+        zmq_msg_init(&out->f[out->n]);
+        zmq_msg_copy(&out->f[out->n++], &rq->msg.f[i]);
+    }
+    zmq_msg_init_size(&out->f[out->n], rq->reply.buf.size);
+    memcpy(zmq_msg_data(&out->f[out->n++]), rq->reply.buf.data, rq->reply.buf.size);
 }
 
-/* One batch: read what is queued (bounded), handle it in one transaction,
- * commit once, then reply. Leftovers are seen at the next loop iteration. */
-static void process_batch(cn_server *srv, void *sock)
+/* Sends a reply now, or keeps it in the backlog when its client cannot take
+ * it yet (or has replies waiting before it). A client that has gone gets
+ * nothing: its change, if any, is committed either way. */
+static void send_reply(served *ep, request *rq)
 {
-    static request batch[CN_BATCH_MAX];
-    bool limited = sock != srv->router;
-    int n = 0;
-    while (n < CN_BATCH_MAX && read_request(sock, &batch[n]) == 0)
-        n++;
-    if (n == 0)
-        return;
-    bool began = cn_core_batch_begin(srv->core) == 0;
-    for (int i = 0; i < n; i++) {
-        if (began) {
-            handle(srv, &batch[i], limited);
-        } else {
-            batch[i].has_reply = true;
-            batch[i].envelope = envelope_frames(&batch[i]);
-            cn_reply_init_error(&batch[i].reply, "unavailable",
-                                L("base de données indisponible; réessayez", "database unavailable; try again"));
+    const zmq_msg_t *id = &rq->msg.f[0];
+    if (!cn_backlog_has(ep->backlog, zmq_msg_data((zmq_msg_t *)id), zmq_msg_size((zmq_msg_t *)id))) {
+        int i = 0;
+        for (; i < rq->envelope; i++)
+            if (zmq_send(ep->sock, zmq_msg_data(&rq->msg.f[i]), zmq_msg_size(&rq->msg.f[i]), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+                break;
+        if (i == rq->envelope && zmq_send(ep->sock, rq->reply.buf.data, rq->reply.buf.size, ZMQ_DONTWAIT) >= 0)
+            return;
+        if (zmq_errno() != EAGAIN) {
+            cn_debug("réponse non livrée, le client est parti: %s", zmq_strerror(zmq_errno()));
+            return;
         }
     }
-    if (began && cn_core_batch_commit(srv->core, srv->pub) != 0)
-        for (int i = 0; i < n; i++)
-            if (batch[i].reply.ok)
-                cn_core_unavailable(srv->core, &batch[i].reply);
-    for (int i = 0; i < n; i++) {
-        send_reply(sock, &batch[i]);
-        request_close(&batch[i]);
+    cn_frames kept;
+    reply_frames(rq, &kept);
+    cn_backlog_keep_reply(ep->backlog, &kept);
+}
+
+static void arm_retry(cn_server *srv);
+
+/* One batch: the requests held for clients whose replies have now gone
+ * out, then what is queued on the socket (bounded); handled in one
+ * transaction, committed once, then answered. Leftovers are seen at the
+ * next loop iteration. */
+static void process_batch(cn_server *srv, served *ep)
+{
+    static request batch[CN_BATCH_MAX];
+    static cn_frames released[CN_BATCH_MAX];
+    int n = 0;
+    int r = cn_backlog_flush(ep->backlog, ep->sock, released, CN_BATCH_MAX);
+    for (int i = 0; i < r; i++) {
+        batch[n].msg = released[i];
+        batch[n].total = released[i].n;
+        batch[n++].has_reply = false;
     }
+    while (n < CN_BATCH_MAX && read_request(ep->sock, &batch[n]) == 0) {
+        cn_frames *m = &batch[n].msg;
+        if (m->n && cn_backlog_has(ep->backlog, zmq_msg_data(&m->f[0]), zmq_msg_size(&m->f[0]))) {
+            cn_backlog_hold_request(ep->backlog, m); /* its client has not read its earlier replies */
+            continue;
+        }
+        n++;
+    }
+    if (n > 0) {
+        bool began = cn_core_batch_begin(srv->core) == 0;
+        for (int i = 0; i < n; i++) {
+            if (began) {
+                handle(srv, &batch[i], ep->limited);
+            } else {
+                batch[i].has_reply = true;
+                batch[i].envelope = envelope_frames(&batch[i]);
+                cn_reply_init_error(&batch[i].reply, "unavailable",
+                                    L("base de données indisponible; réessayez", "database unavailable; try again"));
+            }
+        }
+        if (began && cn_core_batch_commit(srv->core, srv->pub) != 0)
+            for (int i = 0; i < n; i++)
+                if (batch[i].reply.ok)
+                    cn_core_unavailable(srv->core, &batch[i].reply);
+        for (int i = 0; i < n; i++) {
+            send_reply(ep, &batch[i]);
+            request_close(&batch[i]);
+        }
+    }
+    if (cn_backlog_pending(ep->backlog))
+        arm_retry(srv);
     /* Replies first: plugins react to what is committed, after the clients know. */
-    if (srv->after)
+    if (n > 0 && srv->after)
         srv->after(srv->after_data);
+}
+
+static void on_retry(uv_timer_t *t)
+{
+    cn_server *srv = t->data;
+    process_batch(srv, &srv->main);
+    if (srv->limited.ep.watch)
+        process_batch(srv, &srv->limited.ep);
+}
+
+/* A client's queue frees as it reads, which ZeroMQ does not signal on a
+ * ROUTER: its kept replies are tried again shortly. */
+static void arm_retry(cn_server *srv)
+{
+    if (srv->retry && !uv_is_active((uv_handle_t *)srv->retry))
+        uv_timer_start(srv->retry, on_retry, 5, 0);
 }
 
 static void on_readable(cn_zwatch *w, void *sock, void *arg)
 {
     (void)w;
-    process_batch(arg, sock);
+    cn_server *srv = arg;
+    process_batch(srv, sock == srv->main.sock ? &srv->main : &srv->limited.ep);
 }
 
-static void *bind_socket(cn_server *srv, int type, const char *endpoint, long maxmsg, char *err, size_t errcap)
+static void *bind_socket(cn_server *srv, int type, const char *address, long maxmsg, char *err, size_t errcap)
 {
     void *s = zmq_socket(srv->zctx, type);
     int linger = 1000;
@@ -179,9 +243,9 @@ static void *bind_socket(cn_server *srv, int type, const char *endpoint, long ma
             zmq_close(s);
         return NULL;
     }
-    if (zmq_bind(s, endpoint) != 0) {
+    if (zmq_bind(s, address) != 0) {
         int e = zmq_errno();
-        snprintf(err, errcap, "impossible d'écouter sur %s: %s%s", endpoint, zmq_strerror(e),
+        snprintf(err, errcap, "impossible d'écouter sur %s: %s%s", address, zmq_strerror(e),
                  e == EADDRINUSE ? " (un autre programme utilise ce port; choisissez-en un autre dans la configuration"
                                    " ou avec --command-endpoint / --event-endpoint)"
                                  : "");
@@ -189,6 +253,45 @@ static void *bind_socket(cn_server *srv, int type, const char *endpoint, long ma
         return NULL;
     }
     return s;
+}
+
+static void free_handle(uv_handle_t *h) { free(h); }
+
+/* bus.status: what the bus keeps for clients that do not read their replies. */
+static int op_bus_status(cn_req *req)
+{
+    const cn_server *srv = req->op->data;
+    cn_backlog_stats st = srv->main.backlog ? cn_backlog_stats_of(srv->main.backlog) : (cn_backlog_stats){0};
+    msgpack_packer *pk = cn_req_pk(req);
+    msgpack_pack_map(pk, 5);
+    cn_pk_kint(pk, "max_in_flight", srv->max_in_flight);
+    cn_pk_kint(pk, "clients_waiting", (int64_t)st.clients);
+    cn_pk_kint(pk, "replies_kept", (int64_t)st.replies);
+    cn_pk_kint(pk, "requests_held", (int64_t)st.held);
+    cn_pk_kint(pk, "requests_dropped", (int64_t)st.dropped);
+    return 0;
+}
+
+/* Starts serving sock: replies never dropped (ROUTER_MANDATORY tells us
+ * when a client cannot take one), a backlog for those that cannot. */
+static int serve(cn_server *srv, served *ep, void *sock)
+{
+    int mandatory = 1;
+    ep->sock = sock;
+    if (zmq_setsockopt(sock, ZMQ_ROUTER_MANDATORY, &mandatory, sizeof mandatory) != 0)
+        return -1;
+    if (!srv->retry) {
+        srv->retry = malloc(sizeof *srv->retry);
+        if (!srv->retry || uv_timer_init(srv->loop, srv->retry) != 0) {
+            free(srv->retry);
+            srv->retry = NULL;
+            return -1;
+        }
+        srv->retry->data = srv;
+    }
+    ep->backlog = cn_backlog_new((size_t)srv->max_in_flight);
+    ep->watch = ep->backlog ? cn_zwatch_new(srv->loop, sock, on_readable, srv) : NULL;
+    return ep->watch ? 0 : -1;
 }
 
 cn_server *cn_server_new(uv_loop_t *loop, cn_core *core, const cn_config *cfg, cn_server_after_fn after,
@@ -208,47 +311,68 @@ cn_server *cn_server_new(uv_loop_t *loop, cn_core *core, const cn_config *cfg, c
         free(srv);
         return NULL;
     }
-    srv->router = bind_socket(srv, ZMQ_ROUTER, cfg->command_endpoint, cfg->max_message_size, err, errcap);
-    if (srv->router)
+    srv->main.sock = bind_socket(srv, ZMQ_ROUTER, cfg->command_endpoint, cfg->max_message_size, err, errcap);
+    if (srv->main.sock)
         srv->pub = bind_socket(srv, ZMQ_PUB, cfg->event_endpoint, 0, err, errcap);
-    if (srv->pub)
-        srv->watch = cn_zwatch_new(loop, srv->router, on_readable, srv);
-    if (!srv->watch) {
-        if (srv->pub && !err[0])
+    srv->loop = loop;
+    srv->max_in_flight = cfg->max_in_flight;
+    static const char *const no_args[] = {NULL};
+    srv->status_op = (cn_op){"bus.status", op_bus_status, no_args,
+                             "ce que le bus garde pour les clients qui ne lisent pas leurs réponses",
+                             "what the bus keeps for clients that do not read their replies", srv};
+    if (cn_core_register(core, &srv->status_op, 1) != 0) {
+        snprintf(err, errcap, "opération bus.status déjà enregistrée");
+        cn_server_destroy(&srv);
+        return NULL;
+    }
+    if (srv->pub && serve(srv, &srv->main, srv->main.sock) != 0) {
+        if (!err[0])
             snprintf(err, errcap, "surveillance du socket de commandes impossible");
         cn_server_destroy(&srv);
         return NULL;
     }
-    srv->loop = loop;
+    if (!srv->pub) {
+        cn_server_destroy(&srv);
+        return NULL;
+    }
     return srv;
 }
 
 int cn_server_serve_limited(cn_server *srv, void *sock, const char *const *ops, const char *refusal_fr,
                             const char *refusal_en)
 {
-    if (srv->limited.watch)
+    if (srv->limited.ep.watch)
         return -1;
-    srv->limited.sock = sock;
     srv->limited.ops = ops;
     srv->limited.refusal_fr = refusal_fr;
     srv->limited.refusal_en = refusal_en;
-    srv->limited.watch = cn_zwatch_new(srv->loop, sock, on_readable, srv);
-    return srv->limited.watch ? 0 : -1;
+    srv->limited.ep.limited = true;
+    return serve(srv, &srv->limited.ep, sock);
 }
 
 void *cn_server_pub(cn_server *srv) { return srv->pub; }
 void *cn_server_zctx(cn_server *srv) { return srv->zctx; }
 
+static void stop_endpoint(cn_server *srv, served *ep)
+{
+    if (ep->watch) {
+        /* Requests already received are answered before we go. */
+        process_batch(srv, ep);
+        cn_zwatch_destroy(&ep->watch);
+    }
+    cn_backlog_destroy(&ep->backlog);
+}
+
 void cn_server_stop(cn_server *srv)
 {
     if (!srv)
         return;
-    if (srv->watch) {
-        /* Requests already received are answered before we go. */
-        process_batch(srv, srv->router);
-        cn_zwatch_destroy(&srv->watch);
+    stop_endpoint(srv, &srv->main);
+    stop_endpoint(srv, &srv->limited.ep);
+    if (srv->retry) {
+        uv_close((uv_handle_t *)srv->retry, free_handle);
+        srv->retry = NULL;
     }
-    cn_zwatch_destroy(&srv->limited.watch);
 }
 
 void cn_server_destroy(cn_server **srvp)
@@ -257,8 +381,10 @@ void cn_server_destroy(cn_server **srvp)
         return;
     cn_server *srv = *srvp;
     cn_server_stop(srv);
-    if (srv->router)
-        zmq_close(srv->router);
+    if (srv->status_op.name)
+        cn_core_unregister(srv->core, &srv->status_op);
+    if (srv->main.sock)
+        zmq_close(srv->main.sock);
     if (srv->pub)
         zmq_close(srv->pub);
     zmq_ctx_term(srv->zctx);

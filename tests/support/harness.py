@@ -28,9 +28,11 @@ CTX = zmq.Context.instance()
 class Client:
     """A DEALER client: one request frame, one reply frame, matched by id."""
 
-    def __init__(self, endpoint, socket_type=zmq.DEALER):
+    def __init__(self, endpoint, socket_type=zmq.DEALER, options=None):
         self.sock = CTX.socket(socket_type)
         self.sock.setsockopt(zmq.LINGER, 0)
+        for option, value in (options or {}).items():  # before connecting, e.g. {zmq.RCVHWM: 1}
+            self.sock.setsockopt(option, value)
         self.sock.connect(endpoint)
         self.next_id = 1
 
@@ -123,8 +125,8 @@ class Daemon:
         finally:
             client.close()
 
-    def client(self, socket_type=zmq.DEALER):
-        return Client(self.command, socket_type)
+    def client(self, socket_type=zmq.DEALER, options=None):
+        return Client(self.command, socket_type, options)
 
     def stop(self, timeout=20):
         if self.proc and self.proc.poll() is None:

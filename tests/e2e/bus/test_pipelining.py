@@ -1,0 +1,83 @@
+"""Pipelining without reading: a reply is never lost while its client is
+connected (adversary F3: 10 000 pipelined action.note, all committed, 4 056
+replies delivered). The daemon keeps the replies a client cannot take yet
+and holds its next requests, unexecuted, until it reads; past [bus]
+max_in_flight held requests it drops them unexecuted. Either way: every
+executed request is answered, and every answer is for an executed one."""
+import time
+import unittest
+
+import zmq
+
+from harness import PATIENCE, WRAP, Daemon, seed_plan
+
+
+def edit(i):
+    """A mutation whose reply stays small (a note's reply carries every note of its action)."""
+    return {"region": "lanaudiere", "number": "1.1", "text": "Action, version %d" % i}
+
+
+class Pipelining(unittest.TestCase):
+    def start(self, config=None):
+        d = Daemon(config=config).start()
+        self.addCleanup(d.cleanup)
+        self.addCleanup(lambda: self.assertEqual(d.stop(), 0, "clean exit (and no valgrind error)"))
+        # The client's own queue takes one reply: the daemon's (1 000) is
+        # then what fills, even when the daemon is slow (valgrind).
+        c = d.client(options={zmq.RCVHWM: 1})
+        self.addCleanup(c.close)
+        seed_plan(c)
+        return d, c
+
+    def read_all(self, d, c, sent):
+        """Reads c's replies until the bus keeps nothing for it and every
+        request sent is either answered or counted as dropped."""
+        watcher = d.client()
+        self.addCleanup(watcher.close)
+        replies, last_change = [], time.monotonic()
+        while True:
+            try:
+                replies.append(c.recv(timeout=100))
+                last_change = time.monotonic()
+                continue
+            except TimeoutError:
+                pass
+            st = watcher.ok("bus.status")
+            if st["replies_kept"] == 0 and st["requests_held"] == 0 and len(replies) + st["requests_dropped"] == sent:
+                return replies, st
+            self.assertLess(time.monotonic() - last_change, 20 * PATIENCE,
+                            "replies stopped with %d of %d read: %r" % (len(replies), sent, st))
+
+    def test_ten_thousand_pipelined_mutations_all_answered(self):
+        d, c = self.start()
+        head = c.ok("node.info")["last_seq"]
+        n = 3000 if WRAP else 10000
+        ids = [c.send("action.update", edit(i)) for i in range(n)]
+        replies, st = self.read_all(d, c, n)
+        self.assertEqual(st["requests_dropped"], 0)
+        self.assertEqual([r["id"] for r in replies], ids, "every reply, in the order sent")
+        self.assertTrue(all(r["ok"] for r in replies))
+        self.assertEqual(c.ok("node.info")["last_seq"], head + n)
+
+    def test_over_the_in_flight_limit_requests_are_dropped_unexecuted(self):
+        d, c = self.start(config="[bus]\nmax_in_flight = 20\n")
+        self.assertEqual(c.ok("bus.status")["max_in_flight"], 20)
+        head = c.ok("node.info")["last_seq"]
+        n = 4000 if WRAP else 8000
+        ids = [c.send("action.update", edit(i)) for i in range(n)]
+        replies, st = self.read_all(d, c, n)
+        self.assertGreater(st["requests_dropped"], 0, "the client went over the limit")
+        got = [r["id"] for r in replies]
+        self.assertEqual(got, sorted(got), "in the order sent")
+        self.assertTrue(set(got) <= set(ids))
+        self.assertTrue(all(r["ok"] for r in replies))
+        # Executed ⇔ answered: one event per change, and one per reply.
+        self.assertEqual(c.ok("node.info")["last_seq"] - head, len(replies))
+        self.assertEqual(len(replies) + st["requests_dropped"], n)
+        self.assertIn("max_in_flight", d.log_text())
+        # Once it has read, the client is served as before.
+        self.assertTrue(c.call("action.update", edit(-1))["ok"])
+
+
+if __name__ == "__main__":
+    unittest.main()
