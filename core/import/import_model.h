@@ -72,7 +72,7 @@ struct cn_import {
     ARRAY(ind_t, ind);
     ARRAY(pair_t, terms);
     ARRAY(note_t, notes);
-    ARRAY(char *, seen); /* folded single-cell lines, to skip page titles repeated at page breaks */
+    struct cn_strset *seen; /* folded single-cell lines, to skip page titles repeated at page breaks */
     /* reading state */
     int line;
     enum field cols[MAX_COLS], header_cols[MAX_COLS]; /* in force; as the header row named them */

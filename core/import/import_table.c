@@ -244,7 +244,14 @@ void cn_import_table_row(cn_import *im, char **cells, int n)
     if (c[F_OBJ]) {
         char num[64] = "";
         size_t k = cn_num_prefix(c[F_OBJ], num);
-        cn_import_objective(im, num, c[F_OBJ] + k, false);
+        /* A cell that repeats the objective above (a merged cell copied on
+         * every row) is that objective, as for orientations. */
+        const obj_t *cur = im->cur_obj >= 0 ? &im->obj[im->cur_obj] : NULL;
+        bool same = cur && cur->ori == im->cur_ori && !im->obj_from_text &&
+                    strcmp(cur->number ? cur->number : "", num) == 0 &&
+                    strcmp(fold(im, cur->text), fold(im, c[F_OBJ] + k)) == 0;
+        if (!same)
+            cn_import_objective(im, num, c[F_OBJ] + k, false);
     }
     if (c[F_ACT]) {
         cn_item items[MAX_ITEMS];

@@ -13,6 +13,7 @@
 #include "import_cells.h"
 #include "import_model.h"
 #include "fold.h"
+#include "strset.h"
 #include "text.h"
 
 /* Short names inside the importer. */
@@ -287,12 +288,13 @@ static void outline_line(cn_import *im, const char *text)
 
 static bool seen_before(cn_import *im, const char *f)
 {
-    for (size_t i = 0; i < im->n_seen; i++)
-        if (strcmp(im->seen[i], f) == 0)
-            return true;
-    char **s = PUSH(im, seen);
-    if (s)
-        *s = zs(im, f);
+    if (!im->seen && !(im->seen = cn_strset_new()))
+        return false;
+    if (cn_strset_get(im->seen, f, NULL))
+        return true;
+    char *kept = zs(im, f); /* f is scratch, emptied after the line */
+    if (kept)
+        cn_strset_put(im->seen, kept, NULL);
     return false;
 }
 
@@ -452,7 +454,7 @@ void cn_import_free(cn_import **imp)
     free(im->ind);
     free(im->terms);
     free(im->notes);
-    free(im->seen);
+    cn_strset_free(&im->seen);
     msgpack_zone_free(im->z);
     msgpack_zone_free(im->scratch);
     free(im);

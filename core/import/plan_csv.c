@@ -3,8 +3,11 @@
  * or English) and builds the plan document with jansson, then packs it. */
 #include "plan_csv.h"
 
+#include <stdint.h>
+
 #include <csv.h>
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +16,7 @@
 #include "jsonmp.h"
 #include "mp.h"
 #include "fold.h"
+#include "strset.h"
 #include "text.h"
 
 enum col { C_ORI, C_ORI_TEXT, C_OBJ, C_OBJ_TEXT, C_MANDATES, C_ACT, C_TEXT, C_TARGETS, C_SCHED, C_EXPECTED, C_RESP,
@@ -195,17 +199,46 @@ static void number_and_text(const char *num_cell, const char *text_cell, bool ha
     *text = num_cell + k;
 }
 
-static json_t *find(json_t *list, const char *key, const char *value)
+/* The items of one list found by the value of one of their fields in
+ * constant time (a scan of the list for every row made a CSV of a few
+ * thousand rows take minutes). Keys are copied; items stay the list's. */
+typedef struct {
+    cn_strset *set;
+    char **keys;
+    size_t n, cap;
+} index_t;
+
+static json_t *index_find(const index_t *ix, const char *value)
 {
-    size_t i;
-    json_t *item;
-    json_array_foreach(list, i, item)
-    {
-        const char *v = json_string_value(json_object_get(item, key));
-        if (v && strcmp(v, value) == 0)
-            return item;
+    void *item = NULL;
+    return ix->set && cn_strset_get(ix->set, value, &item) ? item : NULL;
+}
+
+static void index_add(index_t *ix, const char *value, void *item)
+{
+    if (!ix->set && !(ix->set = cn_strset_new()))
+        return;
+    if (ix->n == ix->cap) {
+        size_t cap = ix->cap ? ix->cap * 2 : 64;
+        char **keys = realloc(ix->keys, cap * sizeof *keys);
+        if (!keys)
+            return;
+        ix->keys = keys;
+        ix->cap = cap;
     }
-    return NULL;
+    char *key = strdup(value);
+    if (key && cn_strset_put(ix->set, key, item) == 0)
+        ix->keys[ix->n++] = key;
+    else
+        free(key);
+}
+
+static void index_free(index_t *ix)
+{
+    for (size_t i = 0; i < ix->n; i++)
+        free(ix->keys[i]);
+    free(ix->keys);
+    cn_strset_free(&ix->set);
 }
 
 /* "a; b\nc" → ["a", "b", "c"]. */
@@ -254,17 +287,21 @@ static void note(json_t *report, size_t row, const char *kind, const char *text,
                                             text, "message", message));
 }
 
-/* The next free "<parent>.<k>" (or "<k>") among the numbers of list. */
-static void next_number(json_t *list, const char *parent, char out[64])
+/* The next free "<parent>.<k>" (or "<k>") among the numbers of a list,
+ * counting on from the parent's last (numbers are only ever added). */
+static void next_number(const index_t *numbers, index_t *next_k, const char *parent, char out[64])
 {
-    for (int k = 1;; k++) {
-        if (parent && *parent)
-            snprintf(out, 64, "%s.%d", parent, k);
+    parent = parent ? parent : "";
+    intptr_t k = (intptr_t)index_find(next_k, parent);
+    for (k = k ? k : 1;; k++) {
+        if (*parent)
+            snprintf(out, 64, "%s.%ld", parent, (long)k);
         else
-            snprintf(out, 64, "%d", k);
-        if (!find(list, "number", out))
-            return;
+            snprintf(out, 64, "%ld", (long)k);
+        if (!index_find(numbers, out))
+            break;
     }
+    index_add(next_k, parent, (void *)(k + 1));
 }
 
 int cn_csv_read(const char *text, size_t len, const cn_import_opts *opts, msgpack_packer *doc, msgpack_packer *report,
@@ -314,6 +351,8 @@ int cn_csv_read(const char *text, size_t len, const cn_import_opts *opts, msgpac
     /* Empty orientation and objective cells repeat the row above, as merged
      * cells of a spreadsheet do. */
     json_t *last_ori = NULL, *last_obj = NULL;
+    index_t ori_numbers = {0}, ori_statements = {0}, ori_next = {0}, obj_numbers = {0}, obj_texts = {0},
+            obj_next = {0}, act_numbers = {0}, act_next = {0};
     char today[11];
     snprintf(today, sizeof today, "%s", opts && opts->today ? opts->today : "");
     for (size_t r = header + 1; r < sh.n; r++) {
@@ -344,15 +383,20 @@ int cn_csv_read(const char *text, size_t len, const cn_import_opts *opts, msgpac
          * created the first time its number (or text) is seen. */
         json_t *ori = NULL;
         if (*onum || *otext) {
-            ori = *onum ? find(ors, "number", onum) : find(ors, "statement", otext);
+            ori = *onum ? index_find(&ori_numbers, onum) : index_find(&ori_statements, otext);
             if (!ori) {
                 char n[64];
                 if (!*onum)
-                    next_number(ors, NULL, n);
-                ori = json_pack("{s:s, s:s}", "number", *onum ? onum : n, "statement", *otext ? otext : (*onum ? onum : n));
+                    next_number(&ori_numbers, &ori_next, NULL, n);
+                const char *statement = *otext ? otext : (*onum ? onum : n);
+                ori = json_pack("{s:s, s:s}", "number", *onum ? onum : n, "statement", statement);
                 json_array_append_new(ors, ori);
-            } else if (*otext && !*json_string_value(json_object_get(ori, "statement")))
+                index_add(&ori_numbers, *onum ? onum : n, ori);
+                index_add(&ori_statements, statement, ori);
+            } else if (*otext && !*json_string_value(json_object_get(ori, "statement"))) {
                 json_object_set_new(ori, "statement", json_string(otext));
+                index_add(&ori_statements, otext, ori);
+            }
         }
         if (!ori && !*bnum && !*btext)
             ori = last_ori;
@@ -360,11 +404,11 @@ int cn_csv_read(const char *text, size_t len, const cn_import_opts *opts, msgpac
         const char *oname = ori ? json_string_value(json_object_get(ori, "number")) : NULL;
         json_t *obj = NULL;
         if (*bnum || *btext) {
-            obj = *bnum ? find(objs, "number", bnum) : find(objs, "text", btext);
+            obj = *bnum ? index_find(&obj_numbers, bnum) : index_find(&obj_texts, btext);
             if (!obj) {
                 char n[64];
                 if (!*bnum)
-                    next_number(objs, oname, n);
+                    next_number(&obj_numbers, &obj_next, oname, n);
                 if (!*btext)
                     note(rep, r + 1, "assumed", *bnum ? bnum : n,
                          L("objectif sans texte : son numéro lui sert de texte", "objective without a text: its number is its text"));
@@ -382,6 +426,8 @@ int cn_csv_read(const char *text, size_t len, const cn_import_opts *opts, msgpac
                     json_object_set_new(obj, "mandates", items(buf));
                 }
                 json_array_append_new(objs, obj);
+                index_add(&obj_numbers, *bnum ? bnum : n, obj);
+                index_add(&obj_texts, *btext ? btext : (*bnum ? bnum : n), obj);
             }
         }
         if (!obj && !*onum && !*otext)
@@ -394,14 +440,14 @@ int cn_csv_read(const char *text, size_t len, const cn_import_opts *opts, msgpac
             continue;
         }
         const char *bname = json_string_value(json_object_get(obj, "number"));
-        if (*anum && find(acts, "number", anum)) {
+        if (*anum && index_find(&act_numbers, anum)) {
             note(rep, r + 1, "unplaced", anum, L("numéro d'action déjà vu plus haut : ligne ignorée",
                                                  "action number already seen above: row ignored"));
             continue;
         }
         char n[64];
         if (!*anum)
-            next_number(acts, bname, n);
+            next_number(&act_numbers, &act_next, bname, n);
         const char *status = cell[C_STATUS] && *cell[C_STATUS] ? cn_status_from_words(cell[C_STATUS]) : NULL;
         if (cell[C_STATUS] && *cell[C_STATUS] && !status)
             note(rep, r + 1, "unplaced", cell[C_STATUS],
@@ -413,12 +459,16 @@ int cn_csv_read(const char *text, size_t len, const cn_import_opts *opts, msgpac
                                    "expected_result", opt_string(cell[C_EXPECTED]), "responsible",
                                    opt_string(cell[C_RESP]), "status", status ? status : "planned", "notes");
         json_array_append_new(acts, action);
+        index_add(&act_numbers, *anum ? anum : n, action);
         json_t *list = items(cell[C_IND]);
         size_t i;
         json_t *item;
         json_array_foreach(list, i, item) json_array_append_new(inds, indicator(*anum ? anum : n, json_string_value(item)));
         json_decref(list);
     }
+    index_t *indexes[] = {&ori_numbers, &ori_statements, &ori_next, &obj_numbers, &obj_texts, &obj_next, &act_numbers, &act_next};
+    for (size_t i = 0; i < sizeof indexes / sizeof *indexes; i++)
+        index_free(indexes[i]);
     sheet_free(&sh);
     json_t *plan = json_pack("{s:s, s:n, s:o, s:n, s:n, s:n, s:s, s:[]}", "title",
                              opts && opts->title ? opts->title : L("Plan d'action", "Action plan"), "period",

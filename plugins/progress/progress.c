@@ -99,12 +99,37 @@ static int milestone_reached(cd_host *h, const char *region, int pct)
 
 /* ---- the event handler ---------------------------------------------------- */
 
+/* Plans whose actions changed since their last count. Counting runs once
+ * per plan after a burst of events (an import of a thousand actions is a
+ * thousand action.created): counting at each event was quadratic and held
+ * the loop for half a minute (adversary F1b). */
+typedef struct {
+    int64_t plan;
+    char region[64];
+} dirty_plan;
+static dirty_plan *dirty;
+static size_t ndirty, capdirty;
+static cd_timer *recount_timer;
+
+static int recount_plan(cd_host *h, int64_t plan, const char *region);
+
+static int recount_dirty(cd_host *h, void *data)
+{
+    (void)data;
+    api->timer_stop(recount_timer); /* one shot: started again by the next event */
+    recount_timer = NULL;
+    int rc = 0;
+    for (size_t i = 0; i < ndirty && rc == 0; i++)
+        rc = recount_plan(h, dirty[i].plan, dirty[i].region);
+    ndirty = 0;
+    return rc;
+}
+
 static int on_action_event(cd_host *h, const msgpack_object *event, void *data)
 {
     (void)data;
-    char region[64], type[64];
+    char region[64];
     cd_str(cd_get(event, "region"), region, sizeof region);
-    cd_str(cd_get(event, "type"), type, sizeof type);
     if (api->region_origin(h, region))
         return 0; /* a peer's region: its own node counts its milestones */
     const msgpack_object *d = cd_get(event, "data");
@@ -113,7 +138,27 @@ static int on_action_event(cd_host *h, const msgpack_object *event, void *data)
     int64_t plan = cd_int(cd_get(subject ? subject : d, "plan"), 0);
     if (!plan)
         return 0;
+    for (size_t i = 0; i < ndirty; i++)
+        if (dirty[i].plan == plan)
+            return 0;
+    if (ndirty == capdirty) {
+        size_t cap = capdirty ? capdirty * 2 : 16;
+        dirty_plan *more = realloc(dirty, cap * sizeof *more);
+        if (!more)
+            return -1;
+        dirty = more;
+        capdirty = cap;
+    }
+    dirty[ndirty].plan = plan;
+    snprintf(dirty[ndirty++].region, sizeof dirty->region, "%s", region);
+    if (!recount_timer && !(recount_timer = api->timer_start(h, 0, 0, recount_dirty, NULL)))
+        return -1;
+    return 0;
+}
 
+/* Counts one plan again; emits progress.milestone when it crossed one. */
+static int recount_plan(cd_host *h, int64_t plan, const char *region)
+{
     counts c;
     char err[512];
     if (count_plan(h, plan, &c, err, sizeof err) != 0) {
@@ -207,6 +252,15 @@ static int progress_get(cd_req *req, void *data)
     msgpack_unpacked_destroy(&up);
     msgpack_sbuffer_destroy(&out);
 
+    /* A plan changed since its last count is counted now, so the answer
+     * never lags behind what the caller just did. */
+    for (size_t i = 0; i < ndirty; i++)
+        if (dirty[i].plan == plan) {
+            dirty[i] = dirty[--ndirty];
+            if (recount_plan(h, plan, region) != 0)
+                return api->req_fail(req, "internal", NULL, "plan %lld: comptage impossible", (long long)plan);
+            break;
+        }
     counts c;
     if (count_plan(h, plan, &c, err, sizeof err) != 0)
         return api->req_fail(req, "internal", NULL, "%s", err);
@@ -266,4 +320,13 @@ static int init(cd_host *h, const cd_host_api *host_api, void **state)
     return 0;
 }
 
-CD_PLUGIN("progress", "1.0", init, NULL);
+static void fini(void *state)
+{
+    (void)state;
+    free(dirty);
+    dirty = NULL;
+    ndirty = capdirty = 0;
+    recount_timer = NULL; /* the host stops every timer at unload */
+}
+
+CD_PLUGIN("progress", "1.0", init, fini);

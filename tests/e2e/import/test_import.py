@@ -8,7 +8,7 @@ import subprocess
 import tempfile
 import unittest
 
-from harness import CONCERTCTL, SOURCE, Daemon
+from harness import PLUGINS, CONCERTCTL, SOURCE, Daemon
 
 FIXTURES = os.path.join(SOURCE, "tests", "fixtures")
 SHARED = os.path.join(os.path.dirname(SOURCE), "shared", "seeds")
@@ -351,6 +351,41 @@ class Import(unittest.TestCase):
         self.assertIn("Windows-1252", err)
         doc = self.c.ok("plan.export", region="estrie")
         self.assertEqual(doc["objectives"][0]["text"], "Mieux connaître les besoins des aînés")
+
+    def test_large_tables_import_in_linear_time_and_the_bus_stays_free(self):
+        # Adversary F1: 4 000 repeated rows took 32 s (renumbering was cubic),
+        # 1 MB never answered; the progress plugin then counted the whole plan
+        # at each action.created (1 000 actions: the bus held 31 s). The
+        # client's 10 s deadline is far above linear time, far below those.
+        rows = 12000
+        text = "Plan d'action 2020-2025\nOBJECTIFS\tMOYENS D'ACTION\n" + "".join(
+            "1. Objectif un\t1.%d Action %d\n" % (i + 1, i) for i in range(rows))
+        self.assertLess(len(text.encode()), 1024 * 1024)
+        doc = self.c.ok("plan.import", region="estrie", format="table", text=text, dry_run=True)["document"]
+        # A merged objective cell copied on every row is one objective.
+        self.assertEqual([o["text"] for o in doc["objectives"]], ["Objectif un"])
+        self.assertEqual(len(doc["actions"]), rows)
+        # Renumbering thousands of objectives that all say "1." stays linear too.
+        text = "Plan d'action 2020-2025\nOBJECTIFS\tMOYENS D'ACTION\n" + "".join(
+            "1. Objectif %d\t1.1 Action %d\n" % (i, i) for i in range(rows))
+        doc = self.c.ok("plan.import", region="estrie", format="table", text=text, dry_run=True)["document"]
+        numbers = [o["number"] for o in doc["objectives"]]
+        self.assertEqual(len(set(numbers)), rows)
+        self.assertEqual(len(set(a["number"] for a in doc["actions"])), rows)
+        # A real import of 1 000 actions with progress loaded: another client is
+        # answered right after, and progress counts them all once.
+        self.c.close()
+        self.assertEqual(self.d.stop(), 0)
+        self.d.extra = ["--plugin-dir", PLUGINS, "--plugin", "progress"]
+        self.d.start()
+        self.c = self.d.client()
+        text = "Plan d'action 2020-2025\nOBJECTIFS\tMOYENS D'ACTION\n" + "".join(
+            "1. Objectif un\t1.%d Action %d\n" % (i + 1, i) for i in range(1000))
+        other = self.d.client()
+        self.addCleanup(other.close)
+        self.c.ok("plan.import", region="estrie", format="table", text=text)
+        self.assertTrue(other.call("node.info")["ok"])
+        self.assertEqual(other.ok("progress.get", region="estrie")["actions"], 1000)
 
     def test_text_that_is_no_plan_is_refused_whole(self):
         before = self.d.snapshot()
