@@ -15,6 +15,26 @@
 
 /* ---- ops ---------------------------------------------------------------- */
 
+/* Replaces req's args by a copy (in the request's memory) whose region is
+ * the slug. */
+static int with_region_slug(cn_req *req, const char *slug)
+{
+    const msgpack_object *args = req->args;
+    uint32_t n = args->via.map.size;
+    msgpack_object_kv *kv = msgpack_zone_malloc(req->zone, n * sizeof *kv);
+    msgpack_object *map = msgpack_zone_malloc(req->zone, sizeof *map);
+    if (!kv || !map)
+        return -1;
+    for (uint32_t i = 0; i < n; i++) {
+        kv[i] = args->via.map.ptr[i];
+        if (cn_mp_str_eq(&kv[i].key, "region"))
+            kv[i].val = (msgpack_object){.type = MSGPACK_OBJECT_STR, .via.str = {(uint32_t)strlen(slug), slug}};
+    }
+    *map = (msgpack_object){.type = MSGPACK_OBJECT_MAP, .via.map = {n, kv}};
+    req->args = map;
+    return 0;
+}
+
 static int op_trampoline(cn_req *req)
 {
     plugin_op *po = (plugin_op *)req->op->data;
@@ -30,6 +50,12 @@ static int op_trampoline(cn_req *req)
                            L("le greffon %s n'est pas activé pour la région %s ([plugin.%s] regions)",
                              "plugin %s is not enabled for region %s ([plugin.%s] regions)"),
                            p->name, region, p->name);
+    /* The plugin sees the region's slug, however the request named it (the
+     * name, accents and case folded): resolved once here, so no plugin
+     * stores a name that later matches nothing (adversary F2, F6). */
+    const msgpack_object *given_args = req->args;
+    if (region && with_region_slug(req, region) != 0)
+        return cn_req_fail(req, "unavailable", NULL, L("mémoire insuffisante", "out of memory"));
     cd_host *outer = host->current;
     cn_req *outer_req = host->current_req;
     host->current = p;
@@ -37,6 +63,7 @@ static int op_trampoline(cn_req *req)
     int rc = po->fn((cd_req *)req, po->data);
     host->current = outer;
     host->current_req = outer_req;
+    req->args = given_args;
     if (rc == 0 && !req->err_code)
         return 0;
     if (!req->err_code || strcmp(req->err_code, "internal") == 0) {
