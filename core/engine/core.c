@@ -108,6 +108,9 @@ int cn_req_failv(cn_req *req, const char *code, const char *field, const char *f
     req->err_code = code;
     snprintf(req->err_field, sizeof req->err_field, "%s", field ? field : "");
     vsnprintf(req->err_msg, sizeof req->err_msg, fmt, ap);
+    /* A message that quoted a long value is cut at a character, never inside one. */
+    req->err_field[cn_utf8_valid_prefix(req->err_field, strlen(req->err_field))] = '\0';
+    req->err_msg[cn_utf8_valid_prefix(req->err_msg, strlen(req->err_msg))] = '\0';
     return -1;
 }
 
@@ -313,9 +316,14 @@ static void pack_error(cn_reply *reply, const char *code, const char *message, c
     pack_head(&pk, reply, false);
     msgpack_pack_map(&pk, field && *field ? 3 : 2);
     cn_pk_kstr(&pk, "code", code);
-    cn_pk_kstr(&pk, "message", message);
-    if (field && *field)
-        cn_pk_kstr(&pk, "field", field);
+    /* A reply is valid UTF-8 whatever went into its message (text quoted
+     * from a request and cut at a byte limit). */
+    cn_pk_str(&pk, "message");
+    cn_pk_strn(&pk, message, cn_utf8_valid_prefix(message, strlen(message)));
+    if (field && *field) {
+        cn_pk_str(&pk, "field");
+        cn_pk_strn(&pk, field, cn_utf8_valid_prefix(field, strlen(field)));
+    }
 }
 
 static void pack_ok(cn_reply *reply, const msgpack_sbuffer *result)

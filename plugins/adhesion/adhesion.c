@@ -280,6 +280,8 @@ static int policy_set_op(cd_req *req, void *data)
     const msgpack_object *version = cd_get(args, "charter");
     if (version && version->type == MSGPACK_OBJECT_POSITIVE_INTEGER) /* 2024, as concertctl sends it */
         snprintf(charter, sizeof charter, "%llu", (unsigned long long)version->via.u64);
+    else if (version && version->type == MSGPACK_OBJECT_STR && version->via.str.size >= sizeof charter)
+        return api->req_fail(req, "invalid_argument", "charter", "charter : %zu octets au plus", sizeof charter - 1);
     else
         cd_str(version, charter, sizeof charter);
     static const char *const keys[] = {"id"};

@@ -56,12 +56,14 @@ int journal_add(cd_host *h, const char *region, const char *what, int64_t applic
 typedef struct {
     char organisation[256], category[64], territory[128], contact_name[256], contact_email[320], charter[64];
     char motivation[4096], lang[8];
+    int too_long; /* the first field whose text was longer than its buffer, else -1: refused, never cut */
 } form;
 /* The form's field names, in field_of's order (NULL-terminated). */
 extern const char *const FIELDS[];
 /* Field i's buffer and its size. */
 char *field_of(form *f, int i, size_t *cap);
-void set_field(form *f, int i, const char *value);
+/* Sets field i; false (and too_long set) when value is longer than it. */
+bool set_field(form *f, int i, const char *value);
 /* The form from args: its fields, or args.form, a text form. */
 void read_form(const msgpack_object *args, form *f);
 /* NULL when f may be submitted under policy p, else why (*field names it). */

@@ -354,6 +354,7 @@ static int update_op(cd_req *req, void *data)
     form f;
     sqlite3_stmt *st;
     memset(&f, 0, sizeof f);
+    f.too_long = -1;
     if (sqlite3_prepare_v2(api->db(h),
                            "SELECT organisation, category, territory, contact_name, contact_email, charter, motivation,"
                            " lang FROM adhesion_applications WHERE id = ?",
@@ -374,6 +375,8 @@ static int update_op(cd_req *req, void *data)
         if (*s)
             set_field(&f, i, s);
     }
+    if (sent.too_long >= 0)
+        f.too_long = sent.too_long;
     char msg[1024];
     const char *field = NULL, *problem = check_form(h, a.region, &f, &p, &field, msg, sizeof msg);
     if (problem)
@@ -438,6 +441,8 @@ static int sign_op(cd_req *req, void *data)
     const msgpack_object *c = cd_get(api->req_args(req), "charter");
     if (c && c->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
         snprintf(charter, sizeof charter, "%llu", (unsigned long long)c->via.u64);
+    else if (c && c->type == MSGPACK_OBJECT_STR && c->via.str.size >= sizeof charter)
+        charter[0] = '\0'; /* longer than any charter version: not the one in force */
     else
         cd_str(c, charter, sizeof charter);
     if (policy_get(h, a.region, &p) <= 0 || strcmp(charter, p.charter) != 0)

@@ -24,11 +24,19 @@ char *field_of(form *f, int i, size_t *cap)
     return ptrs[i];
 }
 
-void set_field(form *f, int i, const char *value)
+bool set_field(form *f, int i, const char *value)
 {
-    size_t cap = 0;
+    size_t cap = 0, n = strlen(value);
     char *dst = field_of(f, i, &cap);
-    snprintf(dst, cap, "%s", value);
+    bool fits = n < cap;
+    if (!fits) {
+        n = cd_utf8_cut(value, cap - 1);
+        if (f->too_long < 0)
+            f->too_long = i;
+    }
+    memcpy(dst, value, n);
+    dst[n] = '\0';
+    return fits;
 }
 
 /* ---- reading what was sent ---------------------------------------------------------- */
@@ -51,7 +59,14 @@ static void read_form_text(const char *text, form *f)
     while (*p) {
         size_t len = strcspn(p, "\n");
         char line[4096];
-        snprintf(line, sizeof line, "%.*s", (int)(len < sizeof line ? len : sizeof line - 1), p);
+        if (len >= sizeof line) { /* longer than any field */
+            if (f->too_long < 0)
+                f->too_long = last >= 0 ? last : 6;
+            p += len + (p[len] ? 1 : 0);
+            continue;
+        }
+        memcpy(line, p, len);
+        line[len] = '\0';
         p += len + (p[len] ? 1 : 0);
         size_t l = strlen(line);
         while (l && (line[l - 1] == '\r' || line[l - 1] == ' '))
@@ -80,8 +95,15 @@ static void read_form_text(const char *text, form *f)
             last = field;
         } else if (last >= 0 && line[0]) {
             char *dst = field_of(f, last, &cap);
-            size_t used = strlen(dst);
-            snprintf(dst + used, cap - used, "%s%s", used ? (last == 6 ? "\n" : " ") : "", line);
+            size_t used = strlen(dst), sep = used ? 1 : 0;
+            if (used + sep + strlen(line) >= cap) {
+                if (f->too_long < 0)
+                    f->too_long = last;
+                continue;
+            }
+            if (sep)
+                dst[used++] = last == 6 ? '\n' : ' ';
+            memcpy(dst + used, line, strlen(line) + 1);
         }
     }
 }
@@ -90,6 +112,7 @@ static void read_form_text(const char *text, form *f)
 void read_form(const msgpack_object *args, form *f)
 {
     memset(f, 0, sizeof *f);
+    f->too_long = -1;
     const msgpack_object *text = cd_get(args, "form");
     if (text && text->type == MSGPACK_OBJECT_STR) {
         char *t = strndup(text->via.str.ptr, text->via.str.size);
@@ -99,8 +122,13 @@ void read_form(const msgpack_object *args, form *f)
     }
     for (int i = 0; FIELDS[i]; i++) {
         const msgpack_object *o = cd_get(args, FIELDS[i]);
-        char value[4096];
-        if (o && o->type == MSGPACK_OBJECT_STR)
+        char value[8192];
+        size_t cap = 0;
+        field_of(f, i, &cap);
+        if (o && o->type == MSGPACK_OBJECT_STR && o->via.str.size >= cap) {
+            if (f->too_long < 0)
+                f->too_long = i;
+        } else if (o && o->type == MSGPACK_OBJECT_STR)
             set_field(f, i, cd_str(o, value, sizeof value));
         else if (o && o->type == MSGPACK_OBJECT_POSITIVE_INTEGER) { /* a charter "2024" sent as a number */
             snprintf(value, sizeof value, "%llu", (unsigned long long)o->via.u64);
@@ -129,6 +157,14 @@ const char *check_form(cd_host *h, const char *region, form *f, const policy *p,
                               char *msg, size_t cap)
 {
     char name[256], decision[16];
+    if (f->too_long >= 0) {
+        size_t limit = 0;
+        field_of(f, f->too_long, &limit);
+        *field = FIELDS[f->too_long];
+        snprintf(msg, cap, "%s : %zu octets au plus ; rien n'a été enregistré (le texte n'est jamais coupé)", *field,
+                 limit - 1);
+        return msg;
+    }
     if (!f->organisation[0])
         return *field = "organisation", "organisation: le nom de l'organisation qui demande l'adhésion";
     int c = category_get(h, region, f->category, name, sizeof name, decision, sizeof decision);

@@ -39,8 +39,12 @@ int activity_time_kind(const char *s)
 
 void column_text(sqlite3_stmt *st, int i, char *out, size_t cap)
 {
-    const unsigned char *v = sqlite3_column_text(st, i);
-    snprintf(out, cap, "%s", v ? (const char *)v : "");
+    const char *v = (const char *)sqlite3_column_text(st, i);
+    size_t n = v ? strlen(v) : 0;
+    if (n >= cap)
+        n = cd_utf8_cut(v, cap - 1); /* never mid-character */
+    memcpy(out, v ? v : "", n);
+    out[n] = '\0';
 }
 
 const char *const ACT_COLUMNS = "id, uid, region, title, kind, start, end, all_day, place, url, organisation, action,"
@@ -163,7 +167,7 @@ char *activity_field_ptr(fields *f, int i, size_t *cap)
     return ptrs[i];
 }
 
-void activity_read_fields(const msgpack_object *args, fields *f)
+const char *activity_read_fields(const msgpack_object *args, fields *f, size_t *limit)
 {
     memset(f, 0, sizeof *f);
     for (int i = 0; field_names[i]; i++) {
@@ -173,17 +177,26 @@ void activity_read_fields(const msgpack_object *args, fields *f)
         if (!o)
             continue;
         f->has[i] = true;
+        /* What is accepted is stored whole: a text longer than its field is
+         * refused, never cut (a URL cut is another URL). */
+        *limit = cap - 1;
         if (i == F_EXDATES && o->type == MSGPACK_OBJECT_ARRAY) {
             for (uint32_t k = 0; k < o->via.array.size; k++) {
-                char one[32];
-                cd_str(&o->via.array.ptr[k], one, sizeof one);
-                size_t len = strlen(dst);
-                snprintf(dst + len, cap - len, "%s%s", len ? ", " : "", one);
+                const msgpack_object *one = &o->via.array.ptr[k];
+                size_t len = strlen(dst), n = one->type == MSGPACK_OBJECT_STR ? one->via.str.size : 0;
+                if (len + (len ? 2 : 0) + n >= cap)
+                    return field_names[i];
+                if (len)
+                    memcpy(dst + len, ", ", 2), len += 2;
+                cd_str(one, dst + len, cap - len);
             }
         } else {
+            if (o->type == MSGPACK_OBJECT_STR && o->via.str.size >= cap)
+                return field_names[i];
             cd_str(o, dst, cap);
         }
     }
+    return NULL;
 }
 
 /* Checks a complete activity; NULL when good, else (field, message). */

@@ -49,7 +49,9 @@ int activity_pack_by_id(cd_host *h, msgpack_packer *pk, int64_t id);
 int emit_activity(cd_host *h, cd_req *req, int64_t id, const char *type);
 /* Field f's buffer and its size. */
 char *activity_field_ptr(fields *f, int i, size_t *cap);
-void activity_read_fields(const msgpack_object *args, fields *f);
+/* Reads the fields args gives. NULL, or the name of a field whose text is
+ * longer than its limit (*limit bytes): the request must be refused. */
+const char *activity_read_fields(const msgpack_object *args, fields *f, size_t *limit);
 /* NULL when f is a valid activity, else why (and the field at fault). */
 const char *activity_check(const fields *f, bool all_day, const char **field);
 /* Whether an entity exists, asked through the host's op (0, or -1 with why). */

@@ -56,11 +56,26 @@ static int store(cd_host *h, int64_t id, const char *uid, const fields *f, bool 
     return rc;
 }
 
+/* Reads the request's fields; -1 (the request failed) when one is too long. */
+static int refuse_too_long(cd_req *req, fields *f)
+{
+    size_t limit = 0;
+    const char *field = activity_read_fields(api->req_args(req), f, &limit);
+    if (!field)
+        return 0;
+    bool en = strcmp(api->req_lang(req), "en") == 0;
+    return api->req_fail(req, "invalid_argument", field,
+                         en ? "%s: at most %zu bytes (PROTOCOL.md, calendar); nothing was changed"
+                            : "%s : %zu octets au plus (PROTOCOL.md, calendar) ; rien n'a été modifié",
+                         field, limit);
+}
+
 static int add_op(cd_req *req, void *data)
 {
     cd_host *h = data;
     fields f;
-    activity_read_fields(api->req_args(req), &f);
+    if (refuse_too_long(req, &f) != 0)
+        return -1;
     if (!f.region[0])
         return api->req_fail(req, "invalid_argument", "region", "region: la région qui organise l'activité");
     char err[512];
@@ -157,7 +172,8 @@ int activity_change(cd_req *req, cd_host *h, int64_t id, const fields *given, co
 static int update_op(cd_req *req, void *data)
 {
     fields f;
-    activity_read_fields(api->req_args(req), &f);
+    if (refuse_too_long(req, &f) != 0)
+        return -1;
     int64_t id = cd_int(cd_get(api->req_args(req), "id"), 0);
     if (store_feed(req, data, id) != 0)
         return -1;

@@ -223,15 +223,25 @@ static inline const msgpack_object *cd_get(const msgpack_object *map, const char
     return NULL;
 }
 
-/* Copies a msgpack str into out as a C string (cut at cap-1 bytes); "" when o
- * is not a string. Returns out. */
+/* The length of s[0..n) cut back to the start of a character, when n falls
+ * inside a UTF-8 sequence: text is never cut mid-character. */
+static inline size_t cd_utf8_cut(const char *s, size_t n)
+{
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+        n--;
+    return n;
+}
+
+/* Copies a msgpack str into out as a C string (cut at cap-1 bytes, on a
+ * character boundary); "" when o is not a string. Returns out. Where the
+ * whole text matters, check its size first and refuse what does not fit. */
 static inline char *cd_str(const msgpack_object *o, char *out, size_t cap)
 {
     size_t n = o && o->type == MSGPACK_OBJECT_STR ? o->via.str.size : 0;
     if (cap == 0)
         return out;
     if (n >= cap)
-        n = cap - 1;
+        n = cd_utf8_cut(o->via.str.ptr, cap - 1);
     if (n)
         __builtin_memcpy(out, o->via.str.ptr, n);
     out[n] = '\0';
