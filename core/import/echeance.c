@@ -21,7 +21,7 @@ typedef struct {
     char word[24];     /* T_WORD */
 } token;
 
-#define MAX_TOKENS 256
+#define MAX_PLAN_YEAR 20 /* "an 20": the last plan year read */
 
 static size_t tokenize(const char *folded, token *toks, size_t cap)
 {
@@ -185,17 +185,24 @@ static size_t skip_dot(const token *t, size_t n, size_t i) { return i < n && t[i
 static size_t parse_point(const token *t, size_t n, size_t i, point *p)
 {
     memset(p, 0, sizeof *p);
-    /* YYYY-MM-DD, YYYY-MM */
+    /* YYYY-MM-DD, YYYY-MM. A date of that shape that does not exist
+     * ("2019-13", "2019-02-29") is impossible as a whole: its year is not
+     * read alone (adversary F9). */
+    bool years_range = t[i].kind == T_NUM && i + 2 < n && t[i + 2].kind == T_NUM && t[i + 2].digits == 2 &&
+                       (t[i + 2].value < 1 || t[i + 2].value > 12) && full_year(&t[i + 2]) > t[i].value;
     if (t[i].kind == T_NUM && t[i].digits == 4 && i + 2 < n && t[i + 1].kind == T_DASH && t[i + 2].kind == T_NUM &&
-        t[i + 2].digits <= 2 && t[i + 2].value >= 1 && t[i + 2].value <= 12 && full_year(&t[i])) {
+        t[i + 2].digits <= 2 && full_year(&t[i]) && !years_range) { /* "2013-14" is a range of years, read below */
         p->year = t[i].value;
         p->month = t[i + 2].value;
+        bool month_ok = p->month >= 1 && p->month <= 12;
         if (i + 4 < n && t[i + 3].kind == T_DASH && t[i + 4].kind == T_NUM && t[i + 4].digits <= 2) {
             p->kind = P_DAY;
             p->day = t[i + 4].value;
-            return p->day >= 1 && p->day <= mdays(p->year, p->month) ? i + 5 : 0;
+            p->impossible = !month_ok || p->day < 1 || p->day > mdays(p->year, p->month);
+            return i + 5;
         }
         p->kind = P_MONTH;
+        p->impossible = !month_ok;
         return i + 3;
     }
     /* DD/MM/YYYY */
@@ -205,7 +212,8 @@ static size_t parse_point(const token *t, size_t n, size_t i, point *p)
         p->day = t[i].value;
         p->month = t[i + 2].value;
         p->year = full_year(&t[i + 4]);
-        return p->month >= 1 && p->month <= 12 && p->day >= 1 && p->day <= mdays(p->year, p->month) ? i + 5 : 0;
+        p->impossible = !(p->month >= 1 && p->month <= 12 && p->day >= 1 && p->day <= mdays(p->year, p->month));
+        return i + 5;
     }
     /* D [er] mois [YYYY] */
     if (t[i].kind == T_NUM && t[i].digits <= 2 && t[i].value >= 1 && t[i].value <= 31) {
@@ -234,10 +242,13 @@ static size_t parse_point(const token *t, size_t n, size_t i, point *p)
                 p->year = full_year(&t[j++]);
             return j; /* without a year, only a range can lend it one */
         }
+        /* "an 1" … "an 20" (a plan lasts at most twenty years: "an 99" is
+         * impossible, not ignored). */
         if ((is_word(&t[i], "an") || is_word(&t[i], "annee") || is_word(&t[i], "ans")) && i + 1 < n &&
-            t[i + 1].kind == T_NUM && t[i + 1].digits <= 2 && t[i + 1].value >= 1 && t[i + 1].value <= 20) {
+            t[i + 1].kind == T_NUM && t[i + 1].value >= 1) {
             p->kind = P_PLANYEAR;
-            p->planyear = t[i + 1].value;
+            p->planyear = t[i + 1].digits <= 2 ? t[i + 1].value : 0;
+            p->impossible = p->planyear < 1 || p->planyear > MAX_PLAN_YEAR;
             return i + 2;
         }
     }
@@ -294,10 +305,11 @@ static size_t parse_second(const token *t, size_t n, size_t j, const point *firs
         j++;
     if (j >= n)
         return 0;
-    if (first->kind == P_PLANYEAR && t[j].kind == T_NUM && t[j].digits <= 2 && t[j].value >= first->planyear) {
+    if (first->kind == P_PLANYEAR && t[j].kind == T_NUM && t[j].value >= first->planyear) {
         memset(p, 0, sizeof *p);
         p->kind = P_PLANYEAR;
-        p->planyear = t[j].value;
+        p->planyear = t[j].digits <= 2 ? t[j].value : 0;
+        p->impossible = p->planyear < 1 || p->planyear > MAX_PLAN_YEAR;
         return j + 1;
     }
     if (first->kind == P_YEAR && t[j].kind == T_NUM && t[j].digits == 2 && full_year(&t[j]) > first->year) {
@@ -324,6 +336,9 @@ static size_t add_window(cn_window *out, size_t cap, size_t count, cn_win_kind k
 {
     cn_window w = {.kind = kind};
     if (kind == CN_WIN_DATED) {
+        /* Only dates a plan document accepts back (adversary F8). */
+        if (a.y < CN_ECHEANCE_FIRST_YEAR || b.y > CN_ECHEANCE_LAST_YEAR)
+            return count;
         fmt(a, w.start);
         fmt(b, w.end);
     }
@@ -339,8 +354,17 @@ size_t cn_echeance_parse(const char *text, const char *plan_start, cn_window *ou
 {
     if (cap == 0)
         return 0;
-    char folded[1024];
-    cn_fold(text ? text : "", folded, sizeof folded);
+    /* The whole text is read (folding may lengthen it: "œ" → "oe"). */
+    size_t len = text ? strlen(text) : 0;
+    char *folded = malloc(len * 2 + 1);
+    token *toks = malloc((len + 1) * sizeof *toks);
+    if (!folded || !toks) {
+        free(folded);
+        free(toks);
+        out[0] = (cn_window){.kind = CN_WIN_UNKNOWN};
+        return 1;
+    }
+    cn_fold(text ? text : "", folded, len * 2 + 1);
     size_t count = 0;
     static const ymd none = {0, 0, 0};
 
@@ -359,8 +383,7 @@ size_t cn_echeance_parse(const char *text, const char *plan_start, cn_window *ou
             break;
         }
 
-    token toks[MAX_TOKENS];
-    size_t n = tokenize(folded, toks, MAX_TOKENS);
+    size_t n = tokenize(folded, toks, len + 1);
     for (size_t i = 0; i < n;) {
         point p1, p2;
         ymd a, b, c, d;
@@ -381,13 +404,20 @@ size_t cn_echeance_parse(const char *text, const char *plan_start, cn_window *ou
             i++;
             continue;
         }
-        if (p1.impossible) {
-            i = j;
+        if (p1.impossible) { /* and a range it begins with it */
+            k = j;
+            point skipped;
+            size_t after = connector(toks, n, &k) ? parse_second(toks, n, k, &p1, &skipped) : 0;
+            i = after ? after : j;
             continue;
         }
         k = j;
         size_t after = connector(toks, n, &k) ? parse_second(toks, n, k, &p1, &p2) : 0;
-        if (after && !p2.impossible) {
+        if (after && p2.impossible) { /* "an 1 à an 99": the range is impossible, not its first half */
+            i = after;
+            continue;
+        }
+        if (after) {
             int y2 = p2.year, y1 = p1.year ? p1.year : y2;
             if (span(&p1, y1, plan_start, &a, &b) && span(&p2, y2, plan_start, &c, &d)) {
                 if (!p1.year && cmp(a, d) > 0) /* "novembre à février 2015": the year before */
@@ -405,6 +435,8 @@ size_t cn_echeance_parse(const char *text, const char *plan_start, cn_window *ou
     }
     if (count == 0)
         count = add_window(out, cap, count, CN_WIN_UNKNOWN, none, none);
+    free(folded);
+    free(toks);
     return count;
 }
 

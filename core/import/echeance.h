@@ -22,6 +22,11 @@
 
 #include <stddef.h>
 
+/* Dated windows lie within these years (what a plan document accepts);
+ * a reading outside them is not dated. */
+#define CN_ECHEANCE_FIRST_YEAR 1900
+#define CN_ECHEANCE_LAST_YEAR 2999
+
 typedef enum { CN_WIN_DATED, CN_WIN_ONGOING, CN_WIN_ON_DEMAND, CN_WIN_UNKNOWN } cn_win_kind;
 
 typedef struct {

@@ -146,8 +146,8 @@ static const char *const migrations[] = {
 
     /* 6: who made each change: the request's actor (concertctl's user, a
      * web account, a plugin) with its events, and the author of a note. */
-    "ALTER TABLE events ADD COLUMN actor TEXT;"
-    "ALTER TABLE action_notes ADD COLUMN author TEXT;",
+    ("ALTER TABLE events ADD COLUMN actor TEXT;"
+     "ALTER TABLE action_notes ADD COLUMN author TEXT;"),
 };
 
 int cn_migrations_count(void) { return (int)(sizeof migrations / sizeof migrations[0]); }

@@ -123,6 +123,20 @@ static const case_t cases[] = {
     {"Mars", NULL, "unknown"},
     {"Nombre de membres: 200", NULL, "unknown"},
     {"X", NULL, "unknown"},
+    /* impossible dates are not read as their year (adversary F9) */
+    {"31/31/2024", NULL, "unknown"},
+    {"29/02/2023", NULL, "unknown"},
+    {"29/02/2024", NULL, "2024-02-29..2024-02-29"},
+    {"2019-13", NULL, "unknown"},
+    {"2019-02-29 - 2019-03-01", NULL, "unknown"},
+    {"an 1 à an 99", P, "unknown"},
+    {"an 21", P, "unknown"},
+    {"an 20", P, "2037-10-02..2038-10-01"},
+    {"an 999999", P, "unknown"},
+    /* only dates a plan document accepts back, 1900..2999 (adversary F8) */
+    {"hiver 1900", NULL, "unknown"},
+    {"an 2", "2999-06-01", "unknown"},
+    {"an 1", "2998-06-01", "2998-06-01..2999-05-31"},
 };
 
 static void render(const cn_window *w, size_t n, char *out, size_t cap)
@@ -156,6 +170,19 @@ static void expressions(void **state)
     assert_int_equal(failures, 0);
 }
 
+static void the_whole_text_is_read(void **state)
+{
+    (void)state;
+    /* A date after 1 KB of text was once not seen (the text was cut). */
+    char text[3000];
+    memset(text, 'x', 2000);
+    text[2000] = '\0';
+    strcat(text, " le 3 octobre 2013");
+    cn_window w[2];
+    assert_int_equal(cn_echeance_parse(text, NULL, w, 2), 1);
+    assert_string_equal(w[0].start, "2013-10-03");
+}
+
 static void capacity(void **state)
 {
     (void)state;
@@ -168,6 +195,7 @@ static void capacity(void **state)
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(expressions), cmocka_unit_test(capacity)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(expressions), cmocka_unit_test(the_whole_text_is_read),
+                                       cmocka_unit_test(capacity)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

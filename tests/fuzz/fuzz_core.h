@@ -1,0 +1,26 @@
+/* fuzz_core.h: the harnesses that run requests on a real core. */
+#ifndef CN_FUZZ_CORE_H
+#define CN_FUZZ_CORE_H
+
+#include <msgpack.h>
+
+#include "core.h"
+#include "fuzz_support.h"
+
+/* A core over a fresh database in a temporary folder (removed at exit),
+ * with the model's ops and a small plan in region "lanaudiere": the
+ * same for every input of a run. Logs only errors. */
+cn_core *fuzz_core(void);
+
+/* The last seq of the event log. */
+int64_t fuzz_last_seq(cn_core *core);
+
+/* Checks a reply frame: one msgpack map, valid UTF-8 everywhere, v = 1,
+ * ok a boolean, an error with a code and a message. Returns ok. */
+bool fuzz_check_reply(const msgpack_sbuffer *frame);
+
+/* Runs op with args (a JSON text, for readability) and checks the reply;
+ * aborts when it is not ok. */
+void fuzz_call_ok(cn_core *core, const char *op, const char *json_args);
+
+#endif

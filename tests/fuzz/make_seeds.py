@@ -1,0 +1,166 @@
+#!/usr/bin/python3
+"""Writes the fuzzers' seed corpora (corpus/NAME/) from the project's own
+fixtures: the real plans of tests/fixtures, the demo plan, the veille's
+feeds, and requests as PROTOCOL.md writes them. Some seeds are what a real
+concertd answers (a plan exported as JSON and CSV, a calendar as .ics):
+this starts one from build/ (run it from the top of the tree after a build:
+/usr/bin/python3 tests/fuzz/make_seeds.py). The files are committed;
+running it again rewrites them."""
+import glob
+import hashlib
+import json
+import os
+import shutil
+import sys
+
+import msgpack
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(TOP, "tests", "support"))
+os.environ.setdefault("CONCERTD", os.path.join(TOP, "build", "core", "concertd"))
+os.environ.setdefault("CONCERTD_PLUGINS", os.path.join(TOP, "build", "plugins"))
+import harness  # noqa: E402  (after the environment it reads)
+
+
+def write(name, data):
+    folder = os.path.join(HERE, "corpus", name)
+    os.makedirs(folder, exist_ok=True)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    with open(os.path.join(folder, hashlib.sha1(data).hexdigest()[:16]), "wb") as f:
+        f.write(data)
+
+
+def fixture(*parts):
+    return open(os.path.join(TOP, *parts), "rb").read()
+
+
+REQUESTS = [
+    ("node.info", {}), ("region.list", {}), ("region.get", {"id": "Lanaudière"}),
+    ("region.create", {"id": "mauricie", "name": "Mauricie", "territories": ["Shawinigan"],
+                       "reminders": {"days": [14, 7], "overdue": True}}),
+    ("region.update", {"id": "lanaudiere", "reminders": {"overdue": False}}),
+    ("plan.get", {"region": "lanaudiere"}), ("plan.list", {"region": "lanaudiere", "include_archived": True}),
+    ("plan.create", {"region": "mauricie", "title": "Plan 2024-2028", "start_date": "2024-04-01",
+                     "mandates": ["Veiller", {"number": "2", "text": "Réunir"}]}),
+    ("objective.list", {"region": "lanaudiere"}),
+    ("action.create", {"region": "lanaudiere", "objective": "1", "number": "1.2", "text": "Inviter les acteurs",
+                       "targets": ["CLDS"], "schedule": "An 1 à An 5",
+                       "windows": [{"kind": "dated", "start": "2018-10-02", "end": "2019-10-01"}]}),
+    ("action.update", {"region": "lanaudiere", "number": "1.1", "text": "Réaliser", "responsible": None}),
+    ("action.set_status", {"region": "lanaudiere", "number": "1.1", "status": "in_progress", "note": "G14",
+                           "date": "2019-01-15"}),
+    ("action.note", {"region": "lanaudiere", "number": "1.1", "text": "Rencontre"}),
+    ("action.list", {"region": "lanaudiere", "status": "planned"}),
+    ("echeance.parse", {"text": "printemps 2023 et automne 2024", "plan_start": "2018-10-02"}),
+    ("echeance.list", {"region": "lanaudiere", "unparsed": True}),
+    ("echeance.remind", {"region": "lanaudiere", "days": 30}),
+    ("indicator.record", {"region": "lanaudiere", "action": "1.1", "name": "Nombre de membres", "value": 120,
+                          "date": "2020-03-01"}),
+    ("indicator.history", {"region": "lanaudiere", "action": "1.1"}),
+    ("events.since", {"since": 0, "limit": 10}),
+    ("plan.export", {"region": "lanaudiere", "format": "csv"}),
+    ("plan.import", {"region": "lanaudiere", "format": "table", "dry_run": True,
+                     "text": "Plan d'action 2020-2025\nOBJECTIFS\tMOYENS D'ACTION\n1. Objectif\t1.1 Action (an 1)\n"}),
+    ("region.overview", {}),
+]
+
+
+def requests():
+    for i, (op, args) in enumerate(REQUESTS):
+        write("request", msgpack.packb({"v": 1, "id": i + 1, "op": op, "args": args, "lang": "fr"}))
+        write("request", msgpack.packb({"v": 1, "id": "x%d" % i, "op": op, "args": args, "lang": "en",
+                                        "actor": "concertctl:julie"}))
+        # request_args: the first byte picks the op (any: the fuzzer moves it), then the args.
+        write("request_args", bytes([i * 7 % 251]) + msgpack.packb(args))
+    write("request", msgpack.packb([1, "region.list"]))
+    write("request", b"\x84\xa1v\x01\xa2id\x09\xa2op\xabregion.list\xa4args\x81\xa1x\x91\x91\x91\x91\x91\x91\xc0")
+    for frame in ("dffd48fcd6" + "00" * 16, "dd19ac0737" + "00" * 16):
+        write("mpcheck", bytes.fromhex(frame))
+    for i, (op, args) in enumerate(REQUESTS[:8]):
+        write("mpcheck", msgpack.packb({"v": 1, "id": i, "op": op, "args": args}))
+        write("jsonmp", json.dumps(args, ensure_ascii=False))
+    write("jsonmp", '[1, 2.5, -3, 1e300, "é\\u0000", null, true, {"a": []}]')
+
+
+def echeances():
+    texts = ["An 1", "An 1 à An 5", "an 2 et an 3", "printemps 2023", "automne 2024 – hiver 2025", "hiver 1900",
+             "15 mars au 2 avril 2024", "3 au 5 octobre 2013", "Mars 2019", "2019-2020", "2019-02-28 - 2019-03-01",
+             "En continu", "Sur demande", "à déterminer", "31/12/2024", "1er mars 2025", "fin 2024", "T2 2023",
+             "juin 2022 et décembre 2022", "an 20", "Années 1 à 3", "2018-10-02"]
+    for t in texts:
+        write("echeance", t)
+        write("echeance", "2999-06-01\n" + t)
+        write("echeance", "2018-10-02\n" + t)
+
+
+def plan_texts():
+    for path in sorted(glob.glob(os.path.join(TOP, "tests", "fixtures", "seeds", "*.txt")) +
+                       glob.glob(os.path.join(TOP, "tests", "fixtures", "import", "*.txt"))):
+        write("plan_text", open(path, "rb").read())
+    write("plan_text", "Plan d'action 2020-2025\nOBJECTIFS\tMOYENS D'ACTION\n" +
+          "".join("1. Objectif un\t1.%d Action %d\n" % (i + 1, i) for i in range(20)))
+    write("csv", "orientation,objectif,action,indicateurs\n1 Agir,1.1 Mieux,1.1.1 Action,Nombre de membres\n")
+    write("csv", 'Objectif;Action;État\n"1 S\'entendre";"1.1 Réaliser; un exercice";en cours\n')
+
+
+def feeds():
+    for path in sorted(glob.glob(os.path.join(TOP, "tests", "fixtures", "veille", "*"))):
+        data = open(path, "rb").read()
+        write("opml" if path.endswith(".opml") else "feed", data)
+    write("feed", '<?xml version="1.0"?><rss version="2.0"><channel><title>Emploi & Solidarité</title><item>'
+                  '<title>R&D</title><link>https://ex.org/?id=1&lang=fr</link></item></channel></rss>')
+    write("feed", '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]><rss><channel>'
+                  '<item><title>&b;</title></item></channel></rss>')
+    write("feed", '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><rss><channel>'
+                  '<item><title>&x;</title></item></channel></rss>')
+
+
+def forms():
+    write("form", "Organisme : Centre d'action bénévole\nCatégorie : organisme\nTerritoire : Joliette\n"
+                  "Personne-ressource : Julie Tremblay\nCourriel : julie@example.org\nCharte : 2024\n"
+                  "Motivation : Nous voulons\nparticiper à la table.\n")
+    write("form", "Organization: Food bank\nCategory: organisme\nEmail: a@b.org\nLanguage: en\n")
+
+
+def configs():
+    write("config", fixture("config", "concertd.conf"))
+    write("config", "[bus]\nmax_message_size = 1023\n[log]\nlevel = bavard\n")
+    write("config", "[node]\nid = é\ntimezone = Mars/Olympus\n[plugins]\nload = a, b, c\n[plugin.a]\nx = 1\n")
+
+
+def from_a_daemon():
+    """A plan exported as JSON and CSV, and a calendar as .ics, as concertd writes them."""
+    demo = json.loads(fixture("config", "demo", "lanaudiere.json"))
+    write("document", json.dumps(demo["document"], ensure_ascii=False))
+    d = harness.Daemon(extra=["--plugin-dir", os.environ["CONCERTD_PLUGINS"], "--plugin", "calendar"]).start()
+    try:
+        c = d.client()
+        harness.seed_plan(c)
+        write("document", json.dumps(c.ok("plan.export", region="lanaudiere"), ensure_ascii=False))
+        write("csv", c.ok("plan.export", region="lanaudiere", format="csv")["text"])
+        c.ok("calendar.add", region="lanaudiere", title="Comité de suivi", start="2027-01-19T13:30",
+             place="Joliette", rrule="FREQ=MONTHLY;COUNT=4", description="Ordre du jour : « bilan »")
+        c.ok("calendar.add", region="lanaudiere", title="Forum régional", start="2027-05-02", kind="forum")
+        write("ical", c.ok("calendar.export", region="lanaudiere")["text"])
+        c.close()
+    finally:
+        d.stop()
+        d.cleanup()
+    write("ical", "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:a@b\r\nDTSTART;TZID=Europe/Paris:"
+                  "20270301T100000\r\nDTEND:20270301T120000Z\r\nSUMMARY:Atelier\r\nRRULE:FREQ=WEEKLY;UNTIL=20270401T000000Z"
+                  "\r\nEXDATE:20270308T090000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+
+
+if __name__ == "__main__":
+    shutil.rmtree(os.path.join(HERE, "corpus"), ignore_errors=True)
+    requests()
+    echeances()
+    plan_texts()
+    feeds()
+    forms()
+    configs()
+    from_a_daemon()
+    for name in sorted(os.listdir(os.path.join(HERE, "corpus"))):
+        print("%-14s %d" % (name, len(os.listdir(os.path.join(HERE, "corpus", name)))))
