@@ -61,7 +61,7 @@ json_t *cn_mp_to_json(const msgpack_object *o)
     case MSGPACK_OBJECT_FLOAT64:
         return json_real(o->via.f64);
     case MSGPACK_OBJECT_STR:
-        return json_stringn_nocheck(o->via.str.ptr, o->via.str.size);
+        return json_stringn_nocheck(o->via.str.size ? o->via.str.ptr : "", o->via.str.size);
     case MSGPACK_OBJECT_ARRAY: {
         json_t *a = json_array();
         for (uint32_t i = 0; a && i < o->via.array.size; i++) {
@@ -78,7 +78,7 @@ json_t *cn_mp_to_json(const msgpack_object *o)
         for (uint32_t i = 0; m && i < o->via.map.size; i++) {
             const msgpack_object *k = &o->via.map.ptr[i].key;
             json_t *v = k->type == MSGPACK_OBJECT_STR ? cn_mp_to_json(&o->via.map.ptr[i].val) : NULL;
-            if (!v || json_object_setn_new_nocheck(m, k->via.str.ptr, k->via.str.size, v)) {
+            if (!v || json_object_setn_new_nocheck(m, k->via.str.size ? k->via.str.ptr : "", k->via.str.size, v)) {
                 json_decref(m);
                 return NULL;
             }

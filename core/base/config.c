@@ -264,6 +264,7 @@ int cn_config_load(cn_config *cfg, const char *path, char *err, size_t errcap)
         char why[512];
         snprintf(why, sizeof why, "%s", err[0] ? err : "ligne illisible (attendu: [section] ou clé = valeur)");
         snprintf(err, errcap, "%s:%d: %s", path, line, why);
+        cn_utf8_scrub(err); /* it may quote bytes of the file that are not text */
         return -1;
     }
     return 0;

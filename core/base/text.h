@@ -12,9 +12,8 @@
 /* True when s[0..n) is well-formed UTF-8 with no NUL and no overlong form. */
 bool cn_utf8_valid(const char *s, size_t n);
 
-/* The length of the longest well-formed prefix of s[0..n): text cut at a
- * byte limit is cut back to a whole character with it. */
-size_t cn_utf8_valid_prefix(const char *s, size_t n);
+/* cn_utf8_valid_prefix, cn_utf8_scrub */
+#include "utf8.h"
 
 /* True when s is a real calendar date written YYYY-MM-DD (2023-02-30 is not). */
 bool cn_date_valid(const char *s);

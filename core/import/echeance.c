@@ -56,8 +56,11 @@ static size_t tokenize(const char *folded, token *toks, size_t cap)
             t->kind = T_DOT;
             s++;
         } else if (isspace(*s) || *s == '\'' || *s >= 0x80) {
-            /* Spaces, apostrophes (l'hiver) and other non-ASCII separate tokens. */
-            s += (*s >= 0x80 && *s < 0xC0) ? 1 : (*s >= 0xF0 ? 4 : *s >= 0xE0 ? 3 : *s >= 0xC0 ? 2 : 1);
+            /* Spaces, apostrophes (l'hiver) and other non-ASCII separate
+             * tokens: a character is skipped whole, never past the end. */
+            s++;
+            while ((*s & 0xC0) == 0x80)
+                s++;
             continue;
         } else {
             t->kind = T_OTHER;

@@ -1,6 +1,8 @@
 /* ics.c: see ics.h. */
 #include "ics.h"
 
+#include "utf8.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,7 +200,25 @@ static void read_time(icalproperty *p, struct icaltimetype t, char *out, size_t 
     format_local(t, false, out, cap);
 }
 
-static void copy_text(const char *s, char *out, size_t cap) { snprintf(out, cap, "%s", s ? s : ""); }
+/* Copies s, cut (if it must be) on a whole character. */
+static void copy_text(const char *s, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s", s ? s : "");
+    out[cn_utf8_valid_prefix(out, strlen(out))] = '\0';
+}
+
+/* "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM" naming a day that exists, 1900..2999:
+ * libical reads "48449955" as a date without looking. */
+static bool real_time(const char *s)
+{
+    int y, m, d, len = (int)strlen(s);
+    if ((len != 10 && len != 16) || sscanf(s, "%4d-%2d-%2d", &y, &m, &d) != 3 || y < 1900 || y > 2999 || m < 1 ||
+        m > 12 || d < 1)
+        return false;
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return d <= days[m - 1] + (m == 2 && leap);
+}
 
 int ics_read(const char *text, ics_activity **out, size_t *n, char *err, size_t errcap)
 {
@@ -233,6 +253,7 @@ int ics_read(const char *text, ics_activity **out, size_t *n, char *err, size_t 
         icalproperty *perr = icalcomponent_get_first_property(ev, ICAL_XLICERROR_PROPERTY);
         if (perr) {
             snprintf(err, errcap, "événement %zu : %s", k + 1, icalproperty_get_xlicerror(perr));
+            cn_utf8_scrub(err); /* libical quotes the bytes it could not read */
             rc = -1;
             break;
         }
@@ -259,6 +280,12 @@ int ics_read(const char *text, ics_activity **out, size_t *n, char *err, size_t 
         copy_text(st == ICAL_STATUS_CANCELLED ? "cancelled" : st == ICAL_STATUS_TENTATIVE ? "planned" : "confirmed",
                   a->status, sizeof a->status);
         read_time(ps, icalproperty_get_dtstart(ps), a->start, sizeof a->start, &a->all_day);
+        if (!real_time(a->start)) {
+            snprintf(err, errcap, "événement %zu : DTSTART n'est pas une date réelle (%s)", k + 1, a->start);
+            cn_utf8_scrub(err);
+            rc = -1;
+            break;
+        }
         icalproperty *pe = icalcomponent_get_first_property(ev, ICAL_DTEND_PROPERTY);
         bool end_day = a->all_day;
         if (pe)

@@ -16,6 +16,8 @@
 #include <libxml/tree.h>
 #include <libxml/uri.h>
 
+#include "utf8.h"
+
 #define MAX_ITEMS 2000
 #define SUMMARY_MAX 1000
 
@@ -99,9 +101,11 @@ static const char *encoding_of(const char *body, size_t len, const char *charset
         return "UTF-8";
     static char declared[64];
     declared[0] = '\0';
-    const char *d = strstr(body, "encoding=");
-    if (d && d - body < 200 && (d[9] == '"' || d[9] == '\'')) {
-        const char *end = strchr(d + 10, d[9]);
+    /* Looked for in the first 200 bytes only, which need not end with a NUL. */
+    size_t head = len < 200 ? len : 200;
+    const char *d = memmem(body, head, "encoding=", 9);
+    if (d && (size_t)(d - body) + 10 < head && (d[9] == '"' || d[9] == '\'')) {
+        const char *end = memchr(d + 10, d[9], head - (size_t)(d - body) - 10);
         if (end && end - d < 60)
             snprintf(declared, sizeof declared, "%.*s", (int)(end - d - 10), d + 10);
     }
@@ -233,6 +237,11 @@ static char *absolute(xmlDocPtr doc, xmlNodePtr n, const char *href)
         free(h);
         h = strdup((const char *)abs);
         xmlFree(abs);
+    }
+    /* A link nobody can follow (unresolvable, or another scheme) is no link. */
+    if (h && strncasecmp(h, "http://", 7) != 0 && strncasecmp(h, "https://", 8) != 0) {
+        free(h);
+        h = NULL;
     }
     return h;
 }
@@ -466,6 +475,7 @@ int vp_parse(const char *body, size_t size, const char *base_url, const char *ch
         size_t l = strlen(err);
         while (l && (err[l - 1] == '\n' || err[l - 1] == ' '))
             err[--l] = '\0';
+        cn_utf8_scrub(err); /* libxml2 may quote bytes of the feed that are not text */
         xmlFreeDoc(doc);
         return -1;
     }
@@ -487,6 +497,7 @@ int vp_parse(const char *body, size_t size, const char *base_url, const char *ch
     } else {
         snprintf(err, errcap, "ni RSS ni Atom : l'élément racine est <%s>%s", (const char *)root->name,
                  strcasecmp((const char *)root->name, "html") == 0 ? " (une page web, pas son flux)" : "");
+        cn_utf8_scrub(err);
         xmlFreeDoc(doc);
         return -1;
     }

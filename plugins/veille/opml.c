@@ -1,6 +1,8 @@
 /* opml.c: see opml.h. */
 #include "opml.h"
 
+#include "utf8.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,6 +112,7 @@ int opml_read(const char *text, size_t len, opml_feed **out, size_t *n, char *er
         size_t l = strlen(err);
         while (l && (err[l - 1] == '\n' || err[l - 1] == ' '))
             err[--l] = '\0';
+        cn_utf8_scrub(err); /* libxml2 may quote bytes of the file that are not text */
         xmlFreeDoc(doc);
         return -1;
     }

@@ -13,6 +13,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    if (!cn_utf8_valid((const char *)data, size)) /* as the envelope checks every request's text */
+        return 0;
     cn_import_opts opts = {.today = "2026-12-01", .title = "Plan"};
     msgpack_sbuffer doc, report;
     msgpack_sbuffer_init(&doc);

@@ -32,6 +32,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_text(it->summary, "un résumé");
         check_text(it->guid, "un guid");
         check_text(it->link, "un lien");
+        if (it->link && strncmp(it->link, "http://", 7) != 0 && strncmp(it->link, "https://", 8) != 0)
+            fprintf(stderr, "fuzz: lien « %s »\n", it->link);
         if (it->link)
             FUZZ_ASSERT(strncmp(it->link, "http://", 7) == 0 || strncmp(it->link, "https://", 8) == 0,
                         "un lien absolu http(s)");

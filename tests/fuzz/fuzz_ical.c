@@ -38,6 +38,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             const char *texts[] = {a->uid, a->title, a->place, a->url, a->organisation, a->description, a->rrule};
             for (size_t k = 0; k < sizeof texts / sizeof *texts; k++)
                 FUZZ_ASSERT(cn_utf8_valid(texts[k], strlen(texts[k])), "des textes en UTF-8 valide");
+            if (a->start[0] && !time_ok(a->start))
+                fprintf(stderr, "fuzz: début « %s »\n", a->start);
             FUZZ_ASSERT(!a->start[0] || time_ok(a->start), "un début AAAA-MM-JJ[THH:MM]");
         }
         char *again = ics_write(acts, n, "Fuzz", 0);

@@ -1,6 +1,6 @@
 /* fuzz_plan_text.c: the reader of plan texts (tables exported from Word or
  * PDF, numbered lists). Invariants: the document, glossary and report it
- * gives are valid msgpack, valid UTF-8 throughout. */
+ * gives from a UTF-8 text are valid msgpack, valid UTF-8 throughout. */
 #include <string.h>
 
 #include <msgpack.h>
@@ -8,6 +8,7 @@
 #include "fuzz_support.h"
 #include "import_text.h"
 #include "mp.h"
+#include "text.h"
 
 static void check_packed(const msgpack_sbuffer *b, const char *what)
 {
@@ -16,12 +17,18 @@ static void check_packed(const msgpack_sbuffer *b, const char *what)
     msgpack_unpacked_init(&u);
     FUZZ_ASSERT(msgpack_unpack_next(&u, b->data, b->size, NULL) == MSGPACK_UNPACK_SUCCESS, what);
     char path[256];
+    if (!cn_mp_utf8_valid(&u.data, path, sizeof path))
+        fprintf(stderr, "fuzz: pas de l'UTF-8 valide en %s\n", path);
     FUZZ_ASSERT(cn_mp_utf8_valid(&u.data, path, sizeof path), what);
     msgpack_unpacked_destroy(&u);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    /* The text arrives in a request, whose every string the envelope has
+     * checked is UTF-8 without NUL (concertctl converts other encodings). */
+    if (!cn_utf8_valid((const char *)data, size))
+        return 0;
     cn_import_opts opts = {.today = "2026-12-01"};
     cn_import *im = cn_import_read((const char *)data, size, &opts);
     if (!im)
