@@ -442,10 +442,48 @@ static void finish_indicators(cn_import *im)
     free(all_results);
 }
 
+/* A heading read without its text ("1.1" alone on its line) gets its
+ * number as text, said in the report with its line: the document the
+ * import builds must be one the model accepts, whatever the text. */
+static void finish_texts(cn_import *im)
+{
+    for (size_t i = 0; i < im->n_ori; i++) {
+        ori_t *o = &im->ori[i];
+        if (o->dropped || (o->statement && *o->statement))
+            continue;
+        char text[96];
+        snprintf(text, sizeof text, L("Orientation %s", "Orientation %s"), o->number ? o->number : "?");
+        o->statement = zs(im, text);
+        report(im, o->line, "assumed", text,
+               L("orientation sans énoncé : son numéro lui en sert", "orientation without a statement: its number is used"));
+    }
+    for (size_t i = 0; i < im->n_obj; i++) {
+        obj_t *o = &im->obj[i];
+        if (o->dropped || (o->text && *o->text))
+            continue;
+        char text[96];
+        snprintf(text, sizeof text, L("Objectif %s", "Objective %s"), o->number ? o->number : "?");
+        o->text = zs(im, text);
+        report(im, o->line, "assumed", text,
+               L("objectif sans texte : son numéro lui en sert", "objective without a text: its number is used"));
+    }
+    for (size_t i = 0; i < im->n_act; i++) {
+        act_t *a = &im->act[i];
+        if (a->dropped || (a->text && *a->text))
+            continue;
+        char text[112];
+        snprintf(text, sizeof text, L("Action %s", "Action %s"), a->number ? a->number : "?");
+        a->text = zs(im, text);
+        report(im, a->line, "assumed", text,
+               L("action sans texte : son numéro lui en sert", "action without a text: its number is used"));
+    }
+}
+
 void cn_import_finish(cn_import *im)
 {
     finish_plan(im);
     finish_numbers(im);
+    finish_texts(im);
     finish_indicators(im);
 }
 

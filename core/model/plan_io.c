@@ -645,13 +645,34 @@ static int plan_import(cn_req *req)
     }
     bool merged = plan != 0, glossary_changed = false;
     msgpack_packer *pk = cn_req_pk(req);
+    /* A dry run is the import itself, undone: it says yes exactly when the
+     * import would (adversary F5: checking less said yes to what the
+     * import then refused). */
+    cn_evlog *evlog = cn_core_evlog(req->core);
+    size_t mark = cn_evlog_mark(evlog);
+    if (dry_run && sqlite3_exec(req->db, "SAVEPOINT dry_run", NULL, NULL, NULL) != SQLITE_OK) {
+        cn_req_sqlite_fail(req, sqlite3_errcode(req->db));
+        goto done;
+    }
+    int imported = merged ? import_merge(req, region, plan, plan_node, &run)
+                          : import_new(req, region, plan_node, &run, &plan);
+    req->args = saved;
+    if (imported == 0 && gloss && gloss->type == MSGPACK_OBJECT_MAP)
+        imported = merge_glossary(req, region, gloss, &glossary_changed);
     if (dry_run) {
-        msgpack_pack_map(pk, 7);
+        sqlite3_exec(req->db, "ROLLBACK TO dry_run", NULL, NULL, NULL);
+        sqlite3_exec(req->db, "RELEASE dry_run", NULL, NULL, NULL);
+        cn_evlog_rewind(evlog, mark);
+        if (imported != 0)
+            goto done;
+        msgpack_pack_map(pk, 9);
         cn_pk_kbool(pk, "dry_run", true);
         cn_pk_kstr(pk, "region", region);
         cn_pk_str(pk, "plan");
         merged ? msgpack_pack_int64(pk, plan) : msgpack_pack_nil(pk);
         cn_pk_kbool(pk, "merged", merged);
+        pack_counts(pk, "created", run.created);
+        pack_counts(pk, "updated", run.updated);
         cn_pk_str(pk, "document");
         msgpack_pack_object(pk, *doc);
         cn_pk_str(pk, "report");
@@ -661,10 +682,7 @@ static int plan_import(cn_req *req)
         rc = 0;
         goto done;
     }
-    if (merged ? import_merge(req, region, plan, plan_node, &run) : import_new(req, region, plan_node, &run, &plan))
-        goto done;
-    req->args = saved;
-    if (gloss && gloss->type == MSGPACK_OBJECT_MAP && merge_glossary(req, region, gloss, &glossary_changed))
+    if (imported != 0)
         goto done;
 
     msgpack_sbuffer buf;

@@ -99,6 +99,7 @@ def plan_texts():
     for path in sorted(glob.glob(os.path.join(TOP, "tests", "fixtures", "seeds", "*.txt")) +
                        glob.glob(os.path.join(TOP, "tests", "fixtures", "import", "*.txt"))):
         write("plan_text", open(path, "rb").read())
+        write("table_import", open(path, "rb").read())
     write("plan_text", "Plan d'action 2020-2025\nOBJECTIFS\tMOYENS D'ACTION\n" +
           "".join("1. Objectif un\t1.%d Action %d\n" % (i + 1, i) for i in range(20)))
     write("csv", "orientation,objectif,action,indicateurs\n1 Agir,1.1 Mieux,1.1.1 Action,Nombre de membres\n")

@@ -352,6 +352,36 @@ class Import(unittest.TestCase):
         doc = self.c.ok("plan.export", region="estrie")
         self.assertEqual(doc["objectives"][0]["text"], "Mieux connaître les besoins des aînés")
 
+    def test_a_dry_run_answers_as_the_import_would(self):
+        # Adversary F5: the dry run checked only format and version, and said
+        # ok to documents the import then refused. It is now the import, undone.
+        base = {"format": "concertd.plan", "version": 1, "plan": {"title": "D"},
+                "objectives": [{"number": "1", "text": "o"}],
+                "actions": [{"number": "1.1", "objective": "1", "text": "a"}]}
+        broken = [("actions", [{"number": "1.1", "objective": "1", "text": "a", "status": "weird"}]),
+                  ("actions", [{"number": "1..1", "objective": "1", "text": "a"}]),
+                  ("actions", [{"number": "1.1", "objective": "9", "text": "a"}]),
+                  ("plan", {"title": "D", "start_date": "2023-02-30"}),
+                  ("indicators", [{"action": "7.7", "name": "N"}])]
+        for key, value in broken:
+            doc = dict(base, **{key: value})
+            dry = self.c.call("plan.import", {"region": "estrie", "document": doc, "dry_run": True})
+            real = self.c.call("plan.import", {"region": "estrie", "document": doc})
+            self.assertFalse(real["ok"], key)
+            self.assertEqual(dry.get("error"), real.get("error"), key)
+        self.assertEqual(self.c.ok("plan.list", region="estrie"), [])
+        # A good one: the dry run counts what it would create, and saves nothing.
+        dry = self.c.ok("plan.import", region="estrie", document=base, dry_run=True)
+        self.assertEqual((dry["created"]["objectives"], dry["created"]["actions"]), (1, 1))
+        self.assertEqual(self.c.ok("plan.list", region="estrie"), [])
+        # A heading without its text is said in the report, not refused as a
+        # place in a document the person never wrote.
+        text = "Plan d'action 2020-2021\n1. Orientation un\n1.1\n1.1.1 Une action"
+        for dry_run in (True, False):
+            result = self.c.ok("plan.import", region="estrie", format="table", text=text, dry_run=dry_run)
+            self.assertIn({"line": 3, "kind": "assumed", "text": "Objectif 1.1",
+                           "message": "objectif sans texte : son numéro lui en sert"}, result["report"])
+
     def test_large_tables_import_in_linear_time_and_the_bus_stays_free(self):
         # Adversary F1: 4 000 repeated rows took 32 s (renumbering was cubic),
         # 1 MB never answered; the progress plugin then counted the whole plan
