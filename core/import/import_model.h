@@ -73,6 +73,7 @@ struct cn_import {
     ARRAY(pair_t, terms);
     ARRAY(note_t, notes);
     struct cn_strset *seen; /* folded single-cell lines, to skip page titles repeated at page breaks */
+    struct cn_strset *term_index; /* term → its index in terms */
     /* reading state */
     int line;
     enum field cols[MAX_COLS], header_cols[MAX_COLS]; /* in force; as the header row named them */

@@ -5,6 +5,7 @@
 #include "import_text.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,6 +158,35 @@ static bool section_heading(cn_import *im, const char *text, const char *f)
 }
 
 /* "CISSS\tCentre intégré…", "CISSS : Centre…", "CISSS – Centre…". */
+/* A term of the acronym list. A term listed twice keeps both definitions
+ * (joined), said in the report: a glossary is a map, and two entries for
+ * one term made every import of the same text look like a change
+ * (adversary F7). */
+static bool add_term(cn_import *im, char *term, char *definition)
+{
+    if (!term || !definition)
+        return false;
+    void *at = NULL;
+    if (!im->term_index && !(im->term_index = cn_strset_new()))
+        return false;
+    if (cn_strset_get(im->term_index, term, &at)) {
+        size_t i = (size_t)(uintptr_t)at;
+        if (strcmp(im->terms[i].b, definition) != 0) {
+            im->terms[i].b = cn_zcat(im->z, im->terms[i].b, " ; ", definition);
+            report(im, im->line, "assumed", term,
+                   L("terme défini deux fois : ses deux définitions sont gardées ensemble",
+                     "term defined twice: both definitions are kept together"));
+        }
+        return true;
+    }
+    pair_t *p = PUSH(im, terms);
+    if (!p || cn_strset_put(im->term_index, term, (void *)(uintptr_t)(im->n_terms - 1)) != 0)
+        return false;
+    p->a = term;
+    p->b = definition;
+    return true;
+}
+
 static bool glossary_line(cn_import *im, char **cells, int n, const char *text)
 {
     const char *term = NULL, *def = NULL;
@@ -169,24 +199,13 @@ static bool glossary_line(cn_import *im, char **cells, int n, const char *text)
                 def = cells[i];
             filled++;
         }
-    if (filled == 2) {
-        pair_t *p = PUSH(im, terms);
-        if (p) {
-            p->a = zs(im, term);
-            p->b = zs(im, def);
-        }
-        return p != NULL;
-    }
+    if (filled == 2)
+        return add_term(im, zs(im, term), zs(im, def));
     static const char *const seps[] = {" : ", " – ", " - ", ": ", " = ", NULL};
     for (int i = 0; seps[i]; i++) {
         const char *s = strstr(text, seps[i]);
         if (s && s - text <= 24 && s > text) {
-            pair_t *p = PUSH(im, terms);
-            if (!p)
-                return false;
-            p->a = cn_zdup(im->z, text, (size_t)(s - text));
-            p->b = zs(im, s + strlen(seps[i]));
-            return true;
+            return add_term(im, cn_zdup(im->z, text, (size_t)(s - text)), zs(im, s + strlen(seps[i])));
         }
     }
     return false;
@@ -455,6 +474,7 @@ void cn_import_free(cn_import **imp)
     free(im->terms);
     free(im->notes);
     cn_strset_free(&im->seen);
+    cn_strset_free(&im->term_index);
     msgpack_zone_free(im->z);
     msgpack_zone_free(im->scratch);
     free(im);

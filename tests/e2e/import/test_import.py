@@ -352,6 +352,20 @@ class Import(unittest.TestCase):
         doc = self.c.ok("plan.export", region="estrie")
         self.assertEqual(doc["objectives"][0]["text"], "Mieux connaître les besoins des aînés")
 
+    def test_a_term_listed_twice_keeps_both_definitions_and_reimport_changes_nothing(self):
+        # Adversary F7: a glossary naming a term twice made every re-import of
+        # the same text emit region.updated and plan.imported.
+        text = ("Plan d'action 2020-2021\nOBJECTIFS\tACTIONS\n1.1 Objectif\t1.1.1 Action\nListe d'acronymes\n"
+                "CRÉ\tConférence A\nCRÉ\tConférence B\n")
+        first = self.c.ok("plan.import", region="estrie", format="table", text=text)
+        self.assertIn("terme défini deux fois", " ".join(n["message"] for n in first["report"]))
+        self.assertIn({"term": "CRÉ", "definition": "Conférence A ; Conférence B"},
+                      self.c.ok("region.get", id="estrie")["glossary"])
+        head = self.c.ok("node.info")["last_seq"]
+        again = self.c.ok("plan.import", region="estrie", format="table", text=text)
+        self.assertEqual((sum(again["created"].values()), sum(again["updated"].values())), (0, 0))
+        self.assertEqual(self.c.ok("node.info")["last_seq"], head, "no event when nothing changed")
+
     def test_a_dry_run_answers_as_the_import_would(self):
         # Adversary F5: the dry run checked only format and version, and said
         # ok to documents the import then refused. It is now the import, undone.
