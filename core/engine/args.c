@@ -157,3 +157,32 @@ int cn_arg_strlist(cn_req *req, const char *key, int required, const msgpack_obj
             return wrong_type(req, key, "une liste de chaînes", "a list of strings");
     return 1;
 }
+
+int cn_map_keys(cn_req *req, const msgpack_object *map, const char *path, const char *const *known)
+{
+    if (!map || map->type != MSGPACK_OBJECT_MAP)
+        return 0;
+    for (uint32_t i = 0; i < map->via.map.size; i++) {
+        const msgpack_object *k = &map->via.map.ptr[i].key;
+        if (k->type != MSGPACK_OBJECT_STR)
+            return cn_req_fail(req, "bad_request", path, L("%s: les clés doivent être des chaînes",
+                                                          "%s: keys must be strings"), path);
+        bool found = false;
+        for (size_t j = 0; known[j] && !found; j++)
+            found = strlen(known[j]) == k->via.str.size && memcmp(known[j], k->via.str.ptr, k->via.str.size) == 0;
+        if (found)
+            continue;
+        char list[400] = "", field[160];
+        for (size_t j = 0; known[j]; j++) {
+            size_t len = strlen(list);
+            snprintf(list + len, sizeof list - len, "%s%s", j ? ", " : "", known[j]);
+        }
+        /* The key is quoted at most 60 bytes long, cut on a character. */
+        int shown = (int)cn_utf8_valid_prefix(k->via.str.ptr, k->via.str.size < 60 ? k->via.str.size : 60);
+        snprintf(field, sizeof field, "%s.%.*s", path, shown, k->via.str.ptr);
+        return cn_req_fail(req, "invalid_argument", field,
+                           L("clé inconnue dans %s: %.*s (acceptées: %s)", "unknown key in %s: %.*s (accepted: %s)"),
+                           path, shown, k->via.str.ptr, list);
+    }
+    return 0;
+}

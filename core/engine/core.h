@@ -179,6 +179,11 @@ int cn_arg_strlist(cn_req *req, const char *key, int required, const msgpack_obj
 /* An array of anything; *out is the array object. */
 int cn_arg_array(cn_req *req, const char *key, int required, const msgpack_object **out);
 
+/* Refuses (invalid_argument, field "path.key") a key of map that is not
+ * one of known (NULL-terminated): a misspelt option inside a nested map
+ * is never ignored. 0 when map is not a map or has only known keys. */
+int cn_map_keys(cn_req *req, const msgpack_object *map, const char *path, const char *const *known);
+
 /* Runs another op of the core as part of this request (same savepoint),
  * with args (a map). Its result is copied into out (when not NULL) and
  * left out of this request's result. Returns 0, or -1 with req failed. */

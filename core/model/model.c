@@ -472,6 +472,11 @@ static int windows_store(cn_req *req, int64_t action, const char *schedule)
             return cn_req_fail(req, "bad_request", field, L("%s doit être une map {kind, start, end}",
                                                            "%s must be a map {kind, start, end}"), field);
         }
+        static const char *const keys[] = {"kind", "start", "end", NULL};
+        if (cn_map_keys(req, w, field, keys)) {
+            req->args = saved;
+            return -1;
+        }
         req->args = w;
         const char *kind, *start, *end;
         if (cn_arg_enum(req, "kind", CN_REQUIRED, kinds, &kind) < 0 || cn_arg_date(req, "start", CN_OPTIONAL, &start) < 0 ||

@@ -27,6 +27,11 @@ static int store_mandates(cn_req *req, int64_t plan)
     for (uint32_t i = 0; list && i < list->via.array.size; i++) {
         const msgpack_object *m = &list->via.array.ptr[i], *text = m, *num = NULL;
         if (m->type == MSGPACK_OBJECT_MAP) {
+            static const char *const keys[] = {"number", "text", NULL};
+            char path[32];
+            snprintf(path, sizeof path, "mandates[%u]", i);
+            if (cn_map_keys(req, m, path, keys))
+                return -1;
             text = cn_mp_get(m, "text");
             num = cn_mp_get(m, "number");
         }

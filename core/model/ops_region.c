@@ -41,6 +41,11 @@ static int store_territories(cn_req *req, const char *region)
         const msgpack_object *t = &list->via.array.ptr[i];
         const msgpack_object *name = t, *kind = NULL;
         if (t->type == MSGPACK_OBJECT_MAP) {
+            static const char *const keys[] = {"name", "kind", NULL};
+            char path[32];
+            snprintf(path, sizeof path, "territories[%u]", i);
+            if (cn_map_keys(req, t, path, keys))
+                return -1;
             name = cn_mp_get(t, "name");
             kind = cn_mp_get(t, "kind");
         }

@@ -568,6 +568,61 @@ static int convert(cn_req *req, const char *format, msgpack_sbuffer *doc, msgpac
     return 0;
 }
 
+/* Every key of the document is one it can hold, at every depth: an
+ * unknown one (a misspelt field) is refused with its place in the
+ * document, never ignored (adversary F11). */
+static int check_document_keys(cn_req *req, const msgpack_object *doc)
+{
+    static const char *const top[] = {"format", "version", "plan", "orientations", "objectives", "actions",
+                                      "indicators", NULL};
+    static const char *const plan[] = {"title", "period", "start_date", "end_date", "adopted_on", "mission",
+                                       "status", "mandates", NULL};
+    static const char *const mandate[] = {"number", "text", NULL};
+    static const char *const items[K_COUNT][13] = {
+        {"number", "statement", NULL},
+        {"number", "orientation", "text", "mandates", NULL},
+        {"number", "objective", "text", "priority", "targets", "schedule", "expected_result", "responsible",
+         "status", "windows", "notes", NULL},
+        {"action", "name", "unit", "target", "target_date", "baseline", "measurements", NULL},
+    };
+    static const struct {
+        int kind;
+        const char *list;
+        const char *const keys[7];
+    } nested[] = {
+        {K_ACT, "windows", {"kind", "start", "end", NULL}},
+        {K_ACT, "notes", {"date", "text", "status_from", "status_to", "author", NULL}},
+        {K_IND, "measurements", {"date", "value", "note", NULL}},
+    };
+    char path[128];
+    if (cn_map_keys(req, doc, "document", top) || cn_map_keys(req, cn_mp_get(doc, "plan"), "document.plan", plan))
+        return -1;
+    const msgpack_object *mandates = cn_mp_get(cn_mp_get(doc, "plan"), "mandates");
+    for (uint32_t m = 0; mandates && mandates->type == MSGPACK_OBJECT_ARRAY && m < mandates->via.array.size; m++) {
+        snprintf(path, sizeof path, "document.plan.mandates[%u]", m);
+        if (cn_map_keys(req, &mandates->via.array.ptr[m], path, mandate))
+            return -1;
+    }
+    for (int k = 0; k < K_COUNT; k++) {
+        const msgpack_object *list = cn_mp_get(doc, kind_names[k]);
+        for (uint32_t i = 0; list && list->type == MSGPACK_OBJECT_ARRAY && i < list->via.array.size; i++) {
+            const msgpack_object *item = &list->via.array.ptr[i];
+            snprintf(path, sizeof path, "document.%s[%u]", kind_names[k], i);
+            if (cn_map_keys(req, item, path, items[k]))
+                return -1;
+            for (size_t n = 0; n < sizeof nested / sizeof nested[0]; n++) {
+                const msgpack_object *sub = nested[n].kind == k ? cn_mp_get(item, nested[n].list) : NULL;
+                for (uint32_t j = 0; sub && sub->type == MSGPACK_OBJECT_ARRAY && j < sub->via.array.size; j++) {
+                    snprintf(path, sizeof path, "document.%s[%u].%s[%u]", kind_names[k], i, nested[n].list, j);
+                    if (cn_map_keys(req, &sub->via.array.ptr[j], path, nested[n].keys))
+                        return -1;
+                }
+            }
+        }
+    }
+    return 0;
+}
+
 static int plan_import(cn_req *req)
 {
     static const char *const formats[] = {"document", "table", "csv", NULL};
@@ -614,6 +669,8 @@ static int plan_import(cn_req *req)
                     DOC_FORMAT, DOC_VERSION);
         goto done;
     }
+    if (check_document_keys(req, doc))
+        goto done;
     const msgpack_object *plan_node = cn_mp_get(doc, "plan");
     if (!plan_node || plan_node->type != MSGPACK_OBJECT_MAP) {
         cn_req_fail(req, "invalid_argument", "document.plan", L("document.plan manquant", "document.plan missing"));

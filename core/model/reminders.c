@@ -225,6 +225,9 @@ int cn_reminders_settings_arg(cn_req *req, const char *region)
         return cn_req_fail(req, "bad_request", "reminders",
                            L("reminders: une map {days: [30, 7, 1], overdue: true, undated_every_days: 0}",
                              "reminders: a map {days: [30, 7, 1], overdue: true, undated_every_days: 0}"));
+    static const char *const keys[] = {"days", "overdue", "undated_every_days", NULL};
+    if (cn_map_keys(req, r, "reminders", keys))
+        return -1;
     const msgpack_object *saved = req->args;
     req->args = r;
     const msgpack_object *days;

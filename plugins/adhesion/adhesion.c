@@ -199,6 +199,16 @@ static int store_categories(cd_req *req, cd_host *h, const char *region, const m
     int rc = 0;
     for (uint32_t i = 0; rc == 0 && i < cats->via.array.size; i++) {
         const msgpack_object *c = &cats->via.array.ptr[i];
+        static const char *const known[] = {"id", "name", "decision", "indicator", NULL};
+        const msgpack_object *unknown = cd_unknown_key(c, known);
+        if (unknown) {
+            rc = api->req_fail(req, "invalid_argument", "categories",
+                               "categories[%u] : clé inconnue « %.*s » (acceptées : id, name, decision, indicator)", i,
+                               unknown->type == MSGPACK_OBJECT_STR ? (int)cd_utf8_cut(unknown->via.str.ptr,
+                                   unknown->via.str.size, 60) : 1,
+                               unknown->type == MSGPACK_OBJECT_STR ? unknown->via.str.ptr : "?");
+            break;
+        }
         char id[64], name[256], decision[16];
         cd_str(cd_get(c, "id"), id, sizeof id);
         cd_str(cd_get(c, "name"), name, sizeof name);

@@ -30,7 +30,7 @@ bool set_field(form *f, int i, const char *value)
     char *dst = field_of(f, i, &cap);
     bool fits = n < cap;
     if (!fits) {
-        n = cd_utf8_cut(value, cap - 1);
+        n = cd_utf8_cut(value, n, cap - 1);
         if (f->too_long < 0)
             f->too_long = i;
     }

@@ -42,7 +42,7 @@ void column_text(sqlite3_stmt *st, int i, char *out, size_t cap)
     const char *v = (const char *)sqlite3_column_text(st, i);
     size_t n = v ? strlen(v) : 0;
     if (n >= cap)
-        n = cd_utf8_cut(v, cap - 1); /* never mid-character */
+        n = cd_utf8_cut(v, n, cap - 1); /* never mid-character */
     memcpy(out, v ? v : "", n);
     out[n] = '\0';
 }

@@ -107,11 +107,17 @@ int page_veille(web_req *rq, const char *region)
         const msgpack_object *r = &it->via.array.ptr[i];
         char link[2048];
         mp_text(cd_get(r, "link"), link, sizeof link);
-        buf_str(b, "<li><a href=\"");
-        html_href(b, link);
-        buf_str(b, "\" rel=\"noopener noreferrer\">");
-        html_mp(b, cd_get(r, "title"));
-        buf_str(b, "</a>");
+        /* An item without a link (the veille keeps only http(s) ones) is its title alone. */
+        if (link[0]) {
+            buf_str(b, "<li><a href=\"");
+            html_href(b, link);
+            buf_str(b, "\" rel=\"noopener noreferrer\">");
+            html_mp(b, cd_get(r, "title"));
+            buf_str(b, "</a>");
+        } else {
+            buf_str(b, "<li>");
+            html_mp(b, cd_get(r, "title"));
+        }
         if (mp_is_str(cd_get(r, "published"))) {
             buf_str(b, " <span class=\"hint\">");
             html_mp(b, cd_get(r, "published"));

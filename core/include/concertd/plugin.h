@@ -223,10 +223,32 @@ static inline const msgpack_object *cd_get(const msgpack_object *map, const char
     return NULL;
 }
 
-/* The length of s[0..n) cut back to the start of a character, when n falls
- * inside a UTF-8 sequence: text is never cut mid-character. */
-static inline size_t cd_utf8_cut(const char *s, size_t n)
+/* The first key of map that is not one of known (NULL-terminated), or
+ * NULL: a nested map's misspelt key must be refused, not ignored (the host
+ * checks only an op's own arguments). A non-string key is returned too. */
+static inline const msgpack_object *cd_unknown_key(const msgpack_object *map, const char *const *known)
 {
+    if (!map || map->type != MSGPACK_OBJECT_MAP)
+        return NULL;
+    for (uint32_t i = 0; i < map->via.map.size; i++) {
+        const msgpack_object *k = &map->via.map.ptr[i].key;
+        int found = 0;
+        for (size_t j = 0; k->type == MSGPACK_OBJECT_STR && known[j] && !found; j++)
+            found = __builtin_strlen(known[j]) == k->via.str.size &&
+                    __builtin_memcmp(known[j], k->via.str.ptr, k->via.str.size) == 0;
+        if (!found)
+            return k;
+    }
+    return NULL;
+}
+
+/* Where to cut s (len bytes) to keep at most n bytes without splitting a
+ * UTF-8 character: n itself when it falls between characters, else the
+ * start of the character it falls in. Text is never cut mid-character. */
+static inline size_t cd_utf8_cut(const char *s, size_t len, size_t n)
+{
+    if (n >= len)
+        return len;
     while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
         n--;
     return n;
@@ -241,7 +263,7 @@ static inline char *cd_str(const msgpack_object *o, char *out, size_t cap)
     if (cap == 0)
         return out;
     if (n >= cap)
-        n = cd_utf8_cut(o->via.str.ptr, cap - 1);
+        n = cd_utf8_cut(o->via.str.ptr, n, cap - 1);
     if (n)
         __builtin_memcpy(out, o->via.str.ptr, n);
     out[n] = '\0';

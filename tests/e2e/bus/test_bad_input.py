@@ -129,6 +129,32 @@ class BadInput(unittest.TestCase):
         self.assertError(reply, "bad_request")
         self.assertIn("65536", reply["error"]["message"])
 
+    def test_unknown_keys_inside_nested_maps(self):
+        # Adversary F11: a misspelt key inside a nested map was ignored.
+        cases = [("region.update", {"id": "lanaudiere", "reminders": {"overdu": False}}, "reminders.overdu"),
+                 ("region.update", {"id": "lanaudiere", "territories": [{"name": "Joliette", "bogus": 1}]},
+                  "territories[0].bogus"),
+                 ("plan.update", {"region": "lanaudiere", "mandates": [{"number": "1", "text": "t", "bogus": 1}]},
+                  "mandates[0].bogus"),
+                 ("action.update", {"region": "lanaudiere", "number": "1.1",
+                                    "windows": [{"kind": "dated", "start": "2020-01-01", "end": "2020-02-01",
+                                                 "id": "x"}]}, "windows[0].id")]
+        doc = self.c.ok("plan.export", region="lanaudiere")
+        for where, change in (("document.bogus", lambda d: d.update(bogus=1)),
+                              ("document.plan.titre", lambda d: d["plan"].update(titre="x")),
+                              ("document.actions[0].statut", lambda d: d["actions"][0].update(statut="done")),
+                              ("document.actions[0].windows[0].id", lambda d: d["actions"][0]["windows"][0].update(id=1)),
+                              ("document.indicators[0].measurements[0].x",
+                               lambda d: d["indicators"][0]["measurements"].append({"date": "2020-01-01", "value": 1,
+                                                                                    "x": 1}))):
+            copy = msgpack.unpackb(msgpack.packb(doc), raw=False)
+            change(copy)
+            cases.append(("plan.import", {"region": "lanaudiere", "document": copy}, where))
+        for op, args, field in cases:
+            reply = self.c.call(op, args)
+            self.assertError(reply, "invalid_argument", field)
+            self.assertIn(field.rsplit(".", 1)[1], reply["error"]["message"])
+
     def test_invalid_utf8(self):
         args = b"\x82" + msgpack.packb("id") + msgpack.packb("gaspesie") + msgpack.packb("name") + fixstr(b"Gasp\xe9sie")
         reply = self.raw(request_bytes("region.create", args))

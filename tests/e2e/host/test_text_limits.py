@@ -58,6 +58,13 @@ class TextLimits(unittest.TestCase):
         kept = self.c.ok("adhesion.submit", **dict(form, motivation="é" * 2000))
         self.assertEqual(self.c.ok("adhesion.show", id=kept["id"])["motivation"], "é" * 2000)
 
+    def test_adhesion_refuses_an_unknown_key_in_a_category(self):
+        # Adversary F11, in a plugin: a misspelt key of a nested map is refused.
+        reply = self.c.call("adhesion.policy_set", {"region": "u8", "charter": "2024", "categories": [
+            {"id": "o", "name": "Organisme", "decision": "board", "decison": "auto"}]})
+        self.assertEqual((reply["error"]["code"], reply["error"]["field"]), ("invalid_argument", "categories"))
+        self.assertIn("decison", reply["error"]["message"])
+
 
 if __name__ == "__main__":
     unittest.main()
