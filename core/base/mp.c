@@ -2,6 +2,7 @@
 #include "mp.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "text.h"
@@ -93,38 +94,100 @@ int cn_pk_row(msgpack_packer *pk, sqlite3_stmt *st)
     return rc;
 }
 
-static bool utf8_walk(const msgpack_object *o, char *path, size_t cap, size_t len)
+typedef struct {
+    const char *ptr;
+    uint32_t len;
+} key_ref;
+
+static int key_order(const void *a, const void *b)
+{
+    const key_ref *x = a, *y = b;
+    uint32_t n = x->len < y->len ? x->len : y->len;
+    int c = memcmp(x->ptr, y->ptr, n);
+    return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+/* The first string key of map given twice, or -1 (pairs for small maps,
+ * sorted for large ones: never quadratic). -2 when out of memory. */
+static long duplicate_key(const msgpack_object *map)
+{
+    uint32_t n = map->via.map.size;
+    const msgpack_object_kv *kv = map->via.map.ptr;
+    if (n <= 16) {
+        for (uint32_t i = 0; i < n; i++)
+            for (uint32_t j = i + 1; j < n && kv[i].key.type == MSGPACK_OBJECT_STR; j++)
+                if (kv[j].key.type == MSGPACK_OBJECT_STR && kv[i].key.via.str.size == kv[j].key.via.str.size &&
+                    memcmp(kv[i].key.via.str.ptr, kv[j].key.via.str.ptr, kv[i].key.via.str.size) == 0)
+                    return (long)j;
+        return -1;
+    }
+    key_ref *keys = malloc(n * sizeof *keys);
+    if (!keys)
+        return -2;
+    uint32_t m = 0;
+    for (uint32_t i = 0; i < n; i++)
+        if (kv[i].key.type == MSGPACK_OBJECT_STR)
+            keys[m++] = (key_ref){kv[i].key.via.str.ptr, kv[i].key.via.str.size};
+    qsort(keys, m, sizeof *keys, key_order);
+    long found = -1;
+    for (uint32_t i = 1; i < m && found < 0; i++)
+        if (key_order(&keys[i - 1], &keys[i]) == 0)
+            for (uint32_t j = 0; j < n && found < 0; j++) /* report it where it is, for the path */
+                if (kv[j].key.type == MSGPACK_OBJECT_STR && kv[j].key.via.str.size == keys[i].len &&
+                    memcmp(kv[j].key.via.str.ptr, keys[i].ptr, keys[i].len) == 0)
+                    found = (long)j;
+    free(keys);
+    return found;
+}
+
+static cn_text_verdict text_walk(const msgpack_object *o, char *path, size_t cap, size_t len)
 {
     switch (o->type) {
     case MSGPACK_OBJECT_STR:
-        return cn_utf8_valid(o->via.str.ptr, o->via.str.size);
+        if (memchr(o->via.str.ptr, 0, o->via.str.size))
+            return CN_TEXT_NUL;
+        return cn_utf8_valid(o->via.str.ptr, o->via.str.size) ? CN_TEXT_OK : CN_TEXT_INVALID;
     case MSGPACK_OBJECT_ARRAY:
         for (uint32_t i = 0; i < o->via.array.size; i++) {
             snprintf(path + len, cap - len, "[%u]", i);
-            if (!utf8_walk(&o->via.array.ptr[i], path, cap, strlen(path)))
-                return false;
+            cn_text_verdict v = text_walk(&o->via.array.ptr[i], path, cap, strlen(path));
+            if (v != CN_TEXT_OK)
+                return v;
             path[len] = '\0';
         }
-        return true;
-    case MSGPACK_OBJECT_MAP:
+        return CN_TEXT_OK;
+    case MSGPACK_OBJECT_MAP: {
+        long dup = duplicate_key(o);
         for (uint32_t i = 0; i < o->via.map.size; i++) {
             const msgpack_object *k = &o->via.map.ptr[i].key;
             if (k->type == MSGPACK_OBJECT_STR && cn_utf8_valid(k->via.str.ptr, k->via.str.size))
                 snprintf(path + len, cap - len, "%s%.*s", len ? "." : "", (int)k->via.str.size, k->via.str.ptr);
             else
                 snprintf(path + len, cap - len, "%s<clé %u>", len ? "." : "", i);
-            if (!utf8_walk(k, path, cap, strlen(path)) || !utf8_walk(&o->via.map.ptr[i].val, path, cap, strlen(path)))
-                return false;
+            cn_text_verdict v = text_walk(k, path, cap, strlen(path));
+            if (v == CN_TEXT_OK && dup == (long)i)
+                return CN_TEXT_DUPLICATE;
+            if (v == CN_TEXT_OK)
+                v = text_walk(&o->via.map.ptr[i].val, path, cap, strlen(path));
+            if (v != CN_TEXT_OK)
+                return v;
             path[len] = '\0';
         }
-        return true;
-    default:
-        return true;
+        return dup == -2 ? CN_TEXT_DUPLICATE : CN_TEXT_OK;
     }
+    default:
+        return CN_TEXT_OK;
+    }
+}
+
+cn_text_verdict cn_mp_text_check(const msgpack_object *o, char *path, size_t cap)
+{
+    path[0] = '\0';
+    return text_walk(o, path, cap, 0);
 }
 
 bool cn_mp_utf8_valid(const msgpack_object *o, char *path, size_t cap)
 {
-    path[0] = '\0';
-    return utf8_walk(o, path, cap, 0);
+    cn_text_verdict v = cn_mp_text_check(o, path, cap);
+    return v == CN_TEXT_OK || v == CN_TEXT_DUPLICATE;
 }

@@ -45,4 +45,11 @@ int cn_pk_row(msgpack_packer *pk, sqlite3_stmt *st);
  * writes the path of the first bad string ("args.name") into path. */
 bool cn_mp_utf8_valid(const msgpack_object *o, char *path, size_t cap);
 
+/* What a request's text must be: valid UTF-8, without NUL (U+0000, which
+ * no text of the model holds), and no key given twice in one map (which
+ * decoders resolve differently: a filter could be bypassed). On failure
+ * path gets where ("args.reminders.days"). */
+typedef enum { CN_TEXT_OK, CN_TEXT_INVALID, CN_TEXT_NUL, CN_TEXT_DUPLICATE } cn_text_verdict;
+cn_text_verdict cn_mp_text_check(const msgpack_object *o, char *path, size_t cap);
+
 #endif

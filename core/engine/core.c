@@ -444,6 +444,25 @@ static int check_envelope(cn_core *core, const msgpack_object *root, cn_reply *r
     else if (cn_mp_str_eq(l, "fr"))
         *lang = CN_LANG_FR;
     cn_lang_set(*lang);
+    if (l && l->type != MSGPACK_OBJECT_NIL && !cn_mp_str_eq(l, "en") && !cn_mp_str_eq(l, "fr")) {
+        pack_error(reply, "bad_request", L("lang: \"fr\" ou \"en\"", "lang: \"fr\" or \"en\""), "lang");
+        return -1;
+    }
+    /* The envelope's own keys only: a misspelt one ("lnag") is not ignored. */
+    static const char *const envelope_keys[] = {"v", "id", "op", "args", "lang", "actor"};
+    for (uint32_t i = 0; i < root->via.map.size; i++) {
+        const msgpack_object *k = &root->via.map.ptr[i].key;
+        bool known = false;
+        for (size_t j = 0; j < sizeof envelope_keys / sizeof *envelope_keys && !known; j++)
+            known = cn_mp_str_eq(k, envelope_keys[j]);
+        if (!known) {
+            pack_error(reply, "bad_request",
+                       L("clé inconnue dans l'enveloppe (acceptées: v, id, op, args, lang, actor)",
+                         "unknown key in the envelope (accepted: v, id, op, args, lang, actor)"),
+                       NULL);
+            return -1;
+        }
+    }
 
     const msgpack_object *v = cn_mp_get(root, "v");
     if (!v || v->type != MSGPACK_OBJECT_POSITIVE_INTEGER || v->via.u64 != 1) {
@@ -466,9 +485,15 @@ static int check_envelope(cn_core *core, const msgpack_object *root, cn_reply *r
         pack_error(reply, "bad_request", L("args doit être une map", "args must be a map"), "args");
         return -1;
     }
-    if (!cn_mp_utf8_valid(root, path, sizeof path)) {
+    cn_text_verdict text = cn_mp_text_check(root, path, sizeof path);
+    if (text != CN_TEXT_OK) {
         char msg[400];
-        snprintf(msg, sizeof msg, L("texte qui n'est pas de l'UTF-8 valide dans %s", "text that is not valid UTF-8 in %s"),
+        snprintf(msg, sizeof msg,
+                 text == CN_TEXT_NUL ? L("%s contient un caractère NUL (U+0000), qu'aucun texte ne peut contenir",
+                                         "%s holds a NUL character (U+0000), which no text may hold")
+                 : text == CN_TEXT_DUPLICATE ? L("clé donnée deux fois: %s", "key given twice: %s")
+                                             : L("texte qui n'est pas de l'UTF-8 valide dans %s",
+                                                 "text that is not valid UTF-8 in %s"),
                  path);
         pack_error(reply, "bad_request", msg, path);
         return -1;

@@ -352,7 +352,8 @@ static size_t add_item(msgpack_zone *z, cn_item *out, size_t n, size_t cap, cons
         len--;
     while (len && *s == ' ')
         s++, len--;
-    if (len == 0 || n >= cap)
+    /* A number alone is an item still (its text is assumed later, and said). */
+    if ((len == 0 && !*num) || n >= cap)
         return n;
     snprintf(out[n].num, sizeof out[n].num, "%s", num);
     out[n].text = cn_zdup(z, s, len);

@@ -17,7 +17,7 @@
 enum field { F_NONE, F_ORIENT, F_OBJ, F_ACT, F_TARGETS, F_SCHED, F_YEAR, F_EXPECTED, F_RESP, F_IND, F_STATUS, F_OTHER };
 #define NFIELDS (F_OTHER + 1)
 #define MAX_COLS 40
-#define MAX_ITEMS 32
+#define MAX_ITEMS 256 /* numbered items in one cell */
 
 typedef struct {
     char *number, *statement;

@@ -311,13 +311,21 @@ int cn_csv_read(const char *text, size_t len, const cn_import_opts *opts, msgpac
         text += 3, len -= 3;
     sheet_t sh = {0};
     struct csv_parser p;
-    if (csv_init(&p, CSV_APPEND_NULL) != 0) {
+    if (csv_init(&p, CSV_APPEND_NULL | CSV_STRICT | CSV_STRICT_FINI) != 0) {
         snprintf(err, errcap, "%s", L("mémoire insuffisante", "out of memory"));
         return -1;
     }
     csv_set_delim(&p, separator(text, len));
     if (csv_parse(&p, text, len, on_field, on_row, &sh) != len || csv_fini(&p, on_field, on_row, &sh) != 0 || sh.oom) {
-        snprintf(err, errcap, L("CSV illisible : %s", "unreadable CSV: %s"), csv_strerror(csv_error(&p)));
+        if (csv_error(&p) == CSV_EPARSE) /* strict: a quote left open would swallow the rest of the file */
+            snprintf(err, errcap,
+                     L("CSV illisible : guillemet non fermé ou mal placé vers la ligne %zu (un champ entre "
+                       "guillemets se ferme, et un guillemet dans un champ s'écrit \"\")",
+                       "unreadable CSV: a quote left open or misplaced near line %zu (a quoted field is closed, and a "
+                       "quote inside a field is written \"\")"),
+                     sh.n + 1);
+        else
+            snprintf(err, errcap, L("CSV illisible : %s", "unreadable CSV: %s"), csv_strerror(csv_error(&p)));
         csv_free(&p);
         sheet_free(&sh);
         return -1;
@@ -368,6 +376,17 @@ int cn_csv_read(const char *text, size_t len, const cn_import_opts *opts, msgpac
                 continue;
             }
             cell[map[k]] = v;
+        }
+        size_t beyond = 0;
+        for (size_t k = 64; k < row->n; k++)
+            beyond += *trimmed(row->cells[k]) != '\0';
+        if (beyond) { /* said once for the row, not dropped unsaid */
+            char msg[200];
+            snprintf(msg, sizeof msg,
+                     L("%zu cellule(s) au-delà de la 64e colonne : le modèle du plan n'a pas de champ pour elles",
+                       "%zu cell(s) beyond column 64: the plan model has no field for them"),
+                     beyond);
+            note(rep, r + 1, "unplaced", trimmed(row->cells[64]), msg);
         }
         char onum[64], bnum[64], anum[64];
         const char *otext, *btext, *atext;

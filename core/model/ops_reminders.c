@@ -229,6 +229,10 @@ static int echeance_reminders(cn_req *req)
     if (cn_region_arg(req, "region", CN_OPTIONAL, &region) < 0 || cn_arg_enum(req, "state", CN_OPTIONAL, states, &state) < 0 ||
         cn_arg_int(req, "limit", CN_OPTIONAL, &limit, &is_null) < 0)
         return -1;
+    if (is_null)
+        limit = 100;
+    if (limit < 1 || limit > 10000)
+        return cn_req_fail(req, "invalid_argument", "limit", L("limit: entre 1 et 10000", "limit: between 1 and 10000"));
     if (!state)
         state = "pending";
     sqlite3_stmt *st;

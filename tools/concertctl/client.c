@@ -10,6 +10,8 @@
 #include "render.h"
 #include "table.h"
 
+#define CTL_DEFAULT_MAX_MESSAGE (1024 * 1024) /* concertd's default [bus] max_message_size */
+
 void ctl_reply_destroy(ctl_reply *reply)
 {
     msgpack_unpacked_destroy(&reply->up);
@@ -67,10 +69,19 @@ int ctl_call(const ctl_conn *c, const char *op, const char *args, size_t args_le
         zmq_msg_t msg;
         zmq_msg_init(&msg);
         if (zmq_msg_recv(&msg, s, 0) < 0) {
-            snprintf(err, errcap,
-                     ctl_en() ? "no reply from %s after %d ms (is concertd running? --endpoint changes the address)"
-                              : "pas de réponse de %s après %d ms (concertd est-il démarré? --endpoint change l'adresse)",
-                     c->endpoint, c->timeout_ms);
+            if (buf.size > CTL_DEFAULT_MAX_MESSAGE) /* concertd drops a request over [bus] max_message_size, unanswered */
+                snprintf(err, errcap,
+                         ctl_en() ? "no reply from %s: the request is %zu bytes, more than concertd takes by default "
+                                    "(1 MiB, [bus] max_message_size); split it, or raise that limit"
+                                  : "pas de réponse de %s : la demande fait %zu octets, plus que ce que concertd accepte "
+                                    "par défaut (1 Mio, [bus] max_message_size) ; découpez-la, ou relevez cette limite",
+                         c->endpoint, buf.size);
+            else
+                snprintf(err, errcap,
+                         ctl_en() ? "no reply from %s after %d ms (is concertd running? --endpoint changes the address)"
+                                  : "pas de réponse de %s après %d ms (concertd est-il démarré? --endpoint change "
+                                    "l'adresse)",
+                         c->endpoint, c->timeout_ms);
         } else {
             size_t size = zmq_msg_size(&msg);
             msgpack_unpacked_init(&reply->up);

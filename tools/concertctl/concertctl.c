@@ -283,7 +283,10 @@ static int import_args(json_t *args)
                                                 "--region REGION missing (concertctl import --help)"));
     if (strcmp(format, "document") == 0) {
         json_error_t err;
-        json_t *doc = json_loads(json_string_value(json_object_get(args, "text")), 0, &err);
+        const char *text = json_string_value(json_object_get(args, "text"));
+        if (text && strncmp(text, "\xEF\xBB\xBF", 3) == 0) /* a BOM, as some Windows editors write */
+            text += 3;
+        json_t *doc = json_loads(text, 0, &err);
         if (!doc)
             return fail("invalid_argument", "%s:%d: %s", file, err.line, err.text);
         json_object_set_new(args, "document", doc);

@@ -155,6 +155,31 @@ class BadInput(unittest.TestCase):
             self.assertError(reply, "invalid_argument", field)
             self.assertIn(field.rsplit(".", 1)[1], reply["error"]["message"])
 
+    def test_the_envelope_is_strict(self):
+        # Adversary D3, D9, D11, D13: a misspelt envelope key, a lang that is
+        # neither fr nor en, a non-string key, a NUL in a text and a key
+        # given twice are refused in words, not ignored or misread.
+        def frame(*pairs):
+            return bytes([0x80 | len(pairs)]) + b"".join(msgpack.packb(k) + v for k, v in pairs)
+        base = [("v", msgpack.packb(1)), ("id", msgpack.packb(9)), ("op", msgpack.packb("region.list"))]
+        reply = self.raw(frame(*base, ("lnag", msgpack.packb("en"))))
+        self.assertError(reply, "bad_request")
+        self.assertEqual(reply["id"], 9)
+        self.assertError(self.raw(frame(*base, ("lang", msgpack.packb("de")))), "bad_request", "lang")
+        self.assertError(self.raw(b"\x84" + msgpack.packb("v") + msgpack.packb(1) + msgpack.packb("id") +
+                                  msgpack.packb(9) + msgpack.packb("op") + msgpack.packb("region.list") +
+                                  msgpack.packb(5) + msgpack.packb(6)), "bad_request")
+        reply = self.c.call("region.create", {"id": "nul", "name": "A\x00B"})
+        self.assertError(reply, "bad_request", "args.name")
+        self.assertIn("NUL", reply["error"]["message"])
+        twice = frame(*base[:2], ("op", msgpack.packb("region.list")), ("op", msgpack.packb("region.create")))
+        self.assertError(self.raw(twice), "bad_request", "op")
+        args = b"\x83" + msgpack.packb("id") + msgpack.packb("x") + msgpack.packb("name") + msgpack.packb("X") + \
+            msgpack.packb("id") + msgpack.packb("y")
+        reply = self.raw(request_bytes("region.create", args))
+        self.assertError(reply, "bad_request", "args.id")
+        self.assertIn("deux fois", reply["error"]["message"])
+
     def test_invalid_utf8(self):
         args = b"\x82" + msgpack.packb("id") + msgpack.packb("gaspesie") + msgpack.packb("name") + fixstr(b"Gasp\xe9sie")
         reply = self.raw(request_bytes("region.create", args))

@@ -5,6 +5,7 @@ region, and watch all of it in `concertctl tail`."""
 import json
 import re
 import os
+import shutil
 import subprocess
 import tempfile
 import unittest
@@ -141,6 +142,28 @@ class Cli(unittest.TestCase):
                             "region", "list"], capture_output=True, timeout=30)
         self.assertEqual(r.returncode, 1)
         self.assertIn("concertctl: unavailable:", r.stderr.decode())
+
+    def test_import_says_why_a_file_goes_unanswered_and_reads_a_json_with_a_bom(self):
+        # Adversary D17: a file over concertd's 1 MiB limit got "is concertd
+        # running?"; a JSON document starting with a BOM was refused.
+        self.ctl("region", "create", "estrie", "--name", "Estrie")
+        folder = tempfile.mkdtemp(prefix="concertd-cli-")
+        self.addCleanup(shutil.rmtree, folder)
+        big = os.path.join(folder, "gros.txt")
+        with open(big, "w", encoding="utf-8") as f:
+            f.write("Plan d'action 2020-2025\nOBJECTIFS\tMOYENS D'ACTION\n")
+            f.write("".join("1. Objectif\t1.%d Action numéro %d, assez longue pour peser\n" % (i + 1, i)
+                            for i in range(30000)))
+        code, _, err = self.ctl("--timeout", "1500", "import", "--region", "estrie", big, ok=False)
+        self.assertEqual(code, 1)
+        self.assertIn("max_message_size", err)
+        doc = os.path.join(folder, "plan.json")
+        plan = {"format": "concertd.plan", "version": 1, "plan": {"title": "Plan BOM"},
+                "objectives": [{"number": "1", "text": "Objectif"}],
+                "actions": [{"number": "1.1", "objective": "1", "text": "Action"}]}
+        with open(doc, "wb") as f:
+            f.write(b"\xef\xbb\xbf" + json.dumps(plan, ensure_ascii=False).encode("utf-8"))
+        self.ctl("import", "--region", "estrie", doc)
 
     def test_help_on_every_subcommand(self):
         _, out, _ = self.ctl("--help")
