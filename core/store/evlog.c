@@ -185,9 +185,10 @@ void cn_evlog_publish(cn_evlog *log, void *pub)
 
 void cn_evlog_abort(cn_evlog *log)
 {
-    drop_from(log, 0);
-    if (load_last_seq(log) != SQLITE_OK)
-        cn_error("journal des événements: %s", sqlite3_errmsg(log->db));
+    /* Back to the last committed seq from memory: on a failing disk the
+     * database may not even be readable now, and a seq counted past what
+     * was rolled back would leave a gap in the log (I/O fault loop). */
+    cn_evlog_rewind(log, 0);
 }
 
 void cn_evlog_set_mirror(cn_evlog *log, void *pub) { log->mirror = pub; }

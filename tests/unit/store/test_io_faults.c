@@ -1,0 +1,221 @@
+/* I/O errors on every write path, as SQLite tests itself: for N = 1, 2,
+ * 3, … the Nth read, write, sync or truncate fails (once, or for good: a
+ * disk that stays broken), until the operation runs without reaching N.
+ * After each: no request was acknowledged that is not on disk, an error
+ * changed nothing (all of a batch or none of it, with its events), the
+ * database passes PRAGMA integrity_check, and the same core serves again
+ * once the disk is back, without being restarted.
+ *
+ * Paths: opening and migrating a new database, group commit of a batch
+ * (the model's rows and the event log together), and WAL checkpoints. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <msgpack.h>
+
+#include "core.h"
+#include "db.h"
+#include "faulty_vfs.h"
+#include "log.h"
+#include "model.h"
+#include "mp.h"
+
+#define MAX_N 2000 /* far more I/O than any of these operations does */
+
+static char dir[64];
+
+static void fresh_dir(void)
+{
+    if (dir[0]) {
+        char cmd[128];
+        snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+        assert_int_equal(system(cmd), 0);
+    }
+    snprintf(dir, sizeof dir, "/tmp/concertd-faults-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+}
+
+static void assert_intact(sqlite3 *db)
+{
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(st, 0), "ok");
+    sqlite3_finalize(st);
+}
+
+static int64_t count(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st;
+    int64_t n = -1;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+
+static void frame_for(msgpack_sbuffer *b, const char *op, const char *id, const char *name)
+{
+    msgpack_sbuffer_init(b);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, b, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 4);
+    cn_pk_kint(&pk, "v", 1);
+    cn_pk_kint(&pk, "id", 1);
+    cn_pk_kstr(&pk, "op", op);
+    cn_pk_str(&pk, "args");
+    msgpack_pack_map(&pk, 2);
+    cn_pk_kstr(&pk, "id", id);
+    cn_pk_kstr(&pk, "name", name);
+}
+
+static void opening_and_migrating(void **state)
+{
+    (void)state;
+    for (int sticky = 0; sticky < 2; sticky++) {
+        int n;
+        for (n = 1; n < MAX_N; n++) {
+            fresh_dir();
+            char err[512];
+            faulty_vfs_arm(n, sticky);
+            cn_db *db = cn_db_new(dir, err, sizeof err);
+            bool fired = faulty_vfs_fired();
+            faulty_vfs_disarm();
+            if (db)
+                cn_db_destroy(&db);
+            else
+                assert_true(fired && err[0]); /* a failure is said, and only comes from the disk */
+            /* Opened again on a sound disk: whole, at the latest schema. */
+            db = cn_db_new(dir, err, sizeof err);
+            assert_non_null(db);
+            assert_int_equal(cn_db_version(cn_db_sqlite(db)), cn_db_latest_version());
+            assert_intact(cn_db_sqlite(db));
+            cn_db_destroy(&db);
+            if (!fired)
+                break;
+        }
+        assert_true(n > 3 && n < MAX_N);
+    }
+}
+
+static void a_batch_is_acknowledged_only_when_on_disk(void **state)
+{
+    (void)state;
+    for (int sticky = 0; sticky < 2; sticky++) {
+        fresh_dir();
+        char err[512];
+        cn_config cfg;
+        assert_int_equal(cn_config_defaults(&cfg), 0);
+        cn_db *db = cn_db_new(dir, err, sizeof err);
+        assert_non_null(db);
+        sqlite3 *sq = cn_db_sqlite(db);
+        cn_core *core = cn_core_new(sq, &cfg);
+        assert_non_null(core);
+        assert_int_equal(cn_model_register(core), 0);
+        int64_t acked = 0;
+        int n;
+        for (n = 1; n < MAX_N; n++) {
+            /* One batch of three commands, as the bus groups them. */
+            cn_reply replies[3];
+            bool ok[3] = {false, false, false};
+            int64_t seq_before = count(sq, "SELECT coalesce(max(seq), 0) FROM events");
+            faulty_vfs_arm(n, sticky);
+            bool began = cn_core_batch_begin(core) == 0;
+            for (int i = 0; i < 3; i++) {
+                char id[32], name[64];
+                snprintf(id, sizeof id, "r%d-%d-%d", sticky, n, i);
+                snprintf(name, sizeof name, "Région %d-%d-%d", sticky, n, i);
+                msgpack_sbuffer frame;
+                frame_for(&frame, "region.create", id, name);
+                if (began)
+                    cn_core_handle(core, frame.data, frame.size, &replies[i]);
+                else
+                    cn_reply_init_error(&replies[i], "unavailable", "x");
+                msgpack_sbuffer_destroy(&frame);
+            }
+            bool committed = began && cn_core_batch_commit(core, NULL) == 0;
+            bool fired = faulty_vfs_fired();
+            faulty_vfs_disarm();
+            for (int i = 0; i < 3; i++) {
+                if (!committed && replies[i].ok)
+                    cn_core_unavailable(core, &replies[i]);
+                ok[i] = replies[i].ok;
+                cn_reply_destroy(&replies[i]);
+            }
+            /* What was acknowledged is there, with its event; what was not, is not. */
+            for (int i = 0; i < 3; i++) {
+                char sql[160];
+                snprintf(sql, sizeof sql, "SELECT count(*) FROM regions WHERE id = 'r%d-%d-%d'", sticky, n, i);
+                assert_int_equal(count(sq, sql), ok[i] ? 1 : 0);
+                acked += ok[i];
+            }
+            int64_t seq_after = count(sq, "SELECT coalesce(max(seq), 0) FROM events");
+            assert_int_equal(seq_after - seq_before, ok[0] + ok[1] + ok[2]);
+            assert_int_equal(count(sq, "SELECT count(*) FROM events"), seq_after); /* gap-free from 1 */
+            assert_int_equal(count(sq, "SELECT count(*) FROM regions"), acked);
+            assert_intact(sq);
+            if (!fired) {
+                assert_true(ok[0] && ok[1] && ok[2]);
+                break;
+            }
+        }
+        assert_true(n > 1 && n < MAX_N);
+        /* The same core serves again, the disk being sound. */
+        msgpack_sbuffer frame;
+        frame_for(&frame, "region.create", "apres", "Après la panne");
+        cn_reply reply;
+        assert_int_equal(cn_core_call(core, frame.data, frame.size, &reply, NULL), 0);
+        cn_reply_destroy(&reply);
+        msgpack_sbuffer_destroy(&frame);
+        /* And a checkpoint failing at every step leaves everything whole. */
+        int k;
+        for (k = 1; k < MAX_N; k++) {
+            faulty_vfs_arm(k, sticky);
+            sqlite3_exec(sq, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+            bool fired = faulty_vfs_fired();
+            faulty_vfs_disarm();
+            assert_intact(sq);
+            assert_int_equal(count(sq, "SELECT count(*) FROM regions"), acked + 1);
+            if (!fired)
+                break;
+        }
+        assert_true(k < MAX_N);
+        cn_core_destroy(&core);
+        cn_db_destroy(&db);
+        cn_config_clear(&cfg);
+    }
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    cn_log_set_level(CN_LOG_ERROR);
+    return faulty_vfs_install() == SQLITE_OK ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    if (dir[0]) {
+        char cmd[128];
+        snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+        if (system(cmd) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(opening_and_migrating),
+        cmocka_unit_test(a_batch_is_acknowledged_only_when_on_disk),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
