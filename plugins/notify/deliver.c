@@ -63,6 +63,8 @@ void deliver_run(delivery *d)
         angle_address(d->address, to, sizeof to);
         list = curl_slist_append(NULL, to);
         curl_easy_setopt(c, CURLOPT_URL, d->cfg.smtp_url);
+        /* Mail only: an smtp_url naming another scheme (file://, http://) is not followed. */
+        curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
         curl_easy_setopt(c, CURLOPT_MAIL_FROM, from);
         curl_easy_setopt(c, CURLOPT_MAIL_RCPT, list);
         curl_easy_setopt(c, CURLOPT_READFUNCTION, read_cb);
@@ -78,6 +80,9 @@ void deliver_run(delivery *d)
     } else {
         list = curl_slist_append(NULL, "Content-Type: application/json; charset=utf-8");
         curl_easy_setopt(c, CURLOPT_URL, d->address);
+        /* A webhook is http(s), answered where it is: no redirect, no other scheme. */
+        curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+        curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
         curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, d->payload);
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(d->payload));

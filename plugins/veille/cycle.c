@@ -131,12 +131,16 @@ static int parse_done(cd_host *h, void *data, int status)
             /* What the feed says of itself, unless the table named it. */
             if (rc == 0 && sqlite3_prepare_v2(api->db(h),
                                               "UPDATE veille_feeds SET format = ?2, title = coalesce(title, ?3),"
-                                              " site = coalesce(site, ?4) WHERE id = ?1",
+                                              " site = coalesce(site, ?4), warning = ?5 WHERE id = ?1",
                                               -1, &st, NULL) == SQLITE_OK) {
                 sqlite3_bind_int64(st, 1, j->feed);
                 sqlite3_bind_text(st, 2, j->parsed.format, -1, SQLITE_STATIC);
                 sqlite3_bind_text(st, 3, j->parsed.title, -1, SQLITE_STATIC);
                 sqlite3_bind_text(st, 4, j->parsed.link, -1, SQLITE_STATIC);
+                sqlite3_bind_text(st, 5, j->parsed.warning, -1, SQLITE_STATIC);
+                if (j->parsed.warning) /* said in the daemon's log too, with time and level */
+                    api->log(h, CD_LOG_WARN, "fil %lld (%s) lu après réparation : %s", (long long)j->feed, region,
+                             j->parsed.warning);
                 rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
                 sqlite3_finalize(st);
             }

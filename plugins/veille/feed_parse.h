@@ -21,9 +21,13 @@ typedef struct {
 typedef struct {
     char *title, *link; /* the feed's own, or NULL */
     const char *format; /* "rss2", "rss1", "atom" */
+    char *warning;      /* what had to be repaired to read it, in words (French), or NULL: a "bozo" feed */
     vp_item *items;
     size_t n;
 } vp_feed;
+
+/* At most this many items are read from one feed (said in warning). */
+#define VP_MAX_ITEMS 2000
 
 /* Reads size bytes of body fetched from base_url (for relative links);
  * charset is the HTTP Content-Type's, or NULL. Returns 0, or -1 with why

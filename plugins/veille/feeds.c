@@ -37,12 +37,12 @@ static const char *url_problem(const char *url)
 
 static const char *FEED_COLUMNS =
     "id, region, url, title, site, tags, interval_s, failures, last_error, last_status, last_fetch_ms, last_ok_ms,"
-    " next_ms, format, (SELECT count(*) FROM veille_sources s WHERE s.feed = f.id) AS items";
+    " next_ms, format, (SELECT count(*) FROM veille_sources s WHERE s.feed = f.id) AS items, warning";
 
 static void pack_feed_row(msgpack_packer *pk, sqlite3_stmt *st, void *ctx)
 {
     (void)ctx;
-    msgpack_pack_map(pk, 15);
+    msgpack_pack_map(pk, 16);
     cd_pack_str(pk, "id");
     msgpack_pack_int64(pk, sqlite3_column_int64(st, 0));
     cd_pack_opt(pk, "region", (const char *)sqlite3_column_text(st, 1));
@@ -70,6 +70,7 @@ static void pack_feed_row(msgpack_packer *pk, sqlite3_stmt *st, void *ctx)
     cd_pack_opt(pk, "format", (const char *)sqlite3_column_text(st, 13));
     cd_pack_str(pk, "items");
     msgpack_pack_int64(pk, sqlite3_column_int64(st, 14));
+    cd_pack_opt(pk, "warning", (const char *)sqlite3_column_text(st, 15));
 }
 
 static int pack_feed(cd_req *req, cd_host *h, int64_t id)

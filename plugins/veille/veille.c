@@ -65,6 +65,10 @@ static const char *const migrations[] = {
     /* 2: when a feed last gave content (a 200): its items seen then are
      * still in it; the others have left it (retention, keep_days). */
     "ALTER TABLE veille_feeds ADD COLUMN last_content_ms INTEGER;",
+    /* 3: what had to be repaired to read the feed last time, in words (a
+     * "bozo" feed: bare "&", bytes that are not text, broken XML, too many
+     * items), or NULL when it read clean. */
+    "ALTER TABLE veille_feeds ADD COLUMN warning TEXT;",
 };
 
 /* Every region's digest again at start (a stop may have cut a rewrite). */

@@ -246,6 +246,25 @@ class Veille(VeilleCase):
         self.assertEqual(feeds["atom"]["title"], "Fondation Solidarité — Appels")  # type="html" title as text
         self.assertEqual(feeds["atom"]["site"], "https://fondation.example/")
 
+    def test_a_feed_that_needs_repairs_loses_nothing_and_says_so(self):
+        # The veille against feeds nobody here wrote: bare "&" (words and
+        # query strings), a byte Windows-1252 leaves undefined, a colon in an
+        # offset, "1er mars … à 10 h 00", an item with only a description.
+        clean = self.add("/f/ministere-rss2.xml")
+        feed = self.settled(self.add("/f/repairs-needed.xml")["id"], lambda f: f["last_ok"] is not None)
+        self.assertEqual(feed["title"], "Emploi & Solidarité – appels")
+        titles = {i["title"]: i for i in self.items()}
+        appel = titles["R&D sociale : appel \ufffd projets"]
+        self.assertEqual(appel["link"], "https://emploi.example/appel?id=123&lang=fr")
+        self.assertEqual(appel["published"], "2025-03-03T09:00:00Z")
+        self.assertEqual(titles["Deuxième appel"]["published"], "2025-03-01T10:00:00Z")
+        self.assertIn("Un avis sans titre ni lien, comme RSS 2.0 le permet.", titles)
+        # Said on the feed and in the log, in words; a clean feed says nothing.
+        self.assertIn("« & » isolé", feed["warning"])
+        self.assertIn("remplacés", feed["warning"])
+        self.assertIsNone(self.settled(clean["id"], lambda f: f["last_ok"] is not None)["warning"])
+        self.assertIn("lu après réparation", self.d.log_text())
+
     def test_dates_in_every_usual_shape(self):
         self.settled(self.add("/f/dates.xml")["id"], lambda f: f["last_ok"] is not None)
         published = {i["title"]: i["published"] for i in self.items()}

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,6 +35,12 @@ static void dates_in_the_shapes_feeds_write(void **state)
         {"15 janvier 2027 09:30:00 +0000", 1800005400},
         {"sam, 01 août 2026 12:00:00 GMT", 1785585600},
         {"1 aout 2026 12:00:00 GMT", 1785585600},
+        /* colons in offsets, full English names, GMT±H, French "1er" and "à 10 h 00" */
+        {"Mon, 03 Mar 2025 10:00:00 +01:00", 1740992400},
+        {"Monday, 03 March 2025 10:00:00 GMT", 1740996000},
+        {"Mon, 03 Mar 2025 10:00:00 GMT+1", 1740992400},
+        {"Mon, 03 Mar 2025 10:00:00 GMT-01:01", 1740999660},
+        {"1er mars 2025 à 10 h 00", 1740823200},
         {"", 0},
         {"bientôt", 0},
         {"2026-13-45", 0},
@@ -59,10 +66,119 @@ static void a_page_is_not_a_feed(void **state)
                       "<item><description>sans titre ni lien</description></item></channel></rss>";
     assert_int_equal(vp_parse(rss, strlen(rss), "https://x.example/flux/", NULL, &f, err, sizeof err), 0);
     assert_string_equal(f.title, "Télé");
-    assert_int_equal(f.n, 1); /* an item with nothing to know it by is dropped */
+    assert_int_equal(f.n, 2); /* an item with only a description is an item (RSS 2.0 allows it) */
     assert_string_equal(f.items[0].title, "A & B");
     assert_string_equal(f.items[0].link, "https://x.example/flux/a.html");
+    assert_string_equal(f.items[1].title, "sans titre ni lien");
+    assert_null(f.items[1].link);
     vp_feed_free(&f);
+}
+
+/* What feeds in the wild get wrong, read as a feed reader would, and said. */
+static void repaired_feeds_lose_nothing(void **state)
+{
+    (void)state;
+    vp_feed f;
+    char err[256];
+    /* Bare ampersands: words and query strings kept whole. */
+    const char *amp = "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Emploi & Solidarité</title>"
+                      "<item><title>R&D en Lanaudière</title><link>https://ex.org/a?id=123&lang=fr</link></item>"
+                      "</channel></rss>";
+    assert_int_equal(vp_parse(amp, strlen(amp), "https://ex.org/", NULL, &f, err, sizeof err), 0);
+    assert_string_equal(f.title, "Emploi & Solidarité");
+    assert_string_equal(f.items[0].title, "R&D en Lanaudière");
+    assert_string_equal(f.items[0].link, "https://ex.org/a?id=123&lang=fr");
+    assert_non_null(f.warning);
+    assert_non_null(strstr(f.warning, "&"));
+    vp_feed_free(&f);
+    /* Windows-1252 (declared ISO-8859-1) with a byte 1252 leaves undefined (0x81):
+     * every item kept, the byte replaced, and said. */
+    const char *latin = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><rss version=\"2.0\"><channel><title>F</title>"
+                        "<item><title>Caf\xe9 \x81 d\xe9" "bat</title><guid>1</guid></item>"
+                        "<item><title>\x93" "Deux\x94</title><guid>2</guid></item>"
+                        "<item><title>Trois\x8d" "</title><guid>3</guid></item></channel></rss>";
+    assert_int_equal(vp_parse(latin, strlen(latin), "https://ex.org/", NULL, &f, err, sizeof err), 0);
+    assert_int_equal(f.n, 3);
+    assert_string_equal(f.items[0].title, "Café \xef\xbf\xbd débat");
+    assert_string_equal(f.items[1].title, "\xe2\x80\x9c" "Deux\xe2\x80\x9d");
+    assert_non_null(f.warning);
+    vp_feed_free(&f);
+    /* UTF-8 with a BOM and one stray byte: not lost whole. */
+    const char *stray = "\xef\xbb\xbf<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\"><channel>"
+                        "<title>Fil</title><item><title>Été \xff ici</title><guid>1</guid></item>"
+                        "<item><title>Deux</title><guid>2</guid></item></channel></rss>";
+    assert_int_equal(vp_parse(stray, strlen(stray), "https://ex.org/", NULL, &f, err, sizeof err), 0);
+    assert_int_equal(f.n, 2);
+    assert_string_equal(f.items[0].title, "Été \xef\xbf\xbd ici");
+    assert_non_null(f.warning);
+    vp_feed_free(&f);
+    /* UTF-16 without a byte order mark. */
+    const char *ascii = "<?xml version=\"1.0\" encoding=\"UTF-16\"?><rss version=\"2.0\"><channel><title>Seize</title>"
+                        "<item><title>Un</title><guid>1</guid></item></channel></rss>";
+    size_t n16 = strlen(ascii) * 2;
+    char *u16 = calloc(1, n16);
+    for (size_t i = 0; ascii[i]; i++)
+        u16[2 * i] = ascii[i];
+    assert_int_equal(vp_parse(u16, n16, "https://ex.org/", NULL, &f, err, sizeof err), 0);
+    assert_string_equal(f.title, "Seize");
+    assert_int_equal(f.n, 1);
+    vp_feed_free(&f);
+    free(u16);
+    /* Atom text constructs are text: "<…>" kept, "&amp;amp;" decoded once. */
+    const char *atom = "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title type=\"text\">A &amp;amp; B</title>"
+                       "<entry><id>1</id><title type=\"text\">Atelier &lt;Mobilisation&gt; 2025</title></entry>"
+                       "<entry><id>2</id><title type=\"html\">&lt;em&gt;Forum&lt;/em&gt; &amp;amp; atelier</title></entry>"
+                       "</feed>";
+    assert_int_equal(vp_parse(atom, strlen(atom), "https://ex.org/", NULL, &f, err, sizeof err), 0);
+    assert_string_equal(f.title, "A &amp; B");
+    assert_string_equal(f.items[0].title, "Atelier <Mobilisation> 2025");
+    assert_string_equal(f.items[1].title, "Forum & atelier");
+    assert_null(f.warning);
+    vp_feed_free(&f);
+}
+
+/* Documents built to hurt: no entity is expanded past reason, no file or
+ * network is read, and a nesting bomb is refused or read without harm. */
+static void hostile_xml_is_harmless(void **state)
+{
+    (void)state;
+    vp_feed f;
+    char err[256];
+    char laughs[2048] = "<?xml version=\"1.0\"?><!DOCTYPE rss [<!ENTITY l0 \"ha\">";
+    for (int i = 1; i <= 10; i++) {
+        size_t n = strlen(laughs);
+        snprintf(laughs + n, sizeof laughs - n, "<!ENTITY l%d \"&l%d;&l%d;&l%d;&l%d;&l%d;&l%d;&l%d;&l%d;&l%d;&l%d;\">", i,
+                 i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1);
+    }
+    strcat(laughs, "]><rss version=\"2.0\"><channel><title>&l10;</title><item><title>x</title></item></channel></rss>");
+    int rc = vp_parse(laughs, strlen(laughs), "https://ex.org/", NULL, &f, err, sizeof err);
+    if (rc == 0) {
+        assert_true(!f.title || strlen(f.title) < 100000); /* 10^10 "ha" never built */
+        vp_feed_free(&f);
+    } else {
+        assert_true(err[0]);
+    }
+    const char *xxe = "<?xml version=\"1.0\"?><!DOCTYPE rss [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>"
+                      "<rss version=\"2.0\"><channel><title>T</title><item><title>a&x;b</title><guid>1</guid></item>"
+                      "</channel></rss>";
+    rc = vp_parse(xxe, strlen(xxe), "https://ex.org/", NULL, &f, err, sizeof err);
+    if (rc == 0) {
+        for (size_t i = 0; i < f.n; i++)
+            assert_null(f.items[i].title ? strstr(f.items[i].title, "root:") : NULL);
+        vp_feed_free(&f);
+    }
+    size_t depth = 100000;
+    char *deep = malloc(depth * 3 + 64);
+    strcpy(deep, "<rss version=\"2.0\"><channel>");
+    char *end = deep + strlen(deep);
+    for (size_t i = 0; i < depth; i++, end += 3)
+        memcpy(end, "<a>", 4);
+    rc = vp_parse(deep, strlen(deep), "https://ex.org/", NULL, &f, err, sizeof err);
+    if (rc == 0)
+        vp_feed_free(&f);
+    else
+        assert_true(err[0]);
+    free(deep);
 }
 
 int main(void)
@@ -70,6 +186,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(dates_in_the_shapes_feeds_write),
         cmocka_unit_test(a_page_is_not_a_feed),
+        cmocka_unit_test(repaired_feeds_lose_nothing),
+        cmocka_unit_test(hostile_xml_is_harmless),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
