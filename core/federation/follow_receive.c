@@ -57,9 +57,33 @@ static void flush_outbox(follower *f, bool committed)
  * f, inside the caller's transaction. Returns 1 stored, 0 skipped (known,
  * looped back, refused), -1 on a database error, 2 when it leaves a gap
  * (not stored: a catch-up is asked). */
+/* A peer's event is text as a request's is (UTF-8, no NUL, no key twice),
+ * and its names fit where they are kept: refused whole, never cut. */
+static bool well_formed(const msgpack_object *ev)
+{
+    char path[128];
+    if (cn_mp_text_check(ev, path, sizeof path) != CN_TEXT_OK)
+        return false;
+    static const struct {
+        const char *key;
+        uint32_t max;
+    } names[] = {{"origin", 63}, {"region", 63}, {"type", 95}, {"actor", 128}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        const msgpack_object *o = get(ev, names[i].key);
+        if (o && o->type == MSGPACK_OBJECT_STR && o->via.str.size > names[i].max)
+            return false;
+    }
+    return true;
+}
+
 static int take(follower *f, const msgpack_object *ev, sqlite3_stmt *insert)
 {
     cn_follow *fl = f->owner;
+    if (!well_formed(ev)) {
+        follow_cut_off(f, "un événement qui n'est pas du texte valide (UTF-8 sans NUL, clés uniques) ou dont un nom est "
+                          "trop long");
+        return 0;
+    }
     char origin[64], region[64], type[96], actor[129];
     str_of(get(ev, "origin"), origin, sizeof origin);
     str_of(get(ev, "actor"), actor, sizeof actor); /* who made it, on its node */

@@ -281,6 +281,13 @@ class Garbage(unittest.TestCase):
     """A peer that sends what is not an event is cut off and logged, not obeyed."""
 
     def test_a_peer_sending_garbage_is_cut_off(self):
+        event = {"seq": 1, "origin": "bruit", "ts": 0, "region": "XX", "type": "region.updated", "data": {}}
+        not_text = msgpack.packb(event).replace(b"\xa2XX", b"\xa2\xff\xfe")  # a region that is not UTF-8
+        too_long = msgpack.packb(dict(event, region="r" * 200))  # kept whole or refused, never cut
+        for garbage in (b"\xc1 pas du msgpack", not_text, too_long):
+            self.cut_off_by(garbage)
+
+    def cut_off_by(self, payload):
         folder = tempfile.mkdtemp(prefix="concertd-e2e-")
         subprocess.run([CONCERTCTL, "keygen", os.path.join(folder, "noeud.key")], check=True, capture_output=True,
                        timeout=30)
@@ -299,7 +306,7 @@ class Garbage(unittest.TestCase):
             deadline = time.monotonic() + 20 * PATIENCE
             status = c.ok("federation.status")[0]
             while not status["cut"] and time.monotonic() < deadline:
-                fake.send_multipart([b"lanaudiere/region.updated", b"\xc1 pas du msgpack"])
+                fake.send_multipart([b"lanaudiere/region.updated", payload])
                 status = c.ok("federation.status")[0]
             self.assertTrue(status["cut"], status)
             self.assertIn("coupé", status["last_error"])
