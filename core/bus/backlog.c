@@ -3,6 +3,7 @@
 #include "backlog.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,7 +32,8 @@ typedef struct client {
 
 struct cn_backlog {
     client *clients;
-    size_t max_held;
+    size_t max_held;   /* per client */
+    size_t total_held; /* all clients: bounded by CN_BACKLOG_MAX_TOTAL */
     size_t dropped;
 };
 
@@ -156,7 +158,7 @@ int cn_backlog_keep_reply(cn_backlog *bl, cn_frames *reply)
 int cn_backlog_hold_request(cn_backlog *bl, cn_frames *request)
 {
     client *c = find(bl, zmq_msg_data(&request->f[0]), zmq_msg_size(&request->f[0]));
-    if (c && c->held.n >= bl->max_held) {
+    if (c && (c->held.n >= bl->max_held || bl->total_held >= CN_BACKLOG_MAX_TOTAL)) {
         if (c->dropped++ == 0)
             cn_warn("un client a %zu requêtes en attente sans lire ses réponses ([bus] max_in_flight): ses requêtes "
                     "suivantes sont ignorées, sans être exécutées, jusqu'à ce qu'il lise",
@@ -165,7 +167,9 @@ int cn_backlog_hold_request(cn_backlog *bl, cn_frames *request)
         cn_frames_close(request);
         return -1;
     }
-    return append(bl, request, false);
+    int rc = append(bl, request, false);
+    bl->total_held += rc == 0;
+    return rc;
 }
 
 /* Sends one kept reply: 0 sent, 1 not now (full), -1 the client is gone. */
@@ -203,12 +207,16 @@ int cn_backlog_flush(cn_backlog *bl, void *sock, cn_frames *out, int max)
             entry *e = pop(&c->held);
             out[taken++] = e->msg;
             free(e);
+            bl->total_held--;
         }
         if (rc < 0 || (!c->replies.head && !c->held.head)) {
             if (c->dropped)
                 cn_warn("%zu requêtes d'un client qui ne lisait pas ses réponses ont été ignorées", c->dropped);
             *cp = c->next;
+            bl->total_held -= c->held.n;
             free_client(c);
+            if (!bl->clients)
+                malloc_trim(0); /* what a flood of held requests took goes back to the system */
         } else {
             cp = &c->next;
         }

@@ -15,6 +15,10 @@
 
 typedef struct cn_backlog cn_backlog;
 
+/* Requests held for all clients together, whatever max_in_flight says
+ * (about 300 bytes each: some 60 MB at most). */
+#define CN_BACKLOG_MAX_TOTAL 200000
+
 /* A message of up to CN_MSG_FRAMES frames, owned by whoever holds it. */
 #define CN_MSG_FRAMES 4
 typedef struct cn_frames {

@@ -4,6 +4,7 @@ replies delivered). The daemon keeps the replies a client cannot take yet
 and holds its next requests, unexecuted, until it reads; past [bus]
 max_in_flight held requests it drops them unexecuted. Either way: every
 executed request is answered, and every answer is for an executed one."""
+import socket
 import time
 import unittest
 
@@ -77,6 +78,36 @@ class Pipelining(unittest.TestCase):
         self.assertIn("max_in_flight", d.log_text())
         # Once it has read, the client is served as before.
         self.assertTrue(c.call("action.update", edit(-1))["ok"])
+
+    def test_deaf_clients_and_half_handshakes_do_not_stop_the_bus(self):
+        # Hostile clients (tools/bench/bench_hostile.py measures their memory):
+        # many that send and never read, many that stop the ZeroMQ greeting
+        # half-way. A client that reads is answered all along.
+        d, c = self.start()
+        deaf = []
+        for _ in range(50):
+            s = d.client(options={zmq.RCVHWM: 1})
+            self.addCleanup(s.close)
+            for _ in range(300):
+                s.send("bus.status")
+            deaf.append(s)
+        half = []
+        for _ in range(200):
+            u = socket.socket(socket.AF_UNIX)
+            u.connect(d.command[len("ipc://"):])
+            u.sendall(b"\xff" + b"\x00" * 8 + b"\x7f")  # ZMTP's signature, then nothing
+            half.append(u)
+            self.addCleanup(u.close)
+        self.assertTrue(c.call("node.info")["ok"])
+        self.assertTrue(c.call("action.update", edit(1))["ok"])
+        for s in deaf:
+            s.close()
+        for u in half:
+            u.close()
+        deadline = time.monotonic() + 20 * PATIENCE
+        while c.ok("bus.status")["clients_waiting"] and time.monotonic() < deadline:
+            pass
+        self.assertEqual(c.ok("bus.status")["clients_waiting"], 0, "their backlog went with them")
 
 
 if __name__ == "__main__":
