@@ -1,8 +1,9 @@
 /* fuzz_request.c: the request path as a whole — decode, validate,
  * dispatch, reply — on a real database. Each input is one frame as a
- * client would send it (fuzz_request), or, with FUZZ_ARGS, an op picked by
- * the first byte with the rest as its args, inside a valid envelope (so
- * the fuzzer spends its time in the ops, not the envelope).
+ * client would send it (fuzz_request), or, with FUZZ_ARGS, "OP\nARGS": an
+ * op by its name (an unknown name picks one by its bytes) and its args as
+ * msgpack, inside a valid envelope (so the fuzzer spends its time in the
+ * ops, not the envelope).
  *
  * Invariants: the reply is one valid envelope, valid UTF-8 throughout,
  * never `internal`; an error reply changed nothing (no event). */
@@ -25,10 +26,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     msgpack_sbuffer frame;
     msgpack_sbuffer_init(&frame);
 #ifdef FUZZ_ARGS
-    if (size < 1)
+    const uint8_t *nl = memchr(data, '\n', size < 48 ? size : 48);
+    if (!nl)
         return 0;
-    size_t n = cn_core_op_count(core);
-    const cn_op *op = cn_core_op_at(core, data[0] % n);
+    size_t name_len = (size_t)(nl - data), n = cn_core_op_count(core), pick = 0;
+    const cn_op *op = NULL;
+    for (size_t i = 0; i < n && !op; i++)
+        if (strlen(cn_core_op_at(core, i)->name) == name_len && memcmp(cn_core_op_at(core, i)->name, data, name_len) == 0)
+            op = cn_core_op_at(core, i);
+    for (size_t i = 0; i < name_len; i++)
+        pick = pick * 31 + data[i];
+    if (!op)
+        op = cn_core_op_at(core, pick % n);
+    data = nl + 1;
+    size -= name_len + 1;
     msgpack_packer pk;
     msgpack_packer_init(&pk, &frame, msgpack_sbuffer_write);
     msgpack_pack_map(&pk, 4);
@@ -36,7 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cn_pk_kint(&pk, "id", 7);
     cn_pk_kstr(&pk, "op", op->name);
     cn_pk_str(&pk, "args");
-    msgpack_sbuffer_write(&frame, (const char *)data + 1, size - 1);
+    msgpack_sbuffer_write(&frame, (const char *)data, size);
     const char *bytes = frame.data;
     size_t len = frame.size;
 #else

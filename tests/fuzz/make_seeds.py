@@ -72,8 +72,8 @@ def requests():
         write("request", msgpack.packb({"v": 1, "id": i + 1, "op": op, "args": args, "lang": "fr"}))
         write("request", msgpack.packb({"v": 1, "id": "x%d" % i, "op": op, "args": args, "lang": "en",
                                         "actor": "concertctl:julie"}))
-        # request_args: the first byte picks the op (any: the fuzzer moves it), then the args.
-        write("request_args", bytes([i * 7 % 251]) + msgpack.packb(args))
+        # request_args: the op's name, a newline, then its args.
+        write("request_args", op.encode() + b"\n" + msgpack.packb(args))
     write("request", msgpack.packb([1, "region.list"]))
     write("request", b"\x84\xa1v\x01\xa2id\x09\xa2op\xabregion.list\xa4args\x81\xa1x\x91\x91\x91\x91\x91\x91\xc0")
     for frame in ("dffd48fcd6" + "00" * 16, "dd19ac0737" + "00" * 16):
