@@ -396,6 +396,15 @@ int cn_core_batch_begin(cn_core *core)
     return 0;
 }
 
+void cn_core_batch_rollback(cn_core *core)
+{
+    if (!core->in_batch)
+        return;
+    core->in_batch = false;
+    sqlite3_exec(core->db, "ROLLBACK", NULL, NULL, NULL);
+    cn_evlog_abort(core->evlog);
+}
+
 int cn_core_batch_commit(cn_core *core, void *pub)
 {
     if (!core->in_batch)

@@ -65,6 +65,10 @@ void cn_core_handle(cn_core *core, const char *frame, size_t len, cn_reply *repl
  * the caller must then replace every ok reply with cn_core_unavailable(). */
 int cn_core_batch_commit(cn_core *core, void *pub);
 
+/* Rolls the open batch back (what it wrote and the events it emitted);
+ * no reply of it may then be ok. */
+void cn_core_batch_rollback(cn_core *core);
+
 /* True while a batch transaction is open. */
 bool cn_core_in_batch(const cn_core *core);
 

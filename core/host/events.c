@@ -97,8 +97,26 @@ typedef struct {
     cd_host *plugin;
     const msgpack_object *event;
     const char *topic;
-    bool foreign; /* a peer's event */
+    bool foreign;   /* a peer's event */
+    bool disk;      /* it failed because the disk did, not the plugin */
 } delivery;
+
+/* Whether an SQLite error is the storage's (the plugin did nothing wrong:
+ * the event must be handed again, not counted against it and skipped). */
+static bool storage_error(int code)
+{
+    switch (code & 0xff) {
+    case SQLITE_IOERR:
+    case SQLITE_FULL:
+    case SQLITE_CANTOPEN:
+    case SQLITE_BUSY:
+    case SQLITE_NOMEM:
+    case SQLITE_READONLY:
+        return true;
+    default:
+        return false;
+    }
+}
 
 /* Whether one of p's subscriptions matches topic ("<region>/<type>"). */
 static bool wants(const cd_host *p, const char *topic, bool foreign)
@@ -124,6 +142,8 @@ static int deliver_one(void *data)
         rc = p->subs[i].fn(p, d->event, p->subs[i].data);
         host->current = NULL;
     }
+    if (rc != 0)
+        d->disk = storage_error(sqlite3_errcode(cn_core_db(host->core)));
     host_actor_pop(p, actor);
     return rc;
 }
@@ -203,9 +223,18 @@ static int deliver_to(cn_host *host, cd_host *p)
             msgpack_unpacked up;
             msgpack_unpacked_init(&up);
             if (msgpack_unpack_next(&up, buf.data, buf.size, NULL) == MSGPACK_UNPACK_SUCCESS) {
-                delivery d = {p, &up.data, topic, false};
+                delivery d = {p, &up.data, topic, false, false};
                 delivered = true;
-                if (cn_core_in_savepoint(host->core, deliver_one, &d) != 0) {
+                int rc = cn_core_in_savepoint(host->core, deliver_one, &d);
+                if (rc != 0 && (d.disk || storage_error(sqlite3_errcode(cn_core_db(host->core))))) {
+                    /* The disk failed, not the plugin: this delivery is abandoned
+                     * whole and the event handed again once it can be stored. */
+                    host->storage_failed = true;
+                    msgpack_unpacked_destroy(&up);
+                    msgpack_sbuffer_destroy(&buf);
+                    break;
+                }
+                if (rc != 0) {
                     p->event_errors++;
                     cn_error("[%s] l'événement %s (seq %lld) a fait échouer le greffon; ce qu'il avait écrit est "
                              "annulé et l'événement ne lui sera pas redonné",
@@ -221,8 +250,14 @@ static int deliver_to(cn_host *host, cd_host *p)
         n++;
     }
     sqlite3_finalize(st);
-    if (delivered && set_cursor(host, p, cursor) != SQLITE_OK)
+    if (host->storage_failed)
+        return 0;
+    if (delivered && set_cursor(host, p, cursor) != SQLITE_OK) {
+        /* Its writes without its cursor would be handed again, twice: neither is kept. */
         cn_error("[%s] position dans le journal non enregistrée: %s", p->name, sqlite3_errmsg(cn_core_db(host->core)));
+        host->storage_failed = true;
+        return 0;
+    }
     p->cursor = cursor;
     return n;
 }
@@ -244,7 +279,7 @@ int host_deliver_foreign(void *data, const msgpack_object *event, const char *to
         cd_host *p = host->plugins[i];
         if (p->status != P_RUNNING || !p->nsubs || !wants(p, topic, true) || !host_region_enabled(p, region))
             continue;
-        delivery d = {p, event, topic, true};
+        delivery d = {p, event, topic, true, false};
         if (cn_core_in_savepoint(host->core, deliver_one, &d) != 0) {
             p->event_errors++;
             cn_error("[%s] l'événement %s d'un pair a fait échouer le greffon; ce qu'il avait écrit est annulé",
@@ -301,9 +336,14 @@ void cn_host_deliver(cn_host *host)
                 p->pending = true; /* more to read */
             n += looked;
         }
-        /* On a failed commit the stored cursors did not move: reload them, and
-         * the delivery is tried again after the next commit. */
-        if (cn_core_batch_commit(host->core, host->pub) != 0) {
+        /* On a failing disk, or a failed commit, the stored cursors did not
+         * move: reload them, and the delivery is tried again after the next
+         * commit. What the plugins wrote meanwhile is rolled back with it. */
+        bool failed = host->storage_failed;
+        host->storage_failed = false;
+        if (failed)
+            cn_core_batch_rollback(host->core);
+        if (failed || cn_core_batch_commit(host->core, host->pub) != 0) {
             for (size_t i = 0; i < host->n; i++) {
                 host->plugins[i]->cursor = -1;
                 host->plugins[i]->pending = true;

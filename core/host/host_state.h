@@ -101,6 +101,7 @@ struct cn_host {
     cd_host *current; /* the plugin whose code is running, for the authorizer */
     size_t subscribers;
     bool delivering;
+    bool storage_failed; /* a delivery hit a failing disk: its batch is rolled back */
     cn_req *current_req; /* the command a plugin op is handling, for emit's refusals */
     bool collecting;     /* inside a callback's transaction: after_commit may be asked */
     struct commit_wait *waiting; /* after_commit's, told when the transaction ends */

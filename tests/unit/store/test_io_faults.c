@@ -7,7 +7,9 @@
  * once the disk is back, without being restarted.
  *
  * Paths: opening and migrating a new database, group commit of a batch
- * (the model's rows and the event log together), and WAL checkpoints. */
+ * (the model's rows and the event log together), WAL checkpoints, and a
+ * plugin's writes (its migrations, and the events it is handed, recorded
+ * with its cursor in one transaction: the probe test plugin). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -25,6 +27,7 @@
 #include "log.h"
 #include "model.h"
 #include "mp.h"
+#include "plugin_host.h"
 
 #define MAX_N 2000 /* far more I/O than any of these operations does */
 
@@ -192,6 +195,93 @@ static void a_batch_is_acknowledged_only_when_on_disk(void **state)
     }
 }
 
+static int64_t probe_count(sqlite3 *db)
+{
+    return count(db, "SELECT count(*) FROM probe_events");
+}
+
+static void plugin_writes_are_whole_or_not_at_all(void **state)
+{
+    (void)state;
+    for (int sticky = 0; sticky < 2; sticky++) {
+        fresh_dir();
+        char err[512];
+        cn_config cfg;
+        assert_int_equal(cn_config_defaults(&cfg), 0);
+        assert_int_equal(cn_config_set(&cfg.plugin_path, TEST_PLUGIN_DIR), 0);
+        assert_int_equal(cn_config_add_plugin(&cfg, "probe"), 0);
+        cn_db *db = cn_db_new(dir, err, sizeof err);
+        assert_non_null(db);
+        sqlite3 *sq = cn_db_sqlite(db);
+        cn_core *core = cn_core_new(sq, &cfg);
+        assert_non_null(core);
+        assert_int_equal(cn_model_register(core), 0);
+        uv_loop_t loop;
+        assert_int_equal(uv_loop_init(&loop), 0);
+        /* The plugin's migrations on a failing disk: loaded or refused, and
+         * loaded whole once the disk is back. */
+        int n;
+        cn_host *host = NULL;
+        for (n = 1; n < MAX_N; n++) {
+            faulty_vfs_arm(n, sticky);
+            host = cn_host_new(core, &loop, &cfg);
+            bool fired = faulty_vfs_fired();
+            faulty_vfs_disarm();
+            assert_non_null(host);
+            assert_intact(sq);
+            if (!fired)
+                break;
+            cn_host_stop(host);
+            uv_run(&loop, UV_RUN_DEFAULT);
+            cn_host_destroy(&host);
+        }
+        assert_true(n < MAX_N);
+        assert_int_equal(probe_count(sq), 0); /* its table is there */
+        /* A plugin's first delivery starts from the log's end (it is not
+         * handed the past): one event to set its place. */
+        msgpack_sbuffer first;
+        frame_for(&first, "region.create", sticky ? "premiere-b" : "premiere-a", "Première");
+        cn_reply made;
+        assert_int_equal(cn_core_call(core, first.data, first.size, &made, NULL), 0);
+        cn_reply_destroy(&made);
+        msgpack_sbuffer_destroy(&first);
+        cn_host_deliver(host);
+        int64_t before = count(sq, "SELECT count(*) FROM events WHERE type LIKE 'region.%'") - probe_count(sq);
+        /* Events handed to it on a failing disk: what it wrote, and its cursor,
+         * kept together or not at all; handed again later, never twice. */
+        for (n = 1; n < MAX_N; n++) {
+            msgpack_sbuffer frame;
+            char id[32], name[64];
+            snprintf(id, sizeof id, "p%d-%d", sticky, n);
+            snprintf(name, sizeof name, "Région %d-%d", sticky, n);
+            frame_for(&frame, "region.create", id, name);
+            cn_reply reply;
+            assert_int_equal(cn_core_call(core, frame.data, frame.size, &reply, NULL), 0);
+            cn_reply_destroy(&reply);
+            msgpack_sbuffer_destroy(&frame);
+            faulty_vfs_arm(n, sticky);
+            cn_host_deliver(host);
+            bool fired = faulty_vfs_fired();
+            faulty_vfs_disarm();
+            assert_intact(sq);
+            cn_host_deliver(host); /* the disk back: what was not recorded is handed now */
+            assert_int_equal(probe_count(sq), count(sq, "SELECT count(*) FROM events WHERE type LIKE 'region.%'") - before);
+            assert_int_equal(count(sq, "SELECT count(*) FROM probe_events p JOIN events e ON e.seq = p.seq"),
+                             probe_count(sq));
+            if (!fired)
+                break;
+        }
+        assert_true(n > 1 && n < MAX_N);
+        cn_host_stop(host);
+        uv_run(&loop, UV_RUN_DEFAULT);
+        cn_host_destroy(&host);
+        assert_int_equal(uv_loop_close(&loop), 0);
+        cn_core_destroy(&core);
+        cn_db_destroy(&db);
+        cn_config_clear(&cfg);
+    }
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -216,6 +306,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(opening_and_migrating),
         cmocka_unit_test(a_batch_is_acknowledged_only_when_on_disk),
+        cmocka_unit_test(plugin_writes_are_whole_or_not_at_all),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
