@@ -230,7 +230,7 @@ static bool mostly_utf8(const unsigned char *s, size_t len)
 void vp_say(char **warning, const char *sentence)
 {
     size_t old = *warning ? strlen(*warning) : 0, n = strlen(sentence);
-    char *w = realloc(*warning, old + n + 3);
+    char *w = realloc(*warning, old + 3 + n + 1); /* " ; ", the sentence, its NUL */
     if (!w)
         return;
     if (old)
