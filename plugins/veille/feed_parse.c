@@ -20,6 +20,14 @@
 #define MAX_ITEMS VP_MAX_ITEMS
 #define SUMMARY_MAX 1000
 
+static void scrub_text(char *s)
+{
+    if (s)
+        cn_utf8_scrub(s);
+}
+
+static bool cn_utf8_valid_prefix_all(const char *s) { return cn_utf8_valid_prefix(s, strlen(s)) == strlen(s); }
+
 /* libxml2's complaints become the feed's warning, not lines on stderr. */
 static void quiet(void *ctx, const char *fmt, ...)
 {
@@ -155,6 +163,8 @@ static char *absolute(xmlDocPtr doc, xmlNodePtr n, const char *href)
         free(h);
         h = NULL;
     }
+    for (char *c = h; c && *c != ':'; c++) /* "HTTPS://" as "https://": one link, one spelling */
+        *c = (char)tolower((unsigned char)*c);
     return h;
 }
 
@@ -317,11 +327,12 @@ int vp_parse(const char *body, size_t size, const char *base_url, const char *ch
     free(text);
     const xmlError *last = xmlGetLastError();
     if (doc && last && last->level >= XML_ERR_ERROR && last->message) {
-        snprintf(sentence, sizeof sentence, "XML réparé pour être lu (%s)", last->message);
-        size_t l = strlen(sentence);
-        while (l && (sentence[l - 1] == '\n' || sentence[l - 1] == ' ' || sentence[l - 1] == ')'))
-            sentence[--l] = '\0';
-        strcat(sentence, ")");
+        char why[120];
+        snprintf(why, sizeof why, "%s", last->message);
+        size_t l = strlen(why);
+        while (l && (why[l - 1] == '\n' || why[l - 1] == ' '))
+            why[--l] = '\0';
+        snprintf(sentence, sizeof sentence, "XML réparé pour être lu (%s)", why);
         cn_utf8_scrub(sentence);
         vp_say(&warning, sentence);
     }
@@ -386,6 +397,23 @@ int vp_parse(const char *body, size_t size, const char *base_url, const char *ch
         if (add_item(out, &cap, &it) != 0) {
             free_item(&it);
             break;
+        }
+    }
+    /* Whatever libxml2 made of an encoding it was left to decode, what
+     * leaves here is text: scrubbed, and a link that is not is no link. */
+    scrub_text(out->title);
+    if (out->link && !cn_utf8_valid_prefix_all(out->link)) {
+        free(out->link);
+        out->link = NULL;
+    }
+    for (size_t i = 0; i < out->n; i++) {
+        vp_item *it = &out->items[i];
+        scrub_text(it->title);
+        scrub_text(it->summary);
+        scrub_text(it->guid);
+        if (it->link && !cn_utf8_valid_prefix_all(it->link)) {
+            free(it->link);
+            it->link = NULL;
         }
     }
     if (seen > MAX_ITEMS) {

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include <libxml/HTMLparser.h>
+#include <libxml/encoding.h>
 
 #include "utf8.h"
 
@@ -281,6 +282,16 @@ static const char *encoding_of(const char *body, size_t len, const char *charset
     return "windows-1252";
 }
 
+/* Whether libxml2 (through iconv) can decode name. */
+static bool known_encoding(const char *name)
+{
+    xmlCharEncodingHandlerPtr h = xmlFindCharEncodingHandler(name);
+    if (!h)
+        return false;
+    xmlCharEncCloseFunc(h); /* frees an iconv one; a built-in one stays */
+    return true;
+}
+
 int vp_repair(const char *body, size_t size, const char *charset, vp_body *out, char **warning)
 {
     memset(out, 0, sizeof *out);
@@ -309,8 +320,14 @@ int vp_repair(const char *body, size_t size, const char *charset, vp_body *out, 
         else if (strcasecmp(encoding, "windows-1252") == 0 || strcasecmp(encoding, "cp1252") == 0 ||
                  strcasecmp(encoding, "latin1") == 0 || strcasecmp(encoding, "iso-8859-1") == 0)
             damaged = from_cp1252((const unsigned char *)src, srclen, &utf8);
-        else
-            parse_as = NULL; /* another declared encoding: libxml2's */
+        else if (known_encoding(encoding))
+            parse_as = NULL; /* another declared encoding libxml2 knows: its own */
+        else { /* a name nobody knows ("decISO-8859-1"): read as the usual truth */
+            snprintf(sentence, sizeof sentence, "encodage « %.60s » inconnu : lu comme Windows-1252", encoding);
+            cn_utf8_scrub(sentence);
+            vp_say(warning, sentence);
+            damaged = from_cp1252((const unsigned char *)src, srclen, &utf8);
+        }
         if (damaged) {
             snprintf(sentence, sizeof sentence, "%zu octet(s) qui ne sont pas du texte (%s) remplacés par « \xef\xbf\xbd »",
                      damaged, strcmp(encoding, "UTF-8") == 0 || bom8 ? "UTF-8" : encoding);
