@@ -20,7 +20,7 @@ from xml.etree import ElementTree
 
 import feedparser
 
-from harness import CONCERTCTL, PLUGINS, SOURCE, Daemon, FakeClock, make_certificates, recv_event, subscriber, sync_subscriber
+from harness import PATIENCE, CONCERTCTL, PLUGINS, SOURCE, Daemon, FakeClock, make_certificates, recv_event, subscriber, sync_subscriber
 
 FIXTURES = os.path.join(SOURCE, "tests", "fixtures", "veille")
 
@@ -531,8 +531,10 @@ class ATableFollowsItsFeeds(VeilleCase):
     text), the programs and funding calls that concern it."""
 
     def ctl(self, *args):
-        r = subprocess.run([CONCERTCTL, "--endpoint", self.d.command, "--events", self.d.events] + list(args),
-                           capture_output=True, timeout=60)
+        # concertctl's own deadline (5 s by default) scaled like the harness's: importing
+        # a real plan takes seconds under valgrind on a loaded machine.
+        r = subprocess.run([CONCERTCTL, "--endpoint", self.d.command, "--events", self.d.events,
+                            "--timeout", str(6000 * PATIENCE)] + list(args), capture_output=True, timeout=60 * PATIENCE)
         self.assertEqual(r.returncode, 0, r.stderr.decode())
         return r.stdout.decode()
 
