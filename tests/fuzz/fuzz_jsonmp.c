@@ -8,6 +8,7 @@
 
 #include "fuzz_support.h"
 #include "jsonmp.h"
+#include "mpcheck.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -19,7 +20,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     msgpack_sbuffer_init(&b);
     msgpack_packer pk;
     msgpack_packer_init(&pk, &b, msgpack_sbuffer_write);
-    if (cn_json_to_mp(&pk, j) == 0) {
+    /* msgpack-c decodes at most 32 levels (requests are capped at 8 before it). */
+    const cn_mp_limits msgpack_c = {.depth = 32, .items = UINT32_MAX, .bytes = UINT32_MAX};
+    if (cn_json_to_mp(&pk, j) == 0 && cn_mp_check(b.data, b.size, &msgpack_c, true, NULL) != CN_MP_TOO_DEEP) {
         msgpack_unpacked u;
         msgpack_unpacked_init(&u);
         FUZZ_ASSERT(msgpack_unpack_next(&u, b.data, b.size, NULL) == MSGPACK_UNPACK_SUCCESS, "lisible");

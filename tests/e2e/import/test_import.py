@@ -431,9 +431,11 @@ class Import(unittest.TestCase):
             "1. Objectif un\t1.%d Action %d\n" % (i + 1, i) for i in range(1000))
         other = self.d.client()
         self.addCleanup(other.close)
-        self.c.ok("plan.import", region="estrie", format="table", text=text)
-        self.assertTrue(other.call("node.info")["ok"])
-        self.assertEqual(other.ok("progress.get", region="estrie")["actions"], 1000)
+        wait = 10000 * PATIENCE  # the bus's patience: valgrind is some 50 times slower
+        self.assertTrue(self.c.call("plan.import", {"region": "estrie", "format": "table", "text": text},
+                                    timeout=6 * wait)["ok"])
+        self.assertTrue(other.call("node.info", timeout=wait)["ok"])
+        self.assertEqual(other.call("progress.get", {"region": "estrie"}, timeout=wait)["result"]["actions"], 1000)
 
     def test_text_that_is_no_plan_is_refused_whole(self):
         before = self.d.snapshot()
