@@ -26,7 +26,7 @@ static void scrub_text(char *s)
         cn_utf8_scrub(s);
 }
 
-static bool cn_utf8_valid_prefix_all(const char *s) { return cn_utf8_valid_prefix(s, strlen(s)) == strlen(s); }
+static bool whole_utf8(const char *s) { return cn_utf8_valid_prefix(s, strlen(s)) == strlen(s); }
 
 /* libxml2's complaints become the feed's warning, not lines on stderr. */
 static void quiet(void *ctx, const char *fmt, ...)
@@ -402,7 +402,7 @@ int vp_parse(const char *body, size_t size, const char *base_url, const char *ch
     /* Whatever libxml2 made of an encoding it was left to decode, what
      * leaves here is text: scrubbed, and a link that is not is no link. */
     scrub_text(out->title);
-    if (out->link && !cn_utf8_valid_prefix_all(out->link)) {
+    if (out->link && !whole_utf8(out->link)) {
         free(out->link);
         out->link = NULL;
     }
@@ -411,7 +411,7 @@ int vp_parse(const char *body, size_t size, const char *base_url, const char *ch
         scrub_text(it->title);
         scrub_text(it->summary);
         scrub_text(it->guid);
-        if (it->link && !cn_utf8_valid_prefix_all(it->link)) {
+        if (it->link && !whole_utf8(it->link)) {
             free(it->link);
             it->link = NULL;
         }

@@ -96,6 +96,15 @@ bool fuzz_check_reply(const msgpack_sbuffer *frame)
     return good;
 }
 
+void fuzz_envelope(msgpack_packer *pk, const char *op)
+{
+    msgpack_pack_map(pk, 4);
+    cn_pk_kint(pk, "v", 1);
+    cn_pk_kint(pk, "id", 1);
+    cn_pk_kstr(pk, "op", op);
+    cn_pk_str(pk, "args");
+}
+
 void fuzz_call_ok(cn_core *c, const char *op, const char *json_args)
 {
     json_error_t jerr;
@@ -105,11 +114,7 @@ void fuzz_call_ok(cn_core *c, const char *op, const char *json_args)
     msgpack_sbuffer_init(&req);
     msgpack_packer pk;
     msgpack_packer_init(&pk, &req, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 4);
-    cn_pk_kint(&pk, "v", 1);
-    cn_pk_kint(&pk, "id", 1);
-    cn_pk_kstr(&pk, "op", op);
-    cn_pk_str(&pk, "args");
+    fuzz_envelope(&pk, op);
     FUZZ_ASSERT(cn_json_to_mp(&pk, args) == 0, "args");
     json_decref(args);
     cn_reply reply;

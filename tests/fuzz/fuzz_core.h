@@ -19,6 +19,10 @@ int64_t fuzz_last_seq(cn_core *core);
  * ok a boolean, an error with a code and a message. Returns ok. */
 bool fuzz_check_reply(const msgpack_sbuffer *frame);
 
+/* Packs a request's envelope {v: 1, id, op, args: } up to the args'
+ * value, which the caller packs next. */
+void fuzz_envelope(msgpack_packer *pk, const char *op);
+
 /* Runs op with args (a JSON text, for readability) and checks the reply;
  * aborts when it is not ok. */
 void fuzz_call_ok(cn_core *core, const char *op, const char *json_args);

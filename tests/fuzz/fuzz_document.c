@@ -26,11 +26,7 @@ static bool call(cn_core *core, const char *op, const char *region, const json_t
     msgpack_sbuffer_init(&frame);
     msgpack_packer pk;
     msgpack_packer_init(&pk, &frame, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 4);
-    cn_pk_kint(&pk, "v", 1);
-    cn_pk_kint(&pk, "id", 1);
-    cn_pk_kstr(&pk, "op", op);
-    cn_pk_str(&pk, "args");
+    fuzz_envelope(&pk, op);
     msgpack_pack_map(&pk, doc ? 4 : 1);
     cn_pk_kstr(&pk, "region", region);
     if (doc) {

@@ -42,11 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size -= name_len + 1;
     msgpack_packer pk;
     msgpack_packer_init(&pk, &frame, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 4);
-    cn_pk_kint(&pk, "v", 1);
-    cn_pk_kint(&pk, "id", 7);
-    cn_pk_kstr(&pk, "op", op->name);
-    cn_pk_str(&pk, "args");
+    fuzz_envelope(&pk, op->name);
     msgpack_sbuffer_write(&frame, (const char *)data, size);
     const char *bytes = frame.data;
     size_t len = frame.size;

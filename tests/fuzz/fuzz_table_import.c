@@ -26,11 +26,7 @@ static void import(cn_core *core, const char *region, const uint8_t *text, size_
     msgpack_sbuffer_init(&frame);
     msgpack_packer pk;
     msgpack_packer_init(&pk, &frame, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 4);
-    cn_pk_kint(&pk, "v", 1);
-    cn_pk_kint(&pk, "id", 1);
-    cn_pk_kstr(&pk, "op", "plan.import");
-    cn_pk_str(&pk, "args");
+    fuzz_envelope(&pk, "plan.import");
     msgpack_pack_map(&pk, 5);
     cn_pk_kstr(&pk, "region", region);
     cn_pk_kstr(&pk, "format", "table");
