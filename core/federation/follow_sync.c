@@ -1,6 +1,7 @@
 /* follow_sync.c: the answers of a peer's sync endpoint: pages of missed
  * events (stored like live ones), the origins it knows, and region
  * snapshots applied as read-only copies (region.mirror). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
@@ -28,6 +29,32 @@ static void on_origins(follower *f, const msgpack_object *list)
         if (o && head > o->last_seq)
             follow_request_sync(f, origin);
     }
+}
+
+/* The plugins are told, in the copy's transaction, that a copy changed
+ * (region/copy.updated, not logged, not published): a peer's events come
+ * before the copy they change, and what shows the copy (the web's pages)
+ * reads it again now. */
+static void tell_plugins(cn_core *core, const char *origin, const char *region, int64_t seq)
+{
+    msgpack_sbuffer data, event;
+    msgpack_sbuffer_init(&data);
+    msgpack_sbuffer_init(&event);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &data, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 1);
+    cn_pk_kint(&pk, "seq", seq);
+    msgpack_packer_init(&pk, &event, msgpack_sbuffer_write);
+    cn_evlog_pack_event(&pk, seq, origin, now_ms(), region, "copy.updated", data.data, data.size, NULL);
+    char topic[192];
+    snprintf(topic, sizeof topic, "%s/copy.updated", region);
+    msgpack_unpacked u;
+    msgpack_unpacked_init(&u);
+    if (msgpack_unpack_next(&u, event.data, event.size, NULL) == MSGPACK_UNPACK_SUCCESS)
+        cn_core_foreign_event(core, &u.data, topic);
+    msgpack_unpacked_destroy(&u);
+    msgpack_sbuffer_destroy(&data);
+    msgpack_sbuffer_destroy(&event);
 }
 
 /* A snapshot the peer sent: the copy of its region replaced, in one
@@ -68,6 +95,8 @@ static void apply_snapshot(follower *f, copy *c, const msgpack_object *snap)
         cn_core_set_mirroring(core, true);
         cn_core_handle(core, frame.data, frame.size, &reply);
         cn_core_set_mirroring(core, false);
+        if (reply.ok)
+            tell_plugins(core, origin, c->region, seq);
         ok = reply.ok && cn_core_batch_commit(core, NULL) == 0;
         if (!reply.ok) {
             cn_core_batch_commit(core, NULL); /* the failed command's savepoint is already undone */

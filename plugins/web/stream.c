@@ -42,7 +42,8 @@ static size_t nclients;
 static bool public_type(const char *type)
 {
     static const char *const prefixes[] = {"region.", "plan.",   "orientation.", "objective.", "action.",
-                                           "indicator.", "echeance.", "activity.", "veille.item", "progress."};
+                                           "indicator.", "echeance.", "activity.", "veille.item", "progress.",
+                                           "copy."};
     for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
         if (strncmp(type, prefixes[i], strlen(prefixes[i])) == 0)
             return true;

@@ -115,7 +115,10 @@ typedef struct cd_host_api {
     // catches up at start with what was logged while it was not running. A
     // plugin loaded for the first time starts with the events that follow.
     // Events of peers' regions (federation) are delivered too, as they are
-    // stored, with their origin: see region_origin.
+    // stored, with their origin: see region_origin. A peer's event comes
+    // before the copy of the model it changes; once the copy is replaced the
+    // host hands "<region>/copy.updated" (data {seq}, that origin, not
+    // logged, not published) so what shows the copy reads it again.
     int (*subscribe)(cd_host *h, const char *pattern, cd_event_fn fn, void *data);
 
     /* Emits an event (data: one encoded msgpack map) into the log of the
