@@ -34,6 +34,17 @@ bool cn_mp_str_eq(const msgpack_object *o, const char *s)
     return o && o->type == MSGPACK_OBJECT_STR && o->via.str.size == n && memcmp(o->via.str.ptr, s, n) == 0;
 }
 
+char *cn_mp_str_copy(const msgpack_object *o, char *out, size_t cap)
+{
+    size_t n = o && o->type == MSGPACK_OBJECT_STR ? o->via.str.size : 0;
+    if (n >= cap)
+        n = cn_utf8_valid_prefix(o->via.str.ptr, cap - 1);
+    if (n)
+        memcpy(out, o->via.str.ptr, n);
+    out[n] = '\0';
+    return out;
+}
+
 int cn_pk_strn(msgpack_packer *pk, const char *s, size_t n)
 {
     if (!s)

@@ -23,6 +23,10 @@ cn_mp_verdict cn_mp_unpack(msgpack_unpacked *u, const void *data, size_t len, co
 /* True when o is a string equal to s. */
 bool cn_mp_str_eq(const msgpack_object *o, const char *s);
 
+/* o's text into out (cap > 0), cut to fit on a character boundary; "" when
+ * o is not a string. Returns out. */
+char *cn_mp_str_copy(const msgpack_object *o, char *out, size_t cap);
+
 /* Packs s as a str, or nil when s is NULL. */
 int cn_pk_str(msgpack_packer *pk, const char *s);
 int cn_pk_strn(msgpack_packer *pk, const char *s, size_t n);

@@ -20,6 +20,8 @@ struct cn_core {
     int64_t started_ms;
     cn_info_fn info_fn;
     void *info_data;
+    cn_describe_fn describe_fn;
+    void *describe_data;
     bool mirroring; /* a peer's region is being copied in: its events are the peer's, none of ours */
     cn_foreign_fn foreign_fn;
     void *foreign_data;
@@ -137,6 +139,17 @@ void cn_core_pack_info_hook(cn_core *core, msgpack_packer *pk)
         core->info_fn(pk, core->info_data);
     else
         msgpack_pack_array(pk, 0);
+}
+
+void cn_core_set_describe_hook(cn_core *core, cn_describe_fn fn, void *data)
+{
+    core->describe_fn = fn;
+    core->describe_data = data;
+}
+
+bool cn_core_describe_op(cn_core *core, const cn_op *op, msgpack_packer *pk)
+{
+    return core->describe_fn && core->describe_fn(core->describe_data, op, pk);
 }
 
 int cn_core_in_savepoint(cn_core *core, int (*fn)(void *arg), void *arg)

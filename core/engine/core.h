@@ -81,6 +81,12 @@ int cn_core_in_savepoint(cn_core *core, int (*fn)(void *arg), void *arg);
 typedef void (*cn_info_fn)(msgpack_packer *pk, void *data);
 void cn_core_set_info_hook(cn_core *core, cn_info_fn fn, void *data);
 void cn_core_pack_info_hook(cn_core *core, msgpack_packer *pk);
+/* The declared arguments of an op, for node.info (plugin ops declare
+ * theirs; core ops give only their names): the hook returns false when op
+ * has none, and packs them (an array) when pk is not NULL. */
+typedef bool (*cn_describe_fn)(void *data, const cn_op *op, msgpack_packer *pk);
+void cn_core_set_describe_hook(cn_core *core, cn_describe_fn fn, void *data);
+bool cn_core_describe_op(cn_core *core, const cn_op *op, msgpack_packer *pk);
 
 /* Rewrites reply as an "unavailable" error saying the change was not saved. */
 void cn_core_unavailable(cn_core *core, cn_reply *reply);

@@ -95,15 +95,7 @@ static inline bool region_allowed(const follower *f, const char *region)
     return false;
 }
 
-static inline void str_of(const msgpack_object *o, char *out, size_t cap)
-{
-    size_t n = o && o->type == MSGPACK_OBJECT_STR ? o->via.str.size : 0;
-    if (n >= cap)
-        n = cap - 1;
-    if (n)
-        memcpy(out, o->via.str.ptr, n);
-    out[n] = '\0';
-}
+static inline void str_of(const msgpack_object *o, char *out, size_t cap) { cn_mp_str_copy(o, out, cap); }
 
 static inline const msgpack_object *get(const msgpack_object *map, const char *key)
 {

@@ -34,6 +34,8 @@ typedef struct {
     cd_op_fn fn;
     void *data;
     char *name, **args, *help_fr, *help_en;
+    cd_param *params; /* declared arguments (plugin_params.c), nparams of them */
+    size_t nparams;
 } plugin_op;
 
 struct cd_timer {
@@ -136,6 +138,18 @@ int host_migrate(cd_host *h, const char *const *migrations, size_t count);
 /* ---- plugin_ops.c: its ops and its calls -------------------------------- */
 int host_register_op(cd_host *h, const cd_op_spec *spec);
 void host_free_op(plugin_op *po);
+/* node.info's description of a plugin op's arguments (cn_describe_fn). */
+bool host_describe_op(void *data, const cn_op *op, struct msgpack_packer *pk);
+
+/* ---- plugin_params.c: its ops' declared arguments ----------------------- */
+/* A copy of src (ended by a NULL name) and its count, or NULL with why
+ * (the declaration makes no sense, or memory). */
+cd_param *host_params_copy(const cd_param *src, size_t *count, char *why, size_t cap);
+void host_params_free(cd_param *params, size_t n);
+/* 0 when req's args are what params declare, else -1 (the request failed, naming the argument). */
+int host_params_check(cn_req *req, const cd_param *params, size_t n);
+/* The declarations as node.info shows them: [{name, type, required, help, max?, min?, item?, item_max?, text_max?, values?}]. */
+void host_params_pack(struct msgpack_packer *pk, const cd_param *params, size_t n);
 /* An op of a plugin that is not running answers "unavailable". */
 int host_refused_op(cd_req *req, void *data);
 int host_call(cd_host *h, const char *op, const void *args, size_t len, msgpack_sbuffer *out, char *err,

@@ -15,9 +15,9 @@
 
 /* ---- ops ---------------------------------------------------------------- */
 
-/* Replaces req's args by a copy (in the request's memory) whose region is
- * the slug. */
-static int with_region_slug(cn_req *req, const char *slug)
+/* Replaces req's args by a copy (in the request's memory) whose key
+ * holds slug. */
+static int with_region_slug(cn_req *req, const char *key, const char *slug)
 {
     const msgpack_object *args = req->args;
     uint32_t n = args->via.map.size;
@@ -27,11 +27,35 @@ static int with_region_slug(cn_req *req, const char *slug)
         return -1;
     for (uint32_t i = 0; i < n; i++) {
         kv[i] = args->via.map.ptr[i];
-        if (cn_mp_str_eq(&kv[i].key, "region"))
+        if (cn_mp_str_eq(&kv[i].key, key))
             kv[i].val = (msgpack_object){.type = MSGPACK_OBJECT_STR, .via.str = {(uint32_t)strlen(slug), slug}};
     }
     *map = (msgpack_object){.type = MSGPACK_OBJECT_MAP, .via.map = {n, kv}};
     req->args = map;
+    return 0;
+}
+
+/* Each region argument becomes its slug, however the request named it (the
+ * name, accents and case folded): resolved once here, so no plugin stores
+ * a name that later matches nothing (adversary F2, F6). A region the
+ * plugin is not enabled for is refused here, so no plugin has to remember. */
+static int resolve_regions(cn_req *req, const plugin_op *po)
+{
+    cd_host *p = po->plugin;
+    for (size_t i = 0; i < po->nparams; i++) {
+        const char *key = po->params[i].name, *region = NULL;
+        if (po->params[i].type != CD_REGION || !cn_mp_get(req->args, key))
+            continue;
+        if (cn_region_arg(req, key, CN_OPTIONAL, &region) < 0)
+            return -1;
+        if (region && !host_region_enabled(p, region))
+            return cn_req_fail(req, "forbidden", key,
+                               L("le greffon %s n'est pas activé pour la région %s ([plugin.%s] regions)",
+                                 "plugin %s is not enabled for region %s ([plugin.%s] regions)"),
+                               p->name, region, p->name);
+        if (region && with_region_slug(req, key, region) != 0)
+            return cn_req_fail(req, "unavailable", NULL, L("mémoire insuffisante", "out of memory"));
+    }
     return 0;
 }
 
@@ -40,22 +64,12 @@ static int op_trampoline(cn_req *req)
     plugin_op *po = (plugin_op *)req->op->data;
     cd_host *p = po->plugin;
     cn_host *host = p->host;
-    /* A command naming a region the plugin is not enabled for is refused here,
-     * so no plugin has to remember to check. */
-    const char *region = NULL;
-    if (cn_mp_get(req->args, "region") && cn_region_arg(req, "region", CN_OPTIONAL, &region) < 0)
-        return -1;
-    if (region && !host_region_enabled(p, region))
-        return cn_req_fail(req, "forbidden", "region",
-                           L("le greffon %s n'est pas activé pour la région %s ([plugin.%s] regions)",
-                             "plugin %s is not enabled for region %s ([plugin.%s] regions)"),
-                           p->name, region, p->name);
-    /* The plugin sees the region's slug, however the request named it (the
-     * name, accents and case folded): resolved once here, so no plugin
-     * stores a name that later matches nothing (adversary F2, F6). */
+    /* The arguments are what the op declares before the plugin sees them. */
     const msgpack_object *given_args = req->args;
-    if (region && with_region_slug(req, region) != 0)
-        return cn_req_fail(req, "unavailable", NULL, L("mémoire insuffisante", "out of memory"));
+    if (host_params_check(req, po->params, po->nparams) != 0 || resolve_regions(req, po) != 0) {
+        req->args = given_args;
+        return -1;
+    }
     cd_host *outer = host->current;
     cn_req *outer_req = host->current_req;
     host->current = p;
@@ -79,6 +93,17 @@ static int op_trampoline(cn_req *req)
     return -1;
 }
 
+bool host_describe_op(void *data, const cn_op *op, msgpack_packer *pk)
+{
+    (void)data;
+    if (op->fn != op_trampoline)
+        return false;
+    const plugin_op *po = op->data;
+    if (pk)
+        host_params_pack(pk, po->params, po->nparams);
+    return true;
+}
+
 void host_free_op(plugin_op *po)
 {
     if (!po)
@@ -89,6 +114,7 @@ void host_free_op(plugin_op *po)
     free(po->args);
     free(po->help_fr);
     free(po->help_en);
+    host_params_free(po->params, po->nparams);
     free(po);
 }
 
@@ -118,14 +144,14 @@ int host_register_op(cd_host *h, const cd_op_spec *spec)
     po->name = strdup(spec->name);
     po->help_fr = strdup(spec->help_fr ? spec->help_fr : "");
     po->help_en = strdup(spec->help_en ? spec->help_en : (spec->help_fr ? spec->help_fr : ""));
-    size_t na = 0;
-    while (spec->args && spec->args[na])
-        na++;
-    po->args = spec->args ? calloc(na + 1, sizeof *po->args) : NULL;
-    bool ok = po->name && po->help_fr && po->help_en && (!spec->args || po->args);
-    for (size_t i = 0; ok && i < na; i++)
-        ok = (po->args[i] = strdup(spec->args[i])) != NULL;
+    char why[256] = "";
+    po->params = host_params_copy(spec->params, &po->nparams, why, sizeof why);
+    po->args = calloc(po->nparams + 1, sizeof *po->args);
+    bool ok = po->name && po->help_fr && po->help_en && po->params && po->args;
+    for (size_t i = 0; ok && i < po->nparams; i++)
+        ok = (po->args[i] = strdup(po->params[i].name)) != NULL;
     if (!ok) {
+        host_plugin_log(h, CD_LOG_ERROR, "register_op %s : %s", spec->name, why[0] ? why : "mémoire insuffisante");
         host_free_op(po);
         return -1;
     }

@@ -29,7 +29,8 @@ static int node_info(cn_req *req)
     msgpack_pack_array(pk, n);
     for (size_t i = 0; i < n; i++) {
         const cn_op *op = cn_core_op_at(req->core, i);
-        msgpack_pack_map(pk, 3);
+        bool described = cn_core_describe_op(req->core, op, NULL);
+        msgpack_pack_map(pk, described ? 4 : 3);
         cn_pk_kstr(pk, "name", op->name);
         cn_pk_kstr(pk, "help", L(op->help_fr, op->help_en));
         cn_pk_str(pk, "args");
@@ -39,6 +40,10 @@ static int node_info(cn_req *req)
         msgpack_pack_array(pk, na);
         for (size_t j = 0; j < na; j++)
             cn_pk_str(pk, op->args[j]);
+        if (described) {
+            cn_pk_str(pk, "params");
+            cn_core_describe_op(req->core, op, pk);
+        }
     }
     return 0;
 }

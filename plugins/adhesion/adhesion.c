@@ -418,9 +418,24 @@ static int init(cd_host *h, const cd_host_api *host_api, void **state)
 {
     (void)state;
     api = host_api;
-    static const char *const set_args[] = {"region", "charter", "categories", "required", "renewal_months", "indicator",
-                                           NULL};
-    static const char *const region_args[] = {"region", NULL};
+    static const char *const fields[] = {"territory", "motivation", NULL};
+    static const cd_param set_args[] = {
+        {"region", CD_REGION, .required = 1, .help_fr = "la région dont c'est la politique", .help_en = "the region"},
+        {"charter", CD_TEXT, .required = 1, .min = 1, .max = 63, .help_fr = "la version de la charte en vigueur (2024)",
+         .help_en = "the charter version in force (2024)"},
+        {"categories", CD_LIST, .max = 64, .item = CD_MAP, .text_max = 65536,
+         .help_fr = "les catégories [{id, name, decision}], ou un fichier : « id ; Nom ; board » par ligne",
+         .help_en = "the categories [{id, name, decision}], or a file: \"id ; Name ; board\" per line"},
+        {"required", CD_LIST, .max = 2, .item = CD_ENUM, .values = fields,
+         .help_fr = "les champs requis en plus du contact (territory, motivation)",
+         .help_en = "the fields required beyond the contact (territory, motivation)"},
+        {"renewal_months", CD_INT, .min = 0, .max = 120, .help_fr = "tous les combien de mois se renouvelle l'adhésion (0 : jamais)",
+         .help_en = "how many months a membership lasts (0: forever)"},
+        {"indicator", CD_INT, .min = 1, .max = INT64_MAX, .help_fr = "l'indicateur du plan tenu égal au nombre de membres",
+         .help_en = "the plan indicator kept equal to the member count"},
+        {NULL}};
+    static const cd_param region_args[] = {
+        {"region", CD_REGION, .required = 1, .help_fr = "la région", .help_en = "the region"}, {NULL}};
     const cd_op_spec ops[] = {
         {"adhesion.policy_set", policy_set_op, h, set_args,
          "la politique d'adhésion d'une région : catégories, charte en vigueur, renouvellement",

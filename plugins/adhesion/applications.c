@@ -660,17 +660,55 @@ int lapse_due(cd_host *h)
 
 int applications_register(cd_host *h)
 {
-    static const char *const submit_args[] = {"region", "form", "organisation", "category", "territory", "contact_name",
-                                              "contact_email", "charter", "motivation", "lang", NULL};
-    static const char *const update_args[] = {"id", "form", "organisation", "category", "territory", "contact_name",
-                                              "contact_email", "charter", "motivation", "lang", NULL};
-    static const char *const decide_args[] = {"id", "decision", "reason", NULL};
-    static const char *const id_args[] = {"id", NULL};
-    static const char *const reason_args[] = {"id", "reason", NULL};
-    static const char *const sign_args[] = {"id", "charter", NULL};
-    static const char *const list_args[] = {"region", "state", "category", "territory", NULL};
-    static const char *const region_args[] = {"region", NULL};
-    static const char *const export_args[] = {"region", "category", NULL};
+    static const char *const langs[] = {"fr", "en", NULL}, *const decisions[] = {"accepted", "refused", "needs_info", NULL};
+    static const char *const states[] = {"submitted", "needs_info", "member", "refused", "withdrawn", "lapsed", NULL};
+#define FORM_FIELDS                                                                                                    \
+    {"form", CD_FILE, .min = 1, .max = 65536, .help_fr = "le formulaire en texte (« Organisme : … », @fichier.txt)",   \
+     .help_en = "the form as text (\"Organisation: …\", @file.txt)"},                                                  \
+        {"organisation", CD_TEXT, .max = 255, .help_fr = "l'organisation qui demande", .help_en = "the organisation applying"}, \
+        {"category", CD_TEXT, .max = 63, .help_fr = "sa catégorie de membre", .help_en = "its member category"},          \
+        {"territory", CD_TEXT, .max = 127, .help_fr = "son territoire (MRC)", .help_en = "its territory"},                \
+        {"contact_name", CD_TEXT, .max = 255, .help_fr = "la personne-ressource", .help_en = "the contact person"},       \
+        {"contact_email", CD_TEXT, .max = 319, .help_fr = "son courriel", .help_en = "their e-mail"},                     \
+        {"charter", CD_TEXT, .max = 63, .help_fr = "la version de la charte acceptée (2024)",                             \
+         .help_en = "the charter version accepted (2024)"},                                                               \
+        {"motivation", CD_TEXT, .max = 4095, .help_fr = "pourquoi elle demande", .help_en = "why it applies"},          \
+        {"lang", CD_ENUM, .values = langs, .help_fr = "la langue des messages qu'elle recevra",                          \
+         .help_en = "the language of the messages it will get"}
+#define ID(fr, en) {"id", CD_INT, .required = 1, .min = 1, .max = INT64_MAX, .help_fr = fr, .help_en = en}
+    static const cd_param submit_args[] = {
+        {"region", CD_REGION, .required = 1, .help_fr = "la région", .help_en = "the region"}, FORM_FIELDS, {NULL}};
+    static const cd_param update_args[] = {ID("la demande", "the application"), FORM_FIELDS, {NULL}};
+    static const cd_param decide_args[] = {
+        ID("la demande", "the application"),
+        {"decision", CD_ENUM, .required = 1, .values = decisions, .help_fr = "accepted, refused ou needs_info",
+         .help_en = "accepted, refused or needs_info"},
+        {"reason", CD_TEXT, .max = 1023, .help_fr = "pourquoi (le demandeur le lira ; requis sauf pour accepted)",
+         .help_en = "why (the applicant reads it; required but for accepted)"},
+        {NULL}};
+    static const cd_param id_args[] = {ID("la demande", "the application"), {NULL}};
+    static const cd_param reason_args[] = {
+        ID("la demande", "the application"),
+        {"reason", CD_TEXT, .max = 1023, .help_fr = "pourquoi", .help_en = "why"}, {NULL}};
+    static const cd_param sign_args[] = {
+        ID("le membre", "the member"),
+        {"charter", CD_TEXT, .required = 1, .min = 1, .max = 63, .help_fr = "la version de la charte signée",
+         .help_en = "the charter version signed"},
+        {NULL}};
+    static const cd_param list_args[] = {
+        {"region", CD_REGION, .required = 1, .help_fr = "la région", .help_en = "the region"},
+        {"state", CD_ENUM, .values = states, .help_fr = "seulement dans cet état", .help_en = "only in this state"},
+        {"category", CD_TEXT, .max = 63, .help_fr = "seulement de cette catégorie", .help_en = "only of this category"},
+        {"territory", CD_TEXT, .max = 127, .help_fr = "seulement de ce territoire", .help_en = "only of this territory"},
+        {NULL}};
+    static const cd_param region_args[] = {
+        {"region", CD_REGION, .required = 1, .help_fr = "la région", .help_en = "the region"}, {NULL}};
+    static const cd_param export_args[] = {
+        {"region", CD_REGION, .required = 1, .help_fr = "la région", .help_en = "the region"},
+        {"category", CD_TEXT, .max = 63, .help_fr = "seulement de cette catégorie", .help_en = "only of this category"},
+        {NULL}};
+#undef FORM_FIELDS
+#undef ID
     const cd_op_spec ops[] = {
         {"adhesion.submit", submit_op, h, submit_args, "dépose une demande d'adhésion (champs, ou un formulaire texte)",
          "submits a membership application (fields, or a text form)"},

@@ -476,17 +476,58 @@ static int import_op(cd_req *req, void *data)
 
 int ops_register(cd_host *h)
 {
-    static const char *const add_args[] = {"region",      "title",  "kind",  "start",   "end",       "place",
-                                           "url",         "organisation", "action", "description", "status",
-                                           "rrule",       "exdates", "indicator", "measure", NULL};
-    static const char *const update_args[] = {"id",    "title",   "kind",   "start",  "end",   "place",
-                                              "url",   "organisation", "action", "description", "status", "rrule",
-                                              "exdates", "indicator", "measure", NULL};
-    static const char *const id_args[] = {"id", NULL};
-    static const char *const list_args[] = {"region", "kind", "from", "to", NULL};
-    static const char *const held_args[] = {"id", "occurrence", "participants", "notes", NULL};
-    static const char *const export_args[] = {"region", "kind", NULL};
-    static const char *const import_args[] = {"region", "text", NULL};
+    static const char *const measures[] = {"sessions", "participants", NULL};
+    /* The sizes are the fields' (activity.h): what is accepted is stored whole. */
+#define ACTIVITY_FIELDS(needed)                                                                                      \
+    {"title", CD_TEXT, .required = needed, .min = 1, .max = 511, .help_fr = "le titre de l'activité", .help_en = "the activity's title"},   \
+        {"kind", CD_ENUM, .values = kinds, .help_fr = "son genre (rencontre)", .help_en = "its kind (rencontre)"},       \
+        {"start", CD_WHEN, .required = needed, .help_fr = "son début : AAAA-MM-JJ (journée) ou AAAA-MM-JJTHH:MM",    \
+         .help_en = "its start: YYYY-MM-DD (all day) or YYYY-MM-DDTHH:MM"},                                            \
+        {"end", CD_WHEN, .help_fr = "sa fin (une heure après le début sinon)", .help_en = "its end (an hour later otherwise)"}, \
+        {"place", CD_TEXT, .max = 511, .help_fr = "le lieu", .help_en = "the place"},                                    \
+        {"url", CD_TEXT, .max = 1023, .help_fr = "un lien (visioconférence, inscription)", .help_en = "a link"},         \
+        {"organisation", CD_TEXT, .max = 255, .help_fr = "qui l'organise", .help_en = "who organises it"},               \
+        {"action", CD_TEXT, .max = 63, .help_fr = "l'action du plan qu'elle sert (2.3)", .help_en = "the plan action it serves"}, \
+        {"description", CD_TEXT, .max = 4095, .help_fr = "sa description", .help_en = "its description"},               \
+        {"status", CD_ENUM, .values = statuses, .help_fr = "planned, confirmed, cancelled ou held",                      \
+         .help_en = "planned, confirmed, cancelled or held"},                                                            \
+        {"rrule", CD_TEXT, .max = 511, .help_fr = "sa récurrence (FREQ=MONTHLY;COUNT=10)", .help_en = "its recurrence"},  \
+        {"exdates", CD_LIST, .max = 40, .item = CD_TEXT, .item_max = 19, .text_max = 1023, .help_fr = "les séances annulées (leurs débuts)", \
+         .help_en = "the sessions cancelled (their starts)"},                                                            \
+        {"indicator", CD_INT, .min = 1, .max = INT64_MAX, .help_fr = "l'indicateur du plan que sa participation nourrit", \
+         .help_en = "the plan indicator its attendance feeds"},                                                          \
+        {"measure", CD_ENUM, .values = measures, .help_fr = "ce que l'indicateur compte (sessions ou participants)",      \
+         .help_en = "what the indicator counts (participants or sessions)"}
+#define ID {"id", CD_INT, .required = 1, .min = 1, .max = INT64_MAX, .help_fr = "le numéro de l'activité", .help_en = "the activity's number"}
+    static const cd_param add_args[] = {
+        {"region", CD_REGION, .required = 1, .help_fr = "la région qui l'organise", .help_en = "the region organising it"},
+        ACTIVITY_FIELDS(1), {NULL}};
+    static const cd_param update_args[] = {ID, ACTIVITY_FIELDS(0), {NULL}};
+    static const cd_param id_args[] = {ID, {NULL}};
+    static const cd_param list_args[] = {
+        {"region", CD_REGION, .help_fr = "la région (toutes sinon)", .help_en = "the region (all otherwise)"},
+        {"kind", CD_ENUM, .values = kinds, .help_fr = "seulement ce genre", .help_en = "only this kind"},
+        {"from", CD_DATE, .required = 1, .help_fr = "le premier jour", .help_en = "the first day"},
+        {"to", CD_DATE, .required = 1, .help_fr = "le dernier jour", .help_en = "the last day"},
+        {NULL}};
+    static const cd_param held_args[] = {
+        ID,
+        {"occurrence", CD_WHEN, .help_fr = "le début de la séance (la première sinon)", .help_en = "the session's start"},
+        {"participants", CD_INT, .min = 0, .max = 1000000, .help_fr = "combien de personnes sont venues",
+         .help_en = "how many people came"},
+        {"notes", CD_TEXT, .max = 2047, .help_fr = "des notes", .help_en = "notes"},
+        {NULL}};
+    static const cd_param export_args[] = {
+        {"region", CD_REGION, .help_fr = "la région (toutes sinon)", .help_en = "the region (all otherwise)"},
+        {"kind", CD_ENUM, .values = kinds, .help_fr = "seulement ce genre", .help_en = "only this kind"},
+        {NULL}};
+    static const cd_param import_args[] = {
+        {"region", CD_REGION, .required = 1, .help_fr = "la région", .help_en = "the region"},
+        {"text", CD_FILE, .required = 1, .min = 1, .max = 8 << 20, .help_fr = "le fichier .ics (@partenaire.ics)",
+         .help_en = "the .ics file (@partner.ics)"},
+        {NULL}};
+#undef ACTIVITY_FIELDS
+#undef ID
     const cd_op_spec ops[] = {
         {"calendar.add", add_op, h, add_args, "ajoute une activité au calendrier", "adds an activity"},
         {"calendar.list", list_op, h, list_args, "les activités d'une période (séances des récurrences comprises)",

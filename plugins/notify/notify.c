@@ -537,18 +537,47 @@ static int init(cd_host *h, const cd_host_api *host_api, void **state)
         api->log(h, CD_LOG_ERROR, "libcurl: initialisation impossible");
         return -1;
     }
-    static const char *const subscribe_args[] = {"address", "region", "events", "responsible", "lang",
-                                                 "cadence", "at",     "weekday", NULL};
-    static const char *const id_args[] = {"id", NULL};
-    static const char *const outbox_args[] = {"state", "limit", NULL};
-    static const char *const no_args[] = {NULL};
-    static const char *const send_args[] = {"address", "region", "template", "lang", "key", "data", NULL};
+    static const char *const cadences[] = {"immediate", "daily", "weekly", NULL}, *const langs[] = {"fr", "en", NULL};
+    static const cd_param subscribe_args[] = {
+        {"address", CD_TEXT, .required = 1, .min = 1, .max = 2047, .help_fr = "une adresse courriel ou l'URL d'un webhook",
+         .help_en = "an e-mail address or a webhook's URL"},
+        {"region", CD_REGION, .help_fr = "la région (toutes sinon)", .help_en = "the region (all otherwise)"},
+        {"events", CD_LIST, .max = 32, .item = CD_TEXT, .item_max = 127, .text_max = 1023,
+         .help_fr = "types d'événements ou motifs (défaut echeance.*)", .help_en = "event types or patterns (default echeance.*)"},
+        {"responsible", CD_TEXT, .max = 255, .help_fr = "seulement ce responsable", .help_en = "only this responsible"},
+        {"lang", CD_ENUM, .values = langs, .help_fr = "langue des messages", .help_en = "the messages' language"},
+        {"cadence", CD_ENUM, .values = cadences, .help_fr = "chaque avis, ou un résumé par jour ou par semaine",
+         .help_en = "each notice, or a daily or weekly digest"},
+        {"at", CD_TEXT, .max = 8, .help_fr = "l'heure du résumé, HH:MM (08:00)", .help_en = "the digest's time, HH:MM (08:00)"},
+        {"weekday", CD_INT, .min = 1, .max = 7, .help_fr = "le jour du résumé hebdomadaire, 1 (lundi) à 7",
+         .help_en = "the weekly digest's day, 1 (Monday) to 7"},
+        {NULL}};
+    static const cd_param id_args[] = {{"id", CD_INT, .min = 0, .max = INT64_MAX, .help_fr = "le numéro", .help_en = "the number"},
+                                       {NULL}};
+    static const cd_param unsubscribe_args[] = {
+        {"id", CD_INT, .required = 1, .min = 1, .max = INT64_MAX, .help_fr = "le numéro de l'abonnement",
+         .help_en = "the subscription's number"},
+        {NULL}};
+    static const cd_param outbox_args[] = {
+        {"state", CD_TEXT, .max = 15, .help_fr = "waiting, sending, sent ou failed", .help_en = "waiting, sending, sent or failed"},
+        {"limit", CD_INT, .min = 1, .max = 10000, .help_fr = "combien au plus (100)", .help_en = "how many at most (100)"},
+        {NULL}};
+    static const cd_param no_args[] = {{NULL}};
+    static const cd_param send_args[] = {
+        {"address", CD_TEXT, .required = 1, .max = 319, .help_fr = "l'adresse courriel", .help_en = "the e-mail address"},
+        {"region", CD_REGION, .required = 1, .help_fr = "la région", .help_en = "the region"},
+        {"template", CD_TEXT, .required = 1, .min = 1, .max = 63, .help_fr = "le modèle", .help_en = "the template"},
+        {"lang", CD_ENUM, .values = langs, .help_fr = "la langue", .help_en = "the language"},
+        {"key", CD_TEXT, .required = 1, .min = 1, .max = 255, .help_fr = "une clé qui rend l'envoi unique",
+         .help_en = "a key that makes the message unique"},
+        {"data", CD_MAP, .max = 64, .help_fr = "les valeurs du message", .help_en = "the message's values"},
+        {NULL}};
     const cd_op_spec ops[] = {
         {"notify.subscribe", subscribe_op, h, subscribe_args,
          "abonne une adresse courriel ou un webhook à des événements (défaut: echeance.*)",
          "subscribes an e-mail address or a webhook to events (default: echeance.*)"},
         {"notify.list", list_op, h, no_args, "liste les abonnements", "lists the subscriptions"},
-        {"notify.unsubscribe", unsubscribe_op, h, id_args, "retire un abonnement", "removes a subscription"},
+        {"notify.unsubscribe", unsubscribe_op, h, unsubscribe_args, "retire un abonnement", "removes a subscription"},
         {"notify.outbox", outbox_list_op, h, outbox_args, "les messages en attente (ou envoyés, en échec) et pourquoi",
          "the messages waiting (or sent, failed) and why"},
         {"notify.retry", outbox_retry_op, h, id_args, "renvoie les messages en échec (ou celui donné)",

@@ -565,13 +565,46 @@ static int objectives_op(cd_req *req, void *data)
 
 int items_register(cd_host *h)
 {
-    static const char *const rule_args[] = {"region", "name", "all_of", "any_of", "none_of",
-                                            "tags",   "objectives", "actions", NULL};
-    static const char *const region_args[] = {"region", NULL};
-    static const char *const id_args[] = {"id", NULL};
-    static const char *const items_args[] = {"region", "tag", "rule", "objective", "action", "from",
-                                             "to",     "matched", "unread", "limit", NULL};
-    static const char *const mark_args[] = {"region", "item", "read", "shared", NULL};
+#define TERMS(key, fr, en) \
+    {key, CD_LIST, .max = 16, .item = CD_TEXT, .item_max = 120, .text_max = 2047, .help_fr = fr, .help_en = en}
+#define NUMBERS(key, fr, en) \
+    {key, CD_LIST, .max = 16, .item = CD_TEXT, .item_max = 30, .text_max = 511, .help_fr = fr, .help_en = en}
+    static const cd_param rule_args[] = {
+        {"region", CD_REGION, .required = 1, .help_fr = "la région de la règle", .help_en = "the rule's region"},
+        {"name", CD_TEXT, .required = 1, .min = 1, .max = 255, .help_fr = "son nom (Financement)", .help_en = "its name (Funding)"},
+        TERMS("all_of", "tous ces termes", "all of these terms"),
+        TERMS("any_of", "l'un de ces termes", "any of these terms"),
+        TERMS("none_of", "aucun de ces termes", "none of these terms"),
+        {"tags", CD_LIST, .max = 16, .item = CD_TEXT, .item_max = 60, .text_max = 1023, .help_fr = "les étiquettes qu'elle donne",
+         .help_en = "the tags it gives"},
+        NUMBERS("objectives", "les objectifs du plan qu'elle relie (5, 2.1)", "the plan's objectives it links (5, 2.1)"),
+        NUMBERS("actions", "les actions du plan qu'elle relie", "the plan's actions it links"),
+        {NULL}};
+#undef TERMS
+#undef NUMBERS
+    static const cd_param region_args[] = {
+        {"region", CD_REGION, .required = 1, .help_fr = "la région", .help_en = "the region"}, {NULL}};
+    static const cd_param id_args[] = {
+        {"id", CD_INT, .required = 1, .min = 1, .max = INT64_MAX, .help_fr = "le numéro de la règle", .help_en = "the rule's number"},
+        {NULL}};
+    static const cd_param items_args[] = {
+        {"region", CD_REGION, .required = 1, .help_fr = "la région", .help_en = "the region"},
+        {"tag", CD_TEXT, .max = 255, .help_fr = "avec cette étiquette", .help_en = "with this tag"},
+        {"rule", CD_TEXT, .max = 255, .help_fr = "trouvés par cette règle", .help_en = "found by this rule"},
+        {"objective", CD_TEXT, .max = 63, .help_fr = "reliés à cet objectif", .help_en = "linked to this objective"},
+        {"action", CD_TEXT, .max = 63, .help_fr = "reliés à cette action", .help_en = "linked to this action"},
+        {"from", CD_DATE, .help_fr = "depuis ce jour", .help_en = "from this day"},
+        {"to", CD_DATE, .help_fr = "jusqu'à ce jour", .help_en = "until this day"},
+        {"matched", CD_BOOL, .help_fr = "seulement ceux qu'une règle a retenus", .help_en = "only those a rule kept"},
+        {"unread", CD_BOOL, .help_fr = "seulement les non lus", .help_en = "only the unread ones"},
+        {"limit", CD_INT, .min = 1, .max = 1000, .help_fr = "combien au plus (50)", .help_en = "how many at most (50)"},
+        {NULL}};
+    static const cd_param mark_args[] = {
+        {"region", CD_REGION, .required = 1, .help_fr = "la région", .help_en = "the region"},
+        {"item", CD_INT, .required = 1, .min = 1, .max = INT64_MAX, .help_fr = "le numéro de l'élément", .help_en = "the item's number"},
+        {"read", CD_BOOL, .help_fr = "lu", .help_en = "read"},
+        {"shared", CD_BOOL, .help_fr = "partagé", .help_en = "shared"},
+        {NULL}};
     const cd_op_spec ops[] = {
         {"veille.rule_add", rule_add_op, h, rule_args, "ajoute une règle de mots-clés (liée au plan)",
          "adds a keyword rule (linked to the plan)"},

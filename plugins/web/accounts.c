@@ -228,9 +228,23 @@ static int user_remove(cd_req *req, void *data)
 
 int accounts_init(cd_host *h)
 {
-    static const char *const add_args[] = {"region", "email", "role", "password_hash", NULL};
-    static const char *const list_args[] = {"region", NULL};
-    static const char *const remove_args[] = {"region", "email", NULL};
+    static const char *const roles[] = {"coordination", "lecture", NULL};
+    static const cd_param add_args[] = {
+        {"region", CD_REGION, .required = 1, .help_fr = "la région dont la personne fait partie",
+         .help_en = "the region the person belongs to"},
+        {"email", CD_TEXT, .required = 1, .min = 3, .max = 127, .help_fr = "son courriel", .help_en = "their e-mail"},
+        {"role", CD_ENUM, .required = 1, .values = roles, .help_fr = "coordination (peut modifier) ou lecture",
+         .help_en = "coordination (may change) or lecture (reads)"},
+        {"password_hash", CD_TEXT, .required = 1, .min = 10, .max = 255,
+         .help_fr = "le mot de passe haché (crypto_pwhash_str ; concertctl web user add le fait)",
+         .help_en = "the hashed password (crypto_pwhash_str; concertctl web user add does it)"},
+        {NULL}};
+    static const cd_param list_args[] = {
+        {"region", CD_REGION, .help_fr = "la région (toutes sinon)", .help_en = "the region (all otherwise)"}, {NULL}};
+    static const cd_param remove_args[] = {
+        {"region", CD_REGION, .required = 1, .help_fr = "la région du compte", .help_en = "the account's region"},
+        {"email", CD_TEXT, .required = 1, .min = 1, .max = 127, .help_fr = "son courriel", .help_en = "their e-mail"},
+        {NULL}};
     const cd_op_spec ops[] = {
         {"web.user_add", user_add, h, add_args, "ouvre un compte du personnel (mot de passe déjà haché)",
          "opens a staff account (password already hashed)"},

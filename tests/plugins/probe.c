@@ -6,6 +6,7 @@
  *         probe.count {table}        → rows in probe_<table>
  *         probe.work {region, n}     → sums 1..n on a worker thread, then emits probe.worked
  *         probe.read {region}        → the region's name, through api->call
+ *         probe.types {region, title, count, …} → its arguments as the host handed them (every cd_type)
  * events: every region.* event is recorded in probe_events; one whose region
  *         name contains "boom" makes the handler fail after writing; a
  *         region.created makes it emit probe.seen.
@@ -200,20 +201,51 @@ static int on_tick(cd_host *h, void *data)
     return region ? emit_simple(h, region, "probe.tick", "at", api->now_ms(h)) : 0;
 }
 
+/* Its arguments as the handler got them: what the host checked and resolved. */
+static int types(cd_req *req, void *data)
+{
+    (void)data;
+    msgpack_pack_object(api->req_result(req), *api->req_args(req));
+    return 0;
+}
+
 static int init(cd_host *h, const cd_host_api *host_api, void **state)
 {
     (void)state;
     api = host_api;
     self = h;
-    static const char *const echo_args[] = {"text", NULL}, *const fail_args[] = {"mode", NULL},
-                             *const count_args[] = {"table", NULL}, *const work_args[] = {"region", "n", NULL},
-                             *const read_args[] = {"region", NULL};
+    static const char *const kinds[] = {"rencontre", "forum", NULL};
+    static const cd_param echo_args[] = {{"text", CD_TEXT, .max = 255, .help_fr = "le texte", .help_en = "the text"},
+                                         {NULL}},
+                          fail_args[] = {{"mode", CD_TEXT, .max = 63, .help_fr = "comment échouer"}, {NULL}},
+                          count_args[] = {{"table", CD_TEXT, .max = 31, .help_fr = "la table probe_…"}, {NULL}},
+                          work_args[] = {{"region", CD_REGION, .help_fr = "la région"},
+                                         {"n", CD_INT, .min = 0, .max = 10000000, .help_fr = "jusqu'où sommer"},
+                                         {NULL}},
+                          read_args[] = {{"region", CD_REGION, .help_fr = "la région"}, {NULL}},
+                          types_args[] = {
+                              {"region", CD_REGION, .required = 1, .help_fr = "la région", .help_en = "the region"},
+                              {"title", CD_TEXT, .min = 1, .max = 8, .help_fr = "un titre", .help_en = "a title"},
+                              {"count", CD_INT, .min = -2, .max = 5, .help_fr = "un compte"},
+                              {"ratio", CD_NUMBER, .min = 0, .max = 1, .help_fr = "une part"},
+                              {"flag", CD_BOOL, .help_fr = "un drapeau"},
+                              {"day", CD_DATE, .help_fr = "un jour"},
+                              {"at", CD_DATETIME, .help_fr = "un moment"},
+                              {"when", CD_WHEN, .help_fr = "un jour ou un moment"},
+                              {"kind", CD_ENUM, .values = kinds, .help_fr = "un genre"},
+                              {"file", CD_FILE, .max = 16, .help_fr = "un fichier"},
+                              {"tags", CD_LIST, .max = 3, .item = CD_TEXT, .item_max = 4, .help_fr = "des étiquettes"},
+                              {"days", CD_LIST, .max = 2, .item = CD_DATE, .help_fr = "des jours"},
+                              {"extra", CD_MAP, .max = 2, .help_fr = "une map"},
+                              {NULL}};
     const cd_op_spec ops[] = {
         {"probe.echo", echo, NULL, echo_args, "renvoie le texte", "echoes the text"},
         {"probe.fail", fail, NULL, fail_args, "échoue exprès", "fails on purpose"},
         {"probe.count", count, NULL, count_args, "compte les lignes", "counts rows"},
         {"probe.work", start_work, NULL, work_args, "travail hors boucle", "off-loop work"},
         {"probe.read", read_region, NULL, read_args, "lit une région", "reads a region"},
+        {"probe.types", types, NULL, types_args, "renvoie ses arguments tels que le greffon les reçoit",
+         "returns its arguments as the plugin gets them"},
     };
     if (api->migrate(h, migrations, 2) != 0)
         return -1;

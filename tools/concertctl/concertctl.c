@@ -23,6 +23,7 @@
 #include "commands.h"
 #include "jsonmp.h"
 #include "mp.h"
+#include "plugin_args.h"
 #include "render.h"
 #include "table.h"
 #include "text.h"
@@ -341,12 +342,15 @@ static int reminder_args(json_t *args)
 }
 
 /* NOUN VERB for an op the daemon has and this table does not (a plugin's):
- * --KEY VALUE become args (digits as integers, true/false as booleans,
- * @FILE as the file's content); a first positional argument is the region. */
+ * its arguments read by what the op declares (node.info "params"), so the
+ * daemon and this command line agree on every type and limit. */
 static int plugin_command(const ctl_conn *conn, const char *noun, const char *verb, int argc, char **argv, bool json)
 {
     char opname[128];
     snprintf(opname, sizeof opname, "%s.%s", noun, verb);
+    for (char *p = strchr(opname, '.'); p && *p; p++)
+        if (*p == '-')
+            *p = '_'; /* veille rule-add as veille rule_add */
     ctl_reply reply;
     const msgpack_object *ops, *found = NULL;
     if (daemon_ops(conn, &reply, &ops) == 0) {
@@ -365,53 +369,21 @@ static int plugin_command(const ctl_conn *conn, const char *noun, const char *ve
             ctl_reply_destroy(&reply);
         return 2;
     }
-    json_t *args = json_object();
-    int status = 0;
-    for (int i = 0; i < argc && status == 0; i++) {
+    const msgpack_object *params = cn_mp_get(found, "params");
+    for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0) {
-            const msgpack_object *help = cn_mp_get(found, "help"), *names = cn_mp_get(found, "args");
-            printf("Usage: concertctl %s %s [RÉGION] [--CLÉ VALEUR]\n%.*s (op %s)\n", noun, verb,
-                   help ? (int)help->via.str.size : 0, help ? help->via.str.ptr : "", opname);
-            for (uint32_t k = 0; names && k < names->via.array.size; k++)
-                printf("  --%.*s\n", (int)names->via.array.ptr[k].via.str.size, names->via.array.ptr[k].via.str.ptr);
-            json_decref(args);
+            const msgpack_object *help = cn_mp_get(found, "help");
+            printf(T("Usage : concertctl %s %s [RÉGION] [--CLÉ VALEUR]…\n%.*s (op %s)\n",
+                     "Usage: concertctl %s %s [REGION] [--KEY VALUE]…\n%.*s (op %s)\n"),
+                   noun, verb, help ? (int)help->via.str.size : 0, help ? help->via.str.ptr : "", opname);
+            plugin_args_help(stdout, params);
             ctl_reply_destroy(&reply);
             return 0;
         }
-        if (strncmp(argv[i], "--", 2) == 0 && i + 1 < argc) {
-            char key[64];
-            snprintf(key, sizeof key, "%s", argv[i] + 2);
-            for (char *p = key; *p; p++)
-                if (*p == '-')
-                    *p = '_';
-            const char *v = argv[++i];
-            char *end;
-            long long n = strtoll(v, &end, 10);
-            if (*v && !*end && (*v != '0' || !v[1]))
-                json_object_set_new(args, key, json_integer(n));
-            else if (strcmp(v, "true") == 0 || strcmp(v, "false") == 0)
-                json_object_set_new(args, key, json_boolean(v[0] == 't'));
-            else if (v[0] == '@' && v[1]) {
-                /* --text @partenaire.ics: the file's content (as for curl). */
-                size_t len;
-                bool converted;
-                char *text = ctl_read_text(v + 1, &len, &converted);
-                if (!text) {
-                    status = fail("invalid_argument", "%s: %s", v + 1,
-                                  errno == EILSEQ ? T("ce n'est pas un fichier texte", "not a text file") : strerror(errno));
-                    break;
-                }
-                json_object_set_new(args, key, json_stringn(text, len));
-                free(text);
-            } else
-                json_object_set_new(args, key, json_string(v));
-        } else if (!json_object_get(args, "region") && argv[i][0] != '-') {
-            json_object_set_new(args, "region", json_string(argv[i]));
-        } else {
-            status = fail("invalid_argument", T("argument inattendu: %s (--help)", "unexpected argument: %s (--help)"),
-                          argv[i]);
-        }
     }
+    json_t *args = json_object();
+    char err[512];
+    int status = plugin_args_read(params, argc, argv, args, err, sizeof err) == 0 ? 0 : fail("invalid_argument", "%s", err);
     ctl_reply_destroy(&reply);
     if (status == 0)
         status = run(conn, opname, args, json);
@@ -419,9 +391,6 @@ static int plugin_command(const ctl_conn *conn, const char *noun, const char *ve
     return status;
 }
 
-/* concertctl keygen FILE: this node's CURVE key pair for the federation,
- * written to FILE (new, readable by its owner only); the public key, to
- * give to peers, is printed. */
 static int ctl_keygen(const char *path)
 {
     if (!path || strcmp(path, "--help") == 0) {

@@ -33,7 +33,7 @@ extern "C" {
 
 /* Bumped on any incompatible change to cd_plugin or cd_host_api. Adding a
  * function at the end of cd_host_api (in a reserved slot) is compatible. */
-#define CD_PLUGIN_ABI 1
+#define CD_PLUGIN_ABI 2 /* 2: ops declare their arguments (cd_param) */
 
 typedef struct cd_host cd_host;   /* the host's handle for one loaded plugin */
 typedef struct cd_req cd_req;     /* one command being handled */
@@ -70,11 +70,46 @@ typedef void (*cd_commit_fn)(cd_host *host, void *data, int status);
 typedef void (*cd_work_fn)(void *data);
 typedef int (*cd_done_fn)(cd_host *host, void *data, int status);
 
+/* What an argument of a command must be. The host checks every argument
+ * against its declaration before the handler runs (a wrong one is refused
+ * in words naming it, and the handler never sees it), so a handler reads
+ * only what was declared, of the declared type and size. A non-required
+ * argument may also be nil ("unset"), which the handler interprets. */
+typedef enum cd_type {
+    CD_TEXT = 1, /* a string of at most max bytes (UTF-8, no NUL: every request's text is) */
+    CD_INT,      /* an integer in [min, max] */
+    CD_NUMBER,   /* a number (integer or float) in [min, max] */
+    CD_BOOL,     /* true or false */
+    CD_DATE,     /* "YYYY-MM-DD", a day that exists */
+    CD_DATETIME, /* "YYYY-MM-DDTHH:MM" or "…:SS", a moment that exists (local time) */
+    CD_WHEN,     /* either: a day (all day) or a date-time */
+    CD_ENUM,     /* one of values */
+    CD_REGION,   /* a region, by id or name: the handler gets its id (the slug), and the
+                    command is refused for a region the plugin is not enabled for */
+    CD_FILE,     /* a file's content: a string or bin of at most max bytes */
+    CD_LIST,     /* a list of at most max elements, each of type item (item_max its size) */
+    CD_MAP,      /* a map of at most max entries, whose keys the handler checks (cd_unknown_key) */
+} cd_type;
+
+typedef struct cd_param {
+    const char *name;
+    cd_type type;
+    int required;              /* 1: must be given, and not nil */
+    int64_t min, max;          /* INT, NUMBER: range; TEXT, FILE: bytes; LIST, MAP: elements */
+    const char *const *values; /* ENUM: the allowed values, NULL-terminated */
+    cd_type item;              /* LIST: its elements' type (TEXT, INT, DATE, DATETIME, WHEN, ENUM, MAP) */
+    int64_t item_max;          /* LIST of TEXT: bytes of each; of INT: the largest */
+    const char *help_fr, *help_en;
+    int64_t text_max;          /* LIST, MAP: > 0 when it may instead be one text of at most text_max bytes
+                                  that the handler reads (a file's lines); a list of TEXT so given is
+                                  its elements separated by commas, each checked as in a list */
+} cd_param;
+
 typedef struct cd_op_spec {
-    const char *name;        /* "<plugin>.<verb>", e.g. "progress.get" */
+    const char *name;         /* "<plugin>.<verb>", e.g. "progress.get" */
     cd_op_fn fn;
-    void *data;              /* passed to fn */
-    const char *const *args; /* accepted argument names, NULL-terminated */
+    void *data;               /* passed to fn */
+    const cd_param *params;   /* its arguments, ended by one whose name is NULL; any other is refused */
     const char *help_fr, *help_en;
 } cd_op_spec;
 
@@ -92,8 +127,9 @@ typedef struct cd_host_api {
      * by default), else 0. Events of other regions are not delivered. */
     int (*region_enabled)(cd_host *h, const char *region);
 
-    /* Registers a command. The name must start with "<plugin>.". Call from
-     * init only. Returns 0 or -1 (logged). */
+    /* Registers a command. The name must start with "<plugin>."; every
+     * argument is declared (params), with its help. Call from init only.
+     * Returns 0 or -1 (logged: a declaration that makes no sense). */
     int (*register_op)(cd_host *h, const cd_op_spec *spec);
 
     /* Brings the plugin's own tables up to date: migrations[i] takes its schema

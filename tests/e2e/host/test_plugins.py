@@ -8,7 +8,7 @@ from harness import TEST_PLUGINS, Daemon, recv_event, subscriber, sync_subscribe
 
 CONFIG = """
 [plugins]
-load = probe, badabi, noentry, failinit, misnamed, nosuch
+load = probe, badabi, noentry, failinit, misnamed, senseless, nosuch
 
 [plugin.probe]
 greeting = Bonjour
@@ -39,7 +39,7 @@ class Plugins(unittest.TestCase):
         self.assertEqual(p["probe"]["state"], "running")
         self.assertIn("probe.echo", p["probe"]["ops"])
         expected = {"badabi": "ABI 999", "noentry": "concertd_plugin_entry", "failinit": "init a échoué",
-                    "misnamed": "another-name", "nosuch": "aucun fichier nosuch.so"}
+                    "misnamed": "another-name", "senseless": "init a échoué", "nosuch": "aucun fichier nosuch.so"}
         for name, words in expected.items():
             self.assertEqual(p[name]["state"], "refused", name)
             self.assertIn(words, p[name]["reason"], name)
@@ -47,6 +47,8 @@ class Plugins(unittest.TestCase):
         for name in expected:
             self.assertIn("greffon %s refusé" % name, log)
         self.assertIn("[failinit] la clé obligatoire « token » manque", log)
+        # An argument declared without its limit: the reason, in the log.
+        self.assertIn("[senseless] register_op senseless.add : argument title : max (> 0)", log)
         # Ops of the running plugin are listed with the core's.
         ops = {op["name"] for op in self.c.ok("node.info")["ops"]}
         self.assertIn("probe.echo", ops)

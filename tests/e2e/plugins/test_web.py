@@ -730,7 +730,7 @@ class Staff(unittest.TestCase):
         r, body = self.request("POST", "/r/lanaudiere/calendrier/ajout", {"csrf": token, "title": "", "date": ""},
                                cookie=cookie)
         self.assertEqual(r.status, 400)
-        self.assertIn("le titre de l&#39;activité est obligatoire", body)  # the calendar's own words
+        self.assertIn("title (le titre de l&#39;activité) ne peut pas être vide", body)  # the calendar's declaration
         self.assertEqual(len(self.c.ok("calendar.list", region="lanaudiere", **{"from": "2000-01-01", "to": "2099-12-31"})), 3)
 
     def test_applications_are_read_by_the_region_staff_only_and_decided_by_its_coordinators(self):
