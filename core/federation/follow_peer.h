@@ -125,6 +125,11 @@ void follow_next_sync(follower *f);
  * of its sync DEALER (answers, follow_sync.c); arg is the follower. */
 void follow_on_event(cn_zwatch *w, void *sock, void *arg);
 void follow_on_sync_reply(cn_zwatch *w, void *sock, void *arg);
+/* One message as it came (the payload of a live event; one reply of the
+ * sync endpoint): what the two watchers above do with each, also the
+ * entry of the peer fuzzer (tests/fuzz/fuzz_peer.c). */
+void follow_take_event(follower *f, const void *data, size_t len);
+void follow_take_sync_reply(follower *f, const void *data, size_t len);
 
 /* The state of origin name (added, at 0, when new); NULL when out of memory. */
 origin_state *follow_origin_of(cn_follow *fl, const char *name);

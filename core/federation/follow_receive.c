@@ -274,6 +274,19 @@ void follow_store(follower *f, const msgpack_object *const *events, size_t n)
 
 /* ---- live: the SUB socket ---------------------------------------------------------- */
 
+void follow_take_event(follower *f, const void *data, size_t len)
+{
+    msgpack_unpacked u;
+    msgpack_unpacked_init(&u);
+    if (cn_mp_unpack(&u, data, len, &cn_mp_stored_limits) == CN_MP_OK && u.data.type == MSGPACK_OBJECT_MAP) {
+        const msgpack_object *ev = &u.data;
+        follow_store(f, &ev, 1);
+    } else {
+        follow_cut_off(f, "un message qui n'est pas un événement (msgpack illisible ou trames en trop)");
+    }
+    msgpack_unpacked_destroy(&u);
+}
+
 void follow_on_event(cn_zwatch *w, void *sock, void *arg)
 {
     (void)w;
@@ -298,16 +311,10 @@ void follow_on_event(cn_zwatch *w, void *sock, void *arg)
                 break;
         }
         f->last_contact_ms = now_ms();
-        msgpack_unpacked u;
-        msgpack_unpacked_init(&u);
-        if (two && cn_mp_unpack(&u, zmq_msg_data(&payload), zmq_msg_size(&payload), &cn_mp_stored_limits) == CN_MP_OK &&
-            u.data.type == MSGPACK_OBJECT_MAP) {
-            const msgpack_object *ev = &u.data;
-            follow_store(f, &ev, 1);
-        } else {
+        if (two)
+            follow_take_event(f, zmq_msg_data(&payload), zmq_msg_size(&payload));
+        else
             follow_cut_off(f, "un message qui n'est pas un événement (msgpack illisible ou trames en trop)");
-        }
-        msgpack_unpacked_destroy(&u);
         zmq_msg_close(&topic);
         zmq_msg_close(&payload);
         if (f->cut)

@@ -121,11 +121,74 @@ static void apply_snapshot(follower *f, copy *c, const msgpack_object *snap)
     }
 }
 
+void follow_take_sync_reply(follower *f, const void *data, size_t len)
+{
+    msgpack_unpacked u;
+    msgpack_unpacked_init(&u);
+    if (cn_mp_unpack(&u, data, len, &cn_mp_stored_limits) != CN_MP_OK || u.data.type != MSGPACK_OBJECT_MAP) {
+        follow_cut_off(f, "une réponse illisible à son point de rattrapage");
+        msgpack_unpacked_destroy(&u);
+        return;
+    }
+    int64_t id = int_of(get(&u.data, "id"));
+    const msgpack_object *ok = get(&u.data, "ok"), *result = get(&u.data, "result");
+    bool good = ok && ok->type == MSGPACK_OBJECT_BOOLEAN && ok->via.boolean;
+    char message[200] = "";
+    str_of(get(get(&u.data, "error"), "message"), message, sizeof message);
+    if (id > ORIGINS_ID_BASE) {
+        if (good)
+            on_origins(f, result);
+        else
+            snprintf(f->last_error, sizeof f->last_error, "origines refusées : %s", message);
+    } else if (id > SNAPSHOT_ID_BASE) {
+        copy *c = NULL;
+        for (size_t i = 0; i < f->ncopies && !c; i++)
+            if (f->copies[i].asked_id == id)
+                c = &f->copies[i];
+        if (c) {
+            c->asked_id = 0;
+            if (good && result && result->type == MSGPACK_OBJECT_MAP)
+                apply_snapshot(f, c, result);
+            else
+                snprintf(f->last_error, sizeof f->last_error, "copie de %s refusée : %s", c->region, message);
+        }
+        follow_request_snapshots(f);
+    } else {
+        f->sync_sent_ms = 0;
+        const msgpack_object *events = get(result, "events"), *m = get(result, "more");
+        bool more = false;
+        char origin[64];
+        str_of(get(result, "origin"), origin, sizeof origin);
+        if (good && events && events->type == MSGPACK_OBJECT_ARRAY) {
+            if (strcmp(origin, f->name) == 0 && int_of(get(result, "head")) > f->head_seq) {
+                f->head_seq = int_of(get(result, "head"));
+                f->head_ts = int_of(get(result, "head_ts"));
+            }
+            const msgpack_object **list = calloc(events->via.array.size + 1, sizeof *list);
+            for (uint32_t i = 0; list && i < events->via.array.size; i++)
+                list[i] = &events->via.array.ptr[i];
+            if (list)
+                follow_store(f, list, events->via.array.size);
+            free(list);
+            more = m && m->type == MSGPACK_OBJECT_BOOLEAN && m->via.boolean;
+            if (!f->cut)
+                f->last_error[0] = '\0';
+        } else {
+            snprintf(f->last_error, sizeof f->last_error, "rattrapage refusé : %s", message);
+        }
+        if (more && origin[0])
+            follow_request_sync(f, origin);
+        else
+            follow_next_sync(f);
+    }
+    msgpack_unpacked_destroy(&u);
+}
+
 void follow_on_sync_reply(cn_zwatch *w, void *sock, void *arg)
 {
     (void)w;
     follower *f = arg;
-    for (int k = 0; k < 16; k++) {
+    for (int k = 0; k < 16 && !f->cut; k++) {
         zmq_msg_t msg;
         zmq_msg_init(&msg);
         if (zmq_msg_recv(&msg, sock, ZMQ_DONTWAIT) < 0) {
@@ -133,68 +196,8 @@ void follow_on_sync_reply(cn_zwatch *w, void *sock, void *arg)
             break;
         }
         f->last_contact_ms = now_ms();
-        msgpack_unpacked u;
-        msgpack_unpacked_init(&u);
-        if (cn_mp_unpack(&u, zmq_msg_data(&msg), zmq_msg_size(&msg), &cn_mp_stored_limits) != CN_MP_OK ||
-            u.data.type != MSGPACK_OBJECT_MAP) {
-            follow_cut_off(f, "une réponse illisible à son point de rattrapage");
-        } else {
-            int64_t id = int_of(get(&u.data, "id"));
-            const msgpack_object *ok = get(&u.data, "ok"), *result = get(&u.data, "result");
-            bool good = ok && ok->type == MSGPACK_OBJECT_BOOLEAN && ok->via.boolean;
-            char message[200] = "";
-            str_of(get(get(&u.data, "error"), "message"), message, sizeof message);
-            if (id > ORIGINS_ID_BASE) {
-                if (good)
-                    on_origins(f, result);
-                else
-                    snprintf(f->last_error, sizeof f->last_error, "origines refusées : %s", message);
-            } else if (id > SNAPSHOT_ID_BASE) {
-                copy *c = NULL;
-                for (size_t i = 0; i < f->ncopies && !c; i++)
-                    if (f->copies[i].asked_id == id)
-                        c = &f->copies[i];
-                if (c) {
-                    c->asked_id = 0;
-                    if (good && result && result->type == MSGPACK_OBJECT_MAP)
-                        apply_snapshot(f, c, result);
-                    else
-                        snprintf(f->last_error, sizeof f->last_error, "copie de %s refusée : %s", c->region, message);
-                }
-                follow_request_snapshots(f);
-            } else {
-                f->sync_sent_ms = 0;
-                const msgpack_object *events = get(result, "events"), *m = get(result, "more");
-                bool more = false;
-                char origin[64];
-                str_of(get(result, "origin"), origin, sizeof origin);
-                if (good && events && events->type == MSGPACK_OBJECT_ARRAY) {
-                    if (strcmp(origin, f->name) == 0 && int_of(get(result, "head")) > f->head_seq) {
-                        f->head_seq = int_of(get(result, "head"));
-                        f->head_ts = int_of(get(result, "head_ts"));
-                    }
-                    const msgpack_object **list = calloc(events->via.array.size + 1, sizeof *list);
-                    for (uint32_t i = 0; list && i < events->via.array.size; i++)
-                        list[i] = &events->via.array.ptr[i];
-                    if (list)
-                        follow_store(f, list, events->via.array.size);
-                    free(list);
-                    more = m && m->type == MSGPACK_OBJECT_BOOLEAN && m->via.boolean;
-                    if (!f->cut)
-                        f->last_error[0] = '\0';
-                } else {
-                    snprintf(f->last_error, sizeof f->last_error, "rattrapage refusé : %s", message);
-                }
-                if (more && origin[0])
-                    follow_request_sync(f, origin);
-                else
-                    follow_next_sync(f);
-            }
-        }
-        msgpack_unpacked_destroy(&u);
+        follow_take_sync_reply(f, zmq_msg_data(&msg), zmq_msg_size(&msg));
         zmq_msg_close(&msg);
-        if (f->cut)
-            break;
     }
     follow_stop_if_cut(f);
 }

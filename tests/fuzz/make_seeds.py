@@ -131,6 +131,29 @@ def configs():
     write("config", "[node]\nid = é\ntimezone = Mars/Olympus\n[plugins]\nload = a, b, c\n[plugin.a]\nx = 1\n")
 
 
+def peer_seeds(c):
+    """What peer "tpdsl" sends for its region "mauricie" (fuzz_peer): live
+    events, a page of them, the origins, and the region's snapshot."""
+    harness.seed_plan(c, region="mauricie", name="Mauricie")
+    c.ok("action.set_status", region="mauricie", number="1.1", status="in_progress", note="« bilan »")
+    events = [e for e in c.ok("events.since", region="mauricie", limit=100)["events"]]
+    for e in events:
+        e["origin"] = "tpdsl"
+    for e in events[:3] + events[-1:]:
+        write("peer", b"e" + msgpack.packb(e))
+    page = {"v": 1, "id": 7, "ok": True, "result": {"events": events, "origin": "tpdsl", "more": False,
+                                                    "head": events[-1]["seq"], "head_ts": events[-1]["ts"]}}
+    write("peer", b"s" + msgpack.packb(page))
+    write("peer", b"s" + msgpack.packb({"v": 1, "id": (1 << 41) + 1, "ok": True,
+                                        "result": [{"origin": "tpdsl", "head": events[-1]["seq"], "head_ts": 1},
+                                                   {"origin": "laurentides", "head": 4, "head_ts": 1}]}))
+    snap = c.ok("region.snapshot", id="mauricie")
+    snap["origin"] = "tpdsl"
+    write("peer", b"s" + msgpack.packb({"v": 1, "id": (1 << 40) + 1, "ok": True, "result": snap}))
+    write("peer", b"s" + msgpack.packb({"v": 1, "id": (1 << 40) + 1, "ok": False,
+                                        "error": {"code": "not_found", "message": "région inconnue"}}))
+
+
 def from_a_daemon():
     """A plan exported as JSON and CSV, and a calendar as .ics, as concertd writes them."""
     demo = json.loads(fixture("config", "demo", "lanaudiere.json"))
@@ -145,6 +168,7 @@ def from_a_daemon():
              place="Joliette", rrule="FREQ=MONTHLY;COUNT=4", description="Ordre du jour : « bilan »")
         c.ok("calendar.add", region="lanaudiere", title="Forum régional", start="2027-05-02", kind="forum")
         write("ical", c.ok("calendar.export", region="lanaudiere")["text"])
+        peer_seeds(c)
         c.close()
     finally:
         d.stop()
