@@ -154,6 +154,40 @@ def peer_seeds(c):
                                         "error": {"code": "not_found", "message": "région inconnue"}}))
 
 
+def web_requests():
+    """What browsers send the web face (fuzz_web): pages, the API, the
+    calendar, forms posted (urlencoded and multipart), cookies, languages."""
+    def req(method, path, headers=(), body=b""):
+        lines = ["%s %s HTTP/1.1" % (method, path), "Host: 127.0.0.1"] + list(headers)
+        if body:
+            lines.append("Content-Length: %d" % len(body))
+        write("web", ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8") + body)
+    form = "application/x-www-form-urlencoded"
+    req("GET", "/")
+    req("GET", "/r/lanaudiere", ["Accept-Language: en-CA,en;q=0.9,fr;q=0.8"])
+    req("GET", "/r/lanaudiere?etat=en_cours&responsable=CA&lang=en", ["Accept-Encoding: gzip"])
+    req("GET", "/r/lanaudiere/echeances")
+    req("GET", "/r/lanaudiere/calendrier?mois=2027-01")
+    req("GET", "/r/lanaudiere/calendrier.ics")
+    req("GET", "/r/lanaudiere/veille")
+    req("GET", "/r/lanaudiere/adhesion", ["Cookie: concertd_session=abc; lang=en"])
+    req("GET", "/api/regions")
+    req("GET", "/api/r/lanaudiere/actions?etat=prevue")
+    req("GET", "/events?region=lanaudiere", ["Last-Event-ID: 3"])
+    req("HEAD", "/style.css", ["If-None-Match: \"0123456789abcdef\""])
+    req("POST", "/r/lanaudiere/adhesion", ["Content-Type: " + form, "Origin: http://127.0.0.1"],
+        "token=x&organisation=Centre+d%27action+b%C3%A9n%C3%A9vole&category=communautaire&contact_name=Julie"
+        "&contact_email=julie%40example.org&consent=on&charter_ok=on&motivation=%C2%AB+Agir+%C2%BB".encode())
+    req("POST", "/r/lanaudiere/connexion", ["Content-Type: " + form], b"email=marie%40tpdsl.org&password=secret")
+    req("POST", "/r/lanaudiere/action/1.1/etat", ["Content-Type: " + form, "Cookie: concertd_session=zz"],
+        b"csrf=00&status=done&note=fini")
+    boundary = "----b"
+    body = ("--%s\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nAtelier « été »\r\n--%s--\r\n"
+            % (boundary, boundary)).encode("utf-8")
+    req("POST", "/r/lanaudiere/calendrier/ajout", ["Content-Type: multipart/form-data; boundary=" + boundary], body)
+    write("web", b"GET /r/%C3%A9t%C3%A9/../ HTTP/1.0\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n")
+
+
 def from_a_daemon():
     """A plan exported as JSON and CSV, and a calendar as .ics, as concertd writes them."""
     demo = json.loads(fixture("config", "demo", "lanaudiere.json"))
@@ -186,6 +220,7 @@ if __name__ == "__main__":
     feeds()
     forms()
     configs()
+    web_requests()
     from_a_daemon()
     for name in sorted(os.listdir(os.path.join(HERE, "corpus"))):
         print("%-14s %d" % (name, len(os.listdir(os.path.join(HERE, "corpus", name)))))

@@ -1,0 +1,210 @@
+/* fuzz_web.c: the web face as a browser (or an attacker) reaches it: the
+ * input is what a client writes on a TCP connection — request line, headers
+ * (cookies, Accept-Language, Content-Type), query string and form body —
+ * sent to the real web plugin, loaded by the real plugin host on a real
+ * loop over a real database (as mosquitto fuzzes its broker over loopback).
+ * The region "lanaudiere" has a plan, an activity and a membership form.
+ *
+ * Invariants: every connection is answered or closed (the live stream
+ * /events answers with its headers and stays open), and the daemon goes on; an answer is an HTTP/1.x response; an HTML or JSON body sent without
+ * a content coding is valid UTF-8; no transaction is left open. */
+#define _GNU_SOURCE /* memmem, strcasestr */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "db.h"
+#include "fuzz_core.h"
+#include "log.h"
+#include "model.h"
+#include "mp.h"
+#include "plugin_host.h"
+#include "text.h"
+
+static char dir[64];
+static cn_config cfg;
+static cn_db *db;
+static cn_core *core;
+static uv_loop_t loop;
+static cn_host *host;
+static int port;
+
+static int free_port(void)
+{
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    FUZZ_ASSERT(s >= 0 && bind(s, (struct sockaddr *)&a, sizeof a) == 0 &&
+                    getsockname(s, (struct sockaddr *)&a, &len) == 0,
+                "un port libre");
+    close(s);
+    return ntohs(a.sin_port);
+}
+
+static void call_ok(const char *op, const char *json_args)
+{
+    fuzz_call_ok(core, op, json_args);
+    cn_host_deliver(host);
+}
+
+static void stop(void)
+{
+    cn_host_stop(host);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
+    cn_host_destroy(&host);
+    cn_core_destroy(&core);
+    cn_db_destroy(&db);
+    cn_config_clear(&cfg);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "fuzz: %s reste à effacer\n", dir);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    cn_log_set_level(getenv("FUZZ_DEBUG") ? CN_LOG_DEBUG : CN_LOG_ERROR);
+    snprintf(dir, sizeof dir, "/tmp/concertd-fuzz-web-XXXXXX");
+    FUZZ_ASSERT(mkdtemp(dir), "dossier temporaire");
+    port = free_port();
+    char path[128], err[512];
+    snprintf(path, sizeof path, "%s/concertd.conf", dir);
+    FILE *f = fopen(path, "w");
+    FUZZ_ASSERT(f, path);
+    fprintf(f, "[node]\ntimezone = America/Toronto\n[storage]\ndata_dir = %s\n[plugins]\npath = %s\n"
+               "load = web, calendar, adhesion\n[plugin.web]\nlisten = 127.0.0.1:%d\n",
+            dir, FUZZ_PLUGIN_DIR, port);
+    fclose(f);
+    FUZZ_ASSERT(cn_config_defaults(&cfg) == 0 && cn_config_load(&cfg, path, err, sizeof err) == 0, err);
+    db = cn_db_new(dir, err, sizeof err);
+    FUZZ_ASSERT(db, err);
+    sqlite3_exec(cn_db_sqlite(db), "PRAGMA synchronous = OFF", NULL, NULL, NULL); /* not what is fuzzed */
+    core = cn_core_new(cn_db_sqlite(db), &cfg);
+    FUZZ_ASSERT(core && cn_model_register(core) == 0 && uv_loop_init(&loop) == 0, "noyau");
+    host = cn_host_new(core, &loop, &cfg);
+    FUZZ_ASSERT(host, "hôte des greffons");
+    atexit(stop);
+    call_ok("region.create", "{\"id\": \"lanaudiere\", \"name\": \"Lanaudière\", \"organisation\": \"TPDSL\"}");
+    call_ok("plan.create", "{\"region\": \"lanaudiere\", \"title\": \"Plan d'action 2018-2023\", "
+                           "\"start_date\": \"2018-10-02\"}");
+    call_ok("objective.create", "{\"region\": \"lanaudiere\", \"number\": \"1\", \"text\": \"S'entendre\"}");
+    call_ok("action.create", "{\"region\": \"lanaudiere\", \"objective\": \"1\", \"number\": \"1.1\", "
+                             "\"text\": \"Réaliser un exercice <b>&amp;</b>\", \"schedule\": \"An 1\"}");
+    call_ok("calendar.add", "{\"region\": \"lanaudiere\", \"title\": \"Comité « suivi »\", "
+                            "\"start\": \"2027-01-19T13:30\", \"rrule\": \"FREQ=MONTHLY;COUNT=3\"}");
+    call_ok("adhesion.policy_set", "{\"region\": \"lanaudiere\", \"charter\": \"2024\", \"categories\": "
+                                   "[{\"id\": \"communautaire\", \"name\": \"Organismes\", \"decision\": \"auto\"}]}");
+    return 0;
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The body of an HTTP response when it is HTML or JSON without a content
+ * coding nor chunks: valid UTF-8. */
+static void check_response(const char *r, size_t n)
+{
+    FUZZ_ASSERT(n >= 12 && memcmp(r, "HTTP/1.", 7) == 0, "une réponse HTTP/1.x");
+    const char *end = memmem(r, n, "\r\n\r\n", 4);
+    if (!end)
+        return;
+    size_t head = (size_t)(end - r) + 4;
+    char headers[4096];
+    size_t hn = head < sizeof headers - 1 ? head : sizeof headers - 1;
+    memcpy(headers, r, hn);
+    headers[hn] = '\0';
+    for (char *p = headers; *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p - 'A' + 'a');
+    bool text = strstr(headers, "content-type: text/html") || strstr(headers, "content-type: application/json");
+    const char *length = strstr(headers, "content-length: ");
+    size_t body = length ? (size_t)strtoull(length + 16, NULL, 10) : 0;
+    if (text && length && body <= n - head && !strstr(headers, "content-encoding:"))
+        FUZZ_ASSERT(cn_utf8_valid(r + head, body), "une page ou une réponse JSON est de l'UTF-8 valide");
+}
+
+/* Whether r holds a whole response (HTTP/1.1 keeps the connection open
+ * after it): its headers and the body they announce. The live stream
+ * stays open by design: its headers are its answer. */
+static bool answered(const char *r, size_t n, bool head_only)
+{
+    const char *end = strstr(r, "\r\n\r\n");
+    if (!end)
+        return false;
+    size_t head = (size_t)(end - r) + 4;
+    char status[4] = "";
+    if (n > 12)
+        memcpy(status, r + 9, 3);
+    if (head_only || strcmp(status, "204") == 0 || strcmp(status, "304") == 0 ||
+        strcasestr(r, "content-type: text/event-stream"))
+        return true;
+    const char *length = strcasestr(r, "content-length: ");
+    if (length && length < end)
+        return n - head >= (size_t)strtoull(length + 16, NULL, 10);
+    return strstr(r + head - 2, "\r\n0\r\n\r\n") != NULL; /* chunked: its last chunk */
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size > 65536)
+        return 0;
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    FUZZ_ASSERT(s >= 0 && connect(s, (struct sockaddr *)&a, sizeof a) == 0, "connexion au web");
+    fcntl(s, F_SETFL, O_NONBLOCK);
+    size_t sent = 0;
+    static char response[(1 << 20) + 1];
+    size_t got = 0;
+    bool closed = false;
+    int64_t deadline = now_ms() + 10000;
+    while (!closed && now_ms() < deadline) {
+        if (sent < size) {
+            ssize_t w = send(s, data + sent, size - sent, MSG_NOSIGNAL);
+            if (w > 0)
+                sent += (size_t)w;
+            else if (w < 0 && errno != EAGAIN)
+                sent = size; /* the server closed first: what it answered is read below */
+            if (sent == size)
+                shutdown(s, SHUT_WR);
+        } else if (size == 0 && sent == 0) {
+            shutdown(s, SHUT_WR);
+            sent = 1;
+        }
+        uv_run(&loop, UV_RUN_NOWAIT);
+        struct pollfd pf = {.fd = s, .events = POLLIN};
+        if (poll(&pf, 1, 1) > 0) {
+            ssize_t r = recv(s, response + got, sizeof response - got, 0);
+            if (r > 0 && got + (size_t)r < sizeof response) {
+                got += (size_t)r;
+                response[got] = '\0';
+                closed = answered(response, got, size >= 4 && memcmp(data, "HEAD", 4) == 0);
+            }
+            else if (r == 0 || (r < 0 && errno != EAGAIN))
+                closed = true;
+            else if (r > 0)
+                closed = true; /* over a megabyte: enough to check */
+        }
+    }
+    close(s);
+    FUZZ_ASSERT(closed, "chaque connexion est répondue ou fermée (10 s au plus)");
+    FUZZ_ASSERT(!cn_core_in_batch(core), "aucune transaction laissée ouverte");
+    if (got)
+        check_response(response, got);
+    return 0;
+}
