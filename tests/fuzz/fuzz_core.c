@@ -1,7 +1,10 @@
 /* fuzz_core.c: see fuzz_core.h. */
 #include "fuzz_core.h"
 
+#include <arpa/inet.h>
 #include <jansson.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -10,6 +13,7 @@
 #include "jsonmp.h"
 #include "log.h"
 #include "model.h"
+#include "plugin_host.h"
 #include "mp.h"
 #include "mpcheck.h"
 
@@ -17,9 +21,17 @@ static char dir[64];
 static cn_db *db;
 static cn_config cfg;
 static cn_core *core;
+static uv_loop_t loop;
+static cn_host *host;
 
 static void remove_dir(void)
 {
+    if (host) {
+        cn_host_stop(host);
+        uv_run(&loop, UV_RUN_DEFAULT);
+        uv_loop_close(&loop);
+        cn_host_destroy(&host);
+    }
     cn_core_destroy(&core);
     cn_db_destroy(&db);
     cn_config_clear(&cfg);
@@ -29,14 +41,21 @@ static void remove_dir(void)
         fprintf(stderr, "fuzz: %s reste à effacer\n", dir);
 }
 
-cn_core *fuzz_core(void)
+/* The core (and, with a configuration, the plugin host it names), then a
+ * small plan in "lanaudiere". */
+static cn_core *setup(const char *ini)
 {
-    if (core)
-        return core;
-    cn_log_set_level(CN_LOG_ERROR);
+    cn_log_set_level(getenv("FUZZ_DEBUG") ? CN_LOG_DEBUG : CN_LOG_ERROR);
     snprintf(dir, sizeof dir, "/tmp/concertd-fuzz-XXXXXX");
     char err[512];
     FUZZ_ASSERT(mkdtemp(dir) && cn_config_defaults(&cfg) == 0, "dossier temporaire");
+    if (ini) {
+        char path[128];
+        snprintf(path, sizeof path, "%s/concertd.conf", dir);
+        FILE *f = fopen(path, "w");
+        FUZZ_ASSERT(f && fputs(ini, f) >= 0 && fclose(f) == 0, path);
+        FUZZ_ASSERT(cn_config_load(&cfg, path, err, sizeof err) == 0, err);
+    }
     db = cn_db_new(dir, err, sizeof err);
     FUZZ_ASSERT(db, err);
     /* Durability is not what is fuzzed here: no fsync per input. */
@@ -44,6 +63,9 @@ cn_core *fuzz_core(void)
     core = cn_core_new(cn_db_sqlite(db), &cfg);
     FUZZ_ASSERT(core && cn_model_register(core) == 0, "core");
     atexit(remove_dir);
+    if (ini) {
+        FUZZ_ASSERT(uv_loop_init(&loop) == 0 && (host = cn_host_new(core, &loop, &cfg)) != NULL, "hôte des greffons");
+    }
     fuzz_call_ok(core, "region.create", "{\"id\": \"lanaudiere\", \"name\": \"Lanaudière\", \"territories\": [\"Joliette\"]}");
     fuzz_call_ok(core, "plan.create", "{\"region\": \"lanaudiere\", \"title\": \"Plan d'action 2018-2023\", "
                                       "\"start_date\": \"2018-10-02\", \"mandates\": [\"Veiller\", \"Réunir\"]}");
@@ -51,11 +73,31 @@ cn_core *fuzz_core(void)
     fuzz_call_ok(core, "objective.create",
                  "{\"region\": \"lanaudiere\", \"orientation\": \"1\", \"number\": \"1\", \"text\": \"S'entendre\"}");
     fuzz_call_ok(core, "action.create", "{\"region\": \"lanaudiere\", \"objective\": \"1\", \"number\": \"1.1\", "
-                                        "\"text\": \"Réaliser un exercice\", \"schedule\": \"An 1\"}");
+                                        "\"text\": \"Réaliser un exercice <b>&amp;</b>\", \"schedule\": \"An 1\"}");
     fuzz_call_ok(core, "indicator.create",
                  "{\"region\": \"lanaudiere\", \"action\": \"1.1\", \"name\": \"Nombre de membres\", \"target\": 200}");
     return core;
 }
+
+cn_core *fuzz_core(void) { return core ? core : setup(NULL); }
+
+int fuzz_free_port(void)
+{
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    FUZZ_ASSERT(s >= 0 && bind(s, (struct sockaddr *)&a, sizeof a) == 0 &&
+                    getsockname(s, (struct sockaddr *)&a, &len) == 0,
+                "un port libre");
+    close(s);
+    return ntohs(a.sin_port);
+}
+
+cn_core *fuzz_core_plugins(const char *ini) { return core ? core : setup(ini); }
+
+cn_host *fuzz_host(void) { return host; }
+
+uv_loop_t *fuzz_loop(void) { return host ? &loop : NULL; }
 
 int64_t fuzz_last_seq(cn_core *c)
 {
@@ -123,5 +165,7 @@ void fuzz_call_ok(cn_core *c, const char *op, const char *json_args)
         fprintf(stderr, "fuzz: %s a échoué: %.*s\n", op, (int)reply.buf.size, reply.buf.data);
     FUZZ_ASSERT(rc == 0, op);
     cn_reply_destroy(&reply);
+    if (host)
+        cn_host_deliver(host);
     msgpack_sbuffer_destroy(&req);
 }

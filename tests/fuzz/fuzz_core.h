@@ -3,6 +3,7 @@
 #define CN_FUZZ_CORE_H
 
 #include <msgpack.h>
+#include <uv.h>
 
 #include "core.h"
 #include "fuzz_support.h"
@@ -11,6 +12,16 @@
  * with the model's ops and a small plan in region "lanaudiere": the
  * same for every input of a run. Logs only errors. */
 cn_core *fuzz_core(void);
+
+/* The same with the plugin host, configured by ini (a configuration file's
+ * text: [plugins] path and load, [plugin.NAME] …): its plugins loaded on a
+ * loop the harness runs (fuzz_loop) if it needs to. One or the other per run. */
+cn_core *fuzz_core_plugins(const char *ini);
+struct cn_host *fuzz_host(void);
+uv_loop_t *fuzz_loop(void);
+
+/* A TCP port of 127.0.0.1 free now (for the web plugin's listen). */
+int fuzz_free_port(void);
 
 /* The last seq of the event log. */
 int64_t fuzz_last_seq(cn_core *core);

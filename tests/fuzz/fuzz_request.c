@@ -12,11 +12,26 @@
 #include "fuzz_core.h"
 #include "mp.h"
 
+#include "plugin_host.h"
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
+#ifdef FUZZ_ARGS
+    /* Every op, the plugins' too (declared arguments, then their handlers). */
+    char ini[512];
+    snprintf(ini, sizeof ini, "[node]\ntimezone = America/Toronto\n[plugins]\npath = %s\n"
+                              "load = progress, calendar, adhesion, veille, notify, web\n[plugin.web]\nlisten = 127.0.0.1:%d\n"
+                              "[plugin.notify]\nsmtp_url = smtp://127.0.0.1:9\n",
+             FUZZ_PLUGIN_DIR, fuzz_free_port());
+    cn_core *core = fuzz_core_plugins(ini);
+    fuzz_call_ok(core, "calendar.add", "{\"region\": \"lanaudiere\", \"title\": \"Comité\", \"start\": \"2027-01-19T13:30\"}");
+    fuzz_call_ok(core, "adhesion.policy_set", "{\"region\": \"lanaudiere\", \"charter\": \"2024\", \"categories\": "
+                                              "[{\"id\": \"o\", \"name\": \"Organismes\", \"decision\": \"auto\"}]}");
+#else
     fuzz_core();
+#endif
     return 0;
 }
 
@@ -57,6 +72,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!ok)
         FUZZ_ASSERT(fuzz_last_seq(core) == before, "une erreur n'a rien changé (aucun événement)");
     cn_reply_destroy(&reply);
+    if (fuzz_host())
+        cn_host_deliver(fuzz_host()); /* the plugins' event handlers, as after a commit */
     msgpack_sbuffer_destroy(&frame);
     return 0;
 }

@@ -3,7 +3,8 @@
  * (cookies, Accept-Language, Content-Type), query string and form body —
  * sent to the real web plugin, loaded by the real plugin host on a real
  * loop over a real database (as mosquitto fuzzes its broker over loopback).
- * The region "lanaudiere" has a plan, an activity and a membership form.
+ * The region "lanaudiere" has a plan (fuzz_core), an activity and a
+ * membership form.
  *
  * Invariants: every connection is answered or closed (the live stream
  * /events answers with its headers and stays open), and the daemon goes on; an answer is an HTTP/1.x response; an HTML or JSON body sent without
@@ -20,91 +21,26 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "db.h"
 #include "fuzz_core.h"
-#include "log.h"
-#include "model.h"
-#include "mp.h"
-#include "plugin_host.h"
 #include "text.h"
 
-static char dir[64];
-static cn_config cfg;
-static cn_db *db;
 static cn_core *core;
-static uv_loop_t loop;
-static cn_host *host;
 static int port;
-
-static int free_port(void)
-{
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    FUZZ_ASSERT(s >= 0 && bind(s, (struct sockaddr *)&a, sizeof a) == 0 &&
-                    getsockname(s, (struct sockaddr *)&a, &len) == 0,
-                "un port libre");
-    close(s);
-    return ntohs(a.sin_port);
-}
-
-static void call_ok(const char *op, const char *json_args)
-{
-    fuzz_call_ok(core, op, json_args);
-    cn_host_deliver(host);
-}
-
-static void stop(void)
-{
-    cn_host_stop(host);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    uv_loop_close(&loop);
-    cn_host_destroy(&host);
-    cn_core_destroy(&core);
-    cn_db_destroy(&db);
-    cn_config_clear(&cfg);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "fuzz: %s reste à effacer\n", dir);
-}
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    cn_log_set_level(getenv("FUZZ_DEBUG") ? CN_LOG_DEBUG : CN_LOG_ERROR);
-    snprintf(dir, sizeof dir, "/tmp/concertd-fuzz-web-XXXXXX");
-    FUZZ_ASSERT(mkdtemp(dir), "dossier temporaire");
-    port = free_port();
-    char path[128], err[512];
-    snprintf(path, sizeof path, "%s/concertd.conf", dir);
-    FILE *f = fopen(path, "w");
-    FUZZ_ASSERT(f, path);
-    fprintf(f, "[node]\ntimezone = America/Toronto\n[storage]\ndata_dir = %s\n[plugins]\npath = %s\n"
-               "load = web, calendar, adhesion\n[plugin.web]\nlisten = 127.0.0.1:%d\n",
-            dir, FUZZ_PLUGIN_DIR, port);
-    fclose(f);
-    FUZZ_ASSERT(cn_config_defaults(&cfg) == 0 && cn_config_load(&cfg, path, err, sizeof err) == 0, err);
-    db = cn_db_new(dir, err, sizeof err);
-    FUZZ_ASSERT(db, err);
-    sqlite3_exec(cn_db_sqlite(db), "PRAGMA synchronous = OFF", NULL, NULL, NULL); /* not what is fuzzed */
-    core = cn_core_new(cn_db_sqlite(db), &cfg);
-    FUZZ_ASSERT(core && cn_model_register(core) == 0 && uv_loop_init(&loop) == 0, "noyau");
-    host = cn_host_new(core, &loop, &cfg);
-    FUZZ_ASSERT(host, "hôte des greffons");
-    atexit(stop);
-    call_ok("region.create", "{\"id\": \"lanaudiere\", \"name\": \"Lanaudière\", \"organisation\": \"TPDSL\"}");
-    call_ok("plan.create", "{\"region\": \"lanaudiere\", \"title\": \"Plan d'action 2018-2023\", "
-                           "\"start_date\": \"2018-10-02\"}");
-    call_ok("objective.create", "{\"region\": \"lanaudiere\", \"number\": \"1\", \"text\": \"S'entendre\"}");
-    call_ok("action.create", "{\"region\": \"lanaudiere\", \"objective\": \"1\", \"number\": \"1.1\", "
-                             "\"text\": \"Réaliser un exercice <b>&amp;</b>\", \"schedule\": \"An 1\"}");
-    call_ok("calendar.add", "{\"region\": \"lanaudiere\", \"title\": \"Comité « suivi »\", "
-                            "\"start\": \"2027-01-19T13:30\", \"rrule\": \"FREQ=MONTHLY;COUNT=3\"}");
-    call_ok("adhesion.policy_set", "{\"region\": \"lanaudiere\", \"charter\": \"2024\", \"categories\": "
-                                   "[{\"id\": \"communautaire\", \"name\": \"Organismes\", \"decision\": \"auto\"}]}");
+    port = fuzz_free_port();
+    char ini[512];
+    snprintf(ini, sizeof ini, "[node]\ntimezone = America/Toronto\n[plugins]\npath = %s\nload = web, calendar, adhesion\n"
+                              "[plugin.web]\nlisten = 127.0.0.1:%d\n",
+             FUZZ_PLUGIN_DIR, port);
+    core = fuzz_core_plugins(ini);
+    fuzz_call_ok(core, "calendar.add", "{\"region\": \"lanaudiere\", \"title\": \"Comité « suivi »\", "
+                                       "\"start\": \"2027-01-19T13:30\", \"rrule\": \"FREQ=MONTHLY;COUNT=3\"}");
+    fuzz_call_ok(core, "adhesion.policy_set", "{\"region\": \"lanaudiere\", \"charter\": \"2024\", \"categories\": "
+                                              "[{\"id\": \"communautaire\", \"name\": \"Organismes\", \"decision\": \"auto\"}]}");
     return 0;
 }
 
@@ -186,7 +122,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             shutdown(s, SHUT_WR);
             sent = 1;
         }
-        uv_run(&loop, UV_RUN_NOWAIT);
+        uv_run(fuzz_loop(), UV_RUN_NOWAIT);
         struct pollfd pf = {.fd = s, .events = POLLIN};
         if (poll(&pf, 1, 1) > 0) {
             ssize_t r = recv(s, response + got, sizeof response - got, 0);

@@ -67,7 +67,42 @@ REQUESTS = [
 ]
 
 
+# Plugin ops, for request_args (which loads the plugins): their declared
+# arguments are checked by the host before their handlers run.
+PLUGIN_REQUESTS = [
+    ("progress.get", {"region": "lanaudiere"}),
+    ("calendar.add", {"region": "Lanaudière", "title": "Forum « été »", "start": "2027-05-02", "kind": "forum",
+                      "rrule": "FREQ=WEEKLY;COUNT=3", "exdates": "2027-05-09", "indicator": 1, "measure": "participants"}),
+    ("calendar.list", {"region": "lanaudiere", "from": "2027-01-01", "to": "2027-12-31"}),
+    ("calendar.update", {"id": 1, "title": "Comité de suivi", "end": "2027-01-19T15:00", "exdates": ["2027-02-19T13:30"]}),
+    ("calendar.held", {"id": 1, "occurrence": "2027-01-19T13:30", "participants": 12, "notes": "quorum"}),
+    ("calendar.import", {"region": "lanaudiere", "text": "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:a@b"
+                                                        "\r\nDTSTART:20270301T100000Z\r\nSUMMARY:Atelier\r\nEND:VEVENT"
+                                                        "\r\nEND:VCALENDAR\r\n"}),
+    ("adhesion.submit", {"region": "lanaudiere", "organisation": "Centre", "category": "o", "contact_name": "Julie",
+                         "contact_email": "julie@example.org", "charter": "2024", "lang": "fr"}),
+    ("adhesion.submit", {"region": "lanaudiere", "form": "Organisme : Centre\nCatégorie : o\nCourriel : a@b.org\n"}),
+    ("adhesion.decide", {"id": 1, "decision": "needs_info", "reason": "le territoire"}),
+    ("adhesion.policy_set", {"region": "lanaudiere", "charter": "2025", "categories": "o ; Organismes ; auto\n",
+                             "required": ["territory"], "renewal_months": 12}),
+    ("adhesion.list", {"region": "lanaudiere", "state": "submitted"}),
+    ("veille.add", {"region": "lanaudiere", "url": "https://example.org/flux.xml", "tags": ["emploi"], "interval": 3600}),
+    ("veille.rule_add", {"region": "lanaudiere", "name": "Financement", "any_of": "financement, appel de projets",
+                         "objectives": ["1"]}),
+    ("veille.items", {"region": "lanaudiere", "matched": True, "from": "2026-01-01", "limit": 10}),
+    ("veille.opml_import", {"region": "lanaudiere", "text": "<opml version=\"2.0\"><body><outline type=\"rss\" "
+                                                            "xmlUrl=\"https://example.org/a.xml\" text=\"A\"/></body></opml>"}),
+    ("notify.subscribe", {"address": "coordination@example.org", "region": "lanaudiere", "events": "echeance.*, action.*",
+                          "cadence": "weekly", "at": "08:00", "weekday": 1}),
+    ("notify.outbox", {"state": "failed", "limit": 5}),
+    ("web.user_add", {"region": "lanaudiere", "email": "marie@tpdsl.org", "role": "lecture",
+                      "password_hash": "$argon2id$v=19$m=65536,t=2,p=1$c2FsdHNhbHQ$aGFzaA"}),
+]
+
+
 def requests():
+    for op, args in PLUGIN_REQUESTS:
+        write("request_args", op.encode() + b"\n" + msgpack.packb(args))
     for i, (op, args) in enumerate(REQUESTS):
         write("request", msgpack.packb({"v": 1, "id": i + 1, "op": op, "args": args, "lang": "fr"}))
         write("request", msgpack.packb({"v": 1, "id": "x%d" % i, "op": op, "args": args, "lang": "en",
