@@ -56,7 +56,11 @@ int cn_arg_int(cn_req *req, const char *key, int required, int64_t *out, bool *i
         *is_null = true;
         return 1;
     }
-    if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER && o->via.u64 <= INT64_MAX)
+    if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER && o->via.u64 > INT64_MAX) /* adversary D4: an integer, too large */
+        return cn_req_fail(req, "invalid_argument", key, L("%s: entier hors limites (au plus %lld)",
+                                                           "%s: integer out of range (at most %lld)"),
+                           key, (long long)INT64_MAX);
+    if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
         *out = (int64_t)o->via.u64;
     else if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
         *out = o->via.i64;

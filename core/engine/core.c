@@ -116,6 +116,28 @@ int cn_req_failv(cn_req *req, const char *code, const char *field, const char *f
     return -1;
 }
 
+/* src into dst (cap bytes), cut to fit on a character boundary. */
+static void copy_whole_chars(char *dst, size_t cap, const char *src)
+{
+    size_t n = strlen(src);
+    if (n >= cap)
+        n = cn_utf8_valid_prefix(src, cap - 1);
+    memmove(dst, src, n);
+    dst[n] = '\0';
+}
+
+int cn_req_nest_field(cn_req *req, const char *where, bool in_message)
+{
+    char buf[sizeof req->err_msg + 160];
+    snprintf(buf, sizeof buf, "%s%s%s", where, req->err_field[0] ? "." : "", req->err_field);
+    copy_whole_chars(req->err_field, sizeof req->err_field, buf);
+    if (in_message) {
+        snprintf(buf, sizeof buf, "%s: %s", where, req->err_msg);
+        copy_whole_chars(req->err_msg, sizeof req->err_msg, buf);
+    }
+    return -1;
+}
+
 int cn_req_fail(cn_req *req, const char *code, const char *field, const char *fmt, ...)
 {
     va_list ap;

@@ -155,6 +155,12 @@ int cn_req_fail(cn_req *req, const char *code, const char *field, const char *fm
     __attribute__((format(printf, 4, 5)));
 int cn_req_failv(cn_req *req, const char *code, const char *field, const char *fmt, va_list ap);
 
+/* Puts where in front of the failed request's field, so the error names
+ * the whole path ("windows[2]" and "start" make "windows[2].start"); also
+ * in front of its message when in_message. Cut on a character boundary.
+ * Returns -1. */
+int cn_req_nest_field(cn_req *req, const char *where, bool in_message);
+
 /* Maps an SQLite failure to a protocol error (constraint → conflict, disk
  * full or I/O → unavailable, else internal) and returns -1. */
 int cn_req_sqlite_fail(cn_req *req, int rc);

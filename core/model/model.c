@@ -168,6 +168,11 @@ int cn_number_arg(cn_req *req, const char *key, int required, char num[64], char
                                                                "missing required argument: %s"), key);
         return 0;
     }
+    if ((o->type == MSGPACK_OBJECT_POSITIVE_INTEGER && o->via.u64 == 0) || o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
+        return cn_req_fail(req, "invalid_argument", key,
+                           L("%s: un numéro donné en nombre est un entier positif (1, 2, …), sinon du texte (\"1.2\")",
+                             "%s: a number given as an integer is positive (1, 2, …), else text (\"1.2\")"),
+                           key); /* adversary D2 */
     if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
         snprintf(given, sizeof given, "%llu", (unsigned long long)o->via.u64);
     else if (o->type == MSGPACK_OBJECT_STR && o->via.str.size < sizeof given)
@@ -482,7 +487,7 @@ static int windows_store(cn_req *req, int64_t action, const char *schedule)
         if (cn_arg_enum(req, "kind", CN_REQUIRED, kinds, &kind) < 0 || cn_arg_date(req, "start", CN_OPTIONAL, &start) < 0 ||
             cn_arg_date(req, "end", CN_OPTIONAL, &end) < 0) {
             req->args = saved;
-            return -1;
+            return cn_req_nest_field(req, field, false); /* windows[2].start, not start */
         }
         req->args = saved;
         bool dated = strcmp(kind, "dated") == 0;

@@ -171,24 +171,15 @@ static int plan_export(cn_req *req)
                      plan, 1, nest_indicator);
 }
 
-static void copy_truncated(char *dst, size_t cap, const char *src)
-{
-    size_t n = strlen(src);
-    if (n >= cap)
-        n = cap - 1;
-    memcpy(dst, src, n);
-    dst[n] = '\0';
-}
-
 /* Prefixes the request's error with where in the document it arose. */
 static int at(cn_req *req, const char *list, uint32_t i)
 {
-    char buf[sizeof req->err_msg + 64];
-    snprintf(buf, sizeof buf, "document.%s[%u]: %s", list, i, req->err_msg);
-    copy_truncated(req->err_msg, sizeof req->err_msg, buf);
-    snprintf(buf, sizeof buf, "document.%s[%u]%s%s", list, i, req->err_field[0] ? "." : "", req->err_field);
-    copy_truncated(req->err_field, sizeof req->err_field, buf);
-    return -1;
+    char where[96];
+    if (strcmp(list, "plan") == 0) /* a map, not a list */
+        snprintf(where, sizeof where, "document.plan");
+    else
+        snprintf(where, sizeof where, "document.%s[%u]", list, i);
+    return cn_req_nest_field(req, where, true);
 }
 
 /* The list `name` of the document, or an empty one. */
@@ -200,18 +191,22 @@ static int doc_list(cn_req *req, const msgpack_object *doc, const char *name, co
         *out = &empty;
         return 0;
     }
-    if (o->type != MSGPACK_OBJECT_ARRAY)
-        return cn_req_fail(req, "bad_request", name, L("document.%s doit être une liste", "document.%s must be a list"),
-                           name);
+    char field[96];
+    if (o->type != MSGPACK_OBJECT_ARRAY) {
+        snprintf(field, sizeof field, "document.%s", name);
+        return cn_req_fail(req, "bad_request", field, L("%s doit être une liste", "%s must be a list"), field);
+    }
     for (uint32_t i = 0; i < o->via.array.size; i++)
-        if (o->via.array.ptr[i].type != MSGPACK_OBJECT_MAP)
-            return cn_req_fail(req, "bad_request", name, L("document.%s[%u] doit être une map",
-                                                           "document.%s[%u] must be a map"), name, i);
+        if (o->via.array.ptr[i].type != MSGPACK_OBJECT_MAP) {
+            snprintf(field, sizeof field, "document.%s[%u]", name, i);
+            return cn_req_fail(req, "bad_request", field, L("%s doit être une map", "%s must be a map"), field);
+        }
     *out = o;
     return 0;
 }
 
-static int import_notes(cn_req *req, int64_t action, const msgpack_object *node)
+/* base: the index of node's first note in the document (for naming it). */
+static int import_notes(cn_req *req, int64_t action, const msgpack_object *node, uint32_t base)
 {
     const msgpack_object *notes = cn_mp_get(node, "notes");
     if (!notes || notes->type == MSGPACK_OBJECT_NIL)
@@ -222,16 +217,18 @@ static int import_notes(cn_req *req, int64_t action, const msgpack_object *node)
     for (uint32_t i = 0; i < notes->via.array.size; i++) {
         req->args = &notes->via.array.ptr[i];
         const char *date, *text, *from, *to, *author = NULL;
+        char where[40];
+        snprintf(where, sizeof where, "notes[%u]", base + i);
         if (req->args->type != MSGPACK_OBJECT_MAP)
-            return cn_req_fail(req, "bad_request", "notes", L("notes[%u] doit être une map", "notes[%u] must be a map"), i);
+            return cn_req_fail(req, "bad_request", where, L("%s doit être une map", "%s must be a map"), where);
         if (cn_arg_date(req, "date", CN_REQUIRED, &date) < 0 || cn_arg_str(req, "text", CN_REQUIRED, &text) < 0 ||
             cn_arg_enum(req, "status_from", CN_OPTIONAL, statuses, &from) < 0 ||
             cn_arg_enum(req, "status_to", CN_OPTIONAL, statuses, &to) < 0 ||
             cn_arg_str(req, "author", CN_OPTIONAL, &author) < 0)
-            return -1;
+            return cn_req_nest_field(req, where, false);
         if (!date || !text)
-            return cn_req_fail(req, "invalid_argument", "notes", L("une note a une date et un texte",
-                                                                   "a note has a date and a text"));
+            return cn_req_fail(req, "invalid_argument", where, L("une note a une date et un texte",
+                                                                 "a note has a date and a text"));
         sqlite3_stmt *st;
         if (cn_req_prepare(req, "INSERT INTO action_notes(action, date, text, status_from, status_to, created_ms, author)"
                                 " VALUES (?,?,?,?,?,?,?)", &st))
@@ -262,11 +259,15 @@ static int import_measurements(cn_req *req, int64_t indicator, const msgpack_obj
         if (req->args->type != MSGPACK_OBJECT_MAP)
             return cn_req_fail(req, "bad_request", "measurements", L("measurements[%u] doit être une map",
                                                                      "measurements[%u] must be a map"), i);
-        if (!cn_mp_get(req->args, "date"))
-            return cn_req_fail(req, "invalid_argument", "date", L("une mesure importée a une date",
-                                                                  "an imported measurement has a date"));
+        char where[40];
+        snprintf(where, sizeof where, "measurements[%u]", i);
+        if (!cn_mp_get(req->args, "date")) {
+            cn_req_fail(req, "invalid_argument", "date", L("une mesure importée a une date",
+                                                           "an imported measurement has a date"));
+            return cn_req_nest_field(req, where, false);
+        }
         if (cn_measurement_insert(req, indicator, NULL))
-            return -1;
+            return cn_req_nest_field(req, where, false);
     }
     return 0;
 }
@@ -296,7 +297,7 @@ static int import_new(cn_req *req, const char *region, const msgpack_object *pla
             req->args = node;
             int rc = k == K_ORI   ? cn_orientation_insert(req, *plan, region, &id)
                      : k == K_OBJ ? cn_objective_insert(req, *plan, region, 0, &id)
-                     : k == K_ACT ? (cn_action_insert(req, *plan, region, 0, &id) || import_notes(req, id, node))
+                     : k == K_ACT ? (cn_action_insert(req, *plan, region, 0, &id) || import_notes(req, id, node, 0))
                                   : (cn_indicator_insert(req, *plan, region, 0, &id) ||
                                      import_measurements(req, id, node));
             if (rc)
@@ -389,8 +390,64 @@ static int merge_notes(cn_req *req, int64_t action, const msgpack_object *node, 
         msgpack_object one = {.type = MSGPACK_OBJECT_ARRAY, .via.array = {1, &notes->via.array.ptr[i]}};
         msgpack_object_kv kv = {.key = {.type = MSGPACK_OBJECT_STR, .via.str = {5, "notes"}}, .val = one};
         msgpack_object wrapper = {.type = MSGPACK_OBJECT_MAP, .via.map = {1, &kv}};
-        if (import_notes(req, action, &wrapper))
+        if (import_notes(req, action, &wrapper, i))
             return -1;
+    }
+    return 0;
+}
+
+static double number_of(const msgpack_object *o)
+{
+    return !o                                            ? 0
+           : o->type == MSGPACK_OBJECT_POSITIVE_INTEGER  ? (double)o->via.u64
+           : o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER  ? (double)o->via.i64
+           : o->type == MSGPACK_OBJECT_FLOAT32 || o->type == MSGPACK_OBJECT_FLOAT64 ? o->via.f64
+                                                         : 0;
+}
+
+/* Adds the measurements of node the indicator does not have yet (same date
+ * and value), each checked as indicator.record checks it, with its event. */
+static int merge_measurements(cn_req *req, const char *region, int64_t plan, const msgpack_object *node,
+                              const msgpack_object *old, uint32_t *added)
+{
+    const msgpack_object *list = cn_mp_get(node, "measurements"), *had = cn_mp_get(old, "measurements");
+    if (!list || list->type != MSGPACK_OBJECT_ARRAY || !list->via.array.size)
+        return 0;
+    const msgpack_object *action = cn_mp_get(old, "action"), *name = cn_mp_get(old, "name");
+    sqlite3_stmt *st;
+    if (cn_req_prepare(req, "SELECT i.id FROM indicators i LEFT JOIN actions a ON a.id = i.action"
+                            " WHERE i.plan = ?1 AND i.name = ?2 AND a.number IS ?3", &st))
+        return -1;
+    sqlite3_bind_int64(st, 1, plan);
+    sqlite3_bind_text(st, 2, name && name->type == MSGPACK_OBJECT_STR ? name->via.str.ptr : "",
+                      name && name->type == MSGPACK_OBJECT_STR ? (int)name->via.str.size : 0, SQLITE_STATIC);
+    if (action && action->type == MSGPACK_OBJECT_STR)
+        sqlite3_bind_text(st, 3, action->via.str.ptr, (int)action->via.str.size, SQLITE_STATIC);
+    int64_t id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_finalize(st);
+    if (!id)
+        return 0;
+    for (uint32_t i = 0; i < list->via.array.size; i++) {
+        const msgpack_object *m = &list->via.array.ptr[i], *date = cn_mp_get(m, "date");
+        bool known = false;
+        for (uint32_t k = 0; had && had->type == MSGPACK_OBJECT_ARRAY && k < had->via.array.size && !known; k++) {
+            const msgpack_object *h = &had->via.array.ptr[k], *hd = cn_mp_get(h, "date");
+            known = date && hd && msgpack_object_equal(*date, *hd) &&
+                    number_of(cn_mp_get(m, "value")) == number_of(cn_mp_get(h, "value"));
+        }
+        if (known)
+            continue;
+        req->args = m;
+        char where[40];
+        snprintf(where, sizeof where, "measurements[%u]", i);
+        if (m->type != MSGPACK_OBJECT_MAP || !date) {
+            cn_req_fail(req, "invalid_argument", "date", L("une mesure importée est une map avec sa date",
+                                                           "an imported measurement is a map with its date"));
+            return cn_req_nest_field(req, where, false);
+        }
+        if (cn_measurement_insert(req, id, region))
+            return cn_req_nest_field(req, where, false);
+        ++*added;
     }
     return 0;
 }
@@ -418,7 +475,7 @@ static int import_merge(cn_req *req, const char *region, int64_t plan, const msg
     static const char *const ori_fields[] = {"statement", NULL};
     static const char *const obj_fields[] = {"text", "orientation", "mandates", NULL};
     static const char *const act_fields[] = {"text",        "priority",  "targets", "schedule", "expected_result",
-                                             "responsible", "objective", NULL};
+                                             "responsible", "objective", "windows", NULL};
     static const char *const *const fields[K_COUNT] = {ori_fields, obj_fields, act_fields, NULL};
     static const char *const update_ops[K_COUNT] = {"orientation.update", "objective.update", "action.update", NULL};
     bool changed;
@@ -433,7 +490,7 @@ static int import_merge(cn_req *req, const char *region, int64_t plan, const msg
             if (!old) {
                 int r = k == K_ORI   ? cn_orientation_insert(req, plan, region, &id)
                         : k == K_OBJ ? cn_objective_insert(req, plan, region, 0, &id)
-                        : k == K_ACT ? (cn_action_insert(req, plan, region, 0, &id) || import_notes(req, id, node))
+                        : k == K_ACT ? (cn_action_insert(req, plan, region, 0, &id) || import_notes(req, id, node, 0))
                                      : (cn_indicator_insert(req, plan, region, 0, &id) ||
                                         import_measurements(req, id, node));
                 if (r) {
@@ -455,9 +512,17 @@ static int import_merge(cn_req *req, const char *region, int64_t plan, const msg
                 id = num && num->type == MSGPACK_OBJECT_STR
                          ? cn_entity_by_number(req, "actions", plan, cn_req_strdup(req, num))
                          : 0;
-                if (id > 0 && merge_notes(req, id, node, old))
+                if (id > 0 && merge_notes(req, id, node, old)) {
+                    at(req, kind_names[k], i);
                     goto done;
+                }
             }
+            uint32_t added = 0;
+            if (k == K_IND && merge_measurements(req, region, plan, node, old, &added)) {
+                at(req, kind_names[k], i);
+                goto done;
+            }
+            run->updated[k] += added > 0;
         }
     }
     /* What the plan has and the document does not: kept, and named. */

@@ -245,6 +245,10 @@ int cn_reminders_settings_arg(cn_req *req, const char *region)
         int v[MAX_HORIZONS], n = 0;
         for (uint32_t i = 0; days && i < days->via.array.size; i++) {
             const msgpack_object *d = &days->via.array.ptr[i];
+            if (d->type != MSGPACK_OBJECT_POSITIVE_INTEGER && d->type != MSGPACK_OBJECT_NEGATIVE_INTEGER)
+                return cn_req_fail(req, "bad_request", "reminders.days", /* adversary D10: a wrong type */
+                                   L("reminders.days: des nombres entiers de jours (7.0 ou \"7\" n'en sont pas)",
+                                     "reminders.days: whole numbers of days (7.0 or \"7\" are not)"));
             if (d->type != MSGPACK_OBJECT_POSITIVE_INTEGER || d->via.u64 > 366 || n == MAX_HORIZONS)
                 return cn_req_fail(req, "invalid_argument", "reminders.days",
                                    L("reminders.days: au plus %d nombres de jours entre 0 et 366",

@@ -13,6 +13,38 @@
 
 #include <curl/curl.h>
 
+/* Time zones by name, in minutes east of UTC: North America's in English
+ * (RFC 822 names those of the US) and in French as Québec writes them
+ * (HNE, heure normale de l'Est; HAE, heure avancée), Newfoundland and
+ * Alaska, which curl_getdate does not know. */
+static const struct {
+    const char *name;
+    int minutes;
+} zones[] = {
+    {"UT", 0},      {"UTC", 0},     {"GMT", 0},     {"Z", 0},       {"EST", -300},  {"EDT", -240},
+    {"CST", -360},  {"CDT", -300},  {"MST", -420},  {"MDT", -360},  {"PST", -480},  {"PDT", -420},
+    {"AST", -240},  {"ADT", -180},  {"NST", -210},  {"NDT", -150},  {"AKST", -540}, {"AKDT", -480},
+    {"HST", -600},  {"HNE", -300},  {"HAE", -240},  {"HNC", -360},  {"HAC", -300},  {"HNR", -420},
+    {"HAR", -360},  {"HNP", -480},  {"HAP", -420},  {"HNA", -240},  {"HAA", -180},  {"HNT", -210},
+    {"HAT", -150},
+};
+
+/* The zone named by the letters at p (a whole word, case as written), its
+ * length in *len; false when it is none of them. */
+static bool zone_at(const char *p, size_t *len, int *minutes)
+{
+    size_t n = 0;
+    while (isalpha((unsigned char)p[n]))
+        n++;
+    for (size_t i = 0; n && i < sizeof zones / sizeof zones[0]; i++)
+        if (strlen(zones[i].name) == n && strncmp(zones[i].name, p, n) == 0) {
+            *len = n;
+            *minutes = zones[i].minutes;
+            return true;
+        }
+    return false;
+}
+
 static int64_t iso8601(const char *s)
 {
     struct tm tm = {0};
@@ -36,10 +68,14 @@ static int64_t iso8601(const char *s)
     while (*p == ' ')
         p++;
     long offset = 0;
+    size_t zlen;
+    int zmin;
     if (*p == '+' || *p == '-') {
         int hh = 0, mm = 0;
         if (sscanf(p + 1, "%2d:%2d", &hh, &mm) >= 1 || sscanf(p + 1, "%2d%2d", &hh, &mm) >= 1)
             offset = (*p == '-' ? -1 : 1) * (hh * 3600L + mm * 60L);
+    } else if (zone_at(p, &zlen, &zmin)) {
+        offset = zmin * 60L; /* "2026-11-19T10:00:00 EST" */
     }
     if (tm.tm_year < 1970 || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
         tm.tm_hour > 24 || tm.tm_min > 59 || tm.tm_sec > 60)
@@ -136,6 +172,14 @@ static void normalize_date(const char *in, char *out, size_t cap)
                 i += m;
                 continue;
             }
+        }
+        size_t zlen;
+        int zmin;
+        if (word_start && i > 0 && zone_at(p, &zlen, &zmin) && p[zlen] != '+' && p[zlen] != '-') {
+            /* "10:00 HNE", "NST": as an offset curl_getdate reads */
+            n += (size_t)snprintf(out + n, cap - n, "%c%02d%02d", zmin < 0 ? '-' : '+', abs(zmin) / 60, abs(zmin) % 60);
+            i += zlen;
+            continue;
         }
         if ((strncmp(p, "GMT", 3) == 0 || strncmp(p, "UTC", 3) == 0) && (p[3] == '+' || p[3] == '-')) {
             i += 3; /* "GMT+1": the offset alone, below */

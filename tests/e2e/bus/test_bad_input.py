@@ -206,6 +206,21 @@ class BadInput(unittest.TestCase):
                                                        "text": "doublon"}), "conflict", "number")
         self.assertError(self.c.call("region.create", {"id": "lanaudiere-2", "name": "LANAUDIÈRE"}), "conflict")
 
+    def test_numbers_and_integers_out_of_range(self):
+        # Adversary D2: a plan number given as the integer 0 was read as "0", and -1 was a wrong type.
+        for number in (0, -1):
+            self.assertError(self.c.call("action.get", {"region": "lanaudiere", "number": number}),
+                             "invalid_argument", "number")
+        self.assertEqual(self.c.ok("objective.get", region="lanaudiere", number=1)["number"], "1")
+        # D4: an integer too large for the log is out of range, not "not an integer".
+        self.assertError(self.c.call("events.since", {"since": 2 ** 64 - 1}), "invalid_argument", "since")
+        self.assertError(self.c.call("events.since", {"since": "3"}), "bad_request", "since")
+        # D10: a wrong type inside reminders is a wrong type; a value out of range is invalid.
+        for days, code in (([7.0], "bad_request"), (["7"], "bad_request"), ([400], "invalid_argument"),
+                           ([-1], "invalid_argument")):
+            self.assertError(self.c.call("region.update", {"id": "lanaudiere", "reminders": {"days": days}}), code,
+                             "reminders.days")
+
     def test_multipart_request(self):
         self.c.sock.send_multipart([msgpack.packb({"v": 1, "id": 1, "op": "node.info"}), b"extra"])
         self.assertError(self.c.recv(), "bad_request")

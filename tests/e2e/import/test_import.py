@@ -366,6 +366,43 @@ class Import(unittest.TestCase):
         self.assertEqual((sum(again["created"].values()), sum(again["updated"].values())), (0, 0))
         self.assertEqual(self.c.ok("node.info")["last_seq"], head, "no event when nothing changed")
 
+    def test_errors_name_their_whole_place_and_a_merge_checks_what_it_keeps(self):
+        # Adversary D6: the fields of errors in a document named only their last key
+        # (start, date) or a list where it was a map (plan[0]); and a plan updated by a
+        # document took no window or measurement from it, so their wrong dates passed.
+        base = {"format": "concertd.plan", "version": 1, "plan": {"title": "D"},
+                "objectives": [{"number": "1", "text": "o"}],
+                "actions": [{"number": "1.1", "objective": "1", "text": "a", "notes": [{"date": "2024-01-02", "text": "n"}]}],
+                "indicators": [{"action": "1.1", "name": "Membres", "measurements": [{"date": "2024-01-02", "value": 3}]}]}
+        self.c.ok("plan.import", region="estrie", document=base)
+        window = {"kind": "dated", "start": "2024-13-01", "end": "2025-01-01"}
+        cases = [(("plan", {"title": 5}), "bad_request", "document.plan.title"),
+                 (("actions", {"a": 1}), "bad_request", "document.actions"),
+                 (("actions", [dict(base["actions"][0], windows=[window])]), "invalid_argument",
+                  "document.actions[0].windows[0].start"),
+                 (("actions", [dict(base["actions"][0], notes=base["actions"][0]["notes"] + [{"date": "2024-02-30", "text": "m"}])]),
+                  "invalid_argument", "document.actions[0].notes[1].date"),
+                 (("indicators", [dict(base["indicators"][0], measurements=[{"date": "2024-02-30", "value": 4}])]),
+                  "invalid_argument", "document.indicators[0].measurements[0].date")]
+        for (key, value), code, field in cases:
+            for dry_run in (True, False):
+                err = self.c.call("plan.import", {"region": "estrie", "document": dict(base, **{key: value}),
+                                                  "dry_run": dry_run})["error"]
+                self.assertEqual((err["code"], err["field"]), (code, field), (key, dry_run))
+        # What the merge takes: a window changed, a measurement added (once: 4 and 4.0 are the same).
+        good = dict(base, actions=[dict(base["actions"][0], windows=[dict(window, start="2024-03-01")])],
+                    indicators=[dict(base["indicators"][0], measurements=[{"date": "2024-01-02", "value": 3},
+                                                                          {"date": "2024-06-01", "value": 4}])])
+        result = self.c.ok("plan.import", region="estrie", document=good)
+        self.assertEqual((result["updated"]["actions"], result["updated"]["indicators"]), (1, 1))
+        good["indicators"][0]["measurements"][1]["value"] = 4.0
+        self.assertEqual(self.c.ok("plan.import", region="estrie", document=good)["updated"]["indicators"], 0)
+        action = self.c.ok("action.get", region="estrie", number="1.1")
+        self.assertEqual(action["windows"], [{"kind": "dated", "start": "2024-03-01", "end": "2025-01-01"}])
+        ind = self.c.ok("indicator.list", region="estrie")[0]["id"]
+        self.assertEqual([(m["date"], m["value"]) for m in self.c.ok("indicator.history", id=ind)["measurements"]],
+                         [("2024-01-02", 3), ("2024-06-01", 4)])
+
     def test_a_dry_run_answers_as_the_import_would(self):
         # Adversary F5: the dry run checked only format and version, and said
         # ok to documents the import then refused. It is now the import, undone.

@@ -41,6 +41,12 @@ static void dates_in_the_shapes_feeds_write(void **state)
         {"Mon, 03 Mar 2025 10:00:00 GMT+1", 1740992400},
         {"Mon, 03 Mar 2025 10:00:00 GMT-01:01", 1740999660},
         {"1er mars 2025 à 10 h 00", 1740823200},
+        /* zones by name: Newfoundland, Alaska, Québec's French names, after an ISO date too */
+        {"Mon, 03 Mar 2025 10:00:00 NST", 1741008600},
+        {"3 mars 2025 10 h 00 HNE", 1741014000},
+        {"Mon, 03 Mar 2025 10:00:00 AKST", 1741028400},
+        {"2026-11-19T10:00:00 EST", 1795100400},
+        {"19 Nov 2026 10:00 HAE", 1795096800},
         {"", 0},
         {"bientôt", 0},
         {"2026-13-45", 0},
