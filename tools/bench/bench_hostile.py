@@ -3,7 +3,7 @@
 requests each and never read a reply (more than ZeroMQ queues for one
 client: the daemon keeps replies and holds requests for them), then 10 000 connections to the federation's port
 that stop the CURVE handshake half-way (the ZMTP greeting cut after ten
-bytes), 1 000 at a time. Measured: the daemon's resident memory (VmRSS)
+bytes), 1 000 at a time, on each of its two ports (sync, events). Measured: the daemon's resident memory (VmRSS)
 and the bus's round trip (node.info, one at a time, from a client that
 reads), idle, under each load, and after. Not a test: figures for
 tools/PERFORMANCE.md (the suite checks the bus keeps answering).
@@ -57,10 +57,10 @@ def main():
     folder = tempfile.mkdtemp(prefix="concertd-bench-")
     key = subprocess.run([os.environ["CONCERTCTL"], "keygen", os.path.join(folder, "noeud.key")],
                          capture_output=True, check=True).stdout.decode().strip()
-    sync = harness.free_port()
+    sync, events = harness.free_port(), harness.free_port()
     d = harness.Daemon(node_id="bench", folder=folder, config=(
         "[federation]\nkey_file = noeud.key\nevents = tcp://127.0.0.1:%d\nsync = tcp://127.0.0.1:%d\n"
-        "[peer.autre]\npublic_key = %s\n" % (harness.free_port(), sync, key))).start()
+        "[peer.autre]\npublic_key = %s\n" % (events, sync, key))).start()
     pid = d.proc.pid
     probe = d.client()
     rows = []
@@ -100,19 +100,21 @@ def main():
         s.close(0)
     settled()
     row("after they left (bus.status: %d waiting)" % probe.ok("bus.status")["clients_waiting"])
-    # 2. 10 000 CURVE handshakes cut half-way on the federation's sync port.
+    # 2. 10 000 CURVE handshakes cut half-way on each of the federation's ports
+    # (sync, a ROUTER; events, the PUB its peers subscribe to).
     greeting = b"\xff" + b"\x00" * 8 + b"\x7f"  # ZMTP 3 signature, then nothing
-    for wave in range(10):
-        half = []
-        for _ in range(1000):
-            c = socket.create_connection(("127.0.0.1", sync))
-            c.sendall(greeting)
-            half.append(c)
-        if wave == 9:
-            row("1 000 half handshakes open (10 000 made)")
-        for c in half:
-            c.close()
-    row("after 10 000 half handshakes")
+    for name, port in (("sync", sync), ("events", events)):
+        for wave in range(10):
+            half = []
+            for _ in range(1000):
+                c = socket.create_connection(("127.0.0.1", port))
+                c.sendall(greeting)
+                half.append(c)
+            if wave == 9:
+                row("1 000 half handshakes open on %s (10 000 made)" % name)
+            for c in half:
+                c.close()
+        row("after 10 000 half handshakes on %s" % name)
     probe.close()
     print("stop:", d.stop())
     d.cleanup()

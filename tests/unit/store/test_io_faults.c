@@ -7,9 +7,11 @@
  * once the disk is back, without being restarted.
  *
  * Paths: opening and migrating a new database, group commit of a batch
- * (the model's rows and the event log together), WAL checkpoints, and a
+ * (the model's rows and the event log together), WAL checkpoints, a
  * plugin's writes (its migrations, and the events it is handed, recorded
- * with its cursor in one transaction: the probe test plugin). */
+ * with its cursor in one transaction: the probe test plugin), and a peer's
+ * region copy replaced by its snapshot (region.mirror, as the federation
+ * applies it). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -19,11 +21,13 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 #include <msgpack.h>
 
 #include "core.h"
 #include "db.h"
 #include "faulty_vfs.h"
+#include "jsonmp.h"
 #include "log.h"
 #include "model.h"
 #include "mp.h"
@@ -282,6 +286,151 @@ static void plugin_writes_are_whole_or_not_at_all(void **state)
     }
 }
 
+/* Runs op with args (a packed map) on core; the reply's result, unpacked into u. */
+static void call_into(cn_core *core, const char *op, const msgpack_sbuffer *args, msgpack_unpacked *u)
+{
+    msgpack_sbuffer frame;
+    msgpack_sbuffer_init(&frame);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &frame, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 4);
+    cn_pk_kint(&pk, "v", 1);
+    cn_pk_kint(&pk, "id", 1);
+    cn_pk_kstr(&pk, "op", op);
+    cn_pk_str(&pk, "args");
+    msgpack_sbuffer_write(&frame, args->data, args->size);
+    cn_reply reply;
+    assert_int_equal(cn_core_call(core, frame.data, frame.size, &reply, NULL), 0);
+    msgpack_unpacked_init(u);
+    assert_int_equal(msgpack_unpack_next(u, reply.buf.data, reply.buf.size, NULL), MSGPACK_UNPACK_SUCCESS);
+    cn_reply_destroy(&reply);
+    msgpack_sbuffer_destroy(&frame);
+}
+
+static void call_json(cn_core *core, const char *op, const char *json)
+{
+    msgpack_sbuffer args;
+    msgpack_sbuffer_init(&args);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &args, msgpack_sbuffer_write);
+    json_error_t je;
+    json_t *j = json_loads(json, 0, &je);
+    assert_non_null(j);
+    assert_int_equal(cn_json_to_mp(&pk, j), 0);
+    json_decref(j);
+    msgpack_unpacked u;
+    call_into(core, op, &args, &u);
+    assert_true(cn_mp_get(&u.data, "ok")->via.boolean);
+    msgpack_unpacked_destroy(&u);
+    msgpack_sbuffer_destroy(&args);
+}
+
+/* region.mirror's frame for source's snapshot, as the copy "copie" of node tpdsl at seq. */
+static void mirror_frame(cn_core *core, int64_t seq, msgpack_sbuffer *frame)
+{
+    msgpack_sbuffer args;
+    msgpack_sbuffer_init(&args);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &args, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 1);
+    cn_pk_kstr(&pk, "id", "source");
+    msgpack_unpacked u;
+    call_into(core, "region.snapshot", &args, &u);
+    msgpack_sbuffer_destroy(&args);
+    const msgpack_object *snap = cn_mp_get(&u.data, "result"), *region = cn_mp_get(snap, "region");
+    assert_non_null(region);
+    msgpack_sbuffer_init(frame);
+    msgpack_packer_init(&pk, frame, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 4);
+    cn_pk_kint(&pk, "v", 1);
+    cn_pk_kint(&pk, "id", 1);
+    cn_pk_kstr(&pk, "op", "region.mirror");
+    cn_pk_str(&pk, "args");
+    msgpack_pack_map(&pk, 5);
+    cn_pk_kstr(&pk, "origin", "tpdsl");
+    cn_pk_kstr(&pk, "peer", "tpdsl");
+    cn_pk_kint(&pk, "seq", seq);
+    cn_pk_str(&pk, "region"); /* the source's, named as the copy */
+    msgpack_pack_map(&pk, region->via.map.size);
+    for (uint32_t i = 0; i < region->via.map.size; i++) {
+        const msgpack_object_kv *kv = &region->via.map.ptr[i];
+        msgpack_pack_object(&pk, kv->key);
+        if (cn_mp_str_eq(&kv->key, "id"))
+            cn_pk_str(&pk, "copie");
+        else if (cn_mp_str_eq(&kv->key, "name"))
+            cn_pk_str(&pk, "Copie");
+        else
+            msgpack_pack_object(&pk, kv->val);
+    }
+    cn_pk_str(&pk, "plans");
+    msgpack_pack_object(&pk, *cn_mp_get(snap, "plans"));
+    msgpack_unpacked_destroy(&u);
+}
+
+/* As the federation applies a snapshot: region.mirror in a batch of its own. */
+static bool apply_mirror(cn_core *core, const msgpack_sbuffer *frame)
+{
+    if (cn_core_batch_begin(core) != 0)
+        return false;
+    cn_reply reply;
+    cn_core_set_mirroring(core, true);
+    cn_core_handle(core, frame->data, frame->size, &reply);
+    cn_core_set_mirroring(core, false);
+    bool ok = reply.ok;
+    cn_reply_destroy(&reply);
+    return cn_core_batch_commit(core, NULL) == 0 && ok;
+}
+
+static void a_copy_is_replaced_whole_or_not_at_all(void **state)
+{
+    (void)state;
+    for (int sticky = 0; sticky < 2; sticky++) {
+        fresh_dir();
+        char err[512];
+        cn_config cfg;
+        assert_int_equal(cn_config_defaults(&cfg), 0);
+        cn_db *db = cn_db_new(dir, err, sizeof err);
+        assert_non_null(db);
+        sqlite3 *sq = cn_db_sqlite(db);
+        cn_core *core = cn_core_new(sq, &cfg);
+        assert_non_null(core);
+        assert_int_equal(cn_model_register(core), 0);
+        call_json(core, "region.create", "{\"id\": \"source\", \"name\": \"Source\"}");
+        call_json(core, "plan.create", "{\"region\": \"source\", \"title\": \"Plan\"}");
+        call_json(core, "objective.create", "{\"region\": \"source\", \"number\": \"1\", \"text\": \"o\"}");
+        call_json(core, "action.create", "{\"region\": \"source\", \"objective\": \"1\", \"number\": \"1.1\", \"text\": \"a\"}");
+        msgpack_sbuffer before, after;
+        mirror_frame(core, 1, &before);
+        call_json(core, "action.create", "{\"region\": \"source\", \"objective\": \"1\", \"number\": \"1.2\", \"text\": \"b\"}");
+        mirror_frame(core, 2, &after);
+        const char *actions = "SELECT count(*) FROM actions a JOIN plans p ON p.id = a.plan WHERE p.region = 'copie'";
+        const char *seq = "SELECT snapshot_seq FROM mirrors WHERE region = 'copie'";
+        int n;
+        for (n = 1; n < MAX_N; n++) {
+            assert_true(apply_mirror(core, &before)); /* the copy as it was, on a sound disk */
+            assert_int_equal(count(sq, actions), 1);
+            faulty_vfs_arm(n, sticky);
+            bool applied = apply_mirror(core, &after);
+            bool fired = faulty_vfs_fired();
+            faulty_vfs_disarm();
+            /* The new copy whole, or the old one untouched: never a mix. */
+            assert_int_equal(count(sq, seq), applied ? 2 : 1);
+            assert_int_equal(count(sq, actions), applied ? 2 : 1);
+            assert_intact(sq);
+            if (!fired) {
+                assert_true(applied);
+                break;
+            }
+        }
+        assert_true(n > 1 && n < MAX_N);
+        msgpack_sbuffer_destroy(&before);
+        msgpack_sbuffer_destroy(&after);
+        cn_core_destroy(&core);
+        cn_db_destroy(&db);
+        cn_config_clear(&cfg);
+    }
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -307,6 +456,7 @@ int main(void)
         cmocka_unit_test(opening_and_migrating),
         cmocka_unit_test(a_batch_is_acknowledged_only_when_on_disk),
         cmocka_unit_test(plugin_writes_are_whole_or_not_at_all),
+        cmocka_unit_test(a_copy_is_replaced_whole_or_not_at_all),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
