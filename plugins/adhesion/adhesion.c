@@ -433,9 +433,9 @@ static int init(cd_host *h, const cd_host_api *host_api, void **state)
          .help_en = "how many months a membership lasts (0: forever)"},
         {"indicator", CD_INT, .min = 1, .max = INT64_MAX, .help_fr = "l'indicateur du plan tenu égal au nombre de membres",
          .help_en = "the plan indicator kept equal to the member count"},
-        {NULL}};
+        CD_END};
     static const cd_param region_args[] = {
-        {"region", CD_REGION, .required = 1, .help_fr = "la région", .help_en = "the region"}, {NULL}};
+        {"region", CD_REGION, .required = 1, .help_fr = "la région", .help_en = "the region"}, CD_END};
     const cd_op_spec ops[] = {
         {"adhesion.policy_set", policy_set_op, h, set_args,
          "la politique d'adhésion d'une région : catégories, charte en vigueur, renouvellement",

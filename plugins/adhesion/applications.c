@@ -677,36 +677,36 @@ int applications_register(cd_host *h)
          .help_en = "the language of the messages it will get"}
 #define ID(fr, en) {"id", CD_INT, .required = 1, .min = 1, .max = INT64_MAX, .help_fr = fr, .help_en = en}
     static const cd_param submit_args[] = {
-        {"region", CD_REGION, .required = 1, .help_fr = "la région", .help_en = "the region"}, FORM_FIELDS, {NULL}};
-    static const cd_param update_args[] = {ID("la demande", "the application"), FORM_FIELDS, {NULL}};
+        {"region", CD_REGION, .required = 1, .help_fr = "la région", .help_en = "the region"}, FORM_FIELDS, CD_END};
+    static const cd_param update_args[] = {ID("la demande", "the application"), FORM_FIELDS, CD_END};
     static const cd_param decide_args[] = {
         ID("la demande", "the application"),
         {"decision", CD_ENUM, .required = 1, .values = decisions, .help_fr = "accepted, refused ou needs_info",
          .help_en = "accepted, refused or needs_info"},
         {"reason", CD_TEXT, .max = 1023, .help_fr = "pourquoi (le demandeur le lira ; requis sauf pour accepted)",
          .help_en = "why (the applicant reads it; required but for accepted)"},
-        {NULL}};
-    static const cd_param id_args[] = {ID("la demande", "the application"), {NULL}};
+        CD_END};
+    static const cd_param id_args[] = {ID("la demande", "the application"), CD_END};
     static const cd_param reason_args[] = {
         ID("la demande", "the application"),
-        {"reason", CD_TEXT, .max = 1023, .help_fr = "pourquoi", .help_en = "why"}, {NULL}};
+        {"reason", CD_TEXT, .max = 1023, .help_fr = "pourquoi", .help_en = "why"}, CD_END};
     static const cd_param sign_args[] = {
         ID("le membre", "the member"),
         {"charter", CD_TEXT, .required = 1, .min = 1, .max = 63, .help_fr = "la version de la charte signée",
          .help_en = "the charter version signed"},
-        {NULL}};
+        CD_END};
     static const cd_param list_args[] = {
         {"region", CD_REGION, .required = 1, .help_fr = "la région", .help_en = "the region"},
         {"state", CD_ENUM, .values = states, .help_fr = "seulement dans cet état", .help_en = "only in this state"},
         {"category", CD_TEXT, .max = 63, .help_fr = "seulement de cette catégorie", .help_en = "only of this category"},
         {"territory", CD_TEXT, .max = 127, .help_fr = "seulement de ce territoire", .help_en = "only of this territory"},
-        {NULL}};
+        CD_END};
     static const cd_param region_args[] = {
-        {"region", CD_REGION, .required = 1, .help_fr = "la région", .help_en = "the region"}, {NULL}};
+        {"region", CD_REGION, .required = 1, .help_fr = "la région", .help_en = "the region"}, CD_END};
     static const cd_param export_args[] = {
         {"region", CD_REGION, .required = 1, .help_fr = "la région", .help_en = "the region"},
         {"category", CD_TEXT, .max = 63, .help_fr = "seulement de cette catégorie", .help_en = "only of this category"},
-        {NULL}};
+        CD_END};
 #undef FORM_FIELDS
 #undef ID
     const cd_op_spec ops[] = {

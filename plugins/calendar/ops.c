@@ -501,31 +501,31 @@ int ops_register(cd_host *h)
 #define ID {"id", CD_INT, .required = 1, .min = 1, .max = INT64_MAX, .help_fr = "le numéro de l'activité", .help_en = "the activity's number"}
     static const cd_param add_args[] = {
         {"region", CD_REGION, .required = 1, .help_fr = "la région qui l'organise", .help_en = "the region organising it"},
-        ACTIVITY_FIELDS(1), {NULL}};
-    static const cd_param update_args[] = {ID, ACTIVITY_FIELDS(0), {NULL}};
-    static const cd_param id_args[] = {ID, {NULL}};
+        ACTIVITY_FIELDS(1), CD_END};
+    static const cd_param update_args[] = {ID, ACTIVITY_FIELDS(0), CD_END};
+    static const cd_param id_args[] = {ID, CD_END};
     static const cd_param list_args[] = {
         {"region", CD_REGION, .help_fr = "la région (toutes sinon)", .help_en = "the region (all otherwise)"},
         {"kind", CD_ENUM, .values = kinds, .help_fr = "seulement ce genre", .help_en = "only this kind"},
         {"from", CD_DATE, .required = 1, .help_fr = "le premier jour", .help_en = "the first day"},
         {"to", CD_DATE, .required = 1, .help_fr = "le dernier jour", .help_en = "the last day"},
-        {NULL}};
+        CD_END};
     static const cd_param held_args[] = {
         ID,
         {"occurrence", CD_WHEN, .help_fr = "le début de la séance (la première sinon)", .help_en = "the session's start"},
         {"participants", CD_INT, .min = 0, .max = 1000000, .help_fr = "combien de personnes sont venues",
          .help_en = "how many people came"},
         {"notes", CD_TEXT, .max = 2047, .help_fr = "des notes", .help_en = "notes"},
-        {NULL}};
+        CD_END};
     static const cd_param export_args[] = {
         {"region", CD_REGION, .help_fr = "la région (toutes sinon)", .help_en = "the region (all otherwise)"},
         {"kind", CD_ENUM, .values = kinds, .help_fr = "seulement ce genre", .help_en = "only this kind"},
-        {NULL}};
+        CD_END};
     static const cd_param import_args[] = {
         {"region", CD_REGION, .required = 1, .help_fr = "la région", .help_en = "the region"},
         {"text", CD_FILE, .required = 1, .min = 1, .max = 8 << 20, .help_fr = "le fichier .ics (@partenaire.ics)",
          .help_en = "the .ics file (@partner.ics)"},
-        {NULL}};
+        CD_END};
 #undef ACTIVITY_FIELDS
 #undef ID
     const cd_op_spec ops[] = {

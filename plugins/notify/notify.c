@@ -407,6 +407,8 @@ static int subscribe_op(cd_req *req, void *data)
                 return api->req_fail(req, "invalid_argument", "events",
                                      "events: des types d'événements ou motifs (echeance.*, adhesion.decided)");
             size_t len = strlen(list);
+            if (len + strlen(p) + 3 > sizeof list) /* words separated by spaces: more than the declaration counts */
+                return api->req_fail(req, "invalid_argument", "events", "events: 12 motifs au plus");
             snprintf(list + len, sizeof list - len, "%s%s", len ? ", " : "", p);
         }
     } else if (events && events->type != MSGPACK_OBJECT_NIL) {
@@ -542,7 +544,7 @@ static int init(cd_host *h, const cd_host_api *host_api, void **state)
         {"address", CD_TEXT, .required = 1, .min = 1, .max = 2047, .help_fr = "une adresse courriel ou l'URL d'un webhook",
          .help_en = "an e-mail address or a webhook's URL"},
         {"region", CD_REGION, .help_fr = "la région (toutes sinon)", .help_en = "the region (all otherwise)"},
-        {"events", CD_LIST, .max = 32, .item = CD_TEXT, .item_max = 127, .text_max = 1023,
+        {"events", CD_LIST, .max = 12, .item = CD_TEXT, .item_max = 63, .text_max = 1023,
          .help_fr = "types d'événements ou motifs (défaut echeance.*)", .help_en = "event types or patterns (default echeance.*)"},
         {"responsible", CD_TEXT, .max = 255, .help_fr = "seulement ce responsable", .help_en = "only this responsible"},
         {"lang", CD_ENUM, .values = langs, .help_fr = "langue des messages", .help_en = "the messages' language"},
@@ -551,18 +553,18 @@ static int init(cd_host *h, const cd_host_api *host_api, void **state)
         {"at", CD_TEXT, .max = 8, .help_fr = "l'heure du résumé, HH:MM (08:00)", .help_en = "the digest's time, HH:MM (08:00)"},
         {"weekday", CD_INT, .min = 1, .max = 7, .help_fr = "le jour du résumé hebdomadaire, 1 (lundi) à 7",
          .help_en = "the weekly digest's day, 1 (Monday) to 7"},
-        {NULL}};
+        CD_END};
     static const cd_param id_args[] = {{"id", CD_INT, .min = 0, .max = INT64_MAX, .help_fr = "le numéro", .help_en = "the number"},
-                                       {NULL}};
+                                       CD_END};
     static const cd_param unsubscribe_args[] = {
         {"id", CD_INT, .required = 1, .min = 1, .max = INT64_MAX, .help_fr = "le numéro de l'abonnement",
          .help_en = "the subscription's number"},
-        {NULL}};
+        CD_END};
     static const cd_param outbox_args[] = {
         {"state", CD_TEXT, .max = 15, .help_fr = "waiting, sending, sent ou failed", .help_en = "waiting, sending, sent or failed"},
         {"limit", CD_INT, .min = 1, .max = 10000, .help_fr = "combien au plus (100)", .help_en = "how many at most (100)"},
-        {NULL}};
-    static const cd_param no_args[] = {{NULL}};
+        CD_END};
+    static const cd_param no_args[] = {CD_END};
     static const cd_param send_args[] = {
         {"address", CD_TEXT, .required = 1, .max = 319, .help_fr = "l'adresse courriel", .help_en = "the e-mail address"},
         {"region", CD_REGION, .required = 1, .help_fr = "la région", .help_en = "the region"},
@@ -571,7 +573,7 @@ static int init(cd_host *h, const cd_host_api *host_api, void **state)
         {"key", CD_TEXT, .required = 1, .min = 1, .max = 255, .help_fr = "une clé qui rend l'envoi unique",
          .help_en = "a key that makes the message unique"},
         {"data", CD_MAP, .max = 64, .help_fr = "les valeurs du message", .help_en = "the message's values"},
-        {NULL}};
+        CD_END};
     const cd_op_spec ops[] = {
         {"notify.subscribe", subscribe_op, h, subscribe_args,
          "abonne une adresse courriel ou un webhook à des événements (défaut: echeance.*)",

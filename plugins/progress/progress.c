@@ -311,7 +311,7 @@ static int init(cd_host *h, const cd_host_api *host_api, void **state)
     static const cd_param get_args[] = {
         {"region", CD_REGION, .help_fr = "la région (son plan actif)", .help_en = "the region (its active plan)"},
         {"plan", CD_INT, .min = 1, .max = INT64_MAX, .help_fr = "ou le numéro du plan", .help_en = "or the plan's number"},
-        {NULL}};
+        CD_END};
     const cd_op_spec get = {"progress.get", progress_get, h, get_args,
                             "avancement d'un plan: actions par état, part réalisée, dernier jalon",
                             "a plan's progress: actions by status, share done, last milestone"};

@@ -209,7 +209,7 @@ static int digest_op(cd_req *req, void *data)
 int digest_register(cd_host *h)
 {
     static const cd_param args[] = {
-        {"region", CD_REGION, .required = 1, .help_fr = "la région", .help_en = "the region"}, {NULL}};
+        {"region", CD_REGION, .required = 1, .help_fr = "la région", .help_en = "the region"}, CD_END};
     const cd_op_spec op = {"veille.digest", digest_op, h, args, "le fil Atom de ce que la veille a trouvé",
                            "the Atom feed of what the veille found"};
     return api->register_op(h, &op);

@@ -361,28 +361,28 @@ int feeds_register(cd_host *h)
          .help_en = "tags (funding, jobs)"},
         {"interval", CD_INT, .min = 60, .max = 30 * 86400, .help_fr = "secondes entre deux lectures (60 à 2592000)",
          .help_en = "seconds between two readings (60 to 2592000)"},
-        {NULL}};
+        CD_END};
     static const cd_param feeds_args[] = {
-        {"region", CD_REGION, .help_fr = "la région (toutes sinon)", .help_en = "the region (all otherwise)"}, {NULL}};
+        {"region", CD_REGION, .help_fr = "la région (toutes sinon)", .help_en = "the region (all otherwise)"}, CD_END};
     static const cd_param id_args[] = {
         {"id", CD_INT, .required = 1, .min = 1, .max = INT64_MAX, .help_fr = "le numéro du flux", .help_en = "the feed's number"},
-        {NULL}};
+        CD_END};
     static const cd_param fetch_args[] = {
         {"id", CD_INT, .min = 0, .max = INT64_MAX, .help_fr = "le numéro du flux (tous sinon)", .help_en = "the feed's number (all otherwise)"},
         {"region", CD_REGION, .help_fr = "ceux de la région", .help_en = "the region's"},
-        {NULL}};
+        CD_END};
     static const cd_param update_args[] = {
         {"id", CD_INT, .required = 1, .min = 1, .max = INT64_MAX, .help_fr = "le numéro du flux", .help_en = "the feed's number"},
         {"title", CD_TEXT, .max = 511, .help_fr = "son nom", .help_en = "its name"},
         {"tags", CD_LIST, .max = 16, .item = CD_TEXT, .item_max = 60, .text_max = 1023, .help_fr = "ses étiquettes", .help_en = "its tags"},
         {"interval", CD_INT, .min = 60, .max = 30 * 86400, .help_fr = "secondes entre deux lectures (60 à 2592000)",
          .help_en = "seconds between two readings (60 to 2592000)"},
-        {NULL}};
+        CD_END};
     static const cd_param opml_args[] = {
         {"region", CD_REGION, .required = 1, .help_fr = "la région qui suivra ces flux", .help_en = "the region to follow them"},
         {"text", CD_FILE, .required = 1, .min = 1, .max = 4 << 20, .help_fr = "le fichier OPML (@fichier.opml)",
          .help_en = "the OPML file (@file.opml)"},
-        {NULL}};
+        CD_END};
     const cd_op_spec ops[] = {
         {"veille.add", add_op, h, add_args, "suit un flux RSS ou Atom", "follows an RSS or Atom feed"},
         {"veille.feeds", feeds_op, h, feeds_args, "les flux suivis, leur état et leur dernière erreur",

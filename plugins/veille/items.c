@@ -579,14 +579,14 @@ int items_register(cd_host *h)
          .help_en = "the tags it gives"},
         NUMBERS("objectives", "les objectifs du plan qu'elle relie (5, 2.1)", "the plan's objectives it links (5, 2.1)"),
         NUMBERS("actions", "les actions du plan qu'elle relie", "the plan's actions it links"),
-        {NULL}};
+        CD_END};
 #undef TERMS
 #undef NUMBERS
     static const cd_param region_args[] = {
-        {"region", CD_REGION, .required = 1, .help_fr = "la région", .help_en = "the region"}, {NULL}};
+        {"region", CD_REGION, .required = 1, .help_fr = "la région", .help_en = "the region"}, CD_END};
     static const cd_param id_args[] = {
         {"id", CD_INT, .required = 1, .min = 1, .max = INT64_MAX, .help_fr = "le numéro de la règle", .help_en = "the rule's number"},
-        {NULL}};
+        CD_END};
     static const cd_param items_args[] = {
         {"region", CD_REGION, .required = 1, .help_fr = "la région", .help_en = "the region"},
         {"tag", CD_TEXT, .max = 255, .help_fr = "avec cette étiquette", .help_en = "with this tag"},
@@ -598,13 +598,13 @@ int items_register(cd_host *h)
         {"matched", CD_BOOL, .help_fr = "seulement ceux qu'une règle a retenus", .help_en = "only those a rule kept"},
         {"unread", CD_BOOL, .help_fr = "seulement les non lus", .help_en = "only the unread ones"},
         {"limit", CD_INT, .min = 1, .max = 1000, .help_fr = "combien au plus (50)", .help_en = "how many at most (50)"},
-        {NULL}};
+        CD_END};
     static const cd_param mark_args[] = {
         {"region", CD_REGION, .required = 1, .help_fr = "la région", .help_en = "the region"},
         {"item", CD_INT, .required = 1, .min = 1, .max = INT64_MAX, .help_fr = "le numéro de l'élément", .help_en = "the item's number"},
         {"read", CD_BOOL, .help_fr = "lu", .help_en = "read"},
         {"shared", CD_BOOL, .help_fr = "partagé", .help_en = "shared"},
-        {NULL}};
+        CD_END};
     const cd_op_spec ops[] = {
         {"veille.rule_add", rule_add_op, h, rule_args, "ajoute une règle de mots-clés (liée au plan)",
          "adds a keyword rule (linked to the plan)"},

@@ -238,13 +238,13 @@ int accounts_init(cd_host *h)
         {"password_hash", CD_TEXT, .required = 1, .min = 10, .max = 255,
          .help_fr = "le mot de passe haché (crypto_pwhash_str ; concertctl web user add le fait)",
          .help_en = "the hashed password (crypto_pwhash_str; concertctl web user add does it)"},
-        {NULL}};
+        CD_END};
     static const cd_param list_args[] = {
-        {"region", CD_REGION, .help_fr = "la région (toutes sinon)", .help_en = "the region (all otherwise)"}, {NULL}};
+        {"region", CD_REGION, .help_fr = "la région (toutes sinon)", .help_en = "the region (all otherwise)"}, CD_END};
     static const cd_param remove_args[] = {
         {"region", CD_REGION, .required = 1, .help_fr = "la région du compte", .help_en = "the account's region"},
         {"email", CD_TEXT, .required = 1, .min = 1, .max = 127, .help_fr = "son courriel", .help_en = "their e-mail"},
-        {NULL}};
+        CD_END};
     const cd_op_spec ops[] = {
         {"web.user_add", user_add, h, add_args, "ouvre un compte du personnel (mot de passe déjà haché)",
          "opens a staff account (password already hashed)"},

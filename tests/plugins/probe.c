@@ -216,13 +216,13 @@ static int init(cd_host *h, const cd_host_api *host_api, void **state)
     self = h;
     static const char *const kinds[] = {"rencontre", "forum", NULL};
     static const cd_param echo_args[] = {{"text", CD_TEXT, .max = 255, .help_fr = "le texte", .help_en = "the text"},
-                                         {NULL}},
-                          fail_args[] = {{"mode", CD_TEXT, .max = 63, .help_fr = "comment échouer"}, {NULL}},
-                          count_args[] = {{"table", CD_TEXT, .max = 31, .help_fr = "la table probe_…"}, {NULL}},
+                                         CD_END},
+                          fail_args[] = {{"mode", CD_TEXT, .max = 63, .help_fr = "comment échouer"}, CD_END},
+                          count_args[] = {{"table", CD_TEXT, .max = 31, .help_fr = "la table probe_…"}, CD_END},
                           work_args[] = {{"region", CD_REGION, .help_fr = "la région"},
                                          {"n", CD_INT, .min = 0, .max = 10000000, .help_fr = "jusqu'où sommer"},
-                                         {NULL}},
-                          read_args[] = {{"region", CD_REGION, .help_fr = "la région"}, {NULL}},
+                                         CD_END},
+                          read_args[] = {{"region", CD_REGION, .help_fr = "la région"}, CD_END},
                           types_args[] = {
                               {"region", CD_REGION, .required = 1, .help_fr = "la région", .help_en = "the region"},
                               {"title", CD_TEXT, .min = 1, .max = 8, .help_fr = "un titre", .help_en = "a title"},
@@ -237,7 +237,7 @@ static int init(cd_host *h, const cd_host_api *host_api, void **state)
                               {"tags", CD_LIST, .max = 3, .item = CD_TEXT, .item_max = 4, .help_fr = "des étiquettes"},
                               {"days", CD_LIST, .max = 2, .item = CD_DATE, .help_fr = "des jours"},
                               {"extra", CD_MAP, .max = 2, .help_fr = "une map"},
-                              {NULL}};
+                              CD_END};
     const cd_op_spec ops[] = {
         {"probe.echo", echo, NULL, echo_args, "renvoie le texte", "echoes the text"},
         {"probe.fail", fail, NULL, fail_args, "échoue exprès", "fails on purpose"},

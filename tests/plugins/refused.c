@@ -19,7 +19,7 @@ __attribute__((visibility("default"))) int some_other_symbol = 1;
 static int init_fails(cd_host *h, const cd_host_api *api, void **state)
 {
     (void)state;
-    static const cd_param args[] = {{NULL}};
+    static const cd_param args[] = {CD_END};
     const cd_op_spec spec = {"failinit.ping", NULL, NULL, args, "", ""};
     api->register_op(h, &spec); /* refused: no function */
     api->log(h, CD_LOG_ERROR, "la clé obligatoire « token » manque dans [plugin.failinit]");
@@ -39,7 +39,7 @@ static int add(cd_req *req, void *data)
 static int init_senseless(cd_host *h, const cd_host_api *api, void **state)
 {
     (void)state;
-    static const cd_param args[] = {{"title", CD_TEXT, .help_fr = "un titre sans limite"}, {NULL}};
+    static const cd_param args[] = {{"title", CD_TEXT, .help_fr = "un titre sans limite"}, CD_END};
     const cd_op_spec spec = {"senseless.add", add, NULL, args, "ajoute", "adds"};
     return api->register_op(h, &spec); /* refused: a text needs its max */
 }

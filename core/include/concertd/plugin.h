@@ -105,11 +105,14 @@ typedef struct cd_param {
                                   its elements separated by commas, each checked as in a list */
 } cd_param;
 
+/* Ends a list of cd_param: {…}, {…}, CD_END. */
+#define CD_END {.name = NULL}
+
 typedef struct cd_op_spec {
     const char *name;         /* "<plugin>.<verb>", e.g. "progress.get" */
     cd_op_fn fn;
     void *data;               /* passed to fn */
-    const cd_param *params;   /* its arguments, ended by one whose name is NULL; any other is refused */
+    const cd_param *params;   /* its arguments, ended by CD_END; any other is refused */
     const char *help_fr, *help_en;
 } cd_op_spec;
 

@@ -54,7 +54,7 @@ static int init(cd_host *h, const cd_host_api *a, void **state)
     api = a;
     self = h;
     static const cd_param args[] = {
-        {"region", CD_REGION, .required = 1, .help_fr = "la région à saluer", .help_en = "the region to greet"}, {NULL}};
+        {"region", CD_REGION, .required = 1, .help_fr = "la région à saluer", .help_en = "the region to greet"}, CD_END};
     const cd_op_spec spec = {"hello.greet", greet, NULL, args, "salue une région", "greets a region"};
     return api->register_op(h, &spec);
 }
