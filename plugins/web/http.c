@@ -19,6 +19,7 @@
 #include <microhttpd.h>
 
 #include "shared.h"
+#include "utf8.h"
 
 struct web_http {
     cd_host *h;
@@ -233,6 +234,30 @@ static enum MHD_Result on_field(void *cls, enum MHD_ValueKind kind, const char *
     return MHD_YES;
 }
 
+static bool is_text(const char *s) { return !s || cn_utf8_valid_prefix(s, strlen(s)) == strlen(s); }
+
+static enum MHD_Result query_is_text(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    bool *ok = cls;
+    *ok = *ok && is_text(key) && is_text(value);
+    return *ok ? MHD_YES : MHD_NO;
+}
+
+/* Whether the address, its query and the form sent are text (UTF-8): a
+ * "%C3" without its second byte is not, and would be written back into a
+ * page as it came. A form that is not is read as no form. */
+static bool request_is_text(struct MHD_Connection *c, const char *url, posting *p)
+{
+    bool ok = is_text(url);
+    if (ok)
+        MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, query_is_text, &ok);
+    for (size_t i = 0; p && i < p->nfields; i++)
+        if (!is_text(p->keys[i]) || !is_text(p->values[i]))
+            p->unreadable = true;
+    return ok;
+}
+
 static const char *form_value(web_req *rq, const char *key)
 {
     posting *p = rq->form;
@@ -339,6 +364,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                  (MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "lang") ? 1 : 0);
     if (!post && *upload_size) /* a body where none is read: dropped, the answer follows */
         *upload_size = 0;
+    if (!request_is_text(c, url, p)) {
+        rq->path = "/";
+        page_error(rq, MHD_HTTP_BAD_REQUEST, T(rq, "Adresse illisible", "Unreadable address"),
+                   T(rq, "Cette adresse contient des caractères qui ne sont pas du texte (UTF-8) : vérifiez le lien.",
+                     "This address holds characters that are not text (UTF-8): check the link."));
+        return answer(c, rq);
+    }
     if (p && p->too_big) {
         *upload_size = 0;
         page_error(rq, MHD_HTTP_CONTENT_TOO_LARGE, T(rq, "Envoi trop volumineux", "Too much sent"),

@@ -184,6 +184,16 @@ class Web(unittest.TestCase):
         self.assertIn(">10 j<", body)
         self.assertNotIn(">400 j<", body)
 
+    def test_an_address_that_is_not_text_is_refused_not_echoed(self):
+        # Found by the web fuzzer: "%C3" without its second byte, decoded, was
+        # written back into the page (body.decode("utf-8") below would fail).
+        for path in ("/r/%C3%A9t%C3/", "/r/lanaudiere?etat=%FF", "/r/lanaudiere?%C3=1"):
+            r, body = self.get(path)
+            self.assertEqual(r.status, 400, path)
+            self.assertIn("Adresse illisible", body)
+            self.assertNotIn("\ufffd", body)
+        self.assertEqual(self.get("/r/%C3%A9t%C3%A9/")[0].status, 404)  # "été", text: an unknown region
+
     def test_hostile_texts_render_inert(self):
         c = self.c
         c.ok("region.create", id="hostile", name="<script>alert('nom')</script>")
