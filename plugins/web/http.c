@@ -212,6 +212,8 @@ static enum MHD_Result on_field(void *cls, enum MHD_ValueKind kind, const char *
 {
     (void)kind, (void)filename, (void)type, (void)encoding;
     posting *p = cls;
+    if (!key)
+        return MHD_YES; /* a multipart part without a name (found by the web fuzzer): no field of any form */
     size_t i = 0;
     while (i < p->nfields && !(off > 0 && strcmp(p->keys[i], key) == 0))
         i++;
@@ -228,7 +230,8 @@ static enum MHD_Result on_field(void *cls, enum MHD_ValueKind kind, const char *
     char *grown = realloc(p->values[i], had + size + 1);
     if (!grown)
         return MHD_NO;
-    memcpy(grown + had, data, size);
+    if (size)
+        memcpy(grown + had, data, size);
     grown[had + size] = '\0';
     p->values[i] = grown;
     return MHD_YES;

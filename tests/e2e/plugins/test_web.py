@@ -194,6 +194,17 @@ class Web(unittest.TestCase):
             self.assertNotIn("\ufffd", body)
         self.assertEqual(self.get("/r/%C3%A9t%C3%A9/")[0].status, 404)  # "été", text: an unknown region
 
+    def test_a_form_part_without_a_name_is_ignored(self):
+        # Found by the web fuzzer: a multipart part with no name reached strdup(NULL), the daemon's end.
+        body = (b"--b\r\nContent-Disposition: form-data\r\n\r\nsans nom\r\n"
+                b"--b\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nAtelier\r\n--b--\r\n")
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=20)
+        conn.request("POST", "/r/lanaudiere/calendrier/ajout", body=body,
+                     headers={"Content-Type": "multipart/form-data; boundary=b"})
+        self.assertIn(conn.getresponse().status, (401, 403))  # not signed in: refused, in words
+        conn.close()
+        self.assertEqual(self.get("/")[0].status, 200)  # and the daemon is there
+
     def test_hostile_texts_render_inert(self):
         c = self.c
         c.ok("region.create", id="hostile", name="<script>alert('nom')</script>")
