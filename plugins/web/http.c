@@ -247,12 +247,13 @@ static enum MHD_Result query_is_text(void *cls, enum MHD_ValueKind kind, const c
     return *ok ? MHD_YES : MHD_NO;
 }
 
-/* Whether the address, its query and the form sent are text (UTF-8): a
- * "%C3" without its second byte is not, and would be written back into a
- * page as it came. A form that is not is read as no form. */
+/* Whether the address, its query, its Host (pages write links with it)
+ * and the form sent are text (UTF-8): a "%C3" without its second byte is
+ * not, and would be written back into a page as it came. A form that is
+ * not is read as no form. */
 static bool request_is_text(struct MHD_Connection *c, const char *url, posting *p)
 {
-    bool ok = is_text(url);
+    bool ok = is_text(url) && is_text(MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST));
     if (ok)
         MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, query_is_text, &ok);
     for (size_t i = 0; p && i < p->nfields; i++)

@@ -193,6 +193,14 @@ class Web(unittest.TestCase):
             self.assertIn("Adresse illisible", body)
             self.assertNotIn("\ufffd", body)
         self.assertEqual(self.get("/r/%C3%A9t%C3%A9/")[0].status, 404)  # "été", text: an unknown region
+        s = socket.create_connection(("127.0.0.1", self.port), timeout=20)  # a Host pages would write links with
+        s.sendall(b"GET /r/lanaudiere/calendrier HTTP/1.1\r\nHost: h\xd7W\r\nConnection: close\r\n\r\n")
+        answer = b""
+        while chunk := s.recv(65536):
+            answer += chunk
+        s.close()
+        self.assertTrue(answer.startswith(b"HTTP/1.1 400 "), answer[:40])
+        answer.decode("utf-8")
 
     def test_a_form_part_without_a_name_is_ignored(self):
         # Found by the web fuzzer: a multipart part whose Content-Disposition
