@@ -17,6 +17,8 @@ origin_state *follow_origin_of(cn_follow *fl, const char *name)
     for (size_t i = 0; i < fl->norigins; i++)
         if (strcmp(fl->origins[i].name, name) == 0)
             return &fl->origins[i];
+    if (fl->norigins >= FOLLOW_MAX_ORIGINS)
+        return NULL;
     origin_state *grown = realloc(fl->origins, (fl->norigins + 1) * sizeof *grown);
     if (!grown)
         return NULL;

@@ -131,7 +131,13 @@ void follow_on_sync_reply(cn_zwatch *w, void *sock, void *arg);
 void follow_take_event(follower *f, const void *data, size_t len);
 void follow_take_sync_reply(follower *f, const void *data, size_t len);
 
-/* The state of origin name (added, at 0, when new); NULL when out of memory. */
+/* The origins a node keeps track of, at most: a federation of tables has
+ * a few dozen nodes; a peer that names more (every event a new origin) is
+ * cut off rather than let grow this node's memory. */
+#define FOLLOW_MAX_ORIGINS 4096
+
+/* The state of origin name (added, at 0, when new); NULL when out of
+ * memory or when FOLLOW_MAX_ORIGINS are known already. */
 origin_state *follow_origin_of(cn_follow *fl, const char *name);
 
 /* Logs and counts an event refused from f (its reason in words). */

@@ -104,6 +104,10 @@ static int take(follower *f, const msgpack_object *ev, sqlite3_stmt *insert)
         f->head_ts = ts;
     }
     origin_state *o = follow_origin_of(fl, origin);
+    if (!o && fl->norigins >= FOLLOW_MAX_ORIGINS) {
+        follow_cut_off(f, "plus de 4096 origines différentes (chaque événement une nouvelle ?)");
+        return 0;
+    }
     if (!o)
         return -1;
     /* Known already (live and replay overlap, or another path), or after a gap. */

@@ -3,6 +3,7 @@ federation endpoint, secured with ZeroMQ's CURVE, that lets in only the
 peers the configuration declares. A declared peer receives the node's
 events; an unknown key is refused (its handshake fails, and the node says
 so in its log)."""
+import itertools
 import os
 import shutil
 import stat
@@ -285,9 +286,18 @@ class Garbage(unittest.TestCase):
         not_text = msgpack.packb(event).replace(b"\xa2XX", b"\xa2\xff\xfe")  # a region that is not UTF-8
         too_long = msgpack.packb(dict(event, region="r" * 200))  # kept whole or refused, never cut
         for garbage in (b"\xc1 pas du msgpack", not_text, too_long):
-            self.cut_off_by(garbage)
+            self.cut_off_by(itertools.repeat(garbage))
 
-    def cut_off_by(self, payload):
+    def test_a_peer_naming_a_new_origin_in_every_event_is_cut_off(self):
+        # Each origin a peer names is kept track of: a peer that invents one per
+        # event would grow this node's memory without end; past 4 096, cut off.
+        def inventions():
+            for n in itertools.count():
+                yield msgpack.packb({"seq": 5, "origin": "o%d" % n, "ts": 0, "region": "lanaudiere",
+                                     "type": "region.updated", "data": {}})
+        self.cut_off_by(inventions(), "4096 origines")
+
+    def cut_off_by(self, payloads, words="coupé"):
         folder = tempfile.mkdtemp(prefix="concertd-e2e-")
         subprocess.run([CONCERTCTL, "keygen", os.path.join(folder, "noeud.key")], check=True, capture_output=True,
                        timeout=30)
@@ -306,10 +316,11 @@ class Garbage(unittest.TestCase):
             deadline = time.monotonic() + 20 * PATIENCE
             status = c.ok("federation.status")[0]
             while not status["cut"] and time.monotonic() < deadline:
-                fake.send_multipart([b"lanaudiere/region.updated", payload])
+                for _ in range(100):
+                    fake.send_multipart([b"lanaudiere/region.updated", next(payloads)])
                 status = c.ok("federation.status")[0]
             self.assertTrue(status["cut"], status)
-            self.assertIn("coupé", status["last_error"])
+            self.assertIn(words, status["last_error"])
             self.assertIn("bruit coupé", d.log_text())
             self.assertEqual(c.ok("events.since", origin="bruit")["events"], [])
             self.assertEqual(c.ok("node.info")["node"], "rqds")  # and the node is fine
