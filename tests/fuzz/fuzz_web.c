@@ -106,9 +106,10 @@ static bool whole_request(const uint8_t *data, size_t size)
     text[size] = '\0';
     if (strlen(text) != size) /* a NUL: whatever it is, MHD refuses it or waits */
         return false;
-    const char *end = strstr(text, "\r\n\r\n");
+    const char *start = text + strspn(text, "\r\n"); /* empty lines before a request line are skipped */
+    const char *end = strstr(start, "\r\n\r\n");
     size_t head = end ? (size_t)(end - text) + 4 : 0;
-    if (!end)
+    if (!end || end == start)
         return false;
     if (strcasestr(text, "transfer-encoding:") || strcasestr(text, "expect:"))
         return false;
@@ -147,8 +148,9 @@ static bool exchange(const uint8_t *data, size_t size, int wait_ms, bool head, c
             sent = 1;
         }
         uv_run(fuzz_loop(), UV_RUN_NOWAIT);
-        struct pollfd pf = {.fd = s, .events = POLLIN};
-        if (poll(&pf, 1, 1) > 0) {
+        /* Until the answer or the server's next move (libuv's own descriptor), 1 ms at most. */
+        struct pollfd pf[2] = {{.fd = s, .events = POLLIN}, {.fd = uv_backend_fd(fuzz_loop()), .events = POLLIN}};
+        if (poll(pf, 2, 1) > 0 && (pf[0].revents & (POLLIN | POLLHUP | POLLERR))) {
             ssize_t r = recv(s, response + *got, cap - 1 - *got, 0);
             if (r > 0) {
                 *got += (size_t)r;
@@ -170,7 +172,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static char response[(1 << 20) + 1];
     size_t got;
     bool whole = whole_request(data, size);
-    bool closed = exchange(data, size, whole ? 10000 : 200, size >= 4 && memcmp(data, "HEAD", 4) == 0, response,
+    bool closed = exchange(data, size, whole ? 10000 : 30, size >= 4 && memcmp(data, "HEAD", 4) == 0, response,
                            sizeof response, &got);
     FUZZ_ASSERT(closed || !whole, "une requête entière est répondue (10 s au plus)");
     FUZZ_ASSERT(!cn_core_in_batch(core), "aucune transaction laissée ouverte");
