@@ -128,7 +128,17 @@ static bool exchange(const uint8_t *data, size_t size, int wait_ms, bool head, c
     int s = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    FUZZ_ASSERT(s >= 0 && connect(s, (struct sockaddr *)&a, sizeof a) == 0, "connexion au web");
+    /* From 127.0.0.2 … 127.0.0.251 in turn: the server closes first, and the
+     * TIME_WAIT of tens of thousands of connections would use up one
+     * address's local ports. */
+    static unsigned turn;
+    struct sockaddr_in from = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000002u + turn++ % 250)};
+    int rc = s >= 0 && bind(s, (struct sockaddr *)&from, sizeof from) == 0 ? connect(s, (struct sockaddr *)&a, sizeof a)
+                                                                           : -1;
+    if (rc != 0)
+        fprintf(stderr, "fuzz: connexion au web : %s\n", strerror(errno));
+    FUZZ_ASSERT(rc == 0, "connexion au web");
+
     fcntl(s, F_SETFL, O_NONBLOCK);
     size_t sent = 0;
     *got = 0;
