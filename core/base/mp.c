@@ -7,6 +7,10 @@
 
 #include "text.h"
 
+/* memcmp on n bytes, where an empty string's pointer may be NULL (msgpack-c
+ * gives NULL for a str of length 0; memcmp(NULL, …, 0) is undefined). */
+static bool same_bytes(const void *a, const void *b, size_t n) { return n == 0 || memcmp(a, b, n) == 0; }
+
 const msgpack_object *cn_mp_get(const msgpack_object *map, const char *key)
 {
     if (!map || map->type != MSGPACK_OBJECT_MAP)
@@ -14,7 +18,7 @@ const msgpack_object *cn_mp_get(const msgpack_object *map, const char *key)
     size_t klen = strlen(key);
     for (uint32_t i = 0; i < map->via.map.size; i++) {
         const msgpack_object *k = &map->via.map.ptr[i].key;
-        if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == klen && memcmp(k->via.str.ptr, key, klen) == 0)
+        if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == klen && same_bytes(k->via.str.ptr, key, klen))
             return &map->via.map.ptr[i].val;
     }
     return NULL;
@@ -31,7 +35,7 @@ cn_mp_verdict cn_mp_unpack(msgpack_unpacked *u, const void *data, size_t len, co
 bool cn_mp_str_eq(const msgpack_object *o, const char *s)
 {
     size_t n = strlen(s);
-    return o && o->type == MSGPACK_OBJECT_STR && o->via.str.size == n && memcmp(o->via.str.ptr, s, n) == 0;
+    return o && o->type == MSGPACK_OBJECT_STR && o->via.str.size == n && same_bytes(o->via.str.ptr, s, n);
 }
 
 char *cn_mp_str_copy(const msgpack_object *o, char *out, size_t cap)
@@ -114,7 +118,7 @@ static int key_order(const void *a, const void *b)
 {
     const key_ref *x = a, *y = b;
     uint32_t n = x->len < y->len ? x->len : y->len;
-    int c = memcmp(x->ptr, y->ptr, n);
+    int c = n ? memcmp(x->ptr, y->ptr, n) : 0;
     return c ? c : (x->len > y->len) - (x->len < y->len);
 }
 
@@ -128,7 +132,7 @@ static long duplicate_key(const msgpack_object *map)
         for (uint32_t i = 0; i < n; i++)
             for (uint32_t j = i + 1; j < n && kv[i].key.type == MSGPACK_OBJECT_STR; j++)
                 if (kv[j].key.type == MSGPACK_OBJECT_STR && kv[i].key.via.str.size == kv[j].key.via.str.size &&
-                    memcmp(kv[i].key.via.str.ptr, kv[j].key.via.str.ptr, kv[i].key.via.str.size) == 0)
+                    same_bytes(kv[i].key.via.str.ptr, kv[j].key.via.str.ptr, kv[i].key.via.str.size))
                     return (long)j;
         return -1;
     }
@@ -145,7 +149,7 @@ static long duplicate_key(const msgpack_object *map)
         if (key_order(&keys[i - 1], &keys[i]) == 0)
             for (uint32_t j = 0; j < n && found < 0; j++) /* report it where it is, for the path */
                 if (kv[j].key.type == MSGPACK_OBJECT_STR && kv[j].key.via.str.size == keys[i].len &&
-                    memcmp(kv[j].key.via.str.ptr, keys[i].ptr, keys[i].len) == 0)
+                    same_bytes(kv[j].key.via.str.ptr, keys[i].ptr, keys[i].len))
                     found = (long)j;
     free(keys);
     return found;
@@ -155,7 +159,7 @@ static cn_text_verdict text_walk(const msgpack_object *o, char *path, size_t cap
 {
     switch (o->type) {
     case MSGPACK_OBJECT_STR:
-        if (memchr(o->via.str.ptr, 0, o->via.str.size))
+        if (o->via.str.size && memchr(o->via.str.ptr, 0, o->via.str.size))
             return CN_TEXT_NUL;
         return cn_utf8_valid(o->via.str.ptr, o->via.str.size) ? CN_TEXT_OK : CN_TEXT_INVALID;
     case MSGPACK_OBJECT_ARRAY:

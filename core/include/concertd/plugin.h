@@ -259,7 +259,7 @@ static inline const msgpack_object *cd_get(const msgpack_object *map, const char
         n++;
     for (uint32_t i = 0; map && map->type == MSGPACK_OBJECT_MAP && i < map->via.map.size; i++) {
         const msgpack_object *k = &map->via.map.ptr[i].key;
-        if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == n && __builtin_memcmp(k->via.str.ptr, key, n) == 0)
+        if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == n && (n == 0 || __builtin_memcmp(k->via.str.ptr, key, n) == 0))
             return &map->via.map.ptr[i].val;
     }
     return NULL;
@@ -277,7 +277,7 @@ static inline const msgpack_object *cd_unknown_key(const msgpack_object *map, co
         int found = 0;
         for (size_t j = 0; k->type == MSGPACK_OBJECT_STR && known[j] && !found; j++)
             found = __builtin_strlen(known[j]) == k->via.str.size &&
-                    __builtin_memcmp(known[j], k->via.str.ptr, k->via.str.size) == 0;
+                    (k->via.str.size == 0 || __builtin_memcmp(known[j], k->via.str.ptr, k->via.str.size) == 0);
         if (!found)
             return k;
     }
