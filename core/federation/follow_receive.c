@@ -255,7 +255,7 @@ void follow_store(follower *f, const msgpack_object *const *events, size_t n)
      * commit fails, nothing was stored: the positions go back. */
     origin_state *before = malloc((fl->norigins + 1) * sizeof *before);
     size_t nbefore = fl->norigins;
-    if (before)
+    if (before && nbefore) /* no origin yet: fl->origins is NULL, and memcpy(…, NULL, 0) undefined */
         memcpy(before, fl->origins, nbefore * sizeof *before);
     taking t = {f, NULL, insert};
     for (size_t i = 0; before && i < n && !f->cut; i++) {
@@ -269,7 +269,8 @@ void follow_store(follower *f, const msgpack_object *const *events, size_t n)
     bool committed = cn_core_batch_commit(core, fl->local_pub) == 0;
     flush_outbox(f, committed);
     if (!committed && before) {
-        memcpy(fl->origins, before, nbefore * sizeof *before);
+        if (nbefore)
+            memcpy(fl->origins, before, nbefore * sizeof *before);
         fl->norigins = nbefore;
     }
     free(before);
