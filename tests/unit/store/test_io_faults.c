@@ -286,8 +286,10 @@ static void plugin_writes_are_whole_or_not_at_all(void **state)
     }
 }
 
-/* Runs op with args (a packed map) on core; the reply's result, unpacked into u. */
-static void call_into(cn_core *core, const char *op, const msgpack_sbuffer *args, msgpack_unpacked *u)
+/* Runs op with args (a packed map) on core; the reply, kept in frame (the
+ * caller destroys it), unpacked into u (which points into frame). */
+static void call_into(cn_core *core, const char *op, const msgpack_sbuffer *args, msgpack_sbuffer *kept,
+                      msgpack_unpacked *u)
 {
     msgpack_sbuffer frame;
     msgpack_sbuffer_init(&frame);
@@ -301,10 +303,12 @@ static void call_into(cn_core *core, const char *op, const msgpack_sbuffer *args
     msgpack_sbuffer_write(&frame, args->data, args->size);
     cn_reply reply;
     assert_int_equal(cn_core_call(core, frame.data, frame.size, &reply, NULL), 0);
-    msgpack_unpacked_init(u);
-    assert_int_equal(msgpack_unpack_next(u, reply.buf.data, reply.buf.size, NULL), MSGPACK_UNPACK_SUCCESS);
+    msgpack_sbuffer_init(kept);
+    msgpack_sbuffer_write(kept, reply.buf.data, reply.buf.size);
     cn_reply_destroy(&reply);
     msgpack_sbuffer_destroy(&frame);
+    msgpack_unpacked_init(u);
+    assert_int_equal(msgpack_unpack_next(u, kept->data, kept->size, NULL), MSGPACK_UNPACK_SUCCESS);
 }
 
 static void call_json(cn_core *core, const char *op, const char *json)
@@ -319,9 +323,12 @@ static void call_json(cn_core *core, const char *op, const char *json)
     assert_int_equal(cn_json_to_mp(&pk, j), 0);
     json_decref(j);
     msgpack_unpacked u;
-    call_into(core, op, &args, &u);
-    assert_true(cn_mp_get(&u.data, "ok")->via.boolean);
+    msgpack_sbuffer kept;
+    call_into(core, op, &args, &kept, &u);
+    const msgpack_object *ok = cn_mp_get(&u.data, "ok");
+    assert_true(ok && ok->type == MSGPACK_OBJECT_BOOLEAN && ok->via.boolean);
     msgpack_unpacked_destroy(&u);
+    msgpack_sbuffer_destroy(&kept);
     msgpack_sbuffer_destroy(&args);
 }
 
@@ -335,10 +342,11 @@ static void mirror_frame(cn_core *core, int64_t seq, msgpack_sbuffer *frame)
     msgpack_pack_map(&pk, 1);
     cn_pk_kstr(&pk, "id", "source");
     msgpack_unpacked u;
-    call_into(core, "region.snapshot", &args, &u);
+    msgpack_sbuffer kept;
+    call_into(core, "region.snapshot", &args, &kept, &u);
     msgpack_sbuffer_destroy(&args);
     const msgpack_object *snap = cn_mp_get(&u.data, "result"), *region = cn_mp_get(snap, "region");
-    assert_non_null(region);
+    assert_true(region && region->type == MSGPACK_OBJECT_MAP && cn_mp_get(snap, "plans"));
     msgpack_sbuffer_init(frame);
     msgpack_packer_init(&pk, frame, msgpack_sbuffer_write);
     msgpack_pack_map(&pk, 4);
@@ -365,6 +373,7 @@ static void mirror_frame(cn_core *core, int64_t seq, msgpack_sbuffer *frame)
     cn_pk_str(&pk, "plans");
     msgpack_pack_object(&pk, *cn_mp_get(snap, "plans"));
     msgpack_unpacked_destroy(&u);
+    msgpack_sbuffer_destroy(&kept);
 }
 
 /* As the federation applies a snapshot: region.mirror in a batch of its own. */
