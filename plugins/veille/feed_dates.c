@@ -56,9 +56,10 @@ static int64_t iso8601(const char *s)
         int c2 = 0;
         if (sscanf(p + 1, "%2d:%2d%n", &tm.tm_hour, &tm.tm_min, &c2) == 2) {
             p += 1 + c2;
-            if (*p == ':' && isdigit((unsigned char)p[1])) {
-                tm.tm_sec = atoi(p + 1);
-                p += 3;
+            if (*p == ':' && isdigit((unsigned char)p[1])) { /* one or two digits: never past the end */
+                p++;
+                for (int k = 0; k < 2 && isdigit((unsigned char)*p); k++, p++)
+                    tm.tm_sec = tm.tm_sec * 10 + (*p - '0');
             }
             if (*p == '.' || *p == ',')
                 for (p++; isdigit((unsigned char)*p); p++)

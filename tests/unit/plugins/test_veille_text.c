@@ -46,6 +46,7 @@ static void dates_in_the_shapes_feeds_write(void **state)
         {"3 mars 2025 10 h 00 HNE", 1741014000},
         {"Mon, 03 Mar 2025 10:00:00 AKST", 1741028400},
         {"2026-11-19T10:00:00 EST", 1795100400},
+        {"2026-11-19T10:00:5", 1795082405}, /* one digit of seconds, at the end (the feed fuzzer: read past it) */
         {"19 Nov 2026 10:00 HAE", 1795096800},
         {"", 0},
         {"bientôt", 0},
