@@ -116,14 +116,11 @@ static int wrong(cn_req *req, const char *field, const char *fr, const char *en)
     return cn_req_fail(req, "bad_request", field, L("%s doit être %s", "%s must be %s"), field, L(fr, en));
 }
 
-/* s (a msgpack str) as a C string in out, or false when too long for it. */
-static bool c_string(const msgpack_object *o, char *out, size_t cap)
+/* A string argument as an error quotes it: its first 64 bytes, whole characters. */
+static void quoted(const msgpack_object *o, char out[96])
 {
-    if (o->via.str.size >= cap)
-        return false;
-    memcpy(out, o->via.str.ptr, o->via.str.size);
-    out[o->via.str.size] = '\0';
-    return true;
+    size_t cut = cn_utf8_valid_prefix(o->via.str.ptr, o->via.str.size < 64 ? o->via.str.size : 64);
+    snprintf(out, 96, "%.*s%s", (int)cut, o->via.str.ptr, cut < o->via.str.size ? "…" : "");
 }
 
 /* "YYYY-MM-DDTHH:MM" or "YYYY-MM-DDTHH:MM:SS", a moment that exists. */
@@ -192,8 +189,7 @@ static int check_enum(cn_req *req, const char *field, const char *const *values,
         snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "", values[i]);
     }
     char given[96];
-    size_t cut = cn_utf8_valid_prefix(o->via.str.ptr, o->via.str.size < 64 ? o->via.str.size : 64);
-    snprintf(given, sizeof given, "%.*s%s", (int)cut, o->via.str.ptr, cut < o->via.str.size ? "…" : "");
+    quoted(o, given);
     return cn_req_fail(req, "invalid_argument", field,
                        L("%s : « %s » n'est pas une valeur permise (%s)", "%s: \"%s\" is not an allowed value (%s)"),
                        field, given, list);
@@ -208,7 +204,7 @@ static int check_moment(cn_req *req, const char *field, cd_type type, const msgp
                                      [CD_DATETIME] = "an existing date and time YYYY-MM-DDTHH:MM",
                                      [CD_WHEN] = "an existing date YYYY-MM-DD or date and time YYYY-MM-DDTHH:MM"};
     char s[24];
-    bool ok = o->type == MSGPACK_OBJECT_STR && c_string(o, s, sizeof s);
+    bool ok = o->type == MSGPACK_OBJECT_STR && o->via.str.size < sizeof s && cn_mp_str_copy(o, s, sizeof s);
     if (ok && type == CD_DATE)
         ok = strlen(s) == 10 && cn_date_valid(s);
     else if (ok && type == CD_DATETIME)
@@ -220,8 +216,7 @@ static int check_moment(cn_req *req, const char *field, cd_type type, const msgp
     if (o->type != MSGPACK_OBJECT_STR)
         return wrong(req, field, fr[type], en[type]);
     char given[96];
-    size_t cut = cn_utf8_valid_prefix(o->via.str.ptr, o->via.str.size < 64 ? o->via.str.size : 64);
-    snprintf(given, sizeof given, "%.*s%s", (int)cut, o->via.str.ptr, cut < o->via.str.size ? "…" : "");
+    quoted(o, given);
     return cn_req_fail(req, "invalid_argument", field,
                        L("%s : « %s » n'est pas %s", "%s: \"%s\" is not %s"), field, given, L(fr[type], en[type]));
 }
