@@ -73,12 +73,22 @@ static void collapse(char *s, size_t max)
         n--;
     s[n] = '\0';
     if (max && n > max) {
-        size_t cut = max;
-        while (cut && ((unsigned char)s[cut] & 0xC0) == 0x80)
-            cut--;
-        while (cut && s[cut - 1] != ' ' && max - cut < 40)
-            cut--;
-        strcpy(s + (cut ? cut : max), "…");
+        /* "…" takes 3 bytes where at least 1 is cut: within n bytes, the
+         * text's own, the cut comes 3 bytes before the end at the latest. */
+        static const char ellipsis[] = "…";
+        size_t room = n >= sizeof ellipsis - 1 ? n - (sizeof ellipsis - 1) : 0, limit = max < room ? max : room;
+        while (limit && ((unsigned char)s[limit] & 0xC0) == 0x80)
+            limit--;
+        size_t cut = limit;
+        if (s[limit] != ' ') { /* inside a word: back to the end of the one before, within 40 bytes */
+            while (cut && s[cut - 1] != ' ' && limit - cut < 40)
+                cut--;
+            cut = cut && s[cut - 1] == ' ' ? cut - 1 : limit; /* "sociale en…", not "en …" */
+        }
+        if (n >= sizeof ellipsis - 1)
+            memcpy(s + cut, ellipsis, sizeof ellipsis);
+        else
+            s[cut] = '\0';
     }
 }
 

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -78,6 +79,52 @@ static void a_page_is_not_a_feed(void **state)
     assert_string_equal(f.items[0].link, "https://x.example/flux/a.html");
     assert_string_equal(f.items[1].title, "sans titre ni lien");
     assert_null(f.items[1].link);
+    vp_feed_free(&f);
+}
+
+/* An item's title made from its description: at most 120 bytes and "…",
+ * never past the description's own bytes (a fuzzer's finding: a description
+ * of 121 or 122 bytes had "…" written 1 or 2 bytes past its end). */
+static void a_title_from_a_long_description_fits(void **state)
+{
+    (void)state;
+    struct {
+        size_t len;     /* bytes of description: "a" repeated, or "é" when accented */
+        bool accented;
+        size_t kept;    /* bytes of it kept before "…", worked out by hand */
+    } cases[] = {
+        {120, false, 120}, /* fits: kept whole, no "…" */
+        {121, false, 118}, /* 3 bytes of "…" within the 121 */
+        {122, false, 119},
+        {123, false, 120},
+        {400, false, 120},
+        {122, true, 118},  /* 61 "é": 119 falls inside one, back to 118 */
+        {240, true, 120},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char desc[512], rss[1024], want[512];
+        for (size_t k = 0; k < cases[i].len; k++)
+            desc[k] = cases[i].accented ? (k % 2 ? '\xa9' : '\xc3') : 'a';
+        desc[cases[i].len] = '\0';
+        snprintf(rss, sizeof rss, "<rss version='2.0'><channel><title>T</title><item><description>%s</description>"
+                                  "</item></channel></rss>", desc);
+        snprintf(want, sizeof want, "%.*s%s", (int)cases[i].kept, desc, cases[i].kept < cases[i].len ? "…" : "");
+        vp_feed f;
+        char err[256];
+        assert_int_equal(vp_parse(rss, strlen(rss), "https://x.example/", NULL, &f, err, sizeof err), 0);
+        assert_int_equal(f.n, 1);
+        assert_string_equal(f.items[0].title, want);
+        vp_feed_free(&f);
+    }
+    /* Words: cut after the last whole word within the limit. */
+    const char *words = "<rss version='2.0'><channel><title>T</title><item><description>"
+                        "Appel de projets du Fonds de solidarité régional pour la lutte contre la pauvreté et "
+                        "l'exclusion sociale en Lanaudière, volet 2027</description></item></channel></rss>";
+    vp_feed f;
+    char err[256];
+    assert_int_equal(vp_parse(words, strlen(words), "https://x.example/", NULL, &f, err, sizeof err), 0);
+    assert_string_equal(f.items[0].title, "Appel de projets du Fonds de solidarité régional pour la lutte contre la "
+                                          "pauvreté et l'exclusion sociale en…");
     vp_feed_free(&f);
 }
 
@@ -193,6 +240,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(dates_in_the_shapes_feeds_write),
         cmocka_unit_test(a_page_is_not_a_feed),
+        cmocka_unit_test(a_title_from_a_long_description_fits),
         cmocka_unit_test(repaired_feeds_lose_nothing),
         cmocka_unit_test(hostile_xml_is_harmless),
     };
