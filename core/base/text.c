@@ -1,6 +1,8 @@
 /* text.c: see text.h. */
 #include "text.h"
 
+#include <concertd/plugin.h> /* cd_when_kind: the one check of dates and times */
+
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,23 +17,7 @@ bool cn_utf8_valid(const char *str, size_t n) { return cn_utf8_valid_prefix(str,
 
 
 
-bool cn_date_valid(const char *s)
-{
-    if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-        return false;
-    for (int i = 0; i < 10; i++)
-        if (i != 4 && i != 7 && !isdigit((unsigned char)s[i]))
-            return false;
-    int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
-    int m = (s[5] - '0') * 10 + (s[6] - '0');
-    int d = (s[8] - '0') * 10 + (s[9] - '0');
-    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (y < 1900 || y > 2999 || m < 1 || m > 12 || d < 1)
-        return false;
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    int max = mdays[m - 1] + (m == 2 && leap ? 1 : 0);
-    return d <= max;
-}
+bool cn_date_valid(const char *s) { return cd_when_kind(s) == CD_DATE; }
 
 void cn_date_today(char out[11])
 {

@@ -123,26 +123,6 @@ static void quoted(const msgpack_object *o, char out[96])
     snprintf(out, 96, "%.*s%s", (int)cut, o->via.str.ptr, cut < o->via.str.size ? "…" : "");
 }
 
-/* "YYYY-MM-DDTHH:MM" or "YYYY-MM-DDTHH:MM:SS", a moment that exists. */
-static bool datetime_valid(const char *s)
-{
-    size_t n = strlen(s);
-    if ((n != 16 && n != 19) || s[10] != 'T')
-        return false;
-    char day[11];
-    memcpy(day, s, 10);
-    day[10] = '\0';
-    int hh, mm, ss = 0, used = 0;
-    if (!cn_date_valid(day))
-        return false;
-    for (size_t i = 11; i < n; i++)
-        if (!((i == 13 || i == 16) ? s[i] == ':' : (s[i] >= '0' && s[i] <= '9')))
-            return false;
-    if (n == 16 ? sscanf(s + 11, "%2d:%2d%n", &hh, &mm, &used) != 2 : sscanf(s + 11, "%2d:%2d:%2d%n", &hh, &mm, &ss, &used) != 3)
-        return false;
-    return hh < 24 && mm < 60 && ss < 60;
-}
-
 static int64_t int_of(const msgpack_object *o, bool *ok)
 {
     *ok = true;
@@ -205,12 +185,8 @@ static int check_moment(cn_req *req, const char *field, cd_type type, const msgp
                                      [CD_WHEN] = "an existing date YYYY-MM-DD or date and time YYYY-MM-DDTHH:MM"};
     char s[24];
     bool ok = o->type == MSGPACK_OBJECT_STR && o->via.str.size < sizeof s && cn_mp_str_copy(o, s, sizeof s);
-    if (ok && type == CD_DATE)
-        ok = strlen(s) == 10 && cn_date_valid(s);
-    else if (ok && type == CD_DATETIME)
-        ok = datetime_valid(s);
-    else if (ok)
-        ok = (strlen(s) == 10 && cn_date_valid(s)) || datetime_valid(s);
+    int kind = ok ? cd_when_kind(s) : 0;
+    ok = kind != 0 && (type == CD_WHEN || (int)type == kind);
     if (ok)
         return 0;
     if (o->type != MSGPACK_OBJECT_STR)

@@ -25,16 +25,12 @@ bool activity_one_of(const char *v, const char *const *list)
     return false;
 }
 
-/* "2026-10-03T13:30" (all_day false) or "2026-10-03" (true); -1 otherwise. */
+/* "2026-10-03T13:30" (all_day false) or "2026-10-03" (true), naming a
+ * moment that exists; -1 otherwise (seconds included: the calendar keeps minutes). */
 int activity_time_kind(const char *s)
 {
-    int y, mo, d, h, mi;
-    char extra;
-    if (strlen(s) == 10 && sscanf(s, "%4d-%2d-%2d%c", &y, &mo, &d, &extra) == 3)
-        return mo >= 1 && mo <= 12 && d >= 1 && d <= 31 ? 1 : -1;
-    if (strlen(s) == 16 && sscanf(s, "%4d-%2d-%2dT%2d:%2d%c", &y, &mo, &d, &h, &mi, &extra) == 5)
-        return mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h < 24 && mi < 60 ? 0 : -1;
-    return -1;
+    int kind = cd_when_kind(s);
+    return kind == CD_DATE ? 1 : kind == CD_DATETIME && strlen(s) == 16 ? 0 : -1;
 }
 
 void column_text(sqlite3_stmt *st, int i, char *out, size_t cap)

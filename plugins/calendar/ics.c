@@ -9,6 +9,8 @@
 
 #include <libical/ical.h>
 
+#include <concertd/plugin.h> /* cd_when_kind */
+
 static icaltimezone *toronto(void) { return icaltimezone_get_builtin_timezone(ICS_TZ); }
 
 /* The zone as calendar apps expect it: TZID "America/Toronto" and today's
@@ -123,6 +125,16 @@ char *ics_write(const ics_activity *acts, size_t n, const char *name, long long 
     return text;
 }
 
+/* A time libical read that names a moment that exists: libical takes
+ * "20240230" or "T250000" without a word, and calendar apps refuse them. */
+static bool ical_time_real(struct icaltimetype t)
+{
+    if (t.year < 1900 || t.year > 2999 || t.month < 1 || t.month > 12 || t.day < 1 ||
+        t.day > icaltime_days_in_month(t.month, t.year))
+        return false;
+    return t.is_date || (t.hour >= 0 && t.hour < 24 && t.minute >= 0 && t.minute < 60 && t.second >= 0 && t.second < 60);
+}
+
 const char *ics_rrule_problem(const char *rrule)
 {
     icalerror_clear_errno();
@@ -133,6 +145,8 @@ const char *ics_rrule_problem(const char *rrule)
     }
     if (r.count == 0 && icaltime_is_null_time(r.until))
         return "rrule: une répétition sans fin n'est pas acceptée : ajoutez COUNT=… ou UNTIL=…";
+    if (!icaltime_is_null_time(r.until) && !ical_time_real(r.until))
+        return "rrule: UNTIL doit être une date qui existe (AAAAMMJJ, ou AAAAMMJJTHHMMSSZ)";
     return NULL;
 }
 
@@ -207,17 +221,12 @@ static void copy_text(const char *s, char *out, size_t cap)
     out[cn_utf8_valid_prefix(out, strlen(out))] = '\0';
 }
 
-/* "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM" naming a day that exists, 1900..2999:
+/* "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM" naming a moment that exists, 1900..2999:
  * libical reads "48449955" as a date without looking. */
 static bool real_time(const char *s)
 {
-    int y, m, d, len = (int)strlen(s);
-    if ((len != 10 && len != 16) || sscanf(s, "%4d-%2d-%2d", &y, &m, &d) != 3 || y < 1900 || y > 2999 || m < 1 ||
-        m > 12 || d < 1)
-        return false;
-    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return d <= days[m - 1] + (m == 2 && leap);
+    int kind = cd_when_kind(s);
+    return kind == CD_DATE || (kind == CD_DATETIME && strlen(s) == 16);
 }
 
 int ics_read(const char *text, ics_activity **out, size_t *n, char *err, size_t errcap)
@@ -330,6 +339,38 @@ static void first_error(icalcomponent *c, char *out, size_t cap)
         first_error(k, out, cap);
 }
 
+/* The dates of one event a calendar app would refuse (libical's check lets
+ * them through): each DTSTART, DTEND, EXDATE, RDATE and RRULE's UNTIL. */
+static int impossible_times(icalcomponent *ev, char *first, size_t cap)
+{
+    int n = 0;
+    const char *uid = icalcomponent_get_uid(ev); /* before the loop: it moves the component's one iterator */
+    for (icalproperty *p = icalcomponent_get_first_property(ev, ICAL_ANY_PROPERTY); p;
+         p = icalcomponent_get_next_property(ev, ICAL_ANY_PROPERTY)) {
+        icalproperty_kind kind = icalproperty_isa(p);
+        struct icaltimetype t;
+        if (kind == ICAL_DTSTART_PROPERTY)
+            t = icalproperty_get_dtstart(p);
+        else if (kind == ICAL_DTEND_PROPERTY)
+            t = icalproperty_get_dtend(p);
+        else if (kind == ICAL_EXDATE_PROPERTY)
+            t = icalproperty_get_exdate(p);
+        else if (kind == ICAL_RDATE_PROPERTY)
+            t = icalproperty_get_rdate(p).time;
+        else if (kind == ICAL_RRULE_PROPERTY)
+            t = icalproperty_get_rrule(p).until;
+        else
+            continue;
+        if (icaltime_is_null_time(t) || ical_time_real(t))
+            continue;
+        if (n++ == 0 && !first[0])
+            snprintf(first, cap, "VEVENT %s: %s %04d-%02d-%02d %02d:%02d:%02d n'existe pas",
+                     uid ? uid : "?", icalproperty_kind_to_string(kind),
+                     t.year, t.month, t.day, t.hour, t.minute, t.second);
+    }
+    return n;
+}
+
 int ics_problems(const char *text, char *first, size_t cap)
 {
     first[0] = '\0';
@@ -342,6 +383,12 @@ int ics_problems(const char *text, char *first, size_t cap)
     int n = icalcomponent_count_errors(c);
     if (n)
         first_error(c, first, cap);
+    icalcomponent *cal = icalcomponent_isa(c) == ICAL_VCALENDAR_COMPONENT
+                             ? c
+                             : icalcomponent_get_first_component(c, ICAL_VCALENDAR_COMPONENT);
+    for (icalcomponent *ev = cal ? icalcomponent_get_first_component(cal, ICAL_VEVENT_COMPONENT) : NULL; ev;
+         ev = icalcomponent_get_next_component(cal, ICAL_VEVENT_COMPONENT))
+        n += impossible_times(ev, first, cap);
     icalcomponent_free(c);
     return n;
 }

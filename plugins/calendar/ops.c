@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "activity.h"
@@ -84,7 +85,7 @@ static int add_op(cd_req *req, void *data)
     if (!f.kind[0])
         snprintf(f.kind, sizeof f.kind, "rencontre");
     if (!f.status[0])
-        snprintf(f.status, sizeof f.status, "planned");
+        snprintf(f.status, sizeof f.status, "confirmed");
     bool all_day = activity_time_kind(f.start) == 1;
     if (!f.end[0] && activity_time_kind(f.start) >= 0) {
         /* One hour, or the day itself. */
@@ -301,6 +302,15 @@ static int is_occurrence(cd_host *h, int64_t id, const char *occurrence)
     return rc;
 }
 
+/* The host's clock as local wall time: "YYYY-MM-DD" (day) or "YYYY-MM-DDTHH:MM". */
+static void local_now(cd_host *h, bool day, char *out, size_t cap)
+{
+    time_t t = (time_t)(api->now_ms(h) / 1000);
+    struct tm tm;
+    localtime_r(&t, &tm); /* the daemon sets TZ from [node] timezone */
+    strftime(out, cap, day ? "%Y-%m-%d" : "%Y-%m-%dT%H:%M", &tm);
+}
+
 static int held_op(cd_req *req, void *data)
 {
     cd_host *h = data;
@@ -333,6 +343,16 @@ static int held_op(cd_req *req, void *data)
                                           " ou annulée par une exception)"
                                         : "occurrence: %s n'est pas le début de l'activité %lld",
                              occurrence, (long long)id);
+    /* A participation measured before the session is a typing mistake (the
+     * wrong séance, or the wrong year) far more often than a forecast. */
+    const msgpack_object *force = cd_get(args, "force");
+    char now[32];
+    local_now(h, strlen(occurrence) == 10, now, sizeof now);
+    if (strcmp(occurrence, now) > 0 && !(force && force->type == MSGPACK_OBJECT_BOOLEAN && force->via.boolean))
+        return api->req_fail(req, "invalid_argument", "occurrence",
+                             "occurrence: la séance du %s n'a pas encore eu lieu (nous sommes le %s) ; force pour "
+                             "l'enregistrer quand même",
+                             occurrence, now);
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(api->db(h), "INSERT INTO calendar_held(activity, occurrence, participants, notes, recorded_ms)"
                                        " VALUES (?,?,?,nullif(?,''),?) ON CONFLICT(activity, occurrence) DO UPDATE SET"
@@ -516,6 +536,8 @@ int ops_register(cd_host *h)
         {"participants", CD_INT, .min = 0, .max = 1000000, .help_fr = "combien de personnes sont venues",
          .help_en = "how many people came"},
         {"notes", CD_TEXT, .max = 2047, .help_fr = "des notes", .help_en = "notes"},
+        {"force", CD_BOOL, .help_fr = "l'enregistrer même si la séance n'a pas encore eu lieu",
+         .help_en = "record it even if the session has not taken place yet"},
         CD_END};
     static const cd_param export_args[] = {
         {"region", CD_REGION, .help_fr = "la région (toutes sinon)", .help_en = "the region (all otherwise)"},

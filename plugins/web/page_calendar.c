@@ -5,6 +5,7 @@
  * get 304 until something changes. */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <microhttpd.h>
 
@@ -40,12 +41,77 @@ static void when(web_req *rq, const char *occurrence)
         html_text(b, occurrence);
 }
 
+/* How far back the page shows sessions to mark held. */
+enum { RECENT_DAYS = 60 };
+
+/* The sessions that have begun by now (past) or not yet, as a table when
+ * write is 1; returns how many there are. A session that has begun can be
+ * marked held; the first listed session of an activity carries its move
+ * form. */
+static size_t sessions_table(web_req *rq, const char *slug, const msgpack_object *rows, const char *now, bool past,
+                             int write)
+{
+    size_t n = 0;
+    buf *b = &rq->body;
+    bool staff = staff_may_change(rq, slug);
+    for (uint32_t i = 0; i < rows->via.array.size; i++) {
+        const msgpack_object *r = &rows->via.array.ptr[i];
+        char occ[32], status[16];
+        mp_text(cd_get(r, "occurrence"), occ, sizeof occ);
+        mp_text(cd_get(r, "status"), status, sizeof status);
+        if ((strcmp(occ, now) <= 0 || (strlen(occ) == 10 && strncmp(occ, now, 10) == 0)) != past)
+            continue;
+        if (n++ == 0 && write)
+            buf_printf(b, "<div class=\"table-wrap\"><table class=\"calendar\"><thead><tr><th scope=\"col\">%s</th>"
+                          "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+                          "<th scope=\"col\">%s</th></tr></thead><tbody>\n",
+                       T(rq, "Quand", "When"), T(rq, "Activité", "Activity"), T(rq, "Type", "Kind"),
+                       T(rq, "Lieu", "Place"), T(rq, "État", "Status"));
+        if (!write)
+            continue;
+        buf_str(b, "<tr>");
+        cell(rq, "Quand", "When");
+        when(rq, occ);
+        buf_str(b, "</td><th scope=\"row\">");
+        html_mp(b, cd_get(r, "title"));
+        buf_str(b, "</th>");
+        cell(rq, "Type", "Kind");
+        html_mp(b, cd_get(r, "kind"));
+        buf_str(b, "</td>");
+        cell(rq, "Lieu", "Place");
+        html_mp(b, cd_get(r, "place"));
+        buf_str(b, "</td>");
+        cell(rq, "État", "Status");
+        html_text(b, word(rq, status));
+        if (staff && strcmp(status, "cancelled") != 0) {
+            int64_t id = cd_int(cd_get(r, "id"), 0);
+            if (past) {
+                staff_held_controls(rq, slug, id, occ);
+            } else {
+                bool first = true;
+                for (uint32_t k = 0; k < i && first; k++) {
+                    const msgpack_object *o = &rows->via.array.ptr[k];
+                    char other[32];
+                    mp_text(cd_get(o, "occurrence"), other, sizeof other);
+                    first = cd_int(cd_get(o, "id"), -1) != id || strcmp(other, now) <= 0;
+                }
+                if (first)
+                    staff_move_controls(rq, slug, id);
+            }
+        }
+        buf_str(b, "</td></tr>\n");
+    }
+    if (n && write)
+        buf_str(b, "</tbody></table></div>\n");
+    return n;
+}
+
 int page_calendar(web_req *rq, const char *region)
 {
     char name[256], slug[64], code[32], err[512], from[11], to[11];
     if (region_of(rq, region, name, sizeof name, slug, sizeof slug) != 0)
         return 0;
-    day_iso(0, from);
+    day_iso(-RECENT_DAYS, from);
     day_iso(365, to);
     web_result list;
     static const char *const keys[] = {"region", "from", "to"};
@@ -93,48 +159,26 @@ int page_calendar(web_req *rq, const char *region)
                  "\"Subscribe from web\"; on iPhone or Mac: \"New calendar subscription\". Your app then follows "
                  "every change."));
     const msgpack_object *rows = list.u.data.type == MSGPACK_OBJECT_ARRAY ? &list.u.data : NULL;
+    char now[20];
+    time_t t = time(NULL);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    strftime(now, sizeof now, "%Y-%m-%dT%H:%M", &tm);
+    /* Sessions of the last weeks come first for whoever records them: a
+     * session is marked held once it has begun, never ahead. */
+    if (rows && staff_may_change(rq, slug) && sessions_table(rq, slug, rows, now, true, 0) > 0) {
+        buf_printf(b, "<section id=\"passees-section\" data-live aria-labelledby=\"passees\"><h2 id=\"passees\">%s</h2>\n"
+                      "<p class=\"hint\">%s</p>\n",
+                   T(rq, "Les séances des dernières semaines", "Sessions of the last weeks"),
+                   T(rq, "Enregistrez la participation d'une séance une fois tenue.",
+                     "Record a session's participation once it has taken place."));
+        sessions_table(rq, slug, rows, now, true, 1);
+        buf_str(b, "</section>\n");
+    }
     buf_printf(b, "<section id=\"seances-section\" data-live aria-labelledby=\"seances\"><h2 id=\"seances\">%s</h2>\n",
                T(rq, "Les séances à venir", "Coming sessions"));
-    if (!rows || rows->via.array.size == 0) {
+    if (!rows || sessions_table(rq, slug, rows, now, false, 1) == 0)
         buf_printf(b, "<p>%s</p>\n", T(rq, "Aucune activité prévue d'ici un an.", "No activity planned within a year."));
-    } else {
-        buf_printf(b, "<div class=\"table-wrap\"><table class=\"calendar\"><thead><tr><th scope=\"col\">%s</th>"
-                      "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
-                      "<th scope=\"col\">%s</th></tr></thead><tbody>\n",
-                   T(rq, "Quand", "When"), T(rq, "Activité", "Activity"), T(rq, "Type", "Kind"), T(rq, "Lieu", "Place"),
-                   T(rq, "État", "Status"));
-        for (uint32_t i = 0; i < rows->via.array.size; i++) {
-            const msgpack_object *r = &rows->via.array.ptr[i];
-            char occ[32], status[16];
-            mp_text(cd_get(r, "occurrence"), occ, sizeof occ);
-            mp_text(cd_get(r, "status"), status, sizeof status);
-            buf_str(b, "<tr>");
-            cell(rq, "Quand", "When");
-            when(rq, occ);
-            buf_str(b, "</td><th scope=\"row\">");
-            html_mp(b, cd_get(r, "title"));
-            buf_str(b, "</th>");
-            cell(rq, "Type", "Kind");
-            html_mp(b, cd_get(r, "kind"));
-            buf_str(b, "</td>");
-            cell(rq, "Lieu", "Place");
-            html_mp(b, cd_get(r, "place"));
-            buf_str(b, "</td>");
-            cell(rq, "État", "Status");
-            html_text(b, word(rq, status));
-            if (staff_may_change(rq, slug) && strcmp(status, "cancelled") != 0) {
-                int64_t id = cd_int(cd_get(r, "id"), 0);
-                bool first = true; /* the activity's first session listed carries its move form */
-                for (uint32_t k = 0; k < i && first; k++)
-                    first = cd_int(cd_get(&rows->via.array.ptr[k], "id"), -1) != id;
-                staff_held_controls(rq, slug, id, occ);
-                if (first)
-                    staff_move_controls(rq, slug, id);
-            }
-            buf_str(b, "</td></tr>\n");
-        }
-        buf_str(b, "</tbody></table></div>\n");
-    }
     buf_str(b, "</section>\n");
     if (staff_may_change(rq, slug))
         staff_calendar_form(rq, slug);

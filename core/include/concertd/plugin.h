@@ -312,6 +312,35 @@ static inline char *cd_str(const msgpack_object *o, char *out, size_t cap)
     return out;
 }
 
+/* The one check of every date and time concertd accepts (core, host and
+ * plugins): CD_DATE for "YYYY-MM-DD" naming a day that exists (years 1900 to
+ * 2999), CD_DATETIME for such a day followed by "THH:MM" or "THH:MM:SS" (00:00
+ * to 23:59:59), 0 for anything else ("2024-02-30", "24:00", "2024-2-3"). */
+static inline int cd_when_kind(const char *s)
+{
+    size_t n = 0;
+    while (s && s[n] && n < 20)
+        n++;
+    if (!s || (n != 10 && n != 16 && n != 19))
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char want = i == 4 || i == 7 ? '-' : i == 10 ? 'T' : i == 13 || i == 16 ? ':' : '0';
+        if (want == '0' ? s[i] < '0' || s[i] > '9' : s[i] != want)
+            return 0;
+    }
+#define CD_TWO_(i) ((s[i] - '0') * 10 + (s[(i) + 1] - '0'))
+    int y = CD_TWO_(0) * 100 + CD_TWO_(2), m = CD_TWO_(5), d = CD_TWO_(8);
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (y < 1900 || y > 2999 || m < 1 || m > 12 || d < 1 || d > days[m - 1] + (m == 2 && leap))
+        return 0;
+    if (n == 10)
+        return CD_DATE;
+    int ok = CD_TWO_(11) < 24 && CD_TWO_(14) < 60 && (n == 16 || CD_TWO_(17) < 60);
+#undef CD_TWO_
+    return ok ? CD_DATETIME : 0;
+}
+
 /* A msgpack positive integer as int64_t, or dflt. */
 static inline int64_t cd_int(const msgpack_object *o, int64_t dflt)
 {

@@ -9,6 +9,7 @@ import json
 import functools
 import http.server
 import os
+import sqlite3
 import subprocess
 import tempfile
 import threading
@@ -20,7 +21,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 from dateutil.rrule import rrulestr
 
-from harness import CONCERTCTL, PLUGINS, Daemon
+from harness import CONCERTCTL, PLUGINS, Daemon, FakeClock
 
 TORONTO = ZoneInfo("America/Toronto")
 
@@ -28,8 +29,10 @@ TORONTO = ZoneInfo("America/Toronto")
 class Calendar(unittest.TestCase):
     def setUp(self):
         self.folder = tempfile.mkdtemp(prefix="concertd-e2e-")
+        # The daemon's clock after the sessions these tests record as held.
+        self.clock = FakeClock(self.folder, "@2027-06-01 12:00:00")
         config = "[plugins]\npath = %s\nload = calendar\n[plugin.calendar]\nexport_dir = ics\n" % PLUGINS
-        self.d = Daemon(folder=self.folder, config=config).start()
+        self.d = Daemon(folder=self.folder, config=config, env=self.clock.env()).start()
         self.c = self.d.client()
         for slug, name in (("estrie", "Estrie"), ("mauricie", "Mauricie")):
             self.c.ok("region.create", id=slug, name=name)
@@ -64,17 +67,19 @@ class Calendar(unittest.TestCase):
         a = self.add(title="Forum régional des élus — édition 2026", kind="forum", start="2026-10-03T09:00",
                      end="2026-10-03T16:30", place="Centre culturel, Sherbrooke", organisation="Table estrienne",
                      description="Inscription obligatoire.")
-        self.assertEqual((a["sequence"], a["status"]), (0, "planned"))
+        self.assertEqual((a["sequence"], a["status"]), (0, "confirmed"))  # a meeting is on unless said provisional
         cal = self.published("estrie.ics", a["uid"])
         ev = self.events(cal)[a["uid"]]
         self.assertEqual(str(ev["SUMMARY"]), "Forum régional des élus — édition 2026")
         self.assertEqual(ev.decoded("DTSTART"), datetime.datetime(2026, 10, 3, 9, 0, tzinfo=TORONTO))
         self.assertEqual(ev["DTSTART"].params["TZID"], "America/Toronto")
-        self.assertEqual((str(ev["STATUS"]), int(ev["SEQUENCE"])), ("TENTATIVE", 0))
+        self.assertEqual((str(ev["STATUS"]), int(ev["SEQUENCE"])), ("CONFIRMED", 0))
         self.assertEqual(str(ev["LOCATION"]), "Centre culturel, Sherbrooke")
         self.assertIn("Table estrienne", str(ev["DESCRIPTION"]))
         # Changed, then cancelled: same UID, SEQUENCE grows, STATUS:CANCELLED.
-        self.c.ok("calendar.update", id=a["id"], start="2026-10-03T09:30", status="confirmed")
+        self.c.ok("calendar.update", id=a["id"], start="2026-10-03T09:30", status="planned")
+        ev = self.events(self.published("all.ics", "STATUS:TENTATIVE"))[a["uid"]]  # provisional, said so
+        self.assertEqual(int(ev["SEQUENCE"]), 1)
         self.c.ok("calendar.cancel", id=a["id"])
         ev = self.events(self.published("all.ics", "STATUS:CANCELLED"))[a["uid"]]
         self.assertEqual((str(ev["STATUS"]), int(ev["SEQUENCE"])), ("CANCELLED", 2))
@@ -256,6 +261,73 @@ class Calendar(unittest.TestCase):
         self.c.ok("calendar.held", id=comite["id"], occurrence="2027-03-15T13:30", participants=10)
 
 
+    def test_days_and_times_that_do_not_exist_are_refused_everywhere(self):
+        # Each was stored and published before, and the .ics then no longer
+        # parsed in a calendar app (python3-icalendar here).
+        before = self.d.snapshot()
+        for args, field in (({"start": "2024-02-30T10:00"}, "start"),
+                            ({"start": "2027-02-28T24:00"}, "start"),
+                            ({"start": "2027-02-28T10:00", "end": "2027-02-29T10:00"}, "end"),
+                            ({"start": "2027-02-28T10:00", "rrule": "FREQ=MONTHLY;UNTIL=20270231"}, "rrule"),
+                            ({"start": "2027-02-28T10:00", "rrule": "FREQ=MONTHLY;UNTIL=20270331T250000Z"}, "rrule"),
+                            ({"start": "2027-02-28T10:00", "rrule": "FREQ=MONTHLY;COUNT=3",
+                              "exdates": ["2027-02-30T10:00"]}, "exdates"),
+                            ({"start": "2027-02-28", "rrule": "FREQ=YEARLY;COUNT=3", "exdates": "2028-02-30"},
+                             "exdates")):
+            err = self.c.error("calendar.add", region="estrie", title="Comité", **args)
+            self.assertEqual((err["code"], err["field"]), ("invalid_argument", field), args)
+        a = self.add(title="Comité", start="2027-01-31T10:00", rrule="FREQ=MONTHLY;COUNT=3")
+        for args, field in (({"exdates": "2027-02-31T10:00"}, "exdates"), ({"start": "2027-04-31T10:00"}, "start")):
+            err = self.c.error("calendar.update", id=a["id"], **args)
+            self.assertEqual((err["code"], err["field"]), ("invalid_argument", field), args)
+        err = self.c.error("calendar.held", id=a["id"], occurrence="2027-02-31T10:00")
+        self.assertEqual((err["code"], err["field"]), ("invalid_argument", "occurrence"))
+        for args in ({"from": "2027-02-30", "to": "2027-03-01"}, {"from": "2027-02-01", "to": "2027-13-01"}):
+            self.assertEqual(self.c.error("calendar.list", **args)["code"], "invalid_argument", args)
+        self.assertEqual(self.c.ok("calendar.list", **{"from": "2027-01-01", "to": "2027-12-31"})[0]["id"], a["id"])
+        export = self.c.ok("calendar.export", region="estrie")
+        self.assertEqual(export["problems"], 0, export["first_problem"])
+        icalendar.Calendar.from_ical(export["text"])
+
+    def test_the_export_check_finds_what_a_calendar_app_refuses(self):
+        # An activity written before dates were checked (an older version's
+        # database): libical reads 2027-02-31 without a word, the check must not.
+        a = self.add(title="Comité", start="2027-01-31T10:00", rrule="FREQ=MONTHLY;COUNT=3")
+        self.c.close()
+        self.assertEqual(self.d.stop(), 0)
+        db = sqlite3.connect(os.path.join(self.d.data, "concertd.db"))
+        db.execute("UPDATE calendar_activities SET rrule = 'FREQ=MONTHLY;UNTIL=20270231', exdates = '2027-04-31T10:00'"
+                   " WHERE id = ?", (a["id"],))
+        db.commit()
+        db.close()
+        self.d.start()
+        self.c = self.d.client()
+        export = self.c.ok("calendar.export", region="estrie")
+        self.assertEqual(export["problems"], 2, export["text"])
+        self.assertIn("2027-02-31", export["first_problem"])
+        with self.assertRaises(Exception):  # what a subscriber's app would do with it
+            [e.decoded("EXDATE") for e in icalendar.Calendar.from_ical(export["text"]).walk("VEVENT")]
+
+    def test_a_session_is_marked_held_once_it_has_begun(self):
+        a = self.add(title="Atelier", kind="atelier", start="2027-06-15T13:30", end="2027-06-15T16:00")
+        day = self.add(title="Forum", kind="forum", start="2027-06-02")
+        before = self.d.snapshot()
+        for activity, occurrence in ((a, "2027-06-15T13:30"), (day, "2027-06-02")):
+            err = self.c.error("calendar.held", id=activity["id"], participants=14)
+            self.assertEqual((err["code"], err["field"]), ("invalid_argument", "occurrence"))
+            self.assertIn("n'a pas encore eu lieu", err["message"])
+            self.assertIn(occurrence, err["message"])
+        self.assertEqual(self.d.snapshot(), before)
+        # Said on purpose: recorded.
+        self.assertEqual(self.c.ok("calendar.held", id=day["id"], participants=120, force=True)["status"], "held")
+        # Once the session has begun, no need to say it.
+        self.clock.set("@2027-06-15 13:31:00")
+        self.assertEqual(self.c.ok("calendar.held", id=a["id"], participants=14)["held"][0]["participants"], 14)
+        r = subprocess.run([CONCERTCTL, "--endpoint", self.d.command, "calendar", "held", "--help"],
+                           capture_output=True, timeout=30)
+        self.assertIn("--force", r.stdout.decode())
+
+
 class AYearOfActivities(unittest.TestCase):
     """The issue's "done when": a table enters its year of meetings and events
     once (with concertctl), every member subscribes to one URL from their
@@ -265,8 +337,9 @@ class AYearOfActivities(unittest.TestCase):
 
     def setUp(self):
         self.folder = tempfile.mkdtemp(prefix="concertd-e2e-")
+        self.clock = FakeClock(self.folder, "@2026-12-01 12:00:00")
         config = "[plugins]\npath = %s\nload = notify, calendar\n[plugin.calendar]\nexport_dir = calendrier\n" % PLUGINS
-        self.d = Daemon(folder=self.folder, config=config).start()
+        self.d = Daemon(folder=self.folder, config=config, env=self.clock.env()).start()
         self.c = self.d.client()
         handler = functools.partial(QuietHandler, directory=os.path.join(self.folder, "calendrier"))
         self.web = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -341,7 +414,7 @@ class AYearOfActivities(unittest.TestCase):
                       "FREQ=MONTHLY;BYMONTH=1,2,3,4,5,6,9,10,11,12;BYDAY=3TU;COUNT=10",
                       "--exdates", "2027-12-21T18:30", "--url", "https://visio.example.org/ca")
         aga = self.ctl("calendar", "add", "lanaudiere", "--title", "Assemblée générale annuelle", "--kind", "aga",
-                       "--start", "2027-06-10")
+                       "--start", "2027-06-10", "--status", "planned")  # provisional until the board confirms
         forum = self.ctl("calendar", "add", "lanaudiere", "--title", "Forum régional « Agir ensemble »", "--kind",
                          "forum", "--start", "2027-10-14T09:00", "--end", "2027-10-14T16:00", "--indicator",
                          str(participants["id"]), "--measure", "participants", "--action", "1.2")
@@ -370,7 +443,8 @@ class AYearOfActivities(unittest.TestCase):
         self.assertEqual((int(moved[0]["SEQUENCE"]), moved[0].decoded("DTSTART")), (1, t(2027, 10, 21, 9, 0)))
         self.assertEqual(len(cal.walk("VEVENT")), 4)
 
-        # Sessions are held; the plan's indicators follow without anyone counting.
+        # The year goes by; sessions are held; the plan's indicators follow without anyone counting.
+        self.clock.set("@2027-11-01 12:00:00")
         self.ctl("calendar", "held", "--id", str(comite["id"]), "--occurrence", "2027-01-19T13:30",
                  "--participants", "12")
         self.ctl("calendar", "held", "--id", str(comite["id"]), "--occurrence", "2027-04-19T13:30",
@@ -386,11 +460,11 @@ class AYearOfActivities(unittest.TestCase):
                                capture_output=True, timeout=30).stdout.decode()
         self.assertIn("Indicateur : Nombre de rencontres (cible 4 rencontres) : 2 au 2027-04-19", shown)
         # Held, the forum stays in the subscribers' calendars as it took place
-        # (the only confirmed event: the file shows it once rewritten).
-        cal = self.subscribed("STATUS:CONFIRMED")
+        # (its third version); the AGA said provisional shows so.
+        cal = self.subscribed("SEQUENCE:2")
         status = {str(e["UID"]): str(e["STATUS"]) for e in cal.walk("VEVENT")}
         self.assertEqual((status[forum["uid"]], status[aga["uid"]], status[ca["uid"]]),
-                         ("CONFIRMED", "TENTATIVE", "TENTATIVE"))
+                         ("CONFIRMED", "TENTATIVE", "CONFIRMED"))
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):

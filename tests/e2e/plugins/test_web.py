@@ -722,30 +722,40 @@ class Staff(unittest.TestCase):
         self.assertEqual(r.status, 404)
         self.assertEqual(self.c.ok("indicator.history", id=other["id"])["measurements"], [])
 
-    def test_a_coordinator_adds_a_monthly_meeting_and_marks_a_session_held(self):
+    def test_a_coordinator_adds_a_weekly_meeting_and_marks_the_sessions_held(self):
         cookie, _ = self.login("lanaudiere", "marie@tpdsl.org")
         token, page = self.csrf(cookie, "/r/lanaudiere/calendrier")
         self.assertIn('action="/r/lanaudiere/calendrier/ajout"', page)
-        first = (datetime.datetime.now(TORONTO).date().replace(day=1) + datetime.timedelta(days=40)).replace(day=12)
+        # A weekly meeting begun two weeks ago: three sessions have taken place, one is to come.
+        first = datetime.datetime.now(TORONTO).date() - datetime.timedelta(days=15)
         start = self.c.ok("node.info")["last_seq"]
         r, body = self.request("POST", "/r/lanaudiere/calendrier/ajout",
                                {"csrf": token, "title": "Comité de coordination", "kind": "comite",
-                                "date": first.isoformat(), "time": "13:30", "place": "Joliette", "repeat": "MONTHLY",
-                                "count": "3"}, cookie=cookie)
+                                "date": first.isoformat(), "time": "13:30", "place": "Joliette", "repeat": "WEEKLY",
+                                "count": "4"}, cookie=cookie)
         self.assertEqual((r.status, r.getheader("Location")), (303, "/r/lanaudiere/calendrier"), body)
-        sessions = self.c.ok("calendar.list", region="lanaudiere", **{"from": first.isoformat(), "to": "2099-12-31"})
-        self.assertEqual([s_["occurrence"][:10] for s_ in sessions],
-                         [first.isoformat(), first.replace(month=first.month % 12 + 1, year=first.year + (first.month == 12)).isoformat(),
-                          (first.replace(day=1) + datetime.timedelta(days=62)).replace(day=12).isoformat()])
+        sessions = self.c.ok("calendar.list", region="lanaudiere", **{"from": "2000-01-01", "to": "2099-12-31"})
+        self.assertEqual([s_["occurrence"] for s_ in sessions],
+                         [(first + datetime.timedelta(days=7 * k)).isoformat() + "T13:30" for k in range(4)])
         [event] = self.c.ok("events.since", since=start)["events"]
         self.assertEqual((event["type"], event["actor"]), ("activity.created", "web:marie@tpdsl.org"))
         token, page = self.csrf(cookie, "/r/lanaudiere/calendrier")
-        self.assertEqual(page.count("/tenue\""), 3)
+        # The sessions that took place can be marked held; the coming one cannot.
+        past, coming = page.split('id="seances"')
+        self.assertEqual(past.count("/tenue\""), 3)
+        self.assertEqual(coming.count("/tenue\""), 0)
+        for s_ in sessions[:3]:
+            self.assertIn('value="%s"' % s_["occurrence"], past)
         r, body = self.request("POST", "/r/lanaudiere/calendrier/%d/tenue" % sessions[0]["id"],
                                {"csrf": token, "occurrence": sessions[0]["occurrence"], "participants": "14"}, cookie=cookie)
         self.assertEqual(r.status, 303, body)
         held = self.c.ok("calendar.show", id=sessions[0]["id"])["held"]
         self.assertEqual([(h["occurrence"], h["participants"]) for h in held], [(sessions[0]["occurrence"], 14)])
+        r, body = self.request("POST", "/r/lanaudiere/calendrier/%d/tenue" % sessions[0]["id"],
+                               {"csrf": token, "occurrence": sessions[3]["occurrence"], "participants": "9"}, cookie=cookie)
+        self.assertEqual(r.status, 400, body)  # typed ahead: refused, in words
+        self.assertIn("n&#39;a pas encore eu lieu", body)
+        self.assertEqual(len(self.c.ok("calendar.show", id=sessions[0]["id"])["held"]), 1)
         # Moved: the first session a week later at 15:00, the same length (an hour).
         self.assertEqual(page.count("/deplacer\""), 1)  # one form per activity, not per session
         moved = first + datetime.timedelta(days=7)
@@ -762,7 +772,7 @@ class Staff(unittest.TestCase):
                                cookie=cookie)
         self.assertEqual(r.status, 400)
         self.assertIn("title (le titre de l&#39;activité) ne peut pas être vide", body)  # the calendar's declaration
-        self.assertEqual(len(self.c.ok("calendar.list", region="lanaudiere", **{"from": "2000-01-01", "to": "2099-12-31"})), 3)
+        self.assertEqual(len(self.c.ok("calendar.list", region="lanaudiere", **{"from": "2000-01-01", "to": "2099-12-31"})), 4)
 
     def test_applications_are_read_by_the_region_staff_only_and_decided_by_its_coordinators(self):
         self.c.ok("adhesion.policy_set", region="lanaudiere", charter="2024",
