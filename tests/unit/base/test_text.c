@@ -8,6 +8,8 @@
 
 #include "text.h"
 
+#include <concertd/plugin.h>
+
 static void dates(void **state)
 {
     (void)state;
@@ -25,6 +27,22 @@ static void dates(void **state)
     assert_false(cn_date_valid("3 octobre 2013"));
     assert_false(cn_date_valid(""));
     assert_false(cn_date_valid(NULL));
+    assert_false(cn_date_valid("2023-01-10T10:00")); /* a moment is not a day */
+}
+
+/* The one check of dates and times every op and plugin uses (plugin.h). */
+static void moments(void **state)
+{
+    (void)state;
+    assert_int_equal(cd_when_kind("2024-02-29"), CD_DATE);
+    assert_int_equal(cd_when_kind("2024-02-29T00:00"), CD_DATETIME);
+    assert_int_equal(cd_when_kind("2024-02-29T23:59:59"), CD_DATETIME);
+    const char *wrong[] = {"2023-02-29T10:00", "2024-02-30T10:00", "2024-02-29T24:00", "2024-02-29T10:60",
+                           "2024-02-29T10:00:60", "2024-02-29T10:00:5", "2024-02-29T1:00", "2024-02-29 10:00",
+                           "2024-02-29T10:00Z", "2024-02-29T10:00:00Z", "1899-12-31", "3000-01-01", "2024-02-29T",
+                           "+024-02-29", "2024-02-2a", "", NULL};
+    for (size_t i = 0; i < sizeof wrong / sizeof wrong[0]; i++)
+        assert_int_equal(cd_when_kind(wrong[i]), 0);
 }
 
 static void utf8(void **state)
@@ -63,7 +81,7 @@ static void numbering(void **state)
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(dates), cmocka_unit_test(utf8),
+    const struct CMUnitTest tests[] = {cmocka_unit_test(dates), cmocka_unit_test(moments), cmocka_unit_test(utf8),
                                        cmocka_unit_test(numbering)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
