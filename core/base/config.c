@@ -216,7 +216,8 @@ static int on_entry(void *user, const char *section, const char *name, const cha
         for (char *save = NULL, *p = strtok_r(copy, ", \t", &save); p && rc == 0;
              p = strtok_r(NULL, ", \t", &save))
             rc = cn_config_add_plugin(cfg, p);
-    } else if ((strncmp(section, "plugin.", 7) == 0 && section[7]) || IS("federation", "key_file") ||
+    } else if ((strncmp(section, "plugin.", 7) == 0 && section[7]) || IS("plugins", "optional") ||
+               IS("federation", "key_file") ||
                IS("federation", "events") || IS("federation", "sync") || (strncmp(section, "peer.", 5) == 0 && section[5] &&
                                               (!strcmp(name, "public_key") || !strcmp(name, "endpoint") ||
                                                !strcmp(name, "sync") || !strcmp(name, "regions")))) {
@@ -255,7 +256,7 @@ int cn_config_load(cn_config *cfg, const char *path, char *err, size_t errcap)
 
     FILE *f = fopen(path, "r");
     if (!f) {
-        snprintf(err, errcap, "%s: impossible d'ouvrir le fichier de configuration: %s", path, strerror(errno));
+        snprintf(err, errcap, "%s: impossible d'ouvrir le fichier de configuration: %s", path, cn_strerror(errno));
         return -1;
     }
     int line = ini_parse_file(f, on_entry, &ctx);

@@ -3,6 +3,7 @@
 #include "log.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
@@ -11,7 +12,10 @@
 static cn_log_level current_level = CN_LOG_INFO;
 static const char *const level_names[] = {"ERROR", "WARN ", "INFO ", "DEBUG"};
 
+static bool plain; /* for a person at a terminal: no time stamp */
+
 void cn_log_set_level(cn_log_level level) { current_level = level; }
+void cn_log_set_plain(bool on) { plain = on; }
 
 int cn_log_level_parse(const char *name, cn_log_level *out)
 {
@@ -40,5 +44,8 @@ void cn_log(cn_log_level level, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "%s.%03dZ %s %s\n", stamp, (int)(tv.tv_usec / 1000), level_names[level], msg);
+    if (plain)
+        fprintf(stderr, "  %s %s\n", level == CN_LOG_ERROR ? "✗" : level == CN_LOG_WARN ? "!" : "·", msg);
+    else
+        fprintf(stderr, "%s.%03dZ %s %s\n", stamp, (int)(tv.tv_usec / 1000), level_names[level], msg);
 }

@@ -3,10 +3,15 @@
 #ifndef CN_LOG_H
 #define CN_LOG_H
 
+#include <stdbool.h>
+
 typedef enum { CN_LOG_ERROR = 0, CN_LOG_WARN, CN_LOG_INFO, CN_LOG_DEBUG } cn_log_level;
 
 /* Sets the most verbose level written; the default is CN_LOG_INFO. */
 void cn_log_set_level(cn_log_level level);
+/* Lines for a person at a terminal (concertd --check-config): "  ✗ message",
+ * no time stamp. */
+void cn_log_set_plain(bool on);
 
 /* Parses "error", "warn", "info" or "debug"; returns -1 for anything else. */
 int cn_log_level_parse(const char *name, cn_log_level *out);

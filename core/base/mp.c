@@ -81,8 +81,13 @@ int cn_pk_raw(msgpack_packer *pk, const void *data, size_t len)
 int cn_pk_column(msgpack_packer *pk, sqlite3_stmt *st, int i)
 {
     switch (sqlite3_column_type(st, i)) {
-    case SQLITE_INTEGER:
+    case SQLITE_INTEGER: {
+        /* A column declared BOOLEAN is true or false on the wire. */
+        const char *decl = sqlite3_column_decltype(st, i);
+        if (decl && strcmp(decl, "BOOLEAN") == 0)
+            return sqlite3_column_int64(st, i) ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
         return msgpack_pack_int64(pk, sqlite3_column_int64(st, i));
+    }
     case SQLITE_FLOAT:
         return msgpack_pack_double(pk, sqlite3_column_double(st, i));
     case SQLITE_TEXT:

@@ -4,6 +4,7 @@
 #include <concertd/plugin.h> /* cd_when_kind: the one check of dates and times */
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
@@ -12,6 +13,45 @@
 static cn_lang current_lang = CN_LANG_FR;
 void cn_lang_set(cn_lang lang) { current_lang = lang; }
 cn_lang cn_lang_get(void) { return current_lang; }
+
+const char *cn_strerror(int errnum)
+{
+    /* What a person meets: files, folders, disks, the network. */
+    static const struct {
+        int errnum;
+        const char *fr;
+    } words[] = {
+        {EPERM, "opération non permise"},
+        {ENOENT, "aucun fichier ou dossier de ce nom"},
+        {EIO, "erreur d'entrée-sortie (disque défaillant ?)"},
+        {ENOMEM, "mémoire insuffisante"},
+        {EACCES, "permission refusée"},
+        {EEXIST, "le fichier existe déjà"},
+        {ENOTDIR, "ce n'est pas un dossier"},
+        {EISDIR, "c'est un dossier"},
+        {EINVAL, "argument invalide"},
+        {EMFILE, "trop de fichiers ouverts"},
+        {EFBIG, "fichier trop gros"},
+        {ENOSPC, "plus d'espace sur le disque"},
+        {EROFS, "système de fichiers en lecture seule"},
+        {ENAMETOOLONG, "nom de fichier trop long"},
+        {ENOTEMPTY, "le dossier n'est pas vide"},
+        {EDQUOT, "quota de disque dépassé"},
+        {EADDRINUSE, "adresse déjà utilisée (un autre programme écoute sur ce port ?)"},
+        {EADDRNOTAVAIL, "adresse non disponible sur cette machine"},
+        {ECONNREFUSED, "connexion refusée"},
+        {ETIMEDOUT, "délai d'attente dépassé"},
+        {EHOSTUNREACH, "hôte injoignable"},
+        {ENETUNREACH, "réseau injoignable"},
+        {ELOOP, "trop de liens symboliques"},
+        {ETXTBSY, "fichier occupé"},
+    };
+    if (cn_lang_get() == CN_LANG_FR)
+        for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+            if (words[i].errnum == errnum)
+                return words[i].fr;
+    return strerror(errnum);
+}
 
 bool cn_utf8_valid(const char *str, size_t n) { return cn_utf8_valid_prefix(str, n) == n; }
 

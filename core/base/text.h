@@ -38,5 +38,8 @@ void cn_lang_set(cn_lang lang);
 cn_lang cn_lang_get(void);
 /* Picks the French or English text: L("Région inconnue", "Unknown region"). */
 #define L(fr, en) (cn_lang_get() == CN_LANG_EN ? (en) : (fr))
+/* errnum in words in the node's language: the C library's own words are
+ * English on a server without French locales. */
+const char *cn_strerror(int errnum);
 
 #endif

@@ -58,7 +58,7 @@ int cn_demo_load(cn_core *core, const char *path, void *pub)
     int rc = -1;
     if (!json_is_object(region) || !json_is_object(document)) {
         cn_error("démo: %s: attendu {\"region\": {...}, \"document\": {...}}", path);
-    } else if (call(core, "region.create", region, pub) == 0) {
+    } else if (json_object_set_new(region, "demo", json_true()) == 0 && call(core, "region.create", region, pub) == 0) {
         json_t *args = json_pack("{s:O, s:O}", "region", json_object_get(region, "id"), "document", document);
         rc = args ? call(core, "plan.import", args, pub) : -1;
         json_decref(args);

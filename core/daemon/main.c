@@ -9,6 +9,7 @@
 #include <time.h>
 #include <uv.h>
 
+#include "check.h"
 #include "config.h"
 #include "core.h"
 #include "db.h"
@@ -36,6 +37,8 @@ static void usage(FILE *out)
             "      --event-endpoint EP      socket d'événements PUB (remplace [bus] events)\n"
             "      --node-id ID             identité du nœud (remplace [node] id)\n"
             "      --log-level LEVEL        error, warn, info ou debug\n"
+            "      --demo FILE              charge cette démo dans une base vide (ex. config/demo/lanaudiere.json ;\n"
+            "                               remplace [demo] file) : sa région est marquée « démo »\n"
             "      --no-demo                ne charge pas la démo dans une base vide\n"
             "      --plugin NAME            charge aussi ce greffon (répétable)\n"
             "      --plugin-dir DIR         cherche les greffons (NAME.so) d'abord dans DIR\n"
@@ -78,16 +81,18 @@ static void on_signal(uv_signal_t *h, int signum)
 
 int main(int argc, char **argv)
 {
-    enum { OPT_CHECK = 256, OPT_CMD, OPT_EVT, OPT_NODE, OPT_LOG, OPT_NODEMO, OPT_PLUGIN, OPT_PLUGIN_DIR };
+    enum { OPT_CHECK = 256, OPT_CMD, OPT_EVT, OPT_NODE, OPT_LOG, OPT_NODEMO, OPT_PLUGIN, OPT_PLUGIN_DIR, OPT_DEMO };
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'},    {"check-config", no_argument, NULL, OPT_CHECK},
         {"data-dir", required_argument, NULL, 'd'},  {"command-endpoint", required_argument, NULL, OPT_CMD},
         {"event-endpoint", required_argument, NULL, OPT_EVT}, {"node-id", required_argument, NULL, OPT_NODE},
         {"log-level", required_argument, NULL, OPT_LOG}, {"no-demo", no_argument, NULL, OPT_NODEMO},
+        {"demo", required_argument, NULL, OPT_DEMO},
         {"plugin", required_argument, NULL, OPT_PLUGIN}, {"plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR},
         {"help", no_argument, NULL, 'h'},            {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0}};
-    const char *config_path = NULL, *data_dir = NULL, *cmd = NULL, *evt = NULL, *node = NULL, *level = NULL;
+    const char *config_path = NULL, *data_dir = NULL, *cmd = NULL, *evt = NULL, *node = NULL, *level = NULL,
+               *demo = NULL;
     bool check = false, no_demo = false;
     const char *extra_plugins[32], *plugin_dir = NULL;
     size_t nextra = 0;
@@ -102,6 +107,7 @@ int main(int argc, char **argv)
         case OPT_NODE: node = optarg; break;
         case OPT_LOG: level = optarg; break;
         case OPT_NODEMO: no_demo = true; break;
+        case OPT_DEMO: demo = optarg; break;
         case OPT_PLUGIN:
             if (nextra < sizeof extra_plugins / sizeof extra_plugins[0])
                 extra_plugins[nextra++] = optarg;
@@ -131,7 +137,7 @@ int main(int argc, char **argv)
     }
     if ((data_dir && cn_config_set(&cfg.data_dir, data_dir)) || (cmd && cn_config_set(&cfg.command_endpoint, cmd)) ||
         (evt && cn_config_set(&cfg.event_endpoint, evt)) || (node && cn_config_set(&cfg.node_id, node)) ||
-        (no_demo && cn_config_set(&cfg.demo_file, NULL))) {
+        (demo && cn_config_set(&cfg.demo_file, demo)) || (!demo && no_demo && cn_config_set(&cfg.demo_file, NULL))) {
         fprintf(stderr, "concertd: mémoire insuffisante\n");
         cn_config_clear(&cfg);
         return 1;
@@ -153,12 +159,10 @@ int main(int argc, char **argv)
         return 2;
     }
     if (check) {
-        printf("configuration valide\n  fuseau horaire: %s\n  nœud: %s\n  données: %s\n  commandes: %s\n  événements: %s\n"
-               "  taille max. d'un message: %ld octets\n  démo: %s\n",
-               cfg.timezone, cfg.node_id, cfg.data_dir, cfg.command_endpoint, cfg.event_endpoint, cfg.max_message_size,
-               cfg.demo_file ? cfg.demo_file : "(aucune)");
+        cn_lang_set(cfg.lang);
+        int rc = cn_check_config(&cfg);
         cn_config_clear(&cfg);
-        return 0;
+        return rc;
     }
     cn_log_set_level(cfg.log_level);
     cn_lang_set(cfg.lang);
@@ -190,6 +194,10 @@ int main(int argc, char **argv)
     a.host = cn_host_new(core, &loop, &cfg);
     if (!a.host)
         goto out;
+    if (!cn_host_ready(a.host, err, sizeof err)) {
+        cn_error("%s", err);
+        goto out;
+    }
     a.server = cn_server_new(&loop, core, &cfg, deliver, a.host, err, sizeof err);
     if (!a.server || cn_federation_open(&a.federation, &loop, a.server, core, &cfg, err, sizeof err) != 0) {
         cn_error("%s", err);

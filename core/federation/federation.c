@@ -41,7 +41,7 @@ static int read_key_file(const char *path, char *public_key, char *secret_key, c
 {
     FILE *f = fopen(path, "r");
     if (!f) {
-        snprintf(err, errcap, "[federation] key_file = %s : %s%s", path, strerror(errno),
+        snprintf(err, errcap, "[federation] key_file = %s : %s%s", path, cn_strerror(errno),
                  errno == ENOENT ? " (concertctl keygen FICHIER crée la clé de ce nœud)" : "");
         return -1;
     }
@@ -67,6 +67,66 @@ static int read_key_file(const char *path, char *public_key, char *secret_key, c
     return 0;
 }
 
+/* A [peer.NAME] public_key: 40 characters of Z85, else why not in err. */
+static int check_peer_key(const char *section, const char *value, char *err, size_t errcap)
+{
+    uint8_t bin[32];
+    if (strlen(value) == 40 && zmq_z85_decode(bin, value))
+        return 0;
+    snprintf(err, errcap, "[%s] public_key = %s : une clé publique Z85 de 40 caractères (la ligne « public »"
+                          " du fichier de clé du pair)", section, value);
+    return -1;
+}
+
+int cn_federation_check(const cn_config *cfg)
+{
+    const char *key_file = cn_config_setting(cfg, "federation", "key_file");
+    const char *events = cn_config_setting(cfg, "federation", "events");
+    const char *sync = cn_config_setting(cfg, "federation", "sync");
+    int problems = 0;
+    char err[1024];
+    if (key_file || events || sync) {
+        if (!key_file || !events) {
+            cn_error("[federation] : key_file (la clé de ce nœud) et events (l'adresse où les pairs s'abonnent, ex. "
+                     "tcp://0.0.0.0:7420) vont ensemble");
+            problems++;
+        }
+        char public_key[41], secret_key[41];
+        if (key_file && read_key_file(key_file, public_key, secret_key, err, sizeof err) != 0) {
+            cn_error("%s", err);
+            problems++;
+        }
+        if (!sync) {
+            cn_error("[federation] sync : l'adresse où les pairs rattrapent les événements manqués (ex. tcp://0.0.0.0:7421)");
+            problems++;
+        }
+    }
+    bool peers = false;
+    for (size_t i = 0; i < cfg->nsettings; i++) {
+        const struct cn_setting *s = &cfg->settings[i];
+        if (strncmp(s->section, "peer.", 5) != 0)
+            continue;
+        peers = true;
+        if (strcmp(s->key, "public_key") == 0 && check_peer_key(s->section, s->value, err, sizeof err) != 0) {
+            cn_error("%s", err);
+            problems++;
+        }
+        bool followed = strcmp(s->key, "endpoint") == 0;
+        bool sync_set = cn_config_setting(cfg, s->section, "sync") != NULL;
+        bool key_set = cn_config_setting(cfg, s->section, "public_key") != NULL;
+        if (followed && (!sync_set || !key_set)) {
+            cn_error("[%s] : un pair suivi a endpoint, sync et public_key ; %s%s%s manque", s->section,
+                     sync_set ? "" : "sync", !sync_set && !key_set ? " et " : "", key_set ? "" : "public_key");
+            problems++;
+        }
+    }
+    if (peers && !key_file && !events) {
+        cn_error("[peer.…] sans [federation] : la fédération n'est pas ouverte (key_file, events et sync manquent)");
+        problems++;
+    }
+    return problems;
+}
+
 /* The [peer.NAME] sections: a name and a public key each. */
 static int read_peers(cn_federation *fed, const cn_config *cfg, char *err, size_t errcap)
 {
@@ -74,12 +134,8 @@ static int read_peers(cn_federation *fed, const cn_config *cfg, char *err, size_
         const struct cn_setting *s = &cfg->settings[i];
         if (strncmp(s->section, "peer.", 5) != 0 || strcmp(s->key, "public_key") != 0)
             continue;
-        uint8_t bin[32];
-        if (strlen(s->value) != 40 || !zmq_z85_decode(bin, s->value)) {
-            snprintf(err, errcap, "[%s] public_key = %s : une clé publique Z85 de 40 caractères (la ligne « public »"
-                                  " du fichier de clé du pair)", s->section, s->value);
+        if (check_peer_key(s->section, s->value, err, errcap) != 0)
             return -1;
-        }
         peer *grown = realloc(fed->peers, (fed->npeers + 1) * sizeof *grown);
         if (!grown) {
             snprintf(err, errcap, "mémoire insuffisante");

@@ -29,6 +29,13 @@ typedef struct cn_federation cn_federation;
 int cn_federation_open(cn_federation **out, uv_loop_t *loop, cn_server *srv, cn_core *core, const cn_config *cfg,
                        char *err, size_t errcap);
 
+/* concertd --check-config: what cn_federation_open and the following of
+ * peers will need (this node's key file readable and valid, events and sync
+ * set, each [peer.NAME] public_key a Z85 key, each followed peer with its
+ * endpoint, sync and public_key), nothing opened. Each problem is logged;
+ * returns how many there are (0 without a federation). */
+int cn_federation_check(const cn_config *cfg);
+
 /* Closes the sockets and the ZAP handler, after cn_server_stop (the
  * server no longer watches the sync socket) and before cn_server_destroy
  * (the context ends with the server); nulls *fedp; safe on NULL. */

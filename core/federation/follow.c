@@ -77,6 +77,27 @@ static void on_monitor(cn_zwatch *w, void *sock, void *arg)
 
 /* ---- ops ------------------------------------------------------------------------------ */
 
+/* The regions f's [peer] regions names that this node owns itself (the
+ * demo's, most often): every event of them from f is refused. Packed as a
+ * list; the first in first (or "" when none). */
+static void pack_conflicts(msgpack_packer *pk, const cn_follow *fl, const follower *f, char *first, size_t cap)
+{
+    char list[sizeof f->regions], *names[64];
+    size_t n = 0;
+    snprintf(list, sizeof list, "%s", f->regions);
+    first[0] = '\0';
+    for (char *save = NULL, *r = strtok_r(list, ", \t", &save); r && n < 64; r = strtok_r(NULL, ", \t", &save)) {
+        char owner[64];
+        if (cn_core_region_owner(fl->core, r, owner, sizeof owner) == CN_REGION_OWN)
+            names[n++] = r;
+    }
+    msgpack_pack_array(pk, n);
+    for (size_t i = 0; i < n; i++)
+        cn_pk_str(pk, names[i]);
+    if (n)
+        snprintf(first, cap, "%s", names[0]);
+}
+
 static int status_op(cn_req *req)
 {
     const cn_follow *fl = req->op->data;
@@ -94,7 +115,7 @@ static int status_op(cn_req *req)
         size_t behind = 0;
         for (size_t j = 0; j < f->ncopies; j++)
             behind += f->copies[j].want_seq > f->copies[j].have_seq;
-        msgpack_pack_map(pk, 15);
+        msgpack_pack_map(pk, 16);
         cn_pk_kstr(pk, "peer", f->name);
         cn_pk_kbool(pk, "cut", f->cut);
         cn_pk_kstr(pk, "endpoint", f->endpoint);
@@ -121,11 +142,22 @@ static int status_op(cn_req *req)
         else
             msgpack_pack_nil(pk);
         cn_pk_kbool(pk, "catching_up", f->sync_sent_ms != 0 || lag > 0);
+        char conflict[64], said[512];
+        cn_pk_str(pk, "conflicts");
+        pack_conflicts(pk, fl, f, conflict, sizeof conflict);
         cn_pk_str(pk, "last_error");
-        if (f->last_error[0])
+        if (conflict[0]) { /* said as long as it lasts, whatever came after */
+            snprintf(said, sizeof said,
+                     L("la région %s est aussi une région de ce nœud (la démo ?) : les événements de %s pour elle sont "
+                       "refusés",
+                       "region %s is also a region of this node (the demo?): %s's events for it are refused"),
+                     conflict, f->name);
+            cn_pk_str(pk, said);
+        } else if (f->last_error[0]) {
             cn_pk_str(pk, f->last_error);
-        else
+        } else {
             msgpack_pack_nil(pk);
+        }
     }
     return 0;
 }
@@ -239,6 +271,15 @@ int cn_follow_start(cn_follow **out, uv_loop_t *loop, void *zctx, cn_core *core,
         }
         cn_info("fédération : suit %s (%s), à partir de l'événement %lld", f->name, f->endpoint,
                 (long long)(own ? own->last_seq : 0) + 1);
+        char list[sizeof f->regions];
+        snprintf(list, sizeof list, "%s", f->regions);
+        for (char *save = NULL, *r = strtok_r(list, ", \t", &save); r; r = strtok_r(NULL, ", \t", &save)) {
+            char owner[64];
+            if (cn_core_region_owner(core, r, owner, sizeof owner) == CN_REGION_OWN)
+                cn_error("fédération : [peer.%s] regions nomme %s, qui est aussi une région de ce nœud (la démo ?) : "
+                         "les événements de %s pour elle seront refusés (concertctl federation status)",
+                         f->name, r, f->name);
+        }
         follow_request_sync(f, f->name); /* the replay first; live events after it are in order */
         follow_request_origins(f);       /* then the origins it relays */
         follow_request_snapshots(f);

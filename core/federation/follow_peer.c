@@ -95,7 +95,12 @@ void follow_refuse(follower *f, const char *fmt, ...)
     vsnprintf(f->last_error, sizeof f->last_error, fmt, ap);
     va_end(ap);
     f->refused++;
-    cn_warn("fédération : %s : %s", f->name, f->last_error);
+    /* The same refusal comes with every event: said at the 1st, 10th, 100th… */
+    int64_t n = f->refused;
+    while (n >= 10 && n % 10 == 0)
+        n /= 10;
+    if (n == 1)
+        cn_warn("fédération : %s : %s (%lld refus en tout)", f->name, f->last_error, (long long)f->refused);
 }
 
 int follow_set_peer(cn_core *core, const char *region, const char *peer)

@@ -107,6 +107,7 @@ struct cn_host {
     cn_req *current_req; /* the command a plugin op is handling, for emit's refusals */
     bool collecting;     /* inside a callback's transaction: after_commit may be asked */
     struct commit_wait *waiting; /* after_commit's, told when the transaction ends */
+    bool checking;       /* concertd --check-config: no core, no loop, nothing created */
 };
 
 
@@ -125,6 +126,9 @@ const char *host_plugin_config(cd_host *h, const char *region, const char *key);
 int host_region_enabled(cd_host *h, const char *region);
 const char *host_region_origin(cd_host *h, const char *region);
 int64_t host_now_ms(cd_host *h);
+/* name is one of a comma-separated list. */
+bool host_listed(const char *list, const char *name);
+int host_plugin_folder(cd_host *h, const char *key, const char *default_name, char *out, size_t cap);
 /* The plugin as the actor ("plugin:NAME") of what its callback or event
  * handler writes; pop gives back the actor it replaced (saved). */
 void host_actor_push(cd_host *p, char saved[129]);

@@ -27,6 +27,12 @@ static const cd_host_api api; /* defined at the end */
 
 /* ---- loading ------------------------------------------------------------ */
 
+/* [plugins] optional names the plugins the daemon may start without. */
+static bool optional(const cn_host *host, const char *name)
+{
+    return host_listed(cn_config_setting(host->cfg, "plugins", "optional"), name);
+}
+
 static void refuse(cd_host *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void refuse(cd_host *p, const char *fmt, ...)
 {
@@ -35,7 +41,13 @@ static void refuse(cd_host *p, const char *fmt, ...)
     vsnprintf(p->reason, sizeof p->reason, fmt, ap);
     va_end(ap);
     p->status = P_REFUSED;
-    cn_error("greffon %s refusé (%s): %s; le démon continue sans lui", p->name, p->file ? p->file : "?", p->reason);
+    if (p->host->checking)
+        cn_error("greffon %s : %s", p->name, p->reason);
+    else if (optional(p->host, p->name))
+        cn_warn("greffon %s refusé (%s): %s; le démon continue sans lui ([plugins] optional)", p->name,
+                p->file ? p->file : "?", p->reason);
+    else
+        cn_error("greffon %s refusé (%s): %s", p->name, p->file ? p->file : "?", p->reason);
 }
 
 static char *find_file(const cn_config *cfg, const char *name)
@@ -51,39 +63,48 @@ static char *find_file(const cn_config *cfg, const char *name)
     return NULL;
 }
 
-static void load(cn_host *host, cd_host *p)
+/* Finds, maps and checks the plugin's file (its entry, ABI and name)
+ * without running any of its code. false when refused (said why). */
+static bool open_entry(cn_host *host, cd_host *p)
 {
     snprintf(p->section, sizeof p->section, "plugin.%s", p->name);
     p->file = find_file(host->cfg, p->name);
     if (!p->file) {
         refuse(p, "aucun fichier %s.so dans le chemin des greffons ([plugins] path = %s)", p->name,
                host->cfg->plugin_path ? host->cfg->plugin_path : "(vide)");
-        return;
+        return false;
     }
     p->dl = dlopen(p->file, RTLD_NOW | RTLD_LOCAL);
     if (!p->dl) {
         refuse(p, "chargement impossible: %s", dlerror());
-        return;
+        return false;
     }
     p->entry = dlsym(p->dl, CD_PLUGIN_SYMBOL);
     if (!p->entry) {
         refuse(p, "le fichier n'exporte pas %s (est-ce un greffon concertd? voir CD_PLUGIN)", CD_PLUGIN_SYMBOL);
-        return;
+        return false;
     }
     if (p->entry->abi != CD_PLUGIN_ABI) {
         refuse(p, "construit pour l'ABI %u, ce concertd offre l'ABI %d: recompilez-le avec ce concertd/plugin.h",
                p->entry->abi, CD_PLUGIN_ABI);
-        return;
+        return false;
     }
     if (!p->entry->name || strcmp(p->entry->name, p->name) != 0) {
         refuse(p, "il se nomme « %s », pas « %s »", p->entry->name ? p->entry->name : "(sans nom)", p->name);
-        return;
+        return false;
     }
     if (!p->entry->init) {
         refuse(p, "pas de fonction init");
-        return;
+        return false;
     }
     p->version = p->entry->version ? p->entry->version : "?";
+    return true;
+}
+
+static void load(cn_host *host, cd_host *p)
+{
+    if (!open_entry(host, p))
+        return;
     p->initialising = true;
     host->current = p;
     int rc = p->entry->init(p, &api, &p->state);
@@ -97,6 +118,46 @@ static void load(cn_host *host, cd_host *p)
     p->status = P_RUNNING;
     cn_info("greffon %s %s chargé depuis %s: %zu opération(s), %zu abonnement(s)", p->name, p->version, p->file,
             p->nops, p->nsubs);
+}
+
+int cn_host_check(const cn_config *cfg)
+{
+    cn_host host = {.cfg = cfg, .checking = true};
+    int problems = 0;
+    for (size_t i = 0; i < cfg->nplugins; i++) {
+        cd_host p = {.host = &host, .name = cfg->plugins[i]};
+        if (!open_entry(&host, &p)) {
+            problems++;
+        } else if (p.entry->check) {
+            host.current = &p;
+            int found = p.entry->check(&p, &api);
+            host.current = NULL;
+            problems += found > 0 ? found : found < 0 ? 1 : 0;
+        }
+        free(p.file); /* the library stays mapped, as at a real start */
+    }
+    return problems;
+}
+
+bool cn_host_ready(const cn_host *host, char *err, size_t errcap)
+{
+    err[0] = '\0';
+    for (size_t i = 0; host && i < host->n; i++) {
+        const cd_host *p = host->plugins[i];
+        if (p->status != P_REFUSED || optional(host, p->name))
+            continue;
+        size_t len = strlen(err);
+        snprintf(err + len, errcap - len, "%s%s", len ? ", " : "", p->name);
+    }
+    if (!err[0])
+        return true;
+    char names[512];
+    snprintf(names, sizeof names, "%s", err);
+    snprintf(err, errcap,
+             "greffon(s) refusé(s) : %s (raisons ci-dessus) ; le démon ne démarre pas sans eux. Corrigez, ou nommez-les "
+             "dans [plugins] optional pour démarrer sans eux (concertd --check-config vérifie tout)",
+             names);
+    return false;
 }
 
 static void pack_info(msgpack_packer *pk, void *data)
@@ -248,4 +309,6 @@ static const cd_host_api api = {
     .subscribe_peers = host_subscribe_peers,
     .after_commit = host_after_commit,
     .call_as = host_call_as,
+    .folder = host_plugin_folder,
+    .strerror = cn_strerror,
 };

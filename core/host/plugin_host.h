@@ -11,6 +11,7 @@
 #ifndef CN_PLUGIN_HOST_H
 #define CN_PLUGIN_HOST_H
 
+#include <stdbool.h>
 #include <uv.h>
 
 #include "config.h"
@@ -21,6 +22,15 @@ typedef struct cn_host cn_host;
 /* Loads cfg->plugins from cfg->plugin_path. Never fails because of a plugin:
  * returns NULL only when out of memory. core, loop and cfg must outlive it. */
 cn_host *cn_host_new(cn_core *core, uv_loop_t *loop, const cn_config *cfg);
+
+/* False when a plugin [plugins] load names was refused and [plugins]
+ * optional does not name it: the daemon must not start (err says which). */
+bool cn_host_ready(const cn_host *host, char *err, size_t errcap);
+
+/* concertd --check-config: finds and checks every plugin's file without
+ * running it, then runs its check function (no side effect). Each problem
+ * is logged; returns how many there are. */
+int cn_host_check(const cn_config *cfg);
 
 void cn_host_set_pub(cn_host *host, void *pub);
 

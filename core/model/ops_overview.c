@@ -51,7 +51,7 @@ static int region_overview(cn_req *req)
     if (cn_req_prepare(req,
                        "WITH cur AS (SELECT r.id AS region, (SELECT max(id) FROM plans WHERE region = r.id AND"
                        "   status = 'active') AS plan FROM regions r),"
-                       " o AS (SELECT r.id AS region, r.name, r.kind, r.origin, p.id AS plan, p.title,"
+                       " o AS (SELECT r.id AS region, r.name, r.kind, r.origin, r.demo, p.id AS plan, p.title,"
                        " (SELECT count(*) FROM actions WHERE plan = p.id) AS actions,"
                        " (SELECT count(*) FROM actions WHERE plan = p.id AND status = 'done') AS done,"
                        " (SELECT count(*) FROM actions WHERE plan = p.id AND status IN ('in_progress', 'ongoing'))"
@@ -72,7 +72,7 @@ static int region_overview(cn_req *req)
                        " ORDER BY r.kind = 'national' DESC, r.name_key)"
                        " SELECT region, name, kind, origin, plan, title, actions, done, in_progress, planned, next_due,"
                        " CAST(julianday(next_due) - julianday(?1) AS INTEGER) AS days_to_next_due, overdue,"
-                       " members_indicator FROM o",
+                       " demo, members_indicator FROM o",
                        &st))
         return -1;
     sqlite3_bind_text(st, 1, today, -1, SQLITE_STATIC);

@@ -120,8 +120,10 @@ static int emit_region(cn_req *req, const char *slug, const char *type)
 static int region_create(cn_req *req)
 {
     const char *id, *name, *org, *kind;
+    bool demo = false;
     if (cn_arg_str(req, "id", CN_REQUIRED, &id) < 0 || cn_arg_str(req, "name", CN_REQUIRED, &name) < 0 ||
-        cn_arg_str(req, "organisation", CN_OPTIONAL, &org) < 0 || cn_arg_enum(req, "kind", CN_OPTIONAL, kinds, &kind) < 0)
+        cn_arg_str(req, "organisation", CN_OPTIONAL, &org) < 0 || cn_arg_enum(req, "kind", CN_OPTIONAL, kinds, &kind) < 0 ||
+        cn_arg_bool(req, "demo", CN_OPTIONAL, &demo) < 0)
         return -1;
     if (!id || !slug_valid(id))
         return cn_req_fail(req, "invalid_argument", "id",
@@ -142,8 +144,8 @@ static int region_create(cn_req *req)
         return cn_req_fail(req, "conflict", "id", L("une région porte déjà cet id ou ce nom: %s",
                                                     "a region already has this id or name: %s"), id);
     int64_t now = cn_now_ms();
-    if (cn_req_prepare(req, "INSERT INTO regions(id, name, name_key, organisation, kind, origin, created_ms, updated_ms)"
-                            " VALUES (?,?,?,?,?,?,?,?)", &st))
+    if (cn_req_prepare(req, "INSERT INTO regions(id, name, name_key, organisation, kind, origin, created_ms, updated_ms,"
+                            " demo) VALUES (?,?,?,?,?,?,?,?,?)", &st))
         return -1;
     cn_bind_text(st, 1, id);
     cn_bind_text(st, 2, name);
@@ -153,6 +155,7 @@ static int region_create(cn_req *req)
     cn_bind_text(st, 6, cn_core_config(req->core)->node_id);
     sqlite3_bind_int64(st, 7, now);
     sqlite3_bind_int64(st, 8, now);
+    sqlite3_bind_int(st, 9, demo);
     if (cn_req_exec(req, st) || store_territories(req, id) < 0 || store_glossary(req, id) < 0 ||
         cn_reminders_settings_arg(req, id) < 0)
         return -1;
@@ -171,7 +174,7 @@ static int region_list(cn_req *req)
 {
     sqlite3_stmt *st;
     if (cn_req_prepare(req,
-                       "SELECT r.id, r.name, r.organisation, r.kind, r.origin,"
+                       "SELECT r.id, r.name, r.organisation, r.kind, r.origin, r.demo,"
                        " (SELECT count(*) FROM territories WHERE region = r.id) AS territories,"
                        " (SELECT count(*) FROM plans WHERE region = r.id AND status = 'active') AS active_plans"
                        " FROM regions r ORDER BY r.name_key",
@@ -240,7 +243,9 @@ static int region_update(cn_req *req)
     return emit_region(req, slug, "region.updated");
 }
 
-static const char *const create_args[] = {"id",       "name",     "organisation", "kind", "territories",
+static const char *const create_args[] = {"id",       "name",      "organisation", "kind", "territories",
+                                          "glossary", "reminders", "demo",         NULL};
+static const char *const update_args[] = {"id",       "name",     "organisation", "kind", "territories",
                                           "glossary", "reminders", NULL};
 static const char *const id_args[] = {"id", NULL};
 static const char *const no_args[] = {NULL};
@@ -249,6 +254,6 @@ const cn_op cn_region_ops[] = {
     {"region.create", region_create, create_args, "crée une région", "creates a region", NULL},
     {"region.get", region_get, id_args, "montre une région", "shows a region", NULL},
     {"region.list", region_list, no_args, "liste les régions", "lists the regions", NULL},
-    {"region.update", region_update, create_args, "modifie une région", "updates a region", NULL},
+    {"region.update", region_update, update_args, "modifie une région", "updates a region", NULL},
 };
 const size_t cn_region_ops_count = sizeof cn_region_ops / sizeof cn_region_ops[0];

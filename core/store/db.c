@@ -143,7 +143,7 @@ static int take_lock(const char *data_dir, char *err, size_t errcap)
     snprintf(path, sizeof path, "%s/concertd.lock", data_dir);
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0) {
-        snprintf(err, errcap, "%s: %s", path, strerror(errno));
+        snprintf(err, errcap, "%s: %s", path, cn_strerror(errno));
         return -1;
     }
     if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
@@ -163,14 +163,14 @@ static int take_lock(const char *data_dir, char *err, size_t errcap)
     char buf[32];
     int n = snprintf(buf, sizeof buf, "%ld\n", (long)getpid());
     if (ftruncate(fd, 0) != 0 || pwrite(fd, buf, (size_t)n, 0) != n)
-        cn_warn("%s: pid non écrit: %s", path, strerror(errno));
+        cn_warn("%s: pid non écrit: %s", path, cn_strerror(errno));
     return fd;
 }
 
 cn_db *cn_db_new(const char *data_dir, char *err, size_t errcap)
 {
     if (mkdir(data_dir, 0750) != 0 && errno != EEXIST) {
-        snprintf(err, errcap, "impossible de créer le dossier de données %s: %s", data_dir, strerror(errno));
+        snprintf(err, errcap, "impossible de créer le dossier de données %s: %s", data_dir, cn_strerror(errno));
         return NULL;
     }
     cn_db *db = calloc(1, sizeof *db);

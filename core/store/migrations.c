@@ -148,6 +148,10 @@ static const char *const migrations[] = {
      * web account, a plugin) with its events, and the author of a note. */
     ("ALTER TABLE events ADD COLUMN actor TEXT;"
      "ALTER TABLE action_notes ADD COLUMN author TEXT;"),
+
+    /* 7: a region loaded as the demo (concertd --demo), shown as such, and
+     * told apart from a real table's region of the same id. */
+    "ALTER TABLE regions ADD COLUMN demo BOOLEAN NOT NULL DEFAULT 0;",
 };
 
 int cn_migrations_count(void) { return (int)(sizeof migrations / sizeof migrations[0]); }

@@ -65,7 +65,8 @@ int store_feed(cd_req *req, cd_host *h, int64_t id);
 int feed_indicator(cd_host *h, int64_t activity, const char *occurrence);
 
 /* ---- publish.c ---- */
-int publish_init(cd_host *h);  /* reads export_dir, makes it */
+int publish_init(cd_host *h);  /* reads export_dir (default DATA_DIR/calendrier), makes it */
+int publish_check(cd_host *h); /* --check-config: 1 when the folder cannot be written, else 0 */
 bool publishing_files(void);   /* export_dir is set */
 int publish_calendars(cd_host *h);
 int publish_at_start(cd_host *h, void *data);

@@ -158,4 +158,11 @@ static void fini(void *state)
     ics_cleanup();
 }
 
-CD_PLUGIN("calendar", "0.1.0", init, fini);
+/* concertd --check-config: the folder the calendars are published in. */
+static int check(cd_host *h, const cd_host_api *host_api)
+{
+    api = host_api;
+    return publish_check(h);
+}
+
+CD_PLUGIN_CHECKED("calendar", "0.1.0", init, fini, check);

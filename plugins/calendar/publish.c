@@ -56,7 +56,7 @@ static int files_written(cd_host *h, void *data, int status)
         next = f->next;
         if (f->error)
             api->log(h, CD_LOG_ERROR, "calendrier non publié dans %s : %s (l'ancien fichier reste en place)", f->path,
-                     strerror(f->error));
+                     api->strerror(f->error));
         free(f->text);
         free(f);
     }
@@ -157,15 +157,30 @@ int publish_at_start(cd_host *h, void *data)
     return publish_calendars(h);
 }
 
+/* [plugin.calendar] publish = no: no files (the calendar stays in the
+ * database, and in the web pages). */
+static bool wanted(cd_host *h)
+{
+    const char *v = api->config(h, NULL, "publish");
+    return !v || (strcmp(v, "no") && strcmp(v, "non") && strcmp(v, "false") && strcmp(v, "0"));
+}
+
 int publish_init(cd_host *h)
 {
-    const char *dir = api->config(h, NULL, "export_dir");
-    snprintf(export_dir, sizeof export_dir, "%s", dir ? dir : "");
-    if (export_dir[0] && mkdir(export_dir, 0755) != 0 && errno != EEXIST) {
-        api->log(h, CD_LOG_ERROR, "[plugin.calendar] export_dir = %s: %s", export_dir, strerror(errno));
+    export_dir[0] = '\0';
+    if (!wanted(h))
+        return 0;
+    if (api->folder(h, "export_dir", "calendrier", export_dir, sizeof export_dir) != 0) {
+        export_dir[0] = '\0';
         return -1;
     }
     return 0;
+}
+
+int publish_check(cd_host *h)
+{
+    char dir[sizeof export_dir];
+    return wanted(h) && api->folder(h, "export_dir", "calendrier", dir, sizeof dir) != 0 ? 1 : 0;
 }
 
 bool publishing_files(void) { return export_dir[0] != '\0'; }

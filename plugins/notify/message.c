@@ -376,7 +376,7 @@ int message_load_templates(const char *dir)
         cache[ncache++].text = s.p;
     }
     closedir(d);
-    return rc;
+    return rc < 0 ? rc : (int)ncache;
 }
 
 void message_free_templates(void)

@@ -13,7 +13,8 @@
 
 /* Reads the table's templates (every NAME.LANG.txt of dir) into memory, so
  * that rendering reads no file; dir "" keeps only the built-in ones.
- * Returns 0, or -1 when dir cannot be read. Free with message_free_templates. */
+ * Returns how many were read, or -1 when dir cannot be read (errno).
+ * Free with message_free_templates. */
 int message_load_templates(const char *dir);
 void message_free_templates(void);
 

@@ -4,11 +4,13 @@
  * message.h for what it says, proto/PROTOCOL.md ("notify") for the ops. */
 #define _GNU_SOURCE /* strcasestr */
 #include <ctype.h>
+#include <errno.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
@@ -524,6 +526,33 @@ static int send_op(cd_req *req, void *data)
     return 0;
 }
 
+/* concertd --check-config: the settings, the templates, the authority file. */
+static int check(cd_host *h, const cd_host_api *host_api)
+{
+    api = host_api;
+    host = h;
+    if (notify_config_load(h) != 0)
+        return 1;
+    int problems = 0;
+    const char *dir = notify_cfg.templates;
+    int n = message_load_templates(dir);
+    if (n < 0) {
+        api->log(h, CD_LOG_ERROR, "[plugin.notify] templates_dir = %s : %s", dir, api->strerror(errno));
+        problems++;
+    } else if (dir[0] && n == 0) {
+        api->log(h, CD_LOG_ERROR, "[plugin.notify] templates_dir = %s : aucun modèle (NOM.fr.txt, NOM.en.txt) dans ce "
+                                  "dossier ; sans templates_dir, les textes intégrés servent",
+                 dir);
+        problems++;
+    }
+    message_free_templates();
+    if (notify_cfg.ca_file[0] && access(notify_cfg.ca_file, R_OK) != 0) {
+        api->log(h, CD_LOG_ERROR, "[plugin.notify] ca_file = %s : %s", notify_cfg.ca_file, api->strerror(errno));
+        problems++;
+    }
+    return problems;
+}
+
 static int init(cd_host *h, const cd_host_api *host_api, void **state)
 {
     (void)state;
@@ -531,8 +560,8 @@ static int init(cd_host *h, const cd_host_api *host_api, void **state)
     host = h;
     if (notify_config_load(h) != 0)
         return -1;
-    if (message_load_templates(notify_cfg.templates) != 0) {
-        api->log(h, CD_LOG_ERROR, "[plugin.notify] templates_dir = %s: dossier illisible", notify_cfg.templates);
+    if (message_load_templates(notify_cfg.templates) < 0) {
+        api->log(h, CD_LOG_ERROR, "[plugin.notify] templates_dir = %s : %s", notify_cfg.templates, api->strerror(errno));
         return -1;
     }
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
@@ -604,4 +633,4 @@ static void fini(void *state)
     curl_global_cleanup();
 }
 
-CD_PLUGIN("notify", "0.1.0", init, fini);
+CD_PLUGIN_CHECKED("notify", "0.1.0", init, fini, check);

@@ -155,7 +155,7 @@ static int written(cd_host *h, void *data, int status)
     digest_file *f = data;
     if (f->error)
         api->log(h, CD_LOG_ERROR, "veille non publiée dans %s : %s (l'ancien fichier reste en place)", f->path,
-                 strerror(f->error));
+                 api->strerror(f->error));
     free(f->text);
     free(f);
     writing = false;

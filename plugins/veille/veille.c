@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <libxml/parser.h>
@@ -86,6 +87,8 @@ static int digests_at_start(cd_host *h, void *data)
 
 /* ---- load ---------------------------------------------------------------------------- */
 
+static int setting_problems; /* settings refused by config_long, for --check-config */
+
 static long config_long(cd_host *h, const char *key, long dflt, long min, long max)
 {
     const char *v = api->config(h, NULL, key);
@@ -97,9 +100,59 @@ static long config_long(cd_host *h, const char *key, long dflt, long min, long m
     if (errno || end == v || *end || n < min || n > max) {
         api->log(h, CD_LOG_ERROR, "[plugin.veille] %s = %s : un nombre de %ld à %ld ; %ld retenu", key, v, min, max,
                  dflt);
+        setting_problems++;
         return dflt;
     }
     return n;
+}
+
+/* [plugin.veille] export_dir, default DATA_DIR/veille; publish = no for none. */
+static bool publishing(cd_host *h)
+{
+    const char *v = api->config(h, NULL, "publish");
+    return !v || (strcmp(v, "no") && strcmp(v, "non") && strcmp(v, "false") && strcmp(v, "0"));
+}
+
+/* The settings, each checked (a wrong one is logged and its default kept). */
+static void read_settings(cd_host *h, vf_limits *limits, long *pump_ms)
+{
+    *limits = (vf_limits){
+        .timeout_s = config_long(h, "timeout", 30, 1, 600),
+        .connect_timeout_s = 10,
+        .max_bytes = (size_t)config_long(h, "max_kib", 4096, 16, 65536) * 1024,
+        .max_redirects = config_long(h, "max_redirects", 5, 0, 20),
+        .max_parallel = (int)config_long(h, "max_parallel", 8, 1, 64),
+    };
+    if (limits->connect_timeout_s > limits->timeout_s)
+        limits->connect_timeout_s = limits->timeout_s;
+    const char *ua = api->config(h, NULL, "user_agent");
+    snprintf(limits->user_agent, sizeof limits->user_agent, "%s", ua ? ua : "concertd-veille/0.1");
+    const char *ca = api->config(h, NULL, "ca_file"); /* an institution's own certificate authority */
+    snprintf(limits->ca_file, sizeof limits->ca_file, "%s", ca ? ca : "");
+    veille_interval_s = config_long(h, "interval", 3600, 60, 30 * 86400);
+    veille_backoff_max_s = config_long(h, "backoff_max", 86400, 60, 30 * 86400);
+    veille_fresh_ms = config_long(h, "fresh_days", 14, 0, 3650) * 86400000LL;
+    veille_keep_ms = config_long(h, "keep_days", 365, 0, 36500) * 86400000LL; /* 0: keep everything */
+    *pump_ms = config_long(h, "pump_ms", 1000, 10, 600000);
+}
+
+/* concertd --check-config: the settings, the authority file, the folder. */
+static int check(cd_host *h, const cd_host_api *host_api)
+{
+    api = host_api;
+    vf_limits limits;
+    long pump_ms;
+    setting_problems = 0;
+    read_settings(h, &limits, &pump_ms);
+    int problems = setting_problems;
+    if (limits.ca_file[0] && access(limits.ca_file, R_OK) != 0) {
+        api->log(h, CD_LOG_ERROR, "[plugin.veille] ca_file = %s : %s", limits.ca_file, api->strerror(errno));
+        problems++;
+    }
+    char dir[1024];
+    if (publishing(h) && api->folder(h, "export_dir", "veille", dir, sizeof dir) != 0)
+        problems++;
+    return problems;
 }
 
 static int init(cd_host *h, const cd_host_api *host_api, void **state)
@@ -112,29 +165,12 @@ static int init(cd_host *h, const cd_host_api *host_api, void **state)
     }
     xmlInitParser(); /* once, on this thread, before any parse on the workers */
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    vf_limits limits = {
-        .timeout_s = config_long(h, "timeout", 30, 1, 600),
-        .connect_timeout_s = 10,
-        .max_bytes = (size_t)config_long(h, "max_kib", 4096, 16, 65536) * 1024,
-        .max_redirects = config_long(h, "max_redirects", 5, 0, 20),
-        .max_parallel = (int)config_long(h, "max_parallel", 8, 1, 64),
-    };
-    if (limits.connect_timeout_s > limits.timeout_s)
-        limits.connect_timeout_s = limits.timeout_s;
-    const char *ua = api->config(h, NULL, "user_agent");
-    snprintf(limits.user_agent, sizeof limits.user_agent, "%s", ua ? ua : "concertd-veille/0.1");
-    const char *ca = api->config(h, NULL, "ca_file"); /* an institution's own certificate authority */
-    snprintf(limits.ca_file, sizeof limits.ca_file, "%s", ca ? ca : "");
-    veille_interval_s = config_long(h, "interval", 3600, 60, 30 * 86400);
-    veille_backoff_max_s = config_long(h, "backoff_max", 86400, 60, 30 * 86400);
-    veille_fresh_ms = config_long(h, "fresh_days", 14, 0, 3650) * 86400000LL;
-    veille_keep_ms = config_long(h, "keep_days", 365, 0, 36500) * 86400000LL; /* 0: keep everything */
-    long pump_ms = config_long(h, "pump_ms", 1000, 10, 600000);
-    const char *dir = api->config(h, NULL, "export_dir");
-    if (dir && *dir && mkdir(dir, 0755) != 0 && errno != EEXIST) {
-        api->log(h, CD_LOG_ERROR, "[plugin.veille] export_dir = %s : %s", dir, strerror(errno));
+    vf_limits limits;
+    long pump_ms;
+    read_settings(h, &limits, &pump_ms);
+    char dir[1024] = "";
+    if (publishing(h) && api->folder(h, "export_dir", "veille", dir, sizeof dir) != 0)
         return -1;
-    }
     digest_init(dir);
     if (cycle_start(h, &limits) != 0)
         return -1;
@@ -142,7 +178,7 @@ static int init(cd_host *h, const cd_host_api *host_api, void **state)
         return -1;
     if (api->migrate(h, migrations, sizeof migrations / sizeof migrations[0]) != 0)
         return -1;
-    if (dir && *dir && !api->timer_start(h, 0, 0, digests_at_start, NULL))
+    if (dir[0] && !api->timer_start(h, 0, 0, digests_at_start, NULL))
         return -1;
     return api->timer_start(h, 0, (uint64_t)pump_ms, cycle_tick, NULL) ? 0 : -1;
 }
@@ -155,4 +191,4 @@ static void fini(void *state)
     /* xmlCleanupParser() is left out: other libraries in the process may use libxml2. */
 }
 
-CD_PLUGIN("veille", "0.1.0", init, fini);
+CD_PLUGIN_CHECKED("veille", "0.1.0", init, fini, check);

@@ -69,6 +69,8 @@ bool mp_is_num(const msgpack_object *o)
                  o->type == MSGPACK_OBJECT_FLOAT64 || o->type == MSGPACK_OBJECT_FLOAT32);
 }
 
+bool mp_bool(const msgpack_object *o) { return o && o->type == MSGPACK_OBJECT_BOOLEAN && o->via.boolean; }
+
 double mp_num(const msgpack_object *o)
 {
     if (!o)

@@ -421,7 +421,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 }
 
 /* "127.0.0.1:8080", "[::1]:8080" or ":8080" (every address). */
-static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *len)
+int web_parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *len)
 {
     memset(ss, 0, sizeof *ss);
     const char *colon = strrchr(listen, ':');
@@ -459,7 +459,7 @@ web_http *web_https_start(cd_host *h, const char *listen, const char *cert_pem, 
 {
     struct sockaddr_storage ss;
     socklen_t sslen;
-    if (parse_listen(listen, &ss, &sslen) != 0) {
+    if (web_parse_listen(listen, &ss, &sslen) != 0) {
         snprintf(err, errcap, "[plugin.web] listen = %s : une adresse et un port, ex. 127.0.0.1:8080 ou [::1]:8080",
                  listen);
         return NULL;

@@ -44,8 +44,7 @@ int page_home(web_req *rq)
         mp_text(cd_get(r, "region"), region, sizeof region);
         mp_text(cd_get(r, "origin"), origin, sizeof origin);
         snprintf(path, sizeof path, "/r/%s", region);
-        bool copy = cd_get(r, "mirror") && cd_get(r, "mirror")->type == MSGPACK_OBJECT_BOOLEAN &&
-                    cd_get(r, "mirror")->via.boolean;
+        bool copy = mp_bool(cd_get(r, "mirror"));
         buf_str(b, "<tr><th scope=\"row\"><a ");
         link_href(rq, path);
         buf_str(b, ">");
@@ -56,6 +55,8 @@ int page_home(web_req *rq)
             html_text(b, origin);
             buf_str(b, "</span>");
         }
+        if (mp_bool(cd_get(r, "demo")))
+            buf_printf(b, " <span class=\"owner demo\">%s</span>", T(rq, "démo", "demo"));
         buf_str(b, "</th>");
         cell(rq, "Plan", "Plan");
         if (mp_is_str(cd_get(r, "title")))

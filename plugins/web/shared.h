@@ -108,6 +108,7 @@ void web_result_free(web_result *res);
 const char *mp_text(const msgpack_object *o, char *out, size_t cap); /* a str as a C string, "" else */
 bool mp_is_str(const msgpack_object *o);                            /* a non-empty str */
 bool mp_is_num(const msgpack_object *o);
+bool mp_bool(const msgpack_object *o); /* true, not false, nil or absent */
 double mp_num(const msgpack_object *o);
 /* A number as people write it: no ".0" for whole ones. */
 void html_number(buf *b, const msgpack_object *o);
@@ -224,6 +225,8 @@ typedef void (*web_route_fn)(web_req *rq);
 /* Listens on listen ("127.0.0.1:8080", "[::1]:8080", ":8080") from the
  * host's loop. NULL with why in err. */
 web_http *web_http_start(cd_host *h, const char *listen, web_route_fn route, char *err, size_t errcap);
+/* "127.0.0.1:8080", "[::1]:8080" or ":8080" as a socket address: 0, or -1. */
+int web_parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *len);
 /* The same over TLS with a certificate and its key (PEM texts, kept by the
  * caller until web_http_stop). */
 web_http *web_https_start(cd_host *h, const char *listen, const char *cert_pem, const char *key_pem, web_route_fn route,

@@ -28,7 +28,7 @@ static char *slurp(const char *path, const char *key, char *err, size_t errcap)
         (text = malloc((size_t)n + 1)) && fread(text, 1, (size_t)n, f) == (size_t)n) {
         text[n] = '\0';
     } else {
-        snprintf(err, errcap, "[plugin.web] %s = %s : %s", key, path, f ? "illisible ou trop grand" : strerror(errno));
+        snprintf(err, errcap, "[plugin.web] %s = %s : %s", key, path, f ? "illisible ou trop grand" : api->strerror(errno));
         free(text);
         text = NULL;
     }
@@ -164,6 +164,36 @@ static void render(web_req *rq)
     }
 }
 
+/* concertd --check-config: what the start needs, nothing opened. */
+static int check(cd_host *h, const cd_host_api *host_api)
+{
+    api = host_api;
+    int problems = 0;
+    const char *listen = api->config(h, NULL, "listen");
+    struct sockaddr_storage ss;
+    socklen_t len;
+    if (listen && *listen && web_parse_listen(listen, &ss, &len) != 0) {
+        api->log(h, CD_LOG_ERROR, "[plugin.web] listen = %s : une adresse et un port, ex. 127.0.0.1:8080 ou [::1]:8080",
+                 listen);
+        problems++;
+    }
+    const char *cert = api->config(h, NULL, "cert_file"), *key = api->config(h, NULL, "key_file");
+    if ((cert && *cert) != (key && *key)) {
+        api->log(h, CD_LOG_ERROR, "[plugin.web] cert_file et key_file vont ensemble (le certificat et sa clé, en PEM)");
+        problems++;
+    }
+    const char *files[][2] = {{"cert_file", cert}, {"key_file", key}};
+    for (size_t i = 0; i < 2; i++) {
+        char err[512], *text = files[i][1] && *files[i][1] ? slurp(files[i][1], files[i][0], err, sizeof err) : NULL;
+        if (files[i][1] && *files[i][1] && !text) {
+            api->log(h, CD_LOG_ERROR, "%s", err);
+            problems++;
+        }
+        free(text);
+    }
+    return problems;
+}
+
 static int init(cd_host *h, const cd_host_api *host_api, void **state)
 {
     (void)state;
@@ -212,4 +242,4 @@ static void fini(void *state)
     key_pem = cert_pem = NULL;
 }
 
-CD_PLUGIN("web", "0.1.0", init, fini);
+CD_PLUGIN_CHECKED("web", "0.1.0", init, fini, check);

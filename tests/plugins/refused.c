@@ -12,7 +12,7 @@ __attribute__((unused)) static int init_ok(cd_host *h, const cd_host_api *api, v
 }
 
 #if VARIANT == 1 /* badabi */
-__attribute__((visibility("default"))) const cd_plugin concertd_plugin_entry = {999, "badabi", "1", init_ok, NULL, {0}};
+__attribute__((visibility("default"))) const cd_plugin concertd_plugin_entry = {.abi = 999, .name = "badabi", .version = "1", .init = init_ok};
 #elif VARIANT == 2 /* noentry */
 __attribute__((visibility("default"))) int some_other_symbol = 1;
 #elif VARIANT == 3 /* failinit */

@@ -108,6 +108,14 @@ class Daemon:
             self.wait_ready()
         return self
 
+    def start_refused(self, timeout=15 * PATIENCE):
+        """Starts a daemon that must refuse to start: (exit status, its log)."""
+        self.start(wait=False)
+        code = self.proc.wait(timeout)
+        self.log.close()
+        self.proc = None
+        return code, self.log_text()
+
     def wait_ready(self, timeout=15 * PATIENCE):
         """Polls node.info until the daemon answers (or has died)."""
         deadline = time.monotonic() + timeout

@@ -188,7 +188,7 @@ static int put(json_t *args, const char *key, char type, const char *value)
         char *text = ctl_read_text(value, &len, &converted);
         if (!text)
             return fail("invalid_argument", T("%s: %s", "%s: %s"), value,
-                        errno == EILSEQ ? T("ce n'est pas un fichier texte", "not a text file") : strerror(errno));
+                        errno == EILSEQ ? T("ce n'est pas un fichier texte", "not a text file") : cn_strerror(errno));
         if (converted)
             fprintf(stderr, "%s", T("concertctl: fichier en Windows-1252, converti en UTF-8\n",
                                     "concertctl: file in Windows-1252, converted to UTF-8\n"));
@@ -409,7 +409,7 @@ static int ctl_keygen(const char *path)
         return fail(errno == EEXIST ? "conflict" : "invalid_argument", "%s: %s", path,
                     errno == EEXIST ? T("existe déjà (une clé ne se remplace pas par mégarde)",
                                         "exists already (a key is not replaced by accident)")
-                                    : strerror(errno));
+                                    : cn_strerror(errno));
     char text[256];
     int n = snprintf(text, sizeof text,
                      "# concertd : la clé de ce nœud pour la fédération. Secrète : ne partagez que la ligne public.\n"
@@ -420,7 +420,7 @@ static int ctl_keygen(const char *path)
     ok = close(fd) == 0 && ok;
     if (!ok) {
         unlink(path);
-        return fail("internal", "%s: %s", path, strerror(errno));
+        return fail("internal", "%s: %s", path, cn_strerror(errno));
     }
     printf("%s\n", public_key);
     return 0;

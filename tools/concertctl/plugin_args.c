@@ -10,6 +10,7 @@
 #include "mp.h"
 #include "plugin_args.h"
 #include "table.h"
+#include "text.h"
 #include "textfile.h"
 
 #define T(fr, en) (ctl_en() ? (en) : (fr))
@@ -82,7 +83,7 @@ static json_t *value_of(const char *key, const msgpack_object *type, const char 
         char *text = ctl_read_text(v + 1, &len, &converted);
         if (!text)
             return say(err, cap, "%s: %s", v + 1,
-                       errno == EILSEQ ? T("ce n'est pas un fichier texte", "not a text file") : strerror(errno)),
+                       errno == EILSEQ ? T("ce n'est pas un fichier texte", "not a text file") : cn_strerror(errno)),
                    NULL;
         json_t *j = json_stringn(text, len);
         free(text);

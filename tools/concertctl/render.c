@@ -27,7 +27,7 @@ void ctl_print_json(const msgpack_object *o, bool compact)
 static const column region_rows[] = {
     {"id", "Région", "Region", 0, false},      {"name", "Nom", "Name", 0, false},
     {"organisation", "Organisation", "Organisation", 0, false}, {"kind", "Type", "Kind", 0, true},
-    {"origin", "Origine", "Origin", 0, false}};
+    {"origin", "Origine", "Origin", 0, false}, {"demo", "Démo", "Demo", 0, false}};
 static const column plan_rows[] = {
     {"id", "Plan", "Plan", 0, false},           {"region", "Région", "Region", 0, false},
     {"title", "Titre", "Title", 0, false},      {"period", "Période", "Period", 0, false},
@@ -322,7 +322,8 @@ void ctl_render(const char *op, const msgpack_object *r, bool json)
                                       {"kind", "Type", "Kind", 10, true},
                                       {"organisation", "Organisation", "Organisation", 20, false},
                                       {"active_plans", "Plans actifs", "Active plans", 12, false},
-                                      {"origin", "Origine", "Origin", 12, false}};
+                                      {"origin", "Origine", "Origin", 12, false},
+                                      {"demo", "Démo", "Demo", 5, false}};
         ctl_table(r, cols, COUNT(cols));
     } else if (strncmp(op, "region.", 7) == 0) {
         ctl_details(r, region_rows, COUNT(region_rows));

@@ -8,9 +8,14 @@
 
 #include "jsonmp.h"
 #include "mp.h"
+#include "text.h"
 
 static bool english;
-void ctl_set_en(bool en) { english = en; }
+void ctl_set_en(bool en)
+{
+    english = en;
+    cn_lang_set(en ? CN_LANG_EN : CN_LANG_FR); /* cn_strerror speaks it too */
+}
 bool ctl_en(void) { return english; }
 #define T(fr, en) (english ? (en) : (fr))
 

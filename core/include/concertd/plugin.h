@@ -234,7 +234,19 @@ typedef struct cd_host_api {
     int (*call_as)(cd_host *h, const char *actor, const char *op, const void *args, size_t len, msgpack_sbuffer *out,
                    char *err, size_t errcap);
 
-    void *reserved[9];
+    /* The folder the plugin writes to, named by its setting key ([plugin.NAME]
+     * export_dir…), or DATA_DIR/default_name when the key is unset (so
+     * --data-dir moves it with the database). Created when missing, and
+     * checked writable; from check (concertd --check-config) only checked
+     * writable or creatable, nothing created. Its path in out. Returns 0, or
+     * -1 with the problem logged in words ("… : permission refusée"). */
+    int (*folder)(cd_host *h, const char *key, const char *default_name, char *out, size_t cap);
+
+    /* errnum in words, in the node's language ("Aucun fichier ou dossier de
+     * ce nom", not "No such file or directory"). */
+    const char *(*strerror)(int errnum);
+
+    void *reserved[7];
 } cd_host_api;
 
 typedef struct cd_plugin {
@@ -246,7 +258,13 @@ typedef struct cd_plugin {
     int (*init)(cd_host *h, const cd_host_api *api, void **state);
     /* Called once at unload; frees what init allocated. May be NULL. */
     void (*fini)(void *state);
-    void *reserved[4];
+    /* Called instead of init by concertd --check-config: checks the plugin's
+     * settings and what it will need at start (folders, files), with no side
+     * effect. It may use only log, config, region_enabled, folder and
+     * strerror. Each problem logged at CD_LOG_ERROR; returns how many there
+     * are (0: ready to start). May be NULL (nothing to check). */
+    int (*check)(cd_host *h, const cd_host_api *api);
+    void *reserved[3];
 } cd_plugin;
 
 /* Helpers for reading what the host hands over (inline: not part of the ABI). */
@@ -488,9 +506,13 @@ static inline int cd_indicator_record(const cd_host_api *api, cd_host *h, int64_
 }
 
 #define CD_PLUGIN_SYMBOL "concertd_plugin_entry"
-#define CD_PLUGIN(name, version, init, fini)                                                              \
-    __attribute__((visibility("default"))) const cd_plugin concertd_plugin_entry = {CD_PLUGIN_ABI, name, \
-                                                                                    version, init, fini, {0}}
+/* The plugin's entry: CD_PLUGIN("hello", "1.0", init, fini), or with a
+ * check function for concertd --check-config, CD_PLUGIN_CHECKED(…, check). */
+#define CD_PLUGIN_CHECKED(name_, version_, init_, fini_, check_)                                                 \
+    __attribute__((visibility("default"))) const cd_plugin concertd_plugin_entry = {                             \
+        .abi = CD_PLUGIN_ABI, .name = name_, .version = version_, .init = init_, .fini = fini_, .check = check_, \
+        .reserved = {0}}
+#define CD_PLUGIN(name_, version_, init_, fini_) CD_PLUGIN_CHECKED(name_, version_, init_, fini_, NULL)
 
 #ifdef __cplusplus
 }

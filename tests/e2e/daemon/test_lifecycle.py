@@ -7,7 +7,10 @@ import subprocess
 import tempfile
 import unittest
 
-from harness import CONCERTD, SOURCE, Daemon
+import json
+import shutil
+
+from harness import CONCERTCTL, CONCERTD, PLUGINS, SOURCE, Daemon, free_port
 
 
 class Lifecycle(unittest.TestCase):
@@ -99,6 +102,143 @@ class Configuration(unittest.TestCase):
         r = self.run_daemon("--config", "/nonexistent/concertd.conf")
         self.assertEqual(r.returncode, 1)
         self.assertIn("impossible d'ouvrir", r.stderr.decode())
+
+    def test_a_copied_configuration_names_everything_the_start_would_miss(self):
+        # Relative paths are relative to the file: a copy elsewhere finds no
+        # plugin, no template, no demo. Said by --check-config, and the start
+        # refuses instead of running without them.
+        folder = tempfile.mkdtemp(prefix="concertd-conf-")
+        try:
+            copy = os.path.join(folder, "concertd.conf")
+            shutil.copy(os.path.join(SOURCE, "config", "concertd.conf"), copy)
+            r = self.run_daemon("--config", copy, "--check-config", "--data-dir", os.path.join(folder, "data"))
+            self.assertEqual(r.returncode, 1, r.stdout)
+            err = r.stderr.decode()
+            for plugin in ("progress", "notify", "calendar", "veille", "adhesion", "web"):
+                self.assertIn("greffon %s : aucun fichier %s.so" % (plugin, plugin), err)
+            self.assertIn("configuration invalide : 6 problème(s)", err)
+            d = Daemon(folder=folder, extra=["--config", copy])
+            code, log = d.start_refused()
+            self.assertEqual(code, 1)
+            self.assertIn("greffon(s) refusé(s) : progress, notify, calendar, veille, adhesion, web", log)
+            # The plugins found, what they need is not: the templates, a folder to write in.
+            with open(os.path.join(folder, "not-a-folder"), "w") as f:
+                f.write("x")
+            with open(copy, "a") as f:
+                f.write("\n[plugin.calendar]\nexport_dir = not-a-folder/ics\n")
+            r = self.run_daemon("--config", copy, "--check-config", "--plugin-dir", PLUGINS, "--data-dir",
+                                os.path.join(folder, "data"))
+            self.assertEqual(r.returncode, 1)
+            err = r.stderr.decode()
+            self.assertIn("[plugin.notify] templates_dir = %s : aucun fichier ou dossier de ce nom" %
+                          os.path.join(folder, "notify"), err)
+            self.assertIn("[plugin.calendar] export_dir = %s : ce n'est pas un dossier" %
+                          os.path.join(folder, "not-a-folder", "ics"), err)
+            self.assertIn("configuration invalide : 2 problème(s)", err)
+            self.assertNotIn(".so", err)
+            # Told where they are, it is valid; nothing was created by the check.
+            with open(copy, "a") as f:
+                f.write("export_dir = ics\n[plugin.notify]\ntemplates_dir = %s\n" %
+                        os.path.join(SOURCE, "config", "notify"))
+            r = self.run_daemon("--config", copy, "--check-config", "--plugin-dir", PLUGINS, "--data-dir",
+                                os.path.join(folder, "data"))
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("configuration valide", r.stdout.decode())
+            self.assertFalse(os.path.exists(os.path.join(folder, "ics")))
+            self.assertFalse(os.path.exists(os.path.join(folder, "data", "veille")))
+        finally:
+            shutil.rmtree(folder)
+
+    def test_a_plugin_named_optional_may_be_missing(self):
+        config = "[plugins]\npath = %s\nload = calendar, absent\noptional = absent\n" % PLUGINS
+        d = Daemon(config=config).start()
+        try:
+            c = d.client()
+            states = {p["name"]: p["state"] for p in c.ok("node.info")["plugins"]}
+            self.assertEqual(states, {"calendar": "running", "absent": "refused"})
+            c.close()
+        finally:
+            self.assertEqual(d.stop(), 0)
+            d.cleanup()
+
+    def test_export_folders_default_under_the_data_folder(self):
+        # --data-dir moves them with the database.
+        config = "[plugins]\npath = %s\nload = calendar, veille\n" % PLUGINS
+        d = Daemon(config=config).start()
+        try:
+            c = d.client()
+            c.ok("region.create", id="estrie", name="Estrie")
+            c.ok("calendar.add", region="estrie", title="Comité", start="2027-01-19T13:30")
+            path = os.path.join(d.data, "calendrier", "estrie.ics")
+            for _ in range(200):
+                if os.path.exists(path):
+                    break
+                c.ok("node.info")  # a round trip lets the loop finish the write
+            self.assertTrue(os.path.exists(path))
+            self.assertTrue(os.path.isdir(os.path.join(d.data, "veille")))
+            c.close()
+        finally:
+            self.assertEqual(d.stop(), 0)
+            d.cleanup()
+
+    def test_federation_settings_are_checked(self):
+        folder = tempfile.mkdtemp(prefix="concertd-conf-")
+        try:
+            conf = os.path.join(folder, "concertd.conf")
+            with open(conf, "w") as f:
+                f.write("[federation]\nkey_file = absente.key\nevents = tcp://127.0.0.1:7420\n"
+                        "[peer.tpdsl]\npublic_key = pas-une-cle\nendpoint = tcp://tpdsl.example.org:7420\n")
+            r = self.run_daemon("--config", conf, "--check-config", "--data-dir", os.path.join(folder, "data"))
+            self.assertEqual(r.returncode, 1)
+            err = r.stderr.decode()
+            self.assertIn("[federation] key_file = %s : aucun fichier ou dossier de ce nom" %
+                          os.path.join(folder, "absente.key"), err)
+            self.assertIn("[federation] sync", err)
+            self.assertIn("[peer.tpdsl] public_key = pas-une-cle : une clé publique Z85", err)
+            self.assertIn("[peer.tpdsl] : un pair suivi a endpoint, sync et public_key ; sync manque", err)
+            self.assertIn("4 problème(s)", err)
+        finally:
+            shutil.rmtree(folder)
+
+    def test_the_demo_runs_where_asked_and_is_told_from_a_real_region(self):
+        r = self.run_daemon("--config", os.path.join(SOURCE, "config", "concertd.conf"), "--check-config")
+        self.assertIn("démo : (aucune)", r.stdout.decode())  # the shipped configuration loads none
+        demo = os.path.join(SOURCE, "config", "demo", "lanaudiere.json")
+        folder = tempfile.mkdtemp(prefix="concertd-demo-")
+        d = Daemon(folder=folder, node_id="rqds", extra=["--demo", demo]).start()
+        try:
+            c = d.client()
+            self.assertEqual([(x["id"], x["demo"]) for x in c.ok("region.list")], [("lanaudiere", True)])
+            self.assertIs(c.ok("region.get", id="lanaudiere")["demo"], True)
+            self.assertIs(c.ok("region.create", id="estrie", name="Estrie")["demo"], False)
+            c.close()
+            self.assertEqual(d.stop(), 0)
+            # A national node that started on the demo, then follows the real
+            # Lanaudière table: said before it starts, and while it runs.
+            keys = subprocess.run([CONCERTCTL, "keygen", os.path.join(folder, "noeud.key")], capture_output=True,
+                                  timeout=30, check=True)
+            peer = subprocess.run([CONCERTCTL, "keygen", os.path.join(folder, "pair.key")], capture_output=True,
+                                  timeout=30, check=True).stdout.decode().strip()
+            with open(os.path.join(folder, "concertd.conf"), "w") as f:
+                f.write("[federation]\nkey_file = noeud.key\nevents = tcp://127.0.0.1:%d\nsync = tcp://127.0.0.1:%d\n"
+                        "[peer.tpdsl]\npublic_key = %s\nendpoint = tcp://127.0.0.1:%d\nsync = tcp://127.0.0.1:%d\n"
+                        "regions = lanaudiere\n" % (free_port(), free_port(), peer, free_port(), free_port()))
+            r = self.run_daemon("--config", os.path.join(folder, "concertd.conf"), "--check-config", "--data-dir",
+                                d.data, "--node-id", "rqds")
+            self.assertEqual(r.returncode, 1, r.stdout)
+            self.assertIn("[peer.tpdsl] regions : « lanaudiere » est déjà une région de ce nœud (rqds), peut-être la démo",
+                          r.stderr.decode())
+            d.config = os.path.join(folder, "concertd.conf")
+            d.start()
+            c = d.client()
+            [status] = c.ok("federation.status")
+            self.assertEqual(status["conflicts"], ["lanaudiere"])
+            self.assertIn("la région lanaudiere est aussi une région de ce nœud", status["last_error"])
+            self.assertIn("[peer.tpdsl] regions nomme lanaudiere, qui est aussi une région de ce nœud", d.log_text())
+            c.close()
+        finally:
+            d.stop()
+            d.cleanup()
 
     def test_busy_port_is_explained(self):
         # TCP: libzmq re-binds an ipc:// path that is in use instead of failing.

@@ -13,6 +13,7 @@ from cdsm and through tpdsl); tpdsl and cdsm follow each other (a loop).
 What decides is each event's origin and seq: every event arrives once, in
 order, whatever the path."""
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -301,8 +302,7 @@ class Network(unittest.TestCase):
         self.wait_in_step()
         self.rqds.c.close()
         self.rqds.daemon.stop()
-        for name in os.listdir(self.rqds.daemon.data):
-            os.remove(os.path.join(self.rqds.daemon.data, name))
+        shutil.rmtree(self.rqds.daemon.data)  # wiped: the database and the published files
         self.rqds.restart()
         self.wait_in_step()
         horizon = "%d-12-31" % (int(today()[:4]) + 3)

@@ -9,6 +9,7 @@ from harness import TEST_PLUGINS, Daemon, recv_event, subscriber, sync_subscribe
 CONFIG = """
 [plugins]
 load = probe, badabi, noentry, failinit, misnamed, senseless, nosuch
+optional = badabi, noentry, failinit, misnamed, senseless, nosuch
 
 [plugin.probe]
 greeting = Bonjour

@@ -117,7 +117,7 @@ class Calendar(unittest.TestCase):
         deadline = time.monotonic() + 20
         while "calendrier non publié" not in self.d.log_text() and time.monotonic() < deadline:
             self.c.ok("node.info")
-        self.assertRegex(self.d.log_text(), r"calendrier non publié dans .*all\.ics : Is a directory")
+        self.assertRegex(self.d.log_text(), r"calendrier non publié dans .*all\.ics : c.est un dossier")
         with open(os.path.join(self.folder, "ics", "all.ics"), "rb") as f:
             self.assertEqual(list(self.events(icalendar.Calendar.from_ical(f.read()))), [a["uid"]])
         self.assertEqual(self.c.ok("calendar.show", id=b["id"])["title"], "Atelier B")  # the change itself stands

@@ -978,29 +978,42 @@ class Tls(unittest.TestCase):
     def test_a_certificate_without_its_key_is_refused_in_words(self):
         config = "[plugins]\npath = %s\nload = web\n[plugin.web]\nlisten = 127.0.0.1:%d\ncert_file = /nulle/part.pem\n" % (
             PLUGINS, free_port())
-        d = Daemon(config=config).start()
+        d = Daemon(config=config)
         try:
-            self.assertIn("cert_file et key_file vont ensemble", d.log_text())
+            code, log = d.start_refused()
+            self.assertEqual(code, 1)
+            self.assertIn("cert_file et key_file vont ensemble", log)
+            self.assertIn("greffon(s) refusé(s) : web", log)
         finally:
-            self.assertEqual(d.stop(), 0)
             d.cleanup()
 
 
 class PortTaken(unittest.TestCase):
-    def test_a_taken_port_refuses_the_plugin_in_words_and_the_daemon_goes_on(self):
+    def test_a_taken_port_stops_the_start_in_words_unless_the_web_is_optional(self):
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             s.listen()
             port = s.getsockname()[1]
             config = "[plugins]\npath = %s\nload = web\n[plugin.web]\nlisten = 127.0.0.1:%d\n" % (PLUGINS, port)
+            d = Daemon(config=config)
+            try:
+                code, log = d.start_refused()
+                self.assertEqual(code, 1)
+                self.assertIn("impossible d'écouter", log)
+                self.assertIn("127.0.0.1:%d" % port, log)
+                self.assertIn("le démon ne démarre pas sans eux", log)
+                self.assertIn("[plugins] optional", log)
+            finally:
+                d.cleanup()
+            # Said optional: the daemon goes on without its pages, and says why.
+            config = config.replace("load = web\n", "load = web\noptional = web\n")
             d = Daemon(config=config).start()
             try:
                 c = d.client()
                 info = c.ok("node.info")
                 web = next(p for p in info["plugins"] if p["name"] == "web")
                 self.assertEqual(web["state"], "refused")
-                self.assertIn("impossible d'écouter", d.log_text())
-                self.assertIn("127.0.0.1:%d" % port, d.log_text())
+                self.assertIn("impossible d'écouter", web["reason"] + d.log_text())
                 c.close()
             finally:
                 self.assertEqual(d.stop(), 0)
