@@ -299,11 +299,25 @@ static int policy_set_op(cd_req *req, void *data)
     if (!region[0] || cd_call_check(api, h, "region.get", 1, keys, values, err, sizeof err) != 0)
         return api->req_fail(req, region[0] ? "not_found" : "invalid_argument", "region", "region: %s",
                              region[0] ? err : "la région dont c'est la politique");
-    if (!charter[0])
-        return api->req_fail(req, "invalid_argument", "charter",
-                             "charter: la version de la charte des valeurs en vigueur (« 2024 »)");
+    /* Only what is given changes: an argument left out keeps its value, nil
+     * (or an empty list of required fields) clears it. A new policy needs its
+     * charter and its categories. */
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(api->db(h), "SELECT 1 FROM adhesion_policies WHERE region = ?", -1, &st, NULL) != SQLITE_OK)
+        return api->req_fail(req, "internal", NULL, "%s", sqlite3_errmsg(api->db(h)));
+    sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
+    bool exists = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
     const msgpack_object *req_fields = cd_get(args, "required"), *renewal = cd_get(args, "renewal_months"),
-                         *ind = cd_get(args, "indicator");
+                         *ind = cd_get(args, "indicator"), *cats = cd_get(args, "categories");
+    bool nil_charter = version && version->type == MSGPACK_OBJECT_NIL;
+    if ((!exists || version) && !charter[0])
+        return api->req_fail(req, "invalid_argument", "charter",
+                             nil_charter ? "charter : une politique a toujours une charte en vigueur (« 2024 »)"
+                                         : "charter: la version de la charte des valeurs en vigueur (« 2024 »)");
+    if (!exists && (!cats || cats->type == MSGPACK_OBJECT_NIL))
+        return api->req_fail(req, "invalid_argument", "categories",
+                             "categories: la liste des catégories de membres ({id, name, decision: board ou auto})");
     char required[256] = "";
     for (uint32_t i = 0; req_fields && req_fields->type == MSGPACK_OBJECT_ARRAY && i < req_fields->via.array.size; i++) {
         char f[64];
@@ -311,23 +325,26 @@ static int policy_set_op(cd_req *req, void *data)
         if (strcmp(f, "territory") != 0 && strcmp(f, "motivation") != 0)
             return api->req_fail(req, "invalid_argument", "required",
                                  "required: des champs parmi « territory » et « motivation » (le contact l'est toujours)");
+        if (strstr(required, f))
+            continue; /* said twice */
         size_t used = strlen(required);
         snprintf(required + used, sizeof required - used, "%s%s", used ? "\n" : "", f);
     }
-    if (req_fields && req_fields->type != MSGPACK_OBJECT_ARRAY)
+    if (req_fields && req_fields->type != MSGPACK_OBJECT_ARRAY && req_fields->type != MSGPACK_OBJECT_NIL)
         return api->req_fail(req, "invalid_argument", "required", "required: une liste de champs");
     int64_t months = cd_int(renewal, 0);
-    if (renewal && (renewal->type != MSGPACK_OBJECT_POSITIVE_INTEGER || months > 120))
+    if (renewal && renewal->type != MSGPACK_OBJECT_NIL && (renewal->type != MSGPACK_OBJECT_POSITIVE_INTEGER || months > 120))
         return api->req_fail(req, "invalid_argument", "renewal_months",
                              "renewal_months: tous les combien de mois l'adhésion se renouvelle (0 : jamais)");
-    if (ind && cd_int(ind, 0) <= 0)
+    if (ind && ind->type != MSGPACK_OBJECT_NIL && cd_int(ind, 0) <= 0)
         return api->req_fail(req, "invalid_argument", "indicator", "indicator: le n° d'un indicateur du plan");
-    sqlite3_stmt *st;
     if (sqlite3_prepare_v2(api->db(h),
                            "INSERT INTO adhesion_policies(region, charter, required, renewal_months, indicator, updated_ms)"
                            " VALUES (?1, ?2, nullif(?3, ''), ?4, ?5, ?6) ON CONFLICT(region) DO UPDATE SET"
-                           " charter = excluded.charter, required = excluded.required,"
-                           " renewal_months = excluded.renewal_months, indicator = excluded.indicator,"
+                           " charter = CASE WHEN ?7 THEN excluded.charter ELSE charter END,"
+                           " required = CASE WHEN ?8 THEN excluded.required ELSE required END,"
+                           " renewal_months = CASE WHEN ?9 THEN excluded.renewal_months ELSE renewal_months END,"
+                           " indicator = CASE WHEN ?10 THEN excluded.indicator ELSE indicator END,"
                            " updated_ms = excluded.updated_ms",
                            -1, &st, NULL) != SQLITE_OK)
         return api->req_fail(req, "internal", NULL, "%s", sqlite3_errmsg(api->db(h)));
@@ -335,14 +352,18 @@ static int policy_set_op(cd_req *req, void *data)
     sqlite3_bind_text(st, 2, charter, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, required, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 4, months);
-    if (ind)
+    if (ind && ind->type != MSGPACK_OBJECT_NIL)
         sqlite3_bind_int64(st, 5, cd_int(ind, 0));
     sqlite3_bind_int64(st, 6, api->now_ms(h));
+    sqlite3_bind_int(st, 7, version != NULL);
+    sqlite3_bind_int(st, 8, req_fields != NULL);
+    sqlite3_bind_int(st, 9, renewal != NULL);
+    sqlite3_bind_int(st, 10, ind != NULL);
     int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
     sqlite3_finalize(st);
     if (rc != 0)
         return api->req_fail(req, "internal", NULL, "%s", sqlite3_errmsg(api->db(h)));
-    if (store_categories(req, h, region, cd_get(args, "categories")) != 0)
+    if (cats && cats->type != MSGPACK_OBJECT_NIL && store_categories(req, h, region, cats) != 0)
         return -1;
     if (count_changed(h, region, "politique d'adhésion") != 0)
         return api->req_fail(req, "internal", "indicator", "l'indicateur du nombre de membres n'a pu être mis à jour");
@@ -421,11 +442,14 @@ static int init(cd_host *h, const cd_host_api *host_api, void **state)
     static const char *const fields[] = {"territory", "motivation", NULL};
     static const cd_param set_args[] = {
         {"region", CD_REGION, .required = 1, .help_fr = "la région dont c'est la politique", .help_en = "the region"},
-        {"charter", CD_TEXT, .required = 1, .min = 1, .max = 63, .help_fr = "la version de la charte en vigueur (2024)",
-         .help_en = "the charter version in force (2024)"},
+        {"charter", CD_TEXT, .min = 1, .max = 63,
+         .help_fr = "la version de la charte en vigueur (2024) ; obligatoire la première fois",
+         .help_en = "the charter version in force (2024); required the first time"},
         {"categories", CD_LIST, .max = 64, .item = CD_MAP, .text_max = 65536,
-         .help_fr = "les catégories [{id, name, decision}], ou un fichier : « id ; Nom ; board » par ligne",
-         .help_en = "the categories [{id, name, decision}], or a file: \"id ; Name ; board\" per line"},
+         .help_fr = "les catégories [{id, name, decision}], ou un fichier : « id ; Nom ; board » par ligne ; "
+                    "obligatoires la première fois",
+         .help_en = "the categories [{id, name, decision}], or a file: \"id ; Name ; board\" per line; required "
+                    "the first time"},
         {"required", CD_LIST, .max = 2, .item = CD_ENUM, .values = fields,
          .help_fr = "les champs requis en plus du contact (territory, motivation)",
          .help_en = "the fields required beyond the contact (territory, motivation)"},

@@ -65,8 +65,48 @@ static int64_t indicator_by_name(cd_host *h, const char *region)
     return id;
 }
 
+/* The indicator's latest measure: 1 when there is one (in *value), 0 when
+ * none, -1 when it cannot be read. */
+static int latest(cd_host *h, int64_t indicator, double *value)
+{
+    msgpack_sbuffer a, out;
+    msgpack_sbuffer_init(&a);
+    msgpack_sbuffer_init(&out);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &a, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 1);
+    cd_pack_str(&pk, "id");
+    msgpack_pack_int64(&pk, indicator);
+    char err[256];
+    int rc = -1;
+    if (api->call(h, "indicator.history", a.data, a.size, &out, err, sizeof err) == 0) {
+        msgpack_unpacked u;
+        msgpack_unpacked_init(&u);
+        if (msgpack_unpack_next(&u, out.data, out.size, NULL) == MSGPACK_UNPACK_SUCCESS) {
+            const msgpack_object *v = cd_get(&u.data, "latest");
+            rc = 0;
+            if (v && (v->type == MSGPACK_OBJECT_FLOAT64 || v->type == MSGPACK_OBJECT_FLOAT32)) {
+                *value = v->via.f64;
+                rc = 1;
+            } else if (v && v->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
+                *value = (double)v->via.u64;
+                rc = 1;
+            }
+        }
+        msgpack_unpacked_destroy(&u);
+    }
+    msgpack_sbuffer_destroy(&a);
+    msgpack_sbuffer_destroy(&out);
+    return rc;
+}
+
+/* A new measure only when the count changed: the same count recorded
+ * again (a policy saved twice, a decision that moves no one) adds nothing. */
 static int record(cd_host *h, int64_t indicator, int64_t value, const char *note)
 {
+    double was;
+    if (latest(h, indicator, &was) == 1 && was == (double)value)
+        return 0;
     char err[512];
     int rc = cd_indicator_record(api, h, indicator, value, NULL, note, err, sizeof err);
     if (rc != 0)

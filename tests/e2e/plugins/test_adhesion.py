@@ -5,6 +5,7 @@ indicator following every change, duplicates, lapses on a moved clock, the
 CSV export, erasure, and no personal field ever on the event bus."""
 import csv
 import io
+import json
 import os
 import subprocess
 import tempfile
@@ -124,6 +125,34 @@ class Adhesion(unittest.TestCase):
                                      "cdc@joliette.example.org", "2024", "2026-11-22"]])
         self.assertEqual([(j["what"], j["application"]) for j in c.ok("adhesion.journal", region="lanaudiere")],
                          [("effacement", clds["id"]), ("export", None)])
+
+    def test_a_setting_left_out_keeps_its_value_and_the_same_count_adds_nothing(self):
+        c = self.c
+        measures = self.count()
+        ids = [cat["id"] for cat in CATEGORIES]
+        view = lambda p: (p["charter"], p["required"], p["renewal_months"], [cat["id"] for cat in p["categories"]])
+        # A new charter: what was not said stays (it used to empty `required`).
+        p = c.ok("adhesion.policy_set", region="lanaudiere", charter="2025")
+        self.assertEqual(view(p), ("2025", ["territory"], 12, ids))
+        p = c.ok("adhesion.policy_set", region="lanaudiere", renewal_months=24)
+        self.assertEqual(view(p), ("2025", ["territory"], 24, ids))
+        # Cleared only when said: an empty list, or nil.
+        self.assertEqual(view(c.ok("adhesion.policy_set", region="lanaudiere", required=[])), ("2025", [], 24, ids))
+        self.assertEqual(c.ok("adhesion.policy_set", region="lanaudiere", required=["motivation"])["required"],
+                         ["motivation"])
+        self.assertEqual(c.ok("adhesion.policy_set", region="lanaudiere", required=None)["required"], [])
+        # concertctl, a list argument given twice.
+        r = subprocess.run([CONCERTCTL, "--endpoint", self.d.command, "--json", "adhesion", "policy_set", "lanaudiere",
+                            "--required", "territory", "--required", "motivation"], capture_output=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
+        self.assertEqual(view(json.loads(r.stdout)), ("2025", ["territory", "motivation"], 24, ids))
+        # None of this moved a member: the plan's count has no new measure.
+        self.assertEqual(self.count(), measures)
+        # A charter is never taken away; a new region's policy needs one and its categories.
+        self.assertEqual(c.error("adhesion.policy_set", region="lanaudiere", charter=None)["field"], "charter")
+        c.ok("region.create", id="estrie", name="Estrie")
+        self.assertEqual(c.error("adhesion.policy_set", region="estrie", required=["territory"])["field"], "charter")
+        self.assertEqual(c.error("adhesion.policy_set", region="estrie", charter="2024")["field"], "categories")
 
     def test_membership_lapses_when_the_policy_renews_and_is_renewed(self):
         cdc = self.submit("CDC Matawinie", "communautaire")
