@@ -36,12 +36,15 @@ static int echeance_parse(cn_req *req)
 static int echeance_list(cn_req *req)
 {
     const char *region = NULL, *from, *to;
-    bool unparsed = false, all = false;
+    bool unparsed = false, all = false, overdue = false;
     char today[11];
     if (cn_region_arg(req, "region", CN_OPTIONAL, &region) < 0 || cn_arg_date(req, "from", CN_OPTIONAL, &from) < 0 ||
         cn_arg_date(req, "to", CN_OPTIONAL, &to) < 0 || cn_arg_bool(req, "unparsed", CN_OPTIONAL, &unparsed) < 0 ||
-        cn_arg_bool(req, "include_closed", CN_OPTIONAL, &all) < 0)
+        cn_arg_bool(req, "include_closed", CN_OPTIONAL, &all) < 0 || cn_arg_bool(req, "overdue", CN_OPTIONAL, &overdue) < 0)
         return -1;
+    if (overdue && (unparsed || all))
+        return cn_req_fail(req, "invalid_argument", "overdue",
+                           L("overdue ne va pas avec unparsed ni include_closed", "overdue goes with neither unparsed nor include_closed"));
     cn_date_today(today);
     if (!from && !unparsed)
         from = today;
@@ -59,6 +62,9 @@ static int echeance_list(cn_req *req)
                        " WHERE p.status = 'active' AND (?1 IS NULL OR p.region = ?1)"
                        " AND (?5 OR a.status NOT IN ('done', 'cancelled'))"
                        " AND CASE WHEN ?6 THEN w.kind = 'unknown'"
+                       /* overdue: the action's last dated window has passed */
+                       "     WHEN ?7 THEN w.kind = 'dated' AND w.end_date < ?4 AND w.end_date = (SELECT max(end_date)"
+                       "       FROM action_windows WHERE action = a.id AND kind = 'dated')"
                        "     ELSE w.kind = 'dated' AND w.end_date >= ?2 AND (?3 IS NULL OR w.end_date <= ?3) END"
                        " ORDER BY w.end_date, p.region, a.sort_key",
                        &st))
@@ -69,11 +75,12 @@ static int echeance_list(cn_req *req)
     cn_bind_text(st, 4, today); /* days left are counted from today */
     sqlite3_bind_int(st, 5, all);
     sqlite3_bind_int(st, 6, unparsed);
+    sqlite3_bind_int(st, 7, overdue);
     return cn_pk_rows(req, cn_req_pk(req), st);
 }
 
 static const char *const parse_args[] = {"text", "plan_start", NULL};
-static const char *const list_args[] = {"region", "from", "to", "unparsed", "include_closed", NULL};
+static const char *const list_args[] = {"region", "from", "to", "unparsed", "include_closed", "overdue", NULL};
 
 const cn_op cn_echeance_ops[] = {
     {"echeance.parse", echeance_parse, parse_args, "montre comment une échéance est lue",

@@ -196,16 +196,85 @@ static int show_op(cd_req *req, void *data)
     return r == 0 ? 0 : api->req_fail(req, "not_found", "id", "aucune activité n° %lld", (long long)id);
 }
 
+/* Today plus days, local: "YYYY-MM-DD". */
+static void local_day(cd_host *h, int days, char *out, size_t cap)
+{
+    time_t t = (time_t)(api->now_ms(h) / 1000);
+    struct tm tm;
+    localtime_r(&t, &tm); /* the daemon sets TZ from [node] timezone */
+    tm.tm_mday += days;
+    tm.tm_hour = 12; /* clear of daylight-saving edges */
+    mktime(&tm);
+    strftime(out, cap, "%Y-%m-%d", &tm);
+}
+
+/* The day days after day ("YYYY-MM-DD"). */
+static void day_after(const char *day, int days, char *out, size_t cap)
+{
+    struct tm tm = {.tm_hour = 12};
+    if (sscanf(day, "%4d-%2d-%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday) != 3) {
+        snprintf(out, cap, "%s", day);
+        return;
+    }
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    tm.tm_mday += days;
+    timegm(&tm);
+    strftime(out, cap, "%Y-%m-%d", &tm);
+}
+
+/* The host's clock as local wall time: "YYYY-MM-DD" (day) or "YYYY-MM-DDTHH:MM". */
+static void local_now(cd_host *h, bool day, char *out, size_t cap)
+{
+    time_t t = (time_t)(api->now_ms(h) / 1000);
+    struct tm tm;
+    localtime_r(&t, &tm); /* the daemon sets TZ from [node] timezone */
+    strftime(out, cap, day ? "%Y-%m-%d" : "%Y-%m-%dT%H:%M", &tm);
+}
+
+/* Where one occurrence's row lies in the packed rows, to put every
+ * region's sessions in date order. */
+typedef struct {
+    char when[20];
+    int64_t id;
+    size_t off, len;
+} placed;
+
 typedef struct {
     msgpack_packer *pk;
+    msgpack_sbuffer *rows;
     sqlite3_stmt *row;
     uint32_t n;
     char origin[64]; /* the owner of the row's region when it is a peer's copy, else "" */
+    placed *order;
+    size_t cap;
+    bool failed; /* out of memory */
 } list_ctx;
+
+static int by_date(const void *a, const void *b)
+{
+    const placed *x = a, *y = b;
+    int c = strcmp(x->when, y->when);
+    return c ? c : (x->id > y->id) - (x->id < y->id);
+}
 
 static void on_occurrence(const char *start, void *data)
 {
     list_ctx *c = data;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 64;
+        placed *grown = realloc(c->order, cap * sizeof *grown);
+        if (!grown) {
+            c->failed = true;
+            return;
+        }
+        c->order = grown;
+        c->cap = cap;
+    }
+    placed *p = &c->order[c->n];
+    snprintf(p->when, sizeof p->when, "%s", start);
+    p->id = sqlite3_column_int64(c->row, 0);
+    p->off = c->rows->size;
     char v[1024];
     msgpack_pack_map(c->pk, 9);
     cd_pack_str(c->pk, "id");
@@ -223,6 +292,7 @@ static void on_occurrence(const char *start, void *data)
     cd_pack_opt(c->pk, "status", v);
     cd_pack_str(c->pk, "recurring");
     sqlite3_column_type(c->row, 14) != SQLITE_NULL ? msgpack_pack_true(c->pk) : msgpack_pack_false(c->pk);
+    p->len = c->rows->size - p->off;
     c->n++;
 }
 
@@ -235,9 +305,14 @@ static int list_op(cd_req *req, void *data)
     cd_str(cd_get(args, "kind"), kind, sizeof kind);
     cd_str(cd_get(args, "from"), from, sizeof from);
     cd_str(cd_get(args, "to"), to, sizeof to);
-    if (!from[0] || activity_time_kind(from) != 1)
+    /* Said nothing: what comes in the next 90 days. */
+    if (!from[0])
+        local_day(h, 0, from, sizeof from);
+    if (!to[0])
+        day_after(from, 90, to, sizeof to);
+    if (activity_time_kind(from) != 1)
         return api->req_fail(req, "invalid_argument", "from", "from: AAAA-MM-JJ, le premier jour");
-    if (!to[0] || activity_time_kind(to) != 1 || strcmp(to, from) < 0)
+    if (activity_time_kind(to) != 1 || strcmp(to, from) < 0)
         return api->req_fail(req, "invalid_argument", "to", "to: AAAA-MM-JJ, le dernier jour, pas avant from");
     char sql[700];
     snprintf(sql, sizeof sql, "SELECT %s FROM calendar_activities WHERE (?1 = '' OR region = ?1) AND (?2 = '' OR kind = ?2)"
@@ -253,8 +328,8 @@ static int list_op(cd_req *req, void *data)
     msgpack_sbuffer_init(&rows);
     msgpack_packer rp;
     msgpack_packer_init(&rp, &rows, msgpack_sbuffer_write);
-    list_ctx c = {&rp, st, 0, ""};
-    while (sqlite3_step(st) == SQLITE_ROW && c.n < 5000) {
+    list_ctx c = {.pk = &rp, .rows = &rows, .row = st};
+    while (sqlite3_step(st) == SQLITE_ROW && c.n < 5000 && !c.failed) {
         ics_activity a;
         row_to_activity(st, &a);
         const char *origin = api->region_origin(h, a.region);
@@ -262,9 +337,19 @@ static int list_op(cd_req *req, void *data)
         ics_expand(&a, from, to, 5000 - (int)c.n, on_occurrence, &c);
     }
     sqlite3_finalize(st);
+    if (c.failed) {
+        free(c.order);
+        msgpack_sbuffer_destroy(&rows);
+        return api->req_fail(req, "internal", NULL, "mémoire insuffisante");
+    }
+    /* Every region's sessions in date order (each activity gave its own in turn). */
+    if (c.n)
+        qsort(c.order, c.n, sizeof *c.order, by_date);
     msgpack_packer *pk = api->req_result(req);
     msgpack_pack_array(pk, c.n);
-    cd_pack_raw(pk, rows.data, rows.size);
+    for (uint32_t i = 0; i < c.n; i++)
+        cd_pack_raw(pk, rows.data + c.order[i].off, c.order[i].len);
+    free(c.order);
     msgpack_sbuffer_destroy(&rows);
     return 0;
 }
@@ -300,15 +385,6 @@ static int is_occurrence(cd_host *h, int64_t id, const char *occurrence)
     }
     sqlite3_finalize(st);
     return rc;
-}
-
-/* The host's clock as local wall time: "YYYY-MM-DD" (day) or "YYYY-MM-DDTHH:MM". */
-static void local_now(cd_host *h, bool day, char *out, size_t cap)
-{
-    time_t t = (time_t)(api->now_ms(h) / 1000);
-    struct tm tm;
-    localtime_r(&t, &tm); /* the daemon sets TZ from [node] timezone */
-    strftime(out, cap, day ? "%Y-%m-%d" : "%Y-%m-%dT%H:%M", &tm);
 }
 
 static int held_op(cd_req *req, void *data)
@@ -527,8 +603,9 @@ int ops_register(cd_host *h)
     static const cd_param list_args[] = {
         {"region", CD_REGION, .help_fr = "la région (toutes sinon)", .help_en = "the region (all otherwise)"},
         {"kind", CD_ENUM, .values = kinds, .help_fr = "seulement ce genre", .help_en = "only this kind"},
-        {"from", CD_DATE, .required = 1, .help_fr = "le premier jour", .help_en = "the first day"},
-        {"to", CD_DATE, .required = 1, .help_fr = "le dernier jour", .help_en = "the last day"},
+        {"from", CD_DATE, .help_fr = "le premier jour (aujourd'hui sinon)", .help_en = "the first day (today otherwise)"},
+        {"to", CD_DATE, .help_fr = "le dernier jour (90 jours plus loin sinon)",
+         .help_en = "the last day (90 days on otherwise)"},
         CD_END};
     static const cd_param held_args[] = {
         ID,

@@ -95,6 +95,7 @@ static const opt echeance_opts[] = {
     {"to", 'd', NULL, "jusqu'à", "until"},
     {"unparsed", 'f', NULL, "les échéances qui n'ont pu être lues en dates", "schedules that could not be read as dates"},
     {"all", 'f', "include_closed", "inclut les actions réalisées ou annulées", "include done or cancelled actions"},
+    {"overdue", 'f', NULL, "seulement ce qui est en retard", "only what is overdue"},
     {NULL, 0, NULL, NULL, NULL}};
 static const opt reminder_opts[] = {
     {"region", 's', NULL, "une seule région", "one region only"},
@@ -188,8 +189,9 @@ const command ctl_commands[] = {
     {"indicator", "history", "indicator.history", {"id"}, "i", no_opts, "historique d'un indicateur",
      "an indicator's history"},
     {"events", "", "events.since", {0}, "", events_opts, "rejoue le journal des événements", "replays the event log"},
-    {"echeances", "", "echeance.list", {0}, "", echeance_opts, "ce qui vient à échéance, le plus proche d'abord",
-     "what comes due, soonest first"},
+    {"echeances", "", "echeance.list", {0}, "", echeance_opts,
+     "ce qui est en retard, puis ce qui vient à échéance d'ici 90 jours (--from/--to : une période)",
+     "what is overdue, then what comes due within 90 days (--from/--to: a period)"},
     {"echeances", "parse", "echeance.parse", {"text"}, "s", parse_opts, "montre comment une échéance est lue",
      "shows how a schedule text is read"},
     {"echeances", "reminders", "echeance.reminders", {0}, "", reminder_opts, "les rappels prévus, le plus proche d'abord",

@@ -269,6 +269,113 @@ static int run_as(const ctl_conn *conn, const char *op, const char *render_as, j
     return status;
 }
 
+/* Sends op with args: 0 with the reply's result in *reply (destroy it), or
+ * 1 after saying why on stderr. */
+static int ask(const ctl_conn *conn, const char *op, json_t *args, ctl_reply *reply, const msgpack_object **result)
+{
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init(&buf);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &buf, msgpack_sbuffer_write);
+    cn_json_to_mp(&pk, args);
+    char err[512];
+    int rc = ctl_call(conn, op, buf.data, buf.size, reply, err, sizeof err);
+    msgpack_sbuffer_destroy(&buf);
+    if (rc != 0) {
+        fprintf(stderr, "concertctl: unavailable: %s\n", err);
+        return 1;
+    }
+    const msgpack_object *ok = cn_mp_get(&reply->up.data, "ok");
+    if (ok && ok->type == MSGPACK_OBJECT_BOOLEAN && ok->via.boolean) {
+        *result = cn_mp_get(&reply->up.data, "result");
+        return 0;
+    }
+    const msgpack_object *e = cn_mp_get(&reply->up.data, "error");
+    const msgpack_object *code = cn_mp_get(e, "code"), *msg = cn_mp_get(e, "message");
+    fprintf(stderr, "concertctl: %.*s: %.*s\n", code ? (int)code->via.str.size : 7, code ? code->via.str.ptr : "unknown",
+            msg ? (int)msg->via.str.size : 0, msg ? msg->via.str.ptr : "");
+    ctl_reply_destroy(reply);
+    return 1;
+}
+
+/* echeances without a period: what is late first, then what comes due in
+ * the next 90 days; said in words when one of them is empty. */
+static int echeances_overview(const ctl_conn *conn, json_t *args)
+{
+    ctl_reply late, coming;
+    const msgpack_object *late_rows, *coming_rows;
+    json_t *a = json_deep_copy(args);
+    json_object_set_new(a, "overdue", json_true());
+    int rc = ask(conn, "echeance.list", a, &late, &late_rows);
+    json_decref(a);
+    if (rc)
+        return rc;
+    time_t t = time(NULL) + 90 * 86400;
+    struct tm tm;
+    localtime_r(&t, &tm);
+    char to[16];
+    strftime(to, sizeof to, "%Y-%m-%d", &tm);
+    a = json_deep_copy(args);
+    json_object_set_new(a, "to", json_string(to));
+    rc = ask(conn, "echeance.list", a, &coming, &coming_rows);
+    json_decref(a);
+    if (rc) {
+        ctl_reply_destroy(&late);
+        return rc;
+    }
+    uint32_t nlate = late_rows && late_rows->type == MSGPACK_OBJECT_ARRAY ? late_rows->via.array.size : 0;
+    uint32_t ncoming = coming_rows && coming_rows->type == MSGPACK_OBJECT_ARRAY ? coming_rows->via.array.size : 0;
+    printf(T("En retard (%u)\n", "Overdue (%u)\n"), nlate);
+    if (nlate)
+        ctl_render("echeance.list", late_rows, false);
+    else
+        printf("%s\n", T("(rien en retard)", "(nothing overdue)"));
+    printf(T("\nÀ venir d'ici 90 jours, jusqu'au %s (%u)\n", "\nComing within 90 days, until %s (%u)\n"), to, ncoming);
+    if (ncoming)
+        ctl_render("echeance.list", coming_rows, false);
+    else if (nlate)
+        printf(T("(rien d'ici 90 jours ; %u échéance(s) en retard ci-dessus)\n",
+                 "(nothing within 90 days; %u overdue above)\n"), nlate);
+    else
+        printf("%s\n", T("(rien d'ici 90 jours)", "(nothing within 90 days)"));
+    ctl_reply_destroy(&late);
+    ctl_reply_destroy(&coming);
+    return 0;
+}
+
+/* echeances over a period: the table, and when it is empty while some are
+ * late, says so (an empty list must not read as "all is well"). */
+static int echeances_period(const ctl_conn *conn, json_t *args)
+{
+    ctl_reply reply;
+    const msgpack_object *rows;
+    if (ask(conn, "echeance.list", args, &reply, &rows))
+        return 1;
+    uint32_t n = rows && rows->type == MSGPACK_OBJECT_ARRAY ? rows->via.array.size : 0;
+    if (n || json_object_get(args, "unparsed") || json_object_get(args, "overdue")) {
+        ctl_render("echeance.list", rows, false);
+        ctl_reply_destroy(&reply);
+        return 0;
+    }
+    ctl_reply_destroy(&reply);
+    json_t *a = json_object();
+    if (json_object_get(args, "region"))
+        json_object_set(a, "region", json_object_get(args, "region"));
+    json_object_set_new(a, "overdue", json_true());
+    int rc = ask(conn, "echeance.list", a, &reply, &rows);
+    json_decref(a);
+    if (rc)
+        return rc;
+    uint32_t late = rows && rows->type == MSGPACK_OBJECT_ARRAY ? rows->via.array.size : 0;
+    if (late)
+        printf(T("(rien dans cette période ; mais %u échéance(s) en retard : concertctl echeances --overdue)\n",
+                 "(nothing in this period; but %u overdue: concertctl echeances --overdue)\n"), late);
+    else
+        printf("%s\n", T("(rien dans cette période, et rien en retard)", "(nothing in this period, and nothing overdue)"));
+    ctl_reply_destroy(&reply);
+    return 0;
+}
+
 /* The import command's file: its format from --format or the extension;
  * an exported JSON document is sent as the document itself. */
 static int import_args(json_t *args)
@@ -578,7 +685,11 @@ int main(int argc, char **argv)
         status = import_args(args);
     if (status == 0)
         status = reminder_args(args);
-    if (status == 0)
+    bool period = json_object_get(args, "from") || json_object_get(args, "to") || json_object_get(args, "unparsed") ||
+                  json_object_get(args, "overdue") || json_object_get(args, "include_closed");
+    if (status == 0 && strcmp(cmd->op, "echeance.list") == 0 && !json)
+        status = period ? echeances_period(&conn, args) : echeances_overview(&conn, args);
+    else if (status == 0)
         status = run(&conn, cmd->op, args, json || (strcmp(cmd->op, "plan.export") == 0 && !json_object_get(args, "format")));
     /* plan show: the plan, then its whole tree, to read beside the document. */
     if (status == 0 && !json && strcmp(cmd->op, "plan.get") == 0)

@@ -71,6 +71,33 @@ class Echeances(unittest.TestCase):
         self.assertEqual(self.c.error("echeance.list", **{"from": "2020-01-01", "to": "2019-01-01"})["code"],
                          "invalid_argument")
 
+    def test_overdue_first_then_the_next_90_days(self):
+        today = datetime.datetime.now(ZoneInfo("America/Toronto")).date()
+        soon, far = today + datetime.timedelta(days=30), today + datetime.timedelta(days=200)
+        for number, day in (("1.2.7", soon), ("1.2.8", far)):
+            self.c.ok("action.create", region="mauricie", objective="1.2", number=number, text="Action " + number,
+                      schedule=day.isoformat())
+        # Late: each open action once, by the window that ended last, oldest first.
+        late = self.c.ok("echeance.list", overdue=True)
+        self.assertEqual([(e["number"], e["end"]) for e in late],
+                         [("1.2.2", "2014-03-20"), ("1.2.6", "2014-05-31"), ("1.2.1", "2018-03-31"),
+                          ("1.2.3", "2019-03-31")])
+        self.c.ok("action.set_status", region="mauricie", number="1.2.6", status="done")
+        self.assertNotIn("1.2.6", [e["number"] for e in self.c.ok("echeance.list", overdue=True)])
+        # concertctl echeances: late first, then the next 90 days (not 1.2.8, 200 days away).
+        base = [CONCERTCTL, "--endpoint", self.d.command]
+        out = subprocess.run(base + ["echeances"], capture_output=True, check=True, timeout=30).stdout.decode()
+        late_part, coming = out.split("À venir d'ici 90 jours")
+        self.assertTrue(late_part.startswith("En retard (3)"), out)
+        self.assertLess(late_part.index("2014-03-20"), late_part.index("2019-03-31"))
+        self.assertIn(soon.isoformat(), coming)
+        self.assertNotIn(far.isoformat(), out)
+        # A period with nothing in it says what is late instead of looking all clear.
+        out = subprocess.run(base + ["echeances", "--from", (today + datetime.timedelta(days=40)).isoformat(), "--to",
+                                     (today + datetime.timedelta(days=60)).isoformat()],
+                             capture_output=True, check=True, timeout=30).stdout.decode()
+        self.assertIn("rien dans cette période ; mais 3 échéance(s) en retard", out)
+
     def test_cli(self):
         base = [CONCERTCTL, "--endpoint", self.d.command]
         out = subprocess.run(base + ["--json", "echeances", "parse", "--plan-start", "2018-10-02", "An 1-2"],

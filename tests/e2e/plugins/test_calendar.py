@@ -192,6 +192,26 @@ class Calendar(unittest.TestCase):
         self.assertEqual(self.c.ok("calendar.show", id=imported["id"])["uid"],
                          a["uid"].replace("@concertd", "@partenaire.example.org"))
 
+    def test_the_list_shows_the_coming_90_days_in_date_order_across_regions(self):
+        # The clock is 2027-06-01 12:00. Two regions, a monthly meeting and one-time events between.
+        self.add(title="Comité Estrie", kind="comite", start="2027-06-10T13:30", rrule="FREQ=MONTHLY;COUNT=6")
+        self.add(region="mauricie", title="Forum Mauricie", kind="forum", start="2027-07-01")
+        self.add(region="mauricie", title="Atelier Mauricie", kind="atelier", start="2027-06-10T09:00")
+        self.add(title="Passé", start="2027-05-31T10:00")
+        self.add(title="Trop loin", start="2027-09-15T10:00")
+        rows = self.c.ok("calendar.list")
+        self.assertEqual([(r["occurrence"], r["title"]) for r in rows],
+                         [("2027-06-10T09:00", "Atelier Mauricie"), ("2027-06-10T13:30", "Comité Estrie"),
+                          ("2027-07-01", "Forum Mauricie"), ("2027-07-10T13:30", "Comité Estrie"),
+                          ("2027-08-10T13:30", "Comité Estrie")])  # 90 days: to 2027-08-30
+        r = subprocess.run([CONCERTCTL, "--endpoint", self.d.command, "calendar", "list"], capture_output=True,
+                           timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
+        lines = r.stdout.decode().splitlines()[2:]
+        self.assertEqual(len(lines), 5, lines)
+        self.assertIn("Atelier Mauricie", lines[0])
+        self.assertIn("Comité Estrie", lines[4])
+
     def test_the_plans_participation_indicators_fill_themselves(self):
         # Lanaudière's "Nombre de rencontres" and "Nombre de participants"
         # fed by the meetings of the year.
