@@ -7,6 +7,7 @@
 #include "core.h"
 #include "mp.h"
 #include "text.h"
+#include "words.h"
 
 /* ---- arguments --------------------------------------------------------- */
 
@@ -112,10 +113,14 @@ int cn_arg_enum(cn_req *req, const char *key, int required, const char *const *a
     int r = cn_arg_str(req, key, required, out);
     if (r <= 0 || !*out)
         return r;
+    /* As a person types it: the value, or its French or English word. */
+    const char *value = cn_word_value(*out, strlen(*out), allowed);
+    if (value) {
+        *out = value;
+        return 1;
+    }
     char list[256] = "";
     for (size_t i = 0; allowed[i]; i++) {
-        if (strcmp(*out, allowed[i]) == 0)
-            return 1;
         size_t len = strlen(list);
         snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "", allowed[i]);
     }

@@ -152,6 +152,9 @@ cd_param *host_params_copy(const cd_param *src, size_t *count, char *why, size_t
 void host_params_free(cd_param *params, size_t n);
 /* 0 when req's args are what params declare, else -1 (the request failed, naming the argument). */
 int host_params_check(cn_req *req, const cd_param *params, size_t n);
+/* After the check: each enumerated value as its value, however a person
+ * typed it ("en cours" → in_progress), in a copy of req's args. 0 or -1. */
+int host_params_canonical(cn_req *req, const cd_param *params, size_t n);
 /* The declarations as node.info shows them: [{name, type, required, help, max?, min?, item?, item_max?, text_max?, values?}]. */
 void host_params_pack(struct msgpack_packer *pk, const cd_param *params, size_t n);
 /* An op of a plugin that is not running answers "unavailable". */

@@ -66,7 +66,10 @@ static int op_trampoline(cn_req *req)
     cn_host *host = p->host;
     /* The arguments are what the op declares before the plugin sees them. */
     const msgpack_object *given_args = req->args;
-    if (host_params_check(req, po->params, po->nparams) != 0 || resolve_regions(req, po) != 0) {
+    if (host_params_check(req, po->params, po->nparams) != 0 ||
+        (host_params_canonical(req, po->params, po->nparams) != 0 &&
+         cn_req_fail(req, "unavailable", NULL, L("mémoire insuffisante", "out of memory"))) ||
+        resolve_regions(req, po) != 0) {
         req->args = given_args;
         return -1;
     }

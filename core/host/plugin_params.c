@@ -10,6 +10,7 @@
 #include "host_state.h"
 #include "mp.h"
 #include "text.h"
+#include "words.h"
 
 static const char *const type_names[] = {
     [CD_TEXT] = "text", [CD_INT] = "int",   [CD_NUMBER] = "number", [CD_BOOL] = "bool",
@@ -161,10 +162,10 @@ static int check_enum(cn_req *req, const char *field, const char *const *values,
 {
     if (o->type != MSGPACK_OBJECT_STR)
         return wrong(req, field, "une chaîne de caractères", "a string");
+    if (cn_word_value(o->via.str.ptr, o->via.str.size, values))
+        return 0; /* its value, or a word for it: host_params_canonical sets the value */
     char list[400] = "";
     for (size_t i = 0; values[i]; i++) {
-        if (cn_mp_str_eq(o, values[i]))
-            return 0;
         size_t len = strlen(list);
         snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "", values[i]);
     }
@@ -318,6 +319,76 @@ int host_params_check(cn_req *req, const cd_param *params, size_t n)
         if (!absent && check_value(req, p->name, p->type, p, o) != 0)
             return -1;
     }
+    return 0;
+}
+
+/* A string as its allowed value, when a person typed a word for it. */
+static bool canonical(const msgpack_object *o, const char *const *values, msgpack_object *out)
+{
+    if (o->type != MSGPACK_OBJECT_STR)
+        return false;
+    const char *v = cn_word_value(o->via.str.ptr, o->via.str.size, values);
+    if (!v || (strlen(v) == o->via.str.size && memcmp(v, o->via.str.ptr, o->via.str.size) == 0))
+        return false;
+    *out = (msgpack_object){.type = MSGPACK_OBJECT_STR, .via.str = {(uint32_t)strlen(v), v}};
+    return true;
+}
+
+int host_params_canonical(cn_req *req, const cd_param *params, size_t n)
+{
+    const msgpack_object *args = req->args;
+    if (!args || args->type != MSGPACK_OBJECT_MAP)
+        return 0;
+    uint32_t size = args->via.map.size;
+    msgpack_object_kv *kv = NULL; /* a copy, made at the first change */
+    for (uint32_t i = 0; i < size; i++) {
+        const msgpack_object *key = &args->via.map.ptr[i].key, *val = &args->via.map.ptr[i].val;
+        const cd_param *p = NULL;
+        for (size_t k = 0; k < n && !p; k++)
+            if (cn_mp_str_eq(key, params[k].name))
+                p = &params[k];
+        if (!p || !p->values)
+            continue;
+        msgpack_object now = *val;
+        bool changed = false;
+        if (p->type == CD_ENUM) {
+            changed = canonical(val, p->values, &now);
+        } else if (p->type == CD_LIST && p->item == CD_ENUM && val->type == MSGPACK_OBJECT_ARRAY) {
+            msgpack_object *items = NULL;
+            for (uint32_t j = 0; j < val->via.array.size; j++) {
+                msgpack_object one;
+                if (!canonical(&val->via.array.ptr[j], p->values, &one))
+                    continue;
+                if (!items) {
+                    items = msgpack_zone_malloc(req->zone, val->via.array.size * sizeof *items);
+                    if (!items)
+                        return -1;
+                    memcpy(items, val->via.array.ptr, val->via.array.size * sizeof *items);
+                }
+                items[j] = one;
+            }
+            if (items) {
+                now.via.array.ptr = items;
+                changed = true;
+            }
+        }
+        if (!changed)
+            continue;
+        if (!kv) {
+            kv = msgpack_zone_malloc(req->zone, size * sizeof *kv);
+            if (!kv)
+                return -1;
+            memcpy(kv, args->via.map.ptr, size * sizeof *kv);
+        }
+        kv[i].val = now;
+    }
+    if (!kv)
+        return 0;
+    msgpack_object *map = msgpack_zone_malloc(req->zone, sizeof *map);
+    if (!map)
+        return -1;
+    *map = (msgpack_object){.type = MSGPACK_OBJECT_MAP, .via.map = {size, kv}};
+    req->args = map;
     return 0;
 }
 

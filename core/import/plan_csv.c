@@ -18,6 +18,7 @@
 #include "fold.h"
 #include "strset.h"
 #include "text.h"
+#include "words.h"
 
 enum col { C_ORI, C_ORI_TEXT, C_OBJ, C_OBJ_TEXT, C_MANDATES, C_ACT, C_TEXT, C_TARGETS, C_SCHED, C_EXPECTED, C_RESP,
            C_STATUS, C_IND, C_COUNT };
@@ -596,16 +597,14 @@ static void out_parents(out_t *o, const msgpack_object *ori, const msgpack_objec
 
 static void out_status(out_t *o, const msgpack_object *status)
 {
-    static const char *const words[][3] = {
-        {"planned", "prévue", "planned"},       {"in_progress", "en cours", "in progress"},
-        {"done", "réalisée", "done"},           {"ongoing", "en continu", "ongoing"},
-        {"postponed", "reportée", "postponed"}, {"cancelled", "annulée", "cancelled"}};
-    for (size_t i = 0; status && i < sizeof words / sizeof words[0]; i++)
-        if (cn_mp_str_eq(status, words[i][0])) {
-            const char *w = words[i][cn_lang_get() == CN_LANG_EN ? 2 : 1];
-            out_field(o, w, strlen(w), false);
-            return;
-        }
+    char value[32];
+    if (status && status->type == MSGPACK_OBJECT_STR && status->via.str.size < sizeof value) {
+        memcpy(value, status->via.str.ptr, status->via.str.size);
+        value[status->via.str.size] = '\0';
+        const char *w = cn_word(value, cn_lang_get() == CN_LANG_EN);
+        out_field(o, w, strlen(w), false);
+        return;
+    }
     out_obj(o, status, "", false);
 }
 

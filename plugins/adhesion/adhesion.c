@@ -2,6 +2,7 @@
  * policy ops (adhesion.policy_set / adhesion.policy), the daily checks of
  * lapses and of applications waiting for a decision. The workflow is in
  * applications.c, the member count and journal in records.c. */
+#include "words.h"
 #include "adhesion.h"
 
 #include <stdio.h>
@@ -212,7 +213,11 @@ static int store_categories(cd_req *req, cd_host *h, const char *region, const m
         char id[64], name[256], decision[16];
         cd_str(cd_get(c, "id"), id, sizeof id);
         cd_str(cd_get(c, "name"), name, sizeof name);
-        cd_str(cd_get(c, "decision"), decision, sizeof decision);
+        const msgpack_object *said = cd_get(c, "decision");
+        static const char *const decisions[] = {"board", "auto", NULL};
+        const char *value = said && said->type == MSGPACK_OBJECT_STR
+                                ? cn_word_value(said->via.str.ptr, said->via.str.size, decisions) : NULL;
+        snprintf(decision, sizeof decision, "%s", value ? value : ""); /* "CA", "d'office" as well */
         const msgpack_object *ind = cd_get(c, "indicator");
         bool id_ok = id[0] != '\0';
         for (const char *p = id; *p; p++)

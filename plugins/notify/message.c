@@ -1,5 +1,6 @@
 /* message.c: see message.h. */
 #include "message.h"
+#include "words.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -77,16 +78,7 @@ void message_when_words(long days, const char *date, const char *lang, char *out
         snprintf(out, cap, en ? "%ld days ago, on %s" : "il y a %ld jours, le %s", -days, on);
 }
 
-static const char *status_words(const char *status, bool en)
-{
-    static const char *const words[][3] = {{"planned", "prévue", "planned"},     {"in_progress", "en cours", "in progress"},
-                                           {"done", "réalisée", "done"},         {"ongoing", "en continu", "ongoing"},
-                                           {"postponed", "reportée", "postponed"}, {"cancelled", "annulée", "cancelled"}};
-    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
-        if (strcmp(status, words[i][0]) == 0)
-            return words[i][en ? 2 : 1];
-    return status;
-}
+static const char *status_words(const char *status, bool en) { return cn_word(status, en); }
 
 /* ---- templates ------------------------------------------------------------ */
 

@@ -5,23 +5,9 @@
 #include <string.h>
 
 #include "shared.h"
+#include "words.h"
 
-const char *word(const web_req *rq, const char *v)
-{
-    static const char *const words[][3] = {
-        {"planned", "prévue", "planned"},           {"in_progress", "en cours", "in progress"},
-        {"done", "réalisée", "done"},               {"ongoing", "en continu", "ongoing"},
-        {"postponed", "reportée", "postponed"},     {"cancelled", "annulée", "cancelled"},
-        {"on_demand", "sur demande", "on demand"},  {"unknown", "date non lue", "date not read"},
-        {"local", "locale", "local"},               {"regional", "régionale", "regional"},
-        {"national", "nationale", "national"},      {"active", "en vigueur", "active"},
-        {"archived", "archivé", "archived"},
-    };
-    for (size_t i = 0; v && i < sizeof words / sizeof words[0]; i++)
-        if (strcmp(v, words[i][0]) == 0)
-            return words[i][rq->en ? 2 : 1];
-    return v ? v : "";
-}
+const char *word(const web_req *rq, const char *v) { return cn_word(v, rq->en); }
 
 void page_open(web_req *rq, const char *title)
 {

@@ -9,6 +9,7 @@
 #include "jsonmp.h"
 #include "mp.h"
 #include "text.h"
+#include "words.h"
 
 static bool english;
 void ctl_set_en(bool en)
@@ -20,31 +21,7 @@ bool ctl_en(void) { return english; }
 #define T(fr, en) (english ? (en) : (fr))
 
 /* Words for the model's enumerations. */
-const char *ctl_word(const char *v)
-{
-    static const char *const words[][3] = {
-        {"planned", "prévue", "planned"},         {"in_progress", "en cours", "in progress"},
-        {"done", "réalisée", "done"},             {"ongoing", "en continu", "ongoing"},
-        {"postponed", "reportée", "postponed"},   {"cancelled", "annulée", "cancelled"},
-        {"active", "actif", "active"},            {"archived", "archivé", "archived"},
-        {"local", "locale", "local"},             {"regional", "régionale", "regional"},
-        {"national", "nationale", "national"},    {"dated", "datée", "dated"},
-        {"on_demand", "sur demande", "on demand"}, {"unknown", "non datée", "undated"},
-        {"running", "en service", "running"},     {"refused", "refusé", "refused"},
-        {"stopped", "arrêté", "stopped"},         {"upcoming", "à venir", "upcoming"},
-        {"overdue", "en retard", "overdue"},      {"follow_up", "suivi", "follow-up"},
-        {"pending", "prévu", "pending"},          {"sent", "envoyé", "sent"},
-        {"skipped", "sauté", "skipped"},          {"waiting", "en attente", "waiting"},
-        {"sending", "en envoi", "sending"},       {"failed", "en échec", "failed"},
-        {"immediate", "immédiat", "immediate"},   {"daily", "quotidien", "daily"},
-        {"weekly", "hebdo", "weekly"},          {"confirmed", "confirmée", "confirmed"},
-        {"held", "tenue", "held"},
-    };
-    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
-        if (strcmp(v, words[i][0]) == 0)
-            return words[i][english ? 2 : 1];
-    return v;
-}
+const char *ctl_word(const char *v) { return cn_word(v, english); }
 
 /* Formats a scalar into buf; lists of strings are joined with ", ". */
 const char *ctl_scalar(const msgpack_object *o, char *buf, size_t cap, bool words)

@@ -199,7 +199,7 @@ class BadInput(unittest.TestCase):
     def test_invalid_values(self):
         self.assertError(self.c.call("region.create", {"id": "Pas Un Slug!", "name": "X"}), "invalid_argument", "id")
         self.assertError(self.c.call("action.set_status", {"region": "lanaudiere", "number": "1.1",
-                                                           "status": "finished"}), "invalid_argument", "status")
+                                                           "status": "bientôt"}), "invalid_argument", "status")
         self.assertError(self.c.call("action.create", {"region": "lanaudiere", "objective": "1", "number": "1..2",
                                                        "text": "x"}), "invalid_argument", "number")
         self.assertError(self.c.call("action.create", {"region": "lanaudiere", "objective": "1", "number": "1.1",

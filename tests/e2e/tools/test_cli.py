@@ -13,6 +13,61 @@ import unittest
 from harness import CONCERTCTL, PLUGINS, Daemon
 
 
+class FrenchWords(unittest.TestCase):
+    """A coordinator types the words people say, not the protocol's values."""
+
+    def setUp(self):
+        config = "[plugins]\npath = %s\nload = calendar, adhesion, notify\n" % PLUGINS
+        self.d = Daemon(config=config).start()
+        self.base = [CONCERTCTL, "--endpoint", self.d.command, "--json"]
+        self.c = self.d.client()
+
+    def tearDown(self):
+        self.c.close()
+        self.d.stop()
+        self.d.cleanup()
+
+    def ctl(self, *args):
+        r = subprocess.run(self.base + list(args), capture_output=True, timeout=30)
+        self.assertEqual(r.returncode, 0, "%s\n%s" % (args, r.stderr.decode()))
+        return json.loads(r.stdout)
+
+    def test_every_enumerated_value_in_french_or_english_with_or_without_accents(self):
+        self.assertEqual(self.ctl("region", "create", "lanaudiere", "--name", "Lanaudière", "--kind",
+                                  "Régionale")["kind"], "regional")
+        self.ctl("plan", "create", "lanaudiere", "--title", "Plan d'action 2026-2030")
+        self.ctl("objective", "create", "lanaudiere", "2", "--text", "Mobiliser")
+        for number, typed, status in (("2.1", "en cours", "in_progress"), ("2.2", "Réalisée", "done"),
+                                      ("2.3", "realisee", "done"), ("2.4", "terminé", "done"),
+                                      ("2.5", "reportée", "postponed"), ("2.6", "annulée", "cancelled"),
+                                      ("2.7", "en continu", "ongoing"), ("2.8", "prévue", "planned")):
+            self.ctl("action", "create", "lanaudiere", number, "--objective", "2", "--text", "Action " + number)
+            self.assertEqual(self.ctl("action", "status", "lanaudiere", number, typed)["status"], status, typed)
+        r = subprocess.run(self.base + ["action", "status", "lanaudiere", "2.1", "bientôt"], capture_output=True,
+                           timeout=30)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("« bientôt » n'est pas une valeur permise", r.stderr.decode())
+        # Plugins' values the same way: the calendar, membership, notifications.
+        a = self.ctl("calendar", "add", "lanaudiere", "--title", "Comité directeur", "--kind", "Comité", "--start",
+                     "2027-01-19T13:30", "--status", "provisoire")
+        self.assertEqual((a["kind"], a["status"]), ("comite", "planned"))
+        self.assertEqual(self.ctl("calendar", "update", "--id", str(a["id"]), "--status", "confirmée")["status"],
+                         "confirmed")
+        self.assertEqual(self.ctl("calendar", "add", "lanaudiere", "--title", "AGA", "--kind",
+                                  "assemblée générale annuelle", "--start", "2027-06-10")["kind"], "aga")
+        p = self.ctl("adhesion", "policy_set", "lanaudiere", "--charter", "2024", "--categories",
+                     '[{"id": "membre", "name": "Membre", "decision": "CA"}]', "--required", "territoire")
+        self.assertEqual((p["categories"][0]["decision"], p["required"]), ("board", ["territory"]))
+        app = self.ctl("adhesion", "submit", "lanaudiere", "--organisation", "CDC de Joliette", "--category",
+                       "membre", "--contact-name", "Hélène Roy", "--contact-email", "helene@cdc.example",
+                       "--charter", "2024", "--territory", "Joliette")
+        self.assertEqual(self.ctl("adhesion", "decide", "--id", str(app["id"]), "--decision", "Acceptée")["state"],
+                         "member")
+        s = self.ctl("notify", "subscribe", "--address", "coordination@tpdsl.org", "--region", "lanaudiere",
+                     "--cadence", "quotidien", "--lang", "français")
+        self.assertEqual((s["cadence"], s["lang"]), ("daily", "fr"))
+
+
 class Cli(unittest.TestCase):
     def setUp(self):
         self.d = Daemon().start()
