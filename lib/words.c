@@ -1,7 +1,9 @@
 /* words.c: see words.h. */
 #include "words.h"
 
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "fold.h"
 
@@ -148,4 +150,25 @@ const char *cn_word_value(const char *given, size_t len, const char *const *allo
                 return allowed[i];
     }
     return NULL;
+}
+
+bool cn_utc_to_local(const char *s, size_t len, char *out, size_t cap)
+{
+    if (len != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != 'Z')
+        return false;
+    struct tm tm = {0};
+    char copy[21];
+    memcpy(copy, s, 20);
+    copy[20] = '\0';
+    if (sscanf(copy, "%4d-%2d-%2dT%2d:%2d:%2dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+               &tm.tm_sec) != 6)
+        return false;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    time_t t = timegm(&tm);
+    struct tm local;
+    if (t == (time_t)-1 || !localtime_r(&t, &local))
+        return false;
+    strftime(out, cap, "%Y-%m-%d %H:%M", &local);
+    return true;
 }

@@ -21,4 +21,10 @@ const char *cn_word(const char *v, bool english);
  * reminder's state, "prévue" an action's). */
 const char *cn_word_value(const char *given, size_t len, const char *const *allowed);
 
+/* A UTC time as the protocol writes it ("2026-11-22T15:00:00Z", len
+ * bytes) as people read it: local time "2026-11-22 10:00" (the process's
+ * TZ: the daemon sets its [node] timezone). false, out untouched, when s is
+ * not of that shape. */
+bool cn_utc_to_local(const char *s, size_t len, char *out, size_t cap);
+
 #endif

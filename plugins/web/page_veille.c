@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "shared.h"
+#include "words.h"
 
 static int no_veille(web_req *rq)
 {
@@ -118,9 +119,14 @@ int page_veille(web_req *rq, const char *region)
             buf_str(b, "<li>");
             html_mp(b, cd_get(r, "title"));
         }
-        if (mp_is_str(cd_get(r, "published"))) {
+        const msgpack_object *published = cd_get(r, "published");
+        if (mp_is_str(published)) {
+            char local[32];
             buf_str(b, " <span class=\"hint\">");
-            html_mp(b, cd_get(r, "published"));
+            if (cn_utc_to_local(published->via.str.ptr, published->via.str.size, local, sizeof local))
+                html_text(b, local); /* the node's time, not UTC */
+            else
+                html_mp(b, published);
             buf_str(b, "</span>");
         }
         const msgpack_object *src = cd_get(r, "sources");

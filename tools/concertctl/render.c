@@ -1,6 +1,8 @@
 /* render.c: see render.h. */
 #include "render.h"
 
+#include "generic.h"
+
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -467,7 +469,7 @@ void ctl_render(const char *op, const msgpack_object *r, bool json)
         ctl_table(r, cols, COUNT(cols));
     } else if (strcmp(op, "calendar.list") == 0) {
         static const column cols[] = {{"occurrence", "Quand", "When", 16, false},
-                                      {"kind", "Type", "Kind", 10, false},
+                                      {"kind", "Type", "Kind", 10, true},
                                       {"region", "Région", "Region", 12, false},
                                       {"origin", "Copie de", "Copy of", 10, false},
                                       {"status", "État", "Status", 9, true},
@@ -491,7 +493,7 @@ void ctl_render(const char *op, const msgpack_object *r, bool json)
         ctl_table(r, cols, COUNT(cols));
     } else if (strcmp(op, "adhesion.list") == 0) {
         static const column cols[] = {{"id", "Id", "Id", 4, false},
-                                      {"state", "État", "State", 10, false},
+                                      {"state", "État", "State", 12, true},
                                       {"organisation", "Organisation", "Organisation", 40, false},
                                       {"category", "Catégorie", "Category", 14, false},
                                       {"territory", "Territoire", "Territory", 14, false},
@@ -524,8 +526,8 @@ void ctl_render(const char *op, const msgpack_object *r, bool json)
                                       {"address", "Destinataire", "Recipient", 40, false},
                                       {"region", "Région", "Region", 14, false},
                                       {"events", "Événements", "Events", 34, false},
-                                      {"cadence", "Envoi", "Cadence", 9, true},
-                                      {"lang", "Langue", "Lang", 6, false}};
+                                      {"cadence", "Envoi", "Cadence", 12, true},
+                                      {"lang", "Langue", "Lang", 8, true}};
         ctl_table(r, cols, COUNT(cols));
     } else if (strcmp(op, "notify.outbox") == 0) {
         static const column cols[] = {{"id", "Id", "Id", 5, false},
@@ -611,7 +613,7 @@ void ctl_render(const char *op, const msgpack_object *r, bool json)
             ctl_table(plugins, pcols, COUNT(pcols));
         }
     } else {
-        ctl_print_json(r, false);
+        ctl_render_generic(r);
     }
 }
 

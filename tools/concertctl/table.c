@@ -44,6 +44,8 @@ const char *ctl_scalar(const msgpack_object *o, char *buf, size_t cap, bool word
         snprintf(buf, cap, "%g", o->via.f64);
         return buf;
     case MSGPACK_OBJECT_STR:
+        if (cn_utc_to_local(o->via.str.ptr, o->via.str.size, buf, cap))
+            return buf; /* a UTC time, read in local time */
         snprintf(buf, cap, "%.*s", (int)o->via.str.size, o->via.str.ptr);
         return words ? ctl_word(buf) : buf;
     case MSGPACK_OBJECT_ARRAY: {

@@ -66,6 +66,19 @@ class FrenchWords(unittest.TestCase):
         s = self.ctl("notify", "subscribe", "--address", "coordination@tpdsl.org", "--region", "lanaudiere",
                      "--cadence", "quotidien", "--lang", "français")
         self.assertEqual((s["cadence"], s["lang"]), ("daily", "fr"))
+        # And French out: a plugin's answer as lines and tables with its values in words, not JSON.
+        r = subprocess.run(self.base[:-1] + ["adhesion", "show", "--id", str(app["id"])], capture_output=True,
+                           timeout=30)
+        out = r.stdout.decode()
+        self.assertRegex(out, r"État\s+: membre")
+        self.assertRegex(out, r"Membre depuis\s+: \d{4}-\d\d-\d\d \d\d:\d\d")
+        self.assertNotIn("{", out)
+        r = subprocess.run(self.base[:-1] + ["adhesion", "list", "lanaudiere"], capture_output=True, timeout=30)
+        self.assertIn("membre", r.stdout.decode())
+        r = subprocess.run(self.base[:-1] + ["calendar", "list", "--from", "2027-01-01", "--to", "2027-12-31"],
+                           capture_output=True, timeout=30)
+        self.assertIn("comité", r.stdout.decode())
+        self.assertIn("confirmée", r.stdout.decode())
 
 
 class Cli(unittest.TestCase):
@@ -175,6 +188,9 @@ class Cli(unittest.TestCase):
         _, out, _ = self.ctl("--help")
         self.assertIn("progress get", out)
         _, out, _ = self.ctl("progress", "get", "mauricie")
+        self.assertRegex(out, r"%\s+: 50")  # read as lines, not JSON
+        self.assertRegex(out, r"en cours\s+: 0")  # by_status's keys in words
+        _, out, _ = self.ctl("--json", "progress", "get", "mauricie")
         progress = json.loads(out)
         self.assertEqual((progress["actions"], progress["done"], progress["percent"]), (2, 1, 50))
         self.assertEqual(progress["last_milestone"], 50)
