@@ -581,8 +581,8 @@ int main(int argc, char **argv)
     if (strcmp(noun, "tail") == 0) {
         char prefix[128] = "";
         if (i < argc && strcmp(argv[i], "--help") == 0) {
-            printf("%s", T("Usage: concertctl tail [RÉGION]\nAffiche les événements publiés, en direct.\n",
-                           "Usage: concertctl tail [REGION]\nPrints published events as they happen.\n"));
+            printf("%s", T("Usage: concertctl [--json] tail [RÉGION]\nAffiche les événements publiés, en direct, chacun en une phrase (--json : tels quels).\n",
+                           "Usage: concertctl [--json] tail [REGION]\nPrints published events as they happen, each as a sentence (--json: as they are).\n"));
             return 0;
         }
         if (i < argc)

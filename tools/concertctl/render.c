@@ -2,6 +2,7 @@
 #include "render.h"
 
 #include "generic.h"
+#include "sentence.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -624,37 +625,14 @@ void ctl_render_event(const msgpack_object *ev, bool json)
         ctl_print_json(ev, true);
         return;
     }
-    char region[64], type[64], what[512] = "", buf[512];
-    ctl_scalar(cn_mp_get(ev, "region"), region, sizeof region, false);
-    ctl_scalar(cn_mp_get(ev, "type"), type, sizeof type, false);
-    const msgpack_object *ts = cn_mp_get(ev, "ts"), *seq = cn_mp_get(ev, "seq"), *data = cn_mp_get(ev, "data");
-    char when[32] = "";
+    const msgpack_object *ts = cn_mp_get(ev, "ts");
+    char when[32] = "", line[4096];
     if (ts && ts->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
         time_t t = (time_t)(ts->via.u64 / 1000);
         struct tm tm;
         localtime_r(&t, &tm);
-        strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+        strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
     }
-    const msgpack_object *subject = cn_mp_get(data, "action");
-    if (!subject || subject->type != MSGPACK_OBJECT_MAP)
-        subject = cn_mp_get(data, "indicator");
-    if (!subject || subject->type != MSGPACK_OBJECT_MAP)
-        subject = data;
-    const char *keys[] = {"number", "name", "title", "statement"};
-    for (size_t i = 0; i < COUNT(keys) && !what[0]; i++) {
-        const char *v = ctl_scalar(cn_mp_get(subject, keys[i]), buf, sizeof buf, false);
-        if (*v)
-            snprintf(what, sizeof what, "%s", v);
-    }
-    const msgpack_object *to = cn_mp_get(data, "to");
-    if (to) {
-        size_t len = strlen(what);
-        snprintf(what + len, sizeof what - len, " → %s", ctl_scalar(to, buf, sizeof buf, true));
-    }
-    const msgpack_object *value = cn_mp_get(data, "value");
-    if (value) {
-        size_t len = strlen(what);
-        snprintf(what + len, sizeof what - len, " = %s", ctl_scalar(value, buf, sizeof buf, false));
-    }
-    printf("%s  #%-5s %-12s %-24s %s\n", when, ctl_scalar(seq, buf, sizeof buf, false), region, type, what);
+    ctl_event_sentence(ev, line, sizeof line);
+    printf("%s  %s\n", when, line);
 }

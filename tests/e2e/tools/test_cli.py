@@ -79,6 +79,12 @@ class FrenchWords(unittest.TestCase):
                            capture_output=True, timeout=30)
         self.assertIn("comité", r.stdout.decode())
         self.assertIn("confirmée", r.stdout.decode())
+        # The log as sentences (what tail prints as it happens).
+        r = subprocess.run(self.base[:-1] + ["events", "--since", "0"], capture_output=True, timeout=30)
+        out = r.stdout.decode()
+        self.assertIn("lanaudiere · action 2.1 « Action 2.1 » : prévue → en cours", out)
+        self.assertIn("lanaudiere · comité « Comité directeur » (2027-01-19 à 13 h 30) au calendrier", out)
+        self.assertIn("lanaudiere · adhésion de « CDC de Joliette » (Membre) : membre — 1 membre(s)", out)
 
 
 class Cli(unittest.TestCase):
@@ -157,19 +163,21 @@ class Cli(unittest.TestCase):
             self.assertEqual(json.loads(again), json.loads(exported))
             os.unlink(f.name)
 
-            # tail saw every change, in order, with accents.
-            want = ["plan.created", "orientation.created", "objective.created", "action.created",
-                    "action.status_changed", "indicator.created", "indicator.recorded"]
+            # tail saw every change, in order, with accents, each as a sentence.
+            want = [r"lanaudiere · plan « .+ » créé", r"lanaudiere · orientation 1 « .+ » ajoutée",
+                    r"lanaudiere · objectif 1 « .+ » ajouté", r"lanaudiere · action 1\.2 « .+ » ajoutée",
+                    r"lanaudiere · action 1\.2 « .+ » : prévue → en cours — note : .+",
+                    r"lanaudiere · indicateur « Nombre de membres » \(action 1\.2\) ajouté",
+                    r"lanaudiere · indicateur « Nombre de membres » : \d+ au \d{4}-\d\d-\d\d"]
             seen = []
             while len(seen) < len(want):
                 line = tail.stdout.readline().decode("utf-8")
                 self.assertTrue(line, "tail ended early")
-                kind = line.split()[4]
-                if kind != "region.updated":
-                    seen.append(kind)
-                    if kind == "action.status_changed":
-                        self.assertIn("1.2 → en cours", line)
-            self.assertEqual(seen, want)
+                self.assertRegex(line, r"^\d{4}-\d\d-\d\d \d\d:\d\d  ")
+                if " · région « " not in line:
+                    seen.append(line.rstrip("\n"))
+            for line, pattern in zip(seen, want):
+                self.assertRegex(line, pattern)
         finally:
             tail.terminate()
             tail.wait(10)
