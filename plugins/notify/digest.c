@@ -72,7 +72,7 @@ static int digest_one(cd_host *h, int64_t sub, const char *cadence, const char *
     char *body = NULL;
     size_t len = 0, cap = 0;
     int n = 0;
-    char regions[256] = "";
+    char regions[256] = "", names[512] = ""; /* the slugs (for the outbox), the names (for people) */
     while (sqlite3_step(st) == SQLITE_ROW) {
         const char *region = (const char *)sqlite3_column_text(st, 0), *line = (const char *)sqlite3_column_text(st, 1);
         size_t need = strlen(line) + 8;
@@ -87,9 +87,14 @@ static int digest_one(cd_host *h, int64_t sub, const char *cadence, const char *
             body = p;
         }
         len += (size_t)snprintf(body + len, cap - len, "- %s\n", line);
-        if (!strstr(regions, region) && strlen(regions) + strlen(region) + 3 < sizeof regions)
+        if (!strstr(regions, region) && strlen(regions) + strlen(region) + 3 < sizeof regions) {
+            char name[256];
+            region_name(h, region, name, sizeof name);
             snprintf(regions + strlen(regions), sizeof regions - strlen(regions), "%s%s", regions[0] ? ", " : "",
                      region);
+            snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", names[0] ? ", " : "",
+                     name[0] ? name : region);
+        }
         n++;
     }
     sqlite3_finalize(st);
@@ -102,9 +107,9 @@ static int digest_one(cd_host *h, int64_t sub, const char *cadence, const char *
         strftime(today, sizeof today, "%Y-%m-%d", &tm);
         message_date_words(today, lang, words, sizeof words);
         if (en)
-            snprintf(subject, sizeof subject, "Digest of %s: %d notice%s (%s)", words, n, n > 1 ? "s" : "", regions);
+            snprintf(subject, sizeof subject, "Digest of %s: %d notice%s (%s)", words, n, n > 1 ? "s" : "", names);
         else
-            snprintf(subject, sizeof subject, "Résumé du %s : %d avis (%s)", words, n, regions);
+            snprintf(subject, sizeof subject, "Résumé du %s : %d avis (%s)", words, n, names);
         if (asprintf(&text, en ? "Hello,\n\nWhat happened since the last digest:\n\n%s\n-- \nDigest sent by concertd.\n"
                                : "Bonjour,\n\nCe qui s'est passé depuis le dernier résumé :\n\n%s\n-- \n"
                                  "Résumé envoyé par concertd.\n",

@@ -1,5 +1,6 @@
 /* message.c: see message.h. */
 #include "message.h"
+#include "sentence.h"
 #include "words.h"
 
 #include <stdbool.h>
@@ -286,7 +287,7 @@ static const builtin builtins[] = {
      "\n"
      "{{organisation}} demande à devenir membre de la table ({{region}}), catégorie {{category}}.\n"
      "\n"
-     "Les demandes en attente : concertctl adhesion list {{region}} --state submitted\n"
+     "Les demandes en attente : concertctl adhesion list {{region_id}} --state submitted\n"
      "\n"
      "-- \n"
      "Avis envoyé par concertd pour la région {{region}}.\n",
@@ -296,7 +297,7 @@ static const builtin builtins[] = {
      "\n"
      "{{organisation}} applies to become a member of the table ({{region}}), category {{category}}.\n"
      "\n"
-     "Pending applications: concertctl adhesion list {{region}} --state submitted\n"
+     "Pending applications: concertctl adhesion list {{region_id}} --state submitted\n"
      "\n"
      "-- \n"
      "Notice sent by concertd for the region {{region}}.\n"},
@@ -304,25 +305,23 @@ static const builtin builtins[] = {
      "Objet : Demandes d'adhésion en attente ({{region}})\n\n"
      "Bonjour,\n\n"
      "{{pending}} demande(s) d'adhésion attendent une décision ; la plus ancienne depuis {{oldest_days}} jours.\n\n"
-     "Pour les voir : concertctl adhesion list {{region}} --state submitted\n\n"
+     "Pour les voir : concertctl adhesion list {{region_id}} --state submitted\n\n"
      "-- \nAvis envoyé par concertd pour la région {{region}}.\n",
      "Subject: Membership applications waiting ({{region}})\n\n"
      "Hello,\n\n"
      "{{pending}} membership application(s) wait for a decision; the oldest for {{oldest_days}} days.\n\n"
-     "To see them: concertctl adhesion list {{region}} --state submitted\n\n"
+     "To see them: concertctl adhesion list {{region_id}} --state submitted\n\n"
      "-- \nNotice sent by concertd for the region {{region}}.\n"},
     {"default",
      "Objet : {{summary}} ({{region}})\n\n"
      "Bonjour,\n\n"
      "{{summary}}\n\n"
-     "Région : {{region}}\n"
-     "Événement : {{type}} (n° {{seq}} de {{origin}})\n\n"
+     "Région : {{region}}\n\n"
      "-- \nAvis envoyé par concertd.\n",
      "Subject: {{summary}} ({{region}})\n\n"
      "Hello,\n\n"
      "{{summary}}\n\n"
-     "Region: {{region}}\n"
-     "Event: {{type}} (no. {{seq}} from {{origin}})\n\n"
+     "Region: {{region}}\n\n"
      "-- \nNotice sent by concertd.\n"},
 };
 
@@ -450,14 +449,19 @@ static void summary(const msgpack_object *event, bool en, char *out, size_t cap)
     const msgpack_object *d = cd_get(event, "data"), *action = cd_get(d, "action");
     const msgpack_object *subject = action && action->type == MSGPACK_OBJECT_MAP ? action : d;
     mp_text(cd_get(subject, "number"), num, sizeof num);
+    char what[300];
+    cd_str(cd_get(subject, "text"), what, sizeof what);
     if (strcmp(type, "action.status_changed") == 0) {
+        char note[1024];
         cd_str(cd_get(d, "from"), a, sizeof a);
         cd_str(cd_get(d, "to"), b, sizeof b);
-        snprintf(out, cap, en ? "Action %s went from %s to %s" : "L'action %s passe de « %s » à « %s »", num,
-                 status_words(a, en), status_words(b, en));
+        cd_str(cd_get(d, "note"), note, sizeof note);
+        snprintf(out, cap, en ? "Action %s \"%s\" went from %s to %s%s%s" : "L'action %s « %s » passe de « %s » à « %s »%s%s",
+                 num, what, status_words(a, en), status_words(b, en), note[0] ? (en ? ". Note: " : ". Note : ") : "",
+                 note);
     } else if (strcmp(type, "action.noted") == 0) {
         cd_str(cd_get(d, "text"), a, sizeof a);
-        snprintf(out, cap, en ? "Note on action %s: %s" : "Note sur l'action %s : %s", num, a);
+        snprintf(out, cap, en ? "Note on action %s \"%s\": %s" : "Note sur l'action %s « %s » : %s", num, what, a);
     } else if (strcmp(type, "action.created") == 0 || strcmp(type, "action.updated") == 0) {
         cd_str(cd_get(subject, "text"), a, sizeof a);
         snprintf(out, cap, en ? "Action %s %s: %s" : "Action %s %s : %s", num,
@@ -471,15 +475,17 @@ static void summary(const msgpack_object *event, bool en, char *out, size_t cap)
                                                                          : 0;
         snprintf(out, cap, en ? "New measurement of \"%s\": %g" : "Nouvelle mesure de « %s » : %g", a, value);
     } else {
-        char what[256] = "";
-        const char *keys[] = {"title", "name", "statement", "text"};
-        for (size_t i = 0; i < 4 && !what[0]; i++)
-            cd_str(cd_get(subject, keys[i]), what, sizeof what);
-        snprintf(out, cap, "%s%s%s%s%s", type, *num ? " " : "", num, *what ? " — " : "", what);
+        /* The sentence concertctl tail prints, without its "region · ". */
+        char line[2048];
+        cn_event_sentence(event, en, line, sizeof line);
+        const char *dot = strstr(line, " · ");
+        snprintf(out, cap, "%s", dot ? dot + strlen(" · ") : line);
+        if (out[0] >= 'a' && out[0] <= 'z')
+            out[0] = (char)(out[0] - 'a' + 'A');
     }
 }
 
-static int collect(const msgpack_object *event, const char *lang, var *v)
+static int collect(const msgpack_object *event, const char *lang, const char *region_name, var *v)
 {
     bool en = strcmp(lang, "en") == 0;
     int n = 0;
@@ -487,7 +493,9 @@ static int collect(const msgpack_object *event, const char *lang, var *v)
     const msgpack_object *d = cd_get(event, "data"), *action = cd_get(d, "action");
     if (action && action->type != MSGPACK_OBJECT_MAP)
         action = NULL;
-    set(v, &n, "region", cd_str(cd_get(event, "region"), buf, sizeof buf));
+    /* People read the region's name; its id is for commands (concertctl … {{region_id}}). */
+    set(v, &n, "region_id", cd_str(cd_get(event, "region"), buf, sizeof buf));
+    set(v, &n, "region", region_name && *region_name ? region_name : buf);
     set(v, &n, "type", cd_str(cd_get(event, "type"), buf, sizeof buf));
     set(v, &n, "origin", cd_str(cd_get(event, "origin"), buf, sizeof buf));
     mp_text(cd_get(event, "seq"), buf, sizeof buf);
@@ -580,7 +588,7 @@ static void fill(str *out, const char *tpl, const var *v, int n)
     }
 }
 
-int message_render(const msgpack_object *event, const char *lang, char **subject, char **body)
+int message_render(const msgpack_object *event, const char *lang, const char *region_name, char **subject, char **body)
 {
     *subject = *body = NULL;
     char type[64];
@@ -593,7 +601,7 @@ int message_render(const msgpack_object *event, const char *lang, char **subject
         free(tpl);
         return -1;
     }
-    int n = collect(event, lang, v);
+    int n = collect(event, lang, region_name, v);
     str out = {0};
     fill(&out, tpl, v, n);
     free(tpl);

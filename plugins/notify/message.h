@@ -18,9 +18,10 @@
 int message_load_templates(const char *dir);
 void message_free_templates(void);
 
-/* Renders event (the payload map) for lang ("fr" or "en"). *subject and
- * *body are new strings (caller frees). Returns 0 or -1 (out of memory). */
-int message_render(const msgpack_object *event, const char *lang, char **subject, char **body);
+/* Renders event (the payload map) for lang ("fr" or "en"), naming its
+ * region region_name (its slug when NULL). *subject and *body are new
+ * strings (caller frees). Returns 0 or -1 (out of memory). */
+int message_render(const msgpack_object *event, const char *lang, const char *region_name, char **subject, char **body);
 
 /* "3 octobre 2026" / "October 3, 2026" for YYYY-MM-DD; "" when not a date. */
 void message_date_words(const char *date, const char *lang, char *out, size_t cap);

@@ -201,6 +201,29 @@ static void dedupe_key(const msgpack_object *event, const char *type, char *out,
     snprintf(out, cap, "%s:%lld", origin, (long long)cd_int(cd_get(event, "seq"), 0));
 }
 
+void region_name(cd_host *h, const char *region, char *out, size_t cap)
+{
+    out[0] = '\0';
+    msgpack_sbuffer a, r;
+    msgpack_sbuffer_init(&a);
+    msgpack_sbuffer_init(&r);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &a, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 1);
+    cd_pack_str(&pk, "id");
+    cd_pack_str(&pk, region);
+    char err[256];
+    if (region[0] && api->call(h, "region.get", a.data, a.size, &r, err, sizeof err) == 0) {
+        msgpack_unpacked u;
+        msgpack_unpacked_init(&u);
+        if (msgpack_unpack_next(&u, r.data, r.size, NULL) == MSGPACK_UNPACK_SUCCESS)
+            cd_str(cd_get(&u.data, "name"), out, cap);
+        msgpack_unpacked_destroy(&u);
+    }
+    msgpack_sbuffer_destroy(&a);
+    msgpack_sbuffer_destroy(&r);
+}
+
 static int on_event(cd_host *h, const msgpack_object *event, void *data)
 {
     (void)data;
@@ -219,16 +242,21 @@ static int on_event(cd_host *h, const msgpack_object *event, void *data)
                            -1, &st, NULL) != SQLITE_OK)
         return -1;
     sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
-    char key[256];
+    char key[256], name[256] = "";
     dedupe_key(event, type, key, sizeof key);
     int rc = 0;
+    bool named = false;
     while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
         const char *channel = (const char *)sqlite3_column_text(st, 1), *address = (const char *)sqlite3_column_text(st, 2);
         const char *who = (const char *)sqlite3_column_text(st, 4), *lang = (const char *)sqlite3_column_text(st, 5);
         if (!matches((const char *)sqlite3_column_text(st, 3), type) || (who && !strcasestr(responsible, who)))
             continue;
         char *subject, *body;
-        if (message_render(event, lang, &subject, &body) != 0) {
+        if (!named) { /* asked once, for the first subscriber the event is for */
+            region_name(h, region, name, sizeof name);
+            named = true;
+        }
+        if (message_render(event, lang, name, &subject, &body) != 0) {
             rc = -1;
             break;
         }
@@ -478,6 +506,8 @@ static int send_op(cd_req *req, void *data)
     cd_str(cd_get(args, "address"), address, sizeof address);
     cd_str(cd_get(args, "region"), region, sizeof region);
     cd_str(cd_get(args, "template"), template, sizeof template);
+    char name[256];
+    region_name(data, region, name, sizeof name);
     cd_str(cd_get(args, "lang"), lang, sizeof lang);
     cd_str(cd_get(args, "key"), key, sizeof key);
     if (!email_valid(address))
@@ -505,7 +535,7 @@ static int send_op(cd_req *req, void *data)
     msgpack_unpacked_init(&event);
     char *subject = NULL, *body = NULL;
     int rc = msgpack_unpack_next(&event, buf.data, buf.size, NULL) == MSGPACK_UNPACK_SUCCESS
-                 ? message_render(&event.data, strcmp(lang, "en") == 0 ? "en" : "fr", &subject, &body)
+                 ? message_render(&event.data, strcmp(lang, "en") == 0 ? "en" : "fr", name, &subject, &body)
                  : -1;
     if (rc == 0)
         rc = outbox_add(h, 0, region, key, "email", address, subject, body);

@@ -39,6 +39,9 @@ extern notify_config notify_cfg;
 /* Reads [plugin.notify] into notify_cfg; 0 or -1 (logged). */
 int notify_config_load(cd_host *h);
 
+/* A region's name as people know it ("Lanaudière"), or "" when it cannot be read. */
+void region_name(cd_host *h, const char *region, char *out, size_t cap);
+
 /* The outbox: adds a message (ignored when the same subscription already
  * has one with that dedupe key), and starts/stops the pump. */
 int outbox_add(cd_host *h, int64_t subscription, const char *region, const char *dedupe_key, const char *channel,

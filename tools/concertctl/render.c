@@ -633,6 +633,6 @@ void ctl_render_event(const msgpack_object *ev, bool json)
         localtime_r(&t, &tm);
         strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
     }
-    ctl_event_sentence(ev, line, sizeof line);
+    cn_event_sentence(ev, ctl_en(), line, sizeof line);
     printf("%s  %s\n", when, line);
 }

@@ -169,7 +169,7 @@ class Adhesion(unittest.TestCase):
         self.assertEqual(self.c.ok("adhesion.show", id=cdc["id"])["state"], "lapsed")
         # Staff hear of the application still waiting, once, without a person in it.
         notice = self.mails_to("ca@tpdsl.example.org", 1)[0]
-        self.assertEqual(str(notice["Subject"]), "Demandes d'adhésion en attente (lanaudiere)")
+        self.assertEqual(str(notice["Subject"]), "Demandes d'adhésion en attente (Lanaudière)")
         self.assertIn("1 demande(s) d'adhésion attendent une décision ; la plus ancienne depuis 366 jours.",
                       notice.get_content())
         types = [e["type"] for e in self.c.ok("events.since", since=0, limit=1000)["events"]]
@@ -354,7 +354,7 @@ class ATableOpensMembership(unittest.TestCase):
             self.assertIn("Bienvenue : %s est membre" % organisation, by[email])
         staff = [m for rcpt, m in self.mail.messages if rcpt == ["coordination@tpdsl.example.org"]]
         self.assertEqual(sorted(str(m["Subject"]) for m in staff),
-                         sorted("Nouvelle demande d'adhésion : %s (lanaudiere)" % f[0] for f in forms))
+                         sorted("Nouvelle demande d'adhésion : %s (Lanaudière)" % f[0] for f in forms))
         for m in staff:
             self.assertNotIn("Alex Tremblay", m.get_content())
             self.assertNotIn("@", m.get_content().split("--")[0])

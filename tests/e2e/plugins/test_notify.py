@@ -138,6 +138,19 @@ class Notify(unittest.TestCase):
             self.c.ok("node.info")  # a round trip: lets the loop run its timers between looks
         raise TimeoutError("outbox never reached the expected state: %r" % (rows,))
 
+    def test_a_message_names_the_region_and_the_action_never_an_id(self):
+        self.start()
+        self.seed()
+        self.c.ok("notify.subscribe", address="coordination@tpdsl.example.org", region="estrie", events="action.*")
+        self.c.ok("action.set_status", region="estrie", number="1.1", status="in_progress", note="Salle réservée")
+        _, msg = self.mail.wait(1)[0]
+        body = msg.get_content()
+        self.assertEqual(str(msg["Subject"]), "L'action 1.1 « Tenir le forum régional des élus » passe de « prévue » à "
+                                              "« en cours ». Note : Salle réservée (Estrie)")
+        self.assertIn("Région : Estrie", body)
+        for internal in ("n° ", "action.status_changed", self.d.node_id, "estrie"):
+            self.assertNotIn(internal, body)
+
     def test_a_reminder_arrives_once_in_french(self):
         self.start()
         self.seed()
@@ -146,7 +159,7 @@ class Notify(unittest.TestCase):
         self.assertEqual(len(self.c.ok("echeance.remind")["sent"]), 1)  # 7 days before
         rcpts, msg = self.mail.wait(1)[0]
         self.assertEqual(rcpts, ["coordination@tpdsl.example.org"])
-        self.assertEqual(str(msg["Subject"]), "Échéance dans 7 jours : action 1.1 (estrie)")
+        self.assertEqual(str(msg["Subject"]), "Échéance dans 7 jours : action 1.1 (Estrie)")
         self.assertEqual(str(msg["From"]), "Table des partenaires de Lanaudière <tpdsl@example.org>")
         self.assertEqual(msg.get_content_charset(), "utf-8")
         body = msg.get_content()
@@ -194,7 +207,7 @@ class Notify(unittest.TestCase):
         doc = json.loads(body.decode("utf-8"))
         self.assertEqual(doc["event"]["type"], "action.status_changed")
         self.assertEqual(doc["event"]["data"]["note"], "Salle réservée")
-        self.assertEqual(doc["subject"], "Action 1.1 went from planned to in progress (estrie)")
+        self.assertEqual(doc["subject"], "Action 1.1 \"Tenir le forum régional des élus\" went from planned to in progress. Note: Salle réservée (Estrie)")
 
     def test_a_message_that_keeps_failing_is_given_up_and_said(self):
         self.web.status = 500
@@ -224,11 +237,11 @@ class Notify(unittest.TestCase):
         self.assertEqual(self.c.ok("notify.outbox"), [])  # nothing sent one by one
         self.clock.set("@2026-09-02 08:01:00")
         _, msg = self.mail.wait(1)[0]
-        self.assertEqual(str(msg["Subject"]), "Résumé du 2 septembre 2026 : 3 avis (estrie)")
+        self.assertEqual(str(msg["Subject"]), "Résumé du 2 septembre 2026 : 3 avis (Estrie)")
         lines = [l for l in msg.get_content().splitlines() if l.startswith("- ")]
-        self.assertEqual(lines, ["- Note sur l'action 1.1 : Salle réservée à Sherbrooke (estrie)",
-                                 "- L'action 1.1 passe de « prévue » à « en cours » (estrie)",
-                                 "- Action 1.1 modifiée : Tenir le forum régional des élus (estrie)"])
+        self.assertEqual(lines, ["- Note sur l'action 1.1 « Tenir le forum régional des élus » : Salle réservée à Sherbrooke (Estrie)",
+                                 "- L'action 1.1 « Tenir le forum régional des élus » passe de « prévue » à « en cours » (Estrie)",
+                                 "- Action 1.1 modifiée : Tenir le forum régional des élus (Estrie)"])
         self.wait_outbox(lambda rows, sent: len(sent) == 1 and not rows)
         self.assertEqual(len(self.mail.messages), 1)
 
@@ -276,21 +289,22 @@ class Notify(unittest.TestCase):
         self.c.ok("plan.import", region="estrie", format="table", text=plan)
         # September 1st: a week before the forum, nobody asked anything.
         _, first = self.mail.wait(1)[0]
-        self.assertEqual(str(first["Subject"]), "Échéance dans 7 jours : action 1.1 (estrie)")
+        self.assertEqual(str(first["Subject"]), "Échéance dans 7 jours : action 1.1 (Estrie)")
         self.c.ok("action.set_status", region="estrie", number="1.2", status="in_progress", note="Collecte lancée")
         # The next morning, the digest of what changed (and no second reminder).
         self.clock.set("@2026-09-02 08:01:00")
         _, digest = self.mail.wait(2)[1]
-        self.assertEqual(str(digest["Subject"]), "Résumé du 2 septembre 2026 : 3 avis (estrie)")
+        self.assertEqual(str(digest["Subject"]), "Résumé du 2 septembre 2026 : 3 avis (Estrie)")
         self.assertEqual([l for l in digest.get_content().splitlines() if l.startswith("- ")],
-                         ["- Action 1.1 ajoutée : Tenir le forum régional (estrie)",
-                          "- Action 1.2 ajoutée : Publier le bottin des ressources (estrie)",
-                          "- L'action 1.2 passe de « prévue » à « en cours » (estrie)"])
+                         ["- Action 1.1 ajoutée : Tenir le forum régional (Estrie)",
+                          "- Action 1.2 ajoutée : Publier le bottin des ressources (Estrie)",
+                          "- L'action 1.2 « Publier le bottin des ressources » passe de « prévue » à « en cours »."
+                          " Note : Collecte lancée (Estrie)"])
         # October 8th: a week before the bottin is due; the forum is past due.
         self.clock.set("@2026-10-08 12:00:00")
         later = [str(m["Subject"]) for _, m in self.mail.wait(4)[2:]]
-        self.assertEqual(sorted(later), ["Échéance dans 7 jours : action 1.2 (estrie)",
-                                         "Échéance dépassée : action 1.1 (estrie)"])
+        self.assertEqual(sorted(later), ["Échéance dans 7 jours : action 1.2 (Estrie)",
+                                         "Échéance dépassée : action 1.1 (Estrie)"])
         self.wait_outbox(lambda rows, sent: len(sent) == 4 and not rows)
         self.assertEqual(len(self.mail.messages), 4)
 
@@ -320,12 +334,12 @@ class Notify(unittest.TestCase):
         self.c.ok("calendar.add", region="estrie", title="Forum régional", kind="forum", start="2026-09-05T13:30",
                   end="2026-09-05T16:00", place="Sherbrooke")
         _, first = self.mail.wait(1)[0]  # four days before: the 7-day reminder, by itself
-        self.assertEqual(str(first["Subject"]), "Forum régional, dans 4 jours (estrie)")
+        self.assertEqual(str(first["Subject"]), "Forum régional, dans 4 jours (Estrie)")
         self.assertIn("« Forum régional » a lieu dans 4 jours, le 5 septembre 2026, à 13:30.", first.get_content())
         self.assertIn("Lieu : Sherbrooke", first.get_content())
         self.clock.set("@2026-09-04 12:00:00")
         _, second = self.mail.wait(2)[1]
-        self.assertEqual(str(second["Subject"]), "Forum régional, demain (estrie)")
+        self.assertEqual(str(second["Subject"]), "Forum régional, demain (Estrie)")
         types = [e["type"] for e in self.c.ok("events.since", since=0, limit=1000)["events"]]
         self.assertEqual(types.count("activity.upcoming"), 2)
 
@@ -347,7 +361,7 @@ class Notify(unittest.TestCase):
             feeds.shutdown()
             feeds.server_close()
         self.assertEqual(str(msg["Subject"]),
-                         "Veille : Sécurité alimentaire : financement de 12 M$ pour les régions (estrie)")
+                         "Veille : Sécurité alimentaire : financement de 12 M$ pour les régions (Estrie)")
         body = msg.get_content()
         self.assertIn("La veille a repéré : « Sécurité alimentaire : financement de 12 M$ pour les régions »", body)
         self.assertIn("Un financement pour les initiatives en sécurité alimentaire des tables régionales.", body)
@@ -368,7 +382,7 @@ class Notify(unittest.TestCase):
         self.c.ok("notify.subscribe", address="coordination@tpdsl.example.org", region="estrie")
         self.c.ok("echeance.remind")
         rcpts, msg = self.mail.wait(1)[0]
-        self.assertEqual(str(msg["Subject"]), "Échéance dans 7 jours : action 1.1 (estrie)")
+        self.assertEqual(str(msg["Subject"]), "Échéance dans 7 jours : action 1.1 (Estrie)")
         self.wait_outbox(lambda rows, sent: len(sent) == 1 and not rows)
 
     def test_an_untrusted_certificate_is_an_error_in_words(self):
