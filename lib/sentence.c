@@ -221,6 +221,11 @@ void cn_event_sentence(const msgpack_object *ev, bool english, char *buf, size_t
         quoted(o, text(d, "name", false, s, sizeof s));
         put(o, T(" (action %s) %s", " (action %s) %s"), text(d, "action", false, t, sizeof t),
             type[10] == 'c' ? T("ajouté", "added") : T("modifié", "changed"));
+    } else if (strcmp(type, "indicator.unrecorded") == 0) {
+        put(o, "%s ", T("indicateur", "indicator"));
+        quoted(o, text(get(d, "indicator"), "name", false, s, sizeof s));
+        put(o, T(" : mesure de %s au %s retirée", ": measurement of %s on %s removed"), text(d, "value", false, t, sizeof t),
+            text(d, "date", false, date, sizeof date));
     } else if (strcmp(type, "indicator.recorded") == 0) {
         put(o, "%s ", T("indicateur", "indicator"));
         quoted(o, text(get(d, "indicator"), "name", false, s, sizeof s));

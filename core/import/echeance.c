@@ -435,6 +435,20 @@ size_t cn_echeance_parse(const char *text, const char *plan_start, cn_window *ou
         if (span(&p1, p1.year, plan_start, &a, &b))
             count = add_window(out, cap, count, CN_WIN_DATED, a, b);
         i = j;
+        /* "An 1, 2, 3, 4, 5", "an 1 et 3": more plan years after the first
+         * (a number that begins a date of its own, "15 mai 2014", is not one). */
+        while (p1.kind == P_PLANYEAR && i < n) {
+            size_t at = i < n && (is_word(&toks[i], "et") || toks[i].kind == T_OTHER) ? i + 1 : i; /* ", 2" "et 3" */
+            point next;
+            if (at >= n || toks[at].kind != T_NUM || toks[at].digits > 2 || parse_point(toks, n, at, &next))
+                break;
+            point more = p1;
+            more.planyear = toks[at].value;
+            more.impossible = more.planyear < 1 || more.planyear > MAX_PLAN_YEAR;
+            if (!more.impossible && span(&more, 0, plan_start, &a, &b))
+                count = add_window(out, cap, count, CN_WIN_DATED, a, b);
+            i = at + 1;
+        }
     }
     if (count == 0)
         count = add_window(out, cap, count, CN_WIN_UNKNOWN, none, none);

@@ -27,6 +27,8 @@ extern const cn_op cn_echeance_ops[];
 extern const size_t cn_echeance_ops_count;
 extern const cn_op cn_overview_ops[];
 extern const size_t cn_overview_ops_count;
+extern const cn_op cn_history_ops[];
+extern const size_t cn_history_ops_count;
 extern const cn_op cn_mirror_ops[];
 extern const size_t cn_mirror_ops_count;
 extern const cn_op cn_node_ops[];

@@ -135,6 +135,46 @@ static int indicator_record(cn_req *req)
     return cn_pack_indicator(req, cn_req_pk(req), id, false);
 }
 
+/* Removes the newest measurement of that date and value (undo of a
+ * record): event indicator.unrecorded. */
+static int indicator_unrecord(cn_req *req)
+{
+    int64_t id;
+    const char *region, *date;
+    double value;
+    if (indicator_arg(req, &id, &region) || cn_arg_date(req, "date", CN_REQUIRED, &date) < 0 ||
+        cn_arg_num(req, "value", CN_REQUIRED, &value, NULL) < 0)
+        return -1;
+    if (!region)
+        return -1;
+    sqlite3_stmt *st;
+    if (cn_req_prepare(req, "DELETE FROM measurements WHERE id = (SELECT id FROM measurements WHERE indicator = ?"
+                            " AND date = ? AND value = ? ORDER BY id DESC LIMIT 1)", &st))
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    cn_bind_text(st, 2, date);
+    sqlite3_bind_double(st, 3, value);
+    if (cn_req_exec(req, st))
+        return -1;
+    if (sqlite3_changes(req->db) == 0)
+        return cn_req_fail(req, "not_found", "date", L("aucune mesure de %g au %s pour cet indicateur",
+                                                       "no measurement of %g on %s for this indicator"), value, date);
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init(&buf);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &buf, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 3);
+    cn_pk_str(&pk, "indicator");
+    int rc = cn_pack_indicator(req, &pk, id, false);
+    cn_pk_kstr(&pk, "date", date);
+    cn_pk_str(&pk, "value");
+    msgpack_pack_double(&pk, value);
+    if (rc == 0)
+        rc = cn_emit_buf(req, region, "indicator.unrecorded", &buf);
+    msgpack_sbuffer_destroy(&buf);
+    return rc ? rc : cn_pack_indicator(req, cn_req_pk(req), id, false);
+}
+
 static int indicator_history(cn_req *req)
 {
     int64_t id;
@@ -170,6 +210,7 @@ static int indicator_list(cn_req *req)
 static const char *const create_args[] = {"region", "plan", "action", "name", "unit",
                                           "target", "target_date", "baseline", NULL};
 static const char *const record_args[] = {"id", "value", "date", "note", NULL};
+static const char *const unrecord_args[] = {"id", "date", "value", NULL};
 static const char *const id_args[] = {"id", NULL};
 static const char *const list_args[] = {"region", "plan", NULL};
 
@@ -177,6 +218,8 @@ const cn_op cn_indicator_ops[] = {
     {"indicator.create", indicator_create, create_args, "ajoute un indicateur", "adds an indicator", NULL},
     {"indicator.record", indicator_record, record_args, "enregistre une mesure", "records a measurement", NULL},
     {"indicator.history", indicator_history, id_args, "historique des mesures", "measurement history", NULL},
+    {"indicator.unrecord", indicator_unrecord, unrecord_args, "retire une mesure (la plus récente de cette date et valeur)",
+     "removes a measurement (the newest of that date and value)", NULL},
     {"indicator.list", indicator_list, list_args, "liste les indicateurs", "lists the indicators", NULL},
 };
 const size_t cn_indicator_ops_count = sizeof cn_indicator_ops / sizeof cn_indicator_ops[0];

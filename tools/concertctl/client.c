@@ -2,9 +2,11 @@
 #include "client.h"
 
 #include <signal.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #include "render.h"
@@ -34,6 +36,8 @@ int ctl_call(const ctl_conn *c, const char *op, const char *args, size_t args_le
         snprintf(actor, sizeof actor, "%s", who);
     else if ((who = getenv("USER")) && *who)
         snprintf(actor, sizeof actor, "concertctl:%s", who);
+    else if (getpwuid(getuid()))
+        snprintf(actor, sizeof actor, "concertctl:%s", getpwuid(getuid())->pw_name);
     for (char *p = actor; *p; p++)
         if ((unsigned char)*p < 0x20 || *p == 0x7f)
             *p = '?';

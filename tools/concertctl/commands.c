@@ -89,6 +89,8 @@ static const opt events_opts[] = {{"since", 'i', NULL, "après ce numéro de sé
                                   {"limit", 'i', NULL, "nombre maximal (défaut 1000)", "at most this many (default 1000)"},
                                   {"region", 's', NULL, "une seule région", "one region only"},
                                   {NULL, 0, NULL, NULL, NULL}};
+static const opt history_opts[] = {{"limit", 'i', NULL, "combien de changements (50 par défaut)", "how many changes (50 by default)"},
+                                   {NULL, 0, NULL, NULL, NULL}};
 static const opt echeance_opts[] = {
     {"region", 's', NULL, "une seule région", "one region only"},
     {"from", 'd', NULL, "à partir de (défaut: aujourd'hui)", "from (default: today)"},
@@ -189,6 +191,12 @@ const command ctl_commands[] = {
     {"indicator", "history", "indicator.history", {"id"}, "i", no_opts, "historique d'un indicateur",
      "an indicator's history"},
     {"events", "", "events.since", {0}, "", events_opts, "rejoue le journal des événements", "replays the event log"},
+    {"history", "", "events.history", {"region", "number"}, "sn", history_opts,
+     "qui a changé quoi, quand, de quoi à quoi (une région, ou une de ses actions)",
+     "who changed what, when, from what to what (a region, or one of its actions)"},
+    {"undo", "", "events.undo", {"seq"}, "i", no_opts,
+     "annule un changement par son n° (concertctl history), ou votre dernier changement",
+     "undoes a change by its number (concertctl history), or your last change"},
     {"echeances", "", "echeance.list", {0}, "", echeance_opts,
      "ce qui est en retard, puis ce qui vient à échéance d'ici 90 jours (--from/--to : une période)",
      "what is overdue, then what comes due within 90 days (--from/--to: a period)"},

@@ -54,6 +54,7 @@ static void usage(FILE *out)
               "  --events EP     socket d'événements (défaut tcp://127.0.0.1:7411, ou $CONCERTD_EVENTS)\n"
               "  --json          sortie JSON pour les scripts\n"
               "  --lang fr|en    langue des messages (défaut fr, ou $CONCERTD_LANG)\n"
+              "  --as NOM        qui fait les changements, dans l'historique (défaut : l'utilisateur du système)\n"
               "  --timeout MS    délai de réponse (défaut 5000)\n\n"
               "Commandes:\n",
               "Usage: concertctl [GLOBAL OPTIONS] NOUN VERB [ARGUMENTS] [--OPTIONS]\n\n"
@@ -62,6 +63,7 @@ static void usage(FILE *out)
               "  --events EP     event socket (default tcp://127.0.0.1:7411, or $CONCERTD_EVENTS)\n"
               "  --json          JSON output for scripts\n"
               "  --lang fr|en    message language (default fr, or $CONCERTD_LANG)\n"
+              "  --as NAME       who makes the changes, in the history (default: the system's user)\n"
               "  --timeout MS    reply timeout (default 5000)\n\n"
               "Commands:\n"));
     for (size_t i = 0; i < ctl_ncommands; i++) {
@@ -566,6 +568,8 @@ int main(int argc, char **argv)
             conn.timeout_ms = atoi(argv[++i]);
         } else if (i + 1 < argc && strcmp(a, "--lang") == 0) {
             conn.lang = strcmp(argv[++i], "en") == 0 ? "en" : "fr";
+        } else if (i + 1 < argc && strcmp(a, "--as") == 0) {
+            setenv("CONCERTD_ACTOR", argv[++i], 1); /* who the changes are recorded as (client.c) */
         } else {
             ctl_set_en(strcmp(conn.lang, "en") == 0);
             fail("bad_request", T("option globale inconnue: %s (concertctl --help)", "unknown global option: %s (concertctl --help)"), a);
@@ -675,7 +679,8 @@ int main(int argc, char **argv)
         /* plan.list's region is optional; an entity named by --id needs no region and number. */
         bool by_id = json_object_get(args, "id") && strcmp(cmd->pos[0] ? cmd->pos[0] : "", "id") != 0;
         for (int p = npos; p < 4 && cmd->pos[p] && !by_id; p++)
-            if (!(strcmp(cmd->op, "plan.list") == 0)) {
+            if (!(strcmp(cmd->op, "plan.list") == 0 || strcmp(cmd->op, "events.undo") == 0 ||
+                  (strcmp(cmd->op, "events.history") == 0 && p > 0))) {
                 status = fail("invalid_argument", T("argument manquant: %s (--help)", "missing argument: %s (--help)"),
                               cmd->pos[p]);
                 break;

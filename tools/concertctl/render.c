@@ -292,6 +292,58 @@ static void render_import(const msgpack_object *r)
     render_report(cn_mp_get(r, "report"));
 }
 
+/* A field of the model as people call it. */
+static const char *field_words(const char *field)
+{
+    static const char *const names[][3] = {
+        {"text", "texte", "text"},           {"responsible", "responsable", "responsible"},
+        {"schedule", "échéance", "schedule"}, {"expected_result", "résultat attendu", "expected result"},
+        {"priority", "priorité", "priority"}, {"targets", "cibles", "targets"},
+        {"objective", "objectif", "objective"}, {"status", "état", "status"},
+        {"statement", "énoncé", "statement"}, {"mandates", "mandats", "mandates"},
+        {"orientation", "orientation", "orientation"}, {"title", "titre", "title"},
+        {"period", "période", "period"},     {"name", "nom", "name"},
+        {"organisation", "organisation", "organisation"}, {"kind", "type", "kind"},
+        {"mission", "mission", "mission"},   {"start_date", "début", "start"},
+        {"end_date", "fin", "end"},          {"adopted_on", "adopté le", "adopted on"},
+    };
+    for (size_t i = 0; i < COUNT(names); i++)
+        if (strcmp(field, names[i][0]) == 0)
+            return names[i][ctl_en() ? 2 : 1];
+    return field;
+}
+
+/* Each change: when, its number (for undo), the sentence, the fields from → to. */
+static void render_history(const msgpack_object *rows)
+{
+    if (!rows || rows->type != MSGPACK_OBJECT_ARRAY || rows->via.array.size == 0) {
+        printf("%s\n", T("(aucun changement)", "(no change)"));
+        return;
+    }
+    for (uint32_t i = 0; i < rows->via.array.size; i++) {
+        const msgpack_object *row = &rows->via.array.ptr[i], *ts = cn_mp_get(row, "ts");
+        char when[32] = "", line[4096], num[32];
+        if (ts && ts->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
+            time_t t = (time_t)(ts->via.u64 / 1000);
+            struct tm tm;
+            localtime_r(&t, &tm);
+            strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
+        }
+        cn_event_sentence(row, ctl_en(), line, sizeof line);
+        printf("%s  %s %-5s %s\n", when, T("n°", "no."), ctl_scalar(cn_mp_get(row, "seq"), num, sizeof num, false), line);
+        const msgpack_object *changes = cn_mp_get(row, "changes");
+        for (uint32_t k = 0; changes && changes->type == MSGPACK_OBJECT_ARRAY && k < changes->via.array.size; k++) {
+            const msgpack_object *c = &changes->via.array.ptr[k];
+            char field[64], from[1024], to[1024];
+            ctl_scalar(cn_mp_get(c, "field"), field, sizeof field, false);
+            bool words = strcmp(field, "status") == 0 || strcmp(field, "kind") == 0;
+            printf("%26s%s : « %s » → « %s »\n", "", field_words(field),
+                   ctl_scalar(cn_mp_get(c, "from"), from, sizeof from, words),
+                   ctl_scalar(cn_mp_get(c, "to"), to, sizeof to, words));
+        }
+    }
+}
+
 void ctl_render(const char *op, const msgpack_object *r, bool json)
 {
     if (json) {
@@ -613,6 +665,14 @@ void ctl_render(const char *op, const msgpack_object *r, bool json)
                                            {"reason", "Raison du refus", "Why refused", 70, false}};
             ctl_table(plugins, pcols, COUNT(pcols));
         }
+    } else if (strcmp(op, "events.history") == 0) {
+        render_history(r);
+    } else if (strcmp(op, "events.undo") == 0) {
+        char num[32], type[64];
+        printf(T("Changement n° %s annulé (%s) ; l'annulation est un changement de plus, à l'historique.\n",
+                 "Change no. %s undone (%s); the undo is one more change, in the history.\n"),
+               ctl_scalar(cn_mp_get(r, "undone"), num, sizeof num, false),
+               ctl_scalar(cn_mp_get(r, "type"), type, sizeof type, false));
     } else {
         ctl_render_generic(r);
     }

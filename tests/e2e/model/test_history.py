@@ -1,0 +1,103 @@
+"""Every change has an author and stays in the history; undo applies the
+inverse change as a new event (the log is never rewritten). On the demo
+plan, with concertctl as two people would use it."""
+import json
+import os
+import subprocess
+import unittest
+
+from harness import CONCERTCTL, SOURCE, Daemon
+
+DEMO = os.path.join(SOURCE, "config", "demo", "lanaudiere.json")
+
+
+class History(unittest.TestCase):
+    def setUp(self):
+        self.d = Daemon(extra=["--demo", DEMO]).start()
+        self.c = self.d.client()
+
+    def tearDown(self):
+        self.c.close()
+        self.assertEqual(self.d.stop(), 0)
+        self.d.cleanup()
+
+    def ctl(self, *args, who="marie", ok=True):
+        r = subprocess.run([CONCERTCTL, "--endpoint", self.d.command, "--as", who] + list(args), capture_output=True,
+                           timeout=30)
+        if ok:
+            self.assertEqual(r.returncode, 0, "%s\n%s" % (args, r.stderr.decode()))
+        return r
+
+    def action(self):
+        return self.c.ok("action.get", region="lanaudiere", number="2.3")
+
+    def test_who_changed_what_from_what_to_what(self):
+        self.ctl("action", "status", "lanaudiere", "2.3", "en cours", "--note", "Première capsule tournée")
+        self.ctl("action", "update", "lanaudiere", "2.3", "--responsible", "CA", who="paul")
+        rows = self.c.ok("events.history", region="lanaudiere", number="2.3")
+        self.assertEqual([(r["type"], r["actor"]) for r in rows[:2]],
+                         [("action.updated", "paul"), ("action.status_changed", "marie")])
+        self.assertEqual(rows[0]["changes"], [{"field": "responsible", "from": None, "to": "CA"}])
+        self.assertEqual(rows[1]["changes"], [{"field": "status", "from": "planned", "to": "in_progress"}])
+        self.assertEqual(rows[-1]["type"], "action.created")  # the demo's import, first of all
+        out = self.ctl("history", "lanaudiere", "2.3").stdout.decode()
+        lines = out.splitlines()
+        self.assertRegex(lines[0], r"^\d{4}-\d\d-\d\d \d\d:\d\d  n° \d+ +lanaudiere · action 2\.3 « Réaliser et "
+                                   r"diffuser .* » modifiée \(par paul\)$")
+        self.assertEqual(lines[1].strip(), "responsable : «  » → « CA »")
+        self.assertIn("prévue → en cours — note : Première capsule tournée (par marie)", lines[2])
+        # Another action's changes are not 2.3's.
+        self.ctl("action", "status", "lanaudiere", "2.1", "réalisée")
+        self.assertNotIn("2.1", self.ctl("history", "lanaudiere", "2.3").stdout.decode())
+        self.assertIn("action 2.1", self.ctl("history", "lanaudiere").stdout.decode())
+
+    def test_undo_applies_the_inverse_as_a_new_change(self):
+        before = self.action()
+        self.ctl("action", "status", "lanaudiere", "2.3", "en cours")
+        self.ctl("action", "update", "lanaudiere", "2.3", "--responsible", "CA", "--schedule", "An 2")
+        measure = self.c.ok("indicator.list", region="lanaudiere")[0]
+        self.ctl("indicator", "record", str(measure["id"]), "57", "--date", "2019-06-30")
+        last = self.c.ok("node.info")["last_seq"]
+        # marie's last change first: the measurement, then the fields, then the status.
+        out = self.ctl("undo").stdout.decode()
+        self.assertIn("Changement n° %d annulé" % last, out)
+        self.assertIsNone(self.c.ok("indicator.history", id=measure["id"])["latest"])
+        self.ctl("undo")
+        now = self.action()
+        self.assertEqual((now["responsible"], now["schedule"], now["windows"]),
+                         (before["responsible"], before["schedule"], before["windows"]))
+        self.ctl("undo")
+        self.assertEqual(self.action()["status"], "planned")
+        self.assertEqual(self.action()["notes"][-1]["text"][:24], "Annulation du changement")
+        # Nothing was rewritten: every change and every undo is in the log, by marie.
+        events = self.c.ok("events.since", since=last - 3)["events"]
+        self.assertEqual([e["type"] for e in events],
+                         ["action.status_changed", "action.updated", "indicator.recorded", "indicator.unrecorded",
+                          "action.updated", "action.status_changed"])
+        self.assertEqual([e["actor"] for e in events],
+                         ["marie"] * 3 + ["marie (annule le n° %d)" % n for n in (last, last - 1, last - 2)])
+        # Undone once: not twice.
+        r = self.ctl("undo", str(last), ok=False)
+        self.assertIn("conflict: le changement n° %d est déjà annulé (par le n° %d)" % (last, last + 1),
+                      r.stderr.decode())
+
+    def test_an_undo_that_would_lose_a_later_change_is_refused(self):
+        self.ctl("action", "status", "lanaudiere", "2.3", "en cours")
+        first = self.c.ok("node.info")["last_seq"]
+        self.ctl("action", "status", "lanaudiere", "2.3", "réalisée", who="paul")
+        r = self.ctl("undo", str(first), ok=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("conflict: cette action a changé depuis (événement n° %d" % (first + 1), r.stderr.decode())
+        self.assertEqual(self.action()["status"], "done")
+        # By its number, paul's; then marie's is the latest and can go.
+        self.ctl("undo", str(first + 1), who="marie")
+        self.assertEqual(self.action()["status"], "in_progress")
+        err = self.c.error("events.undo", seq=1)  # region.created: not something undo reverses
+        self.assertEqual((err["code"], err["field"]), ("invalid_argument", "seq"))
+        err = self.c.error("events.undo", seq=999999)
+        self.assertEqual(err["code"], "not_found")
+        self.assertIn("ce nœud", err["message"])
+
+
+if __name__ == "__main__":
+    unittest.main()
