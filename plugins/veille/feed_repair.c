@@ -305,6 +305,8 @@ int vp_repair(const char *body, size_t size, const char *charset, vp_body *out, 
     const char *src = body + (bom8 ? 3 : 0);
     size_t srclen = size - (bom8 ? 3 : 0);
     const char *encoding = bom16 || wide ? NULL : encoding_of(src, srclen, charset);
+    if (!bom16 && !wide && !encoding) /* a UTF-16 mark after a UTF-8 one: the first wins, the rest is repaired */
+        encoding = "windows-1252";
     bytes utf8 = {0}, fixed = {0};
     char sentence[200];
     const char *parse_as = "UTF-8";

@@ -198,6 +198,16 @@ static void hostile_xml_is_harmless(void **state)
     (void)state;
     vp_feed f;
     char err[256];
+    /* A UTF-8 byte order mark, then a UTF-16 one (a fuzzer's finding: the
+     * encoding was taken as none, and compared as a NULL string). */
+    const char *marks = "\xEF\xBB\xBF\xFF\xFE<rss version='2.0'><channel><title>Fil</title>"
+                        "<item><title>Un</title><guid>1</guid></item></channel></rss>";
+    if (vp_parse(marks, strlen(marks), "https://ex.org/", NULL, &f, err, sizeof err) == 0) {
+        assert_string_equal(f.title, "Fil");
+        vp_feed_free(&f);
+    } else {
+        assert_true(err[0]);
+    }
     char laughs[2048] = "<?xml version=\"1.0\"?><!DOCTYPE rss [<!ENTITY l0 \"ha\">";
     for (int i = 1; i <= 10; i++) {
         size_t n = strlen(laughs);
