@@ -244,6 +244,33 @@ class Following(unittest.TestCase):
         sub.close()
         self.assertEqual((topic, event["origin"]), ("lanaudiere/region.updated", "tpdsl"))
 
+    def test_an_undo_reaches_the_peer_as_an_ordinary_change(self):
+        r = self.r
+        r.ok("region.create", id="lanaudiere", name="Lanaudière")
+        r.ok("plan.create", region="lanaudiere", title="Plan d'action 2018-2023")
+        r.ok("objective.create", region="lanaudiere", number="2", text="Communiquer")
+        r.ok("action.create", region="lanaudiere", objective="2", number="2.3", text="Capsules vidéo")
+        r.call("action.set_status", {"region": "lanaudiere", "number": "2.3", "status": "in_progress"},
+               actor="marie")
+        changed = r.ok("node.info")["last_seq"]
+        undo = r.call("events.undo", {}, actor="marie")
+        self.assertTrue(undo["ok"], undo)
+        self.assertEqual(undo["result"]["undone"], changed)
+        events = self.mirrored(changed + 1)
+        last = events[-1]
+        self.assertEqual((last["type"], last["data"]["from"], last["data"]["to"], last["actor"]),
+                         ("action.status_changed", "in_progress", "planned", "marie (annule le n° %d)" % changed))
+        # The national node's copy shows the action as it is again, and says who undid what.
+        deadline = time.monotonic() + 30 * PATIENCE
+        while self.n.ok("action.get", region="lanaudiere", number="2.3")["status"] != "planned":
+            self.assertLess(time.monotonic(), deadline, "the copy never followed the undo")
+            self.n.ok("node.info")
+        history = self.n.ok("events.history", region="lanaudiere", number="2.3")
+        self.assertEqual([(h["origin"], h["actor"]) for h in history[:2]],
+                         [("tpdsl", "marie (annule le n° %d)" % changed), ("tpdsl", "marie")])
+        # A copy's change is undone on its owner's node, not here.
+        self.assertEqual(self.n.error("events.undo", seq=changed)["code"], "not_found")
+
     def test_a_follower_down_catches_up_and_a_wiped_one_from_zero(self):
         self.r.ok("region.create", id="lanaudiere", name="Lanaudière")
         self.mirrored(1)
