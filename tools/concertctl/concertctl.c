@@ -10,6 +10,8 @@
 #include <stdarg.h>
 #include <jansson.h>
 #include <stdio.h>
+#include <sys/stat.h>
+#include <ctype.h>
 #include <stdbool.h>
 #include <zmq.h>
 #include <unistd.h>
@@ -26,6 +28,7 @@
 #include "plugin_args.h"
 #include "render.h"
 #include "table.h"
+#include "folder.h"
 #include "text.h"
 #include "textfile.h"
 #include "webuser.h"
@@ -97,15 +100,92 @@ static void command_help(const command *c)
     }
 }
 
-/* The ops the daemon has beyond this table (plugins'), from node.info.
- * Returns 0 and fills *reply (the caller destroys it), or -1. */
+/* Where the last node.info of a daemon is kept, so that --help lists its
+ * plugins' commands while it is stopped: ~/.cache/concertctl/ (or
+ * $XDG_CACHE_HOME), one file per command endpoint. */
+static void cache_path(const ctl_conn *conn, char *out, size_t cap)
+{
+    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    char name[200];
+    size_t n = 0;
+    for (const char *p = conn->endpoint; *p && n + 1 < sizeof name; p++)
+        name[n++] = isalnum((unsigned char)*p) ? *p : '_';
+    name[n] = '\0';
+    if (xdg && *xdg)
+        snprintf(out, cap, "%s/concertctl/node-info-%s.msgpack", xdg, name);
+    else if (home && *home)
+        snprintf(out, cap, "%s/.cache/concertctl/node-info-%s.msgpack", home, name);
+    else
+        out[0] = '\0';
+}
+
+static time_t ops_cached_at; /* when the list shown came from the cache, else 0 */
+
+/* Keeps node.info's reply (best effort: a cache). */
+static void cache_store(const ctl_conn *conn, const msgpack_object *reply)
+{
+    char path[4096], tmp[4200];
+    cache_path(conn, path, sizeof path);
+    if (!path[0])
+        return;
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    *strrchr(dir, '/') = '\0';
+    cn_folder_ready(dir, true);
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init(&buf);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &buf, msgpack_sbuffer_write);
+    msgpack_pack_object(&pk, *reply);
+    snprintf(tmp, sizeof tmp, "%s.%d", path, (int)getpid());
+    FILE *f = fopen(tmp, "wb");
+    if (f && fwrite(buf.data, 1, buf.size, f) == buf.size && fclose(f) == 0)
+        rename(tmp, path);
+    else if (f)
+        fclose(f);
+    unlink(tmp);
+    msgpack_sbuffer_destroy(&buf);
+}
+
+/* The cached reply, into reply (as ctl_call fills it). 0, or -1. */
+static int cache_load(const ctl_conn *conn, ctl_reply *reply)
+{
+    char path[4096];
+    cache_path(conn, path, sizeof path);
+    struct stat st;
+    FILE *f = path[0] ? fopen(path, "rb") : NULL;
+    if (!f)
+        return -1;
+    if (fstat(fileno(f), &st) != 0 || st.st_size <= 0 || st.st_size > (16 << 20)) {
+        fclose(f);
+        return -1;
+    }
+    reply->frame = malloc((size_t)st.st_size);
+    msgpack_unpacked_init(&reply->up);
+    bool ok = reply->frame && fread(reply->frame, 1, (size_t)st.st_size, f) == (size_t)st.st_size &&
+              msgpack_unpack_next(&reply->up, reply->frame, (size_t)st.st_size, NULL) == MSGPACK_UNPACK_SUCCESS;
+    fclose(f);
+    if (!ok) {
+        ctl_reply_destroy(reply);
+        return -1;
+    }
+    ops_cached_at = st.st_mtime;
+    return 0;
+}
+
+/* The ops the daemon has beyond this table (plugins'), from node.info, or
+ * from the last one kept when the daemon does not answer. Returns 0 and
+ * fills *reply (the caller destroys it), or -1. */
 static int daemon_ops(const ctl_conn *conn, ctl_reply *reply, const msgpack_object **ops)
 {
     char err[256];
     ctl_conn quick = *conn;
     if (quick.timeout_ms > 1000)
         quick.timeout_ms = 1000;
-    if (ctl_call(&quick, "node.info", NULL, 0, reply, err, sizeof err) != 0)
+    ops_cached_at = 0;
+    if (ctl_call(&quick, "node.info", NULL, 0, reply, err, sizeof err) == 0)
+        cache_store(conn, &reply->up.data);
+    else if (cache_load(conn, reply) != 0)
         return -1;
     *ops = cn_mp_get(cn_mp_get(&reply->up.data, "result"), "ops");
     if (!*ops || (*ops)->type != MSGPACK_OBJECT_ARRAY) {
@@ -128,9 +208,16 @@ static void plugin_usage(FILE *out, const ctl_conn *conn)
         const msgpack_object *op = &ops->via.array.ptr[i], *name = cn_mp_get(op, "name"), *help = cn_mp_get(op, "help");
         if (!name || name->type != MSGPACK_OBJECT_STR || known_op(name->via.str.ptr, name->via.str.size))
             continue;
-        if (first)
+        if (first && ops_cached_at) {
+            char when[32];
+            strftime(when, sizeof when, "%Y-%m-%d %H:%M", localtime(&ops_cached_at));
+            fprintf(out, T("\nOpérations des greffons (le démon ne répond pas : liste retenue le %s) :\n",
+                           "\nPlugin operations (the daemon does not answer: list kept on %s):\n"),
+                    when);
+        } else if (first) {
             fprintf(out, "%s", T("\nOpérations des greffons de ce démon (--CLÉ VALEUR pour leurs arguments):\n",
                                  "\nThis daemon's plugin operations (--KEY VALUE for their arguments):\n"));
+        }
         first = false;
         char line[128];
         snprintf(line, sizeof line, "%.*s", (int)name->via.str.size, name->via.str.ptr);
@@ -462,6 +549,30 @@ static int plugin_command(const ctl_conn *conn, const char *noun, const char *ve
             *p = '_'; /* veille rule-add as veille rule_add */
     ctl_reply reply;
     const msgpack_object *ops, *found = NULL;
+    if ((!*verb || strcmp(verb, "--help") == 0 || strcmp(verb, "-h") == 0) && daemon_ops(conn, &reply, &ops) == 0) {
+        /* "concertctl adhesion --help": the plugin's commands. */
+        size_t len = strlen(noun), shown = 0;
+        for (uint32_t i = 0; i < ops->via.array.size; i++) {
+            const msgpack_object *name = cn_mp_get(&ops->via.array.ptr[i], "name"),
+                                 *help = cn_mp_get(&ops->via.array.ptr[i], "help");
+            if (!name || name->type != MSGPACK_OBJECT_STR || name->via.str.size <= len + 1 ||
+                memcmp(name->via.str.ptr, noun, len) != 0 || name->via.str.ptr[len] != '.')
+                continue;
+            if (!shown++)
+                printf(T("Usage : concertctl %s VERBE [RÉGION] [--CLÉ VALEUR]… ; « concertctl %s VERBE --help » "
+                         "détaille un verbe\n\n",
+                         "Usage: concertctl %s VERB [REGION] [--KEY VALUE]…; \"concertctl %s VERB --help\" details "
+                         "a verb\n\n"),
+                       noun, noun);
+            printf("  %-22.*s %.*s\n", (int)(name->via.str.size - len - 1), name->via.str.ptr + len + 1,
+                   help ? (int)help->via.str.size : 0, help ? help->via.str.ptr : "");
+        }
+        ctl_reply_destroy(&reply);
+        if (shown)
+            return 0;
+        return fail("bad_request", T("commande inconnue: %s (concertctl --help)", "unknown command: %s (concertctl --help)"),
+                    noun) ? 2 : 2;
+    }
     if (daemon_ops(conn, &reply, &ops) == 0) {
         for (uint32_t i = 0; i < ops->via.array.size && !found; i++)
             if (cn_mp_str_eq(cn_mp_get(&ops->via.array.ptr[i], "name"), opname))

@@ -183,6 +183,33 @@ class Cli(unittest.TestCase):
             tail.wait(10)
             tail.stdout.close()
 
+    def test_a_plugins_commands_have_help_even_with_the_daemon_stopped(self):
+        cache = tempfile.mkdtemp(prefix="concertctl-cache-")
+        env = dict(os.environ, XDG_CACHE_HOME=cache)
+        run = lambda *a: subprocess.run(self.base + list(a), capture_output=True, timeout=30, env=env)
+        try:
+            self.d.stop()
+            self.d.extra = ["--plugin-dir", PLUGINS, "--plugin", "progress", "--plugin", "adhesion"]
+            self.d.start()
+            r = run("adhesion", "--help")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertRegex(r.stdout.decode(), r"policy_set +la politique d'adhésion d'une région")
+            self.assertIn("progress get", run("--help").stdout.decode())
+            self.d.stop()
+            # Stopped: what was learnt the last time is still there, and said to be so.
+            out = run("--help").stdout.decode()
+            self.assertIn("le démon ne répond pas : liste retenue le", out)
+            self.assertIn("adhesion policy_set", out)
+            r = run("adhesion", "policy_set", "--help")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("--required", r.stdout.decode())
+            self.assertRegex(run("adhesion", "--help").stdout.decode(), r"submit +")
+            r = run("adhesion", "policy_set", "lanaudiere", "--charter", "2024")
+            self.assertEqual(r.returncode, 1)  # the command itself needs the daemon
+            self.assertIn("unavailable", r.stderr.decode())
+        finally:
+            shutil.rmtree(cache)
+
     def test_plugin_ops_from_the_command_line(self):
         self.d.stop()
         self.d.extra = ["--plugin-dir", PLUGINS, "--plugin", "progress"]
