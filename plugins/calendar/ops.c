@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "activity.h"
+#include "repeat.h"
 
 static void new_uid(char *out, size_t cap)
 {
@@ -71,6 +72,66 @@ static int refuse_too_long(cd_req *req, fields *f)
                          field, limit);
 }
 
+/* Today plus days, local: "YYYY-MM-DD". */
+static void local_day(cd_host *h, int days, char *out, size_t cap)
+{
+    time_t t = (time_t)(api->now_ms(h) / 1000);
+    struct tm tm;
+    localtime_r(&t, &tm); /* the daemon sets TZ from [node] timezone */
+    tm.tm_mday += days;
+    tm.tm_hour = 12; /* clear of daylight-saving edges */
+    mktime(&tm);
+    strftime(out, cap, "%Y-%m-%d", &tm);
+}
+
+/* The day days after day ("YYYY-MM-DD"). */
+static void day_after(const char *day, int days, char *out, size_t cap)
+{
+    struct tm tm = {.tm_hour = 12};
+    if (sscanf(day, "%4d-%2d-%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday) != 3) {
+        snprintf(out, cap, "%s", day);
+        return;
+    }
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    tm.tm_mday += days;
+    timegm(&tm);
+    strftime(out, cap, "%Y-%m-%d", &tm);
+}
+
+/* The host's clock as local wall time: "YYYY-MM-DD" (day) or "YYYY-MM-DDTHH:MM". */
+static void local_now(cd_host *h, bool day, char *out, size_t cap)
+{
+    time_t t = (time_t)(api->now_ms(h) / 1000);
+    struct tm tm;
+    localtime_r(&t, &tm); /* the daemon sets TZ from [node] timezone */
+    strftime(out, cap, day ? "%Y-%m-%d" : "%Y-%m-%dT%H:%M", &tm);
+}
+
+/* "repeat" in words ("le 2e mardi du mois") as the rule; without an end,
+ * a year from from (the first session, or today). 0, or -1 with req failed. */
+static int read_repeat(cd_req *req, fields *f, const char *from)
+{
+    const msgpack_object *said = cd_get(api->req_args(req), "repeat");
+    if (!said || said->type != MSGPACK_OBJECT_STR)
+        return 0;
+    if (f->has[F_RRULE])
+        return api->req_fail(req, "invalid_argument", "repeat", "repeat ou rrule, pas les deux");
+    char words[256], rule[512], err[400];
+    cd_str(said, words, sizeof words);
+    if (repeat_to_rrule(words, rule, sizeof rule, err, sizeof err) != 0)
+        return api->req_fail(req, "invalid_argument", "repeat", "%s", err);
+    if (!strstr(rule, "COUNT=") && !strstr(rule, "UNTIL=")) {
+        int y = 0, m = 0, d = 0;
+        if (sscanf(from, "%4d-%2d-%2d", &y, &m, &d) == 3)
+            snprintf(rule + strlen(rule), sizeof rule - strlen(rule), ";UNTIL=%04d%02d%02d", y + 1, m,
+                     m == 2 && d == 29 ? 28 : d); /* a year of sessions, unless said */
+    }
+    snprintf(f->rrule, sizeof f->rrule, "%s", rule);
+    f->has[F_RRULE] = true;
+    return 0;
+}
+
 static int add_op(cd_req *req, void *data)
 {
     cd_host *h = data;
@@ -79,6 +140,8 @@ static int add_op(cd_req *req, void *data)
         return -1;
     if (!f.region[0])
         return api->req_fail(req, "invalid_argument", "region", "region: la région qui organise l'activité");
+    if (read_repeat(req, &f, f.start) != 0)
+        return -1;
     char err[512];
     if (region_exists(h, f.region, err, sizeof err) != 0)
         return api->req_fail(req, "not_found", "region", "%s", err);
@@ -176,7 +239,9 @@ static int update_op(cd_req *req, void *data)
     if (refuse_too_long(req, &f) != 0)
         return -1;
     int64_t id = cd_int(cd_get(api->req_args(req), "id"), 0);
-    if (store_feed(req, data, id) != 0)
+    char today[16];
+    local_day(data, 0, today, sizeof today);
+    if (read_repeat(req, &f, f.start[0] ? f.start : today) != 0 || store_feed(req, data, id) != 0)
         return -1;
     return activity_change(req, data, id, &f, "activity.updated");
 }
@@ -196,42 +261,6 @@ static int show_op(cd_req *req, void *data)
     return r == 0 ? 0 : api->req_fail(req, "not_found", "id", "aucune activité n° %lld", (long long)id);
 }
 
-/* Today plus days, local: "YYYY-MM-DD". */
-static void local_day(cd_host *h, int days, char *out, size_t cap)
-{
-    time_t t = (time_t)(api->now_ms(h) / 1000);
-    struct tm tm;
-    localtime_r(&t, &tm); /* the daemon sets TZ from [node] timezone */
-    tm.tm_mday += days;
-    tm.tm_hour = 12; /* clear of daylight-saving edges */
-    mktime(&tm);
-    strftime(out, cap, "%Y-%m-%d", &tm);
-}
-
-/* The day days after day ("YYYY-MM-DD"). */
-static void day_after(const char *day, int days, char *out, size_t cap)
-{
-    struct tm tm = {.tm_hour = 12};
-    if (sscanf(day, "%4d-%2d-%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday) != 3) {
-        snprintf(out, cap, "%s", day);
-        return;
-    }
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    tm.tm_mday += days;
-    timegm(&tm);
-    strftime(out, cap, "%Y-%m-%d", &tm);
-}
-
-/* The host's clock as local wall time: "YYYY-MM-DD" (day) or "YYYY-MM-DDTHH:MM". */
-static void local_now(cd_host *h, bool day, char *out, size_t cap)
-{
-    time_t t = (time_t)(api->now_ms(h) / 1000);
-    struct tm tm;
-    localtime_r(&t, &tm); /* the daemon sets TZ from [node] timezone */
-    strftime(out, cap, day ? "%Y-%m-%d" : "%Y-%m-%dT%H:%M", &tm);
-}
-
 /* Where one occurrence's row lies in the packed rows, to put every
  * region's sessions in date order. */
 typedef struct {
@@ -249,6 +278,7 @@ typedef struct {
     placed *order;
     size_t cap;
     bool failed; /* out of memory */
+    bool en;     /* the asker reads English */
 } list_ctx;
 
 static int by_date(const void *a, const void *b)
@@ -276,7 +306,7 @@ static void on_occurrence(const char *start, void *data)
     p->id = sqlite3_column_int64(c->row, 0);
     p->off = c->rows->size;
     char v[1024];
-    msgpack_pack_map(c->pk, 9);
+    msgpack_pack_map(c->pk, 10);
     cd_pack_str(c->pk, "id");
     msgpack_pack_int64(c->pk, sqlite3_column_int64(c->row, 0));
     cd_pack_opt(c->pk, "occurrence", start);
@@ -292,6 +322,10 @@ static void on_occurrence(const char *start, void *data)
     cd_pack_opt(c->pk, "status", v);
     cd_pack_str(c->pk, "recurring");
     sqlite3_column_type(c->row, 14) != SQLITE_NULL ? msgpack_pack_true(c->pk) : msgpack_pack_false(c->pk);
+    char words[512] = "";
+    if (sqlite3_column_type(c->row, 14) != SQLITE_NULL) /* the rule in words, in the asker's language */
+        rrule_to_words((const char *)sqlite3_column_text(c->row, 14), c->en, words, sizeof words);
+    cd_pack_opt(c->pk, "repeat", words);
     p->len = c->rows->size - p->off;
     c->n++;
 }
@@ -328,7 +362,7 @@ static int list_op(cd_req *req, void *data)
     msgpack_sbuffer_init(&rows);
     msgpack_packer rp;
     msgpack_packer_init(&rp, &rows, msgpack_sbuffer_write);
-    list_ctx c = {.pk = &rp, .rows = &rows, .row = st};
+    list_ctx c = {.pk = &rp, .rows = &rows, .row = st, .en = strcmp(api->req_lang(req), "en") == 0};
     while (sqlite3_step(st) == SQLITE_ROW && c.n < 5000 && !c.failed) {
         ics_activity a;
         row_to_activity(st, &a);
@@ -587,7 +621,12 @@ int ops_register(cd_host *h)
         {"description", CD_TEXT, .max = 4095, .help_fr = "sa description", .help_en = "its description"},               \
         {"status", CD_ENUM, .values = statuses, .help_fr = "planned, confirmed, cancelled ou held",                      \
          .help_en = "planned, confirmed, cancelled or held"},                                                            \
-        {"rrule", CD_TEXT, .max = 511, .help_fr = "sa récurrence (FREQ=MONTHLY;COUNT=10)", .help_en = "its recurrence"},  \
+        {"rrule", CD_TEXT, .max = 511, .help_fr = "sa récurrence RFC 5545 (FREQ=MONTHLY;COUNT=10)",                   \
+         .help_en = "its RFC 5545 recurrence"},                                                                          \
+        {"repeat", CD_TEXT, .max = 255,                                                                                  \
+         .help_fr = "sa récurrence en mots : « chaque lundi », « aux deux semaines », « le 2e mardi du mois », « le 15 " \
+                    "de chaque mois », « sauf juillet et août », « 10 fois », « jusqu'au 2027-06-30 » (un an sinon)",    \
+         .help_en = "its recurrence in words (French): \"chaque lundi\", \"le 2e mardi du mois\", \"10 fois\""},       \
         {"exdates", CD_LIST, .max = 40, .item = CD_TEXT, .item_max = 19, .text_max = 1023, .help_fr = "les séances annulées (leurs débuts)", \
          .help_en = "the sessions cancelled (their starts)"},                                                            \
         {"indicator", CD_INT, .min = 1, .max = INT64_MAX, .help_fr = "l'indicateur du plan que sa participation nourrit", \

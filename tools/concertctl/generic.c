@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "mp.h"
+#include "repeat.h"
 #include "render.h"
 #include "table.h"
 
@@ -179,6 +180,12 @@ static void details(const msgpack_object *map)
         const char *v;
         if (is_time(key)) {
             local_time(&kv->val, buf, sizeof buf);
+            v = buf;
+        } else if (strcmp(key, "rrule") == 0 && kv->val.type == MSGPACK_OBJECT_STR) {
+            char rule[512], words[512];
+            cn_mp_str_copy(&kv->val, rule, sizeof rule);
+            rrule_to_words(rule, ctl_en(), words, sizeof words); /* "le 2e mardi du mois (FREQ=…)" */
+            snprintf(buf, sizeof buf, "%s (%s)", words, rule);
             v = buf;
         } else {
             v = ctl_scalar(&kv->val, buf, sizeof buf, column_for(key, 0).words);

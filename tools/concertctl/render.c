@@ -528,6 +528,7 @@ void ctl_render(const char *op, const msgpack_object *r, bool json)
                                       {"status", "État", "Status", 9, true},
                                       {"title", "Activité", "Activity", 50, false},
                                       {"place", "Lieu", "Place", 30, false},
+                                      {"repeat", "Répétition", "Repeats", 40, false},
                                       {"id", "Id", "Id", 5, false}};
         ctl_table(r, cols, COUNT(cols));
     } else if (strcmp(op, "federation.status") == 0) {

@@ -212,6 +212,28 @@ class Calendar(unittest.TestCase):
         self.assertIn("Atelier Mauricie", lines[0])
         self.assertIn("Comité Estrie", lines[4])
 
+    def test_a_recurrence_said_in_words(self):
+        r = subprocess.run([CONCERTCTL, "--endpoint", self.d.command, "--json", "calendar", "add", "estrie", "--title",
+                            "Conseil d'administration", "--start", "2027-01-12T18:30", "--repeat",
+                            "le 2e mardi du mois, sauf juillet et août, 10 fois"], capture_output=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
+        a = json.loads(r.stdout)
+        self.assertEqual(a["rrule"], "FREQ=MONTHLY;COUNT=10;BYDAY=2TU;BYMONTH=1,2,3,4,5,6,9,10,11,12")
+        sessions = self.c.ok("calendar.list", **{"from": "2027-01-01", "to": "2027-12-31"})
+        # The second Tuesdays worked out on a calendar, July and August left out.
+        self.assertEqual([s["occurrence"][:10] for s in sessions],
+                         ["2027-01-12", "2027-02-09", "2027-03-09", "2027-04-13", "2027-05-11", "2027-06-08",
+                          "2027-09-14", "2027-10-12", "2027-11-09", "2027-12-14"])
+        self.assertEqual(sessions[0]["repeat"], "le 2e mardi du mois, sauf juillet et août, 10 fois")
+        # Without an end: a year of sessions. Not understood: said, nothing stored.
+        b = self.add(title="Comité", start="2027-01-18T13:30", repeat="chaque lundi")
+        self.assertEqual(b["rrule"], "FREQ=WEEKLY;BYDAY=MO;UNTIL=20280118")
+        err = self.c.error("calendar.add", region="estrie", title="X", start="2027-01-18T13:30", repeat="de temps en temps")
+        self.assertEqual((err["code"], err["field"]), ("invalid_argument", "repeat"))
+        err = self.c.error("calendar.add", region="estrie", title="X", start="2027-01-18T13:30", repeat="chaque lundi",
+                           rrule="FREQ=WEEKLY;COUNT=2")
+        self.assertEqual(err["field"], "repeat")
+
     def test_the_plans_participation_indicators_fill_themselves(self):
         # Lanaudière's "Nombre de rencontres" and "Nombre de participants"
         # fed by the meetings of the year.
