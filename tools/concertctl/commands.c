@@ -12,6 +12,12 @@ static const opt ent_sel[] = {{"plan", 'i', NULL, "id du plan (défaut: le plan 
                               {"id", 'i', NULL, "id interne stable (remplace RÉGION NUMÉRO)",
                                "stable internal id (instead of REGION NUMBER)"},
                               {NULL, 0, NULL, NULL, NULL}};
+static const opt delete_opts[] = {{"plan", 'i', NULL, "id du plan (défaut: le plan actif de la région)",
+                                   "plan id (default: the region's active plan)"},
+                                  {"id", 'i', NULL, "id interne stable (remplace RÉGION NUMÉRO)",
+                                   "stable internal id (instead of REGION NUMBER)"},
+                                  {"yes", 'f', NULL, "sans demander de confirmation", "without asking for confirmation"},
+                                  {NULL, 0, NULL, NULL, NULL}};
 static const opt region_opts[] = {
     {"name", 's', NULL, "nom (ex.: Lanaudière)", "name (e.g. Lanaudière)"},
     {"organisation", 's', NULL, "organisation porteuse (ex.: TPDSL)", "organisation (e.g. TPDSL)"},
@@ -176,8 +182,9 @@ const command ctl_commands[] = {
      "adds an action"},
     {"action", "update", "action.update", {"region", "number"}, "sn", action_opts, "modifie une action",
      "updates an action"},
-    {"action", "delete", "action.delete", {"region", "number"}, "sn", ent_sel, "supprime une action",
-     "deletes an action"},
+    {"action", "delete", "action.delete", {"region", "number"}, "sn", delete_opts,
+     "supprime une action (demande confirmation ; --yes pour un script)",
+     "deletes an action (asks for confirmation; --yes for a script)"},
     {"action", "status", "action.set_status", {"region", "number", "status"}, "sns", status_opts,
      "change l'état (planned, in_progress, done, ongoing, postponed, cancelled)",
      "changes the status (planned, in_progress, done, ongoing, postponed, cancelled)"},

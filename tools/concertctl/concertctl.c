@@ -465,6 +465,43 @@ static int echeances_period(const ctl_conn *conn, json_t *args)
     return 0;
 }
 
+/* action delete on a terminal: says what goes and asks (--yes for scripts;
+ * without a terminal and without --yes, refused: a script says so). 0 to
+ * go on, 1 when not confirmed. */
+static int confirm_delete(const ctl_conn *conn, json_t *args)
+{
+    if (json_object_get(args, "yes")) {
+        json_object_del(args, "yes");
+        return 0;
+    }
+    if (!isatty(STDIN_FILENO))
+        return fail("invalid_argument", "%s",
+                    T("supprimer demande une confirmation : --yes (pas de terminal pour la demander)",
+                      "deleting asks for confirmation: --yes (no terminal to ask on)")) ? 1 : 1;
+    ctl_reply reply;
+    const msgpack_object *a;
+    if (ask(conn, "action.get", args, &reply, &a))
+        return 1;
+    const msgpack_object *notes = cn_mp_get(a, "notes"), *inds = cn_mp_get(a, "indicators");
+    char num[64], text[512], region[64];
+    printf(T("Supprimer l'action %s « %s » (%s), avec %u note(s) et %u indicateur(s) ? "
+             "(concertctl undo ne la ramène pas) [o/N] ",
+             "Delete action %s \"%s\" (%s), with %u note(s) and %u indicator(s)? "
+             "(concertctl undo does not bring it back) [y/N] "),
+           ctl_scalar(cn_mp_get(a, "number"), num, sizeof num, false), ctl_scalar(cn_mp_get(a, "text"), text, sizeof text, false),
+           ctl_scalar(cn_mp_get(a, "region"), region, sizeof region, false),
+           notes && notes->type == MSGPACK_OBJECT_ARRAY ? notes->via.array.size : 0,
+           inds && inds->type == MSGPACK_OBJECT_ARRAY ? inds->via.array.size : 0);
+    fflush(stdout);
+    ctl_reply_destroy(&reply);
+    char line[16] = "";
+    if (!fgets(line, sizeof line, stdin) || (line[0] != 'o' && line[0] != 'O' && line[0] != 'y' && line[0] != 'Y')) {
+        printf("%s\n", T("Rien n'a été supprimé.", "Nothing was deleted."));
+        return 1;
+    }
+    return 0;
+}
+
 /* The import command's file: its format from --format or the extension;
  * an exported JSON document is sent as the document itself. */
 static int import_args(json_t *args)
@@ -803,6 +840,10 @@ int main(int argc, char **argv)
         status = reminder_args(args);
     bool period = json_object_get(args, "from") || json_object_get(args, "to") || json_object_get(args, "unparsed") ||
                   json_object_get(args, "overdue") || json_object_get(args, "include_closed");
+    if (status == 0 && strcmp(cmd->op, "action.delete") == 0 && confirm_delete(&conn, args) != 0) {
+        json_decref(args);
+        return 1;
+    }
     if (status == 0 && strcmp(cmd->op, "echeance.list") == 0 && !json)
         status = period ? echeances_period(&conn, args) : echeances_overview(&conn, args);
     else if (status == 0)

@@ -3,6 +3,7 @@ inverse change as a new event (the log is never rewritten). On the demo
 plan, with concertctl as two people would use it."""
 import json
 import os
+import pty
 import subprocess
 import unittest
 
@@ -97,6 +98,51 @@ class History(unittest.TestCase):
         err = self.c.error("events.undo", seq=999999)
         self.assertEqual(err["code"], "not_found")
         self.assertIn("ce nœud", err["message"])
+
+
+class Deleting(unittest.TestCase):
+    """Deleting an action asks first on a terminal; a script says --yes."""
+
+    def setUp(self):
+        self.d = Daemon(extra=["--demo", DEMO]).start()
+        self.c = self.d.client()
+        self.base = [CONCERTCTL, "--endpoint", self.d.command, "action", "delete", "lanaudiere"]
+
+    def tearDown(self):
+        self.c.close()
+        self.assertEqual(self.d.stop(), 0)
+        self.d.cleanup()
+
+    def on_a_terminal(self, number, answer):
+        leader, follower = pty.openpty()
+        try:
+            os.write(leader, answer.encode())
+            r = subprocess.run(self.base + [number], stdin=follower, capture_output=True, timeout=30)
+        finally:
+            os.close(leader)
+            os.close(follower)
+        return r
+
+    def exists(self, number):
+        return self.c.call("action.get", {"region": "lanaudiere", "number": number})["ok"]
+
+    def test_asked_on_a_terminal_refused_without_one_unless_yes(self):
+        r = self.on_a_terminal("2.3", "n\n")
+        self.assertEqual(r.returncode, 1)
+        out = r.stdout.decode()
+        self.assertIn("Supprimer l'action 2.3 « Réaliser et diffuser des capsules vidéo", out)
+        self.assertIn("Rien n'a été supprimé.", out)
+        self.assertTrue(self.exists("2.3"))
+        r = self.on_a_terminal("2.3", "o\n")
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
+        self.assertFalse(self.exists("2.3"))
+        r = subprocess.run(self.base + ["2.7"], stdin=subprocess.DEVNULL, capture_output=True, timeout=30)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("--yes", r.stderr.decode())
+        self.assertTrue(self.exists("2.7"))
+        r = subprocess.run(self.base + ["2.7", "--yes"], stdin=subprocess.DEVNULL, capture_output=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
+        self.assertFalse(self.exists("2.7"))
 
 
 if __name__ == "__main__":
