@@ -100,7 +100,7 @@ static int digest_one(cd_host *h, int64_t sub, const char *cadence, const char *
     sqlite3_finalize(st);
     int rc = 0;
     if (n > 0) {
-        char today[16], words[64], subject[512], key[64], *text = NULL;
+        char today[16], words[64], subject[1024], key[64], *text = NULL;
         time_t t = (time_t)(now / 1000);
         struct tm tm;
         localtime_r(&t, &tm);
