@@ -282,6 +282,8 @@ typedef struct {
     uint32_t created[K_COUNT], updated[K_COUNT];
     msgpack_sbuffer missing; /* packed numbers of the plan's actions the document does not have */
     uint32_t n_missing;
+    msgpack_sbuffer changes; /* packed {number, field, from, to} of what an update import changes */
+    uint32_t n_changes;
 } import_run;
 
 static int import_new(cn_req *req, const char *region, const msgpack_object *plan_node, import_run *run, int64_t *plan)
@@ -334,12 +336,27 @@ static bool unset(const msgpack_object *o)
 /* Runs op on the plan's entity `number` with the fields of item that
  * differ from old; sets *changed when there were some. */
 static int update_fields(cn_req *req, const char *op, int64_t plan, const msgpack_object *item,
-                         const msgpack_object *old, const char *const *fields, bool *changed)
+                         const msgpack_object *old, const char *const *fields, bool *changed, import_run *run)
 {
     size_t n = 0;
+    msgpack_packer cp;
+    msgpack_packer_init(&cp, &run->changes, msgpack_sbuffer_write);
     for (int i = 0; fields[i]; i++) {
         const msgpack_object *v = cn_mp_get(item, fields[i]), *w = cn_mp_get(old, fields[i]);
-        n += !unset(v) && !(w && msgpack_object_equal(*v, *w));
+        if (unset(v) || (w && msgpack_object_equal(*v, *w)))
+            continue;
+        n++;
+        /* What changes, said field by field (the dry run shows it before). */
+        const msgpack_object *number = cn_mp_get(item, "number");
+        msgpack_pack_map(&cp, 4);
+        cn_pk_str(&cp, "number");
+        number ? msgpack_pack_object(&cp, *number) : msgpack_pack_nil(&cp);
+        cn_pk_kstr(&cp, "field", fields[i]);
+        cn_pk_str(&cp, "from");
+        w ? msgpack_pack_object(&cp, *w) : msgpack_pack_nil(&cp);
+        cn_pk_str(&cp, "to");
+        msgpack_pack_object(&cp, *v);
+        run->n_changes++;
     }
     *changed = n > 0;
     if (!n)
@@ -479,7 +496,7 @@ static int import_merge(cn_req *req, const char *region, int64_t plan, const msg
     static const char *const *const fields[K_COUNT] = {ori_fields, obj_fields, act_fields, NULL};
     static const char *const update_ops[K_COUNT] = {"orientation.update", "objective.update", "action.update", NULL};
     bool changed;
-    if (update_fields(req, "plan.update", plan, plan_node, cn_mp_get(&now.data, "plan"), plan_fields, &changed))
+    if (update_fields(req, "plan.update", plan, plan_node, cn_mp_get(&now.data, "plan"), plan_fields, &changed, run))
         goto done;
     for (int k = 0; k < K_COUNT; k++) {
         const msgpack_object *list = run->lists[k], *had = cn_mp_get(&now.data, kind_names[k]);
@@ -501,7 +518,7 @@ static int import_merge(cn_req *req, const char *region, int64_t plan, const msg
                 continue;
             }
             if (update_ops[k]) {
-                if (update_fields(req, update_ops[k], plan, node, old, fields[k], &changed)) {
+                if (update_fields(req, update_ops[k], plan, node, old, fields[k], &changed, run)) {
                     at(req, kind_names[k], i);
                     goto done;
                 }
@@ -709,6 +726,7 @@ static int plan_import(cn_req *req)
     msgpack_unpacked_init(&parsed[1]);
     import_run run = {0};
     msgpack_sbuffer_init(&run.missing);
+    msgpack_sbuffer_init(&run.changes);
     const msgpack_object *saved = req->args, *doc = cn_mp_get(req->args, "document"), *gloss = NULL;
     int rc = -1;
     if (converted) {
@@ -787,8 +805,11 @@ static int plan_import(cn_req *req)
         cn_evlog_rewind(evlog, mark);
         if (imported != 0)
             goto done;
-        msgpack_pack_map(pk, 9);
+        msgpack_pack_map(pk, 10);
         cn_pk_kbool(pk, "dry_run", true);
+        cn_pk_str(pk, "changes");
+        msgpack_pack_array(pk, run.n_changes);
+        cn_pk_raw(pk, run.changes.data, run.changes.size);
         cn_pk_kstr(pk, "region", region);
         cn_pk_str(pk, "plan");
         merged ? msgpack_pack_int64(pk, plan) : msgpack_pack_nil(pk);
@@ -828,7 +849,10 @@ static int plan_import(cn_req *req)
     rc = changed ? cn_emit_buf(req, region, "plan.imported", &buf) : 0;
     if (rc == 0) {
         /* The reply: the event's map plus the importer's report. */
-        msgpack_pack_map(pk, 12);
+        msgpack_pack_map(pk, 13);
+        cn_pk_str(pk, "changes");
+        msgpack_pack_array(pk, run.n_changes);
+        cn_pk_raw(pk, run.changes.data, run.changes.size);
         const char *p = buf.data;
         size_t off = 0;
         msgpack_unpacked u;
@@ -853,6 +877,7 @@ done:
     msgpack_sbuffer_destroy(&report);
     msgpack_sbuffer_destroy(&glossary);
     msgpack_sbuffer_destroy(&run.missing);
+    msgpack_sbuffer_destroy(&run.changes);
     return rc;
 }
 

@@ -237,6 +237,26 @@ static void render_report(const msgpack_object *report)
     }
 }
 
+static const char *field_words(const char *field);
+
+/* "1.2 responsable : « Équipe » → « CA »", one line per field an update import changes. */
+static void render_changes(const msgpack_object *changes, bool dry)
+{
+    if (!changes || changes->type != MSGPACK_OBJECT_ARRAY || changes->via.array.size == 0)
+        return;
+    printf(dry ? T("\nCe qui changerait :\n", "\nWhat would change:\n") : T("\nCe qui a changé :\n", "\nWhat changed:\n"));
+    for (uint32_t i = 0; i < changes->via.array.size; i++) {
+        const msgpack_object *c = &changes->via.array.ptr[i];
+        char num[64], field[64], from[1024], to[1024];
+        ctl_scalar(cn_mp_get(c, "number"), num, sizeof num, false);
+        ctl_scalar(cn_mp_get(c, "field"), field, sizeof field, false);
+        bool words = strcmp(field, "status") == 0;
+        printf("  %s%s%s : « %s » → « %s »\n", num, num[0] ? " " : "", field_words(field),
+               ctl_scalar(cn_mp_get(c, "from"), from, sizeof from, words),
+               ctl_scalar(cn_mp_get(c, "to"), to, sizeof to, words));
+    }
+}
+
 static void render_import(const msgpack_object *r)
 {
     const msgpack_object *dry = cn_mp_get(r, "dry_run");
@@ -249,6 +269,7 @@ static void render_import(const msgpack_object *r)
         if (g && g->type == MSGPACK_OBJECT_MAP && g->via.map.size)
             printf(T("\nLexique de la région : %u sigles\n", "\nRegion glossary: %u acronyms\n"), g->via.map.size);
         render_report(cn_mp_get(r, "report"));
+        render_changes(cn_mp_get(r, "changes"), true);
         printf("\n");
         if (merged)
             printf(T("Simulation : le plan %s de la région a ce titre, il serait mis à jour. Rien n'a été enregistré.\n",
@@ -267,6 +288,7 @@ static void render_import(const msgpack_object *r)
                                   {"indicators", "Indicateurs", "Indicators", 0, false},
                                   {"glossary", "Sigles du lexique", "Glossary terms", 0, false}};
     ctl_details(r, rows, COUNT(rows));
+    render_changes(cn_mp_get(r, "changes"), false);
     const msgpack_object *created = cn_mp_get(r, "created"), *updated = cn_mp_get(r, "updated");
     uint64_t c = 0, u = 0;
     for (uint32_t i = 0; created && i < created->via.map.size; i++)

@@ -194,9 +194,16 @@ class Import(unittest.TestCase):
         with tempfile.NamedTemporaryFile("w", suffix=".txt", encoding="utf-8", delete=False) as f:
             f.write(text)
         try:
+            # The dry run says what would change, field by field; the import, what changed.
+            _, out, _ = self.ctl("import", "--region", "lanaudiere", "--dry-run", f.name)
+            self.assertIn("Ce qui changerait :\n  4.3 texte : « Poursuivre notre collaboration au G14 » → "
+                          "« Poursuivre notre collaboration au G14 et au CRUL »\n", out)
             third, doc = self.imported("lanaudiere", f.name)
         finally:
             os.unlink(f.name)
+        self.assertEqual(third["changes"], [{"number": "4.3", "field": "text",
+                                             "from": "Poursuivre notre collaboration au G14",
+                                             "to": "Poursuivre notre collaboration au G14 et au CRUL"}])
         self.assertEqual(third["updated"]["actions"], 1)
         self.assertEqual(third["not_in_document"], ["4.5"])
         action = self.c.ok("action.get", region="lanaudiere", number="4.3")
