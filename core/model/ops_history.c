@@ -480,11 +480,9 @@ static int events_undo(cn_req *req)
                 sqlite3_bind_text(prev, 1, region, -1, SQLITE_STATIC);
                 sqlite3_bind_text(prev, 2, me, -1, SQLITE_STATIC);
                 sqlite3_bind_int64(prev, 3, seq);
-                msgpack_unpacked_init(&before.up);
+                /* Copied: the row's blob is gone once the statement is (found by CI's request_args fuzzer). */
                 if (sqlite3_step(prev) == SQLITE_ROW &&
-                    msgpack_unpack_next(&before.up, sqlite3_column_blob(prev, 2), (size_t)sqlite3_column_bytes(prev, 2),
-                                        NULL) == MSGPACK_UNPACK_SUCCESS) {
-                    before.data = &before.up.data;
+                    take_data(&before, sqlite3_column_blob(prev, 2), sqlite3_column_bytes(prev, 2))) {
                     snprintf(before.type, sizeof before.type, "%s", (const char *)sqlite3_column_text(prev, 1));
                     had = 1;
                 } else {

@@ -82,6 +82,13 @@ class History(unittest.TestCase):
         self.assertIn("conflict: le changement n° %d est déjà annulé (par le n° %d)" % (last, last + 1),
                       r.stderr.decode())
 
+    def test_a_regions_change_is_undone_too(self):
+        self.ctl("region", "update", "lanaudiere", "--organisation", "TPDSL")
+        self.assertEqual(self.c.ok("region.get", id="lanaudiere")["organisation"], "TPDSL")
+        self.ctl("undo")
+        self.assertEqual(self.c.ok("region.get", id="lanaudiere")["organisation"],
+                         "Table des partenaires du développement social de Lanaudière (TPDSL)")
+
     def test_an_undo_that_would_lose_a_later_change_is_refused(self):
         self.ctl("action", "status", "lanaudiere", "2.3", "en cours")
         first = self.c.ok("node.info")["last_seq"]
