@@ -11,7 +11,6 @@
 
 #include "mp.h"
 #include "repeat.h"
-#include "render.h"
 #include "table.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))

@@ -16,14 +16,6 @@
 
 #define T(fr, en) (ctl_en() ? (en) : (fr))
 
-void ctl_print_json(const msgpack_object *o, bool compact)
-{
-    json_t *j = cn_mp_to_json(o);
-    char *s = j ? json_dumps(j, compact ? JSON_COMPACT : JSON_INDENT(2)) : NULL;
-    printf("%s\n", s ? s : "null");
-    free(s);
-    json_decref(j);
-}
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 

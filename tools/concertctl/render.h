@@ -13,7 +13,5 @@ void ctl_render(const char *op, const msgpack_object *result, bool json);
 /* Prints one event (the payload map of the PUB socket, or of events.since). */
 void ctl_render_event(const msgpack_object *ev, bool json);
 
-/* Prints o as indented JSON followed by a newline. */
-void ctl_print_json(const msgpack_object *o, bool compact);
 
 #endif

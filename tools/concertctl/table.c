@@ -4,6 +4,7 @@
 #include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "jsonmp.h"
@@ -19,6 +20,15 @@ void ctl_set_en(bool en)
 }
 bool ctl_en(void) { return english; }
 #define T(fr, en) (english ? (en) : (fr))
+
+void ctl_print_json(const msgpack_object *o, bool compact)
+{
+    json_t *j = cn_mp_to_json(o);
+    char *s = j ? json_dumps(j, compact ? JSON_COMPACT : JSON_INDENT(2)) : NULL;
+    printf("%s\n", s ? s : "null");
+    free(s);
+    json_decref(j);
+}
 
 /* Words for the model's enumerations. */
 const char *ctl_word(const char *v) { return cn_word(v, english); }

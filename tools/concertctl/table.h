@@ -30,5 +30,7 @@ void ctl_table(const msgpack_object *list, const column *cols, size_t ncols);
 /* "Label : value" lines for the keys of map that have a value. */
 void ctl_details(const msgpack_object *map, const column *rows, size_t n);
 void ctl_heading(const char *fr, const char *en);
+/* Prints o as indented JSON followed by a newline. */
+void ctl_print_json(const msgpack_object *o, bool compact);
 
 #endif
