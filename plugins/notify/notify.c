@@ -201,28 +201,6 @@ static void dedupe_key(const msgpack_object *event, const char *type, char *out,
     snprintf(out, cap, "%s:%lld", origin, (long long)cd_int(cd_get(event, "seq"), 0));
 }
 
-void region_name(cd_host *h, const char *region, char *out, size_t cap)
-{
-    out[0] = '\0';
-    msgpack_sbuffer a, r;
-    msgpack_sbuffer_init(&a);
-    msgpack_sbuffer_init(&r);
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, &a, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 1);
-    cd_pack_str(&pk, "id");
-    cd_pack_str(&pk, region);
-    char err[256];
-    if (region[0] && api->call(h, "region.get", a.data, a.size, &r, err, sizeof err) == 0) {
-        msgpack_unpacked u;
-        msgpack_unpacked_init(&u);
-        if (msgpack_unpack_next(&u, r.data, r.size, NULL) == MSGPACK_UNPACK_SUCCESS)
-            cd_str(cd_get(&u.data, "name"), out, cap);
-        msgpack_unpacked_destroy(&u);
-    }
-    msgpack_sbuffer_destroy(&a);
-    msgpack_sbuffer_destroy(&r);
-}
 
 static int on_event(cd_host *h, const msgpack_object *event, void *data)
 {
