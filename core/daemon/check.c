@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -81,15 +80,6 @@ int cn_check_config(const cn_config *cfg)
     }
     if (cfg->demo_file && access(cfg->demo_file, R_OK) != 0) {
         cn_error(L("démo %s : %s", "demo %s: %s"), cfg->demo_file, cn_strerror(errno));
-        problems++;
-    }
-    char zone[512];
-    struct stat st;
-    snprintf(zone, sizeof zone, "/usr/share/zoneinfo/%s", cfg->timezone);
-    if (cfg->timezone[0] == '/' || strstr(cfg->timezone, "..") || stat(zone, &st) != 0 || !S_ISREG(st.st_mode)) {
-        cn_error(L("[node] timezone = %s : fuseau horaire inconnu (ex. America/Toronto ; paquet tzdata)",
-                   "[node] timezone = %s: unknown time zone (e.g. America/Toronto; package tzdata)"),
-                 cfg->timezone);
         problems++;
     }
     problems += cn_host_check(cfg);
