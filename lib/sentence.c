@@ -128,6 +128,9 @@ static void action_event(out_t *o, const char *type, const msgpack_object *d)
     } else if (strcmp(type, "action.noted") == 0) {
         action_named(o, get(d, "action"));
         put(o, T(" — note : %s", " — note: %s"), text(d, "text", false, note, sizeof note));
+    } else if (strcmp(type, "action.unnoted") == 0) {
+        action_named(o, get(d, "action"));
+        put(o, T(" — note retirée : %s", " — note removed: %s"), text(d, "text", false, note, sizeof note));
     } else {
         action_named(o, d);
         put(o, " %s", strcmp(type, "action.created") == 0   ? T("ajoutée", "added")

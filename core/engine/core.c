@@ -22,6 +22,8 @@ struct cn_core {
     void *info_data;
     cn_describe_fn describe_fn;
     void *describe_data;
+    cn_undoes_fn undoes_fn;
+    void *undoes_data;
     bool mirroring; /* a peer's region is being copied in: its events are the peer's, none of ours */
     cn_foreign_fn foreign_fn;
     void *foreign_data;
@@ -172,6 +174,20 @@ void cn_core_set_describe_hook(cn_core *core, cn_describe_fn fn, void *data)
 bool cn_core_describe_op(cn_core *core, const cn_op *op, msgpack_packer *pk)
 {
     return core->describe_fn && core->describe_fn(core->describe_data, op, pk);
+}
+
+void cn_core_set_undoes_hook(cn_core *core, cn_undoes_fn fn, void *data)
+{
+    core->undoes_fn = fn;
+    core->undoes_data = data;
+}
+
+const cn_op *cn_core_undoer(const cn_core *core, const char *type)
+{
+    for (size_t i = 0; core->undoes_fn && i < core->nops; i++)
+        if (core->undoes_fn(core->undoes_data, core->ops[i], type))
+            return core->ops[i];
+    return NULL;
 }
 
 int cn_core_in_savepoint(cn_core *core, int (*fn)(void *arg), void *arg)

@@ -87,6 +87,12 @@ void cn_core_pack_info_hook(cn_core *core, msgpack_packer *pk);
 typedef bool (*cn_describe_fn)(void *data, const cn_op *op, msgpack_packer *pk);
 void cn_core_set_describe_hook(cn_core *core, cn_describe_fn fn, void *data);
 bool cn_core_describe_op(cn_core *core, const cn_op *op, msgpack_packer *pk);
+/* Whether op reverses events of type for events.undo (a plugin's
+ * "<plugin>.undo", which declares the types it takes). */
+typedef bool (*cn_undoes_fn)(void *data, const cn_op *op, const char *type);
+void cn_core_set_undoes_hook(cn_core *core, cn_undoes_fn fn, void *data);
+/* The op that reverses events of type, or NULL. */
+const cn_op *cn_core_undoer(const cn_core *core, const char *type);
 
 /* Rewrites reply as an "unavailable" error saying the change was not saved. */
 void cn_core_unavailable(cn_core *core, cn_reply *reply);

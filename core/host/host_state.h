@@ -141,6 +141,7 @@ int host_migrate(cd_host *h, const char *const *migrations, size_t count);
 
 /* ---- plugin_ops.c: its ops and its calls -------------------------------- */
 int host_register_op(cd_host *h, const cd_op_spec *spec);
+bool host_op_undoes(void *data, const cn_op *op, const char *type); /* the core's undoes hook */
 void host_free_op(plugin_op *po);
 /* node.info's description of a plugin op's arguments (cn_describe_fn). */
 bool host_describe_op(void *data, const cn_op *op, struct msgpack_packer *pk);

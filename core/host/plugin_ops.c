@@ -107,6 +107,22 @@ bool host_describe_op(void *data, const cn_op *op, msgpack_packer *pk)
     return true;
 }
 
+/* A plugin's "<plugin>.undo" reverses the event types its "type" enum lists. */
+bool host_op_undoes(void *data, const cn_op *op, const char *type)
+{
+    (void)data;
+    size_t n = strlen(op->name);
+    if (op->fn != op_trampoline || n < 5 || strcmp(op->name + n - 5, ".undo") != 0)
+        return false;
+    const plugin_op *po = op->data;
+    for (size_t i = 0; i < po->nparams; i++)
+        if (strcmp(po->params[i].name, "type") == 0 && po->params[i].type == CD_ENUM)
+            for (size_t k = 0; po->params[i].values && po->params[i].values[k]; k++)
+                if (strcmp(po->params[i].values[k], type) == 0)
+                    return true;
+    return false;
+}
+
 void host_free_op(plugin_op *po)
 {
     if (!po)

@@ -87,6 +87,16 @@ int cn_measurement_insert(cn_req *req, int64_t indicator, const char *region);
 int cn_note_insert(cn_req *req, int64_t action, const char *region, const char *status_from,
                    const char *status_to);
 
+/* The notes of node.notes ([{date, text, status_from, status_to, author}])
+ * added to action as they are; base names the first in errors. Leaves
+ * req->args pointing into node. */
+int cn_import_notes(cn_req *req, int64_t action, const msgpack_object *node, uint32_t base);
+
+/* A deleted action back (was: action.deleted's map): created again (event
+ * action.created) with its notes, and its indicators, which the deletion
+ * kept without an action, attached again with their measurements. */
+int cn_action_restore(cn_req *req, const msgpack_object *was, int64_t *id);
+
 /* Stores args.windows for action, replacing what it had; with none given,
  * reads them from the schedule text (echeance.h), "an N" counted from the
  * plan's start date. */

@@ -327,6 +327,107 @@ static int action_note(cn_req *req)
     return cn_pack_action(req, cn_req_pk(req), id, true);
 }
 
+/* action.unnote: the newest progress note of that date and text goes (not a
+ * status change's note: that one goes with the status, through undo). */
+static int action_unnote(cn_req *req)
+{
+    int64_t id, plan;
+    const char *region, *date, *text;
+    if (cn_entity_arg(req, "actions", &id, &plan, &region) || cn_arg_date(req, "date", CN_REQUIRED, &date) < 0 ||
+        cn_arg_str(req, "text", CN_REQUIRED, &text) < 0)
+        return -1;
+    if (!date || !text)
+        return cn_req_fail(req, "invalid_argument", date ? "text" : "date",
+                           L("la note se retire par sa date et son texte", "a note is removed by its date and text"));
+    sqlite3_stmt *st;
+    if (cn_req_prepare(req, "DELETE FROM action_notes WHERE id = (SELECT id FROM action_notes WHERE action = ?"
+                            " AND date = ? AND text = ? AND status_to IS NULL ORDER BY id DESC LIMIT 1)", &st))
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    cn_bind_text(st, 2, date);
+    cn_bind_text(st, 3, text);
+    if (cn_req_exec(req, st))
+        return -1;
+    if (sqlite3_changes(req->db) == 0)
+        return cn_req_fail(req, "not_found", "text", L("aucune note « %s » du %s à cette action",
+                                                       "no note \"%s\" of %s on this action"), text, date);
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init(&buf);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &buf, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 3);
+    cn_pk_str(&pk, "action");
+    int rc = cn_pack_action(req, &pk, id, false);
+    cn_pk_kstr(&pk, "date", date);
+    cn_pk_kstr(&pk, "text", text);
+    if (rc == 0)
+        rc = cn_emit_buf(req, region, "action.unnoted", &buf);
+    msgpack_sbuffer_destroy(&buf);
+    return rc ? rc : cn_pack_action(req, cn_req_pk(req), id, true);
+}
+
+/* The fields action.create takes, copied from a deleted action's map. */
+static const char *const restored_fields[] = {"region", "plan", "objective", "number", "text", "priority", "targets",
+                                              "schedule", "expected_result", "responsible", "status", NULL};
+
+int cn_action_restore(cn_req *req, const msgpack_object *was, int64_t *id)
+{
+    const msgpack_object *plan = cn_mp_get(was, "plan"), *region = cn_mp_get(was, "region");
+    if (!plan || plan->type != MSGPACK_OBJECT_POSITIVE_INTEGER || !region || region->type != MSGPACK_OBJECT_STR)
+        return cn_req_fail(req, "internal", "seq", "action.deleted without plan or region");
+    const char *slug = cn_req_strdup(req, region);
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init(&buf);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &buf, msgpack_sbuffer_write);
+    size_t n = 0;
+    for (int i = 0; restored_fields[i]; i++)
+        n += cn_mp_get(was, restored_fields[i]) != NULL;
+    msgpack_pack_map(&pk, n);
+    for (int i = 0; restored_fields[i]; i++) {
+        const msgpack_object *v = cn_mp_get(was, restored_fields[i]);
+        if (v) {
+            cn_pk_str(&pk, restored_fields[i]);
+            msgpack_pack_object(&pk, *v);
+        }
+    }
+    msgpack_unpacked args;
+    msgpack_unpacked_init(&args);
+    const msgpack_object *saved = req->args;
+    int rc = -1;
+    if (slug && msgpack_unpack_next(&args, buf.data, buf.size, NULL) == MSGPACK_UNPACK_SUCCESS) {
+        req->args = &args.data;
+        rc = cn_action_insert(req, (int64_t)plan->via.u64, slug, 0, id);
+    }
+    req->args = saved;
+    msgpack_unpacked_destroy(&args);
+    msgpack_sbuffer_destroy(&buf);
+    if (rc)
+        return -1;
+    /* Its notes as they were, and its indicators (kept, without an action, by
+     * the deletion) attached again with their measurements. */
+    if (cn_import_notes(req, *id, was, 0)) {
+        req->args = saved;
+        return -1;
+    }
+    req->args = saved;
+    const msgpack_object *indicators = cn_mp_get(was, "indicators");
+    for (uint32_t i = 0; indicators && indicators->type == MSGPACK_OBJECT_ARRAY && i < indicators->via.array.size; i++) {
+        const msgpack_object *ind = cn_mp_get(&indicators->via.array.ptr[i], "id");
+        sqlite3_stmt *st;
+        if (!ind || ind->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+            continue;
+        if (cn_req_prepare(req, "UPDATE indicators SET action = ? WHERE id = ? AND plan = ? AND action IS NULL", &st))
+            return -1;
+        sqlite3_bind_int64(st, 1, *id);
+        sqlite3_bind_int64(st, 2, (int64_t)ind->via.u64);
+        sqlite3_bind_int64(st, 3, (int64_t)plan->via.u64);
+        if (cn_req_exec(req, st))
+            return -1;
+    }
+    return 0;
+}
+
 static const char *const create_args[] = {"region",   "plan",     "objective",       "number",      "text",
                                           "priority", "targets",  "schedule",        "windows",     "expected_result",
                                           "responsible", "status", NULL};
@@ -346,5 +447,7 @@ const cn_op cn_action_ops[] = {
     {"action.delete", action_delete, sel, "supprime une action", "deletes an action", NULL},
     {"action.set_status", action_set_status, status_args, "change l'état d'une action", "changes an action's status", NULL},
     {"action.note", action_note, note_args, "ajoute une note de suivi", "adds a progress note", NULL},
+    {"action.unnote", action_unnote, note_args, "retire une note de suivi (la plus récente de cette date et ce texte)",
+     "removes a progress note (the newest of that date and text)", NULL},
 };
 const size_t cn_action_ops_count = sizeof cn_action_ops / sizeof cn_action_ops[0];

@@ -69,6 +69,16 @@ static void drop_data(found_event *ev)
     ev->data = NULL;
 }
 
+static int64_t undone_by(cn_req *req, const char *origin, int64_t seq);
+
+/* Whether actor is an undo's ("marie (annule le n° 12)"). */
+static bool is_undo(const char *actor)
+{
+    return actor && (strstr(actor, " (annule le n° ") || strstr(actor, " (undoing no. "));
+}
+
+/* Looking after an event (after > 0: what would an undo of it overwrite?),
+ * a later change undone since and its undo cancel out: both are passed over. */
 static int find_event(cn_req *req, const char *region, const char *origin, int64_t before, int64_t after,
                       const char *kind, int64_t id, found_event *out)
 {
@@ -76,7 +86,7 @@ static int find_event(cn_req *req, const char *region, const char *origin, int64
     snprintf(glob, sizeof glob, strchr(kind, '.') ? "%s" : "%s.*", kind); /* a type, or a kind's every type */
     sqlite3_stmt *st;
     if (cn_req_prepare(req,
-                       "SELECT seq, type, data FROM events WHERE region = ?1 AND origin = ?2 AND type GLOB ?3"
+                       "SELECT seq, type, data, actor FROM events WHERE region = ?1 AND origin = ?2 AND type GLOB ?3"
                        " AND (?4 = 0 OR seq < ?4) AND seq > ?5 ORDER BY seq DESC LIMIT 20000",
                        &st))
         return -1;
@@ -88,6 +98,9 @@ static int find_event(cn_req *req, const char *region, const char *origin, int64
     int rc = 0;
     while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
         const char *type = (const char *)sqlite3_column_text(st, 1);
+        if (after && (is_undo((const char *)sqlite3_column_text(st, 3)) ||
+                      undone_by(req, origin, sqlite3_column_int64(st, 0)) != 0))
+            continue;
         if (take_data(out, sqlite3_column_blob(st, 2), sqlite3_column_bytes(st, 2)) &&
             id_of(entity_of(type, out->data)) == id) {
             out->seq = sqlite3_column_int64(st, 0);
@@ -290,8 +303,9 @@ static const char *overwritten_by(const char *type)
 {
     if (strcmp(type, "action.created") == 0)
         return "action";
-    if (strcmp(type, "indicator.recorded") == 0)
-        return NULL; /* another measurement is another measurement */
+    if (strcmp(type, "indicator.recorded") == 0 || strcmp(type, "action.noted") == 0 ||
+        strcmp(type, "action.deleted") == 0)
+        return NULL; /* another note or measurement is another one; a deleted action comes back beside any */
     return type;
 }
 
@@ -315,16 +329,40 @@ static int64_t undone_by(cn_req *req, const char *origin, int64_t seq)
     return by;
 }
 
-/* The types undo knows how to reverse. */
-static bool undoable(const char *type)
+/* The types the core knows how to reverse. */
+static const char *const core_undoable[] = {"action.status_changed", "action.updated", "action.created",
+                                            "action.deleted", "action.noted", "objective.updated",
+                                            "orientation.updated", "plan.updated", "region.updated",
+                                            "indicator.recorded", NULL};
+
+static bool undoable(const cn_core *core, const char *type)
 {
-    static const char *const types[] = {"action.status_changed", "action.updated", "action.created",
-                                        "objective.updated", "orientation.updated", "plan.updated",
-                                        "region.updated", "indicator.recorded", NULL};
-    for (int i = 0; types[i]; i++)
-        if (strcmp(type, types[i]) == 0)
+    for (int i = 0; core_undoable[i]; i++)
+        if (strcmp(type, core_undoable[i]) == 0)
             return true;
-    return false;
+    return cn_core_undoer(core, type) != NULL;
+}
+
+/* Asks the plugin op that reverses type to do it: {type, event, before}
+ * (before: the thing as the event before this one left it, when there is one). */
+static int run_plugin_undo(cn_req *req, const cn_op *op, const char *type, const msgpack_object *event,
+                           const msgpack_object *before, msgpack_sbuffer *out)
+{
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init(&buf);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &buf, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, before ? 3 : 2);
+    cn_pk_kstr(&pk, "type", type);
+    cn_pk_str(&pk, "event");
+    msgpack_pack_object(&pk, *event);
+    if (before) {
+        cn_pk_str(&pk, "before");
+        msgpack_pack_object(&pk, *before);
+    }
+    int rc = run_packed(req, op->name, &buf, out);
+    msgpack_sbuffer_destroy(&buf);
+    return rc;
 }
 
 static int events_undo(cn_req *req)
@@ -338,9 +376,7 @@ static int events_undo(cn_req *req)
     if (cn_req_prepare(req,
                        seq ? "SELECT seq, region, type, data, actor FROM events WHERE origin = ?1 AND seq = ?2"
                            : "SELECT seq, region, type, data, actor FROM events WHERE origin = ?1 AND actor IS ?3"
-                             " AND type IN ('action.status_changed', 'action.updated', 'action.created',"
-                             " 'objective.updated', 'orientation.updated', 'plan.updated', 'region.updated',"
-                             " 'indicator.recorded') ORDER BY seq DESC LIMIT 200",
+                             " ORDER BY seq DESC LIMIT 200",
                        &st))
         return -1;
     sqlite3_bind_text(st, 1, me, -1, SQLITE_STATIC);
@@ -355,6 +391,8 @@ static int events_undo(cn_req *req)
          * since, is passed over). */
         found_event cand = {0}, newer = {0};
         const char *t = (const char *)sqlite3_column_text(st, 2);
+        if (!undoable(req->core, t))
+            continue;
         char k[64];
         kind_of(t, k, sizeof k);
         int fresh = -1;
@@ -396,12 +434,14 @@ static int events_undo(cn_req *req)
     int64_t id = id_of(entity);
     found_event later = {0}, before = {0};
     int newer = 0;
-    if (!undoable(type)) {
+    if (!undoable(req->core, type)) {
         cn_req_fail(req, "invalid_argument", "seq",
                     L("l'événement n° %lld (%s) ne s'annule pas ; s'annulent : un changement d'état, de champs d'une "
-                      "action, d'un objectif, d'une orientation, d'un plan ou d'une région, une action créée, une mesure",
+                      "action, d'un objectif, d'une orientation, d'un plan ou d'une région, une action créée ou "
+                      "supprimée, une note, une mesure, une activité du calendrier ajoutée, modifiée ou annulée",
                       "event no. %lld (%s) cannot be undone; these can: a change of status, of the fields of an "
-                      "action, objective, orientation, plan or region, an action created, a measurement"),
+                      "action, objective, orientation, plan or region, an action created or deleted, a note, a "
+                      "measurement, a calendar activity added, changed or cancelled"),
                     (long long)seq, type);
         goto done;
     }
@@ -460,6 +500,25 @@ static int events_undo(cn_req *req)
         msgpack_pack_map(&pk, 1);
         cn_pk_kint(&pk, "id", id);
         rc = run_packed(req, "action.delete", &buf, &out);
+    } else if (strcmp(type, "action.noted") == 0) {
+        msgpack_pack_map(&pk, 3);
+        cn_pk_kint(&pk, "id", id);
+        cn_pk_str(&pk, "date");
+        msgpack_pack_object(&pk, *cn_mp_get(ev.data, "date"));
+        cn_pk_str(&pk, "text");
+        msgpack_pack_object(&pk, *cn_mp_get(ev.data, "text"));
+        rc = run_packed(req, "action.unnote", &buf, &out);
+    } else if (strcmp(type, "action.deleted") == 0) {
+        int64_t back;
+        msgpack_packer op;
+        msgpack_packer_init(&op, &out, msgpack_sbuffer_write);
+        rc = cn_action_restore(req, ev.data, &back) || cn_pack_action(req, &op, back, true) ? -1 : 0;
+    } else if (cn_core_undoer(req->core, type)) {
+        int had = find_event(req, region, me, seq, 0, kind, id, &before);
+        if (had >= 0)
+            rc = run_plugin_undo(req, cn_core_undoer(req->core, type), type, ev.data, had ? before.data : NULL, &out);
+        if (had > 0)
+            drop_data(&before);
     } else if (strcmp(type, "indicator.recorded") == 0) {
         msgpack_pack_map(&pk, 3);
         cn_pk_kint(&pk, "id", id);

@@ -206,7 +206,7 @@ static int doc_list(cn_req *req, const msgpack_object *doc, const char *name, co
 }
 
 /* base: the index of node's first note in the document (for naming it). */
-static int import_notes(cn_req *req, int64_t action, const msgpack_object *node, uint32_t base)
+int cn_import_notes(cn_req *req, int64_t action, const msgpack_object *node, uint32_t base)
 {
     const msgpack_object *notes = cn_mp_get(node, "notes");
     if (!notes || notes->type == MSGPACK_OBJECT_NIL)
@@ -299,7 +299,7 @@ static int import_new(cn_req *req, const char *region, const msgpack_object *pla
             req->args = node;
             int rc = k == K_ORI   ? cn_orientation_insert(req, *plan, region, &id)
                      : k == K_OBJ ? cn_objective_insert(req, *plan, region, 0, &id)
-                     : k == K_ACT ? (cn_action_insert(req, *plan, region, 0, &id) || import_notes(req, id, node, 0))
+                     : k == K_ACT ? (cn_action_insert(req, *plan, region, 0, &id) || cn_import_notes(req, id, node, 0))
                                   : (cn_indicator_insert(req, *plan, region, 0, &id) ||
                                      import_measurements(req, id, node));
             if (rc)
@@ -407,7 +407,7 @@ static int merge_notes(cn_req *req, int64_t action, const msgpack_object *node, 
         msgpack_object one = {.type = MSGPACK_OBJECT_ARRAY, .via.array = {1, &notes->via.array.ptr[i]}};
         msgpack_object_kv kv = {.key = {.type = MSGPACK_OBJECT_STR, .via.str = {5, "notes"}}, .val = one};
         msgpack_object wrapper = {.type = MSGPACK_OBJECT_MAP, .via.map = {1, &kv}};
-        if (import_notes(req, action, &wrapper, i))
+        if (cn_import_notes(req, action, &wrapper, i))
             return -1;
     }
     return 0;
@@ -507,7 +507,7 @@ static int import_merge(cn_req *req, const char *region, int64_t plan, const msg
             if (!old) {
                 int r = k == K_ORI   ? cn_orientation_insert(req, plan, region, &id)
                         : k == K_OBJ ? cn_objective_insert(req, plan, region, 0, &id)
-                        : k == K_ACT ? (cn_action_insert(req, plan, region, 0, &id) || import_notes(req, id, node, 0))
+                        : k == K_ACT ? (cn_action_insert(req, plan, region, 0, &id) || cn_import_notes(req, id, node, 0))
                                      : (cn_indicator_insert(req, plan, region, 0, &id) ||
                                         import_measurements(req, id, node));
                 if (r) {

@@ -604,6 +604,46 @@ static int import_op(cd_req *req, void *data)
     return created || updated ? publish_calendars(h) : 0;
 }
 
+/* calendar.undo, which events.undo calls with the event to reverse and the
+ * activity as the event before it left it: an activity added is cancelled
+ * (calendar apps then drop it); a change or a cancellation is reversed by
+ * the fields as they were, as a change of its own (SEQUENCE grows). */
+static int undo_op(cd_req *req, void *data)
+{
+    static const char *const activity_keys[] = {"id", "indicator", "measure", "uid", "region", "title", "kind",
+                                                "start", "end", "all_day", "place", "url", "organisation", "action",
+                                                "description", "status", "rrule", "exdates", "sequence", "held", NULL};
+    const msgpack_object *args = api->req_args(req), *event = cd_get(args, "event"), *before = cd_get(args, "before");
+    for (const msgpack_object *m = event; m; m = m == event ? before : NULL) {
+        const msgpack_object *bad = cd_unknown_key(m, activity_keys);
+        if (bad)
+            return api->req_fail(req, "invalid_argument", m == event ? "event" : "before",
+                                 "%s : « %.*s » n'est pas un champ d'activité", m == event ? "event" : "before",
+                                 bad->type == MSGPACK_OBJECT_STR ? (int)bad->via.str.size : 1,
+                                 bad->type == MSGPACK_OBJECT_STR ? bad->via.str.ptr : "?");
+    }
+    char type[32];
+    cd_str(cd_get(args, "type"), type, sizeof type);
+    int64_t id = cd_int(cd_get(event, "id"), 0);
+    fields f = {0};
+    if (strcmp(type, "activity.created") == 0) {
+        snprintf(f.status, sizeof f.status, "cancelled");
+        f.has[F_STATUS] = true;
+        return activity_change(req, data, id, &f, "activity.cancelled");
+    }
+    if (!before)
+        return api->req_fail(req, "conflict", "before",
+                             strcmp(api->req_lang(req), "en") == 0
+                                 ? "the activity as it was before is not in the log"
+                                 : "l'activité telle qu'elle était avant n'est pas au journal");
+    size_t limit = 0;
+    if (activity_read_fields(before, &f, &limit))
+        return api->req_fail(req, "invalid_argument", "before", "before : un champ de plus de %zu octets", limit);
+    for (int i = 0; field_names[i]; i++)
+        f.has[i] = i != F_REGION; /* every field as it was, an empty one included */
+    return activity_change(req, data, id, &f, "activity.updated");
+}
+
 int ops_register(cd_host *h)
 {
     static const char *const measures[] = {"sessions", "participants", NULL};
@@ -664,6 +704,15 @@ int ops_register(cd_host *h)
         {"text", CD_FILE, .required = 1, .min = 1, .max = 8 << 20, .help_fr = "le fichier .ics (@partenaire.ics)",
          .help_en = "the .ics file (@partner.ics)"},
         CD_END};
+    static const char *const undone[] = {"activity.created", "activity.updated", "activity.cancelled", NULL};
+    static const cd_param undo_args[] = {
+        {"type", CD_ENUM, .required = 1, .values = undone, .help_fr = "le type de l'événement à annuler",
+         .help_en = "the type of the event to undo"},
+        {"event", CD_MAP, .required = 1, .max = 32, .help_fr = "ses données (l'activité après le changement)",
+         .help_en = "its data (the activity after the change)"},
+        {"before", CD_MAP, .max = 32, .help_fr = "l'activité telle que l'événement d'avant l'a laissée",
+         .help_en = "the activity as the event before left it"},
+        CD_END};
 #undef ACTIVITY_FIELDS
 #undef ID
     const cd_op_spec ops[] = {
@@ -678,6 +727,9 @@ int ops_register(cd_host *h)
         {"calendar.export", export_op, h, export_args, "le calendrier en iCalendar (.ics)", "the calendar as iCalendar"},
         {"calendar.import", import_op, h, import_args, "importe un fichier .ics d'un partenaire (par UID)",
          "imports a partner's .ics file (by UID)"},
+        {"calendar.undo", undo_op, h, undo_args,
+         "défait un ajout, un changement ou une annulation d'activité (concertctl undo l'appelle)",
+         "reverses an activity added, changed or cancelled (concertctl undo calls it)"},
     };
     for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
         if (api->register_op(h, &ops[i]) != 0)

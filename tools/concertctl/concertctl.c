@@ -630,9 +630,11 @@ static int plugin_command(const ctl_conn *conn, const char *noun, const char *ve
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0) {
             const msgpack_object *help = cn_mp_get(found, "help");
-            printf(T("Usage : concertctl %s %s [RÉGION] [--CLÉ VALEUR]…\n%.*s (op %s)\n",
-                     "Usage: concertctl %s %s [REGION] [--KEY VALUE]…\n%.*s (op %s)\n"),
-                   noun, verb, help ? (int)help->via.str.size : 0, help ? help->via.str.ptr : "", opname);
+            char usage[256];
+            plugin_args_usage(params, usage, sizeof usage);
+            printf(T("Usage : concertctl %s %s %s[--CLÉ VALEUR]…\n%.*s (op %s)\n",
+                     "Usage: concertctl %s %s %s[--KEY VALUE]…\n%.*s (op %s)\n"),
+                   noun, verb, usage, help ? (int)help->via.str.size : 0, help ? help->via.str.ptr : "", opname);
             plugin_args_help(stdout, params);
             ctl_reply_destroy(&reply);
             return 0;

@@ -1,5 +1,6 @@
 /* plugin_args.c: see plugin_args.h. The types are those of cd_param
  * (core/include/concertd/plugin.h), as node.info names them. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -122,14 +123,65 @@ static int add_to_list(json_t *args, const char *key, const msgpack_object *decl
     return rc;
 }
 
+/* Whether decl may be given without its --name, in order: the region, and
+ * each required argument of one value ("calendar cancel 12"). */
+static bool positional(const msgpack_object *decl)
+{
+    const msgpack_object *type = cn_mp_get(decl, "type"), *required = cn_mp_get(decl, "required");
+    if (is(type, "region"))
+        return true;
+    static const char *const one_value[] = {"text", "int", "number", "date", "datetime", "when", "enum", NULL};
+    bool scalar = false;
+    for (int i = 0; one_value[i]; i++)
+        scalar = scalar || is(type, one_value[i]);
+    return scalar && required && required->type == MSGPACK_OBJECT_BOOLEAN && required->via.boolean;
+}
+
+void plugin_args_usage(const msgpack_object *params, char *out, size_t cap)
+{
+    size_t n = 0;
+    out[0] = '\0';
+    for (uint32_t i = 0; params && params->type == MSGPACK_OBJECT_ARRAY && i < params->via.array.size && n < cap; i++) {
+        const msgpack_object *decl = &params->via.array.ptr[i];
+        if (!positional(decl))
+            continue;
+        char name[64];
+        cn_mp_str_copy(cn_mp_get(decl, "name"), name, sizeof name);
+        bool region = is(cn_mp_get(decl, "type"), "region");
+        const msgpack_object *required = cn_mp_get(decl, "required");
+        bool must = required && required->type == MSGPACK_OBJECT_BOOLEAN && required->via.boolean;
+        if (region)
+            snprintf(name, sizeof name, "%s", T("RÉGION", "REGION"));
+        else
+            for (char *p = name; *p; p++)
+                *p = *p == '_' ? '-' : (char)toupper((unsigned char)*p);
+        n += (size_t)snprintf(out + n, cap - n, must ? "%s " : "[%s] ", name);
+    }
+}
+
 int plugin_args_read(const msgpack_object *params, int argc, char **argv, json_t *args, char *err, size_t cap)
 {
     for (int i = 0; i < argc; i++) {
         if (strncmp(argv[i], "--", 2) != 0) {
-            const msgpack_object *region = declared(params, "region");
-            if (json_object_get(args, "region") || argv[i][0] == '-' || !is(cn_mp_get(region, "type"), "region"))
+            /* The next positional argument not given yet takes it. */
+            const msgpack_object *decl = NULL;
+            for (uint32_t k = 0; !decl && params && params->type == MSGPACK_OBJECT_ARRAY && k < params->via.array.size;
+                 k++) {
+                const msgpack_object *d = &params->via.array.ptr[k];
+                char name[64];
+                cn_mp_str_copy(cn_mp_get(d, "name"), name, sizeof name);
+                if (positional(d) && !json_object_get(args, name))
+                    decl = d;
+            }
+            if (!decl || (argv[i][0] == '-' && !is(cn_mp_get(decl, "type"), "int") &&
+                          !is(cn_mp_get(decl, "type"), "number")))
                 return say(err, cap, T("argument inattendu : %s (--help)", "unexpected argument: %s (--help)"), argv[i]);
-            json_object_set_new(args, "region", json_string(argv[i]));
+            char name[64];
+            cn_mp_str_copy(cn_mp_get(decl, "name"), name, sizeof name);
+            json_t *one = value_of(name, cn_mp_get(decl, "type"), argv[i], err, cap);
+            if (!one)
+                return -1;
+            json_object_set_new(args, name, one);
             continue;
         }
         char key[64];

@@ -14,5 +14,8 @@
 int plugin_args_read(const msgpack_object *params, int argc, char **argv, json_t *args, char *err, size_t cap);
 /* One line per argument: --name, its help, required or not, its type and limits. */
 void plugin_args_help(FILE *out, const msgpack_object *params);
+/* The positional arguments for the usage line: "RÉGION TITLE START " (the
+ * region, then each required argument of one value, in order). */
+void plugin_args_usage(const msgpack_object *params, char *out, size_t cap);
 
 #endif

@@ -132,7 +132,10 @@ typedef struct cd_host_api {
 
     /* Registers a command. The name must start with "<plugin>."; every
      * argument is declared (params), with its help. Call from init only.
-     * Returns 0 or -1 (logged: a declaration that makes no sense). */
+     * Returns 0 or -1 (logged: a declaration that makes no sense).
+     * An op "<plugin>.undo" whose argument "type" is a CD_ENUM reverses the
+     * plugin's events of those types for events.undo, which calls it with
+     * {type, event, before} (proto/PROTOCOL.md, events.undo). */
     int (*register_op)(cd_host *h, const cd_op_spec *spec);
 
     /* Brings the plugin's own tables up to date: migrations[i] takes its schema

@@ -270,6 +270,18 @@ class Following(unittest.TestCase):
                          [("tpdsl", "marie (annule le n° %d)" % changed), ("tpdsl", "marie")])
         # A copy's change is undone on its owner's node, not here.
         self.assertEqual(self.n.error("events.undo", seq=changed)["code"], "not_found")
+        # A deletion undone: the copy has the action again, its note too.
+        r.call("action.note", {"region": "lanaudiere", "number": "2.3", "text": "Tournage en mai"}, actor="marie")
+        r.call("action.delete", {"region": "lanaudiere", "number": "2.3"}, actor="marie")
+        deadline = time.monotonic() + 30 * PATIENCE
+        while self.n.call("action.get", {"region": "lanaudiere", "number": "2.3"})["ok"]:
+            self.assertLess(time.monotonic(), deadline, "the copy never followed the deletion")
+        self.assertTrue(r.call("events.undo", {}, actor="marie")["ok"])
+        deadline = time.monotonic() + 30 * PATIENCE
+        while not self.n.call("action.get", {"region": "lanaudiere", "number": "2.3"})["ok"]:
+            self.assertLess(time.monotonic(), deadline, "the copy never followed the undone deletion")
+        copy = self.n.ok("action.get", region="lanaudiere", number="2.3")
+        self.assertIn("Tournage en mai", [n["text"] for n in copy["notes"]])
 
     def test_a_follower_down_catches_up_and_a_wiped_one_from_zero(self):
         self.r.ok("region.create", id="lanaudiere", name="Lanaudière")

@@ -82,6 +82,56 @@ class History(unittest.TestCase):
         self.assertIn("conflict: le changement n° %d est déjà annulé (par le n° %d)" % (last, last + 1),
                       r.stderr.decode())
 
+    def test_a_note_is_undone(self):
+        self.ctl("action", "note", "lanaudiere", "2.3", "Rencontre avec le CISSS reportée", "--date", "2026-11-20")
+        self.ctl("action", "note", "lanaudiere", "2.3", "Deuxième capsule en montage", who="paul")
+        self.ctl("undo")  # marie's note, not paul's later one
+        texts = [n["text"] for n in self.action()["notes"]]
+        self.assertNotIn("Rencontre avec le CISSS reportée", texts)
+        self.assertIn("Deuxième capsule en montage", texts)
+        last = self.c.ok("events.since", since=self.c.ok("node.info")["last_seq"] - 1)["events"][-1]
+        self.assertEqual((last["type"], last["data"]["text"], last["data"]["date"]),
+                         ("action.unnoted", "Rencontre avec le CISSS reportée", "2026-11-20"))
+        # Once gone, not twice.
+        r = self.ctl("undo", str(last["seq"] - 2), ok=False)
+        self.assertIn("déjà annulé", r.stderr.decode())
+
+    def test_a_deleted_action_comes_back_with_its_notes_and_measurements(self):
+        self.ctl("action", "status", "lanaudiere", "2.3", "en cours", "--note", "Première capsule tournée")
+        indicator = self.c.ok("indicator.create", region="lanaudiere", action="2.3", name="Capsules diffusées",
+                              target=6)
+        self.ctl("indicator", "record", str(indicator["id"]), "2", "--date", "2026-10-31")
+        before = self.action()
+        self.ctl("action", "delete", "lanaudiere", "2.3", "--yes")
+        self.assertFalse(self.c.call("action.get", {"region": "lanaudiere", "number": "2.3"})["ok"])
+        out = self.ctl("undo").stdout.decode()
+        self.assertIn("annulé", out)
+        now = self.action()
+        for key in ("number", "objective", "text", "targets", "schedule", "expected_result", "responsible", "status",
+                    "windows"):
+            self.assertEqual(now[key], before[key], key)
+        self.assertEqual([(n["date"], n["text"], n["author"]) for n in now["notes"]],
+                         [(n["date"], n["text"], n["author"]) for n in before["notes"]])
+        self.assertEqual([(i["id"], i["latest"]) for i in now["indicators"]],
+                         [(i["id"], i["latest"]) for i in before["indicators"]])
+        self.assertIn((indicator["id"], 2.0), [(i["id"], i["latest"]) for i in now["indicators"]])
+        history = self.c.ok("indicator.history", id=indicator["id"])
+        self.assertEqual([(m["date"], m["value"]) for m in history["measurements"]], [("2026-10-31", 2.0)])
+        self.assertEqual(history["action"], "2.3")
+        # The history of 2.3 tells the whole story, the undo by marie included.
+        rows = self.c.ok("events.history", region="lanaudiere", number="2.3")
+        self.assertEqual([(r["type"], r["actor"]) for r in rows[:2]],
+                         [("action.created", "marie (annule le n° %d)" % rows[1]["seq"]), ("action.deleted", "marie")])
+
+    def test_undo_walks_back_through_changes_of_the_same_thing(self):
+        # A later change undone and its undo cancel out: the earlier one can go next.
+        self.ctl("action", "status", "lanaudiere", "2.3", "en cours")
+        self.ctl("action", "status", "lanaudiere", "2.3", "réalisée")
+        self.ctl("undo")
+        self.assertEqual(self.action()["status"], "in_progress")
+        self.ctl("undo")
+        self.assertEqual(self.action()["status"], "planned")
+
     def test_a_regions_change_is_undone_too(self):
         self.ctl("region", "update", "lanaudiere", "--organisation", "TPDSL")
         self.assertEqual(self.c.ok("region.get", id="lanaudiere")["organisation"], "TPDSL")

@@ -270,6 +270,38 @@ class Calendar(unittest.TestCase):
         events = [e["type"] for e in self.c.ok("events.since", since=0)["events"]]
         self.assertEqual(events[-1], "activity.held")
 
+    def test_calendar_changes_are_undone(self):
+        a = self.c.call("calendar.add", {"region": "estrie", "title": "Comité de coordination", "kind": "comite",
+                                         "start": "2027-09-14T13:30", "end": "2027-09-14T16:00",
+                                         "place": "Salle 2"}, actor="julie")["result"]
+        self.c.call("calendar.update", {"id": a["id"], "start": "2027-09-21T13:30", "end": "2027-09-21T16:00",
+                                        "place": ""}, actor="julie")
+        self.c.call("calendar.cancel", {"id": a["id"]}, actor="julie")
+        # The cancellation, then the move: back as it was added, SEQUENCE still growing.
+        for _ in range(2):
+            r = self.c.call("events.undo", {}, actor="julie")
+            self.assertTrue(r["ok"], r)
+        now = self.c.ok("calendar.show", id=a["id"])
+        self.assertEqual((now["start"], now["end"], now["place"], now["status"]),
+                         ("2027-09-14T13:30", "2027-09-14T16:00", "Salle 2", "confirmed"))
+        self.assertEqual(now["sequence"], 4)
+        cal = self.events(self.published("estrie.ics", "SEQUENCE:4"))
+        self.assertEqual(cal[a["uid"]]["DTSTART"].dt.replace(tzinfo=None), datetime.datetime(2027, 9, 14, 13, 30))
+        # The addition itself: cancelled, so calendar apps drop it.
+        r = self.c.call("events.undo", {}, actor="julie")
+        self.assertTrue(r["ok"], r)
+        self.assertEqual(self.c.ok("calendar.show", id=a["id"])["status"], "cancelled")
+        cal = self.events(self.published("estrie.ics", "STATUS:CANCELLED"))
+        self.assertEqual(str(cal[a["uid"]]["STATUS"]), "CANCELLED")
+        # Each undo is a change of its own, by julie, in the log.
+        actors = [e["actor"] for e in self.c.ok("events.since", since=0)["events"] if e["type"].startswith("activity.")]
+        self.assertEqual(actors[:3], ["julie"] * 3)
+        self.assertTrue(all(x.startswith("julie (annule le n° ") for x in actors[3:]), actors)
+        self.assertEqual(len(actors), 6)
+        # Held sessions are not undone this way: said in words.
+        err = self.c.error("events.undo", seq=1)
+        self.assertIn("activité du calendrier", err["message"])
+
     def test_bad_input_is_refused_and_nothing_is_stored(self):
         before = self.d.snapshot()
         for args, field in (({"title": "X", "start": "2026-10-03T13:00", "end": "2026-10-03T12:00"}, "end"),

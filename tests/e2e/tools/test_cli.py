@@ -55,6 +55,16 @@ class FrenchWords(unittest.TestCase):
                          "confirmed")
         self.assertEqual(self.ctl("calendar", "add", "lanaudiere", "--title", "AGA", "--kind",
                                   "assemblée générale annuelle", "--start", "2027-06-10")["kind"], "aga")
+        # A plugin's required arguments go without their names, in order, as a core command's do.
+        b = self.ctl("calendar", "add", "lanaudiere", "Forum régional", "2027-03-04", "--kind", "forum")
+        self.assertEqual((b["title"], b["start"], b["kind"]), ("Forum régional", "2027-03-04", "forum"))
+        self.assertEqual(self.ctl("calendar", "cancel", str(b["id"]))["status"], "cancelled")
+        usage = subprocess.run(self.base + ["calendar", "add", "--help"], capture_output=True, timeout=30)
+        self.assertIn("Usage : concertctl calendar add RÉGION TITLE START [--CLÉ VALEUR]…", usage.stdout.decode())
+        r = subprocess.run(self.base + ["calendar", "cancel", str(b["id"]), "de trop"], capture_output=True,
+                           timeout=30)
+        self.assertEqual(r.returncode, 2)  # a usage error, as for a core command
+        self.assertIn("argument inattendu : de trop", r.stderr.decode())
         p = self.ctl("adhesion", "policy_set", "lanaudiere", "--charter", "2024", "--categories",
                      '[{"id": "membre", "name": "Membre", "decision": "CA"}]', "--required", "territoire")
         self.assertEqual((p["categories"][0]["decision"], p["required"]), ("board", ["territory"]))
