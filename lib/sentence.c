@@ -253,7 +253,11 @@ void cn_event_sentence(const msgpack_object *ev, bool english, char *buf, size_t
     } else if (strncmp(type, "region.", 7) == 0) {
         put(o, "%s ", T("région", "region"));
         quoted(o, text(d, "name", false, s, sizeof s));
-        put(o, " %s", strcmp(type, "region.created") == 0 ? T("créée", "created") : T("modifiée", "changed"));
+        put(o, " %s", strcmp(type, "region.created") == 0    ? T("créée", "created")
+                        : strcmp(type, "region.archived") == 0 ? T("archivée", "archived")
+                        : strcmp(type, "region.restored") == 0 ? T("rouverte", "reopened")
+                        : strcmp(type, "region.purged") == 0   ? T("effacée pour de bon", "erased for good")
+                                                               : T("modifiée", "changed"));
     } else if (strncmp(type, "veille.", 7) == 0) {
         put(o, "%s ", T("veille :", "watch:"));
         quoted(o, text(d, "title", false, s, sizeof s));

@@ -272,6 +272,26 @@ int cn_core_region_owner(cn_core *core, const char *region, char *owner, size_t 
     return held;
 }
 
+bool cn_core_region_archived(cn_core *core, const char *region)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(core->db, "SELECT 1 FROM regions WHERE id = ? AND archived_ms IS NOT NULL", -1, &st, NULL) !=
+        SQLITE_OK)
+        return false;
+    sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
+    bool archived = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return archived;
+}
+
+int cn_req_fail_archived(cn_req *req, const char *region)
+{
+    return cn_req_fail(req, "forbidden", "region",
+                       L("la région %s est archivée : rien n'y change (concertctl region restore %s la rouvre)",
+                         "region %s is archived: nothing in it changes (concertctl region restore %s reopens it)"),
+                       region, region);
+}
+
 int cn_req_fail_copy(cn_req *req, const char *region, const char *owner)
 {
     return cn_req_fail(req, "forbidden", "region",
@@ -302,6 +322,8 @@ int cn_req_emit(cn_req *req, const char *region, const char *type, const void *d
     char owner[64];
     if (cn_core_region_owner(req->core, region, owner, sizeof owner) == CN_REGION_COPY)
         return cn_req_fail_copy(req, region, owner);
+    if (cn_core_region_archived(req->core, region))
+        return cn_req_fail_archived(req, region);
     int rc = cn_evlog_append(req->core->evlog, region, type, data, len);
     return rc == SQLITE_OK ? 0 : cn_req_sqlite_fail(req, rc);
 }

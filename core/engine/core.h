@@ -121,6 +121,11 @@ int64_t cn_core_started_ms(const cn_core *core);
 enum { CN_REGION_UNKNOWN = 0, CN_REGION_OWN = 1, CN_REGION_COPY = 2 };
 int cn_core_region_owner(cn_core *core, const char *region, char *owner, size_t cap);
 
+/* Whether region is archived here (region.delete): read-only until region.restore. */
+bool cn_core_region_archived(cn_core *core, const char *region);
+/* Fails req as forbidden: region is archived. Returns -1. */
+int cn_req_fail_archived(cn_req *req, const char *region);
+
 /* Fails req as forbidden: region is a read-only copy of owner's. Returns -1. */
 int cn_req_fail_copy(cn_req *req, const char *region, const char *owner);
 

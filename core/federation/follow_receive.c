@@ -53,6 +53,35 @@ static void flush_outbox(follower *f, bool committed)
     f->nout = 0;
 }
 
+/* The owner erased its region for good (region.purged): the copy here goes
+ * the same way, with the plugins' rows about it, in this transaction. */
+static void purge_copy(cn_core *core, const char *region)
+{
+    msgpack_sbuffer frame;
+    msgpack_sbuffer_init(&frame);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &frame, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 4);
+    cn_pk_kint(&pk, "v", 1);
+    cn_pk_kint(&pk, "id", 0);
+    cn_pk_kstr(&pk, "op", "region.delete");
+    cn_pk_str(&pk, "args");
+    msgpack_pack_map(&pk, 2);
+    cn_pk_kstr(&pk, "id", region);
+    cn_pk_str(&pk, "purge");
+    msgpack_pack_true(&pk);
+    cn_reply reply;
+    cn_core_set_mirroring(core, true);
+    cn_core_handle(core, frame.data, frame.size, &reply);
+    cn_core_set_mirroring(core, false);
+    if (reply.ok)
+        cn_info("fédération : la région %s est effacée par son propriétaire ; sa copie ici aussi", region);
+    else
+        cn_warn("fédération : la copie de %s n'a pu être effacée comme son propriétaire l'a fait", region);
+    cn_reply_destroy(&reply);
+    msgpack_sbuffer_destroy(&frame);
+}
+
 /* One event (a map: seq, origin, ts, region, type, data) that came through
  * f, inside the caller's transaction. Returns 1 stored, 0 skipped (known,
  * looped back, refused), -1 on a database error, 2 when it leaves a gap
@@ -200,6 +229,12 @@ static int take(follower *f, const msgpack_object *ev, sqlite3_stmt *insert)
         msgpack_pack_bin_body(&op, payload.data, payload.size);
         f->nout++;
         msgpack_sbuffer_destroy(&payload);
+        if (strcmp(type, "region.purged") == 0) {
+            if (held == CN_REGION_COPY)
+                purge_copy(fl->core, region);
+            msgpack_sbuffer_destroy(&buf);
+            return rc;
+        }
         /* A change of the model: the copy is made again, asked of the peer
          * that brought it. Otherwise a copy is only wanted once. */
         follower *via = NULL;

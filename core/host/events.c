@@ -82,6 +82,14 @@ int host_emit(cd_host *h, const char *region, const char *type, const void *data
                        type, owner);
         return -1;
     }
+    if (known && cn_core_region_archived(core, region)) {
+        /* An archived region takes no change; its reminders simply stop. */
+        AS_PLUGIN_AGAIN(h);
+        if (h->host->current_req)
+            return cn_req_fail_archived(h->host->current_req, region);
+        host_plugin_log(h, CD_LOG_DEBUG, "emit %s/%s : région archivée, rien n'est émis", region, type);
+        return 0;
+    }
     int rc = known ? cn_evlog_append(cn_core_evlog(core), region, type, data, len) : SQLITE_NOTFOUND;
     AS_PLUGIN_AGAIN(h);
     if (rc != SQLITE_OK) {

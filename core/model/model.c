@@ -297,7 +297,8 @@ static int pack_rows(cn_req *req, msgpack_packer *pk, const char *sql, int64_t i
 int cn_pack_region(cn_req *req, msgpack_packer *pk, const char *slug)
 {
     int r = pack_one(req, pk,
-                     "SELECT id, name, organisation, kind, origin, demo, created_ms, updated_ms FROM regions WHERE id = ?", 0,
+                     "SELECT id, name, organisation, kind, origin, demo, archived_ms AS archived, created_ms, updated_ms"
+                     " FROM regions WHERE id = ?", 0,
                      slug, 4);
     if (r <= 0)
         return r < 0 ? -1 : cn_req_fail(req, "not_found", "id", L("région inconnue: %s", "unknown region: %s"), slug);

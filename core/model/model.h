@@ -12,6 +12,8 @@
 
 /* The ops each file registers. */
 extern const cn_op cn_region_ops[];
+extern const cn_op cn_archive_ops[];
+extern const size_t cn_archive_ops_count;
 extern const size_t cn_region_ops_count;
 extern const cn_op cn_plan_ops[];
 extern const size_t cn_plan_ops_count;

@@ -11,6 +11,7 @@ int cn_model_register(cn_core *core)
         const size_t *count;
     } families[] = {
         {cn_node_ops, &cn_node_ops_count},         {cn_region_ops, &cn_region_ops_count},
+        {cn_archive_ops, &cn_archive_ops_count},
         {cn_plan_ops, &cn_plan_ops_count},         {cn_plan_io_ops, &cn_plan_io_ops_count},
         {cn_structure_ops, &cn_structure_ops_count}, {cn_action_ops, &cn_action_ops_count},
         {cn_indicator_ops, &cn_indicator_ops_count}, {cn_echeance_ops, &cn_echeance_ops_count},

@@ -60,6 +60,7 @@ static int echeance_list(cn_req *req)
                        " CAST(julianday(w.end_date) - julianday(?4) AS INTEGER) AS days_left"
                        " FROM action_windows w JOIN actions a ON a.id = w.action JOIN plans p ON p.id = a.plan"
                        " WHERE p.status = 'active' AND (?1 IS NULL OR p.region = ?1)"
+                       " AND (?1 IS NOT NULL OR p.region NOT IN (SELECT id FROM regions WHERE archived_ms IS NOT NULL))"
                        " AND (?5 OR a.status NOT IN ('done', 'cancelled'))"
                        " AND CASE WHEN ?6 THEN w.kind = 'unknown'"
                        /* overdue: the action's last dated window has passed */

@@ -333,7 +333,7 @@ static int64_t undone_by(cn_req *req, const char *origin, int64_t seq)
 static const char *const core_undoable[] = {"action.status_changed", "action.updated", "action.created",
                                             "action.deleted", "action.noted", "objective.updated",
                                             "orientation.updated", "plan.updated", "region.updated",
-                                            "indicator.recorded", NULL};
+                                            "region.archived", "indicator.recorded", NULL};
 
 static bool undoable(const cn_core *core, const char *type)
 {
@@ -500,6 +500,10 @@ static int events_undo(cn_req *req)
         msgpack_pack_map(&pk, 1);
         cn_pk_kint(&pk, "id", id);
         rc = run_packed(req, "action.delete", &buf, &out);
+    } else if (strcmp(type, "region.archived") == 0) {
+        msgpack_pack_map(&pk, 1);
+        cn_pk_kstr(&pk, "id", region);
+        rc = run_packed(req, "region.restore", &buf, &out);
     } else if (strcmp(type, "action.noted") == 0) {
         msgpack_pack_map(&pk, 3);
         cn_pk_kint(&pk, "id", id);

@@ -69,7 +69,7 @@ static int region_overview(cn_req *req)
                        "   WHERE i.plan = p.id AND lower(i.name) GLOB 'nombre de membres*'"
                        "   ORDER BY m.date DESC, m.id DESC LIMIT 1) AS members_indicator"
                        " FROM regions r JOIN cur ON cur.region = r.id LEFT JOIN plans p ON p.id = cur.plan"
-                       " ORDER BY r.kind = 'national' DESC, r.name_key)"
+                       " WHERE r.archived_ms IS NULL ORDER BY r.kind = 'national' DESC, r.name_key)"
                        " SELECT region, name, kind, origin, plan, title, actions, done, in_progress, planned, next_due,"
                        " CAST(julianday(next_due) - julianday(?1) AS INTEGER) AS days_to_next_due, overdue,"
                        " demo, members_indicator FROM o",

@@ -172,14 +172,18 @@ static int region_get(cn_req *req)
 
 static int region_list(cn_req *req)
 {
+    bool archived = false;
+    if (cn_arg_bool(req, "archived", CN_OPTIONAL, &archived) < 0)
+        return -1;
     sqlite3_stmt *st;
     if (cn_req_prepare(req,
-                       "SELECT r.id, r.name, r.organisation, r.kind, r.origin, r.demo,"
+                       "SELECT r.id, r.name, r.organisation, r.kind, r.origin, r.demo, r.archived_ms AS archived,"
                        " (SELECT count(*) FROM territories WHERE region = r.id) AS territories,"
                        " (SELECT count(*) FROM plans WHERE region = r.id AND status = 'active') AS active_plans"
-                       " FROM regions r ORDER BY r.name_key",
+                       " FROM regions r WHERE ? OR r.archived_ms IS NULL ORDER BY r.name_key",
                        &st))
         return -1;
+    sqlite3_bind_int(st, 1, archived);
     return cn_pk_rows(req, cn_req_pk(req), st);
 }
 
@@ -248,12 +252,12 @@ static const char *const create_args[] = {"id",       "name",      "organisation
 static const char *const update_args[] = {"id",       "name",     "organisation", "kind", "territories",
                                           "glossary", "reminders", NULL};
 static const char *const id_args[] = {"id", NULL};
-static const char *const no_args[] = {NULL};
+static const char *const list_args[] = {"archived", NULL};
 
 const cn_op cn_region_ops[] = {
     {"region.create", region_create, create_args, "crée une région", "creates a region", NULL},
     {"region.get", region_get, id_args, "montre une région", "shows a region", NULL},
-    {"region.list", region_list, no_args, "liste les régions", "lists the regions", NULL},
+    {"region.list", region_list, list_args, "liste les régions", "lists the regions", NULL},
     {"region.update", region_update, update_args, "modifie une région", "updates a region", NULL},
 };
 const size_t cn_region_ops_count = sizeof cn_region_ops / sizeof cn_region_ops[0];

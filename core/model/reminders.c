@@ -64,7 +64,7 @@ int cn_reminders_arm(cn_req *req, int64_t action)
     /* A copy of a peer's region is reminded of by its owner, not here. */
     if (cn_req_prepare(req, "SELECT a.status, p.status, r.reminder_days, r.reminder_overdue, r.reminder_undated_days"
                             " FROM actions a JOIN plans p ON p.id = a.plan JOIN regions r ON r.id = p.region"
-                            " WHERE a.id = ? AND r.origin = ?", &st))
+                            " WHERE a.id = ? AND r.origin = ? AND r.archived_ms IS NULL", &st))
         return -1;
     sqlite3_bind_int64(st, 1, action);
     sqlite3_bind_text(st, 2, cn_core_config(req->core)->node_id, -1, SQLITE_STATIC);

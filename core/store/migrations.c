@@ -152,6 +152,10 @@ static const char *const migrations[] = {
     /* 7: a region loaded as the demo (concertd --demo), shown as such, and
      * told apart from a real table's region of the same id. */
     "ALTER TABLE regions ADD COLUMN demo BOOLEAN NOT NULL DEFAULT 0;",
+
+    /* 8: a region archived (region.delete): kept, read-only, out of the
+     * lists and the reminders, until region.restore. */
+    "ALTER TABLE regions ADD COLUMN archived_ms INTEGER;",
 };
 
 int cn_migrations_count(void) { return (int)(sizeof migrations / sizeof migrations[0]); }

@@ -18,6 +18,13 @@ static const opt delete_opts[] = {{"plan", 'i', NULL, "id du plan (défaut: le p
                                    "stable internal id (instead of REGION NUMBER)"},
                                   {"yes", 'f', NULL, "sans demander de confirmation", "without asking for confirmation"},
                                   {NULL, 0, NULL, NULL, NULL}};
+static const opt region_delete_opts[] = {
+    {"purge", 'f', NULL, "l'effacer pour de bon, avec tout ce qui s'y rapporte (sinon : archivée)",
+     "erase it for good, with all that concerns it (otherwise: archived)"},
+    {"yes", 'f', NULL, "sans demander de confirmation", "without asking for confirmation"},
+    {NULL, 0, NULL, NULL, NULL}};
+static const opt region_list_opts[] = {
+    {"archived", 'f', NULL, "avec les régions archivées", "with the archived regions"}, {NULL, 0, NULL, NULL, NULL}};
 static const opt region_opts[] = {
     {"name", 's', NULL, "nom (ex.: Lanaudière)", "name (e.g. Lanaudière)"},
     {"organisation", 's', NULL, "organisation porteuse (ex.: TPDSL)", "organisation (e.g. TPDSL)"},
@@ -133,7 +140,7 @@ static const opt search_opts[] = {{"region", 's', NULL, "une seule région", "on
 
 const command ctl_commands[] = {
     {"info", "", "node.info", {0}, "", no_opts, "identité du démon et opérations", "daemon identity and operations"},
-    {"region", "list", "region.list", {0}, "", no_opts, "liste les régions", "lists the regions"},
+    {"region", "list", "region.list", {0}, "", region_list_opts, "liste les régions", "lists the regions"},
     {"region", "show", "region.get", {"id"}, "s", no_opts, "montre une région", "shows a region"},
     {"region", "overview", "region.overview", {0}, "", no_opts,
      "toutes les régions d'un coup d'œil : avancement, prochaine échéance, membres, origine",
@@ -141,6 +148,11 @@ const command ctl_commands[] = {
     {"region", "create", "region.create", {"id"}, "s", region_opts, "crée une région (ID: ex. lanaudiere)",
      "creates a region (ID: e.g. lanaudiere)"},
     {"region", "update", "region.update", {"id"}, "s", region_opts, "modifie une région", "updates a region"},
+    {"region", "delete", "region.delete", {"id"}, "s", region_delete_opts,
+     "archive une région (--purge : l'efface pour de bon ; demande confirmation, --yes pour un script)",
+     "archives a region (--purge: erases it for good; asks for confirmation, --yes for a script)"},
+    {"region", "restore", "region.restore", {"id"}, "s", no_opts, "rouvre une région archivée",
+     "reopens an archived region"},
     {"plan", "list", "plan.list", {"region"}, "s", plan_list_opts, "liste les plans (d'une région)", "lists plans"},
     {"plan", "show", "plan.get", {"region"}, "s", plan_sel, "montre le plan actif d'une région",
      "shows a region's active plan"},

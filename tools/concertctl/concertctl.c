@@ -485,9 +485,9 @@ static int confirm_delete(const ctl_conn *conn, json_t *args)
     const msgpack_object *notes = cn_mp_get(a, "notes"), *inds = cn_mp_get(a, "indicators");
     char num[64], text[512], region[64];
     printf(T("Supprimer l'action %s « %s » (%s), avec %u note(s) et %u indicateur(s) ? "
-             "(concertctl undo ne la ramène pas) [o/N] ",
+             "(concertctl undo la ramène) [o/N] ",
              "Delete action %s \"%s\" (%s), with %u note(s) and %u indicator(s)? "
-             "(concertctl undo does not bring it back) [y/N] "),
+             "(concertctl undo brings it back) [y/N] "),
            ctl_scalar(cn_mp_get(a, "number"), num, sizeof num, false), ctl_scalar(cn_mp_get(a, "text"), text, sizeof text, false),
            ctl_scalar(cn_mp_get(a, "region"), region, sizeof region, false),
            notes && notes->type == MSGPACK_OBJECT_ARRAY ? notes->via.array.size : 0,
@@ -500,6 +500,63 @@ static int confirm_delete(const ctl_conn *conn, json_t *args)
         return 1;
     }
     return 0;
+}
+
+/* region delete: archiving asks yes or no; erasing for good (--purge) asks
+ * for the region's id typed again. --yes for scripts. 0 to go on. */
+static int confirm_region_delete(const ctl_conn *conn, json_t *args)
+{
+    bool wipe = json_is_true(json_object_get(args, "purge"));
+    if (json_object_get(args, "yes")) {
+        json_object_del(args, "yes");
+        return 0;
+    }
+    if (!isatty(STDIN_FILENO))
+        return fail("invalid_argument", "%s",
+                    T("archiver ou effacer une région demande une confirmation : --yes (pas de terminal pour la "
+                      "demander)",
+                      "archiving or erasing a region asks for confirmation: --yes (no terminal to ask on)")) ? 1 : 1;
+    json_t *get = json_pack("{s:O}", "id", json_object_get(args, "id"));
+    ctl_reply reply;
+    const msgpack_object *r;
+    int asked = ask(conn, "region.get", get, &reply, &r);
+    json_decref(get);
+    if (asked)
+        return 1;
+    char id[64], name[256];
+    const msgpack_object *plans = cn_mp_get(r, "plans");
+    ctl_scalar(cn_mp_get(r, "id"), id, sizeof id, false);
+    ctl_scalar(cn_mp_get(r, "name"), name, sizeof name, false);
+    unsigned n = plans && plans->type == MSGPACK_OBJECT_ARRAY ? plans->via.array.size : 0;
+    ctl_reply_destroy(&reply);
+    char line[80] = "";
+    if (!wipe) {
+        printf(T("Archiver la région %s (%s, %u plan(s)) ? Elle reste, en lecture seule, hors des listes et des "
+                 "rappels ; concertctl region restore la rouvre. [o/N] ",
+                 "Archive region %s (%s, %u plan(s))? It stays, read-only, out of lists and reminders; "
+                 "concertctl region restore reopens it. [y/N] "),
+               name, id, n);
+        fflush(stdout);
+        if (fgets(line, sizeof line, stdin) && strchr("oOyY", line[0]) && line[0])
+            return 0;
+        printf("%s\n", T("Rien n'a été archivé.", "Nothing was archived."));
+        return 1;
+    }
+    printf(T("Effacer pour de bon la région %s (%s) : ses %u plan(s), actions, notes, mesures, activités, adhésions "
+             "et abonnements, et les données de son historique ? Rien ne pourra la ramener.\n"
+             "Tapez son identifiant (%s) pour confirmer : ",
+             "Erase region %s (%s) for good: its %u plan(s), actions, notes, measurements, activities, memberships "
+             "and subscriptions, and the data of its history? Nothing can bring it back.\n"
+             "Type its id (%s) to confirm: "),
+           name, id, n, id);
+    fflush(stdout);
+    if (fgets(line, sizeof line, stdin)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        if (strcmp(line, id) == 0)
+            return 0;
+    }
+    printf("%s\n", T("Rien n'a été effacé.", "Nothing was erased."));
+    return 1;
 }
 
 /* The import command's file: its format from --format or the extension;
@@ -842,7 +899,8 @@ int main(int argc, char **argv)
         status = reminder_args(args);
     bool period = json_object_get(args, "from") || json_object_get(args, "to") || json_object_get(args, "unparsed") ||
                   json_object_get(args, "overdue") || json_object_get(args, "include_closed");
-    if (status == 0 && strcmp(cmd->op, "action.delete") == 0 && confirm_delete(&conn, args) != 0) {
+    if (status == 0 && ((strcmp(cmd->op, "action.delete") == 0 && confirm_delete(&conn, args) != 0) ||
+                        (strcmp(cmd->op, "region.delete") == 0 && confirm_region_delete(&conn, args) != 0))) {
         json_decref(args);
         return 1;
     }

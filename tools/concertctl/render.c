@@ -394,6 +394,28 @@ void ctl_render(const char *op, const msgpack_object *r, bool json)
                                       {"origin", "Origine", "Origin", 12, false},
                                       {"demo", "Démo", "Demo", 5, false}};
         ctl_table(r, cols, COUNT(cols));
+        /* An archived region is listed with --archived only: said so. */
+        for (uint32_t i = 0; r->type == MSGPACK_OBJECT_ARRAY && i < r->via.array.size; i++) {
+            const msgpack_object *a = cn_mp_get(&r->via.array.ptr[i], "archived");
+            char id[64];
+            if (a && a->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+                printf(T("(%s est archivée : concertctl region restore %s la rouvre)\n",
+                         "(%s is archived: concertctl region restore %s reopens it)\n"),
+                       ctl_scalar(cn_mp_get(&r->via.array.ptr[i], "id"), id, sizeof id, false), id);
+        }
+    } else if (strcmp(op, "region.delete") == 0) {
+        char id[64], name[256], done[16];
+        ctl_scalar(cn_mp_get(r, "id"), id, sizeof id, false);
+        ctl_scalar(cn_mp_get(r, "name"), name, sizeof name, false);
+        ctl_scalar(cn_mp_get(r, "done"), done, sizeof done, false);
+        if (strcmp(done, "purged") == 0)
+            printf(T("Région %s (%s) effacée pour de bon.\n", "Region %s (%s) erased for good.\n"), name, id);
+        else
+            printf(T("Région %s (%s) archivée : en lecture seule, hors des listes et des rappels ; "
+                     "concertctl region restore %s la rouvre.\n",
+                     "Region %s (%s) archived: read-only, out of lists and reminders; "
+                     "concertctl region restore %s reopens it.\n"),
+                   name, id, id);
     } else if (strncmp(op, "region.", 7) == 0) {
         ctl_details(r, region_rows, COUNT(region_rows));
         const msgpack_object *rem = cn_mp_get(r, "reminders");

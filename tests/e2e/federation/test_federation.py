@@ -283,6 +283,27 @@ class Following(unittest.TestCase):
         copy = self.n.ok("action.get", region="lanaudiere", number="2.3")
         self.assertIn("Tournage en mai", [n["text"] for n in copy["notes"]])
 
+    def test_a_region_erased_by_its_owner_is_erased_from_its_copies(self):
+        r = self.r
+        r.ok("region.create", id="lanaudiere", name="Lanaudière")
+        r.ok("plan.create", region="lanaudiere", title="Plan d'action 2018-2023")
+        r.ok("objective.create", region="lanaudiere", number="2", text="Communiquer")
+        r.ok("action.create", region="lanaudiere", objective="2", number="2.3", text="Capsules vidéo")
+        deadline = time.monotonic() + 30 * PATIENCE
+        while not self.n.call("action.get", {"region": "lanaudiere", "number": "2.3"})["ok"]:
+            self.assertLess(time.monotonic(), deadline, "the copy never came")
+        # Archived: the copy stays (read-only as ever).
+        r.ok("region.delete", id="lanaudiere")
+        self.assertEqual(self.n.error("region.delete", id="lanaudiere", purge=True)["code"], "forbidden")
+        r.ok("region.delete", id="lanaudiere", purge=True)
+        deadline = time.monotonic() + 30 * PATIENCE
+        while self.n.call("region.get", {"id": "lanaudiere"})["ok"]:
+            self.assertLess(time.monotonic(), deadline, "the copy was never erased")
+        self.assertEqual(self.n.error("action.get", region="lanaudiere", number="2.3")["code"], "not_found")
+        stored = self.n.ok("events.since", origin="tpdsl")["events"]
+        self.assertEqual(stored[-1]["type"], "region.purged")
+        self.assertEqual({str(e["data"]) for e in stored[:-1]}, {"{}"})  # what they said is gone here too
+
     def test_a_follower_down_catches_up_and_a_wiped_one_from_zero(self):
         self.r.ok("region.create", id="lanaudiere", name="Lanaudière")
         self.mirrored(1)
