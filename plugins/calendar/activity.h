@@ -69,6 +69,8 @@ int publish_init(cd_host *h);  /* reads export_dir (default DATA_DIR/calendrier)
 int publish_check(cd_host *h); /* --check-config: 1 when the folder cannot be written, else 0 */
 bool publishing_files(void);   /* export_dir is set */
 int publish_calendars(cd_host *h);
+/* A region erased for good (region.purged): its file removed, the others rewritten. */
+int publish_forget(cd_host *h, const char *region);
 int publish_at_start(cd_host *h, void *data);
 /* The iCalendar text of the activities matching where (arg), named name. */
 char *calendar_text(cd_host *h, const char *where, const char *arg, const char *name);

@@ -129,6 +129,16 @@ static int on_peer_activity(cd_host *h, const msgpack_object *event, void *data)
     return rc == 0 ? publish_calendars(h) : -1;
 }
 
+/* A region erased for good: its rows went with it (the core erases every
+ * table's rows about it); its published file goes too. */
+static int on_region_purged(cd_host *h, const msgpack_object *event, void *data)
+{
+    (void)data;
+    char region[64];
+    cd_str(cd_get(event, "region"), region, sizeof region);
+    return region[0] ? publish_forget(h, region) : 0;
+}
+
 /* ---- load -------------------------------------------------------------------- */
 
 static int init(cd_host *h, const cd_host_api *host_api, void **state)
@@ -143,7 +153,8 @@ static int init(cd_host *h, const cd_host_api *host_api, void **state)
         return -1;
     if (reminders_configure(h) != 0)
         return -1;
-    if (api->subscribe_peers(h, "*/activity.*", on_peer_activity, NULL) != 0)
+    if (api->subscribe_peers(h, "*/activity.*", on_peer_activity, NULL) != 0 ||
+        api->subscribe(h, "*/region.purged", on_region_purged, NULL) != 0)
         return -1;
     if (publishing_files() && !api->timer_start(h, 0, 0, publish_at_start, NULL))
         return -1;

@@ -30,6 +30,11 @@ static bool publishing, publish_again;
 static void write_files(void *data)
 {
     for (export_file *f = data; f; f = f->next) {
+        if (!f->text) { /* a region erased for good: its file goes too */
+            if (unlink(f->path) != 0 && errno != ENOENT)
+                f->error = errno;
+            continue;
+        }
         char tmp[1300];
         snprintf(tmp, sizeof tmp, "%s.tmp", f->path);
         FILE *out = fopen(tmp, "wb");
@@ -54,7 +59,10 @@ static int files_written(cd_host *h, void *data, int status)
 {
     for (export_file *f = data, *next; f; f = next) {
         next = f->next;
-        if (f->error)
+        if (f->error && !f->text)
+            api->log(h, CD_LOG_ERROR, "calendrier d'une région effacée : %s n'a pu être retiré : %s", f->path,
+                     api->strerror(f->error));
+        else if (f->error)
             api->log(h, CD_LOG_ERROR, "calendrier non publié dans %s : %s (l'ancien fichier reste en place)", f->path,
                      api->strerror(f->error));
         free(f->text);
@@ -111,6 +119,22 @@ static void add_file(export_file **list, const char *name, char *text)
     *list = f;
 }
 
+/* The files of regions erased since the last rewrite, removed by the next. */
+static char gone[16][64];
+static size_t ngone;
+
+int publish_forget(cd_host *h, const char *region)
+{
+    if (!export_dir[0])
+        return 0;
+    if (ngone < sizeof gone / sizeof gone[0] && !strchr(region, '/') && region[0] != '.')
+        snprintf(gone[ngone++], sizeof gone[0], "%s", region);
+    else
+        api->log(h, CD_LOG_WARN, "calendrier : le fichier %s.ics de la région effacée reste dans %s (à retirer à la main)",
+                 region, export_dir);
+    return publish_calendars(h);
+}
+
 /* Rewrites every published file, off the loop. */
 int publish_calendars(cd_host *h)
 {
@@ -121,6 +145,15 @@ int publish_calendars(cd_host *h)
         return 0;
     }
     export_file *files = NULL;
+    for (size_t i = 0; i < ngone; i++) {
+        export_file *f = calloc(1, sizeof *f);
+        if (!f)
+            break;
+        snprintf(f->path, sizeof f->path, "%.1023s/%.63s.ics", export_dir, gone[i]);
+        f->next = files;
+        files = f;
+    }
+    ngone = 0;
     add_file(&files, "all.ics", calendar_text(h, "", NULL, "Activités (toutes les régions)"));
     sqlite3_stmt *st;
     const char *groups[][3] = {{"SELECT DISTINCT region FROM calendar_activities", "WHERE region = ?", "%s.ics"},

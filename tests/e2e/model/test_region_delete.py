@@ -6,6 +6,7 @@ import os
 import pty
 import sqlite3
 import subprocess
+import time
 import unittest
 
 from harness import CONCERTCTL, PLUGINS, SOURCE, Daemon, free_port
@@ -15,14 +16,15 @@ DEMO = os.path.join(SOURCE, "config", "demo", "lanaudiere.json")
 
 class RegionDelete(unittest.TestCase):
     def setUp(self):
-        config = ("[plugins]\npath = %s\nload = calendar, adhesion, notify, veille\n"
+        config = ("[plugins]\npath = %s\nload = calendar, adhesion, notify, veille\n[plugin.calendar]\nexport_dir = ics\n"
                   "[plugin.notify]\nsmtp_url = smtp://127.0.0.1:%d\ntls = none\nfrom = tpdsl@example.org\n"
                   % (PLUGINS, free_port()))
         self.d = Daemon(config=config, extra=["--demo", DEMO]).start()
         self.c = self.d.client()
         self.c.ok("region.create", id="mauricie", name="Mauricie")
         for region in ("lanaudiere", "mauricie"):
-            self.c.ok("calendar.add", region=region, title="Comité de coordination", start="2027-03-09T13:30")
+            self.c.ok("calendar.add", region=region, title="Comité de coordination de " + region,
+                      start="2027-03-09T13:30")
             self.c.ok("adhesion.policy_set", region=region, charter="2024",
                       categories=[{"id": "membre", "name": "Membre", "decision": "board"}])
             self.c.ok("notify.subscribe", address="coordination@example.org", region=region)
@@ -112,12 +114,28 @@ class RegionDelete(unittest.TestCase):
         self.assertTrue(self.c.call("events.undo", {})["ok"])
         self.assertEqual(len(self.c.ok("region.list")), 2)
 
+    def published(self, name, names_lanaudiere):
+        """The file's text (None: no file) once it does or does not name
+        lanaudiere, as asked (files are written off the loop)."""
+        path = os.path.join(self.d.folder, "ics", name)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            self.c.ok("node.info")  # a round trip lets the loop finish a write
+            text = None
+            if os.path.exists(path):
+                with open(path, encoding="utf-8") as f:
+                    text = f.read()
+            if (text is not None and "de lanaudiere" in text) == names_lanaudiere:
+                return text
+        self.fail("%s: lanaudiere %s" % (name, "never there" if names_lanaudiere else "still there"))
+
     def test_purge_erases_everything_about_the_region_and_nothing_else(self):
         found, events, plans, actions = self.rows_about("lanaudiere")
         self.assertGreaterEqual(set(found), {"calendar_activities", "adhesion_policies", "notify_subscriptions",
                                              "territories"})
         self.assertEqual(plans, 1)
         others, _, _, _ = self.rows_about("mauricie")
+        self.published("lanaudiere.ics", True)
         r = self.on_a_terminal("oui\n", "region", "delete", "lanaudiere", "--purge")
         self.assertEqual(r.returncode, 1)
         self.assertIn("Tapez son identifiant (lanaudiere) pour confirmer", r.stdout.decode())
@@ -135,6 +153,10 @@ class RegionDelete(unittest.TestCase):
         self.assertEqual(events[-1][0], "region.purged")
         self.assertEqual(self.rows_about("mauricie")[0], others)
         self.assertEqual(self.c.error("region.get", id="lanaudiere")["code"], "not_found")
+        # Its published calendar goes too; the others' stay.
+        self.assertIsNone(self.published("lanaudiere.ics", False))
+        self.assertIn("de mauricie", self.published("all.ics", False))
+        self.assertIn("de mauricie", self.published("mauricie.ics", False))
         self.assertEqual(self.c.error("events.undo", seq=self.c.ok("node.info")["last_seq"])["code"],
                          "invalid_argument")
         # The id is free for a table that starts again.
