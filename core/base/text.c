@@ -45,12 +45,30 @@ const char *cn_strerror(int errnum)
         {ENETUNREACH, "réseau injoignable"},
         {ELOOP, "trop de liens symboliques"},
         {ETXTBSY, "fichier occupé"},
+        {ECONNRESET, "connexion coupée par l'autre bout"},
+        {EPIPE, "connexion fermée par l'autre bout"},
+        {ENOTCONN, "pas connecté"},
+        {EHOSTDOWN, "hôte arrêté"},
+        {ENETDOWN, "réseau arrêté"},
+        {EPROTONOSUPPORT, "protocole non pris en charge (l'adresse commence par tcp://, ipc:// ou inproc://)"},
+        {ENODEV, "interface réseau introuvable (l'adresse ou le nom de la machine est-il juste ?)"},
+        {EAGAIN, "ressource momentanément indisponible, à réessayer"},
+        {ENOTSUP, "opération non prise en charge"},
+        {EINTR, "interrompu"},
+        {EBADF, "descripteur de fichier invalide"},
     };
     if (cn_lang_get() == CN_LANG_FR)
         for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
             if (words[i].errnum == errnum)
                 return words[i].fr;
     return strerror(errnum);
+}
+
+const char *cn_system_error(int errnum, const char *library_text)
+{
+    const char *words = errnum > 0 ? cn_strerror(errnum) : NULL;
+    /* strerror's "Unknown error N" for a number the C library does not know. */
+    return words && strncmp(words, "Unknown error", 13) != 0 ? words : library_text;
 }
 
 bool cn_utf8_valid(const char *str, size_t n) { return cn_utf8_valid_prefix(str, n) == n; }

@@ -41,5 +41,9 @@ cn_lang cn_lang_get(void);
 /* errnum in words in the node's language: the C library's own words are
  * English on a server without French locales. */
 const char *cn_strerror(int errnum);
+/* A library's error (ZeroMQ's zmq_errno(), libuv's -code) in the node's
+ * language when it is a system error cn_strerror knows; else the library's
+ * own text: cn_system_error(e, zmq_strerror(e)). */
+const char *cn_system_error(int errnum, const char *library_text);
 
 #endif

@@ -146,7 +146,7 @@ static void send_reply(served *ep, request *rq)
         if (i == rq->envelope && zmq_send(ep->sock, rq->reply.buf.data, rq->reply.buf.size, ZMQ_DONTWAIT) >= 0)
             return;
         if (zmq_errno() != EAGAIN) {
-            cn_debug("réponse non livrée, le client est parti: %s", zmq_strerror(zmq_errno()));
+            cn_debug("réponse non livrée, le client est parti: %s", cn_system_error(zmq_errno(), zmq_strerror(zmq_errno())));
             return;
         }
     }
@@ -238,14 +238,14 @@ static void *bind_socket(cn_server *srv, int type, const char *address, long max
     int64_t max = maxmsg;
     if (!s || zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger) != 0 ||
         (maxmsg > 0 && zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &max, sizeof max) != 0)) {
-        snprintf(err, errcap, "socket ZeroMQ: %s", zmq_strerror(zmq_errno()));
+        snprintf(err, errcap, "socket ZeroMQ: %s", cn_system_error(zmq_errno(), zmq_strerror(zmq_errno())));
         if (s)
             zmq_close(s);
         return NULL;
     }
     if (zmq_bind(s, address) != 0) {
         int e = zmq_errno();
-        snprintf(err, errcap, "impossible d'écouter sur %s: %s%s", address, zmq_strerror(e),
+        snprintf(err, errcap, "impossible d'écouter sur %s: %s%s", address, cn_system_error(e, zmq_strerror(e)),
                  e == EADDRINUSE ? " (un autre programme utilise ce port; choisissez-en un autre dans la configuration"
                                    " ou avec --command-endpoint / --event-endpoint)"
                                  : "");
@@ -307,7 +307,7 @@ cn_server *cn_server_new(uv_loop_t *loop, cn_core *core, const cn_config *cfg, c
     srv->after_data = after_data;
     srv->zctx = zmq_ctx_new();
     if (!srv->zctx) {
-        snprintf(err, errcap, "contexte ZeroMQ: %s", zmq_strerror(zmq_errno()));
+        snprintf(err, errcap, "contexte ZeroMQ: %s", cn_system_error(zmq_errno(), zmq_strerror(zmq_errno())));
         free(srv);
         return NULL;
     }

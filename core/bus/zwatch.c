@@ -5,6 +5,7 @@
 #include <zmq.h>
 
 #include "log.h"
+#include "text.h"
 
 struct cn_zwatch {
     uv_prepare_t prepare;
@@ -57,7 +58,7 @@ cn_zwatch *cn_zwatch_new(uv_loop_t *loop, void *sock, cn_zwatch_cb cb, void *arg
     int fd;
     size_t len = sizeof fd;
     if (zmq_getsockopt(sock, ZMQ_FD, &fd, &len) != 0) {
-        cn_error("ZMQ_FD: %s", zmq_strerror(zmq_errno()));
+        cn_error("ZMQ_FD: %s", cn_system_error(zmq_errno(), zmq_strerror(zmq_errno())));
         return NULL;
     }
     cn_zwatch *w = calloc(1, sizeof *w);
@@ -76,7 +77,7 @@ cn_zwatch *cn_zwatch_new(uv_loop_t *loop, void *sock, cn_zwatch_cb cb, void *arg
     if (rc != 0) {
         /* Only reachable before any handle is active; the few initialised ones
          * have no pending callbacks, but libuv still wants them closed. */
-        cn_error("libuv: %s", uv_strerror(rc));
+        cn_error("libuv: %s", cn_system_error(-rc, uv_strerror(rc)));
         abort();
     }
     w->prepare.data = w->check.data = w->idle.data = w->poll.data = w;

@@ -19,6 +19,7 @@
 #include "sockets.h"
 #include "log.h"
 #include "zwatch.h"
+#include "text.h"
 
 #define ZAP_ENDPOINT "inproc://zeromq.zap.01"
 
@@ -152,7 +153,7 @@ static int read_peers(cn_federation *fed, const cn_config *cfg, char *err, size_
 static void send_frame(void *sock, const void *data, size_t len, bool more)
 {
     if (zmq_send(sock, data, len, more ? ZMQ_SNDMORE : 0) < 0)
-        cn_error("fédération, réponse ZAP : %s", zmq_strerror(zmq_errno()));
+        cn_error("fédération, réponse ZAP : %s", cn_system_error(zmq_errno(), zmq_strerror(zmq_errno())));
 }
 
 /* One ZAP request: version, request id, domain, address, identity,
@@ -265,7 +266,7 @@ int cn_federation_open(cn_federation **out, uv_loop_t *loop, cn_server *srv, cn_
     fed->zap = zmq_socket(zctx, ZMQ_REP);
     if (!fed->zap || zmq_setsockopt(fed->zap, ZMQ_LINGER, &linger, sizeof linger) != 0 ||
         zmq_bind(fed->zap, ZAP_ENDPOINT) != 0 || !(fed->zap_watch = cn_zwatch_new(loop, fed->zap, on_zap, fed))) {
-        snprintf(err, errcap, "fédération : gestionnaire ZAP : %s", zmq_strerror(zmq_errno()));
+        snprintf(err, errcap, "fédération : gestionnaire ZAP : %s", cn_system_error(zmq_errno(), zmq_strerror(zmq_errno())));
         cn_federation_close(&fed);
         return -1;
     }

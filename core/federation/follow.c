@@ -21,6 +21,7 @@
 #include "follow_peer.h"
 #include "log.h"
 #include "sockets.h"
+#include "text.h"
 
 /* Every second: copies that wait; every 30 s: each peer's origins, in case
  * a live event was dropped. */
@@ -265,7 +266,7 @@ int cn_follow_start(cn_follow **out, uv_loop_t *loop, void *zctx, cn_core *core,
             !(f->dealer_watch = cn_zwatch_new(loop, f->dealer, follow_on_sync_reply, f)) ||
             !(f->monitor_watch = cn_zwatch_new(loop, f->monitor, on_monitor, f))) {
             snprintf(err, errcap, "[peer.%s] : connexion impossible à %s / %s : %s", f->name, f->endpoint, f->sync,
-                     zmq_strerror(zmq_errno()));
+                     cn_system_error(zmq_errno(), zmq_strerror(zmq_errno())));
             cn_follow_stop(&fl);
             return -1;
         }

@@ -10,6 +10,7 @@
 #include "evlog.h"
 #include "follow_peer.h"
 #include "log.h"
+#include "text.h"
 
 /* The state of origin name (added, at 0, when new); NULL when out of memory. */
 origin_state *follow_origin_of(cn_follow *fl, const char *name)
@@ -149,7 +150,7 @@ static int send_request(follower *f, int64_t id, const char *op, const char *k1,
     }
     int rc = zmq_send(f->dealer, buf.data, buf.size, ZMQ_DONTWAIT) >= 0 ? 0 : -1;
     if (rc != 0)
-        snprintf(f->last_error, sizeof f->last_error, "%s impossible à demander : %s", op, zmq_strerror(zmq_errno()));
+        snprintf(f->last_error, sizeof f->last_error, "%s impossible à demander : %s", op, cn_system_error(zmq_errno(), zmq_strerror(zmq_errno())));
     msgpack_sbuffer_destroy(&buf);
     return rc;
 }

@@ -12,6 +12,7 @@
 #include "follow_peer.h"
 #include "log.h"
 #include "mp.h"
+#include "text.h"
 
 /* Events that change a region's model: its copy is made again after them. */
 const char *const follow_model_prefixes[] = {"region.", "plan.", "orientation.", "objective.", "action.", "indicator."};
@@ -30,7 +31,7 @@ static void publish(void *pub, const msgpack_object *topic, const msgpack_object
     if (pub && (zmq_send(pub, topic->via.str.ptr, topic->via.str.size, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
                 zmq_send(pub, payload->via.bin.ptr, payload->via.bin.size, ZMQ_DONTWAIT) < 0))
         cn_debug("fédération, republication de %.*s : %s", (int)topic->via.str.size, topic->via.str.ptr,
-                 zmq_strerror(zmq_errno()));
+                 cn_system_error(zmq_errno(), zmq_strerror(zmq_errno())));
 }
 
 /* After the batch: what it stored goes out (committed), or nothing (not). */

@@ -1,5 +1,6 @@
 /* sockets.c: see sockets.h. */
 #include "sockets.h"
+#include "text.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -34,13 +35,13 @@ void *cn_fed_curve_server(void *zctx, int type, const char *endpoint, const char
         zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, secret_key, 40) != 0 ||
         zmq_setsockopt(s, ZMQ_ZAP_DOMAIN, "concertd", 8) != 0 ||
         (type == ZMQ_ROUTER && zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &max, sizeof max) != 0)) {
-        snprintf(err, errcap, "fédération : socket CURVE : %s (ZeroMQ sans libsodium ?)", zmq_strerror(zmq_errno()));
+        snprintf(err, errcap, "fédération : socket CURVE : %s (ZeroMQ sans libsodium ?)", cn_system_error(zmq_errno(), zmq_strerror(zmq_errno())));
         if (s)
             zmq_close(s);
         return NULL;
     }
     if (zmq_bind(s, endpoint) != 0) {
-        snprintf(err, errcap, "[federation] %s = %s : %s", name, endpoint, zmq_strerror(zmq_errno()));
+        snprintf(err, errcap, "[federation] %s = %s : %s", name, endpoint, cn_system_error(zmq_errno(), zmq_strerror(zmq_errno())));
         zmq_close(s);
         return NULL;
     }

@@ -173,10 +173,10 @@ void cn_evlog_publish(cn_evlog *log, void *pub)
          * mark, the message is dropped; subscribers fill gaps with events.since. */
         if (pub && (zmq_send(pub, ev->topic, strlen(ev->topic), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
                     zmq_send(pub, ev->payload.data, ev->payload.size, ZMQ_DONTWAIT) < 0))
-            cn_debug("publication de %s: %s", ev->topic, zmq_strerror(zmq_errno()));
+            cn_debug("publication de %s: %s", ev->topic, cn_system_error(zmq_errno(), zmq_strerror(zmq_errno())));
         if (log->mirror && (zmq_send(log->mirror, ev->topic, strlen(ev->topic), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
                             zmq_send(log->mirror, ev->payload.data, ev->payload.size, ZMQ_DONTWAIT) < 0))
-            cn_debug("publication fédérée de %s: %s", ev->topic, zmq_strerror(zmq_errno()));
+            cn_debug("publication fédérée de %s: %s", ev->topic, cn_system_error(zmq_errno(), zmq_strerror(zmq_errno())));
         if (log->observer)
             log->observer(log->observer_data, ev->seq, ev->topic);
     }

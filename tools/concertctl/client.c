@@ -11,6 +11,7 @@
 
 #include "render.h"
 #include "table.h"
+#include "text.h"
 
 #define CTL_DEFAULT_MAX_MESSAGE (1024 * 1024) /* concertd's default [bus] max_message_size */
 
@@ -66,9 +67,9 @@ int ctl_call(const ctl_conn *c, const char *op, const char *args, size_t args_le
     zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt(s, ZMQ_RCVTIMEO, &c->timeout_ms, sizeof c->timeout_ms);
     if (zmq_connect(s, c->endpoint) != 0) {
-        snprintf(err, errcap, "%s: %s", c->endpoint, zmq_strerror(zmq_errno()));
+        snprintf(err, errcap, "%s: %s", c->endpoint, cn_system_error(zmq_errno(), zmq_strerror(zmq_errno())));
     } else if (zmq_send(s, buf.data, buf.size, 0) < 0) {
-        snprintf(err, errcap, "%s: %s", c->endpoint, zmq_strerror(zmq_errno()));
+        snprintf(err, errcap, "%s: %s", c->endpoint, cn_system_error(zmq_errno(), zmq_strerror(zmq_errno())));
     } else {
         zmq_msg_t msg;
         zmq_msg_init(&msg);
@@ -123,7 +124,7 @@ int ctl_tail(const ctl_conn *c, const char *prefix, bool json)
     zmq_setsockopt(s, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
     zmq_setsockopt(s, ZMQ_SUBSCRIBE, prefix, strlen(prefix));
     if (zmq_connect(s, c->events) != 0) {
-        fprintf(stderr, "concertctl: unavailable: %s: %s\n", c->events, zmq_strerror(zmq_errno()));
+        fprintf(stderr, "concertctl: unavailable: %s: %s\n", c->events, cn_system_error(zmq_errno(), zmq_strerror(zmq_errno())));
         zmq_close(s);
         zmq_ctx_term(ctx);
         return 1;

@@ -719,7 +719,7 @@ static int ctl_keygen(const char *path)
     char public_key[41], secret_key[41];
     if (zmq_curve_keypair(public_key, secret_key) != 0)
         return fail("internal", T("ZeroMQ sans CURVE (libsodium) : %s", "ZeroMQ without CURVE (libsodium): %s"),
-                    zmq_strerror(zmq_errno()));
+                    cn_system_error(zmq_errno(), zmq_strerror(zmq_errno())));
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
     if (fd < 0)
         return fail(errno == EEXIST ? "conflict" : "invalid_argument", "%s: %s", path,

@@ -255,6 +255,8 @@ class Configuration(unittest.TestCase):
             r = subprocess.run(other.argv(), capture_output=True, timeout=30)
             self.assertNotEqual(r.returncode, 0)
             self.assertIn("impossible d'écouter sur", r.stderr.decode())
+            self.assertIn("adresse déjà utilisée", r.stderr.decode())  # the system's error in French too
+            self.assertNotIn("Address already in use", r.stderr.decode())
             other.cleanup()
         finally:
             self.assertEqual(d.stop(), 0)
