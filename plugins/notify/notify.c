@@ -425,6 +425,34 @@ static int subscribe_op(cd_req *req, void *data)
     if (!list[0])
         snprintf(list, sizeof list, "echeance.*");
     sqlite3_stmt *st;
+    /* The same subscription again (a command run twice) changes its settings
+     * instead of sending every message twice. */
+    if (sqlite3_prepare_v2(api->db(h), "SELECT id FROM notify_subscriptions WHERE region IS nullif(?1,'') AND"
+                                       " channel = ?2 AND lower(address) = lower(?3) AND events = ?4 AND"
+                                       " responsible IS nullif(?5,'')", -1, &st, NULL) != SQLITE_OK)
+        return api->req_fail(req, "internal", NULL, "%s", sqlite3_errmsg(api->db(h)));
+    sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, channel, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, address, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, list, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, responsible, -1, SQLITE_STATIC);
+    int64_t same = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_finalize(st);
+    if (same) {
+        if (sqlite3_prepare_v2(api->db(h), "UPDATE notify_subscriptions SET lang = ?2, cadence = ?3, at = ?4,"
+                                           " weekday = ?5 WHERE id = ?1", -1, &st, NULL) != SQLITE_OK)
+            return api->req_fail(req, "internal", NULL, "%s", sqlite3_errmsg(api->db(h)));
+        sqlite3_bind_int64(st, 1, same);
+        sqlite3_bind_text(st, 2, lang, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, cadence, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, at, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 5, weekday);
+        int rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE)
+            return api->req_fail(req, "internal", NULL, "%s", sqlite3_errmsg(api->db(h)));
+        return pack_subscriptions(h, api->req_result(req), same) ? -1 : 0;
+    }
     if (sqlite3_prepare_v2(api->db(h), "INSERT INTO notify_subscriptions(region, channel, address, events, responsible,"
                                        " lang, created_ms, cadence, at, weekday, last_digest_ms)"
                                        " VALUES (nullif(?1,''),?2,?3,?4,nullif(?5,''),?6,?7,?8,?9,?10,?7)",

@@ -156,6 +156,10 @@ class Notify(unittest.TestCase):
         self.seed()
         sub = self.c.ok("notify.subscribe", address="coordination@tpdsl.example.org", region="estrie")
         self.assertEqual((sub["channel"], sub["events"], sub["lang"]), ("email", ["echeance.*"], "fr"))
+        # Subscribed twice (the command run again): one subscription, one message.
+        again = self.c.ok("notify.subscribe", address="Coordination@tpdsl.example.org", region="estrie")
+        self.assertEqual(again["id"], sub["id"])
+        self.assertEqual(len(self.c.ok("notify.list")), 1)
         self.assertEqual(len(self.c.ok("echeance.remind")["sent"]), 1)  # 7 days before
         rcpts, msg = self.mail.wait(1)[0]
         self.assertEqual(rcpts, ["coordination@tpdsl.example.org"])
