@@ -104,6 +104,24 @@ void follow_refuse(follower *f, const char *fmt, ...)
         cn_warn("fédération : %s : %s (%lld refus en tout)", f->name, f->last_error, (long long)f->refused);
 }
 
+void follow_mirrored_call(cn_core *core, const char *op, const msgpack_sbuffer *args, cn_reply *reply)
+{
+    msgpack_sbuffer frame;
+    msgpack_sbuffer_init(&frame);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &frame, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 4);
+    cn_pk_kint(&pk, "v", 1);
+    cn_pk_kint(&pk, "id", 0);
+    cn_pk_kstr(&pk, "op", op);
+    cn_pk_str(&pk, "args");
+    cn_pk_raw(&pk, args->data, args->size);
+    cn_core_set_mirroring(core, true);
+    cn_core_handle(core, frame.data, frame.size, reply);
+    cn_core_set_mirroring(core, false);
+    msgpack_sbuffer_destroy(&frame);
+}
+
 int follow_set_peer(cn_core *core, const char *region, const char *peer)
 {
     sqlite3_stmt *st;

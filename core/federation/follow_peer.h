@@ -155,6 +155,11 @@ void follow_request_snapshots(follower *f);
  * time per peer, the other origins wait their turn. */
 void follow_request_sync(follower *f, const char *origin);
 
+/* Runs op (args: one packed msgpack map) on the core as the federation
+ * does: in mirroring mode, inside the caller's batch. The caller destroys
+ * reply (cn_reply_destroy). */
+void follow_mirrored_call(cn_core *core, const char *op, const msgpack_sbuffer *args, cn_reply *reply);
+
 /* Records in mirrors that region's copy comes through peer. */
 int follow_set_peer(cn_core *core, const char *region, const char *peer);
 

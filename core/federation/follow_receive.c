@@ -58,29 +58,22 @@ static void flush_outbox(follower *f, bool committed)
  * the same way, with the plugins' rows about it, in this transaction. */
 static void purge_copy(cn_core *core, const char *region)
 {
-    msgpack_sbuffer frame;
-    msgpack_sbuffer_init(&frame);
+    msgpack_sbuffer args;
+    msgpack_sbuffer_init(&args);
     msgpack_packer pk;
-    msgpack_packer_init(&pk, &frame, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 4);
-    cn_pk_kint(&pk, "v", 1);
-    cn_pk_kint(&pk, "id", 0);
-    cn_pk_kstr(&pk, "op", "region.delete");
-    cn_pk_str(&pk, "args");
+    msgpack_packer_init(&pk, &args, msgpack_sbuffer_write);
     msgpack_pack_map(&pk, 2);
     cn_pk_kstr(&pk, "id", region);
     cn_pk_str(&pk, "purge");
     msgpack_pack_true(&pk);
     cn_reply reply;
-    cn_core_set_mirroring(core, true);
-    cn_core_handle(core, frame.data, frame.size, &reply);
-    cn_core_set_mirroring(core, false);
+    follow_mirrored_call(core, "region.delete", &args, &reply);
+    msgpack_sbuffer_destroy(&args);
     if (reply.ok)
         cn_info("fédération : la région %s est effacée par son propriétaire ; sa copie ici aussi", region);
     else
         cn_warn("fédération : la copie de %s n'a pu être effacée comme son propriétaire l'a fait", region);
     cn_reply_destroy(&reply);
-    msgpack_sbuffer_destroy(&frame);
 }
 
 /* One event (a map: seq, origin, ts, region, type, data) that came through

@@ -72,15 +72,10 @@ static void apply_snapshot(follower *f, copy *c, const msgpack_object *snap)
         c->have_seq = c->want_seq; /* not asked again before its next change */
         return;
     }
-    msgpack_sbuffer frame;
-    msgpack_sbuffer_init(&frame);
+    msgpack_sbuffer args;
+    msgpack_sbuffer_init(&args);
     msgpack_packer pk;
-    msgpack_packer_init(&pk, &frame, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 4);
-    cn_pk_kint(&pk, "v", 1);
-    cn_pk_kint(&pk, "id", 0);
-    cn_pk_kstr(&pk, "op", "region.mirror");
-    cn_pk_str(&pk, "args");
+    msgpack_packer_init(&pk, &args, msgpack_sbuffer_write);
     msgpack_pack_map(&pk, 5);
     cn_pk_kstr(&pk, "origin", origin);
     cn_pk_kstr(&pk, "peer", f->name);
@@ -92,9 +87,7 @@ static void apply_snapshot(follower *f, copy *c, const msgpack_object *snap)
     cn_reply reply;
     bool ok = false;
     if (cn_core_batch_begin(core) == 0) {
-        cn_core_set_mirroring(core, true);
-        cn_core_handle(core, frame.data, frame.size, &reply);
-        cn_core_set_mirroring(core, false);
+        follow_mirrored_call(core, "region.mirror", &args, &reply);
         if (reply.ok)
             tell_plugins(core, origin, c->region, seq);
         ok = reply.ok && cn_core_batch_commit(core, NULL) == 0;
@@ -111,7 +104,7 @@ static void apply_snapshot(follower *f, copy *c, const msgpack_object *snap)
         }
         cn_reply_destroy(&reply);
     }
-    msgpack_sbuffer_destroy(&frame);
+    msgpack_sbuffer_destroy(&args);
     if (ok) {
         c->have_seq = seq > 0 ? seq : c->want_seq;
         /* A relay whose own copy is behind its events: ask again in a while,

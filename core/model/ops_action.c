@@ -32,6 +32,25 @@ static int objective_of(cn_req *req, int64_t plan, int required, int64_t *object
 static int pack_action_summary(cn_req *req, msgpack_packer *pk, int64_t id) { return cn_pack_action(req, pk, id, false); }
 static int pack_action_full(cn_req *req, msgpack_packer *pk, int64_t id) { return cn_pack_action(req, pk, id, true); }
 
+/* action.noted or action.unnoted: {action (summary), date, text}. */
+static int emit_note(cn_req *req, const char *region, const char *type, int64_t action, const char *date,
+                     const char *text)
+{
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init(&buf);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &buf, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 3);
+    cn_pk_str(&pk, "action");
+    int rc = cn_pack_action(req, &pk, action, false);
+    cn_pk_kstr(&pk, "date", date);
+    cn_pk_kstr(&pk, "text", text);
+    if (rc == 0)
+        rc = cn_emit_buf(req, region, type, &buf);
+    msgpack_sbuffer_destroy(&buf);
+    return rc;
+}
+
 int cn_note_insert(cn_req *req, int64_t action, const char *region, const char *status_from, const char *status_to)
 {
     const char *text, *date;
@@ -62,19 +81,7 @@ int cn_note_insert(cn_req *req, int64_t action, const char *region, const char *
         return -1;
     if (status_to)
         return 0; /* the status_changed event carries the note */
-    msgpack_sbuffer buf;
-    msgpack_sbuffer_init(&buf);
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, &buf, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 3);
-    cn_pk_str(&pk, "action");
-    int rc = cn_pack_action(req, &pk, action, false);
-    cn_pk_kstr(&pk, "date", date);
-    cn_pk_kstr(&pk, "text", text);
-    if (rc == 0)
-        rc = cn_emit_buf(req, region, "action.noted", &buf);
-    msgpack_sbuffer_destroy(&buf);
-    return rc;
+    return emit_note(req, region, "action.noted", action, date, text);
 }
 
 int cn_action_insert(cn_req *req, int64_t plan, const char *region, int64_t parent, int64_t *id)
@@ -351,19 +358,7 @@ static int action_unnote(cn_req *req)
     if (sqlite3_changes(req->db) == 0)
         return cn_req_fail(req, "not_found", "text", L("aucune note « %s » du %s à cette action",
                                                        "no note \"%s\" of %s on this action"), text, date);
-    msgpack_sbuffer buf;
-    msgpack_sbuffer_init(&buf);
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, &buf, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 3);
-    cn_pk_str(&pk, "action");
-    int rc = cn_pack_action(req, &pk, id, false);
-    cn_pk_kstr(&pk, "date", date);
-    cn_pk_kstr(&pk, "text", text);
-    if (rc == 0)
-        rc = cn_emit_buf(req, region, "action.unnoted", &buf);
-    msgpack_sbuffer_destroy(&buf);
-    return rc ? rc : cn_pack_action(req, cn_req_pk(req), id, true);
+    return emit_note(req, region, "action.unnoted", id, date, text) ? -1 : cn_pack_action(req, cn_req_pk(req), id, true);
 }
 
 /* The fields action.create takes, copied from a deleted action's map. */

@@ -341,6 +341,13 @@ static int pack_subscriptions(cd_host *h, msgpack_packer *pk, int64_t only)
     return only && n != 1 ? 1 : 0;
 }
 
+/* Binds texts to ?1…?n. */
+static void bind_texts(sqlite3_stmt *st, const char *const *texts, int n)
+{
+    for (int i = 0; i < n; i++)
+        sqlite3_bind_text(st, i + 1, texts[i], -1, SQLITE_STATIC);
+}
+
 static int subscribe_op(cd_req *req, void *data)
 {
     cd_host *h = data;
@@ -431,48 +438,29 @@ static int subscribe_op(cd_req *req, void *data)
                                        " channel = ?2 AND lower(address) = lower(?3) AND events = ?4 AND"
                                        " responsible IS nullif(?5,'')", -1, &st, NULL) != SQLITE_OK)
         return api->req_fail(req, "internal", NULL, "%s", sqlite3_errmsg(api->db(h)));
-    sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, channel, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, address, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, list, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, responsible, -1, SQLITE_STATIC);
+    bind_texts(st, (const char *[]){region, channel, address, list, responsible}, 5);
     int64_t same = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     sqlite3_finalize(st);
-    if (same) {
-        if (sqlite3_prepare_v2(api->db(h), "UPDATE notify_subscriptions SET lang = ?2, cadence = ?3, at = ?4,"
-                                           " weekday = ?5 WHERE id = ?1", -1, &st, NULL) != SQLITE_OK)
-            return api->req_fail(req, "internal", NULL, "%s", sqlite3_errmsg(api->db(h)));
-        sqlite3_bind_int64(st, 1, same);
-        sqlite3_bind_text(st, 2, lang, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, cadence, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 4, at, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 5, weekday);
-        int rc = sqlite3_step(st);
-        sqlite3_finalize(st);
-        if (rc != SQLITE_DONE)
-            return api->req_fail(req, "internal", NULL, "%s", sqlite3_errmsg(api->db(h)));
-        return pack_subscriptions(h, api->req_result(req), same) ? -1 : 0;
-    }
-    if (sqlite3_prepare_v2(api->db(h), "INSERT INTO notify_subscriptions(region, channel, address, events, responsible,"
-                                       " lang, created_ms, cadence, at, weekday, last_digest_ms)"
-                                       " VALUES (nullif(?1,''),?2,?3,?4,nullif(?5,''),?6,?7,?8,?9,?10,?7)",
-                           -1, &st, NULL) != SQLITE_OK)
+    const char *sql = same ? "UPDATE notify_subscriptions SET lang = ?6, cadence = ?8, at = ?9, weekday = ?10"
+                             " WHERE id = ?11"
+                           : "INSERT INTO notify_subscriptions(region, channel, address, events, responsible, lang,"
+                             " created_ms, cadence, at, weekday, last_digest_ms)"
+                             " VALUES (nullif(?1,''),?2,?3,?4,nullif(?5,''),?6,?7,?8,?9,?10,?7)";
+    if (sqlite3_prepare_v2(api->db(h), sql, -1, &st, NULL) != SQLITE_OK)
         return api->req_fail(req, "internal", NULL, "%s", sqlite3_errmsg(api->db(h)));
-    sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, channel, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, address, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, list, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, responsible, -1, SQLITE_STATIC);
+    bind_texts(st, (const char *[]){region, channel, address, list, responsible}, 5);
     sqlite3_bind_text(st, 6, lang, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 7, api->now_ms(h));
     sqlite3_bind_text(st, 8, cadence, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 9, at, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 10, weekday);
+    if (same)
+        sqlite3_bind_int64(st, 11, same);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
         return api->req_fail(req, "internal", NULL, "%s", sqlite3_errmsg(api->db(h)));
-    return pack_subscriptions(h, api->req_result(req), sqlite3_last_insert_rowid(api->db(h))) ? -1 : 0;
+    return pack_subscriptions(h, api->req_result(req), same ? same : sqlite3_last_insert_rowid(api->db(h))) ? -1 : 0;
 }
 
 static int list_op(cd_req *req, void *data)
