@@ -16,13 +16,26 @@
 #include "text.h"
 #include "zwatch.h"
 
+struct prep;
+
 /* One socket served: the ROUTER, or the limited one (peers). */
 typedef struct served {
     void *sock;
     cn_zwatch *watch;
     cn_backlog *backlog; /* replies its clients have not taken yet, requests held meanwhile */
     bool limited;
+    struct prep *ready, *ready_tail; /* requests prepared off the loop, waiting for a batch */
 } served;
+
+/* Requests being prepared off the loop (plan.import of a .docx): they may
+ * finish after the server is gone, so they share this, freed by the last. */
+typedef struct prep_pool {
+    struct cn_server *srv; /* NULL once the server is destroyed */
+    int in_flight;
+} prep_pool;
+
+/* At most this many requests prepared at once (each holds its document). */
+#define PREP_MAX 4
 
 struct cn_server {
     void *zctx, *pub;
@@ -34,6 +47,7 @@ struct cn_server {
     cn_op status_op; /* bus.status */
     cn_server_after_fn after; /* after each batch's replies */
     void *after_data;
+    prep_pool *pool;
     struct { /* a socket whose clients may call only some ops (peers) */
         served ep;
         const char *const *ops;
@@ -156,6 +170,131 @@ static void send_reply(served *ep, request *rq)
 }
 
 static void arm_retry(cn_server *srv);
+static void process_batch(cn_server *srv, served *ep);
+
+/* ---- requests prepared off the loop ------------------------------------- */
+
+typedef struct prep {
+    uv_work_t work;
+    prep_pool *pool;
+    served *ep;
+    const cn_core *core;
+    request rq;            /* as received; its frames are the prep's until a batch takes them */
+    int payload;           /* which frame is the request */
+    msgpack_sbuffer frame; /* the request prepared */
+    cn_reply error;        /* or why it could not be */
+    int rc;
+    struct prep *next;
+} prep;
+
+static void frames_move(cn_frames *to, cn_frames *from)
+{
+    to->n = from->n;
+    for (int i = 0; i < from->n; i++) {
+        zmq_msg_init(&to->f[i]);
+        zmq_msg_move(&to->f[i], &from->f[i]);
+    }
+    from->n = 0;
+}
+
+static void prep_free(prep *p)
+{
+    cn_frames_close(&p->rq.msg);
+    msgpack_sbuffer_destroy(&p->frame);
+    free(p);
+}
+
+static void prep_work(uv_work_t *w)
+{
+    prep *p = w->data;
+    zmq_msg_t *payload = &p->rq.msg.f[p->payload];
+    p->rc = cn_core_prepare(p->core, zmq_msg_data(payload), zmq_msg_size(payload), &p->frame, &p->error);
+}
+
+static void prep_done(uv_work_t *w, int status)
+{
+    prep *p = w->data;
+    prep_pool *pool = p->pool;
+    pool->in_flight--;
+    cn_server *srv = pool->srv;
+    if (!srv || status != 0) { /* the server has gone (the daemon stops): nothing to answer on */
+        if (p->rc != 0 && status == 0)
+            cn_reply_destroy(&p->error);
+        prep_free(p);
+        if (!srv && pool->in_flight == 0)
+            free(pool);
+        return;
+    }
+    served *ep = p->ep;
+    if (p->rc != 0) {
+        p->rq.has_reply = true;
+        p->rq.envelope = p->payload;
+        p->rq.reply = p->error;
+        send_reply(p->ep, &p->rq);
+        request_close(&p->rq);
+        msgpack_sbuffer_destroy(&p->frame);
+        free(p);
+    } else {
+        /* The prepared request in place of the one received, for the next batch. */
+        zmq_msg_t *payload = &p->rq.msg.f[p->payload];
+        cn_debug("requête préparée hors de la boucle : %zu octets reçus, %zu à traiter", zmq_msg_size(payload),
+                 p->frame.size);
+        zmq_msg_close(payload);
+        zmq_msg_init_size(payload, p->frame.size);
+        memcpy(zmq_msg_data(payload), p->frame.data, p->frame.size);
+        msgpack_sbuffer_destroy(&p->frame);
+        msgpack_sbuffer_init(&p->frame);
+        p->next = NULL;
+        if (p->ep->ready_tail)
+            p->ep->ready_tail->next = p;
+        else
+            p->ep->ready = p;
+        p->ep->ready_tail = p;
+    }
+    if (ep->watch)
+        process_batch(srv, ep);
+}
+
+/* Starts preparing rq (its frames move to the prep); false when it needs
+ * no preparing. A server busy with PREP_MAX documents says so at once. */
+static bool start_prep(cn_server *srv, served *ep, request *rq)
+{
+    int payload = envelope_frames(rq);
+    if (rq->total != payload + 1 || rq->msg.n <= payload)
+        return false;
+    zmq_msg_t *frame = &rq->msg.f[payload];
+    if (!cn_core_needs_preparing(srv->core, zmq_msg_data(frame), zmq_msg_size(frame)))
+        return false;
+    rq->envelope = payload;
+    if (srv->pool->in_flight >= PREP_MAX) {
+        rq->has_reply = true;
+        cn_core_refuse(zmq_msg_data(frame), zmq_msg_size(frame), "unavailable",
+                       L("le démon lit déjà plusieurs documents ; réessayez dans un moment",
+                         "the daemon is already reading several documents; try again in a moment"),
+                       &rq->reply);
+        send_reply(ep, rq);
+        request_close(rq);
+        return true;
+    }
+    prep *p = calloc(1, sizeof *p);
+    if (!p)
+        return false; /* handled in the batch: the op reads the document itself */
+    p->pool = srv->pool;
+    p->ep = ep;
+    p->core = srv->core;
+    p->payload = payload;
+    p->rq.total = rq->total;
+    frames_move(&p->rq.msg, &rq->msg);
+    msgpack_sbuffer_init(&p->frame);
+    p->work.data = p;
+    if (uv_queue_work(srv->loop, &p->work, prep_work, prep_done) != 0) {
+        frames_move(&rq->msg, &p->rq.msg);
+        prep_free(p);
+        return false;
+    }
+    srv->pool->in_flight++;
+    return true;
+}
 
 /* One batch: the requests held for clients whose replies have now gone
  * out, then what is queued on the socket (bounded); handled in one
@@ -166,7 +305,23 @@ static void process_batch(cn_server *srv, served *ep)
     static request batch[CN_BATCH_MAX];
     static cn_frames released[CN_BATCH_MAX];
     int n = 0;
-    int r = cn_backlog_flush(ep->backlog, ep->sock, released, CN_BATCH_MAX);
+    /* Requests prepared off the loop first: they came before what waits on the socket. */
+    while (n < CN_BATCH_MAX && ep->ready) {
+        prep *p = ep->ready;
+        ep->ready = p->next;
+        if (!ep->ready)
+            ep->ready_tail = NULL;
+        cn_frames *m = &p->rq.msg;
+        if (m->n && cn_backlog_has(ep->backlog, zmq_msg_data(&m->f[0]), zmq_msg_size(&m->f[0]))) {
+            cn_backlog_hold_request(ep->backlog, m); /* its client has not read its earlier replies */
+        } else {
+            batch[n].total = p->rq.total;
+            batch[n].has_reply = false;
+            frames_move(&batch[n++].msg, m);
+        }
+        prep_free(p);
+    }
+    int r = cn_backlog_flush(ep->backlog, ep->sock, released, CN_BATCH_MAX - n);
     for (int i = 0; i < r; i++) {
         batch[n].msg = released[i];
         batch[n].total = released[i].n;
@@ -178,6 +333,8 @@ static void process_batch(cn_server *srv, served *ep)
             cn_backlog_hold_request(ep->backlog, m); /* its client has not read its earlier replies */
             continue;
         }
+        if (start_prep(srv, ep, &batch[n]))
+            continue; /* read off the loop first; a later batch runs it */
         n++;
     }
     if (n > 0) {
@@ -305,9 +462,17 @@ cn_server *cn_server_new(uv_loop_t *loop, cn_core *core, const cn_config *cfg, c
     srv->core = core;
     srv->after = after;
     srv->after_data = after_data;
+    srv->pool = calloc(1, sizeof *srv->pool);
+    if (!srv->pool) {
+        snprintf(err, errcap, "mémoire insuffisante");
+        free(srv);
+        return NULL;
+    }
+    srv->pool->srv = srv;
     srv->zctx = zmq_ctx_new();
     if (!srv->zctx) {
         snprintf(err, errcap, "contexte ZeroMQ: %s", cn_system_error(zmq_errno(), zmq_strerror(zmq_errno())));
+        free(srv->pool);
         free(srv);
         return NULL;
     }
@@ -360,6 +525,12 @@ static void stop_endpoint(cn_server *srv, served *ep)
         process_batch(srv, ep);
         cn_zwatch_destroy(&ep->watch);
     }
+    while (ep->ready) { /* prepared after the last batch: not run */
+        prep *p = ep->ready;
+        ep->ready = p->next;
+        prep_free(p);
+    }
+    ep->ready_tail = NULL;
     cn_backlog_destroy(&ep->backlog);
 }
 
@@ -388,6 +559,10 @@ void cn_server_destroy(cn_server **srvp)
     if (srv->pub)
         zmq_close(srv->pub);
     zmq_ctx_term(srv->zctx);
+    /* Documents still being read finish on their own; the last frees the pool. */
+    srv->pool->srv = NULL;
+    if (srv->pool->in_flight == 0)
+        free(srv->pool);
     free(srv);
     *srvp = NULL;
 }

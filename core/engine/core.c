@@ -27,6 +27,8 @@ struct cn_core {
     bool mirroring; /* a peer's region is being copied in: its events are the peer's, none of ours */
     cn_foreign_fn foreign_fn;
     void *foreign_data;
+    const cn_preparer *preparers[8];
+    size_t npreparers;
 };
 
 cn_core *cn_core_new(sqlite3 *db, const cn_config *cfg)
@@ -413,6 +415,94 @@ void cn_reply_init_error(cn_reply *reply, const char *code, const char *message)
 {
     msgpack_sbuffer_init(&reply->buf);
     msgpack_sbuffer_init(&reply->id);
+    pack_error(reply, code, message, NULL);
+}
+
+/* ---- requests prepared off the loop ------------------------------------ */
+
+static void keep_refused_id(const char *frame, size_t len, cn_reply *reply);
+
+int cn_core_add_preparer(cn_core *core, const cn_preparer *preparer)
+{
+    if (core->npreparers == sizeof core->preparers / sizeof core->preparers[0])
+        return -1;
+    core->preparers[core->npreparers++] = preparer;
+    return 0;
+}
+
+/* The preparer the request in msg wants, and its args; NULL when none. */
+static const cn_preparer *preparer_of(const cn_core *core, const msgpack_object *msg, const msgpack_object **args)
+{
+    const msgpack_object *op = cn_mp_get(msg, "op");
+    *args = cn_mp_get(msg, "args");
+    if (!op || op->type != MSGPACK_OBJECT_STR || !*args || (*args)->type != MSGPACK_OBJECT_MAP)
+        return NULL;
+    for (size_t i = 0; i < core->npreparers; i++) {
+        const cn_preparer *p = core->preparers[i];
+        if (strlen(p->op) == op->via.str.size && memcmp(p->op, op->via.str.ptr, op->via.str.size) == 0)
+            return p->wanted(*args) ? p : NULL;
+    }
+    return NULL;
+}
+
+bool cn_core_needs_preparing(const cn_core *core, const char *frame, size_t len)
+{
+    if (!core->npreparers)
+        return false;
+    msgpack_unpacked msg;
+    msgpack_unpacked_init(&msg);
+    const msgpack_object *args;
+    bool yes = cn_mp_unpack(&msg, frame, len, &cn_mp_request_limits) == CN_MP_OK &&
+               msg.data.type == MSGPACK_OBJECT_MAP && preparer_of(core, &msg.data, &args) != NULL;
+    msgpack_unpacked_destroy(&msg);
+    return yes;
+}
+
+int cn_core_prepare(const cn_core *core, const char *frame, size_t len, msgpack_sbuffer *out, cn_reply *reply)
+{
+    msgpack_sbuffer_init(&reply->buf);
+    msgpack_sbuffer_init(&reply->id);
+    reply->ok = false;
+    msgpack_unpacked msg;
+    msgpack_unpacked_init(&msg);
+    const msgpack_object *args = NULL;
+    const cn_preparer *p = NULL;
+    if (cn_mp_unpack(&msg, frame, len, &cn_mp_request_limits) == CN_MP_OK && msg.data.type == MSGPACK_OBJECT_MAP)
+        p = preparer_of(core, &msg.data, &args);
+    char code[32] = "internal", field[96] = "", message[600] = "";
+    int rc = -1;
+    if (p) {
+        /* The envelope as it came, its args as the preparer made them. */
+        msgpack_packer pk;
+        msgpack_packer_init(&pk, out, msgpack_sbuffer_write);
+        const msgpack_object *root = &msg.data;
+        msgpack_pack_map(&pk, root->via.map.size);
+        rc = 0;
+        for (uint32_t i = 0; i < root->via.map.size && rc == 0; i++) {
+            const msgpack_object_kv *kv = &root->via.map.ptr[i];
+            msgpack_pack_object(&pk, kv->key);
+            if (&kv->val == args)
+                rc = p->prepare(args, &pk, code, field, message, sizeof message);
+            else
+                msgpack_pack_object(&pk, kv->val);
+        }
+    } else {
+        snprintf(message, sizeof message, "no preparer");
+    }
+    if (rc != 0) {
+        keep_refused_id(frame, len, reply);
+        pack_error(reply, code, message, field);
+    }
+    msgpack_unpacked_destroy(&msg);
+    return rc;
+}
+
+void cn_core_refuse(const char *frame, size_t len, const char *code, const char *message, cn_reply *reply)
+{
+    msgpack_sbuffer_init(&reply->buf);
+    msgpack_sbuffer_init(&reply->id);
+    reply->ok = false;
+    keep_refused_id(frame, len, reply);
     pack_error(reply, code, message, NULL);
 }
 

@@ -94,6 +94,34 @@ void cn_core_set_undoes_hook(cn_core *core, cn_undoes_fn fn, void *data);
 /* The op that reverses events of type, or NULL. */
 const cn_op *cn_core_undoer(const cn_core *core, const char *type);
 
+/* ---- requests prepared off the loop ------------------------------------ */
+
+/* Some requests must first read what they carry (plan.import of a .docx:
+ * unzip, parse XML), which may take longer than the loop may wait. Their
+ * op registers a preparer: wanted(args) says whether a request needs it;
+ * prepare(args, out) runs on a worker thread, touching neither the
+ * database nor the core, and packs the args to run the op with instead
+ * (one map), or fails with a protocol code, the field at fault and a
+ * message. The bus runs it, then hands the rewritten request to a batch. */
+typedef struct cn_preparer {
+    const char *op;
+    bool (*wanted)(const msgpack_object *args);
+    int (*prepare)(const msgpack_object *args, msgpack_packer *out, char code[32], char field[96], char *message,
+                   size_t cap);
+} cn_preparer;
+
+/* preparer must stay valid while the core lives. At most 8. */
+int cn_core_add_preparer(cn_core *core, const cn_preparer *preparer);
+/* Whether the request in frame must be prepared before it is handled. */
+bool cn_core_needs_preparing(const cn_core *core, const char *frame, size_t len);
+/* Thread-safe: the request in frame, prepared, as a new frame in out (0);
+ * or -1 with its error reply in reply (destroy it with cn_reply_destroy). */
+int cn_core_prepare(const cn_core *core, const char *frame, size_t len, msgpack_sbuffer *out, cn_reply *reply);
+
+/* Thread-safe: reply is the error code/message to the request in frame
+ * (its id kept), refused before it is handled. */
+void cn_core_refuse(const char *frame, size_t len, const char *code, const char *message, cn_reply *reply);
+
 /* Rewrites reply as an "unavailable" error saying the change was not saved. */
 void cn_core_unavailable(cn_core *core, cn_reply *reply);
 

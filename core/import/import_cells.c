@@ -338,7 +338,7 @@ static bool is_bullet(const char *s, size_t *len)
 static long note_at(const char *s)
 {
     for (const char *p = s; *p; p++) {
-        if (p != s && p[-1] != ' ')
+        if (p != s && p[-1] != ' ' && p[-1] != '\n') /* a note on a line of its own (a paragraph) too */
             continue;
         if ((strncmp(p, "Note :", 6) == 0 || strncmp(p, "Note:", 5) == 0 || strncmp(p, "N.B.", 4) == 0) && p != s)
             return p - s;

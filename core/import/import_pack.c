@@ -207,13 +207,18 @@ void cn_import_pack_glossary(const cn_import *im, msgpack_packer *pk)
 
 size_t cn_import_glossary_count(const cn_import *im) { return im->n_terms; }
 
-void cn_import_pack_report(const cn_import *im, msgpack_packer *pk)
+void cn_import_pack_report(const cn_import *im, msgpack_packer *pk) { cn_import_pack_report_placed(im, pk, NULL, 0); }
+
+void cn_import_pack_report_placed(const cn_import *im, msgpack_packer *pk, const char *const *places, size_t nplaces)
 {
     msgpack_pack_array(pk, im->n_notes);
     for (size_t i = 0; i < im->n_notes; i++) {
         const note_t *n = &im->notes[i];
-        msgpack_pack_map(pk, 4);
+        const char *where = places && n->line > 0 && (size_t)n->line <= nplaces ? places[n->line - 1] : NULL;
+        msgpack_pack_map(pk, where ? 5 : 4);
         cn_pk_kint(pk, "line", n->line);
+        if (where)
+            cn_pk_kstr(pk, "where", where);
         cn_pk_kstr(pk, "kind", n->kind);
         cn_pk_kstr(pk, "text", n->text ? n->text : "");
         cn_pk_kstr(pk, "message", n->message ? n->message : "");

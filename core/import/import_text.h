@@ -41,6 +41,9 @@ size_t cn_import_glossary_count(const cn_import *im);
  * table of the same orientation), "assumed" (a value the importer had to
  * choose, such as the start date or a number). */
 void cn_import_pack_report(const cn_import *im, msgpack_packer *pk);
+/* The same, each entry with "where" it is in the document the text was
+ * read from ("tableau 2, rangée 5"): places[line - 1], when there is one. */
+void cn_import_pack_report_placed(const cn_import *im, msgpack_packer *pk, const char *const *places, size_t nplaces);
 size_t cn_import_report_count(const cn_import *im);
 
 /* The action status a text names: a status code ("in_progress") or the

@@ -89,6 +89,15 @@ int cn_measurement_insert(cn_req *req, int64_t indicator, const char *region);
 int cn_note_insert(cn_req *req, int64_t action, const char *region, const char *status_from,
                    const char *status_to);
 
+/* plan.import of a document as it is (plan_office.c): whether format is
+ * one ("docx", "odt", "office"), the args rewritten as an import of its
+ * text with its places (thread-safe), and the bus's preparer doing it off
+ * the loop. */
+bool cn_office_format(const char *format);
+int cn_office_args(const msgpack_object *args, msgpack_packer *out, char code[32], char field[96], char *message,
+                   size_t cap);
+extern const cn_preparer cn_plan_import_preparer;
+
 /* The notes of node.notes ([{date, text, status_from, status_to, author}])
  * added to action as they are; base names the first in errors. Leaves
  * req->args pointing into node. */

@@ -21,5 +21,5 @@ int cn_model_register(cn_core *core)
     for (size_t i = 0; i < sizeof families / sizeof families[0]; i++)
         if (cn_core_register(core, families[i].ops, *families[i].count) != 0)
             return -1;
-    return 0;
+    return cn_core_add_preparer(core, &cn_plan_import_preparer);
 }

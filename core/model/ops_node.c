@@ -15,13 +15,14 @@ static int node_info(cn_req *req)
 {
     msgpack_packer *pk = cn_req_pk(req);
     const cn_config *cfg = cn_core_config(req->core);
-    msgpack_pack_map(pk, 8);
+    msgpack_pack_map(pk, 9);
     cn_pk_kstr(pk, "node", cfg->node_id);
     cn_pk_kstr(pk, "version", CONCERTD_VERSION);
     cn_pk_kint(pk, "protocol", 1);
     cn_pk_kint(pk, "last_seq", cn_evlog_last_seq(cn_core_evlog(req->core)));
     cn_pk_kint(pk, "started_ms", cn_core_started_ms(req->core));
     cn_pk_kstr(pk, "lang", cfg->lang == CN_LANG_EN ? "en" : "fr");
+    cn_pk_kint(pk, "max_message_size", cfg->max_message_size); /* so a client can say a file is too big */
     cn_pk_str(pk, "plugins");
     cn_core_pack_info_hook(req->core, pk);
     cn_pk_str(pk, "ops");

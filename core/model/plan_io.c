@@ -597,7 +597,31 @@ static void pack_counts(msgpack_packer *pk, const char *key, const uint32_t coun
 static int convert(cn_req *req, const char *format, msgpack_sbuffer *doc, msgpack_sbuffer *report,
                    msgpack_sbuffer *glossary)
 {
-    const char *text, *start = NULL, *title = NULL;
+    if (cn_office_format(format)) {
+        /* Here when called from inside the daemon; the bus prepares it off the loop (plan_office.c). */
+        msgpack_sbuffer buf;
+        msgpack_sbuffer_init(&buf);
+        msgpack_packer pk;
+        msgpack_packer_init(&pk, &buf, msgpack_sbuffer_write);
+        char code[32], field[96], message[600];
+        msgpack_unpacked up;
+        msgpack_unpacked_init(&up);
+        int rc;
+        if (cn_office_args(req->args, &pk, code, field, message, sizeof message) != 0) {
+            rc = cn_req_fail(req, code, field, "%s", message);
+        } else if (msgpack_unpack_next(&up, buf.data, buf.size, NULL) != MSGPACK_UNPACK_SUCCESS) {
+            rc = cn_req_fail(req, "internal", NULL, "office args");
+        } else {
+            const msgpack_object *saved = req->args;
+            req->args = &up.data;
+            rc = convert(req, "table", doc, report, glossary);
+            req->args = saved;
+        }
+        msgpack_unpacked_destroy(&up);
+        msgpack_sbuffer_destroy(&buf);
+        return rc;
+    }
+    const char *text = NULL, *start = NULL, *title = NULL;
     if (cn_arg_str(req, "text", CN_REQUIRED, &text) < 0 || cn_arg_date(req, "plan_start", CN_OPTIONAL, &start) < 0 ||
         cn_arg_str(req, "title", CN_OPTIONAL, &title) < 0)
         return -1;
@@ -637,13 +661,28 @@ static int convert(cn_req *req, const char *format, msgpack_sbuffer *doc, msgpac
         msgpack_pack_map(&pk, 0);
         return 0;
     }
+    /* Where each line is in the document it was read from ("tableau 2, rangée 5"), when given. */
+    const msgpack_object *pl = cn_mp_get(req->args, "places");
+    const char **places = NULL;
+    size_t nplaces = 0;
+    if (pl && pl->type == MSGPACK_OBJECT_ARRAY) {
+        places = msgpack_zone_malloc(req->zone, (pl->via.array.size + 1) * sizeof *places);
+        for (uint32_t i = 0; places && i < pl->via.array.size; i++)
+            places[nplaces++] = pl->via.array.ptr[i].type == MSGPACK_OBJECT_STR
+                                    ? cn_req_strdup(req, &pl->via.array.ptr[i])
+                                    : NULL;
+    } else if (pl && pl->type != MSGPACK_OBJECT_NIL) {
+        return cn_req_fail(req, "invalid_argument", "places",
+                           L("places : une liste, ligne par ligne, de où est chaque ligne (un texte ou nil)",
+                             "places: a list, line by line, of where each line is (a text or nil)"));
+    }
     cn_import *im = cn_import_read(text, strlen(text), &opts);
     if (!im)
         return cn_req_fail(req, "internal", NULL, L("mémoire insuffisante", "out of memory"));
     msgpack_packer_init(&pk, doc, msgpack_sbuffer_write);
     cn_import_pack_document(im, &pk);
     msgpack_packer_init(&pk, report, msgpack_sbuffer_write);
-    cn_import_pack_report(im, &pk);
+    cn_import_pack_report_placed(im, &pk, places, nplaces);
     msgpack_packer_init(&pk, glossary, msgpack_sbuffer_write);
     cn_import_pack_glossary(im, &pk);
     cn_import_free(&im);
@@ -707,7 +746,7 @@ static int check_document_keys(cn_req *req, const msgpack_object *doc)
 
 static int plan_import(cn_req *req)
 {
-    static const char *const formats[] = {"document", "table", "csv", NULL};
+    static const char *const formats[] = {"document", "table", "csv", "docx", "odt", "office", NULL};
     const char *region, *format = "document";
     bool dry_run = false;
     if (cn_region_arg(req, "region", CN_REQUIRED, &region) < 0 ||
@@ -882,7 +921,8 @@ done:
 }
 
 static const char *const export_args[] = {"region", "plan", "format", NULL};
-static const char *const import_args[] = {"region", "format", "document", "text", "plan_start", "title", "dry_run", NULL};
+static const char *const import_args[] = {"region", "format", "document", "text", "places", "plan_start", "title",
+                                          "dry_run", NULL};
 
 const cn_op cn_plan_io_ops[] = {
     {"plan.export", plan_export, export_args, "exporte un plan (document JSON)", "exports a plan (JSON document)", NULL},

@@ -223,6 +223,23 @@ def web_requests():
     write("web", b"GET /r/%C3%A9t%C3%A9/../ HTTP/1.0\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n")
 
 
+def office_documents():
+    """The documents' fixtures: each whole (first byte 0), and its main XML part (1: Word, 2: LibreOffice);
+    only those under libFuzzer's 64 KiB (tools/fuzz -max_len), which mutates no longer input."""
+    import zipfile
+    folder = os.path.join(TOP, "tests", "fixtures", "documents")
+    for name in sorted(os.listdir(folder)):
+        stem, ext = os.path.splitext(name)
+        if ext not in (".docx", ".odt"):
+            continue
+        data = open(os.path.join(folder, name), "rb").read()
+        part = "word/document.xml" if ext == ".docx" else "content.xml"
+        for seed in (b"\x00" + data, (b"\x01" if ext == ".docx" else b"\x02") + zipfile.ZipFile(
+                os.path.join(folder, name)).read(part)):
+            if len(seed) <= 65536:
+                write("office", seed)
+
+
 def from_a_daemon():
     """A plan exported as JSON and CSV, and a calendar as .ics, as concertd writes them."""
     demo = json.loads(fixture("config", "demo", "lanaudiere.json"))
@@ -256,6 +273,7 @@ if __name__ == "__main__":
     forms()
     configs()
     web_requests()
+    office_documents()
     from_a_daemon()
     for name in sorted(os.listdir(os.path.join(HERE, "corpus"))):
         print("%-14s %d" % (name, len(os.listdir(os.path.join(HERE, "corpus", name)))))

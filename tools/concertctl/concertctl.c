@@ -33,6 +33,12 @@
 #include "textfile.h"
 #include "webuser.h"
 
+/* A file sent as it is (a .docx…): args.text as bytes, added when the args are packed. */
+static struct {
+    char *data;
+    size_t len;
+} attached;
+
 
 
 #define T(fr, en) (ctl_en() ? (en) : (fr))
@@ -274,6 +280,18 @@ static int put(json_t *args, const char *key, char type, const char *value)
     case 't': {
         size_t len;
         bool converted;
+        char *raw = ctl_read_file(value, &len);
+        if (raw && ctl_is_document(raw, len)) {
+            /* A .docx, .odt… goes as it is, as bytes: the daemon reads it. */
+            free(attached.data);
+            attached.data = raw;
+            attached.len = len;
+            json_object_del(args, "text");
+            v = json_string(value);
+            key = "_file";
+            break;
+        }
+        free(raw);
         char *text = ctl_read_text(value, &len, &converted);
         if (!text)
             return fail("invalid_argument", T("%s: %s", "%s: %s"), value,
@@ -322,6 +340,25 @@ static int put(json_t *args, const char *key, char type, const char *value)
     return 0;
 }
 
+static void pack_args(msgpack_packer *pk, json_t *args)
+{
+    if (!attached.data) {
+        cn_json_to_mp(pk, args);
+        return;
+    }
+    msgpack_pack_map(pk, json_object_size(args) + 1);
+    const char *k;
+    json_t *v;
+    json_object_foreach(args, k, v)
+    {
+        cn_pk_str(pk, k);
+        cn_json_to_mp(pk, v);
+    }
+    cn_pk_str(pk, "text");
+    msgpack_pack_bin(pk, attached.len);
+    msgpack_pack_bin_body(pk, attached.data, attached.len);
+}
+
 /* Sends op with args and shows its result as render_as (usually op). */
 static int run_as(const ctl_conn *conn, const char *op, const char *render_as, json_t *args, bool json);
 
@@ -333,7 +370,7 @@ static int run_as(const ctl_conn *conn, const char *op, const char *render_as, j
     msgpack_sbuffer_init(&buf);
     msgpack_packer pk;
     msgpack_packer_init(&pk, &buf, msgpack_sbuffer_write);
-    cn_json_to_mp(&pk, args);
+    pack_args(&pk, args);
     ctl_reply reply;
     char err[512];
     int status = 0;
@@ -559,6 +596,33 @@ static int confirm_region_delete(const ctl_conn *conn, json_t *args)
     return 1;
 }
 
+/* A document sent as it is must fit in one message of the daemon's bus:
+ * said before sending (the bus would drop a larger one without a word). */
+static int attached_fits(const ctl_conn *conn)
+{
+    if (attached.len < 256 * 1024)
+        return 0; /* small enough for any configuration worth running: no round trip */
+    json_t *none = json_object();
+    ctl_reply reply;
+    const msgpack_object *info;
+    int rc = ask(conn, "node.info", none, &reply, &info);
+    json_decref(none);
+    if (rc)
+        return 1;
+    const msgpack_object *max = cn_mp_get(info, "max_message_size");
+    long limit = max && max->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? (long)max->via.u64 : 0;
+    ctl_reply_destroy(&reply);
+    if (limit && (long)attached.len + 4096 > limit)
+        return fail("invalid_argument",
+                    T("le fichier fait %.1f Mio, plus que les %.1f Mio qu'un message peut porter jusqu'au démon : "
+                      "augmentez [bus] max_message_size dans sa configuration (puis redémarrez-le), ou retirez "
+                      "du document ses images",
+                      "the file is %.1f MiB, more than the %.1f MiB a message to the daemon may carry: raise [bus] "
+                      "max_message_size in its configuration (then restart it), or remove the document's images"),
+                    attached.len / 1048576.0, limit / 1048576.0) ? 1 : 1;
+    return 0;
+}
+
 /* The import command's file: its format from --format or the extension;
  * an exported JSON document is sent as the document itself. */
 static int import_args(json_t *args)
@@ -566,6 +630,8 @@ static int import_args(json_t *args)
     const char *file = json_string_value(json_object_get(args, "_file"));
     const char *format = json_string_value(json_object_get(args, "format"));
     const char *dot = strrchr(file, '.');
+    if (!format && attached.data)
+        format = "office"; /* a document as it is: the daemon knows it by its content */
     if (!format)
         format = dot && strcasecmp(dot, ".csv") == 0 ? "csv" : dot && strcasecmp(dot, ".json") == 0 ? "document" : "table";
     json_object_set_new(args, "format", json_string(format));
@@ -895,6 +961,8 @@ int main(int argc, char **argv)
     }
     if (status == 0 && json_object_get(args, "_file"))
         status = import_args(args);
+    if (status == 0 && attached.data)
+        status = attached_fits(&conn);
     if (status == 0)
         status = reminder_args(args);
     bool period = json_object_get(args, "from") || json_object_get(args, "to") || json_object_get(args, "unparsed") ||

@@ -221,8 +221,14 @@ static void render_report(const msgpack_object *report)
             if (strcmp(kind, kinds[j][0]) == 0)
                 kind = kinds[j][ctl_en() ? 2 : 1];
         const char *line = ctl_scalar(cn_mp_get(n, "line"), l, sizeof l, false);
-        printf("%s%-5s [%s] %s\n", T("ligne ", "line "), strcmp(line, "0") ? line : "-", kind,
-               ctl_scalar(cn_mp_get(n, "message"), buf, sizeof buf, false));
+        char where[160];
+        /* In a document, where it is ("tableau 2, rangée 5"); in a text, its line. */
+        if (cn_mp_get(n, "where") && cn_mp_get(n, "where")->type == MSGPACK_OBJECT_STR)
+            printf("%s [%s] %s\n", ctl_scalar(cn_mp_get(n, "where"), where, sizeof where, false), kind,
+                   ctl_scalar(cn_mp_get(n, "message"), buf, sizeof buf, false));
+        else
+            printf("%s%-5s [%s] %s\n", T("ligne ", "line "), strcmp(line, "0") ? line : "-", kind,
+                   ctl_scalar(cn_mp_get(n, "message"), buf, sizeof buf, false));
         const char *text = ctl_scalar(cn_mp_get(n, "text"), buf, sizeof buf, false);
         if (*text)
             printf("        « %.200s%s »\n", text, strlen(text) > 200 ? "…" : "");

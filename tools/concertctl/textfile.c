@@ -39,9 +39,8 @@ static char *from_cp1252(const char *s, size_t n, size_t *len)
     return out;
 }
 
-char *ctl_read_text(const char *path, size_t *len, bool *converted)
+char *ctl_read_file(const char *path, size_t *len)
 {
-    *converted = false;
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     if (!f)
         return NULL;
@@ -71,6 +70,23 @@ char *ctl_read_text(const char *path, size_t *len, bool *converted)
         return NULL;
     }
     buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+bool ctl_is_document(const char *data, size_t len)
+{
+    return (len >= 4 && memcmp(data, "PK\x03\x04", 4) == 0) || (len >= 5 && memcmp(data, "%PDF-", 5) == 0) ||
+           (len >= 8 && memcmp(data, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8) == 0);
+}
+
+char *ctl_read_text(const char *path, size_t *len, bool *converted)
+{
+    *converted = false;
+    size_t n;
+    char *buf = ctl_read_file(path, &n);
+    if (!buf)
+        return NULL;
     if (memchr(buf, '\0', n)) {
         free(buf);
         errno = EILSEQ;

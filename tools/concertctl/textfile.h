@@ -13,4 +13,9 @@
  * holds NUL bytes (not a text file). */
 char *ctl_read_text(const char *path, size_t *len, bool *converted);
 
+/* The file's bytes as they are (NUL-terminated, caller frees); NULL with errno set. */
+char *ctl_read_file(const char *path, size_t *len);
+/* Whether data is a document sent as it is (a zip: .docx, .odt…; a PDF; an old .doc). */
+bool ctl_is_document(const char *data, size_t len);
+
 #endif

@@ -1,0 +1,395 @@
+/* doc_odt.c: an OpenDocument text (.odt, LibreOffice) as the plan text
+ * doc_out.h describes, read as doc_docx.c reads a Word document: headings
+ * and paragraphs; lists with the numbers their list style draws; tables
+ * (table:number-columns-spanned followed by empty cells,
+ * table:number-rows-spanned repeated on the rows it covers, through
+ * table:covered-table-cell); spaces (text:s), tabs and line breaks; links
+ * and spans as their text. Left out: notes, frames, tracked deletions
+ * (kept apart in text:tracked-changes), tables of contents. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "doc_odt.h"
+#include "doc_xml.h"
+#include "doc_zip.h"
+
+#define MAX_GRID 64
+#define MAX_LEVELS 10
+#define MAX_STYLES 256
+
+/* ---- list styles ---------------------------------------------------------- */
+
+typedef struct {
+    bool bullet;
+    char fmt[4];          /* style:num-format: "1", "a", "A", "i", "I", "" */
+    char prefix[8], suffix[8];
+    int display, start;   /* text:display-levels, text:start-value */
+} list_level;
+
+typedef struct {
+    char name[64];
+    list_level levels[MAX_LEVELS];
+    int count[MAX_LEVELS];
+} list_style;
+
+typedef struct {
+    list_style styles[MAX_STYLES];
+    int n;
+} list_styles;
+
+static void copy_attr(const xmlNode *n, const char *name, char *out, size_t cap)
+{
+    const char *v = cn_docxml_attr(n, name);
+    snprintf(out, cap, "%s", v ? v : "");
+}
+
+static void read_list_styles(const xmlNode *parent, list_styles *ls)
+{
+    for (const xmlNode *s = parent ? parent->children : NULL; s && ls->n < MAX_STYLES; s = s->next) {
+        if (!cn_docxml_is(s, "list-style"))
+            continue;
+        list_style *st = &ls->styles[ls->n++];
+        memset(st, 0, sizeof *st);
+        copy_attr(s, "name", st->name, sizeof st->name);
+        for (const xmlNode *l = s->children; l; l = l->next) {
+            const char *lv = cn_docxml_attr(l, "level");
+            int i = lv ? atoi(lv) - 1 : -1;
+            if (i < 0 || i >= MAX_LEVELS)
+                continue;
+            list_level *L = &st->levels[i];
+            L->bullet = cn_docxml_is(l, "list-level-style-bullet");
+            copy_attr(l, "num-format", L->fmt, sizeof L->fmt);
+            copy_attr(l, "num-prefix", L->prefix, sizeof L->prefix);
+            copy_attr(l, "num-suffix", L->suffix, sizeof L->suffix);
+            const char *d = cn_docxml_attr(l, "display-levels"), *start = cn_docxml_attr(l, "start-value");
+            L->display = d ? atoi(d) : 1;
+            L->start = start ? atoi(start) : 1;
+        }
+    }
+}
+
+static list_style *find_style(list_styles *ls, const char *name)
+{
+    for (int i = 0; name && i < ls->n; i++)
+        if (strcmp(ls->styles[i].name, name) == 0)
+            return &ls->styles[i];
+    return NULL;
+}
+
+static void number_text(const list_level *L, int v, char *out, size_t cap)
+{
+    if (strcmp(L->fmt, "a") == 0 || strcmp(L->fmt, "A") == 0)
+        snprintf(out, cap, "%c", (char)(L->fmt[0] + (v - 1) % 26));
+    else if (strcmp(L->fmt, "1") == 0)
+        snprintf(out, cap, "%d", v);
+    else if (strcmp(L->fmt, "i") == 0 || strcmp(L->fmt, "I") == 0) {
+        static const char *const r[] = {"i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x"};
+        snprintf(out, cap, "%s", v >= 1 && v <= 10 ? r[v - 1] : "?");
+        if (L->fmt[0] == 'I')
+            for (char *c = out; *c; c++)
+                *c = (char)(*c - 'a' + 'A');
+    } else
+        out[0] = '\0';
+}
+
+/* The label a list item at level (0-based) of style draws, counting it. */
+static void item_label(list_style *st, int level, char *out, size_t cap)
+{
+    out[0] = '\0';
+    if (!st || level < 0 || level >= MAX_LEVELS)
+        return;
+    list_level *L = &st->levels[level];
+    if (L->bullet) {
+        snprintf(out, cap, "-");
+        return;
+    }
+    if (!L->fmt[0])
+        return;
+    st->count[level] = st->count[level] ? st->count[level] + 1 : L->start;
+    for (int deeper = level + 1; deeper < MAX_LEVELS; deeper++)
+        st->count[deeper] = 0;
+    size_t k = (size_t)snprintf(out, cap, "%s", L->prefix);
+    int first = level - (L->display > 0 ? L->display : 1) + 1;
+    for (int i = first < 0 ? 0 : first; i <= level && k < cap; i++) {
+        char part[16];
+        number_text(&st->levels[i], st->count[i] ? st->count[i] : st->levels[i].start, part, sizeof part);
+        k += (size_t)snprintf(out + k, cap - k, "%s%s", part, i < level ? "." : "");
+    }
+    if (k < cap)
+        snprintf(out + k, cap - k, "%s", L->suffix);
+}
+
+/* ---- text ------------------------------------------------------------------ */
+
+typedef struct {
+    char *p;
+    size_t n, cap;
+    bool failed;
+} sbuf;
+
+static void sput(sbuf *b, const char *s, size_t n)
+{
+    if (b->failed)
+        return;
+    if (b->n + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 256;
+        while (cap < b->n + n + 1)
+            cap *= 2;
+        char *p = realloc(b->p, cap);
+        if (!p) {
+            b->failed = true;
+            return;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->n, s, n);
+    b->n += n;
+    b->p[b->n] = '\0';
+}
+
+static bool skipped(const xmlNode *n)
+{
+    static const char *const names[] = {"note", "frame", "tracked-changes", "table-of-content", "illustration-index",
+                                        "bibliography", "annotation", "sequence-decls", "forms", "change", NULL};
+    for (int i = 0; names[i]; i++)
+        if (cn_docxml_is(n, names[i]))
+            return true;
+    return false;
+}
+
+static void inline_text(const xmlNode *n, sbuf *b)
+{
+    for (const xmlNode *c = n->children; c; c = c->next) {
+        if (c->type == XML_TEXT_NODE) {
+            sput(b, (const char *)c->content, strlen((const char *)c->content));
+        } else if (c->type != XML_ELEMENT_NODE || skipped(c)) {
+            continue;
+        } else if (cn_docxml_is(c, "s")) {
+            sput(b, " ", 1); /* n spaces: one is as good as several here */
+        } else if (cn_docxml_is(c, "tab")) {
+            sput(b, " ", 1);
+        } else if (cn_docxml_is(c, "line-break")) {
+            sput(b, "\n", 1);
+        } else {
+            inline_text(c, b); /* span, a, date, bookmark-ref… */
+        }
+    }
+}
+
+/* ---- the body ---------------------------------------------------------------- */
+
+typedef struct {
+    cn_docout *out;
+    list_styles *ls;
+    int paragraphs, tables;
+} reader;
+
+typedef struct {
+    list_style *style;
+    int level;
+} list_ctx;
+
+static void blocks(reader *r, const xmlNode *parent, bool in_cell, const list_ctx *list);
+static void table(reader *r, const xmlNode *tbl, bool in_cell);
+
+/* A paragraph or heading: its lines as body lines or cell items. */
+static void paragraph(reader *r, const xmlNode *p, bool in_cell, const char *label)
+{
+    sbuf b = {0};
+    sput(&b, "", 0);
+    inline_text(p, &b);
+    char place[48];
+    if (!in_cell)
+        snprintf(place, sizeof place, "paragraphe %d", ++r->paragraphs);
+    bool first = true;
+    for (char *save = NULL, *line = b.p ? strtok_r(b.p, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save)) {
+        char *text = line, *numbered = NULL;
+        bool item = first && label && label[0];
+        if (item && strcmp(label, "-") != 0 && (numbered = malloc(strlen(label) + strlen(line) + 2)) != NULL) {
+            sprintf(numbered, "%s %s", label, line);
+            text = numbered;
+        }
+        if (in_cell)
+            cn_docout_cell_item(r->out, text, item);
+        else
+            cn_docout_para(r->out, text, item && !numbered, place);
+        free(numbered);
+        first = false;
+    }
+    free(b.p);
+}
+
+static void list(reader *r, const xmlNode *l, bool in_cell, const list_ctx *outer)
+{
+    list_ctx ctx = {outer ? outer->style : NULL, outer ? outer->level + 1 : 0};
+    const char *name = cn_docxml_attr(l, "style-name");
+    if (name && find_style(r->ls, name))
+        ctx.style = find_style(r->ls, name);
+    const char *cont = cn_docxml_attr(l, "continue-numbering");
+    bool continues = (cont && strcmp(cont, "true") == 0) || cn_docxml_attr(l, "continue-list");
+    if (!outer && ctx.style && !continues)
+        memset(ctx.style->count, 0, sizeof ctx.style->count); /* a new list counts from its start */
+    for (const xmlNode *item = l->children; item; item = item->next) {
+        if (!cn_docxml_is(item, "list-item") && !cn_docxml_is(item, "list-header"))
+            continue;
+        bool labelled = false;
+        for (const xmlNode *c = item->children; c; c = c->next) {
+            if (cn_docxml_is(c, "p") || cn_docxml_is(c, "h")) {
+                char label[64] = "";
+                if (!labelled && cn_docxml_is(item, "list-item"))
+                    item_label(ctx.style, ctx.level, label, sizeof label);
+                labelled = true;
+                paragraph(r, c, in_cell, label);
+            } else if (cn_docxml_is(c, "list")) {
+                list(r, c, in_cell, &ctx);
+            } else if (cn_docxml_is(c, "table")) {
+                table(r, c, in_cell);
+            }
+        }
+    }
+}
+
+/* The rows of a table, through header rows, row groups and repeats. */
+typedef struct {
+    const xmlNode **rows;
+    int n, cap;
+} rows_t;
+
+static void collect_rows(const xmlNode *parent, rows_t *rows)
+{
+    for (const xmlNode *c = parent->children; c; c = c->next) {
+        if (cn_docxml_is(c, "table-row")) {
+            const char *rep = cn_docxml_attr(c, "number-rows-repeated");
+            int times = rep && atoi(rep) > 1 ? atoi(rep) : 1;
+            for (int k = 0; k < times && k < 100 && rows->n < rows->cap; k++) /* repeats: empty rows, mostly */
+                rows->rows[rows->n++] = c;
+        } else if (cn_docxml_is(c, "table-header-rows") || cn_docxml_is(c, "table-rows") ||
+                   cn_docxml_is(c, "table-row-group")) {
+            collect_rows(c, rows);
+        }
+    }
+}
+
+static void table(reader *r, const xmlNode *tbl, bool in_cell)
+{
+    enum { MAX_ROWS = 20000 };
+    rows_t rows = {malloc(MAX_ROWS * sizeof *rows.rows), 0, MAX_ROWS};
+    if (rows.rows)
+        collect_rows(tbl, &rows);
+    if (in_cell) { /* nested: its cells' items are the outer cell's */
+        for (int i = 0; i < rows.n; i++)
+            for (const xmlNode *c = rows.rows[i]->children; c; c = c->next)
+                if (cn_docxml_is(c, "table-cell"))
+                    blocks(r, c, true, NULL);
+        free(rows.rows);
+        return;
+    }
+    int t = ++r->tables;
+    char *down[MAX_GRID] = {0}; /* a cell spanning rows: its text, and the rows it still covers */
+    int down_left[MAX_GRID] = {0};
+    for (int ri = 0; ri < rows.n; ri++) {
+        cn_docout_row_begin(r->out);
+        int col = 0;
+        for (const xmlNode *c = rows.rows[ri]->children; c && col < MAX_GRID; c = c->next) {
+            bool covered = cn_docxml_is(c, "covered-table-cell");
+            if (!covered && !cn_docxml_is(c, "table-cell"))
+                continue;
+            const char *rep = cn_docxml_attr(c, "number-columns-repeated");
+            int times = rep && atoi(rep) > 1 ? atoi(rep) : 1;
+            for (int k = 0; k < times && col < MAX_GRID; k++, col++) {
+                if (covered) {
+                    /* Under a cell spanning rows: its text again; beside one spanning columns: empty. */
+                    cn_docout_cell_raw(r->out, down_left[col] > 0 && down[col] ? down[col] : "");
+                    if (down_left[col] > 0)
+                        down_left[col]--;
+                    continue;
+                }
+                cn_docout_cell_begin(r->out);
+                blocks(r, c, true, NULL);
+                const char *span = cn_docxml_attr(c, "number-rows-spanned");
+                free(down[col]);
+                down[col] = NULL;
+                down_left[col] = 0;
+                if (span && atoi(span) > 1) {
+                    down[col] = strdup(cn_docout_cell_so_far(r->out));
+                    down_left[col] = atoi(span) - 1;
+                }
+                cn_docout_cell_end(r->out);
+            }
+        }
+        char place[64];
+        snprintf(place, sizeof place, "tableau %d, rangée %d", t, ri + 1);
+        cn_docout_row_end(r->out, place);
+    }
+    for (int i = 0; i < MAX_GRID; i++)
+        free(down[i]);
+    free(rows.rows);
+}
+
+static void blocks(reader *r, const xmlNode *parent, bool in_cell, const list_ctx *list_in)
+{
+    for (const xmlNode *c = parent->children; c; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE || skipped(c))
+            continue;
+        if (cn_docxml_is(c, "p") || cn_docxml_is(c, "h"))
+            paragraph(r, c, in_cell, NULL);
+        else if (cn_docxml_is(c, "list"))
+            list(r, c, in_cell, list_in);
+        else if (cn_docxml_is(c, "table"))
+            table(r, c, in_cell);
+        else if (cn_docxml_is(c, "section") || cn_docxml_is(c, "text") || cn_docxml_is(c, "div"))
+            blocks(r, c, in_cell, list_in);
+    }
+}
+
+int cn_odt_read_parts(const char *content, size_t n, const char *styles_xml, size_t styles_n, cn_docout *out,
+                      char *err, size_t errcap)
+{
+    char ignored[200];
+    xmlDocPtr doc = cn_docxml_parse(content, n, "content.xml", err, errcap);
+    xmlDocPtr styles = doc && styles_xml ? cn_docxml_parse(styles_xml, styles_n, "styles.xml", ignored, sizeof ignored)
+                                         : NULL;
+    list_styles *ls = doc ? calloc(1, sizeof *ls) : NULL;
+    int rc = -1;
+    if (doc && !ls) {
+        snprintf(err, errcap, "mémoire insuffisante");
+    } else if (doc) {
+        xmlNode *root = xmlDocGetRootElement(doc);
+        read_list_styles(cn_docxml_child(root, "automatic-styles"), ls);
+        if (styles)
+            read_list_styles(cn_docxml_child(xmlDocGetRootElement(styles), "styles"), ls);
+        xmlNode *text = cn_docxml_child(cn_docxml_child(root, "body"), "text");
+        if (!text) {
+            snprintf(err, errcap, "content.xml n'a pas de texte (office:text) : ce n'est pas un document texte "
+                                  "OpenDocument");
+        } else {
+            reader r = {.out = out, .ls = ls};
+            blocks(&r, text, false, NULL);
+            rc = cn_docout_failed(out) ? (snprintf(err, errcap, "mémoire insuffisante"), -1) : 0;
+        }
+    }
+    free(ls);
+    xmlFreeDoc(styles);
+    xmlFreeDoc(doc);
+    return rc;
+}
+
+int cn_odt_read(const void *data, size_t len, cn_docout *out, char *err, size_t errcap)
+{
+    cn_doczip *z = cn_doczip_open(data, len, err, errcap);
+    if (!z)
+        return -1;
+    size_t n, styles_n = 0;
+    char ignored[200];
+    char *xml = cn_doczip_read(z, "content.xml", 0, &n, err, errcap);
+    char *styles = xml && cn_doczip_has(z, "styles.xml")
+                       ? cn_doczip_read(z, "styles.xml", 0, &styles_n, ignored, sizeof ignored)
+                       : NULL;
+    cn_doczip_close(&z);
+    int rc = xml ? cn_odt_read_parts(xml, n, styles, styles_n, out, err, errcap) : -1;
+    free(xml);
+    free(styles);
+    return rc;
+}

@@ -1,0 +1,47 @@
+/* doc_out.h: what an office document's reader (doc_docx.c, doc_odt.c…)
+ * writes for the plan-text importer: the document as the text a table's
+ * plan is when copied out of Word (import_text.h), one line per paragraph
+ * and per table row, cells tab-separated, the items of a cell (its
+ * paragraphs, list items, line breaks) kept apart as "<p>" breaks, which
+ * the importer's cell reading already understands; and, for each line,
+ * where it is in the document ("tableau 2, rangée 5"), so that what the
+ * importer could not place is named by its place, not by a line number
+ * that means nothing in a Word file. One model of a plan table, several
+ * front ends. */
+#ifndef CN_DOC_OUT_H
+#define CN_DOC_OUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct cn_docout cn_docout;
+
+cn_docout *cn_docout_new(void);
+void cn_docout_free(cn_docout **o);
+
+/* A paragraph, a line of its own (a list item as "- text"). Empty ones are
+ * left out. place: where it is, copied. */
+void cn_docout_para(cn_docout *o, const char *text, bool list_item, const char *place);
+
+/* A table row: cells in order, each made of items; then the row's line. */
+void cn_docout_row_begin(cn_docout *o);
+void cn_docout_cell_begin(cn_docout *o);
+void cn_docout_cell_item(cn_docout *o, const char *text, bool list_item);
+void cn_docout_cell_end(cn_docout *o);
+void cn_docout_row_end(cn_docout *o, const char *place);
+
+/* The cell being written, so far, as the importer will read it (to repeat
+ * a cell merged down over the next rows). Valid until the next write. */
+const char *cn_docout_cell_so_far(const cn_docout *o);
+/* Adds a cell already written (cn_docout_cell_so_far's text), whole. */
+void cn_docout_cell_raw(cn_docout *o, const char *cell);
+
+/* The text so far (NUL-terminated, owned by o) and its length. */
+const char *cn_docout_text(const cn_docout *o, size_t *len);
+/* Lines written, and where line (1-based) is; NULL when unknown. */
+size_t cn_docout_lines(const cn_docout *o);
+const char *cn_docout_place(const cn_docout *o, size_t line);
+/* Whether memory ran out along the way (the text is then incomplete). */
+bool cn_docout_failed(const cn_docout *o);
+
+#endif

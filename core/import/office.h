@@ -1,0 +1,18 @@
+/* office.h: a plan in the document a table has (.docx, .odt…), known by
+ * its content, not its name, read into the plan text the importer reads
+ * (import_text.h), with where each line comes from. */
+#ifndef CN_OFFICE_H
+#define CN_OFFICE_H
+
+#include <stddef.h>
+
+typedef struct cn_docout cn_docout;
+
+/* The document's kind by its content: "docx", "odt", or NULL (err says
+ * what it is instead: another zip, an old .doc, an encrypted file…). */
+const char *cn_office_kind(const void *data, size_t len, char *err, size_t errcap);
+
+/* Reads data[0..len) into out. 0 with *kind set, or -1 with err (French). */
+int cn_office_read(const void *data, size_t len, cn_docout *out, const char **kind, char *err, size_t errcap);
+
+#endif

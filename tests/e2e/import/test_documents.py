@@ -1,0 +1,159 @@
+"""The tables' own documents imported as they are: the three seed plans as
+Word documents shaped like their originals, and the same converted by
+LibreOffice to .odt (tests/fixtures/documents/make_documents.py made them),
+each import to exactly the plan its text export gives; concertctl sends a
+document as it is and the report names places in it; bad documents are
+refused in words with nothing stored and the daemon unharmed."""
+import io
+import os
+import subprocess
+import tempfile
+import unittest
+import zipfile
+
+from harness import CONCERTCTL, SOURCE, Daemon
+
+SEEDS = os.path.join(SOURCE, "tests", "fixtures", "seeds")
+DOCUMENTS = os.path.join(SOURCE, "tests", "fixtures", "documents")
+NAMES = {"001": "001_1e99cf7335cf62a6", "002": "002_8d4e2690f11dde69", "003": "003_bcd448e914cacf62"}
+
+
+def read(path, mode="rb"):
+    with open(path, mode) as f:
+        return f.read()
+
+
+def word_zip(document_xml, more=None):
+    """A .docx made by hand: the parts a Word document has, with document_xml as word/document.xml."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/'
+                                          'package/2006/content-types"/>')
+        if document_xml is not None:
+            z.writestr("word/document.xml", document_xml)
+        for name, data in (more or {}).items():
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
+W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+
+
+class Documents(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.d = Daemon(config="[bus]\nmax_message_size = 262144\n").start()
+        cls.c = cls.d.client()
+        cls.c.ok("region.create", id="lanaudiere", name="Lanaudière")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.c.close()
+        assert cls.d.stop() == 0
+        cls.d.cleanup()
+
+    def dry(self, **args):
+        reply = self.c.call("plan.import", dict(region="lanaudiere", dry_run=True, **args), timeout=60000)
+        self.assertTrue(reply["ok"], reply)
+        return reply["result"]
+
+    def refused(self, data, *words):
+        """Refused with one of words in the message; nothing stored; the daemon answers."""
+        reply = self.c.call("plan.import", {"region": "lanaudiere", "format": "office", "text": data}, timeout=60000)
+        self.assertFalse(reply["ok"], reply)
+        self.assertEqual((reply["error"]["code"], reply["error"]["field"]), ("invalid_argument", "text"))
+        self.assertTrue(any(w in reply["error"]["message"] for w in words), reply["error"]["message"])
+        self.assertEqual(self.c.ok("plan.list", region="lanaudiere"), [])  # nothing stored
+        self.c.ok("node.info")  # and the daemon answers
+        return reply["error"]["message"]
+
+    def test_each_seed_as_word_and_libreoffice_imports_to_the_plan_of_its_text(self):
+        for key, name in NAMES.items():
+            want = self.dry(format="table", text=read(os.path.join(SEEDS, name + ".txt"), "r"))["document"]
+            for ext in ("docx", "odt"):
+                got = self.dry(format="office", text=read(os.path.join(DOCUMENTS, key + "." + ext)))["document"]
+                for part in ("plan", "orientations", "objectives", "actions", "indicators"):
+                    self.assertEqual(got[part], want[part], "%s.%s: %s" % (key, ext, part))
+        self.assertEqual(len(want["actions"]), 30)  # the last seed, Mauricie: a real plan, not an empty one
+
+    def test_numbers_word_draws_are_read_as_written(self):
+        # 004: orientations and actions numbered by Word's lists ("1.", "1.1."), not typed.
+        want = self.dry(format="table", text=read(os.path.join(DOCUMENTS, "004.txt"), "r"))["document"]
+        self.assertEqual([(a["number"], a["objective"]) for a in want["actions"]],
+                         [("1.1", "1"), ("1.2", "1"), ("2.1", "2"), ("2.2", "2"), ("2.3", "2")])
+        for ext in ("docx", "odt"):
+            got = self.dry(format="office", text=read(os.path.join(DOCUMENTS, "004." + ext)))["document"]
+            self.assertEqual(got, want, ext)
+
+    def test_the_declared_format_is_a_hint_the_content_decides(self):
+        odt = read(os.path.join(DOCUMENTS, "002.odt"))
+        self.assertEqual(len(self.dry(format="docx", text=odt)["document"]["actions"]), 9)
+
+    def test_concertctl_sends_the_document_and_the_report_names_places(self):
+        self.c.ok("region.create", id="mauricie", name="Mauricie")
+        base = [CONCERTCTL, "--endpoint", self.d.command, "import", "--region", "mauricie"]
+        path = os.path.join(DOCUMENTS, "001.docx")
+        r = subprocess.run(base + ["--dry-run", path], capture_output=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        out = r.stdout.decode()
+        self.assertIn("paragraphe 1 [contexte]", out)  # a place in the document, not a line number
+        self.assertNotIn("ligne 1 ", out)
+        self.assertEqual(self.c.ok("plan.list", region="mauricie"), [])
+        r = subprocess.run(base + [path], capture_output=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        plan = self.c.ok("plan.list", region="mauricie")[0]
+        self.assertEqual(len(self.c.ok("action.list", region="mauricie")), 36)
+        # Again: the same plan, nothing duplicated.
+        again = self.c.call("plan.import", {"region": "mauricie", "format": "office", "text": read(path),
+                                            "dry_run": True}, timeout=60000)["result"]
+        self.assertEqual((again["plan"], again["created"]["actions"], again["updated"]["actions"]),
+                         (plan["id"], 0, 0))
+        # The document was read off the daemon's loop, then imported in a batch.
+        self.assertIn("requête préparée hors de la boucle", self.d.log_text())
+
+    def test_bad_documents_are_refused_in_words(self):
+        self.refused(b"PK\x03\x04 ce n'est pas une archive", "archive illisible")
+        self.refused(word_zip(None), "ni un document Word")
+        self.refused(word_zip("<w:document %s><w:body><w:p><w:r><w:t>Plan" % W), "n'est pas du XML bien formé")
+        self.refused(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1" + b"\0" * 600, "chiffré")
+        self.refused(b"%PDF-1.7\n", "PDF")
+        # External entities and entity bombs: a DTD is refused before anything is read.
+        xxe = ('<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+               '<w:document %s><w:body><w:p><w:r><w:t>&x;</w:t></w:r></w:p></w:body></w:document>' % W)
+        self.assertNotIn("root:", self.refused(word_zip(xxe), "DTD"))
+        laughs = ('<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "ha"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+                  '<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY e "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">]>'
+                  '<w:document %s><w:body><w:p><w:r><w:t>&e;</w:t></w:r></w:p></w:body></w:document>' % W)
+        self.refused(word_zip(laughs), "DTD", "entity reference loop")  # libxml2 may stop it first
+        # A zip bomb: 80 MB of spaces, a few dozen kilobytes compressed.
+        bomb = word_zip("<w:document %s><w:body>%s</w:body></w:document>" % (W, " " * (80 << 20)))
+        self.assertLess(len(bomb), 200000)
+        self.refused(bomb, "bombe zip", "64 Mio permis")
+        # An encrypted LibreOffice document says so.
+        odt = io.BytesIO()
+        with zipfile.ZipFile(odt, "w") as z:
+            z.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+            z.writestr("META-INF/manifest.xml", '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:'
+                                                'xmlns:manifest:1.0"><manifest:file-entry manifest:full-path='
+                                                '"content.xml"><manifest:encryption-data/></manifest:file-entry>'
+                                                '</manifest:manifest>')
+            z.writestr("content.xml", b"\x8f\x02\x11 (chiffre)")
+        self.refused(odt.getvalue(), "document LibreOffice chiffré")
+
+    def test_a_file_larger_than_a_message_is_said_before_it_is_sent(self):
+        folder = tempfile.mkdtemp(prefix="concertd-doc-")
+        path = os.path.join(folder, "plan-avec-images.docx")
+        with open(path, "wb") as f:  # a plan with its images: over the 256 KiB this daemon takes
+            f.write(word_zip("<w:document %s><w:body/></w:document>" % W,
+                             {"word/media/image1.png": os.urandom(400000)}))
+        r = subprocess.run([CONCERTCTL, "--endpoint", self.d.command, "import", "--region", "lanaudiere", path],
+                           capture_output=True, timeout=60)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("max_message_size", r.stderr.decode())
+        self.assertIn("0.4 Mio", r.stderr.decode().replace(",", "."))
+        os.remove(path)
+        os.rmdir(folder)
+
+
+if __name__ == "__main__":
+    unittest.main()
