@@ -119,6 +119,12 @@ void cn_docout_para(cn_docout *o, const char *text, bool list_item, const char *
     end_line(o, place);
 }
 
+void cn_docout_line(cn_docout *o, const char *line, const char *place)
+{
+    puts_(o, &o->text, line);
+    end_line(o, place);
+}
+
 void cn_docout_row_begin(cn_docout *o)
 {
     o->row.n = 0;

@@ -23,6 +23,9 @@ void cn_docout_free(cn_docout **o);
  * left out. place: where it is, copied. */
 void cn_docout_para(cn_docout *o, const char *text, bool list_item, const char *place);
 
+/* A line written as it is (a CSV row of a spreadsheet's sheet). */
+void cn_docout_line(cn_docout *o, const char *line, const char *place);
+
 /* A table row: cells in order, each made of items; then the row's line. */
 void cn_docout_row_begin(cn_docout *o);
 void cn_docout_cell_begin(cn_docout *o);

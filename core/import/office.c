@@ -7,6 +7,7 @@
 
 #include "doc_docx.h"
 #include "doc_odt.h"
+#include "doc_sheet.h"
 #include "doc_zip.h"
 
 static bool starts(const void *data, size_t len, const char *magic, size_t n)
@@ -50,7 +51,8 @@ const char *cn_office_kind(const void *data, size_t len, char *err, size_t errca
         return NULL;
     }
     if (!starts(data, len, "PK\x03\x04", 4)) {
-        snprintf(err, errcap, "ni un document Word (.docx) ni un document LibreOffice (.odt)");
+        snprintf(err, errcap, "ni un document Word (.docx) ou LibreOffice (.odt), ni un classeur Excel (.xlsx) ou "
+                              "LibreOffice (.ods)");
         return NULL;
     }
     cn_doczip *z = cn_doczip_open(data, len, err, errcap);
@@ -67,22 +69,34 @@ const char *cn_office_kind(const void *data, size_t len, char *err, size_t errca
                                   "copie sans mot de passe pour l'importer");
         else
             kind = "odt";
-    } else if (cn_doczip_has(z, "xl/workbook.xml") || strstr(mime, "opendocument.spreadsheet")) {
-        snprintf(err, errcap, "les classeurs (.xlsx, .ods) ne sont pas encore lus : enregistrez la feuille du plan "
-                              "en CSV pour l'importer");
+    } else if (cn_doczip_has(z, "xl/workbook.xml")) {
+        kind = "xlsx";
+    } else if (strcmp(mime, "application/vnd.oasis.opendocument.spreadsheet") == 0) {
+        if (odf_encrypted(z))
+            snprintf(err, errcap, "classeur LibreOffice chiffré (protégé par un mot de passe) : enregistrez-en une "
+                                  "copie sans mot de passe pour l'importer");
+        else
+            kind = "ods";
     } else {
-        snprintf(err, errcap, "une archive zip qui n'est ni un document Word (word/document.xml) ni un document "
-                              "LibreOffice (content.xml)");
+        snprintf(err, errcap, "une archive zip qui n'est ni un document Word ou LibreOffice, ni un classeur Excel ou "
+                              "LibreOffice");
     }
     cn_doczip_close(&z);
     return kind;
 }
 
-int cn_office_read(const void *data, size_t len, cn_docout *out, const char **kind, char *err, size_t errcap)
+int cn_office_read(const void *data, size_t len, const char *sheet, cn_docout *out, const char **kind, char *err,
+                   size_t errcap)
 {
     *kind = cn_office_kind(data, len, err, errcap);
     if (!*kind)
         return -1;
+    if (strcmp(*kind, "xlsx") == 0)
+        return cn_xlsx_read(data, len, sheet, out, err, errcap);
+    if (strcmp(*kind, "ods") == 0)
+        return cn_ods_read(data, len, sheet, out, err, errcap);
     return strcmp(*kind, "docx") == 0 ? cn_docx_read(data, len, out, err, errcap)
                                        : cn_odt_read(data, len, out, err, errcap);
 }
+
+bool cn_office_is_sheet(const char *kind) { return strcmp(kind, "xlsx") == 0 || strcmp(kind, "ods") == 0; }

@@ -333,27 +333,47 @@ int cn_csv_read(const char *text, size_t len, const cn_import_opts *opts, msgpac
     }
     csv_free(&p);
 
+    /* The header row: among the first ten, the first naming Objectif and
+     * Action; a spreadsheet often has its title above it. */
     int map[64];
     size_t header = 0;
-    while (header < sh.n && sh.rows[header].n <= 1 && !*trimmed(sh.rows[header].n ? sh.rows[header].cells[0] : NULL))
-        header++;
     bool have[C_COUNT] = {0};
     int known = 0;
-    for (size_t k = 0; header < sh.n && k < sh.rows[header].n && k < 64; k++) {
-        map[k] = column_of(trimmed(sh.rows[header].cells[k]));
-        if (map[k] >= 0 && !have[map[k]]) {
-            have[map[k]] = true;
-            known++;
+    const char *sheet_title = NULL;
+    for (; header < sh.n && header < 10; header++) {
+        memset(have, 0, sizeof have);
+        known = 0;
+        for (size_t k = 0; k < sh.rows[header].n && k < 64; k++) {
+            map[k] = column_of(trimmed(sh.rows[header].cells[k]));
+            if (map[k] >= 0 && !have[map[k]]) {
+                have[map[k]] = true;
+                known++;
+            }
         }
+        if ((have[C_ACT] || have[C_TEXT]) && (have[C_OBJ] || have[C_OBJ_TEXT]))
+            break;
+        for (size_t k = 0; !sheet_title && k < sh.rows[header].n; k++)
+            if (*trimmed(sh.rows[header].cells[k]))
+                sheet_title = trimmed(sh.rows[header].cells[k]);
     }
-    if (header >= sh.n || !(have[C_ACT] || have[C_TEXT]) || !(have[C_OBJ] || have[C_OBJ_TEXT])) {
+    if (header >= sh.n || header >= 10) {
         snprintf(err, errcap, "%s",
-                 L("la première ligne du CSV doit nommer ses colonnes, dont au moins Objectif et Action (ou Moyen "
-                   "d'action) : voir « CSV » dans proto/PROTOCOL.md",
-                   "the CSV's first row must name its columns, at least Objective and Action (or Action text): see "
-                   "\"CSV\" in proto/PROTOCOL.md"));
+                 L("aucune des dix premières lignes du CSV ne nomme ses colonnes, dont au moins Objectif et Action (ou "
+                   "Moyen d'action) : voir « CSV » dans proto/PROTOCOL.md",
+                   "none of the CSV's first ten rows names its columns, at least Objective and Action (or Action "
+                   "text): see \"CSV\" in proto/PROTOCOL.md"));
         sheet_free(&sh);
         return -1;
+    }
+    const char *title = opts && opts->title ? opts->title : sheet_title;
+    if (!title) {
+        snprintf(err, errcap, "%s",
+                 L("ce CSV ne porte pas le titre du plan (ni une ligne au-dessus des colonnes) et la région n'a pas "
+                   "de plan actif : donnez le titre (title, --title)",
+                   "this CSV carries no plan title (nor a row above its columns) and the region has no active plan: "
+                   "give the title (title, --title)"));
+        sheet_free(&sh);
+        return -2;
     }
 
     json_t *ors = json_array(), *objs = json_array(), *acts = json_array(), *inds = json_array(), *rep = json_array();
@@ -489,11 +509,10 @@ int cn_csv_read(const char *text, size_t len, const cn_import_opts *opts, msgpac
     index_t *indexes[] = {&ori_numbers, &ori_statements, &ori_next, &obj_numbers, &obj_texts, &obj_next, &act_numbers, &act_next};
     for (size_t i = 0; i < sizeof indexes / sizeof *indexes; i++)
         index_free(indexes[i]);
-    sheet_free(&sh);
-    json_t *plan = json_pack("{s:s, s:n, s:o, s:n, s:n, s:n, s:s, s:[]}", "title",
-                             opts && opts->title ? opts->title : L("Plan d'action", "Action plan"), "period",
-                             "start_date", opt_string(opts ? opts->plan_start : NULL), "end_date", "adopted_on",
-                             "mission", "status", "active", "mandates");
+    json_t *plan = json_pack("{s:s, s:n, s:o, s:n, s:n, s:n, s:s, s:[]}", "title", title, "period", "start_date",
+                             opt_string(opts ? opts->plan_start : NULL), "end_date", "adopted_on", "mission", "status",
+                             "active", "mandates");
+    sheet_free(&sh); /* after the title, which may be one of its cells */
     json_t *d = json_pack("{s:s, s:i, s:o, s:o, s:o, s:o, s:o}", "format", "concertd.plan", "version", 1, "plan", plan,
                           "orientations", ors, "objectives", objs, "actions", acts, "indicators", inds);
     int rc = d ? cn_json_to_mp(doc, d) : -1;

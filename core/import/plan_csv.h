@@ -13,8 +13,9 @@
 /* Reads CSV text (comma, semicolon or tab separated, found from the header
  * row) into a plan document packed with doc, and a report of what was not
  * placed ([{line, kind, text, message}], line being the row) packed with
- * report. opts->title names the plan. Returns 0, or -1 with a message for
- * a person in err when the text is not a plan's CSV. */
+ * report. opts->title names the plan, else a row above the header row
+ * (a spreadsheet's title). Returns 0, or -1 with a message for a person in
+ * err when the text is not a plan's CSV, -2 when it has no title. */
 int cn_csv_read(const char *text, size_t len, const cn_import_opts *opts, msgpack_packer *doc, msgpack_packer *report,
                 char *err, size_t errcap);
 

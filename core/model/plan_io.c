@@ -594,6 +594,42 @@ static void pack_counts(msgpack_packer *pk, const char *key, const uint32_t coun
 }
 
 /* The document a "table" or "csv" import reads from args.text. */
+/* The report entries of a CSV read from a spreadsheet, each with "where"
+ * its row is ("feuille Plan, rangée 4"). */
+static int place_report(msgpack_sbuffer *report, const char *const *places, size_t nplaces)
+{
+    msgpack_unpacked up;
+    msgpack_unpacked_init(&up);
+    msgpack_sbuffer out;
+    msgpack_sbuffer_init(&out);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &out, msgpack_sbuffer_write);
+    if (msgpack_unpack_next(&up, report->data, report->size, NULL) != MSGPACK_UNPACK_SUCCESS ||
+        up.data.type != MSGPACK_OBJECT_ARRAY) {
+        msgpack_unpacked_destroy(&up);
+        msgpack_sbuffer_destroy(&out);
+        return -1;
+    }
+    msgpack_pack_array(&pk, up.data.via.array.size);
+    for (uint32_t i = 0; i < up.data.via.array.size; i++) {
+        const msgpack_object *e = &up.data.via.array.ptr[i], *line = cn_mp_get(e, "line");
+        int64_t l = line && line->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? (int64_t)line->via.u64 : 0;
+        const char *where = l > 0 && (size_t)l <= nplaces ? places[l - 1] : NULL;
+        msgpack_pack_map(&pk, e->via.map.size + (where ? 1 : 0));
+        for (uint32_t k = 0; k < e->via.map.size; k++) {
+            msgpack_pack_object(&pk, e->via.map.ptr[k].key);
+            msgpack_pack_object(&pk, e->via.map.ptr[k].val);
+        }
+        if (where)
+            cn_pk_kstr(&pk, "where", where);
+    }
+    msgpack_unpacked_destroy(&up);
+    msgpack_sbuffer_clear(report);
+    msgpack_sbuffer_write(report, out.data, out.size);
+    msgpack_sbuffer_destroy(&out);
+    return 0;
+}
+
 static int convert(cn_req *req, const char *format, msgpack_sbuffer *doc, msgpack_sbuffer *report,
                    msgpack_sbuffer *glossary)
 {
@@ -631,36 +667,6 @@ static int convert(cn_req *req, const char *format, msgpack_sbuffer *doc, msgpac
     char today[11];
     cn_date_today(today);
     cn_import_opts opts = {.plan_start = start, .title = title, .today = today};
-    msgpack_packer pk;
-    if (strcmp(format, "csv") == 0) {
-        /* A spreadsheet has no title row: the plan is the one named, else
-         * the region's active plan. */
-        const char *region = NULL;
-        if (!title && cn_region_arg(req, "region", CN_REQUIRED, &region) > 0) {
-            sqlite3_stmt *st;
-            if (cn_req_prepare(req, "SELECT title FROM plans WHERE region = ? AND status = 'active' ORDER BY id DESC"
-                                    " LIMIT 1", &st))
-                return -1;
-            sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
-            opts.title = sqlite3_step(st) == SQLITE_ROW ? cn_req_column(req, st, 0) : NULL;
-            sqlite3_finalize(st);
-        }
-        if (!opts.title)
-            return cn_req_fail(req, "invalid_argument", "title",
-                               L("un CSV ne porte pas le titre du plan et la région n'a pas de plan actif : "
-                                 "donnez le titre (title, --title)",
-                                 "a CSV does not carry the plan's title and the region has no active plan: give the "
-                                 "title (title, --title)"));
-        char err[512];
-        msgpack_packer rpk;
-        msgpack_packer_init(&pk, doc, msgpack_sbuffer_write);
-        msgpack_packer_init(&rpk, report, msgpack_sbuffer_write);
-        if (cn_csv_read(text, strlen(text), &opts, &pk, &rpk, err, sizeof err))
-            return cn_req_fail(req, "invalid_argument", "text", "%s", err);
-        msgpack_packer_init(&pk, glossary, msgpack_sbuffer_write);
-        msgpack_pack_map(&pk, 0);
-        return 0;
-    }
     /* Where each line is in the document it was read from ("tableau 2, rangée 5"), when given. */
     const msgpack_object *pl = cn_mp_get(req->args, "places");
     const char **places = NULL;
@@ -675,6 +681,33 @@ static int convert(cn_req *req, const char *format, msgpack_sbuffer *doc, msgpac
         return cn_req_fail(req, "invalid_argument", "places",
                            L("places : une liste, ligne par ligne, de où est chaque ligne (un texte ou nil)",
                              "places: a list, line by line, of where each line is (a text or nil)"));
+    }
+    msgpack_packer pk;
+    if (strcmp(format, "csv") == 0) {
+        /* A spreadsheet has no title row: the plan is the one named, else
+         * the region's active plan. */
+        const char *region = NULL;
+        if (!title && cn_region_arg(req, "region", CN_REQUIRED, &region) > 0) {
+            sqlite3_stmt *st;
+            if (cn_req_prepare(req, "SELECT title FROM plans WHERE region = ? AND status = 'active' ORDER BY id DESC"
+                                    " LIMIT 1", &st))
+                return -1;
+            sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
+            opts.title = sqlite3_step(st) == SQLITE_ROW ? cn_req_column(req, st, 0) : NULL;
+            sqlite3_finalize(st);
+        }
+        char err[512];
+        msgpack_packer rpk;
+        msgpack_packer_init(&pk, doc, msgpack_sbuffer_write);
+        msgpack_packer_init(&rpk, report, msgpack_sbuffer_write);
+        int read = cn_csv_read(text, strlen(text), &opts, &pk, &rpk, err, sizeof err);
+        if (read)
+            return cn_req_fail(req, "invalid_argument", read == -2 ? "title" : "text", "%s", err);
+        if (places && place_report(report, places, nplaces))
+            return cn_req_fail(req, "internal", NULL, L("mémoire insuffisante", "out of memory"));
+        msgpack_packer_init(&pk, glossary, msgpack_sbuffer_write);
+        msgpack_pack_map(&pk, 0);
+        return 0;
     }
     cn_import *im = cn_import_read(text, strlen(text), &opts);
     if (!im)
@@ -746,7 +779,7 @@ static int check_document_keys(cn_req *req, const msgpack_object *doc)
 
 static int plan_import(cn_req *req)
 {
-    static const char *const formats[] = {"document", "table", "csv", "docx", "odt", "office", NULL};
+    static const char *const formats[] = {"document", "table", "csv", "office", "docx", "odt", "xlsx", "ods", NULL};
     const char *region, *format = "document";
     bool dry_run = false;
     if (cn_region_arg(req, "region", CN_REQUIRED, &region) < 0 ||
@@ -921,8 +954,8 @@ done:
 }
 
 static const char *const export_args[] = {"region", "plan", "format", NULL};
-static const char *const import_args[] = {"region", "format", "document", "text", "places", "plan_start", "title",
-                                          "dry_run", NULL};
+static const char *const import_args[] = {"region", "format", "document", "text", "places", "sheet", "plan_start",
+                                          "title", "dry_run", NULL};
 
 const cn_op cn_plan_io_ops[] = {
     {"plan.export", plan_export, export_args, "exporte un plan (document JSON)", "exports a plan (JSON document)", NULL},

@@ -1,6 +1,7 @@
-/* plan_office.c: plan.import of the document a table has (.docx, .odt),
- * known by its content. Its args are rewritten into those of an import of
- * text ("table"): the document's plan text (core/import/office.h) and,
+/* plan_office.c: plan.import of the document a table has (.docx, .odt,
+ * .xlsx, .ods), known by its content. Its args are rewritten into those of
+ * an import of text ("table", or "csv" for a spreadsheet's sheet): the
+ * document's text (core/import/office.h) and,
  * line by line, where each line is in the document ("places"), so that
  * the report names a table's row, not a line. The bus does it off the loop
  * (a preparer, core.h) before the import runs in a batch; a call from
@@ -16,7 +17,11 @@
 
 bool cn_office_format(const char *format)
 {
-    return format && (strcmp(format, "docx") == 0 || strcmp(format, "odt") == 0 || strcmp(format, "office") == 0);
+    static const char *const formats[] = {"office", "docx", "odt", "xlsx", "ods", NULL};
+    for (int i = 0; format && formats[i]; i++)
+        if (strcmp(format, formats[i]) == 0)
+            return true;
+    return false;
 }
 
 static bool wanted(const msgpack_object *args)
@@ -41,9 +46,18 @@ int cn_office_args(const msgpack_object *args, msgpack_packer *out, char code[32
     /* A bin and a str have the same layout in msgpack-c: size, then bytes. */
     const char *data = t->type == MSGPACK_OBJECT_BIN ? t->via.bin.ptr : t->via.str.ptr;
     size_t size = t->type == MSGPACK_OBJECT_BIN ? t->via.bin.size : t->via.str.size;
+    const msgpack_object *sh = cn_mp_get(args, "sheet");
+    char sheet[256] = "";
+    if (sh && (sh->type != MSGPACK_OBJECT_STR || sh->via.str.size >= sizeof sheet)) {
+        snprintf(field, 96, "sheet");
+        snprintf(message, cap, "%s", L("sheet : le nom d'une feuille du classeur", "sheet: the name of a sheet"));
+        return -1;
+    }
+    if (sh)
+        snprintf(sheet, sizeof sheet, "%.*s", (int)sh->via.str.size, sh->via.str.ptr);
     cn_docout *doc = cn_docout_new();
     const char *kind = NULL;
-    if (!doc || cn_office_read(data, size, doc, &kind, message, cap) != 0) {
+    if (!doc || cn_office_read(data, size, sheet[0] ? sheet : NULL, doc, &kind, message, cap) != 0) {
         if (!doc)
             snprintf(message, cap, "%s", L("mémoire insuffisante", "out of memory"));
         cn_docout_free(&doc);
@@ -53,19 +67,21 @@ int cn_office_args(const msgpack_object *args, msgpack_packer *out, char code[32
     uint32_t kept = 0;
     for (uint32_t i = 0; i < args->via.map.size; i++) {
         const msgpack_object *k = &args->via.map.ptr[i].key;
-        kept += !(cn_mp_str_eq(k, "format") || cn_mp_str_eq(k, "text") || cn_mp_str_eq(k, "places"));
+        kept += !(cn_mp_str_eq(k, "format") || cn_mp_str_eq(k, "text") || cn_mp_str_eq(k, "places") ||
+                  cn_mp_str_eq(k, "sheet"));
     }
     msgpack_pack_map(out, kept + 3);
     for (uint32_t i = 0; i < args->via.map.size; i++) {
         const msgpack_object_kv *kv = &args->via.map.ptr[i];
-        if (cn_mp_str_eq(&kv->key, "format") || cn_mp_str_eq(&kv->key, "text") || cn_mp_str_eq(&kv->key, "places"))
+        if (cn_mp_str_eq(&kv->key, "format") || cn_mp_str_eq(&kv->key, "text") || cn_mp_str_eq(&kv->key, "places") ||
+            cn_mp_str_eq(&kv->key, "sheet"))
             continue;
         msgpack_pack_object(out, kv->key);
         msgpack_pack_object(out, kv->val);
     }
     size_t len;
     const char *text = cn_docout_text(doc, &len);
-    cn_pk_kstr(out, "format", "table");
+    cn_pk_kstr(out, "format", cn_office_is_sheet(kind) ? "csv" : "table"); /* a sheet is read as CSV */
     cn_pk_str(out, "text");
     cn_pk_strn(out, text, len);
     cn_pk_str(out, "places");

@@ -25,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_ASSERT(out != NULL, "de la mémoire");
     char err[600] = "";
     const char *kind = NULL;
-    int rc = data[0] % 3 == 0   ? cn_office_read(rest, n, out, &kind, err, sizeof err)
+    int rc = data[0] % 3 == 0   ? cn_office_read(rest, n, NULL, out, &kind, err, sizeof err)
              : data[0] % 3 == 1 ? cn_docx_read_parts(rest, n, NULL, 0, NULL, 0, out, err, sizeof err)
                                 : cn_odt_read_parts(rest, n, NULL, 0, out, err, sizeof err);
     if (rc != 0) {

@@ -125,8 +125,13 @@ static const opt plan_list_opts[] = {{"all", 'f', "include_archived", "inclut le
 static const opt no_opts[] = {{NULL, 0, NULL, NULL, NULL}};
 static const opt import_opts[] = {
     {"region", 's', NULL, "région où importer (obligatoire)", "region to import into (required)"},
-    {"format", 's', NULL, "table (texte copié de Word/PDF), csv ou document (JSON exporté); défaut: selon l'extension",
-     "table (text copied from Word/PDF), csv or document (exported JSON); default: from the extension"},
+    {"format", 's', NULL,
+     "table (texte copié de Word/PDF), csv ou document (JSON exporté); défaut: selon l'extension, et un document "
+     "Word, LibreOffice ou un classeur (.docx, .odt, .xlsx, .ods) est reconnu à son contenu",
+     "table (text copied from Word/PDF), csv or document (exported JSON); default: from the extension, and a Word or "
+     "LibreOffice document or a spreadsheet (.docx, .odt, .xlsx, .ods) is known by its content"},
+    {"sheet", 's', NULL, "la feuille du classeur où est le plan (la première sinon)",
+     "the spreadsheet's sheet holding the plan (the first otherwise)"},
     {"dry-run", 'f', NULL, "montre ce qui serait créé, sans rien enregistrer", "shows what would be created, saving nothing"},
     {"plan-start", 'd', NULL, "début du plan (AAAA-MM-JJ), pour lire « an 1 »", "plan start (YYYY-MM-DD), to read \"an 1\""},
     {"title", 's', NULL, "titre du plan, s'il n'est pas dans le fichier", "the plan's title, when the file lacks it"},
@@ -162,11 +167,15 @@ const command ctl_commands[] = {
     {"plan", "export", "plan.export", {"region"}, "s", export_opts, "exporte le plan en JSON ou CSV (sur la sortie)",
      "exports the plan as JSON or CSV (to stdout)"},
     {"plan", "import", "plan.import", {"region", "file"}, "st", import_opts,
-     "importe un plan dans une région : tableau copié de Word/PDF, CSV ou JSON exporté (= import --region)",
-     "imports a plan into a region: table copied from Word/PDF, CSV or exported JSON (= import --region)"},
+     "importe un plan dans une région : document Word ou LibreOffice, classeur, tableau copié, CSV ou JSON exporté "
+     "(= import --region)",
+     "imports a plan into a region: Word or LibreOffice document, spreadsheet, copied table, CSV or exported JSON "
+     "(= import --region)"},
     {"import", "", "plan.import", {"file"}, "t", import_opts,
-     "importe un plan: tableau copié de Word/PDF, CSV ou JSON exporté (met à jour le plan de même titre)",
-     "imports a plan: table copied from Word/PDF, CSV or exported JSON (updates the plan of the same title)"},
+     "importe un plan : document Word ou LibreOffice (.docx, .odt), classeur (.xlsx, .ods), tableau copié en texte, "
+     "CSV ou JSON exporté (met à jour le plan de même titre)",
+     "imports a plan: Word or LibreOffice document (.docx, .odt), spreadsheet (.xlsx, .ods), table copied as text, CSV "
+     "or exported JSON (updates the plan of the same title)"},
     {"orientation", "list", "orientation.list", {"region"}, "s", plan_sel, "liste les orientations", "lists orientations"},
     {"orientation", "show", "orientation.get", {"region", "number"}, "sn", ent_sel, "montre une orientation",
      "shows an orientation"},

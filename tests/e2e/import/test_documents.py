@@ -85,6 +85,23 @@ class Documents(unittest.TestCase):
             got = self.dry(format="office", text=read(os.path.join(DOCUMENTS, "004." + ext)))["document"]
             self.assertEqual(got, want, ext)
 
+    def test_a_spreadsheet_imports_as_its_csv(self):
+        # 005: the plan kept in a sheet, orientation and objective merged down, a real date, a title row.
+        want = self.dry(format="csv", text=read(os.path.join(DOCUMENTS, "005.csv"), "r"))["document"]
+        self.assertEqual(want["plan"]["title"], "Plan d'action 2018-2023")  # from the row above the columns
+        self.assertEqual(want["actions"][3]["schedule"], "2019-06-30")
+        for ext in ("xlsx", "ods"):
+            got = self.dry(format="office", text=read(os.path.join(DOCUMENTS, "005." + ext)))["document"]
+            self.assertEqual(got, want, ext)
+        xlsx = read(os.path.join(DOCUMENTS, "005.xlsx"))
+        reply = self.c.call("plan.import", {"region": "lanaudiere", "format": "office", "text": xlsx,
+                                            "sheet": "Budget"})
+        self.assertIn("pas de feuille « Budget » dans ce classeur (il a : « Plan d'action », « Notes »)",
+                      reply["error"]["message"])
+        reply = self.c.call("plan.import", {"region": "lanaudiere", "format": "office", "text": xlsx,
+                                            "sheet": "Notes"})
+        self.assertIn("ne nomme ses colonnes", reply["error"]["message"])
+
     def test_the_declared_format_is_a_hint_the_content_decides(self):
         odt = read(os.path.join(DOCUMENTS, "002.odt"))
         self.assertEqual(len(self.dry(format="docx", text=odt)["document"]["actions"]), 9)
