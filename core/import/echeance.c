@@ -104,6 +104,27 @@ static ymd add_years(ymd a, int years)
     return a;
 }
 
+static ymd plus_days(ymd a, int days)
+{
+    for (; days > 0; days--)
+        if (++a.d > mdays(a.y, a.m)) {
+            a.d = 1;
+            if (++a.m > 12) {
+                a.m = 1;
+                a.y++;
+            }
+        }
+    return a;
+}
+
+static int days_between(ymd a, ymd b) /* b - a, a <= b, within a few years */
+{
+    int n = 0;
+    for (; (a.y != b.y || a.m != b.m || a.d != b.d) && n < 4000; n++)
+        a = plus_days(a, 1);
+    return n;
+}
+
 static int cmp(ymd a, ymd b) { return a.y != b.y ? a.y - b.y : a.m != b.m ? a.m - b.m : a.d - b.d; }
 
 static void fmt(ymd a, char out[11])
@@ -170,13 +191,16 @@ static void season_span(int season, int y, ymd *a, ymd *b)
 
 /* ---- points: one date expression -------------------------------------------- */
 
-enum point_kind { P_DAY, P_MONTH, P_SEASON, P_YEAR, P_PLANYEAR };
+enum point_kind { P_DAY, P_MONTH, P_SEASON, P_YEAR, P_PLANYEAR, P_QUARTER, P_SEMESTER, P_WEEK, P_SPAN };
 
 typedef struct {
     enum point_kind kind;
     int year; /* 0: not given (a range may lend one) */
     int month, day, season, planyear;
-    bool impossible; /* "30 février 2016": consumed, but no window */
+    int quarter, semester; /* 1..4, 1..2 */
+    int part;              /* 1 its beginning, 2 its middle, 3 its end; 0 the whole */
+    ymd from, to;          /* P_SPAN: a school or financial year */
+    bool impossible;       /* "30 février 2016": consumed, but no window */
 } point;
 
 static bool is_word(const token *t, const char *w) { return t->kind == T_WORD && strcmp(t->word, w) == 0; }
@@ -184,8 +208,144 @@ static bool is_word(const token *t, const char *w) { return t->kind == T_WORD &&
 /* Skips a dot after an abbreviation ("oct.", "Aut.13"). */
 static size_t skip_dot(const token *t, size_t n, size_t i) { return i < n && t[i].kind == T_DOT ? i + 1 : i; }
 
+/* Words that say nothing of the date ("de l'été", "du 9"). */
+static size_t skip_fillers(const token *t, size_t n, size_t j)
+{
+    static const char *const fillers[] = {"de", "d", "du", "des", "l", "la", "le", "les", NULL};
+    for (bool more = true; more && j < n;) {
+        more = false;
+        for (int k = 0; fillers[k]; k++)
+            if (is_word(&t[j], fillers[k])) {
+                j++;
+                more = true;
+                break;
+            }
+    }
+    return j;
+}
+
+/* An ordinal at i ("2e", "1er", "premier", "dernier", "T4"'s 4 is read by
+ * the caller): its value (dernier: last, -1), and the index after it. */
+static int ordinal(const token *t, size_t n, size_t i, size_t *after)
+{
+    static const char *const words[] = {"premier", "premiere", "deuxieme", "second", "seconde", "troisieme",
+                                        "quatrieme", NULL};
+    static const int values[] = {1, 1, 2, 2, 2, 3, 4};
+    if (t[i].kind == T_NUM && t[i].digits == 1 && i + 1 < n &&
+        (is_word(&t[i + 1], "e") || is_word(&t[i + 1], "er") || is_word(&t[i + 1], "re") ||
+         is_word(&t[i + 1], "eme") || is_word(&t[i + 1], "ieme"))) {
+        *after = i + 2;
+        return t[i].value;
+    }
+    for (int k = 0; words[k]; k++)
+        if (is_word(&t[i], words[k])) {
+            *after = i + 1;
+            return values[k];
+        }
+    if (is_word(&t[i], "dernier")) {
+        *after = i + 1;
+        return -1;
+    }
+    return 0;
+}
+
+/* "YYYY-YYYY" or "YYYY-YY", two years in a row, at i: the first, and the index after. */
+static int year_pair(const token *t, size_t n, size_t i, size_t *after)
+{
+    int y1 = i < n ? full_year(&t[i]) : 0;
+    if (!y1 || t[i].digits != 4 || i + 2 >= n || t[i + 1].kind != T_DASH || full_year(&t[i + 2]) != y1 + 1)
+        return 0;
+    *after = i + 3;
+    return y1;
+}
+
+static size_t parse_plain(const token *t, size_t n, size_t i, point *p);
+
 /* Parses one expression at i; returns the index after it, or 0 when none. */
 static size_t parse_point(const token *t, size_t n, size_t i, point *p)
+{
+    memset(p, 0, sizeof *p);
+    /* "début", "mi-", "milieu", "fin" of a month, a season, a year, a quarter. */
+    int part = is_word(&t[i], "debut") ? 1 : is_word(&t[i], "mi") || is_word(&t[i], "milieu") ? 2 : is_word(&t[i], "fin") ? 3 : 0;
+    if (part) {
+        size_t j = i + 1;
+        if (j < n && t[j].kind == T_DASH)
+            j++;
+        j = skip_fillers(t, n, j);
+        if (j < n) {
+            size_t after = parse_point(t, n, j, p);
+            if (after && !p->part && (p->kind == P_MONTH || p->kind == P_SEASON || p->kind == P_YEAR ||
+                                      p->kind == P_QUARTER || p->kind == P_SEMESTER)) {
+                p->part = part;
+                return after;
+            }
+        }
+        memset(p, 0, sizeof *p);
+        return 0;
+    }
+    /* "2e trimestre 2026", "premier semestre 2027", "T4 2025", "dernier trimestre de 2025". */
+    size_t j = 0;
+    int ord = ordinal(t, n, i, &j);
+    if (!ord && is_word(&t[i], "t") && i + 1 < n && t[i + 1].kind == T_NUM && t[i + 1].digits == 1 &&
+        t[i + 1].value >= 1 && t[i + 1].value <= 4) { /* T1…T4 */
+        p->kind = P_QUARTER;
+        p->quarter = t[i + 1].value;
+        j = i + 2;
+        if (j < n && full_year(&t[j]))
+            p->year = full_year(&t[j++]);
+        return j;
+    }
+    if (ord && j < n && (is_word(&t[j], "trimestre") || is_word(&t[j], "semestre"))) {
+        bool quarter = is_word(&t[j], "trimestre");
+        int last = quarter ? 4 : 2;
+        p->kind = quarter ? P_QUARTER : P_SEMESTER;
+        ord = ord < 0 ? last : ord;
+        p->impossible = ord > last;
+        if (quarter)
+            p->quarter = ord;
+        else
+            p->semester = ord;
+        j = skip_fillers(t, n, j + 1);
+        if (j < n && full_year(&t[j]))
+            p->year = full_year(&t[j++]);
+        return j;
+    }
+    /* "semaine du 9 février 2026": seven days from that one. */
+    if (is_word(&t[i], "semaine")) {
+        j = skip_fillers(t, n, i + 1);
+        if (j < n) {
+            size_t after = parse_plain(t, n, j, p);
+            if (after && p->kind == P_DAY) {
+                p->kind = P_WEEK;
+                return after;
+            }
+        }
+        memset(p, 0, sizeof *p);
+        return 0;
+    }
+    /* "année scolaire 2025-2026" (Québec's: 1 July to 30 June), "année
+     * financière" or "exercice 2025-2026" (1 April to 31 March). */
+    if ((is_word(&t[i], "annee") && i + 1 < n && (is_word(&t[i + 1], "scolaire") || is_word(&t[i + 1], "financiere"))) ||
+        is_word(&t[i], "exercice")) {
+        bool school = i + 1 < n && is_word(&t[i + 1], "scolaire");
+        j = is_word(&t[i], "exercice") ? i + 1 : i + 2;
+        if (j < n && (is_word(&t[j], "financier") || is_word(&t[j], "financiere")))
+            j++;
+        size_t after;
+        int y = year_pair(t, n, j, &after);
+        if (y) {
+            p->kind = P_SPAN;
+            p->from = school ? (ymd){y, 7, 1} : (ymd){y, 4, 1};
+            p->to = school ? (ymd){y + 1, 6, 30} : (ymd){y + 1, 3, 31};
+            p->year = y;
+            return after;
+        }
+    }
+    return parse_plain(t, n, i, p);
+}
+
+/* Days, months, seasons, years and plan years. */
+static size_t parse_plain(const token *t, size_t n, size_t i, point *p)
 {
     memset(p, 0, sizeof *p);
     /* YYYY-MM-DD, YYYY-MM. A date of that shape that does not exist
@@ -240,14 +400,21 @@ static size_t parse_point(const token *t, size_t n, size_t i, point *p)
             p->kind = m ? P_MONTH : P_SEASON;
             p->month = m;
             p->season = s;
-            size_t j = skip_dot(t, n, i + 1);
+            size_t j = skip_dot(t, n, i + 1), after;
+            /* "hiver 2025-2026": the winter between them, which ends in the second. */
+            int pair = s == 4 ? year_pair(t, n, j, &after) : 0;
+            if (pair) {
+                p->year = pair + 1;
+                return after;
+            }
             if (j < n && full_year(&t[j]))
                 p->year = full_year(&t[j++]);
-            return j; /* without a year, only a range can lend it one */
+            return j; /* without a year, only a range or a list can lend it one */
         }
         /* "an 1" … "an 20" (a plan lasts at most twenty years: "an 99" is
          * impossible, not ignored). */
-        if ((is_word(&t[i], "an") || is_word(&t[i], "annee") || is_word(&t[i], "ans")) && i + 1 < n &&
+        if ((is_word(&t[i], "an") || is_word(&t[i], "annee") || is_word(&t[i], "ans") || is_word(&t[i], "annees")) &&
+            i + 1 < n &&
             t[i + 1].kind == T_NUM && t[i + 1].value >= 1) {
             p->kind = P_PLANYEAR;
             p->planyear = t[i + 1].digits <= 2 ? t[i + 1].value : 0;
@@ -263,10 +430,58 @@ static size_t parse_point(const token *t, size_t n, size_t i, point *p)
     return 0;
 }
 
-/* The span of a point given its (possibly lent) year. */
+static bool whole_span(const point *p, int year, const char *plan_start, ymd *a, ymd *b);
+
+/* The span of a point given its (possibly lent) year; a part of it for
+ * "début", "mi", "fin": a month's first, second and last ten days, a
+ * year's four months, another span's third of its days. */
 static bool span(const point *p, int year, const char *plan_start, ymd *a, ymd *b)
 {
+    if (!whole_span(p, year, plan_start, a, b))
+        return false;
+    if (!p->part)
+        return true;
+    ymd s = *a, e = *b;
+    if (p->kind == P_MONTH) {
+        *a = (ymd){s.y, s.m, p->part == 1 ? 1 : p->part == 2 ? 11 : 21};
+        *b = p->part == 3 ? e : (ymd){s.y, s.m, p->part == 1 ? 10 : 20};
+    } else if (p->kind == P_YEAR) {
+        *a = (ymd){s.y, p->part == 1 ? 1 : p->part == 2 ? 5 : 9, 1};
+        *b = (ymd){s.y, p->part == 1 ? 4 : p->part == 2 ? 8 : 12, p->part == 1 ? 30 : 31};
+    } else {
+        int days = days_between(s, e) + 1;
+        int first = days / 3, second = 2 * days / 3;
+        *a = plus_days(s, p->part == 1 ? 0 : p->part == 2 ? first : second);
+        *b = p->part == 3 ? e : plus_days(s, (p->part == 1 ? first : second) - 1);
+    }
+    return true;
+}
+
+static bool whole_span(const point *p, int year, const char *plan_start, ymd *a, ymd *b)
+{
     switch (p->kind) {
+    case P_QUARTER:
+        if (!year)
+            return false;
+        *a = (ymd){year, 3 * p->quarter - 2, 1};
+        *b = (ymd){year, 3 * p->quarter, mdays(year, 3 * p->quarter)};
+        return true;
+    case P_SEMESTER:
+        if (!year)
+            return false;
+        *a = (ymd){year, p->semester == 1 ? 1 : 7, 1};
+        *b = (ymd){year, p->semester == 1 ? 6 : 12, p->semester == 1 ? 30 : 31};
+        return true;
+    case P_WEEK:
+        if (!year || p->day > mdays(year, p->month))
+            return false;
+        *a = (ymd){year, p->month, p->day};
+        *b = plus_days(*a, 6);
+        return true;
+    case P_SPAN:
+        *a = p->from;
+        *b = p->to;
+        return true;
     case P_DAY:
         if (!year || p->day > mdays(year, p->month))
             return false;
@@ -371,8 +586,15 @@ size_t cn_echeance_parse(const char *text, const char *plan_start, cn_window *ou
     size_t count = 0;
     static const ymd none = {0, 0, 0};
 
+    /* Ongoing: what goes on all along, and rhythms ("trimestriel", "aux six mois"). */
     static const char *const ongoing[] = {"en continu", "continu", "en tout temps", "annuellement", "chaque annee",
-                                          "toute l'annee", "en cours d'annee", NULL};
+                                          "toute l'annee", "en cours d'annee", "trimestriel", "semestriel", "mensuel",
+                                          "hebdomadaire", "quotidien", "annuel", "chaque mois", "chaque semaine",
+                                          "chaque trimestre", "chaque jour", "tous les mois", "toutes les semaines",
+                                          "tous les ans", "aux six mois", "aux 6 mois", "aux trois mois", "aux 3 mois",
+                                          "aux deux mois", "aux 2 mois", "aux deux semaines", "fois l'an",
+                                          "fois par annee", "fois par an", "fois par mois", "fois par semaine",
+                                          "fois par trimestre", NULL};
     static const char *const on_demand[] = {"sur invitation", "au besoin", "sur demande", "selon les besoins",
                                             "selon le besoin", "lorsque requis", NULL};
     for (size_t k = 0; ongoing[k]; k++)
@@ -402,10 +624,65 @@ size_t cn_echeance_parse(const char *text, const char *plan_start, cn_window *ou
                 continue;
             }
         }
+        /* Deadlines: "d'ici mai 2026", "au plus tard le 30 septembre", "avant
+         * l'été 2026", "jusqu'au 30 juin": the day it falls (for "avant", the
+         * day before what is named begins). */
+        size_t dl = 0;
+        bool before = false;
+        if (is_word(&toks[i], "d") && i + 1 < n && is_word(&toks[i + 1], "ici"))
+            dl = i + 2;
+        else if (is_word(&toks[i], "au") && i + 2 < n && is_word(&toks[i + 1], "plus") && is_word(&toks[i + 2], "tard"))
+            dl = i + 3;
+        else if (is_word(&toks[i], "jusqu"))
+            dl = i + 1;
+        else if (is_word(&toks[i], "avant"))
+            dl = i + 1, before = true;
+        if (dl) {
+            size_t at = dl < n && (is_word(&toks[dl], "au") || is_word(&toks[dl], "a") || is_word(&toks[dl], "en"))
+                            ? dl + 1
+                            : dl;
+            at = skip_fillers(toks, n, at);
+            size_t after = at < n ? parse_point(toks, n, at, &p1) : 0;
+            if (after && !p1.impossible && span(&p1, p1.year, plan_start, &a, &b)) {
+                ymd day = before ? minus_one_day(a) : b;
+                count = add_window(out, cap, count, CN_WIN_DATED, day, day);
+                i = after;
+                continue;
+            }
+        }
         size_t j = parse_point(toks, n, i, &p1);
         if (!j) {
             i++;
             continue;
+        }
+        /* "mars et octobre 2025", "Mars, juin 2022": months or seasons sharing the last one's year. */
+        if (!p1.year && (p1.kind == P_MONTH || p1.kind == P_SEASON)) {
+            point list[12];
+            size_t nl = 0, at = j, end = 0;
+            list[nl++] = p1;
+            while (at < n && nl < 12) {
+                size_t k2 = at;
+                if (toks[k2].kind == T_OTHER || is_word(&toks[k2], "et"))
+                    k2++;
+                point q;
+                size_t after = k2 < n ? parse_plain(toks, n, k2, &q) : 0;
+                if (!after || (q.kind != P_MONTH && q.kind != P_SEASON) || q.impossible)
+                    break;
+                list[nl++] = q;
+                at = after;
+                if (q.year) {
+                    end = after;
+                    break;
+                }
+            }
+            if (end && nl > 1) {
+                int year = list[nl - 1].year;
+                for (size_t q = 0; q < nl; q++)
+                    if (span(&list[q], year, plan_start, &a, &b))
+                        count = add_window(out, cap, count, CN_WIN_DATED, a, b);
+                i = end;
+                continue;
+            }
         }
         if (p1.impossible) { /* and a range it begins with it */
             k = j;

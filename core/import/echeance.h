@@ -12,9 +12,19 @@
  * - a range "A - B", "A à B", "de A à B" runs from A's start to B's end; a
  *   first part without a year takes the second's ("septembre à décembre
  *   2014");
+ * - quarters and semesters are the calendar's ("2e trimestre 2026": April
+ *   to June); "début", "mi-", "fin" take a month's days 1-10, 11-20, 21-end,
+ *   a year's four months, another span's third of its days;
+ * - a deadline ("d'ici mai 2026", "au plus tard le 30 septembre", "jusqu'au
+ *   …") is the day it falls; "avant X" the day before X begins;
+ * - "semaine du D" is D and the six days after; "hiver 2025-2026" the winter
+ *   between them; "année scolaire 2025-2026" runs 1 July to 30 June, "année
+ *   financière" and "exercice" 1 April to 31 March;
+ * - months or seasons listed before a year share it ("mars et octobre 2025");
  * - several expressions in one text are several windows, in order;
- * - "en continu", "en tout temps", "annuellement", "chaque année" are
- *   ongoing; "sur invitation", "au besoin", "sur demande", "selon les
+ * - "en continu", "en tout temps", "annuellement", "chaque année", and
+ *   rhythms ("trimestriel", "chaque mois", "aux six mois", "une fois
+ *   l'an") are ongoing; "sur invitation", "au besoin", "sur demande", "selon les
  *   besoins" are on demand;
  * - text holding none of these is one window of kind unknown. */
 #ifndef CN_ECHEANCE_H
