@@ -18,6 +18,8 @@ CONCERTCTL = os.environ.get("CONCERTCTL", "concertctl")
 WRAP = os.environ.get("CONCERTD_WRAP", "").split()
 # Deadlines (never sleeps) are longer when the daemons run under valgrind.
 PATIENCE = 5 if WRAP else 1
+# concertctl waits as long for a reply (its own default is 5 s).
+os.environ.setdefault("CONCERTCTL_TIMEOUT_MS", str(5000 * PATIENCE))
 TEST_PLUGINS = os.environ.get("CONCERTD_TEST_PLUGINS", "")
 PLUGINS = os.environ.get("CONCERTD_PLUGINS", "")
 SOURCE = os.environ.get("CONCERTD_SOURCE", os.path.dirname(os.path.dirname(os.path.dirname(__file__))))

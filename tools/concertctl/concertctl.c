@@ -64,7 +64,7 @@ static void usage(FILE *out)
               "  --json          sortie JSON pour les scripts\n"
               "  --lang fr|en    langue des messages (défaut fr, ou $CONCERTD_LANG)\n"
               "  --as NOM        qui fait les changements, dans l'historique (défaut : l'utilisateur du système)\n"
-              "  --timeout MS    délai de réponse (défaut 5000)\n\n"
+              "  --timeout MS    délai de réponse (défaut 5000, ou $CONCERTCTL_TIMEOUT_MS)\n\n"
               "Commandes:\n",
               "Usage: concertctl [GLOBAL OPTIONS] NOUN VERB [ARGUMENTS] [--OPTIONS]\n\n"
               "Global options:\n"
@@ -73,7 +73,7 @@ static void usage(FILE *out)
               "  --json          JSON output for scripts\n"
               "  --lang fr|en    message language (default fr, or $CONCERTD_LANG)\n"
               "  --as NAME       who makes the changes, in the history (default: the system's user)\n"
-              "  --timeout MS    reply timeout (default 5000)\n\n"
+              "  --timeout MS    reply timeout (default 5000, or $CONCERTCTL_TIMEOUT_MS)\n\n"
               "Commands:\n"));
     for (size_t i = 0; i < ctl_ncommands; i++) {
         char line[128];
@@ -814,6 +814,9 @@ int main(int argc, char **argv)
                      .timeout_ms = 5000, .lang = getenv("CONCERTD_LANG")};
     if (!conn.endpoint)
         conn.endpoint = "tcp://127.0.0.1:7410";
+    const char *wait = getenv("CONCERTCTL_TIMEOUT_MS"); /* a slow machine, a daemon under valgrind */
+    if (wait && atoi(wait) > 0)
+        conn.timeout_ms = atoi(wait);
     if (!conn.events)
         conn.events = "tcp://127.0.0.1:7411";
     if (!conn.lang || (strcmp(conn.lang, "en") != 0))
