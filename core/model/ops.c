@@ -17,6 +17,7 @@ int cn_model_register(cn_core *core)
         {cn_indicator_ops, &cn_indicator_ops_count}, {cn_echeance_ops, &cn_echeance_ops_count},
         {cn_reminder_ops, &cn_reminder_ops_count}, {cn_mirror_ops, &cn_mirror_ops_count},
         {cn_overview_ops, &cn_overview_ops_count}, {cn_history_ops, &cn_history_ops_count},
+        {cn_report_ops, &cn_report_ops_count},
     };
     for (size_t i = 0; i < sizeof families / sizeof families[0]; i++)
         if (cn_core_register(core, families[i].ops, *families[i].count) != 0)

@@ -141,6 +141,17 @@ static const opt export_opts[] = {
     {"format", 's', NULL, "document (JSON, défaut) ou csv", "document (JSON, default) or csv"},
     {NULL, 0, NULL, NULL, NULL}};
 
+static const opt report_opts[] = {
+    {"plan", 'i', NULL, "id du plan (défaut: le plan actif de la région)", "plan id (default: the region's active plan)"},
+    {"from", 'd', NULL, "début de la période (AAAA-MM-JJ ; défaut : un an avant --to)",
+     "start of the period (YYYY-MM-DD; default: a year before --to)"},
+    {"to", 'd', NULL, "fin de la période (AAAA-MM-JJ ; défaut : aujourd'hui)", "end of the period (default: today)"},
+    {"format", 's', NULL, "odt (LibreOffice, Word ; défaut) ou html (pour un navigateur, imprimable)",
+     "odt (LibreOffice, Word; default) or html (for a browser, printable)"},
+    {"output", 's', "_output", "le fichier où l'écrire (défaut : bilan-RÉGION-DATE.odt ici)",
+     "the file to write it to (default: bilan-REGION-DATE.odt here)"},
+    {NULL, 0, NULL, NULL, NULL}};
+
 static const opt search_opts[] = {{"region", 's', NULL, "une seule région", "one region only"}, {0}};
 
 const command ctl_commands[] = {
@@ -164,6 +175,9 @@ const command ctl_commands[] = {
     {"plan", "create", "plan.create", {"region"}, "s", plan_opts, "crée un plan d'action", "creates an action plan"},
     {"plan", "update", "plan.update", {"region"}, "s", plan_opts, "modifie un plan", "updates a plan"},
     {"plan", "archive", "plan.archive", {"region"}, "s", plan_sel, "archive un plan", "archives a plan"},
+    {"plan", "report", "plan.report", {"region"}, "s", report_opts,
+     "écrit le bilan du plan pour l'AGA : actions, échéances, notes, indicateurs, activités (.odt ou HTML)",
+     "writes the plan's yearly report: actions, échéances, notes, indicators, activities (.odt or HTML)"},
     {"plan", "export", "plan.export", {"region"}, "s", export_opts, "exporte le plan en JSON ou CSV (sur la sortie)",
      "exports the plan as JSON or CSV (to stdout)"},
     {"plan", "import", "plan.import", {"region", "file"}, "st", import_opts,

@@ -596,6 +596,45 @@ static int confirm_region_delete(const ctl_conn *conn, json_t *args)
     return 1;
 }
 
+/* plan report: the bilan written to a file (--output, or its own name here). */
+static int write_report(const ctl_conn *conn, json_t *args, bool json)
+{
+    char output[1024] = "";
+    const char *o = json_string_value(json_object_get(args, "_output"));
+    if (o)
+        snprintf(output, sizeof output, "%s", o);
+    json_object_del(args, "_output");
+    ctl_reply reply;
+    const msgpack_object *r;
+    if (ask(conn, "plan.report", args, &reply, &r))
+        return 1;
+    const msgpack_object *content = cn_mp_get(r, "content"), *name = cn_mp_get(r, "filename");
+    if (!output[0] && name && name->type == MSGPACK_OBJECT_STR)
+        snprintf(output, sizeof output, "%.*s", (int)name->via.str.size, name->via.str.ptr);
+    const char *data = content && content->type == MSGPACK_OBJECT_BIN   ? content->via.bin.ptr
+                       : content && content->type == MSGPACK_OBJECT_STR ? content->via.str.ptr
+                                                                        : NULL;
+    size_t len = content && content->type == MSGPACK_OBJECT_BIN   ? content->via.bin.size
+                 : content && content->type == MSGPACK_OBJECT_STR ? content->via.str.size
+                                                                  : 0;
+    FILE *f = data && output[0] ? fopen(output, "wb") : NULL;
+    bool ok = f && fwrite(data, 1, len, f) == len;
+    ok = f && fclose(f) == 0 && ok;
+    int err = errno;
+    ctl_reply_destroy(&reply);
+    if (!ok)
+        return fail("unavailable", T("%s : le bilan n'a pu être écrit : %s", "%s: the report could not be written: %s"),
+                    output, cn_strerror(err)) ? 1 : 1;
+    if (json) {
+        json_t *said = json_pack("{s:s, s:I}", "output", output, "bytes", (json_int_t)len);
+        json_dumpf(said, stdout, JSON_ENSURE_ASCII);
+        putchar('\n');
+        json_decref(said);
+    } else
+        printf(T("Bilan écrit dans %s (%zu Ko).\n", "Report written to %s (%zu KB).\n"), output, (len + 1023) / 1024);
+    return 0;
+}
+
 /* A document sent as it is must fit in one message of the daemon's bus:
  * said before sending (the bus would drop a larger one without a word). */
 static int attached_fits(const ctl_conn *conn)
@@ -975,7 +1014,9 @@ int main(int argc, char **argv)
         json_decref(args);
         return 1;
     }
-    if (status == 0 && strcmp(cmd->op, "echeance.list") == 0 && !json)
+    if (status == 0 && strcmp(cmd->op, "plan.report") == 0)
+        status = write_report(&conn, args, json);
+    else if (status == 0 && strcmp(cmd->op, "echeance.list") == 0 && !json)
         status = period ? echeances_period(&conn, args) : echeances_overview(&conn, args);
     else if (status == 0)
         status = run(&conn, cmd->op, args, json || (strcmp(cmd->op, "plan.export") == 0 && !json_object_get(args, "format")));
