@@ -456,7 +456,7 @@ int cn_rdoc_odt(const cn_rdoc *d, msgpack_sbuffer *out, char *err, size_t errcap
         } parts[3 + MAX_CHARTS] = {{"mimetype", mimetype, sizeof mimetype - 1},
                                    {"META-INF/manifest.xml", manifest.data, manifest.size},
                                    {"content.xml", content.data, content.size}};
-        char names[MAX_CHARTS][32];
+        char names[MAX_CHARTS][48];
         size_t nparts = 3;
         for (size_t i = 0; i < ncharts; i++) {
             snprintf(names[i], sizeof names[i], "Pictures/chart%zu.svg", i + 1);
