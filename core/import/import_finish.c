@@ -263,7 +263,15 @@ static void finish_plan(cn_import *im)
         snprintf(start, sizeof start, "%s", im->opt_start);
     else if (im->adopted_on)
         snprintf(start, sizeof start, "%s", im->adopted_on);
-    else if (y1) {
+    else if (y1 && im->start_month) {
+        /* The title says when the plan's years begin: "(avril à mars)". */
+        snprintf(start, sizeof start, "%04d-%02d-01", y1, im->start_month);
+        report(im, 0, "assumed", start,
+               L("date de début : le 1er du mois que le titre nomme, de la première année du plan (--plan-start pour "
+                 "la donner)",
+                 "start date: the 1st of the month the title names, in the plan's first year (--plan-start to give "
+                 "it)"));
+    } else if (y1) {
         snprintf(start, sizeof start, "%04d-04-01", y1);
         report(im, 0, "assumed", start,
                L("date de début supposée : le 1er avril de la première année du plan (--plan-start pour la donner)",

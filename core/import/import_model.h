@@ -65,6 +65,7 @@ struct cn_import {
     msgpack_zone *scratch; /* folded copies for comparisons, emptied after each line */
     const char *opt_start, *opt_title, *today;
     char *title, *period, *adopted_on, *mission, *start_date, *end_date;
+    int start_month; /* the month the title says the plan's years begin ("(avril à mars)"), else 0 */
     ARRAY(pair_t, mandates);
     ARRAY(ori_t, ori);
     ARRAY(obj_t, obj);

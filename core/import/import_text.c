@@ -54,8 +54,30 @@ static bool find_period(const char *s, int *y1, int *y2)
     return false;
 }
 
+/* The month a title names for the plan's years: "(avril à mars)",
+ * "(juillet 2021 à juin 2022)" → 4, 7; else 0. */
+static int title_month(const char *f)
+{
+    static const char *const months[] = {"janvier", "fevrier", "mars",      "avril",   "mai",      "juin",
+                                         "juillet", "aout",    "septembre", "octobre", "novembre", "decembre"};
+    const char *open = strchr(f, '(');
+    const char *from = open ? open + 1 : NULL;
+    for (int m = 0; from && m < 12; m++)
+        if (strncmp(from, months[m], strlen(months[m])) == 0)
+            return m + 1;
+    return 0;
+}
+
 static bool plan_title_line(cn_import *im, const char *text, const char *f)
 {
+    /* "Synthèse du plan d'action 2020-2025", "Notre plan d'action …": the title all the same. */
+    static const char *const lead[] = {"synthese du ", "synthese de notre ", "sommaire du ", "resume du ", "notre ",
+                                       "le ", NULL};
+    for (int i = 0; lead[i]; i++)
+        if (cn_import_starts(f, lead[i]) && cn_import_starts(f + strlen(lead[i]), "plan d")) {
+            f += strlen(lead[i]);
+            break;
+        }
     if (!(cn_import_starts(f, "plan d'action") || cn_import_starts(f, "plan strategique") || cn_import_starts(f, "plan de travail") ||
           cn_import_starts(f, "planification") || cn_import_starts(f, "plan concerte") || cn_import_starts(f, "plan regional") ||
           cn_import_starts(f, "plan annuel") || cn_import_starts(f, "plan triennal") || cn_import_starts(f, "plan quinquennal")) ||
@@ -65,6 +87,7 @@ static bool plan_title_line(cn_import *im, const char *text, const char *f)
     bool has_period = find_period(text, &y1, &y2);
     if (!im->title) {
         im->title = zs(im, text);
+        im->start_month = title_month(f);
         if (has_period) {
             char period[16];
             snprintf(period, sizeof period, y2 != y1 ? "%d-%d" : "%d", y1, y2);
@@ -376,6 +399,19 @@ static void read_line(cn_import *im, char **cells, int n)
     case S_MANDATES:
         if (mandate_line(im, cells, n, text))
             return;
+        if (single) { /* "- Veiller et analyser…": a bulleted mandate, numbered in order */
+            size_t skip;
+            if (is_bullet_line(text, &skip)) {
+                char number[16];
+                snprintf(number, sizeof number, "%zu", im->n_mandates + 1);
+                pair_t *p = PUSH(im, mandates);
+                if (p) {
+                    p->a = zs(im, number);
+                    p->b = zs(im, text + skip);
+                    return;
+                }
+            }
+        }
         im->sec = S_NONE;
         break;
     case S_MISSION:

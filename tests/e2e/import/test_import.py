@@ -257,6 +257,20 @@ class Import(unittest.TestCase):
         self.assertEqual(actions["1.2.1"]["schedule"], "an 2")
         self.assertEqual(self.windows("estrie", "1.2.1"), [("dated", "2023-07-01", "2024-06-30")])
 
+    def test_a_synthesis_title_its_months_and_bulleted_mandates(self):
+        summary, doc = self.imported("estrie", fixture("synthesis_with_mandates.txt"))
+        plan = doc["plan"]
+        self.assertEqual((plan["title"], plan["period"]), ("Synthèse du plan d'action 2021-2022 (juillet à juin)",
+                                                          "2021-2022"))
+        # The title says the plan's years run July to June: its year 1 begins on 1 July 2021.
+        self.assertEqual((plan["start_date"], plan["end_date"]), ("2021-07-01", "2022-06-30"))
+        self.assertEqual([(m["number"], m["text"][:20]) for m in plan["mandates"]],
+                         [("1", "Réunir les acteurs d"), ("2", "Soutenir les concert"), ("3", "Représenter les enje")])
+        actions = self.by_number(doc, "actions")
+        self.assertEqual(sorted(actions), ["1.1", "1.2"])
+        self.assertEqual(self.windows("estrie", "1.1"), [("dated", "2022-04-01", "2022-06-30")])
+        self.assertEqual(self.windows("estrie", "1.2"), [("dated", "2021-11-21", "2021-12-20")])
+
     def test_axes_and_a_table_without_objectives(self):
         summary, doc = self.imported("estrie", fixture("axes_without_objectives.txt"), "--title", "Plan 2024")
         self.assertEqual([(o["number"], o["statement"]) for o in doc["orientations"]],
