@@ -102,6 +102,14 @@ class Documents(unittest.TestCase):
                                             "sheet": "Notes"})
         self.assertIn("ne nomme ses colonnes", reply["error"]["message"])
 
+    def test_items_of_a_cell_pair_with_the_items_beside_them(self):
+        # 006: three actions in one cell (bulleted), three échéances and three états beside them.
+        got = self.dry(format="office", text=read(os.path.join(DOCUMENTS, "006.docx")))["document"]
+        self.assertEqual([(a["number"], a["text"], a["schedule"], a["status"]) for a in got["actions"]],
+                         [("1.1", "Tenir un forum régional", "Automne 2019", "done"),
+                          ("1.2", "Publier un bulletin", "Hiver 2020", "in_progress"),
+                          ("1.3", "Créer un comité de suivi", "En continu", "planned")])
+
     def test_the_declared_format_is_a_hint_the_content_decides(self):
         odt = read(os.path.join(DOCUMENTS, "002.odt"))
         self.assertEqual(len(self.dry(format="docx", text=odt)["document"]["actions"]), 9)
