@@ -18,36 +18,48 @@
 /* ---- the grid ---------------------------------------------------------------- */
 
 typedef struct {
-    char **cells; /* rows × MAX_COLS, NULL where empty */
-    int rows;     /* rows in use (the last one with a value) */
+    char ***rows_of; /* MAX_ROWS rows, each MAX_COLS cells, allocated when first written */
+    int rows;        /* rows in use (the last one with a value) */
     bool failed;
 } grid;
 
 static bool grid_init(grid *g)
 {
-    g->cells = calloc((size_t)MAX_ROWS * MAX_COLS, sizeof *g->cells);
+    g->rows_of = calloc(MAX_ROWS, sizeof *g->rows_of);
     g->rows = 0;
-    g->failed = g->cells == NULL;
+    g->failed = g->rows_of == NULL;
     return !g->failed;
 }
 
 static void grid_free(grid *g)
 {
-    for (size_t i = 0; g->cells && i < (size_t)MAX_ROWS * MAX_COLS; i++)
-        free(g->cells[i]);
-    free(g->cells);
-    g->cells = NULL;
+    for (int r = 0; g->rows_of && r < MAX_ROWS; r++) {
+        for (int c = 0; g->rows_of[r] && c < MAX_COLS; c++)
+            free(g->rows_of[r][c]);
+        free(g->rows_of[r]);
+    }
+    free(g->rows_of);
+    g->rows_of = NULL;
 }
 
-static char **at(grid *g, int row, int col)
+/* The cell, its row made when create; NULL outside the grid (or a row never written, unless create). */
+static char **cell_at(grid *g, int row, int col, bool create)
 {
-    return row >= 0 && row < MAX_ROWS && col >= 0 && col < MAX_COLS ? &g->cells[(size_t)row * MAX_COLS + col] : NULL;
+    if (row < 0 || row >= MAX_ROWS || col < 0 || col >= MAX_COLS)
+        return NULL;
+    if (!g->rows_of[row] && create && !(g->rows_of[row] = calloc(MAX_COLS, sizeof **g->rows_of)))
+        g->failed = true;
+    return g->rows_of[row] ? &g->rows_of[row][col] : NULL;
 }
+
+static char **at(grid *g, int row, int col) { return cell_at(g, row, col, true); }
 
 static void put(grid *g, int row, int col, const char *text)
 {
+    if (!text || !*text)
+        return;
     char **c = at(g, row, col);
-    if (!c || !text || !*text)
+    if (!c)
         return;
     free(*c);
     *c = strdup(text);
@@ -60,7 +72,7 @@ static void put(grid *g, int row, int col, const char *text)
 /* Every cell of the range [r1..r2]×[c1..c2] takes the top-left one's value. */
 static void fill(grid *g, int r1, int c1, int r2, int c2)
 {
-    char **first = at(g, r1, c1);
+    char **first = cell_at(g, r1, c1, false);
     if (!first || !*first)
         return;
     char *value = strdup(*first);
@@ -91,11 +103,12 @@ static int grid_csv(grid *g, const char *sheet, cn_docout *out, char *err, size_
     for (int r = 0; line && r < g->rows; r++) {
         int last = -1;
         for (int c = 0; c < MAX_COLS; c++)
-            if (*at(g, r, c))
+            if (cell_at(g, r, c, false) && *cell_at(g, r, c, false))
                 last = c;
         size_t n = 0;
         for (int c = 0; c <= last && line; c++) {
-            const char *v = *at(g, r, c) ? *at(g, r, c) : "";
+            char **cell = cell_at(g, r, c, false);
+            const char *v = cell && *cell ? *cell : "";
             size_t need = n + 2 * strlen(v) + 4;
             if (need > cap) {
                 char *p = realloc(line, cap = need * 2);
