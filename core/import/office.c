@@ -7,6 +7,7 @@
 
 #include "doc_docx.h"
 #include "doc_odt.h"
+#include "doc_pdf.h"
 #include "doc_sheet.h"
 #include "doc_zip.h"
 
@@ -45,14 +46,11 @@ const char *cn_office_kind(const void *data, size_t len, char *err, size_t errca
                               "enregistrez-le en .docx (sans mot de passe) pour l'importer");
         return NULL;
     }
-    if (starts(data, len, "%PDF-", 5)) {
-        snprintf(err, errcap, "les PDF ne sont pas encore lus : importez le document Word ou LibreOffice du plan, "
-                              "ou son tableau copié en texte");
-        return NULL;
-    }
+    if (starts(data, len, "%PDF-", 5))
+        return "pdf";
     if (!starts(data, len, "PK\x03\x04", 4)) {
         snprintf(err, errcap, "ni un document Word (.docx) ou LibreOffice (.odt), ni un classeur Excel (.xlsx) ou "
-                              "LibreOffice (.ods)");
+                              "LibreOffice (.ods), ni un PDF");
         return NULL;
     }
     cn_doczip *z = cn_doczip_open(data, len, err, errcap);
@@ -91,6 +89,8 @@ int cn_office_read(const void *data, size_t len, const char *sheet, cn_docout *o
     *kind = cn_office_kind(data, len, err, errcap);
     if (!*kind)
         return -1;
+    if (strcmp(*kind, "pdf") == 0)
+        return cn_pdf_read(data, len, out, err, errcap);
     if (strcmp(*kind, "xlsx") == 0)
         return cn_xlsx_read(data, len, sheet, out, err, errcap);
     if (strcmp(*kind, "ods") == 0)

@@ -10,7 +10,7 @@ typedef struct cn_docout cn_docout;
 
 #include <stdbool.h>
 
-/* The document's kind by its content: "docx", "odt", "xlsx", "ods", or
+/* The document's kind by its content: "docx", "odt", "xlsx", "ods", "pdf", or
  * NULL (err says what it is instead: another zip, an old .doc, an
  * encrypted file…). */
 const char *cn_office_kind(const void *data, size_t len, char *err, size_t errcap);

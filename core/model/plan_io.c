@@ -779,7 +779,7 @@ static int check_document_keys(cn_req *req, const msgpack_object *doc)
 
 static int plan_import(cn_req *req)
 {
-    static const char *const formats[] = {"document", "table", "csv", "office", "docx", "odt", "xlsx", "ods", NULL};
+    static const char *const formats[] = {"document", "table", "csv", "office", "docx", "odt", "xlsx", "ods", "pdf", NULL};
     const char *region, *format = "document";
     bool dry_run = false;
     if (cn_region_arg(req, "region", CN_REQUIRED, &region) < 0 ||

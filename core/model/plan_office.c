@@ -17,7 +17,7 @@
 
 bool cn_office_format(const char *format)
 {
-    static const char *const formats[] = {"office", "docx", "odt", "xlsx", "ods", NULL};
+    static const char *const formats[] = {"office", "docx", "odt", "xlsx", "ods", "pdf", NULL};
     for (int i = 0; format && formats[i]; i++)
         if (strcmp(format, formats[i]) == 0)
             return true;

@@ -76,6 +76,27 @@ class Documents(unittest.TestCase):
                     self.assertEqual(got[part], want[part], "%s.%s: %s" % (key, ext, part))
         self.assertEqual(len(want["actions"]), 30)  # the last seed, Mauricie: a real plan, not an empty one
 
+    def test_a_pdf_as_word_and_libreoffice_export_it(self):
+        # The seeds' numbered list (002) and tables of three columns (003), and Word's own list numbers (004), as
+        # LibreOffice exports them to PDF: each the plan of its text.
+        texts = {"002": os.path.join(SEEDS, NAMES["002"] + ".txt"), "003": os.path.join(SEEDS, NAMES["003"] + ".txt"),
+                 "004": os.path.join(DOCUMENTS, "004.txt")}
+        for key, text in texts.items():
+            want = self.dry(format="table", text=read(text, "r"))["document"]
+            got = self.dry(format="office", text=read(os.path.join(DOCUMENTS, key + ".pdf")))
+            self.assertEqual(got["document"], want, key)
+            self.assertTrue(all(r.get("where", "page").startswith("page") for r in got["report"]), got["report"])
+        # A PDF without text (a scan), a damaged one, one of more pages than any plan has: refused in words.
+        scan = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>"
+                b"endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+        self.refused(scan, "n'a pas de texte (un document numérisé ?)")
+        self.refused(b"%PDF-1.4\ngarbage", "PDF illisible")
+        kids = " ".join("%d 0 R" % (i + 3) for i in range(501))
+        pages = b"".join(b"%d 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\n" % (i + 3) for i in range(501))
+        many = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[" + kids.encode() +
+                b"]/Count 501>>endobj\n" + pages + b"trailer<</Root 1 0 R>>\n%%EOF\n")
+        self.refused(many, "PDF de 501 pages")
+
     def test_numbers_word_draws_are_read_as_written(self):
         # 004: orientations and actions numbered by Word's lists ("1.", "1.1."), not typed.
         want = self.dry(format="table", text=read(os.path.join(DOCUMENTS, "004.txt"), "r"))["document"]
