@@ -27,11 +27,17 @@ typedef struct served {
     struct prep *ready, *ready_tail; /* requests prepared off the loop, waiting for a batch */
 } served;
 
-/* Requests being prepared off the loop (plan.import of a .docx): they may
- * finish after the server is gone, so they share this, freed by the last. */
+/* Requests being prepared off the loop (plan.import of a .docx), each on
+ * a thread of its own that ends with it (a parser's per-thread state goes
+ * with its thread; libuv's pool, which plugins use, stays free). They may
+ * finish after the server is gone: they share this, closed by the last. */
+struct prep;
 typedef struct prep_pool {
     struct cn_server *srv; /* NULL once the server is destroyed */
     int in_flight;
+    uv_async_t async;       /* a thread is done: its prep is on `done` */
+    uv_mutex_t lock;
+    struct prep *done;      /* under lock */
 } prep_pool;
 
 /* At most this many requests prepared at once (each holds its document). */
@@ -175,7 +181,7 @@ static void process_batch(cn_server *srv, served *ep);
 /* ---- requests prepared off the loop ------------------------------------- */
 
 typedef struct prep {
-    uv_work_t work;
+    uv_thread_t thread;
     prep_pool *pool;
     served *ep;
     const cn_core *core;
@@ -204,25 +210,36 @@ static void prep_free(prep *p)
     free(p);
 }
 
-static void prep_work(uv_work_t *w)
+/* On the prep's own thread: the work, then the loop told. */
+static void prep_thread(void *arg)
 {
-    prep *p = w->data;
+    prep *p = arg;
     zmq_msg_t *payload = &p->rq.msg.f[p->payload];
     p->rc = cn_core_prepare(p->core, zmq_msg_data(payload), zmq_msg_size(payload), &p->frame, &p->error);
+    uv_mutex_lock(&p->pool->lock);
+    p->next = p->pool->done;
+    p->pool->done = p;
+    uv_mutex_unlock(&p->pool->lock);
+    uv_async_send(&p->pool->async);
 }
 
-static void prep_done(uv_work_t *w, int status)
+static void free_pool(uv_handle_t *h)
 {
-    prep *p = w->data;
-    prep_pool *pool = p->pool;
+    prep_pool *pool = h->data;
+    uv_mutex_destroy(&pool->lock);
+    free(pool);
+}
+
+/* One prep done (on the loop): answered with its error, or queued for the next batch. */
+static void prep_done(prep_pool *pool, prep *p)
+{
+    uv_thread_join(&p->thread);
     pool->in_flight--;
     cn_server *srv = pool->srv;
-    if (!srv || status != 0) { /* the server has gone (the daemon stops): nothing to answer on */
-        if (p->rc != 0 && status == 0)
+    if (!srv) { /* the server has gone (the daemon stops): nothing to answer on */
+        if (p->rc != 0)
             cn_reply_destroy(&p->error);
         prep_free(p);
-        if (!srv && pool->in_flight == 0)
-            free(pool);
         return;
     }
     served *ep = p->ep;
@@ -230,29 +247,52 @@ static void prep_done(uv_work_t *w, int status)
         p->rq.has_reply = true;
         p->rq.envelope = p->payload;
         p->rq.reply = p->error;
-        send_reply(p->ep, &p->rq);
+        send_reply(ep, &p->rq);
         request_close(&p->rq);
         msgpack_sbuffer_destroy(&p->frame);
         free(p);
-    } else {
-        /* The prepared request in place of the one received, for the next batch. */
-        zmq_msg_t *payload = &p->rq.msg.f[p->payload];
-        cn_debug("requête préparée hors de la boucle : %zu octets reçus, %zu à traiter", zmq_msg_size(payload),
-                 p->frame.size);
-        zmq_msg_close(payload);
-        zmq_msg_init_size(payload, p->frame.size);
-        memcpy(zmq_msg_data(payload), p->frame.data, p->frame.size);
-        msgpack_sbuffer_destroy(&p->frame);
-        msgpack_sbuffer_init(&p->frame);
-        p->next = NULL;
-        if (p->ep->ready_tail)
-            p->ep->ready_tail->next = p;
-        else
-            p->ep->ready = p;
-        p->ep->ready_tail = p;
+        return;
     }
-    if (ep->watch)
-        process_batch(srv, ep);
+    /* The prepared request in place of the one received, for the next batch. */
+    zmq_msg_t *payload = &p->rq.msg.f[p->payload];
+    cn_debug("requête préparée hors de la boucle : %zu octets reçus, %zu à traiter", zmq_msg_size(payload),
+             p->frame.size);
+    zmq_msg_close(payload);
+    zmq_msg_init_size(payload, p->frame.size);
+    memcpy(zmq_msg_data(payload), p->frame.data, p->frame.size);
+    msgpack_sbuffer_destroy(&p->frame);
+    msgpack_sbuffer_init(&p->frame);
+    p->next = NULL;
+    if (ep->ready_tail)
+        ep->ready_tail->next = p;
+    else
+        ep->ready = p;
+    ep->ready_tail = p;
+}
+
+static void on_prep_done(uv_async_t *a)
+{
+    prep_pool *pool = a->data;
+    uv_mutex_lock(&pool->lock);
+    prep *list = pool->done;
+    pool->done = NULL;
+    uv_mutex_unlock(&pool->lock);
+    cn_server *srv = pool->srv;
+    bool main = false, limited = false;
+    for (prep *p = list, *next; p; p = next) {
+        next = p->next;
+        if (srv) {
+            main = main || p->ep == &srv->main;
+            limited = limited || p->ep == &srv->limited.ep;
+        }
+        prep_done(pool, p);
+    }
+    if (srv && main && srv->main.watch)
+        process_batch(srv, &srv->main);
+    if (srv && limited && srv->limited.ep.watch)
+        process_batch(srv, &srv->limited.ep);
+    if (!pool->srv && pool->in_flight == 0)
+        uv_close((uv_handle_t *)&pool->async, free_pool); /* the last one after the server */
 }
 
 /* Starts preparing rq (its frames move to the prep); false when it needs
@@ -286,8 +326,7 @@ static bool start_prep(cn_server *srv, served *ep, request *rq)
     p->rq.total = rq->total;
     frames_move(&p->rq.msg, &rq->msg);
     msgpack_sbuffer_init(&p->frame);
-    p->work.data = p;
-    if (uv_queue_work(srv->loop, &p->work, prep_work, prep_done) != 0) {
+    if (uv_thread_create(&p->thread, prep_thread, p) != 0) {
         frames_move(&rq->msg, &p->rq.msg);
         prep_free(p);
         return false;
@@ -463,16 +502,20 @@ cn_server *cn_server_new(uv_loop_t *loop, cn_core *core, const cn_config *cfg, c
     srv->after = after;
     srv->after_data = after_data;
     srv->pool = calloc(1, sizeof *srv->pool);
-    if (!srv->pool) {
+    if (!srv->pool || uv_async_init(loop, &srv->pool->async, on_prep_done) != 0) {
         snprintf(err, errcap, "mémoire insuffisante");
+        free(srv->pool);
         free(srv);
         return NULL;
     }
+    uv_mutex_init(&srv->pool->lock);
+    srv->pool->async.data = srv->pool;
     srv->pool->srv = srv;
     srv->zctx = zmq_ctx_new();
     if (!srv->zctx) {
         snprintf(err, errcap, "contexte ZeroMQ: %s", cn_system_error(zmq_errno(), zmq_strerror(zmq_errno())));
-        free(srv->pool);
+        srv->pool->srv = NULL;
+        uv_close((uv_handle_t *)&srv->pool->async, free_pool);
         free(srv);
         return NULL;
     }
@@ -559,10 +602,10 @@ void cn_server_destroy(cn_server **srvp)
     if (srv->pub)
         zmq_close(srv->pub);
     zmq_ctx_term(srv->zctx);
-    /* Documents still being read finish on their own; the last frees the pool. */
+    /* Documents still being read finish on their own; the last closes the pool. */
     srv->pool->srv = NULL;
     if (srv->pool->in_flight == 0)
-        free(srv->pool);
+        uv_close((uv_handle_t *)&srv->pool->async, free_pool);
     free(srv);
     *srvp = NULL;
 }

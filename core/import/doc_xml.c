@@ -14,6 +14,8 @@ static void quiet(void *ctx, const char *msg, ...)
     (void)msg;
 }
 
+void cn_docxml_init(void) { xmlInitParser(); }
+
 xmlDocPtr cn_docxml_parse(const char *text, size_t len, const char *part, char *err, size_t errcap)
 {
     if (len > (size_t)INT32_MAX) {

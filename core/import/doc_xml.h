@@ -9,6 +9,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* Readies libxml2 for parsing on worker threads (their state then goes
+ * with them): once, from the main thread, before any parse. */
+void cn_docxml_init(void);
+
 /* Parses text[0..len) named part; NULL with err set (in French) when it is
  * not well-formed XML or declares a DTD. Free with xmlFreeDoc. */
 xmlDocPtr cn_docxml_parse(const char *text, size_t len, const char *part, char *err, size_t errcap);

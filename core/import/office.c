@@ -9,7 +9,10 @@
 #include "doc_odt.h"
 #include "doc_pdf.h"
 #include "doc_sheet.h"
+#include "doc_xml.h"
 #include "doc_zip.h"
+
+void cn_office_init(void) { cn_docxml_init(); }
 
 static bool starts(const void *data, size_t len, const char *magic, size_t n)
 {

@@ -10,6 +10,10 @@ typedef struct cn_docout cn_docout;
 
 #include <stdbool.h>
 
+/* Readies the readers' libraries (libxml2) for worker threads: once, from
+ * the main thread, before any document is read. */
+void cn_office_init(void);
+
 /* The document's kind by its content: "docx", "odt", "xlsx", "ods", "pdf", or
  * NULL (err says what it is instead: another zip, an old .doc, an
  * encrypted file…). */

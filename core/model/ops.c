@@ -3,6 +3,7 @@
  * this file only hands them to the command core, so no family needs to
  * know another. */
 #include "model.h"
+#include "office.h"
 
 int cn_model_register(cn_core *core)
 {
@@ -22,5 +23,6 @@ int cn_model_register(cn_core *core)
     for (size_t i = 0; i < sizeof families / sizeof families[0]; i++)
         if (cn_core_register(core, families[i].ops, *families[i].count) != 0)
             return -1;
+    cn_office_init(); /* documents are read on worker threads (plan_office.c) */
     return cn_core_add_preparer(core, &cn_plan_import_preparer);
 }

@@ -49,7 +49,8 @@ class Documents(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.c.close()
-        assert cls.d.stop() == 0
+        code = cls.d.stop()
+        assert code == 0, cls.d.log_text()[-4000:]
         cls.d.cleanup()
 
     def dry(self, **args):
