@@ -125,6 +125,8 @@ static int by_position(const void *a, const void *b)
 /* The page's lines: words whose bottoms are within a third of a line's height. */
 static size_t page_lines(words *ws, line *lines, size_t cap)
 {
+    if (ws->n == 0)
+        return 0; /* a page without words (qsort takes no NULL) */
     qsort(ws->w, ws->n, sizeof *ws->w, by_position);
     size_t n = 0;
     for (size_t i = 0; i < ws->n && n < cap;) {

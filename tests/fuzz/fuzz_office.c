@@ -21,6 +21,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     const char *rest = (const char *)data + 1;
     size_t n = size - 1;
+    /* Not PDFs: poppler is a world of its own, fuzzed by its own project (OSS-Fuzz); a
+     * crash in it would not be ours to fix here. The layout code over its words is
+     * covered by the fixtures' tests. */
+    if (data[0] % 3 == 0 && n >= 5 && memcmp(rest, "%PDF-", 5) == 0)
+        return 0;
     cn_docout *out = cn_docout_new();
     FUZZ_ASSERT(out != NULL, "de la mémoire");
     char err[600] = "";
