@@ -200,32 +200,6 @@ static void list_label(numbering *nb, int num_id, int ilvl, char *out, size_t ca
 
 /* ---- text of paragraphs ----------------------------------------------------- */
 
-typedef struct {
-    char *p;
-    size_t n, cap;
-    bool failed;
-} sbuf;
-
-static void sput(sbuf *b, const char *s)
-{
-    size_t n = strlen(s);
-    if (b->failed)
-        return;
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 256;
-        while (cap < b->n + n + 1)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->failed = true;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, s, n + 1);
-    b->n += n;
-}
 
 /* Elements whose text is not the document's: deletions, field codes,
  * drawings and text boxes, footnote and comment marks, properties. */
@@ -241,7 +215,7 @@ static bool skipped(const xmlNode *n)
 }
 
 /* The text of a paragraph's runs into b; '\n' where a line break is. */
-static void runs_text(const xmlNode *n, sbuf *b)
+static void runs_text(const xmlNode *n, cn_docbuf *b)
 {
     for (const xmlNode *c = n->children; c; c = c->next) {
         if (c->type != XML_ELEMENT_NODE || skipped(c))
@@ -249,15 +223,15 @@ static void runs_text(const xmlNode *n, sbuf *b)
         if (cn_docxml_is(c, "t")) {
             xmlChar *t = xmlNodeGetContent(c);
             if (t)
-                sput(b, (const char *)t);
+                cn_docbuf_puts(b, (const char *)t);
             xmlFree(t);
         } else if (cn_docxml_is(c, "tab") || cn_docxml_is(c, "ptab")) {
-            sput(b, " ");
+            cn_docbuf_puts(b, " ");
         } else if (cn_docxml_is(c, "br") || cn_docxml_is(c, "cr")) {
             const char *type = cn_docxml_attr(c, "type");
-            sput(b, type && strcmp(type, "page") == 0 ? " " : "\n");
+            cn_docbuf_puts(b, type && strcmp(type, "page") == 0 ? " " : "\n");
         } else if (cn_docxml_is(c, "noBreakHyphen")) {
-            sput(b, "-");
+            cn_docbuf_puts(b, "-");
         } else {
             runs_text(c, b); /* runs, hyperlinks, insertions, fields, smart tags, content controls */
         }
@@ -296,8 +270,8 @@ static void paragraph_items(reader *r, const xmlNode *p, item_fn fn, void *ctx)
 {
     char label[64];
     paragraph_label(r, p, label, sizeof label);
-    sbuf b = {0};
-    sput(&b, "");
+    cn_docbuf b = {0};
+    cn_docbuf_puts(&b, "");
     runs_text(p, &b);
     char *save = NULL, *line = b.p ? strtok_r(b.p, "\n", &save) : NULL;
     bool first = true;

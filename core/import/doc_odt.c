@@ -122,32 +122,6 @@ static void item_label(list_style *st, int level, char *out, size_t cap)
 
 /* ---- text ------------------------------------------------------------------ */
 
-typedef struct {
-    char *p;
-    size_t n, cap;
-    bool failed;
-} sbuf;
-
-static void sput(sbuf *b, const char *s, size_t n)
-{
-    if (b->failed)
-        return;
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 256;
-        while (cap < b->n + n + 1)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->failed = true;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, s, n);
-    b->n += n;
-    b->p[b->n] = '\0';
-}
 
 static bool skipped(const xmlNode *n)
 {
@@ -159,19 +133,19 @@ static bool skipped(const xmlNode *n)
     return false;
 }
 
-static void inline_text(const xmlNode *n, sbuf *b)
+static void inline_text(const xmlNode *n, cn_docbuf *b)
 {
     for (const xmlNode *c = n->children; c; c = c->next) {
         if (c->type == XML_TEXT_NODE) {
-            sput(b, (const char *)c->content, strlen((const char *)c->content));
+            cn_docbuf_put(b, (const char *)c->content, strlen((const char *)c->content));
         } else if (c->type != XML_ELEMENT_NODE || skipped(c)) {
             continue;
         } else if (cn_docxml_is(c, "s")) {
-            sput(b, " ", 1); /* n spaces: one is as good as several here */
+            cn_docbuf_put(b, " ", 1); /* n spaces: one is as good as several here */
         } else if (cn_docxml_is(c, "tab")) {
-            sput(b, " ", 1);
+            cn_docbuf_put(b, " ", 1);
         } else if (cn_docxml_is(c, "line-break")) {
-            sput(b, "\n", 1);
+            cn_docbuf_put(b, "\n", 1);
         } else {
             inline_text(c, b); /* span, a, date, bookmark-ref… */
         }
@@ -197,8 +171,8 @@ static void table(reader *r, const xmlNode *tbl, bool in_cell);
 /* A paragraph or heading: its lines as body lines or cell items. */
 static void paragraph(reader *r, const xmlNode *p, bool in_cell, const char *label)
 {
-    sbuf b = {0};
-    sput(&b, "", 0);
+    cn_docbuf b = {0};
+    cn_docbuf_put(&b, "", 0);
     inline_text(p, &b);
     char place[48];
     if (!in_cell)

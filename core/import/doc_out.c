@@ -4,29 +4,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct {
-    char *p;
-    size_t n, cap;
-} text_buf;
 
 struct cn_docout {
-    text_buf text, row, cell;
+    cn_docbuf text, row, cell;
     bool row_has_cell, cell_has_item, failed;
     char **places; /* by line, 0-based */
     size_t nlines, cap_lines;
 };
 
-static void put(cn_docout *o, text_buf *b, const char *s, size_t n)
+void cn_docbuf_put(cn_docbuf *b, const char *s, size_t n)
 {
-    if (o->failed)
+    if (b->failed)
         return;
     if (b->n + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 1024;
+        size_t cap = b->cap ? b->cap * 2 : 256;
         while (cap < b->n + n + 1)
             cap *= 2;
         char *p = realloc(b->p, cap);
         if (!p) {
-            o->failed = true;
+            b->failed = true;
             return;
         }
         b->p = p;
@@ -37,12 +33,18 @@ static void put(cn_docout *o, text_buf *b, const char *s, size_t n)
     b->p[b->n] = '\0';
 }
 
-static void puts_(cn_docout *o, text_buf *b, const char *s) { put(o, b, s, strlen(s)); }
+static void put(cn_docout *o, cn_docbuf *b, const char *s, size_t n)
+{
+    cn_docbuf_put(b, s, n);
+    o->failed = o->failed || b->failed;
+}
+
+static void puts_(cn_docout *o, cn_docbuf *b, const char *s) { put(o, b, s, strlen(s)); }
 
 /* Text as the importer reads it: no tab nor line break inside (they
  * separate cells and rows), and '&', '<' and '>' as entities (a cell's
  * tags are item breaks there). Spaces collapsed, ends trimmed. */
-static void put_escaped(cn_docout *o, text_buf *b, const char *s)
+static void put_escaped(cn_docout *o, cn_docbuf *b, const char *s)
 {
     bool space = false, any = false;
     for (; *s; s++) {

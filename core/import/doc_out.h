@@ -14,6 +14,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* A growing text, NUL-terminated; failed once memory ran out (the text is then short). */
+typedef struct {
+    char *p;
+    size_t n, cap;
+    bool failed;
+} cn_docbuf;
+
+void cn_docbuf_put(cn_docbuf *b, const char *s, size_t n);
+static inline void cn_docbuf_puts(cn_docbuf *b, const char *s) { cn_docbuf_put(b, s, __builtin_strlen(s)); }
+
 typedef struct cn_docout cn_docout;
 
 cn_docout *cn_docout_new(void);
