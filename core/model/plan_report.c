@@ -3,7 +3,7 @@
  * on time, per orientation and objective the actions with their state and
  * the notes of the period, each indicator against its target (a chart),
  * the calendar's sessions held and their participation, the members.
- * Written once (report_doc.h) as an .odt file or as HTML. */
+ * Written once (report_doc.h) as an .odt or .docx file or as HTML. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,7 +104,7 @@ typedef struct {
     cn_req *req;
     cn_rdoc *doc;
     const msgpack_object *plan; /* plan.export's document */
-    const char *from, *to, *today;
+    const char *from, *to, *today, *today_long;
 } bilan;
 
 static void summary(bilan *b)
@@ -171,7 +171,7 @@ static void actions(bilan *b)
             snprintf(title, sizeof title, "Objectif %s : %s", field(b->req, obj, "number"), field(b->req, obj, "text"));
             cn_rdoc_para(b->doc, title);
             cn_rdoc_table(b->doc, 6, headers);
-            static const int widths[] = {5, 33, 12, 12, 14, 24};
+            static const int widths[] = {5, 30, 11, 13, 17, 24};
             cn_rdoc_widths(b->doc, widths);
             for (uint32_t k = 0; acts && k < acts->via.array.size; k++) {
                 const msgpack_object *a = &acts->via.array.ptr[k];
@@ -211,7 +211,7 @@ static void indicators(bilan *b)
     static const char *const headers[] = {"Indicateur", "Action", "Cible", "Dernière mesure", "Date", "Atteinte"};
     cn_rdoc_heading(b->doc, 2, "Les indicateurs");
     cn_rdoc_table(b->doc, 6, headers);
-    static const int widths[] = {32, 8, 14, 16, 14, 12};
+    static const int widths[] = {30, 9, 14, 16, 15, 13};
     cn_rdoc_widths(b->doc, widths);
     size_t n = inds->via.array.size, charted = 0;
     const char **labels = calloc(n, sizeof *labels);
@@ -304,11 +304,51 @@ static int sessions(bilan *b, const char *region)
     return rc;
 }
 
+/* The members, by category (the adhesion plugin's count, when it is loaded). */
+static int members(bilan *b, const char *region)
+{
+    if (!has_op(b->req, "adhesion.members"))
+        return 0;
+    msgpack_sbuffer out;
+    msgpack_sbuffer_init(&out);
+    msgpack_unpacked got;
+    msgpack_unpacked_init(&got);
+    int rc = call(b->req, "adhesion.members", region, 0, 0, NULL, NULL, &out, &got);
+    const msgpack_object *total = rc == 0 ? cn_mp_get(&got.data, "members") : NULL,
+                         *rows = rc == 0 ? cn_mp_get(&got.data, "by_category") : NULL;
+    if (total && total->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
+        char line[200];
+        cn_rdoc_heading(b->doc, 2, "Les membres");
+        snprintf(line, sizeof line, "%d membre(s) au %s.", (int)total->via.u64, b->today_long);
+        cn_rdoc_para(b->doc, line);
+        static const char *const headers[] = {"Catégorie", "Territoire", "Membres"};
+        bool table = false;
+        for (uint32_t i = 0; rows && rows->type == MSGPACK_OBJECT_ARRAY && i < rows->via.array.size; i++) {
+            const msgpack_object *r = &rows->via.array.ptr[i], *n = cn_mp_get(r, "members");
+            if (!n || n->type != MSGPACK_OBJECT_POSITIVE_INTEGER || n->via.u64 == 0)
+                continue;
+            if (!table) {
+                cn_rdoc_table(b->doc, 3, headers);
+                static const int widths[] = {45, 35, 20};
+                cn_rdoc_widths(b->doc, widths);
+                table = true;
+            }
+            char count[24];
+            snprintf(count, sizeof count, "%d", (int)n->via.u64);
+            const char *row[] = {field(b->req, r, "name"), field(b->req, r, "territory"), count};
+            cn_rdoc_row(b->doc, row);
+        }
+    }
+    msgpack_unpacked_destroy(&got);
+    msgpack_sbuffer_destroy(&out);
+    return rc;
+}
+
 /* ---- the op ------------------------------------------------------------------- */
 
 static int plan_report(cn_req *req)
 {
-    static const char *const formats[] = {"odt", "html", NULL};
+    static const char *const formats[] = {"odt", "docx", "html", NULL};
     int64_t plan;
     const char *region, *format = "odt", *from = NULL, *to = NULL;
     if (cn_plan_arg(req, &plan, &region) || cn_arg_enum(req, "format", CN_OPTIONAL, formats, &format) < 0 ||
@@ -363,18 +403,23 @@ static int plan_report(cn_req *req)
                 snprintf(period, sizeof period, "Plan d'action %s.", years);
                 cn_rdoc_para(rd, period);
             }
-            bilan b = {req, rd, &doc.data, from, to, today};
+            bilan b = {req, rd, &doc.data, from, to, today, made};
             summary(&b);
             actions(&b);
             indicators(&b);
             rc = sessions(&b, region);
+            if (rc == 0)
+                rc = members(&b, region);
         }
     }
     if (rc == 0) {
         msgpack_sbuffer file;
         msgpack_sbuffer_init(&file);
         char err[300];
-        if (strcmp(format, "html") == 0 ? cn_rdoc_html(rd, &file) : cn_rdoc_odt(rd, &file, err, sizeof err)) {
+        int written = strcmp(format, "html") == 0   ? cn_rdoc_html(rd, &file)
+                      : strcmp(format, "docx") == 0 ? cn_rdoc_docx(rd, &file, err, sizeof err)
+                                                    : cn_rdoc_odt(rd, &file, err, sizeof err);
+        if (written != 0) {
             rc = cn_req_fail(req, "internal", NULL, "%s", strcmp(format, "html") == 0 ? "html" : err);
         } else {
             char name[160];
@@ -404,7 +449,7 @@ static int plan_report(cn_req *req)
 static const char *const report_args[] = {"region", "plan", "from", "to", "format", NULL};
 
 const cn_op cn_report_ops[] = {
-    {"plan.report", plan_report, report_args, "le bilan du plan pour l'AGA (.odt ou HTML)",
-     "the plan's yearly report (.odt or HTML)", NULL},
+    {"plan.report", plan_report, report_args, "le bilan du plan pour l'AGA (.odt, .docx ou HTML)",
+     "the plan's yearly report (.odt, .docx or HTML)", NULL},
 };
 const size_t cn_report_ops_count = sizeof cn_report_ops / sizeof cn_report_ops[0];

@@ -1,7 +1,7 @@
 /* report_doc.h: a report written once (headings, paragraphs, tables, bar
- * charts) and given as HTML or as an OpenDocument text (.odt: the chart as
- * an SVG picture, which LibreOffice and Word both open). plan_report.c
- * writes the bilan with it. */
+ * charts) and given as HTML, as an OpenDocument text (.odt: the chart as an
+ * SVG picture) or as a Word document (.docx: the chart a DrawingML chart);
+ * LibreOffice and Word open both. plan_report.c writes the bilan with it. */
 #ifndef CN_REPORT_DOC_H
 #define CN_REPORT_DOC_H
 
@@ -28,5 +28,7 @@ void cn_rdoc_bars(cn_rdoc *d, const char *caption, const char *const *labels, co
 int cn_rdoc_html(const cn_rdoc *d, msgpack_sbuffer *out);
 /* The whole document as an .odt file. 0, or -1 with err. */
 int cn_rdoc_odt(const cn_rdoc *d, msgpack_sbuffer *out, char *err, size_t errcap);
+/* The whole document as a .docx file. 0, or -1 with err. */
+int cn_rdoc_docx(const cn_rdoc *d, msgpack_sbuffer *out, char *err, size_t errcap);
 
 #endif

@@ -146,8 +146,11 @@ static const opt report_opts[] = {
     {"from", 'd', NULL, "début de la période (AAAA-MM-JJ ; défaut : un an avant --to)",
      "start of the period (YYYY-MM-DD; default: a year before --to)"},
     {"to", 'd', NULL, "fin de la période (AAAA-MM-JJ ; défaut : aujourd'hui)", "end of the period (default: today)"},
-    {"format", 's', NULL, "odt (LibreOffice, Word ; défaut) ou html (pour un navigateur, imprimable)",
-     "odt (LibreOffice, Word; default) or html (for a browser, printable)"},
+    {"format", 's', NULL,
+     "odt (LibreOffice, Word ; défaut), docx (Word, LibreOffice) ou html (pour un navigateur, imprimable) ; "
+     "défaut : selon l'extension de --output",
+     "odt (LibreOffice, Word; default), docx (Word, LibreOffice) or html (for a browser, printable); default: "
+     "from --output's extension"},
     {"output", 's', "_output", "le fichier où l'écrire (défaut : bilan-RÉGION-DATE.odt ici)",
      "the file to write it to (default: bilan-REGION-DATE.odt here)"},
     {NULL, 0, NULL, NULL, NULL}};
@@ -176,8 +179,10 @@ const command ctl_commands[] = {
     {"plan", "update", "plan.update", {"region"}, "s", plan_opts, "modifie un plan", "updates a plan"},
     {"plan", "archive", "plan.archive", {"region"}, "s", plan_sel, "archive un plan", "archives a plan"},
     {"plan", "report", "plan.report", {"region"}, "s", report_opts,
-     "écrit le bilan du plan pour l'AGA : actions, échéances, notes, indicateurs, activités (.odt ou HTML)",
-     "writes the plan's yearly report: actions, échéances, notes, indicators, activities (.odt or HTML)"},
+     "écrit le bilan du plan pour l'AGA : actions, échéances, notes, indicateurs, activités, membres "
+     "(.odt, .docx ou HTML)",
+     "writes the plan's yearly report: actions, échéances, notes, indicators, activities, members "
+     "(.odt, .docx or HTML)"},
     {"plan", "export", "plan.export", {"region"}, "s", export_opts, "exporte le plan en JSON ou CSV (sur la sortie)",
      "exports the plan as JSON or CSV (to stdout)"},
     {"plan", "import", "plan.import", {"region", "file"}, "st", import_opts,

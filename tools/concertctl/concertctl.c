@@ -604,6 +604,15 @@ static int write_report(const ctl_conn *conn, json_t *args, bool json)
     if (o)
         snprintf(output, sizeof output, "%s", o);
     json_object_del(args, "_output");
+    /* --output bilan.docx says the format when --format does not. */
+    const char *dot = strrchr(output, '.');
+    if (dot && !json_object_get(args, "format")) {
+        const char *format = strcasecmp(dot, ".docx") == 0                                   ? "docx"
+                             : strcasecmp(dot, ".html") == 0 || strcasecmp(dot, ".htm") == 0 ? "html"
+                                                                                            : NULL;
+        if (format)
+            json_object_set_new(args, "format", json_string(format));
+    }
     ctl_reply reply;
     const msgpack_object *r;
     if (ask(conn, "plan.report", args, &reply, &r))
