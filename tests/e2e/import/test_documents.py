@@ -97,6 +97,8 @@ class Documents(unittest.TestCase):
         many = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[" + kids.encode() +
                 b"]/Count 501>>endobj\n" + pages + b"trailer<</Root 1 0 R>>\n%%EOF\n")
         self.refused(many, "PDF de 501 pages")
+        # 004 exported by LibreOffice with a password to open it
+        self.refused(read(os.path.join(DOCUMENTS, "004-locked.pdf")), "PDF protégé par un mot de passe")
 
     def test_numbers_word_draws_are_read_as_written(self):
         # 004: orientations and actions numbered by Word's lists ("1.", "1.1."), not typed.
