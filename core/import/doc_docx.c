@@ -6,7 +6,8 @@
  * items and line breaks of a cell as its items; a table nested in a cell
  * as more items of that cell), runs with their tabs and breaks, hyperlinks
  * and fields as their text, content controls as their content, tracked
- * changes as accepted (insertions kept, deletions dropped). Left out:
+ * changes as accepted (insertions kept, deletions dropped); paragraphs
+ * wholly in bold (their runs' w:b) kept apart (doc_out.h). Left out:
  * drawings and text boxes, footnotes, comments, field codes. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -214,16 +215,41 @@ static bool skipped(const xmlNode *n)
     return false;
 }
 
+/* Whether a run's properties make it bold (w:b, unless w:val says off). */
+static bool run_bold(const xmlNode *r)
+{
+    const xmlNode *b = cn_docxml_child(cn_docxml_child(r, "rPr"), "b");
+    const char *v = b ? cn_docxml_attr(b, "val") : NULL;
+    return b && !(v && (strcmp(v, "0") == 0 || strcmp(v, "false") == 0 || strcmp(v, "off") == 0));
+}
+
+/* What the text of a paragraph is made of: some text, all of it bold. */
+typedef struct {
+    bool any, all_bold, in_bold;
+} weight;
+
+static void weigh(weight *w, const char *text)
+{
+    for (; *text; text++)
+        if (*text != ' ' && *text != '\t' && *text != '\n') {
+            w->any = true;
+            w->all_bold = w->all_bold && w->in_bold;
+            return;
+        }
+}
+
 /* The text of a paragraph's runs into b; '\n' where a line break is. */
-static void runs_text(const xmlNode *n, cn_docbuf *b)
+static void runs_text(const xmlNode *n, cn_docbuf *b, weight *w)
 {
     for (const xmlNode *c = n->children; c; c = c->next) {
         if (c->type != XML_ELEMENT_NODE || skipped(c))
             continue;
         if (cn_docxml_is(c, "t")) {
             xmlChar *t = xmlNodeGetContent(c);
-            if (t)
+            if (t) {
                 cn_docbuf_puts(b, (const char *)t);
+                weigh(w, (const char *)t);
+            }
             xmlFree(t);
         } else if (cn_docxml_is(c, "tab") || cn_docxml_is(c, "ptab")) {
             cn_docbuf_puts(b, " ");
@@ -232,8 +258,13 @@ static void runs_text(const xmlNode *n, cn_docbuf *b)
             cn_docbuf_puts(b, type && strcmp(type, "page") == 0 ? " " : "\n");
         } else if (cn_docxml_is(c, "noBreakHyphen")) {
             cn_docbuf_puts(b, "-");
+        } else if (cn_docxml_is(c, "r")) {
+            bool outer = w->in_bold;
+            w->in_bold = run_bold(c);
+            runs_text(c, b, w);
+            w->in_bold = outer;
         } else {
-            runs_text(c, b); /* runs, hyperlinks, insertions, fields, smart tags, content controls */
+            runs_text(c, b, w); /* hyperlinks, insertions, fields, smart tags, content controls */
         }
     }
 }
@@ -272,10 +303,13 @@ static void paragraph_items(reader *r, const xmlNode *p, item_fn fn, void *ctx)
     paragraph_label(r, p, label, sizeof label);
     cn_docbuf b = {0};
     cn_docbuf_puts(&b, "");
-    runs_text(p, &b);
+    weight w = {.all_bold = true};
+    runs_text(p, &b, &w);
     char *save = NULL, *line = b.p ? strtok_r(b.p, "\n", &save) : NULL;
     bool first = true;
     for (; line; line = strtok_r(NULL, "\n", &save)) {
+        if (w.any && w.all_bold)
+            cn_docout_bold(r->out, line);
         if (first && label[0] && strcmp(label, "-") != 0) {
             char *numbered = malloc(strlen(label) + strlen(line) + 2);
             if (numbered) {

@@ -4,7 +4,8 @@
  * (table:number-columns-spanned followed by empty cells,
  * table:number-rows-spanned repeated on the rows it covers, through
  * table:covered-table-cell); spaces (text:s), tabs and line breaks; links
- * and spans as their text. Left out: notes, frames, tracked deletions
+ * and spans as their text; the paragraphs and items wholly in bold (their
+ * spans' or paragraph's style, fo:font-weight) kept apart (doc_out.h). Left out: notes, frames, tracked deletions
  * (kept apart in text:tracked-changes), tables of contents. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,11 +134,74 @@ static bool skipped(const xmlNode *n)
     return false;
 }
 
-static void inline_text(const xmlNode *n, cn_docbuf *b)
+/* ---- bold ------------------------------------------------------------------ */
+
+/* Paragraph and text styles by their weight (fo:font-weight), which they may
+ * have from the style they are based on (style:parent-style-name). */
+#define MAX_WEIGHTS 1024
+
+typedef struct {
+    char name[64], parent[64];
+    int bold; /* 1 bold, 0 normal, -1 not said (the parent's) */
+} style_weight;
+
+typedef struct {
+    style_weight w[MAX_WEIGHTS];
+    int n;
+} weights;
+
+static void read_weights(const xmlNode *parent, weights *ws)
+{
+    for (const xmlNode *s = parent ? parent->children : NULL; s && ws->n < MAX_WEIGHTS; s = s->next) {
+        if (!cn_docxml_is(s, "style") || !cn_docxml_attr(s, "name"))
+            continue;
+        style_weight *w = &ws->w[ws->n++];
+        copy_attr(s, "name", w->name, sizeof w->name);
+        copy_attr(s, "parent-style-name", w->parent, sizeof w->parent);
+        const char *fw = cn_docxml_attr(cn_docxml_child(s, "text-properties"), "font-weight");
+        w->bold = !fw ? -1 : strcmp(fw, "bold") == 0 || atoi(fw) >= 600;
+    }
+}
+
+/* Whether style name is bold: 1, 0, or -1 when neither it nor its parents say. */
+static int style_bold(const weights *ws, const char *name)
+{
+    for (int depth = 0; name && name[0] && depth < 8; depth++) {
+        const style_weight *found = NULL;
+        for (int i = 0; i < ws->n && !found; i++)
+            if (strcmp(ws->w[i].name, name) == 0)
+                found = &ws->w[i];
+        if (!found)
+            return -1;
+        if (found->bold >= 0)
+            return found->bold;
+        name = found->parent;
+    }
+    return -1;
+}
+
+/* What the text of a paragraph is made of: some text, all of it bold. */
+typedef struct {
+    const weights *ws;
+    bool any, all_bold, in_bold;
+} weight;
+
+static void weigh(weight *w, const char *text)
+{
+    for (; *text; text++)
+        if (*text != ' ' && *text != '\t' && *text != '\n') {
+            w->any = true;
+            w->all_bold = w->all_bold && w->in_bold;
+            return;
+        }
+}
+
+static void inline_text(const xmlNode *n, cn_docbuf *b, weight *w)
 {
     for (const xmlNode *c = n->children; c; c = c->next) {
         if (c->type == XML_TEXT_NODE) {
             cn_docbuf_put(b, (const char *)c->content, strlen((const char *)c->content));
+            weigh(w, (const char *)c->content);
         } else if (c->type != XML_ELEMENT_NODE || skipped(c)) {
             continue;
         } else if (cn_docxml_is(c, "s")) {
@@ -147,7 +211,12 @@ static void inline_text(const xmlNode *n, cn_docbuf *b)
         } else if (cn_docxml_is(c, "line-break")) {
             cn_docbuf_put(b, "\n", 1);
         } else {
-            inline_text(c, b); /* span, a, date, bookmark-ref… */
+            bool outer = w->in_bold; /* span, a, date, bookmark-ref…: a span's style may make it bold */
+            int bold = cn_docxml_is(c, "span") ? style_bold(w->ws, cn_docxml_attr(c, "style-name")) : -1;
+            if (bold >= 0)
+                w->in_bold = bold;
+            inline_text(c, b, w);
+            w->in_bold = outer;
         }
     }
 }
@@ -157,6 +226,7 @@ static void inline_text(const xmlNode *n, cn_docbuf *b)
 typedef struct {
     cn_docout *out;
     list_styles *ls;
+    const weights *ws;
     int paragraphs, tables;
 } reader;
 
@@ -173,7 +243,8 @@ static void paragraph(reader *r, const xmlNode *p, bool in_cell, const char *lab
 {
     cn_docbuf b = {0};
     cn_docbuf_put(&b, "", 0);
-    inline_text(p, &b);
+    weight w = {.ws = r->ws, .all_bold = true, .in_bold = style_bold(r->ws, cn_docxml_attr(p, "style-name")) == 1};
+    inline_text(p, &b, &w);
     char place[48];
     if (!in_cell)
         snprintf(place, sizeof place, "paragraphe %d", ++r->paragraphs);
@@ -181,6 +252,8 @@ static void paragraph(reader *r, const xmlNode *p, bool in_cell, const char *lab
     for (char *save = NULL, *line = b.p ? strtok_r(b.p, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save)) {
         char *text = line, *numbered = NULL;
         bool item = first && label && label[0];
+        if (w.any && w.all_bold)
+            cn_docout_bold(r->out, line);
         if (item && strcmp(label, "-") != 0 && (numbered = malloc(strlen(label) + strlen(line) + 2)) != NULL) {
             sprintf(numbered, "%s %s", label, line);
             text = numbered;
@@ -326,25 +399,32 @@ int cn_odt_read_parts(const char *content, size_t n, const char *styles_xml, siz
     xmlDocPtr styles = doc && styles_xml ? cn_docxml_parse(styles_xml, styles_n, "styles.xml", ignored, sizeof ignored)
                                          : NULL;
     list_styles *ls = doc ? calloc(1, sizeof *ls) : NULL;
+    weights *ws = doc ? calloc(1, sizeof *ws) : NULL;
     int rc = -1;
-    if (doc && !ls) {
+    if (doc && (!ls || !ws)) {
         snprintf(err, errcap, "mémoire insuffisante");
     } else if (doc) {
         xmlNode *root = xmlDocGetRootElement(doc);
         read_list_styles(cn_docxml_child(root, "automatic-styles"), ls);
         if (styles)
             read_list_styles(cn_docxml_child(xmlDocGetRootElement(styles), "styles"), ls);
+        read_weights(cn_docxml_child(root, "automatic-styles"), ws);
+        if (styles) {
+            read_weights(cn_docxml_child(xmlDocGetRootElement(styles), "styles"), ws);
+            read_weights(cn_docxml_child(xmlDocGetRootElement(styles), "automatic-styles"), ws);
+        }
         xmlNode *text = cn_docxml_child(cn_docxml_child(root, "body"), "text");
         if (!text) {
             snprintf(err, errcap, "content.xml n'a pas de texte (office:text) : ce n'est pas un document texte "
                                   "OpenDocument");
         } else {
-            reader r = {.out = out, .ls = ls};
+            reader r = {.out = out, .ls = ls, .ws = ws};
             blocks(&r, text, false, NULL);
             rc = cn_docout_failed(out) ? (snprintf(err, errcap, "mémoire insuffisante"), -1) : 0;
         }
     }
     free(ls);
+    free(ws);
     xmlFreeDoc(styles);
     xmlFreeDoc(doc);
     return rc;

@@ -10,6 +10,8 @@ struct cn_docout {
     bool row_has_cell, cell_has_item, failed;
     char **places; /* by line, 0-based */
     size_t nlines, cap_lines;
+    char **bold; /* texts in bold, in order */
+    size_t nbold, cap_bold;
 };
 
 void cn_docbuf_put(cn_docbuf *b, const char *s, size_t n)
@@ -104,6 +106,9 @@ void cn_docout_free(cn_docout **op)
     for (size_t i = 0; i < o->nlines; i++)
         free(o->places[i]);
     free(o->places);
+    for (size_t i = 0; i < o->nbold; i++)
+        free(o->bold[i]);
+    free(o->bold);
     free(o->text.p);
     free(o->row.p);
     free(o->cell.p);
@@ -187,3 +192,26 @@ const char *cn_docout_place(const cn_docout *o, size_t line)
 }
 
 bool cn_docout_failed(const cn_docout *o) { return o->failed; }
+
+void cn_docout_bold(cn_docout *o, const char *text)
+{
+    if (blank(text) || o->nbold >= CN_DOCOUT_MAX_BOLD)
+        return;
+    if (o->nbold == o->cap_bold) {
+        size_t cap = o->cap_bold ? o->cap_bold * 2 : 16;
+        char **p = realloc(o->bold, cap * sizeof *p);
+        if (!p) {
+            o->failed = true;
+            return;
+        }
+        o->bold = p;
+        o->cap_bold = cap;
+    }
+    if (!(o->bold[o->nbold] = strdup(text)))
+        o->failed = true;
+    else
+        o->nbold++;
+}
+
+size_t cn_docout_bold_count(const cn_docout *o) { return o->nbold; }
+const char *cn_docout_bold_at(const cn_docout *o, size_t i) { return i < o->nbold ? o->bold[i] : NULL; }

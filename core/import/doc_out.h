@@ -54,6 +54,14 @@ const char *cn_docout_text(const cn_docout *o, size_t *len);
 /* Lines written, and where line (1-based) is; NULL when unknown. */
 size_t cn_docout_lines(const cn_docout *o);
 const char *cn_docout_place(const cn_docout *o, size_t line);
+/* A paragraph or a cell's item wholly in bold (a plan may say what its bold
+ * means: "les actions en gras sont réalisées"), kept apart from the text;
+ * the first CN_DOCOUT_MAX_BOLD only. */
+#define CN_DOCOUT_MAX_BOLD 4000
+void cn_docout_bold(cn_docout *o, const char *text);
+size_t cn_docout_bold_count(const cn_docout *o);
+const char *cn_docout_bold_at(const cn_docout *o, size_t i);
+
 /* Whether memory ran out along the way (the text is then incomplete). */
 bool cn_docout_failed(const cn_docout *o);
 

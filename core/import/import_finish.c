@@ -11,6 +11,7 @@
 #include "fold.h"
 #include "strset.h"
 #include "text.h"
+#include "words.h"
 
 #define zs cn_import_dup
 #define fold cn_import_fold
@@ -487,11 +488,70 @@ static void finish_texts(cn_import *im)
     }
 }
 
+/* s without its spaces (folded texts compared whatever their line breaks). */
+static char *squeezed(cn_import *im, const char *s)
+{
+    char *out = msgpack_zone_malloc(im->scratch, strlen(s) + 1), *w = out;
+    for (; out && *s; s++)
+        if (!isspace((unsigned char)*s))
+            *w++ = *s;
+    if (out)
+        *w = '\0';
+    return out ? out : "";
+}
+
+/* With a note giving bold a state ("les actions en gras sont réalisées ou
+ * en cours"), each action the document has in bold (its text is most of a
+ * bold item) and no état of its own takes that state, said in the report;
+ * without bold (a copied text keeps none), the report says so. */
+static void finish_bold(cn_import *im)
+{
+    if (!im->bold_note)
+        return;
+    const char *status = cn_status_from_words(im->bold_note);
+    char **bold = im->nbold ? msgpack_zone_malloc(im->scratch, im->nbold * sizeof *bold) : NULL;
+    for (size_t k = 0; bold && k < im->nbold; k++)
+        bold[k] = squeezed(im, im->bold[k]);
+    char *numbers = NULL;
+    int found = 0;
+    for (size_t i = 0; bold && i < im->n_act; i++) {
+        act_t *a = &im->act[i];
+        if (a->dropped || !a->text || (a->progress && *a->progress))
+            continue;
+        const char *t = squeezed(im, fold(im, a->text));
+        size_t tn = strlen(t);
+        for (size_t k = 0; tn >= 8 && k < im->nbold; k++)
+            if (strstr(bold[k], t) && tn * 10 >= strlen(bold[k]) * 6) {
+                a->progress = cn_zcat(im->z, L("En gras dans le document :", "In bold in the document:"), " ",
+                                      im->bold_note);
+                numbers = cn_zcat(im->z, numbers, ", ", a->number ? a->number : "?");
+                found++;
+                break;
+            }
+    }
+    char message[600];
+    if (found)
+        snprintf(message, sizeof message,
+                 L("%d action(s) en gras dans le document (%s) : l'état « %s » que cette note leur donne",
+                   "%d action(s) in bold in the document (%s): the state \"%s\" this note gives them"),
+                 found, numbers, cn_word(status, cn_lang_get() == CN_LANG_EN));
+    else
+        snprintf(message, sizeof message, "%s",
+                 im->nbold ? L("aucune action en gras trouvée : les états restent ceux du tableau",
+                               "no action found in bold: the states stay the table's")
+                           : L("le texte ne dit pas ce qui est en gras : importez le document lui-même (.docx, "
+                               ".odt) pour que les actions en gras prennent cet état",
+                               "the text does not say what is in bold: import the document itself (.docx, .odt) "
+                               "for the actions in bold to take this state"));
+    report(im, im->bold_note_line, "assumed", im->bold_note, message);
+}
+
 void cn_import_finish(cn_import *im)
 {
     finish_plan(im);
     finish_numbers(im);
     finish_texts(im);
     finish_indicators(im);
+    finish_bold(im);
 }
 

@@ -66,6 +66,10 @@ struct cn_import {
     const char *opt_start, *opt_title, *today;
     char *title, *period, *adopted_on, *mission, *start_date, *end_date;
     int start_month; /* the month the title says the plan's years begin ("(avril à mars)"), else 0 */
+    char **bold;     /* cn_import_opts.bold, folded, in the zone */
+    size_t nbold;
+    char *bold_note; /* "Les actions en gras sont réalisées…", and its line */
+    int bold_note_line;
     ARRAY(pair_t, mandates);
     ARRAY(ori_t, ori);
     ARRAY(obj_t, obj);

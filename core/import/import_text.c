@@ -340,6 +340,18 @@ static bool seen_before(cn_import *im, const char *f)
     return false;
 }
 
+/* "Les actions en gras sont réalisées ou en cours", "(en caractères gras :
+ * actions complétées)": a note giving bold a state; import_finish.c gives
+ * that state to the actions the document has in bold. */
+static bool bold_note_line(cn_import *im, const char *text, const char *f)
+{
+    if (im->bold_note || strlen(f) > 300 || !strstr(f, "gras") || !strstr(f, "action") || !cn_status_from_words(f))
+        return false;
+    im->bold_note = zs(im, text);
+    im->bold_note_line = im->line;
+    return true;
+}
+
 static void read_line(cn_import *im, char **cells, int n)
 {
     int filled = 0, first = -1;
@@ -381,6 +393,8 @@ static void read_line(cn_import *im, char **cells, int n)
             return;
         }
     }
+    if (single && bold_note_line(im, text, f))
+        return;
     if (single && plan_title_line(im, text, f)) {
         im->sec = S_NONE;
         return;
@@ -460,6 +474,12 @@ cn_import *cn_import_read(const char *text, size_t len, const cn_import_opts *op
     im->opt_start = opts ? zs(im, opts->plan_start) : NULL;
     im->opt_title = opts ? zs(im, opts->title) : NULL;
     im->today = opts && opts->today ? zs(im, opts->today) : NULL;
+    im->bold = opts && opts->nbold ? msgpack_zone_malloc(im->z, opts->nbold * sizeof *im->bold) : NULL;
+    for (size_t i = 0; im->bold && i < opts->nbold; i++) {
+        char *f = cn_import_fold(im, opts->bold[i]);
+        if (f && (f = zs(im, f)))
+            im->bold[im->nbold++] = f;
+    }
     im->cur_ori = im->cur_obj = -1;
     if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
         text += 3, len -= 3;

@@ -22,6 +22,11 @@ typedef struct {
     const char *plan_start; /* YYYY-MM-DD anchoring "an 1", or NULL: the adoption date, else 1 April of the period */
     const char *title;      /* the plan's title, or NULL: the "Plan d'action …" line */
     const char *today;      /* YYYY-MM-DD of the notes that keep an état d'avancement */
+    /* The texts the document has in bold (paragraphs, a cell's items), as
+     * its reader found them: with a note such as "les actions en gras sont
+     * réalisées", the actions they are take the state the note gives. */
+    const char *const *bold;
+    size_t nbold;
 } cn_import_opts;
 
 /* Reads text[0..len) (UTF-8). Returns NULL only when out of memory. */

@@ -682,6 +682,18 @@ static int convert(cn_req *req, const char *format, msgpack_sbuffer *doc, msgpac
                            L("places : une liste, ligne par ligne, de où est chaque ligne (un texte ou nil)",
                              "places: a list, line by line, of where each line is (a text or nil)"));
     }
+    /* What the document has in bold, as its reader found it (plan_office.c). */
+    const msgpack_object *bl = cn_mp_get(req->args, "bold");
+    if (bl && bl->type == MSGPACK_OBJECT_ARRAY) {
+        const char **bold = msgpack_zone_malloc(req->zone, (bl->via.array.size + 1) * sizeof *bold);
+        for (uint32_t i = 0; bold && i < bl->via.array.size; i++)
+            if (bl->via.array.ptr[i].type == MSGPACK_OBJECT_STR)
+                bold[opts.nbold++] = cn_req_strdup(req, &bl->via.array.ptr[i]);
+        opts.bold = bold;
+    } else if (bl && bl->type != MSGPACK_OBJECT_NIL) {
+        return cn_req_fail(req, "invalid_argument", "bold",
+                           L("bold : une liste des textes en gras du document", "bold: a list of the document's texts in bold"));
+    }
     msgpack_packer pk;
     if (strcmp(format, "csv") == 0) {
         /* A spreadsheet has no title row: the plan is the one named, else
@@ -954,7 +966,7 @@ done:
 }
 
 static const char *const export_args[] = {"region", "plan", "format", NULL};
-static const char *const import_args[] = {"region", "format", "document", "text", "places", "sheet", "plan_start",
+static const char *const import_args[] = {"region", "format", "document", "text", "places", "bold", "sheet", "plan_start",
                                           "title", "dry_run", NULL};
 
 const cn_op cn_plan_io_ops[] = {

@@ -3,7 +3,8 @@
  * an import of text ("table", or "csv" for a spreadsheet's sheet): the
  * document's text (core/import/office.h) and,
  * line by line, where each line is in the document ("places"), so that
- * the report names a table's row, not a line. The bus does it off the loop
+ * the report names a table's row, not a line; and the texts it has in bold
+ * ("bold"), for a plan that says what its bold means. The bus does it off the loop
  * (a preparer, core.h) before the import runs in a batch; a call from
  * inside the daemon (a plugin's) does it in place. */
 #include <stdio.h>
@@ -68,13 +69,14 @@ int cn_office_args(const msgpack_object *args, msgpack_packer *out, char code[32
     for (uint32_t i = 0; i < args->via.map.size; i++) {
         const msgpack_object *k = &args->via.map.ptr[i].key;
         kept += !(cn_mp_str_eq(k, "format") || cn_mp_str_eq(k, "text") || cn_mp_str_eq(k, "places") ||
-                  cn_mp_str_eq(k, "sheet"));
+                  cn_mp_str_eq(k, "sheet") || cn_mp_str_eq(k, "bold"));
     }
-    msgpack_pack_map(out, kept + 3);
+    size_t nbold = cn_docout_bold_count(doc);
+    msgpack_pack_map(out, kept + 3 + (nbold > 0));
     for (uint32_t i = 0; i < args->via.map.size; i++) {
         const msgpack_object_kv *kv = &args->via.map.ptr[i];
         if (cn_mp_str_eq(&kv->key, "format") || cn_mp_str_eq(&kv->key, "text") || cn_mp_str_eq(&kv->key, "places") ||
-            cn_mp_str_eq(&kv->key, "sheet"))
+            cn_mp_str_eq(&kv->key, "sheet") || cn_mp_str_eq(&kv->key, "bold"))
             continue;
         msgpack_pack_object(out, kv->key);
         msgpack_pack_object(out, kv->val);
@@ -90,6 +92,12 @@ int cn_office_args(const msgpack_object *args, msgpack_packer *out, char code[32
     for (size_t line = 1; line <= n; line++) {
         const char *place = cn_docout_place(doc, line);
         place ? cn_pk_str(out, place) : msgpack_pack_nil(out);
+    }
+    if (nbold) { /* what the document has in bold, for a note that says what bold means */
+        cn_pk_str(out, "bold");
+        msgpack_pack_array(out, nbold);
+        for (size_t i = 0; i < nbold; i++)
+            cn_pk_str(out, cn_docout_bold_at(doc, i));
     }
     cn_docout_free(&doc);
     return 0;

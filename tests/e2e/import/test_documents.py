@@ -134,6 +134,25 @@ class Documents(unittest.TestCase):
                           ("1.2", "Publier un bulletin", "Hiver 2020", "in_progress"),
                           ("1.3", "Créer un comité de suivi", "En continu", "planned")])
 
+    def test_a_note_saying_what_bold_means_gives_the_bold_actions_their_state(self):
+        # 007: "Les actions inscrites en caractères gras sont réalisées ou en cours"; 1.1, 1.3 and 2.2 in bold, 2.1
+        # with one bold word only, 2.3 in bold with its own état (Reporté), which stays.
+        want = [("1.1", "in_progress"), ("1.2", "planned"), ("1.3", "in_progress"), ("2.1", "planned"),
+                ("2.2", "in_progress"), ("2.3", "postponed")]
+        for name in ("007.docx", "007.odt"):
+            got = self.dry(format="office", text=read(os.path.join(DOCUMENTS, name)))
+            self.assertEqual([(a["number"], a["status"]) for a in got["document"]["actions"]], want, name)
+            said = [r for r in got["report"] if "gras" in r["text"]]
+            self.assertEqual([(r["where"], r["kind"]) for r in said], [("paragraphe 2", "assumed")], name)
+            self.assertIn("3 action(s) en gras dans le document (1.1, 1.3, 2.2) : l'état « en cours »",
+                          said[0]["message"])
+        # A copied text keeps no bold: the states stay the table's, and the report says how to have them.
+        text = ("Plan d'action 2024-2027\nLes actions réalisées sont en gras.\nObjectif\tActions\tÉchéance\n"
+                "1. Mieux se connaître\t1.1 Dresser le portrait des organismes membres\tAn 1\n")
+        got = self.dry(format="table", text=text)
+        self.assertEqual([a["status"] for a in got["document"]["actions"]], ["planned"])
+        self.assertTrue(any("importez le document lui-même" in r["message"] for r in got["report"]), got["report"])
+
     def test_the_declared_format_is_a_hint_the_content_decides(self):
         odt = read(os.path.join(DOCUMENTS, "002.odt"))
         self.assertEqual(len(self.dry(format="docx", text=odt)["document"]["actions"]), 9)
