@@ -425,12 +425,116 @@ static char **gather_results(cn_import *im)
     return all;
 }
 
+/* How many of the words of an indicator's name (those that say what it
+ * counts: four letters or more, "nombre", "taux"… left out) are in text,
+ * as words of the same stem ("conférences" and "conférence", "formations"
+ * and "formation"). */
+static int shared_words(const char *name, const char *text)
+{
+    static const char *const generic[] = {"nombre", "taux", "pourcentage", "proportion", "niveau", "total", "moyenne",
+                                          "realise", "realisee", "tenue", "organise", "organisee", "avec", "dans",
+                                          "pour", "leur", "leurs", NULL};
+    int shared = 0;
+    char w[128], t[128];
+    for (const char *p = name; *p;) {
+        p = next_word(p, w, sizeof w, NULL);
+        stem(w);
+        bool skip = strlen(w) < 4;
+        for (int i = 0; generic[i] && !skip; i++)
+            skip = strcmp(w, generic[i]) == 0;
+        if (skip)
+            continue;
+        bool found = false;
+        for (const char *q = text; *q && !found;) {
+            q = next_word(q, t, sizeof t, NULL);
+            stem(t);
+            found = strcmp(w, t) == 0 || (strlen(w) >= 7 && strlen(t) >= 7 && strncmp(w, t, 7) == 0);
+        }
+        shared += found;
+    }
+    return shared;
+}
+
+static const char *num_of(const act_t *a) { return a->number ? a->number : "?"; }
+
+/* An indicator measures the action of its row: that is what the table
+ * says. A cell of indicators beside several actions does not say which
+ * one each measures: the words of its name choose when they name one of
+ * them only, else it stays with the first, and the report says which. An
+ * indicator whose words name another action of the objective, not its
+ * row's, stays where the table put it, and the report says so. */
+static void place_indicators(cn_import *im)
+{
+    for (size_t i = 0; i < im->n_ind; i++) {
+        ind_t *ind = &im->ind[i];
+        act_t *row = &im->act[ind->act];
+        if (row->ind_row_n > 1) {
+            int best = -1, best_score = 0, ties = 0;
+            for (int k = 0; k < row->ind_row_n && ind->act + k < (int)im->n_act; k++) {
+                int score = shared_words(ind->name, im->act[ind->act + k].text);
+                if (score > best_score)
+                    best = ind->act + k, best_score = score, ties = 0;
+                else if (score && score == best_score)
+                    ties++;
+            }
+            int last_k = ind->act + row->ind_row_n - 1 < (int)im->n_act ? ind->act + row->ind_row_n - 1 : (int)im->n_act - 1;
+            const act_t *last = &im->act[last_k];
+            char message[700];
+            if (best == ind->act && !ties)
+                continue; /* the first, as the table has it, and its words say so too */
+            if (best >= 0 && !ties) {
+                ind->act = best;
+                snprintf(message, sizeof message,
+                         L("indicateur de la cellule de plusieurs actions (%s à %s) : rattaché à %s, que ses mots "
+                           "désignent ; à vérifier",
+                           "indicator in the cell of several actions (%s to %s): attached to %s, which its words "
+                           "name; to check"),
+                         num_of(row), num_of(last), num_of(&im->act[best]));
+            } else {
+                snprintf(message, sizeof message,
+                         L("indicateur de la cellule de plusieurs actions (%s à %s), dont ses mots ne désignent "
+                           "aucune en particulier : rattaché à la première, %s ; à vérifier",
+                           "indicator in the cell of several actions (%s to %s), none of which its words name in "
+                           "particular: attached to the first, %s; to check"),
+                         num_of(row), num_of(last), num_of(row));
+            }
+            report(im, row->line, "assumed", ind->name, message);
+            continue;
+        }
+        if (shared_words(ind->name, row->text) || (row->expected && shared_words(ind->name, row->expected)))
+            continue;
+        const act_t *named = NULL;
+        int named_score = 0, ties = 0;
+        for (size_t k = 0; k < im->n_act; k++) {
+            const act_t *a = &im->act[k];
+            if (a == row || a->dropped || a->obj != row->obj)
+                continue;
+            int score = shared_words(ind->name, a->text); /* not its results: a cell often merged over several */
+            if (score > named_score)
+                named = a, named_score = score, ties = 0;
+            else if (score && score == named_score)
+                ties++;
+        }
+        if (named && !ties) {
+            char message[700];
+            snprintf(message, sizeof message,
+                     L("indicateur sur la rangée de l'action %s, mais ses mots désignent l'action %s « %s » : rattaché "
+                       "à %s, comme le tableau le dit ; à vérifier",
+                       "indicator on the row of action %s, but its words name action %s \"%s\": attached to %s, "
+                       "as the table says; to check"),
+                     num_of(row), num_of(named), named->text, num_of(row));
+            report(im, row->line, "assumed", ind->name, message);
+        }
+    }
+}
+
 static void finish_indicators(cn_import *im)
 {
     char **all_results = NULL;
     for (size_t i = 0; i < im->n_act; i++)
         if (!im->act[i].dropped && im->act[i].indicators)
             split_indicators(im, (int)i, im->act[i].indicators);
+    place_indicators(im);
     for (size_t i = 0; i < im->n_ind; i++) {
         ind_t *ind = &im->ind[i];
         act_t *a = &im->act[ind->act];

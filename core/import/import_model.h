@@ -34,6 +34,7 @@ typedef struct {
 typedef struct {
     char *number, *text, *targets, *schedule, *expected, *responsible, *progress, *indicators;
     int obj, line;
+    int ind_row_n; /* its indicators cell was its row's, shared by this many actions (from it on), or 0 */
     bool dropped;
 } act_t;
 

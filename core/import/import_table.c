@@ -154,7 +154,8 @@ static size_t count_lines(const char *s)
 
 /* Gives the text of field f of this row to the row's actions: by their
  * numbers when the cell repeats them, in order when it has one item per
- * action, else the same text to each (indicators to the first only). */
+ * action, else the same text to each (indicators to the first only, for
+ * import_finish.c to place by their words). */
 static void distribute(cn_import *im, enum field f, const char *cell)
 {
     int n = im->row_n;
@@ -181,8 +182,11 @@ static void distribute(cn_import *im, enum field f, const char *cell)
             text = cn_zdup(im->z, p, nl ? (size_t)(nl - p) : strlen(p));
         } else if (f == F_IND && i > 0)
             text = NULL;
-        else
+        else {
             text = cell;
+            if (f == F_IND && n > 1) /* which action each measures: the words will say, or the report */
+                a->ind_row_n = n;
+        }
         if (text && *text)
             *dst = cn_zcat(im->z, *dst, f == F_TARGETS || f == F_IND ? "\n" : " ", text);
     }

@@ -153,6 +153,19 @@ class Documents(unittest.TestCase):
         self.assertEqual([a["status"] for a in got["document"]["actions"]], ["planned"])
         self.assertTrue(any("importez le document lui-même" in r["message"] for r in got["report"]), got["report"])
 
+    def test_an_indicator_beside_several_actions_goes_where_its_words_say_and_the_report_says_so(self):
+        text = ("Plan d'action 2024-2027\nObjectif\tActions\tIndicateurs\n"
+                "1. Informer les membres\t1.1 Tenir un forum régional<p>1.2 Publier un bulletin trimestriel\t"
+                "Nombre de bulletins publiés\n"
+                "2. Mobiliser\t2.1 Recruter des bénévoles<p>2.2 Tenir une assemblée\tTaux de satisfaction\n")
+        got = self.dry(format="table", text=text)
+        self.assertEqual([(i["action"], i["name"]) for i in got["document"]["indicators"]],
+                         [("1.2", "Nombre de bulletins publiés"), ("2.1", "Taux de satisfaction")])
+        said = {r["text"]: r["message"] for r in got["report"] if r["kind"] == "assumed"}
+        self.assertIn("(1.1 à 1.2) : rattaché à 1.2, que ses mots désignent", said["Nombre de bulletins publiés"])
+        self.assertIn("(2.1 à 2.2), dont ses mots ne désignent aucune en particulier : rattaché à la première, 2.1",
+                      said["Taux de satisfaction"])
+
     def test_the_declared_format_is_a_hint_the_content_decides(self):
         odt = read(os.path.join(DOCUMENTS, "002.odt"))
         self.assertEqual(len(self.dry(format="docx", text=odt)["document"]["actions"]), 9)

@@ -123,7 +123,19 @@ class Import(unittest.TestCase):
                       "2022-10-02 … 2023-10-01", shown)
         # The context paragraphs have no field: reported, with their lines.
         kinds = {(n["line"], n["kind"]) for n in summary["report"]}
-        self.assertEqual(kinds, {(5, "context"), (7, "context"), (9, "context"), (11, "context")})
+        self.assertEqual(kinds, {(5, "context"), (7, "context"), (9, "context"), (11, "context"),
+                                 (34, "assumed"), (45, "assumed"), (56, "assumed")})
+        # Indicators stay on their row, as the table says; where their words name another action (the plan's
+        # indicators column is one row off there: videos are 2.3's, ambassadors 2.6's), or a cell of several
+        # actions does not say which one each measures, the report says so.
+        said = {(n["line"], n["text"]): n["message"] for n in summary["report"] if n["kind"] == "assumed"}
+        self.assertEqual(indicators[("2.1", "Nombre de vidéos")]["action"], "2.1")
+        self.assertIn("ses mots désignent l'action 2.3 « Réaliser et diffuser des capsules vidéo",
+                      said[(34, "Nombre de vidéos")])
+        self.assertIn("ses mots désignent l'action 2.6 « Élaborer une politique de reconnaissance d'ambassadeurs",
+                      said[(45, "Nombre d'ambassadeurs")])
+        self.assertIn("indicateur de la cellule de plusieurs actions (3.1 à 3.2), dont ses mots ne désignent aucune",
+                      said[(56, "Nombre de formations")])
 
     def test_laurentides_numbered_list(self):
         summary, doc = self.imported("laurentides", LAURENTIDES)
