@@ -1,13 +1,13 @@
 #!/usr/bin/python3
 """Import of a 300-action plan from the table's own documents (.docx, .odt,
-.xlsx, .ods) against the same plan as text, in one run: the time a dry-run
+.xlsx, .ods, PDF) against the same plan as text, in one run: the time a dry-run
 plan.import takes (its reply, document read off the loop included), and the
 daemon's peak memory (VmHWM) while doing it, a fresh daemon per format.
 
     /usr/bin/python3 tools/bench/bench_documents.py build
 
 Needs Debian's python3-docx and python3-openpyxl, and LibreOffice for the
-.odt and .ods (left out without it)."""
+.odt, .ods and PDF (left out without it)."""
 import os
 import shutil
 import statistics
@@ -113,13 +113,13 @@ def main():
     as_xlsx(os.path.join(folder, "plan.xlsx"))
     soffice = shutil.which("soffice")
     if soffice:
-        for src, fmt in (("plan.docx", "odt"), ("plan.xlsx", "ods")):
+        for src, fmt in (("plan.docx", "odt"), ("plan.xlsx", "ods"), ("plan.docx", "pdf")):
             subprocess.run([soffice, "--headless", "--convert-to", fmt, "--outdir", folder, os.path.join(folder, src)],
                            check=True, capture_output=True, timeout=300)
     print("| as | actions | median (ms) | slowest of %d (ms) | daemon peak RSS (MB) |" % RUNS)
     print("|---|---|---|---|---|")
     measure("text (the baseline)", "table", text)
-    for name in ("plan.docx", "plan.odt", "plan.xlsx", "plan.ods"):
+    for name in ("plan.docx", "plan.odt", "plan.xlsx", "plan.ods", "plan.pdf"):
         path = os.path.join(folder, name)
         if os.path.exists(path):
             with open(path, "rb") as f:
