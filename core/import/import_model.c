@@ -181,10 +181,11 @@ void cn_import_orientation(cn_import *im, const char *num, const char *statement
                 return;
             }
             if (e->table == table) {
-                char msg[160];
-                snprintf(msg, sizeof msg, L("l'orientation %s existe déjà (ligne %d) : un autre numéro lui est donné",
-                                            "orientation %s already exists (line %d): it gets another number"),
-                         num, e->line);
+                char msg[160], ref[16];
+                cn_import_line_ref(e->line, ref);
+                snprintf(msg, sizeof msg, L("l'orientation %s existe déjà (%s) : un autre numéro lui est donné",
+                                            "orientation %s already exists (%s): it gets another number"),
+                         num, ref);
                 report(im, im->line, "assumed", statement, msg);
                 num = NULL;
                 break;
@@ -202,11 +203,13 @@ void cn_import_orientation(cn_import *im, const char *num, const char *statement
                         im->act[k].dropped = true;
             } else
                 dropped = true;
-            char msg[200];
+            char msg[200], last[16], table_ref[16];
+            cn_import_line_ref(summary ? e->last_line : im->line, last);
+            cn_import_line_ref(summary ? im->line : e->line, table_ref);
             snprintf(msg, sizeof msg,
-                     L("lignes %d à %d : résumé de l'orientation %s, remplacé par son tableau détaillé (ligne %d)",
-                       "lines %d to %d: summary of orientation %s, replaced by its detailed table (line %d)"),
-                     summary ? e->line : im->line, summary ? e->last_line : im->line, num, summary ? im->line : e->line);
+                     L("résumé de l'orientation %s (fin : %s), remplacé par son tableau détaillé (%s)",
+                       "summary of orientation %s (end: %s), replaced by its detailed table (%s)"),
+                     num, last, table_ref);
             report(im, summary ? e->line : im->line, "superseded", summary ? e->statement : statement, msg);
             break;
         }

@@ -108,6 +108,11 @@ char *cn_import_dup(cn_import *im, const char *s);
  * plain, in the scratch zone: valid until the end of the line being read. */
 char *cn_import_fold(cn_import *im, const char *s);
 
+/* A reference to another line inside a report message, written as the
+ * report is packed: "ligne 12", or where that line is in the document
+ * ("tableau 2, rangée 5") when the text came from one. out: 16 bytes. */
+void cn_import_line_ref(int line, char out[16]);
+
 /* Adds a report entry (kind "unplaced", "context", "superseded", "assumed"). */
 void cn_import_report(cn_import *im, int line, const char *kind, const char *text, const char *message);
 

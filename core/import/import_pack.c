@@ -207,6 +207,36 @@ void cn_import_pack_glossary(const cn_import *im, msgpack_packer *pk)
 
 size_t cn_import_glossary_count(const cn_import *im) { return im->n_terms; }
 
+void cn_import_line_ref(int line, char out[16]) { snprintf(out, 16, "\x01%d\x01", line); }
+
+/* message with its line references (cn_import_line_ref) written out. */
+static void pack_message(msgpack_packer *pk, const char *message, const char *const *places, size_t nplaces)
+{
+    if (!strchr(message, '\x01')) {
+        cn_pk_str(pk, message);
+        return;
+    }
+    msgpack_sbuffer b;
+    msgpack_sbuffer_init(&b);
+    for (const char *p = message; *p;) {
+        const char *ref = strchr(p, '\x01'), *end = ref ? strchr(ref + 1, '\x01') : NULL;
+        if (!end) {
+            msgpack_sbuffer_write(&b, p, strlen(p));
+            break;
+        }
+        msgpack_sbuffer_write(&b, p, (size_t)(ref - p));
+        int line = atoi(ref + 1);
+        const char *where = places && line > 0 && (size_t)line <= nplaces ? places[line - 1] : NULL;
+        char text[32];
+        if (!where)
+            snprintf(text, sizeof text, L("ligne %d", "line %d"), line);
+        msgpack_sbuffer_write(&b, where ? where : text, strlen(where ? where : text));
+        p = end + 1;
+    }
+    cn_pk_strn(pk, b.data, b.size);
+    msgpack_sbuffer_destroy(&b);
+}
+
 void cn_import_pack_report(const cn_import *im, msgpack_packer *pk) { cn_import_pack_report_placed(im, pk, NULL, 0); }
 
 void cn_import_pack_report_placed(const cn_import *im, msgpack_packer *pk, const char *const *places, size_t nplaces)
@@ -221,7 +251,8 @@ void cn_import_pack_report_placed(const cn_import *im, msgpack_packer *pk, const
             cn_pk_kstr(pk, "where", where);
         cn_pk_kstr(pk, "kind", n->kind);
         cn_pk_kstr(pk, "text", n->text ? n->text : "");
-        cn_pk_kstr(pk, "message", n->message ? n->message : "");
+        cn_pk_str(pk, "message");
+        pack_message(pk, n->message ? n->message : "", places, nplaces);
     }
 }
 

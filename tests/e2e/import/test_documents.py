@@ -134,6 +134,14 @@ class Documents(unittest.TestCase):
                           ("1.2", "Publier un bulletin", "Hiver 2020", "in_progress"),
                           ("1.3", "Créer un comité de suivi", "En continu", "planned")])
 
+    def test_the_report_names_places_in_the_document_not_lines(self):
+        # Mauricie's Word document: its bullet summary (paragraphs) replaced by its tables, each place named.
+        got = self.dry(format="office", text=read(os.path.join(DOCUMENTS, "003.docx")))
+        superseded = [(r["where"], r["message"]) for r in got["report"] if r["kind"] == "superseded"]
+        self.assertEqual(superseded[0], ("paragraphe 1", "résumé de l'orientation 1 (fin : paragraphe 10), remplacé par "
+                                                         "son tableau détaillé (tableau 1, rangée 1)"))
+        self.assertFalse([r for r in got["report"] if "ligne" in r["message"]], got["report"])
+
     def test_a_note_saying_what_bold_means_gives_the_bold_actions_their_state(self):
         # 007: "Les actions inscrites en caractères gras sont réalisées ou en cours"; 1.1, 1.3 and 2.2 in bold, 2.1
         # with one bold word only, 2.3 in bold with its own état (Reporté), which stays.

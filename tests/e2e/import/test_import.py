@@ -162,6 +162,8 @@ class Import(unittest.TestCase):
         # The bullet summary is replaced by the detailed tables, and said so.
         superseded = [n for n in summary["report"] if n["kind"] == "superseded"]
         self.assertEqual([n["line"] for n in superseded], [3, 20, 34, 54])
+        self.assertEqual(superseded[0]["message"],
+                         "résumé de l'orientation 1 (fin : ligne 19), remplacé par son tableau détaillé (ligne 74)")
         self.assertNotIn("Réaliser les rencontres du comité directeur et du COCO", [a["text"] for a in actions.values()])
         # "an 1", "an 1-2" at the end of a moyen are its échéance, counted
         # from the plan's start (1 April of the first year, reported).
