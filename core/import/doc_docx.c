@@ -223,23 +223,8 @@ static bool run_bold(const xmlNode *r)
     return b && !(v && (strcmp(v, "0") == 0 || strcmp(v, "false") == 0 || strcmp(v, "off") == 0));
 }
 
-/* What the text of a paragraph is made of: some text, all of it bold. */
-typedef struct {
-    bool any, all_bold, in_bold;
-} weight;
-
-static void weigh(weight *w, const char *text)
-{
-    for (; *text; text++)
-        if (*text != ' ' && *text != '\t' && *text != '\n') {
-            w->any = true;
-            w->all_bold = w->all_bold && w->in_bold;
-            return;
-        }
-}
-
 /* The text of a paragraph's runs into b; '\n' where a line break is. */
-static void runs_text(const xmlNode *n, cn_docbuf *b, weight *w)
+static void runs_text(const xmlNode *n, cn_docbuf *b, cn_docweight *w)
 {
     for (const xmlNode *c = n->children; c; c = c->next) {
         if (c->type != XML_ELEMENT_NODE || skipped(c))
@@ -248,7 +233,7 @@ static void runs_text(const xmlNode *n, cn_docbuf *b, weight *w)
             xmlChar *t = xmlNodeGetContent(c);
             if (t) {
                 cn_docbuf_puts(b, (const char *)t);
-                weigh(w, (const char *)t);
+                cn_docweight_text(w, (const char *)t);
             }
             xmlFree(t);
         } else if (cn_docxml_is(c, "tab") || cn_docxml_is(c, "ptab")) {
@@ -303,7 +288,7 @@ static void paragraph_items(reader *r, const xmlNode *p, item_fn fn, void *ctx)
     paragraph_label(r, p, label, sizeof label);
     cn_docbuf b = {0};
     cn_docbuf_puts(&b, "");
-    weight w = {.all_bold = true};
+    cn_docweight w = CN_DOCWEIGHT_START;
     runs_text(p, &b, &w);
     char *save = NULL, *line = b.p ? strtok_r(b.p, "\n", &save) : NULL;
     bool first = true;

@@ -180,28 +180,12 @@ static int style_bold(const weights *ws, const char *name)
     return -1;
 }
 
-/* What the text of a paragraph is made of: some text, all of it bold. */
-typedef struct {
-    const weights *ws;
-    bool any, all_bold, in_bold;
-} weight;
-
-static void weigh(weight *w, const char *text)
-{
-    for (; *text; text++)
-        if (*text != ' ' && *text != '\t' && *text != '\n') {
-            w->any = true;
-            w->all_bold = w->all_bold && w->in_bold;
-            return;
-        }
-}
-
-static void inline_text(const xmlNode *n, cn_docbuf *b, weight *w)
+static void inline_text(const xmlNode *n, cn_docbuf *b, const weights *ws, cn_docweight *w)
 {
     for (const xmlNode *c = n->children; c; c = c->next) {
         if (c->type == XML_TEXT_NODE) {
             cn_docbuf_put(b, (const char *)c->content, strlen((const char *)c->content));
-            weigh(w, (const char *)c->content);
+            cn_docweight_text(w, (const char *)c->content);
         } else if (c->type != XML_ELEMENT_NODE || skipped(c)) {
             continue;
         } else if (cn_docxml_is(c, "s")) {
@@ -212,10 +196,10 @@ static void inline_text(const xmlNode *n, cn_docbuf *b, weight *w)
             cn_docbuf_put(b, "\n", 1);
         } else {
             bool outer = w->in_bold; /* span, a, date, bookmark-ref…: a span's style may make it bold */
-            int bold = cn_docxml_is(c, "span") ? style_bold(w->ws, cn_docxml_attr(c, "style-name")) : -1;
+            int bold = cn_docxml_is(c, "span") ? style_bold(ws, cn_docxml_attr(c, "style-name")) : -1;
             if (bold >= 0)
                 w->in_bold = bold;
-            inline_text(c, b, w);
+            inline_text(c, b, ws, w);
             w->in_bold = outer;
         }
     }
@@ -243,8 +227,9 @@ static void paragraph(reader *r, const xmlNode *p, bool in_cell, const char *lab
 {
     cn_docbuf b = {0};
     cn_docbuf_put(&b, "", 0);
-    weight w = {.ws = r->ws, .all_bold = true, .in_bold = style_bold(r->ws, cn_docxml_attr(p, "style-name")) == 1};
-    inline_text(p, &b, &w);
+    cn_docweight w = CN_DOCWEIGHT_START;
+    w.in_bold = style_bold(r->ws, cn_docxml_attr(p, "style-name")) == 1;
+    inline_text(p, &b, r->ws, &w);
     char place[48];
     if (!in_cell)
         snprintf(place, sizeof place, "paragraphe %d", ++r->paragraphs);

@@ -215,3 +215,13 @@ void cn_docout_bold(cn_docout *o, const char *text)
 
 size_t cn_docout_bold_count(const cn_docout *o) { return o->nbold; }
 const char *cn_docout_bold_at(const cn_docout *o, size_t i) { return i < o->nbold ? o->bold[i] : NULL; }
+
+void cn_docweight_text(cn_docweight *w, const char *text)
+{
+    for (; *text; text++)
+        if (*text != ' ' && *text != '\t' && *text != '\n' && *text != '\r') {
+            w->any = true;
+            w->all_bold = w->all_bold && w->in_bold;
+            return;
+        }
+}

@@ -54,6 +54,14 @@ const char *cn_docout_text(const cn_docout *o, size_t *len);
 /* Lines written, and where line (1-based) is; NULL when unknown. */
 size_t cn_docout_lines(const cn_docout *o);
 const char *cn_docout_place(const cn_docout *o, size_t line);
+/* What a paragraph's text is made of, as a reader goes through its runs
+ * (in_bold: the run being read is bold): some text, and all of it bold. */
+typedef struct {
+    bool any, all_bold, in_bold;
+} cn_docweight;
+#define CN_DOCWEIGHT_START ((cn_docweight){.all_bold = true})
+void cn_docweight_text(cn_docweight *w, const char *text);
+
 /* A paragraph or a cell's item wholly in bold (a plan may say what its bold
  * means: "les actions en gras sont réalisées"), kept apart from the text;
  * the first CN_DOCOUT_MAX_BOLD only. */
