@@ -29,8 +29,8 @@ struct web_http {
     web_route_fn route;
 };
 
-#define SECURITY_POLICY                                                                                          \
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "       \
+#define SECURITY_POLICY(style)                                                                                   \
+    "default-src 'self'; script-src 'self'; style-src 'self'" style "; img-src 'self' data:; object-src 'none'; " \
     "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 
 static void run(web_http *w);
@@ -162,7 +162,9 @@ static enum MHD_Result answer(struct MHD_Connection *c, web_req *rq)
     else
         buf_free(&rq->body);
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, rq->content_type);
-    MHD_add_response_header(r, "Content-Security-Policy", SECURITY_POLICY);
+    /* A page written whole by the daemon (the bilan) carries its own style sheet. */
+    MHD_add_response_header(r, "Content-Security-Policy",
+                            rq->inline_style ? SECURITY_POLICY(" 'unsafe-inline'") : SECURITY_POLICY(""));
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(r, "X-Frame-Options", "DENY");
     MHD_add_response_header(r, "Referrer-Policy", "same-origin");

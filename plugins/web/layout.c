@@ -85,6 +85,7 @@ void region_nav(web_req *rq, const char *region, const char *current)
         {"/calendrier", "Calendrier des activités", "Calendar of activities"},
         {"/veille", "Veille", "Watch"},
         {"/adhesion", "Devenir membre", "Become a member"},
+        {"/bilan", "Bilan de l'année", "Yearly report"},
     };
     buf *b = &rq->body;
     buf_printf(b, "<nav class=\"local\" aria-label=\"%s\"><ul>", T(rq, "Dans cette région", "In this region"));

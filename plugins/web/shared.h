@@ -80,6 +80,7 @@ typedef struct web_req {
         char region[64], email[128], role[16], csrf[65], actor[160];
     } staff;
     const char *disposition;     /* Content-Disposition, or NULL */
+    bool inline_style;           /* a page with its own <style> (the bilan, written by the daemon, all text escaped) */
     buf body;
 } web_req;
 
@@ -155,6 +156,10 @@ int calendar_ics(web_req *rq, const char *region);
 /* page_veille.c: items matched per objective, and the region's Atom digest. */
 int page_veille(web_req *rq, const char *region);
 int veille_atom(web_req *rq, const char *region);
+
+/* ---- page_bilan.c ---- */
+/* The bilan of region's plan (plan.report) as format: html (the page), odt or docx (a file). */
+int page_bilan(web_req *rq, const char *region, const char *format);
 
 /* ---- form.c: the public membership form ---- */
 int form_init(cd_host *h); /* the key that signs the forms' tokens; [plugin.web] form_limit */

@@ -78,7 +78,7 @@ static bool cacheable(const web_req *rq)
         return false;
     if (strcmp(p, "/") == 0 || strncmp(p, "/api/", 5) == 0)
         return true;
-    return strncmp(p, "/r/", 3) == 0 && !strstr(p, "/adhesion");
+    return strncmp(p, "/r/", 3) == 0 && !strstr(p, "/adhesion") && !strstr(p, "/bilan");
 }
 
 static void route(web_req *rq)
@@ -136,6 +136,10 @@ static void render(web_req *rq)
         page_veille(rq, region);
     } else if (sscanf(p, "/r/%63[^/]%n", region, &end) == 1 && strcmp(p + end, "/veille.atom") == 0) {
         veille_atom(rq, region);
+    } else if (sscanf(p, "/r/%63[^/]%n", region, &end) == 1 &&
+               (strcmp(p + end, "/bilan") == 0 || strcmp(p + end, "/bilan.odt") == 0 ||
+                strcmp(p + end, "/bilan.docx") == 0)) {
+        page_bilan(rq, region, strchr(p + end, '.') ? strchr(p + end, '.') + 1 : "html");
     } else if (strcmp(p, "/deconnexion") == 0) {
         page_logout(rq);
     } else if (sscanf(p, "/r/%63[^/]%n", region, &end) == 1 && strcmp(p + end, "/connexion") == 0) {

@@ -10,6 +10,7 @@ import gzip
 import html.parser
 import http.client
 import http.server
+import io
 import json
 import os
 import re
@@ -21,6 +22,7 @@ import tempfile
 import threading
 import time
 import unittest
+import zipfile
 import xml.etree.ElementTree as ElementTree
 from zoneinfo import ZoneInfo
 
@@ -139,6 +141,32 @@ class Web(unittest.TestCase):
         r, body = self.get("/r/lanaudiere")
         self.assertIn("<polyline", body)
         self.assertIn("Indicateurs de suivi", body)
+
+    def test_the_bilan_as_a_page_and_as_files(self):
+        r, body = self.get("/r/lanaudiere")
+        self.assertIn('<a href="/r/lanaudiere/bilan">Bilan de l&#39;année</a>', body)
+        r, html = self.get("/r/lanaudiere/bilan?from=2019-01-01&to=2019-12-31")
+        self.assertEqual((r.status, r.getheader("Content-Type")), (200, "text/html; charset=utf-8"))
+        self.assertIn("<h1>Bilan — Plan d'action 2018-2023</h1>", html)
+        self.assertIn("Période du bilan : du 1er janvier 2019 au 31 décembre 2019.", html)
+        self.assertIn('href="/r/lanaudiere/bilan.docx?from=2019-01-01&amp;to=2019-12-31"', html)  # the same period
+        # its own style sheet allowed, no script
+        self.assertIn("style-src 'self' 'unsafe-inline'; img-src", r.getheader("Content-Security-Policy"))
+        self.assertIn("script-src 'self'; style-src 'self'; img-src", self.get("/r/lanaudiere")[0].getheader(
+            "Content-Security-Policy"))
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        conn.request("GET", "/r/lanaudiere/bilan.docx?from=2019-01-01&to=2019-12-31")
+        r = conn.getresponse()
+        data = r.read()
+        conn.close()
+        self.assertEqual((r.status, r.getheader("Content-Type")),
+                         (200, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"))
+        self.assertEqual(r.getheader("Content-Disposition"), 'attachment; filename="bilan-lanaudiere-2019-12-31.docx"')
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            self.assertIn("Bilan — Plan d'action 2018-2023", z.read("word/document.xml").decode())
+        r, body = self.get("/r/lanaudiere/bilan?from=2019-07-01&to=2019-06-30")
+        self.assertEqual(r.status, 400)
+        self.assertIn("from vient après to", body)
 
     def test_filters_by_state_responsible_and_lateness(self):
         self.c.ok("action.set_status", region="lanaudiere", number="2.1", status="done")
