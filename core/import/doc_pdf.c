@@ -14,10 +14,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "doc_out.h"
 #include "doc_pdf.h"
+#include "fold.h"
 #include "import_cells.h"
+#include "strset.h"
 
 #define MAX_PAGES 500
 #define MAX_ANCHORS 24
@@ -87,6 +90,12 @@ static bool page_words(PopplerPage *page, words *ws)
          * the text does not write (a list's number and its text, set apart by a tab). */
         bool apart = !space && start && ci < nrects &&
                      rects[ci].x1 - box.x2 > 0.3 * (rects[ci].y2 - rects[ci].y1) && rects[ci].x1 > box.x2;
+        /* A letter back to the left of the word, or on another line: the text jumped (another cell). */
+        if (!space && start && ci < nrects && !apart) {
+            double h = rects[ci].y2 - rects[ci].y1;
+            apart = rects[ci].x2 <= box.x1 + 0.5 ||
+                    fabs((rects[ci].y1 + rects[ci].y2) / 2 - (box.y1 + box.y2) / 2) > 0.6 * fmax(h, 1);
+        }
         if (apart) {
             ok = push_word(ws, start, (size_t)(p - start), box);
             start = NULL;
@@ -169,7 +178,12 @@ typedef struct {
     char *(*rows)[MAX_ANCHORS];
     char (*places)[48];
     size_t nrows, caprows;
+    struct cn_strset *vocab; /* the document's words, folded: a word cut at a cell's edge is one of them */
     char *header; /* the current table's header row, joined, to know it again */
+    char **header_words; /* the words of its whole header row (all its lines), to drop it where a page repeats it */
+    size_t nheader_words;
+    bool header_open;    /* the header row is the row being written */
+    bool page_top;       /* no line of this page read yet but a repeated header's */
     /* the paragraph being written */
     char *para;
     double para_y2, para_x1, pitch;
@@ -190,6 +204,55 @@ static char *join(char *a, const char *b)
     bool hyphen = na >= 2 && p[na - 1] == '-' && isalnum((unsigned char)p[na - 2]) && isalnum((unsigned char)b[0]);
     if (na && !hyphen)
         p[na++] = ' ';
+    strcpy(p + na, b);
+    return p;
+}
+
+/* A word as the vocabulary keeps it: folded, without the punctuation around it. */
+static void vocab_key(const char *w, size_t n, char *out, size_t cap)
+{
+    while (n && !isalnum((unsigned char)*w) && (unsigned char)*w < 0x80)
+        w++, n--;
+    while (n && !isalnum((unsigned char)w[n - 1]) && (unsigned char)w[n - 1] < 0x80)
+        n--;
+    char raw[128];
+    snprintf(raw, sizeof raw, "%.*s", (int)(n < sizeof raw ? n : sizeof raw - 1), w);
+    cn_fold(raw, out, cap);
+}
+
+static bool in_vocab(const reader *r, const char *w, size_t n)
+{
+    char key[256];
+    vocab_key(w, n, key, sizeof key);
+    return r->vocab && key[0] && cn_strset_get(r->vocab, key, NULL);
+}
+
+/* A cell's next line b after its text a. A narrow column cuts what does
+ * not fit: a word ("développeme" / "nt", when the document writes
+ * "développement" elsewhere), or letters stacked one per line ("A" / "n" /
+ * "1" is "An 1"): joined as written. */
+static char *join_cell(const reader *r, char *a, const char *b)
+{
+    size_t na = a ? strlen(a) : 0;
+    if (!na || !b || !*b)
+        return join(a, b);
+    const char *last = a + na;
+    while (last > a && last[-1] != ' ')
+        last--;
+    size_t nlast = (size_t)(a + na - last), nfirst = strcspn(b, " ");
+    bool stacked = nlast == 1 && isalpha((unsigned char)*last) && nfirst == 1 && isalpha((unsigned char)*b);
+    bool cut = false;
+    if (!stacked && nlast >= 2 && isalpha((unsigned char)a[na - 1]) && isalpha((unsigned char)b[0]) &&
+        !isupper((unsigned char)b[0]) == !isupper((unsigned char)a[na - 1])) {
+        char whole[256];
+        snprintf(whole, sizeof whole, "%.*s%.*s", (int)nlast, last, (int)nfirst, b);
+        cut = in_vocab(r, whole, strlen(whole));
+    }
+    if (!stacked && !cut)
+        return join(a, b);
+    char *p = realloc(a, na + strlen(b) + 1);
+    if (!p)
+        return a;
     strcpy(p + na, b);
     return p;
 }
@@ -232,10 +295,52 @@ static void flush_para_before_table(reader *r, double gap)
 }
 
 /* The row being written, kept with the table's others. */
+/* The words of a line of the header row, as the page has them ("A", "n", "1" of a stacked "An 1"). */
+static void keep_header_words(reader *r, const words *ws, const line *l)
+{
+    for (size_t i = l->first; i < l->first + l->n; i++) {
+        char **p = realloc(r->header_words, (r->nheader_words + 1) * sizeof *p);
+        if (!p)
+            return;
+        r->header_words = p;
+        if ((p[r->nheader_words] = strdup(ws->w[i].text)) != NULL)
+            r->nheader_words++;
+    }
+}
+
+/* The table written, the next one's header is its own. */
+static void new_table(reader *r)
+{
+    free(r->header);
+    r->header = NULL;
+    for (size_t k = 0; k < r->nheader_words; k++)
+        free(r->header_words[k]);
+    free(r->header_words);
+    r->header_words = NULL;
+    r->nheader_words = 0;
+}
+
+/* Whether every word of the line is a word of the table's header: a line of the header repeated atop a page. */
+static bool header_line(const reader *r, const words *ws, const line *l)
+{
+    if (!r->nheader_words)
+        return false;
+    for (size_t i = l->first; i < l->first + l->n; i++) {
+        bool found = false;
+        for (size_t k = 0; k < r->nheader_words && !found; k++)
+            found = strcmp(ws->w[i].text, r->header_words[k]) == 0;
+        if (!found) {
+            return false;
+        }
+    }
+    return true;
+}
+
 static void flush_row(reader *r)
 {
     if (!r->in_row)
         return;
+    r->header_open = false;
     r->in_row = false;
     if (r->nrows == r->caprows) {
         size_t cap = r->caprows ? r->caprows * 2 : 64;
@@ -392,10 +497,33 @@ static void anchors_of_page(reader *r, const words *ws, const line *lines, size_
                 kept[a] = kept[b];
                 kept[b] = t;
             }
+    /* Columns that are all columns of the table before it: that table going on (a page of it
+     * may leave some columns empty). */
+    int known = 0;
+    for (int a = 0; a < n; a++)
+        for (int b = 0; b < r->nanchors; b++)
+            if (fabs(kept[a] - r->anchors[b]) <= 4) {
+                known++;
+                break;
+            }
+    if (r->nanchors >= 2 && known == n)
+        return;
     if (n != r->nanchors)
         flush_table(r);
     r->nanchors = n;
     memcpy(r->anchors, kept, sizeof kept[0] * (size_t)n);
+}
+
+/* Whether the text begins "Orientation 2", "ORIENTATION 3 :", "Axe 1". */
+static bool orientation_words(const char *s)
+{
+    static const char *const leads[] = {"orientation ", "axe ", NULL};
+    for (int i = 0; leads[i]; i++) {
+        size_t n = strlen(leads[i]);
+        if (strncasecmp(s, leads[i], n) == 0 && isdigit((unsigned char)s[n]))
+            return true;
+    }
+    return false;
 }
 
 /* Whether the text begins with a plan number ("1.2", "2.", "3.1.4"). */
@@ -417,8 +545,17 @@ static void page(reader *r, PopplerPage *pg, int index, double height, char **re
     for (size_t i = 0; i < nlines; i++)
         r->right = fmax(r->right, ws.w[lines[i].first + lines[i].n - 1].x2);
     double prev_y2 = -1;
+    r->page_top = index > 0;
+    bool after_header = false; /* a repeated header was dropped: the lines under it go on the table */
     for (size_t i = 0; i < nlines; i++) {
         const line *l = &lines[i];
+        /* A table's header repeated atop the page, over a row going on from the page before: dropped. */
+        if (r->page_top && header_line(r, &ws, l)) {
+            after_header = true;
+            continue;
+        }
+        if (!(l->y2 < height * 0.1))
+            r->page_top = false;
         segment seg[MAX_ANCHORS];
         int ns = segments_of(&ws, l, seg, MAX_ANCHORS);
         char *whole = NULL;
@@ -434,27 +571,36 @@ static void page(reader *r, PopplerPage *pg, int index, double height, char **re
             /* A line of a table: several cells, or one in a column other than the first. */
             /* (a row's text going on in its first column alone, closely below, is still the row's) */
             bool tabular = r->nanchors >= 2 &&
-                           (ns >= 2 || (ns == 1 && r->in_row && (column_of(r, seg[0].x1) > 0 || gap <= 0.6 * r->pitch)));
+                           (ns >= 2 || (ns == 1 && r->in_row && (column_of(r, seg[0].x1) > 0 || gap <= 0.6 * r->pitch)) ||
+                            (ns == 1 && after_header && column_of(r, seg[0].x1) > 0));
             if (tabular) {
                 flush_para_before_table(r, gap);
                 bool starts = !r->in_row || gap > 1.2 * r->pitch;
                 for (int k = 0; k < ns && !starts; k++)
                     starts = numbered(seg[k].text) && r->cells[column_of(r, seg[k].x1)] != NULL;
+                /* "Orientation 2 : …" across the table: a row of its own, as the document has it. */
+                starts = starts || (ns == 1 && column_of(r, seg[0].x1) == 0 && orientation_words(seg[0].text));
                 bool header_again = r->header && whole && strcmp(whole, r->header) == 0;
                 if (starts || header_again) {
                     flush_row(r);
                     r->in_row = true;
                     snprintf(r->row_place, sizeof r->row_place, "page %d", index + 1);
-                    if (!r->header && whole)
+                    if (!r->header && whole) {
                         r->header = strdup(whole); /* a table's first row: its header */
+                        r->header_open = true;
+                    }
                 }
                 for (int k = 0; k < ns; k++) {
                     int c = column_of(r, seg[k].x1);
-                    r->cells[c] = join(r->cells[c], seg[k].text);
+                    r->cells[c] = join_cell(r, r->cells[c], seg[k].text);
                 }
+                if (r->header_open)
+                    keep_header_words(r, &ws, l);
                 if (header_again)
                     flush_row(r);
             } else {
+                if (r->nrows || r->in_row)
+                    new_table(r); /* text between two tables: the next one has its own header */
                 flush_table(r);
                 /* A paragraph goes on when the next line follows closely at the same left edge. */
                 /* (the line before it wrapped: this line's first word would not have fit after it) */
@@ -528,6 +674,37 @@ static int recurring_lines(PopplerDocument *doc, int pages, char **out, int cap)
     return n;
 }
 
+/* Every word of the document, folded, into set (the keys, owned, in *owned). Returns their count. */
+static size_t read_vocab(PopplerDocument *doc, int pages, cn_strset *set, char ***owned)
+{
+    size_t n = 0, cap = 0;
+    for (int i = 0; i < pages; i++) {
+        PopplerPage *pg = poppler_document_get_page(doc, i);
+        words ws = {0};
+        page_words(pg, &ws);
+        for (size_t k = 0; k < ws.n; k++) {
+            char key[256];
+            vocab_key(ws.w[k].text, strlen(ws.w[k].text), key, sizeof key);
+            if (!key[0] || cn_strset_get(set, key, NULL))
+                continue;
+            if (n == cap) {
+                size_t c = cap ? cap * 2 : 1024;
+                char **p = realloc(*owned, c * sizeof *p);
+                if (!p)
+                    break;
+                *owned = p, cap = c;
+            }
+            if (((*owned)[n] = strdup(key)) && cn_strset_put(set, (*owned)[n], NULL) == 0)
+                n++;
+            else
+                free((*owned)[n]);
+        }
+        words_free(&ws);
+        g_object_unref(pg);
+    }
+    return n;
+}
+
 int cn_pdf_read(const void *data, size_t len, cn_docout *out, char *err, size_t errcap)
 {
     GError *gerr = NULL;
@@ -552,7 +729,9 @@ int cn_pdf_read(const void *data, size_t len, cn_docout *out, char *err, size_t 
     }
     char *recurring[16];
     int nrec = rc == 0 ? recurring_lines(doc, pages, recurring, 16) : 0;
-    reader r = {.out = out, .pitch = 0};
+    reader r = {.out = out, .pitch = 0, .vocab = cn_strset_new()};
+    char **vocab_words = NULL;
+    size_t nvocab = rc == 0 && r.vocab ? read_vocab(doc, pages, r.vocab, &vocab_words) : 0;
     for (int i = 0; rc == 0 && i < pages; i++) {
         PopplerPage *pg = poppler_document_get_page(doc, i);
         double w, h;
@@ -562,7 +741,14 @@ int cn_pdf_read(const void *data, size_t len, cn_docout *out, char *err, size_t 
     }
     flush_table(&r);
     flush_para(&r);
+    cn_strset_free(&r.vocab);
+    for (size_t k = 0; k < nvocab; k++)
+        free(vocab_words[k]);
+    free(vocab_words);
     free(r.header);
+    for (size_t k = 0; k < r.nheader_words; k++)
+        free(r.header_words[k]);
+    free(r.header_words);
     free(r.rows);
     free(r.places);
     for (int k = 0; k < nrec; k++)

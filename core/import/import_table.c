@@ -33,10 +33,30 @@ static enum field header_field(const char *f)
         {"ressource", F_OTHER},      {"budget", F_OTHER},        {"cout", F_OTHER},          {"financement", F_OTHER},
         {"commentaire", F_OTHER},    {"remarque", F_OTHER},      {"note", F_OTHER},          {"priorite", F_OTHER},
     };
+    /* A PDF's narrow column cuts a header's words ("RESPO NSABL E"): compared without spaces too. */
+    char squeezed[96];
+    size_t k = 0;
+    for (const char *p = f; *p && k + 1 < sizeof squeezed; p++)
+        if (*p != ' ')
+            squeezed[k++] = *p;
+    squeezed[k] = '\0';
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (cn_import_starts(f, names[i].prefix))
+        if (cn_import_starts(f, names[i].prefix) || (!strchr(names[i].prefix, ' ') && cn_import_starts(squeezed, names[i].prefix)))
             return names[i].field;
     return F_NONE;
+}
+
+/* "An 3" ending a header cell ("An 2", or "ÉCHÉANCE An 1" where a PDF's
+ * header has the échéance over its first year): that year's column. */
+static const char *year_label(const char *cell)
+{
+    size_t n = strlen(cell), d = n;
+    while (d > 0 && cell[d - 1] >= '0' && cell[d - 1] <= '9')
+        d--;
+    if (d == n || n - d > 2 || d < 3 || cell[d - 1] != ' ' || (cell[d - 2] != 'n' && cell[d - 2] != 'N') ||
+        (cell[d - 3] != 'a' && cell[d - 3] != 'A') || (d > 3 && cell[d - 4] != ' '))
+        return NULL;
+    return cell + d - 3;
 }
 
 /* A table header row: at least two cells naming known columns, one of
@@ -59,6 +79,11 @@ bool cn_import_table_header(cn_import *im, char **cells, int n)
             return false;
         cols[i] = header_field(fold(im, cells[i]));
         labels[i] = cells[i];
+        if (year_label(cells[i]) && (cols[i] == F_NONE || cols[i] == F_SCHED)) {
+            cols[i] = F_YEAR;
+            labels[i] = (char *)year_label(cells[i]);
+            continue;
+        }
         if (cols[i] == F_NONE)
             cols[i] = F_OTHER;
         else if (cols[i] != F_OTHER)

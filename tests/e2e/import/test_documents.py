@@ -87,6 +87,18 @@ class Documents(unittest.TestCase):
             got = self.dry(format="office", text=read(os.path.join(DOCUMENTS, key + ".pdf")))
             self.assertEqual(got["document"], want, key)
             self.assertTrue(all(r.get("where", "page").startswith("page") for r in got["report"]), got["report"])
+        # Lanaudière's dense grid (eleven columns, the year grid's "An 1" stacked letter by letter, the header
+        # repeated atop every page, rows cut by page breaks): its structure reads as its Word document's does.
+        word = self.dry(format="office", text=read(os.path.join(DOCUMENTS, "001.docx")))["document"]
+        pdf = self.dry(format="office", text=read(os.path.join(DOCUMENTS, "001.pdf")))["document"]
+        self.assertEqual(pdf["orientations"], word["orientations"])
+        self.assertEqual([(o["number"], o["orientation"]) for o in pdf["objectives"]],
+                         [(o["number"], o["orientation"]) for o in word["objectives"]])
+        self.assertEqual([(a["number"], a["objective"]) for a in pdf["actions"]],
+                         [(a["number"], a["objective"]) for a in word["actions"]])
+        pdf_actions = {a["number"]: a for a in pdf["actions"]}
+        self.assertEqual([a["schedule"] for a in word["actions"] if a["number"] in ("2.1", "2.7", "6.5")],
+                         [pdf_actions[n]["schedule"] for n in ("2.1", "2.7", "6.5")])  # read from its X grid
         # A PDF without text (a scan), a damaged one, one of more pages than any plan has: refused in words.
         scan = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>"
                 b"endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
