@@ -205,47 +205,6 @@ static int doc_list(cn_req *req, const msgpack_object *doc, const char *name, co
     return 0;
 }
 
-/* base: the index of node's first note in the document (for naming it). */
-int cn_import_notes(cn_req *req, int64_t action, const msgpack_object *node, uint32_t base)
-{
-    const msgpack_object *notes = cn_mp_get(node, "notes");
-    if (!notes || notes->type == MSGPACK_OBJECT_NIL)
-        return 0;
-    if (notes->type != MSGPACK_OBJECT_ARRAY)
-        return cn_req_fail(req, "bad_request", "notes", L("notes doit être une liste", "notes must be a list"));
-    static const char *const statuses[] = {"planned", "in_progress", "done", "ongoing", "postponed", "cancelled", NULL};
-    for (uint32_t i = 0; i < notes->via.array.size; i++) {
-        req->args = &notes->via.array.ptr[i];
-        const char *date, *text, *from, *to, *author = NULL;
-        char where[40];
-        snprintf(where, sizeof where, "notes[%u]", base + i);
-        if (req->args->type != MSGPACK_OBJECT_MAP)
-            return cn_req_fail(req, "bad_request", where, L("%s doit être une map", "%s must be a map"), where);
-        if (cn_arg_date(req, "date", CN_REQUIRED, &date) < 0 || cn_arg_str(req, "text", CN_REQUIRED, &text) < 0 ||
-            cn_arg_enum(req, "status_from", CN_OPTIONAL, statuses, &from) < 0 ||
-            cn_arg_enum(req, "status_to", CN_OPTIONAL, statuses, &to) < 0 ||
-            cn_arg_str(req, "author", CN_OPTIONAL, &author) < 0)
-            return cn_req_nest_field(req, where, false);
-        if (!date || !text)
-            return cn_req_fail(req, "invalid_argument", where, L("une note a une date et un texte",
-                                                                 "a note has a date and a text"));
-        sqlite3_stmt *st;
-        if (cn_req_prepare(req, "INSERT INTO action_notes(action, date, text, status_from, status_to, created_ms, author)"
-                                " VALUES (?,?,?,?,?,?,?)", &st))
-            return -1;
-        sqlite3_bind_int64(st, 1, action);
-        cn_bind_text(st, 2, date);
-        cn_bind_text(st, 3, text);
-        cn_bind_text(st, 4, from);
-        cn_bind_text(st, 5, to);
-        sqlite3_bind_int64(st, 6, cn_now_ms());
-        cn_bind_text(st, 7, author); /* who wrote it where the document comes from */
-        if (cn_req_exec(req, st))
-            return -1;
-    }
-    return 0;
-}
-
 static int import_measurements(cn_req *req, int64_t indicator, const msgpack_object *node)
 {
     const msgpack_object *list = cn_mp_get(node, "measurements");
