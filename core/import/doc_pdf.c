@@ -457,7 +457,7 @@ static int segments_of(const words *ws, const line *l, segment *out, int cap)
     return n;
 }
 
-static void anchors_of_page(reader *r, const words *ws, const line *lines, size_t nlines)
+static void anchors_of_page(reader *r, const words *ws, const line *lines, size_t nlines, bool repeats_header)
 {
     /* Where segments begin on lines of several segments: a table's columns. */
     double xs[4096];
@@ -497,8 +497,8 @@ static void anchors_of_page(reader *r, const words *ws, const line *lines, size_
                 kept[a] = kept[b];
                 kept[b] = t;
             }
-    /* Columns that are all columns of the table before it: that table going on (a page of it
-     * may leave some columns empty). */
+    /* Under the table's header repeated, columns that are all columns of the table: that table going
+     * on (a page of it may leave some columns empty). */
     int known = 0;
     for (int a = 0; a < n; a++)
         for (int b = 0; b < r->nanchors; b++)
@@ -506,7 +506,7 @@ static void anchors_of_page(reader *r, const words *ws, const line *lines, size_
                 known++;
                 break;
             }
-    if (r->nanchors >= 2 && known == n)
+    if (repeats_header && r->nanchors >= 2 && known == n)
         return;
     if (n != r->nanchors)
         flush_table(r);
@@ -540,7 +540,14 @@ static void page(reader *r, PopplerPage *pg, int index, double height, char **re
     page_words(pg, &ws); /* out of memory: the page reads short */
     lines = calloc(ws.n + 1, sizeof *lines);
     size_t nlines = lines ? page_lines(&ws, lines, ws.n + 1) : 0;
-    anchors_of_page(r, &ws, lines, nlines);
+    /* Whether the page begins with the table's header again (below its top margin). */
+    bool repeats_header = false;
+    for (size_t i = 0; index > 0 && i < nlines; i++)
+        if (!(lines[i].y2 < height * 0.1)) {
+            repeats_header = header_line(r, &ws, &lines[i]);
+            break;
+        }
+    anchors_of_page(r, &ws, lines, nlines, repeats_header);
     r->right = 0;
     for (size_t i = 0; i < nlines; i++)
         r->right = fmax(r->right, ws.w[lines[i].first + lines[i].n - 1].x2);

@@ -70,11 +70,15 @@ class Documents(unittest.TestCase):
 
     def test_each_seed_as_word_and_libreoffice_imports_to_the_plan_of_its_text(self):
         for key, name in NAMES.items():
-            want = self.dry(format="table", text=read(os.path.join(SEEDS, name + ".txt"), "r"))["document"]
+            text = self.dry(format="table", text=read(os.path.join(SEEDS, name + ".txt"), "r"))
+            want = text["document"]
             for ext in ("docx", "odt"):
-                got = self.dry(format="office", text=read(os.path.join(DOCUMENTS, key + "." + ext)))["document"]
+                read_back = self.dry(format="office", text=read(os.path.join(DOCUMENTS, key + "." + ext)))
+                got = read_back["document"]
                 for part in ("plan", "orientations", "objectives", "actions", "indicators"):
                     self.assertEqual(got[part], want[part], "%s.%s: %s" % (key, ext, part))
+                # and the region's glossary from its acronyms (Lanaudière's 23)
+                self.assertEqual(read_back["glossary"], text["glossary"], "%s.%s: glossary" % (key, ext))
         self.assertEqual(len(want["actions"]), 30)  # the last seed, Mauricie: a real plan, not an empty one
 
     def test_a_pdf_as_word_and_libreoffice_export_it(self):
