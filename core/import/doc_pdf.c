@@ -585,6 +585,14 @@ static void page(reader *r, PopplerPage *pg, int index, double height, char **re
                 bool starts = !r->in_row || gap > 1.2 * r->pitch;
                 for (int k = 0; k < ns && !starts; k++)
                     starts = numbered(seg[k].text) && r->cells[column_of(r, seg[k].x1)] != NULL;
+                /* A line with text in every column, under a row that has text in every column too and no plan
+                 * number: a new row (a table without numbers whose cells do not wrap, a list of acronyms). */
+                if (!starts && ns == r->nanchors) {
+                    bool every = true;
+                    for (int k = 0; k < ns && every; k++)
+                        every = column_of(r, seg[k].x1) == k && r->cells[k] != NULL && !numbered(r->cells[k]);
+                    starts = every;
+                }
                 /* "Orientation 2 : …" across the table: a row of its own, as the document has it. */
                 starts = starts || (ns == 1 && column_of(r, seg[0].x1) == 0 && orientation_words(seg[0].text));
                 bool header_again = r->header && whole && strcmp(whole, r->header) == 0;

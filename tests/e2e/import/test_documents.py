@@ -93,8 +93,10 @@ class Documents(unittest.TestCase):
             self.assertTrue(all(r.get("where", "page").startswith("page") for r in got["report"]), got["report"])
         # Lanaudière's dense grid (eleven columns, the year grid's "An 1" stacked letter by letter, the header
         # repeated atop every page, rows cut by page breaks): its structure reads as its Word document's does.
-        word = self.dry(format="office", text=read(os.path.join(DOCUMENTS, "001.docx")))["document"]
-        pdf = self.dry(format="office", text=read(os.path.join(DOCUMENTS, "001.pdf")))["document"]
+        word_read = self.dry(format="office", text=read(os.path.join(DOCUMENTS, "001.docx")))
+        pdf_read = self.dry(format="office", text=read(os.path.join(DOCUMENTS, "001.pdf")))
+        word, pdf = word_read["document"], pdf_read["document"]
+        self.assertEqual(pdf_read["glossary"], word_read["glossary"])  # its table of acronyms, row by row
         self.assertEqual(pdf["orientations"], word["orientations"])
         self.assertEqual([(o["number"], o["orientation"]) for o in pdf["objectives"]],
                          [(o["number"], o["orientation"]) for o in word["objectives"]])
