@@ -457,7 +457,7 @@ static int segments_of(const words *ws, const line *l, segment *out, int cap)
     return n;
 }
 
-static void anchors_of_page(reader *r, const words *ws, const line *lines, size_t nlines, bool repeats_header)
+static void anchors_of_page(reader *r, const words *ws, const line *lines, size_t nlines, bool goes_on)
 {
     /* Where segments begin on lines of several segments: a table's columns. */
     double xs[4096];
@@ -497,8 +497,8 @@ static void anchors_of_page(reader *r, const words *ws, const line *lines, size_
                 kept[a] = kept[b];
                 kept[b] = t;
             }
-    /* Under the table's header repeated, columns that are all columns of the table: that table going
-     * on (a page of it may leave some columns empty). */
+    /* A page going on with a table (page(): its header repeated, or a row first) whose columns are
+     * all that table's: the same table (a page of it may leave some columns empty). */
     int known = 0;
     for (int a = 0; a < n; a++)
         for (int b = 0; b < r->nanchors; b++)
@@ -506,12 +506,28 @@ static void anchors_of_page(reader *r, const words *ws, const line *lines, size_
                 known++;
                 break;
             }
-    if (repeats_header && r->nanchors >= 2 && known == n)
+    if (goes_on && r->nanchors >= 2 && known == n)
         return;
     if (n != r->nanchors)
         flush_table(r);
     r->nanchors = n;
     memcpy(r->anchors, kept, sizeof kept[0] * (size_t)n);
+}
+
+/* Whether the number text begins with is the one cell began with, or one it is under ("10.1" in the
+ * cell of action "10.1.3"): a number that begins no row but goes on the cell's text ("…de l'objectif"
+ * / "10.1 avec…", "1.1 Objectif" / "1.1 : renforcer…"). */
+static bool same_or_above(const char *cell, const char *text)
+{
+    char a[64], b[64];
+    if (!cn_num_prefix(cell, a) || !cn_num_prefix(text, b))
+        return false;
+    size_t na = strlen(a), nb = strlen(b);
+    while (na && a[na - 1] == '.')
+        a[--na] = '\0';
+    while (nb && b[nb - 1] == '.')
+        b[--nb] = '\0';
+    return nb && (strcmp(a, b) == 0 || (na > nb && strncmp(a, b, nb) == 0 && a[nb] == '.'));
 }
 
 /* Whether the text begins "Orientation 2", "ORIENTATION 3 :", "Axe 1". */
@@ -540,14 +556,22 @@ static void page(reader *r, PopplerPage *pg, int index, double height, char **re
     page_words(pg, &ws); /* out of memory: the page reads short */
     lines = calloc(ws.n + 1, sizeof *lines);
     size_t nlines = lines ? page_lines(&ws, lines, ws.n + 1) : 0;
-    /* Whether the page begins with the table's header again (below its top margin). */
-    bool repeats_header = false;
+    /* Whether the page begins with the table's header again, or with a line of several cells
+     * (below its top margin): then it goes on with the table before, if its columns are that table's. */
+    bool table_goes_on = false;
     for (size_t i = 0; index > 0 && i < nlines; i++)
         if (!(lines[i].y2 < height * 0.1)) {
-            repeats_header = header_line(r, &ws, &lines[i]);
+            segment seg[MAX_ANCHORS];
+            int ns = segments_of(&ws, &lines[i], seg, MAX_ANCHORS);
+            /* (one cell's text going on, in a column of the table other than its first) */
+            int c = ns == 1 && r->nanchors >= 2 ? column_of(r, seg[0].x1) : 0;
+            bool cell_goes_on = c > 0 && fabs(seg[0].x1 - r->anchors[c]) <= 4 && (r->in_row || r->nrows);
+            for (int k = 0; k < ns; k++)
+                free(seg[k].text);
+            table_goes_on = header_line(r, &ws, &lines[i]) || ns >= 2 || cell_goes_on;
             break;
         }
-    anchors_of_page(r, &ws, lines, nlines, repeats_header);
+    anchors_of_page(r, &ws, lines, nlines, table_goes_on);
     r->right = 0;
     for (size_t i = 0; i < nlines; i++)
         r->right = fmax(r->right, ws.w[lines[i].first + lines[i].n - 1].x2);
@@ -584,7 +608,8 @@ static void page(reader *r, PopplerPage *pg, int index, double height, char **re
                 flush_para_before_table(r, gap);
                 bool starts = !r->in_row || gap > 1.2 * r->pitch;
                 for (int k = 0; k < ns && !starts; k++)
-                    starts = numbered(seg[k].text) && r->cells[column_of(r, seg[k].x1)] != NULL;
+                    starts = numbered(seg[k].text) && r->cells[column_of(r, seg[k].x1)] != NULL &&
+                             !same_or_above(r->cells[column_of(r, seg[k].x1)], seg[k].text);
                 /* A line with text in every column, under a row that has text in every column too and no plan
                  * number: a new row (a table without numbers whose cells do not wrap, a list of acronyms). */
                 if (!starts && ns == r->nanchors) {

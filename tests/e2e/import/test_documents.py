@@ -105,6 +105,14 @@ class Documents(unittest.TestCase):
         pdf_actions = {a["number"]: a for a in pdf["actions"]}
         self.assertEqual([a["schedule"] for a in word["actions"] if a["number"] in ("2.1", "2.7", "6.5")],
                          [pdf_actions[n]["schedule"] for n in ("2.1", "2.7", "6.5")])  # read from its X grid
+        # 008: a plain table on portrait pages, cells wrapped over page breaks, lines that begin with a number
+        # inside a cell ("…de l'objectif" / "1.2 avec…"): the plan of its Word document, exactly.
+        word = self.dry(format="office", text=read(os.path.join(DOCUMENTS, "008.docx")))["document"]
+        self.assertEqual(len(word["actions"]), 60)
+        for ext in ("odt", "pdf"):
+            got = self.dry(format="office", text=read(os.path.join(DOCUMENTS, "008." + ext)))["document"]
+            for part in ("plan", "orientations", "objectives", "actions"):
+                self.assertEqual(got[part], word[part], "008.%s: %s" % (ext, part))
         # A PDF without text (a scan), a damaged one, one of more pages than any plan has: refused in words.
         scan = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>"
                 b"endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
