@@ -1,6 +1,7 @@
 """Test harness: starts a real concertd on ipc:// endpoints in a temporary
 folder and talks to it with Debian's python3-zmq and python3-msgpack,
 using only what proto/PROTOCOL.md specifies."""
+import ctypes
 import os
 import shutil
 import signal
@@ -79,6 +80,13 @@ class Client:
         return reply["error"]
 
 
+def _die_with_parent():
+    """In the daemon's process before it runs: SIGTERM when the test that started it ends however it ends
+    (killed by ctest's timeout, a failure before its tearDown), so that no daemon outlives its test."""
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 class Daemon:
     """A concertd process with its own data directory and endpoints."""
 
@@ -105,7 +113,8 @@ class Daemon:
 
     def start(self, wait=True):
         self.log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(self.argv(), stdout=self.log, stderr=self.log, env=self.env)
+        self.proc = subprocess.Popen(self.argv(), stdout=self.log, stderr=self.log, env=self.env,
+                                     preexec_fn=_die_with_parent)
         if wait:
             self.wait_ready()
         return self
