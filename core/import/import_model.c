@@ -65,6 +65,9 @@ void cn_import_report(cn_import *im, int line, const char *kind, const char *tex
     n->kind = kind;
     n->text = cn_import_dup(im, text);
     n->message = cn_import_dup(im, message);
+    /* A message made in a fixed buffer may have been cut inside a character of the text it quotes. */
+    if (n->message)
+        n->message[cn_utf8_valid_prefix(n->message, strlen(n->message))] = '\0';
 }
 
 /* ---- entities ---------------------------------------------------------- */

@@ -230,8 +230,12 @@ static void render_report(const msgpack_object *report)
             printf("%s%-5s [%s] %s\n", T("ligne ", "line "), strcmp(line, "0") ? line : "-", kind,
                    ctl_scalar(cn_mp_get(n, "message"), buf, sizeof buf, false));
         const char *text = ctl_scalar(cn_mp_get(n, "text"), buf, sizeof buf, false);
-        if (*text)
-            printf("        « %.200s%s »\n", text, strlen(text) > 200 ? "…" : "");
+        if (*text) { /* its first 200 bytes, cut between two characters */
+            size_t cut = strlen(text) > 200 ? 200 : strlen(text);
+            while (cut > 0 && ((unsigned char)text[cut] & 0xC0) == 0x80)
+                cut--;
+            printf("        « %.*s%s »\n", (int)cut, text, text[cut] ? "…" : "");
+        }
     }
 }
 

@@ -57,6 +57,8 @@ const char *ctl_scalar(const msgpack_object *o, char *buf, size_t cap, bool word
         if (cn_utc_to_local(o->via.str.ptr, o->via.str.size, buf, cap))
             return buf; /* a UTC time, read in local time */
         snprintf(buf, cap, "%.*s", (int)o->via.str.size, o->via.str.ptr);
+        if (o->via.str.size >= cap) /* cut short: between two characters, not inside one */
+            buf[cn_utf8_valid_prefix(buf, strlen(buf))] = '\0';
         return words ? ctl_word(buf) : buf;
     case MSGPACK_OBJECT_ARRAY: {
         buf[0] = '\0';
@@ -65,6 +67,7 @@ const char *ctl_scalar(const msgpack_object *o, char *buf, size_t cap, bool word
             size_t len = strlen(buf);
             snprintf(buf + len, cap - len, "%s%s", i ? ", " : "", ctl_scalar(&o->via.array.ptr[i], item, sizeof item, words));
         }
+        buf[cn_utf8_valid_prefix(buf, strlen(buf))] = '\0'; /* a long list cut between two characters */
         return buf;
     }
     default:

@@ -4,6 +4,7 @@ each shape the importer must read go through `concertctl import` into a
 real concertd; the stored plan is then read back through the protocol."""
 import json
 import os
+import shutil
 import subprocess
 import tempfile
 import unittest
@@ -531,6 +532,19 @@ class Import(unittest.TestCase):
         self.assertIn("/nonexistent/plan.txt", err)
         self.assertEqual(self.d.snapshot(), before)
 
+
+    def test_long_texts_are_cut_between_two_characters(self):
+        # A context paragraph whose 200th byte falls inside « é », and a list of targets longer than a line: the
+        # dry run's words are cut where a character ends (the output stays UTF-8: decode() above is strict).
+        self.c.ok("region.create", id="coupe", name="Coupe")
+        folder = tempfile.mkdtemp(prefix="concertd-cut-")
+        path = os.path.join(folder, "plan.txt")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("Plan d'action 2024-2027\n\nContexte\n" + "x" * 199 + "é" * 50 + "\n\n"
+                    "Objectif\tActions\tCibles\n1. Agir\t1.1 Réunir\t" + "Comité régional élargi " * 60 + "\n")
+        code, out, _ = self.ctl("import", "--region", "coupe", "--dry-run", path)
+        self.assertIn("« " + "x" * 199 + "…", out)
+        shutil.rmtree(folder)
 
 if __name__ == "__main__":
     unittest.main()
