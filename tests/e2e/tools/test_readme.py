@@ -59,8 +59,12 @@ class Readme(unittest.TestCase):
             if line.startswith("$C tail "):
                 continue  # follows the events until Ctrl-C: tools tests cover it
             r = self.run_line(line)
-            self.assertEqual(r.returncode, 0, "%s\n%s%s" % (line, r.stdout.decode(), r.stderr.decode()))
-            outputs[line] = r.stdout.decode()
+            try:  # the output is text, UTF-8 throughout
+                out = r.stdout.decode()
+            except UnicodeDecodeError as e:
+                self.fail("%s\nnot UTF-8 at byte %d: %r" % (line, e.start, r.stdout[max(0, e.start - 120):e.start + 20]))
+            self.assertEqual(r.returncode, 0, "%s\n%s%s" % (line, out, r.stderr.decode("utf-8", "replace")))
+            outputs[line] = out
         # The demo's overdue work comes first in the échéances.
         echeances = next(out for line, out in outputs.items() if re.match(r"\$C echeances +#", line))
         self.assertRegex(echeances, r"^En retard \(\d+\)")
