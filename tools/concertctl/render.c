@@ -249,9 +249,10 @@ static void render_changes(const msgpack_object *changes, bool dry)
     printf(dry ? T("\nCe qui changerait :\n", "\nWhat would change:\n") : T("\nCe qui a changé :\n", "\nWhat changed:\n"));
     for (uint32_t i = 0; i < changes->via.array.size; i++) {
         const msgpack_object *c = &changes->via.array.ptr[i];
-        char num[64], field[64], from[1024], to[1024];
-        ctl_scalar(cn_mp_get(c, "number"), num, sizeof num, false);
-        ctl_scalar(cn_mp_get(c, "field"), field, sizeof field, false);
+        char num_buf[64], field_buf[64], from[1024], to[1024];
+        /* (ctl_scalar may answer a text of its own, leaving its buffer as it was: its answer is what is printed) */
+        const char *num = ctl_scalar(cn_mp_get(c, "number"), num_buf, sizeof num_buf, false);
+        const char *field = ctl_scalar(cn_mp_get(c, "field"), field_buf, sizeof field_buf, false);
         bool words = strcmp(field, "status") == 0;
         printf("  %s%s%s : « %s » → « %s »\n", num, num[0] ? " " : "", field_words(field),
                ctl_scalar(cn_mp_get(c, "from"), from, sizeof from, words),

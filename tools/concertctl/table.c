@@ -33,8 +33,23 @@ void ctl_print_json(const msgpack_object *o, bool compact)
 /* Words for the model's enumerations. */
 const char *ctl_word(const char *v) { return cn_word(v, english); }
 
-/* Formats a scalar into buf; lists of strings are joined with ", ". */
+static const char *scalar_text(const msgpack_object *o, char *buf, size_t cap, bool words);
+
+/* Formats a scalar into buf; lists of strings are joined with ", ". buf always holds the text answered (an
+ * absent value as "": callers print their buffer as well as the answer). */
 const char *ctl_scalar(const msgpack_object *o, char *buf, size_t cap, bool words)
+{
+    if (!cap)
+        return "";
+    const char *t = scalar_text(o, buf, cap, words);
+    if (t != buf) {
+        snprintf(buf, cap, "%s", t);
+        buf[cn_utf8_valid_prefix(buf, strlen(buf))] = '\0';
+    }
+    return buf;
+}
+
+static const char *scalar_text(const msgpack_object *o, char *buf, size_t cap, bool words)
 {
     if (!o)
         return "";
