@@ -6,13 +6,28 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/time.h>
+#include <unistd.h>
 #include <time.h>
 
 static cn_log_level current_level = CN_LOG_INFO;
 static const char *const level_names[] = {"ERROR", "WARN ", "INFO ", "DEBUG"};
 
-static bool plain; /* for a person at a terminal: no time stamp */
+static bool plain;   /* for a person at a terminal: no time stamp */
+static bool journal; /* stderr is systemd's journal: its priority, no time stamp */
+
+void cn_log_set_journal(bool on) { journal = on; }
+
+void cn_log_detect_journal(void)
+{
+    const char *stream = getenv("JOURNAL_STREAM");
+    unsigned long long dev, ino;
+    struct stat st;
+    journal = stream && sscanf(stream, "%llu:%llu", &dev, &ino) == 2 && fstat(STDERR_FILENO, &st) == 0 &&
+              (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
 
 void cn_log_set_level(cn_log_level level) { current_level = level; }
 void cn_log_set_plain(bool on) { plain = on; }
@@ -44,7 +59,10 @@ void cn_log(cn_log_level level, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    if (plain)
+    if (journal) {
+        static const int priority[] = {3, 4, 6, 7}; /* LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG */
+        fprintf(stderr, "<%d>%s\n", priority[level], msg);
+    } else if (plain)
         fprintf(stderr, "  %s %s\n", level == CN_LOG_ERROR ? "✗" : level == CN_LOG_WARN ? "!" : "·", msg);
     else
         fprintf(stderr, "%s.%03dZ %s %s\n", stamp, (int)(tv.tv_usec / 1000), level_names[level], msg);

@@ -13,6 +13,13 @@ void cn_log_set_level(cn_log_level level);
  * no time stamp. */
 void cn_log_set_plain(bool on);
 
+/* Lines for systemd's journal: "<3>message", the syslog priority the
+ * journal files them under (journalctl -p warning), no time stamp of ours.
+ * cn_log_detect_journal() turns it on when stderr is the journal's stream
+ * ($JOURNAL_STREAM names its device and inode). */
+void cn_log_set_journal(bool on);
+void cn_log_detect_journal(void);
+
 /* Parses "error", "warn", "info" or "debug"; returns -1 for anything else. */
 int cn_log_level_parse(const char *name, cn_log_level *out);
 

@@ -2,10 +2,14 @@
  * plan.import like any client's request: no private path into the model. */
 #include "demo.h"
 
+#include <errno.h>
+#include <string.h>
+
 #include <jansson.h>
 
 #include "jsonmp.h"
 #include "log.h"
+#include "text.h"
 
 static int call(cn_core *core, const char *op, json_t *args, void *pub)
 {
@@ -49,8 +53,11 @@ int cn_demo_load(cn_core *core, const char *path, void *pub)
 
     json_error_t jerr;
     json_t *bundle = json_load_file(path, 0, &jerr);
+    if (!bundle && json_error_code(&jerr) == json_error_cannot_open_file)
+        cn_error("démo : %s : %s (concertd --demo FILE, ou [demo] file)", path, cn_system_error(errno, strerror(errno)));
+    else if (!bundle)
+        cn_error("démo : %s, ligne %d : %s", path, jerr.line, jerr.text);
     if (!bundle) {
-        cn_error("démo: %s:%d: %s", path, jerr.line, jerr.text);
         return -1;
     }
     json_t *region = json_object_get(bundle, "region");

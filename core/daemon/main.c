@@ -20,6 +20,7 @@
 #include "plugin_host.h"
 #include "scheduler.h"
 #include "server.h"
+#include "service.h"
 
 #ifndef CONCERTD_VERSION
 #define CONCERTD_VERSION "0.0.0"
@@ -51,6 +52,7 @@ typedef struct {
     cn_server *server;
     cn_federation *federation; /* NULL without [federation] */
     cn_scheduler *scheduler;
+    cn_service *service; /* systemd's notifications */
     uv_signal_t sigterm, sigint;
 } app;
 
@@ -62,6 +64,7 @@ static void deliver(void *host) { cn_host_deliver(host); }
  * is answered first), the federation, the plugins. Safe twice. */
 static void stop_app(app *a)
 {
+    cn_service_stopping(a->service);
     cn_scheduler_stop(&a->scheduler);
     cn_server_stop(a->server);
     cn_federation_close(&a->federation);
@@ -165,6 +168,7 @@ int main(int argc, char **argv)
         return rc;
     }
     cn_log_set_level(cfg.log_level);
+    cn_log_detect_journal();
     cn_lang_set(cfg.lang);
     /* A write past a file-size limit must fail like a full disk (the command
      * gets "unavailable" and nothing is saved), not kill the daemon. */
@@ -191,6 +195,8 @@ int main(int argc, char **argv)
     if (uv_loop_init(&loop) != 0)
         goto out;
     loop_ok = true;
+    if (!(a.service = cn_service_new(&loop)))
+        goto out;
     a.host = cn_host_new(core, &loop, &cfg);
     if (!a.host)
         goto out;
@@ -218,11 +224,15 @@ int main(int argc, char **argv)
     uv_signal_start(&a.sigint, on_signal, SIGINT);
     cn_info("concertd %s prêt: nœud %s, commandes %s, événements %s, données %s", CONCERTD_VERSION, cfg.node_id,
             cfg.command_endpoint, cfg.event_endpoint, cfg.data_dir);
+    char status_line[512];
+    snprintf(status_line, sizeof status_line, "prêt : nœud %s, commandes %s", cfg.node_id, cfg.command_endpoint);
+    cn_service_ready(a.service, status_line);
     uv_run(&loop, UV_RUN_DEFAULT);
     status = 0;
 
 out:
     stop_app(&a);
+    cn_service_close(&a.service);
     if (loop_ok) {
         uv_run(&loop, UV_RUN_DEFAULT); /* lets closing handles finish */
         if (uv_loop_close(&loop) != 0)
