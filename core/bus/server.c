@@ -444,7 +444,11 @@ static void *bind_socket(cn_server *srv, int type, const char *address, long max
         snprintf(err, errcap, "impossible d'écouter sur %s: %s%s", address, cn_system_error(e, zmq_strerror(e)),
                  e == EADDRINUSE ? " (un autre programme utilise ce port; choisissez-en un autre dans la configuration"
                                    " ou avec --command-endpoint / --event-endpoint)"
-                                 : "");
+                 : e == ENOENT && strncmp(address, "ipc://", 6) == 0
+                     ? " (le dossier de ce socket n'existe pas : systemd le crée pour le service (RuntimeDirectory) ; "
+                       "démarré à la main, créez-le : install -d -o concertd -g concertd -m 0750 DOSSIER)"
+                 : e == EACCES ? " (l'utilisateur du démon ne peut écrire dans ce dossier)"
+                               : "");
         zmq_close(s);
         return NULL;
     }

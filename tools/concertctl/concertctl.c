@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "client.h"
+#include "daemon_config.h"
 #include "commands.h"
 #include "jsonmp.h"
 #include "mp.h"
@@ -59,8 +60,11 @@ static void usage(FILE *out)
     fprintf(out, "%s",
             T("Usage: concertctl [OPTIONS GLOBALES] NOM VERBE [ARGUMENTS] [--OPTIONS]\n\n"
               "Options globales:\n"
-              "  --endpoint EP   socket de commandes (défaut tcp://127.0.0.1:7410, ou $CONCERTD_ENDPOINT)\n"
-              "  --events EP     socket d'événements (défaut tcp://127.0.0.1:7411, ou $CONCERTD_EVENTS)\n"
+              "  --endpoint EP   socket de commandes (défaut : $CONCERTD_ENDPOINT, [bus] command de la configuration\n"
+              "                  du démon, sinon tcp://127.0.0.1:7410)\n"
+              "  --events EP     socket d'événements (défaut : $CONCERTD_EVENTS, [bus] events, sinon tcp://127.0.0.1:7411)\n"
+              "  --config FILE   configuration du démon, pour ses adresses (défaut : $CONCERTD_CONFIG, sinon\n"
+              "                  " CONCERTD_SYSTEM_CONFIG " s'il existe)\n"
               "  --json          sortie JSON pour les scripts\n"
               "  --lang fr|en    langue des messages (défaut fr, ou $CONCERTD_LANG)\n"
               "  --as NOM        qui fait les changements, dans l'historique (défaut : l'utilisateur du système)\n"
@@ -68,8 +72,11 @@ static void usage(FILE *out)
               "Commandes:\n",
               "Usage: concertctl [GLOBAL OPTIONS] NOUN VERB [ARGUMENTS] [--OPTIONS]\n\n"
               "Global options:\n"
-              "  --endpoint EP   command socket (default tcp://127.0.0.1:7410, or $CONCERTD_ENDPOINT)\n"
-              "  --events EP     event socket (default tcp://127.0.0.1:7411, or $CONCERTD_EVENTS)\n"
+              "  --endpoint EP   command socket (default: $CONCERTD_ENDPOINT, [bus] command of the daemon's\n"
+              "                  configuration, else tcp://127.0.0.1:7410)\n"
+              "  --events EP     event socket (default: $CONCERTD_EVENTS, [bus] events, else tcp://127.0.0.1:7411)\n"
+              "  --config FILE   the daemon's configuration, for its addresses (default: $CONCERTD_CONFIG, else\n"
+              "                  " CONCERTD_SYSTEM_CONFIG " when it exists)\n"
               "  --json          JSON output for scripts\n"
               "  --lang fr|en    message language (default fr, or $CONCERTD_LANG)\n"
               "  --as NAME       who makes the changes, in the history (default: the system's user)\n"
@@ -856,17 +863,33 @@ static int ctl_keygen(const char *path)
     return 0;
 }
 
+/* The daemon's addresses, when not given: from its configuration
+ * (daemon_config.h), else the source tree's. The strings live until exit. */
+static int resolve_endpoints(ctl_conn *conn, const char *daemon_config, char *err, size_t errcap)
+{
+    char *cmd_ep = NULL, *ev_ep = NULL;
+    int rc = 0;
+    if (!conn->endpoint || !conn->events)
+        rc = ctl_daemon_endpoints(daemon_config, &cmd_ep, &ev_ep, err, errcap);
+    if (!conn->endpoint)
+        conn->endpoint = cmd_ep ? cmd_ep : "tcp://127.0.0.1:7410";
+    else
+        free(cmd_ep);
+    if (!conn->events)
+        conn->events = ev_ep ? ev_ep : "tcp://127.0.0.1:7411";
+    else
+        free(ev_ep);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     ctl_conn conn = {.endpoint = getenv("CONCERTD_ENDPOINT"), .events = getenv("CONCERTD_EVENTS"),
                      .timeout_ms = 5000, .lang = getenv("CONCERTD_LANG")};
-    if (!conn.endpoint)
-        conn.endpoint = "tcp://127.0.0.1:7410";
     const char *wait = getenv("CONCERTCTL_TIMEOUT_MS"); /* a slow machine, a daemon under valgrind */
     if (wait && atoi(wait) > 0)
         conn.timeout_ms = atoi(wait);
-    if (!conn.events)
-        conn.events = "tcp://127.0.0.1:7411";
+    const char *daemon_config = NULL; /* --config: the daemon's, for its addresses */
     if (!conn.lang || (strcmp(conn.lang, "en") != 0))
         conn.lang = "fr";
     /* People read times in the tables' own time zone unless they chose another. */
@@ -882,12 +905,16 @@ int main(int argc, char **argv)
             json = true;
         } else if (strcmp(a, "--help") == 0) {
             ctl_set_en(strcmp(conn.lang, "en") == 0);
+            char ignored[1024]; /* the help is printed all the same */
+            resolve_endpoints(&conn, daemon_config, ignored, sizeof ignored);
             usage(stdout);
             return 0;
         } else if (i + 1 < argc && strcmp(a, "--endpoint") == 0) {
             conn.endpoint = argv[++i];
         } else if (i + 1 < argc && strcmp(a, "--events") == 0) {
             conn.events = argv[++i];
+        } else if (i + 1 < argc && strcmp(a, "--config") == 0) {
+            daemon_config = argv[++i];
         } else if (i + 1 < argc && strcmp(a, "--timeout") == 0) {
             conn.timeout_ms = atoi(argv[++i]);
         } else if (i + 1 < argc && strcmp(a, "--lang") == 0) {
@@ -901,6 +928,9 @@ int main(int argc, char **argv)
         }
     }
     ctl_set_en(strcmp(conn.lang, "en") == 0);
+    char unreadable[1024];
+    if (resolve_endpoints(&conn, daemon_config, unreadable, sizeof unreadable) != 0)
+        return fail("unavailable", "%s", unreadable);
     if (i >= argc) {
         usage(stderr);
         return 2;
