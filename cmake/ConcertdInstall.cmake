@@ -66,3 +66,7 @@ configure_file(cmake/concertd-plugin.pc.in ${PROJECT_BINARY_DIR}/installed/conce
 install(FILES ${PROJECT_BINARY_DIR}/installed/concertd-config.cmake
   ${PROJECT_BINARY_DIR}/installed/concertd-config-version.cmake DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/concertd)
 install(FILES ${PROJECT_BINARY_DIR}/installed/concertd-plugin.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+
+# bash completion for concertctl (the manual pages: tools/man/CMakeLists.txt).
+install(FILES tools/completion/concertctl.bash DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions
+  RENAME concertctl)

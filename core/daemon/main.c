@@ -26,12 +26,37 @@
 #define CONCERTD_VERSION "0.0.0"
 #endif
 
+/* The help, in French, or English with CONCERTD_LANG=en (as concertctl):
+ * the manual page concertd(8) is made from it (tools/man). */
 static void usage(FILE *out)
 {
+    const char *lang = getenv("CONCERTD_LANG");
+    if (lang && strcmp(lang, "en") == 0) {
+        fprintf(out,
+                "Usage: concertd [OPTIONS]\n"
+                "Concertation daemon: holds the plans d'action of regional tables and publishes their events over "
+                "ZeroMQ.\n\n"
+                "  -c, --config FILE            configuration file (INI; see concertd.conf(5))\n"
+                "      --check-config           checks the configuration and exits\n"
+                "  -d, --data-dir DIR           data folder (overrides [storage] data_dir)\n"
+                "      --command-endpoint EP    ROUTER command socket (overrides [bus] command)\n"
+                "      --event-endpoint EP      PUB event socket (overrides [bus] events)\n"
+                "      --node-id ID             this node's identity (overrides [node] id)\n"
+                "      --log-level LEVEL        error, warn, info or debug\n"
+                "      --demo FILE              loads this demo into an empty database (e.g.\n"
+                "                               /usr/share/concertd/demo/lanaudiere.json; overrides [demo] file):\n"
+                "                               its region is marked \"démo\"\n"
+                "      --no-demo                does not load the demo into an empty database\n"
+                "      --plugin NAME            also loads this plugin (repeatable)\n"
+                "      --plugin-dir DIR         looks for plugins (NAME.so) in DIR first\n"
+                "  -h, --help                   this help\n"
+                "  -V, --version                version\n");
+        return;
+    }
     fprintf(out,
             "Usage: concertd [OPTIONS]\n"
             "Daemon de concertation: tient les plans d'action et publie leurs événements sur ZeroMQ.\n\n"
-            "  -c, --config FILE            fichier de configuration (INI; voir config/concertd.conf)\n"
+            "  -c, --config FILE            fichier de configuration (INI; voir concertd.conf(5))\n"
             "      --check-config           vérifie la configuration et quitte\n"
             "  -d, --data-dir DIR           dossier de données (remplace [storage] data_dir)\n"
             "      --command-endpoint EP    socket de commandes ROUTER (remplace [bus] command)\n"

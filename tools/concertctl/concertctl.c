@@ -68,7 +68,8 @@ static void usage(FILE *out)
               "  --json          sortie JSON pour les scripts\n"
               "  --lang fr|en    langue des messages (défaut fr, ou $CONCERTD_LANG)\n"
               "  --as NOM        qui fait les changements, dans l'historique (défaut : l'utilisateur du système)\n"
-              "  --timeout MS    délai de réponse (défaut 5000, ou $CONCERTCTL_TIMEOUT_MS)\n\n"
+              "  --timeout MS    délai de réponse (défaut 5000, ou $CONCERTCTL_TIMEOUT_MS)\n"
+              "  --version       version\n\n"
               "Commandes:\n",
               "Usage: concertctl [GLOBAL OPTIONS] NOUN VERB [ARGUMENTS] [--OPTIONS]\n\n"
               "Global options:\n"
@@ -80,7 +81,8 @@ static void usage(FILE *out)
               "  --json          JSON output for scripts\n"
               "  --lang fr|en    message language (default fr, or $CONCERTD_LANG)\n"
               "  --as NAME       who makes the changes, in the history (default: the system's user)\n"
-              "  --timeout MS    reply timeout (default 5000, or $CONCERTCTL_TIMEOUT_MS)\n\n"
+              "  --timeout MS    reply timeout (default 5000, or $CONCERTCTL_TIMEOUT_MS)\n"
+              "  --version       version\n\n"
               "Commands:\n"));
     for (size_t i = 0; i < ctl_ncommands; i++) {
         char line[128];
@@ -908,6 +910,9 @@ int main(int argc, char **argv)
             char ignored[1024]; /* the help is printed all the same */
             resolve_endpoints(&conn, daemon_config, ignored, sizeof ignored);
             usage(stdout);
+            return 0;
+        } else if (strcmp(a, "--version") == 0) {
+            printf("concertctl %s\n", CONCERTD_VERSION);
             return 0;
         } else if (i + 1 < argc && strcmp(a, "--endpoint") == 0) {
             conn.endpoint = argv[++i];
