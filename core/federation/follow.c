@@ -31,48 +31,11 @@ static void on_tick(uv_timer_t *t)
     bool check = ++fl->ticks % CHECK_EVERY_TICKS == 0;
     for (size_t i = 0; i < fl->n; i++) {
         follower *f = &fl->peers[i];
+        follow_link_tick(f, &f->events_link);
+        follow_link_tick(f, &f->sync_link);
         follow_request_snapshots(f);
         if (check)
             follow_request_origins(f);
-    }
-}
-
-/* Each (re)connection to the peer's events endpoint: whatever it published
- * while the link was down (a cut, a restart on either side) is asked for at
- * once, rather than at the next event or check. */
-static void on_monitor(cn_zwatch *w, void *sock, void *arg)
-{
-    (void)w;
-    follower *f = arg;
-    for (int k = 0; k < 64; k++) {
-        zmq_msg_t head, address;
-        zmq_msg_init(&head);
-        if (zmq_msg_recv(&head, sock, ZMQ_DONTWAIT) < 0) {
-            zmq_msg_close(&head);
-            break;
-        }
-        zmq_msg_init(&address);
-        if (zmq_msg_more(&head))
-            zmq_msg_recv(&address, sock, 0);
-        uint16_t event = 0;
-        if (zmq_msg_size(&head) >= 2)
-            memcpy(&event, zmq_msg_data(&head), 2);
-        if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED && !f->cut) {
-            f->connections++;
-            if (f->connections > 1)
-                cn_info("fédération : %s de nouveau joignable, rattrapage", f->name);
-            /* What was asked over the lost link will not be answered: ask again. */
-            f->sync_sent_ms = 0;
-            for (size_t i = 0; i < f->ncopies; i++)
-                f->copies[i].asked_id = 0;
-            follow_request_sync(f, f->name);
-            follow_request_origins(f);
-            follow_request_snapshots(f);
-        } else if (event == ZMQ_EVENT_DISCONNECTED && !f->cut) {
-            snprintf(f->last_error, sizeof f->last_error, "liaison perdue avec %s, reconnexion en cours", f->endpoint);
-        }
-        zmq_msg_close(&head);
-        zmq_msg_close(&address);
     }
 }
 
@@ -180,6 +143,8 @@ int cn_follow_start(cn_follow **out, uv_loop_t *loop, void *zctx, cn_core *core,
     fl->local_pub = local_pub;
     fl->fed_pub = fed_pub;
     fl->loop = loop;
+    snprintf(fl->node_id, sizeof fl->node_id, "%s", cfg->node_id);
+    snprintf(fl->public_key, sizeof fl->public_key, "%s", public_key);
     for (size_t i = 0; i < cfg->nsettings; i++) {
         const struct cn_setting *s = &cfg->settings[i];
         if (strncmp(s->section, "peer.", 5) != 0 || strcmp(s->key, "endpoint") != 0)
@@ -253,18 +218,13 @@ int cn_follow_start(cn_follow **out, uv_loop_t *loop, void *zctx, cn_core *core,
     for (size_t i = 0; i < fl->n; i++) {
         follower *f = &fl->peers[i];
         origin_state *own = follow_origin_of(fl, f->name);
-        f->sub = cn_fed_curve_client(zctx, ZMQ_SUB, f->endpoint, f->public_key, public_key, secret_key);
-        f->dealer = f->sub ? cn_fed_curve_client(zctx, ZMQ_DEALER, f->sync, f->public_key, public_key, secret_key) : NULL;
-        char monitor[96];
-        snprintf(monitor, sizeof monitor, "inproc://concertd-follow-%zu", i);
-        if (f->sub && zmq_socket_monitor(f->sub, monitor, ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED) == 0 &&
-            (f->monitor = zmq_socket(zctx, ZMQ_PAIR)) != NULL && zmq_connect(f->monitor, monitor) != 0) {
-            zmq_close(f->monitor);
-            f->monitor = NULL;
-        }
-        if (!f->dealer || !f->monitor || !(f->sub_watch = cn_zwatch_new(loop, f->sub, follow_on_event, f)) ||
+        f->sub = cn_fed_curve_client(zctx, ZMQ_SUB, f->public_key, public_key, secret_key);
+        f->dealer = f->sub ? cn_fed_curve_client(zctx, ZMQ_DEALER, f->public_key, public_key, secret_key) : NULL;
+        /* The watchers first, then the links (monitored from their first handshake). */
+        if (!f->dealer || !(f->sub_watch = cn_zwatch_new(loop, f->sub, follow_on_event, f)) ||
             !(f->dealer_watch = cn_zwatch_new(loop, f->dealer, follow_on_sync_reply, f)) ||
-            !(f->monitor_watch = cn_zwatch_new(loop, f->monitor, on_monitor, f))) {
+            follow_link_connect(f, &f->events_link, zctx, f->sub, f->endpoint, "événements") != 0 ||
+            follow_link_connect(f, &f->sync_link, zctx, f->dealer, f->sync, "rattrapage") != 0) {
             snprintf(err, errcap, "[peer.%s] : connexion impossible à %s / %s : %s", f->name, f->endpoint, f->sync,
                      cn_system_error(zmq_errno(), zmq_strerror(zmq_errno())));
             cn_follow_stop(&fl);
@@ -315,11 +275,8 @@ void cn_follow_stop(cn_follow **fp)
         follower *f = &fl->peers[i];
         cn_zwatch_destroy(&f->sub_watch);
         cn_zwatch_destroy(&f->dealer_watch);
-        cn_zwatch_destroy(&f->monitor_watch);
-        if (f->sub)
-            zmq_socket_monitor(f->sub, NULL, 0);
-        if (f->monitor)
-            zmq_close(f->monitor);
+        follow_link_close(&f->events_link, f->sub);
+        follow_link_close(&f->sync_link, f->dealer);
         if (f->sub)
             zmq_close(f->sub);
         if (f->dealer)

@@ -15,7 +15,9 @@
 
 #include "core.h"
 #include "follow.h"
+#include "follow_link.h"
 #include "mp.h"
+#include "follow_link.h"
 #include "zwatch.h"
 
 
@@ -45,9 +47,9 @@ typedef struct copy {
 typedef struct follower {
     struct cn_follow *owner;
     char name[64], endpoint[256], sync[256], public_key[41], regions[512];
-    void *sub, *dealer, *monitor;
-    cn_zwatch *sub_watch, *dealer_watch, *monitor_watch;
-    int64_t connections; /* handshakes with the peer's events endpoint */
+    void *sub, *dealer;
+    cn_zwatch *sub_watch, *dealer_watch;
+    follow_link events_link, sync_link; /* what their monitors say */
     char sync_origin[64];     /* the origin whose catch-up is out */
     int64_t sync_sent_ms;     /* a catch-up request is out since then (0: none) */
     char **sync_wanted;       /* origins to catch up after it */
@@ -59,7 +61,7 @@ typedef struct follower {
     msgpack_sbuffer outbox;   /* topic, payload, …: published once the batch is committed */
     size_t nout;
     bool cut; /* it sent what cannot be read: no longer followed until a restart */
-    char last_error[512];
+    char last_error[768];
 } follower;
 
 struct cn_follow {
@@ -74,6 +76,7 @@ struct cn_follow {
     origin_state *origins;
     size_t norigins;
     cn_op ops[2];
+    char node_id[64], public_key[41]; /* this node's, for what peers must declare */
 };
 
 static inline int64_t now_ms(void)

@@ -49,8 +49,7 @@ void *cn_fed_curve_server(void *zctx, int type, const char *endpoint, const char
 }
 
 /* See sockets.h. */
-void *cn_fed_curve_client(void *zctx, int type, const char *endpoint, const char *server_key, const char *public_key,
-                          const char *secret_key)
+void *cn_fed_curve_client(void *zctx, int type, const char *server_key, const char *public_key, const char *secret_key)
 {
     void *s = zmq_socket(zctx, type);
     int linger = 0, handshake = HANDSHAKE_MS;
@@ -59,7 +58,7 @@ void *cn_fed_curve_client(void *zctx, int type, const char *endpoint, const char
         zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, server_key, 40) != 0 ||
         zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, public_key, 40) != 0 ||
         zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, secret_key, 40) != 0 ||
-        (type == ZMQ_SUB && zmq_setsockopt(s, ZMQ_SUBSCRIBE, "", 0) != 0) || zmq_connect(s, endpoint) != 0) {
+        (type == ZMQ_SUB && zmq_setsockopt(s, ZMQ_SUBSCRIBE, "", 0) != 0)) {
         if (s)
             zmq_close(s);
         return NULL;

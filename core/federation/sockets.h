@@ -17,10 +17,9 @@ int cn_federation_heartbeats(void *sock);
 void *cn_fed_curve_server(void *zctx, int type, const char *endpoint, const char *secret_key, const char *name,
                           char *err, size_t errcap);
 
-/* A socket of type connected to endpoint, CURVE client of the peer whose
- * public key is server_key (a SUB subscribes to everything). NULL on error
- * (zmq_errno() says why). */
-void *cn_fed_curve_client(void *zctx, int type, const char *endpoint, const char *server_key, const char *public_key,
-                          const char *secret_key);
+/* A socket of type, CURVE client of the peer whose public key is
+ * server_key (a SUB subscribes to everything), not connected yet: its
+ * monitor is set first (follow_link.c). NULL on error (zmq_errno() says why). */
+void *cn_fed_curve_client(void *zctx, int type, const char *server_key, const char *public_key, const char *secret_key);
 
 #endif

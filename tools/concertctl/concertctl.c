@@ -830,14 +830,40 @@ static int plugin_command(const ctl_conn *conn, const char *noun, const char *ve
     return status;
 }
 
-static int ctl_keygen(const char *path)
+/* concertctl keygen --show FILE: the public line of an existing key file. */
+static int ctl_keygen_show(const char *path)
 {
-    if (!path || strcmp(path, "--help") == 0) {
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return fail("invalid_argument", "%s: %s", path, cn_strerror(errno));
+    char line[256];
+    int status = -1;
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, "public = ", 9) == 0 && strlen(line) >= 9 + 40) {
+            printf("%.40s\n", line + 9);
+            status = 0;
+            break;
+        }
+    fclose(f);
+    if (status != 0)
+        return fail("invalid_argument", T("%s : pas de ligne « public = … » (un fichier fait par concertctl keygen ?)",
+                                          "%s: no \"public = …\" line (a file made by concertctl keygen?)"),
+                    path);
+    return 0;
+}
+
+static int ctl_keygen(const char *path, const char *shown)
+{
+    if (path && strcmp(path, "--show") == 0 && shown)
+        return ctl_keygen_show(shown);
+    if (!path || strcmp(path, "--help") == 0 || strcmp(path, "--show") == 0) {
         printf("%s", T("Usage: concertctl keygen FICHIER\nCrée la paire de clés CURVE de ce nœud (fédération) dans\n"
-                       "FICHIER, lisible de son seul propriétaire, et affiche la clé publique à donner aux pairs.\n",
+                       "FICHIER, lisible de son seul propriétaire, et affiche la clé publique à donner aux pairs.\n"
+                       "       concertctl keygen --show FICHIER\nRéaffiche la clé publique de FICHIER.\n",
                        "Usage: concertctl keygen FILE\nCreates this node's CURVE key pair (federation) in FILE,\n"
-                       "readable by its owner only, and prints the public key to give to peers.\n"));
-        return path ? 0 : 2;
+                       "readable by its owner only, and prints the public key to give to peers.\n"
+                       "       concertctl keygen --show FILE\nPrints FILE's public key again.\n"));
+        return path && strcmp(path, "--help") == 0 ? 0 : 2;
     }
     char public_key[41], secret_key[41];
     if (zmq_curve_keypair(public_key, secret_key) != 0)
@@ -953,7 +979,7 @@ int main(int argc, char **argv)
         return ctl_tail(&conn, prefix, json);
     }
     if (strcmp(noun, "keygen") == 0)
-        return ctl_keygen(i < argc ? argv[i] : NULL);
+        return ctl_keygen(i < argc ? argv[i] : NULL, i + 1 < argc ? argv[i + 1] : NULL);
     if (strcmp(noun, "web") == 0 && i < argc && strcmp(argv[i], "user") == 0)
         return ctl_web_user(&conn, argc - i - 1, argv + i + 1);
     if (strcmp(noun, "call") == 0) {

@@ -589,9 +589,16 @@ void ctl_render(const char *op, const msgpack_object *r, bool json)
                                       {"refused", "Refusés", "Refused", 8, false},
                                       {"seconds_since_contact", "Contact (s)", "Contact (s)", 11, false},
                                       {"catching_up", "Rattrapage", "Catching up", 10, false},
-                                      {"last_error", "Dernière erreur", "Last error", 50, false},
                                       {"endpoint", "Adresse", "Endpoint", 30, false}};
         ctl_table(r, cols, COUNT(cols));
+        /* Each peer's last error whole, under the table: it says what to do. */
+        for (uint32_t i = 0; r->type == MSGPACK_OBJECT_ARRAY && i < r->via.array.size; i++) {
+            const msgpack_object *peer = cn_mp_get(&r->via.array.ptr[i], "peer"),
+                                 *error = cn_mp_get(&r->via.array.ptr[i], "last_error");
+            if (peer && peer->type == MSGPACK_OBJECT_STR && error && error->type == MSGPACK_OBJECT_STR)
+                printf("\n%s %.*s : %.*s\n", T("Dernière erreur avec", "Last error with"), (int)peer->via.str.size,
+                       peer->via.str.ptr, (int)error->via.str.size, error->via.str.ptr);
+        }
     } else if (strcmp(op, "adhesion.list") == 0) {
         static const column cols[] = {{"id", "Id", "Id", 4, false},
                                       {"state", "État", "State", 12, true},

@@ -115,6 +115,12 @@ class Federation(unittest.TestCase):
         self.assertIn("existe déjà", r.stderr.decode())
         with open(path) as f:
             self.assertEqual(f.read(), text)
+        # Its public key, shown again for a peer to declare; a file that is no key is said.
+        r = subprocess.run([CONCERTCTL, "keygen", "--show", path], capture_output=True, timeout=30)
+        self.assertEqual((r.returncode, r.stdout.decode()), (0, self.node_public + "\n"))
+        r = subprocess.run([CONCERTCTL, "keygen", "--show", self.d.config], capture_output=True, timeout=30)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("pas de ligne « public = … »", r.stderr.decode())
 
     def test_a_declared_peer_receives_the_events(self):
         sub, monitor = self.peer(self.rqds_public, self.rqds_secret)

@@ -1,0 +1,128 @@
+"""What the federation says about its links, as the national network's staff
+need it to run a federation for years: the connecting side is told in words
+when its peer refuses its key (with the key to give), when a link is lost
+(WARN, with the reason) and when it comes back; a peer that never answers
+is said too; federation.status carries the same reason whole."""
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+import unittest
+
+from harness import CONCERTCTL, PATIENCE, Daemon, free_port
+
+
+def keygen(folder):
+    r = subprocess.run([CONCERTCTL, "keygen", os.path.join(folder, "noeud.key")], capture_output=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    return r.stdout.decode().strip()
+
+
+class LinkWatch(unittest.TestCase):
+    def setUp(self):
+        self.daemons = []
+        self.rf, self.nf = tempfile.mkdtemp(prefix="concertd-e2e-"), tempfile.mkdtemp(prefix="concertd-e2e-")
+        self.regional_key, self.national_key = keygen(self.rf), keygen(self.nf)
+        self.ports = [free_port() for _ in range(4)]
+
+    def tearDown(self):
+        for d in self.daemons:
+            if d.proc:
+                self.assertEqual(d.stop(), 0)
+            d.cleanup()
+
+    def regional(self, declared_key):
+        d = Daemon(node_id="tpdsl", folder=self.rf, config=(
+            "[federation]\nkey_file = noeud.key\nevents = tcp://127.0.0.1:%d\nsync = tcp://127.0.0.1:%d\n"
+            "[peer.rqds]\npublic_key = %s\n" % (self.ports[0], self.ports[1], declared_key)))
+        self.daemons.append(d)
+        return d.start()
+
+    def national(self):
+        d = Daemon(node_id="rqds", folder=self.nf, config=(
+            "[federation]\nkey_file = noeud.key\nevents = tcp://127.0.0.1:%d\nsync = tcp://127.0.0.1:%d\n"
+            "[peer.tpdsl]\npublic_key = %s\nendpoint = tcp://127.0.0.1:%d\nsync = tcp://127.0.0.1:%d\n"
+            "regions = lanaudiere\n" % (self.ports[2], self.ports[3], self.regional_key, self.ports[0], self.ports[1])))
+        self.daemons.append(d)
+        return d.start()
+
+    def until(self, daemon, text, seconds=30):
+        """Waits for text in daemon's log, asking the daemon something meanwhile."""
+        deadline = time.monotonic() + seconds * PATIENCE
+        c = daemon.client()
+        try:
+            while text not in daemon.log_text():
+                self.assertLess(time.monotonic(), deadline, "never logged: %r\n%s" % (text, daemon.log_text()))
+                c.ok("node.info")
+        finally:
+            c.close()
+
+    def test_a_key_the_peer_never_declared_is_said_on_the_connecting_side(self):
+        other_key = keygen(tempfile.mkdtemp(prefix="concertd-e2e-"))
+        regional = self.regional(other_key)  # declares a key that is not the national node's
+        national = self.national()
+        said = "tpdsl a refusé notre clé publique"
+        self.until(national, said)
+        line = [l for l in national.log_text().splitlines() if said in l][0]
+        self.assertIn(" WARN ", line)
+        self.assertIn(self.national_key, line)
+        self.assertIn("[peer.rqds] public_key", line)
+        self.assertIn("concertctl keygen --show", line)
+        # Said once, though the peer refuses each of its two links.
+        deadline = time.monotonic() + 30 * PATIENCE
+        while regional.log_text().count("clé publique inconnue") < 2:
+            self.assertLess(time.monotonic(), deadline, regional.log_text())
+        self.assertEqual(national.log_text().count(said), 1, national.log_text())
+        n = national.client()
+        status = n.ok("federation.status")[0]
+        n.close()
+        self.assertIn(said, status["last_error"])
+        self.assertIn(self.national_key, status["last_error"])
+        # concertctl says it whole.
+        out = subprocess.run([CONCERTCTL, "--endpoint", national.command, "federation", "status"],
+                             capture_output=True, timeout=30)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertIn(self.national_key, out.stdout.decode().replace("\n", " "))
+        # The table declares the key and restarts: the national node tries again by itself.
+        self.assertEqual(regional.stop(), 0)
+        regional = self.regional(self.national_key)
+        r = regional.client()
+        r.ok("region.create", id="lanaudiere", name="Lanaudière")
+        r.close()
+        n = national.client()
+        deadline = time.monotonic() + 60 * PATIENCE
+        while not n.call("region.get", {"id": "lanaudiere"})["ok"]:
+            self.assertLess(time.monotonic(), deadline, national.log_text())
+        self.assertIsNone(n.ok("federation.status")[0]["last_error"])
+        n.close()
+
+    def test_a_lost_link_is_a_warning_with_its_reason_and_its_return_is_said(self):
+        regional = self.regional(self.national_key)
+        national = self.national()
+        r = regional.client()
+        r.ok("region.create", id="lanaudiere", name="Lanaudière")
+        r.close()
+        n = national.client()
+        deadline = time.monotonic() + 30 * PATIENCE
+        while not n.call("region.get", {"id": "lanaudiere"})["ok"]:
+            self.assertLess(time.monotonic(), deadline, national.log_text())
+        n.close()
+        self.assertEqual(regional.stop(), 0)
+        self.until(national, "liaison perdue avec tpdsl (")
+        line = [l for l in national.log_text().splitlines() if "liaison perdue avec tpdsl (" in l][0]
+        self.assertIn(" WARN ", line)
+        self.assertIn("reconnexion en cours", line)
+        regional.start()
+        self.until(national, "tpdsl de nouveau joignable (événements)")
+
+    def test_a_peer_that_never_answers_is_said(self):
+        national = self.national()  # the regional node is not started
+        self.until(national, "pas de liaison avec tpdsl (")
+        line = [l for l in national.log_text().splitlines() if "pas de liaison avec tpdsl (" in l][0]
+        self.assertIn(" WARN ", line)
+        self.assertIn("le pair est-il démarré", line)
+
+
+if __name__ == "__main__":
+    unittest.main()
