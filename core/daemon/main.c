@@ -9,6 +9,8 @@
 #include <time.h>
 #include <uv.h>
 
+#include "backup.h"
+#include "backup_ops.h"
 #include "check.h"
 #include "config.h"
 #include "core.h"
@@ -47,6 +49,9 @@ static void usage(FILE *out)
                 "                               /usr/share/concertd/demo/lanaudiere.json; overrides [demo] file):\n"
                 "                               its region is marked \"démo\"\n"
                 "      --no-demo                does not load the demo into an empty database\n"
+                "      --restore FILE           brings the data folder back to this backup (concertctl backup),\n"
+                "                               the daemon stopped; the current database is kept aside\n"
+                "      --check-db               checks the whole database (integrity_check) and exits\n"
                 "      --plugin NAME            also loads this plugin (repeatable)\n"
                 "      --plugin-dir DIR         looks for plugins (NAME.so) in DIR first\n"
                 "  -h, --help                   this help\n"
@@ -66,6 +71,9 @@ static void usage(FILE *out)
             "      --demo FILE              charge cette démo dans une base vide (ex. config/demo/lanaudiere.json ;\n"
             "                               remplace [demo] file) : sa région est marquée « démo »\n"
             "      --no-demo                ne charge pas la démo dans une base vide\n"
+            "      --restore FILE           ramène le dossier de données à cette sauvegarde (concertctl backup),\n"
+            "                               le démon arrêté ; la base actuelle est gardée de côté\n"
+            "      --check-db               vérifie toute la base (integrity_check) et quitte\n"
             "      --plugin NAME            charge aussi ce greffon (répétable)\n"
             "      --plugin-dir DIR         cherche les greffons (NAME.so) d'abord dans DIR\n"
             "  -h, --help                   cette aide\n"
@@ -78,6 +86,7 @@ typedef struct {
     cn_federation *federation; /* NULL without [federation] */
     cn_scheduler *scheduler;
     cn_service *service; /* systemd's notifications */
+    cn_backup_ops *backups;
     uv_signal_t sigterm, sigint;
 } app;
 
@@ -109,19 +118,21 @@ static void on_signal(uv_signal_t *h, int signum)
 
 int main(int argc, char **argv)
 {
-    enum { OPT_CHECK = 256, OPT_CMD, OPT_EVT, OPT_NODE, OPT_LOG, OPT_NODEMO, OPT_PLUGIN, OPT_PLUGIN_DIR, OPT_DEMO };
+    enum { OPT_CHECK = 256, OPT_CMD, OPT_EVT, OPT_NODE, OPT_LOG, OPT_NODEMO, OPT_PLUGIN, OPT_PLUGIN_DIR, OPT_DEMO,
+           OPT_RESTORE, OPT_CHECK_DB };
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'},    {"check-config", no_argument, NULL, OPT_CHECK},
         {"data-dir", required_argument, NULL, 'd'},  {"command-endpoint", required_argument, NULL, OPT_CMD},
         {"event-endpoint", required_argument, NULL, OPT_EVT}, {"node-id", required_argument, NULL, OPT_NODE},
         {"log-level", required_argument, NULL, OPT_LOG}, {"no-demo", no_argument, NULL, OPT_NODEMO},
         {"demo", required_argument, NULL, OPT_DEMO},
+        {"restore", required_argument, NULL, OPT_RESTORE}, {"check-db", no_argument, NULL, OPT_CHECK_DB},
         {"plugin", required_argument, NULL, OPT_PLUGIN}, {"plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR},
         {"help", no_argument, NULL, 'h'},            {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0}};
     const char *config_path = NULL, *data_dir = NULL, *cmd = NULL, *evt = NULL, *node = NULL, *level = NULL,
-               *demo = NULL;
-    bool check = false, no_demo = false;
+               *demo = NULL, *restore = NULL;
+    bool check = false, no_demo = false, check_db = false;
     const char *extra_plugins[32], *plugin_dir = NULL;
     size_t nextra = 0;
     int c;
@@ -136,6 +147,8 @@ int main(int argc, char **argv)
         case OPT_LOG: level = optarg; break;
         case OPT_NODEMO: no_demo = true; break;
         case OPT_DEMO: demo = optarg; break;
+        case OPT_RESTORE: restore = optarg; break;
+        case OPT_CHECK_DB: check_db = true; break;
         case OPT_PLUGIN:
             if (nextra < sizeof extra_plugins / sizeof extra_plugins[0])
                 extra_plugins[nextra++] = optarg;
@@ -186,6 +199,32 @@ int main(int argc, char **argv)
         cn_config_clear(&cfg);
         return 2;
     }
+    if (restore) {
+        /* The daemon is not started: the data folder is brought back, then it exits. */
+        char said[8192];
+        int rc = cn_backup_restore(cfg.data_dir, cfg.node_id, restore, said, sizeof said, err, sizeof err);
+        if (rc == 0)
+            printf("concertd : %s\nDémarrez le démon : la base sera migrée au schéma de cette version si elle est plus "
+                   "ancienne ; les copies qu'il tient de ses pairs reprennent où elles en sont.\n%s",
+                   said,
+                   cn_config_setting(&cfg, "federation", "events")
+                       ? "Attention : ce nœud publie ses régions à des pairs. Les changements faits ici après cette "
+                         "sauvegarde sont perdus ici mais sont dans leur journal, et les nouveaux reprendraient des "
+                         "numéros qu'ils ont déjà : ils ne les prendraient pas (ils le disent dans leur journal). "
+                         "Voyez README, « Installing on a server », avant de redémarrer.\n"
+                       : "");
+        else
+            fprintf(stderr, "concertd : restauration impossible : %s\n", err);
+        cn_config_clear(&cfg);
+        return rc == 0 ? 0 : 1;
+    }
+    if (check_db) {
+        char said[1024];
+        int rc = cn_db_check(cfg.data_dir, true, said, sizeof said);
+        printf("concertd : %s\n", said);
+        cn_config_clear(&cfg);
+        return rc == 0 ? 0 : 1;
+    }
     if (check) {
         cn_lang_set(cfg.lang);
         int rc = cn_check_config(&cfg);
@@ -221,6 +260,9 @@ int main(int argc, char **argv)
         goto out;
     loop_ok = true;
     if (!(a.service = cn_service_new(&loop)))
+        goto out;
+    a.backups = cn_backup_ops_new(&loop, core, cfg.data_dir);
+    if (!a.backups)
         goto out;
     a.host = cn_host_new(core, &loop, &cfg);
     if (!a.host)
@@ -264,6 +306,7 @@ out:
             cn_warn("boucle libuv fermée avec des handles encore ouverts");
     }
     cn_host_destroy(&a.host);
+    cn_backup_ops_destroy(&a.backups);
     cn_core_destroy(&core);
     cn_db_destroy(&db);
     if (status == 0)

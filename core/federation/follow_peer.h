@@ -61,6 +61,7 @@ typedef struct follower {
     msgpack_sbuffer outbox;   /* topic, payload, …: published once the batch is committed */
     size_t nout;
     bool cut; /* it sent what cannot be read: no longer followed until a restart */
+    bool rewound; /* it numbers its events again from an older state (said once) */
     char last_error[768];
 } follower;
 

@@ -99,6 +99,22 @@ static bool well_formed(const msgpack_object *ev)
     return true;
 }
 
+/* The time stamp of the event (origin, seq) stored here; -1 when none. */
+static int64_t stored_ts(cn_core *core, const char *origin, int64_t seq)
+{
+    sqlite3_stmt *st;
+    int64_t ts = -1;
+    if (sqlite3_prepare_v2(cn_core_db(core), "SELECT ts_ms FROM events WHERE origin = ? AND seq = ?", -1, &st, NULL) !=
+        SQLITE_OK)
+        return -1;
+    sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, seq);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        ts = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return ts;
+}
+
 static int take(follower *f, const msgpack_object *ev, sqlite3_stmt *insert)
 {
     cn_follow *fl = f->owner;
@@ -134,8 +150,20 @@ static int take(follower *f, const msgpack_object *ev, sqlite3_stmt *insert)
     if (!o)
         return -1;
     /* Known already (live and replay overlap, or another path), or after a gap. */
-    if (s <= o->last_seq)
+    if (s <= o->last_seq) {
+        if (strcmp(origin, f->name) == 0 && !f->rewound && stored_ts(fl->core, origin, s) != ts) {
+            /* Not the event stored under that number: the peer counts again
+             * from an older state (restored from a backup). */
+            f->rewound = true;
+            snprintf(f->last_error, sizeof f->last_error,
+                     "%s numérote de nouveau ses événements à partir de %lld alors que ce nœud en a jusqu'au n° %lld "
+                     "(restauré d'une sauvegarde ?) : ses nouveaux changements ne sont pas pris ici ; les changements "
+                     "perdus là-bas sont dans le journal de ce nœud (events.since origin=%s)",
+                     f->name, (long long)s, (long long)o->last_seq, f->name);
+            cn_error("fédération : %s", f->last_error);
+        }
         return 0;
+    }
     if (s > o->last_seq + 1) {
         follow_request_sync(f, origin);
         return 2;

@@ -137,7 +137,7 @@ int cn_db_migrate(sqlite3 *db, int target, char *err, size_t errcap)
 
 /* Takes an exclusive flock on data_dir/concertd.lock and writes our pid in
  * it. The kernel drops the lock when the process dies, even by SIGKILL. */
-static int take_lock(const char *data_dir, char *err, size_t errcap)
+int cn_db_take_lock(const char *data_dir, char *err, size_t errcap)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/concertd.lock", data_dir);
@@ -167,6 +167,63 @@ static int take_lock(const char *data_dir, char *err, size_t errcap)
     return fd;
 }
 
+void cn_db_release_lock(int fd)
+{
+    if (fd >= 0)
+        close(fd);
+}
+
+/* The verdict of quick_check or integrity_check on db: "ok", or the first
+ * problems found, in out. */
+static void verdict(sqlite3 *db, bool full, char *out, size_t cap)
+{
+    sqlite3_stmt *st;
+    out[0] = '\0';
+    if (sqlite3_prepare_v2(db, full ? "PRAGMA integrity_check(10)" : "PRAGMA quick_check(10)", -1, &st, NULL) != SQLITE_OK) {
+        snprintf(out, cap, "%s", sqlite3_errmsg(db));
+        return;
+    }
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *line = (const char *)sqlite3_column_text(st, 0);
+        size_t len = strlen(out);
+        snprintf(out + len, cap - len, "%s%s", len ? " ; " : "", line ? line : "?");
+    }
+    if (rc != SQLITE_DONE && !out[0])
+        snprintf(out, cap, "%s", sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+}
+
+int cn_db_check(const char *data_dir, bool full, char *said, size_t saidcap)
+{
+    char path[4096], found[2048];
+    snprintf(path, sizeof path, "%s/concertd.db", data_dir);
+    sqlite3 *db = NULL;
+    if (access(path, R_OK) != 0) {
+        snprintf(said, saidcap, "%s : %s", path, cn_strerror(errno));
+        return -1;
+    }
+    int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
+    if (rc != SQLITE_OK) {
+        snprintf(said, saidcap, "%s : %s", path, sqlite3_errstr(rc));
+        sqlite3_close(db);
+        return -1;
+    }
+    verdict(db, full, found, sizeof found);
+    int version = cn_db_version(db);
+    sqlite3_close(db);
+    if (strcmp(found, "ok") == 0) {
+        snprintf(said, saidcap, "%s : base saine (%s, schéma %d)", path, full ? "integrity_check" : "quick_check",
+                 version);
+        return 0;
+    }
+    snprintf(said, saidcap,
+             "%s : base abîmée (%s : %s). Ne la modifiez plus : arrêtez concertd, gardez une copie du dossier tel "
+             "quel, puis restaurez la dernière sauvegarde (concertd --restore FICHIER)",
+             path, full ? "integrity_check" : "quick_check", found);
+    return 1;
+}
+
 cn_db *cn_db_new(const char *data_dir, char *err, size_t errcap)
 {
     if (mkdir(data_dir, 0750) != 0 && errno != EEXIST) {
@@ -178,7 +235,7 @@ cn_db *cn_db_new(const char *data_dir, char *err, size_t errcap)
         snprintf(err, errcap, "mémoire insuffisante");
         return NULL;
     }
-    db->lock_fd = take_lock(data_dir, err, errcap);
+    db->lock_fd = cn_db_take_lock(data_dir, err, errcap);
     if (db->lock_fd < 0) {
         free(db);
         return NULL;
@@ -186,8 +243,22 @@ cn_db *cn_db_new(const char *data_dir, char *err, size_t errcap)
     char path[4096];
     snprintf(path, sizeof path, "%s/concertd.db", data_dir);
     int rc = cn_db_open_raw(path, &db->sqlite);
-    if (rc != SQLITE_OK) {
+    /* A damaged database is not written to: the start stops, saying so. */
+    char found[2048];
+    if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB)
+        snprintf(found, sizeof found, "%s", sqlite3_errstr(rc));
+    else if (rc != SQLITE_OK) {
         snprintf(err, errcap, "%s: ouverture impossible: %s", path, sqlite3_errstr(rc));
+        cn_db_destroy(&db);
+        return NULL;
+    } else
+        verdict(db->sqlite, false, found, sizeof found);
+    if (strcmp(found, "ok") != 0) {
+        snprintf(err, errcap,
+                 "%s : base abîmée (quick_check : %.1500s). concertd ne démarre pas pour ne pas l'abîmer davantage : "
+                 "gardez une copie du dossier tel quel, puis restaurez la dernière sauvegarde (concertd --restore "
+                 "FICHIER) ; concertd --check-db en dit plus",
+                 path, found);
         cn_db_destroy(&db);
         return NULL;
     }

@@ -8,6 +8,7 @@
 #define CN_DB_H
 
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef struct cn_db cn_db;
@@ -17,6 +18,12 @@ typedef struct cn_db cn_db;
  * data_dir/concertd.db and migrates it to the latest schema. Returns NULL
  * and a message in err on failure. Destroy with cn_db_destroy(). */
 cn_db *cn_db_new(const char *data_dir, char *err, size_t errcap);
+
+/* The single-instance lock on data_dir/concertd.lock (a second daemon, or a
+ * restore while one runs, is refused naming the pid that holds it): the
+ * lock's descriptor, or -1 with why in err. Released by closing it. */
+int cn_db_take_lock(const char *data_dir, char *err, size_t errcap);
+void cn_db_release_lock(int fd);
 
 /* Closes the database (checkpointing the WAL) and releases the lock.
  * Nulls *dbp; safe on NULL. */
@@ -36,6 +43,12 @@ int cn_db_migrate(sqlite3 *db, int target, char *err, size_t errcap);
 /* The schema version the database is at, and the latest this build knows. */
 int cn_db_version(sqlite3 *db);
 int cn_db_latest_version(void);
+
+/* Checks the database of data_dir, read-only (beside a running daemon too):
+ * PRAGMA quick_check, or integrity_check when full (every index against
+ * its table: slower). Returns 0 when it is sound, 1 when it is not, -1 when
+ * it cannot be read; said tells which, and what to do. */
+int cn_db_check(const char *data_dir, bool full, char *said, size_t saidcap);
 
 /* Runs SQL with no result rows; on failure logs and returns the SQLite code. */
 int cn_db_exec(sqlite3 *db, const char *sql);

@@ -101,6 +101,8 @@ static const opt record_opts[] = {{"date", 'd', NULL, "date de la mesure (défau
 static const opt events_opts[] = {{"since", 'i', NULL, "après ce numéro de séquence", "after this sequence number"},
                                   {"limit", 'i', NULL, "nombre maximal (défaut 1000)", "at most this many (default 1000)"},
                                   {"region", 's', NULL, "une seule région", "one region only"},
+                                  {"origin", 's', NULL, "les événements de ce nœud-là (défaut : celui-ci)",
+                                   "that node's events (default: this one)"},
                                   {NULL, 0, NULL, NULL, NULL}};
 static const opt history_opts[] = {{"limit", 'i', NULL, "combien de changements (50 par défaut)", "how many changes (50 by default)"},
                                    {NULL, 0, NULL, NULL, NULL}};

@@ -23,6 +23,7 @@
 
 #include "client.h"
 #include "daemon_config.h"
+#include "db_backup.h"
 #include "commands.h"
 #include "jsonmp.h"
 #include "mp.h"
@@ -95,6 +96,10 @@ static void usage(FILE *out)
     }
     fprintf(out, "  %-40s %s\n", "tail [region]", T("affiche les événements en direct", "prints live events"));
     fprintf(out, "  %-40s %s\n", "call OP [JSON]", T("envoie une opération brute", "sends a raw operation"));
+    fprintf(out, "  %-40s %s\n", "backup FILE",
+            T("sauvegarde à chaud de toute la base, vérifiée", "hot backup of the whole database, checked"));
+    fprintf(out, "  %-40s %s\n", "db check",
+            T("le démon vérifie toute sa base sans s'arrêter", "the daemon checks its whole database without stopping"));
     plugin_usage(out, usage_conn);
     fprintf(out, "%s", T("\n«concertctl NOM VERBE --help» détaille une commande. Exemple:\n"
                          "  concertctl action show lanaudiere 2.3\n",
@@ -980,6 +985,10 @@ int main(int argc, char **argv)
     }
     if (strcmp(noun, "keygen") == 0)
         return ctl_keygen(i < argc ? argv[i] : NULL, i + 1 < argc ? argv[i + 1] : NULL);
+    if (strcmp(noun, "backup") == 0)
+        return ctl_backup(&conn, argc - i, argv + i);
+    if (strcmp(noun, "db") == 0)
+        return ctl_db_check(&conn, argc - i, argv + i);
     if (strcmp(noun, "web") == 0 && i < argc && strcmp(argv[i], "user") == 0)
         return ctl_web_user(&conn, argc - i - 1, argv + i + 1);
     if (strcmp(noun, "call") == 0) {
