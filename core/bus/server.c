@@ -54,6 +54,7 @@ struct cn_server {
     cn_server_after_fn after; /* after each batch's replies */
     void *after_data;
     prep_pool *pool;
+    cn_bus_stats stats; /* node.status, /metrics */
     struct { /* a socket whose clients may call only some ops (peers) */
         served ep;
         const char *const *ops;
@@ -377,6 +378,7 @@ static void process_batch(cn_server *srv, served *ep)
         n++;
     }
     if (n > 0) {
+        uint64_t read_at = uv_hrtime();
         bool began = cn_core_batch_begin(srv->core) == 0;
         for (int i = 0; i < n; i++) {
             if (began) {
@@ -388,14 +390,24 @@ static void process_batch(cn_server *srv, served *ep)
                                     L("base de données indisponible; réessayez", "database unavailable; try again"));
             }
         }
+        uint64_t commit_at = uv_hrtime();
         if (began && cn_core_batch_commit(srv->core, srv->pub) != 0)
             for (int i = 0; i < n; i++)
                 if (batch[i].reply.ok)
                     cn_core_unavailable(srv->core, &batch[i].reply);
+        if (began)
+            cn_histogram_add(&srv->stats.commit_s, (double)(uv_hrtime() - commit_at) / 1e9);
         for (int i = 0; i < n; i++) {
+            srv->stats.errors += !batch[i].reply.ok;
             send_reply(ep, &batch[i]);
             request_close(&batch[i]);
         }
+        /* Each command of the batch waited for all of it: the batch's time is each one's. */
+        double took = (double)(uv_hrtime() - read_at) / 1e9;
+        for (int i = 0; i < n; i++)
+            cn_histogram_add(&srv->stats.command_s, took);
+        srv->stats.commands += (uint64_t)n;
+        srv->stats.batches++;
     }
     if (cn_backlog_pending(ep->backlog))
         arm_retry(srv);
@@ -561,6 +573,8 @@ int cn_server_serve_limited(cn_server *srv, void *sock, const char *const *ops, 
     srv->limited.ep.limited = true;
     return serve(srv, &srv->limited.ep, sock);
 }
+
+const cn_bus_stats *cn_server_stats(const cn_server *srv) { return &srv->stats; }
 
 void *cn_server_pub(cn_server *srv) { return srv->pub; }
 void *cn_server_zctx(cn_server *srv) { return srv->zctx; }

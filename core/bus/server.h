@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "core.h"
+#include "stats.h"
 
 #define CN_BATCH_MAX 256
 
@@ -45,6 +46,9 @@ void cn_server_destroy(cn_server **srvp);
 
 /* The PUB socket, for events published outside a request (demo load). */
 void *cn_server_pub(cn_server *srv);
+
+/* What the bus has measured since the start (stats.h). */
+const cn_bus_stats *cn_server_stats(const cn_server *srv);
 
 /* The ZeroMQ context, for the sockets of the federation. */
 void *cn_server_zctx(cn_server *srv);

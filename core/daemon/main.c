@@ -23,6 +23,7 @@
 #include "scheduler.h"
 #include "server.h"
 #include "service.h"
+#include "status_ops.h"
 
 #ifndef CONCERTD_VERSION
 #define CONCERTD_VERSION "0.0.0"
@@ -87,6 +88,7 @@ typedef struct {
     cn_scheduler *scheduler;
     cn_service *service; /* systemd's notifications */
     cn_backup_ops *backups;
+    cn_status_ops *status;
     uv_signal_t sigterm, sigint;
 } app;
 
@@ -99,6 +101,8 @@ static void deliver(void *host) { cn_host_deliver(host); }
 static void stop_app(app *a)
 {
     cn_service_stopping(a->service);
+    if (a->status)
+        cn_status_ops_watch(a->status, NULL, a->host, NULL); /* the server and federation go first */
     cn_scheduler_stop(&a->scheduler);
     cn_server_stop(a->server);
     cn_federation_close(&a->federation);
@@ -262,7 +266,8 @@ int main(int argc, char **argv)
     if (!(a.service = cn_service_new(&loop)))
         goto out;
     a.backups = cn_backup_ops_new(&loop, core, cfg.data_dir);
-    if (!a.backups)
+    a.status = cn_status_ops_new(core, cfg.data_dir);
+    if (!a.backups || !a.status)
         goto out;
     a.host = cn_host_new(core, &loop, &cfg);
     if (!a.host)
@@ -277,6 +282,7 @@ int main(int argc, char **argv)
         goto out;
     }
     cn_host_set_pub(a.host, cn_server_pub(a.server));
+    cn_status_ops_watch(a.status, a.server, a.host, a.federation);
     if (cfg.demo_file && cn_demo_load(core, cfg.demo_file, cn_server_pub(a.server)) != 0)
         cn_warn("la démo n'a pas été chargée; le démon continue sans elle");
     /* Plugins catch up with what was logged while they were not running. */
@@ -307,6 +313,7 @@ out:
     }
     cn_host_destroy(&a.host);
     cn_backup_ops_destroy(&a.backups);
+    cn_status_ops_destroy(&a.status);
     cn_core_destroy(&core);
     cn_db_destroy(&db);
     if (status == 0)

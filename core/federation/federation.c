@@ -324,3 +324,8 @@ void cn_federation_close(cn_federation **fedp)
     free(fed);
     *fedp = NULL;
 }
+
+void cn_federation_pack_status(const cn_federation *fed, msgpack_packer *pk)
+{
+    cn_follow_pack_status(fed ? fed->follow : NULL, pk);
+}

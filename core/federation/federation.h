@@ -41,4 +41,8 @@ int cn_federation_check(const cn_config *cfg);
  * (the context ends with the server); nulls *fedp; safe on NULL. */
 void cn_federation_close(cn_federation **fedp);
 
+/* The followed peers as federation.status gives them (an empty array
+ * without [federation]), for node.status. */
+void cn_federation_pack_status(const cn_federation *fed, msgpack_packer *pk);
+
 #endif

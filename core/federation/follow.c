@@ -64,8 +64,12 @@ static void pack_conflicts(msgpack_packer *pk, const cn_follow *fl, const follow
 
 static int status_op(cn_req *req)
 {
-    const cn_follow *fl = req->op->data;
-    msgpack_packer *pk = cn_req_pk(req);
+    cn_follow_pack_status(req->op->data, cn_req_pk(req));
+    return 0;
+}
+
+void cn_follow_pack_status(const cn_follow *fl, msgpack_packer *pk)
+{
     msgpack_pack_array(pk, fl ? fl->n : 0);
     int64_t now = now_ms();
     for (size_t i = 0; fl && i < fl->n; i++) {
@@ -79,8 +83,15 @@ static int status_op(cn_req *req)
         size_t behind = 0;
         for (size_t j = 0; j < f->ncopies; j++)
             behind += f->copies[j].want_seq > f->copies[j].have_seq;
-        msgpack_pack_map(pk, 16);
+        msgpack_pack_map(pk, 18);
         cn_pk_kstr(pk, "peer", f->name);
+        cn_pk_kbool(pk, "connected", f->events_link.up && f->sync_link.up);
+        cn_pk_str(pk, "down_since_ms"); /* when a link went down (or was never up), else nil */
+        int64_t down = !f->events_link.up ? f->events_link.since_ms : !f->sync_link.up ? f->sync_link.since_ms : 0;
+        if (down)
+            msgpack_pack_int64(pk, down);
+        else
+            msgpack_pack_nil(pk);
         cn_pk_kbool(pk, "cut", f->cut);
         cn_pk_kstr(pk, "endpoint", f->endpoint);
         cn_pk_kstr(pk, "regions", f->regions);
@@ -123,7 +134,6 @@ static int status_op(cn_req *req)
             msgpack_pack_nil(pk);
         }
     }
-    return 0;
 }
 
 static const char *const no_args[] = {NULL};

@@ -24,6 +24,9 @@ typedef struct cn_follow cn_follow;
 int cn_follow_start(cn_follow **out, uv_loop_t *loop, void *zctx, cn_core *core, void *local_pub, void *fed_pub,
                     const cn_config *cfg, const char *public_key, const char *secret_key, char *err, size_t errcap);
 
+/* federation.status's result: one map per followed peer (PROTOCOL.md). */
+void cn_follow_pack_status(const cn_follow *fl, msgpack_packer *pk);
+
 /* Stops following; nulls *fp; safe on NULL. */
 void cn_follow_stop(cn_follow **fp);
 

@@ -157,6 +157,7 @@ int follow_link_connect(follower *f, follow_link *l, void *zctx, void *sock, con
         return -1;
     l->sock = sock;
     l->endpoint = endpoint;
+    l->since_ms = now_ms(); /* down since the start, until its first handshake */
     l->watch = cn_zwatch_new(fl->loop, l->monitor, l == &f->events_link ? on_events_monitor : on_sync_monitor, f);
     if (!l->watch)
         return -1;

@@ -122,6 +122,12 @@ copy *follow_copy_of(follower *f, const char *region, const char *origin, bool a
  * peer is fixed). */
 void follow_cut_off(follower *f, const char *why);
 
+/* The peer numbers its own events again from an older state (restored
+ * from a backup): its event from has another time stamp than the one
+ * stored here, or its newest is below have. Said once (ERROR, last_error);
+ * its events are no longer taken until this node restarts. */
+void follow_note_rewound(follower *f, int64_t from, int64_t have);
+
 /* The next origin waiting for its catch-up, if any. */
 void follow_next_sync(follower *f);
 

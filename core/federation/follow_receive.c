@@ -99,6 +99,19 @@ static bool well_formed(const msgpack_object *ev)
     return true;
 }
 
+void follow_note_rewound(follower *f, int64_t from, int64_t have)
+{
+    if (f->rewound)
+        return;
+    f->rewound = true;
+    snprintf(f->last_error, sizeof f->last_error,
+             "%s numérote de nouveau ses événements à partir du n° %lld alors que ce nœud en a jusqu'au n° %lld "
+             "(restauré d'une sauvegarde ?) : ses changements ne sont plus pris ici jusqu'au redémarrage de ce nœud ; "
+             "ceux perdus là-bas sont dans le journal de ce nœud (concertctl events --origin %s)",
+             f->name, (long long)from, (long long)have, f->name);
+    cn_error("fédération : %s", f->last_error);
+}
+
 /* The time stamp of the event (origin, seq) stored here; -1 when none. */
 static int64_t stored_ts(cn_core *core, const char *origin, int64_t seq)
 {
@@ -150,18 +163,11 @@ static int take(follower *f, const msgpack_object *ev, sqlite3_stmt *insert)
     if (!o)
         return -1;
     /* Known already (live and replay overlap, or another path), or after a gap. */
+    if (strcmp(origin, f->name) == 0 && f->rewound)
+        return 0; /* its numbers mean other changes now: not taken (follow_note_rewound) */
     if (s <= o->last_seq) {
-        if (strcmp(origin, f->name) == 0 && !f->rewound && stored_ts(fl->core, origin, s) != ts) {
-            /* Not the event stored under that number: the peer counts again
-             * from an older state (restored from a backup). */
-            f->rewound = true;
-            snprintf(f->last_error, sizeof f->last_error,
-                     "%s numérote de nouveau ses événements à partir de %lld alors que ce nœud en a jusqu'au n° %lld "
-                     "(restauré d'une sauvegarde ?) : ses nouveaux changements ne sont pas pris ici ; les changements "
-                     "perdus là-bas sont dans le journal de ce nœud (events.since origin=%s)",
-                     f->name, (long long)s, (long long)o->last_seq, f->name);
-            cn_error("fédération : %s", f->last_error);
-        }
+        if (strcmp(origin, f->name) == 0 && stored_ts(fl->core, origin, s) != ts)
+            follow_note_rewound(f, s, o->last_seq); /* not the event stored under that number */
         return 0;
     }
     if (s > o->last_seq + 1) {

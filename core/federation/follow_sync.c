@@ -157,6 +157,9 @@ void follow_take_sync_reply(follower *f, const void *data, size_t len)
                 f->head_seq = int_of(get(result, "head"));
                 f->head_ts = int_of(get(result, "head_ts"));
             }
+            const origin_state *o = follow_origin_of(f->owner, origin);
+            if (strcmp(origin, f->name) == 0 && o && get(result, "head") && int_of(get(result, "head")) < o->last_seq)
+                follow_note_rewound(f, int_of(get(result, "head")) + 1, o->last_seq); /* its newest is behind ours */
             const msgpack_object **list = calloc(events->via.array.size + 1, sizeof *list);
             for (uint32_t i = 0; list && i < events->via.array.size; i++)
                 list[i] = &events->via.array.ptr[i];
@@ -164,7 +167,7 @@ void follow_take_sync_reply(follower *f, const void *data, size_t len)
                 follow_store(f, list, events->via.array.size);
             free(list);
             more = m && m->type == MSGPACK_OBJECT_BOOLEAN && m->via.boolean;
-            if (!f->cut)
+            if (!f->cut && !f->rewound) /* those are said as long as they last */
                 f->last_error[0] = '\0';
         } else {
             snprintf(f->last_error, sizeof f->last_error, "rattrapage refusé : %s", message);

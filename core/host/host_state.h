@@ -91,6 +91,8 @@ struct cd_host {
     bool pending;   /* the log may hold events for it past cursor */
     int64_t op_errors, event_errors, callback_errors, events_delivered;
     char origin[64]; /* region_origin's answer */
+    cd_status_fn status_fn; /* its figures for node.status (set_status) */
+    void *status_data;
 };
 
 struct cn_host {
@@ -129,6 +131,7 @@ int64_t host_now_ms(cd_host *h);
 /* name is one of a comma-separated list. */
 bool host_listed(const char *list, const char *name);
 int host_plugin_folder(cd_host *h, const char *key, const char *default_name, char *out, size_t cap);
+int host_set_status(cd_host *h, cd_status_fn fn, void *data);
 /* The plugin as the actor ("plugin:NAME") of what its callback or event
  * handler writes; pop gives back the actor it replaced (saved). */
 void host_actor_push(cd_host *p, char saved[129]);

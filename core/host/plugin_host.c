@@ -184,6 +184,56 @@ static void pack_info(msgpack_packer *pk, void *data)
     }
 }
 
+int host_set_status(cd_host *h, cd_status_fn fn, void *data)
+{
+    if (!h->initialising)
+        return -1;
+    h->status_fn = fn;
+    h->status_data = data;
+    return 0;
+}
+
+void cn_host_pack_status(cn_host *host, msgpack_packer *pk)
+{
+    static const char *const words[] = {"refused", "running", "stopped"};
+    msgpack_pack_array(pk, host->n);
+    for (size_t i = 0; i < host->n; i++) {
+        cd_host *p = host->plugins[i];
+        msgpack_pack_map(pk, 7);
+        cn_pk_kstr(pk, "name", p->name);
+        cn_pk_kstr(pk, "state", words[p->status]);
+        cn_pk_kint(pk, "op_errors", p->op_errors);
+        cn_pk_kint(pk, "event_errors", p->event_errors);
+        cn_pk_kint(pk, "callback_errors", p->callback_errors);
+        cn_pk_kint(pk, "events_delivered", p->events_delivered);
+        cn_pk_str(pk, "figures");
+        msgpack_sbuffer figures;
+        msgpack_sbuffer_init(&figures);
+        if (p->status == P_RUNNING && p->status_fn) {
+            msgpack_packer fp;
+            msgpack_packer_init(&fp, &figures, msgpack_sbuffer_write);
+            cd_host *outer = host->current;
+            host->current = p; /* its SQL under its rights (authorizer.c) */
+            p->status_fn(p, &fp, p->status_data);
+            host->current = outer;
+        }
+        /* One map, as promised, or none: a plugin's mistake does not break the reply. */
+        msgpack_unpacked u;
+        msgpack_unpacked_init(&u);
+        size_t off = 0;
+        if (figures.size && msgpack_unpack_next(&u, figures.data, figures.size, &off) == MSGPACK_UNPACK_SUCCESS &&
+            off == figures.size && u.data.type == MSGPACK_OBJECT_MAP) {
+            msgpack_pack_object(pk, u.data);
+        } else {
+            if (figures.size)
+                cn_warn("greffon %s : ses chiffres (set_status) ne sont pas une table msgpack : ignorés", p->name);
+            msgpack_pack_map(pk, 0);
+        }
+        msgpack_unpacked_destroy(&u);
+        msgpack_sbuffer_destroy(&figures);
+    }
+}
+
 cn_host *cn_host_new(cn_core *core, uv_loop_t *loop, const cn_config *cfg)
 {
     cn_host *host = calloc(1, sizeof *host);
@@ -313,4 +363,5 @@ static const cd_host_api api = {
     .call_as = host_call_as,
     .folder = host_plugin_folder,
     .strerror = cn_strerror,
+    .set_status = host_set_status,
 };

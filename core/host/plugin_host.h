@@ -40,6 +40,10 @@ void cn_host_set_pub(cn_host *host, void *pub);
 void cn_host_deliver(cn_host *host);
 
 void cn_host_stop(cn_host *host);
+
+/* Each plugin's state, error counts and own figures (set_status), packed
+ * as an array of maps, for node.status. */
+void cn_host_pack_status(cn_host *host, msgpack_packer *pk);
 void cn_host_destroy(cn_host **hostp);
 
 #endif

@@ -2,6 +2,7 @@
  * policy ops (adhesion.policy_set / adhesion.policy), the daily checks of
  * lapses and of applications waiting for a decision. The workflow is in
  * applications.c, the member count and journal in records.c. */
+#include "figures.h"
 #include "words.h"
 #include "adhesion.h"
 
@@ -440,10 +441,22 @@ static int lapse_tick(cd_host *h, void *data)
 
 /* ---- load ------------------------------------------------------------------------ */
 
+/* node.status: applications waiting for a decision, and members. */
+static void figures(cd_host *h, msgpack_packer *pk, void *data)
+{
+    (void)data;
+    cn_pack_sql_figures(api->db(h),
+                        "SELECT coalesce(sum(state IN ('submitted', 'needs_info')), 0) AS applications_waiting,"
+                        " coalesce(sum(state = 'member'), 0) AS members FROM adhesion_applications",
+                        api->now_ms(h), pk);
+}
+
 static int init(cd_host *h, const cd_host_api *host_api, void **state)
 {
     (void)state;
     api = host_api;
+    if (api->set_status)
+        api->set_status(h, figures, NULL);
     static const char *const fields[] = {"territory", "motivation", NULL};
     static const cd_param set_args[] = {
         {"region", CD_REGION, .required = 1, .help_fr = "la région dont c'est la politique", .help_en = "the region"},

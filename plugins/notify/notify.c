@@ -14,6 +14,7 @@
 
 #include <curl/curl.h>
 
+#include "figures.h"
 #include "message.h"
 #include "notify.h"
 
@@ -577,11 +578,26 @@ static int check(cd_host *h, const cd_host_api *host_api)
     return problems;
 }
 
+/* node.status: what waits in the outbox, what failed, how long the oldest has waited. */
+static void figures(cd_host *h, msgpack_packer *pk, void *data)
+{
+    (void)data;
+    cn_pack_sql_figures(api->db(h),
+                        "SELECT (SELECT count(*) FROM notify_outbox WHERE state = 'waiting') AS outbox_waiting,"
+                        " (SELECT count(*) FROM notify_outbox WHERE state = 'failed') AS outbox_failed,"
+                        " (SELECT coalesce((?1 - min(created_ms)) / 1000, 0) FROM notify_outbox WHERE state = 'waiting')"
+                        " AS outbox_oldest_seconds,"
+                        " (SELECT count(*) FROM notify_subscriptions) AS subscriptions",
+                        api->now_ms(h), pk);
+}
+
 static int init(cd_host *h, const cd_host_api *host_api, void **state)
 {
     (void)state;
     api = host_api;
     host = h;
+    if (api->set_status)
+        api->set_status(h, figures, NULL);
     if (notify_config_load(h) != 0)
         return -1;
     if (message_load_templates(notify_cfg.templates) < 0) {

@@ -5,6 +5,7 @@
  * the digests (digest.c). The feeds' ops are in feeds.c, the items' and
  * rules' in items.c. */
 #define _GNU_SOURCE /* strcasestr */
+#include "figures.h"
 #include "veille.h"
 
 #include <errno.h>
@@ -155,10 +156,22 @@ static int check(cd_host *h, const cd_host_api *host_api)
     return problems;
 }
 
+/* node.status: the feeds, and those whose last reading failed. */
+static void figures(cd_host *h, msgpack_packer *pk, void *data)
+{
+    (void)data;
+    cn_pack_sql_figures(api->db(h),
+                        "SELECT count(*) AS feeds, coalesce(sum(failures > 0), 0) AS feeds_in_error,"
+                        " (SELECT count(*) FROM veille_items) AS items FROM veille_feeds",
+                        api->now_ms(h), pk);
+}
+
 static int init(cd_host *h, const cd_host_api *host_api, void **state)
 {
     (void)state;
     api = host_api;
+    if (api->set_status)
+        api->set_status(h, figures, NULL);
     if (api->size < sizeof(cd_host_api) || !api->watch_start) {
         api->log(h, CD_LOG_ERROR, "ce concertd est trop ancien pour la veille (pas de watch_start)");
         return -1;

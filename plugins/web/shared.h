@@ -161,6 +161,10 @@ int veille_atom(web_req *rq, const char *region);
 /* The bilan of region's plan (plan.report) as format: html (the page), odt or docx (a file). */
 int page_bilan(web_req *rq, const char *region, const char *format);
 
+/* ---- metrics.c ---- */
+int metrics_init(cd_host *h); /* [plugin.web] metrics = local | open | off */
+int page_metrics(web_req *rq);
+
 /* ---- form.c: the public membership form ---- */
 int form_init(cd_host *h); /* the key that signs the forms' tokens; [plugin.web] form_limit */
 int page_membership(web_req *rq, const char *region);        /* GET: the form; POST: the application */

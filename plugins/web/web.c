@@ -120,6 +120,8 @@ static void render(web_req *rq)
         rq->content_type = "text/javascript; charset=utf-8";
         rq->max_age = 3600;
         buf_add(&rq->body, web_app_js, web_app_js_len);
+    } else if (strcmp(p, "/metrics") == 0) {
+        page_metrics(rq);
     } else if (strcmp(p, "/events") == 0) {
         rq->stream = true;
     } else if (strncmp(p, "/api/", 5) == 0) {
@@ -210,7 +212,7 @@ static int init(cd_host *h, const cd_host_api *host_api, void **state)
     if (!listen || !*listen)
         listen = "127.0.0.1:8080";
     char err[512];
-    if (stream_init(h) != 0 || form_init(h) != 0 || accounts_init(h) != 0 || staff_init(h) != 0)
+    if (stream_init(h) != 0 || form_init(h) != 0 || accounts_init(h) != 0 || staff_init(h) != 0 || metrics_init(h) != 0)
         return -1;
     const char *cert = api->config(h, NULL, "cert_file"), *key = api->config(h, NULL, "key_file");
     if ((cert && *cert) != (key && *key)) {

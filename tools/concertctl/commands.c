@@ -161,6 +161,9 @@ static const opt search_opts[] = {{"region", 's', NULL, "une seule région", "on
 
 const command ctl_commands[] = {
     {"info", "", "node.info", {0}, "", no_opts, "identité du démon et opérations", "daemon identity and operations"},
+    {"status", "", "node.status", {0}, "", no_opts,
+     "ce qu'un exploitant surveille : base, commandes et latence, fédération, rappels, greffons",
+     "what an operator watches: database, commands and latency, federation, reminders, plugins"},
     {"region", "list", "region.list", {0}, "", region_list_opts, "liste les régions", "lists the regions"},
     {"region", "show", "region.get", {"id"}, "s", no_opts, "montre une région", "shows a region"},
     {"region", "overview", "region.overview", {0}, "", no_opts,

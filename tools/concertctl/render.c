@@ -699,6 +699,8 @@ void ctl_render(const char *op, const msgpack_object *r, bool json)
         if (more && more->type == MSGPACK_OBJECT_BOOLEAN && more->via.boolean)
             printf(T("… la suite avec --since %llu\n", "… more with --since %llu\n"),
                    (unsigned long long)cn_mp_get(r, "last_seq")->via.u64);
+    } else if (strcmp(op, "node.status") == 0) {
+        ctl_render_status(r);
     } else if (strcmp(op, "node.info") == 0) {
         static const column rows[] = {{"node", "Nœud", "Node", 0, false},
                                       {"version", "Version", "Version", 0, false},

@@ -68,6 +68,11 @@ typedef void (*cd_commit_fn)(cd_host *host, void *data, int status);
  * host; `done` then runs on the loop thread, inside a transaction, with
  * status 0 (or -1 if the work could not be run). */
 typedef void (*cd_work_fn)(void *data);
+
+/* The plugin's figures for node.status and /metrics (set_status): packs ONE
+ * map of name → number (counts, ages in seconds), e.g. {"outbox_waiting": 3,
+ * "outbox_oldest_s": 120}. Runs on the loop; may read the plugin's tables. */
+typedef void (*cd_status_fn)(cd_host *host, msgpack_packer *pk, void *data);
 typedef int (*cd_done_fn)(cd_host *host, void *data, int status);
 
 /* What an argument of a command must be. The host checks every argument
@@ -249,7 +254,12 @@ typedef struct cd_host_api {
      * ce nom", not "No such file or directory"). */
     const char *(*strerror)(int errnum);
 
-    void *reserved[7];
+    /* Says which figures the plugin adds to node.status (concertctl status)
+     * and to the Prometheus page (as concertd_NAME_KEY, a gauge). Call from
+     * init only. Returns 0 or -1. */
+    int (*set_status)(cd_host *h, cd_status_fn fn, void *data);
+
+    void *reserved[6];
 } cd_host_api;
 
 typedef struct cd_plugin {

@@ -107,9 +107,14 @@ class LinkWatch(unittest.TestCase):
         deadline = time.monotonic() + 30 * PATIENCE
         while not n.call("region.get", {"id": "lanaudiere"})["ok"]:
             self.assertLess(time.monotonic(), deadline, national.log_text())
-        n.close()
+        peer = n.ok("node.status")["federation"][0]
+        self.assertEqual((peer["peer"], peer["connected"], peer["down_since_ms"]), ("tpdsl", True, None))
         self.assertEqual(regional.stop(), 0)
         self.until(national, "liaison perdue avec tpdsl (")
+        peer = n.ok("node.status")["federation"][0]
+        self.assertFalse(peer["connected"])
+        self.assertIsNotNone(peer["down_since_ms"])
+        n.close()
         line = [l for l in national.log_text().splitlines() if "liaison perdue avec tpdsl (" in l][0]
         self.assertIn(" WARN ", line)
         self.assertIn("reconnexion en cours", line)

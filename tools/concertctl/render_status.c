@@ -1,0 +1,114 @@
+/* render_status.c: concertctl status — node.status for a person, a few
+ * lines an operator reads at a glance (PROTOCOL.md, node.status). */
+#include <stdio.h>
+#include <string.h>
+
+#include "mp.h"
+#include "render.h"
+#include "table.h"
+
+#define T(fr, en) (ctl_en() ? (en) : (fr))
+
+static double num(const msgpack_object *map, const char *key)
+{
+    const msgpack_object *o = cn_mp_get(map, key);
+    if (!o)
+        return 0;
+    switch (o->type) {
+    case MSGPACK_OBJECT_POSITIVE_INTEGER: return (double)o->via.u64;
+    case MSGPACK_OBJECT_NEGATIVE_INTEGER: return (double)o->via.i64;
+    case MSGPACK_OBJECT_FLOAT32:
+    case MSGPACK_OBJECT_FLOAT64: return o->via.f64;
+    default: return 0;
+    }
+}
+
+static const char *str(const msgpack_object *map, const char *key, char *buf, size_t cap)
+{
+    const msgpack_object *o = cn_mp_get(map, key);
+    if (!o || o->type != MSGPACK_OBJECT_STR)
+        return NULL;
+    snprintf(buf, cap, "%.*s", (int)o->via.str.size, o->via.str.ptr);
+    return buf;
+}
+
+/* 2 j 3 h, 4 h 12 min, 35 s. */
+static void duration(double s, char *out, size_t cap)
+{
+    long t = (long)s;
+    if (t >= 86400)
+        snprintf(out, cap, T("%ld j %ld h", "%ld d %ld h"), t / 86400, t % 86400 / 3600);
+    else if (t >= 3600)
+        snprintf(out, cap, "%ld h %ld min", t / 3600, t % 3600 / 60);
+    else if (t >= 60)
+        snprintf(out, cap, "%ld min %ld s", t / 60, t % 60);
+    else
+        snprintf(out, cap, "%ld s", t);
+}
+
+static void latency(const msgpack_object *h)
+{
+    printf("p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms", num(h, "p50_ms"), num(h, "p90_ms"), num(h, "p99_ms"),
+           num(h, "max_ms"));
+}
+
+void ctl_render_status(const msgpack_object *r)
+{
+    char a[512], b[512], up[64];
+    duration(num(r, "uptime_s"), up, sizeof up);
+    printf(T("Nœud %s (concertd %s), en marche depuis %s\n", "Node %s (concertd %s), running for %s\n"),
+           str(r, "node", a, sizeof a), str(r, "version", b, sizeof b), up);
+    const msgpack_object *db = cn_mp_get(r, "db");
+    printf(T("Base      : %s — %.2f Mo (WAL %.2f Mo), dernier événement n° %.0f\n",
+             "Database  : %s — %.2f MB (WAL %.2f MB), last event no. %.0f\n"),
+           str(db, "file", a, sizeof a), num(db, "size_bytes") / 1e6, num(db, "wal_bytes") / 1e6, num(db, "last_seq"));
+    const msgpack_object *c = cn_mp_get(r, "commands");
+    printf(T("Commandes : %.0f (%.2f par seconde depuis le démarrage), %.0f en erreur ; latence ",
+             "Commands  : %.0f (%.2f per second since the start), %.0f failed; latency "),
+           num(c, "total"), num(c, "per_second"), num(c, "errors"));
+    latency(cn_mp_get(c, "latency"));
+    const msgpack_object *commits = cn_mp_get(r, "commits");
+    printf(T("\nÉcritures : %.0f validations (fsync) ; ", "\nWrites    : %.0f commits (fsync); "), num(commits, "count"));
+    latency(commits);
+    const msgpack_object *rem = cn_mp_get(r, "reminders");
+    printf(T("\nRappels   : %.0f à envoyer (jusqu'au %s), %.0f envoyés aujourd'hui\n",
+             "\nReminders : %.0f to send (up to %s), %.0f sent today\n"),
+           num(rem, "due"), str(rem, "today", a, sizeof a), num(rem, "sent_today"));
+    const msgpack_object *fed = cn_mp_get(r, "federation");
+    for (uint32_t i = 0; fed && fed->type == MSGPACK_OBJECT_ARRAY && i < fed->via.array.size; i++) {
+        const msgpack_object *p = &fed->via.array.ptr[i], *connected = cn_mp_get(p, "connected");
+        bool on = connected && connected->type == MSGPACK_OBJECT_BOOLEAN && connected->via.boolean;
+        const msgpack_object *contact = cn_mp_get(p, "seconds_since_contact");
+        char since[64] = "—";
+        if (contact && contact->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+            duration((double)contact->via.u64, since, sizeof since);
+        printf(T("Pair      : %s — %s, retard %.0f événement(s) / %.0f s, dernier contact il y a %s\n",
+                 "Peer      : %s — %s, lag %.0f event(s) / %.0f s, last contact %s ago\n"),
+               str(p, "peer", a, sizeof a), on ? T("relié", "connected") : T("NON RELIÉ", "NOT CONNECTED"),
+               num(p, "lag_events"), num(p, "lag_seconds"), since);
+        if (str(p, "last_error", b, sizeof b))
+            printf("            %s\n", b);
+    }
+    const msgpack_object *plugins = cn_mp_get(r, "plugins");
+    for (uint32_t i = 0; plugins && plugins->type == MSGPACK_OBJECT_ARRAY && i < plugins->via.array.size; i++) {
+        const msgpack_object *p = &plugins->via.array.ptr[i], *figures = cn_mp_get(p, "figures");
+        const char *state = str(p, "state", b, sizeof b);
+        const char *said = !state ? "?" : !strcmp(state, "running") ? T("en marche", "running")
+                                       : !strcmp(state, "refused")   ? T("REFUSÉ", "REFUSED")
+                                       : !strcmp(state, "stopped")   ? T("ARRÊTÉ", "STOPPED")
+                                                                     : state;
+        printf(T("Greffon   : %-10s %-10s", "Plugin    : %-10s %-10s"), str(p, "name", a, sizeof a), said);
+        if (num(p, "op_errors") || num(p, "event_errors") || num(p, "callback_errors"))
+            printf(T(" erreurs %.0f/%.0f/%.0f (cmd/évén./rappels)", " errors %.0f/%.0f/%.0f (op/event/callback)"),
+                   num(p, "op_errors"), num(p, "event_errors"), num(p, "callback_errors"));
+        for (uint32_t k = 0; figures && figures->type == MSGPACK_OBJECT_MAP && k < figures->via.map.size; k++) {
+            const msgpack_object *key = &figures->via.map.ptr[k].key;
+            if (key->type == MSGPACK_OBJECT_STR) {
+                char v[64];
+                printf(" %.*s %s", (int)key->via.str.size, key->via.str.ptr,
+                       ctl_scalar(&figures->via.map.ptr[k].val, v, sizeof v, false));
+            }
+        }
+        printf("\n");
+    }
+}
