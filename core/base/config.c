@@ -218,7 +218,7 @@ static int on_entry(void *user, const char *section, const char *name, const cha
             rc = cn_config_add_plugin(cfg, p);
     } else if ((strncmp(section, "plugin.", 7) == 0 && section[7]) || IS("plugins", "optional") ||
                IS("federation", "key_file") ||
-               IS("federation", "events") || IS("federation", "sync") || (strncmp(section, "peer.", 5) == 0 && section[5] &&
+               IS("federation", "events") || IS("federation", "sync") || IS("federation", "silent_after") || (strncmp(section, "peer.", 5) == 0 && section[5] &&
                                               (!strcmp(name, "public_key") || !strcmp(name, "endpoint") ||
                                                !strcmp(name, "sync") || !strcmp(name, "regions")))) {
         /* Plugin, federation and peer settings are kept as they are read

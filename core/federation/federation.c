@@ -79,6 +79,20 @@ static int check_peer_key(const char *section, const char *value, char *err, siz
     return -1;
 }
 
+/* [federation] silent_after: seconds, 0 for never; else why not in err. */
+static int check_silent_after(const cn_config *cfg, char *err, size_t errcap)
+{
+    const char *v = cn_config_setting(cfg, "federation", "silent_after");
+    char *end = NULL;
+    long long n = v ? strtoll(v, &end, 10) : 0;
+    if (v && (!*v || *end || n < 0 || n > 365LL * 86400)) {
+        snprintf(err, errcap, "[federation] silent_after = %s : un nombre de secondes (86400 pour un jour ; 0 : jamais)",
+                 v);
+        return -1;
+    }
+    return 0;
+}
+
 int cn_federation_check(const cn_config *cfg)
 {
     const char *key_file = cn_config_setting(cfg, "federation", "key_file");
@@ -101,6 +115,10 @@ int cn_federation_check(const cn_config *cfg)
             cn_error("[federation] sync : l'adresse où les pairs rattrapent les événements manqués (ex. tcp://0.0.0.0:7421)");
             problems++;
         }
+    }
+    if (check_silent_after(cfg, err, sizeof err) != 0) {
+        cn_error("%s", err);
+        problems++;
     }
     bool peers = false;
     for (size_t i = 0; i < cfg->nsettings; i++) {
@@ -249,7 +267,7 @@ int cn_federation_open(cn_federation **out, uv_loop_t *loop, cn_server *srv, cn_
         return -1;
     }
     char public_key[41], secret_key[41];
-    if (read_key_file(key_file, public_key, secret_key, err, errcap) != 0)
+    if (read_key_file(key_file, public_key, secret_key, err, errcap) != 0 || check_silent_after(cfg, err, errcap) != 0)
         return -1;
     cn_federation *fed = calloc(1, sizeof *fed);
     if (!fed) {

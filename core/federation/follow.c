@@ -31,6 +31,7 @@ static void on_tick(uv_timer_t *t)
     bool check = ++fl->ticks % CHECK_EVERY_TICKS == 0;
     for (size_t i = 0; i < fl->n; i++) {
         follower *f = &fl->peers[i];
+        follow_silence_tick(f, now_ms());
         follow_link_tick(f, &f->events_link);
         follow_link_tick(f, &f->sync_link);
         follow_request_snapshots(f);
@@ -155,6 +156,9 @@ int cn_follow_start(cn_follow **out, uv_loop_t *loop, void *zctx, cn_core *core,
     fl->loop = loop;
     snprintf(fl->node_id, sizeof fl->node_id, "%s", cfg->node_id);
     snprintf(fl->public_key, sizeof fl->public_key, "%s", public_key);
+    fl->started_ms = now_ms();
+    const char *silent = cn_config_setting(cfg, "federation", "silent_after");
+    fl->silent_after_ms = (silent ? strtoll(silent, NULL, 10) : 86400) * 1000;
     for (size_t i = 0; i < cfg->nsettings; i++) {
         const struct cn_setting *s = &cfg->settings[i];
         if (strncmp(s->section, "peer.", 5) != 0 || strcmp(s->key, "endpoint") != 0)

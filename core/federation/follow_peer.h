@@ -62,6 +62,8 @@ typedef struct follower {
     size_t nout;
     bool cut; /* it sent what cannot be read: no longer followed until a restart */
     bool rewound; /* it numbers its events again from an older state (said once) */
+    bool silent;  /* not heard from for silent_after: peer_silent said, peer_back to come */
+    int64_t silent_since_ms, alive_ms; /* alive: its links up (heartbeats), last seen so */
     char last_error[768];
 } follower;
 
@@ -78,6 +80,7 @@ struct cn_follow {
     size_t norigins;
     cn_op ops[2];
     char node_id[64], public_key[41]; /* this node's, for what peers must declare */
+    int64_t started_ms, silent_after_ms; /* [federation] silent_after (0: never said) */
 };
 
 static inline int64_t now_ms(void)
@@ -127,6 +130,11 @@ void follow_cut_off(follower *f, const char *why);
  * stored here, or its newest is below have. Said once (ERROR, last_error);
  * its events are no longer taken until this node restarts. */
 void follow_note_rewound(follower *f, int64_t from, int64_t have);
+
+/* follow_silence.c: each tick, whether f has been silent for silent_after;
+ * follow_heard at every answer or event from it (the contact's time). */
+void follow_silence_tick(follower *f, int64_t now);
+void follow_heard(follower *f);
 
 /* The next origin waiting for its catch-up, if any. */
 void follow_next_sync(follower *f);

@@ -378,7 +378,7 @@ void follow_on_event(cn_zwatch *w, void *sock, void *arg)
             if (!more)
                 break;
         }
-        f->last_contact_ms = now_ms();
+        follow_heard(f);
         if (two)
             follow_take_event(f, zmq_msg_data(&payload), zmq_msg_size(&payload));
         else

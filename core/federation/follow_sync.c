@@ -191,7 +191,7 @@ void follow_on_sync_reply(cn_zwatch *w, void *sock, void *arg)
             zmq_msg_close(&msg);
             break;
         }
-        f->last_contact_ms = now_ms();
+        follow_heard(f);
         follow_take_sync_reply(f, zmq_msg_data(&msg), zmq_msg_size(&msg));
         zmq_msg_close(&msg);
     }

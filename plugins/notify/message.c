@@ -312,6 +312,60 @@ static const builtin builtins[] = {
      "{{pending}} membership application(s) wait for a decision; the oldest for {{oldest_days}} days.\n\n"
      "To see them: concertctl adhesion list {{region_id}} --state submitted\n\n"
      "-- \nNotice sent by concertd for the region {{region}}.\n"},
+    {"federation.peer_silent",
+     "Objet : Fédération : {{peer}} ne donne plus de nouvelles ({{region}})\n"
+     "\n"
+     "Bonjour,\n"
+     "\n"
+     "Le nœud {{peer}}, qui tient la région {{region}}, ne donne plus de\n"
+     "nouvelles à ce nœud-ci. Dernier contact : {{last_contact}}.\n"
+     "\n"
+     "Ses changements n'arrivent plus ici : la copie de la région reste telle\n"
+     "qu'elle était au dernier contact. Sur ce nœud, concertctl federation status\n"
+     "dit la dernière erreur de la liaison ; la table peut vérifier que son\n"
+     "concertd tourne (systemctl status concertd) et que le réseau passe.\n"
+     "\n"
+     "Un autre avis suivra quand {{peer}} donnera de nouveau des nouvelles.\n"
+     "\n"
+     "-- \n"
+     "Avis envoyé par concertd.\n",
+     "Subject: Federation: {{peer}} is not heard from ({{region}})\n"
+     "\n"
+     "Hello,\n"
+     "\n"
+     "The node {{peer}}, which holds the region {{region}}, is no longer heard\n"
+     "from by this node. Last contact: {{last_contact}}.\n"
+     "\n"
+     "Its changes no longer arrive here: the copy of the region stays as it was\n"
+     "at the last contact. On this node, concertctl federation status gives the\n"
+     "link's last error; the table can check that its concertd runs (systemctl\n"
+     "status concertd) and that the network lets it through.\n"
+     "\n"
+     "Another notice will follow when {{peer}} is heard from again.\n"
+     "\n"
+     "-- \n"
+     "Notice sent by concertd.\n"},
+    {"federation.peer_back",
+     "Objet : Fédération : {{peer}} donne de nouveau des nouvelles ({{region}})\n"
+     "\n"
+     "Bonjour,\n"
+     "\n"
+     "Le nœud {{peer}}, qui tient la région {{region}}, donne de nouveau des\n"
+     "nouvelles à ce nœud-ci : ses changements arrivent et la copie de la région\n"
+     "se met à jour.\n"
+     "\n"
+     "-- \n"
+     "Avis envoyé par concertd.\n",
+     "Subject: Federation: {{peer}} is heard from again ({{region}})\n"
+     "\n"
+     "Hello,\n"
+     "\n"
+     "The node {{peer}}, which holds the region {{region}}, is heard from again\n"
+     "by this node: its changes arrive and the copy of the region is brought up\n"
+     "to date.\n"
+     "\n"
+     "-- \n"
+     "Notice sent by concertd.\n"},
     {"default",
      "Objet : {{summary}} ({{region}})\n\n"
      "Bonjour,\n\n"
@@ -400,7 +454,7 @@ static char *template_for(const char *name, const char *lang)
 
 /* ---- values of an event ---------------------------------------------------- */
 
-#define NVARS 32
+#define NVARS 40
 typedef struct {
     const char *name;
     char value[2048];
@@ -451,7 +505,14 @@ static void summary(const msgpack_object *event, bool en, char *out, size_t cap)
     mp_text(cd_get(subject, "number"), num, sizeof num);
     char what[300];
     cd_str(cd_get(subject, "text"), what, sizeof what);
-    if (strcmp(type, "action.status_changed") == 0) {
+    if (strcmp(type, "federation.peer_silent") == 0 || strcmp(type, "federation.peer_back") == 0) {
+        cd_str(cd_get(d, "peer"), a, sizeof a);
+        snprintf(out, cap, strcmp(type, "federation.peer_back") == 0
+                               ? (en ? "The node %s is heard from again" : "Le nœud %s donne de nouveau des nouvelles")
+                               : (en ? "The node %s has not been heard from for a while"
+                                     : "Le nœud %s ne donne plus de nouvelles"),
+                 a);
+    } else if (strcmp(type, "action.status_changed") == 0) {
         char note[1024];
         cd_str(cd_get(d, "from"), a, sizeof a);
         cd_str(cd_get(d, "to"), b, sizeof b);
@@ -556,6 +617,17 @@ static int collect(const msgpack_object *event, const char *lang, const char *re
     set(v, &n, "when_short", end[0] ? buf : "");
     snprintf(tmp, sizeof tmp, "%ld", days);
     set(v, &n, "days_left", tmp);
+    /* A federation peer silent, or back (federation.peer_silent, peer_back). */
+    set(v, &n, "peer", cd_str(cd_get(d, "peer"), buf, sizeof buf));
+    const msgpack_object *contact = cd_get(d, "last_contact_ms");
+    tmp[0] = '\0';
+    if (contact && contact->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
+        time_t t = (time_t)(contact->via.u64 / 1000);
+        struct tm tm;
+        localtime_r(&t, &tm);
+        strftime(tmp, sizeof tmp, "%Y-%m-%d %H:%M", &tm);
+    }
+    set(v, &n, "last_contact", tmp[0] ? tmp : (en ? "none since the start" : "aucun depuis le démarrage"));
     summary(event, en, buf, sizeof buf);
     set(v, &n, "summary", buf);
     return n;

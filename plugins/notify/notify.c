@@ -199,6 +199,12 @@ static void dedupe_key(const msgpack_object *event, const char *type, char *out,
     }
     char origin[64];
     cd_str(cd_get(event, "origin"), origin, sizeof origin);
+    if (strncmp(type, "federation.", 11) == 0) { /* one message per peer and silence */
+        char peer[64];
+        cd_str(cd_get(d, "peer"), peer, sizeof peer);
+        snprintf(out, cap, "%s:%s:%lld", type, peer, (long long)cd_int(cd_get(d, "since_ms"), 0));
+        return;
+    }
     snprintf(out, cap, "%s:%lld", origin, (long long)cd_int(cd_get(event, "seq"), 0));
 }
 

@@ -10,7 +10,7 @@ import tempfile
 import time
 import unittest
 
-from harness import CONCERTCTL, PATIENCE, Daemon, free_port
+from harness import CONCERTCTL, PATIENCE, PLUGINS, Daemon, free_port
 
 
 def keygen(folder):
@@ -39,11 +39,12 @@ class LinkWatch(unittest.TestCase):
         self.daemons.append(d)
         return d.start()
 
-    def national(self):
+    def national(self, extra=""):
         d = Daemon(node_id="rqds", folder=self.nf, config=(
-            "[federation]\nkey_file = noeud.key\nevents = tcp://127.0.0.1:%d\nsync = tcp://127.0.0.1:%d\n"
+            "[federation]\nkey_file = noeud.key\nevents = tcp://127.0.0.1:%d\nsync = tcp://127.0.0.1:%d\n%s"
             "[peer.tpdsl]\npublic_key = %s\nendpoint = tcp://127.0.0.1:%d\nsync = tcp://127.0.0.1:%d\n"
-            "regions = lanaudiere\n" % (self.ports[2], self.ports[3], self.regional_key, self.ports[0], self.ports[1])))
+            "regions = lanaudiere\n" % (self.ports[2], self.ports[3], extra, self.regional_key, self.ports[0],
+                                         self.ports[1])))
         self.daemons.append(d)
         return d.start()
 
@@ -120,6 +121,45 @@ class LinkWatch(unittest.TestCase):
         self.assertIn("reconnexion en cours", line)
         regional.start()
         self.until(national, "tpdsl de nouveau joignable (événements)")
+
+    def test_a_silent_peer_is_said_and_e_mailed_to_the_national_staff_and_so_is_its_return(self):
+        regional = self.regional(self.national_key)
+        national = self.national(
+            "silent_after = 2\n[plugins]\npath = %s\nload = notify\n[plugin.notify]\nsmtp_url = smtp://127.0.0.1:%d\n"
+            "tls = none\nfrom = rqds@example.org\n" % (PLUGINS, free_port()))
+        n = national.client()
+        n.ok("notify.subscribe", address="equipe@rqds.example.org", events=["federation.*"])
+        r = regional.client()
+        r.ok("region.create", id="lanaudiere", name="Lanaudière")
+        deadline = time.monotonic() + 30 * PATIENCE
+        while not n.call("region.get", {"id": "lanaudiere"})["ok"]:
+            self.assertLess(time.monotonic(), deadline, national.log_text())
+        r.close()
+        # Alive (its links up): never said silent, however quiet.
+        self.assertNotIn("ne donne plus de nouvelles", national.log_text())
+        self.assertEqual(regional.stop(), 0)
+        self.until(national, "tpdsl ne donne plus de nouvelles")
+        line = [l for l in national.log_text().splitlines() if "ne donne plus de nouvelles" in l][0]
+        self.assertIn(" WARN ", line)
+        self.assertIn("federation.peer_silent", line)
+        outbox = n.ok("notify.outbox")
+        self.assertEqual(len(outbox), 1, outbox)
+        self.assertEqual(outbox[0]["address"], "equipe@rqds.example.org")
+        self.assertEqual(outbox[0]["subject"], "Fédération : tpdsl ne donne plus de nouvelles (Lanaudière)")
+        regional.start()
+        self.until(national, "tpdsl donne de nouveau des nouvelles")
+        subjects = sorted(m["subject"] for m in n.ok("notify.outbox"))
+        self.assertEqual(subjects, ["Fédération : tpdsl donne de nouveau des nouvelles (Lanaudière)",
+                                    "Fédération : tpdsl ne donne plus de nouvelles (Lanaudière)"])
+        n.close()
+
+    def test_a_wrong_silent_after_stops_the_start(self):
+        d = Daemon(node_id="rqds", folder=self.nf, config=(
+            "[federation]\nkey_file = noeud.key\nevents = tcp://127.0.0.1:%d\nsync = tcp://127.0.0.1:%d\n"
+            "silent_after = un jour\n" % (self.ports[2], self.ports[3])))
+        code, log = d.start_refused()
+        self.assertNotEqual(code, 0)
+        self.assertIn("[federation] silent_after = un jour : un nombre de secondes", log)
 
     def test_a_peer_that_never_answers_is_said(self):
         national = self.national()  # the regional node is not started
