@@ -13,6 +13,7 @@ typedef struct {
     long long id;
     char *channel, *address, *payload, *region;
     bool personal; /* to a person, not a subscriber (notify.send): the address is never published or logged */
+    int64_t subscription; /* 0 for notify.send; the log names it instead of the address */
     notify_config cfg;
     /* out */
     bool ok;

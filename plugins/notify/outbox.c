@@ -97,8 +97,15 @@ static int done(cd_host *h, void *data, int status)
     delivery *d = data;
     in_flight--;
     fly(d->id, false);
-    /* A person's address (notify.send) stays out of the bus and the log. */
+    /* A person's address (notify.send) stays out of the bus and the log; the
+     * log names a subscriber's by its subscription (an address is personal
+     * information, a webhook's URL may hold its secret): notify.outbox has it. */
     const char *who = d->personal ? "(une personne, adresse non publiée)" : d->address;
+    char logged[64];
+    if (d->personal)
+        snprintf(logged, sizeof logged, "%s", who);
+    else
+        snprintf(logged, sizeof logged, "l'abonnement n° %lld", (long long)d->subscription);
     if (status != 0) {
         /* The daemon is stopping: the row stays 'sending' and is sent again
          * at the next start. */
@@ -123,7 +130,7 @@ static int done(cd_host *h, void *data, int status)
         if (attempts >= d->cfg.max_attempts) {
             rc = set_row(h, d->id, "UPDATE notify_outbox SET state = 'failed', attempts = attempts + 1, last_error = ?2,"
                                    " next_attempt_ms = ?3 WHERE id = ?1", d->error, now);
-            api->log(h, CD_LOG_ERROR, "message %lld à %s abandonné après %d essais: %s", d->id, who, attempts,
+            api->log(h, CD_LOG_ERROR, "message %lld pour %s abandonné après %d essais: %s", d->id, logged, attempts,
                      d->error);
             msgpack_sbuffer buf;
             msgpack_sbuffer_init(&buf);
@@ -152,7 +159,7 @@ static int done(cd_host *h, void *data, int status)
                 delay = d->cfg.retry_max_s;
             rc = set_row(h, d->id, "UPDATE notify_outbox SET state = 'waiting', attempts = attempts + 1,"
                                    " last_error = ?2, next_attempt_ms = ?3 WHERE id = ?1", d->error, now + delay * 1000);
-            api->log(h, CD_LOG_WARN, "message %lld à %s: %s (essai %d; nouvel essai dans %lld s)", d->id, who,
+            api->log(h, CD_LOG_WARN, "message %lld pour %s: %s (essai %d; nouvel essai dans %lld s)", d->id, logged,
                      d->error, attempts, delay);
         }
     }
@@ -237,7 +244,8 @@ static int pump(cd_host *h, void *data)
         d->channel = strdup((const char *)sqlite3_column_text(st, 1));
         d->address = strdup((const char *)sqlite3_column_text(st, 2));
         d->region = strdup((const char *)sqlite3_column_text(st, 6));
-        d->personal = sqlite3_column_int64(st, 7) == 0;
+        d->subscription = sqlite3_column_int64(st, 7);
+        d->personal = d->subscription == 0;
         d->cfg = notify_cfg;
         const char *subject = (const char *)sqlite3_column_text(st, 3), *body = (const char *)sqlite3_column_text(st, 4);
         if (d->channel && strcmp(d->channel, "email") == 0) {

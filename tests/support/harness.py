@@ -3,6 +3,7 @@ folder and talks to it with Debian's python3-zmq and python3-msgpack,
 using only what proto/PROTOCOL.md specifies."""
 import ctypes
 import os
+import re
 import shutil
 import signal
 import sqlite3
@@ -313,3 +314,14 @@ def make_certificates(folder):
         "server.pem", "-days", "2", "-extfile", "san.cnf")
     run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "stranger.key", "-out", "stranger.pem", "-days",
         "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1")
+
+
+EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+
+
+def personal_data(log, words=()):
+    """What in a daemon's log is personal information: any e-mail address
+    (a contact's, a subscriber's), and any of words (names, a motivation)."""
+    found = sorted(set(EMAIL.findall(log)))
+    return found + [w for w in words if w in log]
+

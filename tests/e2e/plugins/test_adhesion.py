@@ -11,7 +11,11 @@ import subprocess
 import tempfile
 import unittest
 
-from harness import CONCERTCTL, PLUGINS, SOURCE, Daemon, FakeClock, recv_event, subscriber, sync_subscriber
+from harness import CONCERTCTL, PLUGINS, SOURCE, Daemon, FakeClock, recv_event, subscriber, sync_subscriber, personal_data
+
+# What the tests give as an applicant's: never in the log.
+PERSONAL = ["Marie-Ève Lafrenière", "Gisèle Privée", "Réjean Caché", "Motivation confidentielle",
+            "Porter la voix de la MRC.", "Résolution jointe."]
 from test_notify import Mailbox, free_port
 
 CATEGORIES = [
@@ -53,6 +57,8 @@ class Adhesion(unittest.TestCase):
     def tearDown(self):
         self.c.close()
         self.assertEqual(self.d.stop(), 0)
+        # Loi 25: nothing of an applicant, nor a staff address, in the log.
+        self.assertEqual(personal_data(self.d.log_text(), PERSONAL), [])
         self.d.cleanup()
         self.mail.stop()
 
@@ -300,6 +306,7 @@ class ATableOpensMembership(unittest.TestCase):
     def tearDown(self):
         self.c.close()
         self.assertEqual(self.d.stop(), 0)
+        self.assertEqual(personal_data(self.d.log_text(), PERSONAL), [])
         self.d.cleanup()
         self.mail.stop()
 

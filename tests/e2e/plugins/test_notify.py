@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from aiosmtpd.controller import Controller
 
-from harness import CONCERTCTL, Daemon, FakeClock, PLUGINS, SOURCE, free_port, make_certificates
+from harness import CONCERTCTL, Daemon, FakeClock, PLUGINS, SOURCE, free_port, make_certificates, personal_data
 
 
 
@@ -94,6 +94,8 @@ class Notify(unittest.TestCase):
             if self.d.proc:
                 self.c.close()
                 self.assertEqual(self.d.stop(), 0)
+            # No address, a subscriber's or a person's, in the log.
+            self.assertEqual(personal_data(self.d.log_text()), [])
             self.d.cleanup()
         self.mail.stop()
         self.web.shutdown()
