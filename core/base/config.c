@@ -91,6 +91,7 @@ void cn_config_clear(cn_config *cfg)
     }
     free(cfg->settings);
     free(cfg->plugin_path);
+    free(cfg->file);
     free(cfg->node_id);
     free(cfg->timezone);
     free(cfg->data_dir);
@@ -261,6 +262,11 @@ int cn_config_load(cn_config *cfg, const char *path, char *err, size_t errcap)
     }
     int line = ini_parse_file(f, on_entry, &ctx);
     fclose(f);
+    char absolute[PATH_MAX];
+    if (line == 0 && realpath(path, absolute) && cn_config_set(&cfg->file, absolute) != 0) {
+        snprintf(err, errcap, "mémoire insuffisante");
+        return -1;
+    }
     if (line != 0) {
         char why[512];
         snprintf(why, sizeof why, "%s", err[0] ? err : "ligne illisible (attendu: [section] ou clé = valeur)");

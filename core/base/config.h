@@ -30,6 +30,7 @@ typedef struct cn_config {
         char *section, *key, *value;
     } *settings;
     size_t nsettings;
+    char *file;             /* the file loaded last (absolute), for a reload; NULL when none */
 } cn_config;
 
 /* Adds name to the plugins to load (no duplicates). Returns 0 or -1. */

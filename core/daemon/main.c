@@ -89,7 +89,7 @@ typedef struct {
     cn_service *service; /* systemd's notifications */
     cn_backup_ops *backups;
     cn_status_ops *status;
-    uv_signal_t sigterm, sigint;
+    uv_signal_t sigterm, sigint, sighup;
 } app;
 
 /* After each batch of commands or tick of the clock: the plugins get the
@@ -111,6 +111,20 @@ static void stop_app(app *a)
         cn_host_stop(a->host);
 }
 
+/* SIGHUP (systemctl reload concertd): the federation's [peer.*] sections read again. */
+static void on_reload(uv_signal_t *h, int signum)
+{
+    (void)signum;
+    app *a = h->data;
+    char said[1024], err[1024];
+    if (!a->federation)
+        cn_warn("SIGHUP : ce nœud a démarré sans [federation] ; en ajouter une demande un redémarrage");
+    else if (cn_federation_reload(a->federation, said, sizeof said, err, sizeof err) == 0)
+        cn_info("SIGHUP : %s", said);
+    else
+        cn_error("SIGHUP : configuration non relue, la fédération reste telle qu'elle était : %s", err);
+}
+
 static void on_signal(uv_signal_t *h, int signum)
 {
     app *a = h->data;
@@ -118,6 +132,7 @@ static void on_signal(uv_signal_t *h, int signum)
     stop_app(a);
     uv_close((uv_handle_t *)&a->sigterm, NULL);
     uv_close((uv_handle_t *)&a->sigint, NULL);
+    uv_close((uv_handle_t *)&a->sighup, NULL);
 }
 
 int main(int argc, char **argv)
@@ -292,9 +307,11 @@ int main(int argc, char **argv)
         goto out;
     uv_signal_init(&loop, &a.sigterm);
     uv_signal_init(&loop, &a.sigint);
-    a.sigterm.data = a.sigint.data = &a;
+    uv_signal_init(&loop, &a.sighup);
+    a.sigterm.data = a.sigint.data = a.sighup.data = &a;
     uv_signal_start(&a.sigterm, on_signal, SIGTERM);
     uv_signal_start(&a.sigint, on_signal, SIGINT);
+    uv_signal_start(&a.sighup, on_reload, SIGHUP);
     cn_info("concertd %s prêt: nœud %s, commandes %s, événements %s, données %s", CONCERTD_VERSION, cfg.node_id,
             cfg.command_endpoint, cfg.event_endpoint, cfg.data_dir);
     char status_line[512];

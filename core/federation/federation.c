@@ -18,6 +18,7 @@
 #include "follow.h"
 #include "sockets.h"
 #include "log.h"
+#include "mp.h"
 #include "zwatch.h"
 #include "text.h"
 
@@ -35,6 +36,12 @@ struct cn_federation {
     cn_core *core; /* set once the events go to the peers */
     peer *peers;
     size_t npeers;
+    /* What a reload of the [peer.*] sections needs (cn_federation_reload). */
+    uv_loop_t *loop;
+    void *zctx, *local_pub;
+    char public_key[41], secret_key[41];
+    char config_file[4096], endpoints[1100]; /* [federation] key_file, events, sync as started */
+    cn_op reload_op;
 };
 
 /* "public = …" and "secret = …" of a key file written by concertctl keygen. */
@@ -250,6 +257,8 @@ static const cn_op unconfigured_ops[] = {
 
 /* What a peer may call on the sync endpoint: the log and a region's copy,
  * all read-only. */
+static int reload_op(cn_req *req);
+
 static const char *const peer_ops[] = {"events.since", "events.origins", "region.snapshot", NULL};
 
 int cn_federation_open(cn_federation **out, uv_loop_t *loop, cn_server *srv, cn_core *core, const cn_config *cfg,
@@ -317,7 +326,86 @@ int cn_federation_open(cn_federation **out, uv_loop_t *loop, cn_server *srv, cn_
     /* Every local event also goes to the peers. */
     fed->core = core;
     cn_evlog_set_mirror(cn_core_evlog(core), fed->pub);
+    fed->loop = loop;
+    fed->zctx = zctx;
+    fed->local_pub = local_pub;
+    snprintf(fed->public_key, sizeof fed->public_key, "%s", public_key);
+    snprintf(fed->secret_key, sizeof fed->secret_key, "%s", secret_key);
+    snprintf(fed->config_file, sizeof fed->config_file, "%s", cfg->file ? cfg->file : "");
+    snprintf(fed->endpoints, sizeof fed->endpoints, "%s|%s|%s", key_file, events, sync);
+    fed->reload_op = (cn_op){"federation.reload", reload_op, no_args,
+                             "relit les sections [peer.*] de la configuration (comme SIGHUP), sans redémarrer",
+                             "reads the configuration's [peer.*] sections again (as SIGHUP), without a restart", fed};
+    if (cn_core_register(core, &fed->reload_op, 1) != 0) {
+        snprintf(err, errcap, "federation.reload : enregistrement impossible");
+        cn_federation_close(&fed);
+        return -1;
+    }
     *out = fed;
+    return 0;
+}
+
+int cn_federation_reload(cn_federation *fed, char *said, size_t saidcap, char *err, size_t errcap)
+{
+    if (!fed->config_file[0]) {
+        snprintf(err, errcap, "démarré sans --config : pas de fichier à relire");
+        return -1;
+    }
+    cn_config nc;
+    if (cn_config_defaults(&nc) != 0) {
+        snprintf(err, errcap, "mémoire insuffisante");
+        return -1;
+    }
+    int rc = cn_config_load(&nc, fed->config_file, err, errcap);
+    /* Checked whole before anything changes: a mistake leaves the federation as it was. */
+    cn_federation check = {0};
+    if (rc == 0)
+        rc = read_peers(&check, &nc, err, errcap);
+    for (size_t i = 0; rc == 0 && i < nc.nsettings; i++) {
+        const struct cn_setting *s = &nc.settings[i];
+        if (strncmp(s->section, "peer.", 5) == 0 && strcmp(s->key, "endpoint") == 0 &&
+            (!cn_config_setting(&nc, s->section, "sync") || !cn_config_setting(&nc, s->section, "public_key"))) {
+            snprintf(err, errcap, "[%s] : un pair suivi a endpoint, sync et public_key", s->section);
+            rc = -1;
+        }
+    }
+    if (rc == 0)
+        rc = check_silent_after(&nc, err, errcap);
+    if (rc != 0) {
+        free(check.peers);
+        cn_config_clear(&nc);
+        return -1;
+    }
+    char endpoints[sizeof fed->endpoints];
+    const char *k = cn_config_setting(&nc, "federation", "key_file"), *e = cn_config_setting(&nc, "federation", "events"),
+               *y = cn_config_setting(&nc, "federation", "sync");
+    snprintf(endpoints, sizeof endpoints, "%s|%s|%s", k ? k : "", e ? e : "", y ? y : "");
+    free(fed->peers);
+    fed->peers = check.peers;
+    fed->npeers = check.npeers;
+    cn_follow_stop(&fed->follow);
+    rc = cn_follow_start(&fed->follow, fed->loop, fed->zctx, fed->core, fed->local_pub, fed->pub, &nc, fed->public_key,
+                         fed->secret_key, err, errcap);
+    if (rc == 0)
+        snprintf(said, saidcap, "[peer.*] relues dans %s : %zu clé(s) de pairs admises, %zu pair(s) suivi(s)%s",
+                 fed->config_file, fed->npeers, cn_follow_count(fed->follow),
+                 strcmp(endpoints, fed->endpoints) != 0
+                     ? " ; [federation] key_file, events ou sync ont changé : cela prend effet au prochain redémarrage"
+                     : "");
+    cn_config_clear(&nc);
+    return rc;
+}
+
+static int reload_op(cn_req *req)
+{
+    cn_federation *fed = (cn_federation *)req->op->data;
+    char said[1024], err[1024];
+    if (cn_federation_reload(fed, said, sizeof said, err, sizeof err) != 0)
+        return cn_req_fail(req, "invalid_argument", NULL, L("configuration non relue : %s", "configuration not read again: %s"), err);
+    cn_info("fédération : %s", said);
+    msgpack_packer *pk = cn_req_pk(req);
+    msgpack_pack_map(pk, 1);
+    cn_pk_kstr(pk, "said", said);
     return 0;
 }
 
@@ -330,6 +418,8 @@ void cn_federation_close(cn_federation **fedp)
     cn_federation *fed = *fedp;
     if (fed->core)
         cn_evlog_set_mirror(cn_core_evlog(fed->core), NULL);
+    if (fed->reload_op.name)
+        cn_core_unregister(fed->core, &fed->reload_op);
     cn_follow_stop(&fed->follow);
     if (fed->pub)
         zmq_close(fed->pub);

@@ -41,6 +41,13 @@ int cn_federation_check(const cn_config *cfg);
  * (the context ends with the server); nulls *fedp; safe on NULL. */
 void cn_federation_close(cn_federation **fedp);
 
+/* Reads the configuration file again and applies its [peer.*] sections:
+ * the keys let in, the peers followed (following starts again from what the
+ * database holds), [federation] silent_after. Checked whole first: on a
+ * mistake nothing changes and err says it. [federation] key_file, events
+ * and sync need a restart (said says so). SIGHUP and federation.reload. */
+int cn_federation_reload(cn_federation *fed, char *said, size_t saidcap, char *err, size_t errcap);
+
 /* The followed peers as federation.status gives them (an empty array
  * without [federation]), for node.status. */
 void cn_federation_pack_status(const cn_federation *fed, msgpack_packer *pk);

@@ -311,3 +311,5 @@ void cn_follow_stop(cn_follow **fp)
         free(fl);
     }
 }
+
+size_t cn_follow_count(const cn_follow *fl) { return fl ? fl->n : 0; }

@@ -27,6 +27,9 @@ int cn_follow_start(cn_follow **out, uv_loop_t *loop, void *zctx, cn_core *core,
 /* federation.status's result: one map per followed peer (PROTOCOL.md). */
 void cn_follow_pack_status(const cn_follow *fl, msgpack_packer *pk);
 
+/* How many peers are followed (0 for NULL). */
+size_t cn_follow_count(const cn_follow *fl);
+
 /* Stops following; nulls *fp; safe on NULL. */
 void cn_follow_stop(cn_follow **fp);
 

@@ -148,8 +148,10 @@ int follow_link_connect(follower *f, follow_link *l, void *zctx, void *sock, con
 {
     cn_follow *fl = f->owner;
     l->what = what;
+    static unsigned generation; /* a reload follows again: new monitors, new names */
     char name[160];
-    snprintf(name, sizeof name, "inproc://concertd-follow-%s-%s", f->name, l == &f->events_link ? "events" : "sync");
+    snprintf(name, sizeof name, "inproc://concertd-follow-%u-%s-%s", ++generation, f->name,
+             l == &f->events_link ? "events" : "sync");
     if (zmq_socket_monitor(sock, name, LINK_EVENTS) != 0)
         return -1;
     l->monitor = zmq_socket(zctx, ZMQ_PAIR);

@@ -153,6 +153,50 @@ class LinkWatch(unittest.TestCase):
                                     "Fédération : tpdsl ne donne plus de nouvelles (Lanaudière)"])
         n.close()
 
+    def test_peers_read_again_on_sighup_and_federation_reload(self):
+        regional = self.regional(self.national_key)
+        national = self.national()
+        r, n = regional.client(), national.client()
+        r.ok("region.create", id="lanaudiere", name="Lanaudière")
+        r.ok("region.create", id="joliette", name="Joliette")
+        deadline = time.monotonic() + 30 * PATIENCE
+        while not n.call("region.get", {"id": "lanaudiere"})["ok"]:
+            self.assertLess(time.monotonic(), deadline, national.log_text())
+        self.assertEqual(n.error("region.get", id="joliette")["code"], "not_found")
+        # The national staff take Joliette too: the file changed, a SIGHUP, no restart.
+        with open(national.config) as f:
+            conf = f.read()
+        with open(national.config, "w") as f:
+            f.write(conf.replace("regions = lanaudiere\n", "regions = lanaudiere, joliette\n"))
+        national.proc.send_signal(1)
+        self.until(national, "SIGHUP : [peer.*] relues")
+        r.ok("region.update", id="joliette", name="Joliette (CLDS)")
+        deadline = time.monotonic() + 30 * PATIENCE
+        while (n.call("region.get", {"id": "joliette"}).get("result") or {}).get("name") != "Joliette (CLDS)":
+            self.assertLess(time.monotonic(), deadline, national.log_text())
+        self.assertEqual(n.ok("federation.status")[0]["regions"], "lanaudiere, joliette")
+        # A mistake in the file: said, and the federation stays as it was.
+        with open(national.config, "w") as f:
+            f.write(conf.replace("public_key = %s" % self.regional_key, "public_key = pas-une-clé"))
+        out = subprocess.run([CONCERTCTL, "--endpoint", national.command, "federation", "reload"],
+                             capture_output=True, timeout=30)
+        self.assertNotEqual(out.returncode, 0)
+        self.assertIn("configuration non relue", out.stderr.decode())
+        self.assertIn("pas-une-clé", out.stderr.decode())
+        r.ok("region.update", id="lanaudiere", name="Lanaudière toujours suivie")
+        deadline = time.monotonic() + 30 * PATIENCE
+        while (n.call("region.get", {"id": "lanaudiere"}).get("result") or {}).get("name") != "Lanaudière toujours suivie":
+            self.assertLess(time.monotonic(), deadline, national.log_text())
+        # Corrected, then read again by concertctl.
+        with open(national.config, "w") as f:
+            f.write(conf)
+        out = subprocess.run([CONCERTCTL, "--endpoint", national.command, "federation", "reload"],
+                             capture_output=True, timeout=30)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertIn("1 pair(s) suivi(s)", out.stdout.decode())
+        r.close()
+        n.close()
+
     def test_a_wrong_silent_after_stops_the_start(self):
         d = Daemon(node_id="rqds", folder=self.nf, config=(
             "[federation]\nkey_file = noeud.key\nevents = tcp://127.0.0.1:%d\nsync = tcp://127.0.0.1:%d\n"
