@@ -59,6 +59,8 @@ struct cn_server {
         served ep;
         const char *const *ops;
         const char *refusal_fr, *refusal_en;
+        cn_server_seen_fn seen; /* told who each request is from (ZAP User-Id) */
+        void *seen_data;
     } limited;
 };
 
@@ -134,6 +136,11 @@ static void handle(cn_server *srv, request *rq, bool limited)
         return;
     }
     zmq_msg_t *payload = &rq->msg.f[payload_at];
+    if (limited && srv->limited.seen) {
+        const char *user = zmq_msg_gets(payload, "User-Id");
+        if (user && *user)
+            srv->limited.seen(srv->limited.seen_data, user);
+    }
     if (limited && !may_call(zmq_msg_data(payload), zmq_msg_size(payload), srv->limited.ops)) {
         cn_reply_init_error(&rq->reply, "forbidden", L(srv->limited.refusal_fr, srv->limited.refusal_en));
         return;
@@ -572,6 +579,12 @@ int cn_server_serve_limited(cn_server *srv, void *sock, const char *const *ops, 
     srv->limited.refusal_en = refusal_en;
     srv->limited.ep.limited = true;
     return serve(srv, &srv->limited.ep, sock);
+}
+
+void cn_server_on_limited_request(cn_server *srv, cn_server_seen_fn fn, void *data)
+{
+    srv->limited.seen = fn;
+    srv->limited.seen_data = data;
 }
 
 const cn_bus_stats *cn_server_stats(const cn_server *srv) { return &srv->stats; }

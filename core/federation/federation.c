@@ -27,6 +27,9 @@
 typedef struct {
     char name[64];
     char public_key[41]; /* Z85 */
+    /* What this node sees of it (federation.followers): its last handshakes
+     * on the events and sync endpoints, its last request on sync. */
+    int64_t events_ms, sync_ms, request_ms;
 } peer;
 
 struct cn_federation {
@@ -41,8 +44,16 @@ struct cn_federation {
     void *zctx, *local_pub;
     char public_key[41], secret_key[41];
     char config_file[4096], endpoints[1100]; /* [federation] key_file, events, sync as started */
-    cn_op reload_op;
+    cn_op ops[2]; /* federation.reload, federation.followers */
+    cn_server *srv;
 };
+
+static int64_t wall_ms(void)
+{
+    uv_timeval64_t tv;
+    uv_gettimeofday(&tv);
+    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
 
 /* "public = …" and "secret = …" of a key file written by concertctl keygen. */
 static int read_key_file(const char *path, char *public_key, char *secret_key, char *err, size_t errcap)
@@ -211,7 +222,13 @@ static void answer_zap(cn_federation *fed)
         cn_warn("fédération : connexion refusée de %s, clé publique inconnue %s (déclarez le pair dans [peer.NOM]"
                 " public_key)", address[0] ? address : "?", client[0] ? client : "(aucune)");
     else
-        cn_info("fédération : %s (%s) connecté", who->name, address);
+        cn_info("fédération : %s (%s) connecté (%.*s)", who->name, address, n >= 3 ? (int)zmq_msg_size(&frames[2]) : 0,
+                n >= 3 ? (const char *)zmq_msg_data(&frames[2]) : "");
+    if (who) {
+        peer *seen = (peer *)who;
+        bool sync = n >= 3 && zmq_msg_size(&frames[2]) == 4 && memcmp(zmq_msg_data(&frames[2]), "sync", 4) == 0;
+        *(sync ? &seen->sync_ms : &seen->events_ms) = wall_ms();
+    }
     /* version, request id as received, then the verdict. */
     send_frame(fed->zap, "1.0", 3, true);
     if (n >= 2)
@@ -258,6 +275,15 @@ static const cn_op unconfigured_ops[] = {
 /* What a peer may call on the sync endpoint: the log and a region's copy,
  * all read-only. */
 static int reload_op(cn_req *req);
+static int followers_op(cn_req *req);
+
+static void seen(void *data, const char *user)
+{
+    cn_federation *fed = data;
+    for (size_t i = 0; i < fed->npeers; i++)
+        if (strcmp(fed->peers[i].name, user) == 0)
+            fed->peers[i].request_ms = wall_ms();
+}
 
 static const char *const peer_ops[] = {"events.since", "events.origins", "region.snapshot", NULL};
 
@@ -323,6 +349,8 @@ int cn_federation_open(cn_federation **out, uv_loop_t *loop, cn_server *srv, cn_
         cn_federation_close(&fed);
         return -1;
     }
+    cn_server_on_limited_request(srv, seen, fed);
+    fed->srv = srv;
     /* Every local event also goes to the peers. */
     fed->core = core;
     cn_evlog_set_mirror(cn_core_evlog(core), fed->pub);
@@ -333,10 +361,14 @@ int cn_federation_open(cn_federation **out, uv_loop_t *loop, cn_server *srv, cn_
     snprintf(fed->secret_key, sizeof fed->secret_key, "%s", secret_key);
     snprintf(fed->config_file, sizeof fed->config_file, "%s", cfg->file ? cfg->file : "");
     snprintf(fed->endpoints, sizeof fed->endpoints, "%s|%s|%s", key_file, events, sync);
-    fed->reload_op = (cn_op){"federation.reload", reload_op, no_args,
-                             "relit les sections [peer.*] de la configuration (comme SIGHUP), sans redémarrer",
-                             "reads the configuration's [peer.*] sections again (as SIGHUP), without a restart", fed};
-    if (cn_core_register(core, &fed->reload_op, 1) != 0) {
+    fed->ops[0] = (cn_op){"federation.reload", reload_op, no_args,
+                          "relit les sections [peer.*] de la configuration (comme SIGHUP), sans redémarrer",
+                          "reads the configuration's [peer.*] sections again (as SIGHUP), without a restart", fed};
+    fed->ops[1] = (cn_op){"federation.followers", followers_op, no_args,
+                          "les pairs déclarés vus de ce nœud : liaisons à ses événements et à son rattrapage, dernière "
+                          "demande",
+                          "the declared peers as this node sees them: links to its events and sync, last request", fed};
+    if (cn_core_register(core, fed->ops, 2) != 0) {
         snprintf(err, errcap, "federation.reload : enregistrement impossible");
         cn_federation_close(&fed);
         return -1;
@@ -380,6 +412,13 @@ int cn_federation_reload(cn_federation *fed, char *said, size_t saidcap, char *e
     const char *k = cn_config_setting(&nc, "federation", "key_file"), *e = cn_config_setting(&nc, "federation", "events"),
                *y = cn_config_setting(&nc, "federation", "sync");
     snprintf(endpoints, sizeof endpoints, "%s|%s|%s", k ? k : "", e ? e : "", y ? y : "");
+    for (size_t i = 0; i < check.npeers; i++) /* what was seen of a peer still declared is kept */
+        for (size_t j = 0; j < fed->npeers; j++)
+            if (strcmp(check.peers[i].name, fed->peers[j].name) == 0) {
+                check.peers[i].events_ms = fed->peers[j].events_ms;
+                check.peers[i].sync_ms = fed->peers[j].sync_ms;
+                check.peers[i].request_ms = fed->peers[j].request_ms;
+            }
     free(fed->peers);
     fed->peers = check.peers;
     fed->npeers = check.npeers;
@@ -394,6 +433,41 @@ int cn_federation_reload(cn_federation *fed, char *said, size_t saidcap, char *e
                      : "");
     cn_config_clear(&nc);
     return rc;
+}
+
+/* A follower asks events.origins every 30 s: not asking for 90 s, it is not following now. */
+#define FOLLOWING_MS 90000
+
+static void pack_ms_or_nil(msgpack_packer *pk, const char *key, int64_t ms)
+{
+    cn_pk_str(pk, key);
+    if (ms)
+        msgpack_pack_int64(pk, ms);
+    else
+        msgpack_pack_nil(pk);
+}
+
+static int followers_op(cn_req *req)
+{
+    const cn_federation *fed = req->op->data;
+    msgpack_packer *pk = cn_req_pk(req);
+    int64_t now = wall_ms();
+    msgpack_pack_array(pk, fed->npeers);
+    for (size_t i = 0; i < fed->npeers; i++) {
+        const peer *p = &fed->peers[i];
+        msgpack_pack_map(pk, 6);
+        cn_pk_kstr(pk, "peer", p->name);
+        cn_pk_kbool(pk, "following", p->request_ms && now - p->request_ms < FOLLOWING_MS);
+        pack_ms_or_nil(pk, "events_connected_ms", p->events_ms);
+        pack_ms_or_nil(pk, "sync_connected_ms", p->sync_ms);
+        pack_ms_or_nil(pk, "last_request_ms", p->request_ms);
+        cn_pk_str(pk, "seconds_since_request");
+        if (p->request_ms)
+            msgpack_pack_int64(pk, (now - p->request_ms) / 1000);
+        else
+            msgpack_pack_nil(pk);
+    }
+    return 0;
 }
 
 static int reload_op(cn_req *req)
@@ -418,8 +492,11 @@ void cn_federation_close(cn_federation **fedp)
     cn_federation *fed = *fedp;
     if (fed->core)
         cn_evlog_set_mirror(cn_core_evlog(fed->core), NULL);
-    if (fed->reload_op.name)
-        cn_core_unregister(fed->core, &fed->reload_op);
+    for (int i = 0; i < 2; i++)
+        if (fed->ops[i].name)
+            cn_core_unregister(fed->core, &fed->ops[i]);
+    if (fed->srv)
+        cn_server_on_limited_request(fed->srv, NULL, NULL);
     cn_follow_stop(&fed->follow);
     if (fed->pub)
         zmq_close(fed->pub);

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <zmq.h>
 
 /* A link that stops carrying anything (a cable cut, a NAT that forgot the
@@ -33,7 +34,7 @@ void *cn_fed_curve_server(void *zctx, int type, const char *endpoint, const char
     if (!s || zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger) != 0 || cn_federation_heartbeats(s) != 0 ||
         zmq_setsockopt(s, ZMQ_CURVE_SERVER, &on, sizeof on) != 0 ||
         zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, secret_key, 40) != 0 ||
-        zmq_setsockopt(s, ZMQ_ZAP_DOMAIN, "concertd", 8) != 0 ||
+        zmq_setsockopt(s, ZMQ_ZAP_DOMAIN, name, strlen(name)) != 0 || /* "events" or "sync": the ZAP handler tells them apart */
         (type == ZMQ_ROUTER && zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &max, sizeof max) != 0)) {
         snprintf(err, errcap, "fédération : socket CURVE : %s (ZeroMQ sans libsodium ?)", cn_system_error(zmq_errno(), zmq_strerror(zmq_errno())));
         if (s)

@@ -396,6 +396,12 @@ static int run_as(const ctl_conn *conn, const char *op, const char *render_as, j
         if (ok && ok->type == MSGPACK_OBJECT_BOOLEAN && ok->via.boolean) {
             const msgpack_object *result = cn_mp_get(&reply.up.data, "result");
             ctl_render(render_as, result, json);
+            /* The federation's status says both ways: whom this node follows, and who follows it. */
+            if (!json && strcmp(op, "federation.status") == 0) {
+                json_t *none = json_object();
+                status = run_as(conn, "federation.followers", "federation.followers", none, false);
+                json_decref(none);
+            }
         } else {
             const msgpack_object *e = cn_mp_get(&reply.up.data, "error");
             const msgpack_object *code = cn_mp_get(e, "code"), *msg = cn_mp_get(e, "message");

@@ -599,6 +599,30 @@ void ctl_render(const char *op, const msgpack_object *r, bool json)
                 printf("\n%s %.*s : %.*s\n", T("Dernière erreur avec", "Last error with"), (int)peer->via.str.size,
                        peer->via.str.ptr, (int)error->via.str.size, error->via.str.ptr);
         }
+    } else if (strcmp(op, "federation.followers") == 0) {
+        ctl_heading("Pairs déclarés, vus d'ici (qui suit ce nœud)", "Declared peers, as seen from here (who follows this node)");
+        for (uint32_t i = 0; r->type == MSGPACK_OBJECT_ARRAY && i < r->via.array.size; i++) {
+            const msgpack_object *p = &r->via.array.ptr[i], *following = cn_mp_get(p, "following");
+            char name[64], ago[32], when[2][32];
+            const char *keys[2] = {"events_connected_ms", "sync_connected_ms"};
+            for (int k = 0; k < 2; k++) {
+                const msgpack_object *ms = cn_mp_get(p, keys[k]);
+                snprintf(when[k], sizeof when[k], "%s", T("jamais", "never"));
+                if (ms && ms->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
+                    time_t t = (time_t)(ms->via.u64 / 1000);
+                    struct tm tm;
+                    localtime_r(&t, &tm);
+                    strftime(when[k], sizeof when[k], "%Y-%m-%d %H:%M:%S", &tm);
+                }
+            }
+            printf(T("%-14s %s ; dernière demande il y a %s s ; relié aux événements le %s, au rattrapage le %s\n",
+                     "%-14s %s; last request %s s ago; events link made %s, sync link %s\n"),
+                   ctl_scalar(cn_mp_get(p, "peer"), name, sizeof name, false),
+                   following && following->type == MSGPACK_OBJECT_BOOLEAN && following->via.boolean
+                       ? T("suit ce nœud", "follows this node")
+                       : T("NE SUIT PAS ce nœud en ce moment", "NOT following this node now"),
+                   ctl_scalar(cn_mp_get(p, "seconds_since_request"), ago, sizeof ago, false), when[0], when[1]);
+        }
     } else if (strcmp(op, "adhesion.list") == 0) {
         static const column cols[] = {{"id", "Id", "Id", 4, false},
                                       {"state", "État", "State", 12, true},

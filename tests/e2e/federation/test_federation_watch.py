@@ -197,6 +197,27 @@ class LinkWatch(unittest.TestCase):
         r.close()
         n.close()
 
+    def test_the_owner_sees_who_follows_it(self):
+        regional = self.regional(self.national_key)
+        national = self.national()
+        r = regional.client()
+        self.assertEqual([f["peer"] for f in r.ok("federation.followers")], ["rqds"])
+        r.ok("region.create", id="lanaudiere", name="Lanaudière")
+        deadline = time.monotonic() + 30 * PATIENCE
+        while not r.ok("federation.followers")[0]["following"]:
+            self.assertLess(time.monotonic(), deadline, regional.log_text())
+        f = r.ok("federation.followers")[0]
+        self.assertIsNotNone(f["events_connected_ms"])
+        self.assertIsNotNone(f["sync_connected_ms"])
+        self.assertLess(f["seconds_since_request"], 90)
+        r.close()
+        out = subprocess.run([CONCERTCTL, "--endpoint", regional.command, "federation", "status"],
+                             capture_output=True, timeout=30)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        text = out.stdout.decode()
+        self.assertIn("qui suit ce nœud", text)
+        self.assertRegex(text, r"rqds\s+suit ce nœud ; dernière demande il y a \d+ s ; relié aux événements le 20")
+
     def test_a_wrong_silent_after_stops_the_start(self):
         d = Daemon(node_id="rqds", folder=self.nf, config=(
             "[federation]\nkey_file = noeud.key\nevents = tcp://127.0.0.1:%d\nsync = tcp://127.0.0.1:%d\n"
