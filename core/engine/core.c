@@ -27,6 +27,8 @@ struct cn_core {
     bool mirroring; /* a peer's region is being copied in: its events are the peer's, none of ours */
     cn_foreign_fn foreign_fn;
     void *foreign_data;
+    cn_copy_as_of_fn as_of_fn;
+    void *as_of_data;
     const cn_preparer *preparers[8];
     size_t npreparers;
 };
@@ -305,6 +307,17 @@ int cn_req_fail_copy(cn_req *req, const char *region, const char *owner)
 
 void cn_core_set_mirroring(cn_core *core, bool on) { core->mirroring = on; }
 bool cn_core_mirroring(const cn_core *core) { return core->mirroring; }
+
+void cn_core_set_copy_as_of_hook(cn_core *core, cn_copy_as_of_fn fn, void *data)
+{
+    core->as_of_fn = fn;
+    core->as_of_data = data;
+}
+
+int64_t cn_core_copy_as_of(cn_core *core, const char *peer)
+{
+    return core->as_of_fn ? core->as_of_fn(core->as_of_data, peer) : -1;
+}
 
 void cn_core_set_foreign_hook(cn_core *core, cn_foreign_fn fn, void *data)
 {

@@ -168,6 +168,13 @@ bool cn_core_mirroring(const cn_core *core);
  * whoever set the hook (the plugin host: plugins see peers' events too).
  * event is the payload map (seq, origin, ts, region, type, data). */
 typedef int (*cn_foreign_fn)(void *data, const msgpack_object *event, const char *topic);
+
+/* Until when a copy of a peer's region is known up to date (the federation
+ * says: now while the peer's links are up, else when it was last heard
+ * from; 0 never): the "à jour au" of the national views. -1 without a hook. */
+typedef int64_t (*cn_copy_as_of_fn)(void *data, const char *peer);
+void cn_core_set_copy_as_of_hook(cn_core *core, cn_copy_as_of_fn fn, void *data);
+int64_t cn_core_copy_as_of(cn_core *core, const char *peer);
 void cn_core_set_foreign_hook(cn_core *core, cn_foreign_fn fn, void *data);
 int cn_core_foreign_event(cn_core *core, const msgpack_object *event, const char *topic);
 

@@ -139,6 +139,22 @@ void cn_follow_pack_status(const cn_follow *fl, msgpack_packer *pk)
 
 static const char *const no_args[] = {NULL};
 
+/* Copies through peer are known up to date now while its links are up, else
+ * as of when it was last heard from (cn_core_copy_as_of). */
+static int64_t copy_as_of(void *data, const char *peer)
+{
+    const cn_follow *fl = data;
+    for (size_t i = 0; i < fl->n; i++) {
+        const follower *f = &fl->peers[i];
+        if (strcmp(f->name, peer) != 0)
+            continue;
+        if (f->events_link.up && f->sync_link.up && !f->cut && !f->rewound)
+            return now_ms();
+        return f->last_contact_ms > f->alive_ms ? f->last_contact_ms : f->alive_ms;
+    }
+    return 0;
+}
+
 /* ---- start / stop ------------------------------------------------------------------------ */
 
 int cn_follow_start(cn_follow **out, uv_loop_t *loop, void *zctx, cn_core *core, void *local_pub, void *fed_pub,
@@ -264,6 +280,7 @@ int cn_follow_start(cn_follow **out, uv_loop_t *loop, void *zctx, cn_core *core,
         fl->timer.data = fl;
         uv_timer_start(&fl->timer, on_tick, TICK_MS, TICK_MS);
     }
+    cn_core_set_copy_as_of_hook(core, copy_as_of, fl);
     fl->ops[0] = (cn_op){"federation.status", status_op, no_args,
                          "les pairs suivis : où ils en sont, dernier contact, erreurs",
                          "the peers followed: where they stand, last contact, errors", fl};
@@ -283,6 +300,7 @@ void cn_follow_stop(cn_follow **fp)
     if (!fp || !*fp)
         return;
     cn_follow *fl = *fp;
+    cn_core_set_copy_as_of_hook(fl->core, NULL, NULL);
     if (fl->ops[0].name)
         cn_core_unregister(fl->core, &fl->ops[0]);
     for (size_t i = 0; i < fl->n; i++) {

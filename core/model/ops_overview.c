@@ -9,8 +9,12 @@
  * action.search: actions of every region whose text, number or
  * responsible contains the words asked (accents and case folded), with
  * their state: how an action several plans share is going everywhere. */
+#include <csv.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "model.h"
 #include "mp.h"
@@ -43,7 +47,7 @@ static int64_t members_announced(cn_req *req, const char *region)
     return n;
 }
 
-static int region_overview(cn_req *req)
+static int pack_overview(cn_req *req, msgpack_packer *pk)
 {
     char today[11];
     cn_date_today(today);
@@ -72,7 +76,9 @@ static int region_overview(cn_req *req)
                        " WHERE r.archived_ms IS NULL ORDER BY r.kind = 'national' DESC, r.name_key)"
                        " SELECT region, name, kind, origin, plan, title, actions, done, in_progress, planned, next_due,"
                        " CAST(julianday(next_due) - julianday(?1) AS INTEGER) AS days_to_next_due, overdue,"
-                       " demo, members_indicator FROM o",
+                       " demo, (SELECT peer FROM mirrors WHERE mirrors.region = o.region) AS peer,"
+                       " (SELECT snapshot_ms FROM mirrors WHERE mirrors.region = o.region) AS snapshot_ms,"
+                       " members_indicator FROM o",
                        &st))
         return -1;
     sqlite3_bind_text(st, 1, today, -1, SQLITE_STATIC);
@@ -80,12 +86,11 @@ static int region_overview(cn_req *req)
     while (sqlite3_step(st) == SQLITE_ROW)
         n++;
     sqlite3_reset(st);
-    msgpack_packer *pk = cn_req_pk(req);
     msgpack_pack_array(pk, n);
     const char *node = cn_core_config(req->core)->node_id;
     while (sqlite3_step(st) == SQLITE_ROW) {
         int cols = sqlite3_column_count(st);
-        msgpack_pack_map(pk, (size_t)cols + 2);
+        msgpack_pack_map(pk, (size_t)cols + 3);
         for (int i = 0; i < cols - 1; i++) {
             cn_pk_str(pk, sqlite3_column_name(st, i));
             cn_pk_column(pk, st, i);
@@ -104,10 +109,144 @@ static int region_overview(cn_req *req)
             msgpack_pack_int64(pk, done * 100 / total);
         else
             msgpack_pack_nil(pk);
-        cn_pk_kbool(pk, "mirror", origin && strcmp(origin, node) != 0);
+        bool mirror = origin && strcmp(origin, node) != 0;
+        cn_pk_kbool(pk, "mirror", mirror);
+        /* A copy: until when it is known up to date ("à jour au"); nil for this node's own. */
+        cn_pk_str(pk, "as_of_ms");
+        int64_t as_of = -1;
+        if (mirror && sqlite3_column_type(st, cols - 3) != SQLITE_NULL)
+            as_of = cn_core_copy_as_of(req->core, (const char *)sqlite3_column_text(st, cols - 3));
+        if (mirror && as_of <= 0)
+            as_of = sqlite3_column_int64(st, cols - 2); /* no federation running: when the copy was made */
+        if (mirror && as_of > 0)
+            msgpack_pack_int64(pk, as_of);
+        else
+            msgpack_pack_nil(pk);
     }
     sqlite3_finalize(st);
     return 0;
+}
+
+/* The growing text of a CSV file. */
+typedef struct {
+    char *p;
+    size_t n, cap;
+    bool oom;
+} csv_out;
+
+static void csv_raw(csv_out *o, const char *s, size_t n)
+{
+    if (o->oom)
+        return;
+    if (o->n + n + 1 > o->cap) {
+        size_t cap = (o->cap + n + 1) * 2;
+        char *p = realloc(o->p, cap);
+        if (!p) {
+            o->oom = true;
+            return;
+        }
+        o->p = p;
+        o->cap = cap;
+    }
+    memcpy(o->p + o->n, s, n);
+    o->n += n;
+    o->p[o->n] = '\0';
+}
+
+/* One field, quoted by libcsv when it must be, then ',' or the row's end. */
+static void csv_field(csv_out *o, const char *s, bool last)
+{
+    size_t need = csv_write(NULL, 0, s, strlen(s));
+    char *q = malloc(need);
+    if (!q) {
+        o->oom = true;
+        return;
+    }
+    csv_write(q, need, s, strlen(s));
+    csv_raw(o, q, need);
+    free(q);
+    csv_raw(o, last ? "\r\n" : ",", last ? 2 : 1);
+}
+
+/* region.overview format "csv": the rows for the network's reports, in a
+ * spreadsheet (UTF-8 with its mark, so Excel reads the accents), the
+ * request's language in the header, times as local date and minute. */
+static int overview_csv(cn_req *req)
+{
+    msgpack_sbuffer rows;
+    msgpack_sbuffer_init(&rows);
+    msgpack_packer rp;
+    msgpack_packer_init(&rp, &rows, msgpack_sbuffer_write);
+    if (pack_overview(req, &rp) != 0) {
+        msgpack_sbuffer_destroy(&rows);
+        return -1;
+    }
+    static const struct {
+        const char *key, *fr, *en;
+    } cols[] = {{"region", "Région", "Region"},          {"name", "Nom", "Name"},
+                {"kind", "Type", "Kind"},                {"origin", "Nœud", "Node"},
+                {"as_of_ms", "Copie à jour au", "Copy up to date at"}, {"title", "Plan", "Plan"},
+                {"actions", "Actions", "Actions"},       {"done", "Réalisées", "Done"},
+                {"in_progress", "En cours", "In progress"}, {"planned", "Prévues", "Planned"},
+                {"percent_done", "% réalisé", "% done"}, {"next_due", "Prochaine échéance", "Next due"},
+                {"days_to_next_due", "Jours avant", "Days to it"}, {"overdue", "En retard", "Overdue"},
+                {"members", "Membres", "Members"}};
+    size_t ncols = sizeof cols / sizeof cols[0];
+    csv_out o = {0};
+    csv_raw(&o, "\xEF\xBB\xBF", 3);
+    for (size_t c = 0; c < ncols; c++)
+        csv_field(&o, L(cols[c].fr, cols[c].en), c + 1 == ncols);
+    msgpack_unpacked u;
+    msgpack_unpacked_init(&u);
+    if (msgpack_unpack_next(&u, rows.data, rows.size, NULL) == MSGPACK_UNPACK_SUCCESS &&
+        u.data.type == MSGPACK_OBJECT_ARRAY)
+        for (uint32_t i = 0; i < u.data.via.array.size; i++)
+            for (size_t c = 0; c < ncols; c++) {
+                const msgpack_object *v = cn_mp_get(&u.data.via.array.ptr[i], cols[c].key);
+                char cell[1024] = "";
+                if (v && v->type == MSGPACK_OBJECT_STR)
+                    snprintf(cell, sizeof cell, "%.*s", (int)v->via.str.size, v->via.str.ptr);
+                else if (v && v->type == MSGPACK_OBJECT_POSITIVE_INTEGER && strcmp(cols[c].key, "as_of_ms") == 0) {
+                    time_t t = (time_t)(v->via.u64 / 1000);
+                    struct tm tm;
+                    localtime_r(&t, &tm);
+                    strftime(cell, sizeof cell, "%Y-%m-%d %H:%M", &tm);
+                } else if (v && v->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+                    snprintf(cell, sizeof cell, "%llu", (unsigned long long)v->via.u64);
+                else if (v && v->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
+                    snprintf(cell, sizeof cell, "%lld", (long long)v->via.i64);
+                else if (v && (v->type == MSGPACK_OBJECT_FLOAT64 || v->type == MSGPACK_OBJECT_FLOAT32))
+                    snprintf(cell, sizeof cell, "%g", v->via.f64);
+                csv_field(&o, cell, c + 1 == ncols);
+            }
+    msgpack_unpacked_destroy(&u);
+    msgpack_sbuffer_destroy(&rows);
+    if (o.oom) {
+        free(o.p);
+        return cn_req_fail(req, "unavailable", NULL, L("mémoire insuffisante", "out of memory"));
+    }
+    char today[11], name[64];
+    cn_date_today(today);
+    snprintf(name, sizeof name, "regions-%s.csv", today);
+    msgpack_packer *pk = cn_req_pk(req);
+    msgpack_pack_map(pk, 3);
+    cn_pk_kstr(pk, "format", "csv");
+    cn_pk_kstr(pk, "filename", name);
+    cn_pk_str(pk, "text");
+    cn_pk_strn(pk, o.p, o.n);
+    free(o.p);
+    return 0;
+}
+
+static int region_overview(cn_req *req)
+{
+    static const char *const formats[] = {"rows", "csv", NULL};
+    const char *format = NULL;
+    if (cn_arg_enum(req, "format", CN_OPTIONAL, formats, &format) < 0)
+        return -1;
+    if (format && strcmp(format, "csv") == 0)
+        return overview_csv(req);
+    return pack_overview(req, cn_req_pk(req));
 }
 
 static int action_search(cn_req *req)
@@ -135,11 +274,12 @@ static int action_search(cn_req *req)
     return cn_pk_rows(req, cn_req_pk(req), st);
 }
 
-static const char *const no_args[] = {NULL};
 static const char *const search_args[] = {"q", "region", NULL};
 
+static const char *const overview_args[] = {"format", NULL};
+
 const cn_op cn_overview_ops[] = {
-    {"region.overview", region_overview, no_args,
+    {"region.overview", region_overview, overview_args,
      "toutes les régions d'un coup d'œil : plan, actions par état, prochaine échéance, membres, origine",
      "every region at a glance: plan, actions by state, next échéance, members, origin", NULL},
     {"action.search", action_search, search_args,

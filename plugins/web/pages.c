@@ -53,6 +53,16 @@ int page_home(web_req *rq)
         if (copy) {
             buf_printf(b, " <span class=\"owner\">%s ", T(rq, "copie du nœud", "copy from node"));
             html_text(b, origin);
+            /* Until when the copy is known up to date: a silent peer's shows its age. */
+            const msgpack_object *as_of = cd_get(r, "as_of_ms");
+            if (as_of && as_of->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
+                char when[32];
+                time_t t = (time_t)(as_of->via.u64 / 1000);
+                struct tm tm;
+                localtime_r(&t, &tm);
+                strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
+                buf_printf(b, ", %s %s", T(rq, "à jour au", "up to date at"), when);
+            }
             buf_str(b, "</span>");
         }
         if (mp_bool(cd_get(r, "demo")))
@@ -94,7 +104,32 @@ int page_home(web_req *rq)
         buf_str(b, "</td></tr>\n");
     }
     buf_str(b, "</tbody></table></div>\n");
+    buf_printf(b, "<p><a href=\"/regions.csv%s\">%s</a></p>\n", rq->en ? "?lang=en" : "",
+               T(rq, "Ce tableau pour un tableur (CSV)", "This table for a spreadsheet (CSV)"));
     page_close(rq);
+    web_result_free(&res);
+    return 0;
+}
+
+/* /regions.csv: region.overview as CSV, for the network's reports. */
+int regions_csv(web_req *rq)
+{
+    web_result res;
+    char code[32], err[512];
+    static const char *const keys[] = {"format"}, *const values[] = {"csv"};
+    if (web_call(rq, "region.overview", 1, keys, values, &res, code, sizeof code, err, sizeof err) != 0) {
+        web_result_free(&res);
+        return page_op_failed(rq, code, err);
+    }
+    const msgpack_object *text = cd_get(&res.u.data, "text");
+    char name[64];
+    mp_text(cd_get(&res.u.data, "filename"), name, sizeof name);
+    static char disposition[128]; /* the loop's one request at a time */
+    snprintf(disposition, sizeof disposition, "attachment; filename=\"%s\"", name);
+    rq->content_type = "text/csv; charset=utf-8";
+    rq->disposition = disposition;
+    if (text && text->type == MSGPACK_OBJECT_STR)
+        buf_add(&rq->body, text->via.str.ptr, text->via.str.size);
     web_result_free(&res);
     return 0;
 }

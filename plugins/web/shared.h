@@ -148,6 +148,7 @@ const char *word(const web_req *rq, const char *v);
 
 /* ---- pages.c ---- */
 int page_home(web_req *rq);
+int regions_csv(web_req *rq);
 int page_plan(web_req *rq, const char *region);
 int page_echeances(web_req *rq, const char *region);
 /* page_calendar.c: upcoming sessions, and the region's .ics to subscribe to. */

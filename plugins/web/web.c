@@ -120,6 +120,8 @@ static void render(web_req *rq)
         rq->content_type = "text/javascript; charset=utf-8";
         rq->max_age = 3600;
         buf_add(&rq->body, web_app_js, web_app_js_len);
+    } else if (strcmp(p, "/regions.csv") == 0) {
+        regions_csv(rq);
     } else if (strcmp(p, "/metrics") == 0) {
         page_metrics(rq);
     } else if (strcmp(p, "/events") == 0) {

@@ -138,6 +138,9 @@ static const opt import_opts[] = {
     {"plan-start", 'd', NULL, "début du plan (AAAA-MM-JJ), pour lire « an 1 »", "plan start (YYYY-MM-DD), to read \"an 1\""},
     {"title", 's', NULL, "titre du plan, s'il n'est pas dans le fichier", "the plan's title, when the file lacks it"},
     {NULL, 0, NULL, NULL, NULL}};
+static const opt overview_opts[] = {
+    {"format", 's', NULL, "csv : un tableau pour un tableur (sur la sortie)", "csv: a table for a spreadsheet (to stdout)"},
+    {NULL, 0, NULL, NULL, NULL}};
 static const opt export_opts[] = {
     {"plan", 'i', NULL, "id du plan (défaut: le plan actif de la région)", "plan id (default: the region's active plan)"},
     {"format", 's', NULL, "document (JSON, défaut) ou csv", "document (JSON, default) or csv"},
@@ -166,7 +169,7 @@ const command ctl_commands[] = {
      "what an operator watches: database, commands and latency, federation, reminders, plugins"},
     {"region", "list", "region.list", {0}, "", region_list_opts, "liste les régions", "lists the regions"},
     {"region", "show", "region.get", {"id"}, "s", no_opts, "montre une région", "shows a region"},
-    {"region", "overview", "region.overview", {0}, "", no_opts,
+    {"region", "overview", "region.overview", {0}, "", overview_opts,
      "toutes les régions d'un coup d'œil : avancement, prochaine échéance, membres, origine",
      "every region at a glance: progress, next échéance, members, origin"},
     {"region", "create", "region.create", {"id"}, "s", region_opts, "crée une région (ID: ex. lanaudiere)",

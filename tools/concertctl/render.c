@@ -375,9 +375,13 @@ void ctl_render(const char *op, const msgpack_object *r, bool json)
         ctl_print_json(r, false);
         return;
     }
-    if (strcmp(op, "region.overview") == 0) {
+    if (strcmp(op, "region.overview") == 0 && r->type == MSGPACK_OBJECT_MAP && cn_mp_get(r, "text")) {
+        const msgpack_object *text = cn_mp_get(r, "text");
+        fwrite(text->via.str.ptr, 1, text->via.str.size, stdout);
+    } else if (strcmp(op, "region.overview") == 0) {
         static const column cols[] = {{"region", "Région", "Region", 16, false},
                                       {"origin", "Origine", "Origin", 12, false},
+                                      {"as_of_ms", "À jour au", "Up to date at", 16, false},
                                       {"actions", "Actions", "Actions", 7, false},
                                       {"done", "Réalisées", "Done", 9, false},
                                       {"in_progress", "En cours", "Ongoing", 8, false},

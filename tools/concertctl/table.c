@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "jsonmp.h"
 #include "mp.h"
@@ -128,6 +129,22 @@ static void ctl_cell(const char *s, size_t w, bool last)
 }
 
 
+/* A cell: a time (a key ending in _ms, milliseconds since the epoch) as the
+ * local date and minute a person reads; anything else as ctl_scalar says. */
+static const char *cell_text(const msgpack_object *row, const column *col, char *buf, size_t cap)
+{
+    const msgpack_object *v = cn_mp_get(row, col->key);
+    size_t klen = strlen(col->key);
+    if (v && v->type == MSGPACK_OBJECT_POSITIVE_INTEGER && klen > 3 && strcmp(col->key + klen - 3, "_ms") == 0) {
+        time_t t = (time_t)(v->via.u64 / 1000);
+        struct tm tm;
+        localtime_r(&t, &tm);
+        strftime(buf, cap, "%Y-%m-%d %H:%M", &tm);
+        return buf;
+    }
+    return ctl_scalar(v, buf, cap, col->words);
+}
+
 void ctl_table(const msgpack_object *list, const column *cols, size_t ncols)
 {
     if (!list || list->type != MSGPACK_OBJECT_ARRAY)
@@ -141,7 +158,7 @@ void ctl_table(const msgpack_object *list, const column *cols, size_t ncols)
     for (size_t c = 0; c < ncols; c++) {
         w[c] = ctl_width(english ? cols[c].en : cols[c].fr);
         for (uint32_t i = 0; i < list->via.array.size; i++) {
-            size_t cw = ctl_width(ctl_scalar(cn_mp_get(&list->via.array.ptr[i], cols[c].key), buf, sizeof buf, cols[c].words));
+            size_t cw = ctl_width(cell_text(&list->via.array.ptr[i], &cols[c], buf, sizeof buf));
             if (cw > w[c])
                 w[c] = cw;
         }
@@ -160,8 +177,7 @@ void ctl_table(const msgpack_object *list, const column *cols, size_t ncols)
     putchar('\n');
     for (uint32_t i = 0; i < list->via.array.size; i++) {
         for (size_t c = 0; c < ncols; c++)
-            ctl_cell(ctl_scalar(cn_mp_get(&list->via.array.ptr[i], cols[c].key), buf, sizeof buf, cols[c].words), w[c],
-                 c + 1 == ncols);
+            ctl_cell(cell_text(&list->via.array.ptr[i], &cols[c], buf, sizeof buf), w[c], c + 1 == ncols);
         putchar('\n');
     }
 }

@@ -120,6 +120,12 @@ class Status(unittest.TestCase):
                 self.assertTrue(m in protocol, "%s is not in PROTOCOL.md" % m)
             else:
                 self.assertIn(m, served, "the dashboard reads %s, /metrics does not serve it" % m)
+        # The regions for a spreadsheet.
+        status, ctype, body = get(self.port, "/regions.csv")
+        self.assertEqual(status, 200, body)
+        self.assertTrue(ctype.startswith("text/csv"), ctype)
+        self.assertIn("lanaudiere", body)
+        self.assertIn("Prochaine échéance", body)
         # Through a reverse proxy, by default: refused.
         status, _, body = get(self.port, "/metrics", {"X-Forwarded-For": "203.0.113.9"})
         self.assertEqual(status, 403)

@@ -3,6 +3,8 @@ need it to run a federation for years: the connecting side is told in words
 when its peer refuses its key (with the key to give), when a link is lost
 (WARN, with the reason) and when it comes back; a peer that never answers
 is said too; federation.status carries the same reason whole."""
+import csv
+import io
 import os
 import shutil
 import subprocess
@@ -217,6 +219,40 @@ class LinkWatch(unittest.TestCase):
         text = out.stdout.decode()
         self.assertIn("qui suit ce nœud", text)
         self.assertRegex(text, r"rqds\s+suit ce nœud ; dernière demande il y a \d+ s ; relié aux événements le 20")
+
+    def test_a_copy_says_until_when_it_is_up_to_date_and_the_overview_goes_to_a_spreadsheet(self):
+        regional = self.regional(self.national_key)
+        national = self.national()
+        r, n = regional.client(), national.client()
+        r.ok("region.create", id="lanaudiere", name="Lanaudière")
+        r.close()
+        deadline = time.monotonic() + 30 * PATIENCE
+        while not n.call("region.get", {"id": "lanaudiere"})["ok"]:
+            self.assertLess(time.monotonic(), deadline, national.log_text())
+        row = [x for x in n.ok("region.overview") if x["region"] == "lanaudiere"][0]
+        self.assertTrue(row["mirror"])
+        # Linked: up to date now.
+        self.assertGreater(row["as_of_ms"], time.time() * 1000 - 60000)
+        self.assertEqual(regional.stop(), 0)
+        stopped = time.time() * 1000
+        self.until(national, "liaison perdue avec tpdsl (")
+        # Silent: the copy's time stays at its last contact, however long it lasts.
+        as_of = [x for x in n.ok("region.overview") if x["region"] == "lanaudiere"][0]["as_of_ms"]
+        self.assertLessEqual(as_of, stopped + 1000)
+        out = subprocess.run([CONCERTCTL, "--endpoint", national.command, "region", "overview", "--format", "csv"],
+                             capture_output=True, timeout=30)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        text = out.stdout.decode("utf-8")
+        self.assertTrue(text.startswith("\ufeff"))
+        rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+        self.assertEqual(rows[0]["Région"], "lanaudiere")
+        self.assertEqual(rows[0]["Nœud"], "tpdsl")
+        self.assertRegex(rows[0]["Copie à jour au"], r"^20\d\d-\d\d-\d\d \d\d:\d\d$")
+        out = subprocess.run([CONCERTCTL, "--endpoint", national.command, "region", "overview"],
+                             capture_output=True, timeout=30)
+        self.assertIn("À jour au", out.stdout.decode())
+        self.assertEqual(n.error("region.overview", format="xls")["code"], "invalid_argument")
+        n.close()
 
     def test_a_wrong_silent_after_stops_the_start(self):
         d = Daemon(node_id="rqds", folder=self.nf, config=(
