@@ -199,6 +199,8 @@ static int check(cd_host *h, const cd_host_api *host_api)
         }
         free(text);
     }
+    if (metrics_init(h) != 0) /* says what is wrong with [plugin.web] metrics */
+        problems++;
     return problems;
 }
 
