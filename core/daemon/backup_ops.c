@@ -51,7 +51,7 @@ static void take(uv_work_t *w)
 static void release_if_orphaned(cn_backup_ops *b)
 {
     if (b->orphaned && b->pending == 0) {
-        free(b->result.bytes);
+        cn_backup_free(&b->result);
         free(b);
     }
 }
@@ -99,7 +99,7 @@ static int backup_start(cn_req *req)
 {
     cn_backup_ops *b = (cn_backup_ops *)req->op->data;
     if (b->state != RUNNING) {
-        free(b->result.bytes);
+        cn_backup_free(&b->result);
         memset(&b->result, 0, sizeof b->result);
         b->error[0] = '\0';
         b->id++;
@@ -272,6 +272,6 @@ void cn_backup_ops_destroy(cn_backup_ops **bp)
         b->orphaned = true; /* the last worker's completion frees it */
         return;
     }
-    free(b->result.bytes);
+    cn_backup_free(&b->result);
     free(b);
 }

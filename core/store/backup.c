@@ -81,22 +81,28 @@ int cn_backup_take(const char *data_dir, const char *node_id, cn_backup *out, ch
         snprintf(err, errcap, "copie de %s impossible : %s", path, sqlite3_errstr(rc));
     } else if (inspect(dst, "la copie", node_id, out, err, errcap) == 0) {
         sqlite3_int64 size = 0;
-        unsigned char *bytes = sqlite3_serialize(dst, "main", &size, 0);
-        out->bytes = bytes && size > 100 ? malloc((size_t)size) : NULL;
-        if (!out->bytes) {
+        unsigned char *bytes = sqlite3_serialize(dst, "main", &size, 0); /* SQLite's memory: cn_backup_free */
+        if (!bytes || size <= 100) {
             snprintf(err, errcap, "mémoire insuffisante pour la copie (%lld octets)", (long long)size);
+            sqlite3_free(bytes);
         } else {
-            memcpy(out->bytes, bytes, (size_t)size);
+            out->bytes = bytes;
             out->size = (size_t)size;
             /* A file of its own: "legacy" journal, not WAL (file format, offsets 18 and 19). */
             out->bytes[18] = out->bytes[19] = 1;
             status = 0;
         }
-        sqlite3_free(bytes);
     }
     sqlite3_close(src);
     sqlite3_close(dst);
     return status;
+}
+
+void cn_backup_free(cn_backup *b)
+{
+    sqlite3_free(b->bytes);
+    b->bytes = NULL;
+    b->size = 0;
 }
 
 int cn_backup_inspect(const char *file, const char *node_id, cn_backup *out, char *err, size_t errcap)

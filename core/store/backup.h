@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 typedef struct {
-    unsigned char *bytes; /* the database file, self-contained (no WAL); free() */
+    unsigned char *bytes; /* the database file, self-contained (no WAL); cn_backup_free() */
     size_t size;
     int64_t events;       /* rows of the event log, and this node's last seq in it */
     int64_t last_seq;
@@ -22,6 +22,9 @@ typedef struct {
  * (integrity_check). Blocking: run it off the loop. node_id names this
  * node's events (for last_seq). Returns 0, or -1 with why in err. */
 int cn_backup_take(const char *data_dir, const char *node_id, cn_backup *out, char *err, size_t errcap);
+
+/* Frees what cn_backup_take gave (bytes); safe twice. */
+void cn_backup_free(cn_backup *b);
 
 /* What a backup file holds, checked (integrity_check, a concertd database):
  * its schema, events and last seq of node_id. Returns 0 or -1 with why. */
