@@ -1,5 +1,6 @@
 /* prometheus.c: see prometheus.h. */
 #include "prometheus.h"
+#include "mpnum.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -53,19 +54,7 @@ static const msgpack_object *get(const msgpack_object *map, const char *key)
     return NULL;
 }
 
-static double num(const msgpack_object *o)
-{
-    if (!o)
-        return 0;
-    switch (o->type) {
-    case MSGPACK_OBJECT_POSITIVE_INTEGER: return (double)o->via.u64;
-    case MSGPACK_OBJECT_NEGATIVE_INTEGER: return (double)o->via.i64;
-    case MSGPACK_OBJECT_FLOAT32:
-    case MSGPACK_OBJECT_FLOAT64: return o->via.f64;
-    case MSGPACK_OBJECT_BOOLEAN: return o->via.boolean;
-    default: return 0;
-    }
-}
+static double num(const msgpack_object *o) { return cn_mp_number(o); }
 
 /* A label value, escaped as the format says (\\, \", \n). */
 static void label(text *t, const msgpack_object *o)

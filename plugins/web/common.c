@@ -8,6 +8,7 @@
 
 #include <microhttpd.h>
 
+#include "mpnum.h"
 #include "shared.h"
 
 const cd_host_api *api;
@@ -71,18 +72,7 @@ bool mp_is_num(const msgpack_object *o)
 
 bool mp_bool(const msgpack_object *o) { return o && o->type == MSGPACK_OBJECT_BOOLEAN && o->via.boolean; }
 
-double mp_num(const msgpack_object *o)
-{
-    if (!o)
-        return 0;
-    switch (o->type) {
-    case MSGPACK_OBJECT_POSITIVE_INTEGER: return (double)o->via.u64;
-    case MSGPACK_OBJECT_NEGATIVE_INTEGER: return (double)o->via.i64;
-    case MSGPACK_OBJECT_FLOAT32:
-    case MSGPACK_OBJECT_FLOAT64: return o->via.f64;
-    default: return 0;
-    }
-}
+double mp_num(const msgpack_object *o) { return o && o->type == MSGPACK_OBJECT_BOOLEAN ? 0 : cn_mp_number(o); }
 
 /* A number as people write it: no ".0" for whole ones. */
 void html_number(buf *b, const msgpack_object *o)

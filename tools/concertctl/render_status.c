@@ -4,24 +4,13 @@
 #include <string.h>
 
 #include "mp.h"
+#include "mpnum.h"
 #include "render.h"
 #include "table.h"
 
 #define T(fr, en) (ctl_en() ? (en) : (fr))
 
-static double num(const msgpack_object *map, const char *key)
-{
-    const msgpack_object *o = cn_mp_get(map, key);
-    if (!o)
-        return 0;
-    switch (o->type) {
-    case MSGPACK_OBJECT_POSITIVE_INTEGER: return (double)o->via.u64;
-    case MSGPACK_OBJECT_NEGATIVE_INTEGER: return (double)o->via.i64;
-    case MSGPACK_OBJECT_FLOAT32:
-    case MSGPACK_OBJECT_FLOAT64: return o->via.f64;
-    default: return 0;
-    }
-}
+static double num(const msgpack_object *map, const char *key) { return cn_mp_number(cn_mp_get(map, key)); }
 
 static const char *str(const msgpack_object *map, const char *key, char *buf, size_t cap)
 {

@@ -94,6 +94,8 @@ class PluginSdk(unittest.TestCase):
             topic, ev = recv_event(sub)
             self.assertEqual(topic, "laurentides/hello.greeted")
             self.assertEqual(ev["data"], {"who": "laurentides"})
+            self.assertIn("hello.greet", {op["name"] for op in c.ok("node.info")["ops"]})
+            self.assertEqual(c.error("hello.greet", region="nowhere")["code"], "not_found")
             sub.close(0)
             c.close()
         finally:
@@ -154,25 +156,7 @@ class PluginSdk(unittest.TestCase):
                 r = subprocess.run(cmd, capture_output=True, timeout=240)
                 self.assertEqual(r.returncode, 0, r.stdout.decode() + r.stderr.decode())
             self.assertTrue(os.path.exists(os.path.join(build, "plugins", "hello.so")))
-
-            d = Daemon(config="[plugins]\npath = %s/plugins\nload = hello\n" % build)
-            d.start()
-            try:
-                c = d.client()
-                c.ok("region.create", id="laurentides", name="Laurentides")
-                sub = subscriber(d.events, "laurentides/")
-                sync_subscriber(sub, c, "laurentides")
-                self.assertEqual(c.ok("hello.greet", region="laurentides"), "Bonjour ")
-                topic, ev = recv_event(sub)
-                self.assertEqual(topic, "laurentides/hello.greeted")
-                self.assertEqual(ev["data"], {"who": "laurentides"})
-                self.assertIn("hello.greet", {op["name"] for op in c.ok("node.info")["ops"]})
-                self.assertEqual(c.error("hello.greet", region="nowhere")["code"], "not_found")
-                sub.close(0)
-                c.close()
-            finally:
-                self.assertEqual(d.stop(), 0)
-                d.cleanup()
+            self.check_plugin(os.path.join(build, "plugins"))
         finally:
             shutil.rmtree(work, ignore_errors=True)
 
