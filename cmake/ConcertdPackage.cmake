@@ -23,7 +23,7 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 # The exact runtime libraries, as dpkg-shlibdeps reads them off the binaries
 # and the plugins; adduser for the postinst.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser")
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser, procps") # procps: /bin/kill, the unit's ExecReload
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "ca-certificates")
 # What the administrator edits is kept on upgrade (dpkg asks when both changed).
 file(GLOB notify_templates RELATIVE ${PROJECT_SOURCE_DIR}/config ${PROJECT_SOURCE_DIR}/config/notify/*.txt)

@@ -2,6 +2,7 @@
 #include "daemon_config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,12 +13,25 @@
 
 #define T(fr, en) (ctl_en() ? (en) : (fr))
 
+/* The installed concertctl (CONCERTD_INSTALLED_PATH) speaks to the installed
+ * daemon; one run from a build tree to the source tree's (tools/dev start),
+ * even on a machine where the package is installed too. */
+static bool installed(void)
+{
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0)
+        return false;
+    self[n] = '\0';
+    return strcmp(self, CONCERTD_INSTALLED_PATH) == 0;
+}
+
 int ctl_daemon_endpoints(const char *path, char **command, char **events, char *err, size_t errcap)
 {
     *command = *events = NULL;
     if (!path)
         path = getenv("CONCERTD_CONFIG");
-    if (!path && access(CONCERTD_SYSTEM_CONFIG, F_OK) == 0)
+    if (!path && installed() && access(CONCERTD_SYSTEM_CONFIG, F_OK) == 0)
         path = CONCERTD_SYSTEM_CONFIG;
     if (!path)
         return 0;

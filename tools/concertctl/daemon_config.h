@@ -1,8 +1,9 @@
 /* daemon_config.h: where concertctl finds the daemon when no --endpoint or
  * $CONCERTD_ENDPOINT says: in the daemon's own configuration ([bus] command
- * and events) — --config FILE, $CONCERTD_CONFIG, or the installed
- * /etc/concertd/concertd.conf when there is one; otherwise on
- * tcp://127.0.0.1:7410 and :7411 (the configuration of the source tree). */
+ * and events) — --config FILE, $CONCERTD_CONFIG, or, for the installed
+ * concertctl (/usr/bin/concertctl), the installed /etc/concertd/concertd.conf
+ * when there is one; otherwise on tcp://127.0.0.1:7410 and :7411 (the
+ * configuration of the source tree). */
 #ifndef CTL_DAEMON_CONFIG_H
 #define CTL_DAEMON_CONFIG_H
 
@@ -12,6 +13,9 @@
 /* The installed daemon's configuration (tools/CMakeLists.txt sets it). */
 #ifndef CONCERTD_SYSTEM_CONFIG
 #define CONCERTD_SYSTEM_CONFIG "/etc/concertd/concertd.conf"
+#endif
+#ifndef CONCERTD_INSTALLED_PATH
+#define CONCERTD_INSTALLED_PATH "/usr/bin/concertctl"
 #endif
 
 /* Fills *command and *events (owned by the caller, free()) from the
