@@ -180,6 +180,7 @@ static int read_peers(cn_federation *fed, const cn_config *cfg, char *err, size_
         }
         fed->peers = grown;
         peer *p = &fed->peers[fed->npeers++];
+        memset(p, 0, sizeof *p); /* nothing seen of it yet (federation.followers) */
         snprintf(p->name, sizeof p->name, "%s", s->section + 5);
         snprintf(p->public_key, sizeof p->public_key, "%s", s->value);
     }
