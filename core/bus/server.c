@@ -403,16 +403,14 @@ static void process_batch(cn_server *srv, served *ep)
                 if (batch[i].reply.ok)
                     cn_core_unavailable(srv->core, &batch[i].reply);
         if (began)
-            cn_histogram_add(&srv->stats.commit_s, (double)(uv_hrtime() - commit_at) / 1e9);
+            cn_histogram_add(&srv->stats.commit_s, (double)(uv_hrtime() - commit_at) / 1e9, 1);
         for (int i = 0; i < n; i++) {
             srv->stats.errors += !batch[i].reply.ok;
             send_reply(ep, &batch[i]);
             request_close(&batch[i]);
         }
         /* Each command of the batch waited for all of it: the batch's time is each one's. */
-        double took = (double)(uv_hrtime() - read_at) / 1e9;
-        for (int i = 0; i < n; i++)
-            cn_histogram_add(&srv->stats.command_s, took);
+        cn_histogram_add(&srv->stats.command_s, (double)(uv_hrtime() - read_at) / 1e9, (uint64_t)n);
         srv->stats.commands += (uint64_t)n;
         srv->stats.batches++;
     }

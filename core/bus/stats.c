@@ -18,18 +18,18 @@ static int step_of(double seconds)
     return k < 0 ? 0 : k >= CN_STATS_FINE ? CN_STATS_FINE - 1 : k;
 }
 
-void cn_histogram_add(cn_histogram *h, double seconds)
+void cn_histogram_add(cn_histogram *h, double seconds, uint64_t n)
 {
     if (seconds < 0)
         seconds = 0;
-    h->count++;
-    h->sum_s += seconds;
+    h->count += n;
+    h->sum_s += seconds * (double)n;
     if (seconds > h->max_s)
         h->max_s = seconds;
-    h->fine[step_of(seconds)]++;
+    h->fine[step_of(seconds)] += n;
     for (int i = 0; i < CN_STATS_BUCKETS; i++)
         if (seconds <= bounds[i])
-            h->le[i]++;
+            h->le[i] += n;
 }
 
 double cn_histogram_quantile(const cn_histogram *h, double q)

@@ -24,7 +24,8 @@ typedef struct {
     cn_histogram command_s, commit_s;
 } cn_bus_stats;
 
-void cn_histogram_add(cn_histogram *h, double seconds);
+/* n samples of the same duration (a batch's commands all wait for it). */
+void cn_histogram_add(cn_histogram *h, double seconds, uint64_t n);
 /* The duration under which fraction q (0.5, 0.99) of the samples fall, in
  * seconds (the upper edge of its fine step: within 9 %); 0 without samples. */
 double cn_histogram_quantile(const cn_histogram *h, double q);

@@ -38,7 +38,6 @@ struct cn_backup_ops {
     uv_work_t check_work;
     int check_rc;
     char check_said[2560];
-    int pending; /* workers out: the struct is freed after the last one */
 };
 
 static void take(uv_work_t *w)
@@ -48,9 +47,12 @@ static void take(uv_work_t *w)
         b->result.bytes = NULL;
 }
 
+/* Workers out: the struct is freed after the last one. */
+static bool working(const cn_backup_ops *b) { return b->state == RUNNING || b->check_state == RUNNING; }
+
 static void release_if_orphaned(cn_backup_ops *b)
 {
-    if (b->orphaned && b->pending == 0) {
+    if (b->orphaned && !working(b)) {
         cn_backup_free(&b->result);
         free(b);
     }
@@ -59,14 +61,13 @@ static void release_if_orphaned(cn_backup_ops *b)
 static void taken(uv_work_t *w, int status)
 {
     cn_backup_ops *b = w->data;
-    b->pending--;
+    b->state = status == 0 && b->result.bytes ? READY : FAILED;
     if (b->orphaned) {
         release_if_orphaned(b);
         return;
     }
     if (status != 0)
         snprintf(b->error, sizeof b->error, "copie annulée");
-    b->state = status == 0 && b->result.bytes ? READY : FAILED;
     if (b->state == READY)
         cn_info("sauvegarde n° %lld prête : %zu octets, %lld événements, dernier n° %lld", (long long)b->id,
                 b->result.size, (long long)b->result.events, (long long)b->result.last_seq);
@@ -108,7 +109,6 @@ static int backup_start(cn_req *req)
             return cn_req_fail(req, "unavailable", NULL,
                                L("la copie ne peut être lancée (libuv)", "the copy cannot be started (libuv)"));
         b->state = RUNNING;
-        b->pending++;
         cn_info("sauvegarde n° %lld lancée", (long long)b->id);
     }
     pack_state(b, cn_req_pk(req));
@@ -178,16 +178,15 @@ static void check(uv_work_t *w)
 static void checked(uv_work_t *w, int status)
 {
     cn_backup_ops *b = w->data;
-    b->pending--;
-    if (b->orphaned) {
-        release_if_orphaned(b);
-        return;
-    }
     if (status != 0) {
         b->check_rc = -1;
         snprintf(b->check_said, sizeof b->check_said, "vérification annulée");
     }
     b->check_state = b->check_rc == 0 ? READY : FAILED;
+    if (b->orphaned) {
+        release_if_orphaned(b);
+        return;
+    }
     cn_log(b->check_rc == 0 ? CN_LOG_INFO : CN_LOG_ERROR, "vérification n° %lld : %s", (long long)b->check_id,
            b->check_said);
 }
@@ -209,7 +208,6 @@ static int check_db(cn_req *req)
             return cn_req_fail(req, "unavailable", NULL,
                                L("la vérification ne peut être lancée (libuv)", "the check cannot be started (libuv)"));
         b->check_state = RUNNING;
-        b->pending++;
     } else if (!no_id && (id != b->check_id || b->check_state == NONE)) {
         return cn_req_fail(req, "not_found", "id", L("pas de vérification n° %lld", "no check no. %lld"), (long long)id);
     }
@@ -268,7 +266,7 @@ void cn_backup_ops_destroy(cn_backup_ops **bp)
     *bp = NULL;
     for (int i = 0; i < 4; i++)
         cn_core_unregister(b->core, &b->ops[i]);
-    if (b->pending) {
+    if (working(b)) {
         b->orphaned = true; /* the last worker's completion frees it */
         return;
     }

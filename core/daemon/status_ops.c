@@ -87,10 +87,7 @@ static int node_status(cn_req *req)
     cn_status_ops *s = (cn_status_ops *)req->op->data;
     msgpack_packer *pk = cn_req_pk(req);
     int64_t started = cn_core_started_ms(s->core);
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-    double uptime = (double)(now - started) / 1000;
+    double uptime = (double)(cn_now_ms() - started) / 1000;
     msgpack_pack_map(pk, 11);
     cn_pk_kstr(pk, "node", cn_core_config(s->core)->node_id);
     cn_pk_kstr(pk, "version", CONCERTD_VERSION);

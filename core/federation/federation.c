@@ -48,13 +48,6 @@ struct cn_federation {
     cn_server *srv;
 };
 
-static int64_t wall_ms(void)
-{
-    uv_timeval64_t tv;
-    uv_gettimeofday(&tv);
-    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
-
 /* "public = …" and "secret = …" of a key file written by concertctl keygen. */
 static int read_key_file(const char *path, char *public_key, char *secret_key, char *err, size_t errcap)
 {
@@ -228,7 +221,7 @@ static void answer_zap(cn_federation *fed)
     if (who) {
         peer *seen = (peer *)who;
         bool sync = n >= 3 && zmq_msg_size(&frames[2]) == 4 && memcmp(zmq_msg_data(&frames[2]), "sync", 4) == 0;
-        *(sync ? &seen->sync_ms : &seen->events_ms) = wall_ms();
+        *(sync ? &seen->sync_ms : &seen->events_ms) = cn_now_ms();
     }
     /* version, request id as received, then the verdict. */
     send_frame(fed->zap, "1.0", 3, true);
@@ -283,7 +276,7 @@ static void seen(void *data, const char *user)
     cn_federation *fed = data;
     for (size_t i = 0; i < fed->npeers; i++)
         if (strcmp(fed->peers[i].name, user) == 0)
-            fed->peers[i].request_ms = wall_ms();
+            fed->peers[i].request_ms = cn_now_ms();
 }
 
 static const char *const peer_ops[] = {"events.since", "events.origins", "region.snapshot", NULL};
@@ -452,7 +445,7 @@ static int followers_op(cn_req *req)
 {
     const cn_federation *fed = req->op->data;
     msgpack_packer *pk = cn_req_pk(req);
-    int64_t now = wall_ms();
+    int64_t now = cn_now_ms();
     msgpack_pack_array(pk, fed->npeers);
     for (size_t i = 0; i < fed->npeers; i++) {
         const peer *p = &fed->peers[i];

@@ -187,5 +187,3 @@ void follow_link_close(follow_link *l, void *sock)
         zmq_close(l->monitor);
     l->monitor = NULL;
 }
-
-const char *follow_link_why(const follow_link *l) { return l->up ? "" : l->why; }

@@ -41,8 +41,4 @@ void follow_link_tick(struct follower *f, follow_link *l);
 /* Stops watching; the socket itself is closed by its owner after. */
 void follow_link_close(follow_link *l, void *sock);
 
-/* The reason to give for a request that cannot go out on a link that is
- * not up: the link's own ("" when none is known). */
-const char *follow_link_why(const follow_link *l);
-
 #endif

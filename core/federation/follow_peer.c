@@ -168,8 +168,8 @@ static int send_request(follower *f, int64_t id, const char *op, const char *k1,
         cn_pk_kint(&pk, "limit", SYNC_PAGE);
     }
     int rc = zmq_send(f->dealer, buf.data, buf.size, ZMQ_DONTWAIT) >= 0 ? 0 : -1;
-    if (rc != 0 && zmq_errno() == EAGAIN && follow_link_why(&f->sync_link)[0])
-        snprintf(f->last_error, sizeof f->last_error, "%s", follow_link_why(&f->sync_link)); /* the link's reason says more */
+    if (rc != 0 && zmq_errno() == EAGAIN && !f->sync_link.up && f->sync_link.why[0])
+        snprintf(f->last_error, sizeof f->last_error, "%s", f->sync_link.why); /* the link's reason says more */
     else if (rc != 0)
         snprintf(f->last_error, sizeof f->last_error, "%s impossible à demander : %s", op, cn_system_error(zmq_errno(), zmq_strerror(zmq_errno())));
     msgpack_sbuffer_destroy(&buf);

@@ -526,13 +526,7 @@ int cn_csv_read(const char *text, size_t len, const cn_import_opts *opts, msgpac
 
 /* ---- writing ----------------------------------------------------------- */
 
-typedef struct {
-    char *p;
-    size_t n, cap;
-    bool oom;
-} out_t;
-
-static void out_raw(out_t *o, const char *s, size_t n)
+void cn_csv_raw(cn_csv_out *o, const char *s, size_t n)
 {
     if (o->oom)
         return;
@@ -554,7 +548,7 @@ static void out_raw(out_t *o, const char *s, size_t n)
 }
 
 /* One field, quoted by libcsv, then the separator or the end of the row. */
-static void out_field(out_t *o, const char *s, size_t n, bool last)
+void cn_csv_field(cn_csv_out *o, const char *s, size_t n, bool last)
 {
     size_t need = csv_write(NULL, 0, s, n);
     char *q = malloc(need);
@@ -563,34 +557,34 @@ static void out_field(out_t *o, const char *s, size_t n, bool last)
         return;
     }
     csv_write(q, need, s, n);
-    out_raw(o, q, need);
+    cn_csv_raw(o, q, need);
     free(q);
-    out_raw(o, last ? "\r\n" : ",", last ? 2 : 1);
+    cn_csv_raw(o, last ? "\r\n" : ",", last ? 2 : 1);
 }
 
-static void out_obj(out_t *o, const msgpack_object *v, const char *sep, bool last)
+static void out_obj(cn_csv_out *o, const msgpack_object *v, const char *sep, bool last)
 {
     char buf[64];
     if (!v || v->type == MSGPACK_OBJECT_NIL) {
-        out_field(o, "", 0, last);
+        cn_csv_field(o, "", 0, last);
     } else if (v->type == MSGPACK_OBJECT_STR) {
-        out_field(o, v->via.str.ptr, v->via.str.size, last);
+        cn_csv_field(o, v->via.str.ptr, v->via.str.size, last);
     } else if (v->type == MSGPACK_OBJECT_ARRAY) {
-        out_t joined = {0};
+        cn_csv_out joined = {0};
         for (uint32_t i = 0; i < v->via.array.size; i++) {
             const msgpack_object *it = &v->via.array.ptr[i];
             if (i)
-                out_raw(&joined, sep, strlen(sep));
+                cn_csv_raw(&joined, sep, strlen(sep));
             if (it->type == MSGPACK_OBJECT_STR)
-                out_raw(&joined, it->via.str.ptr, it->via.str.size);
+                cn_csv_raw(&joined, it->via.str.ptr, it->via.str.size);
         }
-        out_field(o, joined.p ? joined.p : "", joined.n, last);
+        cn_csv_field(o, joined.p ? joined.p : "", joined.n, last);
         free(joined.p);
     } else if (v->type == MSGPACK_OBJECT_FLOAT64 || v->type == MSGPACK_OBJECT_FLOAT32) {
         snprintf(buf, sizeof buf, "%g", v->via.f64);
-        out_field(o, buf, strlen(buf), last);
+        cn_csv_field(o, buf, strlen(buf), last);
     } else {
-        out_field(o, "", 0, last);
+        cn_csv_field(o, "", 0, last);
     }
 }
 
@@ -605,7 +599,7 @@ static const msgpack_object *by_number(const msgpack_object *list, const msgpack
 }
 
 /* The orientation and objective columns of a row. */
-static void out_parents(out_t *o, const msgpack_object *ori, const msgpack_object *obj)
+static void out_parents(cn_csv_out *o, const msgpack_object *ori, const msgpack_object *obj)
 {
     out_obj(o, ori ? cn_mp_get(ori, "number") : NULL, "", false);
     out_obj(o, ori ? cn_mp_get(ori, "statement") : NULL, "", false);
@@ -614,22 +608,22 @@ static void out_parents(out_t *o, const msgpack_object *ori, const msgpack_objec
     out_obj(o, obj ? cn_mp_get(obj, "mandates") : NULL, "; ", false);
 }
 
-static void out_status(out_t *o, const msgpack_object *status)
+static void out_status(cn_csv_out *o, const msgpack_object *status)
 {
     char value[32];
     if (status && status->type == MSGPACK_OBJECT_STR && status->via.str.size < sizeof value) {
         memcpy(value, status->via.str.ptr, status->via.str.size);
         value[status->via.str.size] = '\0';
         const char *w = cn_word(value, cn_lang_get() == CN_LANG_EN);
-        out_field(o, w, strlen(w), false);
+        cn_csv_field(o, w, strlen(w), false);
         return;
     }
     out_obj(o, status, "", false);
 }
 
-static void out_indicators(out_t *o, const msgpack_object *inds, const msgpack_object *action)
+static void out_indicators(cn_csv_out *o, const msgpack_object *inds, const msgpack_object *action)
 {
-    out_t joined = {0};
+    cn_csv_out joined = {0};
     for (uint32_t i = 0; inds && i < inds->via.array.size; i++) {
         const msgpack_object *ind = &inds->via.array.ptr[i], *on = cn_mp_get(ind, "action");
         if (!on || on->type != MSGPACK_OBJECT_STR || !msgpack_object_equal(*on, *action))
@@ -637,29 +631,29 @@ static void out_indicators(out_t *o, const msgpack_object *inds, const msgpack_o
         const msgpack_object *name = cn_mp_get(ind, "name"), *target = cn_mp_get(ind, "target"),
                              *unit = cn_mp_get(ind, "unit");
         if (joined.n)
-            out_raw(&joined, "; ", 2);
-        out_raw(&joined, name->via.str.ptr, name->via.str.size);
+            cn_csv_raw(&joined, "; ", 2);
+        cn_csv_raw(&joined, name->via.str.ptr, name->via.str.size);
         if (target && (target->type == MSGPACK_OBJECT_FLOAT64 || target->type == MSGPACK_OBJECT_FLOAT32)) {
             char buf[64];
             snprintf(buf, sizeof buf, " = %g", target->via.f64);
-            out_raw(&joined, buf, strlen(buf));
+            cn_csv_raw(&joined, buf, strlen(buf));
             if (unit && unit->type == MSGPACK_OBJECT_STR) {
-                out_raw(&joined, " ", 1);
-                out_raw(&joined, unit->via.str.ptr, unit->via.str.size);
+                cn_csv_raw(&joined, " ", 1);
+                cn_csv_raw(&joined, unit->via.str.ptr, unit->via.str.size);
             }
         }
     }
-    out_field(o, joined.p ? joined.p : "", joined.n, true);
+    cn_csv_field(o, joined.p ? joined.p : "", joined.n, true);
     free(joined.p);
 }
 
 char *cn_csv_write(const msgpack_object *doc, size_t *len)
 {
-    out_t o = {0};
-    out_raw(&o, "\xEF\xBB\xBF", 3);
+    cn_csv_out o = {0};
+    cn_csv_raw(&o, "\xEF\xBB\xBF", 3);
     for (int c = 0; c < C_COUNT; c++) {
         const char *h = cn_lang_get() == CN_LANG_EN ? columns[c].en : columns[c].fr;
-        out_field(&o, h, strlen(h), c + 1 == C_COUNT);
+        cn_csv_field(&o, h, strlen(h), c + 1 == C_COUNT);
     }
     const msgpack_object *ors = cn_mp_get(doc, "orientations"), *objs = cn_mp_get(doc, "objectives"),
                          *acts = cn_mp_get(doc, "actions"), *inds = cn_mp_get(doc, "indicators");
@@ -676,7 +670,7 @@ char *cn_csv_write(const msgpack_object *doc, size_t *len)
             continue;
         out_parents(&o, ori, NULL);
         for (int c = C_ACT; c < C_COUNT; c++)
-            out_field(&o, "", 0, c + 1 == C_COUNT);
+            cn_csv_field(&o, "", 0, c + 1 == C_COUNT);
     }
     for (uint32_t k = 0; objs && k < objs->via.array.size; k++) {
         const msgpack_object *obj = &objs->via.array.ptr[k], *bnum = cn_mp_get(obj, "number");
@@ -700,7 +694,7 @@ char *cn_csv_write(const msgpack_object *doc, size_t *len)
         if (!any) {
             out_parents(&o, ori, obj);
             for (int c = C_ACT; c < C_COUNT; c++)
-                out_field(&o, "", 0, c + 1 == C_COUNT);
+                cn_csv_field(&o, "", 0, c + 1 == C_COUNT);
         }
     }
     if (o.oom) {

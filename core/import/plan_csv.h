@@ -6,6 +6,7 @@
 #define CN_PLAN_CSV_H
 
 #include <msgpack.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "import_text.h"
@@ -23,5 +24,16 @@ int cn_csv_read(const char *text, size_t len, const cn_import_opts *opts, msgpac
  * spreadsheets show the accents; header row in the current language).
  * Returns a new string (caller frees) and its length, or NULL. */
 char *cn_csv_write(const msgpack_object *doc, size_t *len);
+
+/* A CSV text being written, for other tables (region.overview): a field is
+ * quoted by libcsv when it must be, then followed by ',' or, for the last
+ * of its row, CRLF. Out of memory sets oom and writes nothing more; free p. */
+typedef struct {
+    char *p;
+    size_t n, cap;
+    bool oom;
+} cn_csv_out;
+void cn_csv_raw(cn_csv_out *o, const char *s, size_t n);
+void cn_csv_field(cn_csv_out *o, const char *s, size_t n, bool last);
 
 #endif

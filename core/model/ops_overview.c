@@ -9,7 +9,6 @@
  * action.search: actions of every region whose text, number or
  * responsible contains the words asked (accents and case folded), with
  * their state: how an action several plans share is going everywhere. */
-#include <csv.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +16,7 @@
 #include <time.h>
 
 #include "model.h"
+#include "plan_csv.h"
 #include "mp.h"
 #include "fold.h"
 #include "text.h"
@@ -127,46 +127,7 @@ static int pack_overview(cn_req *req, msgpack_packer *pk)
     return 0;
 }
 
-/* The growing text of a CSV file. */
-typedef struct {
-    char *p;
-    size_t n, cap;
-    bool oom;
-} csv_out;
-
-static void csv_raw(csv_out *o, const char *s, size_t n)
-{
-    if (o->oom)
-        return;
-    if (o->n + n + 1 > o->cap) {
-        size_t cap = (o->cap + n + 1) * 2;
-        char *p = realloc(o->p, cap);
-        if (!p) {
-            o->oom = true;
-            return;
-        }
-        o->p = p;
-        o->cap = cap;
-    }
-    memcpy(o->p + o->n, s, n);
-    o->n += n;
-    o->p[o->n] = '\0';
-}
-
-/* One field, quoted by libcsv when it must be, then ',' or the row's end. */
-static void csv_field(csv_out *o, const char *s, bool last)
-{
-    size_t need = csv_write(NULL, 0, s, strlen(s));
-    char *q = malloc(need);
-    if (!q) {
-        o->oom = true;
-        return;
-    }
-    csv_write(q, need, s, strlen(s));
-    csv_raw(o, q, need);
-    free(q);
-    csv_raw(o, last ? "\r\n" : ",", last ? 2 : 1);
-}
+static void csv_text(cn_csv_out *o, const char *s, bool last) { cn_csv_field(o, s, strlen(s), last); }
 
 /* region.overview format "csv": the rows for the network's reports, in a
  * spreadsheet (UTF-8 with its mark, so Excel reads the accents), the
@@ -192,10 +153,10 @@ static int overview_csv(cn_req *req)
                 {"days_to_next_due", "Jours avant", "Days to it"}, {"overdue", "En retard", "Overdue"},
                 {"members", "Membres", "Members"}};
     size_t ncols = sizeof cols / sizeof cols[0];
-    csv_out o = {0};
-    csv_raw(&o, "\xEF\xBB\xBF", 3);
+    cn_csv_out o = {0};
+    cn_csv_raw(&o, "\xEF\xBB\xBF", 3);
     for (size_t c = 0; c < ncols; c++)
-        csv_field(&o, L(cols[c].fr, cols[c].en), c + 1 == ncols);
+        csv_text(&o, L(cols[c].fr, cols[c].en), c + 1 == ncols);
     msgpack_unpacked u;
     msgpack_unpacked_init(&u);
     if (msgpack_unpack_next(&u, rows.data, rows.size, NULL) == MSGPACK_UNPACK_SUCCESS &&
@@ -217,7 +178,7 @@ static int overview_csv(cn_req *req)
                     snprintf(cell, sizeof cell, "%lld", (long long)v->via.i64);
                 else if (v && (v->type == MSGPACK_OBJECT_FLOAT64 || v->type == MSGPACK_OBJECT_FLOAT32))
                     snprintf(cell, sizeof cell, "%g", v->via.f64);
-                csv_field(&o, cell, c + 1 == ncols);
+                csv_text(&o, cell, c + 1 == ncols);
             }
     msgpack_unpacked_destroy(&u);
     msgpack_sbuffer_destroy(&rows);

@@ -72,6 +72,26 @@ static void pause_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
+/* Starts a job on the daemon's worker (start_op), then asks status_op how
+ * it stands until it is no longer running: 0 with its last state in
+ * *reply / *r (destroy *reply), or 1 after saying why. */
+static int run_job(const ctl_conn *conn, const char *start_op, const char *status_op, ctl_reply *reply,
+                   const msgpack_object **r)
+{
+    if (call(conn, start_op, 0, -1, reply, r) != 0)
+        return 1;
+    int64_t id = int_of(*r, "id");
+    ctl_reply_destroy(reply);
+    for (;;) {
+        if (call(conn, status_op, id, -1, reply, r) != 0)
+            return 1;
+        if (!is(*r, "state", "running"))
+            return 0;
+        ctl_reply_destroy(reply);
+        pause_ms(50);
+    }
+}
+
 static void sync_folder_of(const char *path)
 {
     char copy[4096];
@@ -106,19 +126,9 @@ int ctl_backup(const ctl_conn *conn, int argc, char **argv)
     snprintf(part, sizeof part, "%s.part", file);
     ctl_reply reply;
     const msgpack_object *r;
-    if (call(conn, "node.backup", 0, -1, &reply, &r) != 0)
+    if (run_job(conn, "node.backup", "node.backup_status", &reply, &r) != 0)
         return 1;
     int64_t id = int_of(r, "id");
-    ctl_reply_destroy(&reply);
-    /* The daemon takes the copy on a worker: asked how it stands until it is ready. */
-    for (long waited = 0;; waited += 50) {
-        if (call(conn, "node.backup_status", id, -1, &reply, &r) != 0)
-            return 1;
-        if (!is(r, "state", "running"))
-            break;
-        ctl_reply_destroy(&reply);
-        pause_ms(50);
-    }
     if (!is(r, "state", "ready")) {
         const msgpack_object *e = cn_mp_get(r, "error");
         fprintf(stderr, "concertctl: internal: %s : %.*s\n", T("la copie a échoué", "the copy failed"),
@@ -198,18 +208,8 @@ int ctl_db_check(const ctl_conn *conn, int argc, char **argv)
     }
     ctl_reply reply;
     const msgpack_object *r;
-    if (call(conn, "node.check_db", 0, -1, &reply, &r) != 0)
+    if (run_job(conn, "node.check_db", "node.check_db", &reply, &r) != 0)
         return 1;
-    int64_t id = int_of(r, "id");
-    ctl_reply_destroy(&reply);
-    for (;;) {
-        if (call(conn, "node.check_db", id, -1, &reply, &r) != 0)
-            return 1;
-        if (!is(r, "state", "running"))
-            break;
-        ctl_reply_destroy(&reply);
-        pause_ms(50);
-    }
     const msgpack_object *said = cn_mp_get(r, "said"), *sound = cn_mp_get(r, "sound");
     bool ok = sound && sound->type == MSGPACK_OBJECT_BOOLEAN && sound->via.boolean;
     fprintf(ok ? stdout : stderr, "%.*s\n", said && said->type == MSGPACK_OBJECT_STR ? (int)said->via.str.size : 0,
