@@ -166,8 +166,11 @@ static int take(follower *f, const msgpack_object *ev, sqlite3_stmt *insert)
     if (strcmp(origin, f->name) == 0 && f->rewound)
         return 0; /* its numbers mean other changes now: not taken (follow_note_rewound) */
     if (s <= o->last_seq) {
-        if (strcmp(origin, f->name) == 0 && stored_ts(fl->core, origin, s) != ts)
+        int64_t known = strcmp(origin, f->name) == 0 ? stored_ts(fl->core, origin, s) : -1;
+        if (known >= 0 && known != ts)
             follow_note_rewound(f, s, o->last_seq); /* not the event stored under that number */
+        /* None stored under it: refused here (its seq taken all the same),
+         * nothing to compare with. */
         return 0;
     }
     if (s > o->last_seq + 1) {
