@@ -86,8 +86,10 @@ int host_migrate(cd_host *h, const char *const *migrations, size_t count)
     }
     if ((size_t)version > count) {
         AS_PLUGIN_AGAIN(h);
-        host_plugin_log(h, CD_LOG_ERROR, "la base est au schéma %d du greffon, plus récent que celui-ci (%zu)", version,
-                   count);
+        host_plugin_log(h, CD_LOG_ERROR,
+                        "la base est au schéma %d du greffon, plus récent que celui de ce greffon (%zu) : utilisez "
+                        "une version plus récente de concertd et de ses greffons",
+                        version, count);
         return -1;
     }
     int rc = 0;
