@@ -157,6 +157,17 @@ static int on_entry(void *user, const char *section, const char *name, const cha
         rc = cn_config_set(&cfg->timezone, value);
     } else if (IS("storage", "data_dir")) {
         rc = set_path(ctx, &cfg->data_dir, value);
+    } else if (IS("storage", "keep_events_days")) {
+        char *end;
+        errno = 0;
+        long v = strtol(value, &end, 10);
+        if (errno || *end || end == value || v < 0 || v > 36500) {
+            snprintf(ctx->err, ctx->errcap,
+                     "[storage] keep_events_days = %s: un nombre de jours (0 : tout garder ; ex. 730 pour deux ans)",
+                     value);
+            return 0;
+        }
+        cfg->keep_events_days = (int)v;
     } else if (IS("bus", "command")) {
         rc = cn_config_set(&cfg->command_endpoint, value);
     } else if (IS("bus", "events")) {

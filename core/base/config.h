@@ -23,6 +23,7 @@ typedef struct cn_config {
     cn_log_level log_level; /* [log] level */
     char *demo_file;        /* JSON bundle imported when the database is empty; [demo] file */
     long reminder_check_ms; /* how often due reminders are looked for; [reminders] check_every (seconds) */
+    int keep_events_days;   /* events older than this are compacted away (0: all kept); [storage] keep_events_days */
     char *plugin_path;      /* folders searched for NAME.so, ':'-separated; [plugins] path */
     char **plugins;         /* names to load, in order; [plugins] load = a, b */
     size_t nplugins;

@@ -139,7 +139,7 @@ static void handle(cn_server *srv, request *rq, bool limited)
     if (limited && srv->limited.seen) {
         const char *user = zmq_msg_gets(payload, "User-Id");
         if (user && *user)
-            srv->limited.seen(srv->limited.seen_data, user);
+            srv->limited.seen(srv->limited.seen_data, user, zmq_msg_data(payload), zmq_msg_size(payload));
     }
     if (limited && !may_call(zmq_msg_data(payload), zmq_msg_size(payload), srv->limited.ops)) {
         cn_reply_init_error(&rq->reply, "forbidden", L(srv->limited.refusal_fr, srv->limited.refusal_en));

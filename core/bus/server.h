@@ -47,9 +47,10 @@ void cn_server_destroy(cn_server **srvp);
 /* The PUB socket, for events published outside a request (demo load). */
 void *cn_server_pub(cn_server *srv);
 
-/* Tells fn(data, user) who each request on the limited socket comes from:
- * the User-Id its ZAP handler gave the connection (a peer's name). */
-typedef void (*cn_server_seen_fn)(void *data, const char *user);
+/* Tells fn(data, user, frame, len) who each request on the limited socket
+ * comes from — the User-Id its ZAP handler gave the connection (a peer's
+ * name) — and what it asked (the request frame, not yet checked). */
+typedef void (*cn_server_seen_fn)(void *data, const char *user, const void *frame, size_t len);
 void cn_server_on_limited_request(cn_server *srv, cn_server_seen_fn fn, void *data);
 
 /* What the bus has measured since the start (stats.h). */

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "model.h"
 #include "plugin_host.h"
+#include "retention.h"
 #include "scheduler.h"
 #include "server.h"
 #include "service.h"
@@ -86,6 +87,7 @@ typedef struct {
     cn_server *server;
     cn_federation *federation; /* NULL without [federation] */
     cn_scheduler *scheduler;
+    cn_retention *retention; /* NULL without [storage] keep_events_days */
     cn_service *service; /* systemd's notifications */
     cn_backup_ops *backups;
     cn_status_ops *status;
@@ -104,6 +106,7 @@ static void stop_app(app *a)
     if (a->status)
         cn_status_ops_watch(a->status, NULL, a->host, NULL); /* the server and federation go first */
     cn_scheduler_stop(&a->scheduler);
+    cn_retention_stop(&a->retention);
     cn_server_stop(a->server);
     cn_federation_close(&a->federation);
     cn_server_destroy(&a->server);
@@ -304,6 +307,10 @@ int main(int argc, char **argv)
     cn_host_deliver(a.host);
     a.scheduler = cn_scheduler_new(&loop, core, cn_server_pub(a.server), cfg.reminder_check_ms, deliver, a.host);
     if (!a.scheduler)
+        goto out;
+    bool retention_failed;
+    a.retention = cn_retention_start(&loop, core, &retention_failed);
+    if (retention_failed)
         goto out;
     uv_signal_init(&loop, &a.sigterm);
     uv_signal_init(&loop, &a.sigint);

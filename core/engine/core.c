@@ -29,6 +29,11 @@ struct cn_core {
     void *foreign_data;
     cn_copy_as_of_fn as_of_fn;
     void *as_of_data;
+    struct {
+        cn_keeper_fn fn;
+        void *data;
+    } keepers[4];
+    size_t nkeepers;
     const cn_preparer *preparers[8];
     size_t npreparers;
 };
@@ -317,6 +322,31 @@ void cn_core_set_copy_as_of_hook(cn_core *core, cn_copy_as_of_fn fn, void *data)
 int64_t cn_core_copy_as_of(cn_core *core, const char *peer)
 {
     return core->as_of_fn ? core->as_of_fn(core->as_of_data, peer) : -1;
+}
+
+int cn_core_add_keeper(cn_core *core, cn_keeper_fn fn, void *data)
+{
+    if (core->nkeepers == sizeof core->keepers / sizeof core->keepers[0])
+        return -1;
+    core->keepers[core->nkeepers].fn = fn;
+    core->keepers[core->nkeepers++].data = data;
+    return 0;
+}
+
+int64_t cn_core_keepers_bound(cn_core *core, const char *origin, char *who, size_t whocap)
+{
+    int64_t bound = INT64_MAX;
+    if (whocap)
+        who[0] = '\0';
+    for (size_t i = 0; i < core->nkeepers; i++) {
+        char name[128] = "";
+        int64_t b = core->keepers[i].fn(core->keepers[i].data, origin, name, sizeof name);
+        if (b < bound) {
+            bound = b;
+            snprintf(who, whocap, "%s", name);
+        }
+    }
+    return bound;
 }
 
 void cn_core_set_foreign_hook(cn_core *core, cn_foreign_fn fn, void *data)

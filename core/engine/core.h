@@ -176,6 +176,16 @@ typedef int64_t (*cn_copy_as_of_fn)(void *data, const char *peer);
 void cn_core_set_copy_as_of_hook(cn_core *core, cn_copy_as_of_fn fn, void *data);
 int64_t cn_core_copy_as_of(cn_core *core, const char *peer);
 void cn_core_set_foreign_hook(cn_core *core, cn_foreign_fn fn, void *data);
+
+/* What a part of the daemon still needs of the event log (the plugin host:
+ * its plugins' cursors; the federation: what each declared peer holds):
+ * the newest seq of origin that may be removed, INT64_MAX for any. who
+ * names what holds it back (for node.compact's report). Called inside the
+ * compaction's transaction. */
+typedef int64_t (*cn_keeper_fn)(void *data, const char *origin, char *who, size_t whocap);
+int cn_core_add_keeper(cn_core *core, cn_keeper_fn fn, void *data);
+/* The lowest of the keepers' bounds for origin (who: the one that set it). */
+int64_t cn_core_keepers_bound(cn_core *core, const char *origin, char *who, size_t whocap);
 int cn_core_foreign_event(cn_core *core, const msgpack_object *event, const char *topic);
 
 /* ---- for handlers ---------------------------------------------------- */

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "confirmed.h"
 #include "evlog.h"
 #include "follow.h"
 #include "sockets.h"
@@ -46,6 +47,7 @@ struct cn_federation {
     char config_file[4096], endpoints[1100]; /* [federation] key_file, events, sync as started */
     cn_op ops[2]; /* federation.reload, federation.followers */
     cn_server *srv;
+    cn_confirmed *confirmed; /* what each declared peer holds (the log's retention) */
 };
 
 /* "public = …" and "secret = …" of a key file written by concertctl keygen. */
@@ -271,12 +273,34 @@ static const cn_op unconfigured_ops[] = {
 static int reload_op(cn_req *req);
 static int followers_op(cn_req *req);
 
-static void seen(void *data, const char *user)
+static void seen(void *data, const char *user, const void *frame, size_t len)
 {
     cn_federation *fed = data;
     for (size_t i = 0; i < fed->npeers; i++)
-        if (strcmp(fed->peers[i].name, user) == 0)
+        if (strcmp(fed->peers[i].name, user) == 0) {
             fed->peers[i].request_ms = cn_now_ms();
+            cn_confirmed_note_request(fed->confirmed, user, frame, len); /* what it holds */
+        }
+}
+
+/* The event log's keeper (node.compact): nothing a declared peer that
+ * follows origin has yet to get. */
+static int64_t keeper(void *data, const char *origin, char *who, size_t whocap)
+{
+    cn_federation *fed = data;
+    const char *names[256];
+    size_t n = 0;
+    for (size_t i = 0; i < fed->npeers && n < sizeof names / sizeof names[0]; i++)
+        names[n++] = fed->peers[i].name;
+    if (fed->npeers > n)
+        return 0; /* more peers than looked at: keep everything */
+    char behind[64] = "";
+    int64_t bound = cn_confirmed_bound(fed->confirmed, cn_core_db(fed->core), cn_evlog_origin(cn_core_evlog(fed->core)),
+                                       origin, names, n, behind, sizeof behind);
+    if (behind[0])
+        snprintf(who, whocap, L("le pair %s (il a jusqu'au n° %lld)", "peer %s (it has up to n° %lld)"), behind,
+                 (long long)bound);
+    return bound;
 }
 
 static const char *const peer_ops[] = {"events.since", "events.origins", "region.snapshot", NULL};
@@ -347,6 +371,11 @@ int cn_federation_open(cn_federation **out, uv_loop_t *loop, cn_server *srv, cn_
     fed->srv = srv;
     /* Every local event also goes to the peers. */
     fed->core = core;
+    if (!(fed->confirmed = cn_confirmed_new()) || cn_core_add_keeper(core, keeper, fed) != 0) {
+        snprintf(err, errcap, "mémoire insuffisante");
+        cn_federation_close(&fed);
+        return -1;
+    }
     cn_evlog_set_mirror(cn_core_evlog(core), fed->pub);
     fed->loop = loop;
     fed->zctx = zctx;
@@ -500,6 +529,7 @@ void cn_federation_close(cn_federation **fedp)
     if (fed->zap)
         zmq_close(fed->zap);
     free(fed->peers);
+    cn_confirmed_free(fed->confirmed);
     free(fed);
     *fedp = NULL;
 }

@@ -148,6 +148,18 @@ void follow_stop_if_cut(follower *f)
 
 /* ---- requests to the peer's sync endpoint: catch-up and copies ------------------------ */
 
+/* A request's envelope, up to its args (packed next by the caller). */
+static void pack_request(msgpack_packer *pk, int64_t id, const char *op)
+{
+    msgpack_pack_map(pk, 4);
+    cn_pk_kint(pk, "v", 1);
+    cn_pk_kint(pk, "id", id);
+    cn_pk_kstr(pk, "op", op);
+    cn_pk_str(pk, "args");
+}
+
+static int send_packed(follower *f, msgpack_sbuffer *buf, const char *op);
+
 static int send_request(follower *f, int64_t id, const char *op, const char *k1, const char *v1, const char *k2,
                         int64_t v2)
 {
@@ -155,11 +167,7 @@ static int send_request(follower *f, int64_t id, const char *op, const char *k1,
     msgpack_sbuffer_init(&buf);
     msgpack_packer pk;
     msgpack_packer_init(&pk, &buf, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 4);
-    cn_pk_kint(&pk, "v", 1);
-    cn_pk_kint(&pk, "id", id);
-    cn_pk_kstr(&pk, "op", op);
-    cn_pk_str(&pk, "args");
+    pack_request(&pk, id, op);
     msgpack_pack_map(&pk, k2 ? 3 : k1 ? 1 : 0);
     if (k1)
         cn_pk_kstr(&pk, k1, v1);
@@ -167,12 +175,18 @@ static int send_request(follower *f, int64_t id, const char *op, const char *k1,
         cn_pk_kint(&pk, k2, v2);
         cn_pk_kint(&pk, "limit", SYNC_PAGE);
     }
-    int rc = zmq_send(f->dealer, buf.data, buf.size, ZMQ_DONTWAIT) >= 0 ? 0 : -1;
+    return send_packed(f, &buf, op);
+}
+
+/* Sends buf (and frees it); why not in f->last_error. */
+static int send_packed(follower *f, msgpack_sbuffer *buf, const char *op)
+{
+    int rc = zmq_send(f->dealer, buf->data, buf->size, ZMQ_DONTWAIT) >= 0 ? 0 : -1;
     if (rc != 0 && zmq_errno() == EAGAIN && !f->sync_link.up && f->sync_link.why[0])
         snprintf(f->last_error, sizeof f->last_error, "%s", f->sync_link.why); /* the link's reason says more */
     else if (rc != 0)
         snprintf(f->last_error, sizeof f->last_error, "%s impossible à demander : %s", op, cn_system_error(zmq_errno(), zmq_strerror(zmq_errno())));
-    msgpack_sbuffer_destroy(&buf);
+    msgpack_sbuffer_destroy(buf);
     return rc;
 }
 
@@ -225,8 +239,24 @@ void follow_next_sync(follower *f)
  * there is something to catch up. */
 void follow_request_origins(follower *f)
 {
-    if (!f->cut)
-        send_request(f, ORIGINS_ID_BASE + ++f->sync_requests, "events.origins", NULL, NULL, NULL, 0);
+    if (f->cut)
+        return;
+    /* With what this node holds of each origin (`have`): the peer keeps in
+     * its log what we have yet to get (its retention, node.compact). */
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init(&buf);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &buf, msgpack_sbuffer_write);
+    pack_request(&pk, ORIGINS_ID_BASE + ++f->sync_requests, "events.origins");
+    cn_follow *fl = f->owner;
+    msgpack_pack_map(&pk, f->no_have ? 0 : 1);
+    if (!f->no_have) {
+        cn_pk_str(&pk, "have");
+        msgpack_pack_map(&pk, fl->norigins);
+        for (size_t i = 0; i < fl->norigins; i++)
+            cn_pk_kint(&pk, fl->origins[i].name, fl->origins[i].last_seq);
+    }
+    send_packed(f, &buf, "events.origins");
 }
 
 /* Asks a copy of the regions that changed since theirs (one at a time). */

@@ -32,6 +32,7 @@
 typedef struct origin_state {
     char name[64];
     int64_t last_seq, last_ts;
+    int64_t compacted_through; /* the peer's log no longer holds its events up to this one (retention) */
 } origin_state;
 
 /* A region of another node this node holds a copy of, through one peer. */
@@ -53,6 +54,7 @@ typedef struct follower {
     char sync_origin[64];     /* the origin whose catch-up is out */
     int64_t sync_sent_ms;     /* a catch-up request is out since then (0: none) */
     char **sync_wanted;       /* origins to catch up after it */
+    bool no_have;             /* a peer of an older version refused events.origins' `have` */
     size_t nwanted;
     int64_t head_seq, head_ts; /* the peer's own newest event, as far as known */
     int64_t last_contact_ms, received, refused, sync_requests, snapshots;

@@ -173,7 +173,7 @@ static int take(follower *f, const msgpack_object *ev, sqlite3_stmt *insert)
          * nothing to compare with. */
         return 0;
     }
-    if (s > o->last_seq + 1) {
+    if (s > o->last_seq + 1 && s > o->compacted_through + 1) {
         follow_request_sync(f, origin);
         return 2;
     }

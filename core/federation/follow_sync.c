@@ -129,9 +129,14 @@ void follow_take_sync_reply(follower *f, const void *data, size_t len)
     char message[200] = "";
     str_of(get(get(&u.data, "error"), "message"), message, sizeof message);
     if (id > ORIGINS_ID_BASE) {
+        char field[16] = "";
+        str_of(get(get(&u.data, "error"), "field"), field, sizeof field);
         if (good)
             on_origins(f, result);
-        else
+        else if (strcmp(field, "have") == 0 && !f->no_have) {
+            f->no_have = true; /* a concertd from before the retention: asked again as it understands */
+            follow_request_origins(f);
+        } else
             snprintf(f->last_error, sizeof f->last_error, "origines refusées : %s", message);
     } else if (id > SNAPSHOT_ID_BASE) {
         copy *c = NULL;
@@ -157,7 +162,16 @@ void follow_take_sync_reply(follower *f, const void *data, size_t len)
                 f->head_seq = int_of(get(result, "head"));
                 f->head_ts = int_of(get(result, "head_ts"));
             }
-            const origin_state *o = follow_origin_of(f->owner, origin);
+            origin_state *o = follow_origin_of(f->owner, origin);
+            /* The peer removed its old events (retention): the gap up to there
+             * is no loss to ask again for; the regions come whole by snapshot. */
+            if (o && int_of(get(result, "compacted_through")) > o->compacted_through) {
+                o->compacted_through = int_of(get(result, "compacted_through"));
+                if (o->compacted_through > o->last_seq)
+                    cn_info("fédération : %s ne garde plus les événements de %s jusqu'au n° %lld (ce nœud en a jusqu'au "
+                            "n° %lld) : les régions sont copiées d'après leur état",
+                            f->name, origin, (long long)o->compacted_through, (long long)o->last_seq);
+            }
             if (strcmp(origin, f->name) == 0 && o && get(result, "head") && int_of(get(result, "head")) < o->last_seq)
                 follow_note_rewound(f, int_of(get(result, "head")) + 1, o->last_seq); /* its newest is behind ours */
             const msgpack_object **list = calloc(events->via.array.size + 1, sizeof *list);

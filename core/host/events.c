@@ -274,6 +274,26 @@ static int deliver_to(cn_host *host, cd_host *p)
  * every running plugin that subscribed to its topic gets it, each in its
  * own savepoint, in the same transaction, so it is delivered exactly when
  * it is stored. Plugins' cursors count this node's events only. */
+int64_t host_log_keeper(void *data, const char *origin, char *who, size_t whocap)
+{
+    cn_host *host = data;
+    if (strcmp(origin, cn_evlog_origin(cn_core_evlog(host->core))) != 0)
+        return INT64_MAX; /* peers' events are handed over as they are stored */
+    int64_t bound = INT64_MAX;
+    for (size_t i = 0; i < host->n; i++) {
+        cd_host *p = host->plugins[i];
+        if (!p || p->status != P_RUNNING)
+            continue;
+        int64_t cursor = p->cursor >= 0 ? p->cursor : cursor_of(host, p);
+        if (cursor >= 0 && cursor < bound) { /* < 0: it begins with what happens after its first start */
+            bound = cursor;
+            snprintf(who, whocap, L("le greffon %s (il a lu jusqu'au n° %lld)", "plugin %s (it has read up to n° %lld)"),
+                     p->name, (long long)cursor);
+        }
+    }
+    return bound;
+}
+
 int host_deliver_foreign(void *data, const msgpack_object *event, const char *topic)
 {
     cn_host *host = data;

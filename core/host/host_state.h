@@ -182,6 +182,9 @@ int host_emit(cd_host *h, const char *region, const char *type, const void *data
 void host_observe(void *data, int64_t seq, const char *topic);
 /* An event of another node, stored in the open batch (the core's foreign hook). */
 int host_deliver_foreign(void *data, const msgpack_object *event, const char *topic);
+/* The event log's keeper (node.compact): this node's events a running
+ * plugin has yet to look at stay. */
+int64_t host_log_keeper(void *data, const char *origin, char *who, size_t whocap);
 
 /* ---- callbacks.c: timers, watches, work --------------------------------- */
 cd_timer *host_timer_start(cd_host *h, uint64_t after_ms, uint64_t repeat_ms, cd_timer_fn fn, void *data);

@@ -37,6 +37,8 @@ extern const cn_op cn_mirror_ops[];
 extern const size_t cn_mirror_ops_count;
 extern const cn_op cn_node_ops[];
 extern const size_t cn_node_ops_count;
+extern const cn_op cn_compact_ops[];
+extern const size_t cn_compact_ops_count;
 extern const cn_op cn_reminder_ops[];
 extern const size_t cn_reminder_ops_count;
 

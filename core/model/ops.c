@@ -11,7 +11,8 @@ int cn_model_register(cn_core *core)
         const cn_op *ops;
         const size_t *count;
     } families[] = {
-        {cn_node_ops, &cn_node_ops_count},         {cn_region_ops, &cn_region_ops_count},
+        {cn_node_ops, &cn_node_ops_count},         {cn_compact_ops, &cn_compact_ops_count},
+        {cn_region_ops, &cn_region_ops_count},
         {cn_archive_ops, &cn_archive_ops_count},
         {cn_plan_ops, &cn_plan_ops_count},         {cn_plan_io_ops, &cn_plan_io_ops_count},
         {cn_structure_ops, &cn_structure_ops_count}, {cn_action_ops, &cn_action_ops_count},

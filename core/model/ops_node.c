@@ -106,8 +106,19 @@ static int events_since(cn_req *req)
         head_ts = sqlite3_column_int64(st, 1);
     }
     sqlite3_finalize(st);
+    /* Removed by the retention ([storage] keep_events_days): whoever asks
+     * from before it knows that what it gets does not start at since + 1. */
+    int64_t compacted = 0;
+    if (cn_req_prepare(req, "SELECT through_seq FROM events_compacted WHERE origin = ?", &st)) {
+        msgpack_sbuffer_destroy(&list);
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        compacted = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
     msgpack_packer *pk = cn_req_pk(req);
-    msgpack_pack_map(pk, 6);
+    msgpack_pack_map(pk, 7);
     cn_pk_str(pk, "events");
     msgpack_pack_array(pk, (size_t)n);
     cn_pk_raw(pk, list.data, list.size);
@@ -116,6 +127,7 @@ static int events_since(cn_req *req)
     cn_pk_kstr(pk, "origin", origin);
     cn_pk_kint(pk, "head", head);
     cn_pk_kint(pk, "head_ts", head_ts);
+    cn_pk_kint(pk, "compacted_through", compacted);
     msgpack_sbuffer_destroy(&list);
     return 0;
 }
@@ -134,11 +146,14 @@ static int events_origins(cn_req *req)
 
 static const char *const no_args[] = {NULL};
 static const char *const since_args[] = {"since", "limit", "origin", "region", NULL};
+/* have: what the asking peer holds of each origin (the federation's keeper
+ * reads it off the sync socket; the op itself only answers). */
+static const char *const origins_args[] = {"have", NULL};
 
 const cn_op cn_node_ops[] = {
     {"node.info", node_info, no_args, "identité du nœud et opérations disponibles", "node identity and available ops", NULL},
     {"events.since", events_since, since_args, "rejoue le journal des événements", "replays the event log", NULL},
-    {"events.origins", events_origins, no_args, "les origines du journal et leur dernier événement",
+    {"events.origins", events_origins, origins_args, "les origines du journal et leur dernier événement",
      "the log's origins and their newest event", NULL},
 };
 const size_t cn_node_ops_count = sizeof cn_node_ops / sizeof cn_node_ops[0];

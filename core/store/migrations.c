@@ -156,6 +156,17 @@ static const char *const migrations[] = {
     /* 8: a region archived (region.delete): kept, read-only, out of the
      * lists and the reminders, until region.restore. */
     "ALTER TABLE regions ADD COLUMN archived_ms INTEGER;",
+
+    /* 9: the event log's retention ([storage] keep_events_days). Per origin,
+     * how far old events were removed (events.since says so to whoever asks
+     * from before); per declared peer and origin, the newest event it said
+     * it holds (events.origins' `have`): never removed before it has it. */
+    "CREATE TABLE events_compacted("
+    "  origin TEXT PRIMARY KEY, through_seq INTEGER NOT NULL, through_ts_ms INTEGER NOT NULL,"
+    "  removed INTEGER NOT NULL, at_ms INTEGER NOT NULL);"
+    "CREATE TABLE peer_confirmed("
+    "  peer TEXT NOT NULL, origin TEXT NOT NULL, seq INTEGER NOT NULL, at_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY(peer, origin)) WITHOUT ROWID;",
 };
 
 int cn_migrations_count(void) { return (int)(sizeof migrations / sizeof migrations[0]); }
