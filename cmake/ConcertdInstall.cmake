@@ -31,6 +31,10 @@ function(concertd_installed_line text from to)
 endfunction()
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/config/concertd.conf)
 file(READ ${PROJECT_SOURCE_DIR}/config/concertd.conf conf)
+# Not "demo" on a real table's server: the table names its node before the
+# first start (the README's "Installing on a server" says so).
+concertd_installed_line(conf "# in a federation; keep it once events have been written.\nid = demo"
+  "# in a federation; keep it once events have been written. Name it after the\n# table before the first start (e.g. tpdsl, rqds).\nid = local")
 concertd_installed_line(conf "data_dir = ../data" "data_dir = ${CONCERTD_FULL_DATA_DIR}")
 concertd_installed_line(conf "path = ../build/plugins" "path = ${CONCERTD_FULL_PLUGIN_DIR}")
 # Local clients reach the daemon through sockets in its run folder: only

@@ -110,7 +110,9 @@ static int verified(cd_host *h, void *data, int status)
                  value, secure_cookies ? "; Secure" : "");
         buf_str(&rq->body, "<!DOCTYPE html><p>OK</p>\n");
     } else {
-        api->log(h, CD_LOG_INFO, "connexion refusée pour %s (%s)", l->email, l->region);
+        /* The region only: an address typed here is personal data (and often a typo of one). */
+        api->log(h, CD_LOG_INFO, "connexion refusée à l'espace de la région %s : courriel ou mot de passe inexact",
+                 l->region);
         rq->status = 401;
         login_page(rq, l->region, T(rq, "Courriel ou mot de passe inexact.", "Wrong e-mail or password."));
     }

@@ -35,10 +35,24 @@ static void duration(double s, char *out, size_t cap)
         snprintf(out, cap, "%ld s", t);
 }
 
+/* v with two decimals as the reader writes them: 2,78 in French, 2.78 in
+ * English. Each call has its own buffer among the last eight. */
+static const char *dec(double v)
+{
+    static char ring[8][32];
+    static unsigned next;
+    char *s = ring[next++ % 8];
+    snprintf(s, sizeof ring[0], "%.2f", v);
+    char *point = strchr(s, '.');
+    if (point && !ctl_en())
+        *point = ',';
+    return s;
+}
+
 static void latency(const msgpack_object *h)
 {
-    printf("p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms", num(h, "p50_ms"), num(h, "p90_ms"), num(h, "p99_ms"),
-           num(h, "max_ms"));
+    printf("p50 %s ms, p90 %s ms, p99 %s ms, max %s ms", dec(num(h, "p50_ms")), dec(num(h, "p90_ms")),
+           dec(num(h, "p99_ms")), dec(num(h, "max_ms")));
 }
 
 void ctl_render_status(const msgpack_object *r)
@@ -48,16 +62,20 @@ void ctl_render_status(const msgpack_object *r)
     printf(T("Nœud %s (concertd %s), en marche depuis %s\n", "Node %s (concertd %s), running for %s\n"),
            str(r, "node", a, sizeof a), str(r, "version", b, sizeof b), up);
     const msgpack_object *db = cn_mp_get(r, "db");
-    printf(T("Base      : %s — %.2f Mo (WAL %.2f Mo), dernier événement n° %.0f\n",
-             "Database  : %s — %.2f MB (WAL %.2f MB), last event no. %.0f\n"),
-           str(db, "file", a, sizeof a), num(db, "size_bytes") / 1e6, num(db, "wal_bytes") / 1e6, num(db, "last_seq"));
+    printf(T("Base      : %s — %s Mo (WAL %s Mo), dernier événement n° %.0f\n",
+             "Database  : %s — %s MB (WAL %s MB), last event no. %.0f\n"),
+           str(db, "file", a, sizeof a), dec(num(db, "size_bytes") / 1e6), dec(num(db, "wal_bytes") / 1e6),
+           num(db, "last_seq"));
     const msgpack_object *c = cn_mp_get(r, "commands");
-    printf(T("Commandes : %.0f (%.2f par seconde depuis le démarrage), %.0f en erreur ; latence ",
-             "Commands  : %.0f (%.2f per second since the start), %.0f failed; latency "),
-           num(c, "total"), num(c, "per_second"), num(c, "errors"));
+    printf(T("Commandes : %.0f (%s par seconde depuis le démarrage), %.0f en erreur ; latence ",
+             "Commands  : %.0f (%s per second since the start), %.0f failed; latency "),
+           num(c, "total"), dec(num(c, "per_second")), num(c, "errors"));
     latency(cn_mp_get(c, "latency"));
     const msgpack_object *commits = cn_mp_get(r, "commits");
-    printf(T("\nÉcritures : %.0f validations (fsync) ; ", "\nWrites    : %.0f commits (fsync); "), num(commits, "count"));
+    double n = num(commits, "count");
+    printf(n < 2 ? T("\nÉcritures : %.0f validation (fsync) ; ", "\nWrites    : %.0f commit (fsync); ")
+                 : T("\nÉcritures : %.0f validations (fsync) ; ", "\nWrites    : %.0f commits (fsync); "),
+           n);
     latency(commits);
     const msgpack_object *rem = cn_mp_get(r, "reminders");
     printf(T("\nRappels   : %.0f à envoyer (jusqu'au %s), %.0f envoyés aujourd'hui\n",

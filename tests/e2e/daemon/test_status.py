@@ -85,6 +85,11 @@ class Status(unittest.TestCase):
         for words in ("Nœud test", "Commandes :", "latence p50", "Écritures :", "Rappels", "notify",
                       "outbox_waiting 1", "en marche"):
             self.assertIn(words, out)
+        self.assertRegex(out, r"latence p50 \d+,\d\d ms")  # decimals as a French reader writes them
+        self.assertNotRegex(out, r"\d\.\d\d (ms|Mo)")
+        r = subprocess.run([CONCERTCTL, "--lang", "en", "--endpoint", self.d.command, "status"], capture_output=True,
+                           timeout=30)
+        self.assertRegex(r.stdout.decode(), r"latency p50 \d+\.\d\d ms")
 
     def test_metrics_in_prometheus_format(self):
         self.c.ok("notify.send", address="marie@example.org", region="lanaudiere", template="default", key="k2",

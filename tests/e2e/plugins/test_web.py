@@ -858,6 +858,9 @@ class Staff(unittest.TestCase):
         self.assertIn("Courriel ou mot de passe inexact", body)
         r, body = self.request("POST", "/r/lanaudiere/connexion", {"email": "personne@ailleurs.org", "password": "x"})
         self.assertEqual(r.status, 401)
+        log = self.d.log_text()
+        self.assertIn("connexion refusée à l'espace de la région lanaudiere", log)
+        self.assertNotIn("personne@ailleurs.org", log)  # what someone typed is no one's business in the log
         cookie, _ = self.login("lanaudiere", "marie@tpdsl.org")
         token, _ = self.csrf(cookie)
         r, body = self.request("POST", "/deconnexion", {"csrf": token}, cookie=cookie)
