@@ -60,7 +60,7 @@ in_root getent group concertd >/dev/null || fail "pas de groupe concertd"
 for f in /usr/bin/concertd /usr/bin/concertctl /usr/lib/concertd/plugins/web.so /usr/share/concertd/demo/lanaudiere.json \
          /etc/concertd/notify/echeance.upcoming.fr.txt /usr/include/concertd/plugin.h \
          /usr/share/man/man8/concertd.8 /usr/share/man/fr/man8/concertd.8 /usr/share/man/man1/concertctl.1 \
-         /usr/share/man/fr/man1/concertctl.1 /usr/share/man/man5/concertd.conf.5 \
+         /usr/share/man/fr/man1/concertctl.1 /usr/share/man/man5/concertd.conf.5 /usr/share/man/fr/man5/concertd.conf.5 \
          /usr/share/bash-completion/completions/concertctl; do
     [ -e "$root$f" ] || fail "$f manque"
 done
