@@ -159,5 +159,43 @@ class MetricsSetting(unittest.TestCase):
         self.assertIn("[plugin.web] metrics = peut-être : local, open ou off", log)
 
 
+
+
+class MetricsWithoutTheWebPlugin(unittest.TestCase):
+    """A node without the web plugin: the metrics plugin's own small listener."""
+
+    def test_metrics_on_their_own_listener(self):
+        port = free_port()
+        d = Daemon(config="[plugins]\npath = %s\nload = metrics\n[plugin.metrics]\nlisten = 127.0.0.1:%d\n"
+                   % (PLUGINS, port)).start()
+        try:
+            c = d.client()
+            seed_plan(c)
+            c.ok("region.update", id="lanaudiere", name="Lanaudière (TPDSL)")
+            status, ctype, body = get(port, "/metrics")
+            self.assertEqual(status, 200, body)
+            self.assertTrue(ctype.startswith("text/plain; version=0.0.4"), ctype)
+            families = {f.name: f for f in text_string_to_metric_families(body)}
+            self.assertGreaterEqual(families["concertd_commands"].samples[0].value, 2)
+            self.assertEqual(families["concertd_command_duration_seconds"].type, "histogram")
+            status, _, body = get(port, "/")
+            self.assertEqual(status, 404)
+            self.assertIn("/metrics", body)
+            self.assertIn("mesures Prometheus sur http://127.0.0.1:%d/metrics" % port, d.log_text())
+            c.close()
+        finally:
+            self.assertEqual(d.stop(), 0)
+            d.cleanup()
+
+    def test_a_listen_address_that_is_not_one_is_refused_in_words(self):
+        d = Daemon(config="[plugins]\npath = %s\nload = metrics\n[plugin.metrics]\nlisten = partout\n" % PLUGINS)
+        try:
+            code, log = d.start_refused()
+            self.assertNotEqual(code, 0)
+            self.assertIn("[plugin.metrics] listen = partout : une adresse et un port", log)
+        finally:
+            d.cleanup()
+
+
 if __name__ == "__main__":
     unittest.main()
