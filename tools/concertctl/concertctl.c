@@ -24,6 +24,7 @@
 #include "client.h"
 #include "daemon_config.h"
 #include "db_backup.h"
+#include "db_compact.h"
 #include "commands.h"
 #include "jsonmp.h"
 #include "mp.h"
@@ -100,6 +101,9 @@ static void usage(FILE *out)
             T("sauvegarde à chaud de toute la base, vérifiée", "hot backup of the whole database, checked"));
     fprintf(out, "  %-40s %s\n", "db check",
             T("le démon vérifie toute sa base sans s'arrêter", "the daemon checks its whole database without stopping"));
+    fprintf(out, "  %-40s %s\n", "db compact [--days N] [--dry-run]",
+            T("retire du journal les événements anciens (ceux que tous ont lus)",
+              "removes old events from the log (those everyone has read)"));
     plugin_usage(out, usage_conn);
     fprintf(out, "%s", T("\n«concertctl NOM VERBE --help» détaille une commande. Exemple:\n"
                          "  concertctl action show lanaudiere 2.3\n",
@@ -993,6 +997,8 @@ int main(int argc, char **argv)
         return ctl_keygen(i < argc ? argv[i] : NULL, i + 1 < argc ? argv[i + 1] : NULL);
     if (strcmp(noun, "backup") == 0)
         return ctl_backup(&conn, argc - i, argv + i);
+    if (strcmp(noun, "db") == 0 && i < argc && strcmp(argv[i], "compact") == 0)
+        return ctl_db_compact(&conn, argc - i, argv + i);
     if (strcmp(noun, "db") == 0)
         return ctl_db_check(&conn, argc - i, argv + i);
     if (strcmp(noun, "web") == 0 && i < argc && strcmp(argv[i], "user") == 0)

@@ -50,6 +50,12 @@ class Retention(unittest.TestCase):
         dry = self.c.ok("node.compact", dry_run=True)
         self.assertEqual((dry["removable"], dry["days"]), (22, 365))
         self.assertEqual(len(self.c.ok("events.since", since=0, limit=100)["events"]), 26)  # nothing gone yet
+        out = subprocess.run([CONCERTCTL, "--endpoint", self.d.command, "db", "compact", "--dry-run"],
+                             capture_output=True, timeout=30)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertIn("22 événement(s) de plus de 365 jours à retirer (--dry-run : rien n'est retiré)",
+                      out.stdout.decode())
+        self.assertEqual(len(self.c.ok("events.since", since=0, limit=100)["events"]), 26)
         done = self.c.ok("node.compact")
         self.assertEqual((done["removed"], done["more"]), (22, False))
         page = self.c.ok("events.since", since=0, limit=100)
@@ -138,8 +144,13 @@ class RetentionInAFederation(unittest.TestCase):
         for i in range(5):
             self.t.ok("region.update", id="lanaudiere", name="Lanaudière (février) %d" % i)
         self.clocks["tpdsl"].set("2026-01-15 12:00:00")
-        done = self.t.ok("node.compact")
-        self.assertEqual(done["removed"], 11)  # n° 1 to 11, not the ones rqds lacks (the newest stays anyway)
+        out = subprocess.run([CONCERTCTL, "--endpoint", self.daemons["tpdsl"].command, "db", "compact"],
+                             capture_output=True, timeout=30)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertIn("4 gardé(s) pour le pair rqds (il a jusqu'au n° 11)", out.stdout.decode())
+        self.assertIn("11 événement(s) de plus de 365 jours retiré(s) du journal", out.stdout.decode())
+        done = self.t.ok("node.compact", dry_run=True)  # what is left: held back for rqds
+        self.assertEqual(done["removable"], 0)  # n° 1 to 11, not the ones rqds lacks (the newest stays anyway)
         [held] = done["origins"]
         self.assertEqual((held["origin"], held["held_back"]), ("tpdsl", 4))
         self.assertIn("rqds", held["held_by"])
