@@ -1,11 +1,16 @@
 #!/usr/bin/python3
-"""concertd benchmark: durable mutations per second and reply latency
-(p50/p99) with 1 and with 100 requests in flight, for concertd and, in the
-same run, for a bare baseline (ROUTER + one SQLite insert per message,
-same durability: WAL, synchronous=FULL), and for concertd with a plugin
-that subscribes to other events (the hot path with an unrelated
-subscriber); then concertd's memory holding 20 regions x 200 actions. Not a test: it prints figures for
-tools/PERFORMANCE.md.
+"""concertd benchmark, against the best a bare program does on the same
+work, in the same run. The load comes from tools/bench/load.c (C: not
+what limits the figures), one DEALER with 1 or 100 requests in flight:
+
+- durable mutations (indicator.record: a row and an event, acknowledged once
+  on disk) against tools/bench/baseline.c, a bare ROUTER + SQLite loop that
+  drains up to 256 queued requests, stores each with an event row in one
+  transaction (WAL, synchronous=FULL: group commit, as concertd) and replies;
+- the same with a plugin loaded that subscribes to other events;
+- reads: node.info (no SQL), action.list of Lanaudière's plan (the demo);
+- concertd's memory holding 20 regions x 200 actions, the reminder check
+  and a plan import. Not a test: it prints figures for tools/PERFORMANCE.md.
 
   /usr/bin/python3 tools/bench/bench.py [BUILD_DIR]      (default: build)
 """
@@ -24,6 +29,9 @@ import zmq
 
 BUILD = sys.argv[1] if len(sys.argv) > 1 else "build"
 CTX = zmq.Context.instance()
+# Lanaudière's plan, as the demo loads it (its region, 36 actions): the reads' subject.
+DEMO = ["--demo", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "config", "demo",
+                               "lanaudiere.json")]
 
 
 def wait_answer(sock, frame, tries=200):
@@ -34,28 +42,17 @@ def wait_answer(sock, frame, tries=200):
     raise RuntimeError("no answer")
 
 
-def measure(endpoint, make_frame, count, in_flight):
-    """Sends count frames keeping in_flight outstanding; returns (rate, p50_ms, p99_ms)."""
-    s = CTX.socket(zmq.DEALER)
-    s.setsockopt(zmq.LINGER, 0)
-    s.connect(endpoint)
-    sent_at = {}
-    latencies = []
-    sent = 0
-    start = time.perf_counter()
-    while len(latencies) < count:
-        while sent < count and len(sent_at) < in_flight:
-            sent_at[sent] = time.perf_counter()
-            s.send(make_frame(sent))
-            sent += 1
-        s.recv()
-        # Replies to one DEALER come back in order.
-        first = min(sent_at)
-        latencies.append(time.perf_counter() - sent_at.pop(first))
-    elapsed = time.perf_counter() - start
-    s.close()
-    latencies.sort()
-    return count / elapsed, 1000 * statistics.median(latencies), 1000 * latencies[int(0.99 * (len(latencies) - 1))]
+def measure(endpoint, op, args, count, in_flight):
+    """tools/bench/load.c's run: (rate, p50_ms, p99_ms); no request may fail."""
+    with tempfile.NamedTemporaryFile(suffix=".msgpack") as f:
+        f.write(msgpack.packb(args))
+        f.flush()
+        out = subprocess.run([os.path.join(BUILD, "tools", "bench_load"), endpoint, str(count), str(in_flight), op,
+                              f.name], capture_output=True, text=True, timeout=600)
+    if out.returncode != 0:
+        raise RuntimeError("%s: %s %s" % (op, out.stdout, out.stderr))
+    figures = dict(kv.split("=") for kv in out.stdout.split())
+    return float(figures["ops_per_s"]), float(figures["p50_ms"]), float(figures["p99_ms"])
 
 
 def rss_kib(pid):
@@ -157,7 +154,7 @@ def run_concertd(folder, results, label, extra=()):
     data = "%s/data-%s" % (folder, label)
     daemon = subprocess.Popen([os.path.join(BUILD, "core", "concertd"), "--data-dir", data,
                                "--command-endpoint", cmd, "--event-endpoint", "ipc://%s/ev-%s" % (folder, label),
-                               "--no-demo", "--log-level", "warn"] + list(extra))
+                               "--log-level", "warn"] + list(extra) + DEMO)
     s = CTX.socket(zmq.DEALER)
     s.setsockopt(zmq.LINGER, 0)
     s.connect(cmd)
@@ -170,12 +167,14 @@ def run_concertd(folder, results, label, extra=()):
 
     # A durable mutation whose cost does not grow with history: a new
     # measurement (row + event), the reply carrying the latest value.
-    def record(i):
-        return msgpack.packb({"v": 1, "id": i, "op": "indicator.record", "args": {
-            "id": ind, "value": i, "note": "Rencontre nº %d" % i}})
-
-    results[label, 1] = measure(cmd, record, 300, 1)
-    results[label, 100] = measure(cmd, record, 5000, 100)
+    record = {"id": ind, "value": 7, "note": "Rencontre nº 7"}
+    results[label, 1] = measure(cmd, "indicator.record", record, 3000, 1)
+    results[label, 100] = measure(cmd, "indicator.record", record, 30000, 100)
+    if label == "concertd":
+        results["actions"] = len(call(s, "action.list", region="lanaudiere"))
+        for n, count in ((1, 2000), (100, 20000)):
+            results["node.info", n] = measure(cmd, "node.info", {}, count * 5, n)
+            results["action.list", n] = measure(cmd, "action.list", {"region": "lanaudiere"}, count, n)
     rss_start = rss_kib(daemon.pid)
     if label == "concertd":
         # 20 regions x 200 actions, through plan.import.
@@ -215,12 +214,11 @@ def main():
         b = CTX.socket(zmq.DEALER)
         b.setsockopt(zmq.LINGER, 0)
         b.connect(bcmd)
-        wait_answer(b, b"warm-up")
+        wait_answer(b, msgpack.packb({"v": 1, "id": 1, "op": "warm-up"}))
         b.close()
-        frame = lambda i: msgpack.packb({"v": 1, "id": i, "op": "indicator.record",  # noqa: E731
-                                         "args": {"id": 1, "value": i, "note": "Rencontre nº %d" % i}})
-        results["baseline", 1] = measure(bcmd, frame, 300, 1)
-        results["baseline", 100] = measure(bcmd, frame, 5000, 100)
+        record = {"id": 1, "value": 7, "note": "Rencontre nº 7"}
+        results["baseline", 1] = measure(bcmd, "indicator.record", record, 3000, 1)
+        results["baseline", 100] = measure(bcmd, "indicator.record", record, 30000, 100)
         base.send_signal(signal.SIGTERM)
         base.wait(30)
     finally:
@@ -238,6 +236,12 @@ def main():
     for n in (1, 100):
         print("ratio with/without an unrelated subscriber plugin, %d in flight: %.2f"
               % (n, results["+plugin", n][0] / results["concertd", n][0]))
+    print("%-34s %9s %12s %9s %9s" % ("reads", "in flight", "requests/s", "p50 ms", "p99 ms"))
+    for what in ("node.info", "action.list"):
+        for n in (1, 100):
+            rate, p50, p99 = results[what, n]
+            label = what if what == "node.info" else "action.list (%d actions)" % results["actions"]
+            print("%-34s %9d %12.0f %9.2f %9.2f" % (label, n, rate, p50, p99))
     print("concertd RSS: %.1f MiB at start, %.1f MiB holding 20 regions x 200 actions"
           % (rss_start / 1024, rss_loaded / 1024))
     small, large, actions = results["remind"]
