@@ -10,6 +10,7 @@
 #include "evlog.h"
 #include "mp.h"
 #include "text.h"
+#include "stmt_cache.h"
 
 #ifndef CONCERTD_VERSION
 #define CONCERTD_VERSION "0.0.0"
@@ -74,7 +75,7 @@ static void pack_reminders(cn_req *req, msgpack_packer *pk)
             due = sqlite3_column_int64(st, 0);
             sent = sqlite3_column_int64(st, 1);
         }
-        sqlite3_finalize(st);
+        cn_stmt_done(st);
     }
     msgpack_pack_map(pk, 3);
     cn_pk_kstr(pk, "today", today);

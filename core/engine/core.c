@@ -9,6 +9,7 @@
 #include "log.h"
 #include "mp.h"
 #include "text.h"
+#include "stmt_cache.h"
 
 struct cn_core {
     sqlite3 *db;
@@ -242,7 +243,7 @@ int cn_req_sqlite_fail(cn_req *req, int rc)
 
 int cn_req_prepare(cn_req *req, const char *sql, sqlite3_stmt **st)
 {
-    int rc = sqlite3_prepare_v2(req->db, sql, -1, st, NULL);
+    int rc = cn_stmt_get(req->db, sql, st);
     if (rc != SQLITE_OK) {
         cn_error("SQL invalide: %s: %s", sqlite3_errmsg(req->db), sql);
         return cn_req_sqlite_fail(req, rc);
@@ -256,7 +257,7 @@ int cn_req_exec(cn_req *req, sqlite3_stmt *st)
     int out = 0;
     if (rc != SQLITE_DONE && rc != SQLITE_ROW)
         out = cn_req_sqlite_fail(req, rc);
-    sqlite3_finalize(st);
+    cn_stmt_done(st);
     return out;
 }
 
@@ -265,9 +266,7 @@ int cn_core_region_owner(cn_core *core, const char *region, char *owner, size_t 
     /* The region row says, or, before a copy's first snapshot, the record
      * the federation made when its first event came. */
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(core->db,
-                           "SELECT origin FROM regions WHERE id = ?1 UNION ALL SELECT origin FROM mirrors WHERE region = ?1",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (cn_stmt_get(core->db, "SELECT origin FROM regions WHERE id = ?1 UNION ALL SELECT origin FROM mirrors WHERE region = ?1", &st) != SQLITE_OK)
         return -1;
     sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
     int held = CN_REGION_UNKNOWN;
@@ -277,19 +276,19 @@ int cn_core_region_owner(cn_core *core, const char *region, char *owner, size_t 
         if (owner)
             snprintf(owner, cap, "%s", origin ? origin : "");
     }
-    sqlite3_finalize(st);
+    cn_stmt_done(st);
     return held;
 }
 
 bool cn_core_region_archived(cn_core *core, const char *region)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(core->db, "SELECT 1 FROM regions WHERE id = ? AND archived_ms IS NOT NULL", -1, &st, NULL) !=
+    if (cn_stmt_get(core->db, "SELECT 1 FROM regions WHERE id = ? AND archived_ms IS NOT NULL", &st) !=
         SQLITE_OK)
         return false;
     sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
     bool archived = sqlite3_step(st) == SQLITE_ROW;
-    sqlite3_finalize(st);
+    cn_stmt_done(st);
     return archived;
 }
 

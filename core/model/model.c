@@ -9,6 +9,7 @@
 #include "reminders.h"
 #include "fold.h"
 #include "text.h"
+#include "stmt_cache.h"
 
 void cn_bind_text(sqlite3_stmt *st, int i, const char *s)
 {
@@ -68,14 +69,14 @@ int cn_pk_rows(cn_req *req, msgpack_packer *pk, sqlite3_stmt *st)
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
         n++;
     if (rc != SQLITE_DONE) {
-        sqlite3_finalize(st);
+        cn_stmt_done(st);
         return cn_req_sqlite_fail(req, rc);
     }
     sqlite3_reset(st);
     msgpack_pack_array(pk, n);
     while (sqlite3_step(st) == SQLITE_ROW)
         cn_pk_row(pk, st);
-    sqlite3_finalize(st);
+    cn_stmt_done(st);
     return 0;
 }
 
@@ -104,7 +105,7 @@ int cn_region_arg(cn_req *req, const char *key, int required, const char **slug)
     sqlite3_bind_text(st, 2, folded, -1, SQLITE_STATIC);
     if (sqlite3_step(st) == SQLITE_ROW)
         *slug = cn_req_column(req, st, 0);
-    sqlite3_finalize(st);
+    cn_stmt_done(st);
     if (!*slug)
         return cn_req_fail(req, "not_found", key, L("région inconnue: %s (region.list donne les régions)",
                                                     "unknown region: %s (region.list lists them)"), given);
@@ -120,7 +121,7 @@ static int plan_region(cn_req *req, int64_t plan, const char **region)
     *region = NULL;
     if (sqlite3_step(st) == SQLITE_ROW)
         *region = cn_req_column(req, st, 0);
-    sqlite3_finalize(st);
+    cn_stmt_done(st);
     return *region ? 0 : -1;
 }
 
@@ -149,7 +150,7 @@ int cn_plan_arg(cn_req *req, int64_t *plan, const char **region)
     *plan = 0;
     if (sqlite3_step(st) == SQLITE_ROW)
         *plan = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    cn_stmt_done(st);
     if (*plan == 0)
         return cn_req_fail(req, "not_found", "region",
                            L("la région %s n'a aucun plan actif (plan.create en crée un)",
@@ -202,7 +203,7 @@ int64_t cn_entity_by_number(cn_req *req, const char *table, int64_t plan, const 
     int64_t id = 0;
     if (sqlite3_step(st) == SQLITE_ROW)
         id = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    cn_stmt_done(st);
     return id;
 }
 
@@ -231,7 +232,7 @@ int cn_entity_arg(cn_req *req, const char *table, int64_t *id, int64_t *plan, co
         *plan = 0;
         if (sqlite3_step(st) == SQLITE_ROW)
             *plan = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
+        cn_stmt_done(st);
         if (*plan == 0 || plan_region(req, *plan, region) != 0)
             return cn_req_fail(req, "not_found", "id", L("%s inconnue: id %lld", "unknown %s: id %lld"),
                                entity_word(table), (long long)given);
@@ -268,7 +269,7 @@ static int pack_one(cn_req *req, msgpack_packer *pk, const char *sql, int64_t id
         sqlite3_bind_int64(st, 1, id);
     int rc = sqlite3_step(st);
     if (rc != SQLITE_ROW) {
-        sqlite3_finalize(st);
+        cn_stmt_done(st);
         return rc == SQLITE_DONE ? 0 : cn_req_sqlite_fail(req, rc);
     }
     int n = sqlite3_column_count(st);
@@ -277,7 +278,7 @@ static int pack_one(cn_req *req, msgpack_packer *pk, const char *sql, int64_t id
         cn_pk_str(pk, sqlite3_column_name(st, i));
         cn_pk_column(pk, st, i);
     }
-    sqlite3_finalize(st);
+    cn_stmt_done(st);
     return 1;
 }
 
@@ -450,7 +451,7 @@ static int windows_store(cn_req *req, int64_t action, const char *schedule)
             return -1;
         sqlite3_bind_int64(st, 1, action);
         const char *plan_start = sqlite3_step(st) == SQLITE_ROW ? cn_req_column(req, st, 0) : NULL;
-        sqlite3_finalize(st);
+        cn_stmt_done(st);
         cn_window parsed[16];
         size_t n = cn_echeance_parse(schedule, plan_start, parsed, 16);
         for (size_t i = 0; i < n; i++) {

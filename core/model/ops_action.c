@@ -9,6 +9,7 @@
 #include "mp.h"
 #include "reminders.h"
 #include "text.h"
+#include "stmt_cache.h"
 
 static const char *const statuses[] = {"planned", "in_progress", "done", "ongoing", "postponed", "cancelled", NULL};
 
@@ -177,7 +178,7 @@ static int action_list(cn_req *req)
     int rc = 0;
     while (rc == 0 && sqlite3_step(st) == SQLITE_ROW)
         rc = cn_pack_action(req, cn_req_pk(req), sqlite3_column_int64(st, 0), false);
-    sqlite3_finalize(st);
+    cn_stmt_done(st);
     return rc;
 }
 
@@ -289,7 +290,7 @@ static int action_set_status(cn_req *req)
     char from[32] = "";
     if (sqlite3_step(st) == SQLITE_ROW)
         snprintf(from, sizeof from, "%s", (const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
+    cn_stmt_done(st);
     if (cn_req_prepare(req, "UPDATE actions SET status = ?, updated_ms = ? WHERE id = ?", &st))
         return -1;
     cn_bind_text(st, 1, status);

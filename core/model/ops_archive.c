@@ -13,6 +13,7 @@
 #include "mp.h"
 #include "reminders.h"
 #include "text.h"
+#include "stmt_cache.h"
 
 /* Region slug as a region event's data ({id, name}). */
 static int emit_about(cn_req *req, const char *slug, const char *name, const char *type)
@@ -58,7 +59,7 @@ static int purge(cn_req *req, const char *slug)
         snprintf(sql, sizeof sql, "DELETE FROM \"%s\" WHERE region = ?", (const char *)sqlite3_column_text(tables, 0));
         rc = exec_on(req, sql, slug);
     }
-    sqlite3_finalize(tables);
+    cn_stmt_done(tables);
     if (rc || exec_on(req, "DELETE FROM regions WHERE id = ?", slug))
         return -1;
     /* x'80' is an empty msgpack map: the event stays a well-formed event. */
@@ -82,7 +83,7 @@ static int region_delete(cn_req *req)
     sqlite3_bind_text(st, 1, slug, -1, SQLITE_STATIC);
     const char *name = sqlite3_step(st) == SQLITE_ROW ? cn_req_column(req, st, 0) : slug;
     bool archived = sqlite3_column_type(st, 1) != SQLITE_NULL;
-    sqlite3_finalize(st);
+    cn_stmt_done(st);
     if (wipe) {
         if (purge(req, slug) || emit_about(req, slug, name, "region.purged"))
             return -1;
@@ -127,7 +128,7 @@ static int region_restore(cn_req *req)
         return -1;
     sqlite3_bind_text(st, 1, slug, -1, SQLITE_STATIC);
     const char *name = sqlite3_step(st) == SQLITE_ROW ? cn_req_column(req, st, 0) : NULL;
-    sqlite3_finalize(st);
+    cn_stmt_done(st);
     if (!name)
         return cn_req_fail(req, "conflict", "id", L("la région %s n'est pas archivée", "region %s is not archived"), slug);
     if (exec_on(req, "UPDATE regions SET archived_ms = NULL WHERE id = ?", slug) ||

@@ -16,6 +16,7 @@
 #include "model.h"
 #include "mp.h"
 #include "text.h"
+#include "stmt_cache.h"
 
 #define DAY_MS (24LL * 3600 * 1000)
 
@@ -57,7 +58,7 @@ static int compact_origin(cn_req *req, const char *origin, int64_t newest, int64
     sqlite3_bind_int64(st, 4, newest);
     if (sqlite3_step(st) == SQLITE_ROW)
         r->held_back = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    cn_stmt_done(st);
     if (!r->held_back)
         r->held_by[0] = '\0';
     if (cn_req_prepare(req, dry ? "SELECT count(*), max(seq), max(ts_ms)" CANDIDATES
@@ -74,7 +75,7 @@ static int compact_origin(cn_req *req, const char *origin, int64_t newest, int64
         r->through_seq = sqlite3_column_int64(st, 1);
         r->through_ts = sqlite3_column_int64(st, 2);
     }
-    sqlite3_finalize(st);
+    cn_stmt_done(st);
     if (rc != SQLITE_ROW)
         return cn_req_sqlite_fail(req, rc);
     if (dry || !r->removed)
@@ -85,7 +86,7 @@ static int compact_origin(cn_req *req, const char *origin, int64_t newest, int64
     bind_origin(st, origin, bound, cutoff);
     sqlite3_bind_int64(st, 4, r->through_seq);
     rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    cn_stmt_done(st);
     if (rc != SQLITE_DONE)
         return cn_req_sqlite_fail(req, rc);
     if (cn_req_prepare(req, "INSERT INTO events_compacted(origin, through_seq, through_ts_ms, removed, at_ms)"
@@ -100,7 +101,7 @@ static int compact_origin(cn_req *req, const char *origin, int64_t newest, int64
     sqlite3_bind_int64(st, 4, r->removed);
     sqlite3_bind_int64(st, 5, cn_now_ms());
     rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    cn_stmt_done(st);
     return rc == SQLITE_DONE ? 0 : cn_req_sqlite_fail(req, rc);
 }
 
@@ -151,7 +152,7 @@ static int node_compact(cn_req *req)
             total += r.removed;
         }
     }
-    sqlite3_finalize(st);
+    cn_stmt_done(st);
     if (rc == 0) {
         msgpack_packer *pk = cn_req_pk(req);
         msgpack_pack_map(pk, 5);

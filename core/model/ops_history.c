@@ -10,6 +10,7 @@
 #include "model.h"
 #include "mp.h"
 #include "text.h"
+#include "stmt_cache.h"
 
 /* The entity an event is about: an action's, indicator's… own map. */
 static const msgpack_object *entity_of(const char *type, const msgpack_object *data)
@@ -110,7 +111,7 @@ static int find_event(cn_req *req, const char *region, const char *origin, int64
         }
         drop_data(out);
     }
-    sqlite3_finalize(st);
+    cn_stmt_done(st);
     return rc;
 }
 
@@ -236,7 +237,7 @@ static int events_history(cn_req *req)
         msgpack_unpacked_destroy(&up);
         n++;
     }
-    sqlite3_finalize(st);
+    cn_stmt_done(st);
     if (rc == 0) {
         msgpack_pack_array(cn_req_pk(req), (size_t)n);
         cn_pk_raw(cn_req_pk(req), rows.data, rows.size);
@@ -325,7 +326,7 @@ static int64_t undone_by(cn_req *req, const char *origin, int64_t seq)
     sqlite3_bind_text(st, 3, fr, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, en, -1, SQLITE_STATIC);
     int64_t by = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    sqlite3_finalize(st);
+    cn_stmt_done(st);
     return by;
 }
 
@@ -408,7 +409,7 @@ static int events_undo(cn_req *req)
             break;
     }
     if (step != SQLITE_ROW) {
-        sqlite3_finalize(st);
+        cn_stmt_done(st);
         return seq ? cn_req_fail(req, "not_found", "seq",
                                  L("aucun événement n° %lld de ce nœud (%s) : un changement fait ailleurs s'annule là",
                                    "no event no. %lld of this node (%s): a change made elsewhere is undone there"),
@@ -422,7 +423,7 @@ static int events_undo(cn_req *req)
     snprintf(type, sizeof type, "%s", (const char *)sqlite3_column_text(st, 2));
     found_event ev = {0};
     bool read = take_data(&ev, sqlite3_column_blob(st, 3), sqlite3_column_bytes(st, 3));
-    sqlite3_finalize(st);
+    cn_stmt_done(st);
     if (!read) {
         drop_data(&ev);
         return cn_req_fail(req, "internal", "seq", "event %lld", (long long)seq);
@@ -551,7 +552,7 @@ static int events_undo(cn_req *req)
                 } else {
                     drop_data(&before);
                 }
-                sqlite3_finalize(prev);
+                cn_stmt_done(prev);
             } else {
                 had = -1;
             }

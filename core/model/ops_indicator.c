@@ -6,6 +6,7 @@
 #include "model.h"
 #include "mp.h"
 #include "text.h"
+#include "stmt_cache.h"
 
 static int pack_indicator(cn_req *req, msgpack_packer *pk, int64_t id) { return cn_pack_indicator(req, pk, id, false); }
 
@@ -110,7 +111,7 @@ static int indicator_arg(cn_req *req, int64_t *id, const char **region)
     *region = NULL;
     if (sqlite3_step(st) == SQLITE_ROW)
         *region = cn_req_column(req, st, 0);
-    sqlite3_finalize(st);
+    cn_stmt_done(st);
     if (!*region)
         return cn_req_fail(req, "not_found", "id", L("indicateur inconnu: id %lld", "unknown indicator: id %lld"),
                            (long long)*id);
@@ -203,7 +204,7 @@ static int indicator_list(cn_req *req)
     int rc = 0;
     while (rc == 0 && sqlite3_step(st) == SQLITE_ROW)
         rc = pack_indicator(req, cn_req_pk(req), sqlite3_column_int64(st, 0));
-    sqlite3_finalize(st);
+    cn_stmt_done(st);
     return rc;
 }
 

@@ -18,6 +18,7 @@
 #include "model.h"
 #include "mp.h"
 #include "text.h"
+#include "stmt_cache.h"
 
 static int run_with_one(cn_req *req, const char *op, const char *key, msgpack_object val, msgpack_sbuffer *out)
 {
@@ -42,12 +43,12 @@ static int region_snapshot(cn_req *req)
     sqlite3_bind_text(st, 1, slug, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, cn_core_config(req->core)->node_id, -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_ROW) {
-        sqlite3_finalize(st);
+        cn_stmt_done(st);
         return cn_req_fail(req, "not_found", "id", L("région inconnue: %s", "unknown region: %s"), slug);
     }
     const char *origin = cn_req_column(req, st, 0);
     int64_t seq = sqlite3_column_int64(st, 1);
-    sqlite3_finalize(st);
+    cn_stmt_done(st);
 
     msgpack_sbuffer plans;
     msgpack_sbuffer_init(&plans);
@@ -60,7 +61,7 @@ static int region_snapshot(cn_req *req)
             rc = run_with_one(req, "plan.export", "plan", id, &plans);
             n++;
         }
-        sqlite3_finalize(st);
+        cn_stmt_done(st);
     }
     if (rc == 0) {
         msgpack_packer *pk = cn_req_pk(req);
@@ -121,7 +122,7 @@ static int region_mirror(cn_req *req)
         return -1;
     sqlite3_bind_text(st, 1, slug, -1, SQLITE_STATIC);
     const char *held_by = sqlite3_step(st) == SQLITE_ROW ? cn_req_column(req, st, 0) : NULL;
-    sqlite3_finalize(st);
+    cn_stmt_done(st);
     if (held_by && strcmp(held_by, origin) != 0)
         return cn_req_fail(req, "forbidden", "region",
                            L("la région %s appartient à %s, pas à %s : copie refusée",

@@ -6,6 +6,7 @@
 #include "model.h"
 #include "mp.h"
 #include "text.h"
+#include "stmt_cache.h"
 
 #ifndef CONCERTD_VERSION
 #define CONCERTD_VERSION "0.0.0"
@@ -89,7 +90,7 @@ static int events_since(cn_req *req)
                             (size_t)sqlite3_column_bytes(st, 4), (const char *)sqlite3_column_text(st, 5));
         n++;
     }
-    sqlite3_finalize(st);
+    cn_stmt_done(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
         msgpack_sbuffer_destroy(&list);
         return cn_req_sqlite_fail(req, rc);
@@ -105,7 +106,7 @@ static int events_since(cn_req *req)
         head = sqlite3_column_int64(st, 0);
         head_ts = sqlite3_column_int64(st, 1);
     }
-    sqlite3_finalize(st);
+    cn_stmt_done(st);
     /* Removed by the retention ([storage] keep_events_days): whoever asks
      * from before it knows that what it gets does not start at since + 1. */
     int64_t compacted = 0;
@@ -116,7 +117,7 @@ static int events_since(cn_req *req)
     sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
     if (sqlite3_step(st) == SQLITE_ROW)
         compacted = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    cn_stmt_done(st);
     msgpack_packer *pk = cn_req_pk(req);
     msgpack_pack_map(pk, 7);
     cn_pk_str(pk, "events");

@@ -20,15 +20,14 @@
 #include "mp.h"
 #include "fold.h"
 #include "text.h"
+#include "stmt_cache.h"
 
 /* The member count in the latest adhesion event of region that has one. */
 static int64_t members_announced(cn_req *req, const char *region)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(req->db,
-                           "SELECT data FROM events WHERE region = ? AND type GLOB 'adhesion.*'"
-                           " ORDER BY ts_ms DESC, seq DESC LIMIT 50",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (cn_stmt_get(req->db, "SELECT data FROM events WHERE region = ? AND type GLOB 'adhesion.*'"
+                           " ORDER BY ts_ms DESC, seq DESC LIMIT 50", &st) != SQLITE_OK)
         return -1;
     sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
     int64_t n = -1;
@@ -43,7 +42,7 @@ static int64_t members_announced(cn_req *req, const char *region)
         }
         msgpack_unpacked_destroy(&u);
     }
-    sqlite3_finalize(st);
+    cn_stmt_done(st);
     return n;
 }
 
@@ -123,7 +122,7 @@ static int pack_overview(cn_req *req, msgpack_packer *pk)
         else
             msgpack_pack_nil(pk);
     }
-    sqlite3_finalize(st);
+    cn_stmt_done(st);
     return 0;
 }
 

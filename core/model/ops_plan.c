@@ -9,6 +9,7 @@
 #include "mp.h"
 #include "reminders.h"
 #include "text.h"
+#include "stmt_cache.h"
 
 /* Replaces the plan's mandates with args.mandates: a list of {number, text}
  * or of plain texts (numbered 1, 2, … in order). */
@@ -197,7 +198,7 @@ static int reread_plan_years(cn_req *req, int64_t plan, const char *region, cons
                    strcmp((const char *)sqlite3_column_text(w, 2), before[k].end) == 0;
             k++;
         }
-        sqlite3_finalize(w);
+        cn_stmt_done(w);
         if (same && k == nb) {
             /* cn_windows_store reads the text again, with the plan's new start. */
             const msgpack_object *saved = req->args;
@@ -217,7 +218,7 @@ static int reread_plan_years(cn_req *req, int64_t plan, const char *region, cons
             }
         }
     }
-    sqlite3_finalize(st);
+    cn_stmt_done(st);
     return rc;
 }
 
@@ -234,7 +235,7 @@ static int plan_update(cn_req *req)
     sqlite3_bind_int64(os, 1, plan);
     if (sqlite3_step(os) == SQLITE_ROW)
         old_start = cn_req_column(req, os, 0);
-    sqlite3_finalize(os);
+    cn_stmt_done(os);
     static const struct {
         const char *arg;
         bool date;
@@ -267,7 +268,7 @@ static int plan_update(cn_req *req)
     int bad = 0;
     if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) && sqlite3_column_text(st, 1))
         bad = check_period(req, (const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1));
-    sqlite3_finalize(st);
+    cn_stmt_done(st);
     if (bad || store_mandates(req, plan) < 0)
         return -1;
     const char *new_start;

@@ -9,6 +9,7 @@
 #include "reminders.h"
 #include "fold.h"
 #include "text.h"
+#include "stmt_cache.h"
 
 static const char *const kinds[] = {"local", "regional", "national", NULL};
 
@@ -139,7 +140,7 @@ static int region_create(cn_req *req)
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
     bool taken = sqlite3_step(st) == SQLITE_ROW;
-    sqlite3_finalize(st);
+    cn_stmt_done(st);
     if (taken)
         return cn_req_fail(req, "conflict", "id", L("une région porte déjà cet id ou ce nom: %s",
                                                     "a region already has this id or name: %s"), id);
@@ -210,7 +211,7 @@ static int region_update(cn_req *req)
         sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, slug, -1, SQLITE_STATIC);
         bool taken = sqlite3_step(st) == SQLITE_ROW;
-        sqlite3_finalize(st);
+        cn_stmt_done(st);
         if (taken)
             return cn_req_fail(req, "conflict", "name", L("une autre région porte déjà ce nom: %s",
                                                           "another region already has this name: %s"), name);

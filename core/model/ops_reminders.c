@@ -10,6 +10,7 @@
 #include "mp.h"
 #include "reminders.h"
 #include "text.h"
+#include "stmt_cache.h"
 
 #define MAX_WANTED 128
 
@@ -43,7 +44,7 @@ static long days_between(cn_req *req, const char *a, const char *b)
     sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
     long d = sqlite3_step(st) == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : 0;
-    sqlite3_finalize(st);
+    cn_stmt_done(st);
     return d;
 }
 
@@ -124,7 +125,7 @@ static int fire_window(cn_req *req, const window_key *k, const char *today, msgp
         }
         n++;
     }
-    sqlite3_finalize(st);
+    cn_stmt_done(st);
     for (int i = 0; i < n; i++) {
         bool this_one = i == 0 && send;
         if (set_state(req, k->action, k->end, horizons[i], this_one ? "sent" : "skipped"))
@@ -193,7 +194,7 @@ static int echeance_remind(cn_req *req)
         if (!dup)
             keys[n++] = k;
     }
-    sqlite3_finalize(st);
+    cn_stmt_done(st);
     if (!keys)
         return cn_req_fail(req, "internal", NULL, L("mémoire insuffisante", "out of memory"));
     msgpack_sbuffer sent;

@@ -7,6 +7,7 @@
 #include "model.h"
 #include "mp.h"
 #include "text.h"
+#include "stmt_cache.h"
 
 /* Applies args.new_number to entity id of table, refusing a number taken. */
 static int renumber(cn_req *req, const char *table, int64_t id, int64_t plan)
@@ -164,7 +165,7 @@ static int orientation_delete(cn_req *req)
         return -1;
     sqlite3_bind_int64(st, 1, id);
     int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
-    sqlite3_finalize(st);
+    cn_stmt_done(st);
     if (n > 0)
         return cn_req_fail(req, "conflict", "id", L("cette orientation a encore %d objectif(s): déplacez-les ou "
                                                     "supprimez-les d'abord",
@@ -293,7 +294,7 @@ static int objective_delete(cn_req *req)
         return -1;
     sqlite3_bind_int64(st, 1, id);
     int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
-    sqlite3_finalize(st);
+    cn_stmt_done(st);
     if (n > 0)
         return cn_req_fail(req, "conflict", "id", L("cet objectif a encore %d action(s): déplacez-les ou "
                                                     "supprimez-les d'abord",

@@ -20,6 +20,7 @@
 #include "plan_csv.h"
 #include "mp.h"
 #include "text.h"
+#include "stmt_cache.h"
 
 #define DOC_FORMAT "concertd.plan"
 #define DOC_VERSION 1
@@ -51,7 +52,7 @@ static int pack_list(cn_req *req, msgpack_packer *pk, const char *sql, int64_t p
         if (nest)
             rc = nest(req, pk, sqlite3_column_int64(st, 0));
     }
-    sqlite3_finalize(st);
+    cn_stmt_done(st);
     return rc;
 }
 
@@ -135,7 +136,7 @@ static int plan_export(cn_req *req)
         return -1;
     sqlite3_bind_int64(st, 1, plan);
     if (sqlite3_step(st) != SQLITE_ROW) {
-        sqlite3_finalize(st);
+        cn_stmt_done(st);
         return cn_req_fail(req, "not_found", "plan", "plan %lld", (long long)plan);
     }
     msgpack_pack_map(pk, 8);
@@ -143,7 +144,7 @@ static int plan_export(cn_req *req)
         cn_pk_str(pk, sqlite3_column_name(st, i));
         cn_pk_column(pk, st, i);
     }
-    sqlite3_finalize(st);
+    cn_stmt_done(st);
     if (nest_plan(req, pk, plan))
         return -1;
     cn_pk_str(pk, "orientations");
@@ -400,7 +401,7 @@ static int merge_measurements(cn_req *req, const char *region, int64_t plan, con
     if (action && action->type == MSGPACK_OBJECT_STR)
         sqlite3_bind_text(st, 3, action->via.str.ptr, (int)action->via.str.size, SQLITE_STATIC);
     int64_t id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    sqlite3_finalize(st);
+    cn_stmt_done(st);
     if (!id)
         return 0;
     for (uint32_t i = 0; i < list->via.array.size; i++) {
@@ -531,7 +532,7 @@ static int merge_glossary(cn_req *req, const char *region, const msgpack_object 
         sqlite3_bind_text(st, 2, kv->key.via.str.ptr, (int)kv->key.via.str.size, SQLITE_STATIC);
         sqlite3_bind_text(st, 3, kv->val.via.str.ptr, (int)kv->val.via.str.size, SQLITE_STATIC);
         *changed = *changed || sqlite3_step(st) != SQLITE_ROW;
-        sqlite3_finalize(st);
+        cn_stmt_done(st);
     }
     if (!*changed)
         return 0;
@@ -665,7 +666,7 @@ static int convert(cn_req *req, const char *format, msgpack_sbuffer *doc, msgpac
                 return -1;
             sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
             opts.title = sqlite3_step(st) == SQLITE_ROW ? cn_req_column(req, st, 0) : NULL;
-            sqlite3_finalize(st);
+            cn_stmt_done(st);
         }
         char err[512];
         msgpack_packer rpk;
@@ -824,7 +825,7 @@ static int plan_import(cn_req *req)
         sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, title->via.str.ptr, (int)title->via.str.size, SQLITE_STATIC);
         plan = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-        sqlite3_finalize(st);
+        cn_stmt_done(st);
     }
     bool merged = plan != 0, glossary_changed = false;
     msgpack_packer *pk = cn_req_pk(req);

@@ -14,6 +14,7 @@
 #include "report_doc.h"
 #include "text.h"
 #include "words.h"
+#include "stmt_cache.h"
 
 /* A string field of map o, "" when absent or nil. */
 static const char *field(cn_req *req, const msgpack_object *o, const char *key)
@@ -394,7 +395,7 @@ static int plan_report(cn_req *req)
                 sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
                 if (sqlite3_step(st) == SQLITE_ROW)
                     name = cn_req_column(req, st, 0);
-                sqlite3_finalize(st);
+                cn_stmt_done(st);
             }
             snprintf(period, sizeof period, "%s. Période du bilan : du %s au %s. Produit le %s.", name, a, z, made);
             cn_rdoc_para(rd, period);

@@ -7,6 +7,7 @@
 
 #include "mp.h"
 #include "text.h"
+#include "stmt_cache.h"
 
 #define MAX_HORIZONS 16
 #define MAX_WANTED 128
@@ -28,7 +29,7 @@ int cn_reminders_date_add(cn_req *req, const char *date, int days, char out[11])
     sqlite3_bind_text(st, 2, mod, -1, SQLITE_STATIC);
     const unsigned char *d = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_text(st, 0) : NULL;
     snprintf(out, 11, "%s", d ? (const char *)d : "");
-    sqlite3_finalize(st);
+    cn_stmt_done(st);
     return out[0] ? 0 : cn_req_fail(req, "internal", NULL, "date(%s, %s)", date, mod);
 }
 
@@ -69,7 +70,7 @@ int cn_reminders_arm(cn_req *req, int64_t action)
     sqlite3_bind_int64(st, 1, action);
     sqlite3_bind_text(st, 2, cn_core_config(req->core)->node_id, -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_ROW) {
-        sqlite3_finalize(st);
+        cn_stmt_done(st);
         return 0;
     }
     const char *status = (const char *)sqlite3_column_text(st, 0), *plan_status = (const char *)sqlite3_column_text(st, 1);
@@ -78,7 +79,7 @@ int cn_reminders_arm(cn_req *req, int64_t action)
     int ndays = parse_days((const char *)sqlite3_column_text(st, 2), days, MAX_HORIZONS);
     bool overdue = sqlite3_column_int(st, 3) != 0;
     int undated_every = sqlite3_column_int(st, 4);
-    sqlite3_finalize(st);
+    cn_stmt_done(st);
 
     wanted w[MAX_WANTED];
     int n = 0;
@@ -100,7 +101,7 @@ int cn_reminders_arm(cn_req *req, int64_t action)
                 undated_kind = strcmp(kind, "ongoing") == 0 ? "ongoing" : "on_demand";
             }
         }
-        sqlite3_finalize(st);
+        cn_stmt_done(st);
     }
     if (undated_kind && undated_every > 0) {
         /* One follow-up pending at a time: the one armed, else in N days. */
@@ -111,7 +112,7 @@ int cn_reminders_arm(cn_req *req, int64_t action)
         sqlite3_bind_int64(st, 1, action);
         if (sqlite3_step(st) == SQLITE_ROW)
             snprintf(due, sizeof due, "%s", (const char *)sqlite3_column_text(st, 0));
-        sqlite3_finalize(st);
+        cn_stmt_done(st);
         char today[11];
         cn_date_today(today);
         if (!due[0] && cn_reminders_date_add(req, today, undated_every, due))
@@ -134,18 +135,18 @@ int cn_reminders_arm(cn_req *req, int64_t action)
             continue;
         sqlite3_stmt *del;
         if (cn_req_prepare(req, "DELETE FROM reminders WHERE action = ? AND window_end = ? AND horizon = ?", &del)) {
-            sqlite3_finalize(st);
+            cn_stmt_done(st);
             return -1;
         }
         sqlite3_bind_int64(del, 1, action);
         sqlite3_bind_text(del, 2, end, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int(del, 3, horizon);
         if (cn_req_exec(req, del)) {
-            sqlite3_finalize(st);
+            cn_stmt_done(st);
             return -1;
         }
     }
-    sqlite3_finalize(st);
+    cn_stmt_done(st);
     char today[11];
     cn_date_today(today);
     for (int i = 0; i < n; i++) {
@@ -194,7 +195,7 @@ static int arm_all(cn_req *req, const char *sql, int64_t id, const char *text)
         }
         ids[n++] = sqlite3_column_int64(st, 0);
     }
-    sqlite3_finalize(st);
+    cn_stmt_done(st);
     if (!ids)
         return cn_req_fail(req, "internal", NULL, L("mémoire insuffisante", "out of memory"));
     int rc = 0;
@@ -304,7 +305,7 @@ int cn_reminders_pack_settings(cn_req *req, msgpack_packer *pk, const char *regi
         overdue = sqlite3_column_int(st, 1);
         every = sqlite3_column_int(st, 2);
     }
-    sqlite3_finalize(st);
+    cn_stmt_done(st);
     msgpack_pack_map(pk, 3);
     cn_pk_str(pk, "days");
     msgpack_pack_array(pk, (size_t)n);

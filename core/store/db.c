@@ -1,5 +1,6 @@
 /* db.c: see db.h. */
 #include "db.h"
+#include "stmt_cache.h"
 
 #include "fold.h"
 #include "text.h"
@@ -266,6 +267,7 @@ cn_db *cn_db_new(const char *data_dir, char *err, size_t errcap)
         cn_db_destroy(&db);
         return NULL;
     }
+    cn_stmt_cache_attach(db->sqlite); /* without it (out of memory) statements are prepared each time */
     return db;
 }
 
@@ -277,6 +279,7 @@ void cn_db_destroy(cn_db **dbp)
         return;
     cn_db *db = *dbp;
     if (db->sqlite) {
+        cn_stmt_cache_detach(db->sqlite);
         int rc = sqlite3_close(db->sqlite);
         if (rc != SQLITE_OK)
             cn_error("fermeture de la base: %s", sqlite3_errstr(rc));
