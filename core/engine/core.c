@@ -61,7 +61,7 @@ void cn_core_destroy(cn_core **corep)
         return;
     cn_core *core = *corep;
     if (core->in_batch)
-        sqlite3_exec(core->db, "ROLLBACK", NULL, NULL, NULL);
+        cn_stmt_exec(core->db, "ROLLBACK");
     cn_evlog_destroy(&core->evlog);
     free(core->ops);
     free(core);
@@ -203,14 +203,14 @@ const cn_op *cn_core_undoer(const cn_core *core, const char *type)
 int cn_core_in_savepoint(cn_core *core, int (*fn)(void *arg), void *arg)
 {
     size_t mark = cn_evlog_mark(core->evlog);
-    if (sqlite3_exec(core->db, "SAVEPOINT cb", NULL, NULL, NULL) != SQLITE_OK)
+    if (cn_stmt_exec(core->db, "SAVEPOINT cb") != SQLITE_OK)
         return -1;
     int rc = fn(arg);
-    if (rc == 0 && sqlite3_exec(core->db, "RELEASE cb", NULL, NULL, NULL) != SQLITE_OK)
+    if (rc == 0 && cn_stmt_exec(core->db, "RELEASE cb") != SQLITE_OK)
         rc = -1;
     if (rc != 0) {
-        sqlite3_exec(core->db, "ROLLBACK TO cb", NULL, NULL, NULL);
-        sqlite3_exec(core->db, "RELEASE cb", NULL, NULL, NULL);
+        cn_stmt_exec(core->db, "ROLLBACK TO cb");
+        cn_stmt_exec(core->db, "RELEASE cb");
         cn_evlog_rewind(core->evlog, mark);
     }
     return rc;
@@ -593,7 +593,7 @@ int cn_core_batch_begin(cn_core *core)
 {
     if (core->in_batch)
         return 0;
-    if (sqlite3_exec(core->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+    if (cn_stmt_exec(core->db, "BEGIN IMMEDIATE") != SQLITE_OK) {
         cn_error("début de transaction impossible: %s", sqlite3_errmsg(core->db));
         return -1;
     }
@@ -606,7 +606,7 @@ void cn_core_batch_rollback(cn_core *core)
     if (!core->in_batch)
         return;
     core->in_batch = false;
-    sqlite3_exec(core->db, "ROLLBACK", NULL, NULL, NULL);
+    cn_stmt_exec(core->db, "ROLLBACK");
     cn_evlog_abort(core->evlog);
 }
 
@@ -615,11 +615,11 @@ int cn_core_batch_commit(cn_core *core, void *pub)
     if (!core->in_batch)
         return 0;
     core->in_batch = false;
-    int rc = sqlite3_exec(core->db, "COMMIT", NULL, NULL, NULL);
+    int rc = cn_stmt_exec(core->db, "COMMIT");
     if (rc != SQLITE_OK) {
         cn_error("l'écriture sur disque a échoué (%s): le lot de commandes est annulé, rien n'en a été enregistré; "
                  "vérifiez l'espace libre et les droits du dossier de données", sqlite3_errmsg(core->db));
-        sqlite3_exec(core->db, "ROLLBACK", NULL, NULL, NULL);
+        cn_stmt_exec(core->db, "ROLLBACK");
         cn_evlog_abort(core->evlog);
         return -1;
     }
@@ -807,14 +807,14 @@ void cn_core_handle(cn_core *core, const char *frame, size_t len, cn_reply *repl
     msgpack_packer_init(&req.pk, &req.result, msgpack_sbuffer_write);
 
     size_t mark = cn_evlog_mark(core->evlog);
-    bool savepoint = sqlite3_exec(core->db, "SAVEPOINT cmd", NULL, NULL, NULL) == SQLITE_OK;
+    bool savepoint = cn_stmt_exec(core->db, "SAVEPOINT cmd") == SQLITE_OK;
     int rc = -1;
     if (!savepoint)
         cn_req_sqlite_fail(&req, sqlite3_errcode(core->db));
     else if (!unknown_args(&req, op))
         rc = op->fn(&req);
     if (rc == 0 && !req.err_code) {
-        if (sqlite3_exec(core->db, "RELEASE cmd", NULL, NULL, NULL) != SQLITE_OK) {
+        if (cn_stmt_exec(core->db, "RELEASE cmd") != SQLITE_OK) {
             cn_req_sqlite_fail(&req, sqlite3_errcode(core->db));
             rc = -1;
         }
@@ -823,8 +823,8 @@ void cn_core_handle(cn_core *core, const char *frame, size_t len, cn_reply *repl
     }
     if (rc != 0) {
         if (savepoint) {
-            sqlite3_exec(core->db, "ROLLBACK TO cmd", NULL, NULL, NULL);
-            sqlite3_exec(core->db, "RELEASE cmd", NULL, NULL, NULL);
+            cn_stmt_exec(core->db, "ROLLBACK TO cmd");
+            cn_stmt_exec(core->db, "RELEASE cmd");
         }
         cn_evlog_rewind(core->evlog, mark);
         if (!req.err_code) {

@@ -12,6 +12,7 @@
 #include "host_state.h"
 #include "log.h"
 #include "mp.h"
+#include "stmt_cache.h"
 #include "text.h"
 
 /* ---- events ------------------------------------------------------------- */
@@ -66,10 +67,10 @@ int host_emit(cd_host *h, const char *region, const char *type, const void *data
     AS_HOST(h);
     sqlite3_stmt *st;
     bool known = false;
-    if (sqlite3_prepare_v2(cn_core_db(core), "SELECT 1 FROM regions WHERE id = ?", -1, &st, NULL) == SQLITE_OK) {
+    if (cn_stmt_get(cn_core_db(core), "SELECT 1 FROM regions WHERE id = ?", &st) == SQLITE_OK) {
         sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
         known = sqlite3_step(st) == SQLITE_ROW;
-        sqlite3_finalize(st);
+        cn_stmt_done(st);
     }
     char owner[64];
     if (known && cn_core_region_owner(core, region, owner, sizeof owner) == CN_REGION_COPY) {
@@ -161,11 +162,11 @@ static int64_t cursor_of(cn_host *host, cd_host *p)
     sqlite3 *db = cn_core_db(host->core);
     sqlite3_stmt *st;
     int64_t seq = -1;
-    if (sqlite3_prepare_v2(db, "SELECT cursor_seq FROM plugin_state WHERE plugin = ?", -1, &st, NULL) == SQLITE_OK) {
+    if (cn_stmt_get(db, "SELECT cursor_seq FROM plugin_state WHERE plugin = ?", &st) == SQLITE_OK) {
         sqlite3_bind_text(st, 1, p->name, -1, SQLITE_STATIC);
         if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
             seq = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
+        cn_stmt_done(st);
     }
     return seq;
 }
@@ -173,16 +174,14 @@ static int64_t cursor_of(cn_host *host, cd_host *p)
 static int set_cursor(cn_host *host, cd_host *p, int64_t seq)
 {
     sqlite3_stmt *st;
-    int rc = sqlite3_prepare_v2(cn_core_db(host->core),
-                                "INSERT INTO plugin_state(plugin, cursor_seq) VALUES (?1, ?2)"
-                                " ON CONFLICT(plugin) DO UPDATE SET cursor_seq = ?2",
-                                -1, &st, NULL);
+    int rc = cn_stmt_get(cn_core_db(host->core), "INSERT INTO plugin_state(plugin, cursor_seq) VALUES (?1, ?2)"
+                                " ON CONFLICT(plugin) DO UPDATE SET cursor_seq = ?2", &st);
     if (rc != SQLITE_OK)
         return rc;
     sqlite3_bind_text(st, 1, p->name, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, seq);
     rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(cn_core_db(host->core));
-    sqlite3_finalize(st);
+    cn_stmt_done(st);
     return rc;
 }
 
@@ -205,10 +204,8 @@ static int deliver_to(cn_host *host, cd_host *p)
     int64_t cursor = p->cursor;
     bool delivered = false;
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(cn_core_db(host->core),
-                           "SELECT seq, ts_ms, region, type, data, actor FROM events WHERE origin = ? AND seq > ?"
-                           " ORDER BY seq LIMIT ?",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (cn_stmt_get(cn_core_db(host->core), "SELECT seq, ts_ms, region, type, data, actor FROM events WHERE origin = ? AND seq > ?"
+                           " ORDER BY seq LIMIT ?", &st) != SQLITE_OK)
         return 0;
     sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, cursor);
@@ -257,7 +254,7 @@ static int deliver_to(cn_host *host, cd_host *p)
         cursor = seq;
         n++;
     }
-    sqlite3_finalize(st);
+    cn_stmt_done(st);
     if (host->storage_failed)
         return 0;
     if (delivered && set_cursor(host, p, cursor) != SQLITE_OK) {

@@ -30,13 +30,26 @@ static cache *caches[MAX_CACHES];
 
 static size_t slot(const void *p, size_t cap) { return (size_t)(((uintptr_t)p >> 3) * 0x9E3779B97F4A7C15ull) & (cap - 1); }
 
-/* FNV-1a: the SQL's text, not its address (some are built in a buffer). */
-static uint64_t hash_of(const char *sql)
+/* The SQL's text, not its address (some are built in a buffer): its length
+ * and its first and last 64 bytes, eight at a time (a collision costs only
+ * the strcmp that follows). */
+static uint64_t hash_of(const char *sql, size_t len)
 {
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (const unsigned char *p = (const unsigned char *)sql; *p; p++)
-        h = (h ^ *p) * 0x100000001b3ull;
-    return h;
+    uint64_t h = 0xcbf29ce484222325ull ^ len;
+    size_t head = len < 64 ? len : 64, tail = len < 128 ? 0 : len - 64;
+    for (size_t i = 0; i + 8 <= head; i += 8) {
+        uint64_t w;
+        memcpy(&w, sql + i, 8);
+        h = (h ^ w) * 0x100000001b3ull;
+    }
+    for (size_t i = head & ~(size_t)7; i < head; i++)
+        h = (h ^ (unsigned char)sql[i]) * 0x100000001b3ull;
+    for (size_t i = tail; tail && i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, sql + i, 8);
+        h = (h ^ w) * 0x100000001b3ull;
+    }
+    return h ^ (h >> 29);
 }
 
 static cache *cache_of(sqlite3 *db)
@@ -124,7 +137,7 @@ int cn_stmt_get(sqlite3 *db, const char *sql, sqlite3_stmt **st)
     cache *c = cache_of(db);
     if (!c)
         return sqlite3_prepare_v2(db, sql, -1, st, NULL);
-    uint64_t h = hash_of(sql);
+    uint64_t h = hash_of(sql, strlen(sql));
     size_t k = (size_t)h & (c->cap - 1);
     while (c->entries[k].sql && (c->entries[k].hash != h || strcmp(c->entries[k].sql, sql) != 0))
         k = (k + 1) & (c->cap - 1);
@@ -166,4 +179,17 @@ void cn_stmt_done(sqlite3_stmt *st)
         }
     }
     sqlite3_finalize(st);
+}
+
+int cn_stmt_exec(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st;
+    int rc = cn_stmt_get(db, sql, &st);
+    if (rc != SQLITE_OK)
+        return rc;
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+        rc = SQLITE_OK;
+    cn_stmt_done(st);
+    return rc;
 }

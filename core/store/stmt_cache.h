@@ -26,4 +26,8 @@ int cn_stmt_get(sqlite3 *db, const char *sql, sqlite3_stmt **st);
 /* Done with st: reset and unbound if kept, finalized otherwise. NULL is fine. */
 void cn_stmt_done(sqlite3_stmt *st);
 
+/* Runs sql (one statement without result rows: BEGIN, SAVEPOINT x, RELEASE
+ * x, COMMIT…) through the cache. Returns SQLITE_OK or the error code. */
+int cn_stmt_exec(sqlite3 *db, const char *sql);
+
 #endif
