@@ -148,9 +148,8 @@ int main(int argc, char **argv)
     /* A batch's buffers are allocated and freed as a whole: without this,
      * glibc gives the top of the heap back after each batch and takes it
      * again for the next (a brk and page faults per batch, a third of the
-     * time of small commands). Kept up to 8 MiB. */
-    mallopt(M_TRIM_THRESHOLD, 8 << 20);
-    mallopt(M_TOP_PAD, 1 << 20);
+     * time of small commands). Kept up to 2 MiB. */
+    mallopt(M_TRIM_THRESHOLD, 2 << 20);
     enum { OPT_CHECK = 256, OPT_CMD, OPT_EVT, OPT_NODE, OPT_LOG, OPT_NODEMO, OPT_PLUGIN, OPT_PLUGIN_DIR, OPT_DEMO,
            OPT_RESTORE, OPT_CHECK_DB };
     static const struct option opts[] = {
