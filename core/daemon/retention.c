@@ -4,7 +4,7 @@
 #include <stdlib.h>
 
 #include "log.h"
-#include "mp.h"
+#include "own_command.h"
 
 #define FIRST_MS (60 * 1000)
 #define EVERY_MS (6 * 3600 * 1000)
@@ -19,24 +19,8 @@ struct cn_retention {
 static int compact_once(cn_retention *r)
 {
     static const char frame[] = "\x83\xa1v\x01\xa2id\x00\xa2op\xac" "node.compact";
-    cn_reply reply;
-    int rc = cn_core_call(r->core, frame, sizeof frame - 1, &reply, NULL);
-    int more = 0;
-    msgpack_unpacked u;
-    msgpack_unpacked_init(&u);
-    if (msgpack_unpack_next(&u, reply.buf.data, reply.buf.size, NULL) == MSGPACK_UNPACK_SUCCESS) {
-        const msgpack_object *m = cn_mp_get(cn_mp_get(&u.data, "result"), "more");
-        more = m && m->type == MSGPACK_OBJECT_BOOLEAN && m->via.boolean;
-        if (rc != 0) {
-            const msgpack_object *msg = cn_mp_get(cn_mp_get(&u.data, "error"), "message");
-            cn_error("rétention du journal des événements : %.*s (nouvel essai dans six heures)",
-                     msg && msg->type == MSGPACK_OBJECT_STR ? (int)msg->via.str.size : 0,
-                     msg && msg->type == MSGPACK_OBJECT_STR ? msg->via.str.ptr : "");
-        }
-    }
-    msgpack_unpacked_destroy(&u);
-    cn_reply_destroy(&reply);
-    return rc != 0 ? -1 : more;
+    return cn_own_command(r->core, frame, sizeof frame - 1, NULL, "rétention du journal des événements",
+                          "nouvel essai dans six heures", NULL, NULL);
 }
 
 static void on_tick(uv_timer_t *t)

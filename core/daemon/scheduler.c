@@ -6,6 +6,7 @@
 
 #include "log.h"
 #include "mp.h"
+#include "own_command.h"
 
 struct cn_scheduler {
     uv_timer_t timer;
@@ -16,32 +17,21 @@ struct cn_scheduler {
     long interval_ms;
 };
 
+static void said_sent(const msgpack_object *result, void *data)
+{
+    (void)data;
+    const msgpack_object *sent = cn_mp_get(result, "sent");
+    if (sent && sent->type == MSGPACK_OBJECT_ARRAY && sent->via.array.size)
+        cn_info("rappels d'échéance envoyés: %u", sent->via.array.size);
+}
+
 /* Runs echeance.remind once; returns 1 when more is due, 0 when done,
  * -1 when it failed (logged; the next tick tries again). */
 static int remind_once(cn_scheduler *s)
 {
     static const char frame[] = "\x83\xa1v\x01\xa2id\x00\xa2op\xaf" "echeance.remind";
-    cn_reply reply;
-    int rc = cn_core_call(s->core, frame, sizeof frame - 1, &reply, s->pub);
-    int more = 0;
-    msgpack_unpacked u;
-    msgpack_unpacked_init(&u);
-    if (msgpack_unpack_next(&u, reply.buf.data, reply.buf.size, NULL) == MSGPACK_UNPACK_SUCCESS) {
-        const msgpack_object *result = cn_mp_get(&u.data, "result");
-        const msgpack_object *m = cn_mp_get(result, "more"), *sent = cn_mp_get(result, "sent");
-        more = m && m->type == MSGPACK_OBJECT_BOOLEAN && m->via.boolean;
-        if (sent && sent->type == MSGPACK_OBJECT_ARRAY && sent->via.array.size)
-            cn_info("rappels d'échéance envoyés: %u", sent->via.array.size);
-        if (rc != 0) {
-            const msgpack_object *msg = cn_mp_get(cn_mp_get(&u.data, "error"), "message");
-            cn_error("rappels d'échéance: %.*s (nouvel essai au prochain passage)",
-                     msg && msg->type == MSGPACK_OBJECT_STR ? (int)msg->via.str.size : 0,
-                     msg && msg->type == MSGPACK_OBJECT_STR ? msg->via.str.ptr : "");
-        }
-    }
-    msgpack_unpacked_destroy(&u);
-    cn_reply_destroy(&reply);
-    return rc != 0 ? -1 : more;
+    return cn_own_command(s->core, frame, sizeof frame - 1, s->pub, "rappels d'échéance", "nouvel essai au prochain passage",
+                          said_sent, NULL);
 }
 
 static void on_tick(uv_timer_t *t)

@@ -12,9 +12,7 @@
  * (api->call), never concurrently with a command. No personal data is in
  * the figures; who may reach the port is the listen address's business
  * (127.0.0.1 by default) or a firewall's. */
-#include <arpa/inet.h>
 #include <microhttpd.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +20,7 @@
 
 #include <concertd/plugin.h>
 
+#include "listen.h"
 #include "prometheus.h"
 
 static const cd_host_api *api;
@@ -32,34 +31,6 @@ typedef struct {
     cd_watch *watch;
     cd_timer *tick;
 } listener;
-
-/* "127.0.0.1:9464", "[::1]:9464" or ":9464" (every address). */
-static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *len)
-{
-    memset(ss, 0, sizeof *ss);
-    const char *colon = strrchr(listen, ':');
-    char *end;
-    long port = colon ? strtol(colon + 1, &end, 10) : 0;
-    if (!colon || *end || port < 1 || port > 65535 || colon - listen >= 64)
-        return -1;
-    char host[64];
-    memcpy(host, listen, (size_t)(colon - listen));
-    host[colon - listen] = '\0';
-    size_t hl = strlen(host);
-    if (host[0] == '[' && hl > 2 && host[hl - 1] == ']') {
-        struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
-        host[hl - 1] = '\0';
-        a->sin6_family = AF_INET6;
-        a->sin6_port = htons((uint16_t)port);
-        *len = sizeof *a;
-        return inet_pton(AF_INET6, host + 1, &a->sin6_addr) == 1 ? 0 : -1;
-    }
-    struct sockaddr_in *a = (struct sockaddr_in *)ss;
-    a->sin_family = AF_INET;
-    a->sin_port = htons((uint16_t)port);
-    *len = sizeof *a;
-    return !host[0] ? 0 : inet_pton(AF_INET, host, &a->sin_addr) == 1 ? 0 : -1;
-}
 
 static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, const char *type, char *body, size_t len)
 {
@@ -155,7 +126,7 @@ static int check(cd_host *h, const cd_host_api *a)
     api = a;
     struct sockaddr_storage ss;
     socklen_t len;
-    if (parse_listen(listen_of(h), &ss, &len) != 0) {
+    if (cn_parse_listen(listen_of(h), &ss, &len) != 0) {
         api->log(h, CD_LOG_ERROR, "[plugin.metrics] listen = %s : une adresse et un port, ex. 127.0.0.1:9464",
                  listen_of(h));
         return 1;
@@ -184,7 +155,7 @@ static int init(cd_host *h, const cd_host_api *a, void **state)
         return -1;
     struct sockaddr_storage ss;
     socklen_t len;
-    parse_listen(listen_of(h), &ss, &len);
+    cn_parse_listen(listen_of(h), &ss, &len);
     listener *l = calloc(1, sizeof *l);
     if (!l)
         return -1;

@@ -26,6 +26,8 @@
 
 #include <concertd/plugin.h>
 
+#include "listen.h" /* cn_parse_listen, lib/ */
+
 extern const cd_host_api *api; /* common.c; set by init (web.c) */
 
 /* ---- buf.c ---- */
@@ -235,8 +237,6 @@ typedef void (*web_route_fn)(web_req *rq);
 /* Listens on listen ("127.0.0.1:8080", "[::1]:8080", ":8080") from the
  * host's loop. NULL with why in err. */
 web_http *web_http_start(cd_host *h, const char *listen, web_route_fn route, char *err, size_t errcap);
-/* "127.0.0.1:8080", "[::1]:8080" or ":8080" as a socket address: 0, or -1. */
-int web_parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *len);
 /* The same over TLS with a certificate and its key (PEM texts, kept by the
  * caller until web_http_stop). */
 web_http *web_https_start(cd_host *h, const char *listen, const char *cert_pem, const char *key_pem, web_route_fn route,

@@ -180,7 +180,7 @@ static int check(cd_host *h, const cd_host_api *host_api)
     const char *listen = api->config(h, NULL, "listen");
     struct sockaddr_storage ss;
     socklen_t len;
-    if (listen && *listen && web_parse_listen(listen, &ss, &len) != 0) {
+    if (listen && *listen && cn_parse_listen(listen, &ss, &len) != 0) {
         api->log(h, CD_LOG_ERROR, "[plugin.web] listen = %s : une adresse et un port, ex. 127.0.0.1:8080 ou [::1]:8080",
                  listen);
         problems++;
