@@ -9,11 +9,12 @@ import json
 import os
 import re
 import subprocess
+import time
 import unittest
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from harness import CONCERTCTL, PLUGINS, SOURCE, Daemon, free_port, seed_plan
+from harness import CONCERTCTL, PATIENCE, PLUGINS, SOURCE, Daemon, free_port, seed_plan
 
 
 def config(web_port, smtp_port, metrics="local"):
@@ -72,7 +73,12 @@ class Status(unittest.TestCase):
         # A message for an SMTP server that does not answer waits in the outbox.
         self.c.ok("notify.send", address="marie@example.org", region="lanaudiere", template="default", key="k1",
                   data={"title": "Essai"})
-        figures = {p["name"]: p["figures"] for p in self.c.ok("node.status")["plugins"]}
+        # Counted as waiting once its first attempt has failed (while being sent it is not).
+        deadline = time.monotonic() + 10 * PATIENCE
+        while True:
+            figures = {p["name"]: p["figures"] for p in self.c.ok("node.status")["plugins"]}
+            if figures["notify"]["outbox_waiting"] == 1 or time.monotonic() > deadline:
+                break
         self.assertEqual(figures["notify"]["outbox_waiting"], 1)
         self.assertGreaterEqual(figures["notify"]["outbox_oldest_seconds"], 0)
         self.assertEqual(figures["veille"]["feeds"], 0)
