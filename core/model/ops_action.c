@@ -157,29 +157,68 @@ static int action_list(cn_req *req)
         cn_arg_enum(req, "status", CN_OPTIONAL, statuses, &status) < 0 ||
         cn_arg_str(req, "responsible", CN_OPTIONAL, &responsible) < 0)
         return -1;
-    sqlite3_stmt *st;
+    /* Two queries for the whole list, not two per action: the actions (as
+     * cn_pack_action packs them, with how many windows each has), and their
+     * windows in the same order, read alongside. */
+#define ACTION_FILTER                                                                                                 \
+    " WHERE a.plan = ?1 AND (?2 IS NULL OR a.objective = ?2) AND (?3 IS NULL OR a.status = ?3)"                       \
+    " AND (?4 IS NULL OR instr(lower(coalesce(a.responsible, '')), lower(?4)) > 0)"
+    sqlite3_stmt *st, *win;
     if (cn_req_prepare(req,
-                       "SELECT a.id FROM actions a WHERE a.plan = ?1 AND (?2 IS NULL OR a.objective = ?2)"
-                       " AND (?3 IS NULL OR a.status = ?3)"
-                       " AND (?4 IS NULL OR instr(lower(coalesce(a.responsible, '')), lower(?4)) > 0)"
-                       " ORDER BY a.sort_key",
+                       "SELECT a.id, a.plan, p.region, b.number AS objective, a.number, a.text, a.priority, a.targets,"
+                       " a.schedule, a.expected_result, a.responsible, a.status, a.created_ms, a.updated_ms,"
+                       " (SELECT count(*) FROM action_windows w WHERE w.action = a.id)"
+                       " FROM actions a JOIN plans p ON p.id = a.plan JOIN objectives b ON b.id = a.objective"
+                       ACTION_FILTER " ORDER BY a.sort_key, a.id",
                        &st))
         return -1;
-    sqlite3_bind_int64(st, 1, plan);
-    if (objective)
-        sqlite3_bind_int64(st, 2, objective);
-    cn_bind_text(st, 3, status);
-    cn_bind_text(st, 4, responsible);
+    if (cn_req_prepare(req,
+                       "SELECT w.kind, w.start_date AS start, w.end_date AS end FROM action_windows w"
+                       " JOIN actions a ON a.id = w.action" ACTION_FILTER " ORDER BY a.sort_key, a.id, w.position",
+                       &win)) {
+        cn_stmt_done(st);
+        return -1;
+    }
+#undef ACTION_FILTER
+    for (int i = 0; i < 2; i++) {
+        sqlite3_stmt *q = i ? win : st;
+        sqlite3_bind_int64(q, 1, plan);
+        if (objective)
+            sqlite3_bind_int64(q, 2, objective);
+        cn_bind_text(q, 3, status);
+        cn_bind_text(q, 4, responsible);
+    }
     size_t n = 0;
-    while (sqlite3_step(st) == SQLITE_ROW)
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
         n++;
     sqlite3_reset(st);
-    msgpack_pack_array(cn_req_pk(req), n);
-    int rc = 0;
-    while (rc == 0 && sqlite3_step(st) == SQLITE_ROW)
-        rc = cn_pack_action(req, cn_req_pk(req), sqlite3_column_int64(st, 0), false);
+    msgpack_packer *pk = cn_req_pk(req);
+    msgpack_pack_array(pk, n);
+    int columns = sqlite3_column_count(st) - 1; /* the last: the windows' count */
+    while (rc == SQLITE_DONE && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        msgpack_pack_map(pk, (size_t)columns + 1);
+        for (int c = 0; c < columns; c++) {
+            cn_pk_str(pk, sqlite3_column_name(st, c));
+            cn_pk_column(pk, st, c);
+        }
+        cn_pk_str(pk, "windows");
+        int64_t windows = sqlite3_column_int64(st, columns);
+        msgpack_pack_array(pk, (size_t)windows);
+        for (int64_t w = 0; w < windows; w++) {
+            if (sqlite3_step(win) != SQLITE_ROW) { /* the two queries disagree: never, in one transaction */
+                rc = SQLITE_CORRUPT;
+                break;
+            }
+            cn_pk_row(pk, win);
+        }
+        if (rc == SQLITE_CORRUPT)
+            break;
+        rc = SQLITE_DONE;
+    }
     cn_stmt_done(st);
-    return rc;
+    cn_stmt_done(win);
+    return rc == SQLITE_DONE ? 0 : cn_req_sqlite_fail(req, rc);
 }
 
 static int action_update(cn_req *req)
