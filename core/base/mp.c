@@ -103,6 +103,26 @@ int cn_pk_column(msgpack_packer *pk, sqlite3_stmt *st, int i)
     }
 }
 
+size_t cn_pk_array_open(msgpack_packer *pk)
+{
+    msgpack_sbuffer *sb = pk->data;
+    static const char header[5] = {(char)0xdd, 0, 0, 0, 0};
+    size_t at = sb->size;
+    return msgpack_sbuffer_write(sb, header, sizeof header) == 0 ? at : SIZE_MAX;
+}
+
+void cn_pk_array_close(msgpack_packer *pk, size_t at, uint32_t n)
+{
+    msgpack_sbuffer *sb = pk->data;
+    if (at == SIZE_MAX || at + 5 > sb->size)
+        return;
+    unsigned char *h = (unsigned char *)sb->data + at + 1;
+    h[0] = (unsigned char)(n >> 24);
+    h[1] = (unsigned char)(n >> 16);
+    h[2] = (unsigned char)(n >> 8);
+    h[3] = (unsigned char)n;
+}
+
 int cn_pk_row(msgpack_packer *pk, sqlite3_stmt *st)
 {
     int n = sqlite3_column_count(st);

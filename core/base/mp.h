@@ -42,6 +42,13 @@ int cn_pk_raw(msgpack_packer *pk, const void *data, size_t len);
  * pre-encoded). */
 int cn_pk_column(msgpack_packer *pk, sqlite3_stmt *st, int i);
 
+/* An array whose length is known only once it is written: cn_pk_array_open
+ * reserves a 32-bit array header in pk's buffer (pk must write to a
+ * msgpack_sbuffer) and returns where; cn_pk_array_close writes n there. A
+ * list is then read once, not counted first. Returns SIZE_MAX on failure. */
+size_t cn_pk_array_open(msgpack_packer *pk);
+void cn_pk_array_close(msgpack_packer *pk, size_t at, uint32_t n);
+
 /* Packs the current row as a map from column name to value. */
 int cn_pk_row(msgpack_packer *pk, sqlite3_stmt *st);
 

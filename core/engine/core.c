@@ -411,10 +411,8 @@ void cn_reply_destroy(cn_reply *reply)
 
 /* Packs the reply map's first three entries (v, id, ok) and the key of the
  * fourth ("result" or "error"), whose value the caller packs. */
-static void pack_head(msgpack_packer *pk, cn_reply *reply, bool ok)
+static void pack_head_to(msgpack_packer *pk, const cn_reply *reply, bool ok)
 {
-    msgpack_sbuffer_clear(&reply->buf);
-    msgpack_packer_init(pk, &reply->buf, msgpack_sbuffer_write);
     msgpack_pack_map(pk, 4);
     cn_pk_kint(pk, "v", 1);
     cn_pk_str(pk, "id");
@@ -424,6 +422,13 @@ static void pack_head(msgpack_packer *pk, cn_reply *reply, bool ok)
         msgpack_pack_nil(pk);
     cn_pk_kbool(pk, "ok", ok);
     cn_pk_str(pk, ok ? "result" : "error");
+}
+
+static void pack_head(msgpack_packer *pk, cn_reply *reply, bool ok)
+{
+    msgpack_sbuffer_clear(&reply->buf);
+    msgpack_packer_init(pk, &reply->buf, msgpack_sbuffer_write);
+    pack_head_to(pk, reply, ok);
     reply->ok = ok;
 }
 
@@ -441,16 +446,6 @@ static void pack_error(cn_reply *reply, const char *code, const char *message, c
         cn_pk_str(&pk, "field");
         cn_pk_strn(&pk, field, cn_utf8_valid_prefix(field, strlen(field)));
     }
-}
-
-static void pack_ok(cn_reply *reply, const msgpack_sbuffer *result)
-{
-    msgpack_packer pk;
-    pack_head(&pk, reply, true);
-    if (result->size)
-        cn_pk_raw(&pk, result->data, result->size);
-    else
-        msgpack_pack_nil(&pk);
 }
 
 void cn_reply_init_error(cn_reply *reply, const char *code, const char *message)
@@ -805,6 +800,10 @@ void cn_core_handle(cn_core *core, const char *frame, size_t len, cn_reply *repl
     cn_req req = {.core = core, .op = op, .db = core->db, .args = args ? args : &empty_map, .zone = msg.zone};
     msgpack_sbuffer_init(&req.result);
     msgpack_packer_init(&req.pk, &req.result, msgpack_sbuffer_write);
+    /* The reply's head first: the result is packed where it is sent from,
+     * not copied after it (an error's reply is packed apart). */
+    pack_head_to(&req.pk, reply, true);
+    size_t head = req.result.size;
 
     size_t mark = cn_evlog_mark(core->evlog);
     bool savepoint = cn_stmt_exec(core->db, "SAVEPOINT cmd") == SQLITE_OK;
@@ -835,7 +834,12 @@ void cn_core_handle(cn_core *core, const char *frame, size_t len, cn_reply *repl
             cn_warn("%s: %s", op->name, req.err_msg);
         pack_error(reply, req.err_code, req.err_msg, req.err_field);
     } else {
-        pack_ok(reply, &req.result);
+        if (req.result.size == head)
+            msgpack_pack_nil(&req.pk);
+        msgpack_sbuffer_destroy(&reply->buf);
+        reply->buf = req.result;
+        reply->ok = true;
+        msgpack_sbuffer_init(&req.result);
     }
     msgpack_sbuffer_destroy(&req.result);
     msgpack_unpacked_destroy(&msg);

@@ -357,10 +357,7 @@ int cn_pack_objective(cn_req *req, msgpack_packer *pk, int64_t id)
 int cn_pack_action(cn_req *req, msgpack_packer *pk, int64_t id, bool full)
 {
     int r = pack_one(req, pk,
-                     "SELECT a.id, a.plan, p.region, b.number AS objective, a.number, a.text, a.priority, a.targets,"
-                     " a.schedule, a.expected_result, a.responsible, a.status, a.created_ms, a.updated_ms"
-                     " FROM actions a JOIN plans p ON p.id = a.plan JOIN objectives b ON b.id = a.objective"
-                     " WHERE a.id = ?",
+                     CN_ACTION_COLUMNS CN_ACTION_FROM " WHERE a.id = ?",
                      id, NULL, full ? 3 : 1);
     if (r <= 0)
         return r < 0 ? -1 : cn_req_fail(req, "not_found", "id", L("action inconnue: id %lld", "unknown action: id %lld"),

@@ -69,6 +69,13 @@ int cn_pack_plan(cn_req *req, msgpack_packer *pk, int64_t id);
 int cn_pack_orientation(cn_req *req, msgpack_packer *pk, int64_t id);
 int cn_pack_objective(cn_req *req, msgpack_packer *pk, int64_t id);
 int cn_pack_action(cn_req *req, msgpack_packer *pk, int64_t id, bool full);
+/* What an action is packed with, by cn_pack_action and action.list ("a" the
+ * action), before its windows: CN_ACTION_COLUMNS [more columns] CN_ACTION_FROM. */
+#define CN_ACTION_COLUMNS                                                                                             \
+    "SELECT a.id, a.plan, p.region, b.number AS objective, a.number, a.text, a.priority, a.targets, a.schedule,"      \
+    " a.expected_result, a.responsible, a.status, a.created_ms, a.updated_ms"
+#define CN_ACTION_FROM " FROM actions a JOIN plans p ON p.id = a.plan JOIN objectives b ON b.id = a.objective"
+
 int cn_pack_indicator(cn_req *req, msgpack_packer *pk, int64_t id, bool history);
 
 typedef int (*cn_pack_fn)(cn_req *req, msgpack_packer *pk, int64_t id);

@@ -157,67 +157,56 @@ static int action_list(cn_req *req)
         cn_arg_enum(req, "status", CN_OPTIONAL, statuses, &status) < 0 ||
         cn_arg_str(req, "responsible", CN_OPTIONAL, &responsible) < 0)
         return -1;
-    /* Two queries for the whole list, not two per action: the actions (as
-     * cn_pack_action packs them, with how many windows each has), and their
-     * windows in the same order, read alongside. */
-#define ACTION_FILTER                                                                                                 \
-    " WHERE a.plan = ?1 AND (?2 IS NULL OR a.objective = ?2) AND (?3 IS NULL OR a.status = ?3)"                       \
-    " AND (?4 IS NULL OR instr(lower(coalesce(a.responsible, '')), lower(?4)) > 0)"
-    sqlite3_stmt *st, *win;
+    /* One query for the whole list, not two per action: each action (as
+     * cn_pack_action packs it) on as many rows as it has windows, in order. */
+    sqlite3_stmt *st;
     if (cn_req_prepare(req,
-                       "SELECT a.id, a.plan, p.region, b.number AS objective, a.number, a.text, a.priority, a.targets,"
-                       " a.schedule, a.expected_result, a.responsible, a.status, a.created_ms, a.updated_ms,"
-                       " (SELECT count(*) FROM action_windows w WHERE w.action = a.id)"
-                       " FROM actions a JOIN plans p ON p.id = a.plan JOIN objectives b ON b.id = a.objective"
-                       ACTION_FILTER " ORDER BY a.sort_key, a.id",
+                       CN_ACTION_COLUMNS ", w.kind, w.start_date, w.end_date" CN_ACTION_FROM
+                       " LEFT JOIN action_windows w ON w.action = a.id"
+                       " WHERE a.plan = ?1 AND (?2 IS NULL OR a.objective = ?2) AND (?3 IS NULL OR a.status = ?3)"
+                       " AND (?4 IS NULL OR instr(lower(coalesce(a.responsible, '')), lower(?4)) > 0)"
+                       " ORDER BY a.sort_key, a.id, w.position",
                        &st))
         return -1;
-    if (cn_req_prepare(req,
-                       "SELECT w.kind, w.start_date AS start, w.end_date AS end FROM action_windows w"
-                       " JOIN actions a ON a.id = w.action" ACTION_FILTER " ORDER BY a.sort_key, a.id, w.position",
-                       &win)) {
-        cn_stmt_done(st);
-        return -1;
-    }
-#undef ACTION_FILTER
-    for (int i = 0; i < 2; i++) {
-        sqlite3_stmt *q = i ? win : st;
-        sqlite3_bind_int64(q, 1, plan);
-        if (objective)
-            sqlite3_bind_int64(q, 2, objective);
-        cn_bind_text(q, 3, status);
-        cn_bind_text(q, 4, responsible);
-    }
-    size_t n = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        n++;
-    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, plan);
+    if (objective)
+        sqlite3_bind_int64(st, 2, objective);
+    cn_bind_text(st, 3, status);
+    cn_bind_text(st, 4, responsible);
     msgpack_packer *pk = cn_req_pk(req);
-    msgpack_pack_array(pk, n);
-    int columns = sqlite3_column_count(st) - 1; /* the last: the windows' count */
-    while (rc == SQLITE_DONE && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        msgpack_pack_map(pk, (size_t)columns + 1);
-        for (int c = 0; c < columns; c++) {
-            cn_pk_str(pk, sqlite3_column_name(st, c));
-            cn_pk_column(pk, st, c);
-        }
-        cn_pk_str(pk, "windows");
-        int64_t windows = sqlite3_column_int64(st, columns);
-        msgpack_pack_array(pk, (size_t)windows);
-        for (int64_t w = 0; w < windows; w++) {
-            if (sqlite3_step(win) != SQLITE_ROW) { /* the two queries disagree: never, in one transaction */
-                rc = SQLITE_CORRUPT;
-                break;
+    int columns = sqlite3_column_count(st) - 3; /* then the window's kind, start and end */
+    size_t list = cn_pk_array_open(pk), windows = SIZE_MAX;
+    uint32_t actions = 0, in_window = 0;
+    int64_t current = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(st, 0);
+        if (actions == 0 || id != current) {
+            cn_pk_array_close(pk, windows, in_window);
+            current = id;
+            actions++;
+            in_window = 0;
+            msgpack_pack_map(pk, (size_t)columns + 1);
+            for (int c = 0; c < columns; c++) {
+                cn_pk_str(pk, sqlite3_column_name(st, c));
+                cn_pk_column(pk, st, c);
             }
-            cn_pk_row(pk, win);
+            cn_pk_str(pk, "windows");
+            windows = cn_pk_array_open(pk);
         }
-        if (rc == SQLITE_CORRUPT)
-            break;
-        rc = SQLITE_DONE;
+        if (sqlite3_column_type(st, columns) == SQLITE_NULL) /* no window: the LEFT JOIN's one row */
+            continue;
+        static const char *const window_keys[] = {"kind", "start", "end"};
+        msgpack_pack_map(pk, 3);
+        for (int k = 0; k < 3; k++) {
+            cn_pk_str(pk, window_keys[k]);
+            cn_pk_column(pk, st, columns + k);
+        }
+        in_window++;
     }
+    cn_pk_array_close(pk, windows, in_window);
+    cn_pk_array_close(pk, list, actions);
     cn_stmt_done(st);
-    cn_stmt_done(win);
     return rc == SQLITE_DONE ? 0 : cn_req_sqlite_fail(req, rc);
 }
 

@@ -167,6 +167,10 @@ static const char *const migrations[] = {
     "CREATE TABLE peer_confirmed("
     "  peer TEXT NOT NULL, origin TEXT NOT NULL, seq INTEGER NOT NULL, at_ms INTEGER NOT NULL,"
     "  PRIMARY KEY(peer, origin)) WITHOUT ROWID;",
+
+    /* 10: a plan's actions read in the plan's order straight from an index
+     * (action.list, the plan's export and report), not sorted per request. */
+    "CREATE INDEX actions_plan_order ON actions(plan, sort_key, id);",
 };
 
 int cn_migrations_count(void) { return (int)(sizeof migrations / sizeof migrations[0]); }
