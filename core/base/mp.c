@@ -180,6 +180,7 @@ static long duplicate_key(const msgpack_object *map)
     return found;
 }
 
+/* path NULL: only the verdict. */
 static cn_text_verdict text_walk(const msgpack_object *o, char *path, size_t cap, size_t len)
 {
     switch (o->type) {
@@ -189,29 +190,35 @@ static cn_text_verdict text_walk(const msgpack_object *o, char *path, size_t cap
         return cn_utf8_valid(o->via.str.ptr, o->via.str.size) ? CN_TEXT_OK : CN_TEXT_INVALID;
     case MSGPACK_OBJECT_ARRAY:
         for (uint32_t i = 0; i < o->via.array.size; i++) {
-            snprintf(path + len, cap - len, "[%u]", i);
-            cn_text_verdict v = text_walk(&o->via.array.ptr[i], path, cap, strlen(path));
+            if (path)
+                snprintf(path + len, cap - len, "[%u]", i);
+            cn_text_verdict v = text_walk(&o->via.array.ptr[i], path, cap, path ? strlen(path) : 0);
             if (v != CN_TEXT_OK)
                 return v;
-            path[len] = '\0';
+            if (path)
+                path[len] = '\0';
         }
         return CN_TEXT_OK;
     case MSGPACK_OBJECT_MAP: {
         long dup = duplicate_key(o);
         for (uint32_t i = 0; i < o->via.map.size; i++) {
             const msgpack_object *k = &o->via.map.ptr[i].key;
-            if (k->type == MSGPACK_OBJECT_STR && cn_utf8_valid(k->via.str.ptr, k->via.str.size))
+            if (!path)
+                ;
+            else if (k->type == MSGPACK_OBJECT_STR && cn_utf8_valid(k->via.str.ptr, k->via.str.size))
                 snprintf(path + len, cap - len, "%s%.*s", len ? "." : "", (int)k->via.str.size, k->via.str.ptr);
             else
                 snprintf(path + len, cap - len, "%s<clé %u>", len ? "." : "", i);
-            cn_text_verdict v = text_walk(k, path, cap, strlen(path));
+            size_t at = path ? strlen(path) : 0;
+            cn_text_verdict v = text_walk(k, path, cap, at);
             if (v == CN_TEXT_OK && dup == (long)i)
                 return CN_TEXT_DUPLICATE;
             if (v == CN_TEXT_OK)
-                v = text_walk(&o->via.map.ptr[i].val, path, cap, strlen(path));
+                v = text_walk(&o->via.map.ptr[i].val, path, cap, at);
             if (v != CN_TEXT_OK)
                 return v;
-            path[len] = '\0';
+            if (path)
+                path[len] = '\0';
         }
         return dup == -2 ? CN_TEXT_DUPLICATE : CN_TEXT_OK;
     }
@@ -222,7 +229,11 @@ static cn_text_verdict text_walk(const msgpack_object *o, char *path, size_t cap
 
 cn_text_verdict cn_mp_text_check(const msgpack_object *o, char *path, size_t cap)
 {
+    /* Walked first without naming where (a request is nearly always
+     * right); the path is made only for what is refused. */
     path[0] = '\0';
+    if (text_walk(o, NULL, 0, 0) == CN_TEXT_OK)
+        return CN_TEXT_OK;
     return text_walk(o, path, cap, 0);
 }
 

@@ -387,12 +387,10 @@ int cn_pack_indicator(cn_req *req, msgpack_packer *pk, int64_t id, bool history)
 {
     int r = pack_one(req, pk,
                      "SELECT i.id, i.plan, p.region, a.number AS action, i.name, i.unit, i.target, i.target_date,"
-                     " i.baseline,"
-                     " (SELECT value FROM measurements WHERE indicator = i.id ORDER BY date DESC, id DESC LIMIT 1)"
-                     " AS latest,"
-                     " (SELECT date FROM measurements WHERE indicator = i.id ORDER BY date DESC, id DESC LIMIT 1)"
-                     " AS latest_date"
+                     " i.baseline, m.value AS latest, m.date AS latest_date"
                      " FROM indicators i JOIN plans p ON p.id = i.plan LEFT JOIN actions a ON a.id = i.action"
+                     " LEFT JOIN measurements m ON m.id = (SELECT id FROM measurements WHERE indicator = i.id"
+                     "  ORDER BY date DESC, id DESC LIMIT 1)"
                      " WHERE i.id = ?",
                      id, NULL, history ? 1 : 0);
     if (r <= 0)

@@ -58,7 +58,7 @@ int cn_indicator_insert(cn_req *req, int64_t plan, const char *region, int64_t p
     return cn_emit_entity(req, region, "indicator.created", pack_indicator, *id, false);
 }
 
-int cn_measurement_insert(cn_req *req, int64_t indicator, const char *region)
+int cn_measurement_insert(cn_req *req, int64_t indicator, const char *region, msgpack_packer *result)
 {
     double value;
     const char *date, *note;
@@ -82,13 +82,18 @@ int cn_measurement_insert(cn_req *req, int64_t indicator, const char *region)
         return -1;
     if (!region)
         return 0; /* imported history: the indicator.created event carries it */
+    /* The event carries the indicator as it now is; the reply, when asked,
+     * the same bytes (packed once). */
     msgpack_sbuffer buf;
     msgpack_sbuffer_init(&buf);
     msgpack_packer pk;
     msgpack_packer_init(&pk, &buf, msgpack_sbuffer_write);
     msgpack_pack_map(&pk, 4);
     cn_pk_str(&pk, "indicator");
+    size_t at = buf.size;
     int rc = cn_pack_indicator(req, &pk, indicator, false);
+    if (rc == 0 && result)
+        rc = cn_pk_raw(result, buf.data + at, buf.size - at);
     cn_pk_kstr(&pk, "date", date);
     cn_pk_str(&pk, "value");
     msgpack_pack_double(&pk, value);
@@ -131,9 +136,9 @@ static int indicator_record(cn_req *req)
 {
     int64_t id;
     const char *region;
-    if (indicator_arg(req, &id, &region) || cn_measurement_insert(req, id, region))
+    if (indicator_arg(req, &id, &region))
         return -1;
-    return cn_pack_indicator(req, cn_req_pk(req), id, false);
+    return cn_measurement_insert(req, id, region, cn_req_pk(req));
 }
 
 /* Removes the newest measurement of that date and value (undo of a

@@ -226,7 +226,7 @@ static int import_measurements(cn_req *req, int64_t indicator, const msgpack_obj
                                                            "an imported measurement has a date"));
             return cn_req_nest_field(req, where, false);
         }
-        if (cn_measurement_insert(req, indicator, NULL))
+        if (cn_measurement_insert(req, indicator, NULL, NULL))
             return cn_req_nest_field(req, where, false);
     }
     return 0;
@@ -422,7 +422,7 @@ static int merge_measurements(cn_req *req, const char *region, int64_t plan, con
                                                            "an imported measurement is a map with its date"));
             return cn_req_nest_field(req, where, false);
         }
-        if (cn_measurement_insert(req, id, region))
+        if (cn_measurement_insert(req, id, region, NULL))
             return cn_req_nest_field(req, where, false);
         ++*added;
     }
