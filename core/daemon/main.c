@@ -2,6 +2,7 @@
  * clean shutdown on SIGTERM/SIGINT (requests already received are answered,
  * the database is closed cleanly). */
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,6 +95,8 @@ typedef struct {
     cn_backup_ops *backups;
     cn_status_ops *status;
     uv_signal_t sigterm, sigint, sighup;
+    bool signals;  /* the three above are started */
+    bool stopping; /* a SIGTERM or SIGINT came */
 } app;
 
 /* After each batch of commands or tick of the clock: the plugins get the
@@ -133,11 +136,40 @@ static void on_reload(uv_signal_t *h, int signum)
 static void on_signal(uv_signal_t *h, int signum)
 {
     app *a = h->data;
-    cn_info("signal %s reçu: arrêt propre", signum == SIGTERM ? "SIGTERM" : "SIGINT");
+    const char *name = signum == SIGTERM ? "SIGTERM" : "SIGINT";
+    if (a->stopping) {
+        cn_info("signal %s reçu: l'arrêt propre est déjà en cours", name);
+        return;
+    }
+    a->stopping = true;
+    cn_info("signal %s reçu: arrêt propre", name);
     stop_app(a);
-    uv_close((uv_handle_t *)&a->sigterm, NULL);
-    uv_close((uv_handle_t *)&a->sigint, NULL);
+    /* Still caught while the rest closes (the default action of a second
+     * SIGTERM would end the daemon half-way), without keeping the loop up. */
+    uv_unref((uv_handle_t *)&a->sigterm);
+    uv_unref((uv_handle_t *)&a->sigint);
     uv_close((uv_handle_t *)&a->sighup, NULL);
+}
+
+/* At the very end, everything closed: the signal handles closed, and once
+ * stopping SIGTERM and SIGINT ignored for the few instructions left (their
+ * default action would say the daemon was killed after a clean stop). */
+static void close_signals(app *a)
+{
+    sigset_t stop, before;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop, &before); /* none in between the two */
+    uv_signal_t *handles[] = {&a->sigterm, &a->sigint, &a->sighup};
+    for (size_t i = 0; a->signals && i < sizeof handles / sizeof *handles; i++)
+        if (!uv_is_closing((uv_handle_t *)handles[i]))
+            uv_close((uv_handle_t *)handles[i], NULL);
+    if (a->stopping) {
+        signal(SIGTERM, SIG_IGN);
+        signal(SIGINT, SIG_IGN);
+    }
+    pthread_sigmask(SIG_SETMASK, &before, NULL);
 }
 
 int main(int argc, char **argv)
@@ -329,6 +361,7 @@ int main(int argc, char **argv)
     uv_signal_start(&a.sigterm, on_signal, SIGTERM);
     uv_signal_start(&a.sigint, on_signal, SIGINT);
     uv_signal_start(&a.sighup, on_reload, SIGHUP);
+    a.signals = true;
     cn_info("concertd %s prêt: nœud %s, commandes %s, événements %s, données %s", CONCERTD_VERSION, cfg.node_id,
             cfg.command_endpoint, cfg.event_endpoint, cfg.data_dir);
     char status_line[512];
@@ -340,11 +373,8 @@ int main(int argc, char **argv)
 out:
     stop_app(&a);
     cn_service_close(&a.service);
-    if (loop_ok) {
+    if (loop_ok)
         uv_run(&loop, UV_RUN_DEFAULT); /* lets closing handles finish */
-        if (uv_loop_close(&loop) != 0)
-            cn_warn("boucle libuv fermée avec des handles encore ouverts");
-    }
     cn_host_destroy(&a.host);
     cn_backup_ops_destroy(&a.backups);
     cn_status_ops_destroy(&a.status);
@@ -352,6 +382,13 @@ out:
     cn_db_destroy(&db);
     if (status == 0)
         cn_info("arrêté proprement");
+    /* The signals stay caught until everything is closed (see close_signals). */
+    close_signals(&a);
+    if (loop_ok) {
+        uv_run(&loop, UV_RUN_DEFAULT);
+        if (uv_loop_close(&loop) != 0)
+            cn_warn("boucle libuv fermée avec des handles encore ouverts");
+    }
     cn_config_clear(&cfg);
     return status;
 }

@@ -2,9 +2,11 @@
 answers what was already received, data and event numbering kept across
 restarts, configuration errors in words a person can act on."""
 import os
+import signal
 import socket
 import subprocess
 import tempfile
+import time
 import unittest
 
 import json
@@ -53,6 +55,25 @@ class Lifecycle(unittest.TestCase):
         if answered:
             self.assertEqual(region["organisation"], answered[-1]["result"]["organisation"])
         c.close()
+        self.assertEqual(self.d.stop(), 0)
+
+    def test_signals_while_stopping_do_not_cut_the_stop_short(self):
+        # systemd, a script or an impatient Ctrl-C may signal again while
+        # the clean stop is under way: the daemon still ends as a clean stop
+        # does (it used to die of the second signal, status -15).
+        self.d.client().ok("region.create", id="laurentides", name="Laurentides")
+        self.d.proc.send_signal(signal.SIGTERM)
+        sent = 1
+        while self.d.proc.poll() is None:  # SIGTERM and SIGINT every half millisecond until it has ended
+            try:
+                os.kill(self.d.proc.pid, signal.SIGTERM if sent % 2 else signal.SIGINT)
+            except ProcessLookupError:
+                break
+            sent += 1
+            time.sleep(0.0005)
+        self.assertEqual(self.d.proc.wait(20), 0, self.d.log_text())
+        self.assertIn("arrêté proprement", self.d.log_text())
+        self.assertGreater(sent, 1)
         self.assertEqual(self.d.stop(), 0)
 
     def test_restart_keeps_data_and_continues_the_sequence(self):
