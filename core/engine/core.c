@@ -363,10 +363,27 @@ int cn_req_emit(cn_req *req, const char *region, const char *type, const void *d
 {
     if (req->core->mirroring)
         return 0; /* the copy of a peer's region: its events came from the peer */
-    char owner[64];
-    if (cn_core_region_owner(req->core, region, owner, sizeof owner) == CN_REGION_COPY)
+    /* Who holds the region and whether it is archived, in one look (as
+     * cn_core_region_owner and cn_core_region_archived each say). */
+    sqlite3_stmt *st;
+    if (cn_stmt_get(req->db,
+                    "SELECT origin, archived_ms IS NOT NULL FROM regions WHERE id = ?1"
+                    " UNION ALL SELECT origin, 0 FROM mirrors WHERE region = ?1",
+                    &st) != SQLITE_OK)
+        return cn_req_sqlite_fail(req, sqlite3_errcode(req->db));
+    sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
+    char owner[64] = "";
+    bool copy = false, archived = false;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        const char *origin = (const char *)sqlite3_column_text(st, 0);
+        copy = origin && strcmp(origin, req->core->cfg->node_id) != 0;
+        snprintf(owner, sizeof owner, "%s", origin ? origin : "");
+        archived = sqlite3_column_int(st, 1);
+    }
+    cn_stmt_done(st);
+    if (copy)
         return cn_req_fail_copy(req, region, owner);
-    if (cn_core_region_archived(req->core, region))
+    if (archived)
         return cn_req_fail_archived(req, region);
     int rc = cn_evlog_append(req->core->evlog, region, type, data, len);
     return rc == SQLITE_OK ? 0 : cn_req_sqlite_fail(req, rc);
@@ -406,7 +423,6 @@ const char *cn_req_strdup(cn_req *req, const msgpack_object *str)
 void cn_reply_destroy(cn_reply *reply)
 {
     msgpack_sbuffer_destroy(&reply->buf);
-    msgpack_sbuffer_destroy(&reply->id);
 }
 
 /* Packs the reply map's first three entries (v, id, ok) and the key of the
@@ -416,8 +432,8 @@ static void pack_head_to(msgpack_packer *pk, const cn_reply *reply, bool ok)
     msgpack_pack_map(pk, 4);
     cn_pk_kint(pk, "v", 1);
     cn_pk_str(pk, "id");
-    if (reply->id.size)
-        cn_pk_raw(pk, reply->id.data, reply->id.size);
+    if (reply->id_len)
+        cn_pk_raw(pk, reply->id, reply->id_len);
     else
         msgpack_pack_nil(pk);
     cn_pk_kbool(pk, "ok", ok);
@@ -451,7 +467,7 @@ static void pack_error(cn_reply *reply, const char *code, const char *message, c
 void cn_reply_init_error(cn_reply *reply, const char *code, const char *message)
 {
     msgpack_sbuffer_init(&reply->buf);
-    msgpack_sbuffer_init(&reply->id);
+    reply->id_len = 0;
     pack_error(reply, code, message, NULL);
 }
 
@@ -486,6 +502,22 @@ bool cn_core_needs_preparing(const cn_core *core, const char *frame, size_t len)
 {
     if (!core->npreparers)
         return false;
+    /* Most requests are for an op no preparer takes: known from the op's
+     * bytes, without decoding the whole request. */
+    size_t at, size;
+    if (!cn_mp_find_key(frame, len, "op", &at, &size))
+        return false;
+    const unsigned char *o = (const unsigned char *)frame + at;
+    size_t head = (o[0] & 0xe0) == 0xa0 ? 1 : o[0] == 0xd9 ? 2 : o[0] == 0xda ? 3 : o[0] == 0xdb ? 5 : 0;
+    if (!head || head > size)
+        return false;
+    bool maybe = false;
+    for (size_t i = 0; i < core->npreparers && !maybe; i++) {
+        const char *name = core->preparers[i]->op;
+        maybe = strlen(name) == size - head && memcmp(name, o + head, size - head) == 0;
+    }
+    if (!maybe)
+        return false;
     msgpack_unpacked msg;
     msgpack_unpacked_init(&msg);
     const msgpack_object *args;
@@ -498,7 +530,7 @@ bool cn_core_needs_preparing(const cn_core *core, const char *frame, size_t len)
 int cn_core_prepare(const cn_core *core, const char *frame, size_t len, msgpack_sbuffer *out, cn_reply *reply)
 {
     msgpack_sbuffer_init(&reply->buf);
-    msgpack_sbuffer_init(&reply->id);
+    reply->id_len = 0;
     reply->ok = false;
     msgpack_unpacked msg;
     msgpack_unpacked_init(&msg);
@@ -537,7 +569,7 @@ int cn_core_prepare(const cn_core *core, const char *frame, size_t len, msgpack_
 void cn_core_refuse(const char *frame, size_t len, const char *code, const char *message, cn_reply *reply)
 {
     msgpack_sbuffer_init(&reply->buf);
-    msgpack_sbuffer_init(&reply->id);
+    reply->id_len = 0;
     reply->ok = false;
     keep_refused_id(frame, len, reply);
     pack_error(reply, code, message, NULL);
@@ -622,6 +654,17 @@ int cn_core_batch_commit(cn_core *core, void *pub)
     return 0;
 }
 
+/* A msgpack_packer's writer into a reply's id (which always fits: checked). */
+static int id_write(void *data, const char *buf, size_t len)
+{
+    cn_reply *reply = data;
+    if (len > sizeof reply->id - reply->id_len)
+        return -1;
+    memcpy(reply->id + reply->id_len, buf, len);
+    reply->id_len = (uint16_t)(reply->id_len + len);
+    return 0;
+}
+
 /* Decodes and checks the envelope; on success fills *op and *args. */
 static int check_envelope(cn_core *core, const msgpack_object *root, cn_reply *reply, const cn_op **op,
                           const msgpack_object **args, cn_lang *lang, const msgpack_object **actor)
@@ -638,7 +681,7 @@ static int check_envelope(cn_core *core, const msgpack_object *root, cn_reply *r
             (id->type == MSGPACK_OBJECT_STR && id->via.str.size <= 256 &&
              cn_utf8_valid(id->via.str.ptr, id->via.str.size))) {
             msgpack_packer pk;
-            msgpack_packer_init(&pk, &reply->id, msgpack_sbuffer_write);
+            msgpack_packer_init(&pk, reply, id_write);
             msgpack_pack_object(&pk, *id);
         } else {
             pack_error(reply, "bad_request", L("id doit être un entier positif ou une chaîne (256 octets au plus)",
@@ -741,7 +784,7 @@ static int check_envelope(cn_core *core, const msgpack_object *root, cn_reply *r
 static void keep_refused_id(const char *frame, size_t len, cn_reply *reply)
 {
     size_t at, size;
-    if (!cn_mp_find_key(frame, len, "id", &at, &size) || size > 300)
+    if (!cn_mp_find_key(frame, len, "id", &at, &size) || size > sizeof reply->id)
         return;
     msgpack_unpacked id;
     msgpack_unpacked_init(&id);
@@ -749,14 +792,14 @@ static void keep_refused_id(const char *frame, size_t len, cn_reply *reply)
         (id.data.type == MSGPACK_OBJECT_POSITIVE_INTEGER ||
          (id.data.type == MSGPACK_OBJECT_STR && id.data.via.str.size <= 256 &&
           cn_utf8_valid(id.data.via.str.ptr, id.data.via.str.size))))
-        msgpack_sbuffer_write(&reply->id, frame + at, size);
+        id_write(reply, frame + at, size);
     msgpack_unpacked_destroy(&id);
 }
 
 void cn_core_handle(cn_core *core, const char *frame, size_t len, cn_reply *reply)
 {
     msgpack_sbuffer_init(&reply->buf);
-    msgpack_sbuffer_init(&reply->id);
+    reply->id_len = 0;
     reply->ok = false;
     /* A nested call (a plugin calling an op) hands back the caller's language. */
     cn_lang outer = cn_lang_get();
@@ -851,7 +894,7 @@ int cn_core_call(cn_core *core, const char *frame, size_t len, cn_reply *reply, 
 {
     if (cn_core_batch_begin(core) != 0) {
         msgpack_sbuffer_init(&reply->buf);
-        msgpack_sbuffer_init(&reply->id);
+        reply->id_len = 0;
         cn_core_unavailable(core, reply);
         return -1;
     }

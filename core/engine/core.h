@@ -38,7 +38,10 @@ typedef struct cn_op {
 typedef struct cn_reply {
     msgpack_sbuffer buf; /* the encoded reply frame */
     bool ok;
-    msgpack_sbuffer id;  /* the request's id, encoded (nil when absent) */
+    /* The request's id as it was encoded (none: id_len 0): a positive
+     * integer or a str of 256 bytes at most, kept here without allocating. */
+    uint16_t id_len;
+    char id[264];
 } cn_reply;
 
 /* Creates the core over an open database. db and cfg stay the caller's and

@@ -10,11 +10,15 @@
 #include "mp.h"
 #include "text.h"
 
+/* An event of the open batch: its topic ("region/type", NUL-ended) and
+ * its packed payload are in the log's arena, one buffer for the batch. */
 typedef struct {
-    char *topic;
+    size_t topic_at, payload_at, payload_len;
     int64_t seq;
-    msgpack_sbuffer payload;
 } pending_event;
+
+/* An arena grown past this by a large batch (an import) is given back. */
+#define ARENA_KEEP (1u << 20)
 
 struct cn_evlog {
     sqlite3 *db;
@@ -22,6 +26,7 @@ struct cn_evlog {
     int64_t last_seq;
     pending_event *queue;
     size_t len, cap;
+    msgpack_sbuffer arena; /* the pending events' topics and payloads */
     sqlite3_stmt *insert;
     cn_evlog_observer observer;
     void *observer_data;
@@ -64,11 +69,13 @@ cn_evlog *cn_evlog_new(sqlite3 *db, const char *origin)
 
 static void drop_from(cn_evlog *log, size_t from)
 {
-    for (size_t i = from; i < log->len; i++) {
-        free(log->queue[i].topic);
-        msgpack_sbuffer_destroy(&log->queue[i].payload);
-    }
+    if (from < log->len)
+        log->arena.size = log->queue[from].topic_at;
     log->len = from;
+    if (from == 0 && log->arena.alloc > ARENA_KEEP) {
+        msgpack_sbuffer_destroy(&log->arena);
+        msgpack_sbuffer_init(&log->arena);
+    }
 }
 
 void cn_evlog_destroy(cn_evlog **logp)
@@ -77,6 +84,7 @@ void cn_evlog_destroy(cn_evlog **logp)
         return;
     cn_evlog *log = *logp;
     drop_from(log, 0);
+    msgpack_sbuffer_destroy(&log->arena);
     free(log->queue);
     sqlite3_finalize(log->insert);
     free(log->origin);
@@ -136,20 +144,19 @@ int cn_evlog_append(cn_evlog *log, const char *region, const char *type, const v
         return rc;
 
     pending_event *ev = &log->queue[log->len];
-    size_t tlen = strlen(region) + 1 + strlen(type) + 1;
-    ev->topic = malloc(tlen);
-    if (!ev->topic)
-        return SQLITE_NOMEM;
-    snprintf(ev->topic, tlen, "%s/%s", region, type);
+    msgpack_sbuffer *a = &log->arena;
+    ev->topic_at = a->size;
     ev->seq = seq;
-    msgpack_sbuffer_init(&ev->payload);
     msgpack_packer pk;
-    msgpack_packer_init(&pk, &ev->payload, msgpack_sbuffer_write);
-    if (cn_evlog_pack_event(&pk, seq, log->origin, ts, region, type, data, len, cn_evlog_actor(log)) != 0) {
-        free(ev->topic);
-        msgpack_sbuffer_destroy(&ev->payload);
+    msgpack_packer_init(&pk, a, msgpack_sbuffer_write);
+    int failed = msgpack_sbuffer_write(a, region, strlen(region)) || msgpack_sbuffer_write(a, "/", 1) ||
+                 msgpack_sbuffer_write(a, type, strlen(type) + 1);
+    ev->payload_at = a->size;
+    if (failed || cn_evlog_pack_event(&pk, seq, log->origin, ts, region, type, data, len, cn_evlog_actor(log))) {
+        a->size = ev->topic_at;
         return SQLITE_NOMEM;
     }
+    ev->payload_len = a->size - ev->payload_at;
     log->len++;
     log->last_seq = seq;
     return SQLITE_OK;
@@ -169,16 +176,18 @@ void cn_evlog_publish(cn_evlog *log, void *pub)
 {
     for (size_t i = 0; i < log->len; i++) {
         pending_event *ev = &log->queue[i];
+        const char *topic = log->arena.data + ev->topic_at, *payload = log->arena.data + ev->payload_at;
+        size_t topic_len = ev->payload_at - ev->topic_at - 1;
         /* PUB never blocks: with no subscriber, or one past its high-water
          * mark, the message is dropped; subscribers fill gaps with events.since. */
-        if (pub && (zmq_send(pub, ev->topic, strlen(ev->topic), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
-                    zmq_send(pub, ev->payload.data, ev->payload.size, ZMQ_DONTWAIT) < 0))
-            cn_debug("publication de %s: %s", ev->topic, cn_system_error(zmq_errno(), zmq_strerror(zmq_errno())));
-        if (log->mirror && (zmq_send(log->mirror, ev->topic, strlen(ev->topic), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
-                            zmq_send(log->mirror, ev->payload.data, ev->payload.size, ZMQ_DONTWAIT) < 0))
-            cn_debug("publication fédérée de %s: %s", ev->topic, cn_system_error(zmq_errno(), zmq_strerror(zmq_errno())));
+        if (pub && (zmq_send(pub, topic, topic_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+                    zmq_send(pub, payload, ev->payload_len, ZMQ_DONTWAIT) < 0))
+            cn_debug("publication de %s: %s", topic, cn_system_error(zmq_errno(), zmq_strerror(zmq_errno())));
+        if (log->mirror && (zmq_send(log->mirror, topic, topic_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+                            zmq_send(log->mirror, payload, ev->payload_len, ZMQ_DONTWAIT) < 0))
+            cn_debug("publication fédérée de %s: %s", topic, cn_system_error(zmq_errno(), zmq_strerror(zmq_errno())));
         if (log->observer)
-            log->observer(log->observer_data, ev->seq, ev->topic);
+            log->observer(log->observer_data, ev->seq, topic);
     }
     drop_from(log, 0);
 }
