@@ -207,8 +207,8 @@ int cn_follow_start(cn_follow **out, uv_loop_t *loop, void *zctx, cn_core *core,
     /* Where this node stands with each origin, and the copies it holds. */
     sqlite3_stmt *st;
     if (fl->n && sqlite3_prepare_v2(cn_core_db(core),
-                                    "SELECT origin, max(seq), (SELECT ts_ms FROM events e WHERE e.origin = v.origin"
-                                    " ORDER BY seq DESC LIMIT 1) FROM events v WHERE origin <> ? GROUP BY origin",
+                                    CN_EVLOG_ORIGINS "SELECT origin, " CN_EVLOG_HEAD("o.origin")
+                                    " FROM origins o WHERE origin IS NOT NULL AND origin <> ?",
                                     -1, &st, NULL) == SQLITE_OK) {
         sqlite3_bind_text(st, 1, cfg->node_id, -1, SQLITE_STATIC);
         while (sqlite3_step(st) == SQLITE_ROW) {

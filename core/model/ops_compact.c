@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "evlog.h"
 #include "log.h"
 #include "model.h"
 #include "mp.h"
@@ -123,7 +124,8 @@ static int node_compact(cn_req *req)
                            L("limit doit être entre 1 et 1000000", "limit must be between 1 and 1000000"));
     int64_t cutoff = cn_now_ms() - days * DAY_MS, budget = limit;
     sqlite3_stmt *st;
-    if (cn_req_prepare(req, "SELECT origin, max(seq) FROM events GROUP BY origin ORDER BY origin", &st))
+    if (cn_req_prepare(req, CN_EVLOG_ORIGINS "SELECT origin, (SELECT max(seq) FROM events e WHERE e.origin = o.origin)"
+                            " FROM origins o WHERE origin IS NOT NULL ORDER BY origin", &st))
         return -1;
     msgpack_sbuffer list;
     msgpack_sbuffer_init(&list);

@@ -10,6 +10,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* SQL: the origins the log holds, as a table origins(origin), each found by
+ * one seek in the log's key (origin, seq) after the one before: the cost
+ * grows with the number of origins, not of events (GROUP BY origin reads
+ * every event). Followed by a SELECT … FROM origins. */
+#define CN_EVLOG_ORIGINS                                                                                              \
+    "WITH RECURSIVE origins(origin) AS (SELECT (SELECT min(origin) FROM events)"                                       \
+    " UNION ALL SELECT (SELECT min(origin) FROM events WHERE origin > origins.origin) FROM origins"                     \
+    " WHERE origin IS NOT NULL) "
+/* SQL: the newest seq and time stamp of the origin named by column o. */
+#define CN_EVLOG_HEAD(o)                                                                                              \
+    "(SELECT max(seq) FROM events WHERE origin = " o ")"                                                              \
+    ", (SELECT ts_ms FROM events WHERE origin = " o " ORDER BY seq DESC LIMIT 1)"
+
 typedef struct cn_evlog cn_evlog;
 
 /* Reads the last seq of origin from db. The db stays the caller's and must
