@@ -52,26 +52,30 @@ static int pack_overview(cn_req *req, msgpack_packer *pk)
     cn_date_today(today);
     sqlite3_stmt *st;
     if (cn_req_prepare(req,
+                       /* Each region's current plan; its actions read once, each with its
+                        * windows' last end and next end; their counts per plan. */
                        "WITH cur AS (SELECT r.id AS region, (SELECT max(id) FROM plans WHERE region = r.id AND"
                        "   status = 'active') AS plan FROM regions r),"
+                       " act AS (SELECT a.plan, a.status,"
+                       "   (SELECT max(end_date) FROM action_windows WHERE action = a.id AND kind = 'dated') AS last_end,"
+                       "   (SELECT min(end_date) FROM action_windows WHERE action = a.id AND kind = 'dated'"
+                       "    AND end_date >= ?1) AS next_end"
+                       "   FROM cur JOIN actions a ON a.plan = cur.plan),"
+                       " counts AS (SELECT plan, count(*) AS actions, sum(status = 'done') AS done,"
+                       "   sum(status IN ('in_progress', 'ongoing')) AS in_progress,"
+                       "   sum(status IN ('planned', 'postponed')) AS planned,"
+                       "   min(CASE WHEN status NOT IN ('done', 'cancelled') THEN next_end END) AS next_due,"
+                       "   coalesce(sum(status NOT IN ('done', 'cancelled', 'ongoing') AND last_end < ?1), 0) AS overdue"
+                       "   FROM act GROUP BY plan),"
                        " o AS (SELECT r.id AS region, r.name, r.kind, r.origin, r.demo, p.id AS plan, p.title,"
-                       " (SELECT count(*) FROM actions WHERE plan = p.id) AS actions,"
-                       " (SELECT count(*) FROM actions WHERE plan = p.id AND status = 'done') AS done,"
-                       " (SELECT count(*) FROM actions WHERE plan = p.id AND status IN ('in_progress', 'ongoing'))"
-                       "   AS in_progress,"
-                       " (SELECT count(*) FROM actions WHERE plan = p.id AND status IN ('planned', 'postponed'))"
-                       "   AS planned,"
-                       " (SELECT min(w.end_date) FROM action_windows w JOIN actions a ON a.id = w.action"
-                       "   WHERE a.plan = p.id AND w.kind = 'dated' AND w.end_date >= ?1"
-                       "   AND a.status NOT IN ('done', 'cancelled')) AS next_due,"
-                       " (SELECT count(*) FROM actions a WHERE a.plan = p.id"
-                       "   AND a.status NOT IN ('done', 'cancelled', 'ongoing')"
-                       "   AND (SELECT max(end_date) FROM action_windows WHERE action = a.id AND kind = 'dated') < ?1)"
-                       "   AS overdue,"
+                       " coalesce(c.actions, 0) AS actions, coalesce(c.done, 0) AS done,"
+                       " coalesce(c.in_progress, 0) AS in_progress, coalesce(c.planned, 0) AS planned,"
+                       " c.next_due, coalesce(c.overdue, 0) AS overdue,"
                        " (SELECT m.value FROM indicators i JOIN measurements m ON m.indicator = i.id"
                        "   WHERE i.plan = p.id AND lower(i.name) GLOB 'nombre de membres*'"
                        "   ORDER BY m.date DESC, m.id DESC LIMIT 1) AS members_indicator"
                        " FROM regions r JOIN cur ON cur.region = r.id LEFT JOIN plans p ON p.id = cur.plan"
+                       " LEFT JOIN counts c ON c.plan = p.id"
                        " WHERE r.archived_ms IS NULL ORDER BY r.kind = 'national' DESC, r.name_key)"
                        " SELECT region, name, kind, origin, plan, title, actions, done, in_progress, planned, next_due,"
                        " CAST(julianday(next_due) - julianday(?1) AS INTEGER) AS days_to_next_due, overdue,"
@@ -81,13 +85,12 @@ static int pack_overview(cn_req *req, msgpack_packer *pk)
                        &st))
         return -1;
     sqlite3_bind_text(st, 1, today, -1, SQLITE_STATIC);
-    size_t n = 0;
-    while (sqlite3_step(st) == SQLITE_ROW)
-        n++;
-    sqlite3_reset(st);
-    msgpack_pack_array(pk, n);
+    size_t list = cn_pk_array_open(pk);
+    uint32_t n = 0;
     const char *node = cn_core_config(req->core)->node_id;
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        n++;
         int cols = sqlite3_column_count(st);
         msgpack_pack_map(pk, (size_t)cols + 3);
         for (int i = 0; i < cols - 1; i++) {
@@ -122,8 +125,9 @@ static int pack_overview(cn_req *req, msgpack_packer *pk)
         else
             msgpack_pack_nil(pk);
     }
+    cn_pk_array_close(pk, list, n);
     cn_stmt_done(st);
-    return 0;
+    return rc == SQLITE_DONE ? 0 : cn_req_sqlite_fail(req, rc);
 }
 
 static void csv_text(cn_csv_out *o, const char *s, bool last) { cn_csv_field(o, s, strlen(s), last); }
