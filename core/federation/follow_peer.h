@@ -53,6 +53,7 @@ typedef struct follower {
     follow_link events_link, sync_link; /* what their monitors say */
     char sync_origin[64];     /* the origin whose catch-up is out */
     int64_t sync_sent_ms;     /* a catch-up request is out since then (0: none) */
+    int64_t sync_id;          /* the id of the last catch-up request sent */
     char **sync_wanted;       /* origins to catch up after it */
     bool no_have;             /* a peer of an older version refused events.origins' `have` */
     size_t nwanted;

@@ -12,6 +12,7 @@
 #include "follow_peer.h"
 #include "log.h"
 #include "mp.h"
+#include "stmt_cache.h"
 #include "text.h"
 
 /* Events that change a region's model: its copy is made again after them. */
@@ -117,14 +118,13 @@ static int64_t stored_ts(cn_core *core, const char *origin, int64_t seq)
 {
     sqlite3_stmt *st;
     int64_t ts = -1;
-    if (sqlite3_prepare_v2(cn_core_db(core), "SELECT ts_ms FROM events WHERE origin = ? AND seq = ?", -1, &st, NULL) !=
-        SQLITE_OK)
+    if (cn_stmt_get(cn_core_db(core), "SELECT ts_ms FROM events WHERE origin = ? AND seq = ?", &st) != SQLITE_OK)
         return -1;
     sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, seq);
     if (sqlite3_step(st) == SQLITE_ROW)
         ts = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    cn_stmt_done(st);
     return ts;
 }
 

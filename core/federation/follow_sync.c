@@ -152,7 +152,12 @@ void follow_take_sync_reply(follower *f, const void *data, size_t len)
         }
         follow_request_snapshots(f);
     } else {
-        f->sync_sent_ms = 0;
+        /* The answer to an older request than the last one sent (the link
+         * came up again and asked again): its events are taken all the same,
+         * but only the latest goes on asking, or every page would come twice. */
+        bool latest = id == f->sync_id;
+        if (latest)
+            f->sync_sent_ms = 0;
         const msgpack_object *events = get(result, "events"), *m = get(result, "more");
         bool more = false;
         char origin[64];
@@ -186,7 +191,9 @@ void follow_take_sync_reply(follower *f, const void *data, size_t len)
         } else {
             snprintf(f->last_error, sizeof f->last_error, "rattrapage refusé : %s", message);
         }
-        if (more && origin[0])
+        if (!latest)
+            ;
+        else if (more && origin[0])
             follow_request_sync(f, origin);
         else
             follow_next_sync(f);

@@ -13,7 +13,11 @@ loopback with CURVE. Measures, in the same run:
   - copy lag: from an action's status changed on the regional node (its
     real plan, Lanaudière's, imported from the seed) to the national
     node's read-only copy showing it (the copy is rebuilt from a
-    region.snapshot after the event).
+    region.snapshot after the event);
+  - a backlog's catch-up: a regional node whose log holds BENCH_FED_BACKLOG
+    events (default 10^6 indicator.recorded, written into its stopped
+    database as it writes them), followed by a national node started from
+    an empty database: events/s from its first event stored to the last.
 Not a test: it prints figures for tools/PERFORMANCE.md.
 
   /usr/bin/python3 tools/bench/bench_federation.py [BUILD_DIR]      (default: build)
@@ -34,6 +38,7 @@ import zmq
 
 BUILD = sys.argv[1] if len(sys.argv) > 1 else "build"
 EVENTS = 5000
+BACKLOG = int(os.environ.get("BENCH_FED_BACKLOG", "1000000"))
 CTX = zmq.Context.instance()
 
 
@@ -180,6 +185,7 @@ def main():
     finally:
         for folder in (rf, nf, lf):
             shutil.rmtree(folder, ignore_errors=True)
+    backlog_rate, backlog_s = backlog_catch_up(BACKLOG)
     print("machine: %s, %d cores, %s" % (platform.processor() or platform.machine(), os.cpu_count(),
                                          platform.platform()))
     print("baseline: events.since paged by a plain client: %.0f events/s" % baseline)
@@ -191,6 +197,45 @@ def main():
           % relayed)
     print("copy lag, action status changed -> shown by the follower's copy: p50 %.2f ms, p99 %.2f ms (%d changes)"
           % (statistics.median(copy_lags), copy_lags[int(len(copy_lags) * 0.99) - 1], len(copy_lags)))
+    print("backlog of %d events caught up from zero over CURVE: %.0f events/s stored (%.1f s)"
+          % (BACKLOG, backlog_rate, backlog_s))
+
+
+def backlog_catch_up(count):
+    """(events/s, seconds) of a national node taking a regional node's log of count events."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from bench_scaling import fill_log
+    rf, nf = (tempfile.mkdtemp(prefix="bench-backlog-%s-" % k) for k in "rn")
+    try:
+        rkey, nkey = keygen(rf), keygen(nf)
+        ports = [free_port() for _ in range(4)]
+        config = ("[federation]\nkey_file = noeud.key\nevents = tcp://127.0.0.1:%d\nsync = tcp://127.0.0.1:%d\n"
+                  "[peer.rqds]\npublic_key = %s\n" % (ports[0], ports[1], nkey))
+        regional = Node(rf, "tpdsl", config)
+        regional.call("region.create", id="lanaudiere", name="Lanaudière")
+        regional.stop()
+        fill_log(os.path.join(rf, "data", "concertd.db"), count, origin="tpdsl", region="lanaudiere")
+        regional = Node(rf, "tpdsl", config)
+        head = regional.call("events.since", since=0, limit=1)["head"]
+        national = Node(nf, "rqds", "[federation]\nkey_file = noeud.key\nevents = tcp://127.0.0.1:%d\n"
+                        "sync = tcp://127.0.0.1:%d\n[peer.tpdsl]\npublic_key = %s\nendpoint = tcp://127.0.0.1:%d\n"
+                        "sync = tcp://127.0.0.1:%d\nregions = lanaudiere\n" % (ports[2], ports[3], rkey,
+                                                                              ports[0], ports[1]))
+        first = None
+        while True:
+            seq = national.call("federation.status")[0]["last_seq"]
+            if seq and first is None:
+                first, t = seq, time.perf_counter()
+            if seq >= head:
+                break
+            time.sleep(0.01)  # polling the follower's position, not waiting for an event
+        seconds = time.perf_counter() - t
+        national.stop()
+        regional.stop()
+        return (head - first) / seconds, seconds
+    finally:
+        for folder in (rf, nf):
+            shutil.rmtree(folder, ignore_errors=True)
 
 if __name__ == "__main__":
     main()

@@ -131,10 +131,10 @@ def plan_document(actions, title="Plan d'action 2024-2029"):
                         for a in range(actions)]}
 
 
-def fill_log(db_path, count):
-    """count indicator.recorded events of region 'bench', as the daemon's own."""
+def fill_log(db_path, count, origin="scale", region="bench"):
+    """count indicator.recorded events of region, as the node origin's own."""
     db = sqlite3.connect(db_path)
-    (last,) = db.execute("SELECT coalesce(max(seq), 0) FROM events WHERE origin = 'scale'").fetchone()
+    (last,) = db.execute("SELECT coalesce(max(seq), 0) FROM events WHERE origin = ?", (origin,)).fetchone()
     ts0 = 1735689600000  # 2025-01-01
     chunk = 100000
     for start in range(0, count, chunk):
@@ -142,7 +142,7 @@ def fill_log(db_path, count):
         for i in range(start, min(count, start + chunk)):
             data = msgpack.packb({"indicator": {"id": 1, "name": "Nombre de participants", "latest": i % 97},
                                   "date": "2025-06-15", "value": i % 97, "note": "Rencontre nº %d" % i})
-            rows.append(("scale", last + 1 + i, ts0 + i * 1000, "bench", "indicator.recorded", data))
+            rows.append((origin, last + 1 + i, ts0 + i * 1000, region, "indicator.recorded", data))
         db.executemany("INSERT INTO events(origin, seq, ts_ms, region, type, data) VALUES (?,?,?,?,?,?)", rows)
         db.commit()
     db.close()
