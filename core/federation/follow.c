@@ -84,7 +84,7 @@ void cn_follow_pack_status(const cn_follow *fl, msgpack_packer *pk)
         size_t behind = 0;
         for (size_t j = 0; j < f->ncopies; j++)
             behind += f->copies[j].want_seq > f->copies[j].have_seq;
-        msgpack_pack_map(pk, 18);
+        msgpack_pack_map(pk, 19);
         cn_pk_kstr(pk, "peer", f->name);
         cn_pk_kbool(pk, "connected", f->events_link.up && f->sync_link.up);
         cn_pk_str(pk, "down_since_ms"); /* when a link went down (or was never up), else nil */
@@ -101,6 +101,7 @@ void cn_follow_pack_status(const cn_follow *fl, msgpack_packer *pk)
         cn_pk_kint(pk, "lag_events", lag);
         cn_pk_kint(pk, "lag_seconds", lag && f->head_ts > last_ts ? (f->head_ts - last_ts) / 1000 : 0);
         cn_pk_kint(pk, "received", f->received);
+        cn_pk_kint(pk, "catch_up_requests", f->sync_asked);
         cn_pk_kint(pk, "refused", f->refused);
         cn_pk_str(pk, "copies");
         msgpack_pack_array(pk, f->ncopies);
