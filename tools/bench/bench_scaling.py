@@ -148,6 +148,14 @@ def fill_log(db_path, count, origin="scale", region="bench"):
     db.close()
 
 
+def finished(node, rows, row, axis):
+    """The node's measures done: it is stopped and removed, its row kept."""
+    node.stop()
+    shutil.rmtree(node.data, ignore_errors=True)
+    rows.append(row)
+    print("%s: %r" % (axis, row), file=sys.stderr)
+
+
 def events_axis(folder):
     rows = []
     for count in EVENTS:
@@ -167,10 +175,7 @@ def events_axis(folder):
         row["overview"], _ = node.timed("region.overview")
         row["origins"], _ = node.timed("events.origins")
         row["rss"] = node.rss_mib()
-        node.stop()
-        shutil.rmtree(node.data, ignore_errors=True)
-        rows.append(row)
-        print("events %d: %r" % (count, row), file=sys.stderr)
+        finished(node, rows, row, "events")
     return rows
 
 
@@ -196,10 +201,7 @@ def regions_axis(folder):
         node.stop()
         row["start_ms"] = node.start()
         row["db_mib"] = node.db_mib()
-        node.stop()
-        shutil.rmtree(node.data, ignore_errors=True)
-        rows.append(row)
-        print("regions %d: %r" % (count, row), file=sys.stderr)
+        finished(node, rows, row, "regions")
     return rows
 
 
@@ -221,10 +223,7 @@ def actions_axis(folder):
         row["echeances"], result = node.timed("echeance.list", region="bench", to="2031-12-31")
         assert len(result) == count
         row["rss"] = node.rss_mib()
-        node.stop()
-        shutil.rmtree(node.data, ignore_errors=True)
-        rows.append(row)
-        print("actions %d: %r" % (count, row), file=sys.stderr)
+        finished(node, rows, row, "actions")
     return rows
 
 
