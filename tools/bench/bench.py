@@ -168,8 +168,8 @@ def run_concertd(folder, results, label, extra=()):
     # A durable mutation whose cost does not grow with history: a new
     # measurement (row + event), the reply carrying the latest value.
     record = {"id": ind, "value": 7, "note": "Rencontre nº 7"}
-    results[label, 1] = measure(cmd, "indicator.record", record, 3000, 1)
-    results[label, 100] = measure(cmd, "indicator.record", record, 30000, 100)
+    results[label, 1] = measure(cmd, "indicator.record", record, 15000, 1)
+    results[label, 100] = measure(cmd, "indicator.record", record, 100000, 100)
     if label == "concertd":
         results["actions"] = len(call(s, "action.list", region="lanaudiere"))
         for n, count in ((1, 2000), (100, 20000)):
@@ -217,8 +217,8 @@ def main():
         wait_answer(b, msgpack.packb({"v": 1, "id": 1, "op": "warm-up"}))
         b.close()
         record = {"id": 1, "value": 7, "note": "Rencontre nº 7"}
-        results["baseline", 1] = measure(bcmd, "indicator.record", record, 3000, 1)
-        results["baseline", 100] = measure(bcmd, "indicator.record", record, 30000, 100)
+        results["baseline", 1] = measure(bcmd, "indicator.record", record, 15000, 1)
+        results["baseline", 100] = measure(bcmd, "indicator.record", record, 100000, 100)
         base.send_signal(signal.SIGTERM)
         base.wait(30)
     finally:
