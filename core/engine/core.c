@@ -27,6 +27,7 @@ struct cn_core {
     void *undoes_data;
     bool mirroring; /* a peer's region is being copied in: its events are the peer's, none of ours */
     cn_foreign_fn foreign_fn;
+    cn_foreign_wanted_fn foreign_wanted;
     void *foreign_data;
     cn_copy_as_of_fn as_of_fn;
     void *as_of_data;
@@ -348,10 +349,16 @@ int64_t cn_core_keepers_bound(cn_core *core, const char *origin, char *who, size
     return bound;
 }
 
-void cn_core_set_foreign_hook(cn_core *core, cn_foreign_fn fn, void *data)
+void cn_core_set_foreign_hook(cn_core *core, cn_foreign_fn fn, cn_foreign_wanted_fn wanted, void *data)
 {
     core->foreign_fn = fn;
+    core->foreign_wanted = wanted;
     core->foreign_data = data;
+}
+
+bool cn_core_foreign_wanted(cn_core *core, const char *topic)
+{
+    return core->foreign_fn && (!core->foreign_wanted || core->foreign_wanted(core->foreign_data, topic));
 }
 
 int cn_core_foreign_event(cn_core *core, const msgpack_object *event, const char *topic)

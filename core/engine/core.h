@@ -171,6 +171,9 @@ bool cn_core_mirroring(const cn_core *core);
  * whoever set the hook (the plugin host: plugins see peers' events too).
  * event is the payload map (seq, origin, ts, region, type, data). */
 typedef int (*cn_foreign_fn)(void *data, const msgpack_object *event, const char *topic);
+/* Whether anyone behind the hook wants events of topic ("region/type"):
+ * when not, the federation does not decode an event again to hand it. */
+typedef bool (*cn_foreign_wanted_fn)(void *data, const char *topic);
 
 /* Until when a copy of a peer's region is known up to date (the federation
  * says: now while the peer's links are up, else when it was last heard
@@ -178,7 +181,8 @@ typedef int (*cn_foreign_fn)(void *data, const msgpack_object *event, const char
 typedef int64_t (*cn_copy_as_of_fn)(void *data, const char *peer);
 void cn_core_set_copy_as_of_hook(cn_core *core, cn_copy_as_of_fn fn, void *data);
 int64_t cn_core_copy_as_of(cn_core *core, const char *peer);
-void cn_core_set_foreign_hook(cn_core *core, cn_foreign_fn fn, void *data);
+void cn_core_set_foreign_hook(cn_core *core, cn_foreign_fn fn, cn_foreign_wanted_fn wanted, void *data);
+bool cn_core_foreign_wanted(cn_core *core, const char *topic);
 
 /* What a part of the daemon still needs of the event log (the plugin host:
  * its plugins' cursors; the federation: what each declared peer holds):

@@ -128,7 +128,27 @@ static int64_t stored_ts(cn_core *core, const char *origin, int64_t seq)
     return ts;
 }
 
-static int take(follower *f, const msgpack_object *ev, sqlite3_stmt *insert)
+/* What the events of one page share: who holds the region of the last one,
+ * as cn_core_region_owner says (most are of one region; dropped when an
+ * event changes it), and the buffers each event is packed in. */
+typedef struct {
+    char region[64], owner[64];
+    int held;
+    bool valid;
+    msgpack_sbuffer data, payload;
+} page;
+
+static int region_holder(cn_core *core, page *h, const char *region)
+{
+    if (!h->valid || strcmp(h->region, region) != 0) {
+        h->held = cn_core_region_owner(core, region, h->owner, sizeof h->owner);
+        snprintf(h->region, sizeof h->region, "%s", region);
+        h->valid = h->held >= 0;
+    }
+    return h->held;
+}
+
+static int take(follower *f, const msgpack_object *ev, sqlite3_stmt *insert, page *h)
 {
     cn_follow *fl = f->owner;
     if (!well_formed(ev)) {
@@ -177,10 +197,10 @@ static int take(follower *f, const msgpack_object *ev, sqlite3_stmt *insert)
         follow_request_sync(f, origin);
         return 2;
     }
-    char owner[64] = "";
-    int held = cn_core_region_owner(fl->core, region, owner, sizeof owner);
+    int held = region_holder(fl->core, h, region);
     if (held < 0)
         return -1;
+    const char *owner = held == CN_REGION_UNKNOWN ? "" : h->owner;
     bool own = strcmp(origin, f->name) == 0, refused = true;
     if (!region_allowed(f, region) && !own) {
         /* Relayed from a region this node does not follow through f: not
@@ -218,11 +238,12 @@ static int take(follower *f, const msgpack_object *ev, sqlite3_stmt *insert)
         if (rc != SQLITE_DONE)
             return -1;
         cn_info("fédération : la région %s (de %s) est copiée ici, par %s", region, origin, f->name);
+        h->valid = false;
     }
-    msgpack_sbuffer buf;
-    msgpack_sbuffer_init(&buf);
+    msgpack_sbuffer *buf = &h->data;
+    msgpack_sbuffer_clear(buf);
     msgpack_packer pk;
-    msgpack_packer_init(&pk, &buf, msgpack_sbuffer_write);
+    msgpack_packer_init(&pk, buf, msgpack_sbuffer_write);
     msgpack_pack_object(&pk, *data);
     sqlite3_reset(insert);
     sqlite3_bind_text(insert, 1, origin, -1, SQLITE_TRANSIENT);
@@ -230,7 +251,7 @@ static int take(follower *f, const msgpack_object *ev, sqlite3_stmt *insert)
     sqlite3_bind_int64(insert, 3, ts);
     sqlite3_bind_text(insert, 4, region, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(insert, 5, type, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_blob(insert, 6, buf.data, (int)buf.size, SQLITE_TRANSIENT);
+    sqlite3_bind_blob(insert, 6, buf->data, (int)buf->size, SQLITE_TRANSIENT);
     if (actor[0])
         sqlite3_bind_text(insert, 7, actor, -1, SQLITE_TRANSIENT);
     int rc = sqlite3_step(insert) == SQLITE_DONE ? 1 : -1;
@@ -240,30 +261,32 @@ static int take(follower *f, const msgpack_object *ev, sqlite3_stmt *insert)
         f->received++;
         char topic[192];
         snprintf(topic, sizeof topic, "%s/%s", region, type);
-        msgpack_sbuffer payload;
-        msgpack_sbuffer_init(&payload);
+        msgpack_sbuffer *payload = &h->payload;
+        msgpack_sbuffer_clear(payload);
         msgpack_packer pp;
-        msgpack_packer_init(&pp, &payload, msgpack_sbuffer_write);
-        cn_evlog_pack_event(&pp, s, origin, ts, region, type, buf.data, buf.size, actor[0] ? actor : NULL);
-        /* This node's plugins get it in the same transaction. */
-        msgpack_unpacked u;
-        msgpack_unpacked_init(&u);
-        if (msgpack_unpack_next(&u, payload.data, payload.size, NULL) == MSGPACK_UNPACK_SUCCESS)
-            cn_core_foreign_event(fl->core, &u.data, topic);
-        msgpack_unpacked_destroy(&u);
+        msgpack_packer_init(&pp, payload, msgpack_sbuffer_write);
+        cn_evlog_pack_event(&pp, s, origin, ts, region, type, buf->data, buf->size, actor[0] ? actor : NULL);
+        /* This node's plugins get it in the same transaction (decoded again
+         * only when one of them wants it). */
+        if (cn_core_foreign_wanted(fl->core, topic)) {
+            msgpack_unpacked u;
+            msgpack_unpacked_init(&u);
+            if (msgpack_unpack_next(&u, payload->data, payload->size, NULL) == MSGPACK_UNPACK_SUCCESS)
+                cn_core_foreign_event(fl->core, &u.data, topic);
+            msgpack_unpacked_destroy(&u);
+        }
         /* Published again here once committed, as it came (origin kept),
          * for this node's clients and the peers that follow it (relay). */
         msgpack_packer op;
         msgpack_packer_init(&op, &f->outbox, msgpack_sbuffer_write);
         cn_pk_str(&op, topic);
-        msgpack_pack_bin(&op, payload.size);
-        msgpack_pack_bin_body(&op, payload.data, payload.size);
+        msgpack_pack_bin(&op, payload->size);
+        msgpack_pack_bin_body(&op, payload->data, payload->size);
         f->nout++;
-        msgpack_sbuffer_destroy(&payload);
         if (strcmp(type, "region.purged") == 0) {
             if (held == CN_REGION_COPY)
                 purge_copy(fl->core, region);
-            msgpack_sbuffer_destroy(&buf);
+            h->valid = false;
             return rc;
         }
         /* A change of the model: the copy is made again, asked of the peer
@@ -281,7 +304,6 @@ static int take(follower *f, const msgpack_object *ev, sqlite3_stmt *insert)
         else if (c && c->want_seq == 0)
             c->want_seq = 1;
     }
-    msgpack_sbuffer_destroy(&buf);
     return rc;
 }
 
@@ -289,12 +311,13 @@ typedef struct {
     follower *f;
     const msgpack_object *event;
     sqlite3_stmt *insert;
+    page page;
 } taking;
 
 static int take_one(void *arg)
 {
     taking *t = arg;
-    return take(t->f, t->event, t->insert) < 0 ? -1 : 0;
+    return take(t->f, t->event, t->insert, &t->page) < 0 ? -1 : 0;
 }
 
 /* Takes a list of events in one transaction. */
@@ -323,7 +346,9 @@ void follow_store(follower *f, const msgpack_object *const *events, size_t n)
     size_t nbefore = fl->norigins;
     if (before && nbefore) /* no origin yet: fl->origins is NULL, and memcpy(…, NULL, 0) undefined */
         memcpy(before, fl->origins, nbefore * sizeof *before);
-    taking t = {f, NULL, insert};
+    taking t = {f, NULL, insert, {.valid = false}};
+    msgpack_sbuffer_init(&t.page.data);
+    msgpack_sbuffer_init(&t.page.payload);
     for (size_t i = 0; before && i < n && !f->cut; i++) {
         t.event = events[i];
         if (cn_core_in_savepoint(core, take_one, &t) != 0) {
@@ -332,6 +357,8 @@ void follow_store(follower *f, const msgpack_object *const *events, size_t n)
         }
     }
     sqlite3_finalize(insert);
+    msgpack_sbuffer_destroy(&t.page.data);
+    msgpack_sbuffer_destroy(&t.page.payload);
     bool committed = cn_core_batch_commit(core, fl->local_pub) == 0;
     flush_outbox(f, committed);
     if (!committed && before) {

@@ -291,6 +291,17 @@ int64_t host_log_keeper(void *data, const char *origin, char *who, size_t whocap
     return bound;
 }
 
+bool host_wants_foreign(void *data, const char *topic)
+{
+    cn_host *host = data;
+    for (size_t i = 0; i < host->n; i++) {
+        cd_host *p = host->plugins[i];
+        if (p->status == P_RUNNING && p->nsubs && wants(p, topic, true))
+            return true;
+    }
+    return false;
+}
+
 int host_deliver_foreign(void *data, const msgpack_object *event, const char *topic)
 {
     cn_host *host = data;

@@ -182,6 +182,7 @@ int host_emit(cd_host *h, const char *region, const char *type, const void *data
 void host_observe(void *data, int64_t seq, const char *topic);
 /* An event of another node, stored in the open batch (the core's foreign hook). */
 int host_deliver_foreign(void *data, const msgpack_object *event, const char *topic);
+bool host_wants_foreign(void *data, const char *topic);
 /* The event log's keeper (node.compact): this node's events a running
  * plugin has yet to look at stay. */
 int64_t host_log_keeper(void *data, const char *origin, char *who, size_t whocap);

@@ -252,7 +252,7 @@ cn_host *cn_host_new(cn_core *core, uv_loop_t *loop, const cn_config *cfg)
     cn_core_set_describe_hook(core, host_describe_op, host);
     cn_core_set_undoes_hook(core, host_op_undoes, host);
     cn_evlog_set_observer(cn_core_evlog(core), host_observe, host);
-    cn_core_set_foreign_hook(core, host_deliver_foreign, host);
+    cn_core_set_foreign_hook(core, host_deliver_foreign, host_wants_foreign, host);
     cn_core_add_keeper(core, host_log_keeper, host);
     for (size_t i = 0; i < cfg->nplugins; i++) {
         cd_host *p = calloc(1, sizeof *p);
@@ -308,7 +308,7 @@ void cn_host_destroy(cn_host **hostp)
     cn_core_set_info_hook(host->core, NULL, NULL);
     cn_core_set_describe_hook(host->core, NULL, NULL);
     cn_core_set_undoes_hook(host->core, NULL, NULL);
-    cn_core_set_foreign_hook(host->core, NULL, NULL);
+    cn_core_set_foreign_hook(host->core, NULL, NULL, NULL);
     cn_evlog_set_observer(cn_core_evlog(host->core), NULL, NULL);
     for (size_t i = 0; i < host->n; i++) {
         cd_host *p = host->plugins[i];
