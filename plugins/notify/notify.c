@@ -584,15 +584,18 @@ static int check(cd_host *h, const cd_host_api *host_api)
     return problems;
 }
 
-/* node.status: what waits in the outbox, what failed, how long the oldest has waited. */
+/* node.status: what waits in the outbox (not delivered yet: waiting for its
+ * next attempt or being sent now), what failed, how long the oldest has
+ * waited. */
 static void figures(cd_host *h, msgpack_packer *pk, void *data)
 {
     (void)data;
     cn_pack_sql_figures(api->db(h),
-                        "SELECT (SELECT count(*) FROM notify_outbox WHERE state = 'waiting') AS outbox_waiting,"
+                        "SELECT (SELECT count(*) FROM notify_outbox WHERE state IN ('waiting', 'sending'))"
+                        " AS outbox_waiting,"
                         " (SELECT count(*) FROM notify_outbox WHERE state = 'failed') AS outbox_failed,"
-                        " (SELECT coalesce((?1 - min(created_ms)) / 1000, 0) FROM notify_outbox WHERE state = 'waiting')"
-                        " AS outbox_oldest_seconds,"
+                        " (SELECT coalesce((?1 - min(created_ms)) / 1000, 0) FROM notify_outbox"
+                        "  WHERE state IN ('waiting', 'sending')) AS outbox_oldest_seconds,"
                         " (SELECT count(*) FROM notify_subscriptions) AS subscriptions",
                         api->now_ms(h), pk);
 }
