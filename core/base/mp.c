@@ -203,11 +203,9 @@ static cn_text_verdict text_walk(const msgpack_object *o, char *path, size_t cap
         long dup = duplicate_key(o);
         for (uint32_t i = 0; i < o->via.map.size; i++) {
             const msgpack_object *k = &o->via.map.ptr[i].key;
-            if (!path)
-                ;
-            else if (k->type == MSGPACK_OBJECT_STR && cn_utf8_valid(k->via.str.ptr, k->via.str.size))
+            if (path && k->type == MSGPACK_OBJECT_STR && cn_utf8_valid(k->via.str.ptr, k->via.str.size))
                 snprintf(path + len, cap - len, "%s%.*s", len ? "." : "", (int)k->via.str.size, k->via.str.ptr);
-            else
+            else if (path)
                 snprintf(path + len, cap - len, "%s<clé %u>", len ? "." : "", i);
             size_t at = path ? strlen(path) : 0;
             cn_text_verdict v = text_walk(k, path, cap, at);

@@ -262,23 +262,37 @@ int cn_req_exec(cn_req *req, sqlite3_stmt *st)
     return out;
 }
 
-int cn_core_region_owner(cn_core *core, const char *region, char *owner, size_t cap)
+/* Who holds region (CN_REGION_*, -1 on a database error), its holder's
+ * name into owner, and whether it is archived (when archived is not NULL):
+ * the region row says, or, before a copy's first snapshot, the record the
+ * federation made when its first event came. */
+static int region_state(cn_core *core, const char *region, char *owner, size_t cap, bool *archived)
 {
-    /* The region row says, or, before a copy's first snapshot, the record
-     * the federation made when its first event came. */
     sqlite3_stmt *st;
-    if (cn_stmt_get(core->db, "SELECT origin FROM regions WHERE id = ?1 UNION ALL SELECT origin FROM mirrors WHERE region = ?1", &st) != SQLITE_OK)
+    if (cn_stmt_get(core->db,
+                    "SELECT origin, archived_ms IS NOT NULL FROM regions WHERE id = ?1"
+                    " UNION ALL SELECT origin, 0 FROM mirrors WHERE region = ?1",
+                    &st) != SQLITE_OK)
         return -1;
     sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
     int held = CN_REGION_UNKNOWN;
+    if (archived)
+        *archived = false;
     if (sqlite3_step(st) == SQLITE_ROW) {
         const char *origin = (const char *)sqlite3_column_text(st, 0);
         held = origin && strcmp(origin, core->cfg->node_id) != 0 ? CN_REGION_COPY : CN_REGION_OWN;
         if (owner)
             snprintf(owner, cap, "%s", origin ? origin : "");
+        if (archived)
+            *archived = sqlite3_column_int(st, 1);
     }
     cn_stmt_done(st);
     return held;
+}
+
+int cn_core_region_owner(cn_core *core, const char *region, char *owner, size_t cap)
+{
+    return region_state(core, region, owner, cap, NULL);
 }
 
 bool cn_core_region_archived(cn_core *core, const char *region)
@@ -370,25 +384,13 @@ int cn_req_emit(cn_req *req, const char *region, const char *type, const void *d
 {
     if (req->core->mirroring)
         return 0; /* the copy of a peer's region: its events came from the peer */
-    /* Who holds the region and whether it is archived, in one look (as
-     * cn_core_region_owner and cn_core_region_archived each say). */
-    sqlite3_stmt *st;
-    if (cn_stmt_get(req->db,
-                    "SELECT origin, archived_ms IS NOT NULL FROM regions WHERE id = ?1"
-                    " UNION ALL SELECT origin, 0 FROM mirrors WHERE region = ?1",
-                    &st) != SQLITE_OK)
-        return cn_req_sqlite_fail(req, sqlite3_errcode(req->db));
-    sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
+    /* Who holds the region and whether it is archived, in one look. */
     char owner[64] = "";
-    bool copy = false, archived = false;
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        const char *origin = (const char *)sqlite3_column_text(st, 0);
-        copy = origin && strcmp(origin, req->core->cfg->node_id) != 0;
-        snprintf(owner, sizeof owner, "%s", origin ? origin : "");
-        archived = sqlite3_column_int(st, 1);
-    }
-    cn_stmt_done(st);
-    if (copy)
+    bool archived;
+    int held = region_state(req->core, region, owner, sizeof owner, &archived);
+    if (held < 0)
+        return cn_req_sqlite_fail(req, sqlite3_errcode(req->db));
+    if (held == CN_REGION_COPY)
         return cn_req_fail_copy(req, region, owner);
     if (archived)
         return cn_req_fail_archived(req, region);

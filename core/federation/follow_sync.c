@@ -191,11 +191,9 @@ void follow_take_sync_reply(follower *f, const void *data, size_t len)
         } else {
             snprintf(f->last_error, sizeof f->last_error, "rattrapage refusé : %s", message);
         }
-        if (!latest)
-            ;
-        else if (more && origin[0])
+        if (latest && more && origin[0])
             follow_request_sync(f, origin);
-        else
+        else if (latest)
             follow_next_sync(f);
     }
     msgpack_unpacked_destroy(&u);

@@ -139,9 +139,8 @@ static int events_since(cn_req *req)
 static int events_origins(cn_req *req)
 {
     sqlite3_stmt *st;
-    if (cn_req_prepare(req, CN_EVLOG_ORIGINS "SELECT origin, (SELECT max(seq) FROM events e WHERE e.origin = o.origin)"
-                            " AS head, (SELECT ts_ms FROM events e WHERE e.origin = o.origin ORDER BY seq DESC LIMIT 1)"
-                            " AS head_ts FROM origins o WHERE origin IS NOT NULL ORDER BY origin", &st))
+    if (cn_req_prepare(req, CN_EVLOG_ORIGINS "SELECT origin, " CN_EVLOG_HEAD("o.origin")
+                            " FROM origins o WHERE origin IS NOT NULL ORDER BY origin", &st))
         return -1;
     return cn_pk_rows(req, cn_req_pk(req), st);
 }

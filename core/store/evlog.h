@@ -18,10 +18,11 @@
     "WITH RECURSIVE origins(origin) AS (SELECT (SELECT min(origin) FROM events)"                                       \
     " UNION ALL SELECT (SELECT min(origin) FROM events WHERE origin > origins.origin) FROM origins"                     \
     " WHERE origin IS NOT NULL) "
-/* SQL: the newest seq and time stamp of the origin named by column o. */
+/* SQL: the newest seq and time stamp of the origin named by column o, as
+ * columns head and head_ts. */
 #define CN_EVLOG_HEAD(o)                                                                                              \
-    "(SELECT max(seq) FROM events WHERE origin = " o ")"                                                              \
-    ", (SELECT ts_ms FROM events WHERE origin = " o " ORDER BY seq DESC LIMIT 1)"
+    "(SELECT max(seq) FROM events WHERE origin = " o ") AS head"                                                      \
+    ", (SELECT ts_ms FROM events WHERE origin = " o " ORDER BY seq DESC LIMIT 1) AS head_ts"
 
 typedef struct cn_evlog cn_evlog;
 
