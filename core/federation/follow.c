@@ -106,11 +106,13 @@ void cn_follow_pack_status(const cn_follow *fl, msgpack_packer *pk)
         cn_pk_str(pk, "copies");
         msgpack_pack_array(pk, f->ncopies);
         for (size_t j = 0; j < f->ncopies; j++) {
-            msgpack_pack_map(pk, 4);
+            msgpack_pack_map(pk, 6);
             cn_pk_kstr(pk, "region", f->copies[j].region);
             cn_pk_kstr(pk, "origin", f->copies[j].origin);
             cn_pk_kint(pk, "as_of_seq", f->copies[j].have_seq);
             cn_pk_kbool(pk, "up_to_date", f->copies[j].want_seq <= f->copies[j].have_seq);
+            cn_pk_kint(pk, "snapshots", f->copies[j].snapshots);
+            cn_pk_kint(pk, "events_applied", f->copies[j].applied);
         }
         cn_pk_kint(pk, "copies_behind", (int64_t)behind);
         cn_pk_str(pk, "seconds_since_contact");

@@ -104,16 +104,19 @@ void follow_refuse(follower *f, const char *fmt, ...)
         cn_warn("fédération : %s : %s (%lld refus en tout)", f->name, f->last_error, (long long)f->refused);
 }
 
-void follow_mirrored_call(cn_core *core, const char *op, const msgpack_sbuffer *args, cn_reply *reply)
+void follow_mirrored_call(cn_core *core, const char *op, const msgpack_sbuffer *args, const char *actor,
+                          cn_reply *reply)
 {
     msgpack_sbuffer frame;
     msgpack_sbuffer_init(&frame);
     msgpack_packer pk;
     msgpack_packer_init(&pk, &frame, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 4);
+    msgpack_pack_map(&pk, actor && *actor ? 5 : 4);
     cn_pk_kint(&pk, "v", 1);
     cn_pk_kint(&pk, "id", 0);
     cn_pk_kstr(&pk, "op", op);
+    if (actor && *actor)
+        cn_pk_kstr(&pk, "actor", actor);
     cn_pk_str(&pk, "args");
     cn_pk_raw(&pk, args->data, args->size);
     cn_core_set_mirroring(core, true);

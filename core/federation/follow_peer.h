@@ -43,6 +43,8 @@ typedef struct copy {
     int64_t asked_id;  /* a snapshot request is out (0: none) */
     int64_t asked_ms;
     int64_t retry_ms;  /* a relay's copy was behind: not asked again before */
+    int64_t snapshots; /* snapshots applied since the start */
+    int64_t applied;   /* the owner's events applied to it since the start (no snapshot) */
 } copy;
 
 typedef struct follower {
@@ -173,14 +175,21 @@ void follow_request_origins(follower *f);
 /* Asks a copy of the regions that changed since theirs (one at a time). */
 void follow_request_snapshots(follower *f);
 
+/* Applies the owner's event seq to c (region.mirror_event), in the caller's
+ * savepoint; 0 when done, -1 when the copy needs a new snapshot instead. */
+int follow_apply_event(follower *f, copy *c, int64_t seq, const char *type, const msgpack_object *data,
+                       const char *actor);
+
 /* Asks what follows this node's last event of origin; one request out at a
  * time per peer, the other origins wait their turn. */
 void follow_request_sync(follower *f, const char *origin);
 
 /* Runs op (args: one packed msgpack map) on the core as the federation
- * does: in mirroring mode, inside the caller's batch. The caller destroys
- * reply (cn_reply_destroy). */
-void follow_mirrored_call(cn_core *core, const char *op, const msgpack_sbuffer *args, cn_reply *reply);
+ * does: in mirroring mode, inside the caller's batch, as actor (who made the
+ * change on its node; NULL: nobody named). The caller destroys reply
+ * (cn_reply_destroy). */
+void follow_mirrored_call(cn_core *core, const char *op, const msgpack_sbuffer *args, const char *actor,
+                          cn_reply *reply);
 
 /* Records in mirrors that region's copy comes through peer. */
 int follow_set_peer(cn_core *core, const char *region, const char *peer);

@@ -68,7 +68,7 @@ static void purge_copy(cn_core *core, const char *region)
     cn_pk_str(&pk, "purge");
     msgpack_pack_true(&pk);
     cn_reply reply;
-    follow_mirrored_call(core, "region.delete", &args, &reply);
+    follow_mirrored_call(core, "region.delete", &args, NULL, &reply);
     msgpack_sbuffer_destroy(&args);
     if (reply.ok)
         cn_info("fédération : la région %s est effacée par son propriétaire ; sa copie ici aussi", region);
@@ -289,20 +289,27 @@ static int take(follower *f, const msgpack_object *ev, sqlite3_stmt *insert, pag
             h->valid = false;
             return rc;
         }
-        /* A change of the model: the copy is made again, asked of the peer
-         * that brought it. Otherwise a copy is only wanted once. */
+        /* A change of the model: applied to the copy when the copy is up to
+         * date until it (no snapshot wanted or out); else the copy is made
+         * again, asked of the peer that brought it. Otherwise a copy is
+         * only wanted once. */
         follower *via = NULL;
         copy *c = follow_copy_find(fl, region, &via);
-        if (!c || changes_model(type)) {
+        bool model = changes_model(type);
+        if (!c || model) {
             bool moves = c && via != f;
             c = follow_copy_of(f, region, origin, true);
             if (moves && follow_set_peer(fl->core, region, f->name) != 0) /* a hint for the next start only */
                 cn_warn("fédération : copie de %s : %s", region, sqlite3_errmsg(cn_core_db(fl->core)));
         }
-        if (c && changes_model(type) && s > c->want_seq)
+        if (c && model && s > c->want_seq) {
+            bool current = c->have_seq > 0 && c->have_seq >= c->want_seq && !c->asked_id;
+            if (current && s > c->have_seq && follow_apply_event(f, c, s, type, data, actor) == 0)
+                c->have_seq = s;
             c->want_seq = s;
-        else if (c && c->want_seq == 0)
+        } else if (c && c->want_seq == 0) {
             c->want_seq = 1;
+        }
     }
     return rc;
 }
@@ -366,6 +373,10 @@ void follow_store(follower *f, const msgpack_object *const *events, size_t n)
             memcpy(fl->origins, before, nbefore * sizeof *before);
         fl->norigins = nbefore;
     }
+    /* Nothing of the batch stored: the events applied to copies are not
+     * either, and come again; the copies are made again from snapshots. */
+    for (size_t i = 0; !committed && i < f->ncopies; i++)
+        f->copies[i].have_seq = 0;
     free(before);
     follow_request_snapshots(f);
 }

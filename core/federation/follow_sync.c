@@ -76,7 +76,8 @@ static void apply_snapshot(follower *f, copy *c, const msgpack_object *snap)
     msgpack_sbuffer_init(&args);
     msgpack_packer pk;
     msgpack_packer_init(&pk, &args, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 5);
+    const msgpack_object *ids = get(snap, "ids"); /* the owner's ids (none from an older peer) */
+    msgpack_pack_map(&pk, ids ? 6 : 5);
     cn_pk_kstr(&pk, "origin", origin);
     cn_pk_kstr(&pk, "peer", f->name);
     cn_pk_kint(&pk, "seq", seq);
@@ -84,10 +85,14 @@ static void apply_snapshot(follower *f, copy *c, const msgpack_object *snap)
     msgpack_pack_object(&pk, *region);
     cn_pk_str(&pk, "plans");
     msgpack_pack_object(&pk, *plans);
+    if (ids) {
+        cn_pk_str(&pk, "ids");
+        msgpack_pack_object(&pk, *ids);
+    }
     cn_reply reply;
     bool ok = false;
     if (cn_core_batch_begin(core) == 0) {
-        follow_mirrored_call(core, "region.mirror", &args, &reply);
+        follow_mirrored_call(core, "region.mirror", &args, NULL, &reply);
         if (reply.ok)
             tell_plugins(core, origin, c->region, seq);
         ok = reply.ok && cn_core_batch_commit(core, NULL) == 0;
@@ -106,12 +111,48 @@ static void apply_snapshot(follower *f, copy *c, const msgpack_object *snap)
     }
     msgpack_sbuffer_destroy(&args);
     if (ok) {
+        c->snapshots++;
         c->have_seq = seq > 0 ? seq : c->want_seq;
         /* A relay whose own copy is behind its events: ask again in a while,
          * not at once. */
         c->retry_ms = c->have_seq < c->want_seq ? now_ms() + TICK_MS : 0;
         cn_debug("fédération : copie de %s à jour (événement %lld de %s)", c->region, (long long)seq, origin);
     }
+}
+
+int follow_apply_event(follower *f, copy *c, int64_t seq, const char *type, const msgpack_object *data,
+                       const char *actor)
+{
+    cn_core *core = f->owner->core;
+    msgpack_sbuffer args;
+    msgpack_sbuffer_init(&args);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &args, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 4);
+    cn_pk_kstr(&pk, "region", c->region);
+    cn_pk_kint(&pk, "seq", seq);
+    cn_pk_kstr(&pk, "type", type);
+    cn_pk_str(&pk, "data");
+    msgpack_pack_object(&pk, *data);
+    cn_reply reply;
+    follow_mirrored_call(core, "region.mirror_event", &args, actor, &reply);
+    bool ok = reply.ok;
+    if (ok) {
+        c->applied++;
+        tell_plugins(core, c->origin, c->region, seq);
+    } else {
+        msgpack_unpacked u;
+        msgpack_unpacked_init(&u);
+        char message[200] = "";
+        if (msgpack_unpack_next(&u, reply.buf.data, reply.buf.size, NULL) == MSGPACK_UNPACK_SUCCESS)
+            str_of(get(get(&u.data, "error"), "message"), message, sizeof message);
+        msgpack_unpacked_destroy(&u);
+        cn_debug("fédération : copie de %s, %s n°%lld par un instantané : %s", c->region, type, (long long)seq,
+                 message);
+    }
+    cn_reply_destroy(&reply);
+    msgpack_sbuffer_destroy(&args);
+    return ok ? 0 : -1;
 }
 
 void follow_take_sync_reply(follower *f, const void *data, size_t len)

@@ -403,6 +403,17 @@ int cn_pack_indicator(cn_req *req, msgpack_packer *pk, int64_t id, bool history)
                      NULL);
 }
 
+int cn_req_run_packed(cn_req *req, const char *op, const msgpack_sbuffer *buf, msgpack_sbuffer *out)
+{
+    msgpack_unpacked args;
+    msgpack_unpacked_init(&args);
+    int rc = msgpack_unpack_next(&args, buf->data, buf->size, NULL) == MSGPACK_UNPACK_SUCCESS
+                 ? cn_req_run(req, op, &args.data, out)
+                 : cn_req_fail(req, "internal", NULL, "%s: args", op);
+    msgpack_unpacked_destroy(&args);
+    return rc;
+}
+
 int cn_emit_buf(cn_req *req, const char *region, const char *type, const msgpack_sbuffer *buf)
 {
     return cn_req_emit(req, region, type, buf->data, buf->size);

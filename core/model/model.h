@@ -35,6 +35,8 @@ extern const cn_op cn_history_ops[];
 extern const size_t cn_history_ops_count;
 extern const cn_op cn_mirror_ops[];
 extern const size_t cn_mirror_ops_count;
+extern const cn_op cn_mirror_event_ops[];
+extern const size_t cn_mirror_event_ops_count;
 extern const cn_op cn_node_ops[];
 extern const size_t cn_node_ops_count;
 extern const cn_op cn_compact_ops[];
@@ -85,6 +87,9 @@ typedef int (*cn_pack_fn)(cn_req *req, msgpack_packer *pk, int64_t id);
 int cn_emit_entity(cn_req *req, const char *region, const char *type, cn_pack_fn fn, int64_t id, bool as_result);
 
 /* Emits an event whose data is the map packed in buf. */
+/* Runs op with the map packed in buf as its args, as part of this request
+ * (its result appended to out when not NULL). */
+int cn_req_run_packed(cn_req *req, const char *op, const msgpack_sbuffer *buf, msgpack_sbuffer *out);
 int cn_emit_buf(cn_req *req, const char *region, const char *type, const msgpack_sbuffer *buf);
 
 /* Inserters reading their fields from req->args (see the ops' args in

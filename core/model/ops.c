@@ -18,6 +18,7 @@ int cn_model_register(cn_core *core)
         {cn_structure_ops, &cn_structure_ops_count}, {cn_action_ops, &cn_action_ops_count},
         {cn_indicator_ops, &cn_indicator_ops_count}, {cn_echeance_ops, &cn_echeance_ops_count},
         {cn_reminder_ops, &cn_reminder_ops_count}, {cn_mirror_ops, &cn_mirror_ops_count},
+        {cn_mirror_event_ops, &cn_mirror_event_ops_count},
         {cn_overview_ops, &cn_overview_ops_count}, {cn_history_ops, &cn_history_ops_count},
         {cn_report_ops, &cn_report_ops_count},
     };

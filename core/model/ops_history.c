@@ -248,18 +248,6 @@ static int events_history(cn_req *req)
 
 /* ---- undo ----------------------------------------------------------------- */
 
-/* Runs op with the map packed in buf as its args, as part of this request. */
-static int run_packed(cn_req *req, const char *op, msgpack_sbuffer *buf, msgpack_sbuffer *out)
-{
-    msgpack_unpacked args;
-    msgpack_unpacked_init(&args);
-    int rc = msgpack_unpack_next(&args, buf->data, buf->size, NULL) == MSGPACK_UNPACK_SUCCESS
-                 ? cn_req_run(req, op, &args.data, out)
-                 : cn_req_fail(req, "internal", NULL, "undo args");
-    msgpack_unpacked_destroy(&args);
-    return rc;
-}
-
 /* The entity back to how it was before: its update op with the fields of
  * the event before (those that differ from now). */
 static int restore_fields(cn_req *req, const char *kind, int64_t id, const msgpack_object *before,
@@ -292,7 +280,7 @@ static int restore_fields(cn_req *req, const char *kind, int64_t id, const msgpa
         cn_pk_str(&pk, fields[i]);
         msgpack_pack_object(&pk, *a);
     }
-    int rc = n ? run_packed(req, op, &buf, out)
+    int rc = n ? cn_req_run_packed(req, op, &buf, out)
                : cn_req_fail(req, "conflict", "seq", L("rien à annuler : c'est déjà ainsi", "nothing to undo: it is so already"));
     msgpack_sbuffer_destroy(&buf);
     return rc;
@@ -361,7 +349,7 @@ static int run_plugin_undo(cn_req *req, const cn_op *op, const char *type, const
         cn_pk_str(&pk, "before");
         msgpack_pack_object(&pk, *before);
     }
-    int rc = run_packed(req, op->name, &buf, out);
+    int rc = cn_req_run_packed(req, op->name, &buf, out);
     msgpack_sbuffer_destroy(&buf);
     return rc;
 }
@@ -496,15 +484,15 @@ static int events_undo(cn_req *req)
         cn_pk_str(&pk, "status");
         msgpack_pack_object(&pk, *cn_mp_get(ev.data, "from"));
         cn_pk_kstr(&pk, "note", note);
-        rc = run_packed(req, "action.set_status", &buf, &out);
+        rc = cn_req_run_packed(req, "action.set_status", &buf, &out);
     } else if (strcmp(type, "action.created") == 0) {
         msgpack_pack_map(&pk, 1);
         cn_pk_kint(&pk, "id", id);
-        rc = run_packed(req, "action.delete", &buf, &out);
+        rc = cn_req_run_packed(req, "action.delete", &buf, &out);
     } else if (strcmp(type, "region.archived") == 0) {
         msgpack_pack_map(&pk, 1);
         cn_pk_kstr(&pk, "id", region);
-        rc = run_packed(req, "region.restore", &buf, &out);
+        rc = cn_req_run_packed(req, "region.restore", &buf, &out);
     } else if (strcmp(type, "action.noted") == 0) {
         msgpack_pack_map(&pk, 3);
         cn_pk_kint(&pk, "id", id);
@@ -512,7 +500,7 @@ static int events_undo(cn_req *req)
         msgpack_pack_object(&pk, *cn_mp_get(ev.data, "date"));
         cn_pk_str(&pk, "text");
         msgpack_pack_object(&pk, *cn_mp_get(ev.data, "text"));
-        rc = run_packed(req, "action.unnote", &buf, &out);
+        rc = cn_req_run_packed(req, "action.unnote", &buf, &out);
     } else if (strcmp(type, "action.deleted") == 0) {
         int64_t back;
         msgpack_packer op;
@@ -531,7 +519,7 @@ static int events_undo(cn_req *req)
         msgpack_pack_object(&pk, *cn_mp_get(ev.data, "date"));
         cn_pk_str(&pk, "value");
         msgpack_pack_object(&pk, *cn_mp_get(ev.data, "value"));
-        rc = run_packed(req, "indicator.unrecord", &buf, &out);
+        rc = cn_req_run_packed(req, "indicator.unrecord", &buf, &out);
     } else { /* *.updated: the fields as the event before it left them */
         int had = strcmp(kind, "region") == 0
                       ? 0

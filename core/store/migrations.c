@@ -175,6 +175,14 @@ static const char *const migrations[] = {
      * those rare events, so the hot path's inserts do not pay for it. */
     "CREATE INDEX actions_plan_order ON actions(plan, sort_key, id);"
     "CREATE INDEX events_adhesion ON events(region, ts_ms) WHERE type GLOB 'adhesion.*';",
+
+    /* 11: a copy kept up to date by its owner's events (region.mirror_event)
+     * instead of a new snapshot after each: which of the copy's rows is which
+     * of the owner's (a copy's ids are its own), as the last snapshot said.
+     * kind: plan, orientation, objective, action or indicator. */
+    "CREATE TABLE copy_ids("
+    "  region TEXT NOT NULL, kind TEXT NOT NULL, origin_id INTEGER NOT NULL, id INTEGER NOT NULL,"
+    "  PRIMARY KEY(region, kind, origin_id)) WITHOUT ROWID;",
 };
 
 int cn_migrations_count(void) { return (int)(sizeof migrations / sizeof migrations[0]); }

@@ -12,8 +12,8 @@ loopback with CURVE. Measures, in the same run:
     national node);
   - copy lag: from an action's status changed on the regional node (its
     real plan, Lanaudière's, imported from the seed) to the national
-    node's read-only copy showing it (the copy is rebuilt from a
-    region.snapshot after the event);
+    node's read-only copy showing it (the event applied to the copy, no
+    new region.snapshot), and how many snapshots each copy took;
   - a backlog's catch-up: a regional node whose log holds BENCH_FED_BACKLOG
     events (default 10^6 indicator.recorded, written into its stopped
     database as it writes them), followed by a national node started from
@@ -178,6 +178,9 @@ def main():
             copy_lags.append((time.perf_counter() - t) * 1000)
         copy_lags.sort()
         actions = len(regional.call("action.list", region="lanaudiere"))
+        # How the national node's copies were kept up to date: snapshots, or the owner's events applied.
+        copies = {c["region"]: (c["snapshots"], c["events_applied"])
+                  for c in national.call("federation.status")[0]["copies"]}
         sub.close()
         national.stop()
         regional.stop()
@@ -197,6 +200,9 @@ def main():
           % relayed)
     print("copy lag, action status changed -> shown by the follower's copy: p50 %.2f ms, p99 %.2f ms (%d changes)"
           % (statistics.median(copy_lags), copy_lags[int(len(copy_lags) * 0.99) - 1], len(copy_lags)))
+    for region, (snapshots, applied) in sorted(copies.items()):
+        print("the follower's copy of %s: %d snapshots, %d of the owner's events applied to it" % (region, snapshots,
+                                                                                                 applied))
     print("backlog of %d events caught up from zero over CURVE: %.0f events/s stored (%.1f s)"
           % (BACKLOG, backlog_rate, backlog_s))
 

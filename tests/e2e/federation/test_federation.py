@@ -292,6 +292,81 @@ class Following(unittest.TestCase):
         copy = self.n.ok("action.get", region="lanaudiere", number="2.3")
         self.assertIn("Tournage en mai", [n["text"] for n in copy["notes"]])
 
+    def copy_state(self):
+        copies = self.n.ok("federation.status")[0]["copies"]
+        return next((c for c in copies if c["region"] == "lanaudiere"), None)
+
+    def until_copy(self, check, what):
+        deadline = time.monotonic() + 30 * PATIENCE
+        while not check():
+            self.assertLess(time.monotonic(), deadline, "%s: %r" % (what, self.n.ok("federation.status")))
+            self.n.ok("node.info")
+
+    def same_plan(self):
+        """The copy's plan as a document, as the owner's (ids are each node's own: not in it)."""
+        return self.n.call("plan.export", {"region": "lanaudiere"}).get("result") == \
+            self.r.ok("plan.export", region="lanaudiere")
+
+    def test_a_copy_follows_its_owners_changes_without_a_new_snapshot(self):
+        r = self.r
+        r.ok("region.create", id="lanaudiere", name="Lanaudière")
+        r.ok("plan.create", region="lanaudiere", title="Plan d'action 2018-2023", start_date="2018-10-02")
+        r.ok("orientation.create", region="lanaudiere", number="1", statement="Agir ensemble")
+        r.ok("objective.create", region="lanaudiere", orientation="1", number="2", text="Communiquer")
+        r.ok("objective.create", region="lanaudiere", orientation="1", number="3", text="Mobiliser")
+        r.ok("action.create", region="lanaudiere", objective="2", number="2.3", text="Capsules vidéo",
+             schedule="An 2")
+        r.ok("action.create", region="lanaudiere", objective="2", number="2.4", text="Infolettre")
+        members = r.ok("indicator.create", region="lanaudiere", action="2.3", name="Nombre de membres")["id"]
+        r.ok("indicator.create", region="lanaudiere", action="2.4", name="Abonnés")
+        self.until_copy(self.same_plan, "the first copy")
+        before = self.copy_state()
+        self.assertGreaterEqual(before["snapshots"], 1)
+        # A table's everyday work: statuses, notes, measures, edits, a renumbering.
+        changes = [
+            ("action.set_status", dict(number="2.3", status="in_progress", note="Tournage lancé", date="2026-11-20")),
+            ("action.note", dict(number="2.3", text="Montage en décembre", date="2026-11-25")),
+            ("indicator.record", dict(id=members, value=42, date="2026-11-30", note="AGA")),
+            ("indicator.record", dict(id=members, value=57, date="2026-12-01")),
+            ("indicator.unrecord", dict(id=members, value=57, date="2026-12-01")),
+            ("action.update", dict(number="2.3", text="Capsules vidéo des membres", targets=["MRC", "CLDS"],
+                                   schedule="An 3", responsible="Équipe", objective="3")),
+            ("action.update", dict(number="2.4", new_number="2.5", text="Infolettre mensuelle")),
+            ("action.note", dict(number="2.5", text="Premier envoi", date="2026-11-26")),
+            ("action.note", dict(number="2.5", text="Envoi annulé", date="2026-11-27")),
+            ("action.unnote", dict(number="2.5", text="Envoi annulé", date="2026-11-27")),
+            ("objective.update", dict(number="2", text="Communiquer avec les membres")),
+            ("orientation.update", dict(number="1", statement="Agir ensemble, partout")),
+            ("plan.update", dict(title="Plan d'action 2018-2024", start_date="2019-10-02")),
+            ("region.update", dict(id="lanaudiere", name="Lanaudière (TPDSL)")),
+        ]
+        for op, args in changes:
+            if op != "region.update" and "id" not in args:
+                args["region"] = "lanaudiere"
+            reply = r.call(op, args, actor="marie")
+            self.assertTrue(reply["ok"], (op, reply))
+        self.until_copy(lambda: self.same_plan() and self.n.call("region.get", {"id": "lanaudiere"})
+                        .get("result", {}).get("name") == "Lanaudière (TPDSL)", "the copy never followed")
+        after = self.copy_state()
+        self.assertEqual(after["snapshots"], before["snapshots"], "a change asked a whole new snapshot")
+        self.assertGreaterEqual(after["events_applied"], len(changes))
+        self.assertTrue(after["up_to_date"])
+        # Who wrote the notes, as on the owner's node; the indicator's latest value.
+        note = self.n.ok("action.get", region="lanaudiere", number="2.3")["notes"]
+        self.assertIn(("Montage en décembre", "marie"), [(n["text"], n["author"]) for n in note])
+        self.assertEqual(self.n.ok("indicator.history", id=self.n.ok("action.get", region="lanaudiere",
+                                                                     number="2.3")["indicators"][0]["id"])["latest"],
+                         42)
+        # A creation comes with a new snapshot; the copy follows its changes again after it.
+        r.ok("action.create", region="lanaudiere", objective="3", number="3.1", text="Forum régional")
+        self.until_copy(lambda: self.n.call("action.get", {"region": "lanaudiere", "number": "3.1"})["ok"],
+                        "the new action never reached the copy")
+        made = self.copy_state()["snapshots"]
+        self.assertGreater(made, after["snapshots"])
+        r.ok("action.set_status", region="lanaudiere", number="3.1", status="done")
+        self.until_copy(self.same_plan, "the copy never followed the new action's status")
+        self.assertEqual(self.copy_state()["snapshots"], made)
+
     def test_a_region_erased_by_its_owner_is_erased_from_its_copies(self):
         r = self.r
         r.ok("region.create", id="lanaudiere", name="Lanaudière")
@@ -529,7 +604,7 @@ class LagAndCopies(unittest.TestCase):
             # The newest event it holds is 7 minutes after the last one given.
             self.assertEqual((status["head_seq"], status["lag_seconds"], status["catching_up"]), (10, 420, True))
             self.assertEqual(status["copies"], [{"region": "estrie", "origin": "fake", "as_of_seq": 3,
-                                                 "up_to_date": True}])
+                                                 "up_to_date": True, "snapshots": 1, "events_applied": 0}])
             region = self.c.ok("region.get", id="estrie")
             self.assertEqual((region["name"], region["origin"], region["territories"][0]["name"]),
                              ("Estrie 3", "fake", "Sherbrooke"))

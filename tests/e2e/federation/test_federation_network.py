@@ -181,6 +181,25 @@ class Network(unittest.TestCase):
                        end="%d-05-14T16:00" % (int(today()[:4]) + 1), place="Trois-Rivières")
         self.wait_in_step()
 
+        # The copies follow their owners' changes without a new snapshot, through a relay too
+        # (joliette: clds -> tpdsl -> rqds, the ids tpdsl's own copy paired).
+        copies = lambda: {c["region"]: c for p in self.rqds.c.ok("federation.status") for c in p["copies"]}
+        before = copies()
+        self.clds.c.ok("action.set_status", region="joliette", number="1.1", status="in_progress",
+                       note="Carte commencée")
+        self.tpdsl.c.ok("action.note", region="lanaudiere", number=first(self.tpdsl, "lanaudiere"),
+                        text="Comité du 3 décembre")
+        self.settled(lambda: self.rqds.c.ok("action.get", region="joliette", number="1.1")["status"] == "in_progress"
+                     and "Comité du 3 décembre" in [n["text"] for n in self.rqds.c.ok(
+                         "action.get", region="lanaudiere", number=first(self.tpdsl, "lanaudiere"))["notes"]],
+                     lambda: "the copies never followed: %r" % copies())
+        after = copies()
+        for region in ("joliette", "lanaudiere"):
+            self.assertEqual(after[region]["snapshots"], before[region]["snapshots"], region)
+            self.assertGreater(after[region]["events_applied"], before[region]["events_applied"], region)
+        self.assertEqual(self.rqds.c.ok("plan.export", region="joliette"), self.clds.c.ok("plan.export",
+                                                                                         region="joliette"))
+
         # Every region's coming échéances, as each table has them, from one node.
         national = self.rqds.c.ok("echeance.list", to=horizon)
         for region, owner in self.owners.items():
