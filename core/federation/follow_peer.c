@@ -221,6 +221,7 @@ void follow_request_sync(follower *f, const char *origin)
     int64_t since = o->last_seq > 0 ? o->last_seq - 1 : 0;
     if (send_request(f, ++f->sync_requests, "events.since", "origin", origin, "since", since) == 0) {
         f->sync_id = f->sync_requests;
+        f->sync_had = o->last_seq;
         f->sync_asked++;
         f->sync_sent_ms = now;
         snprintf(f->sync_origin, sizeof f->sync_origin, "%s", origin);

@@ -56,6 +56,7 @@ typedef struct follower {
     char sync_origin[64];     /* the origin whose catch-up is out */
     int64_t sync_sent_ms;     /* a catch-up request is out since then (0: none) */
     int64_t sync_id;          /* the id of the last catch-up request sent */
+    int64_t sync_had;         /* the last event of sync_origin stored here when it was sent */
     int64_t sync_asked;       /* catch-up requests (pages) sent, for federation.status */
     char **sync_wanted;       /* origins to catch up after it */
     bool no_have;             /* a peer of an older version refused events.origins' `have` */

@@ -218,8 +218,12 @@ void follow_take_sync_reply(follower *f, const void *data, size_t len)
                             "n° %lld) : les régions sont copiées d'après leur état",
                             f->name, origin, (long long)o->compacted_through, (long long)o->last_seq);
             }
-            if (strcmp(origin, f->name) == 0 && o && get(result, "head") && int_of(get(result, "head")) < o->last_seq)
-                follow_note_rewound(f, int_of(get(result, "head")) + 1, o->last_seq); /* its newest is behind ours */
+            /* Its newest is behind what this node had of it when asking: it
+             * counts again. (Not behind what came since by the events link:
+             * the answer may have been made before those events were.) */
+            if (latest && strcmp(origin, f->name) == 0 && strcmp(origin, f->sync_origin) == 0 && get(result, "head") &&
+                int_of(get(result, "head")) < f->sync_had)
+                follow_note_rewound(f, int_of(get(result, "head")) + 1, f->sync_had);
             const msgpack_object **list = calloc(events->via.array.size + 1, sizeof *list);
             for (uint32_t i = 0; list && i < events->via.array.size; i++)
                 list[i] = &events->via.array.ptr[i];

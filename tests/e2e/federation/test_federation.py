@@ -721,7 +721,8 @@ class DroppedTraffic(unittest.TestCase):
                 if check():
                     return
                 n.ok("node.info")
-            self.fail(what())
+            self.fail("%s\n--- the national node's log:\n%s\n--- the regional node's:\n%s"
+                      % (what(), national.log_text()[-4000:], regional.log_text()[-2000:]))
 
         try:
             r.ok("region.create", id="lanaudiere", name="Lanaudière")
