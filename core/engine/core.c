@@ -8,6 +8,7 @@
 
 #include "log.h"
 #include "mp.h"
+#include "reply_cache.h"
 #include "text.h"
 #include "stmt_cache.h"
 
@@ -38,6 +39,10 @@ struct cn_core {
     size_t nkeepers;
     const cn_preparer *preparers[8];
     size_t npreparers;
+    cn_reply_cache *replies; /* results of the cached reads (reply_cache.h) */
+    const cn_op *cached[4];  /* the ops whose results it keeps */
+    size_t ncached;
+    int64_t batch_gen; /* the connection's count of changes when the open batch began */
 };
 
 cn_core *cn_core_new(sqlite3 *db, const cn_config *cfg)
@@ -49,7 +54,10 @@ cn_core *cn_core_new(sqlite3 *db, const cn_config *cfg)
     core->cfg = cfg;
     core->started_ms = cn_now_ms();
     core->evlog = cn_evlog_new(db, cfg->node_id);
-    if (!core->evlog) {
+    core->replies = cn_reply_cache_new();
+    if (!core->evlog || !core->replies) {
+        cn_evlog_destroy(&core->evlog);
+        cn_reply_cache_destroy(&core->replies);
         free(core);
         return NULL;
     }
@@ -64,6 +72,7 @@ void cn_core_destroy(cn_core **corep)
     if (core->in_batch)
         cn_stmt_exec(core->db, "ROLLBACK");
     cn_evlog_destroy(&core->evlog);
+    cn_reply_cache_destroy(&core->replies);
     free(core->ops);
     free(core);
     *corep = NULL;
@@ -101,6 +110,15 @@ int cn_core_register(cn_core *core, const cn_op *ops, size_t n)
         }
         core->ops[core->nops++] = &ops[i];
     }
+    return 0;
+}
+
+int cn_core_cache_op(cn_core *core, const char *name)
+{
+    const cn_op *op = find_op(core, name, strlen(name));
+    if (!op || core->ncached == sizeof core->cached / sizeof core->cached[0])
+        return -1;
+    core->cached[core->ncached++] = op;
     return 0;
 }
 
@@ -634,6 +652,7 @@ int cn_core_batch_begin(cn_core *core)
         return -1;
     }
     core->in_batch = true;
+    core->batch_gen = sqlite3_total_changes64(core->db);
     return 0;
 }
 
@@ -857,21 +876,54 @@ void cn_core_handle(cn_core *core, const char *frame, size_t len, cn_reply *repl
     pack_head_to(&req.pk, reply, true);
     size_t head = req.result.size;
 
+    /* A cacheable read asked again while the database has not changed:
+     * the result kept (reply_cache.h), keyed by its args' bytes. */
+    msgpack_sbuffer key;
+    msgpack_sbuffer_init(&key);
+    char day[11] = "";
+    int64_t gen = 0;
+    const char *kept = NULL;
+    size_t kept_len = 0;
+    bool cached = false;
+    for (size_t i = 0; i < core->ncached && !cached; i++)
+        cached = core->cached[i] == op;
+    if (cached) {
+        msgpack_packer kp;
+        msgpack_packer_init(&kp, &key, msgpack_sbuffer_write);
+        msgpack_pack_object(&kp, *req.args);
+        cn_date_today(day);
+        gen = sqlite3_total_changes64(core->db);
+        kept = cn_reply_cache_get(core->replies, op, (int)lang, day, key.data, key.size, gen, &kept_len);
+    }
+
     size_t mark = cn_evlog_mark(core->evlog);
-    bool savepoint = cn_stmt_exec(core->db, "SAVEPOINT cmd") == SQLITE_OK;
+    bool savepoint = false;
     int rc = -1;
-    if (!savepoint)
-        cn_req_sqlite_fail(&req, sqlite3_errcode(core->db));
-    else if (!unknown_args(&req, op))
-        rc = op->fn(&req);
-    if (rc == 0 && !req.err_code) {
-        if (cn_stmt_exec(core->db, "RELEASE cmd") != SQLITE_OK) {
+    if (kept) {
+        rc = msgpack_sbuffer_write(&req.result, kept, kept_len);
+    } else {
+        savepoint = cn_stmt_exec(core->db, "SAVEPOINT cmd") == SQLITE_OK;
+        if (!savepoint)
             cn_req_sqlite_fail(&req, sqlite3_errcode(core->db));
+        else if (!unknown_args(&req, op))
+            rc = op->fn(&req);
+        if (rc == 0 && !req.err_code) {
+            if (cn_stmt_exec(core->db, "RELEASE cmd") != SQLITE_OK) {
+                cn_req_sqlite_fail(&req, sqlite3_errcode(core->db));
+                rc = -1;
+            }
+        } else {
             rc = -1;
         }
-    } else {
-        rc = -1;
+        /* Kept only when it read what is committed (nothing written yet in
+         * the open batch: a rollback cannot undo what it saw, and the count
+         * of changes does not go back with one) and it wrote nothing. */
+        if (rc == 0 && cached && !req.uncacheable && req.result.size > head &&
+            (!core->in_batch || gen == core->batch_gen) && sqlite3_total_changes64(core->db) == gen)
+            cn_reply_cache_put(core->replies, op, (int)lang, day, key.data, key.size, gen, req.result.data + head,
+                               req.result.size - head);
     }
+    msgpack_sbuffer_destroy(&key);
     if (rc != 0) {
         if (savepoint) {
             cn_stmt_exec(core->db, "ROLLBACK TO cmd");

@@ -53,6 +53,11 @@ void cn_core_destroy(cn_core **corep);
  * Returns -1 when a name is already taken. */
 int cn_core_register(cn_core *core, const cn_op *ops, size_t n);
 
+/* Marks the registered op name as a read whose result depends only on the
+ * database, its args, the language and the day: its results are kept until
+ * the database changes (reply_cache.h). -1 when no such op or too many. */
+int cn_core_cache_op(cn_core *core, const char *name);
+
 /* Removes op (registered earlier) from the dispatch table. */
 void cn_core_unregister(cn_core *core, const cn_op *op);
 
@@ -208,9 +213,14 @@ struct cn_req {
     const char *err_code;
     char err_field[96];
     char err_msg[512];
+    bool uncacheable; /* this result of a cached op depends on more (cn_req_uncacheable) */
 };
 
 static inline msgpack_packer *cn_req_pk(cn_req *req) { return &req->pk; }
+
+/* This result of a cached op depends on more than the database (a
+ * copy's "up to date until" from the federation's links): not kept. */
+static inline void cn_req_uncacheable(cn_req *req) { req->uncacheable = true; }
 
 /* Sets the request's error and returns -1. code is one of the protocol's
  * codes; field names the argument at fault, or NULL. */

@@ -25,6 +25,10 @@ int cn_model_register(cn_core *core)
     for (size_t i = 0; i < sizeof families / sizeof families[0]; i++)
         if (cn_core_register(core, families[i].ops, *families[i].count) != 0)
             return -1;
+    /* The reads a page polls (the web's, a national node's dashboard):
+     * read once per change of the database. */
+    if (cn_core_cache_op(core, "action.list") || cn_core_cache_op(core, "region.overview"))
+        return -1;
     cn_office_init(); /* documents are read on worker threads (plan_office.c) */
     return cn_core_add_preparer(core, &cn_plan_import_preparer);
 }

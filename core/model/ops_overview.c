@@ -112,6 +112,8 @@ static int pack_overview(cn_req *req, msgpack_packer *pk)
         else
             msgpack_pack_nil(pk);
         bool mirror = origin && strcmp(origin, node) != 0;
+        if (mirror)
+            cn_req_uncacheable(req); /* its as_of_ms follows the federation's links, not the database */
         cn_pk_kbool(pk, "mirror", mirror);
         /* A copy: until when it is known up to date ("à jour au"); nil for this node's own. */
         cn_pk_str(pk, "as_of_ms");

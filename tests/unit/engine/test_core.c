@@ -2,6 +2,7 @@
  * argument errors, a failing command changes nothing, and a batch commits
  * the good commands while undoing the bad one. */
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -223,12 +224,86 @@ static void batch_undoes_only_the_failing_command(void **state)
     assert_int_equal(count(f, "events"), seq + 2);
 }
 
+/* The text of the first action action.list gives for mauricie, by one
+ * request handled in the open batch or on its own. */
+static void first_action_text(fixture *f, bool in_batch, char out[64])
+{
+    msgpack_sbuffer b;
+    msgpack_sbuffer_init(&b);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &b, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 3);
+    cn_pk_kint(&pk, "v", 1);
+    cn_pk_kstr(&pk, "op", "action.list");
+    cn_pk_str(&pk, "args");
+    msgpack_pack_map(&pk, 1);
+    cn_pk_kstr(&pk, "region", "mauricie");
+    cn_reply reply;
+    if (in_batch)
+        cn_core_handle(f->core, b.data, b.size, &reply);
+    else
+        cn_core_call(f->core, b.data, b.size, &reply, NULL);
+    msgpack_sbuffer_destroy(&b);
+    assert_true(reply.ok);
+    msgpack_unpacked up;
+    msgpack_unpacked_init(&up);
+    assert_int_equal(msgpack_unpack_next(&up, reply.buf.data, reply.buf.size, NULL), MSGPACK_UNPACK_SUCCESS);
+    const msgpack_object *list = cn_mp_get(&up.data, "result");
+    assert_true(list && list->type == MSGPACK_OBJECT_ARRAY && list->via.array.size == 1);
+    cn_mp_str_copy(cn_mp_get(&list->via.array.ptr[0], "text"), out, 64);
+    msgpack_unpacked_destroy(&up);
+    cn_reply_destroy(&reply);
+}
+
+static void exec_sql(fixture *f, const char *sql)
+{
+    assert_int_equal(sqlite3_exec(cn_db_sqlite(f->db), sql, NULL, NULL, NULL), SQLITE_OK);
+}
+
+/* action.list is kept between changes (reply_cache.h): every change shows
+ * at once, made by any statement of the connection, and one undone by a
+ * rollback is not shown after it. */
+static void a_kept_read_follows_every_change(void **state)
+{
+    fixture *f = *state;
+    char code[32], text[64];
+    call_op(f, "region.create", region_ok, code);
+    assert_string_equal(code, "ok");
+    exec_sql(f, "INSERT INTO plans(region, title, created_ms, updated_ms) VALUES ('mauricie', 'Plan', 0, 0);"
+                "INSERT INTO objectives(plan, number, sort_key, text, mandates) VALUES (1, '1', '1', 'O', x'90');"
+                "INSERT INTO actions(plan, objective, number, sort_key, text, targets, created_ms, updated_ms)"
+                " VALUES (1, 1, '1.1', '1.1', 'Avant', x'90', 0, 0);");
+    first_action_text(f, false, text);
+    assert_string_equal(text, "Avant");
+    first_action_text(f, false, text); /* kept */
+    assert_string_equal(text, "Avant");
+    exec_sql(f, "UPDATE actions SET text = 'Changé' WHERE number = '1.1'");
+    first_action_text(f, false, text);
+    assert_string_equal(text, "Changé");
+
+    /* Read in a batch after its own change, which is then undone. */
+    assert_int_equal(cn_core_batch_begin(f->core), 0);
+    first_action_text(f, true, text);
+    assert_string_equal(text, "Changé");
+    exec_sql(f, "UPDATE actions SET text = 'Annulé' WHERE number = '1.1'");
+    first_action_text(f, true, text);
+    assert_string_equal(text, "Annulé");
+    first_action_text(f, true, text);
+    assert_string_equal(text, "Annulé");
+    cn_core_batch_rollback(f->core);
+    first_action_text(f, false, text);
+    assert_string_equal(text, "Changé");
+    first_action_text(f, false, text);
+    assert_string_equal(text, "Changé");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(envelope_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(argument_errors_change_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(batch_undoes_only_the_failing_command, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_kept_read_follows_every_change, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
