@@ -179,7 +179,7 @@ def main():
         copy_lags.sort()
         actions = len(regional.call("action.list", region="lanaudiere"))
         # How the national node's copies were kept up to date: snapshots, or the owner's events applied.
-        copies = {c["region"]: (c["snapshots"], c["events_applied"])
+        copies = {c["region"]: (c.get("snapshots", -1), c.get("events_applied", -1))  # -1: a build before them
                   for c in national.call("federation.status")[0]["copies"]}
         sub.close()
         national.stop()
