@@ -57,6 +57,17 @@ static void tell_plugins(cn_core *core, const char *origin, const char *region, 
     msgpack_sbuffer_destroy(&event);
 }
 
+/* The message of a failed op's reply ("" when it has none). */
+static void reply_message(const cn_reply *reply, char *out, size_t cap)
+{
+    msgpack_unpacked u;
+    msgpack_unpacked_init(&u);
+    out[0] = '\0';
+    if (msgpack_unpack_next(&u, reply->buf.data, reply->buf.size, NULL) == MSGPACK_UNPACK_SUCCESS)
+        str_of(get(get(&u.data, "error"), "message"), out, cap);
+    msgpack_unpacked_destroy(&u);
+}
+
 /* A snapshot the peer sent: the copy of its region replaced, in one
  * transaction, by region.mirror. */
 static void apply_snapshot(follower *f, copy *c, const msgpack_object *snap)
@@ -98,12 +109,8 @@ static void apply_snapshot(follower *f, copy *c, const msgpack_object *snap)
         ok = reply.ok && cn_core_batch_commit(core, NULL) == 0;
         if (!reply.ok) {
             cn_core_batch_commit(core, NULL); /* the failed command's savepoint is already undone */
-            msgpack_unpacked u;
-            msgpack_unpacked_init(&u);
-            char message[200] = "";
-            if (msgpack_unpack_next(&u, reply.buf.data, reply.buf.size, NULL) == MSGPACK_UNPACK_SUCCESS)
-                str_of(get(get(&u.data, "error"), "message"), message, sizeof message);
-            msgpack_unpacked_destroy(&u);
+            char message[200];
+            reply_message(&reply, message, sizeof message);
             follow_refuse(f, "copie de la région %s non appliquée : %s", c->region, message);
             c->have_seq = c->want_seq;
         }
@@ -141,12 +148,8 @@ int follow_apply_event(follower *f, copy *c, int64_t seq, const char *type, cons
         c->applied++;
         tell_plugins(core, c->origin, c->region, seq);
     } else {
-        msgpack_unpacked u;
-        msgpack_unpacked_init(&u);
-        char message[200] = "";
-        if (msgpack_unpack_next(&u, reply.buf.data, reply.buf.size, NULL) == MSGPACK_UNPACK_SUCCESS)
-            str_of(get(get(&u.data, "error"), "message"), message, sizeof message);
-        msgpack_unpacked_destroy(&u);
+        char message[200];
+        reply_message(&reply, message, sizeof message);
         cn_debug("fédération : copie de %s, %s n°%lld par un instantané : %s", c->region, type, (long long)seq,
                  message);
     }
