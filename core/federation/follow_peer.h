@@ -176,6 +176,10 @@ void follow_request_origins(follower *f);
 /* Asks a copy of the regions that changed since theirs (one at a time). */
 void follow_request_snapshots(follower *f);
 
+/* Replaces c with the peer's snapshot (region.mirror), in its own
+ * transaction (follow_copy.c). */
+void follow_apply_snapshot(follower *f, copy *c, const msgpack_object *snap);
+
 /* Applies the owner's event seq to c (region.mirror_event), in the caller's
  * savepoint; 0 when done, -1 when the copy needs a new snapshot instead. */
 int follow_apply_event(follower *f, copy *c, int64_t seq, const char *type, const msgpack_object *data,
