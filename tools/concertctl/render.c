@@ -593,8 +593,34 @@ void ctl_render(const char *op, const msgpack_object *r, bool json)
                                       {"refused", "Refusés", "Refused", 8, false},
                                       {"seconds_since_contact", "Contact (s)", "Contact (s)", 11, false},
                                       {"catching_up", "Rattrapage", "Catching up", 10, false},
+                                      {"catch_up_requests", "Pages demandées", "Pages asked", 15, false},
                                       {"endpoint", "Adresse", "Endpoint", 30, false}};
         ctl_table(r, cols, COUNT(cols));
+        /* The copies each peer brings: how up to date, and how they were kept
+         * (snapshots, or the owner's changes applied one by one). */
+        for (uint32_t i = 0; r->type == MSGPACK_OBJECT_ARRAY && i < r->via.array.size; i++) {
+            const msgpack_object *peer = cn_mp_get(&r->via.array.ptr[i], "peer"),
+                                 *copies = cn_mp_get(&r->via.array.ptr[i], "copies");
+            for (uint32_t j = 0; peer && peer->type == MSGPACK_OBJECT_STR && copies &&
+                                 copies->type == MSGPACK_OBJECT_ARRAY && j < copies->via.array.size; j++) {
+                const msgpack_object *c = &copies->via.array.ptr[j];
+                char region[64];
+                cn_mp_str_copy(cn_mp_get(c, "region"), region, sizeof region);
+                const msgpack_object *seq = cn_mp_get(c, "as_of_seq"), *snaps = cn_mp_get(c, "snapshots"),
+                                     *applied = cn_mp_get(c, "events_applied"), *fresh = cn_mp_get(c, "up_to_date");
+                bool up = fresh && fresh->type == MSGPACK_OBJECT_BOOLEAN && fresh->via.boolean;
+                long long n = seq && seq->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? (long long)seq->via.u64 : 0;
+                long long sn = snaps && snaps->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? (long long)snaps->via.u64 : 0;
+                long long ap = applied && applied->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? (long long)applied->via.u64
+                                                                                          : 0;
+                printf(T("%sCopie de %s par %.*s : %s (événement n° %lld) ; %lld instantané(s), %lld changement(s) "
+                         "appliqué(s) depuis le démarrage\n",
+                         "%sCopy of %s through %.*s: %s (event no. %lld); %lld snapshot(s), %lld change(s) applied "
+                         "since the start\n"),
+                       i == 0 && j == 0 ? "\n" : "", region, (int)peer->via.str.size, peer->via.str.ptr,
+                       up ? T("à jour", "up to date") : T("en attente", "behind"), n, sn, ap);
+            }
+        }
         /* Each peer's last error whole, under the table: it says what to do. */
         for (uint32_t i = 0; r->type == MSGPACK_OBJECT_ARRAY && i < r->via.array.size; i++) {
             const msgpack_object *peer = cn_mp_get(&r->via.array.ptr[i], "peer"),
@@ -607,25 +633,35 @@ void ctl_render(const char *op, const msgpack_object *r, bool json)
         ctl_heading("Pairs déclarés, vus d'ici (qui suit ce nœud)", "Declared peers, as seen from here (who follows this node)");
         for (uint32_t i = 0; r->type == MSGPACK_OBJECT_ARRAY && i < r->via.array.size; i++) {
             const msgpack_object *p = &r->via.array.ptr[i], *following = cn_mp_get(p, "following");
-            char name[64], ago[32], when[2][32];
-            const char *keys[2] = {"events_connected_ms", "sync_connected_ms"};
+            char name[64], asked[64], links[2][64];
+            static const char *const keys[2] = {"events_connected_ms", "sync_connected_ms"};
+            static const char *const link_fr[2] = {"aux événements", "au rattrapage"}, *const link_en[2] = {"events", "sync"};
             for (int k = 0; k < 2; k++) {
                 const msgpack_object *ms = cn_mp_get(p, keys[k]);
-                snprintf(when[k], sizeof when[k], "%s", T("jamais", "never"));
                 if (ms && ms->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
                     time_t t = (time_t)(ms->via.u64 / 1000);
                     struct tm tm;
+                    char when[32];
                     localtime_r(&t, &tm);
-                    strftime(when[k], sizeof when[k], "%Y-%m-%d %H:%M:%S", &tm);
+                    strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+                    snprintf(links[k], sizeof links[k], T("relié %s le %s", "%s link made %s"), T(link_fr[k], link_en[k]),
+                             when);
+                } else {
+                    snprintf(links[k], sizeof links[k], T("jamais relié %s", "%s link never made"),
+                             T(link_fr[k], link_en[k]));
                 }
             }
-            printf(T("%-14s %s ; dernière demande il y a %s s ; relié aux événements le %s, au rattrapage le %s\n",
-                     "%-14s %s; last request %s s ago; events link made %s, sync link %s\n"),
-                   ctl_scalar(cn_mp_get(p, "peer"), name, sizeof name, false),
+            const msgpack_object *ago = cn_mp_get(p, "seconds_since_request");
+            if (ago && ago->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+                snprintf(asked, sizeof asked, T("dernière demande il y a %llu s", "last request %llu s ago"),
+                         (unsigned long long)ago->via.u64);
+            else
+                snprintf(asked, sizeof asked, "%s", T("aucune demande encore", "no request yet"));
+            printf(T("%-14s %s ; %s ; %s, %s\n", "%-14s %s; %s; %s, %s\n"), ctl_scalar(cn_mp_get(p, "peer"), name, sizeof name, false),
                    following && following->type == MSGPACK_OBJECT_BOOLEAN && following->via.boolean
                        ? T("suit ce nœud", "follows this node")
                        : T("NE SUIT PAS ce nœud en ce moment", "NOT following this node now"),
-                   ctl_scalar(cn_mp_get(p, "seconds_since_request"), ago, sizeof ago, false), when[0], when[1]);
+                   asked, links[0], links[1]);
         }
     } else if (strcmp(op, "adhesion.list") == 0) {
         static const column cols[] = {{"id", "Id", "Id", 4, false},

@@ -249,6 +249,14 @@ class Network(unittest.TestCase):
         for name in ("tpdsl", "cdsm", "laurentides"):
             self.assertIn(name, text)
         self.assertIn("Retard", text)
+        self.assertIn("Pages demandées", text)
+        # Each copy, how up to date and how it was kept.
+        self.assertRegex(text, r"Copie de joliette par tpdsl : à jour \(événement n° \d+\) ; 1 instantané\(s\), "
+                               r"[1-9]\d* changement\(s\) appliqué\(s\)")
+        self.assertIn("Copie de lanaudiere par tpdsl : à jour", text)
+        # The peers it declares but that do not follow it, in words (never a blank where a number was).
+        self.assertRegex(text, r"laurentides\s+NE SUIT PAS ce nœud en ce moment ; aucune demande encore ; "
+                               r"jamais relié aux événements, jamais relié au rattrapage")
 
         # Nothing a region writes can be changed from the national node...
         number = first(self.rqds, "lanaudiere")
