@@ -91,11 +91,7 @@ static int copy_as_of(cn_req *req, const char *region, int64_t seq)
     sqlite3_bind_int64(st, 1, seq);
     sqlite3_bind_int64(st, 2, cn_now_ms());
     sqlite3_bind_text(st, 3, region, -1, SQLITE_STATIC);
-    if (cn_req_exec(req, st))
-        return -1;
-    return sqlite3_changes(req->db) == 1 ? 0
-                                         : cn_req_fail(req, "not_found", "region",
-                                                       L("%s n'est pas une copie ici", "%s is not a copy here"), region);
+    return cn_req_exec(req, st); /* a copy: region_mirror_event checked it first */
 }
 
 static int region_mirror_event(cn_req *req)
