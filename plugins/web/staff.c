@@ -19,6 +19,13 @@
 
 #define LOGIN_TRIES 10
 #define LOGIN_WINDOW_MS (15 * 60 * 1000)
+/* Passwords checked at once, at most: each check takes 64 MiB and a core
+ * for tens of milliseconds, and the thread pool is shared with the other
+ * plugins' work. Tries from many addresses get "busy" past this, not a
+ * queue that grows without end. */
+#define VERIFYING_MAX 2
+
+static int verifying;
 
 static char dummy_hash[crypto_pwhash_STRBYTES]; /* checked when the account is unknown: the same time either way */
 static bool secure_cookies;
@@ -101,6 +108,7 @@ static void answered(cd_host *h, void *data, int status)
 static int verified(cd_host *h, void *data, int status)
 {
     login *l = data;
+    verifying--;
     web_req *rq = l->rq;
     char value[65];
     if (status == 0 && l->ok && session_open(rq, l->account, value) == 0) {
@@ -134,6 +142,10 @@ int page_login(web_req *rq, const char *region)
                      "Too many login attempts from your address: try again in 15 minutes."));
         return 0;
     }
+    if (verifying >= VERIFYING_MAX)
+        return page_error(rq, 503, T(rq, "Connexion impossible", "Cannot log in"),
+                          T(rq, "Le serveur vérifie déjà d'autres connexions ; réessayez dans quelques secondes.",
+                            "The server is already checking other logins; try again in a few seconds.")), 0;
     login *l = calloc(1, sizeof *l);
     if (!l)
         return page_error(rq, 503, "Connexion impossible", "mémoire insuffisante"), 0;
@@ -151,6 +163,7 @@ int page_login(web_req *rq, const char *region)
         return page_error(rq, 503, T(rq, "Connexion impossible", "Cannot log in"),
                           T(rq, "Le serveur est occupé ; réessayez.", "The server is busy; try again.")), 0;
     }
+    verifying++;
     rq->hold = true; /* answered by verified(), then answered() */
     return 0;
 }

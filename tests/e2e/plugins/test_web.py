@@ -230,6 +230,42 @@ class Web(unittest.TestCase):
         self.assertTrue(answer.startswith(b"HTTP/1.1 400 "), answer[:40])
         answer.decode("utf-8")
 
+    def test_clients_that_hang_up_mid_request_do_not_keep_others_out(self):
+        # Found by the web fuzzer: a client that sends part of a request and
+        # hangs up at once was never read again by libmicrohttpd (its FIN
+        # came with its bytes) and held its connection 30 s; 600 of them took
+        # all 512 and the next reader waited until they timed out.
+        for _ in range(600):
+            s = socket.create_connection(("127.0.0.1", self.port), timeout=20)
+            s.sendall(b"POST /r/lanaudiere/adhesion HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-"
+                      b"form-urlencoded\r\nname=Julie&contact_email=julie")
+            s.close()
+        r, body = self.get("/")  # within the client's 20 s, the server's idle timeout being 30 s
+        self.assertEqual(r.status, 200)
+        self.assertIn("Lanaudière", body)
+
+    def test_logins_checked_at_once_are_bounded(self):
+        # Each check of a password takes a worker thread and 64 MiB for tens
+        # of milliseconds: tries sent together past two get "busy" at once,
+        # not a queue that grows with whoever sends the most.
+        socks = [socket.create_connection(("127.0.0.1", self.port), timeout=20) for _ in range(6)]
+        form = b"email=x%40y.org&password=z"
+        for s in socks:
+            s.sendall(b"POST /r/lanaudiere/connexion HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type:"
+                      b" application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n%s" % (len(form), form))
+        answers = []
+        for s in socks:
+            answer = b""
+            while chunk := s.recv(65536):
+                answer += chunk
+            s.close()
+            answers.append(answer.decode("utf-8"))
+        statuses = sorted(int(a.split(" ", 2)[1]) for a in answers)
+        self.assertLessEqual(set(statuses), {401, 503}, statuses)  # 401: checked, the password is wrong
+        self.assertIn(503, statuses)
+        self.assertIn(401, statuses)
+        self.assertIn("vérifie déjà d'autres connexions", next(a for a in answers if " 503 " in a).replace("&#39;", "'"))
+
     def test_a_form_part_without_a_name_is_ignored(self):
         # Found by the web fuzzer: a multipart part whose Content-Disposition
         # cannot be read has no name, and reached strdup(NULL): the daemon's end.
