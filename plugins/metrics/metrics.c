@@ -21,6 +21,7 @@
 #include <concertd/plugin.h>
 
 #include "listen.h"
+#include "mhd_hangup.h"
 #include "prometheus.h"
 
 static const cd_host_api *api;
@@ -98,10 +99,12 @@ static int on_ready(cd_host *h, int fd, int events, void *data)
     return 0;
 }
 
-/* MHD's timeouts (idle connections) are checked once a second. */
+/* MHD's timeouts (idle connections) are checked once a second, and the
+ * clients that hung up unseen found (lib/mhd_hangup.c). */
 static int on_tick(cd_host *h, void *data)
 {
     (void)h;
+    cn_mhd_hangup_sweep();
     run(data);
     return 0;
 }
@@ -163,7 +166,8 @@ static int init(cd_host *h, const cd_host_api *a, void **state)
     l->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0), 0, NULL,
                             NULL, on_request, l, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, l, MHD_OPTION_SOCK_ADDR,
                             (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
-                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)32, MHD_OPTION_END);
+                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)32, MHD_OPTION_NOTIFY_CONNECTION,
+                            cn_mhd_hangup_notify, NULL, MHD_OPTION_END);
     if (!l->d) {
         api->log(h, CD_LOG_ERROR, "[plugin.metrics] listen = %s : impossible d'écouter là (adresse prise par un autre "
                                   "programme ? choisissez un autre port)",

@@ -4,7 +4,7 @@
  * MHD_run() is called when it is readable, or when MHD asks to be called
  * again (MHD_get_timeout: 0 when a connection has work ready, else its
  * idle timeouts, checked by a one-second timer, which also finds the
- * clients that hung up unseen: hangup.c). So every request is
+ * clients that hung up unseen: lib/mhd_hangup.c). So every request is
  * handled on the loop thread, in the host's transaction of the watch's
  * callback, and only ever calls the host from there. */
 #include <arpa/inet.h>
@@ -19,7 +19,7 @@
 
 #include <microhttpd.h>
 
-#include "hangup.h"
+#include "mhd_hangup.h"
 #include "shared.h"
 #include "utf8.h"
 
@@ -69,7 +69,7 @@ static int on_tick(cd_host *h, void *data)
     static unsigned ticks;
     if (++ticks % 15 == 0)
         stream_ping();
-    hangup_sweep();
+    cn_mhd_hangup_sweep();
     run(data);
     return 0;
 }
@@ -458,7 +458,7 @@ web_http *web_https_start(cd_host *h, const char *listen, const char *cert_pem, 
         {MHD_OPTION_END, 0, NULL},
     };
     w->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, w, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, w,
-                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, w, MHD_OPTION_NOTIFY_CONNECTION, hangup_notify, w,
+                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, w, MHD_OPTION_NOTIFY_CONNECTION, cn_mhd_hangup_notify, w,
                             MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
                             MHD_OPTION_CONNECTION_LIMIT, (unsigned)512, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
                             (size_t)(64 * 1024), MHD_OPTION_ARRAY, tls, MHD_OPTION_END);

@@ -8,6 +8,7 @@ import http.client
 import json
 import os
 import re
+import socket
 import subprocess
 import time
 import unittest
@@ -184,6 +185,17 @@ class MetricsWithoutTheWebPlugin(unittest.TestCase):
             self.assertEqual(status, 404)
             self.assertIn("/metrics", body)
             self.assertIn("mesures Prometheus sur http://127.0.0.1:%d/metrics" % port, d.log_text())
+            # 40 clients that send part of a request and hang up at once (more
+            # than its 32 connections): closed within two seconds, not held
+            # until their 10 s idle timeout (lib/mhd_hangup.c).
+            for _ in range(40):
+                s = socket.create_connection(("127.0.0.1", port), timeout=5)
+                s.sendall(b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1")
+                s.close()
+            scrape = http.client.HTTPConnection("127.0.0.1", port, timeout=6)
+            scrape.request("GET", "/metrics")
+            self.assertEqual(scrape.getresponse().status, 200)
+            scrape.close()
             c.close()
         finally:
             self.assertEqual(d.stop(), 0)

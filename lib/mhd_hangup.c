@@ -1,4 +1,5 @@
-/* hangup.c: connections whose client has hung up.
+/* mhd_hangup.c: the HTTP servers' connections (web, metrics) whose
+ * client has hung up.
  *
  * libmicrohttpd 0.9.75 in epoll mode takes a socket as drained after a
  * read shorter than its buffer (epoll being edge-triggered, it waits for
@@ -9,7 +10,7 @@
  * minute fill the connection limit and keep everyone else out (found by
  * the web fuzzer: its probe went unanswered).
  *
- * So every open connection is known here, and each second (the web's
+ * So every open connection is known here, and each second (the server's
  * tick) a peek at its socket tells whether its client has closed with
  * nothing left to read; such a connection is given a timeout of one
  * second, after which MHD closes it itself. A peek reads nothing away:
@@ -18,7 +19,7 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 
-#include "hangup.h"
+#include "mhd_hangup.h"
 
 typedef struct open_conn {
     struct MHD_Connection *conn;
@@ -27,9 +28,9 @@ typedef struct open_conn {
     struct open_conn *prev, *next;
 } open_conn;
 
-static open_conn *conns; /* the plugin has one HTTP daemon, on the loop thread */
+static open_conn *conns; /* of this plugin's one HTTP daemon (each plugin links its copy), on the loop thread */
 
-void hangup_notify(void *cls, struct MHD_Connection *c, void **socket_context, enum MHD_ConnectionNotificationCode code)
+void cn_mhd_hangup_notify(void *cls, struct MHD_Connection *c, void **socket_context, enum MHD_ConnectionNotificationCode code)
 {
     (void)cls;
     if (code == MHD_CONNECTION_NOTIFY_STARTED) {
@@ -57,7 +58,7 @@ void hangup_notify(void *cls, struct MHD_Connection *c, void **socket_context, e
     }
 }
 
-size_t hangup_sweep(void)
+size_t cn_mhd_hangup_sweep(void)
 {
     size_t found = 0;
     for (open_conn *o = conns; o; o = o->next) {
