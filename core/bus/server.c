@@ -9,11 +9,17 @@
 #include <msgpack.h>
 #include <zmq.h>
 
+#include <sysexits.h>
+#include <unistd.h>
+
 #include "backlog.h"
 #include "evlog.h"
+#include "held.h"
 #include "log.h"
 #include "mp.h"
+#include "request.h"
 #include "text.h"
+#include "wal_sync.h"
 #include "zwatch.h"
 
 struct prep;
@@ -55,6 +61,9 @@ struct cn_server {
     void *after_data;
     prep_pool *pool;
     cn_bus_stats stats; /* node.status, /metrics */
+    cn_wal_sync *flusher; /* flushes the WAL of the batches committed lazily */
+    uint64_t last_ticket; /* of the latest lazy commit (cn_core_batch_commit_lazy) */
+    cn_held *held;        /* replies waiting for their batch to be on disk, in order */
     struct { /* a socket whose clients may call only some ops (peers) */
         served ep;
         const char *const *ops;
@@ -63,51 +72,6 @@ struct cn_server {
         void *seen_data;
     } limited;
 };
-
-typedef struct {
-    cn_frames msg;  /* as received: routing id, [REQ delimiter], payload, and any extra */
-    int total;      /* frames received (more than kept when a client sent too many) */
-    int envelope;   /* frames echoed back before the reply */
-    cn_reply reply;
-    bool has_reply;
-} request;
-
-/* Reads one whole multipart message; returns 0, or -1 when none is waiting. */
-static int read_request(void *sock, request *rq)
-{
-    rq->msg.n = rq->total = 0;
-    rq->has_reply = false;
-    int more = 1;
-    while (more) {
-        zmq_msg_t part;
-        zmq_msg_init(&part);
-        if (zmq_msg_recv(&part, sock, rq->total == 0 ? ZMQ_DONTWAIT : 0) < 0) {
-            zmq_msg_close(&part);
-            return rq->total == 0 ? -1 : 0;
-        }
-        more = zmq_msg_more(&part);
-        if (rq->msg.n < CN_MSG_FRAMES)
-            rq->msg.f[rq->msg.n++] = part;
-        else
-            zmq_msg_close(&part);
-        rq->total++;
-    }
-    return 0;
-}
-
-static void request_close(request *rq)
-{
-    cn_frames_close(&rq->msg);
-    if (rq->has_reply)
-        cn_reply_destroy(&rq->reply);
-}
-
-/* How many frames route the reply back: the identity, plus the empty
- * delimiter a REQ socket puts after it (a DEALER puts none). */
-static int envelope_frames(const request *rq)
-{
-    return rq->total >= 3 && zmq_msg_size((zmq_msg_t *)&rq->msg.f[1]) == 0 ? 2 : 1;
-}
 
 /* Whether a request frame asks for one of ops (NULL-terminated). */
 static bool may_call(const char *frame, size_t len, const char *const *ops)
@@ -125,9 +89,9 @@ static bool may_call(const char *frame, size_t len, const char *const *ops)
 }
 
 /* Fills the reply of one request (on the limited socket: its ops only). */
-static void handle(cn_server *srv, request *rq, bool limited)
+static void handle(cn_server *srv, cn_request *rq, bool limited)
 {
-    int payload_at = envelope_frames(rq);
+    int payload_at = cn_request_envelope(rq);
     rq->envelope = payload_at;
     rq->has_reply = true;
     if (rq->total != payload_at + 1) {
@@ -148,40 +112,8 @@ static void handle(cn_server *srv, request *rq, bool limited)
     cn_core_handle(srv->core, zmq_msg_data(payload), zmq_msg_size(payload), &rq->reply);
 }
 
-/* The reply as frames of its own: the envelope, then the encoded reply. */
-static void reply_frames(request *rq, cn_frames *out)
-{
-    out->n = 0;
-    for (int i = 0; i < rq->envelope; i++) {
-        zmq_msg_init(&out->f[out->n]);
-        zmq_msg_copy(&out->f[out->n++], &rq->msg.f[i]);
-    }
-    zmq_msg_init_size(&out->f[out->n], rq->reply.buf.size);
-    memcpy(zmq_msg_data(&out->f[out->n++]), rq->reply.buf.data, rq->reply.buf.size);
-}
-
-/* Sends a reply now, or keeps it in the backlog when its client cannot take
- * it yet (or has replies waiting before it). A client that has gone gets
- * nothing: its change, if any, is committed either way. */
-static void send_reply(served *ep, request *rq)
-{
-    const zmq_msg_t *id = &rq->msg.f[0];
-    if (!cn_backlog_has(ep->backlog, zmq_msg_data((zmq_msg_t *)id), zmq_msg_size((zmq_msg_t *)id))) {
-        int i = 0;
-        for (; i < rq->envelope; i++)
-            if (zmq_send(ep->sock, zmq_msg_data(&rq->msg.f[i]), zmq_msg_size(&rq->msg.f[i]), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
-                break;
-        if (i == rq->envelope && zmq_send(ep->sock, rq->reply.buf.data, rq->reply.buf.size, ZMQ_DONTWAIT) >= 0)
-            return;
-        if (zmq_errno() != EAGAIN) {
-            cn_debug("réponse non livrée, le client est parti: %s", cn_system_error(zmq_errno(), zmq_strerror(zmq_errno())));
-            return;
-        }
-    }
-    cn_frames kept;
-    reply_frames(rq, &kept);
-    cn_backlog_keep_reply(ep->backlog, &kept);
-}
+/* Sends rq's reply on its socket (or keeps it in its backlog). */
+static void send_reply(served *ep, cn_request *rq) { cn_request_send(ep->sock, ep->backlog, rq); }
 
 static void arm_retry(cn_server *srv);
 static void process_batch(cn_server *srv, served *ep);
@@ -193,23 +125,13 @@ typedef struct prep {
     prep_pool *pool;
     served *ep;
     const cn_core *core;
-    request rq;            /* as received; its frames are the prep's until a batch takes them */
+    cn_request rq;            /* as received; its frames are the prep's until a batch takes them */
     int payload;           /* which frame is the request */
     msgpack_sbuffer frame; /* the request prepared */
     cn_reply error;        /* or why it could not be */
     int rc;
     struct prep *next;
 } prep;
-
-static void frames_move(cn_frames *to, cn_frames *from)
-{
-    to->n = from->n;
-    for (int i = 0; i < from->n; i++) {
-        zmq_msg_init(&to->f[i]);
-        zmq_msg_move(&to->f[i], &from->f[i]);
-    }
-    from->n = 0;
-}
 
 static void prep_free(prep *p)
 {
@@ -256,7 +178,7 @@ static void prep_done(prep_pool *pool, prep *p)
         p->rq.envelope = p->payload;
         p->rq.reply = p->error;
         send_reply(ep, &p->rq);
-        request_close(&p->rq);
+        cn_request_close(&p->rq);
         msgpack_sbuffer_destroy(&p->frame);
         free(p);
         return;
@@ -305,9 +227,9 @@ static void on_prep_done(uv_async_t *a)
 
 /* Starts preparing rq (its frames move to the prep); false when it needs
  * no preparing. A server busy with PREP_MAX documents says so at once. */
-static bool start_prep(cn_server *srv, served *ep, request *rq)
+static bool start_prep(cn_server *srv, served *ep, cn_request *rq)
 {
-    int payload = envelope_frames(rq);
+    int payload = cn_request_envelope(rq);
     if (rq->total != payload + 1 || rq->msg.n <= payload)
         return false;
     zmq_msg_t *frame = &rq->msg.f[payload];
@@ -321,7 +243,7 @@ static bool start_prep(cn_server *srv, served *ep, request *rq)
                          "the daemon is already reading several documents; try again in a moment"),
                        &rq->reply);
         send_reply(ep, rq);
-        request_close(rq);
+        cn_request_close(rq);
         return true;
     }
     prep *p = calloc(1, sizeof *p);
@@ -332,15 +254,99 @@ static bool start_prep(cn_server *srv, served *ep, request *rq)
     p->core = srv->core;
     p->payload = payload;
     p->rq.total = rq->total;
-    frames_move(&p->rq.msg, &rq->msg);
+    cn_frames_move(&p->rq.msg, &rq->msg);
     msgpack_sbuffer_init(&p->frame);
     if (uv_thread_create(&p->thread, prep_thread, p) != 0) {
-        frames_move(&rq->msg, &p->rq.msg);
+        cn_frames_move(&rq->msg, &p->rq.msg);
         prep_free(p);
         return false;
     }
     srv->pool->in_flight++;
     return true;
+}
+
+/* ---- replies held until their batch is on disk --------------------------- */
+
+/* Sends the held replies whose batch is on disk, in order. */
+static void release_held(cn_server *srv)
+{
+    cn_held_release(srv->held, cn_core_durable_ticket(srv->core), &srv->stats.command_s);
+}
+
+/* Whether requests wait beyond the batch just handled. */
+static bool more_waiting(served *ep)
+{
+    int events = 0;
+    size_t len = sizeof events;
+    return ep->ready || (zmq_getsockopt(ep->sock, ZMQ_EVENTS, &events, &len) == 0 && (events & ZMQ_POLLIN));
+}
+
+/* A flush that failed: what is committed may not be on disk, and a new
+ * flush could say it is when it is not (the kernel forgets the failed
+ * pages). As PostgreSQL does, the daemon stops at once, answering nothing
+ * more; restarted, SQLite takes exactly what is on disk. */
+static void flush_failed(int err)
+{
+    cn_error("le disque n'a pas confirmé l'écriture du journal (fdatasync : %s) : les derniers changements ne sont "
+             "peut-être pas enregistrés, et aucun n'a été confirmé à qui que ce soit. Le démon s'arrête sans rien "
+             "répondre de plus ; au redémarrage, la base reprend exactement ce qui est sur le disque. Vérifiez le "
+             "disque (dmesg, smartctl) avant de relancer.",
+             cn_system_error(err, strerror(err)));
+    _exit(EX_IOERR);
+}
+
+/* Everything committed is on disk: flushed here, on the loop. */
+static void flushed_now(cn_server *srv)
+{
+    int err = cn_wal_sync_now(srv->flusher);
+    if (err)
+        flush_failed(err);
+    cn_core_durable(srv->core, srv->last_ticket);
+}
+
+/* A flush for the latest lazy commit, unless one is in flight (it asks
+ * the next when done) or everything is on disk already. */
+static void start_flush(cn_server *srv)
+{
+    if (srv->last_ticket <= cn_core_durable_ticket(srv->core) || cn_wal_sync_busy(srv->flusher))
+        return;
+    if (cn_wal_sync_start(srv->flusher, srv->last_ticket) != 0) { /* the WAL not reopened: here, then */
+        flushed_now(srv);
+        release_held(srv);
+        if (srv->after)
+            srv->after(srv->after_data);
+    }
+}
+
+/* The flusher's thread is done (on the loop): the batches it covers go out. */
+static void on_flushed(void *data, uint64_t ticket, int err)
+{
+    cn_server *srv = data;
+    if (err)
+        flush_failed(err);
+    cn_core_durable(srv->core, ticket);
+    release_held(srv);
+    if (cn_backlog_pending(srv->main.backlog) || (srv->limited.ep.backlog && cn_backlog_pending(srv->limited.ep.backlog)))
+        arm_retry(srv);
+    if (srv->after)
+        srv->after(srv->after_data);
+    start_flush(srv); /* batches committed meanwhile */
+}
+
+/* At the end: the flush in flight awaited, everything flushed, every held reply sent. */
+static void flush_all(cn_server *srv)
+{
+    if (!srv->flusher || !srv->held)
+        return;
+    if (cn_held_count(srv->held) || cn_wal_sync_busy(srv->flusher) || srv->last_ticket > cn_core_durable_ticket(srv->core)) {
+        int err = cn_wal_sync_finish(srv->flusher);
+        if (err)
+            flush_failed(err);
+        cn_core_durable(srv->core, srv->last_ticket);
+        release_held(srv);
+        if (srv->after)
+            srv->after(srv->after_data);
+    }
 }
 
 /* One batch: the requests held for clients whose replies have now gone
@@ -349,7 +355,7 @@ static bool start_prep(cn_server *srv, served *ep, request *rq)
  * next loop iteration. */
 static void process_batch(cn_server *srv, served *ep)
 {
-    static request batch[CN_BATCH_MAX];
+    static cn_request batch[CN_BATCH_MAX];
     static cn_frames released[CN_BATCH_MAX];
     int n = 0;
     /* Requests prepared off the loop first: they came before what waits on the socket. */
@@ -364,7 +370,7 @@ static void process_batch(cn_server *srv, served *ep)
         } else {
             batch[n].total = p->rq.total;
             batch[n].has_reply = false;
-            frames_move(&batch[n++].msg, m);
+            cn_frames_move(&batch[n++].msg, m);
         }
         prep_free(p);
     }
@@ -374,7 +380,7 @@ static void process_batch(cn_server *srv, served *ep)
         batch[n].total = released[i].n;
         batch[n++].has_reply = false;
     }
-    while (n < CN_BATCH_MAX && read_request(ep->sock, &batch[n]) == 0) {
+    while (n < CN_BATCH_MAX && cn_request_read(ep->sock, &batch[n]) == 0) {
         cn_frames *m = &batch[n].msg;
         if (m->n && cn_backlog_has(ep->backlog, zmq_msg_data(&m->f[0]), zmq_msg_size(&m->f[0]))) {
             cn_backlog_hold_request(ep->backlog, m); /* its client has not read its earlier replies */
@@ -384,40 +390,66 @@ static void process_batch(cn_server *srv, served *ep)
             continue; /* read off the loop first; a later batch runs it */
         n++;
     }
+    bool hold = false;
     if (n > 0) {
         uint64_t read_at = uv_hrtime();
-        bool began = cn_core_batch_begin(srv->core) == 0;
+        /* One request alone: SQLite flushes at its COMMIT, the cheapest
+         * way for it; more: their flush apart (below). */
+        bool lazy = n > 1;
+        bool began = (lazy ? cn_core_batch_begin_lazy(srv->core) : cn_core_batch_begin(srv->core)) == 0;
         for (int i = 0; i < n; i++) {
             if (began) {
                 handle(srv, &batch[i], ep->limited);
             } else {
                 batch[i].has_reply = true;
-                batch[i].envelope = envelope_frames(&batch[i]);
+                batch[i].envelope = cn_request_envelope(&batch[i]);
                 cn_reply_init_error(&batch[i].reply, "unavailable",
                                     L("base de données indisponible; réessayez", "database unavailable; try again"));
             }
         }
         uint64_t commit_at = uv_hrtime();
-        if (began && cn_core_batch_commit(srv->core, srv->pub) != 0)
+        /* Flushed at its COMMIT, it still waits for the batches before it
+         * when it wrote nothing (what it read may not be on disk yet). */
+        uint64_t ticket = srv->last_ticket;
+        bool committed = began && (lazy ? cn_core_batch_commit_lazy(srv->core, srv->pub, &ticket)
+                                        : cn_core_batch_commit(srv->core, srv->pub)) == 0;
+        if (began && !committed)
             for (int i = 0; i < n; i++)
                 if (batch[i].reply.ok)
                     cn_core_unavailable(srv->core, &batch[i].reply);
+        if (committed && ticket > srv->last_ticket)
+            srv->last_ticket = ticket;
+        /* Its replies wait for its frames (or, read only, for those of
+         * what it read) to be on disk. Flushed here at once when nothing
+         * else waits; else on the flusher's thread while the next batch
+         * is handled, its replies held meanwhile. */
+        hold = committed && ticket > cn_core_durable_ticket(srv->core);
+        if (hold && !cn_wal_sync_busy(srv->flusher) && !more_waiting(ep)) {
+            flushed_now(srv);
+            hold = false;
+        }
         if (began)
             cn_histogram_add(&srv->stats.commit_s, (double)(uv_hrtime() - commit_at) / 1e9, 1);
+        if (!hold)
+            release_held(srv); /* earlier replies first, when on disk too */
         for (int i = 0; i < n; i++) {
             srv->stats.errors += !batch[i].reply.ok;
+            if (hold && cn_held_keep(srv->held, &batch[i], ep->sock, ep->backlog, ticket, read_at) == 0)
+                continue;
             send_reply(ep, &batch[i]);
-            request_close(&batch[i]);
+            cn_request_close(&batch[i]);
         }
-        /* Each command of the batch waited for all of it: the batch's time is each one's. */
-        cn_histogram_add(&srv->stats.command_s, (double)(uv_hrtime() - read_at) / 1e9, (uint64_t)n);
+        if (!hold) /* Each command of the batch waited for all of it: the batch's time is each one's. */
+            cn_histogram_add(&srv->stats.command_s, (double)(uv_hrtime() - read_at) / 1e9, (uint64_t)n);
         srv->stats.commands += (uint64_t)n;
         srv->stats.batches++;
+        if (hold)
+            start_flush(srv);
     }
     if (cn_backlog_pending(ep->backlog))
         arm_retry(srv);
     /* Replies first: plugins react to what is committed, after the clients know. */
-    if (n > 0 && srv->after)
+    if (n > 0 && !hold && srv->after)
         srv->after(srv->after_data);
 }
 
@@ -545,6 +577,13 @@ cn_server *cn_server_new(uv_loop_t *loop, cn_core *core, const cn_config *cfg, c
         srv->pub = bind_socket(srv, ZMQ_PUB, cfg->event_endpoint, 0, err, errcap);
     srv->loop = loop;
     srv->max_in_flight = cfg->max_in_flight;
+    srv->flusher = cn_wal_sync_new(loop, cn_core_db(core), on_flushed, srv);
+    srv->held = cn_held_new();
+    if (!srv->flusher || !srv->held) {
+        snprintf(err, errcap, "écriture du journal (WAL) impossible à préparer : %s", strerror(errno));
+        cn_server_destroy(&srv);
+        return NULL;
+    }
     static const char *const no_args[] = {NULL};
     srv->status_op = (cn_op){"bus.status", op_bus_status, no_args,
                              "ce que le bus garde pour les clients qui ne lisent pas leurs réponses",
@@ -603,7 +642,6 @@ static void stop_endpoint(cn_server *srv, served *ep)
         prep_free(p);
     }
     ep->ready_tail = NULL;
-    cn_backlog_destroy(&ep->backlog);
 }
 
 void cn_server_stop(cn_server *srv)
@@ -612,6 +650,10 @@ void cn_server_stop(cn_server *srv)
         return;
     stop_endpoint(srv, &srv->main);
     stop_endpoint(srv, &srv->limited.ep);
+    flush_all(srv); /* the last replies, once on disk, before the sockets close */
+    cn_wal_sync_destroy(&srv->flusher);
+    cn_backlog_destroy(&srv->main.backlog);
+    cn_backlog_destroy(&srv->limited.ep.backlog);
     if (srv->retry) {
         uv_close((uv_handle_t *)srv->retry, free_handle);
         srv->retry = NULL;
@@ -631,6 +673,7 @@ void cn_server_destroy(cn_server **srvp)
     if (srv->pub)
         zmq_close(srv->pub);
     zmq_ctx_term(srv->zctx);
+    cn_held_destroy(&srv->held);
     /* Documents still being read finish on their own; the last closes the pool. */
     srv->pool->srv = NULL;
     if (srv->pool->in_flight == 0)

@@ -43,6 +43,10 @@ struct cn_core {
     const cn_op *cached[4];  /* the ops whose results it keeps */
     size_t ncached;
     int64_t batch_gen; /* the connection's count of changes when the open batch began */
+    /* Commits that did not flush the WAL (the bus's, wal_sync.h): how many
+     * wrote something, and how many of those are known to be on disk. */
+    uint64_t lazy_issued, lazy_durable;
+    bool lazy_batch; /* the open batch was begun by cn_core_batch_begin_lazy */
 };
 
 cn_core *cn_core_new(sqlite3 *db, const cn_config *cfg)
@@ -656,6 +660,21 @@ int cn_core_batch_begin(cn_core *core)
     return 0;
 }
 
+int cn_core_batch_begin_lazy(cn_core *core)
+{
+    if (core->in_batch)
+        return 0;
+    /* SQLite's safety level is set outside a transaction only: this one
+     * will not flush the WAL at its COMMIT (wal_sync.h does). */
+    core->lazy_batch = cn_stmt_exec(core->db, "PRAGMA synchronous=NORMAL") == SQLITE_OK;
+    int rc = cn_core_batch_begin(core);
+    if (rc != 0 && core->lazy_batch) {
+        cn_stmt_exec(core->db, "PRAGMA synchronous=FULL");
+        core->lazy_batch = false;
+    }
+    return rc;
+}
+
 void cn_core_batch_rollback(cn_core *core)
 {
     if (!core->in_batch)
@@ -663,12 +682,15 @@ void cn_core_batch_rollback(cn_core *core)
     core->in_batch = false;
     cn_stmt_exec(core->db, "ROLLBACK");
     cn_evlog_abort(core->evlog);
+    if (core->lazy_batch) {
+        core->lazy_batch = false;
+        cn_stmt_exec(core->db, "PRAGMA synchronous=FULL");
+    }
 }
 
-int cn_core_batch_commit(cn_core *core, void *pub)
+/* COMMIT, or on failure the batch undone and said in words. */
+static int commit(cn_core *core)
 {
-    if (!core->in_batch)
-        return 0;
     core->in_batch = false;
     int rc = cn_stmt_exec(core->db, "COMMIT");
     if (rc != SQLITE_OK) {
@@ -678,9 +700,56 @@ int cn_core_batch_commit(cn_core *core, void *pub)
         cn_evlog_abort(core->evlog);
         return -1;
     }
-    cn_evlog_publish(core->evlog, pub);
     return 0;
 }
+
+int cn_core_batch_commit(cn_core *core, void *pub)
+{
+    if (!core->in_batch)
+        return 0;
+    bool wrote = sqlite3_total_changes64(core->db) != core->batch_gen;
+    if (core->lazy_batch) { /* begun lazily (the bus's): its events wait for the bus's next flush */
+        uint64_t ticket;
+        return cn_core_batch_commit_lazy(core, pub, &ticket);
+    }
+    if (commit(core) != 0)
+        return -1;
+    /* A commit that wrote flushed the WAL (synchronous=FULL), the frames
+     * of the lazy commits before it with its own. */
+    if (wrote) {
+        core->lazy_durable = core->lazy_issued;
+        cn_evlog_publish(core->evlog, pub);
+    }
+    return 0;
+}
+
+int cn_core_batch_commit_lazy(cn_core *core, void *pub, uint64_t *ticket)
+{
+    *ticket = core->lazy_issued;
+    if (!core->in_batch)
+        return 0;
+    bool lazy = core->lazy_batch, wrote = sqlite3_total_changes64(core->db) != core->batch_gen;
+    core->lazy_batch = false;
+    if (!lazy) /* begun otherwise (or the level could not be lowered): flushed at its COMMIT */
+        return cn_core_batch_commit(core, pub);
+    int rc = commit(core);
+    cn_stmt_exec(core->db, "PRAGMA synchronous=FULL"); /* every other commit flushes at once */
+    if (rc != 0 || !wrote)
+        return rc; /* read only: nothing to flush, no event */
+    *ticket = ++core->lazy_issued;
+    cn_evlog_hold(core->evlog, *ticket, pub);
+    return 0;
+}
+
+void cn_core_durable(cn_core *core, uint64_t ticket)
+{
+    if (ticket <= core->lazy_durable)
+        return;
+    core->lazy_durable = ticket;
+    cn_evlog_publish_held(core->evlog, ticket);
+}
+
+uint64_t cn_core_durable_ticket(const cn_core *core) { return core->lazy_durable; }
 
 /* A msgpack_packer's writer into a reply's id (which always fits: checked). */
 static int id_write(void *data, const char *buf, size_t len)

@@ -5,8 +5,9 @@
  * many commands, each reply sent only after that fsync).
  *
  * The socket side (server.c) calls, for each batch:
- *   cn_core_batch_begin → cn_core_handle × N → cn_core_batch_commit
- * and sends the replies only when the commit succeeded. */
+ *   cn_core_batch_begin_lazy → cn_core_handle × N → cn_core_batch_commit_lazy
+ * and sends the replies only when the commit succeeded and its WAL frames
+ * are on disk (cn_core_durable). */
 #ifndef CN_CORE_H
 #define CN_CORE_H
 
@@ -72,6 +73,21 @@ void cn_core_handle(cn_core *core, const char *frame, size_t len, cn_reply *repl
  * and returns 0. On failure rolls everything back, logs why, and returns -1:
  * the caller must then replace every ok reply with cn_core_unavailable(). */
 int cn_core_batch_commit(cn_core *core, void *pub);
+
+/* A batch whose COMMIT will not flush the WAL (synchronous=NORMAL while
+ * it is open: SQLite's level is set outside a transaction only). */
+int cn_core_batch_begin_lazy(cn_core *core);
+/* Commits a batch begun so (any other as cn_core_batch_commit does):
+ * its events are held (not published) under *ticket, the count of such
+ * commits that wrote something, until cn_core_durable(ticket) — once the
+ * caller has flushed the WAL (wal_sync.h). A batch that wrote nothing
+ * gets the latest ticket: what it read may be held still. A later
+ * cn_core_batch_commit that writes flushes everything, held included. */
+int cn_core_batch_commit_lazy(cn_core *core, void *pub, uint64_t *ticket);
+/* The lazy commits up to ticket are on disk: their events go out. */
+void cn_core_durable(cn_core *core, uint64_t ticket);
+/* The highest ticket known to be on disk. */
+uint64_t cn_core_durable_ticket(const cn_core *core);
 
 /* Rolls the open batch back (what it wrote and the events it emitted);
  * no reply of it may then be ok. */

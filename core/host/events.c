@@ -204,12 +204,15 @@ static int deliver_to(cn_host *host, cd_host *p)
     int64_t cursor = p->cursor;
     bool delivered = false;
     sqlite3_stmt *st;
+    /* Up to the last event published: a plugin acts on what is on disk
+     * only (the bus's batches are committed before their WAL is flushed). */
     if (cn_stmt_get(cn_core_db(host->core), "SELECT seq, ts_ms, region, type, data, actor FROM events WHERE origin = ? AND seq > ?"
-                           " ORDER BY seq LIMIT ?", &st) != SQLITE_OK)
+                           " AND seq <= ? ORDER BY seq LIMIT ?", &st) != SQLITE_OK)
         return 0;
     sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, cursor);
-    sqlite3_bind_int(st, 3, DELIVER_BATCH);
+    sqlite3_bind_int64(st, 3, cn_evlog_published_seq(cn_core_evlog(host->core)));
+    sqlite3_bind_int(st, 4, DELIVER_BATCH);
     int n = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
         int64_t seq = sqlite3_column_int64(st, 0);

@@ -15,6 +15,7 @@
 typedef struct {
     size_t topic_at, payload_at, payload_len;
     int64_t seq;
+    uint64_t ticket; /* of its commit, while held until on disk (cn_evlog_hold) */
 } pending_event;
 
 /* An arena grown past this by a large batch (an import) is given back. */
@@ -24,8 +25,10 @@ struct cn_evlog {
     sqlite3 *db;
     char *origin;
     int64_t last_seq;
-    pending_event *queue;
-    size_t len, cap;
+    int64_t published_seq; /* the last of ours sent out: on disk */
+    pending_event *queue; /* the held events first (committed, not yet on disk), then the open batch's */
+    size_t len, cap, held;
+    void *held_pub;       /* where the held events go */
     msgpack_sbuffer arena; /* the pending events' topics and payloads */
     sqlite3_stmt *insert;
     cn_evlog_observer observer;
@@ -43,7 +46,7 @@ static int load_last_seq(cn_evlog *log)
     sqlite3_bind_text(st, 1, log->origin, -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
-        log->last_seq = sqlite3_column_int64(st, 0);
+        log->last_seq = log->published_seq = sqlite3_column_int64(st, 0);
         rc = SQLITE_OK;
     }
     sqlite3_finalize(st);
@@ -172,32 +175,71 @@ void cn_evlog_rewind(cn_evlog *log, size_t mark)
     drop_from(log, mark);
 }
 
+static void send_event(cn_evlog *log, const pending_event *ev, void *pub)
+{
+    const char *topic = log->arena.data + ev->topic_at, *payload = log->arena.data + ev->payload_at;
+    size_t topic_len = ev->payload_at - ev->topic_at - 1;
+    /* PUB never blocks: with no subscriber, or one past its high-water
+     * mark, the message is dropped; subscribers fill gaps with events.since. */
+    if (pub && (zmq_send(pub, topic, topic_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+                zmq_send(pub, payload, ev->payload_len, ZMQ_DONTWAIT) < 0))
+        cn_debug("publication de %s: %s", topic, cn_system_error(zmq_errno(), zmq_strerror(zmq_errno())));
+    if (log->mirror && (zmq_send(log->mirror, topic, topic_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+                        zmq_send(log->mirror, payload, ev->payload_len, ZMQ_DONTWAIT) < 0))
+        cn_debug("publication fédérée de %s: %s", topic, cn_system_error(zmq_errno(), zmq_strerror(zmq_errno())));
+    log->published_seq = ev->seq;
+    if (log->observer)
+        log->observer(log->observer_data, ev->seq, topic);
+}
+
 void cn_evlog_publish(cn_evlog *log, void *pub)
 {
-    for (size_t i = 0; i < log->len; i++) {
-        pending_event *ev = &log->queue[i];
-        const char *topic = log->arena.data + ev->topic_at, *payload = log->arena.data + ev->payload_at;
-        size_t topic_len = ev->payload_at - ev->topic_at - 1;
-        /* PUB never blocks: with no subscriber, or one past its high-water
-         * mark, the message is dropped; subscribers fill gaps with events.since. */
-        if (pub && (zmq_send(pub, topic, topic_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
-                    zmq_send(pub, payload, ev->payload_len, ZMQ_DONTWAIT) < 0))
-            cn_debug("publication de %s: %s", topic, cn_system_error(zmq_errno(), zmq_strerror(zmq_errno())));
-        if (log->mirror && (zmq_send(log->mirror, topic, topic_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
-                            zmq_send(log->mirror, payload, ev->payload_len, ZMQ_DONTWAIT) < 0))
-            cn_debug("publication fédérée de %s: %s", topic, cn_system_error(zmq_errno(), zmq_strerror(zmq_errno())));
-        if (log->observer)
-            log->observer(log->observer_data, ev->seq, topic);
-    }
+    for (size_t i = 0; i < log->len; i++)
+        send_event(log, &log->queue[i], i < log->held ? log->held_pub : pub);
+    log->held = 0;
     drop_from(log, 0);
+}
+
+void cn_evlog_hold(cn_evlog *log, uint64_t ticket, void *pub)
+{
+    for (size_t i = log->held; i < log->len; i++)
+        log->queue[i].ticket = ticket;
+    log->held = log->len;
+    log->held_pub = pub;
+}
+
+void cn_evlog_publish_held(cn_evlog *log, uint64_t ticket)
+{
+    size_t n = 0;
+    while (n < log->held && log->queue[n].ticket <= ticket)
+        send_event(log, &log->queue[n++], log->held_pub);
+    if (n == 0)
+        return;
+    if (n == log->len) {
+        log->held = 0;
+        drop_from(log, 0);
+        return;
+    }
+    /* The rest moves to the front (at most a batch or two of events). */
+    size_t base = log->queue[n].topic_at;
+    memmove(log->arena.data, log->arena.data + base, log->arena.size - base);
+    log->arena.size -= base;
+    memmove(log->queue, log->queue + n, (log->len - n) * sizeof *log->queue);
+    log->len -= n;
+    log->held -= n;
+    for (size_t i = 0; i < log->len; i++) {
+        log->queue[i].topic_at -= base;
+        log->queue[i].payload_at -= base;
+    }
 }
 
 void cn_evlog_abort(cn_evlog *log)
 {
     /* Back to the last committed seq from memory: on a failing disk the
      * database may not even be readable now, and a seq counted past what
-     * was rolled back would leave a gap in the log (I/O fault loop). */
-    cn_evlog_rewind(log, 0);
+     * was rolled back would leave a gap in the log (I/O fault loop). The
+     * held events were committed before: they stay. */
+    cn_evlog_rewind(log, log->held);
 }
 
 void cn_evlog_set_mirror(cn_evlog *log, void *pub) { log->mirror = pub; }
@@ -209,4 +251,5 @@ void cn_evlog_set_observer(cn_evlog *log, cn_evlog_observer fn, void *data)
 }
 
 int64_t cn_evlog_last_seq(const cn_evlog *log) { return log->last_seq; }
+int64_t cn_evlog_published_seq(const cn_evlog *log) { return log->published_seq; }
 const char *cn_evlog_origin(const cn_evlog *log) { return log->origin; }

@@ -47,11 +47,21 @@ const char *cn_evlog_actor(const cn_evlog *log); /* NULL when none */
 size_t cn_evlog_mark(cn_evlog *log);
 void cn_evlog_rewind(cn_evlog *log, size_t mark);
 
-/* After COMMIT: sends every queued event on pub (two frames, topic then
- * payload) and empties the queue. */
+/* After COMMIT (synchronous=FULL: everything written so far is on disk):
+ * sends every queued event — the held ones first, on their own pub — on
+ * pub (two frames, topic then payload) and empties the queue. */
 void cn_evlog_publish(cn_evlog *log, void *pub);
 
-/* After a failed COMMIT: drops the queue and re-reads the last seq. */
+/* After a COMMIT that did not flush the WAL (the bus's, wal_sync.h): its
+ * events are held, with the commit's ticket, until cn_evlog_publish_held
+ * says that ticket is on disk; then they go on pub. A subscriber still
+ * never sees a change that is not on disk. */
+void cn_evlog_hold(cn_evlog *log, uint64_t ticket, void *pub);
+/* Publishes the held events whose ticket is at most ticket, in order. */
+void cn_evlog_publish_held(cn_evlog *log, uint64_t ticket);
+
+/* After a failed COMMIT: drops the open batch's events (the held ones
+ * stay) and goes back to the last committed seq. */
 void cn_evlog_abort(cn_evlog *log);
 
 /* Called by cn_evlog_publish for every committed event, in seq order, with
@@ -65,6 +75,10 @@ void cn_evlog_set_mirror(cn_evlog *log, void *pub);
 void cn_evlog_set_observer(cn_evlog *log, cn_evlog_observer fn, void *data);
 
 int64_t cn_evlog_last_seq(const cn_evlog *log);
+/* The last of our events published: on disk (later ones may be committed
+ * and held, or in the open batch). What is handed out of the daemon stops
+ * there. */
+int64_t cn_evlog_published_seq(const cn_evlog *log);
 const char *cn_evlog_origin(const cn_evlog *log);
 
 /* Packs the payload map of an event (seq, origin, ts, region, type, data,

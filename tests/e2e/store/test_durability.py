@@ -4,13 +4,19 @@ ok:true must be there, and nothing may be half-applied (an action without
 its windows or its event, a gap in the event log), and a plugin got every
 event once (its cursor moves with its own writes: none skipped, none twice).
 
-The suite kills 12 times; tools/kill-run kills 200 times (CONCERTD_KILL_ROUNDS)."""
+The suite kills 12 times; tools/kill-run kills 200 times (CONCERTD_KILL_ROUNDS).
+
+And the flush of the WAL, which the bus does apart from its COMMIT (on a
+thread of its own when more requests wait): no reply and no event before
+it, through a disk made slow on purpose; a flush that fails stops the
+daemon without a word to the clients (tests/support/flush_gate.c)."""
 import os
 import random
 import sqlite3
+import tempfile
 import unittest
 
-from harness import TEST_PLUGINS, Daemon
+from harness import PATIENCE, TEST_PLUGINS, Daemon, recv_event, subscriber
 
 IN_FLIGHT = 64
 ROUNDS = int(os.environ.get("CONCERTD_KILL_ROUNDS", "12"))
@@ -106,6 +112,80 @@ class Durability(unittest.TestCase):
                 c.close()
         self.assertEqual(self.d.stop(), 0)
 
+
+class Flush(unittest.TestCase):
+    """The WAL's flush, through a disk made slow, or failing, on purpose."""
+
+    def setUp(self):
+        self.folder = tempfile.mkdtemp(prefix="concertd-flush-")
+        self.gate, self.fail = os.path.join(self.folder, "gate"), os.path.join(self.folder, "fail")
+        self.gate_own = os.path.join(self.folder, "gate-own")
+        asan = os.environ.get("ASAN_OPTIONS", "")
+        env = {"LD_PRELOAD": os.environ["CONCERTD_FLUSH_GATE"], "FLUSH_GATE": self.gate, "FLUSH_GATE_OWN": self.gate_own,
+               "FLUSH_FAIL": self.fail,
+               "ASAN_OPTIONS": (asan + ":" if asan else "") + "verify_asan_link_order=0"}
+        self.d = Daemon(node_id="flush", folder=self.folder, env=env).start()
+        self.c = self.d.client()
+        self.c.ok("region.create", id="mauricie", name="Mauricie")
+        self.sub = subscriber(self.d.events, "mauricie/")
+
+    def tearDown(self):
+        self.sub.close(0)
+        self.c.close()
+        self.d.cleanup()
+
+    def test_no_reply_and_no_event_before_the_wal_is_on_disk(self):
+        # The subscription is live once an event reaches it.
+        self.c.ok("region.update", id="mauricie", organisation="CDSM")
+        recv_event(self.sub, 10000 * PATIENCE)
+        # The loop held in a first request's flush (SQLite's, at its COMMIT) while
+        # 49 more queue up: they make one batch, whose WAL is flushed apart.
+        open(self.gate, "w").close()
+        ids = [self.c.send("region.update", {"id": "mauricie", "organisation": "CDSM 0"})]
+        self.assertFalse(self.c.sock.poll(300), "a reply went out before its flush")
+        self.assertFalse(self.sub.poll(0), "an event went out before its flush")
+        ids += [self.c.send("region.update", {"id": "mauricie", "organisation": "CDSM %d" % i}) for i in range(1, 50)]
+        open(self.gate_own, "w").close()  # the batch's own flush will be held now
+        os.unlink(self.gate)
+        self.assertEqual(self.c.recv(10000 * PATIENCE)["id"], ids[0])
+        self.assertEqual(recv_event(self.sub, 10000 * PATIENCE)[1]["data"]["organisation"], "CDSM 0")
+        # Committed, maybe, but not on disk: nothing may say it happened.
+        self.assertFalse(self.c.sock.poll(500), "a reply went out before the WAL was flushed")
+        self.assertFalse(self.sub.poll(0), "an event went out before the WAL was flushed")
+        os.unlink(self.gate_own)
+        replies = [self.c.recv(10000 * PATIENCE) for _ in ids[1:]]
+        self.assertEqual(sorted(r["id"] for r in replies), ids[1:])
+        self.assertTrue(all(r["ok"] for r in replies), replies)
+        events = [recv_event(self.sub, 10000 * PATIENCE)[1] for _ in ids[1:]]
+        self.assertEqual([e["data"]["organisation"] for e in events], ["CDSM %d" % i for i in range(1, 50)])
+        self.assertEqual([e["seq"] for e in events], list(range(events[0]["seq"], events[0]["seq"] + 49)))
+
+    def test_a_flush_that_fails_stops_the_daemon_without_answering(self):
+        # The loop held in a first request's flush while twenty more queue up: they then
+        # make one batch, whose WAL is flushed apart (a lone request is flushed by SQLite
+        # at its COMMIT, which fails and says so: "unavailable", nothing saved).
+        open(self.gate, "w").close()
+        first = self.c.send("region.update", {"id": "mauricie", "organisation": "CDSM"})
+        self.assertFalse(self.c.sock.poll(300), "answered before its flush")
+        for i in range(20):
+            self.c.send("region.update", {"id": "mauricie", "organisation": "CDSM %d" % i})
+        open(self.fail, "w").close()  # the disk now says the WAL may not be there
+        os.unlink(self.gate)
+        self.assertEqual(self.d.proc.wait(20 * PATIENCE), 74)  # EX_IOERR
+        replies = []
+        while self.c.sock.poll(0):
+            replies.append(self.c.recv(0))
+        self.assertTrue(all(not r["ok"] for r in replies), "a change the disk did not confirm was acknowledged")
+        self.assertLessEqual({r["id"] for r in replies}, {first})
+        self.assertFalse(self.sub.poll(0), "a change the disk did not confirm was published")
+        self.assertIn("le disque n'a pas confirmé l'écriture du journal", self.d.log_text())
+        self.d.log.close()
+        os.unlink(self.fail)
+        self.d.proc = None
+        self.d.start()  # restarted, SQLite takes what is on disk: the log without a gap
+        info = self.c.ok("node.info")
+        events = self.c.ok("events.since", since=0)["events"]
+        self.assertEqual([e["seq"] for e in events], list(range(1, info["last_seq"] + 1)))
 
 if __name__ == "__main__":
     unittest.main()

@@ -74,18 +74,26 @@ static void call_raw(fixture *f, const char *frame, size_t len, char code[32])
     cn_reply_destroy(&reply);
 }
 
+/* Starts the frame {v: 1, [id: 7,] op, args: …} in b (to destroy): the
+ * caller packs the args with pk. */
+static void frame_start(msgpack_sbuffer *b, msgpack_packer *pk, const char *op, bool with_id)
+{
+    msgpack_sbuffer_init(b);
+    msgpack_packer_init(pk, b, msgpack_sbuffer_write);
+    msgpack_pack_map(pk, with_id ? 4 : 3);
+    cn_pk_kint(pk, "v", 1);
+    if (with_id)
+        cn_pk_kint(pk, "id", 7);
+    cn_pk_kstr(pk, "op", op);
+    cn_pk_str(pk, "args");
+}
+
 /* Builds {v:1, id:7, op, args: <args_json-like packer callback>} */
 static void call_op(fixture *f, const char *op, void (*args)(msgpack_packer *), char code[32])
 {
     msgpack_sbuffer b;
-    msgpack_sbuffer_init(&b);
     msgpack_packer pk;
-    msgpack_packer_init(&pk, &b, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 4);
-    cn_pk_kint(&pk, "v", 1);
-    cn_pk_kint(&pk, "id", 7);
-    cn_pk_kstr(&pk, "op", op);
-    cn_pk_str(&pk, "args");
+    frame_start(&b, &pk, op, true);
     args(&pk);
     call_raw(f, b.data, b.size, code);
     msgpack_sbuffer_destroy(&b);
@@ -198,13 +206,8 @@ static void batch_undoes_only_the_failing_command(void **state)
     cn_reply replies[3];
     for (int i = 0; i < 3; i++) {
         msgpack_sbuffer b;
-        msgpack_sbuffer_init(&b);
         msgpack_packer pk;
-        msgpack_packer_init(&pk, &b, msgpack_sbuffer_write);
-        msgpack_pack_map(&pk, 3);
-        cn_pk_kint(&pk, "v", 1);
-        cn_pk_kstr(&pk, "op", "plan.create");
-        cn_pk_str(&pk, "args");
+        frame_start(&b, &pk, "plan.create", false);
         msgpack_pack_map(&pk, 3);
         cn_pk_kstr(&pk, "region", "mauricie");
         cn_pk_kstr(&pk, "title", titles[i]);
@@ -229,13 +232,8 @@ static void batch_undoes_only_the_failing_command(void **state)
 static void first_action_text(fixture *f, bool in_batch, char out[64])
 {
     msgpack_sbuffer b;
-    msgpack_sbuffer_init(&b);
     msgpack_packer pk;
-    msgpack_packer_init(&pk, &b, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 3);
-    cn_pk_kint(&pk, "v", 1);
-    cn_pk_kstr(&pk, "op", "action.list");
-    cn_pk_str(&pk, "args");
+    frame_start(&b, &pk, "action.list", false);
     msgpack_pack_map(&pk, 1);
     cn_pk_kstr(&pk, "region", "mauricie");
     cn_reply reply;
@@ -297,6 +295,96 @@ static void a_kept_read_follows_every_change(void **state)
     assert_string_equal(text, "Changé");
 }
 
+/* The events published, as the observer sees them (in order). */
+typedef struct {
+    int64_t seqs[16];
+    int n;
+} published;
+
+static void observe(void *data, int64_t seq, const char *topic)
+{
+    (void)topic;
+    published *p = data;
+    if (p->n < 16)
+        p->seqs[p->n++] = seq;
+}
+
+/* One region.update handled in the open batch. */
+static void handle_update(fixture *f, const char *organisation)
+{
+    msgpack_sbuffer b;
+    msgpack_packer pk;
+    frame_start(&b, &pk, "region.update", false);
+    msgpack_pack_map(&pk, 2);
+    cn_pk_kstr(&pk, "id", "mauricie");
+    cn_pk_kstr(&pk, "organisation", organisation);
+    cn_reply reply;
+    cn_core_handle(f->core, b.data, b.size, &reply);
+    assert_true(reply.ok);
+    cn_reply_destroy(&reply);
+    msgpack_sbuffer_destroy(&b);
+}
+
+/* One region.update in a batch of its own, committed without flushing
+ * (its ticket in *ticket) or flushing. */
+static void update_region(fixture *f, bool lazy, const char *organisation, uint64_t *ticket)
+{
+    assert_int_equal(lazy ? cn_core_batch_begin_lazy(f->core) : cn_core_batch_begin(f->core), 0);
+    handle_update(f, organisation);
+    if (lazy)
+        assert_int_equal(cn_core_batch_commit_lazy(f->core, NULL, ticket), 0);
+    else
+        assert_int_equal(cn_core_batch_commit(f->core, NULL), 0);
+}
+
+/* A batch committed without flushing holds its events until it is said on
+ * disk; a commit that flushes publishes the held ones first, in order; a
+ * batch rolled back leaves the held ones as they were. */
+static void lazy_commits_hold_their_events_until_on_disk(void **state)
+{
+    fixture *f = *state;
+    char code[32];
+    call_op(f, "region.create", region_ok, code);
+    assert_string_equal(code, "ok");
+    cn_evlog *log = cn_core_evlog(f->core);
+    published p = {0};
+    cn_evlog_set_observer(log, observe, &p);
+    int64_t base = cn_evlog_last_seq(log);
+
+    uint64_t t1, t2, t3;
+    update_region(f, true, "CDSM 1", &t1);
+    update_region(f, true, "CDSM 2", &t2);
+    assert_true(t2 == t1 + 1);
+    assert_int_equal(p.n, 0); /* committed, not on disk: nothing out */
+    assert_int_equal(cn_evlog_published_seq(log), base);
+    assert_int_equal(count(f, "events"), base + 2);
+
+    cn_core_durable(f->core, t1);
+    assert_int_equal(p.n, 1);
+    assert_int_equal(p.seqs[0], base + 1);
+    assert_int_equal(cn_evlog_published_seq(log), base + 1);
+
+    /* A commit that flushes: the held event first, then its own. */
+    update_region(f, false, "CDSM 3", NULL);
+    assert_int_equal(p.n, 3);
+    assert_int_equal(p.seqs[1], base + 2);
+    assert_int_equal(p.seqs[2], base + 3);
+    assert_true(cn_core_durable_ticket(f->core) >= t2);
+
+    /* A batch rolled back: its event undone, the one held before kept. */
+    update_region(f, true, "CDSM 4", &t3);
+    assert_int_equal(cn_core_batch_begin_lazy(f->core), 0);
+    handle_update(f, "CDSM 5");
+    cn_core_batch_rollback(f->core);
+    assert_int_equal(p.n, 3);
+    assert_int_equal(cn_evlog_last_seq(log), base + 4);
+    cn_core_durable(f->core, t3);
+    assert_int_equal(p.n, 4);
+    assert_int_equal(p.seqs[3], base + 4);
+    assert_int_equal(count(f, "events"), base + 4);
+    cn_evlog_set_observer(log, NULL, NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -304,6 +392,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(argument_errors_change_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(batch_undoes_only_the_failing_command, setup, teardown),
         cmocka_unit_test_setup_teardown(a_kept_read_follows_every_change, setup, teardown),
+        cmocka_unit_test_setup_teardown(lazy_commits_hold_their_events_until_on_disk, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

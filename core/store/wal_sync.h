@@ -1,0 +1,55 @@
+/* wal_sync.h: the write-ahead log flushed to disk apart from the commit.
+ *
+ * The bus commits a batch of commands with synchronous=NORMAL (its WAL
+ * frames written, not flushed) and holds its replies and events until
+ * this has flushed the WAL: on a thread of its own, so that the loop
+ * handles the next batch while the disk works — group commit pipelined,
+ * as a database's WAL writer does. Or at once, on the loop, when nothing
+ * else waits (one client, one request: a thread would only add its
+ * hand-over).
+ *
+ * The flush is fdatasync() on a descriptor of the WAL file opened here:
+ * a flush is the file's, whichever descriptor asks it, and covers every
+ * write made before it began. Each flush carries a ticket (the caller's
+ * count of commits), given back when it is done. */
+#ifndef CN_WAL_SYNC_H
+#define CN_WAL_SYNC_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+typedef struct cn_wal_sync cn_wal_sync;
+
+/* A flush begun by cn_wal_sync_start is done (on the loop thread): err is
+ * 0, or the errno of the failed flush (the frames may not be on disk). */
+typedef void (*cn_wal_synced_fn)(void *data, uint64_t ticket, int err);
+
+/* For db (in WAL mode, its WAL file there) on loop: the WAL opened, the
+ * thread started. NULL when either cannot be (errno may say why).
+ * Destroy with cn_wal_sync_destroy(). */
+cn_wal_sync *cn_wal_sync_new(uv_loop_t *loop, sqlite3 *db, cn_wal_synced_fn done, void *data);
+
+/* Whether a flush is in flight. */
+bool cn_wal_sync_busy(const cn_wal_sync *s);
+
+/* Starts flushing the WAL for ticket on the thread; -1 when one is in
+ * flight already (or the WAL cannot be opened: errno set), 0 otherwise. */
+int cn_wal_sync_start(cn_wal_sync *s, uint64_t ticket);
+
+/* Flushes the WAL now, on the calling thread: 0, or an errno. Not while
+ * a flush is in flight. */
+int cn_wal_sync_now(cn_wal_sync *s);
+
+/* Waits for the flush in flight (its callback will not be called), then
+ * flushes once more here: everything written so far is on disk when it
+ * returns 0 (else an errno). For the end of the bus. */
+int cn_wal_sync_finish(cn_wal_sync *s);
+
+/* Waits for the flush in flight (its callback is not called), stops the
+ * thread, closes the descriptor. Nulls *sp; safe on NULL. The struct is
+ * freed once the loop has closed its handle. */
+void cn_wal_sync_destroy(cn_wal_sync **sp);
+
+#endif
