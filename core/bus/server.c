@@ -289,8 +289,8 @@ static void flush_failed(int err)
 {
     cn_error("le disque n'a pas confirmé l'écriture du journal (fdatasync : %s) : les derniers changements ne sont "
              "peut-être pas enregistrés, et aucun n'a été confirmé à qui que ce soit. Le démon s'arrête sans rien "
-             "répondre de plus ; au redémarrage, la base reprend exactement ce qui est sur le disque. Vérifiez le "
-             "disque (dmesg, smartctl) avant de relancer.",
+             "répondre de plus ; relancé (systemd le fait), il reprend exactement ce qui est sur le disque. Si "
+             "l'erreur revient, vérifiez le disque (dmesg, smartctl).",
              cn_system_error(err, strerror(err)));
     _exit(EX_IOERR);
 }
