@@ -325,16 +325,31 @@ static void handle_update(fixture *f, const char *organisation)
     msgpack_sbuffer_destroy(&b);
 }
 
+/* The connection's PRAGMA synchronous: 1 NORMAL, 2 FULL (a statement of
+ * its own, prepared afresh: a cached one would say what it was). */
+static int sync_level(fixture *f)
+{
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(cn_core_db(f->core), "PRAGMA synchronous", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int level = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return level;
+}
+
 /* One region.update in a batch of its own, committed without flushing
- * (its ticket in *ticket) or flushing. */
+ * (its ticket in *ticket) or flushing. Only a lazy batch runs at NORMAL;
+ * every commit after it flushes (FULL) again. */
 static void update_region(fixture *f, bool lazy, const char *organisation, uint64_t *ticket)
 {
     assert_int_equal(lazy ? cn_core_batch_begin_lazy(f->core) : cn_core_batch_begin(f->core), 0);
+    assert_int_equal(sync_level(f), lazy ? 1 : 2);
     handle_update(f, organisation);
     if (lazy)
         assert_int_equal(cn_core_batch_commit_lazy(f->core, NULL, ticket), 0);
     else
         assert_int_equal(cn_core_batch_commit(f->core, NULL), 0);
+    assert_int_equal(sync_level(f), 2);
 }
 
 /* A batch committed without flushing holds its events until it is said on
