@@ -62,7 +62,6 @@ struct cn_server {
     prep_pool *pool;
     cn_bus_stats stats; /* node.status, /metrics */
     cn_wal_sync *flusher; /* flushes the WAL of the batches committed lazily */
-    uint64_t last_ticket; /* of the latest lazy commit (cn_core_batch_commit_lazy) */
     cn_held *held;        /* replies waiting for their batch to be on disk, in order */
     struct { /* a socket whose clients may call only some ops (peers) */
         served ep;
@@ -301,20 +300,28 @@ static void flushed_now(cn_server *srv)
     int err = cn_wal_sync_now(srv->flusher);
     if (err)
         flush_failed(err);
-    cn_core_durable(srv->core, srv->last_ticket);
+    cn_core_durable(srv->core, cn_core_lazy_ticket(srv->core));
+}
+
+/* Batches are on disk: their held replies go out, then the plugins are
+ * handed their events. */
+static void went_out(cn_server *srv)
+{
+    release_held(srv);
+    if (srv->after)
+        srv->after(srv->after_data);
 }
 
 /* A flush for the latest lazy commit, unless one is in flight (it asks
  * the next when done) or everything is on disk already. */
 static void start_flush(cn_server *srv)
 {
-    if (srv->last_ticket <= cn_core_durable_ticket(srv->core) || cn_wal_sync_busy(srv->flusher))
+    uint64_t latest = cn_core_lazy_ticket(srv->core);
+    if (latest <= cn_core_durable_ticket(srv->core) || cn_wal_sync_busy(srv->flusher))
         return;
-    if (cn_wal_sync_start(srv->flusher, srv->last_ticket) != 0) { /* the WAL not reopened: here, then */
+    if (cn_wal_sync_start(srv->flusher, latest) != 0) { /* the WAL not reopened: here, then */
         flushed_now(srv);
-        release_held(srv);
-        if (srv->after)
-            srv->after(srv->after_data);
+        went_out(srv);
     }
 }
 
@@ -325,11 +332,9 @@ static void on_flushed(void *data, uint64_t ticket, int err)
     if (err)
         flush_failed(err);
     cn_core_durable(srv->core, ticket);
-    release_held(srv);
+    went_out(srv);
     if (cn_backlog_pending(srv->main.backlog) || (srv->limited.ep.backlog && cn_backlog_pending(srv->limited.ep.backlog)))
-        arm_retry(srv);
-    if (srv->after)
-        srv->after(srv->after_data);
+        arm_retry(srv); /* replies the clients could not take yet */
     start_flush(srv); /* batches committed meanwhile */
 }
 
@@ -338,14 +343,13 @@ static void flush_all(cn_server *srv)
 {
     if (!srv->flusher || !srv->held)
         return;
-    if (cn_held_count(srv->held) || cn_wal_sync_busy(srv->flusher) || srv->last_ticket > cn_core_durable_ticket(srv->core)) {
+    if (cn_held_count(srv->held) || cn_wal_sync_busy(srv->flusher) ||
+        cn_core_lazy_ticket(srv->core) > cn_core_durable_ticket(srv->core)) {
         int err = cn_wal_sync_finish(srv->flusher);
         if (err)
             flush_failed(err);
-        cn_core_durable(srv->core, srv->last_ticket);
-        release_held(srv);
-        if (srv->after)
-            srv->after(srv->after_data);
+        cn_core_durable(srv->core, cn_core_lazy_ticket(srv->core));
+        went_out(srv);
     }
 }
 
@@ -410,15 +414,13 @@ static void process_batch(cn_server *srv, served *ep)
         uint64_t commit_at = uv_hrtime();
         /* Flushed at its COMMIT, it still waits for the batches before it
          * when it wrote nothing (what it read may not be on disk yet). */
-        uint64_t ticket = srv->last_ticket;
+        uint64_t ticket = cn_core_lazy_ticket(srv->core);
         bool committed = began && (lazy ? cn_core_batch_commit_lazy(srv->core, srv->pub, &ticket)
                                         : cn_core_batch_commit(srv->core, srv->pub)) == 0;
         if (began && !committed)
             for (int i = 0; i < n; i++)
                 if (batch[i].reply.ok)
                     cn_core_unavailable(srv->core, &batch[i].reply);
-        if (committed && ticket > srv->last_ticket)
-            srv->last_ticket = ticket;
         /* Its replies wait for its frames (or, read only, for those of
          * what it read) to be on disk. Flushed here at once when nothing
          * else waits; else on the flusher's thread while the next batch
@@ -436,6 +438,11 @@ static void process_batch(cn_server *srv, served *ep)
             srv->stats.errors += !batch[i].reply.ok;
             if (hold && cn_held_keep(srv->held, &batch[i], ep->sock, ep->backlog, ticket, read_at) == 0)
                 continue;
+            if (hold) { /* no memory to hold it: the batch flushed here, the earlier replies first */
+                flushed_now(srv);
+                release_held(srv);
+                hold = false;
+            }
             send_reply(ep, &batch[i]);
             cn_request_close(&batch[i]);
         }

@@ -703,43 +703,39 @@ static int commit(cn_core *core)
     return 0;
 }
 
-int cn_core_batch_commit(cn_core *core, void *pub)
-{
-    if (!core->in_batch)
-        return 0;
-    bool wrote = sqlite3_total_changes64(core->db) != core->batch_gen;
-    if (core->lazy_batch) { /* begun lazily (the bus's): its events wait for the bus's next flush */
-        uint64_t ticket;
-        return cn_core_batch_commit_lazy(core, pub, &ticket);
-    }
-    if (commit(core) != 0)
-        return -1;
-    /* A commit that wrote flushed the WAL (synchronous=FULL), the frames
-     * of the lazy commits before it with its own. */
-    if (wrote) {
-        core->lazy_durable = core->lazy_issued;
-        cn_evlog_publish(core->evlog, pub);
-    }
-    return 0;
-}
-
-int cn_core_batch_commit_lazy(cn_core *core, void *pub, uint64_t *ticket)
+/* Commits the open batch. Begun lazily, its WAL is not flushed here: its
+ * events are held under a new ticket. Otherwise the COMMIT flushed the WAL
+ * (synchronous=FULL), the frames of the lazy commits before it with its
+ * own: everything held goes out with its events. */
+static int batch_commit(cn_core *core, void *pub, uint64_t *ticket)
 {
     *ticket = core->lazy_issued;
     if (!core->in_batch)
         return 0;
     bool lazy = core->lazy_batch, wrote = sqlite3_total_changes64(core->db) != core->batch_gen;
     core->lazy_batch = false;
-    if (!lazy) /* begun otherwise (or the level could not be lowered): flushed at its COMMIT */
-        return cn_core_batch_commit(core, pub);
     int rc = commit(core);
-    cn_stmt_exec(core->db, "PRAGMA synchronous=FULL"); /* every other commit flushes at once */
+    if (lazy)
+        cn_stmt_exec(core->db, "PRAGMA synchronous=FULL"); /* every other commit flushes at once */
     if (rc != 0 || !wrote)
-        return rc; /* read only: nothing to flush, no event */
-    *ticket = ++core->lazy_issued;
-    cn_evlog_hold(core->evlog, *ticket, pub);
+        return rc; /* read only: nothing flushed, no event */
+    if (lazy) {
+        *ticket = ++core->lazy_issued;
+        cn_evlog_hold(core->evlog, *ticket, pub);
+    } else {
+        core->lazy_durable = core->lazy_issued;
+        cn_evlog_publish(core->evlog, pub);
+    }
     return 0;
 }
+
+int cn_core_batch_commit(cn_core *core, void *pub)
+{
+    uint64_t ticket;
+    return batch_commit(core, pub, &ticket);
+}
+
+int cn_core_batch_commit_lazy(cn_core *core, void *pub, uint64_t *ticket) { return batch_commit(core, pub, ticket); }
 
 void cn_core_durable(cn_core *core, uint64_t ticket)
 {
@@ -750,6 +746,7 @@ void cn_core_durable(cn_core *core, uint64_t ticket)
 }
 
 uint64_t cn_core_durable_ticket(const cn_core *core) { return core->lazy_durable; }
+uint64_t cn_core_lazy_ticket(const cn_core *core) { return core->lazy_issued; }
 
 /* A msgpack_packer's writer into a reply's id (which always fits: checked). */
 static int id_write(void *data, const char *buf, size_t len)

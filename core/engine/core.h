@@ -88,6 +88,8 @@ int cn_core_batch_commit_lazy(cn_core *core, void *pub, uint64_t *ticket);
 void cn_core_durable(cn_core *core, uint64_t ticket);
 /* The highest ticket known to be on disk. */
 uint64_t cn_core_durable_ticket(const cn_core *core);
+/* The ticket of the latest lazy commit that wrote (0: none yet). */
+uint64_t cn_core_lazy_ticket(const cn_core *core);
 
 /* Rolls the open batch back (what it wrote and the events it emitted);
  * no reply of it may then be ok. */

@@ -10,7 +10,7 @@
 
 struct cn_wal_sync {
     sqlite3 *db;
-    int fd;           /* the WAL file, ours; -1 until the first flush */
+    int fd;           /* the WAL file, ours (opened by cn_wal_sync_new) */
     cn_wal_synced_fn fn;
     void *data;
     uv_thread_t thread;

@@ -3,16 +3,14 @@
  * (a path ending in "-wal"):
  *   - while the file named by $FLUSH_GATE exists, fdatasync and fsync
  *     wait for it to go (the disk is "slow": what waits for the flush
- *     must wait too); $FLUSH_GATE_OWN the same for concertd's own flush
- *     only (store/wal_sync.c: its descriptor is read-only; SQLite's, at
- *     a COMMIT, is read-write);
+ *     must wait too) — but one flush held there goes through each time
+ *     the file named by $FLUSH_PASS appears (it is taken: removed);
  *   - while the file named by $FLUSH_FAIL exists, they fail with EIO
  *     (the disk says the data may not be there).
  * Everything else goes to the C library's own. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +39,8 @@ static int gate(int fd)
 {
     if (!is_wal(fd))
         return 0;
-    while (exists("FLUSH_GATE") || (exists("FLUSH_GATE_OWN") && (fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDONLY)) {
+    const char *pass = getenv("FLUSH_PASS");
+    while (exists("FLUSH_GATE") && !(pass && unlink(pass) == 0)) {
         struct timespec step = {0, 5 * 1000 * 1000};
         nanosleep(&step, NULL);
     }

@@ -12,6 +12,7 @@
 #include "jsonmp.h"
 #include "echeance.h"
 #include "mp.h"
+#include "mpnum.h"
 #include "table.h"
 
 #define T(fr, en) (ctl_en() ? (en) : (fr))
@@ -606,13 +607,10 @@ void ctl_render(const char *op, const msgpack_object *r, bool json)
                 const msgpack_object *c = &copies->via.array.ptr[j];
                 char region[64];
                 cn_mp_str_copy(cn_mp_get(c, "region"), region, sizeof region);
-                const msgpack_object *seq = cn_mp_get(c, "as_of_seq"), *snaps = cn_mp_get(c, "snapshots"),
-                                     *applied = cn_mp_get(c, "events_applied"), *fresh = cn_mp_get(c, "up_to_date");
-                bool up = fresh && fresh->type == MSGPACK_OBJECT_BOOLEAN && fresh->via.boolean;
-                long long n = seq && seq->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? (long long)seq->via.u64 : 0;
-                long long sn = snaps && snaps->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? (long long)snaps->via.u64 : 0;
-                long long ap = applied && applied->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? (long long)applied->via.u64
-                                                                                          : 0;
+                bool up = cn_mp_number(cn_mp_get(c, "up_to_date")) != 0;
+                long long n = (long long)cn_mp_number(cn_mp_get(c, "as_of_seq")),
+                          sn = (long long)cn_mp_number(cn_mp_get(c, "snapshots")),
+                          ap = (long long)cn_mp_number(cn_mp_get(c, "events_applied"));
                 printf(T("%sCopie de %s par %.*s : %s (événement n° %lld) ; %lld instantané(s), %lld changement(s) "
                          "appliqué(s) depuis le démarrage\n",
                          "%sCopy of %s through %.*s: %s (event no. %lld); %lld snapshot(s), %lld change(s) applied "
