@@ -6,12 +6,23 @@
  * replies to each with {id, ok}. It decodes the request only to find its id.
  * No model, no validation, no events published.
  *
- *   baseline ENDPOINT DBFILE      runs until SIGTERM */
+ * With "schema", the same loop writes what concertd's indicator.record
+ * writes, in concertd's tables and indexes: a measurement (its index on
+ * indicator and date, its foreign key checked) and an event of the same
+ * size in the log (keyed by origin and seq, indexed by region). What
+ * concertd does beyond that — reading the request, the model's checks and
+ * reads, the reply's indicator, publishing — is what the two figures tell
+ * apart.
+ *
+ *   baseline ENDPOINT DBFILE [schema]      runs until SIGTERM */
 #include <msgpack.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <zmq.h>
 
 #define BATCH 256
@@ -40,25 +51,61 @@ static uint64_t id_of(const void *data, size_t len)
     return id;
 }
 
+/* Bare: two rowid tables, the request stored as it came. */
+static const char bare_schema[] = "CREATE TABLE IF NOT EXISTS t(id INTEGER PRIMARY KEY, body BLOB);"
+                                  "CREATE TABLE IF NOT EXISTS events(seq INTEGER PRIMARY KEY, body BLOB);";
+
+/* concertd's tables for a measurement and its event (core/store/migrations.c). */
+static const char concertd_schema[] =
+    "PRAGMA foreign_keys=ON;"
+    "CREATE TABLE indicators(id INTEGER PRIMARY KEY, name TEXT NOT NULL);"
+    "INSERT INTO indicators VALUES (1, 'Nombre de participants');"
+    "CREATE TABLE measurements(id INTEGER PRIMARY KEY,"
+    "  indicator INTEGER NOT NULL REFERENCES indicators(id) ON DELETE CASCADE,"
+    "  date TEXT NOT NULL, value REAL NOT NULL, note TEXT, created_ms INTEGER NOT NULL);"
+    "CREATE INDEX measurements_indicator ON measurements(indicator, date);"
+    "CREATE TABLE events(origin TEXT NOT NULL, seq INTEGER NOT NULL, ts_ms INTEGER NOT NULL, region TEXT NOT NULL,"
+    "  type TEXT NOT NULL, data BLOB NOT NULL, actor TEXT, PRIMARY KEY(origin, seq)) WITHOUT ROWID;"
+    "CREATE INDEX events_region ON events(region, ts_ms);"
+    "CREATE INDEX events_adhesion ON events(region, ts_ms) WHERE type GLOB 'adhesion.*';";
+
+/* An event's data as large as concertd's indicator.recorded (the indicator
+ * as it now is, the date, value and note: 181 bytes). */
+static char event_data[181];
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 int main(int argc, char **argv)
 {
-    if (argc != 3) {
-        fprintf(stderr, "usage: baseline ENDPOINT DBFILE\n");
+    bool schema = argc == 4 && strcmp(argv[3], "schema") == 0;
+    if (argc != 3 && !schema) {
+        fprintf(stderr, "usage: baseline ENDPOINT DBFILE [schema]\n");
         return 2;
     }
     sqlite3 *db;
     if (sqlite3_open_v2(argv[2], &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
             SQLITE_OK ||
-        sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                         "CREATE TABLE IF NOT EXISTS t(id INTEGER PRIMARY KEY, body BLOB);"
-                         "CREATE TABLE IF NOT EXISTS events(seq INTEGER PRIMARY KEY, body BLOB)",
-                     NULL, NULL, NULL) != SQLITE_OK) {
+        sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_exec(db, schema ? concertd_schema : bare_schema, NULL, NULL, NULL) != SQLITE_OK) {
         fprintf(stderr, "baseline: %s\n", sqlite3_errmsg(db));
         return 1;
     }
+    memset(event_data, 0xa5, sizeof event_data);
     sqlite3_stmt *ins, *ev, *begin, *commit;
-    sqlite3_prepare_v2(db, "INSERT INTO t(body) VALUES (?)", -1, &ins, NULL);
-    sqlite3_prepare_v2(db, "INSERT INTO events(body) VALUES (?)", -1, &ev, NULL);
+    if (schema) {
+        sqlite3_prepare_v2(db, "INSERT INTO measurements(indicator, date, value, note, created_ms)"
+                               " VALUES (1, '2026-12-02', 7, 'Rencontre nº 7', ?2)", -1, &ins, NULL);
+        sqlite3_prepare_v2(db, "INSERT INTO events(origin, seq, ts_ms, region, type, data, actor)"
+                               " VALUES ('local', ?3, ?2, 'bench', 'indicator.recorded', ?4, NULL)", -1, &ev, NULL);
+    } else {
+        sqlite3_prepare_v2(db, "INSERT INTO t(body) VALUES (?1)", -1, &ins, NULL);
+        sqlite3_prepare_v2(db, "INSERT INTO events(body) VALUES (?1)", -1, &ev, NULL);
+    }
     sqlite3_prepare_v2(db, "BEGIN", -1, &begin, NULL);
     sqlite3_prepare_v2(db, "COMMIT", -1, &commit, NULL);
     void *ctx = zmq_ctx_new();
@@ -72,6 +119,7 @@ int main(int argc, char **argv)
     }
     signal(SIGTERM, on_term);
     static zmq_msg_t ids[BATCH], bodies[BATCH];
+    int64_t seq = 0;
     msgpack_sbuffer out;
     msgpack_sbuffer_init(&out);
     msgpack_packer pk;
@@ -94,15 +142,21 @@ int main(int argc, char **argv)
         }
         sqlite3_step(begin);
         sqlite3_reset(begin);
+        bool stored = true;
         for (int i = 0; i < n; i++) {
-            sqlite3_bind_blob(ins, 1, zmq_msg_data(&bodies[i]), (int)zmq_msg_size(&bodies[i]), SQLITE_STATIC);
-            sqlite3_step(ins);
-            sqlite3_reset(ins);
-            sqlite3_bind_blob(ev, 1, zmq_msg_data(&bodies[i]), (int)zmq_msg_size(&bodies[i]), SQLITE_STATIC);
-            sqlite3_step(ev);
-            sqlite3_reset(ev);
+            /* One binding serves both shapes: SQLite refuses (SQLITE_RANGE,
+             * nothing bound) a parameter the statement does not have. */
+            sqlite3_stmt *both[2] = {ins, ev};
+            for (int k = 0; k < 2; k++) {
+                sqlite3_bind_blob(both[k], 1, zmq_msg_data(&bodies[i]), (int)zmq_msg_size(&bodies[i]), SQLITE_STATIC);
+                sqlite3_bind_int64(both[k], 2, now_ms());
+                sqlite3_bind_int64(both[k], 3, ++seq);
+                sqlite3_bind_blob(both[k], 4, event_data, sizeof event_data, SQLITE_STATIC);
+                stored &= sqlite3_step(both[k]) == SQLITE_DONE;
+                sqlite3_reset(both[k]);
+            }
         }
-        int ok = sqlite3_step(commit) == SQLITE_DONE;
+        int ok = sqlite3_step(commit) == SQLITE_DONE && stored;
         sqlite3_reset(commit);
         for (int i = 0; i < n; i++) {
             out.size = 0; /* one buffer for every reply */

@@ -7,6 +7,9 @@ what limits the figures), one DEALER with 1 or 100 requests in flight:
   on disk) against tools/bench/baseline.c, a bare ROUTER + SQLite loop that
   drains up to 256 queued requests, stores each with an event row in one
   transaction (WAL, synchronous=FULL: group commit, as concertd) and replies;
+  and the same loop writing what concertd writes ("schema": a measurement
+  and an event of the same size in concertd's tables and indexes), which
+  tells SQLite's cost of those rows from what concertd adds;
 - the same with a plugin loaded that subscribes to other events;
 - reads: node.info (no SQL), action.list of Lanaudière's plan (the demo);
 - concertd's memory holding 20 regions x 200 actions, the reminder check
@@ -168,6 +171,7 @@ def run_concertd(folder, results, label, extra=()):
     # A durable mutation whose cost does not grow with history: a new
     # measurement (row + event), the reply carrying the latest value.
     record = {"id": ind, "value": 7, "note": "Rencontre nº 7"}
+    measure(cmd, "indicator.record", record, 20000, 100)  # warm-up (the disk's first writes), not counted
     results[label, 1] = measure(cmd, "indicator.record", record, 15000, 1)
     results[label, 100] = measure(cmd, "indicator.record", record, 100000, 100)
     if label == "concertd":
@@ -208,31 +212,37 @@ def main():
         run_concertd(folder, results, "+plugin", ["--plugin-dir", os.path.join(BUILD, "plugins"),
                                                   "--plugin", "progress"])
 
-        # --- baseline ---
-        bcmd = "ipc://%s/base" % folder
-        base = subprocess.Popen([os.path.join(BUILD, "tools", "bench_baseline"), bcmd, folder + "/base.db"])
-        b = CTX.socket(zmq.DEALER)
-        b.setsockopt(zmq.LINGER, 0)
-        b.connect(bcmd)
-        wait_answer(b, msgpack.packb({"v": 1, "id": 1, "op": "warm-up"}))
-        b.close()
-        record = {"id": 1, "value": 7, "note": "Rencontre nº 7"}
-        results["baseline", 1] = measure(bcmd, "indicator.record", record, 15000, 1)
-        results["baseline", 100] = measure(bcmd, "indicator.record", record, 100000, 100)
-        base.send_signal(signal.SIGTERM)
-        base.wait(30)
+        # --- the baselines: bare, and the same loop writing concertd's tables ---
+        for label, extra in (("baseline", []), ("schema", ["schema"])):
+            bcmd = "ipc://%s/%s" % (folder, label)
+            base = subprocess.Popen([os.path.join(BUILD, "tools", "bench_baseline"), bcmd,
+                                     "%s/%s.db" % (folder, label)] + extra)
+            b = CTX.socket(zmq.DEALER)
+            b.setsockopt(zmq.LINGER, 0)
+            b.connect(bcmd)
+            wait_answer(b, msgpack.packb({"v": 1, "id": 1, "op": "warm-up"}))
+            b.close()
+            record = {"id": 1, "value": 7, "note": "Rencontre nº 7"}
+            measure(bcmd, "indicator.record", record, 20000, 100)  # warm-up, as concertd's
+            results[label, 1] = measure(bcmd, "indicator.record", record, 15000, 1)
+            results[label, 100] = measure(bcmd, "indicator.record", record, 100000, 100)
+            base.send_signal(signal.SIGTERM)
+            base.wait(30)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
     print("machine: %s, %d cores, %s" % (platform.processor() or platform.machine(), os.cpu_count(),
                                          platform.platform()))
     print("%-10s %9s %12s %9s %9s" % ("", "in flight", "mutations/s", "p50 ms", "p99 ms"))
-    for who in ("baseline", "concertd", "+plugin"):
+    for who in ("baseline", "schema", "concertd", "+plugin"):
         for n in (1, 100):
             rate, p50, p99 = results[who, n]
             print("%-10s %9d %12.0f %9.2f %9.2f" % (who, n, rate, p50, p99))
     for n in (1, 100):
         print("ratio concertd/baseline, %d in flight: %.2f" % (n, results["concertd", n][0] / results["baseline", n][0]))
+    for n in (1, 100):
+        print("ratio concertd/schema (the same loop writing concertd's rows and indexes), %d in flight: %.2f"
+              % (n, results["concertd", n][0] / results["schema", n][0]))
     for n in (1, 100):
         print("ratio with/without an unrelated subscriber plugin, %d in flight: %.2f"
               % (n, results["+plugin", n][0] / results["concertd", n][0]))
