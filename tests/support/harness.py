@@ -257,15 +257,43 @@ def seed_plan(client, region="lanaudiere", name="Lanaudière"):
 
 
 _given_ports = set()
+_port_block = None  # (block number, its lock file, held while this process lives)
+
+
+def _own_port_block(blocks):
+    """A block of ports this test process alone draws from: the first one,
+    from pid % blocks on, whose lock no other running test holds. (Drawn by
+    pid alone, two tests running side by side whose pids differed by a
+    multiple of the block count shared a block and were handed the same
+    port: "adresse déjà utilisée", seen under ASan.)"""
+    global _port_block
+    if _port_block is None:
+        import fcntl
+        folder = os.path.join(tempfile.gettempdir(), "concertd-test-ports")
+        os.makedirs(folder, exist_ok=True)
+        first = os.getpid() % blocks
+        _port_block = (first, None)
+        for i in range(blocks):
+            block = (first + i) % blocks
+            lock = open(os.path.join(folder, "%d.lock" % block), "w")  # not inherited by the daemons
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                lock.close()
+                continue
+            _port_block = (block, lock)
+            break
+    return _port_block[0]
 
 
 def free_port():
     """A TCP port on 127.0.0.1 nothing listens on, below the kernel's
     ephemeral range (where the outgoing connections of tests running in
     parallel take theirs: one took a port bind(0) had handed out, seen in
-    CI). Each test process draws from a block of its own (by pid) and never
-    hands a port out twice, so tests running side by side, or one test's
-    daemons one after the other, do not meet on a port."""
+    CI). Each test process draws from a block of its own (locked, see
+    _own_port_block) and never hands a port out twice, so tests running
+    side by side, or one test's daemons one after the other, do not meet on
+    a port."""
     import random
     import socket
     high = 32000
@@ -275,7 +303,7 @@ def free_port():
     except OSError:
         pass
     blocks = (high - 20000) // 60
-    start = 20000 + (os.getpid() % blocks) * 60
+    start = 20000 + _own_port_block(blocks) * 60
     candidates = list(range(start, start + 60)) + [random.randrange(20000, high) for _ in range(500)]
     for port in candidates:
         if port in _given_ports:
