@@ -80,6 +80,14 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Runs an insert; true when it stored its row. */
+static bool step_done(sqlite3_stmt *st)
+{
+    bool done = sqlite3_step(st) == SQLITE_DONE;
+    sqlite3_reset(st);
+    return done;
+}
+
 int main(int argc, char **argv)
 {
     bool schema = argc == 4 && strcmp(argv[3], "schema") == 0;
@@ -99,9 +107,9 @@ int main(int argc, char **argv)
     sqlite3_stmt *ins, *ev, *begin, *commit;
     if (schema) {
         sqlite3_prepare_v2(db, "INSERT INTO measurements(indicator, date, value, note, created_ms)"
-                               " VALUES (1, '2026-12-02', 7, 'Rencontre nº 7', ?2)", -1, &ins, NULL);
+                               " VALUES (1, '2026-12-02', 7, 'Rencontre nº 7', ?1)", -1, &ins, NULL);
         sqlite3_prepare_v2(db, "INSERT INTO events(origin, seq, ts_ms, region, type, data, actor)"
-                               " VALUES ('local', ?3, ?2, 'bench', 'indicator.recorded', ?4, NULL)", -1, &ev, NULL);
+                               " VALUES ('local', ?1, ?2, 'bench', 'indicator.recorded', ?3, NULL)", -1, &ev, NULL);
     } else {
         sqlite3_prepare_v2(db, "INSERT INTO t(body) VALUES (?1)", -1, &ins, NULL);
         sqlite3_prepare_v2(db, "INSERT INTO events(body) VALUES (?1)", -1, &ev, NULL);
@@ -144,17 +152,17 @@ int main(int argc, char **argv)
         sqlite3_reset(begin);
         bool stored = true;
         for (int i = 0; i < n; i++) {
-            /* One binding serves both shapes: SQLite refuses (SQLITE_RANGE,
-             * nothing bound) a parameter the statement does not have. */
-            sqlite3_stmt *both[2] = {ins, ev};
-            for (int k = 0; k < 2; k++) {
-                sqlite3_bind_blob(both[k], 1, zmq_msg_data(&bodies[i]), (int)zmq_msg_size(&bodies[i]), SQLITE_STATIC);
-                sqlite3_bind_int64(both[k], 2, now_ms());
-                sqlite3_bind_int64(both[k], 3, ++seq);
-                sqlite3_bind_blob(both[k], 4, event_data, sizeof event_data, SQLITE_STATIC);
-                stored &= sqlite3_step(both[k]) == SQLITE_DONE;
-                sqlite3_reset(both[k]);
+            if (schema) {
+                int64_t ms = now_ms();
+                sqlite3_bind_int64(ins, 1, ms);
+                sqlite3_bind_int64(ev, 1, ++seq);
+                sqlite3_bind_int64(ev, 2, ms);
+                sqlite3_bind_blob(ev, 3, event_data, sizeof event_data, SQLITE_STATIC);
+            } else {
+                sqlite3_bind_blob(ins, 1, zmq_msg_data(&bodies[i]), (int)zmq_msg_size(&bodies[i]), SQLITE_STATIC);
+                sqlite3_bind_blob(ev, 1, zmq_msg_data(&bodies[i]), (int)zmq_msg_size(&bodies[i]), SQLITE_STATIC);
             }
+            stored &= step_done(ins) && step_done(ev);
         }
         int ok = sqlite3_step(commit) == SQLITE_DONE && stored;
         sqlite3_reset(commit);
