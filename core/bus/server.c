@@ -63,6 +63,8 @@ struct cn_server {
     cn_bus_stats stats; /* node.status, /metrics */
     cn_wal_sync *flusher; /* flushes the WAL of the batches committed lazily */
     cn_held *held;        /* replies waiting for their batch to be on disk, in order */
+    bool mid_batch;       /* a flush taken in the middle of a batch, its transaction open */
+    bool after_owed;      /* a flush taken during the batch: the plugins are told at its end */
     struct { /* a socket whose clients may call only some ops (peers) */
         served ep;
         const char *const *ops;
@@ -332,10 +334,18 @@ static void on_flushed(void *data, uint64_t ticket, int err)
     if (err)
         flush_failed(err);
     cn_core_durable(srv->core, ticket);
-    went_out(srv);
+    if (srv->mid_batch) {
+        /* Taken during a batch: its replies go out now, the plugins are
+         * handed their events once the batch's transaction is over (they
+         * may call ops). */
+        release_held(srv);
+        srv->after_owed = true;
+    } else {
+        went_out(srv);
+    }
     if (cn_backlog_pending(srv->main.backlog) || (srv->limited.ep.backlog && cn_backlog_pending(srv->limited.ep.backlog)))
         arm_retry(srv); /* replies the clients could not take yet */
-    start_flush(srv); /* batches committed meanwhile */
+    start_flush(srv); /* batches committed meanwhile (not the open one: it has no ticket yet) */
 }
 
 /* At the end: the flush in flight awaited, everything flushed, every held reply sent. */
@@ -404,6 +414,14 @@ static void process_batch(cn_server *srv, served *ep)
         for (int i = 0; i < n; i++) {
             if (began) {
                 handle(srv, &batch[i], ep->limited);
+                /* The flush in flight done while this batch is handled: its
+                 * replies go out now, not after this batch (their clients'
+                 * next requests then join the next one). */
+                if (lazy && cn_wal_sync_finished(srv->flusher)) {
+                    srv->mid_batch = true;
+                    cn_wal_sync_collect(srv->flusher);
+                    srv->mid_batch = false;
+                }
             } else {
                 batch[i].has_reply = true;
                 batch[i].envelope = cn_request_envelope(&batch[i]);
@@ -456,8 +474,9 @@ static void process_batch(cn_server *srv, served *ep)
     if (cn_backlog_pending(ep->backlog))
         arm_retry(srv);
     /* Replies first: plugins react to what is committed, after the clients know. */
-    if (n > 0 && !hold && srv->after)
+    if (((n > 0 && !hold) || srv->after_owed) && srv->after)
         srv->after(srv->after_data);
+    srv->after_owed = false;
 }
 
 static void on_retry(uv_timer_t *t)

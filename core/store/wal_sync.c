@@ -48,9 +48,9 @@ static void flusher(void *arg)
     uv_mutex_unlock(&s->lock);
 }
 
-static void on_flushed(uv_async_t *a)
+/* The flush's callback, if it is done and not yet called. */
+static void collect(cn_wal_sync *s)
 {
-    cn_wal_sync *s = a->data;
     uv_mutex_lock(&s->lock);
     bool done = s->done;
     int err = s->err;
@@ -62,6 +62,20 @@ static void on_flushed(uv_async_t *a)
     s->busy = false;
     s->fn(s->data, ticket, err);
 }
+
+static void on_flushed(uv_async_t *a) { collect(a->data); }
+
+bool cn_wal_sync_finished(cn_wal_sync *s)
+{
+    if (!s->busy)
+        return false;
+    uv_mutex_lock(&s->lock);
+    bool done = s->done;
+    uv_mutex_unlock(&s->lock);
+    return done;
+}
+
+void cn_wal_sync_collect(cn_wal_sync *s) { collect(s); }
 
 /* The WAL's descriptor, opened again when its file is gone (SQLite
  * deletes the WAL when a database is closed and makes a new one when it

@@ -34,6 +34,15 @@ cn_wal_sync *cn_wal_sync_new(uv_loop_t *loop, sqlite3 *db, cn_wal_synced_fn done
 /* Whether a flush is in flight. */
 bool cn_wal_sync_busy(const cn_wal_sync *s);
 
+/* Whether the flush in flight is done, its callback not yet called: the
+ * loop, busy with a batch, may take it at once (cn_wal_sync_collect)
+ * rather than at its next turn. */
+bool cn_wal_sync_finished(cn_wal_sync *s);
+
+/* Calls the callback of the flush in flight now if it is done (it is not
+ * called again at the loop's next turn); nothing otherwise. */
+void cn_wal_sync_collect(cn_wal_sync *s);
+
 /* Starts flushing the WAL for ticket on the thread; -1 when one is in
  * flight already (or the WAL cannot be opened: errno set), 0 otherwise. */
 int cn_wal_sync_start(cn_wal_sync *s, uint64_t ticket);
