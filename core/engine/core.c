@@ -416,6 +416,13 @@ int cn_req_emit(cn_req *req, const char *region, const char *type, const void *d
         return cn_req_fail_copy(req, region, owner);
     if (archived)
         return cn_req_fail_archived(req, region);
+    return cn_req_emit_checked(req, region, type, data, len);
+}
+
+int cn_req_emit_checked(cn_req *req, const char *region, const char *type, const void *data, size_t len)
+{
+    if (req->core->mirroring)
+        return 0;
     int rc = cn_evlog_append(req->core->evlog, region, type, data, len);
     return rc == SQLITE_OK ? 0 : cn_req_sqlite_fail(req, rc);
 }

@@ -263,8 +263,12 @@ int cn_req_prepare(cn_req *req, const char *sql, sqlite3_stmt **st);
  * error. Returns 0 or -1. */
 int cn_req_exec(cn_req *req, sqlite3_stmt *st);
 
-/* Emits an event inside the command's transaction (see evlog.h). */
+/* Emits an event inside the command's transaction (see evlog.h); refused
+ * (forbidden) for a region this node holds a copy of, or archived. */
 int cn_req_emit(cn_req *req, const char *region, const char *type, const void *data, size_t len);
+/* The same, for a region the caller has read, in this transaction, to be
+ * this node's own and open (or while mirroring): no second look. */
+int cn_req_emit_checked(cn_req *req, const char *region, const char *type, const void *data, size_t len);
 
 /* ---- arguments -------------------------------------------------------
  * Each getter returns 0 when the argument is absent, 1 when it is present

@@ -101,10 +101,13 @@ int cn_orientation_insert(cn_req *req, int64_t plan, const char *region, int64_t
 int cn_objective_insert(cn_req *req, int64_t plan, const char *region, int64_t parent, int64_t *id);
 int cn_action_insert(cn_req *req, int64_t plan, const char *region, int64_t parent, int64_t *id);
 int cn_indicator_insert(cn_req *req, int64_t plan, const char *region, int64_t parent, int64_t *id);
-/* A measurement of indicator from req's args; with a region, its event
- * indicator.recorded, and into result (when not NULL) the indicator as the
- * event carries it. */
-int cn_measurement_insert(cn_req *req, int64_t indicator, const char *region, msgpack_packer *result);
+/* A measurement of indicator from req's args, stored (imported history:
+ * no event of its own). */
+int cn_measurement_insert(cn_req *req, int64_t indicator);
+/* The same, recorded: refused in a copy or an archived region (not_found
+ * for no such indicator), its event indicator.recorded, and into result
+ * (when not NULL) the indicator as the event carries it. */
+int cn_measurement_record(cn_req *req, int64_t indicator, msgpack_packer *result);
 int cn_note_insert(cn_req *req, int64_t action, const char *region, const char *status_from,
                    const char *status_to);
 

@@ -58,32 +58,69 @@ int cn_indicator_insert(cn_req *req, int64_t plan, const char *region, int64_t p
     return cn_emit_entity(req, region, "indicator.created", pack_indicator, *id, false);
 }
 
-int cn_measurement_insert(cn_req *req, int64_t indicator, const char *region, msgpack_packer *result)
+/* The measurement's fields from req's args, stored: 0, or -1 with the
+ * request failed. *date is today's when not given (into today). */
+static int measurement_store(cn_req *req, int64_t indicator, double *value, const char **date, const char **note,
+                             char today[11])
 {
-    double value;
-    const char *date, *note;
-    char today[11];
-    if (cn_arg_num(req, "value", CN_REQUIRED, &value, NULL) < 0 || cn_arg_date(req, "date", CN_OPTIONAL, &date) < 0 ||
-        cn_arg_str(req, "note", CN_OPTIONAL, &note) < 0)
+    if (cn_arg_num(req, "value", CN_REQUIRED, value, NULL) < 0 || cn_arg_date(req, "date", CN_OPTIONAL, date) < 0 ||
+        cn_arg_str(req, "note", CN_OPTIONAL, note) < 0)
         return -1;
-    if (!date) {
+    if (!*date) {
         cn_date_today(today);
-        date = today;
+        *date = today;
     }
     sqlite3_stmt *st;
     if (cn_req_prepare(req, "INSERT INTO measurements(indicator, date, value, note, created_ms) VALUES (?,?,?,?,?)", &st))
         return -1;
     sqlite3_bind_int64(st, 1, indicator);
-    cn_bind_text(st, 2, date);
-    sqlite3_bind_double(st, 3, value);
-    cn_bind_text(st, 4, note);
+    cn_bind_text(st, 2, *date);
+    sqlite3_bind_double(st, 3, *value);
+    cn_bind_text(st, 4, *note);
     sqlite3_bind_int64(st, 5, cn_now_ms());
-    if (cn_req_exec(req, st))
+    return cn_req_exec(req, st);
+}
+
+int cn_measurement_insert(cn_req *req, int64_t indicator)
+{
+    double value;
+    const char *date, *note;
+    char today[11];
+    return measurement_store(req, indicator, &value, &date, &note, today);
+}
+
+/* The indicator as cn_pack_indicator packs it (its first nine columns; the
+ * latest measurement's value and date next), then that measurement's id,
+ * the region's holder and whether it is archived: one query for all that
+ * indicator.record needs to know before it writes. */
+#define RECORD_SQL                                                                                                 \
+    "SELECT i.id, i.plan, p.region, a.number AS action, i.name, i.unit, i.target, i.target_date, i.baseline,"     \
+    " m.value AS latest, m.date AS latest_date, m.id, r.origin, r.archived_ms IS NOT NULL"                         \
+    " FROM indicators i JOIN plans p ON p.id = i.plan JOIN regions r ON r.id = p.region"                          \
+    " LEFT JOIN actions a ON a.id = i.action"                                                                      \
+    " LEFT JOIN measurements m ON m.id = (SELECT id FROM measurements WHERE indicator = i.id"                      \
+    "  ORDER BY date DESC, id DESC LIMIT 1)"                                                                       \
+    " WHERE i.id = ?"
+enum { COL_LATEST = 9, COL_LATEST_DATE, COL_LATEST_ID, COL_ORIGIN, COL_ARCHIVED };
+
+int cn_measurement_record(cn_req *req, int64_t indicator, msgpack_packer *result)
+{
+    sqlite3_stmt *st;
+    if (cn_req_prepare(req, RECORD_SQL, &st))
         return -1;
-    if (!region)
-        return 0; /* imported history: the indicator.created event carries it */
-    /* The event carries the indicator as it now is; the reply, when asked,
-     * the same bytes (packed once). */
+    sqlite3_bind_int64(st, 1, indicator);
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        cn_stmt_done(st);
+        return rc == SQLITE_DONE ? cn_req_fail(req, "not_found", "id", L("indicateur inconnu: id %lld",
+                                                                         "unknown indicator: id %lld"),
+                                               (long long)indicator)
+                                 : cn_req_sqlite_fail(req, rc);
+    }
+    /* The event: {indicator: <as it now is>, date, value, note}; the reply,
+     * when asked, the same indicator's bytes. Its columns are packed before
+     * the measurement is stored (the row is read once); the latest
+     * measurement after it, which is the new one unless one is dated later. */
     msgpack_sbuffer buf;
     msgpack_sbuffer_init(&buf);
     msgpack_packer pk;
@@ -91,15 +128,53 @@ int cn_measurement_insert(cn_req *req, int64_t indicator, const char *region, ms
     msgpack_pack_map(&pk, 4);
     cn_pk_str(&pk, "indicator");
     size_t at = buf.size;
-    int rc = cn_pack_indicator(req, &pk, indicator, false);
-    if (rc == 0 && result)
-        rc = cn_pk_raw(result, buf.data + at, buf.size - at);
-    cn_pk_kstr(&pk, "date", date);
-    cn_pk_str(&pk, "value");
-    msgpack_pack_double(&pk, value);
-    cn_pk_kstr(&pk, "note", note);
+    msgpack_pack_map(&pk, COL_LATEST + 2);
+    for (int i = 0; i < COL_LATEST; i++) {
+        cn_pk_str(&pk, sqlite3_column_name(st, i));
+        cn_pk_column(&pk, st, i);
+    }
+    const char *region = cn_req_column(req, st, 2), *origin = (const char *)sqlite3_column_text(st, COL_ORIGIN);
+    bool had_latest = sqlite3_column_type(st, COL_LATEST) != SQLITE_NULL, archived = sqlite3_column_int(st, COL_ARCHIVED);
+    double old_value = sqlite3_column_double(st, COL_LATEST);
+    char old_date[11] = "", owner[64] = "";
+    snprintf(old_date, sizeof old_date, "%s", had_latest ? (const char *)sqlite3_column_text(st, COL_LATEST_DATE) : "");
+    int64_t old_id = sqlite3_column_int64(st, COL_LATEST_ID);
+    bool copy = origin && strcmp(origin, cn_core_config(req->core)->node_id) != 0;
+    snprintf(owner, sizeof owner, "%s", origin ? origin : "");
+    cn_stmt_done(st);
+
+    double value;
+    const char *date, *note;
+    char today[11];
+    rc = region ? 0 : cn_req_fail(req, "internal", NULL, "indicator %lld: no region", (long long)indicator);
     if (rc == 0)
-        rc = cn_emit_buf(req, region, "indicator.recorded", &buf);
+        rc = measurement_store(req, indicator, &value, &date, &note, today);
+    /* A copy of a peer's region changes only by its owner's events
+     * (applied while mirroring); an archived region not at all. */
+    if (rc == 0 && !cn_core_mirroring(req->core) && copy)
+        rc = cn_req_fail_copy(req, region, owner);
+    else if (rc == 0 && !cn_core_mirroring(req->core) && archived)
+        rc = cn_req_fail_archived(req, region);
+    if (rc == 0) {
+        int cmp = had_latest ? strcmp(date, old_date) : 1;
+        bool newest = cmp > 0 || (cmp == 0 && sqlite3_last_insert_rowid(req->db) > old_id);
+        cn_pk_str(&pk, "latest");
+        if (newest) {
+            msgpack_pack_double(&pk, value);
+            cn_pk_kstr(&pk, "latest_date", date);
+        } else {
+            msgpack_pack_double(&pk, old_value);
+            cn_pk_kstr(&pk, "latest_date", old_date);
+        }
+        if (result)
+            rc = cn_pk_raw(result, buf.data + at, buf.size - at);
+        cn_pk_kstr(&pk, "date", date);
+        cn_pk_str(&pk, "value");
+        msgpack_pack_double(&pk, value);
+        cn_pk_kstr(&pk, "note", note);
+    }
+    if (rc == 0)
+        rc = cn_req_emit_checked(req, region, "indicator.recorded", buf.data, buf.size);
     msgpack_sbuffer_destroy(&buf);
     return rc;
 }
@@ -135,10 +210,9 @@ static int indicator_create(cn_req *req)
 static int indicator_record(cn_req *req)
 {
     int64_t id;
-    const char *region;
-    if (indicator_arg(req, &id, &region))
+    if (cn_arg_int(req, "id", CN_REQUIRED, &id, NULL) < 0)
         return -1;
-    return cn_measurement_insert(req, id, region, cn_req_pk(req));
+    return cn_measurement_record(req, id, cn_req_pk(req));
 }
 
 /* Removes the newest measurement of that date and value (undo of a

@@ -226,7 +226,7 @@ static int import_measurements(cn_req *req, int64_t indicator, const msgpack_obj
                                                            "an imported measurement has a date"));
             return cn_req_nest_field(req, where, false);
         }
-        if (cn_measurement_insert(req, indicator, NULL, NULL))
+        if (cn_measurement_insert(req, indicator))
             return cn_req_nest_field(req, where, false);
     }
     return 0;
@@ -384,7 +384,7 @@ static double number_of(const msgpack_object *o)
 
 /* Adds the measurements of node the indicator does not have yet (same date
  * and value), each checked as indicator.record checks it, with its event. */
-static int merge_measurements(cn_req *req, const char *region, int64_t plan, const msgpack_object *node,
+static int merge_measurements(cn_req *req, int64_t plan, const msgpack_object *node,
                               const msgpack_object *old, uint32_t *added)
 {
     const msgpack_object *list = cn_mp_get(node, "measurements"), *had = cn_mp_get(old, "measurements");
@@ -422,7 +422,7 @@ static int merge_measurements(cn_req *req, const char *region, int64_t plan, con
                                                            "an imported measurement is a map with its date"));
             return cn_req_nest_field(req, where, false);
         }
-        if (cn_measurement_insert(req, id, region, NULL))
+        if (cn_measurement_record(req, id, NULL))
             return cn_req_nest_field(req, where, false);
         ++*added;
     }
@@ -495,7 +495,7 @@ static int import_merge(cn_req *req, const char *region, int64_t plan, const msg
                 }
             }
             uint32_t added = 0;
-            if (k == K_IND && merge_measurements(req, region, plan, node, old, &added)) {
+            if (k == K_IND && merge_measurements(req, plan, node, old, &added)) {
                 at(req, kind_names[k], i);
                 goto done;
             }
