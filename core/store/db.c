@@ -4,6 +4,7 @@
 
 #include "fold.h"
 #include "text.h"
+#include "wal_writes.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -58,7 +59,7 @@ int cn_db_open_raw(const char *path, sqlite3 **out)
 {
     sqlite3 *db = NULL;
     int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             NULL);
+                             cn_wal_writes_register() == SQLITE_OK ? CN_WAL_WRITES_VFS : NULL);
     if (rc != SQLITE_OK) {
         sqlite3_close(db);
         return rc;
