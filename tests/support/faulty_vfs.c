@@ -14,6 +14,7 @@ static sqlite3_vfs *real_vfs;
 static sqlite3_vfs faulty;
 static int countdown; /* 0: disarmed; else the I/O that fails when it reaches 1 */
 static bool sticky, fired;
+static long writes;
 
 void faulty_vfs_arm(int n, bool stay)
 {
@@ -24,6 +25,7 @@ void faulty_vfs_arm(int n, bool stay)
 
 void faulty_vfs_disarm(void) { countdown = 0; }
 bool faulty_vfs_fired(void) { return fired; }
+long faulty_vfs_writes(void) { return writes; }
 
 /* True when this I/O must fail. */
 static bool fail_now(void)
@@ -48,6 +50,7 @@ static int f_read(sqlite3_file *f, void *buf, int n, sqlite3_int64 off)
 }
 static int f_write(sqlite3_file *f, const void *buf, int n, sqlite3_int64 off)
 {
+    writes++;
     return fail_now() ? SQLITE_IOERR_WRITE : REAL(f)->pMethods->xWrite(REAL(f), buf, n, off);
 }
 static int f_truncate(sqlite3_file *f, sqlite3_int64 size)

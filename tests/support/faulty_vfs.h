@@ -19,4 +19,7 @@ void faulty_vfs_disarm(void);
 /* Whether a fault was injected since the last arm. */
 bool faulty_vfs_fired(void);
 
+/* How many writes reached the real files so far (each xWrite call). */
+long faulty_vfs_writes(void);
+
 #endif
