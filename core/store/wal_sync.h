@@ -4,9 +4,9 @@
  * frames written, not flushed) and holds its replies and events until
  * this has flushed the WAL: on a thread of its own, so that the loop
  * handles the next batch while the disk works — group commit pipelined,
- * as a database's WAL writer does. Or at once, on the loop, when nothing
- * else waits (one client, one request: a thread would only add its
- * hand-over).
+ * as a database's WAL writer does (a lone request is flushed by SQLite
+ * at its COMMIT instead). cn_wal_sync_now flushes on the calling thread,
+ * for when the thread cannot be used.
  *
  * The flush is fdatasync() on a descriptor of the WAL file opened here:
  * a flush is the file's, whichever descriptor asks it, and covers every
