@@ -15,6 +15,10 @@ what limits the figures), one DEALER with 1 or 100 requests in flight:
 - concertd's memory holding 20 regions x 200 actions, the reminder check
   and a plan import. Not a test: it prints figures for tools/PERFORMANCE.md.
 
+The mutations are measured in alternating rounds (BENCH_ROUNDS, default 5),
+every configuration running at once and measured in turn: medians, and the
+ratios per round.
+
   /usr/bin/python3 tools/bench/bench.py [BUILD_DIR]      (default: build)
 """
 import os
@@ -151,8 +155,13 @@ def measure_remind(sock, total_actions, step=1000, repeat=50):
     return small, timed(), loaded
 
 
-def run_concertd(folder, results, label, extra=()):
-    """Measures one concertd configuration; returns (rss at start, rss loaded) in KiB."""
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
+RECORD = {"value": 7, "note": "Rencontre nº 7"}
+
+
+def start_concertd(folder, label, extra=()):
+    """A concertd with a region, a plan, an action and its indicator:
+    (process, command endpoint, indicator id, socket)."""
     cmd = "ipc://%s/cmd-%s" % (folder, label)
     data = "%s/data-%s" % (folder, label)
     daemon = subprocess.Popen([os.path.join(BUILD, "core", "concertd"), "--data-dir", data,
@@ -167,85 +176,108 @@ def run_concertd(folder, results, label, extra=()):
     call(s, "objective.create", region="bench", number="1", text="Objectif")
     call(s, "action.create", region="bench", objective="1", number="1.1", text="Action")
     ind = call(s, "indicator.create", region="bench", action="1.1", name="Nombre de participants")["id"]
+    return daemon, cmd, ind, s
 
-    # A durable mutation whose cost does not grow with history: a new
-    # measurement (row + event), the reply carrying the latest value.
-    record = {"id": ind, "value": 7, "note": "Rencontre nº 7"}
-    measure(cmd, "indicator.record", record, 20000, 100)  # warm-up (the disk's first writes), not counted
-    results[label, 1] = measure(cmd, "indicator.record", record, 15000, 1)
-    results[label, 100] = measure(cmd, "indicator.record", record, 100000, 100)
-    if label == "concertd":
-        results["actions"] = len(call(s, "action.list", region="lanaudiere"))
-        for n, count in ((1, 2000), (100, 20000)):
-            results["node.info", n] = measure(cmd, "node.info", {}, count * 5, n)
-            results["action.list", n] = measure(cmd, "action.list", {"region": "lanaudiere"}, count, n)
-    rss_start = rss_kib(daemon.pid)
-    if label == "concertd":
-        # 20 regions x 200 actions, through plan.import.
-        for r in range(20):
-            doc = {"format": "concertd.plan", "version": 1, "plan": {"title": "Plan d'action 2024-2029"},
-                   "objectives": [{"number": str(o), "text": "Objectif %d" % o} for o in range(1, 11)],
-                   "actions": [{"number": "%d.%d" % (a // 20 + 1, a % 20 + 1), "objective": str(a // 20 + 1),
-                                "text": "Moyen d'action %d: organiser les rencontres régionales de concertation" % a,
-                                "targets": ["CLDS", "MRC"], "schedule": "Automne 2025",
-                                "windows": [{"kind": "dated", "start": "2025-09-23", "end": "2025-12-20"}],
-                                "responsible": "Équipe"} for a in range(200)]}
-            call(s, "region.create", id="region-%d" % r, name="Région %d" % r)
-            call(s, "plan.import", region="region-%d" % r, document=doc)
-        call(s, "action.list", region="region-0")
-        results["import"] = measure_import(s, plan_text(50, 20))
-        results["remind"] = measure_remind(s, REMIND_ACTIONS)
-    rss_loaded = rss_kib(daemon.pid)
-    s.close()
-    daemon.send_signal(signal.SIGTERM)
-    daemon.wait(30)
-    return rss_start, rss_loaded
+
+def start_baseline(folder, label, extra):
+    """tools/bench/baseline.c (bare, or writing concertd's rows): (process, endpoint, id)."""
+    bcmd = "ipc://%s/%s" % (folder, label)
+    base = subprocess.Popen([os.path.join(BUILD, "tools", "bench_baseline"), bcmd,
+                             "%s/%s.db" % (folder, label)] + extra)
+    b = CTX.socket(zmq.DEALER)
+    b.setsockopt(zmq.LINGER, 0)
+    b.connect(bcmd)
+    wait_answer(b, msgpack.packb({"v": 1, "id": 1, "op": "warm-up"}))
+    b.close()
+    return base, bcmd, 1
+
+
+def measure_reads_and_memory(s, cmd, pid, results):
+    """Reads, then RSS holding 20 regions x 200 actions, the reminder check
+    and a plan import, on concertd."""
+    results["actions"] = len(call(s, "action.list", region="lanaudiere"))
+    for n, count in ((1, 2000), (100, 20000)):
+        results["node.info", n] = measure(cmd, "node.info", {}, count * 5, n)
+        results["action.list", n] = measure(cmd, "action.list", {"region": "lanaudiere"}, count, n)
+    results["rss_start"] = rss_kib(pid)
+    for r in range(20):
+        doc = {"format": "concertd.plan", "version": 1, "plan": {"title": "Plan d'action 2024-2029"},
+               "objectives": [{"number": str(o), "text": "Objectif %d" % o} for o in range(1, 11)],
+               "actions": [{"number": "%d.%d" % (a // 20 + 1, a % 20 + 1), "objective": str(a // 20 + 1),
+                            "text": "Moyen d'action %d: organiser les rencontres régionales de concertation" % a,
+                            "targets": ["CLDS", "MRC"], "schedule": "Automne 2025",
+                            "windows": [{"kind": "dated", "start": "2025-09-23", "end": "2025-12-20"}],
+                            "responsible": "Équipe"} for a in range(200)]}
+        call(s, "region.create", id="region-%d" % r, name="Région %d" % r)
+        call(s, "plan.import", region="region-%d" % r, document=doc)
+    call(s, "action.list", region="region-0")
+    results["import"] = measure_import(s, plan_text(50, 20))
+    results["remind"] = measure_remind(s, REMIND_ACTIONS)
+    results["rss_loaded"] = rss_kib(pid)
 
 
 def main():
     folder = tempfile.mkdtemp(prefix="concertd-bench-")
-    results = {}
+    results, procs = {}, []
     try:
-        rss_start, rss_loaded = run_concertd(folder, results, "concertd")
+        # Every configuration runs at once, idle but for its turn, and each
+        # round measures them one after the other: this machine's disk and
+        # CPU move from minute to minute, and a comparison measured minutes
+        # apart would measure that. The ratios are per round, then their median.
+        servers = {}
+        daemon, cmd, ind, s = start_concertd(folder, "concertd")
+        procs.append(daemon)
+        servers["concertd"] = (cmd, ind)
         # The same with a plugin loaded that subscribes to action.* only: the
         # benchmarked events are not for it (the hot path must not notice).
-        run_concertd(folder, results, "+plugin", ["--plugin-dir", os.path.join(BUILD, "plugins"),
-                                                  "--plugin", "progress"])
-
-        # --- the baselines: bare, and the same loop writing concertd's tables ---
+        plugged, pcmd, pind, ps = start_concertd(folder, "+plugin", ["--plugin-dir", os.path.join(BUILD, "plugins"),
+                                                                     "--plugin", "progress"])
+        ps.close()
+        procs.append(plugged)
+        servers["+plugin"] = (pcmd, pind)
+        # The baselines: bare, and the same loop writing concertd's tables.
         for label, extra in (("baseline", []), ("schema", ["schema"])):
-            bcmd = "ipc://%s/%s" % (folder, label)
-            base = subprocess.Popen([os.path.join(BUILD, "tools", "bench_baseline"), bcmd,
-                                     "%s/%s.db" % (folder, label)] + extra)
-            b = CTX.socket(zmq.DEALER)
-            b.setsockopt(zmq.LINGER, 0)
-            b.connect(bcmd)
-            wait_answer(b, msgpack.packb({"v": 1, "id": 1, "op": "warm-up"}))
-            b.close()
-            record = {"id": 1, "value": 7, "note": "Rencontre nº 7"}
-            measure(bcmd, "indicator.record", record, 20000, 100)  # warm-up, as concertd's
-            results[label, 1] = measure(bcmd, "indicator.record", record, 15000, 1)
-            results[label, 100] = measure(bcmd, "indicator.record", record, 100000, 100)
-            base.send_signal(signal.SIGTERM)
-            base.wait(30)
+            base, bcmd, bid = start_baseline(folder, label, extra)
+            procs.append(base)
+            servers[label] = (bcmd, bid)
+        for endpoint, rid in servers.values():  # the disk's first writes, not counted
+            measure(endpoint, "indicator.record", dict(RECORD, id=rid), 20000, 100)
+        runs = {(who, n): [] for who in servers for n in (1, 100)}
+        for _ in range(ROUNDS):
+            for who, (endpoint, rid) in servers.items():
+                runs[who, 100].append(measure(endpoint, "indicator.record", dict(RECORD, id=rid), 60000, 100))
+                runs[who, 1].append(measure(endpoint, "indicator.record", dict(RECORD, id=rid), 3000, 1))
+        for key, figures in runs.items():
+            results[key] = tuple(statistics.median(f[i] for f in figures) for i in range(3))
+        for n in (1, 100):
+            for other in ("baseline", "schema", "+plugin"):
+                per_round = [c[0] / o[0] for c, o in zip(runs["concertd", n], runs[other, n])]
+                results["ratio", other, n] = (statistics.median(per_round), min(per_round), max(per_round))
+        measure_reads_and_memory(s, cmd, daemon.pid, results)
+        s.close()
     finally:
+        for p in procs:
+            p.send_signal(signal.SIGTERM)
+        for p in procs:
+            p.wait(30)
         shutil.rmtree(folder, ignore_errors=True)
 
     print("machine: %s, %d cores, %s" % (platform.processor() or platform.machine(), os.cpu_count(),
                                          platform.platform()))
+    print("indicator.record, %d alternating rounds (medians)" % ROUNDS)
     print("%-10s %9s %12s %9s %9s" % ("", "in flight", "mutations/s", "p50 ms", "p99 ms"))
     for who in ("baseline", "schema", "concertd", "+plugin"):
         for n in (1, 100):
             rate, p50, p99 = results[who, n]
             print("%-10s %9d %12.0f %9.2f %9.2f" % (who, n, rate, p50, p99))
-    for n in (1, 100):
-        print("ratio concertd/baseline, %d in flight: %.2f" % (n, results["concertd", n][0] / results["baseline", n][0]))
-    for n in (1, 100):
-        print("ratio concertd/schema (the same loop writing concertd's rows and indexes), %d in flight: %.2f"
-              % (n, results["concertd", n][0] / results["schema", n][0]))
-    for n in (1, 100):
-        print("ratio with/without an unrelated subscriber plugin, %d in flight: %.2f"
-              % (n, results["+plugin", n][0] / results["concertd", n][0]))
+    for other, what in (("baseline", "concertd/baseline"),
+                        ("schema", "concertd/schema (the same loop writing concertd's rows and indexes)"),
+                        ("+plugin", "with/without an unrelated subscriber plugin")):
+        for n in (1, 100):
+            med, low, high = results["ratio", other, n]
+            if other == "+plugin":
+                med, low, high = 1 / med, 1 / high, 1 / low
+            print("ratio %s, %d in flight: %.2f (rounds %.2f-%.2f)" % (what, n, med, low, high))
     print("%-34s %9s %12s %9s %9s" % ("reads", "in flight", "requests/s", "p50 ms", "p99 ms"))
     for what in ("node.info", "action.list"):
         for n in (1, 100):
@@ -253,7 +285,7 @@ def main():
             label = what if what == "node.info" else "action.list (%d actions)" % results["actions"]
             print("%-34s %9d %12.0f %9.2f %9.2f" % (label, n, rate, p50, p99))
     print("concertd RSS: %.1f MiB at start, %.1f MiB holding 20 regions x 200 actions"
-          % (rss_start / 1024, rss_loaded / 1024))
+          % (results["rss_start"] / 1024, results["rss_loaded"] / 1024))
     small, large, actions = results["remind"]
     print("echeance.remind, nothing due: %.3f ms with 1000 actions armed, %.3f ms with %d (ratio %.2f)"
           % (small, large, actions, large / small))
