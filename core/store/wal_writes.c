@@ -221,27 +221,15 @@ static void register_once(void)
         .xFetch = pass_fetch,
         .xUnfetch = pass_unfetch,
     };
-    wal_methods = (sqlite3_io_methods){
-        .iVersion = 3,
-        .xClose = wal_close,
-        .xRead = wal_read,
-        .xWrite = wal_write,
-        .xTruncate = wal_truncate,
-        .xSync = wal_sync,
-        .xFileSize = wal_file_size,
-        .xLock = pass_lock,
-        .xUnlock = pass_unlock,
-        .xCheckReservedLock = pass_check_reserved,
-        .xFileControl = wal_file_control,
-        .xSectorSize = pass_sector_size,
-        .xDeviceCharacteristics = pass_device,
-        .xShmMap = pass_shm_map,
-        .xShmLock = pass_shm_lock,
-        .xShmBarrier = pass_shm_barrier,
-        .xShmUnmap = pass_shm_unmap,
-        .xFetch = pass_fetch,
-        .xUnfetch = pass_unfetch,
-    };
+    /* The WAL's: the same, but what writes or looks at the file. */
+    wal_methods = pass_methods;
+    wal_methods.xClose = wal_close;
+    wal_methods.xRead = wal_read;
+    wal_methods.xWrite = wal_write;
+    wal_methods.xTruncate = wal_truncate;
+    wal_methods.xSync = wal_sync;
+    wal_methods.xFileSize = wal_file_size;
+    wal_methods.xFileControl = wal_file_control;
     registered = sqlite3_vfs_register(&vfs, 0);
 }
 
