@@ -302,6 +302,12 @@ static void flushed_now(cn_server *srv)
 static void went_out(cn_server *srv)
 {
     release_held(srv);
+    if (srv->mid_batch) {
+        /* During a batch: the plugins are handed their events once its
+         * transaction is over (they may call ops). */
+        srv->after_owed = true;
+        return;
+    }
     if (srv->after)
         srv->after(srv->after_data);
 }
@@ -326,15 +332,7 @@ static void on_flushed(void *data, uint64_t ticket, int err)
     if (err)
         flush_failed(err);
     cn_core_durable(srv->core, ticket);
-    if (srv->mid_batch) {
-        /* Taken during a batch: its replies go out now, the plugins are
-         * handed their events once the batch's transaction is over (they
-         * may call ops). */
-        release_held(srv);
-        srv->after_owed = true;
-    } else {
-        went_out(srv);
-    }
+    went_out(srv);
     if (cn_backlog_pending(srv->main.backlog) || (srv->limited.ep.backlog && cn_backlog_pending(srv->limited.ep.backlog)))
         arm_retry(srv); /* replies the clients could not take yet */
     start_flush(srv); /* batches committed meanwhile (not the open one: it has no ticket yet) */
