@@ -286,6 +286,13 @@ int cn_req_exec(cn_req *req, sqlite3_stmt *st)
     return out;
 }
 
+/* Whether a region whose row names origin as its holder is a peer's (no
+ * origin: this node's, as before the federation). */
+static bool held_by_other(const cn_core *core, const char *origin)
+{
+    return origin && strcmp(origin, core->cfg->node_id) != 0;
+}
+
 /* Who holds region (CN_REGION_*, -1 on a database error), its holder's
  * name into owner, and whether it is archived (when archived is not NULL):
  * the region row says, or, before a copy's first snapshot, the record the
@@ -304,7 +311,7 @@ static int region_state(cn_core *core, const char *region, char *owner, size_t c
         *archived = false;
     if (sqlite3_step(st) == SQLITE_ROW) {
         const char *origin = (const char *)sqlite3_column_text(st, 0);
-        held = origin && strcmp(origin, core->cfg->node_id) != 0 ? CN_REGION_COPY : CN_REGION_OWN;
+        held = held_by_other(core, origin) ? CN_REGION_COPY : CN_REGION_OWN;
         if (owner)
             snprintf(owner, cap, "%s", origin ? origin : "");
         if (archived)
@@ -414,11 +421,18 @@ int cn_req_emit(cn_req *req, const char *region, const char *type, const void *d
     int held = region_state(req->core, region, owner, sizeof owner, &archived);
     if (held < 0)
         return cn_req_sqlite_fail(req, sqlite3_errcode(req->db));
-    if (held == CN_REGION_COPY)
-        return cn_req_fail_copy(req, region, owner);
-    if (archived)
-        return cn_req_fail_archived(req, region);
+    if (cn_req_region_writable(req, region, held == CN_REGION_COPY ? owner : NULL, archived))
+        return -1;
     return cn_req_emit_checked(req, region, type, data, len);
+}
+
+int cn_req_region_writable(cn_req *req, const char *region, const char *origin, bool archived)
+{
+    if (req->core->mirroring)
+        return 0; /* the copy of a peer's region, changed by the peer's events */
+    if (held_by_other(req->core, origin))
+        return cn_req_fail_copy(req, region, origin);
+    return archived ? cn_req_fail_archived(req, region) : 0;
 }
 
 int cn_req_emit_checked(cn_req *req, const char *region, const char *type, const void *data, size_t len)

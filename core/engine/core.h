@@ -266,8 +266,12 @@ int cn_req_exec(cn_req *req, sqlite3_stmt *st);
 /* Emits an event inside the command's transaction (see evlog.h); refused
  * (forbidden) for a region this node holds a copy of, or archived. */
 int cn_req_emit(cn_req *req, const char *region, const char *type, const void *data, size_t len);
-/* The same, for a region the caller has read, in this transaction, to be
- * this node's own and open (or while mirroring): no second look. */
+/* Whether a change may be made in region, as its row says (its holder,
+ * NULL for this node, and whether archived): 0, or -1 with the request
+ * failed (forbidden: a peer's copy, or archived). Always 0 while mirroring. */
+int cn_req_region_writable(cn_req *req, const char *region, const char *origin, bool archived);
+/* cn_req_emit for a region the caller has checked, in this transaction,
+ * with cn_req_region_writable: no second look. */
 int cn_req_emit_checked(cn_req *req, const char *region, const char *type, const void *data, size_t len);
 
 /* ---- arguments -------------------------------------------------------

@@ -133,14 +133,12 @@ int cn_measurement_record(cn_req *req, int64_t indicator, msgpack_packer *result
         cn_pk_str(&pk, sqlite3_column_name(st, i));
         cn_pk_column(&pk, st, i);
     }
-    const char *region = cn_req_column(req, st, 2), *origin = (const char *)sqlite3_column_text(st, COL_ORIGIN);
+    const char *region = cn_req_column(req, st, 2), *origin = cn_req_column(req, st, COL_ORIGIN);
     bool had_latest = sqlite3_column_type(st, COL_LATEST) != SQLITE_NULL, archived = sqlite3_column_int(st, COL_ARCHIVED);
     double old_value = sqlite3_column_double(st, COL_LATEST);
-    char old_date[11] = "", owner[64] = "";
+    char old_date[11] = "";
     snprintf(old_date, sizeof old_date, "%s", had_latest ? (const char *)sqlite3_column_text(st, COL_LATEST_DATE) : "");
     int64_t old_id = sqlite3_column_int64(st, COL_LATEST_ID);
-    bool copy = origin && strcmp(origin, cn_core_config(req->core)->node_id) != 0;
-    snprintf(owner, sizeof owner, "%s", origin ? origin : "");
     cn_stmt_done(st);
 
     double value;
@@ -149,12 +147,8 @@ int cn_measurement_record(cn_req *req, int64_t indicator, msgpack_packer *result
     rc = region ? 0 : cn_req_fail(req, "internal", NULL, "indicator %lld: no region", (long long)indicator);
     if (rc == 0)
         rc = measurement_store(req, indicator, &value, &date, &note, today);
-    /* A copy of a peer's region changes only by its owner's events
-     * (applied while mirroring); an archived region not at all. */
-    if (rc == 0 && !cn_core_mirroring(req->core) && copy)
-        rc = cn_req_fail_copy(req, region, owner);
-    else if (rc == 0 && !cn_core_mirroring(req->core) && archived)
-        rc = cn_req_fail_archived(req, region);
+    if (rc == 0)
+        rc = cn_req_region_writable(req, region, origin, archived);
     if (rc == 0) {
         int cmp = had_latest ? strcmp(date, old_date) : 1;
         bool newest = cmp > 0 || (cmp == 0 && sqlite3_last_insert_rowid(req->db) > old_id);
