@@ -177,10 +177,15 @@ int main(int argc, char **argv)
     /* SQLite's memory statistics take a global mutex on every allocation;
      * nothing here reads them. Before any other SQLite call. */
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    /* A command's savepoint keeps the pages it changes in memory up to
+     * 1 MiB (SQLite's default: 64 KiB, past which a batch's savepoints
+     * went to a temporary file, two system calls per page, until its end). */
+    sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, 1 << 20);
     /* A batch's buffers are allocated and freed as a whole: without this,
      * glibc gives the top of the heap back after each batch and takes it
      * again for the next (a brk and page faults per batch, a third of the
-     * time of small commands). Kept up to 2 MiB. */
+     * time of small commands). Kept up to 2 MiB. (For builds on glibc's
+     * malloc: the sanitizers'; concertd links mimalloc, CMakeLists.txt.) */
     mallopt(M_TRIM_THRESHOLD, 2 << 20);
     enum { OPT_CHECK = 256, OPT_CMD, OPT_EVT, OPT_NODE, OPT_LOG, OPT_NODEMO, OPT_PLUGIN, OPT_PLUGIN_DIR, OPT_DEMO,
            OPT_RESTORE, OPT_CHECK_DB };
