@@ -297,6 +297,18 @@ static void flushed_now(cn_server *srv)
     cn_core_durable(srv->core, cn_core_lazy_ticket(srv->core));
 }
 
+/* The plugins handed the events on disk. What they write commits with a
+ * flush of the WAL, which puts every batch committed before on disk too:
+ * the replies held for those go out now, for no flush of the bus may come
+ * for them any more (start_flush finds nothing left to flush). */
+static void hand_plugins(cn_server *srv)
+{
+    if (!srv->after)
+        return;
+    srv->after(srv->after_data);
+    release_held(srv);
+}
+
 /* Batches are on disk: their held replies go out, then the plugins are
  * handed their events. */
 static void went_out(cn_server *srv)
@@ -308,8 +320,7 @@ static void went_out(cn_server *srv)
         srv->after_owed = true;
         return;
     }
-    if (srv->after)
-        srv->after(srv->after_data);
+    hand_plugins(srv);
 }
 
 /* A flush for the latest lazy commit, unless one is in flight (it asks
@@ -461,8 +472,8 @@ static void process_batch(cn_server *srv, served *ep)
     if (cn_backlog_pending(ep->backlog))
         arm_retry(srv);
     /* Replies first: plugins react to what is committed, after the clients know. */
-    if (((n > 0 && !hold) || srv->after_owed) && srv->after)
-        srv->after(srv->after_data);
+    if ((n > 0 && !hold) || srv->after_owed)
+        hand_plugins(srv);
     srv->after_owed = false;
 }
 
