@@ -79,10 +79,20 @@ bool cn_date_valid(const char *s) { return cd_when_kind(s) == CD_DATE; }
 
 void cn_date_today(char out[11])
 {
+    /* The day of the last second asked, in the zone then set (each command
+     * asks; localtime_r looks the zone's rules up each time). Per thread. */
+    static _Thread_local time_t second = -1;
+    static _Thread_local long zone;
+    static _Thread_local char day[11];
     time_t t = time(NULL);
-    struct tm tm;
-    localtime_r(&t, &tm); /* the daemon sets TZ from [node] timezone */
-    strftime(out, 11, "%Y-%m-%d", &tm);
+    if (t != second || timezone != zone) {
+        struct tm tm;
+        localtime_r(&t, &tm); /* the daemon sets TZ from [node] timezone */
+        strftime(day, sizeof day, "%Y-%m-%d", &tm);
+        second = t;
+        zone = timezone;
+    }
+    memcpy(out, day, sizeof day);
 }
 
 int64_t cn_now_ms(void)

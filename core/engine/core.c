@@ -18,6 +18,11 @@ struct cn_core {
     cn_evlog *evlog;
     const cn_op **ops;
     size_t nops, capops;
+    /* ops by name (open addressing, a power of two at least twice nops):
+     * a request finds its op in one or two probes, not through a hundred
+     * names. Rebuilt when an op comes or goes. */
+    const cn_op **by_name;
+    size_t by_name_cap;
     bool in_batch;
     int64_t started_ms;
     cn_info_fn info_fn;
@@ -78,6 +83,7 @@ void cn_core_destroy(cn_core **corep)
     cn_evlog_destroy(&core->evlog);
     cn_reply_cache_destroy(&core->replies);
     free(core->ops);
+    free(core->by_name);
     free(core);
     *corep = NULL;
 }
@@ -89,32 +95,100 @@ size_t cn_core_op_count(const cn_core *core) { return core->nops; }
 const cn_op *cn_core_op_at(const cn_core *core, size_t i) { return i < core->nops ? core->ops[i] : NULL; }
 int64_t cn_core_started_ms(const cn_core *core) { return core->started_ms; }
 
+/* FNV-1a of a name's bytes. */
+static size_t name_hash(const char *name, size_t len)
+{
+    uint64_t h = 14695981039346656037u;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)name[i]) * 1099511628211u;
+    return (size_t)h;
+}
+
+static void index_one(cn_core *core, const cn_op *op)
+{
+    size_t mask = core->by_name_cap - 1, at = name_hash(op->name, strlen(op->name)) & mask;
+    while (core->by_name[at])
+        at = (at + 1) & mask;
+    core->by_name[at] = op;
+}
+
+/* The ops indexed by name again (after some came): -1 without memory, the
+ * index then as it was. */
+static int index_ops(cn_core *core)
+{
+    size_t cap = 64;
+    while (cap < 2 * core->nops)
+        cap *= 2;
+    const cn_op **t = calloc(cap, sizeof *t);
+    if (!t)
+        return -1;
+    free(core->by_name);
+    core->by_name = t;
+    core->by_name_cap = cap;
+    for (size_t i = 0; i < core->nops; i++)
+        index_one(core, core->ops[i]);
+    return 0;
+}
+
+/* op out of the index, the ops probed past it put back (no allocation). */
+static void unindex_op(cn_core *core, const cn_op *op)
+{
+    if (!core->by_name)
+        return;
+    size_t mask = core->by_name_cap - 1, at = 0;
+    while (at <= mask && core->by_name[at] != op)
+        at++;
+    if (at > mask)
+        return;
+    core->by_name[at] = NULL;
+    for (at = (at + 1) & mask; core->by_name[at]; at = (at + 1) & mask) {
+        const cn_op *moved = core->by_name[at];
+        core->by_name[at] = NULL;
+        index_one(core, moved);
+    }
+}
+
 static const cn_op *find_op(const cn_core *core, const char *name, size_t len)
 {
-    /* Stops at the first differing byte of each name (not at its end: a
-     * request looks through a hundred of them). */
-    for (size_t i = 0; i < core->nops; i++)
-        if (strncmp(core->ops[i]->name, name, len) == 0 && strnlen(core->ops[i]->name, len + 1) == len)
-            return core->ops[i];
+    if (!core->by_name)
+        return NULL;
+    size_t mask = core->by_name_cap - 1;
+    for (size_t at = name_hash(name, len) & mask; core->by_name[at]; at = (at + 1) & mask) {
+        const char *n = core->by_name[at]->name;
+        /* strnlen first: a name with a NUL in it reads no further than n's end. */
+        if (strnlen(n, len + 1) == len && memcmp(n, name, len) == 0)
+            return core->by_name[at];
+    }
     return NULL;
 }
 
 int cn_core_register(cn_core *core, const cn_op *ops, size_t n)
 {
+    size_t before = core->nops;
     for (size_t i = 0; i < n; i++) {
-        if (find_op(core, ops[i].name, strlen(ops[i].name))) {
+        bool again = find_op(core, ops[i].name, strlen(ops[i].name)) != NULL;
+        for (size_t j = before; j < core->nops && !again; j++)
+            again = strcmp(core->ops[j]->name, ops[i].name) == 0;
+        if (again) {
             cn_error("opération %s déjà enregistrée", ops[i].name);
+            core->nops = before;
             return -1;
         }
         if (core->nops == core->capops) {
             size_t cap = core->capops ? core->capops * 2 : 64;
             const cn_op **p = realloc(core->ops, cap * sizeof *p);
-            if (!p)
+            if (!p) {
+                core->nops = before;
                 return -1;
+            }
             core->ops = p;
             core->capops = cap;
         }
         core->ops[core->nops++] = &ops[i];
+    }
+    if (index_ops(core) != 0) {
+        core->nops = before;
+        return -1;
     }
     return 0;
 }
@@ -134,6 +208,7 @@ void cn_core_unregister(cn_core *core, const cn_op *op)
         if (core->ops[i] == op) {
             memmove(&core->ops[i], &core->ops[i + 1], (core->nops - i - 1) * sizeof *core->ops);
             core->nops--;
+            unindex_op(core, op);
             return;
         }
 }
