@@ -177,10 +177,6 @@ int main(int argc, char **argv)
     /* SQLite's memory statistics take a global mutex on every allocation;
      * nothing here reads them. Before any other SQLite call. */
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-    /* A command's savepoint keeps the pages it changes in memory up to
-     * 1 MiB (SQLite's default: 64 KiB, past which a batch's savepoints
-     * went to a temporary file, two system calls per page, until its end). */
-    sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, 1 << 20);
     /* A batch's buffers are allocated and freed as a whole: without this,
      * glibc gives the top of the heap back after each batch and takes it
      * again for the next (a brk and page faults per batch, a third of the
