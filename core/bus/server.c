@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "backlog.h"
+#include "checkpointer.h"
 #include "evlog.h"
 #include "held.h"
 #include "log.h"
@@ -62,6 +63,7 @@ struct cn_server {
     prep_pool *pool;
     cn_bus_stats stats; /* node.status, /metrics */
     cn_wal_sync *flusher; /* flushes the WAL of the batches committed lazily */
+    cn_checkpointer *checkpointer; /* copies the WAL into the database off the loop */
     cn_held *held;        /* replies waiting for their batch to be on disk, in order */
     bool mid_batch;       /* a flush taken in the middle of a batch, its transaction open */
     bool after_owed;      /* a flush taken during the batch: the plugins are told at its end */
@@ -608,6 +610,9 @@ cn_server *cn_server_new(uv_loop_t *loop, cn_core *core, const cn_config *cfg, c
         cn_server_destroy(&srv);
         return NULL;
     }
+    srv->checkpointer = cn_checkpointer_new(cn_core_db(core));
+    if (!srv->checkpointer)
+        cn_warn("recopie du journal (WAL) en arrière-plan impossible à préparer : faite par SQLite à ses COMMIT");
     static const char *const no_args[] = {NULL};
     srv->status_op = (cn_op){"bus.status", op_bus_status, no_args,
                              "ce que le bus garde pour les clients qui ne lisent pas leurs réponses",
@@ -675,6 +680,7 @@ void cn_server_stop(cn_server *srv)
     stop_endpoint(srv, &srv->main);
     stop_endpoint(srv, &srv->limited.ep);
     flush_all(srv); /* the last replies, once on disk, before the sockets close */
+    cn_checkpointer_destroy(&srv->checkpointer);
     cn_wal_sync_destroy(&srv->flusher);
     cn_backlog_destroy(&srv->main.backlog);
     cn_backlog_destroy(&srv->limited.ep.backlog);
