@@ -16,7 +16,8 @@ enum { CHECKPOINT_FRAMES = 1000 };
  * (some 40 MiB), at the cost of two flushes on its thread — once the thread
  * has left it no more than FINISH_FRAMES to copy (it is asked again until
  * then: each copy is shorter than the one before), or whatever is left
- * once the WAL holds twice as many (a writer faster than the copies). */
+ * once the WAL holds twice as many (a writer faster than the copies; the
+ * thread's copy in flight then waited for). */
 enum { RESTART_FRAMES = 10000, FINISH_FRAMES = 300 };
 
 struct cn_checkpointer {
@@ -24,7 +25,8 @@ struct cn_checkpointer {
     sqlite3 *own; /* the thread's */
     uv_thread_t thread;
     uv_mutex_t lock;
-    uv_cond_t cond;
+    uv_cond_t cond;     /* asked, or quit */
+    uv_cond_t finished; /* done */
     /* Under lock: */
     bool asked, done, quit;
     int rc;        /* the finished checkpoint's */
@@ -66,6 +68,7 @@ static void run(void *arg)
         uv_mutex_lock(&c->lock);
         c->rc = rc;
         c->copied += copied > 0 ? copied : 0;
+        uv_cond_signal(&c->finished);
         c->done = true;
     }
     uv_mutex_unlock(&c->lock);
@@ -79,6 +82,11 @@ static int on_commit(void *arg, sqlite3 *db, const char *name, int frames)
         c->next_frames = CHECKPOINT_FRAMES; /* the WAL started over */
     if (c->in_flight) {
         uv_mutex_lock(&c->lock);
+        /* Twice the bound and the thread still copying (a slow disk, a
+         * writer far faster): waited for, as SQLite's own checkpoint would
+         * have been, so that the WAL stays bounded. */
+        while (!c->done && frames >= 2 * RESTART_FRAMES)
+            uv_cond_wait(&c->finished, &c->lock);
         bool done = c->done;
         int rc = c->rc;
         c->done = false;
@@ -135,7 +143,9 @@ cn_checkpointer *cn_checkpointer_new(sqlite3 *db)
     }
     uv_mutex_init(&c->lock);
     uv_cond_init(&c->cond);
+    uv_cond_init(&c->finished);
     if (uv_thread_create(&c->thread, run, c) != 0) {
+        uv_cond_destroy(&c->finished);
         uv_cond_destroy(&c->cond);
         uv_mutex_destroy(&c->lock);
         sqlite3_close(c->own);
@@ -165,6 +175,7 @@ void cn_checkpointer_destroy(cn_checkpointer **cp)
     uv_cond_signal(&c->cond);
     uv_mutex_unlock(&c->lock);
     uv_thread_join(&c->thread);
+    uv_cond_destroy(&c->finished);
     uv_cond_destroy(&c->cond);
     uv_mutex_destroy(&c->lock);
     sqlite3_close(c->own);

@@ -9,12 +9,13 @@
  * (PASSIVE, as SQLite's own does) through a connection of its own while
  * the loop goes on committing. The WAL can start over from its beginning
  * only once every frame in it is copied, which the thread cannot reach
- * while the loop commits: so once it is done, the connection copies the
- * few frames committed meanwhile itself, at its next COMMIT (a short
- * checkpoint of SQLite's own). If the thread falls far behind (or fails:
- * logged), the connection checkpoints as SQLite would, and the WAL stays
- * bounded. Durability is SQLite's: a checkpoint, from either connection,
- * flushes the WAL before it copies and the database after. */
+ * while the loop commits: so once the WAL holds 10 000 frames and the
+ * thread has left little, the connection copies the rest itself at its
+ * next COMMIT (a short checkpoint of SQLite's own). If the thread falls far behind (the
+ * connection then waits for its copy) or fails (logged), the connection
+ * checkpoints as SQLite would, and the WAL stays bounded. Durability is
+ * SQLite's: a checkpoint, from either connection, flushes the WAL before
+ * it copies and the database after. */
 #ifndef CN_CHECKPOINTER_H
 #define CN_CHECKPOINTER_H
 
