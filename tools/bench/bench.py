@@ -11,7 +11,8 @@ what limits the figures), one DEALER with 1 or 100 requests in flight:
   and an event of the same size in concertd's tables and indexes), which
   tells SQLite's cost of those rows from what concertd adds;
 - the same with a plugin loaded that subscribes to other events;
-- reads: node.info (no SQL), action.list of Lanaudière's plan (the demo);
+- reads: node.info (no SQL), action.list of Lanaudière's real plan (the
+  seed tests/fixtures/seeds/001, imported; the demo's has 12 actions);
 - concertd's memory holding 20 regions x 200 actions, the reminder check
   and a plan import. Not a test: it prints figures for tools/PERFORMANCE.md.
 
@@ -192,13 +193,21 @@ def start_baseline(folder, label, extra):
     return base, bcmd, 1
 
 
+SEED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "fixtures", "seeds",
+                    "001_1e99cf7335cf62a6.txt")
+
+
 def measure_reads_and_memory(s, cmd, pid, results):
-    """Reads, then RSS holding 20 regions x 200 actions, the reminder check
-    and a plan import, on concertd."""
-    results["actions"] = len(call(s, "action.list", region="lanaudiere"))
+    """Reads (action.list of Lanaudière's real plan, imported from the seed
+    as a coordinator would), then RSS holding 20 regions x 200 actions, the
+    reminder check and a plan import, on concertd."""
+    call(s, "region.create", id="tpdsl", name="Lanaudière (TPDSL)")
+    subprocess.run([os.path.join(BUILD, "tools", "concertctl"), "--endpoint", cmd, "import", "--region", "tpdsl",
+                    "--plan-start", "2026-09-01", SEED], check=True, capture_output=True)
+    results["actions"] = len(call(s, "action.list", region="tpdsl"))
     for n, count in ((1, 2000), (100, 20000)):
         results["node.info", n] = measure(cmd, "node.info", {}, count * 5, n)
-        results["action.list", n] = measure(cmd, "action.list", {"region": "lanaudiere"}, count, n)
+        results["action.list", n] = measure(cmd, "action.list", {"region": "tpdsl"}, count, n)
     results["rss_start"] = rss_kib(pid)
     for r in range(20):
         doc = {"format": "concertd.plan", "version": 1, "plan": {"title": "Plan d'action 2024-2029"},
@@ -278,12 +287,12 @@ def main():
             if other == "+plugin":
                 med, low, high = 1 / med, 1 / high, 1 / low
             print("ratio %s, %d in flight: %.2f (rounds %.2f-%.2f)" % (what, n, med, low, high))
-    print("%-34s %9s %12s %9s %9s" % ("reads", "in flight", "requests/s", "p50 ms", "p99 ms"))
+    print("%-40s %9s %12s %9s %9s" % ("reads", "in flight", "requests/s", "p50 ms", "p99 ms"))
     for what in ("node.info", "action.list"):
         for n in (1, 100):
             rate, p50, p99 = results[what, n]
-            label = what if what == "node.info" else "action.list (%d actions)" % results["actions"]
-            print("%-34s %9d %12.0f %9.2f %9.2f" % (label, n, rate, p50, p99))
+            label = what if what == "node.info" else "action.list (seed plan, %d actions)" % results["actions"]
+            print("%-40s %9d %12.0f %9.2f %9.2f" % (label, n, rate, p50, p99))
     print("concertd RSS: %.1f MiB at start, %.1f MiB holding 20 regions x 200 actions"
           % (results["rss_start"] / 1024, results["rss_loaded"] / 1024))
     small, large, actions = results["remind"]
