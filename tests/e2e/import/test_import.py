@@ -510,6 +510,26 @@ class Import(unittest.TestCase):
         self.assertTrue(other.call("node.info", timeout=wait)["ok"])
         self.assertEqual(other.call("progress.get", {"region": "estrie"}, timeout=wait)["result"]["actions"], 1000)
 
+    def test_big_plans_are_stored_whole_in_one_command_each(self):
+        # Plans of 1 000 actions with their windows and reminders, one after
+        # the other in a region: as the region grows, each import changes
+        # more of the pages already there, past a megabyte from the seventh
+        # (SQLite keeps a command's undo journal in memory up to a limit,
+        # then in a file: written there in one call above 128 KiB, SQLite's
+        # unix files cut it short — "disque plein" at the seventh import).
+        for p in range(8):
+            doc = {"format": "concertd.plan", "version": 1, "plan": {"title": "Plan d'action %d" % p},
+                   "objectives": [{"number": "1", "text": "Consolider la concertation régionale"}],
+                   "actions": [{"number": "1.%d" % a, "objective": "1",
+                                "text": "Organiser les rencontres d'échange sur les enjeux régionaux, étape %d" % a,
+                                "targets": ["CLDS", "MRC"], "responsible": "Équipe de coordination",
+                                "schedule": "%d %s 2031" % (a % 28 + 1, ("mars", "juin", "octobre")[a % 3])}
+                               for a in range(1, 1001)]}
+            result = self.c.call("plan.import", {"region": "estrie", "document": doc}, timeout=60000 * PATIENCE)
+            self.assertTrue(result["ok"], result.get("error"))
+        due = self.c.ok("echeance.list", region="estrie")
+        self.assertTrue(due)
+
     def test_text_that_is_no_plan_is_refused_whole(self):
         before = self.d.snapshot()
         err = self.c.error("plan.import", region="estrie", format="table", text="Bonjour,\n\nvoici le compte rendu.\n")
