@@ -299,18 +299,6 @@ static void flushed_now(cn_server *srv)
     cn_core_durable(srv->core, cn_core_lazy_ticket(srv->core));
 }
 
-/* The plugins handed the events on disk. What they write commits with a
- * flush of the WAL, which puts every batch committed before on disk too:
- * the replies held for those go out now, for no flush of the bus may come
- * for them any more (start_flush finds nothing left to flush). */
-static void hand_plugins(cn_server *srv)
-{
-    if (!srv->after)
-        return;
-    srv->after(srv->after_data);
-    release_held(srv);
-}
-
 /* Batches are on disk: their held replies go out, then the plugins are
  * handed their events. */
 static void went_out(cn_server *srv)
@@ -322,15 +310,23 @@ static void went_out(cn_server *srv)
         srv->after_owed = true;
         return;
     }
-    hand_plugins(srv);
+    if (srv->after)
+        srv->after(srv->after_data);
 }
 
 /* A flush for the latest lazy commit, unless one is in flight (it asks
- * the next when done) or everything is on disk already. */
+ * the next when done) or everything is on disk already — then by another
+ * commit that flushed the WAL (a plugin's, a timer's: every batch committed
+ * before it is on disk too), whose replies go out here, for no flush of the
+ * bus will come for them. */
 static void start_flush(cn_server *srv)
 {
     uint64_t latest = cn_core_lazy_ticket(srv->core);
-    if (latest <= cn_core_durable_ticket(srv->core) || cn_wal_sync_busy(srv->flusher))
+    if (latest <= cn_core_durable_ticket(srv->core)) {
+        release_held(srv);
+        return;
+    }
+    if (cn_wal_sync_busy(srv->flusher))
         return;
     if (cn_wal_sync_start(srv->flusher, latest) != 0) { /* the WAL not reopened: here, then */
         flushed_now(srv);
@@ -474,8 +470,8 @@ static void process_batch(cn_server *srv, served *ep)
     if (cn_backlog_pending(ep->backlog))
         arm_retry(srv);
     /* Replies first: plugins react to what is committed, after the clients know. */
-    if ((n > 0 && !hold) || srv->after_owed)
-        hand_plugins(srv);
+    if (((n > 0 && !hold) || srv->after_owed) && srv->after)
+        srv->after(srv->after_data);
     srv->after_owed = false;
 }
 

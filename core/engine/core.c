@@ -112,12 +112,24 @@ static void index_one(cn_core *core, const cn_op *op)
     core->by_name[at] = op;
 }
 
-/* The ops indexed by name again (after some came): -1 without memory, the
- * index then as it was. */
-static int index_ops(cn_core *core)
+/* Room for n ops in all, in the list and the index (rebuilt bigger when
+ * it would be more than half full): 0, or -1 without memory (unchanged). */
+static int reserve_ops(cn_core *core, size_t n)
 {
+    if (n > core->capops) {
+        size_t cap = core->capops ? core->capops : 64;
+        while (cap < n)
+            cap *= 2;
+        const cn_op **p = realloc(core->ops, cap * sizeof *p);
+        if (!p)
+            return -1;
+        core->ops = p;
+        core->capops = cap;
+    }
+    if (core->by_name && 2 * n <= core->by_name_cap)
+        return 0;
     size_t cap = 64;
-    while (cap < 2 * core->nops)
+    while (cap < 2 * n)
         cap *= 2;
     const cn_op **t = calloc(cap, sizeof *t);
     if (!t)
@@ -164,31 +176,18 @@ static const cn_op *find_op(const cn_core *core, const char *name, size_t len)
 
 int cn_core_register(cn_core *core, const cn_op *ops, size_t n)
 {
+    if (reserve_ops(core, core->nops + n) != 0)
+        return -1;
     size_t before = core->nops;
     for (size_t i = 0; i < n; i++) {
-        bool again = find_op(core, ops[i].name, strlen(ops[i].name)) != NULL;
-        for (size_t j = before; j < core->nops && !again; j++)
-            again = strcmp(core->ops[j]->name, ops[i].name) == 0;
-        if (again) {
+        if (find_op(core, ops[i].name, strlen(ops[i].name))) {
             cn_error("opération %s déjà enregistrée", ops[i].name);
-            core->nops = before;
+            while (core->nops > before) /* none of this call's ops kept */
+                unindex_op(core, core->ops[--core->nops]);
             return -1;
         }
-        if (core->nops == core->capops) {
-            size_t cap = core->capops ? core->capops * 2 : 64;
-            const cn_op **p = realloc(core->ops, cap * sizeof *p);
-            if (!p) {
-                core->nops = before;
-                return -1;
-            }
-            core->ops = p;
-            core->capops = cap;
-        }
         core->ops[core->nops++] = &ops[i];
-    }
-    if (index_ops(core) != 0) {
-        core->nops = before;
-        return -1;
+        index_one(core, &ops[i]);
     }
     return 0;
 }

@@ -94,14 +94,14 @@ static int on_commit(void *arg, sqlite3 *db, const char *name, int frames)
         if (!done)
             return SQLITE_OK;
         c->in_flight = false;
-        if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+        bool failed = rc != SQLITE_OK && rc != SQLITE_BUSY;
+        if (failed)
             cn_warn("recopie du journal (WAL) dans la base impossible en arrière-plan (%s) : faite ici à la place",
                     sqlite3_errstr(rc));
         /* The thread copied what was there when it began. Past the bound,
          * what was committed since is copied here (SQLite's own checkpoint),
          * so that the WAL starts over at the next transaction, once it is
          * little; and here at once if the thread could not. */
-        bool failed = rc != SQLITE_OK && rc != SQLITE_BUSY;
         if (failed || frames >= 2 * RESTART_FRAMES ||
             (frames >= RESTART_FRAMES && frames - c->asked_frames <= FINISH_FRAMES)) {
             sqlite3_wal_checkpoint(db, name);
