@@ -290,10 +290,11 @@ static void flush_failed(int err)
     _exit(EX_IOERR);
 }
 
-/* Everything committed is on disk: flushed here, on the loop. */
+/* Everything committed is on disk: flushed here, on the loop (the flush
+ * in flight awaited first: the flusher takes one at a time). */
 static void flushed_now(cn_server *srv)
 {
-    int err = cn_wal_sync_now(srv->flusher);
+    int err = cn_wal_sync_finish(srv->flusher);
     if (err)
         flush_failed(err);
     cn_core_durable(srv->core, cn_core_lazy_ticket(srv->core));

@@ -141,7 +141,8 @@ int cn_wal_sync_start(cn_wal_sync *s, uint64_t ticket)
     return 0;
 }
 
-int cn_wal_sync_now(cn_wal_sync *s)
+/* Flushes the WAL now, on the calling thread: 0, or an errno. */
+static int sync_now(cn_wal_sync *s)
 {
     if (s->busy)
         return EBUSY;
@@ -160,7 +161,7 @@ int cn_wal_sync_finish(cn_wal_sync *s)
     s->done = false;
     uv_mutex_unlock(&s->lock);
     s->busy = false;
-    int now = cn_wal_sync_now(s);
+    int now = sync_now(s);
     return err ? err : now;
 }
 

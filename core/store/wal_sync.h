@@ -5,7 +5,7 @@
  * this has flushed the WAL: on a thread of its own, so that the loop
  * handles the next batch while the disk works — group commit pipelined,
  * as a database's WAL writer does (a lone request is flushed by SQLite
- * at its COMMIT instead). cn_wal_sync_now flushes on the calling thread,
+ * at its COMMIT instead). cn_wal_sync_finish flushes on the calling thread,
  * for when the thread cannot be used.
  *
  * The flush is fdatasync() on a descriptor of the WAL file opened here:
@@ -47,13 +47,10 @@ void cn_wal_sync_collect(cn_wal_sync *s);
  * flight already (or the WAL cannot be opened: errno set), 0 otherwise. */
 int cn_wal_sync_start(cn_wal_sync *s, uint64_t ticket);
 
-/* Flushes the WAL now, on the calling thread: 0, or an errno. Not while
- * a flush is in flight. */
-int cn_wal_sync_now(cn_wal_sync *s);
-
 /* Waits for the flush in flight (its callback will not be called), then
  * flushes once more here: everything written so far is on disk when it
- * returns 0 (else an errno). For the end of the bus. */
+ * returns 0 (else an errno). For the end of the bus, and for when the
+ * loop must have everything on disk at once. */
 int cn_wal_sync_finish(cn_wal_sync *s);
 
 /* Waits for the flush in flight (its callback is not called), stops the
