@@ -1,0 +1,192 @@
+/* rows: what SQLite alone spends on the statements of one indicator.record,
+ * each apart, CPU only (WAL, synchronous=OFF: no flush), in transactions
+ * of 50 commands (the bus's batches with 100 requests in flight). Tells
+ * which part of concertd's time per command is SQLite's work on its own
+ * tables and which is the daemon's (tools/PERFORMANCE.md). The tables are
+ * concertd's (core/store/migrations.c), cut to what the statements touch;
+ * the read is cn_measurement_record's (core/model/ops_indicator.c).
+ *
+ *   rows [ROUNDS]        prints one line per statement: µs per command */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define COMMANDS 200000
+#define BATCH 50
+
+static const char tables[] =
+    "CREATE TABLE regions(id TEXT PRIMARY KEY, name TEXT NOT NULL, origin TEXT NOT NULL DEFAULT 'local',"
+    "  archived_ms INTEGER);"
+    "INSERT INTO regions(id, name) VALUES ('bench', 'Bénchmark'), ('lanaudiere', 'Lanaudière');"
+    "CREATE TABLE plans(id INTEGER PRIMARY KEY, region TEXT NOT NULL REFERENCES regions(id), title TEXT);"
+    "INSERT INTO plans VALUES (1, 'bench', 'Plan');"
+    "CREATE TABLE actions(id INTEGER PRIMARY KEY, plan INTEGER NOT NULL REFERENCES plans(id), number TEXT);"
+    "INSERT INTO actions VALUES (1, 1, '1.1');"
+    "CREATE TABLE indicators(id INTEGER PRIMARY KEY, plan INTEGER NOT NULL REFERENCES plans(id) ON DELETE CASCADE,"
+    "  action INTEGER REFERENCES actions(id) ON DELETE SET NULL, name TEXT NOT NULL, unit TEXT, target REAL,"
+    "  target_date TEXT, baseline REAL);"
+    "INSERT INTO indicators(id, plan, action, name) VALUES (1, 1, 1, 'Nombre de participants');"
+    "CREATE TABLE measurements(id INTEGER PRIMARY KEY,"
+    "  indicator INTEGER NOT NULL REFERENCES indicators(id) ON DELETE CASCADE,"
+    "  date TEXT NOT NULL, value REAL NOT NULL, note TEXT, created_ms INTEGER NOT NULL);"
+    "CREATE INDEX measurements_indicator ON measurements(indicator, date);"
+    "CREATE TABLE events(origin TEXT NOT NULL, seq INTEGER NOT NULL, ts_ms INTEGER NOT NULL, region TEXT NOT NULL,"
+    "  type TEXT NOT NULL, data BLOB NOT NULL, actor TEXT, PRIMARY KEY(origin, seq)) WITHOUT ROWID;";
+static const char event_indexes[] = "CREATE INDEX events_region ON events(region, ts_ms);"
+                                    "CREATE INDEX events_adhesion ON events(region, ts_ms)"
+                                    " WHERE type GLOB 'adhesion.*';";
+
+static const char read_sql[] =
+    "SELECT i.id, i.plan, p.region, a.number AS action, i.name, i.unit, i.target, i.target_date, i.baseline,"
+    " m.value AS latest, m.date AS latest_date, m.id, r.origin, r.archived_ms IS NOT NULL"
+    " FROM indicators i JOIN plans p ON p.id = i.plan JOIN regions r ON r.id = p.region"
+    " LEFT JOIN actions a ON a.id = i.action"
+    " LEFT JOIN measurements m ON m.id = (SELECT id FROM measurements WHERE indicator = i.id"
+    "  ORDER BY date DESC, id DESC LIMIT 1)"
+    " WHERE i.id = ?";
+
+enum { READ = 1, MEASUREMENT = 2, EVENT = 4, SAVEPOINT = 8, NO_EVENT_INDEXES = 16 };
+
+static const struct {
+    const char *what;
+    int parts;
+} cases[] = {
+    {"the indicator read (a join of five tables)", READ},
+    {"the measurement inserted (its index, its foreign key)", MEASUREMENT},
+    {"the event inserted (the log, events_region, the adhesion index)", EVENT},
+    {"the event inserted, without the two region indexes", EVENT | NO_EVENT_INDEXES},
+    {"both inserts", MEASUREMENT | EVENT},
+    {"both inserts in the command's savepoint", MEASUREMENT | EVENT | SAVEPOINT},
+    {"all of it: savepoint, read, both inserts", READ | MEASUREMENT | EVENT | SAVEPOINT},
+};
+#define NCASES (sizeof cases / sizeof cases[0])
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static sqlite3_stmt *prepare(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+        fprintf(stderr, "rows: %s: %s\n", sql, sqlite3_errmsg(db));
+        exit(1);
+    }
+    return st;
+}
+
+static void run(sqlite3 *db, sqlite3_stmt *st)
+{
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        ;
+    if (rc != SQLITE_DONE) {
+        fprintf(stderr, "rows: %s: %s\n", sqlite3_sql(st), sqlite3_errmsg(db));
+        exit(1);
+    }
+    sqlite3_reset(st);
+}
+
+/* Microseconds per command of the statements in parts, on a new database. */
+static double measure(const char *dir, int parts)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/rows.db", dir);
+    sqlite3 *db;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
+            SQLITE_OK ||
+        sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF; PRAGMA foreign_keys=ON;", NULL, NULL,
+                     NULL) != SQLITE_OK ||
+        sqlite3_exec(db, tables, NULL, NULL, NULL) != SQLITE_OK ||
+        (!(parts & NO_EVENT_INDEXES) && sqlite3_exec(db, event_indexes, NULL, NULL, NULL) != SQLITE_OK)) {
+        fprintf(stderr, "rows: %s\n", sqlite3_errmsg(db));
+        exit(1);
+    }
+    sqlite3_stmt *begin = prepare(db, "BEGIN IMMEDIATE"), *commit = prepare(db, "COMMIT"),
+                 *savepoint = prepare(db, "SAVEPOINT cmd"), *release = prepare(db, "RELEASE cmd"),
+                 *read = prepare(db, read_sql),
+                 *measurement = prepare(db, "INSERT INTO measurements(indicator, date, value, note, created_ms)"
+                                            " VALUES (1, '2026-12-03', 7, 'Rencontre nº 7', ?1)"),
+                 *event = prepare(db, "INSERT INTO events(origin, seq, ts_ms, region, type, data, actor)"
+                                      " VALUES ('local', ?1, ?2, 'bench', 'indicator.recorded', ?3, NULL)");
+    static char data[181]; /* as large as concertd's indicator.recorded */
+    memset(data, 0xa5, sizeof data);
+    long seq = 0;
+    double start = now_s();
+    for (int b = 0; b < COMMANDS / BATCH; b++) {
+        run(db, begin);
+        for (int i = 0; i < BATCH; i++) {
+            if (parts & SAVEPOINT)
+                run(db, savepoint);
+            if (parts & READ) {
+                sqlite3_bind_int64(read, 1, 1);
+                run(db, read);
+            }
+            if (parts & MEASUREMENT) {
+                sqlite3_bind_int64(measurement, 1, 1796300000000 + seq);
+                run(db, measurement);
+            }
+            if (parts & EVENT) {
+                sqlite3_bind_int64(event, 1, ++seq);
+                sqlite3_bind_int64(event, 2, 1796300000000 + seq);
+                sqlite3_bind_blob(event, 3, data, sizeof data, SQLITE_STATIC);
+                run(db, event);
+            }
+            if (parts & SAVEPOINT)
+                run(db, release);
+        }
+        run(db, commit);
+    }
+    double us = (now_s() - start) / COMMANDS * 1e6;
+    sqlite3_stmt *all[] = {begin, commit, savepoint, release, read, measurement, event};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        sqlite3_finalize(all[i]);
+    sqlite3_close(db);
+    const char *suffixes[] = {"", "-wal", "-shm"};
+    for (int i = 0; i < 3; i++) {
+        char file[540];
+        snprintf(file, sizeof file, "%s%s", path, suffixes[i]);
+        unlink(file);
+    }
+    return us;
+}
+
+static int by_value(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+int main(int argc, char **argv)
+{
+    int rounds = argc > 1 ? atoi(argv[1]) : 5;
+    if (rounds < 1 || rounds > 50) {
+        fprintf(stderr, "usage: rows [ROUNDS]   (1 to 50, default 5)\n");
+        return 2;
+    }
+    char dir[] = "/tmp/concertd-rows-XXXXXX";
+    if (!mkdtemp(dir)) {
+        perror("rows: mkdtemp");
+        return 1;
+    }
+    /* Every case measured once per round, the rounds one after the other:
+     * this machine's speed moves from minute to minute. */
+    static double us[NCASES][50];
+    for (int r = 0; r < rounds; r++)
+        for (size_t c = 0; c < NCASES; c++)
+            us[c][r] = measure(dir, cases[c].parts);
+    rmdir(dir);
+    printf("SQLite %s, %d commands in transactions of %d, %d rounds: median (min-max) microseconds per command\n",
+           sqlite3_libversion(), COMMANDS, BATCH, rounds);
+    for (size_t c = 0; c < NCASES; c++) {
+        qsort(us[c], (size_t)rounds, sizeof us[c][0], by_value);
+        printf("%-66s %5.2f (%.2f-%.2f)\n", cases[c].what, us[c][rounds / 2], us[c][0], us[c][rounds - 1]);
+    }
+    return 0;
+}
