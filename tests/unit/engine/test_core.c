@@ -16,6 +16,7 @@
 #include "db.h"
 #include "model.h"
 #include "mp.h"
+#include "tmpdir.h"
 
 typedef struct {
     char dir[128];
@@ -28,8 +29,7 @@ static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
     char err[512];
-    snprintf(f->dir, sizeof f->dir, "/tmp/concertd-unit-core-XXXXXX");
-    if (!mkdtemp(f->dir) || cn_config_defaults(&f->cfg))
+    if (cn_test_tmpdir_make(f->dir, sizeof f->dir, "core") || cn_config_defaults(&f->cfg))
         return -1;
     f->db = cn_db_new(f->dir, err, sizeof err);
     f->core = f->db ? cn_core_new(cn_db_sqlite(f->db), &f->cfg) : NULL;
@@ -45,9 +45,7 @@ static int teardown(void **state)
     cn_core_destroy(&f->core);
     cn_db_destroy(&f->db);
     cn_config_clear(&f->cfg);
-    char cmd[200];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-    int rc = system(cmd);
+    int rc = cn_test_tmpdir_remove(f->dir);
     free(f);
     return rc;
 }

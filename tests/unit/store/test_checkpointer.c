@@ -13,14 +13,14 @@
 
 #include "checkpointer.h"
 #include "db.h"
+#include "tmpdir.h"
 
 static char dir[64], path[128], wal[136];
 
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/concertd-unit-ckpt-XXXXXX");
-    if (!mkdtemp(dir))
+    if (cn_test_tmpdir_make(dir, sizeof dir, "ckpt"))
         return -1;
     snprintf(path, sizeof path, "%s/t.db", dir);
     snprintf(wal, sizeof wal, "%s-wal", path);
@@ -30,9 +30,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    return system(cmd);
+    return cn_test_tmpdir_remove(dir);
 }
 
 static long long wal_size(void)

@@ -12,22 +12,20 @@
 #include <cmocka.h>
 
 #include "db.h"
+#include "tmpdir.h"
 
 static char dir[256];
 
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/concertd-unit-db-XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
+    return cn_test_tmpdir_make(dir, sizeof dir, "db");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    return system(cmd);
+    return cn_test_tmpdir_remove(dir);
 }
 
 static void upgrade_in_place(void **state)

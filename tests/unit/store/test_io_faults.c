@@ -32,6 +32,7 @@
 #include "model.h"
 #include "mp.h"
 #include "plugin_host.h"
+#include "tmpdir.h"
 
 #define MAX_N 2000 /* far more I/O than any of these operations does */
 
@@ -39,13 +40,9 @@ static char dir[64];
 
 static void fresh_dir(void)
 {
-    if (dir[0]) {
-        char cmd[128];
-        snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-        assert_int_equal(system(cmd), 0);
-    }
-    snprintf(dir, sizeof dir, "/tmp/concertd-faults-XXXXXX");
-    assert_non_null(mkdtemp(dir));
+    if (dir[0])
+        assert_int_equal(cn_test_tmpdir_remove(dir), 0);
+    assert_int_equal(cn_test_tmpdir_make(dir, sizeof dir, "faults"), 0);
 }
 
 static void assert_intact(sqlite3 *db)
@@ -450,13 +447,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    if (dir[0]) {
-        char cmd[128];
-        snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-        if (system(cmd) != 0)
-            return -1;
-    }
-    return 0;
+    return dir[0] ? cn_test_tmpdir_remove(dir) : 0;
 }
 
 int main(void)

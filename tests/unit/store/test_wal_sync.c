@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "db.h"
+#include "tmpdir.h"
 #include "wal_sync.h"
 
 static char dir[64], path[128];
@@ -20,8 +21,7 @@ static char dir[64], path[128];
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/concertd-unit-walsync-XXXXXX");
-    if (!mkdtemp(dir))
+    if (cn_test_tmpdir_make(dir, sizeof dir, "walsync"))
         return -1;
     snprintf(path, sizeof path, "%s/t.db", dir);
     return 0;
@@ -30,9 +30,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    return system(cmd);
+    return cn_test_tmpdir_remove(dir);
 }
 
 typedef struct {

@@ -16,14 +16,14 @@
 
 #include "db.h"
 #include "faulty_vfs.h"
+#include "tmpdir.h"
 
 static char dir[64], path[128];
 
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/concertd-unit-walw-XXXXXX");
-    if (!mkdtemp(dir) || faulty_vfs_install() != SQLITE_OK)
+    if (cn_test_tmpdir_make(dir, sizeof dir, "walw") || faulty_vfs_install() != SQLITE_OK)
         return -1;
     snprintf(path, sizeof path, "%s/t.db", dir);
     return 0;
@@ -32,9 +32,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    return system(cmd);
+    return cn_test_tmpdir_remove(dir);
 }
 
 static sqlite3 *open_writer(void)
