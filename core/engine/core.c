@@ -147,10 +147,10 @@ static void unindex_op(cn_core *core, const cn_op *op)
 {
     if (!core->by_name)
         return;
-    size_t mask = core->by_name_cap - 1, at = 0;
-    while (at <= mask && core->by_name[at] != op)
-        at++;
-    if (at > mask)
+    size_t mask = core->by_name_cap - 1, at = name_hash(op->name, strlen(op->name)) & mask;
+    while (core->by_name[at] && core->by_name[at] != op) /* its probe, as find_op walks it */
+        at = (at + 1) & mask;
+    if (!core->by_name[at])
         return;
     core->by_name[at] = NULL;
     for (at = (at + 1) & mask; core->by_name[at]; at = (at + 1) & mask) {

@@ -68,8 +68,8 @@ static void run(void *arg)
         uv_mutex_lock(&c->lock);
         c->rc = rc;
         c->copied += copied > 0 ? copied : 0;
-        uv_cond_signal(&c->finished);
         c->done = true;
+        uv_cond_signal(&c->finished);
     }
     uv_mutex_unlock(&c->lock);
 }
