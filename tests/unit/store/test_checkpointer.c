@@ -11,8 +11,8 @@
 
 #include <cmocka.h>
 
+#include "blobs_db.h"
 #include "checkpointer.h"
-#include "db.h"
 #include "tmpdir.h"
 
 static char dir[64], path[128], wal[136];
@@ -42,13 +42,9 @@ static long long wal_size(void)
 static void the_wal_starts_over_under_steady_commits(void **state)
 {
     (void)state;
-    sqlite3 *db;
-    assert_int_equal(cn_db_open_raw(path, &db), SQLITE_OK);
-    /* NORMAL: commits without a flush each, as the bus's batches (the
-     * checkpoints flush as ever). */
-    assert_int_equal(sqlite3_exec(db, "PRAGMA synchronous=NORMAL; CREATE TABLE t(id INTEGER PRIMARY KEY, body BLOB)",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
+    /* Commits without a flush each, as the bus's batches (the checkpoints
+     * flush as ever). */
+    sqlite3 *db = cn_test_blobs_open(path);
     cn_checkpointer *c = cn_checkpointer_new(db);
     assert_non_null(c);
     sqlite3_stmt *ins;
@@ -82,18 +78,7 @@ static void the_wal_starts_over_under_steady_commits(void **state)
     assert_null(c);
 
     /* Seen from another connection: every row, the database whole. */
-    sqlite3 *r;
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_open_v2(path, &r, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(r, "SELECT count(*) FROM t", -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int64(st, 0), COMMITS * ROWS);
-    sqlite3_finalize(st);
-    assert_int_equal(sqlite3_prepare_v2(r, "PRAGMA integrity_check", -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    assert_string_equal((const char *)sqlite3_column_text(st, 0), "ok");
-    sqlite3_finalize(st);
-    sqlite3_close(r);
+    assert_int_equal(cn_test_blobs_seen(path), COMMITS * ROWS);
     sqlite3_close(db);
 }
 

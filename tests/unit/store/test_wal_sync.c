@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "db.h"
+#include "blobs_db.h"
 #include "tmpdir.h"
 #include "wal_sync.h"
 
@@ -55,11 +55,7 @@ static void write_row(sqlite3 *db)
 static void a_flush_in_flight_can_be_awaited_on_the_loop(void **state)
 {
     (void)state;
-    sqlite3 *db;
-    assert_int_equal(cn_db_open_raw(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, "PRAGMA synchronous=NORMAL; CREATE TABLE t(id INTEGER PRIMARY KEY, body BLOB)",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
+    sqlite3 *db = cn_test_blobs_open(path);
     uv_loop_t loop;
     assert_int_equal(uv_loop_init(&loop), 0);
     seen s = {0};

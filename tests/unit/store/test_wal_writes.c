@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "db.h"
+#include "blobs_db.h"
 #include "faulty_vfs.h"
 #include "tmpdir.h"
 
@@ -37,32 +37,10 @@ static int teardown(void **state)
 
 static sqlite3 *open_writer(void)
 {
-    sqlite3 *db;
-    assert_int_equal(cn_db_open_raw(path, &db), SQLITE_OK);
+    sqlite3 *db = cn_test_blobs_open(path);
     /* No checkpoint: the writes counted are the commit's alone. */
-    assert_int_equal(sqlite3_exec(db, "PRAGMA wal_autocheckpoint=0; PRAGMA synchronous=NORMAL;"
-                                      "CREATE TABLE IF NOT EXISTS t(id INTEGER PRIMARY KEY, body BLOB)",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "PRAGMA wal_autocheckpoint=0", NULL, NULL, NULL), SQLITE_OK);
     return db;
-}
-
-/* Rows as a reader on its own connection (the default VFS) sees them. */
-static long rows_seen(void)
-{
-    sqlite3 *r;
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_open_v2(path, &r, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(r, "SELECT count(*) FROM t", -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    long n = (long)sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    assert_int_equal(sqlite3_prepare_v2(r, "PRAGMA integrity_check", -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    assert_string_equal((const char *)sqlite3_column_text(st, 0), "ok");
-    sqlite3_finalize(st);
-    sqlite3_close(r);
-    return n;
 }
 
 /* rows rows of size bytes each, in one transaction: its COMMIT's (extended) code;
@@ -92,12 +70,12 @@ static void a_commit_is_one_write_seen_at_once(void **state)
 {
     (void)state;
     sqlite3 *db = open_writer();
-    long before_rows = rows_seen();
+    long before_rows = cn_test_blobs_seen(path);
     long before = faulty_vfs_writes();
     /* Some twenty pages: forty writes frame by frame. */
     assert_int_equal(insert(db, 40, 1500), SQLITE_OK);
     assert_int_equal(faulty_vfs_writes() - before, 1);
-    assert_int_equal(rows_seen(), before_rows + 40);
+    assert_int_equal(cn_test_blobs_seen(path), before_rows + 40);
     sqlite3_close(db);
 }
 
@@ -108,11 +86,11 @@ static void a_big_transaction_is_whole(void **state)
     /* A small page cache: pages are spilled to the WAL before the commit
      * (and read back from it); 3 MiB: more than one gathered write. */
     assert_int_equal(sqlite3_exec(db, "PRAGMA cache_size=20", NULL, NULL, NULL), SQLITE_OK);
-    long before_rows = rows_seen();
+    long before_rows = cn_test_blobs_seen(path);
     long before = faulty_vfs_writes();
     assert_int_equal(insert(db, 1000, 3000), SQLITE_OK);
     assert_true(faulty_vfs_writes() - before > 1);
-    assert_int_equal(rows_seen(), before_rows + 1000);
+    assert_int_equal(cn_test_blobs_seen(path), before_rows + 1000);
     sqlite3_close(db);
 }
 
@@ -120,13 +98,13 @@ static void a_failed_write_fails_the_commit_only(void **state)
 {
     (void)state;
     sqlite3 *db = open_writer();
-    long before_rows = rows_seen();
+    long before_rows = cn_test_blobs_seen(path);
     /* The COMMIT's only I/O is its one write (no sync: synchronous=NORMAL). */
     assert_int_equal(insert_failing(db, 40, 1500, 1), SQLITE_IOERR_WRITE);
     assert_true(faulty_vfs_fired());
-    assert_int_equal(rows_seen(), before_rows);
+    assert_int_equal(cn_test_blobs_seen(path), before_rows);
     assert_int_equal(insert(db, 40, 1500), SQLITE_OK);
-    assert_int_equal(rows_seen(), before_rows + 40);
+    assert_int_equal(cn_test_blobs_seen(path), before_rows + 40);
     sqlite3_close(db);
 }
 
