@@ -37,7 +37,8 @@ import zmq
 
 BUILD = sys.argv[1] if len(sys.argv) > 1 else "build"
 CTX = zmq.Context.instance()
-# Lanaudière's plan, as the demo loads it (its region, 36 actions): the reads' subject.
+# The demo's region (Lanaudière, 12 actions), loaded as the README's start does; the
+# reads are measured on the seed plan, imported (measure_reads_and_memory).
 DEMO = ["--demo", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "config", "demo",
                                "lanaudiere.json")]
 

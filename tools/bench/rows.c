@@ -2,9 +2,9 @@
  * each apart, CPU only (WAL, synchronous=OFF: no flush), in transactions
  * of 50 commands (the bus's batches with 100 requests in flight). Tells
  * which part of concertd's time per command is SQLite's work on its own
- * tables and which is the daemon's (tools/PERFORMANCE.md). The tables are
- * concertd's (core/store/migrations.c), cut to what the statements touch;
- * the read is cn_measurement_record's (core/model/ops_indicator.c).
+ * tables and which is the daemon's (tools/PERFORMANCE.md). The database is
+ * concertd's own, opened and migrated as the daemon does (store/db.h); the
+ * read is cn_measurement_record's (core/model/ops_indicator.c).
  *
  *   rows [ROUNDS]        prints one line per statement: µs per command */
 #include <sqlite3.h>
@@ -14,30 +14,24 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "db.h"
+#include "log.h"
+
 #define COMMANDS 200000
 #define BATCH 50
 
-static const char tables[] =
-    "CREATE TABLE regions(id TEXT PRIMARY KEY, name TEXT NOT NULL, origin TEXT NOT NULL DEFAULT 'local',"
-    "  archived_ms INTEGER);"
-    "INSERT INTO regions(id, name) VALUES ('bench', 'Bénchmark'), ('lanaudiere', 'Lanaudière');"
-    "CREATE TABLE plans(id INTEGER PRIMARY KEY, region TEXT NOT NULL REFERENCES regions(id), title TEXT);"
-    "INSERT INTO plans VALUES (1, 'bench', 'Plan');"
-    "CREATE TABLE actions(id INTEGER PRIMARY KEY, plan INTEGER NOT NULL REFERENCES plans(id), number TEXT);"
-    "INSERT INTO actions VALUES (1, 1, '1.1');"
-    "CREATE TABLE indicators(id INTEGER PRIMARY KEY, plan INTEGER NOT NULL REFERENCES plans(id) ON DELETE CASCADE,"
-    "  action INTEGER REFERENCES actions(id) ON DELETE SET NULL, name TEXT NOT NULL, unit TEXT, target REAL,"
-    "  target_date TEXT, baseline REAL);"
-    "INSERT INTO indicators(id, plan, action, name) VALUES (1, 1, 1, 'Nombre de participants');"
-    "CREATE TABLE measurements(id INTEGER PRIMARY KEY,"
-    "  indicator INTEGER NOT NULL REFERENCES indicators(id) ON DELETE CASCADE,"
-    "  date TEXT NOT NULL, value REAL NOT NULL, note TEXT, created_ms INTEGER NOT NULL);"
-    "CREATE INDEX measurements_indicator ON measurements(indicator, date);"
-    "CREATE TABLE events(origin TEXT NOT NULL, seq INTEGER NOT NULL, ts_ms INTEGER NOT NULL, region TEXT NOT NULL,"
-    "  type TEXT NOT NULL, data BLOB NOT NULL, actor TEXT, PRIMARY KEY(origin, seq)) WITHOUT ROWID;";
-static const char event_indexes[] = "CREATE INDEX events_region ON events(region, ts_ms);"
-                                    "CREATE INDEX events_adhesion ON events(region, ts_ms)"
-                                    " WHERE type GLOB 'adhesion.*';";
+/* What an indicator.record needs there: two regions (the demo's and the
+ * benchmarked one), a plan, an objective, an action and its indicator. */
+static const char rows[] =
+    "INSERT INTO regions(id, name, name_key, kind, origin, created_ms, updated_ms) VALUES"
+    " ('bench', 'Bénchmark', 'benchmark', 'regional', 'local', 0, 0),"
+    " ('lanaudiere', 'Lanaudière', 'lanaudiere', 'regional', 'local', 0, 0);"
+    "INSERT INTO plans(id, region, title, created_ms, updated_ms) VALUES (1, 'bench', 'Plan', 0, 0);"
+    "INSERT INTO objectives(id, plan, number, sort_key, text, mandates) VALUES (1, 1, '1', '1', 'Objectif', x'90');"
+    "INSERT INTO actions(id, plan, objective, number, sort_key, text, targets, created_ms, updated_ms)"
+    " VALUES (1, 1, 1, '1.1', '1.1', 'Action', x'90', 0, 0);"
+    "INSERT INTO indicators(id, plan, action, name, created_ms) VALUES (1, 1, 1, 'Nombre de participants', 0);";
+static const char no_event_indexes[] = "DROP INDEX events_region; DROP INDEX events_adhesion;";
 
 static const char read_sql[] =
     "SELECT i.id, i.plan, p.region, a.number AS action, i.name, i.unit, i.target, i.target_date, i.baseline,"
@@ -99,13 +93,12 @@ static double measure(const char *dir, int parts)
     char path[512];
     snprintf(path, sizeof path, "%s/rows.db", dir);
     sqlite3 *db;
-    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
-            SQLITE_OK ||
-        sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF; PRAGMA foreign_keys=ON;", NULL, NULL,
-                     NULL) != SQLITE_OK ||
-        sqlite3_exec(db, tables, NULL, NULL, NULL) != SQLITE_OK ||
-        (!(parts & NO_EVENT_INDEXES) && sqlite3_exec(db, event_indexes, NULL, NULL, NULL) != SQLITE_OK)) {
-        fprintf(stderr, "rows: %s\n", sqlite3_errmsg(db));
+    char err[512] = "";
+    if (cn_db_open_raw(path, &db) != SQLITE_OK || cn_db_migrate(db, -1, err, sizeof err) != 0 ||
+        sqlite3_exec(db, "PRAGMA synchronous=OFF;", NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_exec(db, rows, NULL, NULL, NULL) != SQLITE_OK ||
+        ((parts & NO_EVENT_INDEXES) && sqlite3_exec(db, no_event_indexes, NULL, NULL, NULL) != SQLITE_OK)) {
+        fprintf(stderr, "rows: %s\n", err[0] ? err : sqlite3_errmsg(db));
         exit(1);
     }
     sqlite3_stmt *begin = prepare(db, "BEGIN IMMEDIATE"), *commit = prepare(db, "COMMIT"),
@@ -170,6 +163,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: rows [ROUNDS]   (1 to 50, default 5)\n");
         return 2;
     }
+    cn_log_set_level(CN_LOG_WARN); /* not "database created" for each case */
     char dir[] = "/tmp/concertd-rows-XXXXXX";
     if (!mkdtemp(dir)) {
         perror("rows: mkdtemp");
