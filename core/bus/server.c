@@ -92,12 +92,28 @@ static bool may_call(const char *frame, size_t len, const char *const *ops)
 }
 
 /* Fills the reply of one request (on the limited socket: its ops only). */
+/* Whether rq, its envelope read, goes to the core: one frame, and on the
+ * limited endpoint one of the ops it allows. */
+static bool is_single_frame(const cn_request *rq) { return rq->total == rq->envelope + 1; }
+static bool may_run(cn_server *srv, const cn_request *rq, bool limited)
+{
+    const zmq_msg_t *payload = &rq->msg.f[rq->envelope];
+    return is_single_frame(rq) && (!limited || may_call(zmq_msg_data((zmq_msg_t *)payload),
+                                                        zmq_msg_size((zmq_msg_t *)payload), srv->limited.ops));
+}
+
+static void run(cn_server *srv, cn_request *rq)
+{
+    zmq_msg_t *payload = &rq->msg.f[rq->envelope];
+    cn_core_handle(srv->core, zmq_msg_data(payload), zmq_msg_size(payload), &rq->reply);
+}
+
 static void handle(cn_server *srv, cn_request *rq, bool limited)
 {
     int payload_at = cn_request_envelope(rq);
     rq->envelope = payload_at;
     rq->has_reply = true;
-    if (rq->total != payload_at + 1) {
+    if (!is_single_frame(rq)) {
         cn_reply_init_error(&rq->reply, "bad_request",
                             L("une requête est une seule trame msgpack", "a request is a single msgpack frame"));
         return;
@@ -108,11 +124,33 @@ static void handle(cn_server *srv, cn_request *rq, bool limited)
         if (user && *user)
             srv->limited.seen(srv->limited.seen_data, user, zmq_msg_data(payload), zmq_msg_size(payload));
     }
-    if (limited && !may_call(zmq_msg_data(payload), zmq_msg_size(payload), srv->limited.ops)) {
+    if (!may_run(srv, rq, limited)) {
         cn_reply_init_error(&rq->reply, "forbidden", L(srv->limited.refusal_fr, srv->limited.refusal_en));
         return;
     }
-    cn_core_handle(srv->core, zmq_msg_data(payload), zmq_msg_size(payload), &rq->reply);
+    run(srv, rq);
+}
+
+/* Command last of the batch failed after it wrote, with no savepoint of its
+ * own (core.h): the batch is undone and its commands so far handled again,
+ * each in its savepoint now, their first replies dropped (only the core's
+ * are: a request refused before it keeps its reply). False when the batch
+ * cannot begin again: each of them is then answered "unavailable". */
+static bool redo_batch(cn_server *srv, cn_request *batch, int last, bool limited)
+{
+    bool again = cn_core_batch_redo(srv->core) == 0;
+    srv->stats.redone++;
+    for (int i = 0; i <= last; i++) {
+        if (!may_run(srv, &batch[i], limited))
+            continue;
+        if (again) {
+            cn_reply_destroy(&batch[i].reply);
+            run(srv, &batch[i]);
+        } else {
+            cn_core_unavailable(srv->core, &batch[i].reply);
+        }
+    }
+    return again;
 }
 
 /* Sends rq's reply on its socket (or keeps it in its backlog). */
@@ -411,9 +449,13 @@ static void process_batch(cn_server *srv, served *ep)
          * way for it; more: their flush apart (below). */
         bool lazy = n > 1;
         bool began = (lazy ? cn_core_batch_begin_lazy(srv->core) : cn_core_batch_begin(srv->core)) == 0;
+        if (began)
+            cn_core_batch_redoable(srv->core); /* redo_batch below */
         for (int i = 0; i < n; i++) {
             if (began) {
                 handle(srv, &batch[i], ep->limited);
+                if (cn_core_batch_must_redo(srv->core))
+                    began = redo_batch(srv, batch, i, ep->limited);
                 /* The flush in flight done while this batch is handled: its
                  * replies go out now, not after this batch (their clients'
                  * next requests then join the next one). */

@@ -1,7 +1,8 @@
 /* server.h: the daemon's sockets. A ROUTER takes requests (clients use
  * DEALER or REQ), a PUB publishes events. Requests are read in batches of
- * at most CN_BATCH_MAX: the whole batch is one transaction (each command in
- * its own savepoint), committed with one fsync, and only then are the
+ * at most CN_BATCH_MAX: the whole batch is one transaction (a failing
+ * command undone alone: by its savepoint, or by the batch undone and
+ * handled again — core.h), committed with one fsync, and only then are the
  * replies sent and the events published. */
 #ifndef CN_SERVER_H
 #define CN_SERVER_H

@@ -21,6 +21,7 @@ typedef struct {
 
 typedef struct {
     uint64_t commands, errors, batches;
+    uint64_t redone; /* batches undone and handled again (a command failed after it wrote) */
     cn_histogram command_s, commit_s;
 } cn_bus_stats;
 

@@ -103,10 +103,11 @@ static int node_status(cn_req *req)
     cn_pk_kint(pk, "last_seq", cn_evlog_last_seq(cn_core_evlog(s->core)));
     const cn_bus_stats *b = s->server ? cn_server_stats(s->server) : NULL;
     cn_pk_str(pk, "commands");
-    msgpack_pack_map(pk, 5);
+    msgpack_pack_map(pk, 6);
     cn_pk_kint(pk, "total", b ? (int64_t)b->commands : 0);
     cn_pk_kint(pk, "errors", b ? (int64_t)b->errors : 0);
     cn_pk_kint(pk, "batches", b ? (int64_t)b->batches : 0);
+    cn_pk_kint(pk, "batches_redone", b ? (int64_t)b->redone : 0);
     cn_pk_str(pk, "per_second");
     msgpack_pack_double(pk, b && uptime > 0 ? (double)b->commands / uptime : 0);
     cn_pk_str(pk, "latency");

@@ -2,6 +2,7 @@
 #include "core.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,11 +48,20 @@ struct cn_core {
     cn_reply_cache *replies; /* results of the cached reads (reply_cache.h) */
     const cn_op *cached[4];  /* the ops whose results it keeps */
     size_t ncached;
+    struct {
+        const cn_op *ops;
+        size_t n;
+    } db_only[8]; /* lists of db_only ops (cn_core_db_only) */
+    size_t ndb_only;
     int64_t batch_gen; /* the connection's count of changes when the open batch began */
     /* Commits that did not flush the WAL (the bus's, wal_sync.h): how many
      * wrote something, and how many of those are known to be on disk. */
     uint64_t lazy_issued, lazy_durable;
     bool lazy_batch; /* the open batch was begun by cn_core_batch_begin_lazy */
+    /* Its caller can handle the open batch again (db_only commands run
+     * without a savepoint), and one of them failed after it wrote. */
+    bool redoable, must_redo;
+    int depth; /* cn_core_handle calls in progress: 1 for a request, more for those nested in it */
 };
 
 cn_core *cn_core_new(sqlite3 *db, const cn_config *cfg)
@@ -199,6 +209,23 @@ int cn_core_cache_op(cn_core *core, const char *name)
         return -1;
     core->cached[core->ncached++] = op;
     return 0;
+}
+
+int cn_core_db_only(cn_core *core, const cn_op *ops, size_t n)
+{
+    if (core->ndb_only == sizeof core->db_only / sizeof core->db_only[0])
+        return -1;
+    core->db_only[core->ndb_only].ops = ops;
+    core->db_only[core->ndb_only++].n = n;
+    return 0;
+}
+
+static bool is_db_only(const cn_core *core, const cn_op *op)
+{
+    for (size_t i = 0; i < core->ndb_only; i++)
+        if ((uintptr_t)op - (uintptr_t)core->db_only[i].ops < core->db_only[i].n * sizeof *op)
+            return true;
+    return false;
 }
 
 void cn_core_unregister(cn_core *core, const cn_op *op)
@@ -753,6 +780,7 @@ int cn_core_batch_begin(cn_core *core)
         return -1;
     }
     core->in_batch = true;
+    core->redoable = core->must_redo = false;
     core->batch_gen = sqlite3_total_changes64(core->db);
     return 0;
 }
@@ -776,7 +804,7 @@ void cn_core_batch_rollback(cn_core *core)
 {
     if (!core->in_batch)
         return;
-    core->in_batch = false;
+    core->in_batch = core->redoable = core->must_redo = false;
     cn_stmt_exec(core->db, "ROLLBACK");
     cn_evlog_abort(core->evlog);
     if (core->lazy_batch) {
@@ -785,10 +813,36 @@ void cn_core_batch_rollback(cn_core *core)
     }
 }
 
+void cn_core_batch_redoable(cn_core *core) { core->redoable = core->in_batch; }
+bool cn_core_batch_must_redo(const cn_core *core) { return core->must_redo; }
+
+int cn_core_batch_redo(cn_core *core)
+{
+    core->must_redo = core->redoable = false;
+    if (!core->in_batch)
+        return -1;
+    /* The safety level stays as the batch set it (a lazy one's COMMIT
+     * still does not flush): it does not change with the transaction. If
+     * SQLite has already rolled back (a full disk), ROLLBACK only says so. */
+    cn_stmt_exec(core->db, "ROLLBACK");
+    cn_evlog_abort(core->evlog);
+    if (cn_stmt_exec(core->db, "BEGIN IMMEDIATE") != SQLITE_OK) {
+        cn_error("reprise du lot de commandes impossible (%s): rien n'en a été enregistré", sqlite3_errmsg(core->db));
+        core->in_batch = false;
+        if (core->lazy_batch) {
+            core->lazy_batch = false;
+            cn_stmt_exec(core->db, "PRAGMA synchronous=FULL");
+        }
+        return -1;
+    }
+    core->batch_gen = sqlite3_total_changes64(core->db);
+    return 0;
+}
+
 /* COMMIT, or on failure the batch undone and said in words. */
 static int commit(cn_core *core)
 {
-    core->in_batch = false;
+    core->in_batch = core->redoable = core->must_redo = false;
     int rc = cn_stmt_exec(core->db, "COMMIT");
     if (rc != SQLITE_OK) {
         cn_error("l'écriture sur disque a échoué (%s): le lot de commandes est annulé, rien n'en a été enregistré; "
@@ -987,7 +1041,7 @@ static void keep_refused_id(const char *frame, size_t len, cn_reply *reply)
     msgpack_unpacked_destroy(&id);
 }
 
-void cn_core_handle(cn_core *core, const char *frame, size_t len, cn_reply *reply)
+static void handle_request(cn_core *core, const char *frame, size_t len, cn_reply *reply)
 {
     msgpack_sbuffer_init(&reply->buf);
     reply->id_len = 0;
@@ -1060,18 +1114,22 @@ void cn_core_handle(cn_core *core, const char *frame, size_t len, cn_reply *repl
     }
 
     size_t mark = cn_evlog_mark(core->evlog);
-    bool savepoint = false;
+    /* Its own savepoint, unless its batch can be handled again (then, should
+     * it fail after it wrote, the batch is: cn_core_batch_redo). */
+    bool own_savepoint = !(core->redoable && core->in_batch && core->depth == 1 && is_db_only(core, op)),
+         savepoint = false;
+    int64_t changes = sqlite3_total_changes64(core->db);
     int rc = -1;
     if (kept) {
         rc = msgpack_sbuffer_write(&req.result, kept, kept_len);
     } else {
-        savepoint = cn_stmt_exec(core->db, "SAVEPOINT cmd") == SQLITE_OK;
-        if (!savepoint)
+        savepoint = own_savepoint && cn_stmt_exec(core->db, "SAVEPOINT cmd") == SQLITE_OK;
+        if (own_savepoint && !savepoint)
             cn_req_sqlite_fail(&req, sqlite3_errcode(core->db));
         else if (!unknown_args(&req, op))
             rc = op->fn(&req);
         if (rc == 0 && !req.err_code) {
-            if (cn_stmt_exec(core->db, "RELEASE cmd") != SQLITE_OK) {
+            if (savepoint && cn_stmt_exec(core->db, "RELEASE cmd") != SQLITE_OK) {
                 cn_req_sqlite_fail(&req, sqlite3_errcode(core->db));
                 rc = -1;
             }
@@ -1091,6 +1149,8 @@ void cn_core_handle(cn_core *core, const char *frame, size_t len, cn_reply *repl
         if (savepoint) {
             cn_stmt_exec(core->db, "ROLLBACK TO cmd");
             cn_stmt_exec(core->db, "RELEASE cmd");
+        } else if (!own_savepoint && sqlite3_total_changes64(core->db) != changes) {
+            core->must_redo = true; /* its rows stay until the batch is undone */
         }
         cn_evlog_rewind(core->evlog, mark);
         if (!req.err_code) {
@@ -1112,6 +1172,13 @@ void cn_core_handle(cn_core *core, const char *frame, size_t len, cn_reply *repl
     msgpack_unpacked_destroy(&msg);
     cn_evlog_set_actor(core->evlog, outer_actor);
     cn_lang_set(outer);
+}
+
+void cn_core_handle(cn_core *core, const char *frame, size_t len, cn_reply *reply)
+{
+    core->depth++;
+    handle_request(core, frame, len, reply);
+    core->depth--;
 }
 
 int cn_core_call(cn_core *core, const char *frame, size_t len, cn_reply *reply, void *pub)

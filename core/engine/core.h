@@ -1,11 +1,17 @@
 /* core.h: the command core. It decodes a request envelope, dispatches it to
- * the handler of its op, and runs every command inside a savepoint of the
- * current batch transaction, so a failing command changes nothing while the
- * others of the batch still commit together (group commit: one fsync for
- * many commands, each reply sent only after that fsync).
+ * the handler of its op, and runs every command of the current batch
+ * transaction so that a failing command changes nothing while the others of
+ * the batch still commit together (group commit: one fsync for many
+ * commands, each reply sent only after that fsync): inside a savepoint of
+ * its own, or — an op whose only effects are rows and events (db_only), in
+ * a batch its caller can handle again — without one, the batch undone and
+ * handled again, each command in its savepoint, in the rare case that such
+ * a command fails after it wrote (SQLite copies every page a savepoint
+ * touches: a tenth of a command's time).
  *
  * The socket side (server.c) calls, for each batch:
- *   cn_core_batch_begin_lazy → cn_core_handle × N → cn_core_batch_commit_lazy
+ *   cn_core_batch_begin_lazy → cn_core_batch_redoable → cn_core_handle × N
+ *   (cn_core_batch_redo when cn_core_batch_must_redo) → cn_core_batch_commit_lazy
  * and sends the replies only when the commit succeeded and its WAL frames
  * are on disk (cn_core_durable). */
 #ifndef CN_CORE_H
@@ -59,6 +65,12 @@ int cn_core_register(cn_core *core, const cn_op *ops, size_t n);
  * the database changes (reply_cache.h). -1 when no such op or too many. */
 int cn_core_cache_op(cn_core *core, const char *name);
 
+/* The n ops at ops (registered) are db_only: their handlers touch nothing
+ * but the database and the event log (no file, socket, plugin, nor memory
+ * of their own), so they may run without a savepoint and run again
+ * (cn_core_batch_redo). Up to eight such lists; -1 past that. */
+int cn_core_db_only(cn_core *core, const cn_op *ops, size_t n);
+
 /* Removes op (registered earlier) from the dispatch table. */
 void cn_core_unregister(cn_core *core, const cn_op *op);
 
@@ -94,6 +106,21 @@ uint64_t cn_core_lazy_ticket(const cn_core *core);
 /* Rolls the open batch back (what it wrote and the events it emitted);
  * no reply of it may then be ok. */
 void cn_core_batch_rollback(cn_core *core);
+
+/* The caller of the open batch can handle its commands again: from now on
+ * until it ends, a db_only op's command (not one nested in another) runs
+ * without a savepoint of its own. Should one fail after it wrote,
+ * cn_core_batch_must_redo says so at once. */
+void cn_core_batch_redoable(cn_core *core);
+/* A command of the open batch failed after it wrote, without a savepoint
+ * to undo only it: the caller must call cn_core_batch_redo, then handle
+ * again every command of the batch so far, that one included. */
+bool cn_core_batch_must_redo(const cn_core *core);
+/* Undoes the open batch (its rows and its events) and begins it again, in
+ * which every command has its savepoint (this cannot come twice): 0, or -1
+ * (logged) when it cannot begin again — the batch is then over, nothing of
+ * it stored, and no reply of it may be ok. */
+int cn_core_batch_redo(cn_core *core);
 
 /* True while a batch transaction is open. */
 bool cn_core_in_batch(const cn_core *core);

@@ -1,6 +1,7 @@
 /* Unit tests of core.c through cn_core_call, no sockets: envelope errors,
- * argument errors, a failing command changes nothing, and a batch commits
- * the good commands while undoing the bad one. */
+ * argument errors, a failing command changes nothing, a batch commits the
+ * good commands while undoing the bad one, and a batch undone and handled
+ * again when a command without a savepoint fails after it wrote. */
 #include <setjmp.h>
 #include <stdbool.h>
 #include <stdarg.h>
@@ -398,6 +399,100 @@ static void lazy_commits_hold_their_events_until_on_disk(void **state)
     cn_evlog_set_observer(log, NULL, NULL);
 }
 
+/* An op that writes (a glossary row and an event) and then fails: what a
+ * handler does when it finds a problem only after it wrote. */
+static int write_then_fail(cn_req *req)
+{
+    static const char data[] = {(char)0x80}; /* {} */
+    if (sqlite3_exec(req->db, "INSERT INTO glossary(region, term, definition) VALUES ('mauricie', 'CDC', 'x')", NULL,
+                     NULL, NULL) != SQLITE_OK ||
+        cn_req_emit(req, "mauricie", "glossary.changed", data, sizeof data) != 0)
+        return cn_req_fail(req, "internal", NULL, "could not write");
+    return cn_req_fail(req, "conflict", NULL, "found wrong after writing");
+}
+static const cn_op test_db_only_ops[] = {{"test.write_then_fail", write_then_fail, NULL, "", "", NULL}};
+static const cn_op test_ops[] = {{"test.write_then_fail_apart", write_then_fail, NULL, "", "", NULL}};
+
+/* plan.create of title in mauricie, or test.write_then_fail[_apart], in
+ * the open batch: whether its reply is ok. */
+static bool handle_one(fixture *f, const char *title, const char *op)
+{
+    msgpack_sbuffer b;
+    msgpack_packer pk;
+    frame_start(&b, &pk, op ? op : "plan.create", false);
+    if (op) {
+        msgpack_pack_map(&pk, 0);
+    } else {
+        msgpack_pack_map(&pk, 2);
+        cn_pk_kstr(&pk, "region", "mauricie");
+        cn_pk_kstr(&pk, "title", title);
+    }
+    cn_reply reply;
+    cn_core_handle(f->core, b.data, b.size, &reply);
+    msgpack_sbuffer_destroy(&b);
+    bool ok = reply.ok;
+    cn_reply_destroy(&reply);
+    return ok;
+}
+
+/* In a batch its caller can handle again, the everyday edits run without a
+ * savepoint: one that fails after it wrote asks for the batch to be undone
+ * and handled again (then each command has its savepoint, and the failing
+ * one alone is undone); one that fails before writing, or an op that is not
+ * db_only, does not. The log stays gap-free. */
+static void a_redoable_batch_is_redone_when_a_command_fails_after_writing(void **state)
+{
+    fixture *f = *state;
+    char code[32];
+    call_op(f, "region.create", region_ok, code);
+    assert_string_equal(code, "ok");
+    assert_int_equal(cn_core_register(f->core, test_db_only_ops, 1), 0);
+    assert_int_equal(cn_core_register(f->core, test_ops, 1), 0);
+    assert_int_equal(cn_core_db_only(f->core, test_db_only_ops, 1), 0);
+    cn_evlog *log = cn_core_evlog(f->core);
+    int64_t base = cn_evlog_last_seq(log);
+
+    assert_int_equal(cn_core_batch_begin_lazy(f->core), 0);
+    cn_core_batch_redoable(f->core);
+    assert_true(handle_one(f, "Plan A", NULL));
+    assert_false(handle_one(f, "", NULL)); /* refused before writing (empty title) */
+    assert_false(cn_core_batch_must_redo(f->core));
+    assert_false(handle_one(f, NULL, "test.write_then_fail_apart")); /* its own savepoint: undone alone */
+    assert_false(cn_core_batch_must_redo(f->core));
+    assert_int_equal(count(f, "glossary"), 0);
+    assert_false(handle_one(f, NULL, "test.write_then_fail"));
+    assert_true(cn_core_batch_must_redo(f->core));
+    assert_int_equal(count(f, "glossary"), 1); /* still there: the batch is to be undone */
+
+    assert_int_equal(cn_core_batch_redo(f->core), 0);
+    assert_false(cn_core_batch_must_redo(f->core));
+    assert_int_equal(count(f, "plans"), 0);
+    assert_int_equal(count(f, "glossary"), 0);
+    assert_int_equal(cn_evlog_last_seq(log), base);
+    /* Handled again, each in its savepoint: the failing one undone alone. */
+    assert_true(handle_one(f, "Plan A", NULL));
+    assert_false(handle_one(f, NULL, "test.write_then_fail"));
+    assert_false(cn_core_batch_must_redo(f->core));
+    assert_true(handle_one(f, "Plan C", NULL));
+    uint64_t ticket;
+    assert_int_equal(cn_core_batch_commit_lazy(f->core, NULL, &ticket), 0);
+
+    assert_int_equal(count(f, "plans"), 2);
+    assert_int_equal(count(f, "glossary"), 0);
+    assert_int_equal(cn_evlog_last_seq(log), base + 2);
+    assert_int_equal(count(f, "events"), base + 2);
+
+    /* A batch its caller cannot handle again: savepoints, as always. */
+    assert_int_equal(cn_core_batch_begin(f->core), 0);
+    assert_false(handle_one(f, NULL, "test.write_then_fail"));
+    assert_false(cn_core_batch_must_redo(f->core));
+    assert_true(handle_one(f, "Plan D", NULL));
+    assert_int_equal(cn_core_batch_commit(f->core, NULL), 0);
+    assert_int_equal(count(f, "plans"), 3);
+    assert_int_equal(count(f, "glossary"), 0);
+    assert_int_equal(cn_evlog_last_seq(log), base + 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -406,6 +501,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(batch_undoes_only_the_failing_command, setup, teardown),
         cmocka_unit_test_setup_teardown(a_kept_read_follows_every_change, setup, teardown),
         cmocka_unit_test_setup_teardown(lazy_commits_hold_their_events_until_on_disk, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_redoable_batch_is_redone_when_a_command_fails_after_writing, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
