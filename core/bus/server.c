@@ -114,7 +114,7 @@ static void handle(cn_server *srv, cn_request *rq, bool limited)
     rq->envelope = payload_at;
     rq->has_reply = true;
     if (!is_single_frame(rq)) {
-        cn_reply_init_error(&rq->reply, "bad_request",
+        cn_reply_init_error(&rq->reply, NULL, 0, "bad_request",
                             L("une requête est une seule trame msgpack", "a request is a single msgpack frame"));
         return;
     }
@@ -125,7 +125,8 @@ static void handle(cn_server *srv, cn_request *rq, bool limited)
             srv->limited.seen(srv->limited.seen_data, user, zmq_msg_data(payload), zmq_msg_size(payload));
     }
     if (!may_run(srv, rq, limited)) {
-        cn_reply_init_error(&rq->reply, "forbidden", L(srv->limited.refusal_fr, srv->limited.refusal_en));
+        cn_reply_init_error(&rq->reply, zmq_msg_data(payload), zmq_msg_size(payload), "forbidden",
+                            L(srv->limited.refusal_fr, srv->limited.refusal_en));
         return;
     }
     run(srv, rq);
@@ -465,9 +466,12 @@ static void process_batch(cn_server *srv, served *ep)
                     srv->mid_batch = false;
                 }
             } else {
-                batch[i].has_reply = true;
-                batch[i].envelope = cn_request_envelope(&batch[i]);
-                cn_reply_init_error(&batch[i].reply, "unavailable",
+                cn_request *rq = &batch[i];
+                rq->has_reply = true;
+                rq->envelope = cn_request_envelope(rq);
+                zmq_msg_t *payload = is_single_frame(rq) ? &rq->msg.f[rq->envelope] : NULL;
+                cn_reply_init_error(&rq->reply, payload ? zmq_msg_data(payload) : NULL, payload ? zmq_msg_size(payload) : 0,
+                                    "unavailable",
                                     L("base de données indisponible; réessayez", "database unavailable; try again"));
             }
         }

@@ -619,16 +619,19 @@ static void pack_error(cn_reply *reply, const char *code, const char *message, c
     }
 }
 
-void cn_reply_init_error(cn_reply *reply, const char *code, const char *message)
+static void keep_refused_id(const char *frame, size_t len, cn_reply *reply);
+
+void cn_reply_init_error(cn_reply *reply, const char *frame, size_t len, const char *code, const char *message)
 {
     msgpack_sbuffer_init(&reply->buf);
     reply->id_len = 0;
+    reply->ok = false;
+    if (frame)
+        keep_refused_id(frame, len, reply);
     pack_error(reply, code, message, NULL);
 }
 
 /* ---- requests prepared off the loop ------------------------------------ */
-
-static void keep_refused_id(const char *frame, size_t len, cn_reply *reply);
 
 int cn_core_add_preparer(cn_core *core, const cn_preparer *preparer)
 {

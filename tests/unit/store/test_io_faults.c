@@ -140,7 +140,7 @@ static void a_batch_is_acknowledged_only_when_on_disk(void **state)
                 if (began)
                     cn_core_handle(core, frame.data, frame.size, &replies[i]);
                 else
-                    cn_reply_init_error(&replies[i], "unavailable", "x");
+                    cn_reply_init_error(&replies[i], NULL, 0, "unavailable", "x");
                 msgpack_sbuffer_destroy(&frame);
             }
             bool committed = began && cn_core_batch_commit(core, NULL) == 0;
