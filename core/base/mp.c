@@ -56,23 +56,6 @@ int cn_pk_strn(msgpack_packer *pk, const char *s, size_t n)
     return msgpack_pack_str_with_body(pk, s, n);
 }
 
-int cn_pk_str(msgpack_packer *pk, const char *s) { return cn_pk_strn(pk, s, s ? strlen(s) : 0); }
-
-int cn_pk_kstr(msgpack_packer *pk, const char *key, const char *val)
-{
-    return cn_pk_str(pk, key) | cn_pk_str(pk, val);
-}
-
-int cn_pk_kint(msgpack_packer *pk, const char *key, int64_t val)
-{
-    return cn_pk_str(pk, key) | msgpack_pack_int64(pk, val);
-}
-
-int cn_pk_kbool(msgpack_packer *pk, const char *key, bool val)
-{
-    return cn_pk_str(pk, key) | (val ? msgpack_pack_true(pk) : msgpack_pack_false(pk));
-}
-
 int cn_pk_raw(msgpack_packer *pk, const void *data, size_t len)
 {
     return pk->callback(pk->data, data, len);

@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "mpcheck.h"
 
@@ -27,13 +28,23 @@ bool cn_mp_str_eq(const msgpack_object *o, const char *s);
  * o is not a string. Returns out. */
 char *cn_mp_str_copy(const msgpack_object *o, char *out, size_t cap);
 
-/* Packs s as a str, or nil when s is NULL. */
-int cn_pk_str(msgpack_packer *pk, const char *s);
+/* Packs s as a str, or nil when s is NULL. Inline: a key written as a
+ * literal has its length counted by the compiler, not on every call. */
 int cn_pk_strn(msgpack_packer *pk, const char *s, size_t n);
-/* Packs a map key followed by a string, integer, double or bool value. */
-int cn_pk_kstr(msgpack_packer *pk, const char *key, const char *val);
-int cn_pk_kint(msgpack_packer *pk, const char *key, int64_t val);
-int cn_pk_kbool(msgpack_packer *pk, const char *key, bool val);
+static inline int cn_pk_str(msgpack_packer *pk, const char *s) { return cn_pk_strn(pk, s, s ? strlen(s) : 0); }
+/* Packs a map key followed by a string, integer or bool value. */
+static inline int cn_pk_kstr(msgpack_packer *pk, const char *key, const char *val)
+{
+    return cn_pk_str(pk, key) | cn_pk_str(pk, val);
+}
+static inline int cn_pk_kint(msgpack_packer *pk, const char *key, int64_t val)
+{
+    return cn_pk_str(pk, key) | msgpack_pack_int64(pk, val);
+}
+static inline int cn_pk_kbool(msgpack_packer *pk, const char *key, bool val)
+{
+    return cn_pk_str(pk, key) | (val ? msgpack_pack_true(pk) : msgpack_pack_false(pk));
+}
 /* Appends bytes that are already one encoded msgpack object. */
 int cn_pk_raw(msgpack_packer *pk, const void *data, size_t len);
 

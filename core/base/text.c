@@ -75,6 +75,15 @@ bool cn_utf8_valid(const char *str, size_t n) { return cn_utf8_valid_prefix(str,
 
 
 
+char *cn_text_copy(char *out, size_t cap, const char *s, size_t n)
+{
+    if (n >= cap)
+        n = cn_utf8_valid_prefix(s, cap - 1);
+    memcpy(out, s, n);
+    out[n] = '\0';
+    return out;
+}
+
 bool cn_date_valid(const char *s) { return cd_when_kind(s) == CD_DATE; }
 
 void cn_date_today(char out[11])

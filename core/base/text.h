@@ -15,6 +15,11 @@ bool cn_utf8_valid(const char *s, size_t n);
 /* cn_utf8_valid_prefix, cn_utf8_scrub */
 #include "utf8.h"
 
+/* s[0..n) into out (cap > 0) as a C string, cut to fit on a character
+ * boundary (what snprintf("%.*s") does, without cutting a character in
+ * two, nor its cost on the hot path). Returns out. */
+char *cn_text_copy(char *out, size_t cap, const char *s, size_t n);
+
 /* True when s is a real calendar date written YYYY-MM-DD (2023-02-30 is not). */
 bool cn_date_valid(const char *s);
 

@@ -1079,12 +1079,13 @@ static void handle_request(cn_core *core, const char *frame, size_t len, cn_repl
     }
     /* The request's actor for its events and notes; a nested call without
      * one keeps its caller's. */
-    char outer_actor[129];
-    snprintf(outer_actor, sizeof outer_actor, "%s", cn_evlog_actor(core->evlog) ? cn_evlog_actor(core->evlog) : "");
+    char outer_actor[129] = "";
+    const char *had = cn_evlog_actor(core->evlog);
+    if (had)
+        cn_text_copy(outer_actor, sizeof outer_actor, had, strlen(had));
     if (actor) {
         char who[129];
-        snprintf(who, sizeof who, "%.*s", (int)actor->via.str.size, actor->via.str.ptr);
-        cn_evlog_set_actor(core->evlog, who);
+        cn_evlog_set_actor(core->evlog, cn_text_copy(who, sizeof who, actor->via.str.ptr, actor->via.str.size));
     }
 
     static const msgpack_object empty_map = {.type = MSGPACK_OBJECT_MAP};

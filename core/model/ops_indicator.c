@@ -137,7 +137,9 @@ int cn_measurement_record(cn_req *req, int64_t indicator, msgpack_packer *result
     bool had_latest = sqlite3_column_type(st, COL_LATEST) != SQLITE_NULL, archived = sqlite3_column_int(st, COL_ARCHIVED);
     double old_value = sqlite3_column_double(st, COL_LATEST);
     char old_date[11] = "";
-    snprintf(old_date, sizeof old_date, "%s", had_latest ? (const char *)sqlite3_column_text(st, COL_LATEST_DATE) : "");
+    if (had_latest)
+        cn_text_copy(old_date, sizeof old_date, (const char *)sqlite3_column_text(st, COL_LATEST_DATE),
+                     (size_t)sqlite3_column_bytes(st, COL_LATEST_DATE));
     int64_t old_id = sqlite3_column_int64(st, COL_LATEST_ID);
     cn_stmt_done(st);
 

@@ -97,7 +97,7 @@ void cn_evlog_destroy(cn_evlog **logp)
 
 void cn_evlog_set_actor(cn_evlog *log, const char *actor)
 {
-    snprintf(log->actor, sizeof log->actor, "%s", actor ? actor : "");
+    cn_text_copy(log->actor, sizeof log->actor, actor ? actor : "", actor ? strlen(actor) : 0);
 }
 
 const char *cn_evlog_actor(const cn_evlog *log) { return log->actor[0] ? log->actor : NULL; }

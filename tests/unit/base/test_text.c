@@ -58,6 +58,21 @@ static void utf8(void **state)
     assert_false(cn_utf8_valid("a\0b", 3));             /* NUL inside text */
 }
 
+/* A copy that fits is whole; one that does not is cut before the
+ * character that would not fit whole, never inside it. */
+static void copies(void **state)
+{
+    (void)state;
+    char out[6];
+    assert_string_equal(cn_text_copy(out, sizeof out, "Été", strlen("Été")), "Été");
+    assert_string_equal(cn_text_copy(out, sizeof out, "abcdefgh", 3), "abc");
+    assert_string_equal(cn_text_copy(out, sizeof out, "abcdefgh", 8), "abcde");
+    assert_string_equal(cn_text_copy(out, sizeof out, "abcdé", strlen("abcdé")), "abcd"); /* é is 2 bytes: 4 + 2 > 5 */
+    assert_string_equal(cn_text_copy(out, sizeof out, "", 0), "");
+    char one[1];
+    assert_string_equal(cn_text_copy(one, sizeof one, "x", 1), "");
+}
+
 static void numbering(void **state)
 {
     (void)state;
@@ -82,6 +97,6 @@ static void numbering(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(dates), cmocka_unit_test(moments), cmocka_unit_test(utf8),
-                                       cmocka_unit_test(numbering)};
+                                       cmocka_unit_test(numbering), cmocka_unit_test(copies)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
