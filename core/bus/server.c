@@ -91,7 +91,6 @@ static bool may_call(const char *frame, size_t len, const char *const *ops)
     return yes;
 }
 
-/* Fills the reply of one request (on the limited socket: its ops only). */
 /* Whether rq, its envelope read, goes to the core: one frame, and on the
  * limited endpoint one of the ops it allows. */
 static bool is_single_frame(const cn_request *rq) { return rq->total == rq->envelope + 1; }
@@ -108,6 +107,7 @@ static void run(cn_server *srv, cn_request *rq)
     cn_core_handle(srv->core, zmq_msg_data(payload), zmq_msg_size(payload), &rq->reply);
 }
 
+/* Fills the reply of one request (on the limited socket: its ops only). */
 static void handle(cn_server *srv, cn_request *rq, bool limited)
 {
     int payload_at = cn_request_envelope(rq);

@@ -64,6 +64,17 @@ struct cn_core {
     int depth; /* cn_core_handle calls in progress: 1 for a request, more for those nested in it */
 };
 
+/* SQLite's commit hook: while a batch is open, nothing commits but the
+ * batch (commit() marks it closed first). Should SQLite have undone the
+ * batch's transaction itself (an I/O error), a statement run after that
+ * would otherwise be committed on its own, whatever its command's reply:
+ * it fails instead (its COMMIT turned into a ROLLBACK). */
+static int refuse_stray_commit(void *arg)
+{
+    const cn_core *core = arg;
+    return core->in_batch;
+}
+
 cn_core *cn_core_new(sqlite3 *db, const cn_config *cfg)
 {
     cn_core *core = calloc(1, sizeof *core);
@@ -80,6 +91,7 @@ cn_core *cn_core_new(sqlite3 *db, const cn_config *cfg)
         free(core);
         return NULL;
     }
+    sqlite3_commit_hook(db, refuse_stray_commit, core);
     return core;
 }
 
@@ -90,6 +102,7 @@ void cn_core_destroy(cn_core **corep)
     cn_core *core = *corep;
     if (core->in_batch)
         cn_stmt_exec(core->db, "ROLLBACK");
+    sqlite3_commit_hook(core->db, NULL, NULL);
     cn_evlog_destroy(&core->evlog);
     cn_reply_cache_destroy(&core->replies);
     free(core->ops);
@@ -1044,6 +1057,10 @@ static void keep_refused_id(const char *frame, size_t len, cn_reply *reply)
     msgpack_unpacked_destroy(&id);
 }
 
+/* The open batch's transaction is no more: SQLite rolled it back itself
+ * (some I/O errors do), and the connection is back in autocommit. */
+static bool transaction_lost(const cn_core *core) { return core->in_batch && sqlite3_get_autocommit(core->db); }
+
 static void handle_request(cn_core *core, const char *frame, size_t len, cn_reply *reply)
 {
     msgpack_sbuffer_init(&reply->buf);
@@ -1126,13 +1143,13 @@ static void handle_request(cn_core *core, const char *frame, size_t len, cn_repl
     int rc = -1;
     if (kept) {
         rc = msgpack_sbuffer_write(&req.result, kept, kept_len);
-    } else {
+    } else if (!transaction_lost(core)) { /* else nothing runs: see below */
         savepoint = own_savepoint && cn_stmt_exec(core->db, "SAVEPOINT cmd") == SQLITE_OK;
         if (own_savepoint && !savepoint)
             cn_req_sqlite_fail(&req, sqlite3_errcode(core->db));
         else if (!unknown_args(&req, op))
             rc = op->fn(&req);
-        if (rc == 0 && !req.err_code) {
+        if (rc == 0 && !req.err_code && !transaction_lost(core)) {
             if (savepoint && cn_stmt_exec(core->db, "RELEASE cmd") != SQLITE_OK) {
                 cn_req_sqlite_fail(&req, sqlite3_errcode(core->db));
                 rc = -1;
@@ -1150,12 +1167,26 @@ static void handle_request(cn_core *core, const char *frame, size_t len, cn_repl
     }
     msgpack_sbuffer_destroy(&key);
     if (rc != 0) {
-        if (savepoint) {
+        /* SQLite undid the batch's transaction itself, before this command
+         * or during it (some I/O errors do; a handler may have taken the
+         * failed read for "no row" and gone on: its writes outside the
+         * transaction were refused, refuse_stray_commit): whatever it said,
+         * it is unavailable. */
+        bool lost = transaction_lost(core);
+        if (lost) {
+            req.err_code = NULL;
+            cn_req_fail(&req, "unavailable", NULL, L("stockage indisponible: rien n'a été enregistré; réessayez",
+                                                     "storage unavailable: nothing was saved; try again"));
+        }
+        if (savepoint && !lost) {
             cn_stmt_exec(core->db, "ROLLBACK TO cmd");
             cn_stmt_exec(core->db, "RELEASE cmd");
-        } else if (!own_savepoint && sqlite3_total_changes64(core->db) != changes) {
-            core->must_redo = true; /* its rows stay until the batch is undone */
         }
+        /* Its rows stay until the batch is undone; or SQLite undid all of
+         * the batch (an I/O error): what came before it is to run again. */
+        if (core->redoable && core->depth == 1 &&
+            (lost || (!own_savepoint && sqlite3_total_changes64(core->db) != changes)))
+            core->must_redo = true;
         cn_evlog_rewind(core->evlog, mark);
         if (!req.err_code) {
             cn_error("%s: le gestionnaire a échoué sans dire pourquoi", op->name);

@@ -52,7 +52,10 @@ typedef struct cn_reply {
 } cn_reply;
 
 /* Creates the core over an open database. db and cfg stay the caller's and
- * must outlive the core. Returns NULL on failure. */
+ * must outlive the core. Returns NULL on failure. The core takes db's
+ * commit hook: while a batch is open nothing else commits (should SQLite
+ * undo the batch itself on an I/O error, what a command writes after that
+ * fails rather than being committed on its own). */
 cn_core *cn_core_new(sqlite3 *db, const cn_config *cfg);
 void cn_core_destroy(cn_core **corep);
 
@@ -113,8 +116,9 @@ void cn_core_batch_rollback(cn_core *core);
  * cn_core_batch_must_redo says so at once. */
 void cn_core_batch_redoable(cn_core *core);
 /* A command of the open batch failed after it wrote, without a savepoint
- * to undo only it: the caller must call cn_core_batch_redo, then handle
- * again every command of the batch so far, that one included. */
+ * to undo only it — or SQLite rolled the whole batch back itself (some I/O
+ * errors do): the caller must call cn_core_batch_redo, then handle again
+ * every command of the batch so far, that one included. */
 bool cn_core_batch_must_redo(const cn_core *core);
 /* Undoes the open batch (its rows and its events) and begins it again, in
  * which every command has its savepoint (this cannot come twice): 0, or -1
