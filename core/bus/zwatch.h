@@ -5,10 +5,11 @@
  * there, so a plain uv_poll_t hangs. The watcher follows flux-core's
  * zwatcher: a prepare handle looks at ZMQ_EVENTS before the loop blocks;
  * if a message is already queued it starts an idle handle so the loop does
- * not block, else it polls ZMQ_FD; a check handle, after the loop wakes,
- * stops both, reads ZMQ_EVENTS again and calls the callback only when
- * ZMQ_POLLIN is really set. The callback must drain in bounded batches
- * (ZMQ_DONTWAIT); whatever is left is seen at the next prepare. */
+ * not block; ZMQ_FD is polled all along (to wake the loop when it blocks);
+ * a check handle, after the loop wakes, stops the idle handle, reads
+ * ZMQ_EVENTS again and calls the callback only when ZMQ_POLLIN is really
+ * set. The callback must drain in bounded batches (ZMQ_DONTWAIT); whatever
+ * is left is seen at the next prepare. */
 #ifndef CN_ZWATCH_H
 #define CN_ZWATCH_H
 
