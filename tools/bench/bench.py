@@ -12,7 +12,8 @@ what limits the figures), one DEALER with 1 or 100 requests in flight:
   tells SQLite's cost of those rows from what concertd adds;
 - the same with a plugin loaded that subscribes to other events;
 - reads: node.info (no SQL), action.list of Lanaudière's real plan (the
-  seed tests/fixtures/seeds/001, imported; the demo's has 12 actions);
+  seed tests/fixtures/seeds/001, imported; the demo's has 12 actions),
+  each in BENCH_ROUNDS rounds too;
 - concertd's memory holding 20 regions x 200 actions, the reminder check
   and a plan import. Not a test: it prints figures for tools/PERFORMANCE.md.
 
@@ -206,9 +207,16 @@ def measure_reads_and_memory(s, cmd, pid, results):
     subprocess.run([os.path.join(BUILD, "tools", "concertctl"), "--endpoint", cmd, "import", "--region", "tpdsl",
                     "--plan-start", "2026-09-01", SEED], check=True, capture_output=True)
     results["actions"] = len(call(s, "action.list", region="tpdsl"))
-    for n, count in ((1, 2000), (100, 20000)):
-        results["node.info", n] = measure(cmd, "node.info", {}, count * 5, n)
-        results["action.list", n] = measure(cmd, "action.list", {"region": "tpdsl"}, count, n)
+    # Each read measured ROUNDS times, in turn (the machine moves from one
+    # minute to the next): the medians, and the rates' range.
+    runs = {(what, n): [] for what in ("node.info", "action.list") for n in (1, 100)}
+    for _ in range(ROUNDS):
+        for n, count in ((1, 2000), (100, 20000)):
+            runs["node.info", n].append(measure(cmd, "node.info", {}, count * 5, n))
+            runs["action.list", n].append(measure(cmd, "action.list", {"region": "tpdsl"}, count, n))
+    for key, figures in runs.items():
+        results[key] = tuple(statistics.median(f[i] for f in figures) for i in range(3)) + (
+            min(f[0] for f in figures), max(f[0] for f in figures))
     results["rss_start"] = rss_kib(pid)
     for r in range(20):
         doc = {"format": "concertd.plan", "version": 1, "plan": {"title": "Plan d'action 2024-2029"},
@@ -288,12 +296,13 @@ def main():
             if other == "+plugin":
                 med, low, high = 1 / med, 1 / high, 1 / low
             print("ratio %s, %d in flight: %.2f (rounds %.2f-%.2f)" % (what, n, med, low, high))
-    print("%-40s %9s %12s %9s %9s" % ("reads", "in flight", "requests/s", "p50 ms", "p99 ms"))
+    print("%-40s %9s %12s %9s %9s   %s" % ("reads, %d rounds (medians)" % ROUNDS, "in flight", "requests/s",
+                                             "p50 ms", "p99 ms", "rounds"))
     for what in ("node.info", "action.list"):
         for n in (1, 100):
-            rate, p50, p99 = results[what, n]
+            rate, p50, p99, low, high = results[what, n]
             label = what if what == "node.info" else "action.list (seed plan, %d actions)" % results["actions"]
-            print("%-40s %9d %12.0f %9.2f %9.2f" % (label, n, rate, p50, p99))
+            print("%-40s %9d %12.0f %9.2f %9.2f   %.0f-%.0f" % (label, n, rate, p50, p99, low, high))
     print("concertd RSS: %.1f MiB at start, %.1f MiB holding 20 regions x 200 actions"
           % (results["rss_start"] / 1024, results["rss_loaded"] / 1024))
     small, large, actions = results["remind"]
