@@ -144,6 +144,9 @@ int cn_prometheus_render(const msgpack_object *s, char **out, size_t *len)
         num(get(c, "errors")));
     one(&t, "concertd_command_batches_total", "counter", "Batches of commands committed together.",
         num(get(c, "batches")));
+    one(&t, "concertd_command_batches_redone_total", "counter",
+        "Batches undone and handled again because a command failed after it had written.",
+        num(get(c, "batches_redone")));
     histogram(&t, "concertd_command_duration_seconds",
               "Time from a command read off the socket to its reply sent, its batch's commit included.",
               get(c, "latency"));

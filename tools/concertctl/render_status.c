@@ -71,6 +71,9 @@ void ctl_render_status(const msgpack_object *r)
              "Commands  : %.0f (%s per second since the start), %.0f failed; latency "),
            num(c, "total"), dec(num(c, "per_second")), num(c, "errors"));
     latency(cn_mp_get(c, "latency"));
+    if (num(c, "batches_redone") > 0) /* a command failed after it wrote: its batch was handled again */
+        printf(T(" ; %.0f lot(s) repris après l'échec d'une commande", "; %.0f batch(es) redone after a command failed"),
+               num(c, "batches_redone"));
     const msgpack_object *commits = cn_mp_get(r, "commits");
     double n = num(commits, "count");
     printf(n < 2 ? T("\nÉcritures : %.0f validation (fsync) ; ", "\nWrites    : %.0f commit (fsync); ")

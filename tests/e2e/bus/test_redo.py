@@ -5,9 +5,10 @@ handles it again, each command in its savepoint (core/engine/core.h). Seen
 from a client, nothing tells it from a batch where the failing command was
 undone alone: every other command of the batch is done once, its events
 published once and gap-free, the failing one changes nothing."""
+import subprocess
 import unittest
 
-from harness import Daemon, seed_plan
+from harness import CONCERTCTL, Daemon, seed_plan
 
 
 def indicator_of(c, region):
@@ -51,6 +52,8 @@ class Redo(unittest.TestCase):
         # order change, this test needs another command that fails after it
         # wrote.)
         self.assertEqual(c.ok("node.status")["commands"]["batches_redone"], redone + 1)
+        status = subprocess.run([CONCERTCTL, "--endpoint", d.command, "status"], capture_output=True, timeout=30)
+        self.assertIn("1 lot(s) repris après l'échec d'une commande", status.stdout.decode())
 
         history = c.ok("indicator.history", id=good)
         measurements = history["measurements"] if isinstance(history, dict) else history

@@ -105,6 +105,8 @@ class Status(unittest.TestCase):
         commands = families["concertd_commands"]
         self.assertEqual(commands.type, "counter")
         self.assertLessEqual(commands.samples[0].value, total)
+        self.assertEqual(families["concertd_command_batches_redone"].samples[0].value,
+                         self.c.ok("node.status")["commands"]["batches_redone"])
         hist = families["concertd_command_duration_seconds"]
         self.assertEqual(hist.type, "histogram")
         buckets = [s for s in hist.samples if s.name.endswith("_bucket")]
