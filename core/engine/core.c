@@ -1136,9 +1136,13 @@ static void handle_request(cn_core *core, const char *frame, size_t len, cn_repl
 
     size_t mark = cn_evlog_mark(core->evlog);
     /* Its own savepoint, unless its batch can be handled again (then, should
-     * it fail after it wrote, the batch is: cn_core_batch_redo). */
-    bool own_savepoint = !(core->redoable && core->in_batch && core->depth == 1 && is_db_only(core, op)),
-         savepoint = false;
+     * it fail after it wrote, the batch is: cn_core_batch_redo). A batch is
+     * handled again only while every command in it so far is db_only: one
+     * that is not (a backup started, a plugin's op) must not run twice. */
+    bool db_only = is_db_only(core, op);
+    if (core->depth == 1 && !db_only)
+        core->redoable = false;
+    bool own_savepoint = !(core->redoable && core->in_batch && core->depth == 1 && db_only), savepoint = false;
     int64_t changes = sqlite3_total_changes64(core->db);
     int rc = -1;
     if (kept) {

@@ -111,9 +111,10 @@ uint64_t cn_core_lazy_ticket(const cn_core *core);
 void cn_core_batch_rollback(cn_core *core);
 
 /* The caller of the open batch can handle its commands again: from now on
- * until it ends, a db_only op's command (not one nested in another) runs
- * without a savepoint of its own. Should one fail after it wrote,
- * cn_core_batch_must_redo says so at once. */
+ * until it ends — or until a command of an op that is not db_only comes
+ * (it must not run twice) — a db_only op's command (not one nested in
+ * another) runs without a savepoint of its own. Should one fail after it
+ * wrote, cn_core_batch_must_redo says so at once. */
 void cn_core_batch_redoable(cn_core *core);
 /* A command of the open batch failed after it wrote, without a savepoint
  * to undo only it — or SQLite rolled the whole batch back itself (some I/O

@@ -410,8 +410,15 @@ static int write_then_fail(cn_req *req)
         return cn_req_fail(req, "internal", NULL, "could not write");
     return cn_req_fail(req, "conflict", NULL, "found wrong after writing");
 }
+/* An op that is not db_only and succeeds (it writes a glossary row). */
+static int write_apart(cn_req *req)
+{
+    return sqlite3_exec(req->db, "INSERT INTO glossary(region, term, definition) VALUES ('mauricie', 'MRC', 'x')", NULL,
+                        NULL, NULL) == SQLITE_OK ? 0 : cn_req_fail(req, "internal", NULL, "could not write");
+}
 static const cn_op test_db_only_ops[] = {{"test.write_then_fail", write_then_fail, NULL, "", "", NULL}};
-static const cn_op test_ops[] = {{"test.write_then_fail_apart", write_then_fail, NULL, "", "", NULL}};
+static const cn_op test_ops[] = {{"test.write_then_fail_apart", write_then_fail, NULL, "", "", NULL},
+                                 {"test.write_apart", write_apart, NULL, "", "", NULL}};
 
 /* plan.create of title in mauricie, or test.write_then_fail[_apart], in
  * the open batch: whether its reply is ok. */
@@ -439,7 +446,9 @@ static bool handle_one(fixture *f, const char *title, const char *op)
  * savepoint: one that fails after it wrote asks for the batch to be undone
  * and handled again (then each command has its savepoint, and the failing
  * one alone is undone); one that fails before writing, or an op that is not
- * db_only, does not. The log stays gap-free. */
+ * db_only, does not — and once such an op has run in the batch, the batch
+ * is not handled again (its command must not run twice). The log stays
+ * gap-free. */
 static void a_redoable_batch_is_redone_when_a_command_fails_after_writing(void **state)
 {
     fixture *f = *state;
@@ -447,7 +456,7 @@ static void a_redoable_batch_is_redone_when_a_command_fails_after_writing(void *
     call_op(f, "region.create", region_ok, code);
     assert_string_equal(code, "ok");
     assert_int_equal(cn_core_register(f->core, test_db_only_ops, 1), 0);
-    assert_int_equal(cn_core_register(f->core, test_ops, 1), 0);
+    assert_int_equal(cn_core_register(f->core, test_ops, 2), 0);
     assert_int_equal(cn_core_db_only(f->core, test_db_only_ops, 1), 0);
     cn_evlog *log = cn_core_evlog(f->core);
     int64_t base = cn_evlog_last_seq(log);
@@ -457,9 +466,6 @@ static void a_redoable_batch_is_redone_when_a_command_fails_after_writing(void *
     assert_true(handle_one(f, "Plan A", NULL));
     assert_false(handle_one(f, "", NULL)); /* refused before writing (empty title) */
     assert_false(cn_core_batch_must_redo(f->core));
-    assert_false(handle_one(f, NULL, "test.write_then_fail_apart")); /* its own savepoint: undone alone */
-    assert_false(cn_core_batch_must_redo(f->core));
-    assert_int_equal(count(f, "glossary"), 0);
     assert_false(handle_one(f, NULL, "test.write_then_fail"));
     assert_true(cn_core_batch_must_redo(f->core));
     assert_int_equal(count(f, "glossary"), 1); /* still there: the batch is to be undone */
@@ -482,15 +488,34 @@ static void a_redoable_batch_is_redone_when_a_command_fails_after_writing(void *
     assert_int_equal(cn_evlog_last_seq(log), base + 2);
     assert_int_equal(count(f, "events"), base + 2);
 
+    /* A command of an op that is not db_only ends the batch's chance of
+     * being handled again (it must not run twice): the db_only ones after
+     * it have their savepoints. */
+    assert_int_equal(cn_core_batch_begin_lazy(f->core), 0);
+    cn_core_batch_redoable(f->core);
+    assert_false(handle_one(f, NULL, "test.write_then_fail_apart")); /* its own savepoint: undone alone */
+    assert_false(cn_core_batch_must_redo(f->core));
+    assert_int_equal(count(f, "glossary"), 0);
+    assert_true(handle_one(f, NULL, "test.write_apart"));
+    assert_false(handle_one(f, NULL, "test.write_then_fail"));
+    assert_false(cn_core_batch_must_redo(f->core));
+    assert_int_equal(count(f, "glossary"), 1); /* the first one's row, not the failing one's */
+    assert_true(handle_one(f, "Plan B", NULL));
+    assert_int_equal(cn_core_batch_commit_lazy(f->core, NULL, &ticket), 0);
+    assert_int_equal(count(f, "glossary"), 1);
+    assert_int_equal(count(f, "plans"), 3);
+    assert_int_equal(cn_evlog_last_seq(log), base + 3);
+    exec_sql(f, "DELETE FROM glossary");
+
     /* A batch its caller cannot handle again: savepoints, as always. */
     assert_int_equal(cn_core_batch_begin(f->core), 0);
     assert_false(handle_one(f, NULL, "test.write_then_fail"));
     assert_false(cn_core_batch_must_redo(f->core));
     assert_true(handle_one(f, "Plan D", NULL));
     assert_int_equal(cn_core_batch_commit(f->core, NULL), 0);
-    assert_int_equal(count(f, "plans"), 3);
+    assert_int_equal(count(f, "plans"), 4);
     assert_int_equal(count(f, "glossary"), 0);
-    assert_int_equal(cn_evlog_last_seq(log), base + 3);
+    assert_int_equal(cn_evlog_last_seq(log), base + 4);
 }
 
 int main(void)
