@@ -91,42 +91,52 @@ static bool may_call(const char *frame, size_t len, const char *const *ops)
     return yes;
 }
 
-/* Whether rq, its envelope read, goes to the core: one frame, and on the
- * limited endpoint one of the ops it allows. */
-static bool is_single_frame(const cn_request *rq) { return rq->total == rq->envelope + 1; }
-static bool may_run(cn_server *srv, const cn_request *rq, bool limited)
+/* rq's request frame (its envelope read), or NULL when it came in more than one. */
+static zmq_msg_t *payload_of(cn_request *rq) { return rq->total == rq->envelope + 1 ? &rq->msg.f[rq->envelope] : NULL; }
+
+/* Whether rq goes to the core: one frame, and on the limited endpoint one
+ * of the ops it allows. */
+static bool may_run(cn_server *srv, cn_request *rq, bool limited)
 {
-    const zmq_msg_t *payload = &rq->msg.f[rq->envelope];
-    return is_single_frame(rq) && (!limited || may_call(zmq_msg_data((zmq_msg_t *)payload),
-                                                        zmq_msg_size((zmq_msg_t *)payload), srv->limited.ops));
+    zmq_msg_t *payload = payload_of(rq);
+    return payload && (!limited || may_call(zmq_msg_data(payload), zmq_msg_size(payload), srv->limited.ops));
 }
 
 static void run(cn_server *srv, cn_request *rq)
 {
-    zmq_msg_t *payload = &rq->msg.f[rq->envelope];
+    zmq_msg_t *payload = payload_of(rq);
     cn_core_handle(srv->core, zmq_msg_data(payload), zmq_msg_size(payload), &rq->reply);
+}
+
+/* Answers rq with an error, the core not running it: by its id when its
+ * frame has one (cn_core_refuse). */
+static void refuse(cn_request *rq, const char *code, const char *message)
+{
+    rq->has_reply = true;
+    zmq_msg_t *payload = payload_of(rq);
+    if (payload)
+        cn_core_refuse(zmq_msg_data(payload), zmq_msg_size(payload), code, message, &rq->reply);
+    else
+        cn_reply_init_error(&rq->reply, code, message);
 }
 
 /* Fills the reply of one request (on the limited socket: its ops only). */
 static void handle(cn_server *srv, cn_request *rq, bool limited)
 {
-    int payload_at = cn_request_envelope(rq);
-    rq->envelope = payload_at;
+    rq->envelope = cn_request_envelope(rq);
     rq->has_reply = true;
-    if (!is_single_frame(rq)) {
-        cn_reply_init_error(&rq->reply, NULL, 0, "bad_request",
-                            L("une requête est une seule trame msgpack", "a request is a single msgpack frame"));
+    zmq_msg_t *payload = payload_of(rq);
+    if (!payload) {
+        refuse(rq, "bad_request", L("une requête est une seule trame msgpack", "a request is a single msgpack frame"));
         return;
     }
-    zmq_msg_t *payload = &rq->msg.f[payload_at];
     if (limited && srv->limited.seen) {
         const char *user = zmq_msg_gets(payload, "User-Id");
         if (user && *user)
             srv->limited.seen(srv->limited.seen_data, user, zmq_msg_data(payload), zmq_msg_size(payload));
     }
     if (!may_run(srv, rq, limited)) {
-        cn_reply_init_error(&rq->reply, zmq_msg_data(payload), zmq_msg_size(payload), "forbidden",
-                            L(srv->limited.refusal_fr, srv->limited.refusal_en));
+        refuse(rq, "forbidden", L(srv->limited.refusal_fr, srv->limited.refusal_en));
         return;
     }
     run(srv, rq);
@@ -466,13 +476,9 @@ static void process_batch(cn_server *srv, served *ep)
                     srv->mid_batch = false;
                 }
             } else {
-                cn_request *rq = &batch[i];
-                rq->has_reply = true;
-                rq->envelope = cn_request_envelope(rq);
-                zmq_msg_t *payload = is_single_frame(rq) ? &rq->msg.f[rq->envelope] : NULL;
-                cn_reply_init_error(&rq->reply, payload ? zmq_msg_data(payload) : NULL, payload ? zmq_msg_size(payload) : 0,
-                                    "unavailable",
-                                    L("base de données indisponible; réessayez", "database unavailable; try again"));
+                batch[i].envelope = cn_request_envelope(&batch[i]);
+                refuse(&batch[i], "unavailable",
+                       L("base de données indisponible; réessayez", "database unavailable; try again"));
             }
         }
         uint64_t commit_at = uv_hrtime();

@@ -632,19 +632,16 @@ static void pack_error(cn_reply *reply, const char *code, const char *message, c
     }
 }
 
-static void keep_refused_id(const char *frame, size_t len, cn_reply *reply);
-
-void cn_reply_init_error(cn_reply *reply, const char *frame, size_t len, const char *code, const char *message)
+void cn_reply_init_error(cn_reply *reply, const char *code, const char *message)
 {
     msgpack_sbuffer_init(&reply->buf);
     reply->id_len = 0;
-    reply->ok = false;
-    if (frame)
-        keep_refused_id(frame, len, reply);
     pack_error(reply, code, message, NULL);
 }
 
 /* ---- requests prepared off the loop ------------------------------------ */
+
+static void keep_refused_id(const char *frame, size_t len, cn_reply *reply);
 
 int cn_core_add_preparer(cn_core *core, const cn_preparer *preparer)
 {
@@ -834,25 +831,15 @@ bool cn_core_batch_must_redo(const cn_core *core) { return core->must_redo; }
 
 int cn_core_batch_redo(cn_core *core)
 {
-    core->must_redo = core->redoable = false;
     if (!core->in_batch)
         return -1;
-    /* The safety level stays as the batch set it (a lazy one's COMMIT
-     * still does not flush): it does not change with the transaction. If
-     * SQLite has already rolled back (a full disk), ROLLBACK only says so. */
-    cn_stmt_exec(core->db, "ROLLBACK");
-    cn_evlog_abort(core->evlog);
-    if (cn_stmt_exec(core->db, "BEGIN IMMEDIATE") != SQLITE_OK) {
-        cn_error("reprise du lot de commandes impossible (%s): rien n'en a été enregistré", sqlite3_errmsg(core->db));
-        core->in_batch = false;
-        if (core->lazy_batch) {
-            core->lazy_batch = false;
-            cn_stmt_exec(core->db, "PRAGMA synchronous=FULL");
-        }
-        return -1;
-    }
-    core->batch_gen = sqlite3_total_changes64(core->db);
-    return 0;
+    /* Rolled back and begun again as it was (lazy or not), not redoable:
+     * each command has its savepoint this time. If SQLite has already rolled
+     * back (an I/O error), ROLLBACK only says so. Rare: the two safety-level
+     * statements more a lazy batch costs here do not matter. */
+    bool lazy = core->lazy_batch;
+    cn_core_batch_rollback(core);
+    return lazy ? cn_core_batch_begin_lazy(core) : cn_core_batch_begin(core);
 }
 
 /* COMMIT, or on failure the batch undone and said in words. */
@@ -1142,7 +1129,7 @@ static void handle_request(cn_core *core, const char *frame, size_t len, cn_repl
     bool db_only = is_db_only(core, op);
     if (core->depth == 1 && !db_only)
         core->redoable = false;
-    bool own_savepoint = !(core->redoable && core->in_batch && core->depth == 1 && db_only), savepoint = false;
+    bool own_savepoint = !(core->redoable && core->depth == 1 && db_only), savepoint = false;
     int64_t changes = sqlite3_total_changes64(core->db);
     int rc = -1;
     if (kept) {

@@ -183,10 +183,9 @@ void cn_core_refuse(const char *frame, size_t len, const char *code, const char 
 /* Rewrites reply as an "unavailable" error saying the change was not saved. */
 void cn_core_unavailable(cn_core *core, cn_reply *reply);
 
-/* Initialises reply as an error for a request the core never handled (a
- * frame refused or not run), with the request's id when frame (may be
- * NULL) has one: a client that pipelines knows which request failed. */
-void cn_reply_init_error(cn_reply *reply, const char *frame, size_t len, const char *code, const char *message);
+/* Initialises reply as an error with no id (for frames the core never saw;
+ * cn_core_refuse keeps the request's id). */
+void cn_reply_init_error(cn_reply *reply, const char *code, const char *message);
 
 void cn_reply_destroy(cn_reply *reply);
 

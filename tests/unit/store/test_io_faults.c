@@ -122,7 +122,7 @@ static bool handle_in_batch(cn_core *core, bool redoable, msgpack_sbuffer *frame
         if (again)
             cn_core_handle(core, frames[j].data, frames[j].size, &replies[j]);
         else
-            cn_reply_init_error(&replies[j], NULL, 0, "unavailable", "x");
+            cn_reply_init_error(&replies[j], "unavailable", "x");
     }
     return again;
 }
@@ -172,7 +172,7 @@ static void a_batch_is_acknowledged_only_when_on_disk(void **state)
                 if (began)
                     began = handle_in_batch(core, redoable, frames, replies, i);
                 else
-                    cn_reply_init_error(&replies[i], NULL, 0, "unavailable", "x");
+                    cn_reply_init_error(&replies[i], "unavailable", "x");
             }
             for (int i = 0; i < 3; i++)
                 msgpack_sbuffer_destroy(&frames[i]);
