@@ -145,23 +145,17 @@ static void handle(cn_server *srv, cn_request *rq, bool limited)
 /* Command last of the batch failed after it wrote, with no savepoint of its
  * own (core.h): the batch is undone and its commands so far handled again,
  * each in its savepoint now, their first replies dropped (only the core's
- * are: a request refused before it keeps its reply). False when the batch
- * cannot begin again: each of them is then answered "unavailable". */
-static bool redo_batch(cn_server *srv, cn_request *batch, int last, bool limited)
+ * are: a request refused before it keeps its reply). */
+static void redo_batch(cn_server *srv, cn_request *batch, int last, bool limited)
 {
-    bool again = cn_core_batch_redo(srv->core) == 0;
+    cn_core_batch_redo(srv->core); /* cannot fail: the batch is open */
     srv->stats.redone++;
     for (int i = 0; i <= last; i++) {
         if (!may_run(srv, &batch[i], limited))
             continue;
-        if (again) {
-            cn_reply_destroy(&batch[i].reply);
-            run(srv, &batch[i]);
-        } else {
-            cn_core_unavailable(srv->core, &batch[i].reply);
-        }
+        cn_reply_destroy(&batch[i].reply);
+        run(srv, &batch[i]);
     }
-    return again;
 }
 
 /* Sends rq's reply on its socket (or keeps it in its backlog). */
@@ -459,35 +453,32 @@ static void process_batch(cn_server *srv, served *ep)
         /* One request alone: SQLite flushes at its COMMIT, the cheapest
          * way for it; more: their flush apart (below). */
         bool lazy = n > 1;
-        bool began = (lazy ? cn_core_batch_begin_lazy(srv->core) : cn_core_batch_begin(srv->core)) == 0;
-        if (began)
-            cn_core_batch_redoable(srv->core); /* redo_batch below */
+        /* Its transaction begins with its first command that needs the
+         * database (a read answered from what is kept needs none); should it
+         * not begin (another program holds the write lock), the commands
+         * that need it are answered unavailable. */
+        cn_core_batch_open(srv->core, lazy);
+        cn_core_batch_redoable(srv->core); /* redo_batch below */
         for (int i = 0; i < n; i++) {
-            if (began) {
-                handle(srv, &batch[i], ep->limited);
-                if (cn_core_batch_must_redo(srv->core))
-                    began = redo_batch(srv, batch, i, ep->limited);
-                /* The flush in flight done while this batch is handled: its
-                 * replies go out now, not after this batch (their clients'
-                 * next requests then join the next one). */
-                if (lazy && cn_wal_sync_finished(srv->flusher)) {
-                    srv->mid_batch = true;
-                    cn_wal_sync_collect(srv->flusher);
-                    srv->mid_batch = false;
-                }
-            } else {
-                batch[i].envelope = cn_request_envelope(&batch[i]);
-                refuse(&batch[i], "unavailable",
-                       L("base de données indisponible; réessayez", "database unavailable; try again"));
+            handle(srv, &batch[i], ep->limited);
+            if (cn_core_batch_must_redo(srv->core))
+                redo_batch(srv, batch, i, ep->limited);
+            /* The flush in flight done while this batch is handled: its
+             * replies go out now, not after this batch (their clients'
+             * next requests then join the next one). */
+            if (lazy && cn_wal_sync_finished(srv->flusher)) {
+                srv->mid_batch = true;
+                cn_wal_sync_collect(srv->flusher);
+                srv->mid_batch = false;
             }
         }
         uint64_t commit_at = uv_hrtime();
         /* Flushed at its COMMIT, it still waits for the batches before it
          * when it wrote nothing (what it read may not be on disk yet). */
         uint64_t ticket = cn_core_lazy_ticket(srv->core);
-        bool committed = began && (lazy ? cn_core_batch_commit_lazy(srv->core, srv->pub, &ticket)
-                                        : cn_core_batch_commit(srv->core, srv->pub)) == 0;
-        if (began && !committed)
+        bool committed = (lazy ? cn_core_batch_commit_lazy(srv->core, srv->pub, &ticket)
+                               : cn_core_batch_commit(srv->core, srv->pub)) == 0;
+        if (!committed)
             for (int i = 0; i < n; i++)
                 if (batch[i].reply.ok)
                     cn_core_unavailable(srv->core, &batch[i].reply);
@@ -497,8 +488,7 @@ static void process_batch(cn_server *srv, served *ep)
          * here when nothing seemed to wait was 5 % slower with 100 in
          * flight: requests came while the loop waited for the disk). */
         hold = committed && ticket > cn_core_durable_ticket(srv->core);
-        if (began)
-            cn_histogram_add(&srv->stats.commit_s, (double)(uv_hrtime() - commit_at) / 1e9, 1);
+        cn_histogram_add(&srv->stats.commit_s, (double)(uv_hrtime() - commit_at) / 1e9, 1);
         if (!hold)
             release_held(srv); /* earlier replies first, when on disk too */
         for (int i = 0; i < n; i++) {

@@ -57,7 +57,11 @@ struct cn_core {
     /* Commits that did not flush the WAL (the bus's, wal_sync.h): how many
      * wrote something, and how many of those are known to be on disk. */
     uint64_t lazy_issued, lazy_durable;
-    bool lazy_batch; /* the open batch was begun by cn_core_batch_begin_lazy */
+    bool lazy_batch; /* the open batch's COMMIT will not flush the WAL (cn_core_batch_open) */
+    /* The open batch's transaction has not begun yet: it begins with the
+     * first command that needs the database (cn_core_batch_open). */
+    bool deferred, deferred_lazy;
+    bool begin_failed; /* it could not begin: the batch's other commands are unavailable too */
     /* Its caller can handle the open batch again (db_only commands run
      * without a savepoint), and one of them failed after it wrote. */
     bool redoable, must_redo;
@@ -72,7 +76,7 @@ struct cn_core {
 static int refuse_stray_commit(void *arg)
 {
     const cn_core *core = arg;
-    return core->in_batch;
+    return core->in_batch && !core->deferred;
 }
 
 cn_core *cn_core_new(sqlite3 *db, const cn_config *cfg)
@@ -339,8 +343,12 @@ const cn_op *cn_core_undoer(const cn_core *core, const char *type)
     return NULL;
 }
 
+static int begin_deferred(cn_core *core);
+
 int cn_core_in_savepoint(cn_core *core, int (*fn)(void *arg), void *arg)
 {
+    if (begin_deferred(core) != 0)
+        return -1;
     size_t mark = cn_evlog_mark(core->evlog);
     if (cn_stmt_exec(core->db, "SAVEPOINT cb") != SQLITE_OK)
         return -1;
@@ -787,7 +795,7 @@ static bool unknown_args(cn_req *req, const cn_op *op)
 int cn_core_batch_begin(cn_core *core)
 {
     if (core->in_batch)
-        return 0;
+        return begin_deferred(core);
     if (cn_stmt_exec(core->db, "BEGIN IMMEDIATE") != SQLITE_OK) {
         cn_error("début de transaction impossible: %s", sqlite3_errmsg(core->db));
         return -1;
@@ -798,27 +806,50 @@ int cn_core_batch_begin(cn_core *core)
     return 0;
 }
 
-int cn_core_batch_begin_lazy(cn_core *core)
+int cn_core_batch_open(cn_core *core, bool lazy)
 {
     if (core->in_batch)
         return 0;
-    /* SQLite's safety level is set outside a transaction only: this one
-     * will not flush the WAL at its COMMIT (wal_sync.h does). */
-    core->lazy_batch = cn_stmt_exec(core->db, "PRAGMA synchronous=NORMAL") == SQLITE_OK;
-    int rc = cn_core_batch_begin(core);
-    if (rc != 0 && core->lazy_batch) {
-        cn_stmt_exec(core->db, "PRAGMA synchronous=FULL");
+    core->in_batch = core->deferred = true;
+    core->deferred_lazy = lazy;
+    core->begin_failed = false;
+    core->redoable = core->must_redo = false;
+    core->batch_gen = sqlite3_total_changes64(core->db);
+    return 0;
+}
+
+/* The open batch's transaction, begun by the first command that needs it:
+ * 0, or -1 (logged once; that command and the batch's next ones that need
+ * the database are unavailable). */
+static int begin_deferred(cn_core *core)
+{
+    if (!core->deferred)
+        return 0;
+    if (core->begin_failed)
+        return -1; /* said once per batch */
+    /* SQLite's safety level is set outside a transaction only: a lazy
+     * batch will not flush the WAL at its COMMIT (wal_sync.h does). */
+    core->lazy_batch = core->deferred_lazy && cn_stmt_exec(core->db, "PRAGMA synchronous=NORMAL") == SQLITE_OK;
+    if (cn_stmt_exec(core->db, "BEGIN IMMEDIATE") != SQLITE_OK) {
+        cn_error("début de transaction impossible: %s", sqlite3_errmsg(core->db));
+        if (core->lazy_batch)
+            cn_stmt_exec(core->db, "PRAGMA synchronous=FULL");
         core->lazy_batch = false;
+        core->begin_failed = true;
+        return -1;
     }
-    return rc;
+    core->deferred = false;
+    return 0;
 }
 
 void cn_core_batch_rollback(cn_core *core)
 {
     if (!core->in_batch)
         return;
-    core->in_batch = core->redoable = core->must_redo = false;
-    cn_stmt_exec(core->db, "ROLLBACK");
+    bool begun = !core->deferred;
+    core->in_batch = core->deferred = core->redoable = core->must_redo = false;
+    if (begun)
+        cn_stmt_exec(core->db, "ROLLBACK");
     cn_evlog_abort(core->evlog);
     if (core->lazy_batch) {
         core->lazy_batch = false;
@@ -837,9 +868,9 @@ int cn_core_batch_redo(cn_core *core)
      * each command has its savepoint this time. If SQLite has already rolled
      * back (an I/O error), ROLLBACK only says so. Rare: the two safety-level
      * statements more a lazy batch costs here do not matter. */
-    bool lazy = core->lazy_batch;
+    bool lazy = core->deferred ? core->deferred_lazy : core->lazy_batch;
     cn_core_batch_rollback(core);
-    return lazy ? cn_core_batch_begin_lazy(core) : cn_core_batch_begin(core);
+    return cn_core_batch_open(core, lazy);
 }
 
 /* COMMIT, or on failure the batch undone and said in words. */
@@ -866,6 +897,10 @@ static int batch_commit(cn_core *core, void *pub, uint64_t *ticket)
     *ticket = core->lazy_issued;
     if (!core->in_batch)
         return 0;
+    if (core->deferred) { /* nothing in it needed the database */
+        core->in_batch = core->deferred = core->redoable = core->must_redo = false;
+        return 0;
+    }
     bool lazy = core->lazy_batch, wrote = sqlite3_total_changes64(core->db) != core->batch_gen;
     core->lazy_batch = false;
     int rc = commit(core);
@@ -1046,7 +1081,10 @@ static void keep_refused_id(const char *frame, size_t len, cn_reply *reply)
 
 /* The open batch's transaction is no more: SQLite rolled it back itself
  * (some I/O errors do), and the connection is back in autocommit. */
-static bool transaction_lost(const cn_core *core) { return core->in_batch && sqlite3_get_autocommit(core->db); }
+static bool transaction_lost(const cn_core *core)
+{
+    return core->in_batch && !core->deferred && sqlite3_get_autocommit(core->db);
+}
 
 static void handle_request(cn_core *core, const char *frame, size_t len, cn_reply *reply)
 {
@@ -1134,6 +1172,8 @@ static void handle_request(cn_core *core, const char *frame, size_t len, cn_repl
     int rc = -1;
     if (kept) {
         rc = msgpack_sbuffer_write(&req.result, kept, kept_len);
+    } else if (begin_deferred(core) != 0) {
+        cn_req_fail(&req, "unavailable", NULL, L("base de données indisponible; réessayez", "database unavailable; try again"));
     } else if (!transaction_lost(core)) { /* else nothing runs: see below */
         savepoint = own_savepoint && cn_stmt_exec(core->db, "SAVEPOINT cmd") == SQLITE_OK;
         if (own_savepoint && !savepoint)

@@ -10,7 +10,7 @@
  * touches: a tenth of a command's time).
  *
  * The socket side (server.c) calls, for each batch:
- *   cn_core_batch_begin_lazy → cn_core_batch_redoable → cn_core_handle × N
+ *   cn_core_batch_open → cn_core_batch_redoable → cn_core_handle × N
  *   (cn_core_batch_redo when cn_core_batch_must_redo) → cn_core_batch_commit_lazy
  * and sends the replies only when the commit succeeded and its WAL frames
  * are on disk (cn_core_durable). */
@@ -89,10 +89,15 @@ void cn_core_handle(cn_core *core, const char *frame, size_t len, cn_reply *repl
  * the caller must then replace every ok reply with cn_core_unavailable(). */
 int cn_core_batch_commit(cn_core *core, void *pub);
 
-/* A batch whose COMMIT will not flush the WAL (synchronous=NORMAL while
- * it is open: SQLite's level is set outside a transaction only). */
-int cn_core_batch_begin_lazy(cn_core *core);
-/* Commits a batch begun so (any other as cn_core_batch_commit does):
+/* Opens a batch of commands run by cn_core_handle alone (the bus's): its
+ * transaction begins with the first of them that needs the database — a
+ * batch of reads answered from what is kept (reply_cache.h) takes no lock
+ * and writes nothing; when it cannot begin, that command and the batch's
+ * next ones that need the database are answered unavailable. lazy: its COMMIT will not flush the WAL (synchronous=NORMAL
+ * while it is open: SQLite's level is set outside a transaction only).
+ * Always 0. cn_core_batch_begin inside it begins its transaction now. */
+int cn_core_batch_open(cn_core *core, bool lazy);
+/* Commits a batch opened lazy (any other as cn_core_batch_commit does):
  * its events are held (not published) under *ticket, the count of such
  * commits that wrote something, until cn_core_durable(ticket) — once the
  * caller has flushed the WAL (wal_sync.h). A batch that wrote nothing
@@ -121,10 +126,9 @@ void cn_core_batch_redoable(cn_core *core);
  * errors do): the caller must call cn_core_batch_redo, then handle again
  * every command of the batch so far, that one included. */
 bool cn_core_batch_must_redo(const cn_core *core);
-/* Undoes the open batch (its rows and its events) and begins it again, in
- * which every command has its savepoint (this cannot come twice): 0, or -1
- * (logged) when it cannot begin again — the batch is then over, nothing of
- * it stored, and no reply of it may be ok. */
+/* Undoes the open batch (its rows and its events) and opens it again as it
+ * was opened (cn_core_batch_open), in which every command has its
+ * savepoint (this cannot come twice): 0, or -1 when the batch was not open. */
 int cn_core_batch_redo(cn_core *core);
 
 /* True while a batch transaction is open. */

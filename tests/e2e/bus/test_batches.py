@@ -9,10 +9,12 @@
   done once, its events published once and gap-free, the failing one
   changes nothing.
 - Another program holds the database's write lock (an sqlite3 shell left in
-  a transaction, a careless backup script): no batch can begin. Each request
-  is answered "unavailable" by its own id — a client that pipelines knows
-  which ones to send again — nothing is half done, and once the lock is let
-  go the same requests succeed."""
+  a transaction, a careless backup script): no batch's transaction can
+  begin. Each request that needs the database is answered "unavailable" by
+  its own id — a client that pipelines knows which ones to send again —
+  nothing is half done, and once the lock is let go the same requests
+  succeed. A read answered from what is kept (core/engine/reply_cache.h)
+  needs no lock: it is answered all along."""
 import sqlite3
 import subprocess
 import unittest
@@ -87,16 +89,21 @@ class Batches(unittest.TestCase):
         c = self.c
         ind = indicator_of(c, "lanaudiere")
         head = c.ok("node.info")["last_seq"]
+        plan = c.ok("action.list", region="lanaudiere")  # read once: kept until a change
         other = sqlite3.connect(c.ok("node.status")["db"]["file"], isolation_level=None)
         self.addCleanup(other.close)
         other.execute("BEGIN IMMEDIATE")  # the write lock, held
         ids = [c.send("indicator.record", {"id": ind, "value": i}) for i in range(20)]
         ids.append(c.send("node.info"))
-        replies = self.read_replies(ids)
+        kept = [c.send("action.list", {"region": "lanaudiere"}) for _ in range(3)]
+        replies = self.read_replies(ids + kept)
         for rid in ids:
             self.assertFalse(replies[rid]["ok"], replies[rid])
             self.assertEqual(replies[rid]["error"]["code"], "unavailable")
             self.assertIn("réessayez", replies[rid]["error"]["message"])
+        for rid in kept:  # what was read before needs no lock: still answered
+            self.assertTrue(replies[rid]["ok"], replies[rid])
+            self.assertEqual(replies[rid]["result"], plan)
 
         other.execute("ROLLBACK")  # let go: the same requests now succeed
         for i in range(20):

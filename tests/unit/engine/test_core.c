@@ -308,8 +308,9 @@ static void observe(void *data, int64_t seq, const char *topic)
         p->seqs[p->n++] = seq;
 }
 
-/* One region.update handled in the open batch. */
-static void handle_update(fixture *f, const char *organisation)
+/* One region.update handled in the open batch: its reply's error code
+ * ("ok" when it succeeded) in code. */
+static void handle_update_code(fixture *f, const char *organisation, char code[32])
 {
     msgpack_sbuffer b;
     msgpack_packer pk;
@@ -319,9 +320,24 @@ static void handle_update(fixture *f, const char *organisation)
     cn_pk_kstr(&pk, "organisation", organisation);
     cn_reply reply;
     cn_core_handle(f->core, b.data, b.size, &reply);
-    assert_true(reply.ok);
+    msgpack_unpacked up;
+    msgpack_unpacked_init(&up);
+    assert_int_equal(msgpack_unpack_next(&up, reply.buf.data, reply.buf.size, NULL), MSGPACK_UNPACK_SUCCESS);
+    const msgpack_object *c = cn_mp_get(cn_mp_get(&up.data, "error"), "code");
+    if (reply.ok)
+        strcpy(code, "ok");
+    else
+        cn_mp_str_copy(c, code, 32);
+    msgpack_unpacked_destroy(&up);
     cn_reply_destroy(&reply);
     msgpack_sbuffer_destroy(&b);
+}
+
+static void handle_update(fixture *f, const char *organisation)
+{
+    char code[32];
+    handle_update_code(f, organisation, code);
+    assert_string_equal(code, "ok");
 }
 
 /* The connection's PRAGMA synchronous: 1 NORMAL, 2 FULL (a statement of
@@ -336,14 +352,66 @@ static int sync_level(fixture *f)
     return level;
 }
 
+/* A batch opened for the bus begins its transaction with its first command
+ * that needs the database: one of reads answered from what is kept takes
+ * no lock — they are answered while another program holds the write lock,
+ * when a change is refused as unavailable, and every command after it that
+ * needs the database too. */
+static void a_batch_of_kept_reads_takes_no_lock(void **state)
+{
+    fixture *f = *state;
+    char code[32], text[64];
+    call_op(f, "region.create", region_ok, code);
+    assert_string_equal(code, "ok");
+    exec_sql(f, "INSERT INTO plans(region, title, created_ms, updated_ms) VALUES ('mauricie', 'Plan', 0, 0);"
+                "INSERT INTO objectives(plan, number, sort_key, text, mandates) VALUES (1, '1', '1', 'O', x'90');"
+                "INSERT INTO actions(plan, objective, number, sort_key, text, targets, created_ms, updated_ms)"
+                " VALUES (1, 1, '1.1', '1.1', 'Gardée', x'90', 0, 0);");
+    first_action_text(f, false, text); /* now kept */
+    sqlite3 *db = cn_db_sqlite(f->db), *other = NULL;
+    uint64_t ticket = 99;
+    assert_int_equal(cn_core_batch_open(f->core, true), 0);
+    first_action_text(f, true, text);
+    assert_string_equal(text, "Gardée");
+    assert_true(sqlite3_get_autocommit(db)); /* no transaction begun */
+    assert_int_equal(cn_core_batch_commit_lazy(f->core, NULL, &ticket), 0);
+    assert_int_equal(sync_level(f), 2);
+
+    assert_int_equal(sqlite3_open(sqlite3_db_filename(db, "main"), &other), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+
+    assert_int_equal(cn_core_batch_open(f->core, true), 0);
+    first_action_text(f, true, text);
+    assert_string_equal(text, "Gardée");
+    handle_update_code(f, "Refusée", code);
+    assert_string_equal(code, "unavailable");
+    handle_update_code(f, "Refusée aussi", code);
+    assert_string_equal(code, "unavailable");
+    first_action_text(f, true, text); /* still kept: nothing changed */
+    assert_string_equal(text, "Gardée");
+    assert_int_equal(cn_core_batch_commit_lazy(f->core, NULL, &ticket), 0);
+    assert_int_equal(ticket, cn_core_lazy_ticket(f->core)); /* wrote nothing */
+    assert_false(cn_core_in_batch(f->core));
+
+    assert_int_equal(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(other);
+    assert_int_equal(cn_core_batch_open(f->core, true), 0);
+    handle_update(f, "Acceptée");
+    assert_false(sqlite3_get_autocommit(db)); /* its transaction, begun by the update */
+    assert_int_equal(cn_core_batch_commit_lazy(f->core, NULL, &ticket), 0);
+    assert_int_equal(ticket, cn_core_lazy_ticket(f->core));
+    assert_true(ticket > 0);
+}
+
 /* One region.update in a batch of its own, committed without flushing
- * (its ticket in *ticket) or flushing. Only a lazy batch runs at NORMAL;
+ * (its ticket in *ticket) or flushing. Only a lazy batch runs at NORMAL
+ * (from its first command: its transaction begins there);
  * every commit after it flushes (FULL) again. */
 static void update_region(fixture *f, bool lazy, const char *organisation, uint64_t *ticket)
 {
-    assert_int_equal(lazy ? cn_core_batch_begin_lazy(f->core) : cn_core_batch_begin(f->core), 0);
-    assert_int_equal(sync_level(f), lazy ? 1 : 2);
+    assert_int_equal(lazy ? cn_core_batch_open(f->core, true) : cn_core_batch_begin(f->core), 0);
     handle_update(f, organisation);
+    assert_int_equal(sync_level(f), lazy ? 1 : 2);
     if (lazy)
         assert_int_equal(cn_core_batch_commit_lazy(f->core, NULL, ticket), 0);
     else
@@ -387,7 +455,7 @@ static void lazy_commits_hold_their_events_until_on_disk(void **state)
 
     /* A batch rolled back: its event undone, the one held before kept. */
     update_region(f, true, "CDSM 4", &t3);
-    assert_int_equal(cn_core_batch_begin_lazy(f->core), 0);
+    assert_int_equal(cn_core_batch_open(f->core, true), 0);
     handle_update(f, "CDSM 5");
     cn_core_batch_rollback(f->core);
     assert_int_equal(p.n, 3);
@@ -461,7 +529,7 @@ static void a_redoable_batch_is_redone_when_a_command_fails_after_writing(void *
     cn_evlog *log = cn_core_evlog(f->core);
     int64_t base = cn_evlog_last_seq(log);
 
-    assert_int_equal(cn_core_batch_begin_lazy(f->core), 0);
+    assert_int_equal(cn_core_batch_open(f->core, true), 0);
     cn_core_batch_redoable(f->core);
     assert_true(handle_one(f, "Plan A", NULL));
     assert_false(handle_one(f, "", NULL)); /* refused before writing (empty title) */
@@ -491,7 +559,7 @@ static void a_redoable_batch_is_redone_when_a_command_fails_after_writing(void *
     /* A command of an op that is not db_only ends the batch's chance of
      * being handled again (it must not run twice): the db_only ones after
      * it have their savepoints. */
-    assert_int_equal(cn_core_batch_begin_lazy(f->core), 0);
+    assert_int_equal(cn_core_batch_open(f->core, true), 0);
     cn_core_batch_redoable(f->core);
     assert_false(handle_one(f, NULL, "test.write_then_fail_apart")); /* its own savepoint: undone alone */
     assert_false(cn_core_batch_must_redo(f->core));
@@ -525,6 +593,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(argument_errors_change_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(batch_undoes_only_the_failing_command, setup, teardown),
         cmocka_unit_test_setup_teardown(a_kept_read_follows_every_change, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_batch_of_kept_reads_takes_no_lock, setup, teardown),
         cmocka_unit_test_setup_teardown(lazy_commits_hold_their_events_until_on_disk, setup, teardown),
         cmocka_unit_test_setup_teardown(a_redoable_batch_is_redone_when_a_command_fails_after_writing, setup,
                                         teardown),
