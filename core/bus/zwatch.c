@@ -1,6 +1,7 @@
 /* zwatch.c: see zwatch.h. */
 #include "zwatch.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <zmq.h>
 
@@ -15,6 +16,8 @@ struct cn_zwatch {
     void *sock;
     cn_zwatch_cb cb;
     void *arg;
+    bool waiting; /* the prepare handle saw a message queued */
+    bool woken;   /* ZMQ_FD became readable while the loop polled */
     int open_handles; /* freed when the last close callback has run */
 };
 
@@ -28,25 +31,34 @@ static int pending_events(void *sock)
 }
 
 static void idle_noop(uv_idle_t *h) { (void)h; }
-static void poll_noop(uv_poll_t *h, int status, int events)
+static void on_poll(uv_poll_t *h, int status, int events)
 {
-    (void)h;
     (void)status;
     (void)events;
+    cn_zwatch *w = h->data;
+    w->woken = true;
 }
 
 static void on_prepare(uv_prepare_t *h)
 {
     cn_zwatch *w = h->data;
-    if (pending_events(w->sock) & ZMQ_POLLIN)
+    w->waiting = pending_events(w->sock) & ZMQ_POLLIN;
+    if (w->waiting)
         uv_idle_start(&w->idle, idle_noop);
 }
 
+/* Without asking ZMQ_EVENTS again: the callback's first read does what it
+ * would (each costs two system calls, a fork check and a poll of ZeroMQ's
+ * mailbox); when neither the prepare handle nor ZMQ_FD said anything, no
+ * message came (one taken in by another call on the socket meanwhile is
+ * seen at the next prepare). */
 static void on_check(uv_check_t *h)
 {
     cn_zwatch *w = h->data;
+    bool run = w->waiting || w->woken;
+    w->waiting = w->woken = false;
     uv_idle_stop(&w->idle);
-    if (pending_events(w->sock) & ZMQ_POLLIN)
+    if (run)
         w->cb(w, w->sock, w->arg);
 }
 
@@ -86,7 +98,7 @@ cn_zwatch *cn_zwatch_new(uv_loop_t *loop, void *sock, cn_zwatch_cb cb, void *arg
      * the loop's time serving reads). Left started, it cannot spin: ZMQ_FD
      * is readable only until ZMQ_EVENTS, read at each turn, takes the
      * signal. */
-    uv_poll_start(&w->poll, UV_READABLE, poll_noop);
+    uv_poll_start(&w->poll, UV_READABLE, on_poll);
     return w;
 }
 

@@ -1,15 +1,17 @@
-/* zwatch.h: runs a callback on the libuv loop whenever a ZeroMQ socket has
- * messages to read.
+/* zwatch.h: runs a callback on the libuv loop whenever a ZeroMQ socket may
+ * have messages to read.
  *
  * ZMQ_FD is edge-triggered and a readable fd does not mean a message is
  * there, so a plain uv_poll_t hangs. The watcher follows flux-core's
  * zwatcher: a prepare handle looks at ZMQ_EVENTS before the loop blocks;
  * if a message is already queued it starts an idle handle so the loop does
  * not block; ZMQ_FD is polled all along (to wake the loop when it blocks);
- * a check handle, after the loop wakes, stops the idle handle, reads
- * ZMQ_EVENTS again and calls the callback only when ZMQ_POLLIN is really
- * set. The callback must drain in bounded batches (ZMQ_DONTWAIT); whatever
- * is left is seen at the next prepare. */
+ * a check handle, after the loop wakes, stops the idle handle and calls
+ * the callback when the prepare handle saw a message or ZMQ_FD woke the
+ * loop — not after ZMQ_EVENTS again, as flux-core does: the callback's
+ * first read asks what it would. So the callback may find nothing to read;
+ * it must drain in bounded batches (ZMQ_DONTWAIT); whatever is left is seen
+ * at the next prepare. */
 #ifndef CN_ZWATCH_H
 #define CN_ZWATCH_H
 
