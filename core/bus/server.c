@@ -384,6 +384,12 @@ static void on_flushed(void *data, uint64_t ticket, int err)
     cn_server *srv = data;
     if (err)
         flush_failed(err);
+    /* The batches committed meanwhile are flushed first: the disk works
+     * while this flush's events and replies go out, instead of waiting for
+     * them (should it not start, start_flush below flushes them here). */
+    uint64_t latest = cn_core_lazy_ticket(srv->core);
+    if (latest > ticket)
+        cn_wal_sync_start(srv->flusher, latest);
     cn_core_durable(srv->core, ticket);
     went_out(srv);
     if (cn_backlog_pending(srv->main.backlog) || (srv->limited.ep.backlog && cn_backlog_pending(srv->limited.ep.backlog)))
