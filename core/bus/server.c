@@ -20,6 +20,7 @@
 #include "mp.h"
 #include "request.h"
 #include "text.h"
+#include "thread.h"
 #include "wal_sync.h"
 #include "zwatch.h"
 
@@ -190,6 +191,7 @@ static void prep_free(prep *p)
 static void prep_thread(void *arg)
 {
     prep *p = arg;
+    cn_thread_name("concertd-read");
     zmq_msg_t *payload = &p->rq.msg.f[p->payload];
     p->rc = cn_core_prepare(p->core, zmq_msg_data(payload), zmq_msg_size(payload), &p->frame, &p->error);
     uv_mutex_lock(&p->pool->lock);

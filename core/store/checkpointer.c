@@ -6,6 +6,7 @@
 #include <uv.h>
 
 #include "log.h"
+#include "thread.h"
 
 /* SQLite's own threshold (its default wal_autocheckpoint): the thread is
  * asked each time the WAL has grown by this much. */
@@ -53,6 +54,7 @@ static int sync_database(sqlite3 *own)
 static void run(void *arg)
 {
     cn_checkpointer *c = arg;
+    cn_thread_name("concertd-ckpt");
     uv_mutex_lock(&c->lock);
     for (;;) {
         while (!c->asked && !c->quit)

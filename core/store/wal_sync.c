@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "thread.h"
+
 struct cn_wal_sync {
     sqlite3 *db;
     int fd;           /* the WAL file, ours (opened by cn_wal_sync_new) */
@@ -29,6 +31,7 @@ struct cn_wal_sync {
 static void flusher(void *arg)
 {
     cn_wal_sync *s = arg;
+    cn_thread_name("concertd-flush");
     uv_mutex_lock(&s->lock);
     for (;;) {
         while (!s->asked && !s->quit)
