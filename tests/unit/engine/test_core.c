@@ -257,19 +257,29 @@ static void exec_sql(fixture *f, const char *sql)
     assert_int_equal(sqlite3_exec(cn_db_sqlite(f->db), sql, NULL, NULL, NULL), SQLITE_OK);
 }
 
+/* Mauricie's region (through the core), a plan, an objective and one
+ * action of that text (straight in the tables). */
+static void region_with_one_action(fixture *f, const char *text)
+{
+    char code[32];
+    call_op(f, "region.create", region_ok, code);
+    assert_string_equal(code, "ok");
+    exec_sql(f, "INSERT INTO plans(region, title, created_ms, updated_ms) VALUES ('mauricie', 'Plan', 0, 0);"
+                "INSERT INTO objectives(plan, number, sort_key, text, mandates) VALUES (1, '1', '1', 'O', x'90');");
+    char *sql = sqlite3_mprintf("INSERT INTO actions(plan, objective, number, sort_key, text, targets, created_ms,"
+                                " updated_ms) VALUES (1, 1, '1.1', '1.1', %Q, x'90', 0, 0)", text);
+    exec_sql(f, sql);
+    sqlite3_free(sql);
+}
+
 /* action.list is kept between changes (reply_cache.h): every change shows
  * at once, made by any statement of the connection, and one undone by a
  * rollback is not shown after it. */
 static void a_kept_read_follows_every_change(void **state)
 {
     fixture *f = *state;
-    char code[32], text[64];
-    call_op(f, "region.create", region_ok, code);
-    assert_string_equal(code, "ok");
-    exec_sql(f, "INSERT INTO plans(region, title, created_ms, updated_ms) VALUES ('mauricie', 'Plan', 0, 0);"
-                "INSERT INTO objectives(plan, number, sort_key, text, mandates) VALUES (1, '1', '1', 'O', x'90');"
-                "INSERT INTO actions(plan, objective, number, sort_key, text, targets, created_ms, updated_ms)"
-                " VALUES (1, 1, '1.1', '1.1', 'Avant', x'90', 0, 0);");
+    char text[64];
+    region_with_one_action(f, "Avant");
     first_action_text(f, false, text);
     assert_string_equal(text, "Avant");
     first_action_text(f, false, text); /* kept */
@@ -361,12 +371,7 @@ static void a_batch_of_kept_reads_takes_no_lock(void **state)
 {
     fixture *f = *state;
     char code[32], text[64];
-    call_op(f, "region.create", region_ok, code);
-    assert_string_equal(code, "ok");
-    exec_sql(f, "INSERT INTO plans(region, title, created_ms, updated_ms) VALUES ('mauricie', 'Plan', 0, 0);"
-                "INSERT INTO objectives(plan, number, sort_key, text, mandates) VALUES (1, '1', '1', 'O', x'90');"
-                "INSERT INTO actions(plan, objective, number, sort_key, text, targets, created_ms, updated_ms)"
-                " VALUES (1, 1, '1.1', '1.1', 'Gardée', x'90', 0, 0);");
+    region_with_one_action(f, "Gardée");
     first_action_text(f, false, text); /* now kept */
     sqlite3 *db = cn_db_sqlite(f->db), *other = NULL;
     uint64_t ticket = 99;
