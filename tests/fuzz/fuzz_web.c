@@ -133,13 +133,32 @@ static bool exchange(const uint8_t *data, size_t size, int wait_ms, bool head, c
      * address's local ports. */
     static unsigned turn;
     struct sockaddr_in from = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000002u + turn++ % 250)};
-    int rc = s >= 0 && bind(s, (struct sockaddr *)&from, sizeof from) == 0 ? connect(s, (struct sockaddr *)&a, sizeof a)
-                                                                           : -1;
+    /* Not blocking, and the server's loop run while the connection is made:
+     * a blocking connect() waits for a server that cannot accept meanwhile
+     * (it runs on this thread), and libFuzzer's watchdog (SIGALRM) may
+     * interrupt it (EINTR). */
+    int rc = s >= 0 && fcntl(s, F_SETFL, O_NONBLOCK) == 0 && bind(s, (struct sockaddr *)&from, sizeof from) == 0
+                 ? connect(s, (struct sockaddr *)&a, sizeof a)
+                 : -1;
+    if (rc != 0 && (errno == EINPROGRESS || errno == EINTR)) {
+        int64_t until = now_ms() + 10000;
+        do {
+            uv_run(fuzz_loop(), UV_RUN_NOWAIT);
+            struct pollfd pf = {.fd = s, .events = POLLOUT};
+            if (poll(&pf, 1, 1) > 0) {
+                int err = 0;
+                socklen_t len = sizeof err;
+                getsockopt(s, SOL_SOCKET, SO_ERROR, &err, &len);
+                rc = err ? -1 : 0;
+                errno = err;
+                break;
+            }
+        } while (now_ms() < until);
+    }
     if (rc != 0)
         fprintf(stderr, "fuzz: connexion au web : %s\n", strerror(errno));
     FUZZ_ASSERT(rc == 0, "connexion au web");
 
-    fcntl(s, F_SETFL, O_NONBLOCK);
     size_t sent = 0;
     *got = 0;
     bool closed = false;
