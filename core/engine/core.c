@@ -57,10 +57,11 @@ struct cn_core {
     /* Commits that did not flush the WAL (the bus's, wal_sync.h): how many
      * wrote something, and how many of those are known to be on disk. */
     uint64_t lazy_issued, lazy_durable;
-    bool lazy_batch; /* the open batch's COMMIT will not flush the WAL (cn_core_batch_open) */
+    bool opened_lazy; /* the open batch was opened lazy (cn_core_batch_open) */
+    bool lazy_batch;  /* and its transaction, begun, will not flush the WAL at its COMMIT */
     /* The open batch's transaction has not begun yet: it begins with the
      * first command that needs the database (cn_core_batch_open). */
-    bool deferred, deferred_lazy;
+    bool deferred;
     bool begin_failed; /* it could not begin: the batch's other commands are unavailable too */
     /* Its caller can handle the open batch again (db_only commands run
      * without a savepoint), and one of them failed after it wrote. */
@@ -792,30 +793,32 @@ static bool unknown_args(cn_req *req, const cn_op *op)
     return false;
 }
 
-int cn_core_batch_begin(cn_core *core)
-{
-    if (core->in_batch)
-        return begin_deferred(core);
-    if (cn_stmt_exec(core->db, "BEGIN IMMEDIATE") != SQLITE_OK) {
-        cn_error("début de transaction impossible: %s", sqlite3_errmsg(core->db));
-        return -1;
-    }
-    core->in_batch = true;
-    core->redoable = core->must_redo = false;
-    core->batch_gen = sqlite3_total_changes64(core->db);
-    return 0;
-}
+/* No batch open any more (its transaction, if any, committed or undone). */
+static void end_batch(cn_core *core) { core->in_batch = core->deferred = core->redoable = core->must_redo = false; }
 
 int cn_core_batch_open(cn_core *core, bool lazy)
 {
     if (core->in_batch)
         return 0;
     core->in_batch = core->deferred = true;
-    core->deferred_lazy = lazy;
+    core->opened_lazy = lazy;
     core->begin_failed = false;
     core->redoable = core->must_redo = false;
     core->batch_gen = sqlite3_total_changes64(core->db);
     return 0;
+}
+
+int cn_core_batch_begin(cn_core *core)
+{
+    if (!core->in_batch) {
+        cn_core_batch_open(core, false);
+        if (begin_deferred(core) != 0) {
+            end_batch(core);
+            return -1;
+        }
+        return 0;
+    }
+    return begin_deferred(core);
 }
 
 /* The open batch's transaction, begun by the first command that needs it:
@@ -829,7 +832,7 @@ static int begin_deferred(cn_core *core)
         return -1; /* said once per batch */
     /* SQLite's safety level is set outside a transaction only: a lazy
      * batch will not flush the WAL at its COMMIT (wal_sync.h does). */
-    core->lazy_batch = core->deferred_lazy && cn_stmt_exec(core->db, "PRAGMA synchronous=NORMAL") == SQLITE_OK;
+    core->lazy_batch = core->opened_lazy && cn_stmt_exec(core->db, "PRAGMA synchronous=NORMAL") == SQLITE_OK;
     if (cn_stmt_exec(core->db, "BEGIN IMMEDIATE") != SQLITE_OK) {
         cn_error("début de transaction impossible: %s", sqlite3_errmsg(core->db));
         if (core->lazy_batch)
@@ -847,7 +850,7 @@ void cn_core_batch_rollback(cn_core *core)
     if (!core->in_batch)
         return;
     bool begun = !core->deferred;
-    core->in_batch = core->deferred = core->redoable = core->must_redo = false;
+    end_batch(core);
     if (begun)
         cn_stmt_exec(core->db, "ROLLBACK");
     cn_evlog_abort(core->evlog);
@@ -864,11 +867,11 @@ int cn_core_batch_redo(cn_core *core)
 {
     if (!core->in_batch)
         return -1;
-    /* Rolled back and begun again as it was (lazy or not), not redoable:
+    /* Rolled back and opened again as it was (lazy or not), not redoable:
      * each command has its savepoint this time. If SQLite has already rolled
      * back (an I/O error), ROLLBACK only says so. Rare: the two safety-level
      * statements more a lazy batch costs here do not matter. */
-    bool lazy = core->deferred ? core->deferred_lazy : core->lazy_batch;
+    bool lazy = core->opened_lazy;
     cn_core_batch_rollback(core);
     return cn_core_batch_open(core, lazy);
 }
@@ -876,7 +879,7 @@ int cn_core_batch_redo(cn_core *core)
 /* COMMIT, or on failure the batch undone and said in words. */
 static int commit(cn_core *core)
 {
-    core->in_batch = core->redoable = core->must_redo = false;
+    end_batch(core);
     int rc = cn_stmt_exec(core->db, "COMMIT");
     if (rc != SQLITE_OK) {
         cn_error("l'écriture sur disque a échoué (%s): le lot de commandes est annulé, rien n'en a été enregistré; "
@@ -898,7 +901,7 @@ static int batch_commit(cn_core *core, void *pub, uint64_t *ticket)
     if (!core->in_batch)
         return 0;
     if (core->deferred) { /* nothing in it needed the database */
-        core->in_batch = core->deferred = core->redoable = core->must_redo = false;
+        end_batch(core);
         return 0;
     }
     bool lazy = core->lazy_batch, wrote = sqlite3_total_changes64(core->db) != core->batch_gen;

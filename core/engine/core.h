@@ -93,9 +93,10 @@ int cn_core_batch_commit(cn_core *core, void *pub);
  * transaction begins with the first of them that needs the database — a
  * batch of reads answered from what is kept (reply_cache.h) takes no lock
  * and writes nothing; when it cannot begin, that command and the batch's
- * next ones that need the database are answered unavailable. lazy: its COMMIT will not flush the WAL (synchronous=NORMAL
- * while it is open: SQLite's level is set outside a transaction only).
- * Always 0. cn_core_batch_begin inside it begins its transaction now. */
+ * next ones that need the database are answered unavailable. lazy: its
+ * COMMIT will not flush the WAL (synchronous=NORMAL while it is open:
+ * SQLite's level is set outside a transaction only). Always 0.
+ * cn_core_batch_begin inside it begins its transaction now. */
 int cn_core_batch_open(cn_core *core, bool lazy);
 /* Commits a batch opened lazy (any other as cn_core_batch_commit does):
  * its events are held (not published) under *ticket, the count of such

@@ -12,12 +12,15 @@
  * ARGS file: the op's args as one msgpack map (bench.py writes it), the
  * same for every request. A reply whose "ok" is false counts as an error. */
 #include <msgpack.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <zmq.h>
+
+#include "mpcheck.h"
 
 static double now_s(void)
 {
@@ -51,40 +54,26 @@ static void pack_request(msgpack_sbuffer *buf, long n, const char *op, const cha
     }
 }
 
-/* The reply's id and whether it is ok (-1: unreadable). Its head is read
- * pair by pair and no further than "id" and "ok", which concertd packs
- * first: a load generator that decoded every result in full (22.7 KiB for
- * action.list) would measure its own unpacking as much as the daemon. */
+/* The value of key in the reply as one msgpack object (false when none).
+ * Found by cn_mp_find_key, which stops at it: concertd packs "id" and "ok"
+ * first, and a load generator that decoded every result in full (22.7 KiB
+ * for action.list) would measure its own unpacking as much as the daemon. */
+static bool reply_field(const char *data, size_t len, const char *key, msgpack_unpacked *out)
+{
+    size_t at, size;
+    return cn_mp_find_key(data, len, key, &at, &size) &&
+           msgpack_unpack_next(out, data + at, size, NULL) == MSGPACK_UNPACK_SUCCESS;
+}
+
+/* The reply's id and whether it is ok (-1: unreadable). */
 static long reply_id(const char *data, size_t len, int *ok)
 {
-    long id = -1;
-    *ok = 0;
-    if (len == 0)
-        return -1;
-    uint8_t b = (uint8_t)data[0];
-    size_t off, pairs;
-    if (b >= 0x80 && b <= 0x8f) {
-        pairs = b & 0x0f, off = 1;
-    } else if (b == 0xde && len >= 3) {
-        pairs = (size_t)(uint8_t)data[1] << 8 | (uint8_t)data[2], off = 3;
-    } else {
-        return -1;
-    }
     msgpack_unpacked u;
     msgpack_unpacked_init(&u);
-    int seen = 0;
-    for (size_t i = 0; i < pairs && seen < 2; i++) {
-        if (msgpack_unpack_next(&u, data, len, &off) != MSGPACK_UNPACK_SUCCESS || u.data.type != MSGPACK_OBJECT_STR)
-            break;
-        int is_id = u.data.via.str.size == 2 && memcmp(u.data.via.str.ptr, "id", 2) == 0;
-        int is_ok = u.data.via.str.size == 2 && memcmp(u.data.via.str.ptr, "ok", 2) == 0;
-        if (msgpack_unpack_next(&u, data, len, &off) != MSGPACK_UNPACK_SUCCESS)
-            break;
-        if (is_id && u.data.type == MSGPACK_OBJECT_POSITIVE_INTEGER)
-            id = (long)u.data.via.u64, seen++;
-        else if (is_ok && u.data.type == MSGPACK_OBJECT_BOOLEAN)
-            *ok = u.data.via.boolean, seen++;
-    }
+    long id = -1;
+    if (reply_field(data, len, "id", &u) && u.data.type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+        id = (long)u.data.via.u64;
+    *ok = reply_field(data, len, "ok", &u) && u.data.type == MSGPACK_OBJECT_BOOLEAN && u.data.via.boolean;
     msgpack_unpacked_destroy(&u);
     return id;
 }
