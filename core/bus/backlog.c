@@ -3,11 +3,11 @@
 #include "backlog.h"
 
 #include <errno.h>
-#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
+#include "memory.h"
 
 typedef struct entry {
     cn_frames msg;
@@ -32,10 +32,25 @@ typedef struct client {
 
 struct cn_backlog {
     client *clients;
+    size_t nclients;
     size_t max_held;   /* per client */
     size_t total_held; /* all clients: bounded by CN_BACKLOG_MAX_TOTAL */
     size_t dropped;
+    bool flood; /* memory.h: given back at once until the backlog empties */
 };
+
+/* A flood: this many clients not reading at once, or this many requests
+ * held (a client that pipelines more than ZeroMQ queues, 1 000 replies,
+ * has a backlog without being one). */
+enum { FLOOD_CLIENTS = 16, FLOOD_HELD = 10000 };
+
+static void watch_flood(cn_backlog *bl)
+{
+    if (!bl->flood && (bl->nclients >= FLOOD_CLIENTS || bl->total_held >= FLOOD_HELD)) {
+        bl->flood = true;
+        cn_memory_flood_begins();
+    }
+}
 
 void cn_frames_close(cn_frames *m)
 {
@@ -134,6 +149,7 @@ static int append(cn_backlog *bl, cn_frames *msg, bool is_reply)
         c->idlen = len;
         c->next = bl->clients;
         bl->clients = c;
+        bl->nclients++;
     }
     if (!c || !e) {
         free(e);
@@ -152,6 +168,7 @@ int cn_backlog_keep_reply(cn_backlog *bl, cn_frames *reply)
         cn_error("mémoire insuffisante: une réponse n'a pas pu être gardée pour un client qui ne lit pas");
         return -1;
     }
+    watch_flood(bl);
     return 0;
 }
 
@@ -169,6 +186,7 @@ int cn_backlog_hold_request(cn_backlog *bl, cn_frames *request)
     }
     int rc = append(bl, request, false);
     bl->total_held += rc == 0;
+    watch_flood(bl);
     return rc;
 }
 
@@ -214,9 +232,12 @@ int cn_backlog_flush(cn_backlog *bl, void *sock, cn_frames *out, int max)
                 cn_warn("%zu requêtes d'un client qui ne lisait pas ses réponses ont été ignorées", c->dropped);
             *cp = c->next;
             bl->total_held -= c->held.n;
+            bl->nclients--;
             free_client(c);
-            if (!bl->clients)
-                malloc_trim(0); /* what a flood of held requests took goes back to the system */
+            if (!bl->clients && bl->flood) {
+                bl->flood = false;
+                cn_memory_flood_ends(); /* what it took goes back to the system */
+            }
         } else {
             cp = &c->next;
         }
