@@ -14,7 +14,13 @@
  * reads, the reply's indicator, publishing — is what the two figures tell
  * apart.
  *
- *   baseline ENDPOINT DBFILE [schema]      runs until SIGTERM */
+ * A variant of "schema" leaves one part of it out, to tell what each costs
+ * (tools/bench/bench_schema.py): "schema-no-event-index" (the log not
+ * indexed by region), "schema-no-measurement-index", "schema-rowid-events"
+ * (the log keyed by seq alone, as a rowid: what a log of this node's events
+ * apart from its peers' could be).
+ *
+ *   baseline ENDPOINT DBFILE [schema[-VARIANT]]      runs until SIGTERM */
 #include <msgpack.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -56,18 +62,45 @@ static const char bare_schema[] = "CREATE TABLE IF NOT EXISTS t(id INTEGER PRIMA
                                   "CREATE TABLE IF NOT EXISTS events(seq INTEGER PRIMARY KEY, body BLOB);";
 
 /* concertd's tables for a measurement and its event (core/store/migrations.c). */
-static const char concertd_schema[] =
+static const char concertd_measurements[] =
     "PRAGMA foreign_keys=ON;"
     "CREATE TABLE indicators(id INTEGER PRIMARY KEY, name TEXT NOT NULL);"
     "INSERT INTO indicators VALUES (1, 'Nombre de participants');"
     "CREATE TABLE measurements(id INTEGER PRIMARY KEY,"
     "  indicator INTEGER NOT NULL REFERENCES indicators(id) ON DELETE CASCADE,"
-    "  date TEXT NOT NULL, value REAL NOT NULL, note TEXT, created_ms INTEGER NOT NULL);"
-    "CREATE INDEX measurements_indicator ON measurements(indicator, date);"
+    "  date TEXT NOT NULL, value REAL NOT NULL, note TEXT, created_ms INTEGER NOT NULL);";
+static const char concertd_measurement_index[] =
+    "CREATE INDEX measurements_indicator ON measurements(indicator, date);";
+static const char concertd_events[] =
     "CREATE TABLE events(origin TEXT NOT NULL, seq INTEGER NOT NULL, ts_ms INTEGER NOT NULL, region TEXT NOT NULL,"
-    "  type TEXT NOT NULL, data BLOB NOT NULL, actor TEXT, PRIMARY KEY(origin, seq)) WITHOUT ROWID;"
+    "  type TEXT NOT NULL, data BLOB NOT NULL, actor TEXT, PRIMARY KEY(origin, seq)) WITHOUT ROWID;";
+static const char rowid_events[] =
+    "CREATE TABLE events(origin TEXT NOT NULL, seq INTEGER PRIMARY KEY, ts_ms INTEGER NOT NULL, region TEXT NOT NULL,"
+    "  type TEXT NOT NULL, data BLOB NOT NULL, actor TEXT);";
+static const char concertd_event_indexes[] =
     "CREATE INDEX events_region ON events(region, ts_ms);"
     "CREATE INDEX events_adhesion ON events(region, ts_ms) WHERE type GLOB 'adhesion.*';";
+
+/* Makes the tables of "schema" or one of its variants in db (with no db,
+ * only says whether the variant exists: SQLITE_MISUSE when not). */
+static int create_schema(sqlite3 *db, const char *variant)
+{
+    bool whole = strcmp(variant, "schema") == 0, no_event_index = strcmp(variant, "schema-no-event-index") == 0,
+         no_measurement_index = strcmp(variant, "schema-no-measurement-index") == 0,
+         rowid = strcmp(variant, "schema-rowid-events") == 0;
+    if (!whole && !no_event_index && !no_measurement_index && !rowid)
+        return SQLITE_MISUSE;
+    if (!db)
+        return SQLITE_OK; /* the variant known: nothing asked of it yet */
+    int rc = sqlite3_exec(db, concertd_measurements, NULL, NULL, NULL);
+    if (rc == SQLITE_OK && !no_measurement_index)
+        rc = sqlite3_exec(db, concertd_measurement_index, NULL, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(db, rowid ? rowid_events : concertd_events, NULL, NULL, NULL);
+    if (rc == SQLITE_OK && !no_event_index)
+        rc = sqlite3_exec(db, concertd_event_indexes, NULL, NULL, NULL);
+    return rc;
+}
 
 /* An event's data as large as concertd's indicator.recorded (the indicator
  * as it now is, the date, value and note: 181 bytes). */
@@ -90,16 +123,16 @@ static bool step_done(sqlite3_stmt *st)
 
 int main(int argc, char **argv)
 {
-    bool schema = argc == 4 && strcmp(argv[3], "schema") == 0;
-    if (argc != 3 && !schema) {
-        fprintf(stderr, "usage: baseline ENDPOINT DBFILE [schema]\n");
+    bool schema = argc == 4 && strncmp(argv[3], "schema", 6) == 0;
+    if ((argc != 3 && !schema) || (schema && create_schema(NULL, argv[3]) == SQLITE_MISUSE)) {
+        fprintf(stderr, "usage: baseline ENDPOINT DBFILE [schema[-VARIANT]]\n");
         return 2;
     }
     sqlite3 *db;
     if (sqlite3_open_v2(argv[2], &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
             SQLITE_OK ||
         sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", NULL, NULL, NULL) != SQLITE_OK ||
-        sqlite3_exec(db, schema ? concertd_schema : bare_schema, NULL, NULL, NULL) != SQLITE_OK) {
+        (schema ? create_schema(db, argv[3]) : sqlite3_exec(db, bare_schema, NULL, NULL, NULL)) != SQLITE_OK) {
         fprintf(stderr, "baseline: %s\n", sqlite3_errmsg(db));
         return 1;
     }

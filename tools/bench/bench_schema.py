@@ -1,0 +1,65 @@
+#!/usr/bin/python3
+"""What SQLite's work on concertd's rows costs, part by part: the bare
+group-commit loop (tools/bench/baseline.c), the same loop writing concertd's
+rows (schema), and that loop with one part left out (the log's index by
+region, the measurements' index, the log keyed by seq alone as a rowid),
+with concertd, all measured in alternating rounds in one run:
+indicator.record with 100 in flight (BENCH_IN_FLIGHT), medians and ratios
+to the bare loop. Not a test: figures for tools/PERFORMANCE.md.
+
+  /usr/bin/python3 tools/bench/bench_schema.py [BUILD_DIR]     (default: build)
+"""
+import os
+import shutil
+import signal
+import statistics
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench  # noqa: E402  (its BUILD comes from the same argv)
+
+IN_FLIGHT = int(os.environ.get("BENCH_IN_FLIGHT", "100"))
+COUNT = 60000 if IN_FLIGHT > 1 else 3000
+VARIANTS = ["schema", "schema-no-event-index", "schema-no-measurement-index", "schema-rowid-events"]
+
+
+def main():
+    folder = tempfile.mkdtemp(prefix="concertd-bench-")
+    procs, servers = [], {}
+    try:
+        for label in ["bare"] + VARIANTS:
+            proc, endpoint, rid = bench.start_baseline(folder, label, [] if label == "bare" else [label])
+            procs.append(proc)
+            servers[label] = (endpoint, rid)
+        daemon, endpoint, ind, s = bench.start_concertd(folder, "concertd")
+        s.close()
+        procs.append(daemon)
+        servers["concertd"] = (endpoint, ind)
+        for endpoint, rid in servers.values():  # the disk's first writes, not counted
+            bench.measure(endpoint, "indicator.record", dict(bench.RECORD, id=rid), 20000, 100)
+        runs = {label: [] for label in servers}
+        for r in range(bench.ROUNDS):
+            order = list(servers) if r % 2 == 0 else list(reversed(list(servers)))
+            for label in order:
+                endpoint, rid = servers[label]
+                runs[label].append(bench.measure(endpoint, "indicator.record", dict(bench.RECORD, id=rid), COUNT,
+                                                 IN_FLIGHT)[0])
+    finally:
+        for p in procs:
+            p.send_signal(signal.SIGTERM)
+        for p in procs:
+            p.wait(30)
+        shutil.rmtree(folder, ignore_errors=True)
+    print("indicator.record, %d in flight, %d alternating rounds (medians)" % (IN_FLIGHT, bench.ROUNDS))
+    print("%-30s %12s %18s %22s" % ("", "mutations/s", "ratio to bare", "ratio to schema"))
+    for label, rates in runs.items():
+        to_bare = [a / b for a, b in zip(rates, runs["bare"])]
+        to_schema = [a / b for a, b in zip(rates, runs["schema"])]
+        print("%-30s %12.0f %7.2f (%.2f-%.2f) %11.2f (%.2f-%.2f)" % (
+            label, statistics.median(rates), statistics.median(to_bare), min(to_bare), max(to_bare),
+            statistics.median(to_schema), min(to_schema), max(to_schema)))
+
+
+if __name__ == "__main__":
+    main()
