@@ -48,6 +48,9 @@ static void watch_flood(cn_backlog *bl)
 {
     if (!bl->flood && (bl->nclients >= FLOOD_CLIENTS || bl->total_held >= FLOOD_HELD)) {
         bl->flood = true;
+        cn_warn("afflux : %zu clients ne lisent pas leurs réponses (%zu requêtes retenues) ; jusqu'à ce qu'ils "
+                "lisent ou partent, la mémoire libérée est rendue au système aussitôt",
+                bl->nclients, bl->total_held);
         cn_memory_flood_begins();
     }
 }
@@ -237,6 +240,7 @@ int cn_backlog_flush(cn_backlog *bl, void *sock, cn_frames *out, int max)
             if (!bl->clients && bl->flood) {
                 bl->flood = false;
                 cn_memory_flood_ends(); /* what it took goes back to the system */
+                cn_info("afflux terminé : plus aucun client n'a de réponses en attente ; la mémoire est rendue au système");
             }
         } else {
             cp = &c->next;

@@ -135,6 +135,34 @@ class Pipelining(unittest.TestCase):
             pass
         self.assertEqual(c.ok("bus.status")["clients_waiting"], 0, "their backlog went with them")
 
+    def test_a_flood_of_clients_not_reading_is_told_and_its_end_too(self):
+        # Sixteen clients or more with replies they do not take are a flood:
+        # the daemon says so, gives back at once what it frees while it
+        # lasts (core/base/memory.h), and says when it is over.
+        d, c = self.start()
+        deaf = []
+        for _ in range(20):
+            s = d.client(options={zmq.RCVHWM: 1})
+            self.addCleanup(s.close)
+            for _ in range(3000):  # more than ZeroMQ and the socket take for one client (~1 000 to 1 500 replies)
+                s.send("bus.status")
+            deaf.append(s)
+        deadline = time.monotonic() + 60 * PATIENCE
+        while c.ok("bus.status")["clients_waiting"] < 16:
+            self.assertLess(time.monotonic(), deadline, "the deaf clients never filled their queues: %r"
+                            % c.ok("bus.status"))
+        self.assertIn("afflux : ", d.log_text())
+        self.assertNotIn("afflux terminé", d.log_text())
+        self.assertTrue(c.call("action.update", edit(1))["ok"], "a client that reads is served meanwhile")
+        for s in deaf:
+            s.close()
+        deadline = time.monotonic() + 60 * PATIENCE
+        while "afflux terminé" not in d.log_text():
+            self.assertLess(time.monotonic(), deadline, "the flood never ended: %r" % c.ok("bus.status"))
+            c.ok("node.info")
+        self.assertEqual(c.ok("bus.status")["clients_waiting"], 0)
+        self.assertEqual(d.log_text().count("afflux : "), 1, "one flood, told once")
+
 
 if __name__ == "__main__":
     unittest.main()
