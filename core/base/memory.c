@@ -14,14 +14,17 @@
 #define WITH_MIMALLOC_H 1
 #endif
 
+static int floods; /* going on now (one per endpoint at most) */
 #ifdef WITH_MIMALLOC_H
-static long usual_delay = -1; /* mimalloc's decommit delay, while a flood lasts */
+static long usual_delay; /* mimalloc's decommit delay, kept while floods go on */
 #endif
 
 void cn_memory_flood_begins(void)
 {
+    if (floods++ > 0)
+        return;
 #ifdef WITH_MIMALLOC_H
-    if (mi_option_set && usual_delay < 0) {
+    if (mi_option_set) {
         usual_delay = mi_option_get(mi_option_decommit_delay);
         mi_option_set(mi_option_decommit_delay, 0);
     }
@@ -30,14 +33,14 @@ void cn_memory_flood_begins(void)
 
 void cn_memory_flood_ends(void)
 {
+    if (floods == 0 || --floods > 0)
+        return;
 #ifdef WITH_MIMALLOC_H
     if (mi_collect) {
         /* Forced: the blocks other threads freed (ZeroMQ's I/O thread frees
          * the replies it queued) are gathered, and free pages given back. */
         mi_collect(true);
-        if (usual_delay >= 0)
-            mi_option_set(mi_option_decommit_delay, usual_delay);
-        usual_delay = -1;
+        mi_option_set(mi_option_decommit_delay, usual_delay);
         return;
     }
 #endif

@@ -13,7 +13,8 @@
  * ×3), hence only while a flood lasts. */
 void cn_memory_flood_begins(void);
 
-/* Gives back what is free, and frees at the usual pace again. */
+/* Gives back what is free, and frees at the usual pace again. Floods may
+ * overlap (one per endpoint's backlog): that is done when the last ends. */
 void cn_memory_flood_ends(void);
 
 #endif

@@ -48,9 +48,11 @@ static void watch_flood(cn_backlog *bl)
 {
     if (!bl->flood && (bl->nclients >= FLOOD_CLIENTS || bl->total_held >= FLOOD_HELD)) {
         bl->flood = true;
-        cn_warn("afflux : %zu clients ne lisent pas leurs réponses (%zu requêtes retenues) ; jusqu'à ce qu'ils "
-                "lisent ou partent, la mémoire libérée est rendue au système aussitôt",
-                bl->nclients, bl->total_held);
+        cn_warn("afflux : %zu %s (%zu requêtes retenues) ; jusqu'à ce qu'ils lisent ou partent, la mémoire "
+                "libérée est rendue au système aussitôt",
+                bl->nclients,
+                bl->nclients == 1 ? "client ne lit pas ses réponses" : "clients ne lisent pas leurs réponses",
+                bl->total_held);
         cn_memory_flood_begins();
     }
 }
