@@ -195,6 +195,15 @@ def start_baseline(folder, label, extra):
     return base, bcmd, 1
 
 
+def stop_all(procs, folder):
+    """Stops the servers a run started, and removes their folder."""
+    for p in procs:
+        p.send_signal(signal.SIGTERM)
+    for p in procs:
+        p.wait(30)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 SEED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "fixtures", "seeds",
                     "001_1e99cf7335cf62a6.txt")
 
@@ -274,11 +283,7 @@ def main():
         measure_reads_and_memory(s, cmd, daemon.pid, results)
         s.close()
     finally:
-        for p in procs:
-            p.send_signal(signal.SIGTERM)
-        for p in procs:
-            p.wait(30)
-        shutil.rmtree(folder, ignore_errors=True)
+        stop_all(procs, folder)
 
     print("machine: %s, %d cores, %s" % (platform.processor() or platform.machine(), os.cpu_count(),
                                          platform.platform()))

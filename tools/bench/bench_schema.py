@@ -10,8 +10,6 @@ to the bare loop. Not a test: figures for tools/PERFORMANCE.md.
   /usr/bin/python3 tools/bench/bench_schema.py [BUILD_DIR]     (default: build)
 """
 import os
-import shutil
-import signal
 import statistics
 import sys
 import tempfile
@@ -46,11 +44,7 @@ def main():
                 runs[label].append(bench.measure(endpoint, "indicator.record", dict(bench.RECORD, id=rid), COUNT,
                                                  IN_FLIGHT)[0])
     finally:
-        for p in procs:
-            p.send_signal(signal.SIGTERM)
-        for p in procs:
-            p.wait(30)
-        shutil.rmtree(folder, ignore_errors=True)
+        bench.stop_all(procs, folder)
     print("indicator.record, %d in flight, %d alternating rounds (medians)" % (IN_FLIGHT, bench.ROUNDS))
     print("%-30s %12s %18s %22s" % ("", "mutations/s", "ratio to bare", "ratio to schema"))
     for label, rates in runs.items():

@@ -31,6 +31,17 @@ class Pipelining(unittest.TestCase):
         seed_plan(c)
         return d, c
 
+    def deaf_clients(self, d, count, requests):
+        """count clients that each send requests bus.status and never read."""
+        deaf = []
+        for _ in range(count):
+            s = d.client(options={zmq.RCVHWM: 1})
+            self.addCleanup(s.close)
+            for _ in range(requests):
+                s.send("bus.status")
+            deaf.append(s)
+        return deaf
+
     def read_all(self, d, c, sent):
         """Reads c's replies until the bus keeps nothing for it and every
         request sent is either answered or counted as dropped."""
@@ -110,13 +121,7 @@ class Pipelining(unittest.TestCase):
         # many that send and never read, many that stop the ZeroMQ greeting
         # half-way. A client that reads is answered all along.
         d, c = self.start()
-        deaf = []
-        for _ in range(50):
-            s = d.client(options={zmq.RCVHWM: 1})
-            self.addCleanup(s.close)
-            for _ in range(300):
-                s.send("bus.status")
-            deaf.append(s)
+        deaf = self.deaf_clients(d, 50, 300)
         half = []
         for _ in range(200):
             u = socket.socket(socket.AF_UNIX)
@@ -140,13 +145,8 @@ class Pipelining(unittest.TestCase):
         # the daemon says so, gives back at once what it frees while it
         # lasts (core/base/memory.h), and says when it is over.
         d, c = self.start()
-        deaf = []
-        for _ in range(20):
-            s = d.client(options={zmq.RCVHWM: 1})
-            self.addCleanup(s.close)
-            for _ in range(3000):  # more than ZeroMQ and the socket take for one client (~1 000 to 1 500 replies)
-                s.send("bus.status")
-            deaf.append(s)
+        # Each sends more than ZeroMQ and the socket take for one client (~1 000 to 1 500 replies).
+        deaf = self.deaf_clients(d, 20, 3000)
         deadline = time.monotonic() + 60 * PATIENCE
         while c.ok("bus.status")["clients_waiting"] < 16:
             self.assertLess(time.monotonic(), deadline, "the deaf clients never filled their queues: %r"

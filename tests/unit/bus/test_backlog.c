@@ -50,6 +50,23 @@ static void router_close(router *r)
     zmq_ctx_term(r->ctx);
 }
 
+static void hold_requests(cn_backlog *bl, int who, int n)
+{
+    for (int i = 0; i < n; i++) {
+        cn_frames m = message_of(who);
+        assert_int_equal(cn_backlog_hold_request(bl, &m), 0);
+    }
+}
+
+/* Flushes to a router that knows none of the clients: they have all gone,
+ * and nothing is left kept. */
+static void all_gone(cn_backlog *bl, router *r)
+{
+    cn_frames out[4];
+    assert_int_equal(cn_backlog_flush(bl, r->sock, out, 4), 0);
+    assert_false(cn_backlog_pending(bl));
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -84,9 +101,7 @@ static void many_clients_not_reading_are_a_flood(void **state)
     assert_int_equal(st.replies, 18);
     assert_int_equal(floods_ended, 0);
 
-    cn_frames out[4];
-    assert_int_equal(cn_backlog_flush(bl, r.sock, out, 4), 0);
-    assert_false(cn_backlog_pending(bl));
+    all_gone(bl, &r);
     assert_int_equal(floods_ended, 1);
 
     /* The count went back to nothing: fifteen new ones are no flood. */
@@ -105,19 +120,13 @@ static void ten_thousand_held_requests_are_a_flood(void **state)
     router r = router_open();
     cn_backlog *bl = cn_backlog_new(20000);
     keep_reply(bl, 7);
-    for (int i = 0; i < 9999; i++) {
-        cn_frames m = message_of(7);
-        assert_int_equal(cn_backlog_hold_request(bl, &m), 0);
-    }
+    hold_requests(bl, 7, 9999);
     assert_int_equal(floods_begun, 0);
-    cn_frames m = message_of(7);
-    assert_int_equal(cn_backlog_hold_request(bl, &m), 0);
+    hold_requests(bl, 7, 1);
     assert_int_equal(floods_begun, 1);
     assert_int_equal(cn_backlog_stats_of(bl).held, 10000);
 
-    cn_frames out[4];
-    assert_int_equal(cn_backlog_flush(bl, r.sock, out, 4), 0);
-    assert_false(cn_backlog_pending(bl));
+    all_gone(bl, &r);
     assert_int_equal(floods_ended, 1);
     cn_backlog_destroy(&bl);
     router_close(&r);
@@ -131,13 +140,8 @@ static void one_slow_client_is_no_flood(void **state)
     router r = router_open();
     cn_backlog *bl = cn_backlog_new(100);
     keep_reply(bl, 1);
-    for (int i = 0; i < 50; i++) {
-        cn_frames m = message_of(1);
-        assert_int_equal(cn_backlog_hold_request(bl, &m), 0);
-    }
-    cn_frames out[4];
-    assert_int_equal(cn_backlog_flush(bl, r.sock, out, 4), 0);
-    assert_false(cn_backlog_pending(bl));
+    hold_requests(bl, 1, 50);
+    all_gone(bl, &r);
     assert_int_equal(floods_begun, 0);
     assert_int_equal(floods_ended, 0);
     cn_backlog_destroy(&bl);
