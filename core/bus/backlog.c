@@ -134,12 +134,9 @@ bool cn_backlog_has(const cn_backlog *bl, const void *id, size_t len) { return f
 bool cn_backlog_pending(const cn_backlog *bl) { return bl->clients != NULL; }
 cn_backlog_stats cn_backlog_stats_of(const cn_backlog *bl)
 {
-    cn_backlog_stats st = {.dropped = bl->dropped};
-    for (const client *c = bl->clients; c; c = c->next) {
-        st.clients++;
-        st.held += c->held.n;
+    cn_backlog_stats st = {.clients = bl->nclients, .held = bl->total_held, .dropped = bl->dropped};
+    for (const client *c = bl->clients; c; c = c->next)
         st.replies += c->replies.n;
-    }
     return st;
 }
 

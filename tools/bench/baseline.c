@@ -81,23 +81,34 @@ static const char concertd_event_indexes[] =
     "CREATE INDEX events_region ON events(region, ts_ms);"
     "CREATE INDEX events_adhesion ON events(region, ts_ms) WHERE type GLOB 'adhesion.*';";
 
-/* Makes the tables of "schema" or one of its variants in db (with no db,
- * only says whether the variant exists: SQLITE_MISUSE when not). */
-static int create_schema(sqlite3 *db, const char *variant)
+/* "schema" and its variants: what each leaves out. */
+typedef struct {
+    const char *name;
+    bool measurement_index, rowid_events, event_indexes;
+} schema_variant;
+static const schema_variant variants[] = {
+    {"schema", true, false, true},
+    {"schema-no-event-index", true, false, false},
+    {"schema-no-measurement-index", false, false, true},
+    {"schema-rowid-events", true, true, true},
+};
+
+static const schema_variant *variant_named(const char *name)
 {
-    bool whole = strcmp(variant, "schema") == 0, no_event_index = strcmp(variant, "schema-no-event-index") == 0,
-         no_measurement_index = strcmp(variant, "schema-no-measurement-index") == 0,
-         rowid = strcmp(variant, "schema-rowid-events") == 0;
-    if (!whole && !no_event_index && !no_measurement_index && !rowid)
-        return SQLITE_MISUSE;
-    if (!db)
-        return SQLITE_OK; /* the variant known: nothing asked of it yet */
+    for (size_t i = 0; i < sizeof variants / sizeof variants[0]; i++)
+        if (strcmp(variants[i].name, name) == 0)
+            return &variants[i];
+    return NULL;
+}
+
+static int create_schema(sqlite3 *db, const schema_variant *v)
+{
     int rc = sqlite3_exec(db, concertd_measurements, NULL, NULL, NULL);
-    if (rc == SQLITE_OK && !no_measurement_index)
+    if (rc == SQLITE_OK && v->measurement_index)
         rc = sqlite3_exec(db, concertd_measurement_index, NULL, NULL, NULL);
     if (rc == SQLITE_OK)
-        rc = sqlite3_exec(db, rowid ? rowid_events : concertd_events, NULL, NULL, NULL);
-    if (rc == SQLITE_OK && !no_event_index)
+        rc = sqlite3_exec(db, v->rowid_events ? rowid_events : concertd_events, NULL, NULL, NULL);
+    if (rc == SQLITE_OK && v->event_indexes)
         rc = sqlite3_exec(db, concertd_event_indexes, NULL, NULL, NULL);
     return rc;
 }
@@ -123,8 +134,8 @@ static bool step_done(sqlite3_stmt *st)
 
 int main(int argc, char **argv)
 {
-    bool schema = argc == 4 && strncmp(argv[3], "schema", 6) == 0;
-    if ((argc != 3 && !schema) || (schema && create_schema(NULL, argv[3]) == SQLITE_MISUSE)) {
+    const schema_variant *schema = argc == 4 ? variant_named(argv[3]) : NULL;
+    if (argc != 3 && !schema) {
         fprintf(stderr, "usage: baseline ENDPOINT DBFILE [schema[-VARIANT]]\n");
         return 2;
     }
@@ -132,7 +143,7 @@ int main(int argc, char **argv)
     if (sqlite3_open_v2(argv[2], &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
             SQLITE_OK ||
         sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", NULL, NULL, NULL) != SQLITE_OK ||
-        (schema ? create_schema(db, argv[3]) : sqlite3_exec(db, bare_schema, NULL, NULL, NULL)) != SQLITE_OK) {
+        (schema ? create_schema(db, schema) : sqlite3_exec(db, bare_schema, NULL, NULL, NULL)) != SQLITE_OK) {
         fprintf(stderr, "baseline: %s\n", sqlite3_errmsg(db));
         return 1;
     }
