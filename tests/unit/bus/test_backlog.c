@@ -29,25 +29,33 @@ static cn_frames message_of(int who)
     return m;
 }
 
-/* A ROUTER that knows none of the clients: flushing to it drops them all,
- * as when they have gone. */
-typedef struct router {
+/* A backlog, and a ROUTER that knows none of its clients: flushing to it
+ * drops them all, as when they have gone. */
+typedef struct fixture {
     void *ctx, *sock;
-} router;
+    cn_backlog *bl;
+} fixture;
 
-static router router_open(void)
+static int setup(void **state)
 {
-    router r = {zmq_ctx_new(), NULL};
-    r.sock = zmq_socket(r.ctx, ZMQ_ROUTER);
+    static fixture f;
+    floods_begun = floods_ended = 0;
+    f.ctx = zmq_ctx_new();
+    f.sock = zmq_socket(f.ctx, ZMQ_ROUTER);
     int one = 1;
-    zmq_setsockopt(r.sock, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
-    return r;
+    zmq_setsockopt(f.sock, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
+    f.bl = cn_backlog_new(20000);
+    *state = &f;
+    return f.bl ? 0 : -1;
 }
 
-static void router_close(router *r)
+static int teardown(void **state)
 {
-    zmq_close(r->sock);
-    zmq_ctx_term(r->ctx);
+    fixture *f = *state;
+    cn_backlog_destroy(&f->bl);
+    zmq_close(f->sock);
+    zmq_ctx_term(f->ctx);
+    return 0;
 }
 
 static void hold_requests(cn_backlog *bl, int who, int n)
@@ -60,18 +68,11 @@ static void hold_requests(cn_backlog *bl, int who, int n)
 
 /* Flushes to a router that knows none of the clients: they have all gone,
  * and nothing is left kept. */
-static void all_gone(cn_backlog *bl, router *r)
+static void all_gone(fixture *f)
 {
     cn_frames out[4];
-    assert_int_equal(cn_backlog_flush(bl, r->sock, out, 4), 0);
-    assert_false(cn_backlog_pending(bl));
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    floods_begun = floods_ended = 0;
-    return 0;
+    assert_int_equal(cn_backlog_flush(f->bl, f->sock, out, 4), 0);
+    assert_false(cn_backlog_pending(f->bl));
 }
 
 static void keep_reply(cn_backlog *bl, int who)
@@ -85,9 +86,8 @@ static void keep_reply(cn_backlog *bl, int who)
  * told once; it ends, told once, when the last of them has gone. */
 static void many_clients_not_reading_are_a_flood(void **state)
 {
-    (void)state;
-    router r = router_open();
-    cn_backlog *bl = cn_backlog_new(100);
+    fixture *f = *state;
+    cn_backlog *bl = f->bl;
     for (int who = 0; who < 15; who++)
         keep_reply(bl, who);
     keep_reply(bl, 0); /* a second reply of a client already counted */
@@ -101,24 +101,21 @@ static void many_clients_not_reading_are_a_flood(void **state)
     assert_int_equal(st.replies, 18);
     assert_int_equal(floods_ended, 0);
 
-    all_gone(bl, &r);
+    all_gone(f);
     assert_int_equal(floods_ended, 1);
 
     /* The count went back to nothing: fifteen new ones are no flood. */
     for (int who = 100; who < 115; who++)
         keep_reply(bl, who);
     assert_int_equal(floods_begun, 1);
-    cn_backlog_destroy(&bl);
-    router_close(&r);
 }
 
 /* One client that pipelines far more than it reads is a flood once ten
  * thousand of its requests are held. */
 static void ten_thousand_held_requests_are_a_flood(void **state)
 {
-    (void)state;
-    router r = router_open();
-    cn_backlog *bl = cn_backlog_new(20000);
+    fixture *f = *state;
+    cn_backlog *bl = f->bl;
     keep_reply(bl, 7);
     hold_requests(bl, 7, 9999);
     assert_int_equal(floods_begun, 0);
@@ -126,34 +123,29 @@ static void ten_thousand_held_requests_are_a_flood(void **state)
     assert_int_equal(floods_begun, 1);
     assert_int_equal(cn_backlog_stats_of(bl).held, 10000);
 
-    all_gone(bl, &r);
+    all_gone(f);
     assert_int_equal(floods_ended, 1);
-    cn_backlog_destroy(&bl);
-    router_close(&r);
 }
 
 /* A client that once pipelined past ZeroMQ's queue is no flood: nothing
  * told, neither when its backlog began nor when it emptied. */
 static void one_slow_client_is_no_flood(void **state)
 {
-    (void)state;
-    router r = router_open();
-    cn_backlog *bl = cn_backlog_new(100);
+    fixture *f = *state;
+    cn_backlog *bl = f->bl;
     keep_reply(bl, 1);
     hold_requests(bl, 1, 50);
-    all_gone(bl, &r);
+    all_gone(f);
     assert_int_equal(floods_begun, 0);
     assert_int_equal(floods_ended, 0);
-    cn_backlog_destroy(&bl);
-    router_close(&r);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup(many_clients_not_reading_are_a_flood, setup),
-        cmocka_unit_test_setup(ten_thousand_held_requests_are_a_flood, setup),
-        cmocka_unit_test_setup(one_slow_client_is_no_flood, setup),
+        cmocka_unit_test_setup_teardown(many_clients_not_reading_are_a_flood, setup, teardown),
+        cmocka_unit_test_setup_teardown(ten_thousand_held_requests_are_a_flood, setup, teardown),
+        cmocka_unit_test_setup_teardown(one_slow_client_is_no_flood, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
