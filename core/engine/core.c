@@ -10,6 +10,7 @@
 #include "log.h"
 #include "mp.h"
 #include "reply_cache.h"
+#include "row_cache.h"
 #include "text.h"
 #include "stmt_cache.h"
 
@@ -54,6 +55,9 @@ struct cn_core {
     } db_only[8]; /* lists of db_only ops (cn_core_db_only) */
     size_t ndb_only;
     int64_t batch_gen; /* the connection's count of changes when the open batch began */
+    cn_row_cache *rows;     /* what handlers read of existing rows (row_cache.h) */
+    int64_t appended;       /* of the connection's changes, the rows handlers declared appended */
+    int64_t batch_stamp;    /* the row cache's stamp when the open batch began */
     /* Commits that did not flush the WAL (the bus's, wal_sync.h): how many
      * wrote something, and how many of those are known to be on disk. */
     uint64_t lazy_issued, lazy_durable;
@@ -90,9 +94,11 @@ cn_core *cn_core_new(sqlite3 *db, const cn_config *cfg)
     core->started_ms = cn_now_ms();
     core->evlog = cn_evlog_new(db, cfg->node_id);
     core->replies = cn_reply_cache_new();
-    if (!core->evlog || !core->replies) {
+    core->rows = cn_row_cache_new();
+    if (!core->evlog || !core->replies || !core->rows) {
         cn_evlog_destroy(&core->evlog);
         cn_reply_cache_destroy(&core->replies);
+        cn_row_cache_destroy(&core->rows);
         free(core);
         return NULL;
     }
@@ -110,6 +116,7 @@ void cn_core_destroy(cn_core **corep)
     sqlite3_commit_hook(core->db, NULL, NULL);
     cn_evlog_destroy(&core->evlog);
     cn_reply_cache_destroy(&core->replies);
+    cn_row_cache_destroy(&core->rows);
     free(core->ops);
     free(core->by_name);
     free(core);
@@ -558,6 +565,31 @@ int cn_req_region_writable(cn_req *req, const char *region, const char *origin, 
     return archived ? cn_req_fail_archived(req, region) : 0;
 }
 
+/* ---- what handlers read of existing rows, kept (row_cache.h) ------------- */
+
+/* The row cache's stamp: every change but the rows declared appended. */
+static int64_t rows_stamp(const cn_core *core) { return sqlite3_total_changes64(core->db) - core->appended; }
+
+void cn_req_appended(cn_req *req, int64_t since)
+{
+    req->core->appended += sqlite3_total_changes64(req->db) - since;
+}
+
+const void *cn_req_kept(cn_req *req, int kind, int64_t id, size_t *len)
+{
+    return cn_row_cache_get(req->core->rows, kind, id, rows_stamp(req->core), len);
+}
+
+void cn_req_keep(cn_req *req, int kind, int64_t id, const void *data, size_t len)
+{
+    /* Read from what is committed, appends aside: nothing else written in
+     * the open batch, so no rollback can take back what data says. */
+    cn_core *core = req->core;
+    int64_t stamp = rows_stamp(core);
+    if (core->in_batch && stamp == core->batch_stamp)
+        cn_row_cache_put(core->rows, kind, id, stamp, data, len);
+}
+
 int cn_req_emit_checked(cn_req *req, const char *region, const char *type, const void *data, size_t len)
 {
     if (req->core->mirroring)
@@ -805,6 +837,7 @@ int cn_core_batch_open(cn_core *core, bool lazy)
     core->begin_failed = false;
     core->redoable = core->must_redo = false;
     core->batch_gen = sqlite3_total_changes64(core->db);
+    core->batch_stamp = core->batch_gen - core->appended;
     return 0;
 }
 

@@ -304,6 +304,19 @@ int cn_req_exec(cn_req *req, sqlite3_stmt *st);
 /* Emits an event inside the command's transaction (see evlog.h); refused
  * (forbidden) for a region this node holds a copy of, or archived. */
 int cn_req_emit(cn_req *req, const char *region, const char *type, const void *data, size_t len);
+/* What a handler read of existing rows, kept between changes for the next
+ * command that needs it (row_cache.h): kind says what it is (a handler's
+ * own constant, not 0), id which. cn_req_kept gives it back (NULL: read it
+ * again), valid until the handler keeps something; cn_req_keep keeps it,
+ * unless something but appends was written in the open batch before it was
+ * read (a rollback could then take it back). At most 1 KiB (more is not
+ * kept); what is kept must not depend on appended rows. */
+const void *cn_req_kept(cn_req *req, int kind, int64_t id, size_t *len);
+void cn_req_keep(cn_req *req, int kind, int64_t id, const void *data, size_t len);
+/* The changes made since since (sqlite3_total_changes64 before them) only
+ * appended rows (a measurement, an event): what is kept still holds. */
+void cn_req_appended(cn_req *req, int64_t since);
+
 /* Whether a change may be made in region, as its row says (its holder,
  * NULL for this node, and whether archived): 0, or -1 with the request
  * failed (forbidden: a peer's copy, or archived). Always 0 while mirroring. */

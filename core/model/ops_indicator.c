@@ -89,24 +89,60 @@ int cn_measurement_insert(cn_req *req, int64_t indicator)
     return measurement_store(req, indicator, &value, &date, &note, today);
 }
 
-/* The indicator as cn_pack_indicator packs it (its first nine columns; the
- * latest measurement's value and date next), then that measurement's id,
- * the region's holder and whether it is archived: one query for all that
- * indicator.record needs to know before it writes. */
-#define RECORD_SQL                                                                                                 \
+/* What indicator.record needs of the indicator before it writes, read in
+ * one query: its columns as cn_pack_indicator packs them (the first nine;
+ * the latest measurement, which this record changes, comes after), its
+ * region's holder and whether that region is archived. */
+#define CONTEXT_SQL                                                                                                \
     "SELECT i.id, i.plan, p.region, a.number AS action, i.name, i.unit, i.target, i.target_date, i.baseline,"     \
-    " m.value AS latest, m.date AS latest_date, m.id, r.origin, r.archived_ms IS NOT NULL"                         \
+    " r.origin, r.archived_ms IS NOT NULL"                                                                         \
     " FROM indicators i JOIN plans p ON p.id = i.plan JOIN regions r ON r.id = p.region"                          \
     " LEFT JOIN actions a ON a.id = i.action"                                                                      \
-    " LEFT JOIN measurements m ON m.id = (SELECT id FROM measurements WHERE indicator = i.id"                      \
-    "  ORDER BY date DESC, id DESC LIMIT 1)"                                                                       \
     " WHERE i.id = ?"
-enum { COL_LATEST = 9, COL_LATEST_DATE, COL_LATEST_ID, COL_ORIGIN, COL_ARCHIVED };
+enum { COL_REGION = 2, COL_PACKED = 9, COL_ORIGIN = COL_PACKED, COL_ARCHIVED };
+enum { KEPT_RECORD_CONTEXT = 1 }; /* the kind of what indicator.record keeps (cn_req_keep) */
 
-int cn_measurement_record(cn_req *req, int64_t indicator, msgpack_packer *result)
+/* That context, as kept between records of the same indicator (an
+ * indicator's name, plan or action, or its region, changed: read again):
+ * a head, the nine columns packed as map entries, the region's id and its
+ * holder's (NUL-ended; no holder: this node). */
+typedef struct {
+    uint32_t cols_len;
+    bool archived, held_by_peer;
+} context_head;
+
+typedef struct {
+    const char *cols;
+    size_t cols_len;
+    const char *region, *origin; /* origin NULL: this node's */
+    bool archived;
+} record_context;
+
+static void context_parse(const msgpack_sbuffer *kept, record_context *c)
 {
+    context_head head;
+    memcpy(&head, kept->data, sizeof head);
+    c->cols = kept->data + sizeof head;
+    c->cols_len = head.cols_len;
+    c->region = c->cols + c->cols_len;
+    c->origin = head.held_by_peer ? c->region + strlen(c->region) + 1 : NULL;
+    c->archived = head.archived;
+}
+
+/* The indicator's context into out (kept, or read and kept): 0, or -1 with
+ * the request failed (no such indicator). */
+static int record_context_of(cn_req *req, int64_t indicator, msgpack_sbuffer *out, record_context *c)
+{
+    size_t len;
+    const void *kept = cn_req_kept(req, KEPT_RECORD_CONTEXT, indicator, &len);
+    if (kept) {
+        if (msgpack_sbuffer_write(out, kept, len))
+            return cn_req_fail(req, "internal", NULL, "out of memory");
+        context_parse(out, c);
+        return 0;
+    }
     sqlite3_stmt *st;
-    if (cn_req_prepare(req, RECORD_SQL, &st))
+    if (cn_req_prepare(req, CONTEXT_SQL, &st))
         return -1;
     sqlite3_bind_int64(st, 1, indicator);
     int rc = sqlite3_step(st);
@@ -117,10 +153,63 @@ int cn_measurement_record(cn_req *req, int64_t indicator, msgpack_packer *result
                                                (long long)indicator)
                                  : cn_req_sqlite_fail(req, rc);
     }
+    context_head head = {.archived = sqlite3_column_int(st, COL_ARCHIVED),
+                         .held_by_peer = sqlite3_column_type(st, COL_ORIGIN) != SQLITE_NULL};
+    msgpack_sbuffer_write(out, (const char *)&head, sizeof head);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, out, msgpack_sbuffer_write);
+    for (int i = 0; i < COL_PACKED; i++) {
+        cn_pk_str(&pk, sqlite3_column_name(st, i));
+        cn_pk_column(&pk, st, i);
+    }
+    head.cols_len = (uint32_t)(out->size - sizeof head);
+    const char *region = (const char *)sqlite3_column_text(st, COL_REGION);
+    const char *origin = (const char *)sqlite3_column_text(st, COL_ORIGIN);
+    bool stored = region && !msgpack_sbuffer_write(out, region, strlen(region) + 1) &&
+                  (!origin || !msgpack_sbuffer_write(out, origin, strlen(origin) + 1));
+    cn_stmt_done(st);
+    if (!stored || !out->data)
+        return cn_req_fail(req, "internal", NULL, "indicator %lld: no region", (long long)indicator);
+    memcpy(out->data, &head, sizeof head);
+    cn_req_keep(req, KEPT_RECORD_CONTEXT, indicator, out->data, out->size);
+    context_parse(out, c);
+    return 0;
+}
+
+/* The indicator's latest measurement once the one just stored (value,
+ * date) is in: that one — the newest id of its date — unless one is dated
+ * later. 0, or -1 with the request failed. */
+static int latest_measurement(cn_req *req, int64_t indicator, double value, const char *date, double *latest,
+                              char latest_date[11])
+{
+    sqlite3_stmt *st;
+    if (cn_req_prepare(req, "SELECT value, date FROM measurements WHERE indicator = ?1 AND date > ?2"
+                            " ORDER BY date DESC, id DESC LIMIT 1", &st))
+        return -1;
+    sqlite3_bind_int64(st, 1, indicator);
+    cn_bind_text(st, 2, date);
+    int rc = sqlite3_step(st);
+    *latest = value;
+    if (rc == SQLITE_ROW) {
+        *latest = sqlite3_column_double(st, 0);
+        date = (const char *)sqlite3_column_text(st, 1);
+    }
+    cn_text_copy(latest_date, 11, date ? date : "", date ? strlen(date) : 0);
+    cn_stmt_done(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : cn_req_sqlite_fail(req, rc);
+}
+
+int cn_measurement_record(cn_req *req, int64_t indicator, msgpack_packer *result)
+{
+    msgpack_sbuffer kept;
+    msgpack_sbuffer_init(&kept);
+    record_context c = {0};
+    if (record_context_of(req, indicator, &kept, &c)) {
+        msgpack_sbuffer_destroy(&kept);
+        return -1;
+    }
     /* The event: {indicator: <as it now is>, date, value, note}; the reply,
-     * when asked, the same indicator's bytes. Its columns are packed before
-     * the measurement is stored (the row is read once); the latest
-     * measurement after it, which is the new one unless one is dated later. */
+     * when asked, the same indicator's bytes. */
     msgpack_sbuffer buf;
     msgpack_sbuffer_init(&buf);
     msgpack_packer pk;
@@ -128,40 +217,24 @@ int cn_measurement_record(cn_req *req, int64_t indicator, msgpack_packer *result
     msgpack_pack_map(&pk, 4);
     cn_pk_str(&pk, "indicator");
     size_t at = buf.size;
-    msgpack_pack_map(&pk, COL_LATEST + 2);
-    for (int i = 0; i < COL_LATEST; i++) {
-        cn_pk_str(&pk, sqlite3_column_name(st, i));
-        cn_pk_column(&pk, st, i);
-    }
-    const char *region = cn_req_column(req, st, 2), *origin = cn_req_column(req, st, COL_ORIGIN);
-    bool had_latest = sqlite3_column_type(st, COL_LATEST) != SQLITE_NULL, archived = sqlite3_column_int(st, COL_ARCHIVED);
-    double old_value = sqlite3_column_double(st, COL_LATEST);
-    char old_date[11] = "";
-    if (had_latest)
-        cn_text_copy(old_date, sizeof old_date, (const char *)sqlite3_column_text(st, COL_LATEST_DATE),
-                     (size_t)sqlite3_column_bytes(st, COL_LATEST_DATE));
-    int64_t old_id = sqlite3_column_int64(st, COL_LATEST_ID);
-    cn_stmt_done(st);
+    msgpack_pack_map(&pk, COL_PACKED + 2);
+    msgpack_sbuffer_write(&buf, c.cols, c.cols_len);
 
-    double value;
+    /* Only appended rows from here (the measurement, its event): what is
+     * kept of the indicator still holds. */
+    int64_t since = sqlite3_total_changes64(req->db);
+    double value, latest;
     const char *date, *note;
-    char today[11];
-    rc = region ? 0 : cn_req_fail(req, "internal", NULL, "indicator %lld: no region", (long long)indicator);
+    char today[11], latest_date[11];
+    int rc = measurement_store(req, indicator, &value, &date, &note, today);
     if (rc == 0)
-        rc = measurement_store(req, indicator, &value, &date, &note, today);
+        rc = cn_req_region_writable(req, c.region, c.origin, c.archived);
     if (rc == 0)
-        rc = cn_req_region_writable(req, region, origin, archived);
+        rc = latest_measurement(req, indicator, value, date, &latest, latest_date);
     if (rc == 0) {
-        int cmp = had_latest ? strcmp(date, old_date) : 1;
-        bool newest = cmp > 0 || (cmp == 0 && sqlite3_last_insert_rowid(req->db) > old_id);
         cn_pk_str(&pk, "latest");
-        if (newest) {
-            msgpack_pack_double(&pk, value);
-            cn_pk_kstr(&pk, "latest_date", date);
-        } else {
-            msgpack_pack_double(&pk, old_value);
-            cn_pk_kstr(&pk, "latest_date", old_date);
-        }
+        msgpack_pack_double(&pk, latest);
+        cn_pk_kstr(&pk, "latest_date", latest_date);
         if (result)
             rc = cn_pk_raw(result, buf.data + at, buf.size - at);
         cn_pk_kstr(&pk, "date", date);
@@ -170,8 +243,11 @@ int cn_measurement_record(cn_req *req, int64_t indicator, msgpack_packer *result
         cn_pk_kstr(&pk, "note", note);
     }
     if (rc == 0)
-        rc = cn_req_emit_checked(req, region, "indicator.recorded", buf.data, buf.size);
+        rc = cn_req_emit_checked(req, c.region, "indicator.recorded", buf.data, buf.size);
+    if (rc == 0)
+        cn_req_appended(req, since);
     msgpack_sbuffer_destroy(&buf);
+    msgpack_sbuffer_destroy(&kept);
     return rc;
 }
 

@@ -1,7 +1,8 @@
 /* Unit tests of core.c through cn_core_call, no sockets: envelope errors,
  * argument errors, a failing command changes nothing, a batch commits the
  * good commands while undoing the bad one, and a batch undone and handled
- * again when a command without a savepoint fails after it wrote. */
+ * again when a command without a savepoint fails after it wrote; what
+ * indicator.record reads of its indicator, kept between records. */
 #include <setjmp.h>
 #include <stdbool.h>
 #include <stdarg.h>
@@ -304,6 +305,105 @@ static void a_kept_read_follows_every_change(void **state)
     assert_string_equal(text, "Changé");
 }
 
+/* indicator.record of indicator 1 (value 5), by one request handled in
+ * the open batch or on its own: the indicator's name and action number as
+ * its reply says (cap 64; "" for none). */
+static void record_one(fixture *f, bool in_batch, char name[64], char action[64])
+{
+    msgpack_sbuffer b;
+    msgpack_packer pk;
+    frame_start(&b, &pk, "indicator.record", false);
+    msgpack_pack_map(&pk, 2);
+    cn_pk_kint(&pk, "id", 1);
+    cn_pk_kint(&pk, "value", 5);
+    cn_reply reply;
+    if (in_batch)
+        cn_core_handle(f->core, b.data, b.size, &reply);
+    else
+        cn_core_call(f->core, b.data, b.size, &reply, NULL);
+    msgpack_sbuffer_destroy(&b);
+    assert_true(reply.ok);
+    msgpack_unpacked up;
+    msgpack_unpacked_init(&up);
+    assert_int_equal(msgpack_unpack_next(&up, reply.buf.data, reply.buf.size, NULL), MSGPACK_UNPACK_SUCCESS);
+    const msgpack_object *ind = cn_mp_get(&up.data, "result");
+    name[0] = action[0] = '\0';
+    cn_mp_str_copy(cn_mp_get(ind, "name"), name, 64);
+    cn_mp_str_copy(cn_mp_get(ind, "action"), action, 64);
+    msgpack_unpacked_destroy(&up);
+    cn_reply_destroy(&reply);
+}
+
+/* Runs sql on a connection of its own (not the daemon's). */
+static void behind_the_back(fixture *f, const char *sql)
+{
+    sqlite3 *other;
+    assert_int_equal(sqlite3_open(sqlite3_db_filename(cn_db_sqlite(f->db), "main"), &other), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(other, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(other);
+}
+
+/* What indicator.record reads of its indicator (with its plan, region and
+ * action) is kept between records (row_cache.h): the records' own rows
+ * leave it kept, any other change of the connection reads it again, and
+ * what was read after a change of the open batch is not kept (a rollback
+ * could undo that change). The one connection that writes is the daemon's:
+ * a change made behind its back shows only once it changes something. */
+static void a_record_reads_its_indicator_again_after_any_change(void **state)
+{
+    fixture *f = *state;
+    char name[64], action[64];
+    region_with_one_action(f, "Action");
+    exec_sql(f, "INSERT INTO indicators(plan, action, name, created_ms) VALUES (1, 1, 'Participants', 0)");
+    record_one(f, false, name, action);
+    assert_string_equal(name, "Participants");
+    assert_string_equal(action, "1.1");
+
+    /* Kept: a change by another connection is not seen... */
+    behind_the_back(f, "UPDATE indicators SET name = 'Dans le dos' WHERE id = 1");
+    record_one(f, false, name, action);
+    assert_string_equal(name, "Participants");
+    /* ...until this connection changes anything. */
+    exec_sql(f, "UPDATE actions SET number = '1.9' WHERE id = 1");
+    record_one(f, false, name, action);
+    assert_string_equal(name, "Dans le dos");
+    assert_string_equal(action, "1.9");
+
+    /* Read in a batch after its own change, which is then undone. */
+    assert_int_equal(cn_core_batch_begin(f->core), 0);
+    exec_sql(f, "UPDATE indicators SET name = 'Annulé' WHERE id = 1");
+    record_one(f, true, name, action);
+    assert_string_equal(name, "Annulé");
+    record_one(f, true, name, action);
+    assert_string_equal(name, "Annulé");
+    cn_core_batch_rollback(f->core);
+    record_one(f, false, name, action);
+    assert_string_equal(name, "Dans le dos");
+
+    /* Records in a batch, undone with it: what is kept still holds (they
+     * only appended rows), as a change behind the daemon's back shows. */
+    assert_int_equal(cn_core_batch_begin(f->core), 0);
+    record_one(f, true, name, action);
+    record_one(f, true, name, action);
+    cn_core_batch_rollback(f->core);
+    behind_the_back(f, "UPDATE indicators SET name = 'Encore dans le dos' WHERE id = 1");
+    record_one(f, false, name, action);
+    assert_string_equal(name, "Dans le dos");
+    exec_sql(f, "UPDATE actions SET number = '2.1' WHERE id = 1");
+    record_one(f, false, name, action);
+    assert_string_equal(name, "Encore dans le dos");
+    assert_string_equal(action, "2.1");
+    assert_int_equal(count(f, "measurements"), 6);
+
+    /* Too long to be kept (row_cache.h): read each time, whole. */
+    exec_sql(f, "UPDATE indicators SET name = printf('%.2000c', 'x') WHERE id = 1");
+    record_one(f, false, name, action);
+    assert_int_equal(strlen(name), 63); /* record_one's cap: the name came whole */
+    record_one(f, false, name, action);
+    assert_int_equal(strlen(name), 63);
+    assert_int_equal(count(f, "measurements"), 8);
+}
+
 /* The events published, as the observer sees them (in order). */
 typedef struct {
     int64_t seqs[16];
@@ -598,6 +698,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(argument_errors_change_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(batch_undoes_only_the_failing_command, setup, teardown),
         cmocka_unit_test_setup_teardown(a_kept_read_follows_every_change, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_record_reads_its_indicator_again_after_any_change, setup, teardown),
         cmocka_unit_test_setup_teardown(a_batch_of_kept_reads_takes_no_lock, setup, teardown),
         cmocka_unit_test_setup_teardown(lazy_commits_hold_their_events_until_on_disk, setup, teardown),
         cmocka_unit_test_setup_teardown(a_redoable_batch_is_redone_when_a_command_fails_after_writing, setup,
