@@ -18,7 +18,9 @@
  * (tools/bench/bench_schema.py): "schema-no-event-index" (the log not
  * indexed by region), "schema-no-measurement-index", "schema-rowid-events"
  * (the log keyed by seq alone, as a rowid: what a log of this node's events
- * apart from its peers' could be).
+ * apart from its peers' could be), "schema-data-apart" (the log's data in a
+ * rowid table of its own, the log's rows small), "schema-unique-key" (the
+ * log a rowid table, (origin, seq) a unique index).
  *
  *   baseline ENDPOINT DBFILE [schema[-VARIANT]]      runs until SIGTERM */
 #include <msgpack.h>
@@ -77,6 +79,16 @@ static const char concertd_events[] =
 static const char rowid_events[] =
     "CREATE TABLE events(origin TEXT NOT NULL, seq INTEGER PRIMARY KEY, ts_ms INTEGER NOT NULL, region TEXT NOT NULL,"
     "  type TEXT NOT NULL, data BLOB NOT NULL, actor TEXT);";
+/* The log's rows small (its data in a rowid table apart): the row of an
+ * index b-tree, which a WITHOUT ROWID table is, holds the whole row. */
+static const char data_apart_events[] =
+    "CREATE TABLE event_data(id INTEGER PRIMARY KEY, data BLOB NOT NULL);"
+    "CREATE TABLE events(origin TEXT NOT NULL, seq INTEGER NOT NULL, ts_ms INTEGER NOT NULL, region TEXT NOT NULL,"
+    "  type TEXT NOT NULL, data INTEGER NOT NULL, actor TEXT, PRIMARY KEY(origin, seq)) WITHOUT ROWID;";
+/* A rowid table: (origin, seq) its unique index. */
+static const char unique_key_events[] =
+    "CREATE TABLE events(origin TEXT NOT NULL, seq INTEGER NOT NULL, ts_ms INTEGER NOT NULL, region TEXT NOT NULL,"
+    "  type TEXT NOT NULL, data BLOB NOT NULL, actor TEXT, PRIMARY KEY(origin, seq));";
 static const char concertd_event_indexes[] =
     "CREATE INDEX events_region ON events(region, ts_ms);"
     "CREATE INDEX events_adhesion ON events(region, ts_ms) WHERE type GLOB 'adhesion.*';";
@@ -85,12 +97,15 @@ static const char concertd_event_indexes[] =
 typedef struct {
     const char *name;
     bool measurement_index, rowid_events, event_indexes;
+    const char *events; /* another log's tables, or NULL: concertd's (or rowid_events) */
 } schema_variant;
 static const schema_variant variants[] = {
-    {"schema", true, false, true},
-    {"schema-no-event-index", true, false, false},
-    {"schema-no-measurement-index", false, false, true},
-    {"schema-rowid-events", true, true, true},
+    {"schema", true, false, true, NULL},
+    {"schema-no-event-index", true, false, false, NULL},
+    {"schema-no-measurement-index", false, false, true, NULL},
+    {"schema-rowid-events", true, true, true, NULL},
+    {"schema-data-apart", true, false, true, data_apart_events},
+    {"schema-unique-key", true, false, true, unique_key_events},
 };
 
 static const schema_variant *variant_named(const char *name)
@@ -107,7 +122,7 @@ static int create_schema(sqlite3 *db, const schema_variant *v)
     if (rc == SQLITE_OK && v->measurement_index)
         rc = sqlite3_exec(db, concertd_measurement_index, NULL, NULL, NULL);
     if (rc == SQLITE_OK)
-        rc = sqlite3_exec(db, v->rowid_events ? rowid_events : concertd_events, NULL, NULL, NULL);
+        rc = sqlite3_exec(db, v->events ? v->events : v->rowid_events ? rowid_events : concertd_events, NULL, NULL, NULL);
     if (rc == SQLITE_OK && v->event_indexes)
         rc = sqlite3_exec(db, concertd_event_indexes, NULL, NULL, NULL);
     return rc;
@@ -148,12 +163,15 @@ int main(int argc, char **argv)
         return 1;
     }
     memset(event_data, 0xa5, sizeof event_data);
-    sqlite3_stmt *ins, *ev, *begin, *commit;
+    sqlite3_stmt *ins, *ev, *begin, *commit, *data = NULL;
+    bool apart = schema && schema->events == data_apart_events;
     if (schema) {
         sqlite3_prepare_v2(db, "INSERT INTO measurements(indicator, date, value, note, created_ms)"
                                " VALUES (1, '2026-12-02', 7, 'Rencontre nº 7', ?1)", -1, &ins, NULL);
         sqlite3_prepare_v2(db, "INSERT INTO events(origin, seq, ts_ms, region, type, data, actor)"
                                " VALUES ('local', ?1, ?2, 'bench', 'indicator.recorded', ?3, NULL)", -1, &ev, NULL);
+        if (apart)
+            sqlite3_prepare_v2(db, "INSERT INTO event_data(data) VALUES (?1)", -1, &data, NULL);
     } else {
         sqlite3_prepare_v2(db, "INSERT INTO t(body) VALUES (?1)", -1, &ins, NULL);
         sqlite3_prepare_v2(db, "INSERT INTO events(body) VALUES (?1)", -1, &ev, NULL);
@@ -201,7 +219,12 @@ int main(int argc, char **argv)
                 sqlite3_bind_int64(ins, 1, ms);
                 sqlite3_bind_int64(ev, 1, ++seq);
                 sqlite3_bind_int64(ev, 2, ms);
-                sqlite3_bind_blob(ev, 3, event_data, sizeof event_data, SQLITE_STATIC);
+                if (apart) {
+                    sqlite3_bind_blob(data, 1, event_data, sizeof event_data, SQLITE_STATIC);
+                    stored &= step_done(data);
+                    sqlite3_bind_int64(ev, 3, sqlite3_last_insert_rowid(db));
+                } else
+                    sqlite3_bind_blob(ev, 3, event_data, sizeof event_data, SQLITE_STATIC);
             } else {
                 sqlite3_bind_blob(ins, 1, zmq_msg_data(&bodies[i]), (int)zmq_msg_size(&bodies[i]), SQLITE_STATIC);
                 sqlite3_bind_blob(ev, 1, zmq_msg_data(&bodies[i]), (int)zmq_msg_size(&bodies[i]), SQLITE_STATIC);
@@ -227,6 +250,7 @@ int main(int argc, char **argv)
     zmq_ctx_term(ctx);
     sqlite3_finalize(ins);
     sqlite3_finalize(ev);
+    sqlite3_finalize(data);
     sqlite3_finalize(begin);
     sqlite3_finalize(commit);
     sqlite3_close(db);
