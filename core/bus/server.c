@@ -399,13 +399,15 @@ static void on_flushed(void *data, uint64_t ticket, int err)
     start_flush(srv); /* batches committed meanwhile (not the open one: it has no ticket yet) */
 }
 
-/* At the end: the flush in flight awaited, everything flushed, every held reply sent. */
+/* At the end: the flush in flight awaited, everything flushed, every held
+ * reply sent — and what the plugins then wrote (lazily) flushed too. */
 static void flush_all(cn_server *srv)
 {
     if (!srv->flusher || !srv->held)
         return;
-    if (cn_held_count(srv->held) || cn_wal_sync_busy(srv->flusher) ||
-        cn_core_lazy_ticket(srv->core) > cn_core_durable_ticket(srv->core)) {
+    for (int round = 0; round < 8 && (cn_held_count(srv->held) || cn_wal_sync_busy(srv->flusher) ||
+                                      cn_core_lazy_ticket(srv->core) > cn_core_durable_ticket(srv->core));
+         round++) {
         int err = cn_wal_sync_finish(srv->flusher);
         if (err)
             flush_failed(err);
@@ -520,9 +522,12 @@ static void process_batch(cn_server *srv, served *ep)
     }
     if (cn_backlog_pending(ep->backlog))
         arm_retry(srv);
-    /* Replies first: plugins react to what is committed, after the clients know. */
-    if (((n > 0 && !hold) || srv->after_owed) && srv->after)
+    /* Replies first: plugins react to what is committed, after the clients
+     * know. What they write is committed lazily: flushed here, off the loop. */
+    if (((n > 0 && !hold) || srv->after_owed) && srv->after) {
         srv->after(srv->after_data);
+        start_flush(srv);
+    }
     srv->after_owed = false;
 }
 

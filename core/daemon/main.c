@@ -99,9 +99,11 @@ typedef struct {
     bool stopping; /* a SIGTERM or SIGINT came */
 } app;
 
-/* After each batch of commands or tick of the clock: the plugins get the
- * committed events. */
-static void deliver(void *host) { cn_host_deliver(host); }
+/* After each tick of the clock: the plugins get the committed events. */
+static void deliver(void *host) { cn_host_deliver(host, false); }
+/* After each batch of commands: the same, what they write committed
+ * without waiting for the disk — the bus flushes it next, off the loop. */
+static void deliver_lazily(void *host) { cn_host_deliver(host, true); }
 
 /* Stops taking work, in order: the clock, the sockets (what was received
  * is answered first), the federation, the plugins. Safe twice. */
@@ -337,7 +339,7 @@ int main(int argc, char **argv)
         cn_error("%s", err);
         goto out;
     }
-    a.server = cn_server_new(&loop, core, &cfg, deliver, a.host, err, sizeof err);
+    a.server = cn_server_new(&loop, core, &cfg, deliver_lazily, a.host, err, sizeof err);
     if (!a.server || cn_federation_open(&a.federation, &loop, a.server, core, &cfg, err, sizeof err) != 0) {
         cn_error("%s", err);
         goto out;
@@ -347,7 +349,7 @@ int main(int argc, char **argv)
     if (cfg.demo_file && cn_demo_load(core, cfg.demo_file, cn_server_pub(a.server)) != 0)
         cn_warn("la démo n'a pas été chargée; le démon continue sans elle");
     /* Plugins catch up with what was logged while they were not running. */
-    cn_host_deliver(a.host);
+    cn_host_deliver(a.host, false);
     a.scheduler = cn_scheduler_new(&loop, core, cn_server_pub(a.server), cfg.reminder_check_ms, deliver, a.host);
     if (!a.scheduler)
         goto out;

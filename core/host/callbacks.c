@@ -89,7 +89,7 @@ static int run_in_transaction(cd_host *p, int (*fn)(cd_host *h, void *arg), void
     tell_waiting(host, committed == 0 && rc == 0 ? 0 : -1);
     if (committed != 0)
         return -1;
-    cn_host_deliver(host);
+    cn_host_deliver(host, false);
     return rc;
 }
 

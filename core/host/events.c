@@ -351,7 +351,7 @@ void host_observe(void *data, int64_t seq, const char *topic)
     }
 }
 
-void cn_host_deliver(cn_host *host)
+void cn_host_deliver(cn_host *host, bool lazy)
 {
     if (!host || host->subscribers == 0 || host->delivering)
         return;
@@ -362,6 +362,7 @@ void cn_host_deliver(cn_host *host)
         return;
     host->delivering = true; /* run_in_transaction inside a handler must not recurse */
     for (int round = 0; round < MAX_ROUNDS; round++) {
+        cn_core_batch_open(host->core, lazy);
         if (cn_core_batch_begin(host->core) != 0)
             break;
         int n = 0;
@@ -382,7 +383,9 @@ void cn_host_deliver(cn_host *host)
         host->storage_failed = false;
         if (failed)
             cn_core_batch_rollback(host->core);
-        if (failed || cn_core_batch_commit(host->core, host->pub) != 0) {
+        uint64_t ticket;
+        if (failed || (lazy ? cn_core_batch_commit_lazy(host->core, host->pub, &ticket)
+                            : cn_core_batch_commit(host->core, host->pub)) != 0) {
             for (size_t i = 0; i < host->n; i++) {
                 host->plugins[i]->cursor = -1;
                 host->plugins[i]->pending = true;

@@ -36,8 +36,14 @@ void cn_host_set_pub(cn_host *host, void *pub);
 
 /* Delivers the events committed since each subscribing plugin's cursor, in
  * transactions of their own; handlers' events are delivered in turn (a
- * bounded number of rounds). Does nothing when no plugin subscribes. */
-void cn_host_deliver(cn_host *host);
+ * bounded number of rounds). Does nothing when no plugin subscribes.
+ * lazy: those transactions are committed without flushing the WAL (lazy
+ * commits, core.h: what the handlers emit is held until on disk), for a
+ * caller that flushes it off the loop next (the bus); otherwise each
+ * commit flushes it, on the calling thread. Either way a crash loses the
+ * handlers' writes and their cursor together: the events are delivered
+ * again (at least once). */
+void cn_host_deliver(cn_host *host, bool lazy);
 
 void cn_host_stop(cn_host *host);
 

@@ -166,6 +166,6 @@ void fuzz_call_ok(cn_core *c, const char *op, const char *json_args)
     FUZZ_ASSERT(rc == 0, op);
     cn_reply_destroy(&reply);
     if (host)
-        cn_host_deliver(host);
+        cn_host_deliver(host, false);
     msgpack_sbuffer_destroy(&req);
 }

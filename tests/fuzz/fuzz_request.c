@@ -73,7 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_ASSERT(fuzz_last_seq(core) == before, "une erreur n'a rien changé (aucun événement)");
     cn_reply_destroy(&reply);
     if (fuzz_host())
-        cn_host_deliver(fuzz_host()); /* the plugins' event handlers, as after a commit */
+        cn_host_deliver(fuzz_host(), false); /* the plugins' event handlers, as after a commit */
     msgpack_sbuffer_destroy(&frame);
     return 0;
 }

@@ -159,7 +159,12 @@ typedef struct cd_host_api {
     // events, "lanaudiere/*" one region's, "*" everything. Call from init only.
     // Delivery is after commit, in seq order, exactly once: the host keeps a
     // cursor per plugin in the same transaction as the handler's writes, and
-    // catches up at start with what was logged while it was not running. A
+    // catches up at start with what was logged while it was not running.
+    // After the bus's commands that transaction is committed without waiting
+    // for the disk (the bus flushes it next, off the loop; the handler's
+    // events are published once it is on disk): a power cut in between loses
+    // the handler's writes with its cursor, and the event is handed again —
+    // do what leaves the machine (an e-mail) from a table, after commit. A
     // plugin loaded for the first time starts with the events that follow.
     // Events of peers' regions (federation) are delivered too, as they are
     // stored, with their origin: see region_origin. A peer's event comes

@@ -189,5 +189,55 @@ class Flush(unittest.TestCase):
         events = self.c.ok("events.since", since=0)["events"]
         self.assertEqual([e["seq"] for e in events], list(range(1, info["last_seq"] + 1)))
 
+
+class FlushOfPlugins(unittest.TestCase):
+    """What a plugin writes and emits when handed the bus's events is committed
+    without waiting for the disk (the bus flushes it next, on its flusher's
+    thread): its events are held until that flush, as the bus's are."""
+
+    def setUp(self):
+        self.folder = tempfile.mkdtemp(prefix="concertd-flush-")
+        self.gate, self.pass_one = os.path.join(self.folder, "gate"), os.path.join(self.folder, "pass")
+        asan = os.environ.get("ASAN_OPTIONS", "")
+        env = {"LD_PRELOAD": os.environ["CONCERTD_FLUSH_GATE"], "FLUSH_GATE": self.gate, "FLUSH_PASS": self.pass_one,
+               "FLUSH_FAIL": os.path.join(self.folder, "fail"),
+               "ASAN_OPTIONS": (asan + ":" if asan else "") + "verify_asan_link_order=0"}
+        self.d = Daemon(node_id="flush", folder=self.folder, env=env, config=CONFIG).start()
+        self.c = self.d.client()
+        self.sub = subscriber(self.d.events, "")
+        # The subscription is live once an event reaches it.
+        self.c.ok("region.create", id="mauricie", name="Mauricie")
+        recv_event(self.sub, 10000 * PATIENCE)
+        while self.sub.poll(1000):  # the probe's probe.seen for mauricie
+            self.sub.recv_multipart()
+
+    def tearDown(self):
+        self.sub.close(0)
+        self.c.close()
+        self.d.cleanup()
+
+    def test_a_plugins_event_waits_for_its_flush(self):
+        # The region's creation flushed alone (SQLite's, at its COMMIT, let through
+        # once); the probe, handed region.created, emits probe.seen: its commit's
+        # flush stays held, and so does its event.
+        open(self.gate, "w").close()
+        rid = self.c.send("region.create", {"id": "laval", "name": "Laval"})
+        open(self.pass_one, "w").close()
+        self.assertEqual(self.c.recv(10000 * PATIENCE)["id"], rid)
+        topic, event = recv_event(self.sub, 10000 * PATIENCE)
+        self.assertEqual((topic, event["type"]), ("laval/region.created", "region.created"))
+        self.assertFalse(self.sub.poll(700), "the plugin's event went out before its flush")
+        os.unlink(self.gate)
+        topic, event = recv_event(self.sub, 10000 * PATIENCE)
+        self.assertEqual(topic, "laval/probe.seen")
+        self.assertEqual(event["data"]["seq"], event["seq"] - 1, "seen: the region's creation, just before")
+        db = sqlite3.connect("file:%s/concertd.db?mode=ro" % self.d.data, uri=True)
+        try:
+            handed = [r[0] for r in db.execute("SELECT seq FROM probe_events ORDER BY seq")]
+        finally:
+            db.close()
+        self.assertEqual(handed[-1], event["seq"] - 1, "its cursor and rows committed with its event")
+
+
 if __name__ == "__main__":
     unittest.main()

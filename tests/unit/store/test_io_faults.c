@@ -279,7 +279,7 @@ static void plugin_writes_are_whole_or_not_at_all(void **state)
         assert_int_equal(cn_core_call(core, first.data, first.size, &made, NULL), 0);
         cn_reply_destroy(&made);
         msgpack_sbuffer_destroy(&first);
-        cn_host_deliver(host);
+        cn_host_deliver(host, false);
         int64_t before = count(sq, "SELECT count(*) FROM events WHERE type LIKE 'region.%'") - probe_count(sq);
         /* Events handed to it on a failing disk: what it wrote, and its cursor,
          * kept together or not at all; handed again later, never twice. */
@@ -294,11 +294,11 @@ static void plugin_writes_are_whole_or_not_at_all(void **state)
             cn_reply_destroy(&reply);
             msgpack_sbuffer_destroy(&frame);
             faulty_vfs_arm(n, sticky);
-            cn_host_deliver(host);
+            cn_host_deliver(host, false);
             bool fired = faulty_vfs_fired();
             faulty_vfs_disarm();
             assert_intact(sq);
-            cn_host_deliver(host); /* the disk back: what was not recorded is handed now */
+            cn_host_deliver(host, false); /* the disk back: what was not recorded is handed now */
             assert_int_equal(probe_count(sq), count(sq, "SELECT count(*) FROM events WHERE type LIKE 'region.%'") - before);
             assert_int_equal(count(sq, "SELECT count(*) FROM probe_events p JOIN events e ON e.seq = p.seq"),
                              probe_count(sq));
