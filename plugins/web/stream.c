@@ -93,7 +93,6 @@ static void send_to(sse_client *c, const char *text, size_t n)
 
 static void deliver(const msgpack_object *event, bool own)
 {
-    cache_clear(); /* whatever it changed, no page shows the old state again */
     buf m = {0};
     message_of(event, own, &m);
     if (m.n) {
@@ -112,6 +111,9 @@ static void deliver(const msgpack_object *event, bool own)
 static int on_event(cd_host *h, const msgpack_object *event, void *data)
 {
     (void)data;
+    cache_clear(); /* whatever it changed, no page shows the old state again */
+    if (!clients)
+        return 0; /* no stream open: nothing to write (a stream opened later replays from its Last-Event-ID) */
     char region[64];
     cd_str(cd_get(event, "region"), region, sizeof region);
     deliver(event, api->region_origin(h, region) == NULL);
