@@ -374,7 +374,11 @@ static void start_flush(cn_server *srv)
     }
     if (cn_wal_sync_busy(srv->flusher))
         return;
-    if (cn_wal_sync_start(srv->flusher, latest) != 0) { /* the WAL not reopened: here, then */
+    if (cn_wal_sync_start(srv->flusher, latest) == 0)
+        return;
+    /* The WAL not reopened: flushed here, then — again for what the plugins
+     * commit (lazily) when handed what went out (a few rounds at most). */
+    for (int round = 0; round < 8 && cn_core_lazy_ticket(srv->core) > cn_core_durable_ticket(srv->core); round++) {
         flushed_now(srv);
         went_out(srv);
     }

@@ -195,6 +195,20 @@ def start_baseline(folder, label, extra):
     return base, bcmd, 1
 
 
+def alternating_records(servers, count, in_flight):
+    """indicator.record on each server (label -> (endpoint, indicator id)),
+    after a warm-up, in ROUNDS rounds in alternating order: label -> rates."""
+    for endpoint, rid in servers.values():  # the disk's first writes, not counted
+        measure(endpoint, "indicator.record", dict(RECORD, id=rid), 20000, 100)
+    runs = {label: [] for label in servers}
+    for r in range(ROUNDS):
+        order = list(servers) if r % 2 == 0 else list(reversed(list(servers)))
+        for label in order:
+            endpoint, rid = servers[label]
+            runs[label].append(measure(endpoint, "indicator.record", dict(RECORD, id=rid), count, in_flight)[0])
+    return runs
+
+
 def stop_all(procs, folder):
     """Stops the servers a run started, and removes their folder."""
     for p in procs:

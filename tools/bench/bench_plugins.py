@@ -63,15 +63,7 @@ def main():
             s.close()
             procs.append(daemon)
             servers[label] = (endpoint, ind)
-        for endpoint, ind in servers.values():  # the disk's first writes, not counted
-            bench.measure(endpoint, "indicator.record", dict(bench.RECORD, id=ind), 20000, 100)
-        runs = {label: [] for label in servers}
-        for r in range(bench.ROUNDS):
-            order = list(servers) if r % 2 == 0 else list(reversed(list(servers)))
-            for label in order:
-                endpoint, ind = servers[label]
-                runs[label].append(bench.measure(endpoint, "indicator.record", dict(bench.RECORD, id=ind), COUNT,
-                                                 IN_FLIGHT)[0])
+        runs = bench.alternating_records(servers, COUNT, IN_FLIGHT)
     finally:
         bench.stop_all(procs, folder)
     print("indicator.record, %d in flight, %d alternating rounds (medians)" % (IN_FLIGHT, bench.ROUNDS))

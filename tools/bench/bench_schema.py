@@ -37,15 +37,7 @@ def main():
         s.close()
         procs.append(daemon)
         servers["concertd"] = (endpoint, ind)
-        for endpoint, rid in servers.values():  # the disk's first writes, not counted
-            bench.measure(endpoint, "indicator.record", dict(bench.RECORD, id=rid), 20000, 100)
-        runs = {label: [] for label in servers}
-        for r in range(bench.ROUNDS):
-            order = list(servers) if r % 2 == 0 else list(reversed(list(servers)))
-            for label in order:
-                endpoint, rid = servers[label]
-                runs[label].append(bench.measure(endpoint, "indicator.record", dict(bench.RECORD, id=rid), COUNT,
-                                                 IN_FLIGHT)[0])
+        runs = bench.alternating_records(servers, COUNT, IN_FLIGHT)
     finally:
         bench.stop_all(procs, folder)
     print("indicator.record, %d in flight, %d alternating rounds (medians)" % (IN_FLIGHT, bench.ROUNDS))

@@ -227,6 +227,23 @@ static void batch_undoes_only_the_failing_command(void **state)
     assert_int_equal(count(f, "events"), seq + 2);
 }
 
+/* The result of the request in b (destroyed here), handled in the open
+ * batch or on its own, which must succeed; reply and up are the caller's
+ * to destroy (the result lives in them). */
+static const msgpack_object *result_of(fixture *f, bool in_batch, msgpack_sbuffer *b, cn_reply *reply,
+                                       msgpack_unpacked *up)
+{
+    if (in_batch)
+        cn_core_handle(f->core, b->data, b->size, reply);
+    else
+        cn_core_call(f->core, b->data, b->size, reply, NULL);
+    msgpack_sbuffer_destroy(b);
+    assert_true(reply->ok);
+    msgpack_unpacked_init(up);
+    assert_int_equal(msgpack_unpack_next(up, reply->buf.data, reply->buf.size, NULL), MSGPACK_UNPACK_SUCCESS);
+    return cn_mp_get(&up->data, "result");
+}
+
 /* The text of the first action action.list gives for mauricie, by one
  * request handled in the open batch or on its own. */
 static void first_action_text(fixture *f, bool in_batch, char out[64])
@@ -237,16 +254,8 @@ static void first_action_text(fixture *f, bool in_batch, char out[64])
     msgpack_pack_map(&pk, 1);
     cn_pk_kstr(&pk, "region", "mauricie");
     cn_reply reply;
-    if (in_batch)
-        cn_core_handle(f->core, b.data, b.size, &reply);
-    else
-        cn_core_call(f->core, b.data, b.size, &reply, NULL);
-    msgpack_sbuffer_destroy(&b);
-    assert_true(reply.ok);
     msgpack_unpacked up;
-    msgpack_unpacked_init(&up);
-    assert_int_equal(msgpack_unpack_next(&up, reply.buf.data, reply.buf.size, NULL), MSGPACK_UNPACK_SUCCESS);
-    const msgpack_object *list = cn_mp_get(&up.data, "result");
+    const msgpack_object *list = result_of(f, in_batch, &b, &reply, &up);
     assert_true(list && list->type == MSGPACK_OBJECT_ARRAY && list->via.array.size == 1);
     cn_mp_str_copy(cn_mp_get(&list->via.array.ptr[0], "text"), out, 64);
     msgpack_unpacked_destroy(&up);
@@ -317,16 +326,8 @@ static void record_one(fixture *f, bool in_batch, char name[64], char action[64]
     cn_pk_kint(&pk, "id", 1);
     cn_pk_kint(&pk, "value", 5);
     cn_reply reply;
-    if (in_batch)
-        cn_core_handle(f->core, b.data, b.size, &reply);
-    else
-        cn_core_call(f->core, b.data, b.size, &reply, NULL);
-    msgpack_sbuffer_destroy(&b);
-    assert_true(reply.ok);
     msgpack_unpacked up;
-    msgpack_unpacked_init(&up);
-    assert_int_equal(msgpack_unpack_next(&up, reply.buf.data, reply.buf.size, NULL), MSGPACK_UNPACK_SUCCESS);
-    const msgpack_object *ind = cn_mp_get(&up.data, "result");
+    const msgpack_object *ind = result_of(f, in_batch, &b, &reply, &up);
     name[0] = action[0] = '\0';
     cn_mp_str_copy(cn_mp_get(ind, "name"), name, 64);
     cn_mp_str_copy(cn_mp_get(ind, "action"), action, 64);
