@@ -20,7 +20,9 @@
  * (the log keyed by seq alone, as a rowid: what a log of this node's events
  * apart from its peers' could be), "schema-data-apart" (the log's data in a
  * rowid table of its own, the log's rows small), "schema-unique-key" (the
- * log a rowid table, (origin, seq) a unique index).
+ * log a rowid table, (origin, seq) a unique index),
+ * "schema-clustered-measurements" (the measurements a table keyed by
+ * indicator, date and id, without an index apart).
  *
  *   baseline ENDPOINT DBFILE [schema[-VARIANT]]      runs until SIGTERM */
 #include <msgpack.h>
@@ -71,6 +73,16 @@ static const char concertd_measurements[] =
     "CREATE TABLE measurements(id INTEGER PRIMARY KEY,"
     "  indicator INTEGER NOT NULL REFERENCES indicators(id) ON DELETE CASCADE,"
     "  date TEXT NOT NULL, value REAL NOT NULL, note TEXT, created_ms INTEGER NOT NULL);";
+/* The measurements kept in the order of the index they need (indicator,
+ * date, then id): one b-tree to write instead of a table and its index. */
+static const char clustered_measurements[] =
+    "PRAGMA foreign_keys=ON;"
+    "CREATE TABLE indicators(id INTEGER PRIMARY KEY, name TEXT NOT NULL);"
+    "INSERT INTO indicators VALUES (1, 'Nombre de participants');"
+    "CREATE TABLE measurements(id INTEGER NOT NULL,"
+    "  indicator INTEGER NOT NULL REFERENCES indicators(id) ON DELETE CASCADE,"
+    "  date TEXT NOT NULL, value REAL NOT NULL, note TEXT, created_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY(indicator, date, id)) WITHOUT ROWID;";
 static const char concertd_measurement_index[] =
     "CREATE INDEX measurements_indicator ON measurements(indicator, date);";
 static const char concertd_events[] =
@@ -98,14 +110,16 @@ typedef struct {
     const char *name;
     bool measurement_index, rowid_events, event_indexes;
     const char *events; /* another log's tables, or NULL: concertd's (or rowid_events) */
+    const char *measurements; /* other measurements' tables, or NULL: concertd's */
 } schema_variant;
 static const schema_variant variants[] = {
-    {"schema", true, false, true, NULL},
-    {"schema-no-event-index", true, false, false, NULL},
-    {"schema-no-measurement-index", false, false, true, NULL},
-    {"schema-rowid-events", true, true, true, NULL},
-    {"schema-data-apart", true, false, true, data_apart_events},
-    {"schema-unique-key", true, false, true, unique_key_events},
+    {"schema", true, false, true, NULL, NULL},
+    {"schema-no-event-index", true, false, false, NULL, NULL},
+    {"schema-no-measurement-index", false, false, true, NULL, NULL},
+    {"schema-rowid-events", true, true, true, NULL, NULL},
+    {"schema-data-apart", true, false, true, data_apart_events, NULL},
+    {"schema-unique-key", true, false, true, unique_key_events, NULL},
+    {"schema-clustered-measurements", false, false, true, NULL, clustered_measurements},
 };
 
 static const schema_variant *variant_named(const char *name)
@@ -118,7 +132,7 @@ static const schema_variant *variant_named(const char *name)
 
 static int create_schema(sqlite3 *db, const schema_variant *v)
 {
-    int rc = sqlite3_exec(db, concertd_measurements, NULL, NULL, NULL);
+    int rc = sqlite3_exec(db, v->measurements ? v->measurements : concertd_measurements, NULL, NULL, NULL);
     if (rc == SQLITE_OK && v->measurement_index)
         rc = sqlite3_exec(db, concertd_measurement_index, NULL, NULL, NULL);
     if (rc == SQLITE_OK)
@@ -166,8 +180,8 @@ int main(int argc, char **argv)
     sqlite3_stmt *ins, *ev, *begin, *commit, *data = NULL;
     bool apart = schema && schema->events == data_apart_events;
     if (schema) {
-        sqlite3_prepare_v2(db, "INSERT INTO measurements(indicator, date, value, note, created_ms)"
-                               " VALUES (1, '2026-12-02', 7, 'Rencontre nº 7', ?1)", -1, &ins, NULL);
+        sqlite3_prepare_v2(db, "INSERT INTO measurements(id, indicator, date, value, note, created_ms)"
+                               " VALUES (?2, 1, '2026-12-02', 7, 'Rencontre nº 7', ?1)", -1, &ins, NULL);
         sqlite3_prepare_v2(db, "INSERT INTO events(origin, seq, ts_ms, region, type, data, actor)"
                                " VALUES ('local', ?1, ?2, 'bench', 'indicator.recorded', ?3, NULL)", -1, &ev, NULL);
         if (apart)
@@ -217,6 +231,7 @@ int main(int argc, char **argv)
             if (schema) {
                 int64_t ms = now_ms();
                 sqlite3_bind_int64(ins, 1, ms);
+                sqlite3_bind_int64(ins, 2, seq + 1); /* the measurements' own count, as the log's */
                 sqlite3_bind_int64(ev, 1, ++seq);
                 sqlite3_bind_int64(ev, 2, ms);
                 if (apart) {
