@@ -412,10 +412,7 @@ static void flush_all(cn_server *srv)
     for (int round = 0; round < 8 && (cn_held_count(srv->held) || cn_wal_sync_busy(srv->flusher) ||
                                       cn_core_lazy_ticket(srv->core) > cn_core_durable_ticket(srv->core));
          round++) {
-        int err = cn_wal_sync_finish(srv->flusher);
-        if (err)
-            flush_failed(err);
-        cn_core_durable(srv->core, cn_core_lazy_ticket(srv->core));
+        flushed_now(srv);
         went_out(srv);
     }
 }
