@@ -378,7 +378,7 @@ int cn_pack_action(cn_req *req, msgpack_packer *pk, int64_t id, bool full)
     cn_pk_str(pk, "indicators");
     return pack_rows(req, pk,
                      "SELECT i.id, i.name, i.unit, i.target, i.target_date, i.baseline,"
-                     " (SELECT value FROM measurements WHERE indicator = i.id ORDER BY date DESC, seq DESC LIMIT 1)"
+                     " (SELECT value FROM measurements WHERE indicator = i.id ORDER BY date DESC, id DESC LIMIT 1)"
                      " AS latest FROM indicators i WHERE action = ? ORDER BY id",
                      id, NULL);
 }
@@ -389,9 +389,9 @@ int cn_pack_indicator(cn_req *req, msgpack_packer *pk, int64_t id, bool history)
                      "SELECT i.id, i.plan, p.region, a.number AS action, i.name, i.unit, i.target, i.target_date,"
                      " i.baseline, m.value AS latest, m.date AS latest_date"
                      " FROM indicators i JOIN plans p ON p.id = i.plan LEFT JOIN actions a ON a.id = i.action"
-                     " LEFT JOIN (SELECT value, date FROM measurements WHERE indicator = ?1"
-                     "  ORDER BY date DESC, seq DESC LIMIT 1) m"
-                     " WHERE i.id = ?1",
+                     " LEFT JOIN measurements m ON m.id = (SELECT id FROM measurements WHERE indicator = i.id"
+                     "  ORDER BY date DESC, id DESC LIMIT 1)"
+                     " WHERE i.id = ?",
                      id, NULL, history ? 1 : 0);
     if (r <= 0)
         return r < 0 ? -1 : cn_req_fail(req, "not_found", "id", L("indicateur inconnu: id %lld",
@@ -399,7 +399,7 @@ int cn_pack_indicator(cn_req *req, msgpack_packer *pk, int64_t id, bool history)
     if (!history)
         return 0;
     cn_pk_str(pk, "measurements");
-    return pack_rows(req, pk, "SELECT date, value, note FROM measurements WHERE indicator = ? ORDER BY date, seq", id,
+    return pack_rows(req, pk, "SELECT date, value, note FROM measurements WHERE indicator = ? ORDER BY date, id", id,
                      NULL);
 }
 

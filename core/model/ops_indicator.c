@@ -71,11 +71,7 @@ static int measurement_store(cn_req *req, int64_t indicator, double *value, cons
         *date = today;
     }
     sqlite3_stmt *st;
-    /* After the indicator's others of that date (the index's last key of
-     * the page this row goes into). */
-    if (cn_req_prepare(req, "INSERT INTO measurements(indicator, date, seq, value, note, created_ms) VALUES (?1, ?2,"
-                            " (SELECT coalesce(max(seq), 0) + 1 FROM measurements WHERE indicator = ?1 AND date = ?2),"
-                            " ?3, ?4, ?5)", &st))
+    if (cn_req_prepare(req, "INSERT INTO measurements(indicator, date, value, note, created_ms) VALUES (?,?,?,?,?)", &st))
         return -1;
     sqlite3_bind_int64(st, 1, indicator);
     cn_bind_text(st, 2, *date);
@@ -188,7 +184,7 @@ static int latest_measurement(cn_req *req, int64_t indicator, double value, cons
 {
     sqlite3_stmt *st;
     if (cn_req_prepare(req, "SELECT value, date FROM measurements WHERE indicator = ?1 AND date > ?2"
-                            " ORDER BY date DESC, seq DESC LIMIT 1", &st))
+                            " ORDER BY date DESC, id DESC LIMIT 1", &st))
         return -1;
     sqlite3_bind_int64(st, 1, indicator);
     cn_bind_text(st, 2, date);
@@ -304,9 +300,8 @@ static int indicator_unrecord(cn_req *req)
     if (!region)
         return -1;
     sqlite3_stmt *st;
-    if (cn_req_prepare(req, "DELETE FROM measurements WHERE indicator = ?1 AND date = ?2 AND seq = (SELECT seq"
-                            " FROM measurements WHERE indicator = ?1 AND date = ?2 AND value = ?3 ORDER BY seq DESC"
-                            " LIMIT 1)", &st))
+    if (cn_req_prepare(req, "DELETE FROM measurements WHERE id = (SELECT id FROM measurements WHERE indicator = ?"
+                            " AND date = ? AND value = ? ORDER BY id DESC LIMIT 1)", &st))
         return -1;
     sqlite3_bind_int64(st, 1, id);
     cn_bind_text(st, 2, date);

@@ -73,7 +73,7 @@ static int pack_overview(cn_req *req, msgpack_packer *pk)
                        " c.next_due, coalesce(c.overdue, 0) AS overdue,"
                        " (SELECT m.value FROM indicators i JOIN measurements m ON m.indicator = i.id"
                        "   WHERE i.plan = p.id AND lower(i.name) GLOB 'nombre de membres*'"
-                       "   ORDER BY m.date DESC, m.created_ms DESC, m.seq DESC LIMIT 1) AS members_indicator"
+                       "   ORDER BY m.date DESC, m.id DESC LIMIT 1) AS members_indicator"
                        " FROM regions r JOIN cur ON cur.region = r.id LEFT JOIN plans p ON p.id = cur.plan"
                        " LEFT JOIN counts c ON c.plan = p.id"
                        " WHERE r.archived_ms IS NULL ORDER BY r.kind = 'national' DESC, r.name_key)"

@@ -74,7 +74,7 @@ static int nest_action(cn_req *req, msgpack_packer *pk, int64_t id)
 static int nest_indicator(cn_req *req, msgpack_packer *pk, int64_t id)
 {
     cn_pk_str(pk, "measurements");
-    return pack_list(req, pk, "SELECT seq, date, value, note FROM measurements WHERE indicator = ? ORDER BY date, seq", id,
+    return pack_list(req, pk, "SELECT id, date, value, note FROM measurements WHERE indicator = ? ORDER BY date, id", id,
                      0, NULL);
 }
 

@@ -183,21 +183,6 @@ static const char *const migrations[] = {
     "CREATE TABLE copy_ids("
     "  region TEXT NOT NULL, kind TEXT NOT NULL, origin_id INTEGER NOT NULL, id INTEGER NOT NULL,"
     "  PRIMARY KEY(region, kind, origin_id)) WITHOUT ROWID;",
-
-    /* 12: the measurements kept in the order they are read in (an
-     * indicator's, by date): one b-tree where there were a table and its
-     * index on (indicator, date) — a record writes one page fewer, a history
-     * or a latest value is read without going back to the table. seq orders
-     * an indicator's measurements of one date (the order they were recorded
-     * in); the old ids, unique, keep that order. */
-    "CREATE TABLE measurements_by_date("
-    "  indicator INTEGER NOT NULL REFERENCES indicators(id) ON DELETE CASCADE,"
-    "  date TEXT NOT NULL, seq INTEGER NOT NULL,"
-    "  value REAL NOT NULL, note TEXT, created_ms INTEGER NOT NULL,"
-    "  PRIMARY KEY(indicator, date, seq)) WITHOUT ROWID;"
-    "INSERT INTO measurements_by_date SELECT indicator, date, id, value, note, created_ms FROM measurements;"
-    "DROP TABLE measurements;"
-    "ALTER TABLE measurements_by_date RENAME TO measurements;",
 };
 
 int cn_migrations_count(void) { return (int)(sizeof migrations / sizeof migrations[0]); }
