@@ -4,7 +4,8 @@ between records (core/engine/row_cache.h): renumbered, the action's new
 number; deleted, none; the region archived, the record refused and nothing
 stored; restored, accepted again. The events subscriber sees the same
 indicator as the replies, and each record's latest measurement is the
-newest by date whatever order they came in."""
+newest by date whatever order they came in; those of one day are kept in
+the order recorded, and an undo takes the newest of that day and value."""
 import unittest
 
 import msgpack
@@ -76,6 +77,31 @@ class RecordFollows(unittest.TestCase):
         values = [m["value"] for m in self.c.ok("indicator.history", id=self.ind)["measurements"]]
         self.assertEqual(sorted(values), [1] * self.primed + [9, 10, 11, 12, 13, 14, 15],
                          "the refused record left nothing")
+
+    def test_the_measurements_of_one_day_in_the_order_recorded(self):
+        for value, note in ((5, "d'abord"), (6, "ensuite"), (5, "corrigé")):
+            got = self.record(value, "2020-01-01", note)
+        self.assertEqual((got["latest"], got["latest_date"]), (5, "2020-01-01"), "the last one recorded that day")
+        self.record(4, "2019-12-31", "la veille")
+
+        def that_day():
+            history = self.c.ok("indicator.history", id=self.ind)
+            return [(m["value"], m["note"]) for m in history["measurements"] if m["date"] == "2020-01-01"], history
+
+        day, history = that_day()
+        self.assertEqual(day, [(5, "d'abord"), (6, "ensuite"), (5, "corrigé")])
+        self.assertEqual([m["date"] for m in history["measurements"]], sorted(m["date"] for m in history["measurements"]))
+        # Undone: the newest of that day and value, not the first.
+        got = self.c.ok("indicator.unrecord", id=self.ind, date="2020-01-01", value=5)
+        self.assertEqual((got["latest"], got["latest_date"]), (6, "2020-01-01"))
+        self.assertEqual(that_day()[0], [(5, "d'abord"), (6, "ensuite")])
+        self.c.ok("indicator.unrecord", id=self.ind, date="2020-01-01", value=5)
+        self.assertEqual(that_day()[0], [(6, "ensuite")])
+        self.assertEqual(self.c.error("indicator.unrecord", id=self.ind, date="2020-01-01", value=5)["code"],
+                         "not_found")
+        # Recorded again after removals: after what is left of that day.
+        self.assertEqual(self.record(7, "2020-01-01", "de nouveau")["latest"], 7)
+        self.assertEqual(that_day()[0], [(6, "ensuite"), (7, "de nouveau")])
 
 
 if __name__ == "__main__":
