@@ -185,24 +185,105 @@ static int set_cursor(cn_host *host, cd_host *p, int64_t seq)
     return rc;
 }
 
-/* Delivers up to DELIVER_BATCH events past p's cursor; returns how many
- * were looked at. The cursor is stored only in a transaction that delivered
- * something to p, so events p does not want cost no write (after a restart
- * they are looked at again and skipped again). */
-static int deliver_to(cn_host *host, cd_host *p)
+/* Whether p takes part in this round: its cursor known (read from
+ * plugin_state once), or, at its first start here, set to the log's end (it
+ * begins with what happens from now on) and then it does not. */
+static bool joins_round(cn_host *host, cd_host *p)
 {
-    const char *origin = cn_evlog_origin(cn_core_evlog(host->core));
     if (p->cursor < 0) {
         p->cursor = cursor_of(host, p);
         if (p->cursor < 0) {
-            /* First start of this plugin here: it begins with what happens from now on. */
             p->cursor = cn_evlog_last_seq(cn_core_evlog(host->core));
             set_cursor(host, p, p->cursor);
-            return 0;
+            return false;
         }
     }
-    int64_t cursor = p->cursor;
-    bool delivered = false;
+    return true;
+}
+
+/* The event at st's row handed to every plugin of the round that has not
+ * seen it and wants it, each in a savepoint of its own; the event packed
+ * once, for the first that wants it. false: the disk failed (the round is
+ * abandoned whole, the event handed again once it can be stored). */
+static bool hand_event(cn_host *host, sqlite3_stmt *st, const char *origin)
+{
+    int64_t seq = sqlite3_column_int64(st, 0);
+    const char *region = (const char *)sqlite3_column_text(st, 2);
+    const char *type = (const char *)sqlite3_column_text(st, 3);
+    char topic[256];
+    snprintf(topic, sizeof topic, "%s/%s", region, type);
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init(&buf);
+    msgpack_unpacked up;
+    msgpack_unpacked_init(&up);
+    bool packed = false, unpacked = false, ok = true;
+    for (size_t i = 0; i < host->n && ok; i++) {
+        cd_host *p = host->plugins[i];
+        if (!p->reading || seq <= p->cursor)
+            continue;
+        p->cursor = seq; /* looked at, taken or not (stored if it took one) */
+        if (!wants(p, topic, false) || !host_region_enabled(p, region))
+            continue;
+        if (!packed) {
+            msgpack_packer pk;
+            msgpack_packer_init(&pk, &buf, msgpack_sbuffer_write);
+            cn_evlog_pack_event(&pk, seq, origin, sqlite3_column_int64(st, 1), region, type,
+                                sqlite3_column_blob(st, 4), (size_t)sqlite3_column_bytes(st, 4),
+                                (const char *)sqlite3_column_text(st, 5));
+            unpacked = msgpack_unpack_next(&up, buf.data, buf.size, NULL) == MSGPACK_UNPACK_SUCCESS;
+            packed = true;
+        }
+        if (!unpacked)
+            continue;
+        delivery d = {p, &up.data, topic, false, false};
+        p->handed = true;
+        int rc = cn_core_in_savepoint(host->core, deliver_one, &d);
+        if (rc != 0 && (d.disk || storage_error(sqlite3_errcode(cn_core_db(host->core))))) {
+            host->storage_failed = true;
+            ok = false;
+        } else if (rc != 0) {
+            p->event_errors++;
+            cn_error("[%s] l'événement %s (seq %lld) a fait échouer le greffon; ce qu'il avait écrit est "
+                     "annulé et l'événement ne lui sera pas redonné",
+                     p->name, topic, (long long)seq);
+        } else {
+            p->events_delivered++;
+        }
+    }
+    msgpack_unpacked_destroy(&up);
+    msgpack_sbuffer_destroy(&buf);
+    return ok;
+}
+
+/* The plugins of the round whose cursor is the furthest behind, and those
+ * a read from there reaches (within DELIVER_BATCH of it): marked reading.
+ * Returns that cursor, or -1 when none is left to serve. */
+static int64_t next_group(cn_host *host)
+{
+    int64_t from = INT64_MAX;
+    for (size_t i = 0; i < host->n; i++) {
+        cd_host *p = host->plugins[i];
+        if (p->waiting && p->cursor < from)
+            from = p->cursor;
+    }
+    if (from == INT64_MAX)
+        return -1;
+    for (size_t i = 0; i < host->n; i++) {
+        cd_host *p = host->plugins[i];
+        if (p->waiting && p->cursor - from <= DELIVER_BATCH) {
+            p->waiting = false;
+            p->reading = true;
+        }
+    }
+    return from;
+}
+
+/* One group's read: up to DELIVER_BATCH events past from, each handed to
+ * the group's plugins; the cursors of those it handed something stored.
+ * Returns how many events were read, or -1 when the disk failed. */
+static int read_for_group(cn_host *host, int64_t from)
+{
+    const char *origin = cn_evlog_origin(cn_core_evlog(host->core));
     sqlite3_stmt *st;
     /* Up to the last event published: a plugin acts on what is on disk
      * only (the bus's batches are committed before their WAL is flushed). */
@@ -210,63 +291,56 @@ static int deliver_to(cn_host *host, cd_host *p)
                            " AND seq <= ? ORDER BY seq LIMIT ?", &st) != SQLITE_OK)
         return 0;
     sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, cursor);
+    sqlite3_bind_int64(st, 2, from);
     sqlite3_bind_int64(st, 3, cn_evlog_published_seq(cn_core_evlog(host->core)));
     sqlite3_bind_int(st, 4, DELIVER_BATCH);
     int n = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        int64_t seq = sqlite3_column_int64(st, 0);
-        const char *region = (const char *)sqlite3_column_text(st, 2);
-        const char *type = (const char *)sqlite3_column_text(st, 3);
-        char topic[256];
-        snprintf(topic, sizeof topic, "%s/%s", region, type);
-        if (wants(p, topic, false) && host_region_enabled(p, region)) {
-            msgpack_sbuffer buf;
-            msgpack_sbuffer_init(&buf);
-            msgpack_packer pk;
-            msgpack_packer_init(&pk, &buf, msgpack_sbuffer_write);
-            cn_evlog_pack_event(&pk, seq, origin, sqlite3_column_int64(st, 1), region, type,
-                                sqlite3_column_blob(st, 4), (size_t)sqlite3_column_bytes(st, 4),
-                                (const char *)sqlite3_column_text(st, 5));
-            msgpack_unpacked up;
-            msgpack_unpacked_init(&up);
-            if (msgpack_unpack_next(&up, buf.data, buf.size, NULL) == MSGPACK_UNPACK_SUCCESS) {
-                delivery d = {p, &up.data, topic, false, false};
-                delivered = true;
-                int rc = cn_core_in_savepoint(host->core, deliver_one, &d);
-                if (rc != 0 && (d.disk || storage_error(sqlite3_errcode(cn_core_db(host->core))))) {
-                    /* The disk failed, not the plugin: this delivery is abandoned
-                     * whole and the event handed again once it can be stored. */
-                    host->storage_failed = true;
-                    msgpack_unpacked_destroy(&up);
-                    msgpack_sbuffer_destroy(&buf);
-                    break;
-                }
-                if (rc != 0) {
-                    p->event_errors++;
-                    cn_error("[%s] l'événement %s (seq %lld) a fait échouer le greffon; ce qu'il avait écrit est "
-                             "annulé et l'événement ne lui sera pas redonné",
-                             p->name, topic, (long long)seq);
-                } else {
-                    p->events_delivered++;
-                }
-            }
-            msgpack_unpacked_destroy(&up);
-            msgpack_sbuffer_destroy(&buf);
-        }
-        cursor = seq;
+    while (sqlite3_step(st) == SQLITE_ROW && hand_event(host, st, origin))
         n++;
-    }
     cn_stmt_done(st);
     if (host->storage_failed)
-        return 0;
-    if (delivered && set_cursor(host, p, cursor) != SQLITE_OK) {
-        /* Its writes without its cursor would be handed again, twice: neither is kept. */
-        cn_error("[%s] position dans le journal non enregistrée: %s", p->name, sqlite3_errmsg(cn_core_db(host->core)));
-        host->storage_failed = true;
-        return 0;
+        return -1;
+    for (size_t i = 0; i < host->n; i++) {
+        cd_host *p = host->plugins[i];
+        if (!p->reading)
+            continue;
+        p->reading = false;
+        if (p->handed && set_cursor(host, p, p->cursor) != SQLITE_OK) {
+            /* Its writes without its cursor would be handed again, twice: neither is kept. */
+            cn_error("[%s] position dans le journal non enregistrée: %s", p->name, sqlite3_errmsg(cn_core_db(host->core)));
+            host->storage_failed = true;
+            return -1;
+        }
+        p->handed = false;
+        if (n == DELIVER_BATCH)
+            p->pending = true; /* more to read */
     }
-    p->cursor = cursor;
+    return n;
+}
+
+/* One round: the plugins that may have events waiting, served in groups —
+ * the plugins in step (the usual case: those that take every event) share
+ * one read of the log and each event packed once. Returns how many events
+ * were read. A plugin's cursor is stored only in a read that handed it
+ * something, so events it does not want cost no write (after a restart they
+ * are looked at again and skipped again). */
+static int deliver_round(cn_host *host)
+{
+    for (size_t i = 0; i < host->n; i++) {
+        cd_host *p = host->plugins[i];
+        p->waiting = p->reading = p->handed = false;
+        if (p->status != P_RUNNING || !p->nsubs || !p->pending)
+            continue;
+        p->pending = false;
+        p->waiting = joins_round(host, p);
+    }
+    int n = 0;
+    for (int64_t from; (from = next_group(host)) >= 0;) {
+        int read = read_for_group(host, from);
+        if (read < 0)
+            return 0; /* the cursors are read again (cn_host_deliver) */
+        n += read;
+    }
     return n;
 }
 
@@ -365,17 +439,7 @@ void cn_host_deliver(cn_host *host, bool lazy)
         cn_core_batch_open(host->core, lazy);
         if (cn_core_batch_begin(host->core) != 0)
             break;
-        int n = 0;
-        for (size_t i = 0; i < host->n; i++) {
-            cd_host *p = host->plugins[i];
-            if (p->status != P_RUNNING || !p->nsubs || !p->pending)
-                continue;
-            p->pending = false;
-            int looked = deliver_to(host, p);
-            if (looked == DELIVER_BATCH)
-                p->pending = true; /* more to read */
-            n += looked;
-        }
+        int n = deliver_round(host);
         /* On a failing disk, or a failed commit, the stored cursors did not
          * move: reload them, and the delivery is tried again after the next
          * commit. What the plugins wrote meanwhile is rolled back with it. */

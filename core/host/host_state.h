@@ -89,6 +89,9 @@ struct cd_host {
     char section[128];
     int64_t cursor; /* last seq looked at; -1 until read from plugin_state */
     bool pending;   /* the log may hold events for it past cursor */
+    /* In the delivery round under way (events.c): not served yet; in the
+     * group being read; handed an event by that read (its cursor stored). */
+    bool waiting, reading, handed;
     int64_t op_errors, event_errors, callback_errors, events_delivered;
     char origin[64]; /* region_origin's answer */
     cd_status_fn status_fn; /* its figures for node.status (set_status) */
