@@ -2,10 +2,11 @@
 plugin's op running in the command's transaction, its own tables (and no
 one else's), exactly-once event delivery across restarts, its events on
 the bus, timers and work off the loop, and failures that change nothing."""
+import os
 import time
 import unittest
 
-from harness import PATIENCE, TEST_PLUGINS, WRAP, Daemon, recv_event, subscriber, sync_subscriber
+from harness import PATIENCE, PLUGINS, TEST_PLUGINS, WRAP, Daemon, recv_event, subscriber, sync_subscriber
 
 CONFIG = """
 [plugins]
@@ -204,6 +205,62 @@ class RegionLimits(unittest.TestCase):
         finally:
             self.assertEqual(d.stop(), 0)
             d.cleanup()
+
+
+class PluginsAtDifferentPlaces(unittest.TestCase):
+    """Plugins in step share one read of the log; one behind or ahead of
+    another (it was not loaded for a while, or wants fewer events and so
+    stores its place less often) is still handed each of its events once:
+    the probe (region.* events) beside notify (every event)."""
+
+    def setUp(self):
+        self.d = Daemon()
+        self.addCleanup(self.d.cleanup)
+        self.c = None
+
+    def run_with(self, plugins):
+        if self.c:
+            self.c.close()
+            self.assertEqual(self.d.stop(), 0)
+        with open(os.path.join(self.d.folder, "concertd.conf"), "w", encoding="utf-8") as f:
+            f.write("[plugins]\npath = %s:%s\nload = %s\n[plugin.notify]\nsmtp_url = smtp://127.0.0.1:9\n"
+                    % (TEST_PLUGINS, PLUGINS, ", ".join(plugins)))
+        self.d.config = os.path.join(self.d.folder, "concertd.conf")
+        self.d.start()
+        self.c = self.d.client()
+        self.addCleanup(lambda c=self.c: c.close())
+
+    def handed(self, expected):
+        """The probe's count once it reaches expected (delivery follows the reply)."""
+        deadline = time.monotonic() + 20 * PATIENCE
+        while self.c.ok("probe.count", table="events") < expected and time.monotonic() < deadline:
+            self.c.ok("node.info")
+        self.assertEqual(self.c.ok("probe.count", table="events"), expected)
+        probe = [p for p in self.c.ok("node.info")["plugins"] if p["name"] == "probe"][0]
+        self.assertEqual(probe["event_errors"], 0, "an event handed twice breaks the probe's key")
+
+    def test_each_plugin_is_handed_its_events_once_wherever_it_stands(self):
+        self.run_with(["probe", "notify"])
+        self.c.ok("region.create", id="estrie", name="Estrie")
+        self.handed(1)
+        # The probe ahead of notify (notify not loaded meanwhile): one read
+        # from notify's place, the probe skipping what it was handed.
+        self.run_with(["probe"])
+        for i in range(5):
+            self.c.ok("region.update", id="estrie", organisation="TDS %d" % i)
+        self.handed(6)
+        self.run_with(["probe", "notify"])
+        self.c.ok("region.update", id="estrie", organisation="CDC")
+        self.handed(7)
+        # The probe far behind (more than a read apart): notify stored its
+        # place after each of 300 events the probe does not take.
+        self.c.ok("plan.create", region="estrie", title="Plan")
+        self.c.ok("objective.create", region="estrie", number="1", text="Objectif")
+        for i in range(300):
+            self.c.ok("action.create", region="estrie", objective="1", number="1.%d" % (i + 1), text="Action %d" % i)
+        self.run_with(["probe", "notify"])
+        self.c.ok("region.update", id="estrie", organisation="CDC de l'Estrie")
+        self.handed(8)
 
 
 if __name__ == "__main__":
