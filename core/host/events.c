@@ -288,8 +288,16 @@ static int read_for_group(cn_host *host, int64_t from)
     /* Up to the last event published: a plugin acts on what is on disk
      * only (the bus's batches are committed before their WAL is flushed). */
     if (cn_stmt_get(cn_core_db(host->core), "SELECT seq, ts_ms, region, type, data, actor FROM events WHERE origin = ? AND seq > ?"
-                           " AND seq <= ? ORDER BY seq LIMIT ?", &st) != SQLITE_OK)
+                           " AND seq <= ? ORDER BY seq LIMIT ?", &st) != SQLITE_OK) {
+        /* Not read (no memory): the group waits for the next delivery, out
+         * of the way of the next group's read, which starts further on. */
+        for (size_t i = 0; i < host->n; i++)
+            if (host->plugins[i]->reading) {
+                host->plugins[i]->reading = false;
+                host->plugins[i]->pending = true;
+            }
         return 0;
+    }
     sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, from);
     sqlite3_bind_int64(st, 3, cn_evlog_published_seq(cn_core_evlog(host->core)));
