@@ -6,6 +6,7 @@
 #include "model.h"
 #include "mp.h"
 #include "text.h"
+#include "record_sql.h"
 #include "stmt_cache.h"
 
 static int pack_indicator(cn_req *req, msgpack_packer *pk, int64_t id) { return cn_pack_indicator(req, pk, id, false); }
@@ -71,7 +72,7 @@ static int measurement_store(cn_req *req, int64_t indicator, double *value, cons
         *date = today;
     }
     sqlite3_stmt *st;
-    if (cn_req_prepare(req, "INSERT INTO measurements(indicator, date, value, note, created_ms) VALUES (?,?,?,?,?)", &st))
+    if (cn_req_prepare(req, CN_MEASUREMENT_INSERT_SQL, &st))
         return -1;
     sqlite3_bind_int64(st, 1, indicator);
     cn_bind_text(st, 2, *date);
@@ -89,16 +90,7 @@ int cn_measurement_insert(cn_req *req, int64_t indicator)
     return measurement_store(req, indicator, &value, &date, &note, today);
 }
 
-/* What indicator.record needs of the indicator before it writes, read in
- * one query: its columns as cn_pack_indicator packs them (the first nine;
- * the latest measurement, which this record changes, comes after), its
- * region's holder and whether that region is archived. */
-#define CONTEXT_SQL                                                                                                \
-    "SELECT i.id, i.plan, p.region, a.number AS action, i.name, i.unit, i.target, i.target_date, i.baseline,"     \
-    " r.origin, r.archived_ms IS NOT NULL"                                                                         \
-    " FROM indicators i JOIN plans p ON p.id = i.plan JOIN regions r ON r.id = p.region"                          \
-    " LEFT JOIN actions a ON a.id = i.action"                                                                      \
-    " WHERE i.id = ?"
+/* CN_RECORD_CONTEXT_SQL's columns (record_sql.h). */
 enum { COL_REGION = 2, COL_PACKED = 9, COL_ORIGIN = COL_PACKED, COL_ARCHIVED };
 enum { KEPT_RECORD_CONTEXT = 1 }; /* the kind of what indicator.record keeps (cn_req_keep) */
 
@@ -142,7 +134,7 @@ static int record_context_of(cn_req *req, int64_t indicator, msgpack_sbuffer *ou
         return 0;
     }
     sqlite3_stmt *st;
-    if (cn_req_prepare(req, CONTEXT_SQL, &st))
+    if (cn_req_prepare(req, CN_RECORD_CONTEXT_SQL, &st))
         return -1;
     sqlite3_bind_int64(st, 1, indicator);
     int rc = sqlite3_step(st);
@@ -183,8 +175,7 @@ static int latest_measurement(cn_req *req, int64_t indicator, double value, cons
                               char latest_date[11])
 {
     sqlite3_stmt *st;
-    if (cn_req_prepare(req, "SELECT value, date FROM measurements WHERE indicator = ?1 AND date > ?2"
-                            " ORDER BY date DESC, id DESC LIMIT 1", &st))
+    if (cn_req_prepare(req, CN_LATER_MEASUREMENT_SQL, &st))
         return -1;
     sqlite3_bind_int64(st, 1, indicator);
     cn_bind_text(st, 2, date);

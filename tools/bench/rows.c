@@ -16,6 +16,7 @@
 
 #include "db.h"
 #include "log.h"
+#include "record_sql.h"
 
 #define COMMANDS 200000
 #define BATCH 50
@@ -32,20 +33,6 @@ static const char rows[] =
     " VALUES (1, 1, 1, '1.1', '1.1', 'Action', x'90', 0, 0);"
     "INSERT INTO indicators(id, plan, action, name, created_ms) VALUES (1, 1, 1, 'Nombre de participants', 0);";
 static const char no_event_indexes[] = "DROP INDEX events_region; DROP INDEX events_adhesion;";
-
-/* cn_measurement_record's statements: the indicator's context (read once,
- * then kept between records of the same indicator), the measurement, the
- * probe for a later one. */
-static const char read_sql[] =
-    "SELECT i.id, i.plan, p.region, a.number AS action, i.name, i.unit, i.target, i.target_date, i.baseline,"
-    " r.origin, r.archived_ms IS NOT NULL"
-    " FROM indicators i JOIN plans p ON p.id = i.plan JOIN regions r ON r.id = p.region"
-    " LEFT JOIN actions a ON a.id = i.action"
-    " WHERE i.id = ?";
-static const char measurement_sql[] = "INSERT INTO measurements(indicator, date, value, note, created_ms)"
-                                      " VALUES (1, '2026-12-03', 7, 'Rencontre nº 7', ?1)";
-static const char latest_sql[] = "SELECT value, date FROM measurements WHERE indicator = 1 AND date > '2026-12-03'"
-                                 " ORDER BY date DESC, id DESC LIMIT 1";
 
 enum { READ = 1, MEASUREMENT = 2, EVENT = 4, SAVEPOINT = 8, NO_EVENT_INDEXES = 16, LATEST = 32 };
 
@@ -110,12 +97,20 @@ static double measure(const char *dir, int parts)
     }
     sqlite3_stmt *begin = prepare(db, "BEGIN IMMEDIATE"), *commit = prepare(db, "COMMIT"),
                  *savepoint = prepare(db, "SAVEPOINT cmd"), *release = prepare(db, "RELEASE cmd"),
-                 *read = prepare(db, read_sql),
-                 *measurement = prepare(db, measurement_sql), *latest = prepare(db, latest_sql),
+                 *read = prepare(db, CN_RECORD_CONTEXT_SQL),
+                 *measurement = prepare(db, CN_MEASUREMENT_INSERT_SQL), *latest = prepare(db, CN_LATER_MEASUREMENT_SQL),
                  *event = prepare(db, "INSERT INTO events(origin, seq, ts_ms, region, type, data, actor)"
                                       " VALUES ('local', ?1, ?2, 'bench', 'indicator.recorded', ?3, NULL)");
     static char data[181]; /* as large as concertd's indicator.recorded */
     memset(data, 0xa5, sizeof data);
+    /* Indicator 1, today, as concertd binds them (run() keeps the bindings). */
+    static const char today[] = "2026-12-03", note[] = "Rencontre nº 7";
+    sqlite3_bind_int64(measurement, 1, 1);
+    sqlite3_bind_text(measurement, 2, today, -1, SQLITE_STATIC);
+    sqlite3_bind_double(measurement, 3, 7);
+    sqlite3_bind_text(measurement, 4, note, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(latest, 1, 1);
+    sqlite3_bind_text(latest, 2, today, -1, SQLITE_STATIC);
     long seq = 0;
     double start = now_s();
     for (int b = 0; b < COMMANDS / BATCH; b++) {
@@ -128,7 +123,7 @@ static double measure(const char *dir, int parts)
                 run(db, read);
             }
             if (parts & MEASUREMENT) {
-                sqlite3_bind_int64(measurement, 1, 1796300000000 + seq);
+                sqlite3_bind_int64(measurement, 5, 1796300000000 + seq);
                 run(db, measurement);
             }
             if (parts & LATEST)
