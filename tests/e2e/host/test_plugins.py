@@ -217,18 +217,22 @@ class PluginsAtDifferentPlaces(unittest.TestCase):
         self.d = Daemon()
         self.addCleanup(self.d.cleanup)
         self.c = None
+        self.addCleanup(self.stop)
 
-    def run_with(self, plugins):
+    def stop(self):
         if self.c:
             self.c.close()
-            self.assertEqual(self.d.stop(), 0)
+            self.c = None
+            self.assertEqual(self.d.stop(), 0, "clean exit (and no valgrind error)")
+
+    def run_with(self, plugins):
+        self.stop()
         with open(os.path.join(self.d.folder, "concertd.conf"), "w", encoding="utf-8") as f:
             f.write("[plugins]\npath = %s:%s\nload = %s\n[plugin.notify]\nsmtp_url = smtp://127.0.0.1:9\n"
                     % (TEST_PLUGINS, PLUGINS, ", ".join(plugins)))
         self.d.config = os.path.join(self.d.folder, "concertd.conf")
         self.d.start()
         self.c = self.d.client()
-        self.addCleanup(lambda c=self.c: c.close())
 
     def handed(self, expected):
         """The probe's count once it reaches expected (delivery follows the reply)."""
