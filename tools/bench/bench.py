@@ -14,7 +14,8 @@ what limits the figures), one DEALER with 1 or 100 requests in flight:
 - reads: node.info (no SQL), action.list of Lanaudière's real plan (the
   seed tests/fixtures/seeds/001, imported; the demo's has 12 actions),
   each in BENCH_ROUNDS rounds too;
-- concertd's memory holding 20 regions x 200 actions, the reminder check
+- concertd's memory holding 20 regions x 200 actions, then region.overview
+  over those regions (a national node's home page), the reminder check
   and a plan import. Not a test: it prints figures for tools/PERFORMANCE.md.
 
 The mutations are measured in alternating rounds (BENCH_ROUNDS, default 5;
@@ -258,6 +259,16 @@ def measure_reads_and_memory(s, cmd, pid, results):
     results["import"] = measure_import(s, plan_text(50, 20))
     results["remind"] = measure_remind(s, REMIND_ACTIONS)
     results["rss_loaded"] = rss_kib(pid)
+    # The national node's home page: region.overview over its regions (the
+    # 20, the demo's, the seed's, the benchmark's), as the page polls it.
+    results["regions"] = len(call(s, "region.list"))
+    runs = {n: [] for n in (1, 100)}
+    for _ in range(ROUNDS):
+        for n, count in ((1, 2000), (100, 20000)):
+            runs[n].append(measure(cmd, "region.overview", {}, count, n))
+    for n, figures in runs.items():
+        results["region.overview", n] = tuple(statistics.median(f[i] for f in figures) for i in range(3)) + (
+            min(f[0] for f in figures), max(f[0] for f in figures))
 
 
 def main():
@@ -322,10 +333,11 @@ def main():
             print("ratio %s, %d in flight: %.2f (rounds %.2f-%.2f)" % (what, n, med, low, high))
     print("%-40s %9s %12s %9s %9s   %s" % ("reads, %d rounds (medians)" % ROUNDS, "in flight", "requests/s",
                                              "p50 ms", "p99 ms", "rounds"))
-    for what in ("node.info", "action.list"):
+    for what in ("node.info", "action.list", "region.overview"):
         for n in (1, 100):
             rate, p50, p99, low, high = results[what, n]
-            label = what if what == "node.info" else "action.list (seed plan, %d actions)" % results["actions"]
+            label = {"node.info": what, "action.list": "action.list (seed plan, %d actions)" % results["actions"],
+                     "region.overview": "region.overview (%d regions)" % results["regions"]}[what]
             print("%-40s %9d %12.0f %9.2f %9.2f   %.0f-%.0f" % (label, n, rate, p50, p99, low, high))
     print("concertd RSS: %.1f MiB at start, %.1f MiB holding 20 regions x 200 actions"
           % (results["rss_start"] / 1024, results["rss_loaded"] / 1024))
