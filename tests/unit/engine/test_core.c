@@ -525,19 +525,26 @@ static void update_region(fixture *f, bool lazy, const char *organisation, uint6
     assert_int_equal(sync_level(f), 2);
 }
 
+/* A region created, then what its log publishes counted in *p: returns
+ * the log's last seq. */
+static int64_t observe_new_region(fixture *f, published *p)
+{
+    char code[32];
+    call_op(f, "region.create", region_ok, code);
+    assert_string_equal(code, "ok");
+    cn_evlog_set_observer(cn_core_evlog(f->core), observe, p);
+    return cn_evlog_last_seq(cn_core_evlog(f->core));
+}
+
 /* A batch committed without flushing holds its events until it is said on
  * disk and then published; a commit that flushes publishes the held ones
  * first, in order; a batch rolled back leaves the held ones as they were. */
 static void lazy_commits_hold_their_events_until_on_disk(void **state)
 {
     fixture *f = *state;
-    char code[32];
-    call_op(f, "region.create", region_ok, code);
-    assert_string_equal(code, "ok");
-    cn_evlog *log = cn_core_evlog(f->core);
     published p = {0};
-    cn_evlog_set_observer(log, observe, &p);
-    int64_t base = cn_evlog_last_seq(log);
+    int64_t base = observe_new_region(f, &p);
+    cn_evlog *log = cn_core_evlog(f->core);
 
     uint64_t t1, t2, t3;
     update_region(f, true, "CDSM 1", &t1);
@@ -582,13 +589,9 @@ static void lazy_commits_hold_their_events_until_on_disk(void **state)
 static void a_flushed_batch_holds_its_events_until_its_replies_are_out(void **state)
 {
     fixture *f = *state;
-    char code[32];
-    call_op(f, "region.create", region_ok, code);
-    assert_string_equal(code, "ok");
-    cn_evlog *log = cn_core_evlog(f->core);
     published p = {0};
-    cn_evlog_set_observer(log, observe, &p);
-    int64_t base = cn_evlog_last_seq(log);
+    int64_t base = observe_new_region(f, &p);
+    cn_evlog *log = cn_core_evlog(f->core);
 
     uint64_t ticket = 99;
     assert_int_equal(cn_core_batch_open(f->core, false), 0);
