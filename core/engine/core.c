@@ -927,7 +927,8 @@ static int commit(cn_core *core)
 /* Commits the open batch. Begun lazily, its WAL is not flushed here: its
  * events are held under a new ticket. Otherwise the COMMIT flushed the WAL
  * (synchronous=FULL), the frames of the lazy commits before it with its
- * own: everything held goes out with its events. */
+ * own: everything held is on disk, and goes out with its events — at once,
+ * or, hold_events, at cn_core_publish_durable (after the replies). */
 static int batch_commit(cn_core *core, void *pub, uint64_t *ticket, bool hold_events)
 {
     *ticket = core->lazy_issued;

@@ -225,14 +225,21 @@ def recv_event(sub, timeout=10000):
 
 def sync_subscriber(sub, client, region):
     """ZeroMQ subscriptions take effect asynchronously: touch the region until
-    the subscriber sees an event, so later events are known to arrive."""
+    the subscriber sees an event, so later events are known to arrive. Then
+    one touch more, and its events read up to it: none of those touches' is
+    left to come (an event is published just after its reply)."""
     for _ in range(200):
         client.ok("region.update", id=region)
         if sub.poll(50):
-            while sub.poll(0):
-                sub.recv_multipart()
+            break
+    else:
+        raise TimeoutError("subscriber never connected")
+    before = client.ok("node.info")["last_seq"]
+    client.ok("region.update", id=region)
+    while True:
+        topic, event = recv_event(sub)
+        if topic == region + "/region.updated" and event["seq"] > before:
             return
-    raise TimeoutError("subscriber never connected")
 
 
 def seed_plan(client, region="lanaudiere", name="Lanaudière"):
