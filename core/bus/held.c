@@ -8,7 +8,7 @@ typedef struct {
     cn_request rq;
     void *sock;
     cn_backlog *backlog;
-    uint64_t ticket;  /* its batch's lazy commit (cn_core_batch_commit_held) */
+    uint64_t ticket;  /* its batch's lazy commit (cn_core_batch_commit_lazy) */
     uint64_t read_at; /* when its batch was read */
 } held_reply;
 

@@ -316,17 +316,9 @@ static bool start_prep(cn_server *srv, served *ep, cn_request *rq)
 /* ---- replies held until their batch is on disk --------------------------- */
 
 /* Sends the held replies whose batch is on disk, in order. */
-static void send_held_replies(cn_server *srv)
-{
-    cn_held_release(srv->held, cn_core_durable_ticket(srv->core), &srv->stats.command_s);
-}
-
-/* The held replies whose batch is on disk, then the events on disk: the
- * clients know first (and their next requests are on their way sooner). */
 static void release_held(cn_server *srv)
 {
-    send_held_replies(srv);
-    cn_core_publish_durable(srv->core);
+    cn_held_release(srv->held, cn_core_durable_ticket(srv->core), &srv->stats.command_s);
 }
 
 /* A flush that failed: what is committed may not be on disk, and a new
@@ -499,7 +491,8 @@ static void process_batch(cn_server *srv, served *ep)
         /* Flushed at its COMMIT, it still waits for the batches before it
          * when it wrote nothing (what it read may not be on disk yet). */
         uint64_t ticket = cn_core_lazy_ticket(srv->core);
-        bool committed = cn_core_batch_commit_held(srv->core, srv->pub, &ticket) == 0;
+        bool committed = (lazy ? cn_core_batch_commit_lazy(srv->core, srv->pub, &ticket)
+                               : cn_core_batch_commit(srv->core, srv->pub)) == 0;
         if (!committed)
             for (int i = 0; i < n; i++)
                 if (batch[i].reply.ok)
@@ -512,24 +505,21 @@ static void process_batch(cn_server *srv, served *ep)
         hold = committed && ticket > cn_core_durable_ticket(srv->core);
         cn_histogram_add(&srv->stats.commit_s, (double)(uv_hrtime() - commit_at) / 1e9, 1);
         if (!hold)
-            send_held_replies(srv); /* earlier replies first, when on disk too */
+            release_held(srv); /* earlier replies first, when on disk too */
         for (int i = 0; i < n; i++) {
             srv->stats.errors += !batch[i].reply.ok;
             if (hold && cn_held_keep(srv->held, &batch[i], ep->sock, ep->backlog, ticket, read_at) == 0)
                 continue;
             if (hold) { /* no memory to hold it: the batch flushed here, the earlier replies first */
                 flushed_now(srv);
-                send_held_replies(srv);
+                release_held(srv);
                 hold = false;
             }
             send_reply(ep, &batch[i]);
             cn_request_close(&batch[i]);
         }
-        if (!hold) {
-            cn_core_publish_durable(srv->core); /* after the replies */
-            /* Each command of the batch waited for all of it: the batch's time is each one's. */
+        if (!hold) /* Each command of the batch waited for all of it: the batch's time is each one's. */
             cn_histogram_add(&srv->stats.command_s, (double)(uv_hrtime() - read_at) / 1e9, (uint64_t)n);
-        }
         srv->stats.commands += (uint64_t)n;
         srv->stats.batches++;
         if (hold)

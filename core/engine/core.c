@@ -927,9 +927,8 @@ static int commit(cn_core *core)
 /* Commits the open batch. Begun lazily, its WAL is not flushed here: its
  * events are held under a new ticket. Otherwise the COMMIT flushed the WAL
  * (synchronous=FULL), the frames of the lazy commits before it with its
- * own: everything held is on disk, and goes out with its events — at once,
- * or, hold_events, at cn_core_publish_durable (after the replies). */
-static int batch_commit(cn_core *core, void *pub, uint64_t *ticket, bool hold_events)
+ * own: everything held goes out with its events. */
+static int batch_commit(cn_core *core, void *pub, uint64_t *ticket)
 {
     *ticket = core->lazy_issued;
     if (!core->in_batch)
@@ -948,9 +947,6 @@ static int batch_commit(cn_core *core, void *pub, uint64_t *ticket, bool hold_ev
     if (lazy) {
         *ticket = ++core->lazy_issued;
         cn_evlog_hold(core->evlog, *ticket, pub);
-    } else if (hold_events) { /* on disk, held only until the replies are out */
-        core->lazy_durable = *ticket = core->lazy_issued;
-        cn_evlog_hold(core->evlog, *ticket, pub);
     } else {
         core->lazy_durable = core->lazy_issued;
         cn_evlog_publish(core->evlog, pub);
@@ -961,21 +957,18 @@ static int batch_commit(cn_core *core, void *pub, uint64_t *ticket, bool hold_ev
 int cn_core_batch_commit(cn_core *core, void *pub)
 {
     uint64_t ticket;
-    return batch_commit(core, pub, &ticket, false);
+    return batch_commit(core, pub, &ticket);
 }
 
-int cn_core_batch_commit_held(cn_core *core, void *pub, uint64_t *ticket)
-{
-    return batch_commit(core, pub, ticket, true);
-}
+int cn_core_batch_commit_lazy(cn_core *core, void *pub, uint64_t *ticket) { return batch_commit(core, pub, ticket); }
 
 void cn_core_durable(cn_core *core, uint64_t ticket)
 {
-    if (ticket > core->lazy_durable)
-        core->lazy_durable = ticket;
+    if (ticket <= core->lazy_durable)
+        return;
+    core->lazy_durable = ticket;
+    cn_evlog_publish_held(core->evlog, ticket);
 }
-
-void cn_core_publish_durable(cn_core *core) { cn_evlog_publish_held(core->evlog, core->lazy_durable); }
 
 uint64_t cn_core_durable_ticket(const cn_core *core) { return core->lazy_durable; }
 uint64_t cn_core_lazy_ticket(const cn_core *core) { return core->lazy_issued; }

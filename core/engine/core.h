@@ -11,10 +11,9 @@
  *
  * The socket side (server.c) calls, for each batch:
  *   cn_core_batch_open → cn_core_batch_redoable → cn_core_handle × N
- *   (cn_core_batch_redo when cn_core_batch_must_redo) → cn_core_batch_commit_held
+ *   (cn_core_batch_redo when cn_core_batch_must_redo) → cn_core_batch_commit_lazy
  * and sends the replies only when the commit succeeded and its WAL frames
- * are on disk (cn_core_durable), then publishes its events
- * (cn_core_publish_durable). */
+ * are on disk (cn_core_durable). */
 #ifndef CN_CORE_H
 #define CN_CORE_H
 
@@ -99,21 +98,15 @@ int cn_core_batch_commit(cn_core *core, void *pub);
  * SQLite's level is set outside a transaction only). Always 0.
  * cn_core_batch_begin inside it begins its transaction now. */
 int cn_core_batch_open(cn_core *core, bool lazy);
-/* Commits the open batch; its events are held (not published) under
- * *ticket until cn_core_publish_durable() once they are on disk — so that
- * the caller sends its replies first. Opened lazy, the batch is not flushed:
- * the ticket is a new one (the count of such commits that wrote
- * something), on disk once the caller has flushed the WAL (wal_sync.h)
- * and said so with cn_core_durable(ticket). Otherwise its COMMIT flushed
- * the WAL, what was held before included: its ticket is on disk at once.
- * A batch that wrote nothing gets the latest ticket: what it read may be
- * held still. A later cn_core_batch_commit that writes flushes and
- * publishes everything, held included. */
-int cn_core_batch_commit_held(cn_core *core, void *pub, uint64_t *ticket);
-/* The lazy commits up to ticket are on disk (their replies may go out). */
+/* Commits a batch opened lazy (any other as cn_core_batch_commit does):
+ * its events are held (not published) under *ticket, the count of such
+ * commits that wrote something, until cn_core_durable(ticket) — once the
+ * caller has flushed the WAL (wal_sync.h). A batch that wrote nothing
+ * gets the latest ticket: what it read may be held still. A later
+ * cn_core_batch_commit that writes flushes everything, held included. */
+int cn_core_batch_commit_lazy(cn_core *core, void *pub, uint64_t *ticket);
+/* The lazy commits up to ticket are on disk: their events go out. */
 void cn_core_durable(cn_core *core, uint64_t ticket);
-/* The held events of what is on disk go out, in order. */
-void cn_core_publish_durable(cn_core *core);
 /* The highest ticket known to be on disk. */
 uint64_t cn_core_durable_ticket(const cn_core *core);
 /* The ticket of the latest lazy commit that wrote (0: none yet). */

@@ -456,7 +456,7 @@ void cn_host_deliver(cn_host *host, bool lazy)
         if (failed)
             cn_core_batch_rollback(host->core);
         uint64_t ticket;
-        if (failed || (lazy ? cn_core_batch_commit_held(host->core, host->pub, &ticket)
+        if (failed || (lazy ? cn_core_batch_commit_lazy(host->core, host->pub, &ticket)
                             : cn_core_batch_commit(host->core, host->pub)) != 0) {
             for (size_t i = 0; i < host->n; i++) {
                 host->plugins[i]->cursor = -1;

@@ -480,7 +480,7 @@ static void a_batch_of_kept_reads_takes_no_lock(void **state)
     first_action_text(f, true, text);
     assert_string_equal(text, "Gardée");
     assert_true(sqlite3_get_autocommit(db)); /* no transaction begun */
-    assert_int_equal(cn_core_batch_commit_held(f->core, NULL, &ticket), 0);
+    assert_int_equal(cn_core_batch_commit_lazy(f->core, NULL, &ticket), 0);
     assert_int_equal(sync_level(f), 2);
 
     assert_int_equal(sqlite3_open(sqlite3_db_filename(db, "main"), &other), SQLITE_OK);
@@ -495,7 +495,7 @@ static void a_batch_of_kept_reads_takes_no_lock(void **state)
     assert_string_equal(code, "unavailable");
     first_action_text(f, true, text); /* still kept: nothing changed */
     assert_string_equal(text, "Gardée");
-    assert_int_equal(cn_core_batch_commit_held(f->core, NULL, &ticket), 0);
+    assert_int_equal(cn_core_batch_commit_lazy(f->core, NULL, &ticket), 0);
     assert_int_equal(ticket, cn_core_lazy_ticket(f->core)); /* wrote nothing */
     assert_false(cn_core_in_batch(f->core));
 
@@ -504,7 +504,7 @@ static void a_batch_of_kept_reads_takes_no_lock(void **state)
     assert_int_equal(cn_core_batch_open(f->core, true), 0);
     handle_update(f, "Acceptée");
     assert_false(sqlite3_get_autocommit(db)); /* its transaction, begun by the update */
-    assert_int_equal(cn_core_batch_commit_held(f->core, NULL, &ticket), 0);
+    assert_int_equal(cn_core_batch_commit_lazy(f->core, NULL, &ticket), 0);
     assert_int_equal(ticket, cn_core_lazy_ticket(f->core));
     assert_true(ticket > 0);
 }
@@ -519,32 +519,25 @@ static void update_region(fixture *f, bool lazy, const char *organisation, uint6
     handle_update(f, organisation);
     assert_int_equal(sync_level(f), lazy ? 1 : 2);
     if (lazy)
-        assert_int_equal(cn_core_batch_commit_held(f->core, NULL, ticket), 0);
+        assert_int_equal(cn_core_batch_commit_lazy(f->core, NULL, ticket), 0);
     else
         assert_int_equal(cn_core_batch_commit(f->core, NULL), 0);
     assert_int_equal(sync_level(f), 2);
 }
 
-/* A region created, then what its log publishes counted in *p: returns
- * the log's last seq. */
-static int64_t observe_new_region(fixture *f, published *p)
-{
-    char code[32];
-    call_op(f, "region.create", region_ok, code);
-    assert_string_equal(code, "ok");
-    cn_evlog_set_observer(cn_core_evlog(f->core), observe, p);
-    return cn_evlog_last_seq(cn_core_evlog(f->core));
-}
-
 /* A batch committed without flushing holds its events until it is said on
- * disk and then published; a commit that flushes publishes the held ones
- * first, in order; a batch rolled back leaves the held ones as they were. */
+ * disk; a commit that flushes publishes the held ones first, in order; a
+ * batch rolled back leaves the held ones as they were. */
 static void lazy_commits_hold_their_events_until_on_disk(void **state)
 {
     fixture *f = *state;
-    published p = {0};
-    int64_t base = observe_new_region(f, &p);
+    char code[32];
+    call_op(f, "region.create", region_ok, code);
+    assert_string_equal(code, "ok");
     cn_evlog *log = cn_core_evlog(f->core);
+    published p = {0};
+    cn_evlog_set_observer(log, observe, &p);
+    int64_t base = cn_evlog_last_seq(log);
 
     uint64_t t1, t2, t3;
     update_region(f, true, "CDSM 1", &t1);
@@ -554,9 +547,7 @@ static void lazy_commits_hold_their_events_until_on_disk(void **state)
     assert_int_equal(cn_evlog_published_seq(log), base);
     assert_int_equal(count(f, "events"), base + 2);
 
-    cn_core_durable(f->core, t1); /* on disk: the replies go out first */
-    assert_int_equal(p.n, 0);
-    cn_core_publish_durable(f->core);
+    cn_core_durable(f->core, t1);
     assert_int_equal(p.n, 1);
     assert_int_equal(p.seqs[0], base + 1);
     assert_int_equal(cn_evlog_published_seq(log), base + 1);
@@ -576,36 +567,9 @@ static void lazy_commits_hold_their_events_until_on_disk(void **state)
     assert_int_equal(p.n, 3);
     assert_int_equal(cn_evlog_last_seq(log), base + 4);
     cn_core_durable(f->core, t3);
-    cn_core_publish_durable(f->core);
     assert_int_equal(p.n, 4);
     assert_int_equal(p.seqs[3], base + 4);
     assert_int_equal(count(f, "events"), base + 4);
-    cn_evlog_set_observer(log, NULL, NULL);
-}
-
-/* A batch flushed at its COMMIT (opened not lazy) is on disk at once: its
- * ticket is, but its events wait for cn_core_publish_durable — the bus
- * sends the replies first. */
-static void a_flushed_batch_holds_its_events_until_its_replies_are_out(void **state)
-{
-    fixture *f = *state;
-    published p = {0};
-    int64_t base = observe_new_region(f, &p);
-    cn_evlog *log = cn_core_evlog(f->core);
-
-    uint64_t ticket = 99;
-    assert_int_equal(cn_core_batch_open(f->core, false), 0);
-    handle_update(f, "CDSM flushed");
-    assert_int_equal(sync_level(f), 2);
-    assert_int_equal(cn_core_batch_commit_held(f->core, NULL, &ticket), 0);
-    assert_true(ticket <= cn_core_durable_ticket(f->core)); /* on disk: its replies need not wait */
-    assert_int_equal(p.n, 0);
-    assert_int_equal(cn_evlog_published_seq(log), base);
-    cn_core_publish_durable(f->core);
-    assert_int_equal(p.n, 1);
-    assert_int_equal(p.seqs[0], base + 1);
-    cn_core_publish_durable(f->core); /* nothing twice */
-    assert_int_equal(p.n, 1);
     cn_evlog_set_observer(log, NULL, NULL);
 }
 
@@ -691,7 +655,7 @@ static void a_redoable_batch_is_redone_when_a_command_fails_after_writing(void *
     assert_false(cn_core_batch_must_redo(f->core));
     assert_true(handle_one(f, "Plan C", NULL));
     uint64_t ticket;
-    assert_int_equal(cn_core_batch_commit_held(f->core, NULL, &ticket), 0);
+    assert_int_equal(cn_core_batch_commit_lazy(f->core, NULL, &ticket), 0);
 
     assert_int_equal(count(f, "plans"), 2);
     assert_int_equal(count(f, "glossary"), 0);
@@ -711,7 +675,7 @@ static void a_redoable_batch_is_redone_when_a_command_fails_after_writing(void *
     assert_false(cn_core_batch_must_redo(f->core));
     assert_int_equal(count(f, "glossary"), 1); /* the first one's row, not the failing one's */
     assert_true(handle_one(f, "Plan B", NULL));
-    assert_int_equal(cn_core_batch_commit_held(f->core, NULL, &ticket), 0);
+    assert_int_equal(cn_core_batch_commit_lazy(f->core, NULL, &ticket), 0);
     assert_int_equal(count(f, "glossary"), 1);
     assert_int_equal(count(f, "plans"), 3);
     assert_int_equal(cn_evlog_last_seq(log), base + 3);
@@ -738,7 +702,6 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_record_reads_its_indicator_again_after_any_change, setup, teardown),
         cmocka_unit_test_setup_teardown(a_batch_of_kept_reads_takes_no_lock, setup, teardown),
         cmocka_unit_test_setup_teardown(lazy_commits_hold_their_events_until_on_disk, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_flushed_batch_holds_its_events_until_its_replies_are_out, setup, teardown),
         cmocka_unit_test_setup_teardown(a_redoable_batch_is_redone_when_a_command_fails_after_writing, setup,
                                         teardown),
     };
