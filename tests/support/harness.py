@@ -226,8 +226,9 @@ def recv_event(sub, timeout=10000):
 def sync_subscriber(sub, client, region):
     """ZeroMQ subscriptions take effect asynchronously: touch the region until
     the subscriber sees an event, so later events are known to arrive. Then
-    one touch more, and its events read up to it: none of those touches' is
-    left to come (an event is published just after its reply)."""
+    one touch more, and the events read up to its own: none of those
+    touches' is left to come (a reply and an event travel on two sockets:
+    an event may reach the subscriber after its command's reply)."""
     for _ in range(200):
         client.ok("region.update", id=region)
         if sub.poll(50):

@@ -16,7 +16,7 @@ import sqlite3
 import tempfile
 import unittest
 
-from harness import PATIENCE, TEST_PLUGINS, Daemon, recv_event, subscriber
+from harness import PATIENCE, TEST_PLUGINS, Daemon, recv_event, subscriber, sync_subscriber
 
 IN_FLIGHT = 64
 ROUNDS = int(os.environ.get("CONCERTD_KILL_ROUNDS", "12"))
@@ -135,9 +135,7 @@ class Flush(unittest.TestCase):
         self.d.cleanup()
 
     def test_no_reply_and_no_event_before_the_wal_is_on_disk(self):
-        # The subscription is live once an event reaches it.
-        self.c.ok("region.update", id="mauricie", organisation="CDSM")
-        recv_event(self.sub, 10000 * PATIENCE)
+        sync_subscriber(self.sub, self.c, "mauricie")  # live, nothing left to come
         # The loop held in a first request's flush (SQLite's, at its COMMIT) while
         # 49 more queue up: they make a batch, whose WAL is flushed apart. That first
         # flush alone is then let through; every later one stays held, however the
@@ -205,10 +203,9 @@ class FlushOfPlugins(unittest.TestCase):
         self.d = Daemon(node_id="flush", folder=self.folder, env=env, config=CONFIG).start()
         self.c = self.d.client()
         self.sub = subscriber(self.d.events, "")
-        # The subscription is live once an event reaches it.
         self.c.ok("region.create", id="mauricie", name="Mauricie")
-        recv_event(self.sub, 10000 * PATIENCE)
-        while self.sub.poll(1000):  # the probe's probe.seen for mauricie
+        sync_subscriber(self.sub, self.c, "mauricie")  # live
+        while self.sub.poll(1000):  # the probe's probe.seen for mauricie, if it came after
             self.sub.recv_multipart()
 
     def tearDown(self):
