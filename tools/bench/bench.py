@@ -226,6 +226,13 @@ SEED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tes
                     "001_1e99cf7335cf62a6.txt")
 
 
+def read_figures(figures):
+    """Rounds of measure(): the medians of rate, p50 and p99, then the
+    lowest and highest rate."""
+    return tuple(statistics.median(f[i] for f in figures) for i in range(3)) + (
+        min(f[0] for f in figures), max(f[0] for f in figures))
+
+
 def measure_reads_and_memory(s, cmd, pid, results):
     """Reads (action.list of Lanaudière's real plan, imported from the seed
     as a coordinator would), then RSS holding 20 regions x 200 actions, the
@@ -242,8 +249,7 @@ def measure_reads_and_memory(s, cmd, pid, results):
             runs["node.info", n].append(measure(cmd, "node.info", {}, count * 5, n))
             runs["action.list", n].append(measure(cmd, "action.list", {"region": "tpdsl"}, count, n))
     for key, figures in runs.items():
-        results[key] = tuple(statistics.median(f[i] for f in figures) for i in range(3)) + (
-            min(f[0] for f in figures), max(f[0] for f in figures))
+        results[key] = read_figures(figures)
     results["rss_start"] = rss_kib(pid)
     for r in range(20):
         doc = {"format": "concertd.plan", "version": 1, "plan": {"title": "Plan d'action 2024-2029"},
@@ -267,8 +273,7 @@ def measure_reads_and_memory(s, cmd, pid, results):
         for n, count in ((1, 2000), (100, 20000)):
             runs[n].append(measure(cmd, "region.overview", {}, count, n))
     for n, figures in runs.items():
-        results["region.overview", n] = tuple(statistics.median(f[i] for f in figures) for i in range(3)) + (
-            min(f[0] for f in figures), max(f[0] for f in figures))
+        results["region.overview", n] = read_figures(figures)
 
 
 def main():
