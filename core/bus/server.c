@@ -470,7 +470,7 @@ static void process_batch(cn_server *srv, served *ep)
         bool lazy = n > 1 || cn_wal_sync_busy(srv->flusher);
         /* Its transaction begins with its first command that needs the
          * database (a read answered from what is kept needs none); should it
-         * not begin (another program holds the write lock), the commands
+         * not begin (the disk failing; the lock is ours, wal_writes.h), the commands
          * that need it are answered unavailable. */
         cn_core_batch_open(srv->core, lazy);
         cn_core_batch_redoable(srv->core); /* redo_batch below */

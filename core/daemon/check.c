@@ -19,6 +19,11 @@
  * sends for it would be refused. */
 static int colliding_regions(const cn_config *cfg)
 {
+    bool follows = false;
+    for (size_t i = 0; i < cfg->nsettings; i++)
+        follows |= strncmp(cfg->settings[i].section, "peer.", 5) == 0 && strcmp(cfg->settings[i].key, "regions") == 0;
+    if (!follows)
+        return 0;
     char path[4096];
     snprintf(path, sizeof path, "%s/concertd.db", cfg->data_dir);
     sqlite3 *db = NULL;
@@ -28,7 +33,13 @@ static int colliding_regions(const cn_config *cfg)
     }
     int problems = 0;
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db, "SELECT 1 FROM regions WHERE id = ? AND origin = ?", -1, &st, NULL) == SQLITE_OK) {
+    int rc = sqlite3_prepare_v2(db, "SELECT 1 FROM regions WHERE id = ? AND origin = ?", -1, &st, NULL);
+    if (rc == SQLITE_BUSY) /* a running daemon holds its database alone (wal_writes.h) */
+        cn_warn(L("[peer.*] regions : non comparées aux régions de ce nœud, la base étant tenue par le concertd en "
+                  "marche ; elles le seront à son prochain démarrage (le service lance --check-config avant)",
+                  "[peer.*] regions: not compared with this node's regions, the database being held by the running "
+                  "concertd; they will be at its next start (the service runs --check-config first)"));
+    if (rc == SQLITE_OK) {
         for (size_t i = 0; i < cfg->nsettings; i++) {
             const struct cn_setting *s = &cfg->settings[i];
             if (strncmp(s->section, "peer.", 5) != 0 || strcmp(s->key, "regions") != 0)

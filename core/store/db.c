@@ -249,7 +249,16 @@ cn_db *cn_db_new(const char *data_dir, char *err, size_t errcap)
     char found[2048];
     if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB)
         snprintf(found, sizeof found, "%s", sqlite3_errstr(rc));
-    else if (rc != SQLITE_OK) {
+    else if (rc == SQLITE_BUSY) { /* another program has it open (wal_writes.h) */
+        snprintf(err, errcap,
+                 L("%s : un autre programme (un shell sqlite3 ?) a la base ouverte : fermez-le, puis relancez "
+                   "concertd, qui la tient seul pendant qu'il tourne",
+                   "%s: another program (an sqlite3 shell?) has the database open: close it, then start "
+                   "concertd again, which holds it alone while it runs"),
+                 path);
+        cn_db_destroy(&db);
+        return NULL;
+    } else if (rc != SQLITE_OK) {
         snprintf(err, errcap, "%s: ouverture impossible: %s", path, sqlite3_errstr(rc));
         cn_db_destroy(&db);
         return NULL;

@@ -7,7 +7,14 @@
  * once when its last frame is written, before SQLite publishes the commit
  * in the WAL index where readers learn of it; the WAL's bytes on disk and
  * what each flush covers are what they were. Any other use of the WAL file
- * (read, sync, size, truncate, close) writes what is gathered first. */
+ * (read, sync, size, truncate, close) writes what is gathered first.
+ *
+ * The database is held by this process alone while it has it open: the VFS
+ * is SQLite's unix-excl (one lock for the process, the WAL index in its
+ * memory: no lock taken by system call per transaction), and the process's
+ * default, so that every connection it opens shares that lock. Another
+ * program (the sqlite3 shell) gets "database is locked" meanwhile: a copy
+ * is read with node.backup (concertctl backup). */
 #ifndef CN_WAL_WRITES_H
 #define CN_WAL_WRITES_H
 
@@ -15,7 +22,7 @@
 
 #define CN_WAL_WRITES_VFS "concertd-wal"
 
-/* Registers the VFS (not as the default), once: SQLITE_OK or an error. */
+/* Registers the VFS, as the process's default, once: SQLITE_OK or an error. */
 int cn_wal_writes_register(void);
 
 #endif

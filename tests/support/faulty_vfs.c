@@ -124,7 +124,9 @@ int faulty_vfs_install(void)
 {
     if (real_vfs)
         return SQLITE_OK;
-    real_vfs = sqlite3_vfs_find(NULL);
+    real_vfs = sqlite3_vfs_find("unix-excl"); /* the daemon's locks (core/store/wal_writes.c) */
+    if (!real_vfs)
+        real_vfs = sqlite3_vfs_find(NULL);
     if (!real_vfs)
         return SQLITE_ERROR;
     faulty = (sqlite3_vfs){

@@ -168,9 +168,36 @@ class Daemon:
         with open(self.log_path, "rb") as f:
             return f.read().decode("utf-8", "replace")
 
+    def copy_db(self):
+        """The path of the database as it is now: the file itself once the
+        daemon has stopped; while it runs (it holds the file alone), a copy
+        it takes (node.backup, read in pieces as concertctl backup does)."""
+        if not self.proc or self.proc.poll() is not None:
+            return os.path.join(self.data, "concertd.db")
+        c = self.client()
+        try:
+            job = c.ok("node.backup")
+            deadline = time.monotonic() + 30 * PATIENCE
+            while job["state"] == "running":
+                assert time.monotonic() < deadline, "node.backup still running: %r" % job
+                time.sleep(0.002)  # polled, as concertctl does: the copy runs off the loop
+                job = c.ok("node.backup_status", id=job["id"])
+            assert job["state"] == "ready", "node.backup: %r" % job
+            path = os.path.join(self.folder, "copy-%d.db" % job["id"])
+            with open(path, "wb") as f:
+                offset, eof = 0, False
+                while not eof:
+                    piece = c.ok("node.backup_read", id=job["id"], offset=offset)
+                    f.write(piece["data"])
+                    offset += len(piece["data"])
+                    eof = piece["eof"]
+            return path
+        finally:
+            c.close()
+
     def snapshot(self):
-        """Every row of every table, read directly from the SQLite file."""
-        db = sqlite3.connect("file:%s/concertd.db?mode=ro" % self.data, uri=True)
+        """Every row of every table of the database (copy_db)."""
+        db = sqlite3.connect("file:%s?mode=ro" % self.copy_db(), uri=True)
         try:
             tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
             return {t: sorted(map(repr, db.execute("SELECT * FROM %s" % t))) for t in tables}

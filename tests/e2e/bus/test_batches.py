@@ -8,13 +8,19 @@
   failing command was undone alone: every other command of the batch is
   done once, its events published once and gap-free, the failing one
   changes nothing.
-- Another program holds the database's write lock (an sqlite3 shell left in
-  a transaction, a careless backup script): no batch's transaction can
-  begin. Each request that needs the database is answered "unavailable" by
-  its own id — a client that pipelines knows which ones to send again —
-  nothing is half done, and once the lock is let go the same requests
-  succeed. A read answered from what is kept (core/engine/reply_cache.h)
-  needs no lock: it is answered all along."""
+- The database cannot be written (a full disk, the daemon's file-size limit
+  here): a batch's COMMIT fails. Each request that needed it is answered
+  "unavailable" by its own id — a client that pipelines knows which ones to
+  send again — nothing is half done, and once the disk has room the same
+  requests succeed. A read answered from what is kept
+  (core/engine/reply_cache.h) needs no write: it is answered all along.
+- Another program (an sqlite3 shell, a careless backup script) cannot open
+  the database while the daemon runs (core/store/wal_writes.h): it gets
+  "database is locked", and the daemon goes on as if it were not there —
+  it can no longer hold the write lock and make the daemon refuse changes.
+  Once the daemon has stopped, the file is anyone's again; a program that
+  has it open then keeps the daemon from starting, which says so."""
+import resource
 import sqlite3
 import subprocess
 import unittest
@@ -85,32 +91,62 @@ class Batches(unittest.TestCase):
         self.assertEqual({e["region"] for e in events}, {"lanaudiere"})
         self.assertEqual(c.ok("node.info")["last_seq"], head + 60)
 
-    def test_with_the_write_lock_held_elsewhere_each_request_is_answered_by_its_id(self):
+    def test_with_the_database_unwritable_each_request_is_answered_by_its_id(self):
         c = self.c
         ind = indicator_of(c, "lanaudiere")
         head = c.ok("node.info")["last_seq"]
         plan = c.ok("action.list", region="lanaudiere")  # read once: kept until a change
-        other = sqlite3.connect(c.ok("node.status")["db"]["file"], isolation_level=None)
-        self.addCleanup(other.close)
-        other.execute("BEGIN IMMEDIATE")  # the write lock, held
+        unlimited = (resource.RLIM_INFINITY, resource.RLIM_INFINITY)
+        resource.prlimit(self.d.proc.pid, resource.RLIMIT_FSIZE, (1, resource.RLIM_INFINITY))  # no write goes through
+        self.addCleanup(lambda: self.d.proc and resource.prlimit(self.d.proc.pid, resource.RLIMIT_FSIZE, unlimited))
         ids = [c.send("indicator.record", {"id": ind, "value": i}) for i in range(20)]
-        ids.append(c.send("node.info"))
-        kept = [c.send("action.list", {"region": "lanaudiere"}) for _ in range(3)]
-        replies = self.read_replies(ids + kept)
+        replies = self.read_replies(ids)
         for rid in ids:
             self.assertFalse(replies[rid]["ok"], replies[rid])
             self.assertEqual(replies[rid]["error"]["code"], "unavailable")
             self.assertIn("réessayez", replies[rid]["error"]["message"])
-        for rid in kept:  # what was read before needs no lock: still answered
+        kept = [c.send("action.list", {"region": "lanaudiere"}) for _ in range(3)]
+        replies = self.read_replies(kept)
+        for rid in kept:  # what was read before needs no write: still answered
             self.assertTrue(replies[rid]["ok"], replies[rid])
             self.assertEqual(replies[rid]["result"], plan)
+        self.assertEqual(c.ok("node.info")["last_seq"], head, "nothing of the refused ones stored")
 
-        other.execute("ROLLBACK")  # let go: the same requests now succeed
+        resource.prlimit(self.d.proc.pid, resource.RLIMIT_FSIZE, unlimited)  # room again: the same requests succeed
         for i in range(20):
             c.ok("indicator.record", id=ind, value=i)
         self.assertEqual(c.ok("node.info")["last_seq"], head + 20, "nothing of the refused ones stored")
-        self.assertEqual(len(c.ok("indicator.history", id=ind)["measurements"]), 20)
-        self.assertIn("transaction", self.d.log_text())
+        self.assertEqual(sorted(m["value"] for m in c.ok("indicator.history", id=ind)["measurements"]),
+                         list(range(20)))
+
+    def test_another_program_cannot_open_the_live_database(self):
+        c = self.c
+        ind = indicator_of(c, "lanaudiere")
+        head = c.ok("node.info")["last_seq"]
+        path = c.ok("node.status")["db"]["file"]
+        other = sqlite3.connect(path, isolation_level=None, timeout=0)
+        self.addCleanup(other.close)
+        for sql in ("SELECT count(*) FROM regions", "BEGIN IMMEDIATE"):
+            with self.assertRaises(sqlite3.OperationalError) as refused:
+                other.execute(sql)
+            self.assertIn("database is locked", str(refused.exception))
+        for i in range(20):  # the daemon goes on as if it were not there
+            c.ok("indicator.record", id=ind, value=i)
+        self.assertEqual(c.ok("node.info")["last_seq"], head + 20)
+        c.close()
+        self.assertEqual(self.d.stop(), 0)
+        # Stopped, it let go: the other program reads what it was told was stored.
+        self.assertEqual([v for (v,) in other.execute("SELECT value FROM measurements ORDER BY id")],
+                         list(range(20)))
+        # While that program has the file open, concertd does not start, and says why.
+        code, log = self.d.start_refused()
+        self.assertNotEqual(code, 0)
+        self.assertIn("un autre programme (un shell sqlite3 ?) a la base ouverte : fermez-le", log)
+        other.close()
+        self.d.start()
+        self.c = self.d.client()
+        self.addCleanup(self.c.close)
+        self.assertEqual(self.c.ok("node.info")["last_seq"], head + 20)
 
 
 if __name__ == "__main__":

@@ -258,6 +258,13 @@ class Configuration(unittest.TestCase):
             self.assertEqual(status["conflicts"], ["lanaudiere"])
             self.assertIn("la région lanaudiere est aussi une région de ce nœud", status["last_error"])
             self.assertIn("[peer.tpdsl] regions nomme lanaudiere, qui est aussi une région de ce nœud", d.log_text())
+            # Checked again while it runs (before a restart): the database is the daemon's, so it says
+            # what it could not compare, and that the service's start will.
+            r = self.run_daemon("--config", os.path.join(folder, "concertd.conf"), "--check-config", "--data-dir",
+                                d.data, "--node-id", "rqds")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("[peer.*] regions : non comparées aux régions de ce nœud, la base étant tenue par le "
+                          "concertd en marche", r.stderr.decode())
             c.close()
         finally:
             d.stop()

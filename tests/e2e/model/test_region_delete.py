@@ -49,7 +49,7 @@ class RegionDelete(unittest.TestCase):
 
     def rows_about(self, region):
         """{table: rows} of every table whose `region` column names region."""
-        db = sqlite3.connect(os.path.join(self.d.data, "concertd.db"))
+        db = sqlite3.connect(self.d.copy_db())  # the daemon holds the file: its copy
         try:
             found = {}
             for (table,) in db.execute("SELECT name FROM sqlite_schema WHERE type = 'table' AND name <> 'events'"):

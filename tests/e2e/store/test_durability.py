@@ -70,7 +70,7 @@ class Durability(unittest.TestCase):
         return acked, n
 
     def check_consistent(self, acked_all):
-        db = sqlite3.connect("file:%s/concertd.db?mode=ro" % self.d.data, uri=True)
+        db = sqlite3.connect("file:%s?mode=ro" % self.d.copy_db(), uri=True)  # the restarted daemon holds the file
         try:
             numbers = {r[0] for r in db.execute("SELECT number FROM actions WHERE number LIKE '1.%'")}
             self.assertTrue(acked_all <= numbers, "acknowledged but lost: %s" % sorted(acked_all - numbers)[:10])
@@ -228,7 +228,7 @@ class FlushOfPlugins(unittest.TestCase):
         topic, event = recv_event(self.sub, 10000 * PATIENCE)
         self.assertEqual(topic, "laval/probe.seen")
         self.assertEqual(event["data"]["seq"], event["seq"] - 1, "seen: the region's creation, just before")
-        db = sqlite3.connect("file:%s/concertd.db?mode=ro" % self.d.data, uri=True)
+        db = sqlite3.connect("file:%s?mode=ro" % self.d.copy_db(), uri=True)  # the daemon holds the file
         try:
             handed = [r[0] for r in db.execute("SELECT seq FROM probe_events ORDER BY seq")]
         finally:

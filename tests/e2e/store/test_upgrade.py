@@ -89,6 +89,7 @@ class Upgrade(unittest.TestCase):
         folder = tempfile.mkdtemp(prefix="concertd-e2e-")
         d = Daemon(folder=folder, config=config(folder)).start()
         try:
+            self.assertEqual(d.stop(), 0)  # it holds its file while it runs
             now = sqlite3.connect("file:%s/concertd.db?mode=ro" % d.data, uri=True)
             latest = {"core": now.execute("PRAGMA user_version").fetchone()[0]}
             latest.update(now.execute("SELECT plugin, schema_version FROM plugin_state"))

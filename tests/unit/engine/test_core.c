@@ -465,7 +465,7 @@ static int sync_level(fixture *f)
 
 /* A batch opened for the bus begins its transaction with its first command
  * that needs the database: one of reads answered from what is kept takes
- * no lock — they are answered while another program holds the write lock,
+ * no lock — they are answered while another connection holds the write lock,
  * when a change is refused as unavailable, and every command after it that
  * needs the database too. */
 static void a_batch_of_kept_reads_takes_no_lock(void **state)
