@@ -24,7 +24,7 @@ typedef struct {
 } gathered_file;
 
 static sqlite3_vfs vfs;           /* CN_WAL_WRITES_VFS: unix-excl, its xOpen ours */
-static sqlite3_vfs *real_vfs;     /* unix-excl (SQLite's default where it has none) */
+static sqlite3_vfs *real_vfs;     /* unix-excl, or a default not SQLite's own (register_once) */
 static sqlite3_io_methods wal_methods;  /* the real file's, writes gathered */
 static sqlite3_io_methods pass_methods; /* the real file's, as they are */
 

@@ -23,9 +23,10 @@
 import resource
 import sqlite3
 import subprocess
+import time
 import unittest
 
-from harness import CONCERTCTL, Daemon, seed_plan
+from harness import CONCERTCTL, PATIENCE, Daemon, seed_plan
 
 
 def indicator_of(c, region):
@@ -133,6 +134,18 @@ class Batches(unittest.TestCase):
         for i in range(20):  # the daemon goes on as if it were not there
             c.ok("indicator.record", id=ind, value=i)
         self.assertEqual(c.ok("node.info")["last_seq"], head + 20)
+        # Its own other connections (a backup's, a full check's: read-only) leave the file held.
+        self.d.copy_db()
+        job = c.ok("node.check_db")
+        deadline = time.monotonic() + 30 * PATIENCE
+        while job["state"] == "running":
+            self.assertLess(time.monotonic(), deadline, job)
+            time.sleep(0.002)  # polled, as concertctl does
+            job = c.ok("node.check_db", id=job["id"])
+        self.assertIs(job["sound"], True, job)
+        with self.assertRaises(sqlite3.OperationalError) as refused:
+            other.execute("SELECT count(*) FROM regions")
+        self.assertIn("database is locked", str(refused.exception))
         c.close()
         self.assertEqual(self.d.stop(), 0)
         # Stopped, it let go: the other program reads what it was told was stored.
