@@ -213,6 +213,8 @@ static void normalize_date(const char *in, char *out, size_t cap)
     out[n] = '\0';
 }
 
+#define MAX_DATE_SECONDS 253402300799 /* 9999-12-31T23:59:59Z */
+
 int64_t vp_date(const char *text)
 {
     if (!text)
@@ -228,5 +230,7 @@ int64_t vp_date(const char *text)
     normalize_date(text, plain, sizeof plain);
     english_names(plain, english, sizeof english);
     time_t t = curl_getdate(english, NULL);
-    return t > 0 ? (int64_t)t * 1000 : 0;
+    /* curl reads a year of any length ("19 Nov 2026410500"): a date past
+     * 9999 is no date, and its milliseconds would not fit. */
+    return t > 0 && t <= MAX_DATE_SECONDS ? (int64_t)t * 1000 : 0;
 }
