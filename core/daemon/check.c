@@ -14,14 +14,20 @@
 #include "plugin_host.h"
 #include "text.h"
 
+/* A [peer.NAME] regions list: the regions this node takes from that peer. */
+static bool is_followed_regions(const struct cn_setting *s)
+{
+    return strncmp(s->section, "peer.", 5) == 0 && strcmp(s->key, "regions") == 0;
+}
+
 /* Regions a [peer.NAME] regions list takes from a peer while this node
  * owns a region of that id (the demo, most often): every event the peer
  * sends for it would be refused. */
 static int colliding_regions(const cn_config *cfg)
 {
     bool follows = false;
-    for (size_t i = 0; i < cfg->nsettings; i++)
-        follows |= strncmp(cfg->settings[i].section, "peer.", 5) == 0 && strcmp(cfg->settings[i].key, "regions") == 0;
+    for (size_t i = 0; i < cfg->nsettings && !follows; i++)
+        follows = is_followed_regions(&cfg->settings[i]);
     if (!follows)
         return 0;
     char path[4096];
@@ -42,7 +48,7 @@ static int colliding_regions(const cn_config *cfg)
     if (rc == SQLITE_OK) {
         for (size_t i = 0; i < cfg->nsettings; i++) {
             const struct cn_setting *s = &cfg->settings[i];
-            if (strncmp(s->section, "peer.", 5) != 0 || strcmp(s->key, "regions") != 0)
+            if (!is_followed_regions(s))
                 continue;
             char list[1024];
             snprintf(list, sizeof list, "%s", s->value);

@@ -201,8 +201,9 @@ static void register_once(void)
     sqlite3_vfs *def = sqlite3_vfs_find(NULL);
     if (!def)
         return;
-    if (strcmp(def->zName, "unix") == 0 && sqlite3_vfs_find("unix-excl"))
-        def = sqlite3_vfs_find("unix-excl");
+    sqlite3_vfs *excl = sqlite3_vfs_find("unix-excl");
+    if (excl && strcmp(def->zName, "unix") == 0)
+        def = excl;
     real_vfs = def;
     vfs = *def;
     vfs.pNext = NULL;

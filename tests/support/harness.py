@@ -176,12 +176,7 @@ class Daemon:
             return os.path.join(self.data, "concertd.db")
         c = self.client()
         try:
-            job = c.ok("node.backup")
-            deadline = time.monotonic() + 30 * PATIENCE
-            while job["state"] == "running":
-                assert time.monotonic() < deadline, "node.backup still running: %r" % job
-                time.sleep(0.002)  # polled, as concertctl does: the copy runs off the loop
-                job = c.ok("node.backup_status", id=job["id"])
+            job = finished_job(c, "node.backup", "node.backup_status")
             assert job["state"] == "ready", "node.backup: %r" % job
             path = os.path.join(self.folder, "copy-%d.db" % job["id"])
             with open(path, "wb") as f:
@@ -208,6 +203,19 @@ class Daemon:
         if self.proc:
             self.kill()
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def finished_job(client, start_op, status_op):
+    """A job the daemon runs off its loop (node.backup, node.check_db):
+    started with start_op, then asked with status_op and its id, as
+    concertctl does, until it is no longer running; its last answer."""
+    job = client.ok(start_op)
+    deadline = time.monotonic() + 30 * PATIENCE
+    while job["state"] == "running":
+        assert time.monotonic() < deadline, "%s still running: %r" % (start_op, job)
+        time.sleep(0.002)  # polled: the daemon says when it is done only when asked
+        job = client.ok(status_op, id=job["id"])
+    return job
 
 
 class FakeClock:

@@ -23,10 +23,9 @@
 import resource
 import sqlite3
 import subprocess
-import time
 import unittest
 
-from harness import CONCERTCTL, PATIENCE, Daemon, seed_plan
+from harness import CONCERTCTL, Daemon, finished_job, seed_plan
 
 
 def indicator_of(c, region):
@@ -136,12 +135,7 @@ class Batches(unittest.TestCase):
         self.assertEqual(c.ok("node.info")["last_seq"], head + 20)
         # Its own other connections (a backup's, a full check's: read-only) leave the file held.
         self.d.copy_db()
-        job = c.ok("node.check_db")
-        deadline = time.monotonic() + 30 * PATIENCE
-        while job["state"] == "running":
-            self.assertLess(time.monotonic(), deadline, job)
-            time.sleep(0.002)  # polled, as concertctl does
-            job = c.ok("node.check_db", id=job["id"])
+        job = finished_job(c, "node.check_db", "node.check_db")
         self.assertIs(job["sound"], True, job)
         with self.assertRaises(sqlite3.OperationalError) as refused:
             other.execute("SELECT count(*) FROM regions")
