@@ -228,7 +228,7 @@ int cn_follow_start(cn_follow **out, uv_loop_t *loop, void *zctx, cn_core *core,
     for (size_t i = 0; i < follow_model_prefixes_count; i++)
         snprintf(model + strlen(model), sizeof model - strlen(model), "%s'%s'", i ? ", " : "", follow_model_prefixes[i]);
     snprintf(sql, sizeof sql,
-             "SELECT m.region, m.origin, m.snapshot_seq, (SELECT coalesce(max(seq), 0) FROM events"
+             "SELECT m.region, m.origin, m.snapshot_seq, (SELECT coalesce(max(seq), 0) FROM peer_events"
              " WHERE origin = m.origin AND region = m.region AND substr(type, 1, instr(type, '.')) IN (%s))"
              " FROM mirrors m WHERE m.peer = ?",
              model);

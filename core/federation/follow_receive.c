@@ -340,7 +340,7 @@ void follow_store(follower *f, const msgpack_object *const *events, size_t n)
     }
     sqlite3_stmt *insert;
     if (sqlite3_prepare_v2(cn_core_db(core),
-                           "INSERT OR IGNORE INTO events(origin, seq, ts_ms, region, type, data, actor) VALUES (?,?,?,?,?,?,?)", -1,
+                           "INSERT OR IGNORE INTO peer_events(origin, seq, ts_ms, region, type, data, actor) VALUES (?,?,?,?,?,?,?)", -1,
                            &insert, NULL) != SQLITE_OK) {
         cn_error("fédération : %s", sqlite3_errmsg(cn_core_db(core)));
         cn_core_batch_commit(core, NULL);

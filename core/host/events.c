@@ -286,9 +286,11 @@ static int read_for_group(cn_host *host, int64_t from)
     const char *origin = cn_evlog_origin(cn_core_evlog(host->core));
     sqlite3_stmt *st;
     /* Up to the last event published: a plugin acts on what is on disk
-     * only (the bus's batches are committed before their WAL is flushed). */
-    if (cn_stmt_get(cn_core_db(host->core), "SELECT seq, ts_ms, region, type, data, actor FROM events WHERE origin = ? AND seq > ?"
-                           " AND seq <= ? ORDER BY seq LIMIT ?", &st) != SQLITE_OK) {
+     * only (the bus's batches are committed before their WAL is flushed).
+     * This node's events, from their own table (the log's view would merge
+     * in its peers' for nothing). */
+    if (cn_stmt_get(cn_core_db(host->core), "SELECT seq, ts_ms, region, type, data, actor FROM own_events WHERE seq > ?1"
+                           " AND seq <= ?2 ORDER BY seq LIMIT ?3", &st) != SQLITE_OK) {
         /* Not read (no memory): the group waits for the next delivery, out
          * of the way of the next group's read, which starts further on. */
         for (size_t i = 0; i < host->n; i++)
@@ -298,10 +300,9 @@ static int read_for_group(cn_host *host, int64_t from)
             }
         return 0;
     }
-    sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, from);
-    sqlite3_bind_int64(st, 3, cn_evlog_published_seq(cn_core_evlog(host->core)));
-    sqlite3_bind_int(st, 4, DELIVER_BATCH);
+    sqlite3_bind_int64(st, 1, from);
+    sqlite3_bind_int64(st, 2, cn_evlog_published_seq(cn_core_evlog(host->core)));
+    sqlite3_bind_int(st, 3, DELIVER_BATCH);
     int n = 0;
     while (sqlite3_step(st) == SQLITE_ROW && hand_event(host, st, origin))
         n++;

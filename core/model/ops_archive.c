@@ -49,7 +49,7 @@ static int purge(cn_req *req, const char *slug)
     sqlite3_stmt *tables;
     if (cn_req_prepare(req,
                        "SELECT m.name FROM sqlite_schema m JOIN pragma_table_info(m.name) c"
-                       " WHERE m.type = 'table' AND c.name = 'region' AND m.name NOT IN ('events', 'regions', 'plans')"
+                       " WHERE m.type = 'table' AND c.name = 'region' AND m.name NOT IN ('own_events', 'peer_events', 'regions', 'plans')"
                        " ORDER BY m.name",
                        &tables))
         return -1;
@@ -63,7 +63,9 @@ static int purge(cn_req *req, const char *slug)
     if (rc || exec_on(req, "DELETE FROM regions WHERE id = ?", slug))
         return -1;
     /* x'80' is an empty msgpack map: the event stays a well-formed event. */
-    return exec_on(req, "UPDATE events SET data = x'80', actor = NULL WHERE region = ?", slug);
+    if (exec_on(req, "UPDATE own_events SET data = x'80', actor = NULL WHERE region = ?", slug))
+        return -1;
+    return exec_on(req, "UPDATE peer_events SET data = x'80', actor = NULL WHERE region = ?", slug);
 }
 
 static int region_delete(cn_req *req)

@@ -23,11 +23,26 @@
 
 /* The candidates of origin: old enough, not past bound, and not the newest
  * event of a region (a new follower learns of the region from it, and asks
- * its snapshot) nor its newest adhesion.* event (the member count). */
-#define CANDIDATES                                                                                                    \
-    " FROM events WHERE origin = ?1 AND seq <= ?2 AND ts_ms < ?3"                                                     \
-    " AND seq NOT IN (SELECT max(seq) FROM events WHERE origin = ?1 GROUP BY region)"                                 \
-    " AND seq NOT IN (SELECT max(seq) FROM events WHERE origin = ?1 AND type GLOB 'adhesion.*' GROUP BY region)"
+ * its snapshot) nor its newest adhesion.* event (the member count). Read
+ * from the table that holds the origin's events, log (the log's view would
+ * be read whole for each GROUP BY): OWN_LOG or PEER_LOG. */
+#define OWN_LOG "own_events WHERE ?1 IS NOT NULL" /* ?1, the origin, is this node */
+#define PEER_LOG "peer_events WHERE origin = ?1"
+#define CANDIDATES(log)                                                                                               \
+    " FROM " log " AND seq <= ?2 AND ts_ms < ?3"                                                                      \
+    " AND seq NOT IN (SELECT max(seq) FROM " log " GROUP BY region)"                                                  \
+    " AND seq NOT IN (SELECT max(seq) FROM " log " AND type GLOB 'adhesion.*' GROUP BY region)"
+/* What compact_origin runs, for one table. */
+#define COMPACT_SQL(log)                                                                                              \
+    {                                                                                                                 \
+        "SELECT count(*) FROM " log " AND seq > ?2 AND seq < ?4 AND ts_ms < ?3",                                       \
+            "SELECT count(*), max(seq), max(ts_ms)" CANDIDATES(log),                                                  \
+            "SELECT count(*), max(seq), max(ts_ms) FROM (SELECT seq, ts_ms" CANDIDATES(log) " ORDER BY seq LIMIT ?4)", \
+            "DELETE FROM " log " AND seq IN (SELECT seq" CANDIDATES(log) " AND seq <= ?4)"                            \
+    }
+static const struct {
+    const char *held_back, *count, *take, *remove;
+} compact_sql[2] = {COMPACT_SQL(PEER_LOG), COMPACT_SQL(OWN_LOG)};
 
 typedef struct {
     int64_t removed, through_seq, through_ts, held_back;
@@ -52,8 +67,8 @@ static int compact_origin(cn_req *req, const char *origin, int64_t newest, int64
     sqlite3_stmt *st;
     /* What the keepers hold back that is old enough to go: said, so that a
      * peer that never comes back is seen. */
-    if (cn_req_prepare(req, "SELECT count(*) FROM events WHERE origin = ?1 AND seq > ?2 AND seq < ?4 AND ts_ms < ?3",
-                       &st))
+    const bool own = strcmp(origin, cn_core_config(req->core)->node_id) == 0;
+    if (cn_req_prepare(req, compact_sql[own].held_back, &st))
         return -1;
     bind_origin(st, origin, bound, cutoff);
     sqlite3_bind_int64(st, 4, newest);
@@ -62,10 +77,7 @@ static int compact_origin(cn_req *req, const char *origin, int64_t newest, int64
     cn_stmt_done(st);
     if (!r->held_back)
         r->held_by[0] = '\0';
-    if (cn_req_prepare(req, dry ? "SELECT count(*), max(seq), max(ts_ms)" CANDIDATES
-                                : "SELECT count(*), max(seq), max(ts_ms) FROM (SELECT seq, ts_ms" CANDIDATES
-                                  " ORDER BY seq LIMIT ?4)",
-                       &st))
+    if (cn_req_prepare(req, dry ? compact_sql[own].count : compact_sql[own].take, &st))
         return -1;
     bind_origin(st, origin, bound, cutoff);
     if (!dry)
@@ -82,7 +94,7 @@ static int compact_origin(cn_req *req, const char *origin, int64_t newest, int64
     if (dry || !r->removed)
         return 0;
     *budget -= r->removed;
-    if (cn_req_prepare(req, "DELETE" CANDIDATES " AND seq <= ?4", &st))
+    if (cn_req_prepare(req, compact_sql[own].remove, &st))
         return -1;
     bind_origin(st, origin, bound, cutoff);
     sqlite3_bind_int64(st, 4, r->through_seq);
@@ -124,7 +136,7 @@ static int node_compact(cn_req *req)
                            L("limit doit être entre 1 et 1000000", "limit must be between 1 and 1000000"));
     int64_t cutoff = cn_now_ms() - days * DAY_MS, budget = limit;
     sqlite3_stmt *st;
-    if (cn_req_prepare(req, CN_EVLOG_ORIGINS "SELECT origin, (SELECT max(seq) FROM events e WHERE e.origin = o.origin)"
+    if (cn_req_prepare(req, CN_EVLOG_ORIGINS "SELECT origin, (SELECT seq FROM events e WHERE e.origin = o.origin ORDER BY seq DESC LIMIT 1)"
                             " FROM origins o WHERE origin IS NOT NULL ORDER BY origin", &st))
         return -1;
     msgpack_sbuffer list;

@@ -86,11 +86,18 @@ static int find_event(cn_req *req, const char *region, const char *origin, int64
     char glob[72];
     snprintf(glob, sizeof glob, strchr(kind, '.') ? "%s" : "%s.*", kind); /* a type, or a kind's every type */
     sqlite3_stmt *st;
+    /* From the origin's table, newest first by seq (+region: not by the
+     * region's index, which would sort all the region's events first). */
+#define FIND_IN(log)                                                                                                  \
+    "SELECT seq, type, data, actor FROM " log " AND +region = ?1 AND type GLOB ?3"                                    \
+    " AND (?4 = 0 OR seq < ?4) AND seq > ?5 ORDER BY seq DESC LIMIT 20000"
     if (cn_req_prepare(req,
-                       "SELECT seq, type, data, actor FROM events WHERE region = ?1 AND origin = ?2 AND type GLOB ?3"
-                       " AND (?4 = 0 OR seq < ?4) AND seq > ?5 ORDER BY seq DESC LIMIT 20000",
+                       strcmp(origin, cn_core_config(req->core)->node_id) == 0
+                           ? FIND_IN("own_events WHERE ?2 IS NOT NULL")
+                           : FIND_IN("peer_events WHERE origin = ?2"),
                        &st))
         return -1;
+#undef FIND_IN
     sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, origin, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, glob, -1, SQLITE_STATIC);

@@ -89,7 +89,7 @@ static int region_snapshot(cn_req *req)
     /* The owner's event it is as of: for this node's region, its last; for
      * a copy relayed, the one its own copy is as of. */
     if (cn_req_prepare(req, "SELECT r.origin, CASE WHEN r.origin = ?2"
-                            " THEN (SELECT coalesce(max(seq), 0) FROM events WHERE origin = r.origin)"
+                            " THEN (SELECT coalesce(max(seq), 0) FROM own_events)"
                             " ELSE (SELECT coalesce(max(snapshot_seq), 0) FROM mirrors WHERE region = r.id) END"
                             " FROM regions r WHERE r.id = ?1", &st))
         return -1;

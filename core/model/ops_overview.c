@@ -26,8 +26,11 @@
 static int64_t members_announced(cn_req *req, const char *region)
 {
     sqlite3_stmt *st;
-    if (cn_stmt_get(req->db, "SELECT data FROM events WHERE region = ? AND type GLOB 'adhesion.*'"
-                           " ORDER BY ts_ms DESC, seq DESC LIMIT 50", &st) != SQLITE_OK)
+    /* Each table by its index of adhesion events, merged (through the log's
+     * view, the region's adhesion events would be gathered and sorted). */
+    if (cn_stmt_get(req->db, "SELECT data, ts_ms, seq FROM own_events WHERE region = ?1 AND type GLOB 'adhesion.*'"
+                           " UNION ALL SELECT data, ts_ms, seq FROM peer_events WHERE region = ?1 AND type GLOB 'adhesion.*'"
+                           " ORDER BY 2 DESC, 3 DESC LIMIT 50", &st) != SQLITE_OK)
         return -1;
     sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
     int64_t n = -1;

@@ -2,6 +2,7 @@
 #include "evlog.h"
 
 #include <msgpack.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
@@ -37,13 +38,72 @@ struct cn_evlog {
     char actor[129]; /* who makes the events appended now ("" none) */
 };
 
+/* The node's own events are its own table's (migration 12), whose node is
+ * meta's 'node'. Opened as another node (a first start after the upgrade,
+ * or the id changed): the old node's events go with its peers' under its
+ * id, and the new one's, if the log holds any, come in. One transaction. */
+static int claim_own_events(sqlite3 *db, const char *origin)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'node'", -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    char previous[256] = "";
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        snprintf(previous, sizeof previous, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return rc;
+    if (rc == SQLITE_ROW && strcmp(previous, origin) == 0)
+        return SQLITE_OK;
+    static const char *const steps[] = {
+        "INSERT OR IGNORE INTO peer_events(origin, seq, ts_ms, region, type, data, actor)"
+        " SELECT ?2, seq, ts_ms, region, type, data, actor FROM own_events WHERE ?2 IS NOT NULL",
+        "DELETE FROM own_events WHERE ?2 IS NOT NULL",
+        "INSERT INTO own_events(seq, ts_ms, region, type, data, actor)"
+        " SELECT seq, ts_ms, region, type, data, actor FROM peer_events WHERE origin = ?1 ORDER BY seq",
+        "DELETE FROM peer_events WHERE origin = ?1",
+        "INSERT INTO meta(key, value) VALUES ('node', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+    };
+    rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    int64_t moved = 0;
+    for (size_t i = 0; rc == SQLITE_OK && i < sizeof steps / sizeof steps[0]; i++) {
+        rc = sqlite3_prepare_v2(db, steps[i], -1, &st, NULL);
+        if (rc != SQLITE_OK)
+            break;
+        sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
+        if (sqlite3_bind_parameter_count(st) >= 2 && previous[0])
+            sqlite3_bind_text(st, 2, previous, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        if (i == 2)
+            moved = sqlite3_changes64(db);
+        sqlite3_finalize(st);
+        rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+    }
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        cn_error("journal des événements: ceux du nœud « %s » ne peuvent être rangés à part: %s", origin,
+                 sqlite3_errmsg(db));
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        return rc;
+    }
+    if (previous[0])
+        cn_warn("journal des événements: le nœud s'appelait « %s », il s'appelle « %s » : ses événements restent "
+                "sous « %s »%s",
+                previous, origin, previous, moved ? ", ceux qui étaient déjà sous le nouveau nom lui reviennent" : "");
+    else if (moved)
+        cn_info("journal des événements: %lld événements de ce nœud rangés à part (schéma 12)", (long long)moved);
+    return SQLITE_OK;
+}
+
 static int load_last_seq(cn_evlog *log)
 {
     sqlite3_stmt *st;
-    int rc = sqlite3_prepare_v2(log->db, "SELECT coalesce(max(seq), 0) FROM events WHERE origin = ?", -1, &st, NULL);
+    int rc = sqlite3_prepare_v2(log->db, "SELECT coalesce(max(seq), 0) FROM own_events", -1, &st, NULL);
     if (rc != SQLITE_OK)
         return rc;
-    sqlite3_bind_text(st, 1, log->origin, -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         log->last_seq = log->published_seq = sqlite3_column_int64(st, 0);
@@ -60,8 +120,8 @@ cn_evlog *cn_evlog_new(sqlite3 *db, const char *origin)
         return NULL;
     log->db = db;
     log->origin = strdup(origin);
-    if (!log->origin || load_last_seq(log) != SQLITE_OK ||
-        sqlite3_prepare_v3(db, "INSERT INTO events(origin, seq, ts_ms, region, type, data, actor) VALUES (?,?,?,?,?,?,?)",
+    if (!log->origin || claim_own_events(db, origin) != SQLITE_OK || load_last_seq(log) != SQLITE_OK ||
+        sqlite3_prepare_v3(db, "INSERT INTO own_events(seq, ts_ms, region, type, data, actor) VALUES (?,?,?,?,?,?)",
                            -1, SQLITE_PREPARE_PERSISTENT, &log->insert, NULL) != SQLITE_OK) {
         cn_error("journal des événements: %s", sqlite3_errmsg(db));
         cn_evlog_destroy(&log);
@@ -132,14 +192,13 @@ int cn_evlog_append(cn_evlog *log, const char *region, const char *type, const v
     int64_t ts = cn_now_ms();
     sqlite3_stmt *st = log->insert;
     sqlite3_reset(st);
-    sqlite3_bind_text(st, 1, log->origin, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, seq);
-    sqlite3_bind_int64(st, 3, ts);
-    sqlite3_bind_text(st, 4, region, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, type, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 6, data, (int)len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 1, seq);
+    sqlite3_bind_int64(st, 2, ts);
+    sqlite3_bind_text(st, 3, region, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, type, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 5, data, (int)len, SQLITE_STATIC);
     if (log->actor[0])
-        sqlite3_bind_text(st, 7, log->actor, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 6, log->actor, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);

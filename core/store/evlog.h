@@ -10,19 +10,26 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* SQL: the origins the log holds, as a table origins(origin), each found by
- * one seek in the log's key (origin, seq) after the one before: the cost
- * grows with the number of origins, not of events (GROUP BY origin reads
- * every event). Followed by a SELECT … FROM origins. */
+/* SQL: the origins the log holds, as a table origins(origin): this node's
+ * if it has events, then its peers', each found by one seek in their key
+ * (origin, seq) after the one before: the cost grows with the number of
+ * origins, not of events (GROUP BY origin reads every event). Followed by
+ * a SELECT … FROM origins, whose origin may be NULL (skip it). */
 #define CN_EVLOG_ORIGINS                                                                                              \
-    "WITH RECURSIVE origins(origin) AS (SELECT (SELECT min(origin) FROM events)"                                       \
-    " UNION ALL SELECT (SELECT min(origin) FROM events WHERE origin > origins.origin) FROM origins"                     \
-    " WHERE origin IS NOT NULL) "
+    "WITH RECURSIVE peers(origin) AS (SELECT (SELECT min(origin) FROM peer_events)"                                    \
+    " UNION ALL SELECT (SELECT min(origin) FROM peer_events WHERE origin > peers.origin) FROM peers"                    \
+    " WHERE origin IS NOT NULL),"                                                                                      \
+    " origins(origin) AS (SELECT value FROM meta WHERE key = 'node' AND EXISTS (SELECT 1 FROM own_events)"             \
+    " UNION ALL SELECT origin FROM peers) "
 /* SQL: the newest seq and time stamp of the origin named by column o, as
- * columns head and head_ts. */
+ * columns head and head_ts, each read from the one table that holds the
+ * origin's events (a max() over the log's view would read every event). */
 #define CN_EVLOG_HEAD(o)                                                                                              \
-    "(SELECT max(seq) FROM events WHERE origin = " o ") AS head"                                                      \
-    ", (SELECT ts_ms FROM events WHERE origin = " o " ORDER BY seq DESC LIMIT 1) AS head_ts"
+    "CASE WHEN " o " = (SELECT value FROM meta WHERE key = 'node') THEN (SELECT max(seq) FROM own_events)"            \
+    " ELSE (SELECT max(seq) FROM peer_events WHERE origin = " o ") END AS head,"                                      \
+    " CASE WHEN " o " = (SELECT value FROM meta WHERE key = 'node')"                                                  \
+    " THEN (SELECT ts_ms FROM own_events ORDER BY seq DESC LIMIT 1)"                                                   \
+    " ELSE (SELECT ts_ms FROM peer_events WHERE origin = " o " ORDER BY seq DESC LIMIT 1) END AS head_ts"
 
 typedef struct cn_evlog cn_evlog;
 

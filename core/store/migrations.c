@@ -183,6 +183,31 @@ static const char *const migrations[] = {
     "CREATE TABLE copy_ids("
     "  region TEXT NOT NULL, kind TEXT NOT NULL, origin_id INTEGER NOT NULL, id INTEGER NOT NULL,"
     "  PRIMARY KEY(region, kind, origin_id)) WITHOUT ROWID;",
+
+    /* 12: this node's own events apart from its peers', keyed by seq alone:
+     * a rowid table, each new event appended at the end of one b-tree
+     * instead of placed in a key of (origin, seq) (tools/PERFORMANCE.md,
+     * sixteenth part). The peers' keep their key. `events` is now a view of
+     * both, read as the table was; writes go to the table they are for.
+     * Whose the own events are is meta's 'node': the daemon moves them in
+     * when it opens the log (cn_evlog_new), here and after a change of id. */
+    "ALTER TABLE events RENAME TO peer_events;"
+    "DROP INDEX events_region;"
+    "DROP INDEX events_adhesion;"
+    "CREATE INDEX peer_events_region ON peer_events(region, ts_ms);"
+    "CREATE INDEX peer_events_adhesion ON peer_events(region, ts_ms) WHERE type GLOB 'adhesion.*';"
+    "CREATE TABLE own_events("
+    "  seq INTEGER PRIMARY KEY,"
+    "  ts_ms INTEGER NOT NULL, region TEXT NOT NULL, type TEXT NOT NULL,"
+    "  data BLOB NOT NULL, actor TEXT);"
+    "CREATE INDEX own_events_region ON own_events(region, ts_ms);"
+    "CREATE INDEX own_events_adhesion ON own_events(region, ts_ms) WHERE type GLOB 'adhesion.*';"
+    /* meta's key is unique: the planner knows the join gives one node, and
+     * reads own_events in its own order (seq, or an index) under it. */
+    "CREATE VIEW events AS"
+    "  SELECT m.value AS origin, e.seq, e.ts_ms, e.region, e.type, e.data, e.actor"
+    "  FROM meta m CROSS JOIN own_events e WHERE m.key = 'node'"
+    "  UNION ALL SELECT origin, seq, ts_ms, region, type, data, actor FROM peer_events;",
 };
 
 int cn_migrations_count(void) { return (int)(sizeof migrations / sizeof migrations[0]); }

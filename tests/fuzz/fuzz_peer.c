@@ -58,10 +58,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     msgpack_sbuffer_init(&peer.outbox);
     msgpack_sbuffer_init(&own_before);
     call(core, "region.get", "id", "lanaudiere", &own_before);
-    /* Which events an input stored (the log has no rowid): noted by a trigger. */
+    /* Which events an input stored (the peers' log has no rowid): noted by a trigger. */
     FUZZ_ASSERT(sqlite3_exec(cn_core_db(core),
                              "CREATE TEMP TABLE fuzz_stored(origin TEXT, seq INTEGER);"
-                             "CREATE TEMP TRIGGER fuzz_stored_note AFTER INSERT ON main.events BEGIN"
+                             "CREATE TEMP TRIGGER fuzz_stored_note AFTER INSERT ON main.peer_events BEGIN"
                              " INSERT INTO fuzz_stored VALUES (new.origin, new.seq); END;",
                              NULL, NULL, NULL) == SQLITE_OK,
                 "déclencheur de test");
@@ -107,7 +107,7 @@ static void stand_before(cn_core *core, const uint8_t *data, size_t size, bool l
         return;
     o->last_seq = seq - 1;
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(cn_core_db(core), "DELETE FROM events WHERE origin = ? AND seq >= ? AND origin <> ?", -1, &st,
+    if (sqlite3_prepare_v2(cn_core_db(core), "DELETE FROM peer_events WHERE origin = ? AND seq >= ? AND origin <> ?", -1, &st,
                            NULL) == SQLITE_OK) {
         sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 2, seq);

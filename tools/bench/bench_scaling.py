@@ -132,9 +132,12 @@ def plan_document(actions, title="Plan d'action 2024-2029"):
 
 
 def fill_log(db_path, count, origin="scale", region="bench"):
-    """count indicator.recorded events of region, as the node origin's own."""
+    """count indicator.recorded events of region, as the node origin's own
+    (its own table since schema 12: the node, stopped, was started once)."""
     db = sqlite3.connect(db_path)
-    (last,) = db.execute("SELECT coalesce(max(seq), 0) FROM events WHERE origin = ?", (origin,)).fetchone()
+    (node,) = db.execute("SELECT value FROM meta WHERE key = 'node'").fetchone()
+    assert node == origin, "the log's own events are %s's, not %s's" % (node, origin)
+    (last,) = db.execute("SELECT coalesce(max(seq), 0) FROM own_events").fetchone()
     ts0 = 1735689600000  # 2025-01-01
     chunk = 100000
     for start in range(0, count, chunk):
@@ -142,8 +145,8 @@ def fill_log(db_path, count, origin="scale", region="bench"):
         for i in range(start, min(count, start + chunk)):
             data = msgpack.packb({"indicator": {"id": 1, "name": "Nombre de participants", "latest": i % 97},
                                   "date": "2025-06-15", "value": i % 97, "note": "Rencontre nº %d" % i})
-            rows.append((origin, last + 1 + i, ts0 + i * 1000, region, "indicator.recorded", data))
-        db.executemany("INSERT INTO events(origin, seq, ts_ms, region, type, data) VALUES (?,?,?,?,?,?)", rows)
+            rows.append((last + 1 + i, ts0 + i * 1000, region, "indicator.recorded", data))
+        db.executemany("INSERT INTO own_events(seq, ts_ms, region, type, data) VALUES (?,?,?,?,?)", rows)
         db.commit()
     db.close()
 

@@ -32,7 +32,7 @@ static const char rows[] =
     "INSERT INTO actions(id, plan, objective, number, sort_key, text, targets, created_ms, updated_ms)"
     " VALUES (1, 1, 1, '1.1', '1.1', 'Action', x'90', 0, 0);"
     "INSERT INTO indicators(id, plan, action, name, created_ms) VALUES (1, 1, 1, 'Nombre de participants', 0);";
-static const char no_event_indexes[] = "DROP INDEX events_region; DROP INDEX events_adhesion;";
+static const char no_event_indexes[] = "DROP INDEX own_events_region; DROP INDEX own_events_adhesion;";
 
 enum { READ = 1, MEASUREMENT = 2, EVENT = 4, SAVEPOINT = 8, NO_EVENT_INDEXES = 16, LATEST = 32 };
 
@@ -99,8 +99,8 @@ static double measure(const char *dir, int parts)
                  *savepoint = prepare(db, "SAVEPOINT cmd"), *release = prepare(db, "RELEASE cmd"),
                  *read = prepare(db, CN_RECORD_CONTEXT_SQL),
                  *measurement = prepare(db, CN_MEASUREMENT_INSERT_SQL), *latest = prepare(db, CN_LATER_MEASUREMENT_SQL),
-                 *event = prepare(db, "INSERT INTO events(origin, seq, ts_ms, region, type, data, actor)"
-                                      " VALUES ('local', ?1, ?2, 'bench', 'indicator.recorded', ?3, NULL)");
+                 *event = prepare(db, "INSERT INTO own_events(seq, ts_ms, region, type, data, actor)"
+                                      " VALUES (?1, ?2, 'bench', 'indicator.recorded', ?3, NULL)");
     static char data[181]; /* as large as concertd's indicator.recorded */
     memset(data, 0xa5, sizeof data);
     /* Indicator 1, today, as concertd binds them (run() keeps the bindings). */
