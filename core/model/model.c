@@ -19,6 +19,14 @@ void cn_bind_text(sqlite3_stmt *st, int i, const char *s)
         sqlite3_bind_null(st, i);
 }
 
+void cn_bind_text_kept(sqlite3_stmt *st, int i, const char *s)
+{
+    if (s)
+        sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, i);
+}
+
 int cn_pack_strlist(msgpack_sbuffer *buf, const msgpack_object *list)
 {
     msgpack_packer pk;

@@ -152,5 +152,9 @@ const char *cn_req_column(cn_req *req, sqlite3_stmt *st, int i);
 
 /* Binds text or NULL. */
 void cn_bind_text(sqlite3_stmt *st, int i, const char *s);
+/* The same without SQLite's copy of s (a malloc, with this build of SQLite
+ * that has no lookaside), for text that outlives the statement's run: the
+ * request's own arguments, a buffer of the caller's until cn_stmt_done. */
+void cn_bind_text_kept(sqlite3_stmt *st, int i, const char *s);
 
 #endif

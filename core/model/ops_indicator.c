@@ -75,9 +75,9 @@ static int measurement_store(cn_req *req, int64_t indicator, double *value, cons
     if (cn_req_prepare(req, CN_MEASUREMENT_INSERT_SQL, &st))
         return -1;
     sqlite3_bind_int64(st, 1, indicator);
-    cn_bind_text(st, 2, *date);
+    cn_bind_text_kept(st, 2, *date); /* the request's, or today[] of the caller's */
     sqlite3_bind_double(st, 3, *value);
-    cn_bind_text(st, 4, *note);
+    cn_bind_text_kept(st, 4, *note);
     sqlite3_bind_int64(st, 5, cn_now_ms());
     return cn_req_exec(req, st);
 }
@@ -178,7 +178,7 @@ static int latest_measurement(cn_req *req, int64_t indicator, double value, cons
     if (cn_req_prepare(req, CN_LATER_MEASUREMENT_SQL, &st))
         return -1;
     sqlite3_bind_int64(st, 1, indicator);
-    cn_bind_text(st, 2, date);
+    cn_bind_text_kept(st, 2, date); /* the caller's, valid past cn_stmt_done below */
     int rc = sqlite3_step(st);
     *latest = value;
     if (rc == SQLITE_ROW) {

@@ -32,9 +32,10 @@ static const char rows[] =
     "INSERT INTO actions(id, plan, objective, number, sort_key, text, targets, created_ms, updated_ms)"
     " VALUES (1, 1, 1, '1.1', '1.1', 'Action', x'90', 0, 0);"
     "INSERT INTO indicators(id, plan, action, name, created_ms) VALUES (1, 1, 1, 'Nombre de participants', 0);";
-static const char no_event_indexes[] = "DROP INDEX own_events_region; DROP INDEX own_events_adhesion;";
+static const char no_event_indexes[] = "DROP INDEX own_events_region; DROP INDEX own_events_adhesion;",
+                  no_adhesion_index[] = "DROP INDEX own_events_adhesion;";
 
-enum { READ = 1, MEASUREMENT = 2, EVENT = 4, SAVEPOINT = 8, NO_EVENT_INDEXES = 16, LATEST = 32 };
+enum { READ = 1, MEASUREMENT = 2, EVENT = 4, SAVEPOINT = 8, NO_EVENT_INDEXES = 16, LATEST = 32, NO_ADHESION_INDEX = 64 };
 
 static const struct {
     const char *what;
@@ -45,6 +46,7 @@ static const struct {
     {"the probe for a later measurement", LATEST},
     {"the event inserted (the log, events_region, the adhesion index)", EVENT},
     {"the event inserted, without the two region indexes", EVENT | NO_EVENT_INDEXES},
+    {"the event inserted, without the adhesion index", EVENT | NO_ADHESION_INDEX},
     {"both inserts", MEASUREMENT | EVENT},
     {"both inserts in the command's savepoint", MEASUREMENT | EVENT | SAVEPOINT},
     {"a record, its context kept: savepoint, both inserts, the probe", MEASUREMENT | EVENT | SAVEPOINT | LATEST},
@@ -91,7 +93,8 @@ static double measure(const char *dir, int parts)
     if (cn_db_open_raw(path, &db) != SQLITE_OK || cn_db_migrate(db, -1, err, sizeof err) != 0 ||
         sqlite3_exec(db, "PRAGMA synchronous=OFF;", NULL, NULL, NULL) != SQLITE_OK ||
         sqlite3_exec(db, rows, NULL, NULL, NULL) != SQLITE_OK ||
-        ((parts & NO_EVENT_INDEXES) && sqlite3_exec(db, no_event_indexes, NULL, NULL, NULL) != SQLITE_OK)) {
+        ((parts & NO_EVENT_INDEXES) && sqlite3_exec(db, no_event_indexes, NULL, NULL, NULL) != SQLITE_OK) ||
+        ((parts & NO_ADHESION_INDEX) && sqlite3_exec(db, no_adhesion_index, NULL, NULL, NULL) != SQLITE_OK)) {
         fprintf(stderr, "rows: %s\n", err[0] ? err : sqlite3_errmsg(db));
         exit(1);
     }
