@@ -9,17 +9,18 @@
  * With "schema", the same loop writes what concertd's indicator.record
  * writes, in concertd's tables and indexes: a measurement (its index on
  * indicator and date, its foreign key checked) and an event of the same
- * size in the log (keyed by origin and seq, indexed by region). What
+ * size in the node's own log (keyed by seq alone, indexed by region:
+ * schema 12's own_events). What
  * concertd does beyond that — reading the request, the model's checks and
  * reads, the reply's indicator, publishing — is what the two figures tell
  * apart.
  *
  * A variant of "schema" leaves one part of it out, to tell what each costs
  * (tools/bench/bench_schema.py): "schema-no-event-index" (the log not
- * indexed by region), "schema-no-measurement-index", "schema-rowid-events"
- * (the log keyed by seq alone, as a rowid: what a log of this node's events
- * apart from its peers' could be), "schema-data-apart" (the log's data in a
- * rowid table of its own, the log's rows small), "schema-unique-key" (the
+ * indexed by region), "schema-no-measurement-index", "schema-keyed-log"
+ * (the log before schema 12: one table of every origin's events keyed by
+ * (origin, seq), WITHOUT ROWID), "schema-data-apart" (that log's data in a
+ * rowid table of its own, the log's rows small), "schema-unique-key" (that
  * log a rowid table, (origin, seq) a unique index),
  * "schema-clustered-measurements" (the measurements a table keyed by
  * indicator, date and id, without an index apart).
@@ -85,12 +86,14 @@ static const char clustered_measurements[] =
     "  PRIMARY KEY(indicator, date, id)) WITHOUT ROWID;";
 static const char concertd_measurement_index[] =
     "CREATE INDEX measurements_indicator ON measurements(indicator, date);";
+/* The node's own log (own_events): no origin, seq the rowid. */
 static const char concertd_events[] =
+    "CREATE TABLE events(seq INTEGER PRIMARY KEY, ts_ms INTEGER NOT NULL, region TEXT NOT NULL,"
+    "  type TEXT NOT NULL, data BLOB NOT NULL, actor TEXT);";
+/* The log before schema 12, every origin's events in one key. */
+static const char keyed_events[] =
     "CREATE TABLE events(origin TEXT NOT NULL, seq INTEGER NOT NULL, ts_ms INTEGER NOT NULL, region TEXT NOT NULL,"
     "  type TEXT NOT NULL, data BLOB NOT NULL, actor TEXT, PRIMARY KEY(origin, seq)) WITHOUT ROWID;";
-static const char rowid_events[] =
-    "CREATE TABLE events(origin TEXT NOT NULL, seq INTEGER PRIMARY KEY, ts_ms INTEGER NOT NULL, region TEXT NOT NULL,"
-    "  type TEXT NOT NULL, data BLOB NOT NULL, actor TEXT);";
 /* The log's rows small (its data in a rowid table apart): the row of an
  * index b-tree, which a WITHOUT ROWID table is, holds the whole row. */
 static const char data_apart_events[] =
@@ -108,18 +111,18 @@ static const char concertd_event_indexes[] =
 /* "schema" and its variants: what each leaves out. */
 typedef struct {
     const char *name;
-    bool measurement_index, rowid_events, event_indexes;
-    const char *events; /* another log's tables, or NULL: concertd's (or rowid_events) */
+    bool measurement_index, event_indexes;
+    const char *events; /* another log's tables (with an origin column), or NULL: concertd's */
     const char *measurements; /* other measurements' tables, or NULL: concertd's */
 } schema_variant;
 static const schema_variant variants[] = {
-    {"schema", true, false, true, NULL, NULL},
-    {"schema-no-event-index", true, false, false, NULL, NULL},
-    {"schema-no-measurement-index", false, false, true, NULL, NULL},
-    {"schema-rowid-events", true, true, true, NULL, NULL},
-    {"schema-data-apart", true, false, true, data_apart_events, NULL},
-    {"schema-unique-key", true, false, true, unique_key_events, NULL},
-    {"schema-clustered-measurements", false, false, true, NULL, clustered_measurements},
+    {"schema", true, true, NULL, NULL},
+    {"schema-no-event-index", true, false, NULL, NULL},
+    {"schema-no-measurement-index", false, true, NULL, NULL},
+    {"schema-keyed-log", true, true, keyed_events, NULL},
+    {"schema-data-apart", true, true, data_apart_events, NULL},
+    {"schema-unique-key", true, true, unique_key_events, NULL},
+    {"schema-clustered-measurements", false, true, NULL, clustered_measurements},
 };
 
 static const schema_variant *variant_named(const char *name)
@@ -136,7 +139,7 @@ static int create_schema(sqlite3 *db, const schema_variant *v)
     if (rc == SQLITE_OK && v->measurement_index)
         rc = sqlite3_exec(db, concertd_measurement_index, NULL, NULL, NULL);
     if (rc == SQLITE_OK)
-        rc = sqlite3_exec(db, v->events ? v->events : v->rowid_events ? rowid_events : concertd_events, NULL, NULL, NULL);
+        rc = sqlite3_exec(db, v->events ? v->events : concertd_events, NULL, NULL, NULL);
     if (rc == SQLITE_OK && v->event_indexes)
         rc = sqlite3_exec(db, concertd_event_indexes, NULL, NULL, NULL);
     return rc;
@@ -182,8 +185,12 @@ int main(int argc, char **argv)
     if (schema) {
         sqlite3_prepare_v2(db, "INSERT INTO measurements(id, indicator, date, value, note, created_ms)"
                                " VALUES (?2, 1, '2026-12-02', 7, 'Rencontre nº 7', ?1)", -1, &ins, NULL);
-        sqlite3_prepare_v2(db, "INSERT INTO events(origin, seq, ts_ms, region, type, data, actor)"
-                               " VALUES ('local', ?1, ?2, 'bench', 'indicator.recorded', ?3, NULL)", -1, &ev, NULL);
+        sqlite3_prepare_v2(db,
+                           schema->events ? "INSERT INTO events(origin, seq, ts_ms, region, type, data, actor)"
+                                            " VALUES ('local', ?1, ?2, 'bench', 'indicator.recorded', ?3, NULL)"
+                                          : "INSERT INTO events(seq, ts_ms, region, type, data, actor)"
+                                            " VALUES (?1, ?2, 'bench', 'indicator.recorded', ?3, NULL)",
+                           -1, &ev, NULL);
         if (apart)
             sqlite3_prepare_v2(db, "INSERT INTO event_data(data) VALUES (?1)", -1, &data, NULL);
     } else {

@@ -2,10 +2,10 @@
 """What SQLite's work on concertd's rows costs, part by part: the bare
 group-commit loop (tools/bench/baseline.c), the same loop writing concertd's
 rows (schema), and that loop with one part left out or laid out otherwise
-(the log's index by region, the measurements' index, the log keyed by seq
-alone as a rowid, the log's data apart, the log a rowid table with a unique
-key, the measurements kept in their index's order; BENCH_VARIANTS=schema,…
-picks some: baseline.c names them),
+(the log's index by region, the measurements' index, the log keyed by
+(origin, seq) as before schema 12, that log's data apart, that log a rowid
+table with a unique key, the measurements kept in their index's order;
+BENCH_VARIANTS=schema,… picks some: baseline.c names them),
 with concertd, all measured in alternating rounds in one run:
 indicator.record with 100 in flight (BENCH_IN_FLIGHT), medians and ratios
 to the bare loop. Not a test: figures for tools/PERFORMANCE.md.
@@ -23,7 +23,7 @@ import bench  # noqa: E402  (its BUILD comes from the same argv)
 IN_FLIGHT = int(os.environ.get("BENCH_IN_FLIGHT", "100"))
 COUNT = 60000 if IN_FLIGHT > 1 else 3000
 VARIANTS = os.environ.get("BENCH_VARIANTS", "schema,schema-no-event-index,schema-no-measurement-index,"
-                          "schema-rowid-events,schema-data-apart,schema-unique-key,"
+                          "schema-keyed-log,schema-data-apart,schema-unique-key,"
                           "schema-clustered-measurements").split(",")
 
 
