@@ -309,6 +309,7 @@ int main(int argc, char **argv)
     tzset();
 
     int status = 1;
+    cn_db_set_long_work_notice(cn_service_starting); /* an upgrade can outlast systemd's start limit */
     cn_db *db = cn_db_new(cfg.data_dir, err, sizeof err);
     cn_core *core = NULL;
     uv_loop_t loop;

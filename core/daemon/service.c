@@ -36,6 +36,12 @@ cn_service *cn_service_new(uv_loop_t *loop)
     return s;
 }
 
+void cn_service_starting(const char *what)
+{
+    cn_info("démarrage : %s…", what);
+    sd_notifyf(0, "EXTEND_TIMEOUT_USEC=%llu\nSTATUS=%s…", 60000000ULL, what);
+}
+
 void cn_service_ready(cn_service *s, const char *status)
 {
     (void)s;

@@ -12,6 +12,10 @@ typedef struct cn_service cn_service;
  * (WatchdogSec=): at half its period, so a loop blocked longer than the
  * period gets the daemon restarted. NULL when out of memory. */
 cn_service *cn_service_new(uv_loop_t *loop);
+/* While the start takes long (the database checked or upgraded, db.h's
+ * long-work notice): the start's time limit pushed 60 s further
+ * (EXTEND_TIMEOUT_USEC), what is being done as the status, and in the log. */
+void cn_service_starting(const char *what);
 /* READY=1 with a status line for systemctl status. */
 void cn_service_ready(cn_service *s, const char *status);
 /* STOPPING=1; the watchdog stops. Safe twice. */

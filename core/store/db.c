@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -23,6 +24,53 @@ struct cn_db {
     sqlite3 *sqlite;
     int lock_fd;
 };
+
+/* The long step under way, if any (the start is single-threaded). */
+static struct {
+    cn_db_long_work_fn notice;
+    char what[160];
+    double said_at;
+} long_work;
+
+#define LONG_WORK_EVERY_S 5.0
+#define LONG_WORK_OPS 200000 /* SQLite's VM steps between two looks at the clock */
+
+static double monotonic_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void cn_db_set_long_work_notice(cn_db_long_work_fn fn) { long_work.notice = fn; }
+
+static int long_work_progress(void *arg)
+{
+    (void)arg;
+    double now = monotonic_s();
+    if (now - long_work.said_at >= LONG_WORK_EVERY_S) {
+        long_work.said_at = now;
+        long_work.notice(long_work.what);
+    }
+    return 0; /* go on */
+}
+
+void cn_db_long_work_begin(sqlite3 *db, const char *what, bool quiet)
+{
+    if (!long_work.notice)
+        return;
+    snprintf(long_work.what, sizeof long_work.what, "%s", what);
+    long_work.said_at = monotonic_s();
+    if (!quiet)
+        long_work.notice(long_work.what);
+    sqlite3_progress_handler(db, LONG_WORK_OPS, long_work_progress, NULL);
+}
+
+void cn_db_long_work_end(sqlite3 *db)
+{
+    if (long_work.notice)
+        sqlite3_progress_handler(db, 0, NULL, NULL);
+}
 
 int cn_db_exec(sqlite3 *db, const char *sql)
 {
@@ -111,6 +159,13 @@ int cn_db_migrate(sqlite3 *db, int target, char *err, size_t errcap)
                  current, latest);
         return -1;
     }
+    if (current > 0 && target > current) {
+        char what[160];
+        snprintf(what, sizeof what,
+                 L("mise à niveau de la base, du schéma %d au schéma %d", "upgrading the database from schema %d to %d"),
+                 current, target);
+        cn_db_long_work_begin(db, what, false);
+    }
     for (int v = current + 1; v <= target; v++) {
         char *msg = NULL;
         char pragma[64];
@@ -127,9 +182,11 @@ int cn_db_migrate(sqlite3 *db, int target, char *err, size_t errcap)
                      msg ? msg : sqlite3_errstr(rc));
             sqlite3_free(msg);
             sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+            cn_db_long_work_end(db);
             return -1;
         }
     }
+    cn_db_long_work_end(db);
     if (current == 0 && target > 0)
         cn_info("base de données créée (schéma %d)", target);
     else if (target > current)
@@ -262,8 +319,12 @@ cn_db *cn_db_new(const char *data_dir, char *err, size_t errcap)
         snprintf(err, errcap, "%s: ouverture impossible: %s", path, sqlite3_errstr(rc));
         cn_db_destroy(&db);
         return NULL;
-    } else
+    } else {
+        cn_db_long_work_begin(db->sqlite, L("vérification de la base (quick_check)", "checking the database (quick_check)"),
+                              true);
         verdict(db->sqlite, false, found, sizeof found);
+        cn_db_long_work_end(db->sqlite);
+    }
     if (strcmp(found, "ok") != 0) {
         snprintf(err, errcap,
                  "%s : base abîmée (quick_check : %.1500s). concertd ne démarre pas pour ne pas l'abîmer davantage : "

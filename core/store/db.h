@@ -50,6 +50,18 @@ int cn_db_latest_version(void);
  * it cannot be read; said tells which, and what to do. */
 int cn_db_check(const char *data_dir, bool full, char *said, size_t saidcap);
 
+/* Told when opening the database takes long (its check, a migration, the
+ * log's own events moved apart), at once and then every 5 s at most, with
+ * what is being done: lets a service manager know the start goes on
+ * (service.c). NULL: nobody is told. Not thread-safe: set before opening. */
+typedef void (*cn_db_long_work_fn)(const char *what);
+void cn_db_set_long_work_notice(cn_db_long_work_fn fn);
+/* For the store's own long steps on db: the notice now (unless quiet: a
+ * step of every start, said only if it lasts), then from SQLite's progress
+ * handler every 5 s while the step runs, until cn_db_long_work_end. */
+void cn_db_long_work_begin(sqlite3 *db, const char *what, bool quiet);
+void cn_db_long_work_end(sqlite3 *db);
+
 /* Runs SQL with no result rows; on failure logs and returns the SQLite code. */
 int cn_db_exec(sqlite3 *db, const char *sql);
 

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "db.h"
 #include "log.h"
 #include "mp.h"
 #include "text.h"
@@ -38,25 +39,43 @@ struct cn_evlog {
     char actor[129]; /* who makes the events appended now ("" none) */
 };
 
-/* The node's own events are its own table's (migration 12), whose node is
- * meta's 'node'. Opened as another node (a first start after the upgrade,
- * or the id changed): the old node's events go with its peers' under its
- * id, and the new one's, if the log holds any, come in. One transaction. */
-static int claim_own_events(sqlite3 *db, const char *origin)
+/* The node whose own events own_events holds (meta's 'node'), into out:
+ * "" when none yet (a new database, or one just upgraded to schema 12). */
+static int stored_node(sqlite3 *db, char *out, size_t cap)
 {
     sqlite3_stmt *st;
     int rc = sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'node'", -1, &st, NULL);
     if (rc != SQLITE_OK)
         return rc;
-    char previous[256] = "";
+    out[0] = '\0';
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
-        snprintf(previous, sizeof previous, "%s", (const char *)sqlite3_column_text(st, 0));
+        snprintf(out, cap, "%s", (const char *)sqlite3_column_text(st, 0));
     sqlite3_finalize(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return rc;
-    if (rc == SQLITE_ROW && strcmp(previous, origin) == 0)
-        return SQLITE_OK;
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* Whether a claim by origin has events to move: its own among the peers',
+ * or the previous node's in own_events. */
+static bool events_to_move(sqlite3 *db, const char *origin, const char *previous)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "SELECT EXISTS (SELECT 1 FROM peer_events WHERE origin = ?1)"
+                               " OR (?2 IS NOT NULL AND EXISTS (SELECT 1 FROM own_events))", -1, &st, NULL) != SQLITE_OK)
+        return false;
+    sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
+    if (previous[0])
+        sqlite3_bind_text(st, 2, previous, -1, SQLITE_STATIC);
+    bool yes = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return yes;
+}
+
+/* In one transaction: the previous node's events (if any) to the peers'
+ * under its id, origin's from the peers' to own_events, meta's 'node' set.
+ * *taken_in: how many of origin's came in. */
+static int move_events(sqlite3 *db, const char *origin, const char *previous, int64_t *taken_in)
+{
     static const char *const steps[] = {
         "INSERT OR IGNORE INTO peer_events(origin, seq, ts_ms, region, type, data, actor)"
         " SELECT ?2, seq, ts_ms, region, type, data, actor FROM own_events WHERE ?2 IS NOT NULL",
@@ -66,9 +85,10 @@ static int claim_own_events(sqlite3 *db, const char *origin)
         "DELETE FROM peer_events WHERE origin = ?1",
         "INSERT INTO meta(key, value) VALUES ('node', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
     };
-    rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-    int64_t moved = 0;
+    enum { TAKE_IN = 2 }; /* the step whose changes are *taken_in */
+    int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
     for (size_t i = 0; rc == SQLITE_OK && i < sizeof steps / sizeof steps[0]; i++) {
+        sqlite3_stmt *st;
         rc = sqlite3_prepare_v2(db, steps[i], -1, &st, NULL);
         if (rc != SQLITE_OK)
             break;
@@ -76,8 +96,8 @@ static int claim_own_events(sqlite3 *db, const char *origin)
         if (sqlite3_bind_parameter_count(st) >= 2 && previous[0])
             sqlite3_bind_text(st, 2, previous, -1, SQLITE_STATIC);
         rc = sqlite3_step(st);
-        if (i == 2)
-            moved = sqlite3_changes64(db);
+        if (i == TAKE_IN)
+            *taken_in = sqlite3_changes64(db);
         sqlite3_finalize(st);
         rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
     }
@@ -87,14 +107,35 @@ static int claim_own_events(sqlite3 *db, const char *origin)
         cn_error("journal des événements: ceux du nœud « %s » ne peuvent être rangés à part: %s", origin,
                  sqlite3_errmsg(db));
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-        return rc;
     }
+    return rc;
+}
+
+/* The node's own events are its own table's (migration 12). Opened as
+ * another node than the one stored (the first start after the upgrade, or
+ * the id changed): the old node's events go with its peers' under its id,
+ * and the new one's, if the log holds any, come in. */
+static int claim_own_events(sqlite3 *db, const char *origin)
+{
+    char previous[256];
+    int rc = stored_node(db, previous, sizeof previous);
+    if (rc != SQLITE_OK || strcmp(previous, origin) == 0)
+        return rc;
+    /* Said before it starts only when there is something to move (not on a
+     * new database): the upgrade of a large log is long. */
+    cn_db_long_work_begin(db, L("rangement à part des événements de ce nœud", "moving this node's events apart"),
+                          !events_to_move(db, origin, previous));
+    int64_t taken_in = 0;
+    rc = move_events(db, origin, previous, &taken_in);
+    cn_db_long_work_end(db);
+    if (rc != SQLITE_OK)
+        return rc;
     if (previous[0])
         cn_warn("journal des événements: le nœud s'appelait « %s », il s'appelle « %s » : ses événements restent "
                 "sous « %s »%s",
-                previous, origin, previous, moved ? ", ceux qui étaient déjà sous le nouveau nom lui reviennent" : "");
-    else if (moved)
-        cn_info("journal des événements: %lld événements de ce nœud rangés à part (schéma 12)", (long long)moved);
+                previous, origin, previous, taken_in ? ", ceux qui étaient déjà sous le nouveau nom lui reviennent" : "");
+    else if (taken_in)
+        cn_info("journal des événements: %lld événements de ce nœud rangés à part (schéma 12)", (long long)taken_in);
     return SQLITE_OK;
 }
 

@@ -5,6 +5,7 @@ journal. systemd is played by the test: a notify socket of its own and
 the variables systemd sets ($NOTIFY_SOCKET, $WATCHDOG_USEC, $JOURNAL_STREAM)."""
 import os
 import re
+import shutil
 import socket
 import time
 import unittest
@@ -66,6 +67,23 @@ class Systemd(unittest.TestCase):
         self.d.proc.send_signal(15)
         after = self.messages_until("STOPPING=1")
         self.assertNotIn(["WATCHDOG=1"], after)
+        self.assertEqual(self.d.stop(), 0)
+
+    def test_a_long_start_asks_systemd_for_more_time(self):
+        # A database of schema 11 (tests/fixtures/schemas): its upgrade, then
+        # its own events moved apart, each said before it starts, with more
+        # time asked (systemd's start limit, 90 s by default, would otherwise
+        # stop the upgrade of a large log, rolled back, again and again).
+        fixture = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "schemas", "core11", "data")
+        shutil.copytree(fixture, self.d.data)
+        self.d.node_id = "tpdsl"
+        self.d.env.update(NOTIFY_SOCKET=self.path)
+        self.d.start(wait=False)
+        before_ready = self.messages_until("READY=1")[:-1]
+        self.assertEqual(before_ready, [
+            ["EXTEND_TIMEOUT_USEC=60000000", "STATUS=mise à niveau de la base, du schéma 11 au schéma 12…"],
+            ["EXTEND_TIMEOUT_USEC=60000000", "STATUS=rangement à part des événements de ce nœud…"]])
+        self.assertIn("démarrage : mise à niveau de la base, du schéma 11 au schéma 12…", self.d.log_text())
         self.assertEqual(self.d.stop(), 0)
 
     def test_log_lines_carry_their_priority_in_the_journal(self):
