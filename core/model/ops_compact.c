@@ -136,7 +136,7 @@ static int node_compact(cn_req *req)
                            L("limit doit être entre 1 et 1000000", "limit must be between 1 and 1000000"));
     int64_t cutoff = cn_now_ms() - days * DAY_MS, budget = limit;
     sqlite3_stmt *st;
-    if (cn_req_prepare(req, CN_EVLOG_ORIGINS "SELECT origin, (SELECT seq FROM events e WHERE e.origin = o.origin ORDER BY seq DESC LIMIT 1)"
+    if (cn_req_prepare(req, CN_EVLOG_ORIGINS "SELECT origin, " CN_EVLOG_HEAD("o.origin")
                             " FROM origins o WHERE origin IS NOT NULL ORDER BY origin", &st))
         return -1;
     msgpack_sbuffer list;
