@@ -49,7 +49,8 @@ static int purge(cn_req *req, const char *slug)
     sqlite3_stmt *tables;
     if (cn_req_prepare(req,
                        "SELECT m.name FROM sqlite_schema m JOIN pragma_table_info(m.name) c"
-                       " WHERE m.type = 'table' AND c.name = 'region' AND m.name NOT IN ('own_events', 'peer_events', 'regions', 'plans')"
+                       " WHERE m.type = 'table' AND c.name = 'region'"
+                       " AND m.name NOT IN ('own_events', 'peer_events', 'regions', 'plans')"
                        " ORDER BY m.name",
                        &tables))
         return -1;

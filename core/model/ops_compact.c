@@ -24,10 +24,7 @@
 /* The candidates of origin: old enough, not past bound, and not the newest
  * event of a region (a new follower learns of the region from it, and asks
  * its snapshot) nor its newest adhesion.* event (the member count). Read
- * from the table that holds the origin's events, log (the log's view would
- * be read whole for each GROUP BY): OWN_LOG or PEER_LOG. */
-#define OWN_LOG "own_events WHERE ?1 IS NOT NULL" /* ?1, the origin, is this node */
-#define PEER_LOG "peer_events WHERE origin = ?1"
+ * from log, the table that holds the origin's events (evlog.h). */
 #define CANDIDATES(log)                                                                                               \
     " FROM " log " AND seq <= ?2 AND ts_ms < ?3"                                                                      \
     " AND seq NOT IN (SELECT max(seq) FROM " log " GROUP BY region)"                                                  \
@@ -42,7 +39,7 @@
     }
 static const struct {
     const char *held_back, *count, *take, *remove;
-} compact_sql[2] = {COMPACT_SQL(PEER_LOG), COMPACT_SQL(OWN_LOG)};
+} compact_sql[2] = {COMPACT_SQL(CN_EVLOG_PEER_LOG("?1")), COMPACT_SQL(CN_EVLOG_OWN_LOG("?1"))};
 
 typedef struct {
     int64_t removed, through_seq, through_ts, held_back;
@@ -67,7 +64,7 @@ static int compact_origin(cn_req *req, const char *origin, int64_t newest, int64
     sqlite3_stmt *st;
     /* What the keepers hold back that is old enough to go: said, so that a
      * peer that never comes back is seen. */
-    const bool own = strcmp(origin, cn_core_config(req->core)->node_id) == 0;
+    const bool own = cn_evlog_is_own(cn_core_evlog(req->core), origin);
     if (cn_req_prepare(req, compact_sql[own].held_back, &st))
         return -1;
     bind_origin(st, origin, bound, cutoff);

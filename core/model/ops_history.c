@@ -92,9 +92,8 @@ static int find_event(cn_req *req, const char *region, const char *origin, int64
     "SELECT seq, type, data, actor FROM " log " AND +region = ?1 AND type GLOB ?3"                                    \
     " AND (?4 = 0 OR seq < ?4) AND seq > ?5 ORDER BY seq DESC LIMIT 20000"
     if (cn_req_prepare(req,
-                       strcmp(origin, cn_core_config(req->core)->node_id) == 0
-                           ? FIND_IN("own_events WHERE ?2 IS NOT NULL")
-                           : FIND_IN("peer_events WHERE origin = ?2"),
+                       cn_evlog_is_own(cn_core_evlog(req->core), origin) ? FIND_IN(CN_EVLOG_OWN_LOG("?2"))
+                                                                         : FIND_IN(CN_EVLOG_PEER_LOG("?2")),
                        &st))
         return -1;
 #undef FIND_IN

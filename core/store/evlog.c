@@ -353,3 +353,5 @@ void cn_evlog_set_observer(cn_evlog *log, cn_evlog_observer fn, void *data)
 int64_t cn_evlog_last_seq(const cn_evlog *log) { return log->last_seq; }
 int64_t cn_evlog_published_seq(const cn_evlog *log) { return log->published_seq; }
 const char *cn_evlog_origin(const cn_evlog *log) { return log->origin; }
+
+bool cn_evlog_is_own(const cn_evlog *log, const char *origin) { return strcmp(origin, log->origin) == 0; }

@@ -7,6 +7,7 @@
 #define CN_EVLOG_H
 
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,6 +31,15 @@
     " CASE WHEN " o " = (SELECT value FROM meta WHERE key = 'node')"                                                  \
     " THEN (SELECT ts_ms FROM own_events ORDER BY seq DESC LIMIT 1)"                                                   \
     " ELSE (SELECT ts_ms FROM peer_events WHERE origin = " o " ORDER BY seq DESC LIMIT 1) END AS head_ts"
+
+/* SQL: the events of the origin bound as parameter p, from the one table
+ * that holds them ("SELECT … FROM " CN_EVLOG_OWN_LOG("?1") " AND …"):
+ * this node's own (p is bound all the same, to keep one set of
+ * parameters), or a peer's. The log's view, a UNION ALL of both, is read
+ * whole by an aggregate and sorted by an ORDER BY no index gives. Which
+ * one: cn_evlog_is_own. */
+#define CN_EVLOG_OWN_LOG(p) "own_events WHERE " p " IS NOT NULL"
+#define CN_EVLOG_PEER_LOG(p) "peer_events WHERE origin = " p
 
 typedef struct cn_evlog cn_evlog;
 
@@ -87,6 +97,8 @@ int64_t cn_evlog_last_seq(const cn_evlog *log);
  * there. */
 int64_t cn_evlog_published_seq(const cn_evlog *log);
 const char *cn_evlog_origin(const cn_evlog *log);
+/* Whether origin is this node's (its events in own_events). */
+bool cn_evlog_is_own(const cn_evlog *log, const char *origin);
 
 /* Packs the payload map of an event (seq, origin, ts, region, type, data,
  * and actor when not NULL). */

@@ -52,7 +52,8 @@ class RegionDelete(unittest.TestCase):
         db = sqlite3.connect(self.d.copy_db())  # the daemon holds the file: its copy
         try:
             found = {}
-            for (table,) in db.execute("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT IN ('own_events', 'peer_events')"):
+            for (table,) in db.execute("SELECT name FROM sqlite_schema WHERE type = 'table'"
+                                       " AND name NOT IN ('own_events', 'peer_events')"):
                 if "region" in [c[1] for c in db.execute('PRAGMA table_info("%s")' % table)]:
                     n = db.execute('SELECT count(*) FROM "%s" WHERE region = ?' % table, (region,)).fetchone()[0]
                     if n:
